@@ -1,0 +1,129 @@
+/**
+ * Pieces shared by the function-learning tasks: the curriculum, the x/y token layout of the common
+ * ICL frame (paper.md section 1), and the scalar-label head.
+ */
+import type { Rng } from '../random/rng';
+import type {
+  CurriculumSpec,
+  CurriculumState,
+  ExampleView,
+  HeadBatch,
+  HeadSpec,
+  PromptBatch,
+  Schedule,
+  TaskName,
+} from './types';
+
+/** value(step) = min(end, start + inc * floor(step / interval)), as the released curriculum. */
+export function scheduleAt(schedule: Schedule, step: number): number {
+  if (schedule.interval <= 0 || schedule.inc === 0) return Math.min(schedule.start, schedule.end);
+  return Math.min(
+    schedule.end,
+    schedule.start + schedule.inc * Math.floor(Math.max(0, step) / schedule.interval),
+  );
+}
+
+/** The curriculum state used for the batch of training step `step` (0-based). */
+export function curriculumAt(spec: CurriculumSpec, step: number): CurriculumState {
+  return { dims: scheduleAt(spec.dims, step), points: scheduleAt(spec.points, step) };
+}
+
+/** The state at the end of the curriculum: full size, used for evaluation. */
+export function curriculumEnd(spec: CurriculumSpec): CurriculumState {
+  return { dims: spec.dims.end, points: spec.points.end };
+}
+
+export function fixedSchedule(value: number): Schedule {
+  return { start: value, end: value, inc: 0, interval: 1 };
+}
+
+/** The paper's regression curriculum for dimension d and N points. */
+export function regressionCurriculum(
+  d: number,
+  nPoints: number,
+  dimsStart: number,
+  pointsStart: number,
+  pointsInc: number,
+  interval = 2000,
+): CurriculumSpec {
+  return {
+    dims: { start: Math.min(dimsStart, d), end: d, inc: 1, interval },
+    points: { start: Math.min(pointsStart, nPoints), end: nPoints, inc: pointsInc, interval },
+  };
+}
+
+/** Draw x ~ N(0, I) with coordinates at index >= liveDims set to 0 into xs[offset .. offset + d). */
+export function sampleGaussianX(
+  rng: Rng,
+  xs: Float32Array,
+  offset: number,
+  d: number,
+  liveDims: number,
+): void {
+  for (let j = 0; j < d; j++) xs[offset + j] = j < liveDims ? rng.normal() : 0;
+}
+
+export const scalarHead = (normalisation: number): HeadSpec => ({
+  name: 'y',
+  dim: 1,
+  loss: 'mse',
+  metric: 'squared-error',
+  normalisation,
+});
+
+/**
+ * The common ICL frame: tokens x_1, y_1, ..., x_N, y_N where the y token is (y, 0, ..., 0),
+ * one read-in, and a scalar read-out at every x token predicting its y.
+ * `tokenOverride` (optional) replaces the x and/or y token of an example (outlier tasks).
+ */
+export function interleaveExamples(
+  task: TaskName,
+  examples: ExampleView,
+  head: HeadSpec,
+  yTokens?: Float32Array,
+): PromptBatch {
+  const { nPoints, dim, xs, ys, clean } = examples;
+  const batchSize = ys.length / nPoints;
+  const seqLen = 2 * nPoints;
+  const tokens = new Float32Array(batchSize * seqLen * dim);
+  for (let b = 0; b < batchSize; b++) {
+    for (let i = 0; i < nPoints; i++) {
+      const src = (b * nPoints + i) * dim;
+      const xTok = (b * seqLen + 2 * i) * dim;
+      const yTok = xTok + dim;
+      tokens.set(xs.subarray(src, src + dim), xTok);
+      if (yTokens) tokens.set(yTokens.subarray(src, src + dim), yTok);
+      else tokens[yTok] = ys[b * nPoints + i];
+    }
+  }
+  const positions = new Int32Array(nPoints);
+  const examplesBefore = new Int32Array(nPoints);
+  for (let i = 0; i < nPoints; i++) {
+    positions[i] = 2 * i;
+    examplesBefore[i] = i;
+  }
+  const mask = new Float32Array(batchSize * nPoints);
+  for (let i = 0; i < mask.length; i++) mask[i] = clean[i];
+  const yHead: HeadBatch = { spec: head, positions, targets: ys.slice(), targetDim: 1, mask, examplesBefore };
+  return {
+    task,
+    batchSize,
+    seqLen,
+    tokenDim: dim,
+    tokens,
+    tokenKinds: new Uint8Array(seqLen),
+    heads: [yHead],
+    examples,
+  };
+}
+
+/** Allocate an example view of `batchSize` prompts with every example clean. */
+export function allocateExamples(batchSize: number, nPoints: number, dim: number): ExampleView {
+  return {
+    nPoints,
+    dim,
+    xs: new Float32Array(batchSize * nPoints * dim),
+    ys: new Float32Array(batchSize * nPoints),
+    clean: new Uint8Array(batchSize * nPoints).fill(1),
+  };
+}

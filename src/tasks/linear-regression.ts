@@ -1,0 +1,50 @@
+/**
+ * Linear regression (paper.md section 2): per prompt w ~ N(0, I_d), x ~ N(0, I_d) with the
+ * coordinates past the curriculum's live dims set to 0, y = w . x, no noise.
+ * The error is normalised by d; least squares reaches max(d - c, 0) / d after c examples.
+ */
+import { z } from 'zod';
+import {
+  allocateExamples,
+  interleaveExamples,
+  regressionCurriculum,
+  sampleGaussianX,
+  scalarHead,
+} from './common';
+import type { TaskDefinition } from './types';
+
+export const linearRegressionParams = z.object({
+  d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
+  nPoints: z.number().int().min(1).max(512).default(41).describe('in-context examples per prompt (N)'),
+});
+export type LinearRegressionParams = z.infer<typeof linearRegressionParams>;
+
+export const linearRegression: TaskDefinition<LinearRegressionParams> = {
+  name: 'linear-regression',
+  title: 'Linear regression',
+  summary: 'Each prompt hides a random linear function y = w·x; predict y for a new x from the examples.',
+  paramsSchema: linearRegressionParams,
+  defaults: linearRegressionParams.parse({}),
+  curriculum: (p) => regressionCurriculum(p.d, p.nPoints, 5, 11, 2),
+  readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
+  heads: (p) => [scalarHead(p.d)],
+  baselines: ['least-squares', 'knn', 'averaging', 'zero'],
+  chanceLevel: () => 1,
+  sample(rng, p, batchSize, state) {
+    const { d } = p;
+    const n = state.points;
+    const ex = allocateExamples(batchSize, n, d);
+    const w = new Float64Array(d);
+    for (let b = 0; b < batchSize; b++) {
+      for (let j = 0; j < d; j++) w[j] = rng.normal();
+      for (let i = 0; i < n; i++) {
+        const off = (b * n + i) * d;
+        sampleGaussianX(rng, ex.xs, off, d, state.dims);
+        let y = 0;
+        for (let j = 0; j < d; j++) y += w[j] * ex.xs[off + j];
+        ex.ys[b * n + i] = y;
+      }
+    }
+    return interleaveExamples('linear-regression', ex, scalarHead(d));
+  },
+};

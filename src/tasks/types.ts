@@ -1,0 +1,164 @@
+/**
+ * The one interface every in-context-learning task implements.
+ *
+ * A task turns a seeded random stream into a batch of prompts. A batch has two views of the same
+ * prompts:
+ *  - the model view: a token sequence per prompt, which read-in each token goes through, and the
+ *    prediction heads (which token positions are read out, their targets and loss mask);
+ *  - the example view (function-learning tasks only): the (x_i, y_i) pairs, for the classical
+ *    baselines, which therefore see exactly the prompts the models see.
+ *
+ * Shapes are row-major; the comment on each field gives its shape.
+ */
+import type { z } from 'zod';
+import type { Rng } from '../random/rng';
+
+export type TaskName =
+  | 'linear-regression'
+  | 'sparse-linear-regression'
+  | 'relu-nn-regression'
+  | 'decision-tree'
+  | 'orthogonal-outlier-regression'
+  | 'many-outlier-regression'
+  | 'sparse-parity'
+  | 'chain-of-thought'
+  | 'vector-mqar'
+  | 'token-mqar';
+
+/** How tokens enter the model. */
+export type ReadIn =
+  /** One Linear(tokenDim -> D) with bias for every token (x and y tokens share it). */
+  | { kind: 'linear'; tokenDim: number }
+  /** Chain-of-thought: one Linear per token kind (0 = x, 1 = s, 2 = y), each to D. */
+  | { kind: 'linear-per-kind'; tokenDims: readonly number[] }
+  /** Discrete tokens through an embedding table (tied with the read-out). */
+  | { kind: 'embedding'; vocabSize: number };
+
+export type LossKind = 'mse' | 'bce' | 'cross-entropy';
+
+/** How a head's predictions are scored per position. */
+export type MetricKind =
+  /** squared error summed over the head's dims, divided by `normalisation` */
+  | 'squared-error'
+  /** sign(prediction) == target (targets are +-1) */
+  | 'sign-accuracy'
+  /** argmax over the vocabulary == target id */
+  | 'token-accuracy'
+  /** the nearest candidate value (by Euclidean distance) is the target */
+  | 'nearest-value-accuracy';
+
+/** One read-out: Linear(D -> dim) applied at `positions`, trained with `loss`. */
+export interface HeadSpec {
+  /** e.g. 'y' (scalar label), 's' (CoT hidden), 'value' (MQAR), 'token' (token MQAR) */
+  name: string;
+  /** output width of the read-out (the vocabulary size for cross-entropy heads) */
+  dim: number;
+  loss: LossKind;
+  metric: MetricKind;
+  /** the error of the task's metric is divided by this (d, k or 1 as in the paper) */
+  normalisation: number;
+}
+
+export interface HeadBatch {
+  spec: HeadSpec;
+  /** [nTargets] token index (0-based) of each read-out position, same for every prompt */
+  positions: Int32Array;
+  /** [batch, nTargets, targetDim]; targetDim = spec.dim, or 1 (class id) for cross-entropy */
+  targets: Float32Array;
+  targetDim: number;
+  /** [batch, nTargets] 1 where the target counts in loss and metric, 0 where masked (outliers) */
+  mask: Float32Array;
+  /**
+   * [nTargets] the number of in-context examples before each target: the x axis of the ICL curve.
+   */
+  examplesBefore: Int32Array;
+}
+
+/** (x_i, y_i) pairs of each prompt, in the order they appear in the prompt. */
+export interface ExampleView {
+  /** number of examples per prompt */
+  nPoints: number;
+  /** dimension of x */
+  dim: number;
+  /** [batch, nPoints, dim] */
+  xs: Float32Array;
+  /** [batch, nPoints] */
+  ys: Float32Array;
+  /** [batch, nPoints] 1 for a clean example, 0 for an outlier (baselines fit clean ones only) */
+  clean: Uint8Array;
+}
+
+export interface PromptBatch {
+  task: TaskName;
+  batchSize: number;
+  /** tokens per prompt */
+  seqLen: number;
+  /** features per token (1 for token-id tasks) */
+  tokenDim: number;
+  /** [batch, seqLen, tokenDim]; for 'embedding' read-in the token id as a float */
+  tokens: Float32Array;
+  /** [seqLen] read-in index of each position (0 unless read-in is 'linear-per-kind') */
+  tokenKinds: Uint8Array;
+  heads: HeadBatch[];
+  examples?: ExampleView;
+}
+
+/** Curriculum state: how many leading coordinates of x are live, and how many examples. */
+export interface CurriculumState {
+  dims: number;
+  points: number;
+}
+
+/** One linear schedule of the curriculum: value(step) = min(end, start + inc * floor(step / interval)). */
+export interface Schedule {
+  start: number;
+  end: number;
+  inc: number;
+  interval: number;
+}
+
+export interface CurriculumSpec {
+  dims: Schedule;
+  points: Schedule;
+}
+
+/** A baseline name, as listed in src/baselines. */
+export type BaselineName =
+  | 'least-squares'
+  | 'ridge'
+  | 'lasso'
+  | 'knn'
+  | 'averaging'
+  | 'tree'
+  | 'tree-unlimited'
+  | 'boosted-trees'
+  | 'nn-gd'
+  | 'zero';
+
+export interface TaskDefinition<P> {
+  name: TaskName;
+  /** Display name (the option name of the "Task" picker), e.g. "Linear regression". */
+  title: string;
+  /** One line a student understands. */
+  summary: string;
+  /**
+   * The task's parameters: each field with the paper's value as default, bounds, and a
+   * `.describe()` text shown in the settings panel. The single source of defaults and limits.
+   */
+  paramsSchema: z.ZodType<P, Partial<P>>;
+  /** Parameter defaults: the paper's values (= paramsSchema.parse({})). */
+  defaults: P;
+  /** The paper's curriculum for these parameters (fixed tasks have start == end). */
+  curriculum(params: P): CurriculumSpec;
+  readIn(params: P): ReadIn;
+  heads(params: P): HeadSpec[];
+  /** Baselines that apply to this task, in the order they are listed in the paper's plots. */
+  baselines: readonly BaselineName[];
+  /** Level of a trivial predictor on the task's metric (zero predictor ~1 for regression, 0.5 for parity). */
+  chanceLevel(params: P): number;
+  /**
+   * Draw `batchSize` fresh prompts. Same rng state + same arguments => bit-identical batch.
+   * `state` is the curriculum state (full size when evaluating).
+   */
+  sample(rng: Rng, params: P, batchSize: number, state: CurriculumState): PromptBatch;
+}
