@@ -10,6 +10,7 @@ import type {
   HeadBatch,
   HeadSpec,
   PromptBatch,
+  PromptSketch,
   Schedule,
   TaskName,
 } from './types';
@@ -126,4 +127,66 @@ export function allocateExamples(batchSize: number, nPoints: number, dim: number
     ys: new Float32Array(batchSize * nPoints),
     clean: new Uint8Array(batchSize * nPoints).fill(1),
   };
+}
+
+/**
+ * A scatter of one prompt's examples: x axis = projection of x on the direction that best explains
+ * y (least squares through the clean examples by normal equations with a small ridge), y axis = label.
+ * For a linear task the points fall on a line; for nonlinear tasks the spread shows the nonlinearity.
+ */
+export function sketchScatter(batch: PromptBatch, index: number, caption: string): PromptSketch {
+  const ex = batch.examples;
+  if (!ex) throw new Error(`task ${batch.task} has no example view to draw`);
+  const { nPoints: n, dim: d } = ex;
+  const xtx = new Float64Array(d * d);
+  const xty = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    if (!ex.clean[index * n + i]) continue;
+    const off = (index * n + i) * d;
+    const y = ex.ys[index * n + i];
+    for (let a = 0; a < d; a++) {
+      xty[a] += ex.xs[off + a] * y;
+      for (let c = 0; c < d; c++) xtx[a * d + c] += ex.xs[off + a] * ex.xs[off + c];
+    }
+  }
+  for (let a = 0; a < d; a++) xtx[a * d + a] += 1e-6;
+  const dir = solveSymmetric(xtx, xty, d);
+  let norm = 0;
+  for (let a = 0; a < d; a++) norm += dir[a] * dir[a];
+  norm = Math.sqrt(norm) || 1;
+  const points: Array<{ x: number; y: number; outlier: boolean }> = [];
+  for (let i = 0; i < n; i++) {
+    const off = (index * n + i) * d;
+    let proj = 0;
+    for (let a = 0; a < d; a++) proj += (ex.xs[off + a] * dir[a]) / norm;
+    points.push({ x: proj, y: ex.ys[index * n + i], outlier: ex.clean[index * n + i] === 0 });
+  }
+  return { kind: 'scatter', xLabel: 'x projected on the fitted direction', yLabel: 'y', points, caption };
+}
+
+/** Solve A x = b for small symmetric positive definite A (Gaussian elimination with pivoting). */
+function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Float64Array {
+  const m = Float64Array.from(a);
+  const x = Float64Array.from(b);
+  for (let col = 0; col < n; col++) {
+    let piv = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(m[r * n + col]) > Math.abs(m[piv * n + col])) piv = r;
+    if (piv !== col) {
+      for (let c = 0; c < n; c++) [m[col * n + c], m[piv * n + c]] = [m[piv * n + c], m[col * n + c]];
+      [x[col], x[piv]] = [x[piv], x[col]];
+    }
+    const p = m[col * n + col] || 1e-12;
+    for (let r = col + 1; r < n; r++) {
+      const f = m[r * n + col] / p;
+      if (f === 0) continue;
+      for (let c = col; c < n; c++) m[r * n + c] -= f * m[col * n + c];
+      x[r] -= f * x[col];
+    }
+  }
+  for (let r = n - 1; r >= 0; r--) {
+    let s = x[r];
+    for (let c = r + 1; c < n; c++) s -= m[r * n + c] * x[c];
+    x[r] = s / (m[r * n + r] || 1e-12);
+  }
+  return x;
 }

@@ -10,6 +10,7 @@ import {
   regressionCurriculum,
   sampleGaussianX,
   scalarHead,
+  sketchScatter,
 } from './common';
 import type { TaskDefinition } from './types';
 
@@ -47,4 +48,5 @@ export const linearRegression: TaskDefinition<LinearRegressionParams> = {
     }
     return interleaveExamples('linear-regression', ex, scalarHead(d));
   },
+  sketch: (batch, index) => sketchScatter(batch, index, 'Linear regression: y = w·x'),
 };

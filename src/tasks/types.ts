@@ -161,4 +161,27 @@ export interface TaskDefinition<P> {
    * `state` is the curriculum state (full size when evaluating).
    */
   sample(rng: Rng, params: P, batchSize: number, state: CurriculumState): PromptBatch;
+  /** A picture of prompt `index` of a batch this task sampled (for the gallery and the probe). */
+  sketch(batch: PromptBatch, index: number, params: P): PromptSketch;
 }
+
+/** What the task gallery draws for one prompt: plain data, rendered as SVG by the UI. */
+export type PromptSketch =
+  /** examples as points: x = a 1-D summary of the input (named by xLabel), y = the label */
+  | {
+      kind: 'scatter';
+      xLabel: string;
+      yLabel: string;
+      points: Array<{ x: number; y: number; outlier: boolean }>;
+      caption: string;
+    }
+  /** parity-like prompts: each row an input of +-1 bits and its label; `highlight` = hidden subset */
+  | { kind: 'bits'; rows: Array<{ bits: number[]; label: number }>; highlight: number[]; caption: string }
+  /** recall prompts: key/value vectors (or token ids as 1-vectors), the query, and which pair answers it */
+  | {
+      kind: 'pairs';
+      pairs: Array<{ key: number[]; value: number[] }>;
+      query: number[];
+      answerIndex: number;
+      caption: string;
+    };
