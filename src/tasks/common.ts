@@ -190,3 +190,26 @@ function solveSymmetric(a: Float64Array, b: Float64Array, n: number): Float64Arr
   }
   return x;
 }
+
+/** A curriculum that does not move: `dims` live coordinates and `points` examples throughout. */
+export function fixedCurriculum(dims: number, points: number): CurriculumSpec {
+  return { dims: fixedSchedule(dims), points: fixedSchedule(points) };
+}
+
+/** The number of live coordinates of x for dimension d under curriculum state `state` (0..d). */
+export function liveDims(d: number, state: CurriculumState): number {
+  return Math.max(0, Math.min(d, Math.floor(state.dims)));
+}
+
+/** Sum of a[aOff + j] * b[bOff + j] for j < n, in float64. */
+export function dot(
+  a: ArrayLike<number>,
+  aOff: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  n: number,
+): number {
+  let s = 0;
+  for (let j = 0; j < n; j++) s += a[aOff + j] * b[bOff + j];
+  return s;
+}

@@ -20,7 +20,7 @@ export const linearRegressionParams = z.object({
 });
 export type LinearRegressionParams = z.infer<typeof linearRegressionParams>;
 
-export const linearRegression: TaskDefinition<LinearRegressionParams> = {
+export const linearRegression: TaskDefinition<LinearRegressionParams, 'linear-regression'> = {
   name: 'linear-regression',
   title: 'Linear regression',
   summary: 'Each prompt hides a random linear function y = w·x; predict y for a new x from the examples.',

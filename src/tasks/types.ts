@@ -45,7 +45,13 @@ export type MetricKind =
   /** argmax over the vocabulary == target id */
   | 'token-accuracy'
   /** the nearest candidate value (by Euclidean distance) is the target */
-  | 'nearest-value-accuracy';
+  | 'nearest-value-accuracy'
+  /**
+   * The released code's vector-MQAR metric, kept behind a switch for comparison: the key with the
+   * largest inner product with the prediction is the key with the largest inner product with the
+   * query (it compares a predicted value with keys, a bug; see paper.md). Needs `HeadBatch.recall`.
+   */
+  | 'key-match-accuracy';
 
 /** One read-out: Linear(D -> dim) applied at `positions`, trained with `loss`. */
 export interface HeadSpec {
@@ -72,6 +78,25 @@ export interface HeadBatch {
    * [nTargets] the number of in-context examples before each target: the x axis of the ICL curve.
    */
   examplesBefore: Int32Array;
+  /** Associative-recall heads only: where the pairs are and which pair each target asks for. */
+  recall?: RecallTargets;
+}
+
+/**
+ * The key-value structure behind a recall head (vector and token MQAR). With it an evaluator can
+ * score 'nearest-value-accuracy' / 'key-match-accuracy' (candidates are the tokens at
+ * `valuePositions` / `keyPositions` of the same prompt) and plot accuracy against the position of
+ * the queried pair (`queriedPair`, 0 = the first pair of the prompt, nPairs - 1 = the most recent).
+ */
+export interface RecallTargets {
+  /** number of key-value pairs per prompt */
+  nPairs: number;
+  /** [nPairs] token index of each key, same for every prompt */
+  keyPositions: Int32Array;
+  /** [nPairs] token index of each value, same for every prompt */
+  valuePositions: Int32Array;
+  /** [batch, nTargets] 0-based index of the pair whose value is each target */
+  queriedPair: Int32Array;
 }
 
 /** (x_i, y_i) pairs of each prompt, in the order they appear in the prompt. */
@@ -135,8 +160,9 @@ export type BaselineName =
   | 'nn-gd'
   | 'zero';
 
-export interface TaskDefinition<P> {
-  name: TaskName;
+/** `N` (optional) narrows `name` to the task's literal name, so a union of tasks discriminates on it. */
+export interface TaskDefinition<P, N extends TaskName = TaskName> {
+  name: N;
   /** Display name (the option name of the "Task" picker), e.g. "Linear regression". */
   title: string;
   /** One line a student understands. */

@@ -1,0 +1,42 @@
+/**
+ * Shared test fixtures: every test fails if the page logs a console error or throws.
+ */
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
+
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on('console', (msg) => {
+        if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
+      });
+      page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+      page.on('requestfailed', (request) => {
+        errors.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
+      });
+      await use(errors);
+      expect(errors, 'console errors, page errors or failed requests').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+export const taskGroup = (page: Page) => page.getByRole('group', { name: 'Task', exact: true });
+
+export const taskRadio = (page: Page, title: string) =>
+  taskGroup(page).getByRole('radio', { name: title, exact: true });
+
+export const iclRegion = (page: Page) => page.getByRole('region', { name: 'In-context error', exact: true });
+
+/** Click a task's card (the radio itself is visually hidden inside it). */
+export async function chooseTask(page: Page, title: string): Promise<void> {
+  await page.locator('label').filter({ has: taskRadio(page, title) }).click();
+  await expect(taskRadio(page, title)).toBeChecked();
+}
+
+/** Wait until the region's status line says the baselines are ready (slow machines: minutes). */
+export async function waitForBaselines(region: Locator): Promise<void> {
+  await expect(region.getByRole('status')).toContainText('Baselines ready', { timeout: 150_000 });
+}

@@ -1,0 +1,123 @@
+/**
+ * Causal multi-head self-attention, the hybrids' attention mixer and the GPT-2 layer.
+ *
+ * Hybrid attention mixer (mamba_simple.CausalSelfAttention of the authors' code), local names:
+ *   c_attn.weight [3D, D], c_attn.bias [3D]   nn.Linear(D, 3D) -> q, k, v
+ *   c_proj.weight [D, D],  c_proj.bias [D]    nn.Linear(D, D)
+ * PyTorch-default weights U(+-1/sqrt(D)); biases zero (MixerModel's _init_weights zeroes Linear biases).
+ *
+ * GPT-2 layer (HF GPT2Block), local names, Conv1D weights in the layout [in, out]:
+ *   ln_1.weight, ln_1.bias [D]
+ *   attn.c_attn.weight [D, 3D], attn.c_attn.bias [3D]
+ *   attn.c_proj.weight [D, D],  attn.c_proj.bias [D]
+ *   ln_2.weight, ln_2.bias [D]
+ *   mlp.c_fc.weight [D, 4D],    mlp.c_fc.bias [4D]
+ *   mlp.c_proj.weight [4D, D],  mlp.c_proj.bias [D]
+ * HF init: weights N(0, 0.02), the two c_proj weights N(0, 0.02 / sqrt(2 n_layer)), biases 0, LN 1/0.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { causalMaskBias, conv1dGpt2, geluTanh, layerNorm, linear } from './ops';
+import { constantInit, normalInit, type ParamGetter, type ParamSpec, torchDefaultInit } from './params';
+
+/** Receives the attention weights [B * nHead, L, L] (rows: queries, columns: keys). */
+export type AttentionWeightsSink = (weights: tf.Tensor3D) => void;
+
+export function layerNormSpecs(d: number, prefix: string): ParamSpec[] {
+  return [
+    { name: `${prefix}weight`, shape: [d], init: constantInit(1) },
+    { name: `${prefix}bias`, shape: [d], init: constantInit(0) },
+  ];
+}
+
+/** [B, L, H*hd] -> [B*H, L, hd] */
+function splitHeads(x: tf.Tensor, b: number, l: number, h: number, hd: number): tf.Tensor3D {
+  return x.reshape([b, l, h, hd]).transpose([0, 2, 1, 3]).reshape([b * h, l, hd]);
+}
+
+/**
+ * softmax(q k^T / sqrt(hd) + causal mask) v per head. q, k, v: [B, L, D] -> [B, L, D].
+ */
+export function causalAttention(
+  q: tf.Tensor,
+  k: tf.Tensor,
+  v: tf.Tensor,
+  nHead: number,
+  sink?: AttentionWeightsSink,
+): tf.Tensor3D {
+  const [b, l, d] = q.shape as [number, number, number];
+  const hd = d / nHead;
+  const qh = splitHeads(q, b, l, nHead, hd);
+  const kh = splitHeads(k, b, l, nHead, hd);
+  const vh = splitHeads(v, b, l, nHead, hd);
+  const scores = tf.matMul(qh, kh, false, true).mul(1 / Math.sqrt(hd)).add(causalMaskBias(l));
+  const weights = tf.softmax(scores) as tf.Tensor3D;
+  if (sink) sink(weights);
+  const out = tf.matMul(weights, vh); // [B*H, L, hd]
+  return out.reshape([b, nHead, l, hd]).transpose([0, 2, 1, 3]).reshape([b, l, d]);
+}
+
+export function hybridAttentionSpecs(d: number): ParamSpec[] {
+  return [
+    { name: 'c_attn.weight', shape: [3 * d, d], init: torchDefaultInit(d) },
+    { name: 'c_attn.bias', shape: [3 * d], init: constantInit(0) },
+    { name: 'c_proj.weight', shape: [d, d], init: torchDefaultInit(d) },
+    { name: 'c_proj.bias', shape: [d], init: constantInit(0) },
+  ];
+}
+
+/** Split the last axis of [.., 3D] into q, k, v. */
+function qkv(x: tf.Tensor, d: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const [q, k, v] = tf.split(x, [d, d, d], -1);
+  return [q, k, v];
+}
+
+/** The hybrids' attention mixer: c_proj(attention(c_attn(x))). x: [B, L, D] -> [B, L, D]. */
+export function hybridAttention(
+  x: tf.Tensor3D,
+  get: ParamGetter,
+  nHead: number,
+  sink?: AttentionWeightsSink,
+): tf.Tensor3D {
+  const d = x.shape[2];
+  const [q, k, v] = qkv(linear(x, get('c_attn.weight'), get('c_attn.bias')), d);
+  const y = causalAttention(q, k, v, nHead, sink);
+  return linear(y, get('c_proj.weight'), get('c_proj.bias')) as tf.Tensor3D;
+}
+
+export function gpt2LayerSpecs(d: number, nLayer: number): ParamSpec[] {
+  const std = 0.02;
+  const projStd = std / Math.sqrt(2 * nLayer);
+  return [
+    ...layerNormSpecs(d, 'ln_1.'),
+    { name: 'attn.c_attn.weight', shape: [d, 3 * d], init: normalInit(std) },
+    { name: 'attn.c_attn.bias', shape: [3 * d], init: constantInit(0) },
+    { name: 'attn.c_proj.weight', shape: [d, d], init: normalInit(projStd) },
+    { name: 'attn.c_proj.bias', shape: [d], init: constantInit(0) },
+    ...layerNormSpecs(d, 'ln_2.'),
+    { name: 'mlp.c_fc.weight', shape: [d, 4 * d], init: normalInit(std) },
+    { name: 'mlp.c_fc.bias', shape: [4 * d], init: constantInit(0) },
+    { name: 'mlp.c_proj.weight', shape: [4 * d, d], init: normalInit(projStd) },
+    { name: 'mlp.c_proj.bias', shape: [d], init: constantInit(0) },
+  ];
+}
+
+/** One GPT-2 layer: r += Attn(LN_1(r)); r += MLP(LN_2(r)). x: [B, L, D] -> [B, L, D]. */
+export function gpt2Layer(
+  x: tf.Tensor3D,
+  get: ParamGetter,
+  nHead: number,
+  sink?: AttentionWeightsSink,
+): tf.Tensor3D {
+  const d = x.shape[2];
+  const h1 = layerNorm(x, get('ln_1.weight'), get('ln_1.bias'));
+  const [q, k, v] = qkv(conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias')), d);
+  const a = conv1dGpt2(causalAttention(q, k, v, nHead, sink), get('attn.c_proj.weight'), get('attn.c_proj.bias'));
+  const r = x.add(a);
+  const h2 = layerNorm(r, get('ln_2.weight'), get('ln_2.bias'));
+  const m = conv1dGpt2(
+    geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias'))),
+    get('mlp.c_proj.weight'),
+    get('mlp.c_proj.bias'),
+  );
+  return r.add(m) as tf.Tensor3D;
+}

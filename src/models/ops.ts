@@ -1,0 +1,102 @@
+/**
+ * Small differentiable building blocks in plain tfjs ops, written to be safe on every backend
+ * (webgpu.md): matmuls are always 2-D x 2-D or batched 3-D x 3-D (never 3-D x 2-D, whose gradient
+ * is broken), no tf.cumsum, stable softplus, clamped tanh, no synchronous readback.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const LAYER_NORM_EPS = 1e-5;
+
+/** Merge all leading dims: [..., n] -> [prod(...), n]. */
+function to2d(x: tf.Tensor): tf.Tensor2D {
+  const n = x.shape[x.shape.length - 1];
+  return x.reshape([-1, n]);
+}
+
+function withLastDim(x2: tf.Tensor, like: tf.Tensor, last: number): tf.Tensor {
+  return x2.reshape([...like.shape.slice(0, -1), last]);
+}
+
+/**
+ * PyTorch `nn.Linear`: y = x W^T + b with W in the PyTorch layout [out, in].
+ * x: [..., in] -> [..., out].
+ */
+export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const out = weight.shape[0];
+  let y = tf.matMul(to2d(x), weight as tf.Tensor2D, false, true);
+  if (bias) y = y.add(bias);
+  return withLastDim(y, x, out);
+}
+
+/**
+ * HF GPT-2 `Conv1D`: y = x W + b with W in the layout [in, out].
+ * x: [..., in] -> [..., out].
+ */
+export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
+  const out = weight.shape[1];
+  let y = tf.matMul(to2d(x), weight as tf.Tensor2D);
+  if (bias) y = y.add(bias);
+  return withLastDim(y, x, out);
+}
+
+/** LayerNorm over the last axis (biased variance, eps 1e-5 as torch.nn.LayerNorm). */
+export function layerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor, eps = LAYER_NORM_EPS): tf.Tensor {
+  const mean = x.mean(-1, true);
+  const xc = x.sub(mean);
+  const variance = xc.square().mean(-1, true);
+  return xc.mul(variance.add(eps).rsqrt()).mul(weight).add(bias);
+}
+
+/** SiLU(x) = x sigmoid(x). */
+export function silu(x: tf.Tensor): tf.Tensor {
+  return x.mul(tf.sigmoid(x));
+}
+
+/** Stable softplus: x for x > 20, else log(1 + exp(x)) (the threshold of torch.nn.functional.softplus). */
+export function softplus(x: tf.Tensor): tf.Tensor {
+  return tf.where(tf.greater(x, 20), x, tf.log1p(tf.exp(tf.minimum(x, 20))));
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/** GELU, tanh approximation (HF "gelu_new"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+export function geluTanh(x: tf.Tensor): tf.Tensor {
+  // tanh saturates to +-1 in float32 well before |t| = 15; the clamp keeps webgpu's tanh finite.
+  const t = tf.clipByValue(x.add(x.pow(3).mul(0.044715)).mul(GELU_C), -15, 15);
+  return x.mul(tf.tanh(t).add(1)).mul(0.5);
+}
+
+/** Exact GELU (torch.nn.GELU default): 0.5 x (1 + erf(x / sqrt(2))). */
+export function geluErf(x: tf.Tensor): tf.Tensor {
+  return x.mul(tf.erf(x.mul(Math.SQRT1_2)).add(1)).mul(0.5);
+}
+
+/**
+ * Causal depthwise convolution along time (PyTorch Conv1d with groups = channels, padding K - 1,
+ * output cut to the first L steps):
+ *   y[b, t, c] = bias[c] + sum_{j<K} w[c, 0, j] x[b, t - K + 1 + j, c], with x = 0 before t = 0.
+ * x: [B, L, C], weight: [C, 1, K], bias: [C] -> [B, L, C].
+ */
+export function causalDepthwiseConv(x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor3D {
+  const [b, l, c] = x.shape;
+  const k = weight.shape[2] as number;
+  const w = weight.reshape([c, k]);
+  const xp = tf.pad(x, [
+    [0, 0],
+    [k - 1, 0],
+    [0, 0],
+  ]);
+  let y: tf.Tensor = bias;
+  for (let j = 0; j < k; j++) {
+    const tap = w.slice([0, j], [c, 1]).reshape([c]);
+    y = xp.slice([0, j, 0], [b, l, c]).mul(tap).add(y);
+  }
+  return y as tf.Tensor3D;
+}
+
+/** Additive causal mask [L, L]: 0 where key s <= query t, -1e9 above the diagonal. */
+export function causalMaskBias(l: number): tf.Tensor2D {
+  const m = new Float32Array(l * l);
+  for (let t = 0; t < l; t++) for (let s = t + 1; s < l; s++) m[t * l + s] = -1e9;
+  return tf.tensor2d(m, [l, l]);
+}

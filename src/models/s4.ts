@@ -1,0 +1,187 @@
+/**
+ * S4D (diagonal LTI state space) kernel, the S4 block and the S4-Mamba block (paper.md section 3;
+ * s4d.py and mamba_simple.S4Mamba of the authors' code).
+ *
+ * S4D kernel, H channels, M = N / 2 complex modes, local names under `kernel.`:
+ *   kernel.C          [H, M, 2]  complex C as (re, im) (torch.view_as_real), C ~ complex N(0, 1):
+ *                                 re and im each N(0, 1/2) (torch.randn with cfloat)
+ *   kernel.log_dt     [H]        U[ln 1e-3, ln 1e-1]
+ *   kernel.log_A_real [H, M]     ln 0.5
+ *   kernel.A_imag     [H, M]     pi * m
+ * dt = exp(log_dt); A = -exp(log_A_real) + i A_imag; C' = C (exp(dt A) - 1) / A;
+ * K[h, l] = 2 Re sum_m C'[h, m] exp(dt A[h, m] l), l = 0..L-1; y = K * u (causal) + D u.
+ *
+ * S4 mixer (S4Wrapper -> S4D), local names: s4.D [H] ~ N(0, 1), s4.kernel.*,
+ *   s4.output_linear.0.weight [2H, H, 1], s4.output_linear.0.bias [2H] (Conv1d(H, 2H, 1), default init)
+ *   y = GELU(K * u + D u) (exact erf GELU, nn.GELU()); out = GLU(Conv1d(y)) = a * sigmoid(b).
+ *
+ * S4-Mamba mixer (S4Mamba), local names: in_proj.weight [2Di, D], conv1d.weight [Di, 1, K],
+ *   conv1d.bias [Di], S4DMamba.D [Di], S4DMamba.kernel.*, out_proj.weight [D, Di]:
+ *   x, z = in_proj(X); u = SiLU(conv(x)); y = K * u + D u; y = y * z; out = out_proj(y).
+ *   As in the released code the gate is z itself (S4DMamba multiplies by `gate` = z, no SiLU), and
+ *   the S4DMamba dropout (p = 0.1 in the released code) is left out: the paper uses no dropout.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { causalDepthwiseConv, geluErf, linear, silu } from './ops';
+import {
+  constantInit,
+  type Initialiser,
+  normalInit,
+  type ParamGetter,
+  type ParamSpec,
+  torchDefaultInit,
+} from './params';
+
+export const S4D_DT_MIN = 1e-3;
+export const S4D_DT_MAX = 1e-1;
+
+const logUniformInit =
+  (lo: number, hi: number): Initialiser =>
+  (rng, size) => {
+    const out = new Float32Array(size);
+    for (let i = 0; i < size; i++) out[i] = rng.uniformIn(Math.log(lo), Math.log(hi));
+    return out;
+  };
+
+const aImagInit =
+  (modes: number): Initialiser =>
+  (_rng, size) => {
+    const out = new Float32Array(size);
+    for (let i = 0; i < size; i++) out[i] = Math.PI * (i % modes);
+    return out;
+  };
+
+/** Specs of an S4D kernel with H channels and state size N (M = N / 2 modes), names `kernel.*`. */
+export function s4dKernelSpecs(h: number, dState: number): ParamSpec[] {
+  const m = dState / 2;
+  return [
+    { name: 'kernel.C', shape: [h, m, 2], init: normalInit(Math.SQRT1_2) },
+    { name: 'kernel.log_dt', shape: [h], init: logUniformInit(S4D_DT_MIN, S4D_DT_MAX) },
+    { name: 'kernel.log_A_real', shape: [h, m], init: constantInit(Math.log(0.5)) },
+    { name: 'kernel.A_imag', shape: [h, m], init: aImagInit(m) },
+  ];
+}
+
+/** The S4D convolution kernel K [H, L] from the `kernel.*` parameters. */
+export function s4dKernel(get: ParamGetter, l: number): tf.Tensor2D {
+  const cParts = get('kernel.C');
+  const [h, m] = cParts.shape as [number, number, number];
+  const cRe = cParts.slice([0, 0, 0], [h, m, 1]).reshape([h, m]);
+  const cIm = cParts.slice([0, 0, 1], [h, m, 1]).reshape([h, m]);
+  const dt = tf.exp(get('kernel.log_dt')).reshape([h, 1]);
+  const aRe = tf.exp(get('kernel.log_A_real')).neg();
+  const aIm = get('kernel.A_imag');
+  const dtARe = aRe.mul(dt);
+  const dtAIm = aIm.mul(dt);
+  // exp(dt A) - 1
+  const mag = tf.exp(dtARe);
+  const eRe = mag.mul(tf.cos(dtAIm)).sub(1);
+  const eIm = mag.mul(tf.sin(dtAIm));
+  // C (exp(dt A) - 1)
+  const nRe = cRe.mul(eRe).sub(cIm.mul(eIm));
+  const nIm = cRe.mul(eIm).add(cIm.mul(eRe));
+  // ... / A
+  const den = aRe.square().add(aIm.square());
+  const pRe = nRe.mul(aRe).add(nIm.mul(aIm)).div(den);
+  const pIm = nIm.mul(aRe).sub(nRe.mul(aIm)).div(den);
+  // exp(dt A l) = exp(dt Re(A) l) (cos(dt Im(A) l) + i sin(dt Im(A) l)), l = 0..L-1: [H, M, L]
+  const steps = tf.range(0, l, 1, 'float32');
+  const re = dtARe.expandDims(2).mul(steps);
+  const im = dtAIm.expandDims(2).mul(steps);
+  const decay = tf.exp(re);
+  const realPart = pRe.expandDims(2).mul(tf.cos(im)).sub(pIm.expandDims(2).mul(tf.sin(im))).mul(decay);
+  return realPart.sum(1).mul(2) as tf.Tensor2D;
+}
+
+/** Toeplitz gather indices: idx[t * L + s] = t - s for s <= t, else L (a zero column). */
+function toeplitzIndices(l: number): tf.Tensor1D {
+  const idx = new Int32Array(l * l);
+  for (let t = 0; t < l; t++) for (let s = 0; s < l; s++) idx[t * l + s] = s <= t ? t - s : l;
+  return tf.tensor1d(idx, 'int32');
+}
+
+/**
+ * Causal convolution y[b, t, h] = sum_{s<=t} K[h, t - s] u[b, s, h] (as the FFT convolution of
+ * s4d.py, computed directly): a Toeplitz matrix per channel, one batched matmul.
+ * u: [B, L, H], K: [H, L] -> [B, L, H].
+ */
+export function causalConvolve(u: tf.Tensor3D, k: tf.Tensor2D): tf.Tensor3D {
+  const [, l, h] = u.shape;
+  const padded = tf.concat([k, tf.zeros([h, 1])], 1);
+  const toeplitz = tf.gather(padded, toeplitzIndices(l), 1).reshape([h, l, l]) as tf.Tensor3D;
+  const y = tf.matMul(toeplitz, u.transpose([2, 1, 0]) as tf.Tensor3D); // [H, L, B]
+  return y.transpose([2, 1, 0]) as tf.Tensor3D;
+}
+
+/** Kernel and skip of an S4D layer, kept for the probes. */
+export interface S4Trace {
+  /** [H, L] convolution kernel */
+  kernel: tf.Tensor2D;
+  /** [H] */
+  D: tf.Tensor1D;
+}
+
+/** K * u + D u with the S4D parameters under `get` (`kernel.*`, `D`). u: [B, L, H]. */
+function s4dConv(u: tf.Tensor3D, get: ParamGetter, trace?: (t: S4Trace) => void): tf.Tensor3D {
+  const k = s4dKernel(get, u.shape[1]);
+  const D = get('D') as tf.Tensor1D;
+  if (trace) trace({ kernel: k, D });
+  return causalConvolve(u, k).add(u.mul(D)) as tf.Tensor3D;
+}
+
+export function s4MixerSpecs(d: number, dState: number): ParamSpec[] {
+  return [
+    { name: 's4.D', shape: [d], init: normalInit(1) },
+    ...s4dKernelSpecs(d, dState).map((s) => ({ ...s, name: `s4.${s.name}` })),
+    { name: 's4.output_linear.0.weight', shape: [2 * d, d, 1], init: torchDefaultInit(d) },
+    { name: 's4.output_linear.0.bias', shape: [2 * d], init: torchDefaultInit(d) },
+  ];
+}
+
+/** The S4 mixer: GLU(Conv1d(GELU(K * u + D u))). x: [B, L, D] -> [B, L, D]. */
+export function s4Mixer(x: tf.Tensor3D, get: ParamGetter, trace?: (t: S4Trace) => void): tf.Tensor3D {
+  const [b, l, d] = x.shape;
+  const s4get: ParamGetter = (name) => get(`s4.${name}`);
+  const y = geluErf(s4dConv(x, s4get, trace));
+  const w = get('s4.output_linear.0.weight').reshape([2 * d, d]);
+  const g = linear(y, w, get('s4.output_linear.0.bias'));
+  const a = g.slice([0, 0, 0], [b, l, d]);
+  const gate = g.slice([0, 0, d], [b, l, d]);
+  return a.mul(tf.sigmoid(gate)) as tf.Tensor3D;
+}
+
+export interface S4MambaDims {
+  dModel: number;
+  dInner: number;
+  dState: number;
+  dConv: number;
+}
+
+export function s4MambaMixerSpecs(dims: S4MambaDims, nLayer: number): ParamSpec[] {
+  const { dModel: d, dInner: di, dState: n, dConv: k } = dims;
+  return [
+    { name: 'in_proj.weight', shape: [2 * di, d], init: torchDefaultInit(d) },
+    { name: 'conv1d.weight', shape: [di, 1, k], init: torchDefaultInit(k) },
+    { name: 'conv1d.bias', shape: [di], init: torchDefaultInit(k) },
+    { name: 'S4DMamba.D', shape: [di], init: normalInit(1) },
+    ...s4dKernelSpecs(di, n).map((s) => ({ ...s, name: `S4DMamba.${s.name}` })),
+    { name: 'out_proj.weight', shape: [d, di], init: torchDefaultInit(di, 1 / Math.sqrt(nLayer)) },
+  ];
+}
+
+/** The S4-Mamba mixer. x: [B, L, D] -> [B, L, D]. */
+export function s4MambaMixer(
+  x: tf.Tensor3D,
+  get: ParamGetter,
+  dims: S4MambaDims,
+  trace?: (t: S4Trace) => void,
+): tf.Tensor3D {
+  const [b, l] = x.shape;
+  const di = dims.dInner;
+  const xz = linear(x, get('in_proj.weight'));
+  const xIn = xz.slice([0, 0, 0], [b, l, di]) as tf.Tensor3D;
+  const z = xz.slice([0, 0, di], [b, l, di]);
+  const u = silu(causalDepthwiseConv(xIn, get('conv1d.weight'), get('conv1d.bias'))) as tf.Tensor3D;
+  const y = s4dConv(u, (name) => get(`S4DMamba.${name}`), trace).mul(z);
+  return linear(y, get('out_proj.weight')) as tf.Tensor3D;
+}

@@ -1,0 +1,79 @@
+/**
+ * Many-outlier regression (paper.md section 2): linear regression (w ~ N(0, I_d) per prompt,
+ * x ~ N(0, I_d) with the coordinates past the live dims set to 0, y = w . x) where each example is
+ * an outlier with probability p = 0.9: its x token is the all-ones vector (all d coordinates, live
+ * or not, as the released code) and its label is 1 (y token (1, 0, ..., 0)). Outliers are masked
+ * out of loss and metric and marked `clean = 0` in the example view. With N = 512 examples
+ * (1024 tokens) about 51 are clean. The error is normalised by d.
+ *
+ * Curriculum (released config): dims 4 -> 20 (+1 every 2000 steps), points 12 -> 512 (+2 every
+ * 200 steps). Random draws per prompt: w (d), then per example a uniform (outlier?) and, for a
+ * clean example, its x.
+ */
+import { z } from 'zod';
+import type { Rng } from '../random/rng';
+import { allocateExamples, dot, interleaveExamples, liveDims, sampleGaussianX, scalarHead, sketchScatter } from './common';
+import type { CurriculumSpec, CurriculumState, PromptBatch, TaskDefinition } from './types';
+
+export const manyOutlierRegressionParams = z.object({
+  d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
+  nPoints: z.number().int().min(1).max(1024).default(512).describe('in-context examples per prompt (N)'),
+  p: z.number().min(0).max(1).default(0.9).describe('probability that an example is an outlier (x = all ones, y = 1)'),
+});
+export type ManyOutlierRegressionParams = z.infer<typeof manyOutlierRegressionParams>;
+
+export interface ManyOutlierLatents {
+  /** [batch, d] each prompt's weight vector */
+  w: Float64Array;
+}
+
+export function sampleManyOutlierRegression(
+  rng: Rng,
+  p: ManyOutlierRegressionParams,
+  batchSize: number,
+  state: CurriculumState,
+): { batch: PromptBatch; latents: ManyOutlierLatents } {
+  const { d } = p;
+  const n = state.points;
+  const live = liveDims(d, state);
+  const ex = allocateExamples(batchSize, n, d);
+  const w = new Float64Array(batchSize * d);
+  for (let b = 0; b < batchSize; b++) {
+    for (let j = 0; j < d; j++) w[b * d + j] = rng.normal();
+    for (let i = 0; i < n; i++) {
+      const off = (b * n + i) * d;
+      if (rng.uniform() < p.p) {
+        ex.clean[b * n + i] = 0;
+        ex.xs.fill(1, off, off + d);
+        ex.ys[b * n + i] = 1;
+      } else {
+        sampleGaussianX(rng, ex.xs, off, d, live);
+        ex.ys[b * n + i] = dot(w, b * d, ex.xs, off, d);
+      }
+    }
+  }
+  return { batch: interleaveExamples('many-outlier-regression', ex, scalarHead(d)), latents: { w } };
+}
+
+function manyOutlierCurriculum(p: ManyOutlierRegressionParams): CurriculumSpec {
+  return {
+    dims: { start: Math.min(4, p.d), end: p.d, inc: 1, interval: 2000 },
+    points: { start: Math.min(12, p.nPoints), end: p.nPoints, inc: 2, interval: 200 },
+  };
+}
+
+export const manyOutlierRegression: TaskDefinition<ManyOutlierRegressionParams, 'many-outlier-regression'> = {
+  name: 'many-outlier-regression',
+  title: 'Many-outlier regression',
+  summary: 'Linear regression where 90% of the examples are the same dummy point; find the few real ones.',
+  paramsSchema: manyOutlierRegressionParams,
+  defaults: manyOutlierRegressionParams.parse({}),
+  curriculum: manyOutlierCurriculum,
+  readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
+  heads: (p) => [scalarHead(p.d)],
+  baselines: ['least-squares', 'zero'],
+  chanceLevel: () => 1,
+  sample: (rng, p, batchSize, state) => sampleManyOutlierRegression(rng, p, batchSize, state).batch,
+  sketch: (batch, index, p) =>
+    sketchScatter(batch, index, `Linear regression, ${Math.round(p.p * 100)}% outliers (x = all ones, y = 1)`),
+};

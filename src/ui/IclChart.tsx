@@ -1,0 +1,102 @@
+import {
+  Area,
+  CartesianGrid,
+  ComposedChart,
+  Legend,
+  Line,
+  ReferenceLine,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { IclCurveSet } from '../eval/types';
+import { bandKey, curveRows, isAccuracy, yDomain } from './curve-rows';
+import { useTheme } from './theme';
+
+const formatValue = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : String(v));
+
+/** Baseline ICL curves: mean per curve as a line, its 5–95 % band shaded, the chance level dashed. */
+export function IclChart({ set }: { set: IclCurveSet }) {
+  const theme = useTheme();
+  const rows = curveRows(set);
+  const few = rows.length <= 3;
+  const tick = { fill: theme.muted, fontSize: 12 };
+  return (
+    <ComposedChart
+      className="icl-chart"
+      responsive
+      style={{ width: '100%', height: 'var(--chart-height)' }}
+      data={rows}
+      margin={{ top: 8, right: 16, bottom: 24, left: 12 }}
+    >
+      <CartesianGrid stroke={theme.grid} strokeDasharray="2 4" />
+      <XAxis
+        dataKey="examples"
+        type="number"
+        domain={['dataMin', 'dataMax']}
+        allowDecimals={false}
+        tick={tick}
+        stroke={theme.muted}
+        label={{ value: 'number of in-context examples', position: 'bottom', offset: 4, fill: theme.text }}
+      />
+      <YAxis
+        domain={yDomain(set)}
+        allowDataOverflow
+        tick={tick}
+        stroke={theme.muted}
+        tickFormatter={(v: number) => String(Number(v.toFixed(2)))}
+        label={{ value: set.yLabel, angle: -90, position: 'insideLeft', offset: 0, fill: theme.text, dy: 60 }}
+      />
+      <ReferenceLine
+        y={set.chance}
+        stroke={theme.chance}
+        strokeDasharray="6 5"
+        strokeWidth={1.5}
+        ifOverflow="extendDomain"
+        label={{
+          value: isAccuracy(set) ? 'chance' : 'predict 0',
+          position: 'insideTopRight',
+          fill: theme.muted,
+          fontSize: 12,
+        }}
+      />
+      {set.curves.map((curve, i) => (
+        <Area
+          key={bandKey(curve.key)}
+          dataKey={bandKey(curve.key)}
+          type="linear"
+          stroke="none"
+          fill={theme.series[i % theme.series.length]}
+          fillOpacity={theme.dark ? 0.16 : 0.13}
+          legendType="none"
+          tooltipType="none"
+          isAnimationActive={false}
+          activeDot={false}
+        />
+      ))}
+      {set.curves.map((curve, i) => (
+        <Line
+          key={curve.key}
+          dataKey={curve.key}
+          name={curve.label}
+          type="linear"
+          stroke={theme.series[i % theme.series.length]}
+          strokeWidth={2}
+          dot={few ? { r: 4 } : false}
+          isAnimationActive={false}
+          connectNulls
+        />
+      ))}
+      <Tooltip
+        formatter={formatValue}
+        labelFormatter={(x) => `${x} in-context examples`}
+        contentStyle={{
+          background: theme.dark ? '#1d232b' : '#ffffff',
+          borderColor: theme.grid,
+          color: theme.text,
+        }}
+      />
+      <Legend verticalAlign="top" align="left" height={36} wrapperStyle={{ color: theme.text }} />
+    </ComposedChart>
+  );
+}

@@ -1,0 +1,49 @@
+import { useLab } from '../state';
+import { baselinesStatusText, selectedBaselines, selectedCard } from '../state/selectors';
+import { readingNote } from './curve-rows';
+import { IclChart } from './IclChart';
+
+/** The "In-context error" region: the chosen task's baseline curves, how to read them, and status. */
+export function IclPanel() {
+  const card = useLab(selectedCard);
+  const view = useLab(selectedBaselines);
+  const prompts = useLab((s) => s.prompts);
+  const retry = useLab((s) => s.retryBaselines);
+  return (
+    <section className="icl-panel" aria-label="In-context error" aria-busy={view.status === 'computing'}>
+      <h2>
+        In-context error <span className="task-name">· {card.title}</span>
+      </h2>
+      <div className="chart-frame">
+        {view.status === 'done' ? (
+          <IclChart set={view.curves} />
+        ) : (
+          <div className="chart-placeholder" aria-hidden="true">
+            {view.status === 'computing' && <Progress done={view.done} total={view.total} />}
+          </div>
+        )}
+      </div>
+      {view.status === 'error' && (
+        <div className="alert" role="alert">
+          <p>{view.error}</p>
+          <button type="button" onClick={retry}>
+            Try again
+          </button>
+        </div>
+      )}
+      <p className="status" role="status">
+        {baselinesStatusText(view, prompts)}
+      </p>
+      {view.status === 'done' && (
+        <div className="reading-note">
+          <h3>How to read this</h3>
+          <p>{readingNote(view.curves)}</p>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Progress({ done, total }: { done: number; total: number }) {
+  return <progress className="progress" value={done} max={Math.max(1, total)} />;
+}
