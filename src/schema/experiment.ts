@@ -138,7 +138,7 @@ const migrations: Record<number, (old: Record<string, unknown>) => Record<string
 function migrate(input: unknown): unknown {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
   let value = input as Record<string, unknown>;
-  let version = value.version ?? EXPERIMENT_VERSION;
+  let version: unknown = value.version ?? EXPERIMENT_VERSION;
   for (let guard = 0; typeof version === 'number' && version < EXPERIMENT_VERSION && guard < 100; guard++) {
     const lift = migrations[version];
     if (!lift) break;
