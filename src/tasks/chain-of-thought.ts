@@ -6,22 +6,36 @@
  * Tokens per example: x_i, s_i, y_i (3N tokens). Each kind has its own read-in
  * ('linear-per-kind', tokenKinds 0 = x, 1 = s, 2 = y, widths [d, k, 1]); every token is stored
  * zero-padded to tokenDim = max(d, k, 1), the read-in of a kind uses its first width entries.
- * Two heads: 's' (k outputs) at every x_i token predicts s_i, 'y' (1 output) at every s_i token
- * predicts y_i; loss = MSE(s) + MSE(y). Both are normalised by d (E|s|^2 = E[y^2] = d, so the zero
- * predictor scores about 1). At test time an evaluator feeds the predicted s_i back in place of s_i.
+ * Two heads: 'y' (1 output) at every s_i token predicts y_i, 's' (k outputs) at every x_i token
+ * predicts s_i (heads[0] = 'y', the scored answer); loss = MSE(s) + MSE(y). Both are normalised
+ * by d (E|s|^2 = E[y^2] = d, so the zero predictor scores about 1). At test time an evaluator feeds
+ * the predicted s_i back in place of s_i.
  * The example view holds (x_i, y_i) for the classical baselines.
  *
  * Random draws per prompt, in order: W (row-major, d x k), v, then the N inputs.
  */
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
-import { allocateExamples, fixedSchedule, liveDims, regressionCurriculum, sampleGaussianX, sketchScatter } from './common';
+import {
+  allocateExamples,
+  fixedSchedule,
+  liveDims,
+  regressionCurriculum,
+  sampleGaussianX,
+  sketchScatter,
+} from './common';
 import type { CurriculumState, HeadBatch, HeadSpec, PromptBatch, TaskDefinition } from './types';
 
 export const chainOfThoughtParams = z.object({
   d: z.number().int().min(1).max(64).default(10).describe('dimension of x'),
   nPoints: z.number().int().min(1).max(512).default(101).describe('in-context examples per prompt (N)'),
-  hidden: z.number().int().min(1).max(64).default(4).describe('hidden width k: the size of the intermediate step s'),
+  hidden: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe('hidden width k: the size of the intermediate step s'),
 });
 export type ChainOfThoughtParams = z.infer<typeof chainOfThoughtParams>;
 
@@ -32,9 +46,10 @@ export interface ChainOfThoughtLatents {
   v: Float64Array;
 }
 
+/** 'y' first: heads[0] is the primary (scored) head of every task. */
 export const cotHeads = (p: ChainOfThoughtParams): HeadSpec[] => [
-  { name: 's', dim: p.hidden, loss: 'mse', metric: 'squared-error', normalisation: p.d },
   { name: 'y', dim: 1, loss: 'mse', metric: 'squared-error', normalisation: p.d },
+  { name: 's', dim: p.hidden, loss: 'mse', metric: 'squared-error', normalisation: p.d },
 ];
 
 export const cotTokenDim = (p: ChainOfThoughtParams): number => Math.max(p.d, p.hidden, 1);
@@ -94,16 +109,8 @@ export function sampleChainOfThought(
     yPositions[i] = 3 * i + 1;
     examplesBefore[i] = i;
   }
-  const [sSpec, ySpec] = cotHeads(p);
+  const [ySpec, sSpec] = cotHeads(p);
   const heads: HeadBatch[] = [
-    {
-      spec: sSpec,
-      positions: sPositions,
-      targets: sTargets,
-      targetDim: k,
-      mask: new Float32Array(batchSize * n).fill(1),
-      examplesBefore,
-    },
     {
       spec: ySpec,
       positions: yPositions,
@@ -111,6 +118,14 @@ export function sampleChainOfThought(
       targetDim: 1,
       mask: new Float32Array(batchSize * n).fill(1),
       examplesBefore: examplesBefore.slice(),
+    },
+    {
+      spec: sSpec,
+      positions: sPositions,
+      targets: sTargets,
+      targetDim: k,
+      mask: new Float32Array(batchSize * n).fill(1),
+      examplesBefore,
     },
   ];
   const batch: PromptBatch = {
@@ -142,5 +157,9 @@ export const chainOfThought: TaskDefinition<ChainOfThoughtParams, 'chain-of-thou
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleChainOfThought(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>
-    sketchScatter(batch, index, `y = vᵀ ReLU(Wᵀx) with ${p.hidden} hidden units, shown step by step in the prompt`),
+    sketchScatter(
+      batch,
+      index,
+      `y = vᵀ ReLU(Wᵀx) with ${p.hidden} hidden units, shown step by step in the prompt`,
+    ),
 };

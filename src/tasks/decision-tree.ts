@@ -48,7 +48,8 @@ export function treeLeaf(
   xOff: number,
 ): number {
   let node = 0;
-  for (let level = 0; level < depth; level++) node = 2 * node + 1 + (x[xOff + coords[treeOff + node]] > 0 ? 1 : 0);
+  for (let level = 0; level < depth; level++)
+    node = 2 * node + 1 + (x[xOff + coords[treeOff + node]] > 0 ? 1 : 0);
   return node;
 }
 
@@ -76,7 +77,10 @@ export function sampleDecisionTree(
       ex.ys[b * n + i] = values[t + treeLeaf(coords, t, depth, ex.xs, off)];
     }
   }
-  return { batch: interleaveExamples('decision-tree', ex, scalarHead(1)), latents: { nodes, coords, values } };
+  return {
+    batch: interleaveExamples('decision-tree', ex, scalarHead(1)),
+    latents: { nodes, coords, values },
+  };
 }
 
 export const decisionTree: TaskDefinition<DecisionTreeParams, 'decision-tree'> = {
@@ -92,5 +96,9 @@ export const decisionTree: TaskDefinition<DecisionTreeParams, 'decision-tree'> =
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleDecisionTree(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>
-    sketchScatter(batch, index, `Decision tree of depth ${p.depth}: labels take at most ${2 ** p.depth} values`),
+    sketchScatter(
+      batch,
+      index,
+      `Decision tree of depth ${p.depth}: labels take at most ${2 ** p.depth} values`,
+    ),
 };

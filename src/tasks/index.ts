@@ -11,7 +11,10 @@ import { type ChainOfThoughtParams, chainOfThought } from './chain-of-thought';
 import { type DecisionTreeParams, decisionTree } from './decision-tree';
 import { type LinearRegressionParams, linearRegression } from './linear-regression';
 import { type ManyOutlierRegressionParams, manyOutlierRegression } from './many-outlier-regression';
-import { type OrthogonalOutlierRegressionParams, orthogonalOutlierRegression } from './orthogonal-outlier-regression';
+import {
+  type OrthogonalOutlierRegressionParams,
+  orthogonalOutlierRegression,
+} from './orthogonal-outlier-regression';
 import { type ReluNnRegressionParams, reluNnRegression } from './relu-nn-regression';
 import { type SparseLinearRegressionParams, sparseLinearRegression } from './sparse-linear-regression';
 import { type SparseParityParams, sparseParity } from './sparse-parity';

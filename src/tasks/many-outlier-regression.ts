@@ -12,13 +12,26 @@
  */
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
-import { allocateExamples, dot, interleaveExamples, liveDims, sampleGaussianX, scalarHead, sketchScatter } from './common';
+import {
+  allocateExamples,
+  dot,
+  interleaveExamples,
+  liveDims,
+  sampleGaussianX,
+  scalarHead,
+  sketchScatter,
+} from './common';
 import type { CurriculumSpec, CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const manyOutlierRegressionParams = z.object({
   d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
   nPoints: z.number().int().min(1).max(1024).default(512).describe('in-context examples per prompt (N)'),
-  p: z.number().min(0).max(1).default(0.9).describe('probability that an example is an outlier (x = all ones, y = 1)'),
+  p: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.9)
+    .describe('probability that an example is an outlier (x = all ones, y = 1)'),
 });
 export type ManyOutlierRegressionParams = z.infer<typeof manyOutlierRegressionParams>;
 
@@ -75,5 +88,9 @@ export const manyOutlierRegression: TaskDefinition<ManyOutlierRegressionParams, 
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleManyOutlierRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>
-    sketchScatter(batch, index, `Linear regression, ${Math.round(p.p * 100)}% outliers (x = all ones, y = 1)`),
+    sketchScatter(
+      batch,
+      index,
+      `Linear regression, ${Math.round(p.p * 100)}% outliers (x = all ones, y = 1)`,
+    ),
 };

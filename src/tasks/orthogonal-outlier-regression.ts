@@ -147,7 +147,7 @@ export function sampleOrthogonalOutlierRegression(
         if (!released) {
           const a = rng.normal();
           const c = rng.normal();
-          for (let j = 0; j < d; j++) zx[j] = a * u[j] + c * v[j];
+          for (let j = 0; j < d; j++) zx[j] = j < live ? a * u[j] + c * v[j] : 0;
           zy.set(zx);
         }
         for (let j = 0; j < d; j++) {
@@ -167,7 +167,10 @@ export function sampleOrthogonalOutlierRegression(
   return { batch, latents: { w: wAll, u: uAll, v: vAll } };
 }
 
-export const orthogonalOutlierRegression: TaskDefinition<OrthogonalOutlierRegressionParams, 'orthogonal-outlier-regression'> = {
+export const orthogonalOutlierRegression: TaskDefinition<
+  OrthogonalOutlierRegressionParams,
+  'orthogonal-outlier-regression'
+> = {
   name: 'orthogonal-outlier-regression',
   title: 'Orthogonal-outlier regression',
   summary:

@@ -96,5 +96,9 @@ export const reluNnRegression: TaskDefinition<ReluNnRegressionParams, 'relu-nn-r
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleReluNnRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>
-    sketchScatter(batch, index, `2-layer ReLU network, ${p.hidden} hidden units: the spread is the nonlinearity`),
+    sketchScatter(
+      batch,
+      index,
+      `2-layer ReLU network, ${p.hidden} hidden units: the spread is the nonlinearity`,
+    ),
 };

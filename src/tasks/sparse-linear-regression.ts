@@ -58,7 +58,10 @@ export function sampleSparseLinearRegression(
   return { batch: interleaveExamples('sparse-linear-regression', ex, scalarHead(k)), latents: { w } };
 }
 
-export const sparseLinearRegression: TaskDefinition<SparseLinearRegressionParams, 'sparse-linear-regression'> = {
+export const sparseLinearRegression: TaskDefinition<
+  SparseLinearRegressionParams,
+  'sparse-linear-regression'
+> = {
   name: 'sparse-linear-regression',
   title: 'Sparse linear regression',
   summary: 'Like linear regression, but only 3 of the inputs matter: find which ones from the examples.',
@@ -70,5 +73,6 @@ export const sparseLinearRegression: TaskDefinition<SparseLinearRegressionParams
   baselines: ['least-squares', 'lasso', 'knn', 'averaging', 'zero'],
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleSparseLinearRegression(rng, p, batchSize, state).batch,
-  sketch: (batch, index, p) => sketchScatter(batch, index, `Sparse linear regression: y = w·x, ${p.k} nonzeros`),
+  sketch: (batch, index, p) =>
+    sketchScatter(batch, index, `Sparse linear regression: y = w·x, ${p.k} nonzeros`),
 };

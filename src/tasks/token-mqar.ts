@@ -27,13 +27,32 @@
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import { fixedCurriculum } from './common';
-import type { CurriculumState, HeadBatch, HeadSpec, PromptBatch, PromptSketch, TaskDefinition } from './types';
+import type {
+  CurriculumState,
+  HeadBatch,
+  HeadSpec,
+  PromptBatch,
+  PromptSketch,
+  TaskDefinition,
+} from './types';
 
 export const tokenMqarParams = z
   .object({
-    vocab: z.number().int().min(4).max(8192).default(64).describe('vocabulary size V (keys below V/2, values above)'),
+    vocab: z
+      .number()
+      .int()
+      .min(4)
+      .max(8192)
+      .default(64)
+      .describe('vocabulary size V (keys below V/2, values above)'),
     pairs: z.number().int().min(1).max(512).default(8).describe('key-value pairs per prompt (P)'),
-    queries: z.number().int().min(1).max(512).default(8).describe('queries after the key-value block (at most P)'),
+    queries: z
+      .number()
+      .int()
+      .min(1)
+      .max(512)
+      .default(8)
+      .describe('queries after the key-value block (at most P)'),
   })
   .refine((p) => p.pairs <= Math.floor(p.vocab / 2) - 1, {
     message: 'pairs must be below vocab / 2 (keys are distinct ids in [1, vocab/2))',

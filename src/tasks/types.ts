@@ -177,6 +177,7 @@ export interface TaskDefinition<P, N extends TaskName = TaskName> {
   /** The paper's curriculum for these parameters (fixed tasks have start == end). */
   curriculum(params: P): CurriculumSpec;
   readIn(params: P): ReadIn;
+  /** The read-outs; heads[0] is the primary one (its ICL curve is the task's headline plot). */
   heads(params: P): HeadSpec[];
   /** Baselines that apply to this task, in the order they are listed in the paper's plots. */
   baselines: readonly BaselineName[];

@@ -19,7 +19,14 @@
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import { dot, fixedCurriculum, liveDims } from './common';
-import type { CurriculumState, HeadBatch, HeadSpec, PromptBatch, PromptSketch, TaskDefinition } from './types';
+import type {
+  CurriculumState,
+  HeadBatch,
+  HeadSpec,
+  PromptBatch,
+  PromptSketch,
+  TaskDefinition,
+} from './types';
 
 export const vectorMqarParams = z.object({
   d: z.number().int().min(1).max(64).default(20).describe('dimension of keys, values and query'),
@@ -35,7 +42,9 @@ export const vectorMqarParams = z.object({
     .min(0)
     .max(10)
     .default(0)
-    .describe('standard deviation of Gaussian noise added to the query before renormalising (0 = exact copy)'),
+    .describe(
+      'standard deviation of Gaussian noise added to the query before renormalising (0 = exact copy)',
+    ),
   metric: z
     .enum(['nearest-value', 'released-key-match'])
     .default('nearest-value')
@@ -60,8 +69,15 @@ export const vectorMqarHead = (p: VectorMqarParams): HeadSpec => ({
 });
 
 /** Draw a Gaussian vector over the first `live` of d coordinates, rescaled to norm sqrt(d). */
-function sphereVector(rng: Rng, out: Float32Array, off: number, d: number, live: number): void {
-  const tmp = new Float64Array(d);
+function sphereVector(
+  rng: Rng,
+  out: Float32Array,
+  off: number,
+  d: number,
+  live: number,
+  tmp: Float64Array,
+): void {
+  tmp.fill(0);
   for (let j = 0; j < live; j++) tmp[j] = rng.normal();
   rescale(tmp, out, off, d);
 }
@@ -86,17 +102,18 @@ export function sampleVectorMqar(
   const targets = new Float32Array(batchSize * d);
   const queriedPair = new Int32Array(batchSize);
   const copiedPair = new Int32Array(batchSize);
-  const noisy = new Float64Array(d);
+  const scratch = new Float64Array(d);
   for (let b = 0; b < batchSize; b++) {
     const base = b * seqLen * d;
-    for (let t = 0; t < 2 * nPairs; t++) sphereVector(rng, tokens, base + t * d, d, live);
+    for (let t = 0; t < 2 * nPairs; t++) sphereVector(rng, tokens, base + t * d, d, live, scratch);
     const copied = rng.int(nPairs);
     copiedPair[b] = copied;
     const qOff = base + 2 * nPairs * d;
     tokens.copyWithin(qOff, base + 2 * copied * d, base + (2 * copied + 1) * d);
     if (p.queryNoise > 0) {
-      for (let j = 0; j < d; j++) noisy[j] = tokens[qOff + j] + (j < live ? p.queryNoise * rng.normal() : 0);
-      rescale(noisy, tokens, qOff, d);
+      for (let j = 0; j < d; j++)
+        scratch[j] = tokens[qOff + j] + (j < live ? p.queryNoise * rng.normal() : 0);
+      rescale(scratch, tokens, qOff, d);
     }
     let best = 0;
     let bestScore = Number.NEGATIVE_INFINITY;
