@@ -1,0 +1,65 @@
+/**
+ * The headless command: `npm run cli -- <command> ...`.
+ *   baselines  classical estimators' ICL curves on a task
+ *   train      train models on a task and compare them with the baselines
+ */
+import { BASELINES_USAGE, runBaselines } from './baselines';
+import { UsageError } from './task-args';
+
+const USAGE = `ICL Lab command line
+usage: npm run cli -- <command> [options]
+commands:
+  baselines   classical baselines' error per number of in-context examples
+  train       train models on a task (see 'npm run cli -- train --help')
+  tasks       list the tasks and their parameters
+
+${BASELINES_USAGE}`;
+
+type Command = (argv: string[]) => Promise<number>;
+
+async function loadTrain(): Promise<Command> {
+  const module = await import('./train');
+  return module.runTrain;
+}
+
+async function listTasks(): Promise<number> {
+  const { TASKS } = await import('../tasks');
+  const { describeTaskParams } = await import('./task-args');
+  for (const t of TASKS)
+    console.log(`${t.name}\n  ${t.title}: ${t.summary}\n${describeTaskParams(t.name)}\n`);
+  return 0;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'baselines':
+        return await runBaselines(rest);
+      case 'train':
+        return await (await loadTrain())(rest);
+      case 'tasks':
+        return await listTasks();
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        console.log(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        console.error(`unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    console.error(`error: ${(e as Error).stack ?? e}`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});
