@@ -13,6 +13,8 @@ const executablePath =
 export default defineConfig({
   testDir: './e2e',
   testMatch: '**/*.spec.ts',
+  // docs screenshots only on request: SCREENSHOTS=1 npx playwright test e2e/screenshot.spec.ts
+  testIgnore: process.env.SCREENSHOTS ? [] : ['**/screenshot.spec.ts'],
   timeout: 180_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,

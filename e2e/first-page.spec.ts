@@ -1,8 +1,17 @@
 /**
  * The first page: the task gallery and the baseline ICL curves of the chosen task.
  */
-import { TASKS } from '../src/workers/_temporary-shim';
-import { chooseTask, expect, iclRegion, taskGroup, taskRadio, test, waitForBaselines } from './fixtures';
+import { TASKS } from '../src/tasks';
+import {
+  chooseTask,
+  expect,
+  iclRegion,
+  taskCard,
+  taskGroup,
+  taskRadio,
+  test,
+  waitForBaselines,
+} from './fixtures';
 
 /** Task names of paper.md that the picker must offer whatever else it offers. */
 const PAPER_TASKS = [
@@ -32,7 +41,7 @@ test('the "Task" group lists every task, each with a summary and a prompt sketch
     await expect(taskRadio(page, title)).toHaveCount(1);
   }
   for (const task of TASKS) {
-    const card = page.locator('label').filter({ has: taskRadio(page, task.title) });
+    const card = taskCard(page, task.title);
     await expect(card).toContainText(task.summary);
     await expect(card.getByRole('img')).toBeVisible();
     // the sketch draws something (points, bits or pairs)
@@ -50,7 +59,7 @@ test('choosing a task shows its baseline curves', async ({ page }) => {
   await expect(region.getByRole('heading', { level: 2 })).toContainText('Linear regression');
   const legend = region.locator('.recharts-legend-item-text');
   await expect(legend.filter({ hasText: 'Least squares' })).toHaveCount(1);
-  await expect(region.getByText('number of in-context examples')).toBeVisible();
+  await expect(region.getByText('number of in-context examples', { exact: true })).toBeVisible();
   await expectLinesDrawn(region, 2);
   await expect(region.getByText('How to read this')).toBeVisible();
 
@@ -66,6 +75,27 @@ test('choosing a task shows its baseline curves', async ({ page }) => {
   await chooseTask(page, 'Linear regression');
   await waitForBaselines(region);
   await expect(legend.filter({ hasText: /^Lasso/ })).toHaveCount(0);
+});
+
+test('switching away from a slow task cancels it', async ({ page }) => {
+  const region = iclRegion(page);
+  await waitForBaselines(region);
+  // the 2-layer NN task trains a small network per prompt and position: tens of seconds
+  await chooseTask(page, '2-layer ReLU NN regression');
+  await expect(region.getByRole('status')).toContainText('Computing baselines on 256 prompts');
+  await chooseTask(page, 'Sparse linear regression');
+  // not queued behind the slow task: the worker was stopped and a fresh one started
+  await expect(region.getByRole('status')).toContainText('Baselines ready', { timeout: 45_000 });
+  await expect(region.getByRole('heading', { level: 2 })).toContainText('Sparse linear regression');
+  await expect(region.locator('.recharts-legend-item-text').filter({ hasText: /^Lasso/ })).toHaveCount(1);
+});
+
+test('a task without classical baselines says so', async ({ page }) => {
+  const region = iclRegion(page);
+  await chooseTask(page, 'Sparse parity');
+  await waitForBaselines(region);
+  await expect(region).toContainText('No classical baseline applies to this task');
+  await expect(region.locator('path.recharts-line-curve')).toHaveCount(0);
 });
 
 test('the task picker works from the keyboard', async ({ page }) => {
@@ -87,13 +117,19 @@ test('the task picker works from the keyboard', async ({ page }) => {
   await waitForBaselines(region);
 });
 
+/** Every curve of the legend (at least `atLeast`) is drawn as a real line. */
 async function expectLinesDrawn(region: ReturnType<typeof iclRegion>, atLeast: number) {
+  // the chart renders after the status says ready (lazy chunk, then a measuring pass): poll
+  const legend = region.locator('.recharts-legend-item');
+  await expect.poll(() => legend.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(atLeast);
+  const legendItems = await legend.count();
   const lines = region.locator('path.recharts-line-curve');
-  await expect.poll(() => lines.count()).toBeGreaterThanOrEqual(atLeast);
+  await expect.poll(() => lines.count()).toBe(legendItems);
   const drawn = await lines.evaluateAll(
     (paths) =>
-      paths.filter((p) => (p.getAttribute('d') ?? '').length > 10 && (p as SVGPathElement).getTotalLength() > 20)
-        .length,
+      paths.filter(
+        (p) => (p.getAttribute('d') ?? '').length > 10 && (p as SVGPathElement).getTotalLength() > 20,
+      ).length,
   );
-  expect(drawn).toBeGreaterThanOrEqual(atLeast);
+  expect(drawn, 'curves drawn as lines').toBe(legendItems);
 }

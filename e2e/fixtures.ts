@@ -1,12 +1,20 @@
 /**
- * Shared test fixtures: every test fails if the page logs a console error or throws.
+ * Shared test fixtures: every test fails if the page logs a console error, throws, or sends a
+ * request anywhere but its own origin.
  */
 import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 export const test = base.extend<{ consoleErrors: string[] }>({
   consoleErrors: [
-    async ({ page }, use) => {
+    async ({ page, baseURL }, use) => {
       const errors: string[] = [];
+      const origin = new URL(baseURL ?? 'http://127.0.0.1').origin;
+      page.on('request', (request) => {
+        const url = new URL(request.url());
+        if (url.protocol.startsWith('http') && url.origin !== origin) {
+          errors.push(`third-party request: ${request.url()}`);
+        }
+      });
       page.on('console', (msg) => {
         if (msg.type() === 'error') errors.push(`console.error: ${msg.text()}`);
       });
@@ -15,7 +23,7 @@ export const test = base.extend<{ consoleErrors: string[] }>({
         errors.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
       });
       await use(errors);
-      expect(errors, 'console errors, page errors or failed requests').toEqual([]);
+      expect(errors, 'console errors, page errors, failed or third-party requests').toEqual([]);
     },
     { auto: true },
   ],
@@ -28,11 +36,17 @@ export const taskGroup = (page: Page) => page.getByRole('group', { name: 'Task',
 export const taskRadio = (page: Page, title: string) =>
   taskGroup(page).getByRole('radio', { name: title, exact: true });
 
+/** The card (label) holding a task's radio. */
+export const taskCard = (page: Page, title: string) =>
+  taskGroup(page)
+    .locator('label')
+    .filter({ has: page.getByRole('radio', { name: title, exact: true }) });
+
 export const iclRegion = (page: Page) => page.getByRole('region', { name: 'In-context error', exact: true });
 
 /** Click a task's card (the radio itself is visually hidden inside it). */
 export async function chooseTask(page: Page, title: string): Promise<void> {
-  await page.locator('label').filter({ has: taskRadio(page, title) }).click();
+  await taskCard(page, title).click();
   await expect(taskRadio(page, title)).toBeChecked();
 }
 

@@ -12,7 +12,14 @@
  * The intercept is the mean label (XGBoost >= 2 estimates it; older versions used 0.5).
  */
 import type { ExampleView } from '../tasks/types';
-import { growTree, predictTree, type RegressionTree, SortedExamples } from './tree';
+import {
+  copyTree,
+  type Presorted,
+  predictTree,
+  type RegressionTree,
+  SortedExamples,
+  TreeWorkspace,
+} from './tree';
 import { type BaselinePredictions, type OnlineEstimator, type PredictionSubset, runOnline } from './types';
 
 export interface BoostingOptions {
@@ -38,29 +45,33 @@ export interface BoostedModel {
   trees: RegressionTree[];
   /** [rounds + 1] mean squared training error after 0, 1, ... rounds */
   trainingLoss: Float64Array;
+  /** the prediction at the query given to fitBoostedTrees (base when none) */
+  queryPrediction: number;
 }
 
 /**
- * Fit boosted trees on xs [n, d], ys [n]. `sorted` ([d, n] per-coordinate orders, from sortFeatures
- * or SortedExamples) is only read.
+ * Fit boosted trees on the presorted samples (presort(xs, n, d) or SortedExamples.presorted()) with
+ * labels ys [n]. With `query`, the model's prediction there is returned in `queryPrediction` and
+ * the trees are not kept (cheaper).
  */
 export function fitBoostedTrees(
-  xs: Float64Array,
+  pre: Presorted,
   ys: Float64Array,
-  n: number,
-  d: number,
-  sorted: Int32Array,
   options: Partial<BoostingOptions> = {},
+  query?: ArrayLike<number>,
+  workspace?: TreeWorkspace,
 ): BoostedModel {
   const o = { ...DEFAULT_BOOSTING, ...options };
+  const n = pre.n;
   let base = 0;
   for (let s = 0; s < n; s++) base += ys[s];
   base = n > 0 ? base / n : 0;
   const F = new Float64Array(n).fill(base);
   const g = new Float64Array(n);
   const leafOf = new Int32Array(n);
-  const work = new Int32Array(sorted.length);
+  const ws = workspace ?? new TreeWorkspace();
   const trees: RegressionTree[] = [];
+  let queryPrediction = base;
   const trainingLoss = new Float64Array(o.rounds + 1);
   const loss = (): number => {
     let sse = 0;
@@ -70,18 +81,9 @@ export function fitBoostedTrees(
   trainingLoss[0] = loss();
   for (let m = 0; m < o.rounds; m++) {
     for (let s = 0; s < n; s++) g[s] = ys[s] - F[s];
-    work.set(sorted);
-    const tree = growTree(
-      xs,
-      d,
-      g,
-      n,
-      work,
-      { maxDepth: o.maxDepth, lambda: o.lambda, minGain: o.minGain },
-      undefined,
-      leafOf,
-    );
-    trees.push(tree);
+    const tree = ws.grow(pre, g, { maxDepth: o.maxDepth, lambda: o.lambda, minGain: o.minGain }, leafOf);
+    if (query) queryPrediction += o.learningRate * predictTree(tree, query);
+    else trees.push(copyTree(tree));
     for (let s = 0; s < n; s++) F[s] += o.learningRate * tree.value[leafOf[s]];
     trainingLoss[m + 1] = loss();
     if (tree.nodeCount === 1 && Math.abs(tree.value[0]) < 1e-15) {
@@ -90,7 +92,7 @@ export function fitBoostedTrees(
       break;
     }
   }
-  return { base, learningRate: o.learningRate, trees, trainingLoss };
+  return { base, learningRate: o.learningRate, trees, trainingLoss, queryPrediction };
 }
 
 export function predictBoosted(model: BoostedModel, x: ArrayLike<number>, offset = 0): number {
@@ -101,6 +103,7 @@ export function predictBoosted(model: BoostedModel, x: ArrayLike<number>, offset
 
 export class OnlineBoostedTrees implements OnlineEstimator {
   private readonly data: SortedExamples;
+  private readonly workspace = new TreeWorkspace();
 
   constructor(
     readonly d: number,
@@ -113,8 +116,8 @@ export class OnlineBoostedTrees implements OnlineEstimator {
   predict(x: Float64Array): number {
     const n = this.data.count;
     if (n === 0) return 0;
-    const model = fitBoostedTrees(this.data.xs, this.data.ys, n, this.d, this.data.sortedCopy(), this.options);
-    return predictBoosted(model, x);
+    return fitBoostedTrees(this.data.presorted(), this.data.ys, this.options, x, this.workspace)
+      .queryPrediction;
   }
 
   add(x: Float64Array, y: number): void {

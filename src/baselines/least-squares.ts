@@ -9,7 +9,8 @@
  *     and w += (y - x.w) / (x.q) q keeps every earlier equation and satisfies the new one.
  *  2. 'rls' phase, once X has full column rank and is well conditioned: recursive least squares
  *     (Sherman-Morrison rank-1 updates of P = (X^T X)^-1), re-anchored every REFRESH_EVERY rows by
- *     a Cholesky solve of the accumulated normal equations.
+ *     a Cholesky solve of the accumulated normal equations. P starts from that Cholesky solve when
+ *     X^T X is well conditioned, else from the SVD of X.
  *  3. 'general' phase, whenever neither holds (a row dependent on the earlier ones before full rank,
  *     e.g. duplicated or truncated inputs, or a badly conditioned X): the SVD pseudo-inverse of all
  *     rows at every prediction, until X becomes full rank and well conditioned.
@@ -20,8 +21,18 @@ import { type BaselinePredictions, type OnlineEstimator, type PredictionSubset, 
 
 /** A new row counts as independent when its part orthogonal to the earlier rows is this large, relatively. */
 const SPAN_TOLERANCE = 1e-6;
-/** Recursive least squares starts only when cond(X) is at most this. */
-const MAX_CONDITION = 1e7;
+/**
+ * Recursive least squares starts from an SVD only when cond(X) is at most this: its rank-1 updates
+ * lose about cond(X)^2 * epsilon, so worse-conditioned problems stay on the SVD until rows help.
+ */
+const MAX_CONDITION = 1e4;
+/**
+ * ... or from a Cholesky factorisation of X^T X (cheaper) when cond(X^T X) is surely at most this
+ * (the inverse is then accurate to about this times machine epsilon).
+ */
+const MAX_GRAM_CONDITION_START = 1e8;
+/** A periodic re-solve of the normal equations is kept only when cond(X^T X) is surely at most this. */
+const MAX_GRAM_CONDITION_REFRESH = 1e9;
 /** Rows between two exact re-solves of the normal equations in the RLS phase. */
 const REFRESH_EVERY = 64;
 
@@ -125,10 +136,17 @@ export class OnlineLeastSquares implements OnlineEstimator {
     const step = (y - dot(x, this.w, d)) / rNorm;
     for (let j = 0; j < d; j++) this.w[j] += step * this.q[base + j];
     if (this.rank === d) {
-      // full rank: switch to RLS if X is well conditioned, else to the SVD path
-      this.phase = 'general';
-      this.dirty = true;
-      this.settle();
+      // full rank: switch to RLS from the normal equations when they are well conditioned,
+      // else let the SVD decide (it switches to RLS once X is well enough conditioned)
+      const sol = choleskySolveInverse(this.A, this.b, d);
+      if (sol && sol.condition <= MAX_GRAM_CONDITION_START) {
+        this.P = sol.inverse;
+        this.phase = 'rls';
+        this.sinceRefresh = 0;
+      } else {
+        this.phase = 'general';
+        this.dirty = true;
+      }
     }
   }
 
@@ -149,7 +167,7 @@ export class OnlineLeastSquares implements OnlineEstimator {
   private refresh(): void {
     this.sinceRefresh = 0;
     const sol = choleskySolveInverse(this.A, this.b, this.d);
-    if (!sol) return;
+    if (!sol || sol.condition > MAX_GRAM_CONDITION_REFRESH) return;
     this.w.set(sol.w);
     this.P = sol.inverse;
   }

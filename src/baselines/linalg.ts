@@ -82,14 +82,16 @@ export function symmetrise(m: Float64Array, d: number): void {
 
 /**
  * Solve (A + ridge I) w = b and invert it with ml-matrix's Cholesky decomposition.
- * Returns null when the matrix is not (numerically) positive definite.
+ * Returns null when the matrix is not (numerically) positive definite. `condition` is
+ * ||M||_F ||M^-1||_F, an upper bound of the 2-norm condition number of M = A + ridge I (at most
+ * d times too large).
  */
 export function choleskySolveInverse(
   A: Float64Array,
   b: Float64Array,
   d: number,
   ridge = 0,
-): { w: Float64Array; inverse: Float64Array } | null {
+): { w: Float64Array; inverse: Float64Array; condition: number } | null {
   const m = toMatrix(A, d, d);
   if (ridge !== 0) for (let j = 0; j < d; j++) m.set(j, j, m.get(j, j) + ridge);
   const chol = new CholeskyDecomposition(m);
@@ -108,7 +110,14 @@ export function choleskySolveInverse(
   }
   for (let j = 0; j < d; j++) if (!Number.isFinite(w[j])) return null;
   symmetrise(inverse, d);
-  return { w, inverse };
+  let normM = 0;
+  let normInv = 0;
+  for (let r = 0; r < d; r++)
+    for (let c = 0; c < d; c++) {
+      normM += m.get(r, c) ** 2;
+      normInv += inverse[r * d + c] ** 2;
+    }
+  return { w, inverse, condition: Math.sqrt(normM * normInv) };
 }
 
 /**
@@ -148,7 +157,13 @@ export function rlsUpdate(
 }
 
 /** A += x x^T, b += y x. */
-export function accumulateGram(A: Float64Array, b: Float64Array, x: Float64Array, y: number, d: number): void {
+export function accumulateGram(
+  A: Float64Array,
+  b: Float64Array,
+  x: Float64Array,
+  y: number,
+  d: number,
+): void {
   for (let a = 0; a < d; a++) {
     const xa = x[a];
     if (xa === 0) continue;

@@ -31,7 +31,10 @@ export function layerNormSpecs(d: number, prefix: string): ParamSpec[] {
 
 /** [B, L, H*hd] -> [B*H, L, hd] */
 function splitHeads(x: tf.Tensor, b: number, l: number, h: number, hd: number): tf.Tensor3D {
-  return x.reshape([b, l, h, hd]).transpose([0, 2, 1, 3]).reshape([b * h, l, hd]);
+  return x
+    .reshape([b, l, h, hd])
+    .transpose([0, 2, 1, 3])
+    .reshape([b * h, l, hd]);
 }
 
 /**
@@ -49,7 +52,10 @@ export function causalAttention(
   const qh = splitHeads(q, b, l, nHead, hd);
   const kh = splitHeads(k, b, l, nHead, hd);
   const vh = splitHeads(v, b, l, nHead, hd);
-  const scores = tf.matMul(qh, kh, false, true).mul(1 / Math.sqrt(hd)).add(causalMaskBias(l));
+  const scores = tf
+    .matMul(qh, kh, false, true)
+    .mul(1 / Math.sqrt(hd))
+    .add(causalMaskBias(l));
   const weights = tf.softmax(scores) as tf.Tensor3D;
   if (sink) sink(weights);
   const out = tf.matMul(weights, vh); // [B*H, L, hd]
@@ -111,7 +117,11 @@ export function gpt2Layer(
   const d = x.shape[2];
   const h1 = layerNorm(x, get('ln_1.weight'), get('ln_1.bias'));
   const [q, k, v] = qkv(conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias')), d);
-  const a = conv1dGpt2(causalAttention(q, k, v, nHead, sink), get('attn.c_proj.weight'), get('attn.c_proj.bias'));
+  const a = conv1dGpt2(
+    causalAttention(q, k, v, nHead, sink),
+    get('attn.c_proj.weight'),
+    get('attn.c_proj.bias'),
+  );
   const r = x.add(a);
   const h2 = layerNorm(r, get('ln_2.weight'), get('ln_2.bias'));
   const m = conv1dGpt2(

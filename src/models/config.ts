@@ -13,7 +13,14 @@
 
 export type ArchKind = 'transformer' | 'mamba' | 'hybrid' | 'mambaformer' | 's4' | 's4-mamba';
 
-export const ARCH_KINDS: readonly ArchKind[] = ['transformer', 'mamba', 'mambaformer', 'hybrid', 's4', 's4-mamba'];
+export const ARCH_KINDS: readonly ArchKind[] = [
+  'transformer',
+  'mamba',
+  'mambaformer',
+  'hybrid',
+  's4',
+  's4-mamba',
+];
 
 interface CommonConfig {
   /** width D of the residual stream */

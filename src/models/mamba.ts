@@ -14,6 +14,7 @@
  *   out_proj.weight [D, Di]        Linear(Di -> D), no bias
  */
 import * as tf from '@tensorflow/tfjs';
+import { causalDepthwiseConv, linear, silu, softplus } from './ops';
 import {
   constantInit,
   type Initialiser,
@@ -22,7 +23,6 @@ import {
   torchDefaultInit,
   uniformInit,
 } from './params';
-import { causalDepthwiseConv, linear, silu, softplus } from './ops';
 import type { SelectiveScanFn } from './selective-scan-reference';
 
 export interface MambaDims {
@@ -127,22 +127,24 @@ export function mambaMixer(
   scan: SelectiveScanFn,
   trace?: (t: MambaTrace) => void,
 ): tf.Tensor3D {
-  const [b, l] = x.shape;
   const { dInner: di, dState: n, dtRank: r } = dims;
 
   // (1) xz = in_proj(X): [B, L, 2 Di]; x = first Di channels, z = second Di.
-  const xz = linear(x, get('in_proj.weight'));
-  const xIn = xz.slice([0, 0, 0], [b, l, di]) as tf.Tensor3D;
-  const z = xz.slice([0, 0, di], [b, l, di]) as tf.Tensor3D;
+  // (computed as two matmuls with the two row blocks of in_proj.weight: the same numbers, and no
+  // strided slice of the activations)
+  const inProj = get('in_proj.weight');
+  const xIn = linear(x, inProj.slice(0, di)) as tf.Tensor3D;
+  const z = linear(x, inProj.slice(di, di)) as tf.Tensor3D;
 
   // (2) causal depthwise conv on x (zero left padding, K taps, bias), then u = SiLU(x').
   const u = silu(causalDepthwiseConv(xIn, get('conv1d.weight'), get('conv1d.bias'))) as tf.Tensor3D;
 
-  // (3) x_proj(u): Linear(Di -> R + 2N), no bias; split [dt_low (R), B_t (N), C_t (N)].
-  const xDbl = linear(u, get('x_proj.weight'));
-  const dtLow = xDbl.slice([0, 0, 0], [b, l, r]);
-  const bT = xDbl.slice([0, 0, r], [b, l, n]) as tf.Tensor3D;
-  const cT = xDbl.slice([0, 0, r + n], [b, l, n]) as tf.Tensor3D;
+  // (3) x_proj(u): Linear(Di -> R + 2N), no bias; split [dt_low (R), B_t (N), C_t (N)]
+  // (again as the row blocks of x_proj.weight).
+  const xProj = get('x_proj.weight');
+  const dtLow = linear(u, xProj.slice(0, r));
+  const bT = linear(u, xProj.slice(r, n)) as tf.Tensor3D;
+  const cT = linear(u, xProj.slice(r + n, n)) as tf.Tensor3D;
 
   // (4) Delta = softplus(dt_proj(dt_low)), dt_proj = Linear(R -> Di) with bias (stable softplus).
   const delta = softplus(linear(dtLow, get('dt_proj.weight'), get('dt_proj.bias'))) as tf.Tensor3D;

@@ -33,7 +33,7 @@ export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Te
  * x: [..., in] -> [..., out].
  */
 export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
-  const out = weight.shape[1];
+  const out = weight.shape[1] as number;
   let y = tf.matMul(to2d(x), weight as tf.Tensor2D);
   if (bias) y = y.add(bias);
   return withLastDim(y, x, out);
@@ -52,10 +52,26 @@ export function silu(x: tf.Tensor): tf.Tensor {
   return x.mul(tf.sigmoid(x));
 }
 
-/** Stable softplus: x for x > 20, else log(1 + exp(x)) (the threshold of torch.nn.functional.softplus). */
-export function softplus(x: tf.Tensor): tf.Tensor {
-  return tf.where(tf.greater(x, 20), x, tf.log1p(tf.exp(tf.minimum(x, 20))));
-}
+/**
+ * Stable and accurate softplus, with the gradient sigmoid(x) (a custom gradient: the branch
+ * conditions have no gradient in tfjs).
+ * x > 20: x (torch's threshold); else log1p(y), y = exp(x). WebGPU computes log1p(y) as
+ * log(1 + y), which loses all precision for small y (Delta is often ~1e-3), so for y < 1/16 a
+ * series is used: y - y^2/2 + y^3/3 - y^4/4 + y^5/5 (relative error < 3e-6).
+ */
+export const softplus: (x: tf.Tensor) => tf.Tensor = tf.customGrad((x, save) => {
+  const input = x as tf.Tensor;
+  (save as (ts: tf.Tensor[]) => void)([input]);
+  const y = tf.exp(tf.minimum(input, 20));
+  const series = y.mul(
+    tf
+      .scalar(1)
+      .sub(y.mul(tf.scalar(0.5).sub(y.mul(tf.scalar(1 / 3).sub(y.mul(tf.scalar(0.25).sub(y.mul(0.2)))))))),
+  );
+  const small = tf.where(tf.less(y, 0.0625), series, tf.log1p(y));
+  const value = tf.where(tf.greater(input, 20), input, small);
+  return { value, gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [dy.mul(tf.sigmoid(saved[0]))] };
+}) as (x: tf.Tensor) => tf.Tensor;
 
 const GELU_C = Math.sqrt(2 / Math.PI);
 
@@ -80,18 +96,13 @@ export function geluErf(x: tf.Tensor): tf.Tensor {
 export function causalDepthwiseConv(x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor3D {
   const [b, l, c] = x.shape;
   const k = weight.shape[2] as number;
-  const w = weight.reshape([c, k]);
-  const xp = tf.pad(x, [
-    [0, 0],
-    [k - 1, 0],
-    [0, 0],
-  ]);
+  const w = weight.reshape([c, k]).transpose(); // [K, C]: tap j is row j
+  // time-major, so that every shifted window is a contiguous slice
+  const xt = x.transpose([1, 0, 2]);
+  const xp = k > 1 ? tf.concat([tf.zeros([k - 1, b, c]), xt], 0) : xt;
   let y: tf.Tensor = bias;
-  for (let j = 0; j < k; j++) {
-    const tap = w.slice([0, j], [c, 1]).reshape([c]);
-    y = xp.slice([0, j, 0], [b, l, c]).mul(tap).add(y);
-  }
-  return y as tf.Tensor3D;
+  for (let j = 0; j < k; j++) y = xp.slice(j, l).mul(w.slice(j, 1)).add(y);
+  return y.transpose([1, 0, 2]) as tf.Tensor3D;
 }
 
 /** Additive causal mask [L, L]: 0 where key s <= query t, -1e9 above the diagonal. */

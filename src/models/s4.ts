@@ -89,7 +89,11 @@ export function s4dKernel(get: ParamGetter, l: number): tf.Tensor2D {
   const re = dtARe.expandDims(2).mul(steps);
   const im = dtAIm.expandDims(2).mul(steps);
   const decay = tf.exp(re);
-  const realPart = pRe.expandDims(2).mul(tf.cos(im)).sub(pIm.expandDims(2).mul(tf.sin(im))).mul(decay);
+  const realPart = pRe
+    .expandDims(2)
+    .mul(tf.cos(im))
+    .sub(pIm.expandDims(2).mul(tf.sin(im)))
+    .mul(decay);
   return realPart.sum(1).mul(2) as tf.Tensor2D;
 }
 
@@ -140,13 +144,14 @@ export function s4MixerSpecs(d: number, dState: number): ParamSpec[] {
 
 /** The S4 mixer: GLU(Conv1d(GELU(K * u + D u))). x: [B, L, D] -> [B, L, D]. */
 export function s4Mixer(x: tf.Tensor3D, get: ParamGetter, trace?: (t: S4Trace) => void): tf.Tensor3D {
-  const [b, l, d] = x.shape;
+  const d = x.shape[2];
   const s4get: ParamGetter = (name) => get(`s4.${name}`);
   const y = geluErf(s4dConv(x, s4get, trace));
+  // Conv1d(H, 2H, 1) then GLU over channels: a * sigmoid(b), a / b = first / second H outputs
   const w = get('s4.output_linear.0.weight').reshape([2 * d, d]);
-  const g = linear(y, w, get('s4.output_linear.0.bias'));
-  const a = g.slice([0, 0, 0], [b, l, d]);
-  const gate = g.slice([0, 0, d], [b, l, d]);
+  const bias = get('s4.output_linear.0.bias');
+  const a = linear(y, w.slice(0, d), bias.slice(0, d));
+  const gate = linear(y, w.slice(d, d), bias.slice(d, d));
   return a.mul(tf.sigmoid(gate)) as tf.Tensor3D;
 }
 
@@ -176,11 +181,11 @@ export function s4MambaMixer(
   dims: S4MambaDims,
   trace?: (t: S4Trace) => void,
 ): tf.Tensor3D {
-  const [b, l] = x.shape;
   const di = dims.dInner;
-  const xz = linear(x, get('in_proj.weight'));
-  const xIn = xz.slice([0, 0, 0], [b, l, di]) as tf.Tensor3D;
-  const z = xz.slice([0, 0, di], [b, l, di]);
+  // x, z = in_proj(X), as the two row blocks of in_proj.weight
+  const inProj = get('in_proj.weight');
+  const xIn = linear(x, inProj.slice(0, di)) as tf.Tensor3D;
+  const z = linear(x, inProj.slice(di, di));
   const u = silu(causalDepthwiseConv(xIn, get('conv1d.weight'), get('conv1d.bias'))) as tf.Tensor3D;
   const y = s4dConv(u, (name) => get(`S4DMamba.${name}`), trace).mul(z);
   return linear(y, get('out_proj.weight')) as tf.Tensor3D;

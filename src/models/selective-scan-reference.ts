@@ -32,78 +32,95 @@ export type SelectiveScanFn = (
   z?: tf.Tensor3D,
 ) => tf.Tensor3D;
 
-/** The pair (A_bar, B_bar u) of every step: both [Bt, L, Di, N]. */
+/*
+ * Internally the scans run time-major, [L, Bt, Di, N]: every slice along time is then a
+ * contiguous block (the cpu backend copies strided slices element by element, ~100x slower), and
+ * the outer products and the C read-out are batched matmuls over the L * Bt rows.
+ */
+
+/** The pair (A_bar, B_bar u) of every step, time-major: both [L, Bt, Di, N]. */
 function discretise(
   u: tf.Tensor3D,
   delta: tf.Tensor3D,
   A: tf.Tensor2D,
   B: tf.Tensor3D,
 ): { aBar: tf.Tensor4D; bBarU: tf.Tensor4D } {
-  // (6) A_bar = exp(Delta A): [Bt, L, Di, 1] * [Di, N]
-  const aBar = tf.exp(delta.expandDims(3).mul(A)) as tf.Tensor4D;
-  // (6) B_bar u = Delta B u: [Bt, L, Di, 1] * [Bt, L, 1, N]
-  const bBarU = delta.mul(u).expandDims(3).mul(B.expandDims(2)) as tf.Tensor4D;
+  const [bt, l, di] = u.shape;
+  const n = A.shape[1];
+  const deltaT = delta.transpose([1, 0, 2]); // [L, Bt, Di]
+  // (6) A_bar = exp(Delta A): [L, Bt, Di, 1] * [Di, N]
+  const aBar = tf.exp(deltaT.expandDims(3).mul(A)) as tf.Tensor4D;
+  // (6) B_bar u = Delta B u: outer product (Delta u)[Di] x B[N] per (t, b)
+  const du = deltaT.mul(u.transpose([1, 0, 2])).reshape([l * bt, di, 1]) as tf.Tensor3D;
+  const bT = B.transpose([1, 0, 2]).reshape([l * bt, 1, n]) as tf.Tensor3D;
+  const bBarU = tf.matMul(du, bT).reshape([l, bt, di, n]) as tf.Tensor4D;
   return { aBar, bBarU };
 }
 
-/** (8) + (9): read the states out with C, add the D skip, gate with SiLU(z). */
-function readOut(h: tf.Tensor4D, u: tf.Tensor3D, C: tf.Tensor3D, D: tf.Tensor1D, z?: tf.Tensor3D): tf.Tensor3D {
-  let y = h.mul(C.expandDims(2)).sum(3).add(u.mul(D));
+/** (8) + (9): h [L, Bt, Di, N] read out with C, plus the D skip, gated with SiLU(z): [Bt, L, Di]. */
+function readOut(
+  h: tf.Tensor4D,
+  u: tf.Tensor3D,
+  C: tf.Tensor3D,
+  D: tf.Tensor1D,
+  z?: tf.Tensor3D,
+): tf.Tensor3D {
+  const [l, bt, di, n] = h.shape;
+  const cT = C.transpose([1, 0, 2]).reshape([l * bt, n, 1]) as tf.Tensor3D;
+  const hc = tf.matMul(h.reshape([l * bt, di, n]) as tf.Tensor3D, cT); // [L * Bt, Di, 1]
+  let y = hc.reshape([l, bt, di]).transpose([1, 0, 2]).add(u.mul(D));
   if (z) y = y.mul(silu(z));
   return y as tf.Tensor3D;
 }
 
 /**
- * Log-depth inclusive scan (Hillis-Steele) over the pairs (a_t, b_t) with the associative operator
- * (a1, b1) then (a2, b2) = (a1 a2, a2 b1 + b2), along axis 1 of [Bt, L, Di, N] tensors.
- * ceil(log2 L) levels of slice + pad + multiply-add; returns the states h_t = b-part of the prefix.
+ * Log-depth inclusive scan (Hillis-Steele) over the pairs (a_t, b_t) along axis 0 with the
+ * associative operator (a1, b1) then (a2, b2) = (a1 a2, a2 b1 + b2); returns the b-part of every
+ * prefix, i.e. the states h_t of h_t = a_t h_{t-1} + b_t, h_{-1} = 0. Any shape [L, ...].
+ * ceil(log2 L) levels; at each, elements t >= shift combine with t - shift, the first `shift`
+ * elements are already complete.
  */
-export function associativeScan(a: tf.Tensor4D, b: tf.Tensor4D): tf.Tensor4D {
-  const [bt, l, di, n] = a.shape;
+export function associativeScan(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const l = a.shape[0];
+  const head = (x: tf.Tensor, len: number) => x.slice(0, len);
+  const tail = (x: tf.Tensor, from: number) => x.slice(from, l - from);
   for (let shift = 1; shift < l; shift *= 2) {
-    const pad: Array<[number, number]> = [
-      [0, 0],
-      [shift, 0],
-      [0, 0],
-      [0, 0],
-    ];
-    // prefix ending `shift` steps earlier; identity element (1, 0) before the start.
-    const bPrev = tf.pad(b.slice([0, 0, 0, 0], [bt, l - shift, di, n]), pad, 0);
-    const last = shift * 2 >= l;
-    const aPrev = last ? null : tf.pad(a.slice([0, 0, 0, 0], [bt, l - shift, di, n]), pad, 1);
-    b = a.mul(bPrev).add(b);
-    if (aPrev) a = a.mul(aPrev);
+    const aTail = tail(a, shift);
+    const bNew = tf.concat([head(b, shift), aTail.mul(head(b, l - shift)).add(tail(b, shift))], 0);
+    if (shift * 2 < l) a = tf.concat([head(a, shift), aTail.mul(head(a, l - shift))], 0);
+    b = bNew;
   }
   return b;
 }
 
 /**
  * The reference selective scan: discretise, log-depth associative scan (7), read-out (8), gate (9).
- * Work O(L log L * Bt Di N), ~7 ops per level: few dispatches, suits every backend.
+ * Work O(L log L * Bt Di N), ~10 ops per level: few dispatches, suits every backend; memory
+ * ~3 [L, Bt, Di, N] tensors per level are kept for the backward pass.
  */
 export const selectiveScanReference: SelectiveScanFn = (u, delta, A, B, C, D, z) =>
   tf.tidy(() => {
     const { aBar, bBarU } = discretise(u, delta, A, B);
-    const h = associativeScan(aBar, bBarU); // (7)
+    const h = associativeScan(aBar, bBarU) as tf.Tensor4D; // (7)
     return readOut(h, u, C, D, z);
   });
 
 /**
  * The same scan as a loop over t (h_t = A_bar_t h_{t-1} + B_bar_t u_t, one step at a time): the
- * most literal form, ~4 ops per step. Same signature and results as `selectiveScanReference`.
+ * most literal form, ~3 ops per step, least memory. Same signature and results as
+ * `selectiveScanReference`.
  */
 export const selectiveScanSequential: SelectiveScanFn = (u, delta, A, B, C, D, z) =>
   tf.tidy(() => {
     const { aBar, bBarU } = discretise(u, delta, A, B);
-    const [bt, l, di, n] = aBar.shape;
+    const l = aBar.shape[0];
     const states: tf.Tensor[] = [];
     let h: tf.Tensor | null = null;
     for (let t = 0; t < l; t++) {
-      const at = aBar.slice([0, t, 0, 0], [bt, 1, di, n]);
-      const bt_ = bBarU.slice([0, t, 0, 0], [bt, 1, di, n]);
-      h = h === null ? bt_ : at.mul(h).add(bt_); // (7) with h_{-1} = 0
+      const bt = bBarU.slice(t, 1);
+      h = h === null ? bt : aBar.slice(t, 1).mul(h).add(bt); // (7) with h_{-1} = 0
       states.push(h);
     }
-    const hAll = (l === 1 ? states[0] : tf.concat(states, 1)) as tf.Tensor4D;
+    const hAll = (l === 1 ? states[0] : tf.concat(states, 0)) as tf.Tensor4D;
     return readOut(hAll, u, C, D, z);
   });

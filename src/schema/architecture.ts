@@ -61,6 +61,13 @@ export const modelSchema = z
         message: `the width ${m.dModel} must be a multiple of the number of heads ${m.nHead}`,
       });
     }
+    if ((m.arch === 's4' || m.arch === 's4-mamba') && m.dState % 2 !== 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dState'],
+        message: `the S4D state size must be even (N / 2 complex modes), got ${m.dState}`,
+      });
+    }
   })
   .transform((m) => ({
     ...m,

@@ -3,9 +3,9 @@
  * task), so it runs on the main thread, seeded: Rng.derive(seed, 'gallery', task name).
  */
 import { Rng } from '../random/rng';
+import { TASKS } from '../tasks';
 import { curriculumEnd } from '../tasks/common';
 import type { PromptSketch, TaskDefinition, TaskName } from '../tasks/types';
-import { TASKS } from '../workers/_temporary-shim';
 
 export interface GalleryCard {
   name: TaskName;

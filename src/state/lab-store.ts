@@ -67,7 +67,8 @@ export function createLabStore(options: LabStoreOptions): StoreApi<LabState> {
           }
         })
         .then((result) => {
-          if (result.ok) setView(task, { status: 'done', curves: result.curves, elapsedMs: result.elapsedMs });
+          if (result.ok)
+            setView(task, { status: 'done', curves: result.curves, elapsedMs: result.elapsedMs });
           else if (!result.cancelled) setView(task, { status: 'error', error: result.error });
         });
     };

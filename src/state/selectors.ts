@@ -5,7 +5,8 @@ import type { BaselinesView, LabState } from './lab-store';
 
 export const selectedCard = (s: LabState) => s.gallery.find((c) => c.name === s.selectedTask) ?? s.gallery[0];
 
-export const selectedBaselines = (s: LabState): BaselinesView => s.baselines[s.selectedTask] ?? { status: 'idle' };
+export const selectedBaselines = (s: LabState): BaselinesView =>
+  s.baselines[s.selectedTask] ?? { status: 'idle' };
 
 /** The status line under the chart. */
 export function baselinesStatusText(view: BaselinesView, prompts: number): string {
@@ -19,6 +20,7 @@ export function baselinesStatusText(view: BaselinesView, prompts: number): strin
     }
     case 'done': {
       const n = view.curves.curves.length;
+      if (n === 0) return 'Baselines ready: none apply to this task.';
       const secs = (view.elapsedMs / 1000).toFixed(1);
       return `Baselines ready: ${n} curve${n === 1 ? '' : 's'} on ${view.curves.prompts} prompts (seed ${view.curves.seed}, ${secs} s).`;
     }

@@ -30,6 +30,15 @@ export interface NamedTensor {
 export interface SafetensorsFile {
   tensors: Map<string, NamedTensor>;
   metadata: Record<string, string>;
+  /** tensors of a dtype other than F32/F64, left out (only with `skipUnsupported`) */
+  skipped: Array<{ name: string; dtype: string; shape: number[] }>;
+}
+
+export interface ReadOptions {
+  /** refuse headers longer than this (default 16 MiB) */
+  maxHeaderBytes?: number;
+  /** leave tensors of a well-formed but unsupported dtype (I64, F16, ...) out instead of throwing */
+  skipUnsupported?: boolean;
 }
 
 export class CheckpointFormatError extends Error {
@@ -75,7 +84,10 @@ export function writeSafetensors(
 }
 
 /** Parse and validate a safetensors file; float32 and float64 tensors are returned as float32. */
-export function readSafetensors(bytes: Uint8Array, maxHeaderBytes = 16 * 1024 * 1024): SafetensorsFile {
+export function readSafetensors(bytes: Uint8Array, options: number | ReadOptions = {}): SafetensorsFile {
+  const opts: ReadOptions = typeof options === 'number' ? { maxHeaderBytes: options } : options;
+  const maxHeaderBytes = opts.maxHeaderBytes ?? 16 * 1024 * 1024;
+  const skipped: SafetensorsFile['skipped'] = [];
   if (bytes.length < 8)
     throw new CheckpointFormatError('not a safetensors file: shorter than its 8-byte header length');
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -111,11 +123,6 @@ export function readSafetensors(bytes: Uint8Array, maxHeaderBytes = 16 * 1024 * 
     if (typeof dtype !== 'string' || !(dtype in BYTES_PER_ELEMENT)) {
       throw new CheckpointFormatError(`${name}: unknown dtype ${JSON.stringify(dtype)}`);
     }
-    if (dtype !== 'F32' && dtype !== 'F64') {
-      throw new CheckpointFormatError(
-        `${name}: dtype ${dtype} is not supported here (float32 or float64 only)`,
-      );
-    }
     const shape = info.shape;
     if (!Array.isArray(shape) || !shape.every((s) => Number.isSafeInteger(s) && s >= 0)) {
       throw new CheckpointFormatError(`${name}: bad shape ${JSON.stringify(shape)}`);
@@ -139,13 +146,22 @@ export function readSafetensors(bytes: Uint8Array, maxHeaderBytes = 16 * 1024 * 
         `${name}: ${offsets[1] - offsets[0]} bytes for shape [${shape}] of ${dtype}`,
       );
     }
+    ranges.push([offsets[0], offsets[1], name]);
+    if (dtype !== 'F32' && dtype !== 'F64') {
+      if (opts.skipUnsupported) {
+        skipped.push({ name, dtype, shape: shape as number[] });
+        continue;
+      }
+      throw new CheckpointFormatError(
+        `${name}: dtype ${dtype} is not supported here (float32 or float64 only)`,
+      );
+    }
     const data = new Float32Array(n);
     const at = dataStart + offsets[0];
     for (let i = 0; i < n; i++) {
       data[i] = dtype === 'F32' ? view.getFloat32(at + 4 * i, true) : view.getFloat64(at + 8 * i, true);
     }
     tensors.set(name, { name, dtype: 'F32', shape: shape as number[], data });
-    ranges.push([offsets[0], offsets[1], name]);
   }
   ranges.sort((a, b) => a[0] - b[0]);
   for (let i = 1; i < ranges.length; i++) {
@@ -153,7 +169,7 @@ export function readSafetensors(bytes: Uint8Array, maxHeaderBytes = 16 * 1024 * 
       throw new CheckpointFormatError(`tensors ${ranges[i - 1][2]} and ${ranges[i][2]} overlap`);
     }
   }
-  return { tensors, metadata };
+  return { tensors, metadata, skipped };
 }
 
 function parseMetadata(entry: unknown): Record<string, string> {

@@ -10,8 +10,8 @@ import {
   YAxis,
 } from 'recharts';
 import type { IclCurveSet } from '../eval/types';
-import { bandKey, curveRows, isAccuracy, yDomain } from './curve-rows';
-import { useTheme } from './theme';
+import { bandColumn, curveRows, isAccuracy, meanColumn, yDomain } from './curve-rows';
+import { curveColors, useTheme } from './theme';
 
 const formatValue = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : String(v));
 
@@ -20,6 +20,11 @@ export function IclChart({ set }: { set: IclCurveSet }) {
   const theme = useTheme();
   const rows = curveRows(set);
   const few = rows.length <= 3;
+  const colors = curveColors(
+    theme,
+    set.curves.map((c) => c.key),
+  );
+  const bandOpacity = (set.curves.length > 4 ? 0.5 : 1) * (theme.dark ? 0.16 : 0.13);
   const tick = { fill: theme.muted, fontSize: 12 };
   return (
     <ComposedChart
@@ -62,12 +67,12 @@ export function IclChart({ set }: { set: IclCurveSet }) {
       />
       {set.curves.map((curve, i) => (
         <Area
-          key={bandKey(curve.key)}
-          dataKey={bandKey(curve.key)}
+          key={`band:${curve.key}`}
+          dataKey={bandColumn(i)}
           type="linear"
           stroke="none"
-          fill={theme.series[i % theme.series.length]}
-          fillOpacity={theme.dark ? 0.16 : 0.13}
+          fill={colors[i]}
+          fillOpacity={bandOpacity}
           legendType="none"
           tooltipType="none"
           isAnimationActive={false}
@@ -77,10 +82,10 @@ export function IclChart({ set }: { set: IclCurveSet }) {
       {set.curves.map((curve, i) => (
         <Line
           key={curve.key}
-          dataKey={curve.key}
+          dataKey={meanColumn(i)}
           name={curve.label}
           type="linear"
-          stroke={theme.series[i % theme.series.length]}
+          stroke={colors[i]}
           strokeWidth={2}
           dot={few ? { r: 4 } : false}
           isAnimationActive={false}
@@ -96,7 +101,13 @@ export function IclChart({ set }: { set: IclCurveSet }) {
           color: theme.text,
         }}
       />
-      <Legend verticalAlign="top" align="left" height={36} wrapperStyle={{ color: theme.text }} />
+      <Legend
+        verticalAlign="top"
+        align="left"
+        itemSorter={null}
+        wrapperStyle={{ paddingBottom: 8 }}
+        formatter={(value) => <span style={{ color: theme.text }}>{value}</span>}
+      />
     </ComposedChart>
   );
 }

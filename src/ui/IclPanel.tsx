@@ -1,7 +1,15 @@
+import { lazy, Suspense } from 'react';
 import { useLab } from '../state';
 import { baselinesStatusText, selectedBaselines, selectedCard } from '../state/selectors';
-import { readingNote } from './curve-rows';
-import { IclChart } from './IclChart';
+import { CurveTable } from './CurveTable';
+import { noBaselinesNote, readingNote } from './curve-rows';
+
+/**
+ * recharts is most of the page's code: fetch it at once but in its own chunk, so the gallery does
+ * not wait for it (the first baselines take longer than the download anyway).
+ */
+const chartModule = import('./IclChart');
+const IclChart = lazy(() => chartModule.then((m) => ({ default: m.IclChart })));
 
 /** The "In-context error" region: the chosen task's baseline curves, how to read them, and status. */
 export function IclPanel() {
@@ -15,11 +23,22 @@ export function IclPanel() {
         In-context error <span className="task-name">· {card.title}</span>
       </h2>
       <div className="chart-frame">
-        {view.status === 'done' ? (
-          <IclChart set={view.curves} />
+        {view.status === 'done' && view.curves.curves.length > 0 ? (
+          <Suspense fallback={<div className="chart-placeholder" />}>
+            <IclChart set={view.curves} />
+          </Suspense>
+        ) : view.status === 'done' ? (
+          <div className="chart-placeholder">
+            <p className="no-baselines">{noBaselinesNote(view.curves)}</p>
+          </div>
         ) : (
           <div className="chart-placeholder" aria-hidden="true">
-            {view.status === 'computing' && <Progress done={view.done} total={view.total} />}
+            {view.status === 'computing' && (
+              <>
+                <span>Computing the baselines…</span>
+                <Progress done={view.done} total={view.total} />
+              </>
+            )}
           </div>
         )}
       </div>
@@ -34,12 +53,13 @@ export function IclPanel() {
       <p className="status" role="status">
         {baselinesStatusText(view, prompts)}
       </p>
-      {view.status === 'done' && (
+      {view.status === 'done' && view.curves.curves.length > 0 && (
         <div className="reading-note">
           <h3>How to read this</h3>
           <p>{readingNote(view.curves)}</p>
         </div>
       )}
+      {view.status === 'done' && view.curves.curves.length > 0 && <CurveTable set={view.curves} />}
     </section>
   );
 }

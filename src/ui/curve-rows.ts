@@ -6,11 +6,16 @@ import type { IclCurveSet } from '../eval/types';
 
 export type CurveRow = { examples: number } & Record<string, number | [number, number] | undefined>;
 
-export const bandKey = (key: string) => `${key}__band`;
+/**
+ * Column of curve i. Not the curve's key: recharts reads a dataKey with dots as a path, and keys
+ * such as 'lasso:0.01' have dots.
+ */
+export const meanColumn = (i: number) => `c${i}`;
+export const bandColumn = (i: number) => `c${i}_band`;
 
 export function curveRows(set: IclCurveSet): CurveRow[] {
   const rows = new Map<number, CurveRow>();
-  for (const curve of set.curves) {
+  set.curves.forEach((curve, c) => {
     for (let i = 0; i < curve.examples.length; i++) {
       const x = curve.examples[i];
       let row = rows.get(x);
@@ -20,12 +25,12 @@ export function curveRows(set: IclCurveSet): CurveRow[] {
       }
       const mean = curve.mean[i];
       if (!Number.isFinite(mean) || curve.count[i] === 0) continue;
-      row[curve.key] = mean;
+      row[meanColumn(c)] = mean;
       const lo = curve.lo[i];
       const hi = curve.hi[i];
-      if (Number.isFinite(lo) && Number.isFinite(hi)) row[bandKey(curve.key)] = [lo, hi];
+      if (Number.isFinite(lo) && Number.isFinite(hi)) row[bandColumn(c)] = [lo, hi];
     }
-  }
+  });
   return [...rows.values()].sort((a, b) => a.examples - b.examples);
 }
 
@@ -61,5 +66,18 @@ export function readingNote(set: IclCurveSet): string {
   if (isAccuracy(set)) {
     return `${common} Higher is better; the dashed line is chance (${set.chance}).`;
   }
-  return `${common} Lower is better; the dashed line (${set.chance}) is what always predicting 0 scores.`;
+  const [, top] = yDomain(set);
+  const clipped = set.curves.some((c) => c.mean.some((v) => v > top))
+    ? ' Parts of curves above the top of the chart are cut off (see the numbers below).'
+    : '';
+  return `${common} Lower is better; the dashed line (${set.chance}) is what always predicting 0 scores.${clipped}`;
+}
+
+/** What the panel says for a task no classical algorithm applies to (parity, recall). */
+export function noBaselinesNote(set: IclCurveSet): string {
+  const chance = Number(set.chance.toPrecision(3));
+  return (
+    'No classical baseline applies to this task. Its metric is ' +
+    `${set.yLabel}; guessing scores ${chance}. The models’ curves will appear here when they train.`
+  );
 }

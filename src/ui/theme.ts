@@ -11,6 +11,8 @@ export interface Theme {
   muted: string;
   grid: string;
   chance: string;
+  /** the zero predictor's curve: neutral, like the chance line it estimates */
+  neutral: string;
   series: readonly string[];
 }
 
@@ -20,6 +22,7 @@ const LIGHT: Theme = {
   muted: '#56606b',
   grid: '#d9dee4',
   chance: '#6b7480',
+  neutral: '#7d8793',
   series: ['#0062a3', '#c45200', '#007a5a', '#a8407f', '#7a5a00', '#5b4cc4', '#b8002e', '#2b7f99'],
 };
 
@@ -29,6 +32,7 @@ const DARK: Theme = {
   muted: '#a7b0ba',
   grid: '#38404a',
   chance: '#98a2ad',
+  neutral: '#aeb6bf',
   series: ['#56b4e9', '#f0a040', '#3cc9a0', '#e08cc0', '#e8d44d', '#a99bff', '#ff7b8a', '#7fd4e8'],
 };
 
@@ -44,4 +48,10 @@ const prefersDark = () => window.matchMedia?.(QUERY).matches ?? false;
 
 export function useTheme(): Theme {
   return useSyncExternalStore(subscribe, prefersDark, () => false) ? DARK : LIGHT;
+}
+
+/** Colour of each curve, in order: the zero predictor neutral, the others through the palette. */
+export function curveColors(theme: Theme, keys: readonly string[]): string[] {
+  let next = 0;
+  return keys.map((key) => (key === 'zero' ? theme.neutral : theme.series[next++ % theme.series.length]));
 }

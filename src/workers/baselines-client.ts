@@ -65,7 +65,10 @@ export function createBaselinesClient(
       function onError(event: ErrorEvent) {
         event.preventDefault();
         if (worker === current) stopWorker();
-        me.settle({ ok: false, error: `The baselines worker stopped: ${event.message || 'it failed to load'}.` });
+        me.settle({
+          ok: false,
+          error: `The baselines worker stopped: ${event.message || 'it failed to load'}.`,
+        });
       }
       current.addEventListener('error', onError);
       running = me;

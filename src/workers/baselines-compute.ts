@@ -3,8 +3,10 @@
  * validate the request, look the task up, evaluate its baselines. Bad input is answered with a
  * readable error, never thrown.
  */
+
+import { evaluateBaselines } from '../eval';
 import type { ProgressCallback } from '../eval/types';
-import { evaluateBaselines, getTask, isTaskName } from './_temporary-shim';
+import { TASKS } from '../tasks';
 import { type BaselinesResult, baselinesRequestSchema, describeError } from './baselines-protocol';
 
 /** Progress messages at most this often (ms), plus the final one. */
@@ -26,8 +28,8 @@ export function computeBaselines(request: unknown, onProgress?: ProgressCallback
   const parsed = baselinesRequestSchema.safeParse(request);
   if (!parsed.success) return { ok: false, error: `Bad baselines request: ${describeError(parsed.error)}` };
   const { task: taskName, params: rawParams, prompts, seed } = parsed.data;
-  if (!isTaskName(taskName)) return { ok: false, error: `Unknown task "${taskName}".` };
-  const task = getTask(taskName);
+  const task = TASKS.find((t) => t.name === taskName);
+  if (!task) return { ok: false, error: `Unknown task "${taskName}".` };
   const params = task.paramsSchema.safeParse(rawParams);
   if (!params.success) {
     return { ok: false, error: `Bad parameters for ${task.title}: ${describeError(params.error)}` };

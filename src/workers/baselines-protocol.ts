@@ -53,11 +53,12 @@ export function curveSetTransferables(set: IclCurveSet): ArrayBuffer[] {
 
 /** A stable cache key for a request (same key => same curves, the computation is seeded). */
 export function baselinesRequestKey(request: BaselinesRequest): string {
-  const params = Object.keys(request.params ?? {})
+  const params = request.params ?? {};
+  const query = Object.keys(params)
     .sort()
-    .map((k) => `${k}=${JSON.stringify((request.params ?? {})[k])}`)
+    .map((k) => `${k}=${JSON.stringify(params[k])}`)
     .join('&');
-  return `${request.task}?${params}#${request.prompts}@${request.seed}`;
+  return `${request.task}?${query}#${request.prompts}@${request.seed}`;
 }
 
 /** Turn anything thrown into one readable line. */

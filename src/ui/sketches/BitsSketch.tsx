@@ -33,8 +33,15 @@ export function BitsSketch({ sketch }: { sketch: Bits }) {
         // biome-ignore lint/suspicious/noArrayIndexKey: rows are positional
         <g key={r} transform={`translate(${x0} ${y0 + r * step})`}>
           {row.bits.map((b, j) => (
-            // biome-ignore lint/suspicious/noArrayIndexKey: bits are positional
-            <rect key={j} className={b > 0 ? 'bit on' : 'bit'} x={j * step} width={cell} height={cell} rx={1.5} />
+            <rect
+              // biome-ignore lint/suspicious/noArrayIndexKey: bits are positional
+              key={j}
+              className={b > 0 ? 'bit on' : 'bit'}
+              x={j * step}
+              width={cell}
+              height={cell}
+              rx={1.5}
+            />
           ))}
           <rect
             className={row.label > 0 ? 'bit label on' : 'bit label'}

@@ -37,7 +37,14 @@ export function PairsSketch({ sketch }: { sketch: Pairs }) {
         return (
           <g key={index}>
             {answer && (
-              <rect className="answer" x={xKey - 3} y={y - 1.5} width={2 * stripW + 18} height={cell + 3} rx={2} />
+              <rect
+                className="answer"
+                x={xKey - 3}
+                y={y - 1.5}
+                width={2 * stripW + 18}
+                height={cell + 3}
+                rx={2}
+              />
             )}
             {strip(pair.key, xKey, y, 'key')}
             {strip(pair.value, xVal, y, 'value')}

@@ -1,0 +1,76 @@
+/**
+ * Picking the TensorFlow.js backend for the command line (Node).
+ *  - cpu: always there (plain JavaScript, slow);
+ *  - wasm: needs the optional package @tensorflow/tfjs-backend-wasm (not a dependency);
+ *  - webgpu: Dawn through the npm package `webgpu`. `navigator.gpu` must exist before the tfjs
+ *    WebGPU backend is imported (it registers itself only then), so both are imported here,
+ *    dynamically, after installing the globals. Without a GPU, run with Chromium's SwiftShader:
+ *      LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json
+ *    (LD_LIBRARY_PATH is read when the process starts, so it must be set by the caller).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UsageError } from './task-args';
+
+export const BACKENDS = ['cpu', 'wasm', 'webgpu'] as const;
+export type BackendName = (typeof BACKENDS)[number];
+
+export function requireBackendName(name: string | undefined): BackendName {
+  const b = name ?? 'cpu';
+  if (!(BACKENDS as readonly string[]).includes(b)) {
+    throw new UsageError(`unknown backend "${b}"; one of: ${BACKENDS.join(', ')}`);
+  }
+  return b as BackendName;
+}
+
+/** Import a module by a name TypeScript does not resolve (optional dependencies). */
+function importOptional(specifier: string): Promise<unknown> {
+  return import(/* @vite-ignore */ specifier);
+}
+
+async function installWebGpu(): Promise<string> {
+  let gpuModule: { create: (options: string[]) => unknown; globals: object };
+  try {
+    gpuModule = (await importOptional('webgpu')) as typeof gpuModule;
+  } catch (e) {
+    throw new Error(`the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}`);
+  }
+  Object.assign(globalThis, gpuModule.globals);
+  const gpu = gpuModule.create([]);
+  const nav = (globalThis as { navigator?: object }).navigator;
+  if (nav) Object.defineProperty(nav, 'gpu', { value: gpu, configurable: true });
+  else Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
+  const adapter = await (gpu as { requestAdapter(): Promise<unknown> }).requestAdapter();
+  if (!adapter) {
+    throw new Error(
+      "WebGPU has no adapter here. Without a GPU run with Chromium's SwiftShader: " +
+        'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+    );
+  }
+  const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } }).info;
+  await importOptional('@tensorflow/tfjs-backend-webgpu');
+  return [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
+}
+
+/** Select and initialise a backend; returns a description for the log. Throws with a clear message. */
+export async function setupBackend(name: BackendName): Promise<string> {
+  if (name === 'wasm') {
+    try {
+      await importOptional('@tensorflow/tfjs-backend-wasm');
+    } catch {
+      throw new UsageError(
+        'the wasm backend is not installed (npm install @tensorflow/tfjs-backend-wasm); use --backend cpu or webgpu',
+      );
+    }
+  }
+  let detail = '';
+  if (name === 'webgpu') detail = await installWebGpu();
+  let ok = false;
+  try {
+    ok = await tf.setBackend(name);
+  } catch (e) {
+    throw new Error(`backend ${name} failed to start: ${(e as Error).message}`);
+  }
+  if (!ok) throw new Error(`backend ${name} failed to start`);
+  await tf.ready();
+  return detail ? `${name} (${detail})` : name;
+}

@@ -1,0 +1,392 @@
+/**
+ * `npm run cli -- train --task <t> [--models transformer,mamba,mambaformer] [--preset classroom|paper]
+ *  [--steps N] [--backend cpu|wasm|webgpu] [--seed S] [--out DIR] [task parameters] [options]`
+ *
+ * Trains each model of the preset on the same seeded data stream, one after the other, with a
+ * progress line per model on stderr (step, loss, steps/s, ETA). Writes to DIR:
+ *   experiment.json                      the validated experiment (reproduces the run)
+ *   baselines.csv / baselines.json       the task's classical baselines on the evaluation prompts
+ *   <model>-loss.csv                     step, loss, grad_norm of every step
+ *   <model>-icl.csv / <model>-icl.json   final ICL curves per head (+ the evaluation history in JSON)
+ *   <model>.safetensors                  the PyTorch state_dict (docs/CHECKPOINTS.md)
+ *   <model>.optim.safetensors            Adam's moments
+ *   icl-table.txt, summary.json          the closing table and a summary
+ * and ends with the ICL error table of the models next to the baselines on stdout.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { evaluateBaselines } from '../eval';
+import type { IclCurveSet } from '../eval/types';
+import { ARCHITECTURES, type Architecture } from '../schema/architecture';
+import type { Experiment } from '../schema/experiment';
+import { TASKS } from '../tasks';
+import { saveCheckpoint } from '../train/checkpoint';
+import { isPresetName, PRESET_NAMES, presetExperiment } from '../train/presets';
+import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
+import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
+import { formatDuration, ProgressLine } from './progress';
+import {
+  camelToKebab,
+  describeTaskParams,
+  kebabToCamel,
+  parseLiteral,
+  requireTaskName,
+  taskParamNames,
+  UsageError,
+} from './task-args';
+import { requireBackendName, setupBackend } from './train-backend';
+
+const OPTIONS = {
+  task: { type: 'string' },
+  models: { type: 'string' },
+  preset: { type: 'string' },
+  steps: { type: 'string' },
+  backend: { type: 'string' },
+  seed: { type: 'string' },
+  out: { type: 'string' },
+  lr: { type: 'string' },
+  'batch-size': { type: 'string' },
+  'eval-prompts': { type: 'string' },
+  'eval-every': { type: 'string' },
+  'read-every': { type: 'string' },
+  rows: { type: 'string' },
+  'no-baselines': { type: 'boolean' },
+  help: { type: 'boolean' },
+} as const;
+
+export const TRAIN_USAGE = `usage: npm run cli -- train --task <name> [options] [task parameters]
+options:
+  --models a,b,c      architectures (default transformer,mamba,mambaformer); one of
+                      ${ARCHITECTURES.join(', ')}
+  --preset P          ${PRESET_NAMES.join(' | ')} (default classroom): sizes, steps, LR, curriculum
+  --steps N           training steps per model (default: the preset's)
+  --backend B         cpu | wasm | webgpu (default cpu; webgpu uses Dawn, see docs/PRESETS.md)
+  --seed S            seed of data, initialisation and evaluation (default 0)
+  --out DIR           output folder (default runs/<task>-<preset>-seed<S>)
+  --lr X              learning rate (default: the preset's)
+  --batch-size N      prompts per step (default: the preset's)
+  --eval-prompts N    evaluation prompts (default: the preset's)
+  --eval-every N      evaluate every N steps (default: the preset's)
+  --read-every N      read the loss back every N steps (default 10)
+  --rows N            rows of the closing table (default 8)
+  --no-baselines      skip the classical baselines
+task parameters (e.g. --d 5 --n-points 11) override the preset's: see --task <name> --help`;
+
+function intOption(flag: string, text: unknown, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} must be an integer from ${min} to ${max} (got ${String(text)})`);
+  }
+  return n;
+}
+
+function numberOption(flag: string, text: unknown): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new UsageError(`--${flag} must be a positive number (got ${String(text)})`);
+  return n;
+}
+
+export function parseModels(text: string | undefined): Architecture[] {
+  if (text === undefined) return ['transformer', 'mamba', 'mambaformer'];
+  const names = text
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
+  if (names.length === 0) throw new UsageError('--models needs at least one architecture');
+  const bad = names.filter((n) => !(ARCHITECTURES as readonly string[]).includes(n));
+  if (bad.length) {
+    throw new UsageError(
+      `unknown model ${bad.map((b) => `"${b}"`).join(', ')}; one of: ${ARCHITECTURES.join(', ')}`,
+    );
+  }
+  if (names.length > 6) throw new UsageError('--models takes at most 6 architectures');
+  return names as Architecture[];
+}
+
+/** Split argv into the known options and `--name value` task parameters. */
+function splitArgs(argv: string[]): { values: Record<string, unknown>; taskParams: Record<string, string> } {
+  const { values, tokens } = parseArgs({ args: argv, options: OPTIONS, strict: false, tokens: true });
+  const known = new Set(Object.keys(OPTIONS));
+  const taskParams: Record<string, string> = {};
+  const list = tokens ?? [];
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i];
+    if (t.kind === 'positional') throw new UsageError(`unexpected argument "${t.value}"`);
+    if (t.kind !== 'option' || known.has(t.name)) continue;
+    let value = t.value;
+    if (value === undefined) {
+      const next = list[i + 1];
+      if (next?.kind === 'positional') {
+        value = next.value;
+        i++;
+      } else throw new UsageError(`--${t.name} needs a value`);
+    }
+    taskParams[t.name] = value;
+  }
+  for (const [k, v] of Object.entries(values)) {
+    if (known.has(k) && OPTIONS[k as keyof typeof OPTIONS].type === 'string' && typeof v !== 'string') {
+      throw new UsageError(`--${k} needs a value`);
+    }
+  }
+  return { values, taskParams };
+}
+
+export interface TrainCommand {
+  experiment: Experiment;
+  backend: ReturnType<typeof requireBackendName>;
+  out: string;
+  readEvery: number;
+  rows: number;
+  baselines: boolean;
+}
+
+/** Parse and validate the command line (throws UsageError with a clear message). */
+export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
+  const { values, taskParams } = splitArgs(argv);
+  if (values.help && values.task === undefined) return 'help';
+  const task = requireTaskName(values.task as string | undefined);
+  if (values.help) {
+    console.log(`${TRAIN_USAGE}\nparameters of ${task}:\n${describeTaskParams(task)}`);
+    return 'help';
+  }
+  const preset = (values.preset as string | undefined) ?? 'classroom';
+  if (!isPresetName(preset))
+    throw new UsageError(`unknown preset "${preset}"; one of: ${PRESET_NAMES.join(', ')}`);
+  const models = parseModels(values.models as string | undefined);
+  const backend = requireBackendName(values.backend as string | undefined);
+  const seed = intOption('seed', values.seed, 0, 0xffffffff) ?? 0;
+  const known = new Set(taskParamNames(task));
+  const params: Record<string, unknown> = {};
+  for (const [flag, text] of Object.entries(taskParams)) {
+    const key = kebabToCamel(flag);
+    if (!known.has(key)) {
+      const list = [...known].map((k) => `--${camelToKebab(k)}`).join(', ');
+      throw new UsageError(`unknown option --${flag}; options: see --help; parameters of ${task}: ${list}`);
+    }
+    params[key] = parseLiteral(text);
+  }
+  const steps = intOption('steps', values.steps, 1, 10_000_000);
+  const lr = numberOption('lr', values.lr);
+  const batchSize = intOption('batch-size', values['batch-size'], 1, 1024);
+  const evalPrompts = intOption('eval-prompts', values['eval-prompts'], 16, 12_800);
+  const evalEvery = intOption('eval-every', values['eval-every'], 1, 10_000_000);
+  let experiment: Experiment;
+  try {
+    const base = presetExperiment(preset, task, models, seed);
+    experiment = presetExperiment(preset, task, models, seed, {
+      task: { name: task, params: { ...base.task.params, ...params } },
+      ...(steps !== undefined ? { steps } : {}),
+      ...(batchSize !== undefined ? { batchSize } : {}),
+      ...(lr !== undefined ? { optimizer: { lr } } : {}),
+      evaluation: {
+        ...base.evaluation,
+        ...(evalPrompts !== undefined ? { prompts: evalPrompts } : {}),
+        ...(evalEvery !== undefined ? { everySteps: evalEvery } : {}),
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return {
+    experiment,
+    backend,
+    out: (values.out as string | undefined) ?? join('runs', `${task}-${preset}-seed${seed}`),
+    readEvery: intOption('read-every', values['read-every'], 1, 100_000) ?? 10,
+    rows: intOption('rows', values.rows, 1, 10_000) ?? 8,
+    baselines: !values['no-baselines'],
+  };
+}
+
+function fileStems(experiment: Experiment): string[] {
+  const archs = experiment.models.map((m) => m.arch);
+  return archs.map((a, i) => (archs.filter((b) => b === a).length > 1 ? `${a}-${i}` : a));
+}
+
+function curveSetJson(set: IclCurveSet): unknown {
+  return JSON.parse(curvesToJson(set));
+}
+
+interface ModelSummary {
+  index: number;
+  arch: string;
+  file: string;
+  parameters: number;
+  steps: number;
+  seconds: number;
+  stepsPerSecond: number;
+  finalLoss: number | null;
+  diverged: string | null;
+}
+
+export async function runTrain(argv: string[]): Promise<number> {
+  let command: TrainCommand | 'help';
+  try {
+    command = parseTrainArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`error: ${e.message}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (command === 'help') {
+    console.log(TRAIN_USAGE);
+    return 0;
+  }
+  const { experiment, out } = command;
+  let backend: string;
+  try {
+    backend = await setupBackend(command.backend);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}`);
+    return 2;
+  }
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'experiment.json'), `${JSON.stringify(experiment, null, 2)}\n`);
+  const task = TASKS.find((t) => t.name === experiment.task.name)!;
+  const params = experiment.task.params as never;
+  console.error(
+    `${task.title} ${JSON.stringify(experiment.task.params)} · ${experiment.models.length} model(s) · ` +
+      `${experiment.steps} steps · batch ${experiment.batchSize} · lr ${experiment.optimizer.lr} · ` +
+      `seed ${experiment.seed} · backend ${backend} · out ${out}`,
+  );
+
+  let baselineSet: IclCurveSet | null = null;
+  if (command.baselines && task.baselines.length > 0) {
+    const progress = new ProgressLine(process.stderr);
+    const started = performance.now();
+    try {
+      baselineSet = evaluateBaselines(task, params, experiment.curriculum, {
+        prompts: experiment.evaluation.prompts,
+        seed: experiment.seed,
+        resamples: experiment.evaluation.bootstrap,
+        onProgress: (done, total, label) =>
+          progress.update(`baselines ${done}/${total} ${label}`, done, total, started),
+      });
+      progress.done(
+        `baselines: ${baselineSet.curves.length} curves in ${formatDuration((performance.now() - started) / 1000)}`,
+      );
+      writeFileSync(join(out, 'baselines.csv'), curvesToCsv(baselineSet));
+      writeFileSync(join(out, 'baselines.json'), curvesToJson(baselineSet));
+    } catch (e) {
+      progress.done(`baselines skipped: ${(e as Error).message}`);
+    }
+  }
+
+  const stems = fileStems(experiment);
+  const finals: IclCurveSet[][] = [];
+  const summaries: ModelSummary[] = [];
+  let failed = false;
+  for (let i = 0; i < experiment.models.length; i++) {
+    const spec = experiment.models[i];
+    const stem = stems[i];
+    const trainer = new Trainer(experiment, i, { readEvery: command.readEvery });
+    const name = `${modelLabel(spec)} (${trainer.model.parameterCount.toLocaleString('en-US')} params)`;
+    const progress = new ProgressLine(process.stderr);
+    const history: Array<{ step: number; sets: unknown[] }> = [];
+    const every = experiment.evaluation.everySteps;
+    const started = performance.now();
+    let lastLoss = Number.NaN;
+    let result: Awaited<ReturnType<Trainer['train']>> = { steps: 0, reason: 'done' };
+    try {
+      while (trainer.stepCount < experiment.steps) {
+        const chunk = Math.min(every - (trainer.stepCount % every), experiment.steps - trainer.stepCount);
+        result = await trainer.train(chunk, {
+          onProgress: (p) => {
+            lastLoss = p.loss;
+            progress.update(
+              `${name} step ${p.step}/${p.totalSteps} loss ${p.loss.toPrecision(4)} · ${p.stepsPerSecond.toFixed(1)} steps/s`,
+              p.step,
+              p.totalSteps,
+              started,
+            );
+          },
+        });
+        if (result.reason !== 'done') break;
+        if (trainer.stepCount % every === 0 && trainer.stepCount < experiment.steps) {
+          const sets = await trainer.evaluate({ bootstrap: 0 });
+          history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
+        }
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const diverged = trainer.diverged;
+      if (diverged) {
+        failed = true;
+        progress.done(`${name}: ${diverged.message}`);
+      } else {
+        progress.done(
+          `${name}: ${trainer.stepCount} steps in ${formatDuration(seconds)} ` +
+            `(${(trainer.stepCount / Math.max(seconds, 1e-9)).toFixed(2)} steps/s), last loss ${lastLoss.toPrecision(4)}`,
+        );
+      }
+      const sets = await trainer.evaluate();
+      finals.push(sets);
+      history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
+      const records = trainer.state().history;
+      writeFileSync(
+        join(out, `${stem}-loss.csv`),
+        `step,loss,grad_norm\n${records.map((r) => `${r.step},${r.loss},${r.gradNorm}`).join('\n')}\n`,
+      );
+      const csv = sets.map((s, k) => {
+        const text = curvesToCsv(s);
+        return k === 0 ? text : text.slice(text.indexOf('\n') + 1);
+      });
+      writeFileSync(join(out, `${stem}-icl.csv`), csv.join(''));
+      writeFileSync(
+        join(out, `${stem}-icl.json`),
+        JSON.stringify({ model: spec, final: sets.map(curveSetJson), history }, null, 1),
+      );
+      const files = await saveCheckpoint(trainer);
+      writeFileSync(join(out, `${stem}.safetensors`), files.model);
+      if (files.optimizer) writeFileSync(join(out, `${stem}.optim.safetensors`), files.optimizer);
+      summaries.push({
+        index: i,
+        arch: spec.arch,
+        file: stem,
+        parameters: trainer.model.parameterCount,
+        steps: trainer.stepCount,
+        seconds,
+        stepsPerSecond: trainer.stepCount / Math.max(seconds, 1e-9),
+        finalLoss: Number.isFinite(lastLoss) ? lastLoss : null,
+        diverged: diverged?.message ?? null,
+      });
+    } finally {
+      trainer.dispose();
+    }
+  }
+
+  // The closing table: every model's primary head next to the baselines.
+  const primary = finals.map((sets) => sets[0]).filter(Boolean);
+  const table: IclCurveSet | null = primary.length
+    ? {
+        ...primary[0],
+        curves: [...primary.flatMap((s) => s.curves), ...(baselineSet?.curves ?? [])],
+      }
+    : null;
+  if (table) {
+    const text = formatCurveTable(table, command.rows);
+    writeFileSync(join(out, 'icl-table.txt'), `${text}\n`);
+    console.log(`${task.title} ${JSON.stringify(experiment.task.params)}`);
+    console.log(text);
+  }
+  writeFileSync(
+    join(out, 'summary.json'),
+    JSON.stringify(
+      {
+        experiment,
+        backend,
+        models: summaries,
+        keys: experiment.models.map((m, i) => modelCurveKey(i, m)),
+        baselines: baselineSet ? curveSetJson(baselineSet) : null,
+      },
+      null,
+      1,
+    ),
+  );
+  console.error(`wrote ${out}`);
+  return failed ? 1 : 0;
+}

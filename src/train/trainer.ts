@@ -1,0 +1,392 @@
+/**
+ * Training one model of an experiment (paper.md sections 1-2): a fresh seeded batch every step
+ * (`trainingBatch(seed, step)`, the same stream for every model of the experiment), masked losses
+ * summed over the heads, global-norm clipping, Adam as PyTorch.
+ *
+ * Platform neutral (browser worker or Node). WebGPU-safe (webgpu.md): `step()` is synchronous and
+ * reads nothing back; losses are kept as scalar tensors and read back together, every `readEvery`
+ * steps, with one `await data()` (see `flush()` and `train()`). Nothing is ever read synchronously.
+ *
+ * Ownership: the trainer owns the model, the optimiser moments and the pending loss tensors;
+ * `dispose()` frees them all. The tensor count is constant from step to step once the optimiser
+ * moments exist (after the first step) and the pending losses are flushed.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { IclCurveSet } from '../eval/types';
+import type { ArchSettings } from '../models/config';
+import { archConfigFromSettings } from '../models/config';
+import { type BuildOptions, buildModel, type SequenceModel } from '../models/model';
+import type { ProbeOptions, ProbeResult } from '../models/probes';
+import { ARCHITECTURE_TITLES, type ModelSpec } from '../schema/architecture';
+import type { Experiment } from '../schema/experiment';
+import { type GenericTask, TASKS } from '../tasks';
+import { curriculumAt } from '../tasks/common';
+import { probeBatch, trainingBatch } from '../tasks/stream';
+import type { CurriculumState, PromptBatch } from '../tasks/types';
+import { Adam, clipByGlobalNorm } from './adam';
+import { type ModelPredictions, predictEvaluation, scoreEvaluation } from './evaluate';
+import { batchLoss, headTargets } from './losses';
+
+export interface TrainerOptions extends BuildOptions {
+  /** read the losses back every this many steps in `train()` (default 10) */
+  readEvery?: number;
+}
+
+/** One recorded training step. */
+export interface LossRecord {
+  /** 0-based step index (the batch of `trainingBatch(seed, step)`) */
+  step: number;
+  loss: number;
+  /** global gradient norm before clipping */
+  gradNorm: number;
+}
+
+export interface Divergence {
+  step: number;
+  loss: number;
+  message: string;
+}
+
+export interface TrainerState {
+  /** steps done (the next step trains on batch `step`) */
+  step: number;
+  /** the experiment's step budget */
+  totalSteps: number;
+  lr: number;
+  curriculum: CurriculumState;
+  /** every step read back so far, in order */
+  history: readonly LossRecord[];
+  /** set when a non-finite loss was read back; `train()` stops there */
+  diverged: Divergence | null;
+  /** steps per second over the last `train()` call (0 before) */
+  stepsPerSecond: number;
+}
+
+export interface TrainProgress {
+  step: number;
+  totalSteps: number;
+  /** mean loss over the steps read back this time */
+  loss: number;
+  stepsPerSecond: number;
+  /** seconds left to totalSteps at the current speed (Infinity before it is known) */
+  etaSeconds: number;
+}
+
+export interface TrainOptions {
+  readEvery?: number;
+  onProgress?: (p: TrainProgress) => void;
+  /** checked after every readback; true stops the loop (pause) */
+  shouldStop?: () => boolean;
+}
+
+export interface TrainResult {
+  steps: number;
+  reason: 'done' | 'diverged' | 'stopped';
+}
+
+export interface EvaluateOptions {
+  /** evaluation prompts (default: the experiment's evaluation.prompts) */
+  prompts?: number;
+  /** bootstrap resamples (default: the experiment's evaluation.bootstrap) */
+  bootstrap?: number;
+}
+
+export function findTask(name: string): GenericTask {
+  const task = TASKS.find((t) => t.name === name);
+  if (!task) throw new Error(`unknown task "${name}"`);
+  return task;
+}
+
+/** Key and legend of a model's curves, e.g. 'model:0:mamba' / 'Mamba'. */
+export function modelCurveKey(index: number, spec: ModelSpec): string {
+  return `model:${index}:${spec.arch}`;
+}
+
+export class Trainer {
+  readonly experiment: Experiment;
+  readonly modelIndex: number;
+  readonly modelSpec: ModelSpec;
+  readonly model: SequenceModel;
+  readonly task: GenericTask;
+  readonly optimizer: Adam;
+  /** tokens of the longest prompt (the end of the curriculum) */
+  readonly maxSeqLen: number;
+  private readonly varNames = new Map<string, string>();
+  private pending: Array<{ step: number; loss: tf.Scalar; gradNorm: tf.Scalar }> = [];
+  private readonly records: LossRecord[] = [];
+  private stepIndex = 0;
+  private divergence: Divergence | null = null;
+  private speed = 0;
+  private disposed = false;
+  readonly readEvery: number;
+
+  /**
+   * `model`: the index into `experiment.models`, or a model spec of its own (index -1).
+   * The model is initialised from the experiment's seed; every model sees the same data stream.
+   */
+  constructor(experiment: Experiment, model: number | ModelSpec = 0, options: TrainerOptions = {}) {
+    this.experiment = experiment;
+    if (typeof model === 'number') {
+      const spec = experiment.models[model];
+      if (!spec) throw new Error(`the experiment has ${experiment.models.length} models, no model ${model}`);
+      this.modelIndex = model;
+      this.modelSpec = spec;
+    } else {
+      this.modelIndex = -1;
+      this.modelSpec = model;
+    }
+    this.task = findTask(experiment.task.name);
+    const params = experiment.task.params as never;
+    const probe = probeBatch(this.task, params, experiment.curriculum, experiment.seed);
+    this.maxSeqLen = probe.seqLen;
+    const config = archConfigFromSettings(this.modelSpec as ArchSettings, probe.seqLen);
+    this.model = buildModel(
+      config,
+      this.task.readIn(params),
+      this.task.heads(params),
+      experiment.seed,
+      options.selectiveScan ? { selectiveScan: options.selectiveScan } : {},
+    );
+    for (const [name, v] of this.model.variables) this.varNames.set(v.name, name);
+    this.optimizer = new Adam({
+      lr: experiment.optimizer.lr,
+      beta1: experiment.optimizer.beta1,
+      beta2: experiment.optimizer.beta2,
+      eps: experiment.optimizer.eps,
+    });
+    this.readEvery = Math.max(1, options.readEvery ?? 10);
+  }
+
+  /** Steps done. */
+  get stepCount(): number {
+    return this.stepIndex;
+  }
+
+  get learningRate(): number {
+    return this.optimizer.learningRate;
+  }
+
+  /** Change the learning rate from the next step on (moments and step count are kept). */
+  setLearningRate(lr: number): void {
+    this.optimizer.learningRate = lr;
+  }
+
+  get diverged(): Divergence | null {
+    return this.divergence;
+  }
+
+  private alive(): void {
+    if (this.disposed) throw new Error('trainer was disposed');
+  }
+
+  /** The training batch of step `step` (default: the next one). */
+  batchAt(step = this.stepIndex): PromptBatch {
+    const e = this.experiment;
+    return trainingBatch(this.task, e.task.params as never, e.curriculum, e.seed, step, e.batchSize);
+  }
+
+  /**
+   * One training step, synchronous and without readback: batch `stepCount`, forward, masked
+   * losses, gradients, clip, Adam. Returns the loss and the gradient norm as scalar tensors that
+   * stay owned by the trainer until the next `flush()` (read them with `await t.data()` before).
+   */
+  step(): { step: number; loss: tf.Scalar; gradNorm: tf.Scalar } {
+    this.alive();
+    const batch = this.batchAt();
+    const step = this.stepIndex;
+    const clip = this.experiment.clip ?? null;
+    const [loss, gradNorm] = tf.tidy(() => {
+      const tokens = tf.tensor3d(batch.tokens, [batch.batchSize, batch.seqLen, batch.tokenDim]);
+      const targets = batch.heads.map((h) => headTargets(h, batch.batchSize));
+      const positions = batch.heads.map((h) => h.positions);
+      const vars = [...this.model.variables.values()];
+      const { value, grads } = tf.variableGrads(
+        () => batchLoss(this.model.forward(tokens, batch.tokenKinds, positions), targets),
+        vars,
+      );
+      const names = Object.keys(grads);
+      const clipped = clipByGlobalNorm(
+        names.map((n) => grads[n]),
+        clip,
+      );
+      const byName = new Map<string, tf.Tensor>();
+      names.forEach((n, i) => {
+        const name = this.varNames.get(n);
+        if (name) byName.set(name, clipped.grads[i]);
+      });
+      this.optimizer.apply(this.model.variables, byName);
+      return [value, clipped.norm] as [tf.Scalar, tf.Scalar];
+    });
+    this.stepIndex += 1;
+    this.pending.push({ step, loss, gradNorm });
+    return { step, loss, gradNorm };
+  }
+
+  /**
+   * Read the pending losses back (one `await data()`), append them to the history and free them.
+   * Returns the records read. A non-finite loss sets `diverged`.
+   */
+  async flush(): Promise<LossRecord[]> {
+    if (this.pending.length === 0) return [];
+    const pending = this.pending;
+    this.pending = [];
+    const stacked = tf.tidy(() => tf.stack(pending.flatMap((p) => [p.loss, p.gradNorm])));
+    for (const p of pending) {
+      p.loss.dispose();
+      p.gradNorm.dispose();
+    }
+    let values: Float32Array;
+    try {
+      values = (await stacked.data()) as Float32Array;
+    } finally {
+      stacked.dispose();
+    }
+    const out: LossRecord[] = pending.map((p, i) => ({
+      step: p.step,
+      loss: values[2 * i],
+      gradNorm: values[2 * i + 1],
+    }));
+    for (const r of out) {
+      this.records.push(r);
+      if (!Number.isFinite(r.loss) && this.divergence === null) {
+        this.divergence = {
+          step: r.step,
+          loss: r.loss,
+          message:
+            `the loss became ${r.loss} at step ${r.step}: training diverged. ` +
+            `Try a lower learning rate (now ${this.learningRate}) or gradient clipping.`,
+        };
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Train `n` steps (default: up to the experiment's step budget), reading the losses back every
+   * `readEvery` steps and yielding to the event loop there (so a worker can take a pause message).
+   * Stops early on divergence or when `shouldStop()` says so.
+   */
+  async train(n = this.experiment.steps - this.stepIndex, options: TrainOptions = {}): Promise<TrainResult> {
+    this.alive();
+    const readEvery = Math.max(1, options.readEvery ?? this.readEvery);
+    const target = this.stepIndex + Math.max(0, n);
+    const start = now();
+    const firstStep = this.stepIndex;
+    let reason: TrainResult['reason'] = 'done';
+    if (this.divergence) return { steps: 0, reason: 'diverged' };
+    while (this.stepIndex < target) {
+      const chunk = Math.min(readEvery, target - this.stepIndex);
+      for (let i = 0; i < chunk; i++) this.step();
+      const records = await this.flush();
+      const elapsed = (now() - start) / 1000;
+      this.speed = elapsed > 0 ? (this.stepIndex - firstStep) / elapsed : 0;
+      if (options.onProgress && records.length) {
+        const mean = records.reduce((a, r) => a + r.loss, 0) / records.length;
+        const left = this.experiment.steps - this.stepIndex;
+        options.onProgress({
+          step: this.stepIndex,
+          totalSteps: this.experiment.steps,
+          loss: mean,
+          stepsPerSecond: this.speed,
+          etaSeconds: this.speed > 0 ? Math.max(0, left) / this.speed : Number.POSITIVE_INFINITY,
+        });
+      }
+      if (this.divergence) {
+        reason = 'diverged';
+        break;
+      }
+      if (options.shouldStop?.()) {
+        reason = 'stopped';
+        break;
+      }
+      await yieldToEventLoop();
+    }
+    return { steps: this.stepIndex - firstStep, reason };
+  }
+
+  /** Step count, learning rate, curriculum, loss history, divergence, speed. */
+  state(): TrainerState {
+    return {
+      step: this.stepIndex,
+      totalSteps: this.experiment.steps,
+      lr: this.learningRate,
+      curriculum: curriculumAt(this.experiment.curriculum, this.stepIndex),
+      history: this.records,
+      diverged: this.divergence,
+      stepsPerSecond: this.speed,
+    };
+  }
+
+  /** Predictions on the shared evaluation prompts (the prompts the baselines are scored on). */
+  async predict(options: EvaluateOptions = {}): Promise<ModelPredictions> {
+    this.alive();
+    const e = this.experiment;
+    return predictEvaluation(this.model, this.task, e.task.params as never, e.curriculum, {
+      seed: e.seed,
+      prompts: options.prompts ?? e.evaluation.prompts,
+    });
+  }
+
+  /**
+   * The ICL curves of this model: one curve set per head (heads[0] first, the task's headline),
+   * each with a single curve keyed `model:<index>:<arch>`, on the shared evaluation prompts.
+   */
+  async evaluate(options: EvaluateOptions = {}): Promise<IclCurveSet[]> {
+    const predictions = await this.predict(options);
+    const e = this.experiment;
+    return scoreEvaluation(predictions, {
+      key: modelCurveKey(this.modelIndex, this.modelSpec),
+      label: modelLabel(this.modelSpec),
+      seed: e.seed,
+      bootstrap: options.bootstrap ?? e.evaluation.bootstrap,
+    });
+  }
+
+  /**
+   * Attention maps per layer and head, Mamba Delta, ||h_t|| and implicit attention, S4 kernels on
+   * one prompt (default: the experiment's probe prompt, `probeBatch(seed)`).
+   */
+  async probe(prompt?: PromptBatch, options: ProbeOptions = {}): Promise<ProbeResult> {
+    this.alive();
+    const e = this.experiment;
+    const batch = prompt ?? probeBatch(this.task, e.task.params as never, e.curriculum, e.seed);
+    const tokens = tf.tensor3d(batch.tokens, [batch.batchSize, batch.seqLen, batch.tokenDim]);
+    try {
+      return await this.model.probe(tokens, batch.tokenKinds, options);
+    } finally {
+      tokens.dispose();
+    }
+  }
+
+  /** Restore the step counter and history (used when loading a checkpoint). */
+  restoreProgress(step: number, history: readonly LossRecord[] = []): void {
+    this.stepIndex = step;
+    this.records.length = 0;
+    this.records.push(...history);
+    this.divergence = null;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.pending) {
+      p.loss.dispose();
+      p.gradNorm.dispose();
+    }
+    this.pending = [];
+    this.optimizer.dispose();
+    this.model.dispose();
+  }
+}
+
+export function modelLabel(spec: ModelSpec): string {
+  return ARCHITECTURE_TITLES[spec.arch] ?? spec.arch;
+}
+
+function now(): number {
+  return typeof performance !== 'undefined' ? performance.now() : Date.now();
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
