@@ -67,6 +67,34 @@ describe('ICL curves', () => {
     }
   });
 
+  it('matches a direct implementation of the prompt bootstrap (dense and masked tables)', () => {
+    for (const maskEvery of [0, 3]) {
+      const s = scores(new Rng(8), 37, 4, maskEvery);
+      const R = 300;
+      const c = summariseCurve(s, { key: 'ref', label: 'R', seed: 4, resamples: R });
+      const derived = Rng.derive(4, 'bootstrap', 'ref');
+      const reps: number[][] = [[], [], [], []];
+      for (let r = 0; r < R; r++) {
+        const draws = Array.from({ length: 37 }, () => derived.int(37));
+        for (let t = 0; t < 4; t++) {
+          let num = 0;
+          let den = 0;
+          for (const p of draws)
+            if (s.scored[p * 4 + t]) {
+              num += s.values[p * 4 + t];
+              den++;
+            }
+          reps[t].push(num / den);
+        }
+      }
+      for (let t = 0; t < 4; t++) {
+        const sorted = reps[t].sort((a, b) => a - b);
+        expect(c.lo[t]).toBeCloseTo(quantileSorted(sorted, 0.05), 10);
+        expect(c.hi[t]).toBeCloseTo(quantileSorted(sorted, 0.95), 10);
+      }
+    }
+  });
+
   it('is reproducible for a seed', () => {
     const s = scores(new Rng(5), 50, 4);
     const a = summariseCurve(s, { key: 'k', label: 'K', seed: 9 });
