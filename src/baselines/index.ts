@@ -25,11 +25,22 @@ export {
   predictBoosted,
 } from './boosting';
 export { knn, OnlineKnn } from './knn';
-export { type GramProblem, type LassoOptions, lasso, lassoCoordinateDescent, lassoDualityGap } from './lasso';
+export {
+  type GramProblem,
+  type LassoOptions,
+  type LassoSolver,
+  lasso,
+  lassoCoordinateDescent,
+  lassoDualityGap,
+  lassoHomotopy,
+  OnlineLasso,
+  solveLasso,
+} from './lasso';
 export { leastSquares, minNormLeastSquares, OnlineLeastSquares } from './least-squares';
 export {
   DEFAULT_MLP,
   type MlpOptions,
+  mlpLossAndGradient,
   type NnGdOptions,
   nnGradientDescent,
   predictMlp,
@@ -37,6 +48,7 @@ export {
 } from './nn-gd';
 export { OnlineRidge, ridge } from './ridge';
 export {
+  copyTree,
   fitTree,
   greedyTree,
   growTree,
@@ -48,8 +60,9 @@ export {
   SortedExamples,
   type TreeOptions,
   TreeWorkspace,
+  treeDepth,
 } from './tree';
-export type { BaselinePredictions, OnlineEstimator, PredictionSubset } from './types';
+export { type BaselinePredictions, type OnlineEstimator, type PredictionSubset, runOnline } from './types';
 export { zeroPredictor } from './zero';
 
 /** The Lasso penalties of the paper (alpha 0.01 is the plotted one). */
