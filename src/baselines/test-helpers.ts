@@ -1,6 +1,6 @@
 /** Helpers shared by the baselines' tests (not used by the app). */
 import { Matrix, pseudoInverse } from 'ml-matrix';
-import { Rng } from '../random/rng';
+import type { Rng } from '../random/rng';
 import type { ExampleView } from '../tasks/types';
 
 /** An example view from plain arrays: xs [batch][n][d], ys [batch][n], clean optional. */
@@ -67,5 +67,3 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
-
-export const seeded = (seed: number): Rng => new Rng(seed);

@@ -139,28 +139,31 @@ export class TreeWorkspace {
   private slotOfNode = new Int32Array(0);
 
   private ensureSamples(n: number, d: number, lambda: number): void {
+    // grow geometrically: the baselines refit with one more example at every position
     if (this.pOrder.length < n * d) {
-      this.pOrder = new Int32Array(n * d);
-      this.pVals = new Float64Array(n * d);
-      this.pTargets = new Float64Array(n * d);
+      const size = Math.max(n * d, 2 * this.pOrder.length);
+      this.pOrder = new Int32Array(size);
+      this.pVals = new Float64Array(size);
+      this.pTargets = new Float64Array(size);
     }
     if (this.goLeft.length < n) {
-      this.goLeft = new Uint8Array(n);
-      this.nodeOf = new Int32Array(n);
-      this.slotOfSample = new Int32Array(n);
-      this.slotSum = new Float64Array(n);
-      this.slotCount = new Int32Array(n);
-      this.slotSumL = new Float64Array(n);
-      this.slotCountL = new Int32Array(n);
-      this.slotLast = new Float64Array(n);
-      this.slotBestScore = new Float64Array(n);
-      this.slotBestF = new Int32Array(n);
-      this.slotBestNL = new Int32Array(n);
-      this.slotBestThr = new Float64Array(n);
-      this.slotNode = new Int32Array(n);
+      const size = Math.max(n, 2 * this.goLeft.length);
+      this.goLeft = new Uint8Array(size);
+      this.nodeOf = new Int32Array(size);
+      this.slotOfSample = new Int32Array(size);
+      this.slotSum = new Float64Array(size);
+      this.slotCount = new Int32Array(size);
+      this.slotSumL = new Float64Array(size);
+      this.slotCountL = new Int32Array(size);
+      this.slotLast = new Float64Array(size);
+      this.slotBestScore = new Float64Array(size);
+      this.slotBestF = new Int32Array(size);
+      this.slotBestNL = new Int32Array(size);
+      this.slotBestThr = new Float64Array(size);
+      this.slotNode = new Int32Array(size);
     }
     if (this.inv.length < n + 1 || this.invLambda !== lambda) {
-      this.inv = new Float64Array(Math.max(n + 1, this.inv.length));
+      this.inv = new Float64Array(Math.max(n + 1, 2 * this.inv.length));
       for (let c = 0; c < this.inv.length; c++) this.inv[c] = 1 / (c + lambda);
       this.invLambda = lambda;
     }
