@@ -12,7 +12,7 @@
  * same prompts in the same order.
  */
 
-const LN2 = 0.6931471805599453;
+const LN2 = Math.LN2;
 const SQRT1_2 = Math.SQRT1_2;
 
 /** Natural logarithm of x > 0 from basic IEEE operations only (deterministic everywhere). */
