@@ -2,6 +2,12 @@
  * End-to-end tests of the built page (npm run test:e2e builds first, then runs these against
  * `vite preview`). Chromium: CHROMIUM_PATH, else the system's /usr/bin/chromium when present, else
  * Playwright's own download. Generous timeouts: the baselines run in a worker on slow CI machines.
+ *
+ * Projects:
+ *  - chromium: the first page (gallery, baselines);
+ *  - webgpu: the training race with WebGPU on (headless Chromium gives a SwiftShader adapter with
+ *    --enable-unsafe-webgpu);
+ *  - no-webgpu: the same race without the flag: no adapter, so the workers fall back (WebGL, ...).
  */
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
@@ -10,11 +16,22 @@ const PORT = 4173;
 const executablePath =
   process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
+const BASE_ARGS = [
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
+
+const TRAINING = '**/training.spec.ts';
+// docs screenshots only on request: SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
+const SCREENSHOTS = '**/screenshot.spec.ts';
+
 export default defineConfig({
   testDir: './e2e',
   testMatch: '**/*.spec.ts',
-  // docs screenshots only on request: SCREENSHOTS=1 npx playwright test e2e/screenshot.spec.ts
-  testIgnore: process.env.SCREENSHOTS ? [] : ['**/screenshot.spec.ts'],
   timeout: 180_000,
   expect: { timeout: 60_000 },
   fullyParallel: false,
@@ -28,18 +45,17 @@ export default defineConfig({
     trace: 'retain-on-failure',
     ...devices['Desktop Chrome'],
     viewport: { width: 1280, height: 900 },
-    launchOptions: {
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-    },
+    launchOptions: { executablePath, args: BASE_ARGS },
   },
+  projects: [
+    { name: 'chromium', testIgnore: [TRAINING, SCREENSHOTS] },
+    {
+      name: 'webgpu',
+      testMatch: process.env.SCREENSHOTS ? [TRAINING, SCREENSHOTS] : [TRAINING],
+      use: { launchOptions: { executablePath, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] } },
+    },
+    { name: 'no-webgpu', testMatch: TRAINING },
+  ],
   webServer: {
     command: `npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}`,

@@ -43,6 +43,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',
+    // WebGPU kernel tests: Chromium's SwiftShader Vulkan driver for Dawn (src/kernels/testing)
+    globalSetup: ['src/kernels/testing/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
   },

@@ -54,3 +54,53 @@ export async function chooseTask(page: Page, title: string): Promise<void> {
 export async function waitForBaselines(region: Locator): Promise<void> {
   await expect(region.getByRole('status')).toContainText('Baselines ready', { timeout: 150_000 });
 }
+
+// ---------------------------------------------------------------------------- training
+
+export const lossRegion = (page: Page) => page.getByRole('region', { name: 'Training loss', exact: true });
+
+/** The status line of one model ("Mamba: step 12 / 40 · ..."). */
+export const modelStatus = (page: Page, title: string) =>
+  page.getByRole('status').filter({ hasText: new RegExp(`^${title}: step`) });
+
+/** The step number a model's status line shows. */
+export async function stepOf(status: Locator): Promise<number> {
+  const text = (await status.textContent()) ?? '';
+  const m = /: step (\d+)/.exec(text);
+  return m ? Number(m[1]) : -1;
+}
+
+/** Keep only these architectures checked. */
+export async function chooseModels(page: Page, titles: readonly string[]): Promise<void> {
+  for (const title of ['Transformer', 'Mamba', 'MambaFormer', 'Standard hybrid', 'S4', 'S4-Mamba']) {
+    const box = page.getByRole('checkbox', { name: title, exact: true });
+    if (titles.includes(title)) await box.check();
+    else await box.uncheck();
+  }
+}
+
+/**
+ * Sizes small enough for a 2-core CI machine running three workers on SwiftShader: one layer of
+ * width 8, batch 16, 16 evaluation prompts (one chunk, the training batch's shape).
+ */
+export async function useTinySizes(page: Page, sizes: Record<string, number> = {}): Promise<void> {
+  const settings = page.getByText('Settings', { exact: true });
+  if (!(await page.getByLabel('Width D', { exact: true }).isVisible())) await settings.click();
+  const values: Record<string, number> = {
+    'Width D': 8,
+    Layers: 1,
+    Heads: 2,
+    'State size N': 4,
+    'Batch size': 16,
+    'Evaluation prompts': 16,
+    'Evaluate every (steps)': 1000,
+    Steps: 400,
+    ...sizes,
+  };
+  for (const [label, value] of Object.entries(values)) {
+    const field = page.getByLabel(label, { exact: true });
+    await field.fill(String(value));
+    await field.press('Enter');
+  }
+  await expect(page.getByRole('alert').filter({ hasText: 'cannot be trained' })).toHaveCount(0);
+}

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { labStore } from './state';
+import { followBaselines, race } from './state';
 import { App } from './ui/App';
 import './ui/styles.css';
 
@@ -13,5 +13,13 @@ createRoot(root).render(
   </StrictMode>,
 );
 
-// Start computing the first task's baselines right away.
-labStore.getState().selectTask(labStore.getState().selectedTask);
+// The baselines of the chosen experiment, computed at once in their worker.
+followBaselines();
+
+// Closing the page stops the training workers (and frees their GPU memory) at once.
+window.addEventListener('pagehide', () => race.dispose());
+
+// A page restored from the back-forward cache has no workers any more: start afresh.
+window.addEventListener('pageshow', (event) => {
+  if (event.persisted) window.location.reload();
+});

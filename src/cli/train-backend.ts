@@ -30,7 +30,7 @@ function importOptional(specifier: string): Promise<unknown> {
 async function installWebGpu(): Promise<string> {
   let gpuModule: { create: (options: string[]) => unknown; globals: object };
   try {
-    gpuModule = (await importOptional('webgpu')) as typeof gpuModule;
+    gpuModule = await import('webgpu');
   } catch (e) {
     throw new Error(`the 'webgpu' package (Dawn for Node) could not be loaded: ${(e as Error).message}`);
   }
@@ -47,7 +47,7 @@ async function installWebGpu(): Promise<string> {
     );
   }
   const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } }).info;
-  await importOptional('@tensorflow/tfjs-backend-webgpu');
+  await import('@tensorflow/tfjs-backend-webgpu');
   return [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
 }
 

@@ -3,8 +3,9 @@
  * tfjs-ops computation serve as the kernel of a backend (the reference path on cpu / webgl / wasm),
  * and idempotent registration helpers.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** Backends that run the reference (plain tfjs ops) implementation of every fused kernel. */
 export const REFERENCE_BACKENDS = ['cpu', 'webgl', 'wasm', 'tensorflow'] as const;
@@ -25,10 +26,15 @@ fn sigmoidf(x: f32) -> f32 {
 `;
 
 /** `@group(0) @binding(i)` declarations: outputs (read_write) then inputs (read), then the uniform. */
-export function bindings(outputs: readonly string[], inputs: readonly string[], uniformStruct: string): string {
+export function bindings(
+  outputs: readonly string[],
+  inputs: readonly string[],
+  uniformStruct: string,
+): string {
   const lines: string[] = [];
   let i = 0;
-  for (const o of outputs) lines.push(`@group(0) @binding(${i++}) var<storage, read_write> ${o}: array<f32>;`);
+  for (const o of outputs)
+    lines.push(`@group(0) @binding(${i++}) var<storage, read_write> ${o}: array<f32>;`);
   for (const x of inputs) lines.push(`@group(0) @binding(${i++}) var<storage, read> ${x}: array<f32>;`);
   lines.push(`struct U { ${uniformStruct} };`);
   lines.push(`@group(0) @binding(${i}) var<uniform> uni: U;`);

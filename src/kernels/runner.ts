@@ -13,8 +13,9 @@
  * The program's WGSL text is cached by `key`: the key MUST contain everything that is baked into
  * the text (webgpu.md: tfjs's pipeline cache ignores sizes, and so does this one).
  */
-import * as tf from '@tensorflow/tfjs';
+
 import type { TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
 
 /** The members of tfjs 4.22's WebGPUBackend used here (most are private in its typings). */
 export interface BackendInternals {
@@ -34,6 +35,10 @@ export interface BackendInternals {
   commandQueueOwnedIds: WeakSet<object>;
   dispatchCountInPass: number;
   activeTimers?: Array<{ name: string; query: Promise<number> }> | null;
+  supportTimestampQuery: boolean;
+  querySet: GPUQuerySet | null;
+  querySetCount: number;
+  getQueryTime(): Promise<number>;
   recordAndSubmit(program: { constructor: { name: string }; shaderKey?: string }, ...rest: unknown[]): void;
   disposeData(dataId: object, force?: boolean): boolean;
 }
@@ -120,23 +125,46 @@ export function runRaw(
     entries: resources.map((resource, binding) => ({ binding, resource })),
   });
   be.ensureCommandEncoderReady();
+  // under tf.time() / tf.profile(): one pass per dispatch with timestamps, as tfjs's own programs
   const timing = be.activeTimers != null;
-  if (timing) be.endComputePassEncoder();
-  if (!be.computePassEncoder) be.computePassEncoder = be.commandEncoder!.beginComputePass({});
-  const pass = be.computePassEncoder;
+  if (timing) {
+    be.endComputePassEncoder();
+    const descriptor: GPUComputePassDescriptor = {};
+    if (be.supportTimestampQuery) {
+      if (be.querySet == null) {
+        be.querySet = be.device.createQuerySet({ type: 'timestamp', count: be.querySetCount });
+      }
+      descriptor.timestampWrites = {
+        querySet: be.querySet,
+        beginningOfPassWriteIndex: 0,
+        endOfPassWriteIndex: 1,
+      };
+    }
+    be.computePassEncoder = be.commandEncoder!.beginComputePass(descriptor);
+  } else if (!be.computePassEncoder) {
+    be.computePassEncoder = be.commandEncoder!.beginComputePass({});
+  }
+  const pass = be.computePassEncoder!;
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);
   const [x, y, z] = program.dispatch;
   if (x > 0 && y > 0 && z > 0) pass.dispatchWorkgroups(x, y, z);
   be.dispatchCountInPass++;
   dispatchHook?.(program.name);
-  const batch = submitBatchSize();
-  if (timing || be.dispatchCountInPass >= batch) {
+  if (timing) {
     be.endComputePassEncoder();
-    if (timing) be.activeTimers!.push({ name: program.name, query: Promise.resolve(0) });
-    else be.submitQueue();
+    be.activeTimers!.push({ name: program.name, query: be.getQueryTime() });
+  } else if (be.dispatchCountInPass >= submitBatchSize()) {
+    be.endComputePassEncoder();
+    be.submitQueue();
   }
   return outs;
+}
+
+/** Free intermediate outputs of `runRaw` (their buffers go back to the pool once submitted). */
+export function release(backend: unknown, ...infos: TensorInfo[]): void {
+  const be = internalsOf(backend);
+  for (const t of infos) be.disposeData(t.dataId);
 }
 
 /**

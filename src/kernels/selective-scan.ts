@@ -32,43 +32,39 @@
  *   3. sum the partials over channel groups (xdbl gradient) and over the batch (parameters).
  * Nothing of size B x L x Di x N is ever stored.
  */
-import * as tf from '@tensorflow/tfjs';
+
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { associativeScan, selectiveScanReference } from '../models/selective-scan-reference';
+import * as tf from '@tensorflow/tfjs';
+import type { FusedScanArgs } from '../models/fused';
 import { linear, softplus } from '../models/ops';
-import {
-  bindings,
-  FLAT_INDEX,
-  registerKernelOnce,
-  registerReference,
-  viaOps,
-  WGSL_MATH,
-} from './common';
-import { dispatch1d, maxStorageBuffers, runRaw } from './runner';
+import { associativeScan, selectiveScanReference } from '../models/selective-scan-reference';
+import { bindings, FLAT_INDEX, registerKernelOnce, registerReference, viaOps, WGSL_MATH } from './common';
+import { dispatch1d, maxStorageBuffers, release, runRaw } from './runner';
 
 export const SELECTIVE_SCAN = 'IclSelectiveScan';
 export const SELECTIVE_SCAN_GRAD = 'IclSelectiveScanGrad';
 
 const INPUT_NAMES = ['u', 'xdbl', 'z', 'dtW', 'dtBias', 'ALog', 'D'] as const;
 
-export interface FusedScanArgs {
-  u: tf.Tensor3D;
-  xdbl: tf.Tensor3D;
-  z: tf.Tensor3D;
-  /** first gate channel in z's last axis (default 0) */
-  zOffset?: number;
-  dtW: tf.Tensor2D;
-  dtBias: tf.Tensor1D;
-  ALog: tf.Tensor2D;
-  D: tf.Tensor1D;
-}
+export type { FusedScanArgs };
 
 /** Tunables of the WGSL kernels (benchmarks sweep them; defaults are the measured best). */
 export const scanTuning = {
-  /** invocations per workgroup of the forward */
+  /**
+   * forward algorithm: 'sequential' (one invocation per (b, channel) over all t), 'chunked' (one per
+   * (b, channel, chunk of t): chunk end states combined through workgroup memory, then each chunk
+   * rescanned from its true start state; more parallel, twice the arithmetic), or 'auto'
+   * (chunked from `chunkedFromLength` steps on)
+   */
+  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked',
+  chunkedFromLength: 128,
+  /** invocations per workgroup of the sequential forward */
   forwardWorkgroup: 64,
-  /** time steps of u and z loaded ahead in the forward */
+  /** time steps of u and z loaded ahead in the sequential forward */
   forwardPrefetch: 4,
+  /** chunked forward: channels x chunks per workgroup */
+  chunkChannels: 16,
+  chunks: 8,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
 };
@@ -76,11 +72,11 @@ export const scanTuning = {
 /** The fused selective scan (recorded on the tape; gradients for every input). */
 export function fusedSelectiveScan(args: FusedScanArgs): tf.Tensor3D {
   const { u, xdbl, z, dtW, dtBias, ALog, D } = args;
-  return tf.engine().runKernel(
-    SELECTIVE_SCAN,
-    { u, xdbl, z, dtW, dtBias, ALog, D } as unknown as tf.NamedTensorMap,
-    { zOffset: args.zOffset ?? 0 },
-  ) as tf.Tensor3D;
+  return tf
+    .engine()
+    .runKernel(SELECTIVE_SCAN, { u, xdbl, z, dtW, dtBias, ALog, D } as unknown as tf.NamedTensorMap, {
+      zOffset: args.zOffset ?? 0,
+    }) as tf.Tensor3D;
 }
 
 interface Dims {
@@ -183,7 +179,13 @@ function referenceBackward(t: Record<string, tf.Tensor>, dout: tf.Tensor3D, dims
   const dDtLow = tf.matMul(ddt2, t.dtW as tf.Tensor2D).reshape([bt, l, r]);
   const dXdbl = tf.concat([dDtLow, dB, dC], 2);
   const dzFull =
-    dims.zw === di ? dz : tf.pad(dz, [[0, 0], [0, 0], [dims.zOffset, dims.zw - dims.zOffset - di]]);
+    dims.zw === di
+      ? dz
+      : tf.pad(dz, [
+          [0, 0],
+          [0, 0],
+          [dims.zOffset, dims.zw - dims.zOffset - di],
+        ]);
   return [du, dXdbl, dzFull, dW, dBias, dALog, dD];
 }
 
@@ -265,6 +267,101 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         let zv = zb[j];
         y[row * Di + d] = acc * zv * sigmoidf(zv);
       }
+    }
+  }
+}
+`,
+  };
+}
+
+function chunkedForwardProgram(dims: Dims, wdIn: number, cnIn: number) {
+  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  let wd = wdIn;
+  let cn = cnIn;
+  while (wd * cn * (n + 1) * 4 > 16384 && cn > 1) cn = Math.max(1, cn >> 1);
+  while (wd * cn * (n + 1) * 4 > 16384 && wd > 1) wd = Math.max(1, wd >> 1);
+  const groupsPerB = Math.ceil(di / wd);
+  const dispatch = dispatch1d(b * groupsPerB, 1);
+  const clen = Math.ceil(l / cn);
+  return {
+    name: 'ScanForwardChunked',
+    key: `scanfwdc_${r}_${n}_${wd}_${cn}`,
+    dispatch,
+    uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB, clen].map((v) => ({
+      type: 'int32' as const,
+      data: [v],
+    })),
+    wgsl: () => /* wgsl */ `
+${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32, clen: i32')}
+const N = ${n};
+const R = ${r};
+const S = ${s};
+const WD = ${wd};
+const N1 = ${n + 1};
+var<workgroup> sh: array<f32, ${wd * cn * (n + 1)}>;
+${WGSL_MATH}
+${FLAT_INDEX}
+@compute @workgroup_size(${wd * cn})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let L = uni.L;
+  let Di = uni.Di;
+  let wgi = flatGroup(wid);
+  let b = wgi / uni.gpb;
+  let g = wgi - b * uni.gpb;
+  let dl = lid % WD;
+  let c = lid / WD;
+  let d = g * WD + dl;
+  let live = d < Di && b < uni.B;
+  let dc = min(d, Di - 1);
+  let t0 = c * uni.clen;
+  let t1 = min(L, t0 + uni.clen);
+  var A: array<f32, N>;
+  var h: array<f32, N>;
+  for (var k = 0; k < N; k++) { A[k] = -exp(ALog[dc * N + k]); h[k] = 0.0; }
+  var w: array<f32, R>;
+  for (var k = 0; k < R; k++) { w[k] = W[dc * R + k]; }
+  let bi = bias[dc];
+  let dd = Dp[dc];
+  var sd = 0.0;
+  if (live) {
+    for (var t = t0; t < t1; t++) {
+      let row = b * L + t;
+      let xo = row * S;
+      var dtp = bi;
+      for (var k = 0; k < R; k++) { dtp += xdbl[xo + k] * w[k]; }
+      let delta = softplusf(dtp);
+      sd += delta;
+      let du = delta * u[row * Di + d];
+      for (var k = 0; k < N; k++) { h[k] = exp(delta * A[k]) * h[k] + du * xdbl[xo + R + k]; }
+    }
+  }
+  let base = lid * N1;
+  for (var k = 0; k < N; k++) { sh[base + k] = h[k]; }
+  sh[base + N] = sd;
+  workgroupBarrier();
+  for (var k = 0; k < N; k++) { h[k] = 0.0; }
+  for (var cc = 0; cc < c; cc++) {
+    let o = (cc * WD + dl) * N1;
+    let sdc = sh[o + N];
+    for (var k = 0; k < N; k++) { h[k] = exp(A[k] * sdc) * h[k] + sh[o + k]; }
+  }
+  if (live) {
+    for (var t = t0; t < t1; t++) {
+      let row = b * L + t;
+      let xo = row * S;
+      var dtp = bi;
+      for (var k = 0; k < R; k++) { dtp += xdbl[xo + k] * w[k]; }
+      let delta = softplusf(dtp);
+      let ut = u[row * Di + d];
+      let du = delta * ut;
+      var acc = dd * ut;
+      for (var k = 0; k < N; k++) {
+        h[k] = exp(delta * A[k]) * h[k] + du * xdbl[xo + R + k];
+        acc += h[k] * xdbl[xo + R + N + k];
+      }
+      let zv = zt[row * uni.Zw + uni.zOff + d];
+      y[row * Di + d] = acc * zv * sigmoidf(zv);
     }
   }
 }
@@ -358,7 +455,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let b = wgi / uni.G;
   let g = wgi - b * uni.G;
   let d = g * WG + lid;
-  let active = d < Di && b < uni.B;
+  let live = d < Di && b < uni.B;
   let dc = min(d, Di - 1);
   var w: array<f32, R>;
   var A: array<f32, N>;
@@ -369,7 +466,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var h: array<f32, N>;
   for (var k = 0; k < N; k++) { h[k] = 0.0; }
   // Phase 1: forward, storing the state before every chunk c >= 1 in du rows [(c-1)N, cN).
-  if (active) {
+  if (live) {
     for (var t = 0; t < L; t++) {
       if (t > 0 && t % K == 0) {
         let c = t / K;
@@ -397,7 +494,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var c = uni.nC - 1; c >= 0; c--) {
     let t0 = c * K;
     let t1 = min(L, t0 + K);
-    if (active) {
+    if (live) {
       for (var k = 0; k < N; k++) {
         if (c > 0) { hs[k] = du[(b * L + (c - 1) * N + k) * Di + d]; } else { hs[k] = 0.0; }
         h[k] = hs[k];
@@ -419,7 +516,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let row = b * L + t;
       let xo = row * S;
       let base = lid * RS;
-      if (active) {
+      if (live) {
         let j = t - t0;
         let jp = max(j - 1, 0);
         let ut = u[row * Di + d];
@@ -465,15 +562,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         for (var k = 0; k < S; k++) { red[base + k] = 0.0; }
       }
       workgroupBarrier();
-      for (var col = lid; col < S; col += WG) {
-        var acc = 0.0;
-        for (var i = 0; i < WG; i++) { acc += red[i * RS + col]; }
-        part[(row * uni.G + g) * S + col] = acc;
+      if (b < uni.B) {
+        for (var col = lid; col < S; col += WG) {
+          var acc = 0.0;
+          for (var i = 0; i < WG; i++) { acc += red[i * RS + col]; }
+          part[(row * uni.G + g) * S + col] = acc;
+        }
       }
       workgroupBarrier();
     }
   }
-  if (active) {
+  if (live) {
     let o = (b * Di + d) * P2;
     for (var k = 0; k < R; k++) { ppart[o + k] = dW[k]; }
     for (var k = 0; k < N; k++) { ppart[o + R + k] = dA[k] * A[k]; }
@@ -545,7 +644,11 @@ let warnedLimit = false;
 const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const dims = dimsOf(inputs as Record<string, TensorInfo>, Number(attrs?.zOffset ?? 0));
   const ins = INPUT_NAMES.map((k) => inputs[k] as TensorInfo);
-  const program = forwardProgram(dims, scanTuning.forwardWorkgroup, scanTuning.forwardPrefetch);
+  const t = scanTuning;
+  const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);
+  const program = chunked
+    ? chunkedForwardProgram(dims, t.chunkChannels, t.chunks)
+    : forwardProgram(dims, t.forwardWorkgroup, t.forwardPrefetch);
   return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
 };
 
@@ -584,8 +687,7 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     [part, ppart],
     [[b, l, s], [di, r], [di, n], [di], [di]],
   );
-  const be = backend as tf.KernelBackend;
-  for (const x of [pk, part, ppart]) be.disposeData(x.dataId);
+  release(backend, pk, part, ppart);
   return [du, dx, dz, dW, dBias, dAL, dD];
 };
 
@@ -598,11 +700,13 @@ const gradConfig: GradConfig = {
       inputs[name] = saved[i];
     });
     inputs.dy = dy as tf.Tensor;
-    const grads = tf.engine().runKernel(
-      SELECTIVE_SCAN_GRAD,
-      inputs as tf.NamedTensorMap,
-      attrs as unknown as tf.NamedAttrMap,
-    ) as tf.Tensor[];
+    const grads = tf
+      .engine()
+      .runKernel(
+        SELECTIVE_SCAN_GRAD,
+        inputs as tf.NamedTensorMap,
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
     const out: Record<string, () => tf.Tensor> = {};
     INPUT_NAMES.forEach((name, i) => {
       out[name] = () => grads[i];

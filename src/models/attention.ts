@@ -16,6 +16,7 @@
  * HF init: weights N(0, 0.02), the two c_proj weights N(0, 0.02 / sqrt(2 n_layer)), biases 0, LN 1/0.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelKernels } from './fused';
 import { causalMaskBias, conv1dGpt2, geluTanh, layerNorm, linear } from './ops';
 import { constantInit, normalInit, type ParamGetter, type ParamSpec, torchDefaultInit } from './params';
 
@@ -83,10 +84,16 @@ export function hybridAttention(
   get: ParamGetter,
   nHead: number,
   sink?: AttentionWeightsSink,
+  kernels?: ModelKernels,
 ): tf.Tensor3D {
   const d = x.shape[2];
-  const [q, k, v] = qkv(linear(x, get('c_attn.weight'), get('c_attn.bias')), d);
-  const y = causalAttention(q, k, v, nHead, sink);
+  const packed = linear(x, get('c_attn.weight'), get('c_attn.bias')) as tf.Tensor3D;
+  let y: tf.Tensor3D;
+  if (kernels?.attention && !sink) y = kernels.attention(packed, nHead);
+  else {
+    const [q, k, v] = qkv(packed, d);
+    y = causalAttention(q, k, v, nHead, sink);
+  }
   return linear(y, get('c_proj.weight'), get('c_proj.bias')) as tf.Tensor3D;
 }
 
@@ -113,21 +120,24 @@ export function gpt2Layer(
   get: ParamGetter,
   nHead: number,
   sink?: AttentionWeightsSink,
+  kernels?: ModelKernels,
 ): tf.Tensor3D {
   const d = x.shape[2];
-  const h1 = layerNorm(x, get('ln_1.weight'), get('ln_1.bias'));
-  const [q, k, v] = qkv(conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias')), d);
-  const a = conv1dGpt2(
-    causalAttention(q, k, v, nHead, sink),
-    get('attn.c_proj.weight'),
-    get('attn.c_proj.bias'),
-  );
+  const ln = kernels?.layerNorm ?? layerNorm;
+  const h1 = ln(x, get('ln_1.weight'), get('ln_1.bias'));
+  const packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias')) as tf.Tensor3D;
+  let att: tf.Tensor3D;
+  if (kernels?.attention && !sink) att = kernels.attention(packed, nHead);
+  else {
+    const [q, k, v] = qkv(packed, d);
+    att = causalAttention(q, k, v, nHead, sink);
+  }
+  const a = conv1dGpt2(att, get('attn.c_proj.weight'), get('attn.c_proj.bias'));
   const r = x.add(a);
-  const h2 = layerNorm(r, get('ln_2.weight'), get('ln_2.bias'));
-  const m = conv1dGpt2(
-    geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias'))),
-    get('mlp.c_proj.weight'),
-    get('mlp.c_proj.bias'),
-  );
+  const h2 = ln(r, get('ln_2.weight'), get('ln_2.bias'));
+  const fc = kernels?.biasGelu
+    ? kernels.biasGelu(conv1dGpt2(h2, get('mlp.c_fc.weight')), get('mlp.c_fc.bias'))
+    : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias')));
+  const m = conv1dGpt2(fc, get('mlp.c_proj.weight'), get('mlp.c_proj.bias'));
   return r.add(m) as tf.Tensor3D;
 }

@@ -14,6 +14,7 @@ export type {
   TransformerConfig,
 } from './config';
 export { ARCH_KINDS, archConfigFromSettings, paperArchConfig, validateArchConfig } from './config';
+export type { FusedScanArgs, ModelKernels } from './fused';
 export type { BlockInfo, BlockKind, BuildOptions, HeadPositions, SequenceModel } from './model';
 export { blockPlan, buildModel, countModelParameters, modelParamSpecs } from './model';
 export type { ParamSpec } from './params';

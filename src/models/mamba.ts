@@ -14,6 +14,7 @@
  *   out_proj.weight [D, Di]        Linear(Di -> D), no bias
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelKernels } from './fused';
 import { causalDepthwiseConv, linear, silu, softplus } from './ops';
 import {
   constantInit,
@@ -119,6 +120,7 @@ export interface MambaTrace {
 /**
  * Mamba mixer forward. x: [B, L, D] -> [B, L, D]. `get` resolves the local names above.
  * `trace`, when given, receives the scan inputs (still owned by the surrounding tidy: keep them).
+ * With `kernels.selectiveScan` (and no trace), the fused path `mambaMixerFused` runs instead.
  */
 export function mambaMixer(
   x: tf.Tensor3D,
@@ -126,7 +128,9 @@ export function mambaMixer(
   dims: MambaDims,
   scan: SelectiveScanFn,
   trace?: (t: MambaTrace) => void,
+  kernels?: ModelKernels,
 ): tf.Tensor3D {
+  if (kernels?.selectiveScan && !trace) return mambaMixerFused(x, get, dims, kernels);
   const { dInner: di, dState: n, dtRank: r } = dims;
 
   // (1) xz = in_proj(X): [B, L, 2 Di]; x = first Di channels, z = second Di.
@@ -161,4 +165,40 @@ export function mambaMixer(
 
   // (10) out = out_proj(y): Linear(Di -> D), no bias.
   return linear(y, get('out_proj.weight')) as tf.Tensor3D;
+}
+
+/**
+ * The same mixer through fused kernels (src/kernels): in_proj as one matmul (x and z stay in its
+ * [B, L, 2 Di] output), the conv + SiLU reads x from it, x_proj as one matmul, and one selective-scan
+ * kernel does steps (4)-(9) (dt_proj, softplus, A = -exp(A_log), the scan, D skip, SiLU(z) gate).
+ */
+export function mambaMixerFused(
+  x: tf.Tensor3D,
+  get: ParamGetter,
+  dims: MambaDims,
+  kernels: ModelKernels,
+): tf.Tensor3D {
+  const { dInner: di } = dims;
+  const xz = linear(x, get('in_proj.weight')) as tf.Tensor3D; // (1) [B, L, 2 Di]
+  const u = kernels.causalConvSilu // (2)
+    ? kernels.causalConvSilu(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
+    : (silu(
+        causalDepthwiseConv(
+          xz.slice([0, 0, 0], [xz.shape[0], xz.shape[1], di]) as tf.Tensor3D,
+          get('conv1d.weight'),
+          get('conv1d.bias'),
+        ),
+      ) as tf.Tensor3D);
+  const xdbl = linear(u, get('x_proj.weight')) as tf.Tensor3D; // (3) [B, L, R + 2N]
+  const y = kernels.selectiveScan!({
+    u,
+    xdbl,
+    z: xz,
+    zOffset: di,
+    dtW: get('dt_proj.weight') as tf.Tensor2D,
+    dtBias: get('dt_proj.bias') as tf.Tensor1D,
+    ALog: get('A_log') as tf.Tensor2D,
+    D: get('D') as tf.Tensor1D,
+  }); // (4)-(9)
+  return linear(y, get('out_proj.weight')) as tf.Tensor3D; // (10)
 }

@@ -39,6 +39,7 @@ import {
   layerNormSpecs,
 } from './attention';
 import { type ArchConfig, validateArchConfig } from './config';
+import type { ModelKernels } from './fused';
 import { type MambaDims, type MambaTrace, mambaDims, mambaMixer, mambaMixerSpecs } from './mamba';
 import { layerNorm, linear } from './ops';
 import {
@@ -224,6 +225,8 @@ export interface ForwardSettings {
   readIn: ReadIn;
   heads: readonly HeadSpec[];
   selectiveScan: SelectiveScanFn;
+  /** fused kernels (optional; see fused.ts) */
+  kernels?: ModelKernels;
 }
 
 function embed(s: ForwardSettings, get: ParamGetter, tokens: tf.Tensor3D, kinds: Uint8Array): tf.Tensor3D {
@@ -288,12 +291,15 @@ export function blockForward(
   const attnSink: AttentionWeightsSink | undefined = sink
     ? (weights) => sink(layer, { kind: 'attention', nHead, weights })
     : undefined;
-  if (block.kind === 'gpt2') return gpt2Layer(h, get, nHead, attnSink);
-  const x = layerNorm(h, get('norm.weight'), get('norm.bias')) as tf.Tensor3D;
+  // fused kernels apply to training / inference passes; probes (sink given) keep the reference path
+  const kernels = sink ? undefined : s.kernels;
+  const ln = kernels?.layerNorm ?? layerNorm;
+  if (block.kind === 'gpt2') return gpt2Layer(h, get, nHead, attnSink, kernels);
+  const x = ln(h, get('norm.weight'), get('norm.bias')) as tf.Tensor3D;
   let y: tf.Tensor3D;
   switch (block.kind) {
     case 'attention':
-      y = hybridAttention(x, mixerGet, nHead, attnSink);
+      y = hybridAttention(x, mixerGet, nHead, attnSink, kernels);
       break;
     case 'mamba':
       y = mambaMixer(
@@ -302,6 +308,7 @@ export function blockForward(
         mambaDimsOf(config)!,
         s.selectiveScan,
         sink ? (trace) => sink(layer, { kind: 'mamba', trace }) : undefined,
+        kernels,
       );
       break;
     case 's4':
@@ -343,7 +350,8 @@ export function forwardModel(
     h = blockForward(s, block, layer, scoped(get, block.prefix), h, sink);
   });
   const fn = finalNormPrefix(config);
-  h = layerNorm(h, get(`${fn}weight`), get(`${fn}bias`)) as tf.Tensor3D;
+  const finalNorm = (sink ? undefined : s.kernels?.layerNorm) ?? layerNorm;
+  h = finalNorm(h, get(`${fn}weight`), get(`${fn}bias`)) as tf.Tensor3D;
   return s.heads.map((head, i) => {
     const pos = positions?.[i];
     const hs = pos ? tf.gather(h, tf.tensor1d(pos, 'int32'), 1) : h;
@@ -356,6 +364,8 @@ export function forwardModel(
 export interface BuildOptions {
   /** the selective scan implementation (default: the reference in plain tfjs ops) */
   selectiveScan?: SelectiveScanFn;
+  /** fused kernels for the hot paths (src/kernels `modelKernels()`); default: none */
+  kernels?: ModelKernels;
 }
 
 export interface SequenceModel {
@@ -406,6 +416,7 @@ export function buildModel(
     readIn,
     heads,
     selectiveScan: options.selectiveScan ?? selectiveScanReference,
+    kernels: options.kernels,
   };
   const get = getterOf(variables);
   const blocks = blockPlan(config);

@@ -1,15 +1,68 @@
 /**
- * The page's one store, and the hook components read it with.
+ * The page's stores and the race controller, wired together, and the hooks components read them
+ * with. Ownership: experiment (settings UI writes), lab (gallery + baselines), live (the race
+ * controller writes; training workers' reports), runs (the race controller writes; IndexedDB), ui
+ * (view choices). No tfjs here: training runs in the workers.
  */
 import { useStore } from 'zustand';
 import { createBaselinesClient } from '../workers/baselines-client';
-import { createLabStore, type LabState } from './lab-store';
+import { createTrainingClient } from '../workers/training-client';
+import { createExperimentStore, type ExperimentState } from './experiment-store';
+import { baselinesRequestFor, createLabStore, type LabState } from './lab-store';
+import { createLiveStore, type LiveState } from './live-store';
+import { RaceController } from './race';
+import { openRunDb } from './run-db';
+import { createRunsStore, type RunsState } from './runs-store';
+import { createUiStore, type UiState } from './ui-store';
 
 export type { BaselinesView, LabState } from './lab-store';
 export { createLabStore } from './lab-store';
 
-export const labStore = createLabStore({ client: createBaselinesClient() });
+/** Reporting intervals of the training workers (see SessionOptions). */
+export const SESSION_OPTIONS = {
+  metricsIntervalMs: 250,
+  probeIntervalMs: 2000,
+  checkpointEverySteps: 250,
+  readEvery: 5,
+};
 
-export function useLab<T>(selector: (state: LabState) => T): T {
-  return useStore(labStore, selector);
+export const experimentStore = createExperimentStore();
+export const labStore = createLabStore({ client: createBaselinesClient() });
+export const liveStore = createLiveStore();
+export const runsStore = createRunsStore();
+export const uiStore = createUiStore();
+
+export const race = new RaceController({
+  experiment: experimentStore,
+  live: liveStore,
+  runs: runsStore,
+  spawn: (onEvent) => createTrainingClient(onEvent),
+  openDb: () => openRunDb(),
+  sessionOptions: SESSION_OPTIONS,
+});
+
+/** Show the baselines of the current experiment (after the settings have been still a moment). */
+export function followBaselines(delayMs = 250): () => void {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  const request = () => {
+    const e = experimentStore.getState().experiment;
+    if (e) labStore.getState().requestBaselines(baselinesRequestFor(e));
+  };
+  request();
+  const unsubscribe = experimentStore.subscribe((s, prev) => {
+    if (s.experiment === prev.experiment || !s.experiment) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(request, delayMs);
+  });
+  return () => {
+    if (timer) clearTimeout(timer);
+    unsubscribe();
+  };
 }
+
+export const useExperiment = <T>(selector: (s: ExperimentState) => T): T =>
+  useStore(experimentStore, selector);
+export const useLab = <T>(selector: (s: LabState) => T): T => useStore(labStore, selector);
+export const useLive = <T>(selector: (s: LiveState) => T): T => useStore(liveStore, selector);
+export const useRuns = <T>(selector: (s: RunsState) => T): T => useStore(runsStore, selector);
+export const useUi = <T>(selector: (s: UiState) => T): T => useStore(uiStore, selector);

@@ -1,11 +1,14 @@
 /**
- * The page's state: which task is chosen, the gallery, and the baseline curves of each task
- * (computed in the baselines worker, cached per task for this visit).
+ * The lab store: the task gallery and the classical baselines' ICL curves (computed in the baselines
+ * worker, cached per request for this visit). The baselines shown are those of the current
+ * experiment: the same task parameters, seed, number of prompts and curriculum end as the models'
+ * evaluation, so model and baseline curves are scored on exactly the same prompts.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { IclCurveSet } from '../eval/types';
-import type { TaskName } from '../tasks/types';
+import type { Experiment } from '../schema/experiment';
 import type { BaselinesClient } from '../workers/baselines-client';
+import { type BaselinesRequest, baselinesRequestKey } from '../workers/baselines-protocol';
 import { buildGallery, type GalleryCard } from './gallery';
 
 export type BaselinesView =
@@ -15,78 +18,78 @@ export type BaselinesView =
   | { status: 'error'; error: string };
 
 export interface LabState {
-  /** seed of the gallery sketches and of the evaluation prompts */
+  /** seed of the gallery sketches */
   seed: number;
-  /** evaluation prompts per baseline curve */
-  prompts: number;
   gallery: GalleryCard[];
-  selectedTask: TaskName;
-  baselines: Partial<Record<TaskName, BaselinesView>>;
-  /** Choose a task; starts its baselines unless they are known or on their way. */
-  selectTask(name: TaskName): void;
-  /** Recompute the chosen task's baselines (after an error). */
+  /** the request whose baselines are shown (null before the first) */
+  request: BaselinesRequest | null;
+  /** views by request key */
+  baselines: Record<string, BaselinesView>;
+  /** Show the baselines of `request`; computes them unless known or on their way. */
+  requestBaselines(request: BaselinesRequest): void;
+  /** Recompute the shown baselines (after an error). */
   retryBaselines(): void;
 }
 
 export interface LabStoreOptions {
   client: BaselinesClient;
   seed?: number;
-  prompts?: number;
-  /** the first task; default: the first of the gallery */
-  initialTask?: TaskName;
 }
 
 export const DEFAULT_SEED = 1;
-export const DEFAULT_BASELINE_PROMPTS = 256;
+
+/** The baselines request matching an experiment's evaluation. */
+export function baselinesRequestFor(e: Experiment): BaselinesRequest {
+  return {
+    task: e.task.name,
+    params: e.task.params,
+    prompts: e.evaluation.prompts,
+    seed: e.seed,
+    curriculum: e.curriculum,
+  };
+}
 
 export function createLabStore(options: LabStoreOptions): StoreApi<LabState> {
   const { client } = options;
   const seed = options.seed ?? DEFAULT_SEED;
-  const prompts = options.prompts ?? DEFAULT_BASELINE_PROMPTS;
   const gallery = buildGallery(seed);
   if (gallery.length === 0) throw new Error('no tasks registered');
-  const initialTask =
-    options.initialTask && gallery.some((c) => c.name === options.initialTask)
-      ? options.initialTask
-      : gallery[0].name;
 
   return createStore<LabState>()((set, get) => {
-    const setView = (task: TaskName, view: BaselinesView) =>
-      set((s) => ({ baselines: { ...s.baselines, [task]: view } }));
+    const setView = (key: string, view: BaselinesView) =>
+      set((s) => ({ baselines: { ...s.baselines, [key]: view } }));
 
-    const computeBaselines = (task: TaskName) => {
+    const compute = (request: BaselinesRequest) => {
+      const key = baselinesRequestKey(request);
       // Only one computation at a time: starting this one cancels any other, which forgets it.
-      for (const [name, view] of Object.entries(get().baselines)) {
-        if (name !== task && view?.status === 'computing') setView(name as TaskName, { status: 'idle' });
+      for (const [other, view] of Object.entries(get().baselines)) {
+        if (other !== key && view.status === 'computing') setView(other, { status: 'idle' });
       }
-      setView(task, { status: 'computing', done: 0, total: prompts, label: '' });
+      setView(key, { status: 'computing', done: 0, total: request.prompts, label: '' });
       client
-        .compute({ task, params: {}, prompts, seed }, (done, total, label) => {
-          if (get().baselines[task]?.status === 'computing') {
-            setView(task, { status: 'computing', done, total, label });
-          }
+        .compute(request, (done, total, label) => {
+          if (get().baselines[key]?.status === 'computing')
+            setView(key, { status: 'computing', done, total, label });
         })
         .then((result) => {
-          if (result.ok)
-            setView(task, { status: 'done', curves: result.curves, elapsedMs: result.elapsedMs });
-          else if (!result.cancelled) setView(task, { status: 'error', error: result.error });
+          if (result.ok) setView(key, { status: 'done', curves: result.curves, elapsedMs: result.elapsedMs });
+          else if (!result.cancelled) setView(key, { status: 'error', error: result.error });
         });
     };
 
     return {
       seed,
-      prompts,
       gallery,
-      selectedTask: initialTask,
+      request: null,
       baselines: {},
-      selectTask(name) {
-        if (!get().gallery.some((c) => c.name === name)) return;
-        set({ selectedTask: name });
-        const view = get().baselines[name];
-        if (!view || view.status === 'idle') computeBaselines(name);
+      requestBaselines(request) {
+        set({ request });
+        const view = get().baselines[baselinesRequestKey(request)];
+        if (!view || view.status === 'idle') compute(request);
       },
       retryBaselines() {
-        computeBaselines(get().selectedTask);
+        const request = get().request;
+        if (request) compute(request);
       },
     };
   });

@@ -11,19 +11,28 @@ import {
 } from 'recharts';
 import type { IclCurveSet } from '../eval/types';
 import { bandColumn, curveRows, isAccuracy, meanColumn, yDomain } from './curve-rows';
+import { isModelCurve } from './icl-combine';
+import { archOfCurveKey, modelColor } from './model-colors';
 import { curveColors, useTheme } from './theme';
 
 const formatValue = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : String(v));
 
-/** Baseline ICL curves: mean per curve as a line, its 5–95 % band shaded, the chance level dashed. */
+/**
+ * ICL curves: mean per curve as a line, its 5–95 % band shaded, the chance level dashed. Model
+ * curves (keys 'model:...') are drawn thick in their architecture's colour; when there are any,
+ * the baselines are drawn thinner and dashed behind them.
+ */
 export function IclChart({ set }: { set: IclCurveSet }) {
   const theme = useTheme();
   const rows = curveRows(set);
   const few = rows.length <= 3;
-  const colors = curveColors(
-    theme,
-    set.curves.map((c) => c.key),
-  );
+  const baselineKeys = set.curves.filter((c) => !isModelCurve(c.key)).map((c) => c.key);
+  const baseColors = curveColors(theme, baselineKeys);
+  const hasModels = set.curves.some((c) => isModelCurve(c.key));
+  const color = (key: string) => {
+    const arch = archOfCurveKey(key);
+    return arch ? modelColor(theme, arch) : baseColors[baselineKeys.indexOf(key)];
+  };
   const bandOpacity = (set.curves.length > 4 ? 0.5 : 1) * (theme.dark ? 0.16 : 0.13);
   const tick = { fill: theme.muted, fontSize: 12 };
   return (
@@ -71,27 +80,31 @@ export function IclChart({ set }: { set: IclCurveSet }) {
           dataKey={bandColumn(i)}
           type="linear"
           stroke="none"
-          fill={colors[i]}
-          fillOpacity={bandOpacity}
+          fill={color(curve.key)}
+          fillOpacity={hasModels && !isModelCurve(curve.key) ? bandOpacity * 0.5 : bandOpacity}
           legendType="none"
           tooltipType="none"
           isAnimationActive={false}
           activeDot={false}
         />
       ))}
-      {set.curves.map((curve, i) => (
-        <Line
-          key={curve.key}
-          dataKey={meanColumn(i)}
-          name={curve.label}
-          type="linear"
-          stroke={colors[i]}
-          strokeWidth={2}
-          dot={few ? { r: 4 } : false}
-          isAnimationActive={false}
-          connectNulls
-        />
-      ))}
+      {set.curves.map((curve, i) => {
+        const model = isModelCurve(curve.key);
+        return (
+          <Line
+            key={curve.key}
+            dataKey={meanColumn(i)}
+            name={curve.label}
+            type="linear"
+            stroke={color(curve.key)}
+            strokeWidth={model ? 3 : hasModels ? 1.5 : 2}
+            strokeDasharray={hasModels && !model ? '5 4' : undefined}
+            dot={few ? { r: 4 } : false}
+            isAnimationActive={false}
+            connectNulls
+          />
+        );
+      })}
       <Tooltip
         formatter={formatValue}
         labelFormatter={(x) => `${x} in-context examples`}

@@ -1,8 +1,10 @@
 import { lazy, Suspense } from 'react';
-import { useLab } from '../state';
-import { baselinesStatusText, selectedBaselines, selectedCard } from '../state/selectors';
+import { useExperiment, useLab, useLive } from '../state';
+import { baselinesStatusText, cardOf, shownBaselines } from '../state/selectors';
 import { CurveTable } from './CurveTable';
 import { noBaselinesNote, readingNote } from './curve-rows';
+import { combineCurves } from './icl-combine';
+import { useThrottled } from './use-throttled';
 
 /**
  * recharts is most of the page's code: fetch it at once but in its own chunk, so the gallery does
@@ -10,22 +12,39 @@ import { noBaselinesNote, readingNote } from './curve-rows';
  */
 const chartModule = import('./IclChart');
 const IclChart = lazy(() => chartModule.then((m) => ({ default: m.IclChart })));
+const recallModule = import('./RecallChart');
+const RecallChart = lazy(() => recallModule.then((m) => ({ default: m.RecallChart })));
 
-/** The "In-context error" region: the chosen task's baseline curves, how to read them, and status. */
+/**
+ * The "In-context error" region: the task's baseline curves and, once models train, each model's
+ * curve on the same evaluation prompts; how to read them; status.
+ */
 export function IclPanel() {
-  const card = useLab(selectedCard);
-  const view = useLab(selectedBaselines);
-  const prompts = useLab((s) => s.prompts);
+  const task = useExperiment((s) => s.draft.task);
+  const card = useLab((s) => cardOf(s, task));
+  const view = useLab(shownBaselines);
+  const prompts = useLab((s) => s.request?.prompts ?? 0);
   const retry = useLab((s) => s.retryBaselines);
+  const models = useThrottled(
+    useLive((s) => s.models),
+    1000,
+  );
+  const set = combineCurves(view.status === 'done' ? view.curves : null, models);
+  const hasCurves = !!set && set.curves.length > 0;
+  const modelsShown = models.some((m) => m.curves);
   return (
-    <section className="icl-panel" aria-label="In-context error" aria-busy={view.status === 'computing'}>
+    <section
+      className="icl-panel panel"
+      aria-label="In-context error"
+      aria-busy={view.status === 'computing'}
+    >
       <h2>
         In-context error <span className="task-name">· {card.title}</span>
       </h2>
       <div className="chart-frame">
-        {view.status === 'done' && view.curves.curves.length > 0 ? (
+        {hasCurves ? (
           <Suspense fallback={<div className="chart-placeholder" />}>
-            <IclChart set={view.curves} />
+            <IclChart set={set} />
           </Suspense>
         ) : view.status === 'done' ? (
           <div className="chart-placeholder">
@@ -36,7 +55,7 @@ export function IclPanel() {
             {view.status === 'computing' && (
               <>
                 <span>Computing the baselines…</span>
-                <Progress done={view.done} total={view.total} />
+                <progress className="progress" value={view.done} max={Math.max(1, view.total)} />
               </>
             )}
           </div>
@@ -53,17 +72,20 @@ export function IclPanel() {
       <p className="status" role="status">
         {baselinesStatusText(view, prompts)}
       </p>
-      {view.status === 'done' && view.curves.curves.length > 0 && (
+      <Suspense fallback={null}>
+        <RecallChart models={models} />
+      </Suspense>
+      {hasCurves && (
         <div className="reading-note">
           <h3>How to read this</h3>
-          <p>{readingNote(view.curves)}</p>
+          <p>
+            {view.status === 'done' && view.curves.curves.length > 0 ? readingNote(view.curves) : ''}
+            {modelsShown &&
+              ' The thick solid lines are the models, scored on the same prompts at the step shown in the legend; the dashed lines are the baselines.'}
+          </p>
         </div>
       )}
-      {view.status === 'done' && view.curves.curves.length > 0 && <CurveTable set={view.curves} />}
+      {hasCurves && <CurveTable set={set} />}
     </section>
   );
-}
-
-function Progress({ done, total }: { done: number; total: number }) {
-  return <progress className="progress" value={done} max={Math.max(1, total)} />;
 }

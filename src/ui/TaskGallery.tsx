@@ -1,11 +1,11 @@
-import { useLab } from '../state';
+import { useExperiment, useLab } from '../state';
 import { TaskCard } from './TaskCard';
 
 /** The task picker: a radio group named "Task", one card per task in the paper's order. */
 export function TaskGallery() {
   const gallery = useLab((s) => s.gallery);
-  const selected = useLab((s) => s.selectedTask);
-  const selectTask = useLab((s) => s.selectTask);
+  const selected = useExperiment((s) => s.draft.task);
+  const setTask = useExperiment((s) => s.setTask);
   return (
     <fieldset className="task-gallery">
       <legend>Task</legend>
@@ -16,7 +16,7 @@ export function TaskGallery() {
             key={card.name}
             card={card}
             checked={card.name === selected}
-            onSelect={() => selectTask(card.name)}
+            onSelect={() => setTask(card.name)}
           />
         ))}
       </div>

@@ -27,7 +27,7 @@ function throttled(onProgress: ProgressCallback | undefined): ProgressCallback |
 export function computeBaselines(request: unknown, onProgress?: ProgressCallback): BaselinesResult {
   const parsed = baselinesRequestSchema.safeParse(request);
   if (!parsed.success) return { ok: false, error: `Bad baselines request: ${describeError(parsed.error)}` };
-  const { task: taskName, params: rawParams, prompts, seed } = parsed.data;
+  const { task: taskName, params: rawParams, prompts, seed, curriculum } = parsed.data;
   const task = TASKS.find((t) => t.name === taskName);
   if (!task) return { ok: false, error: `Unknown task "${taskName}".` };
   const params = task.paramsSchema.safeParse(rawParams);
@@ -36,7 +36,7 @@ export function computeBaselines(request: unknown, onProgress?: ProgressCallback
   }
   const started = performance.now();
   try {
-    const curves = evaluateBaselines(task, params.data, task.curriculum(params.data), {
+    const curves = evaluateBaselines(task, params.data, curriculum ?? task.curriculum(params.data), {
       prompts,
       seed,
       onProgress: throttled(onProgress),

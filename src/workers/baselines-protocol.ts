@@ -12,6 +12,15 @@ import type { IclCurveSet, ProgressCallback } from '../eval/types';
 /** More prompts than this would keep a laptop busy for minutes; the paper uses 1280. */
 export const MAX_BASELINE_PROMPTS = 4096;
 
+const scheduleSchema = z
+  .object({
+    start: z.number().int().min(1).max(4096),
+    end: z.number().int().min(1).max(4096),
+    inc: z.number().int().min(0).max(4096),
+    interval: z.number().int().min(1).max(10_000_000),
+  })
+  .strict();
+
 export const baselinesRequestSchema = z.object({
   /** a TaskName, checked against the task registry by the worker */
   task: z.string().min(1).max(64),
@@ -23,6 +32,11 @@ export const baselinesRequestSchema = z.object({
     .int()
     .min(0)
     .max(2 ** 32 - 1),
+  /**
+   * the experiment's curriculum (default: the task's own for these parameters); the evaluation
+   * prompts are drawn at its end, as the models' are (src/tasks/stream.ts)
+   */
+  curriculum: z.object({ dims: scheduleSchema, points: scheduleSchema }).strict().optional(),
 });
 
 export type BaselinesRequest = z.input<typeof baselinesRequestSchema>;
@@ -58,7 +72,9 @@ export function baselinesRequestKey(request: BaselinesRequest): string {
     .sort()
     .map((k) => `${k}=${JSON.stringify(params[k])}`)
     .join('&');
-  return `${request.task}?${query}#${request.prompts}@${request.seed}`;
+  const c = request.curriculum;
+  const end = c ? `~${c.dims.end}x${c.points.end}` : '';
+  return `${request.task}?${query}#${request.prompts}@${request.seed}${end}`;
 }
 
 /** Turn anything thrown into one readable line. */

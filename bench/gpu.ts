@@ -1,0 +1,476 @@
+/**
+ * GPU benchmarks of ICL Lab's tfjs WebGPU path (see bench/README.md):
+ *   1. device copy bandwidth (a WGSL vec4 copy of 256 MiB, bytes read + written);
+ *   2. the selective-scan kernel alone at B 64, L 1024, Di 256, N 16 (R 8): every forward variant,
+ *      the backward, the reference path (plain tfjs ops), time, effective GB/s, ratio;
+ *   3. one training step (forward, loss, backward, clip, Adam) of the Transformer, Mamba and
+ *      MambaFormer at paper and classroom size, unfused vs fused: dispatches per step and time;
+ *   4. with --pytorch FILE: the same steps in PyTorch (bench/pytorch_reference.py) in this run.
+ * Prints a markdown report and writes RESULTS.md + results.json to $OUT (or --out, or bench/).
+ *
+ * Real GPU (H200): ../shared/tools/gpu-prep.sh bench/gpu.ts, then on the device machine, carrying
+ * [".gpu"]: bash .gpu/run.sh .gpu/gpu.mjs --pytorch ../bench/pytorch_reference.py
+ * Here (SwiftShader, slow): LD_LIBRARY_PATH=/usr/lib/chromium
+ *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/gpu.ts --quick
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import {
+  countDispatches,
+  fusedSelectiveScan,
+  gpuTimeProfile,
+  initBackend,
+  registerAllKernels,
+  scanTuning,
+  selectiveScanFusedReference,
+  takeGpuErrors,
+  topEntries,
+} from '../src/kernels';
+import { gpuSync, runRaw } from '../src/kernels/runner';
+import { SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan';
+import type { Architecture } from '../src/schema/architecture';
+import type { PresetName } from '../src/train/presets';
+import { makeTrainingStep } from './step';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    pytorch: { type: 'string' },
+    out: { type: 'string' },
+    sections: { type: 'string', default: 'copy,scan,steps,profile' },
+  },
+});
+const quick = args.quick!;
+const sections = new Set(args.sections!.split(','));
+const outDir = process.env.OUT ?? args.out ?? 'bench';
+const lines: string[] = [];
+const log = (s = '') => {
+  lines.push(s);
+  console.log(s);
+};
+const results: Record<string, unknown> = {};
+const now = () => performance.now();
+const errors = () => takeGpuErrors().map((e) => e.message);
+
+const info = await initBackend(['webgpu']);
+if (info.name !== 'webgpu') throw new Error(`no WebGPU: ${info.reason}`);
+registerAllKernels();
+const backend = tf.backend();
+const sync = () => gpuSync(backend);
+const adapter = info.adapterInfo!;
+const deviceName = [adapter.vendor, adapter.architecture, adapter.device, adapter.description]
+  .filter(Boolean)
+  .join(' ');
+results.date = new Date().toISOString();
+results.device = adapter;
+results.limits = info.limits;
+results.command = `node gpu.mjs ${process.argv.slice(2).join(' ')}`;
+log(`# ICL Lab GPU benchmarks`);
+log();
+log(`- date: ${results.date}`);
+log(`- device: WebGPU adapter "${deviceName}" (Dawn, npm webgpu), tfjs ${tf.version.tfjs}`);
+log(`- command: \`${results.command}\`${quick ? ' (quick mode: small sizes, few iterations)' : ''}`);
+log(`- limits: ${JSON.stringify(info.limits)}`);
+
+function writeResults(): void {
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
+  writeFileSync(join(outDir, 'RESULTS.md'), `${lines.join('\n')}\n`);
+}
+
+/** Run a section; a failure is logged and the run goes on with the next section. */
+async function guarded(name: string, f: () => Promise<void>): Promise<void> {
+  try {
+    await f();
+  } catch (e) {
+    log(`\n**${name} failed**: ${(e as Error).stack ?? e}`);
+    results[`${name}Error`] = String(e);
+  }
+  const e = errors();
+  if (e.length) log(`WebGPU errors in ${name}: ${e.join(' | ')}`);
+  writeResults();
+}
+
+/** Median of `reps` timings of `iters` calls each (ms per call), GPU-synchronised. */
+async function timeIt(f: () => void, iters: number, reps = 3): Promise<number> {
+  f();
+  await sync();
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = now();
+    for (let i = 0; i < iters; i++) f();
+    await sync();
+    times.push((now() - t0) / iters);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. copy bandwidth
+let copyGBs = Number.NaN;
+if (sections.has('copy'))
+  await guarded('copy', async () => {
+    const n = (quick ? 16 : 256) * 2 ** 18; // floats (x4 bytes): 256 MiB
+    const src = tf.fill([n], 1.5);
+    const dst = tf.zeros([n]);
+    const nx = Math.min(65535, Math.ceil(n / 4 / 256));
+    const ny = Math.ceil(n / 4 / 256 / nx);
+    const program = {
+      name: 'Copy',
+      key: 'copy_vec4',
+      dispatch: [nx, ny, 1] as [number, number, number],
+      uniforms: [
+        { type: 'uint32' as const, data: [n / 4] },
+        { type: 'uint32' as const, data: [nx] },
+      ],
+      wgsl: () => `
+@group(0) @binding(0) var<storage, read_write> dst: array<vec4<f32>>;
+@group(0) @binding(1) var<storage, read> src: array<vec4<f32>>;
+struct U { n: u32, nx: u32, p0: u32, p1: u32 };
+@group(0) @binding(2) var<uniform> uni: U;
+@compute @workgroup_size(256)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = (wid.x + wid.y * uni.nx) * 256u + lid;
+  if (i < uni.n) { dst[i] = src[i]; }
+}`,
+    };
+    const ms = await timeIt(() => runRaw(backend, program, [src], [dst]), quick ? 5 : 50);
+    copyGBs = (2 * 4 * n) / (ms * 1e-3) / 1e9;
+    results.copy = { bytes: 2 * 4 * n, ms, GBs: copyGBs, errors: errors() };
+    tf.dispose([src, dst]);
+    log();
+    log(`## Device copy bandwidth`);
+    log();
+    log(
+      `WGSL vec4 copy of ${(4 * n) / 2 ** 20} MiB: ${ms.toFixed(3)} ms, **${copyGBs.toFixed(0)} GB/s** (read + written)`,
+    );
+  });
+
+// ---------------------------------------------------------------------------------------------
+// 2. the scan kernel alone
+interface ScanInputs {
+  u: tf.Tensor3D;
+  xdbl: tf.Tensor3D;
+  z: tf.Tensor3D;
+  dtW: tf.Tensor2D;
+  dtBias: tf.Tensor1D;
+  ALog: tf.Tensor2D;
+  D: tf.Tensor1D;
+}
+
+function scanInputs(b: number, l: number, di: number, n: number, r: number): ScanInputs {
+  return tf.tidy(() => ({
+    u: tf.randomNormal([b, l, di], 0, 1, 'float32', 1) as tf.Tensor3D,
+    xdbl: tf.randomNormal([b, l, r + 2 * n], 0, 0.5, 'float32', 2) as tf.Tensor3D,
+    z: tf.randomNormal([b, l, di], 0, 1, 'float32', 3) as tf.Tensor3D,
+    dtW: tf.randomUniform([di, r], -1 / Math.sqrt(r), 1 / Math.sqrt(r), 'float32', 4) as tf.Tensor2D,
+    dtBias: tf.randomUniform([di], -6, -2, 'float32', 5) as tf.Tensor1D,
+    ALog: tf.tile(tf.log(tf.range(1, n + 1)).reshape([1, n]), [di, 1]) as tf.Tensor2D,
+    D: tf.ones([di]) as tf.Tensor1D,
+  }));
+}
+
+async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
+  const e = tf.tidy(() => tf.stack([a.sub(b).abs().max(), b.abs().max()]));
+  const [num, den] = (await e.data()) as Float32Array;
+  e.dispose();
+  return num / den;
+}
+
+if (sections.has('scan'))
+  await guarded('scan', async () => {
+    const [b, l, di, n, r] = quick ? [4, 128, 64, 16, 8] : [64, 1024, 256, 16, 8];
+    const s = r + 2 * n;
+    const x = scanInputs(b, l, di, n, r);
+    const fwdBytes = 4 * (3 * b * l * di + b * l * s + di * (r + n + 2));
+    const bwdBytes = 4 * (5 * b * l * di + 2 * b * l * s);
+    const iters = quick ? 2 : 20;
+    log();
+    log(`## Selective scan kernel, B ${b}, L ${l}, Di ${di}, N ${n}, R ${r}`);
+    log();
+    log(
+      `Minimum traffic: forward ${(fwdBytes / 1e6).toFixed(0)} MB (u, z, xdbl read, y written), backward ${(bwdBytes / 1e6).toFixed(0)} MB.`,
+    );
+    log();
+    log('| kernel | variant | ms | effective GB/s | % of copy BW |');
+    log('| --- | --- | --- | --- | --- |');
+    const saved = { ...scanTuning };
+    const variants: Array<[string, Partial<typeof scanTuning>]> = [
+      ['sequential, P 1', { forwardMode: 'sequential', forwardPrefetch: 1, forwardWorkgroup: 64 }],
+      ['sequential, P 4', { forwardMode: 'sequential', forwardPrefetch: 4, forwardWorkgroup: 64 }],
+      ['sequential, P 8', { forwardMode: 'sequential', forwardPrefetch: 8, forwardWorkgroup: 64 }],
+      ['sequential, P 4, WG 128', { forwardMode: 'sequential', forwardPrefetch: 4, forwardWorkgroup: 128 }],
+      ['chunked 16 ch x 8 chunks', { forwardMode: 'chunked', chunkChannels: 16, chunks: 8 }],
+      ['chunked 8 ch x 16 chunks', { forwardMode: 'chunked', chunkChannels: 8, chunks: 16 }],
+      ['chunked 32 ch x 4 chunks', { forwardMode: 'chunked', chunkChannels: 32, chunks: 4 }],
+      ['chunked 4 ch x 32 chunks', { forwardMode: 'chunked', chunkChannels: 4, chunks: 32 }],
+    ];
+    const scanRows: unknown[] = [];
+    let best = { name: '', ms: Number.POSITIVE_INFINITY };
+    const ref = selectiveScanFusedReference(x);
+    for (const [name, v] of variants) {
+      Object.assign(scanTuning, saved, v);
+      const y = fusedSelectiveScan(x);
+      const err = await maxRelErr(y, ref);
+      y.dispose();
+      const ms = await timeIt(() => fusedSelectiveScan(x).dispose(), iters);
+      const gbs = fwdBytes / (ms * 1e-3) / 1e9;
+      scanRows.push({ kernel: 'forward', variant: name, ms, GBs: gbs, relErrVsReference: err });
+      if (ms < best.ms) best = { name, ms };
+      log(
+        `| forward | ${name} (rel. err ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
+      );
+    }
+    Object.assign(scanTuning, saved);
+    const dy = tf.randomNormal([b, l, di], 0, 1, 'float32', 7);
+    const gradInputs = { ...x, dy } as unknown as tf.NamedTensorMap;
+    for (const wg of [32, 64]) {
+      scanTuning.backwardWorkgroup = wg;
+      const ms = await timeIt(
+        () =>
+          tf.dispose(tf.engine().runKernel(SELECTIVE_SCAN_GRAD, gradInputs, { zOffset: 0 }) as tf.Tensor[]),
+        Math.max(1, iters / 2),
+      );
+      const gbs = bwdBytes / (ms * 1e-3) / 1e9;
+      scanRows.push({ kernel: 'backward', variant: `WG ${wg}`, ms, GBs: gbs });
+      log(
+        `| backward (3 dispatches) | ${wg} channels per workgroup | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
+      );
+    }
+    Object.assign(scanTuning, saved);
+    // reference path (plain tfjs ops, log-depth scan over [L, B, Di, N] tensors)
+    let refMs = Number.NaN;
+    try {
+      refMs = await timeIt(() => selectiveScanFusedReference(x).dispose(), 1, 3);
+      const e = errors();
+      if (e.length) throw new Error(e.join(' | '));
+    } catch (e) {
+      log(`reference forward failed: ${(e as Error).message}`);
+    }
+    ref.dispose();
+    log();
+    log(
+      `Reference path (plain tfjs ops, log-depth scan over [L, B, Di, N] tensors): forward ${refMs.toFixed(1)} ms.`,
+    );
+    log(
+      `Fused: best forward ${best.ms.toFixed(3)} ms (${best.name}): **${(refMs / best.ms).toFixed(0)}x** the reference, ` +
+        `${((100 * fwdBytes) / (best.ms * 1e-3) / 1e9 / copyGBs).toFixed(0)}% of the copy bandwidth.`,
+    );
+    results.scan = {
+      shape: { b, l, di, n, r },
+      fwdBytes,
+      bwdBytes,
+      rows: scanRows,
+      referenceForwardMs: refMs,
+      bestForward: best,
+      errors: errors(),
+    };
+    tf.dispose([...Object.values(x), dy]);
+  });
+
+// ---------------------------------------------------------------------------------------------
+// 3. training steps
+interface StepRow {
+  arch: Architecture;
+  size: PresetName;
+  fused: boolean;
+  seqLen: number;
+  batch: number;
+  parameters: number;
+  dispatches: number;
+  kernels: number;
+  ms: number;
+  enqueueMs: number;
+  top: string[];
+}
+const stepRows: StepRow[] = [];
+if (sections.has('steps'))
+  await guarded('steps', async () => {
+    const archs: Architecture[] = ['transformer', 'mamba', 'mambaformer'];
+    const sizes: PresetName[] = ['paper', 'classroom'];
+    for (const size of sizes) {
+      for (const arch of archs) {
+        for (const fused of [false, true]) {
+          const s = makeTrainingStep({ arch, size, fused, batchSize: quick ? 4 : undefined });
+          for (let i = 0; i < 2; i++) {
+            const loss = s.step();
+            await loss.data();
+            loss.dispose();
+          }
+          const { result, count } = countDispatches(() => s.step());
+          await result.data();
+          result.dispose();
+          const n = quick ? 2 : size === 'paper' ? 20 : 30;
+          const times: number[] = [];
+          const enqueue: number[] = [];
+          for (let rep = 0; rep < 3; rep++) {
+            const t0 = now();
+            const losses: tf.Scalar[] = [];
+            for (let i = 0; i < n; i++) losses.push(s.step());
+            enqueue.push((now() - t0) / n);
+            await losses[losses.length - 1].data();
+            times.push((now() - t0) / n);
+            tf.dispose(losses);
+          }
+          times.sort((a, c) => a - c);
+          enqueue.sort((a, c) => a - c);
+          const row: StepRow = {
+            arch,
+            size,
+            fused,
+            seqLen: s.batch.seqLen,
+            batch: s.batch.batchSize,
+            parameters: s.parameters,
+            dispatches: count.dispatches,
+            kernels: count.kernels,
+            ms: times[1],
+            enqueueMs: enqueue[1],
+            top: topEntries(count.byProgram, 8),
+          };
+          stepRows.push(row);
+          console.error(
+            `${size} ${arch} ${fused ? 'fused' : 'unfused'}: ${row.ms.toFixed(2)} ms/step, ${row.dispatches} dispatches`,
+          );
+          s.dispose();
+        }
+      }
+    }
+    const e = errors();
+    results.steps = { rows: stepRows, errors: e };
+    if (e.length) log(`WebGPU errors during the steps: ${e.join(' | ')}`);
+  });
+
+// ---------------------------------------------------------------------------------------------
+// 4. PyTorch, same steps, same GPU, same run
+interface TorchRow {
+  arch: string;
+  size: string;
+  ms: number;
+  kernels?: number;
+  seqLen: number;
+  batch: number;
+  parameters: number;
+}
+let torchRows: TorchRow[] = [];
+if (args.pytorch) {
+  const run = spawnSync('python3', [args.pytorch, '--json', ...(quick ? ['--quick'] : [])], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
+  if (run.status === 0) {
+    const parsed = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    torchRows = parsed.rows;
+    results.pytorch = parsed;
+  } else {
+    results.pytorch = { error: run.stderr || run.error?.message };
+    log(`PyTorch reference failed: ${(run.stderr || String(run.error)).slice(-2000)}`);
+  }
+}
+
+if (stepRows.length) {
+  log();
+  log('## Training step (forward, loss, backward, global-norm clip, Adam)');
+  log();
+  log(
+    'Linear regression at the end of the curriculum; paper size: D 128, Transformer 2 GPT-2 layers, Mamba / MambaFormer n_layer 4, d 20, N 41 points, batch 64; classroom: D 32, d 5, N 11, batch 64.',
+  );
+  log();
+  log(
+    '| size | model | params | L | dispatches unfused | dispatches fused | cut | ms unfused | ms fused | speed-up | JS enqueue ms (fused) | PyTorch ms | fused / PyTorch |',
+  );
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const size of ['paper', 'classroom']) {
+    for (const arch of ['transformer', 'mamba', 'mambaformer']) {
+      const u = stepRows.find((r) => r.size === size && r.arch === arch && !r.fused);
+      const f = stepRows.find((r) => r.size === size && r.arch === arch && r.fused);
+      if (!u || !f) continue;
+      const t = torchRows.find((r) => r.size === size && r.arch === arch);
+      log(
+        `| ${size} | ${arch} | ${f.parameters} | ${f.seqLen} | ${u.dispatches} | ${f.dispatches} | ${(u.dispatches / f.dispatches).toFixed(1)}x | ${u.ms.toFixed(2)} | ${f.ms.toFixed(2)} | ${(u.ms / f.ms).toFixed(1)}x | ${f.enqueueMs.toFixed(2)} | ${t ? t.ms.toFixed(2) : '-'} | ${t ? (f.ms / t.ms).toFixed(2) : '-'} |`,
+      );
+    }
+  }
+  log();
+  log('Largest programs per fused step:');
+  for (const r of stepRows.filter((x) => x.fused)) log(`- ${r.size} ${r.arch}: ${r.top.join(', ')}`);
+}
+
+writeResults();
+
+// ---------------------------------------------------------------------------------------------
+// GPU time per program of one step (timestamp queries; dispatches serialised while timing)
+if (sections.has('profile'))
+  await guarded('profile', async () => {
+    log();
+    log('## GPU time per program, one paper-size step (tf.time, timestamp queries)');
+    log();
+    log(
+      'While timing, every dispatch is submitted alone, so wall times here are inflated; the GPU sums are real.',
+    );
+    log();
+    const profiles: unknown[] = [];
+    for (const [arch, fused] of [
+      ['mambaformer', true],
+      ['mambaformer', false],
+      ['transformer', true],
+      ['mamba', true],
+    ] as Array<[Architecture, boolean]>) {
+      const s = makeTrainingStep({ arch, size: 'paper', fused, batchSize: quick ? 4 : undefined });
+      for (let i = 0; i < 2; i++) {
+        const loss = s.step();
+        await loss.data();
+        loss.dispose();
+      }
+      const p = await gpuTimeProfile(() => tf.dispose(s.step()));
+      const stepMs = stepRows.find((r) => r.size === 'paper' && r.arch === arch && r.fused === fused)?.ms;
+      profiles.push({ arch, fused, ...p, stepMs });
+      const total = p.byProgram.reduce((a, x) => a + x.count, 0);
+      log(
+        `- ${arch} ${fused ? 'fused' : 'unfused'}: GPU busy ${p.kernelMs.toFixed(2)} ms over ${total} dispatches` +
+          (stepMs ? ` (step takes ${stepMs.toFixed(2)} ms untimed)` : '') +
+          `; top: ${p.byProgram
+            .slice(0, 8)
+            .map((x) => `${x.name} ${x.ms.toFixed(2)} ms/${x.count}`)
+            .join(', ')}`,
+      );
+      s.dispose();
+    }
+    results.profile = profiles;
+  });
+
+// ---------------------------------------------------------------------------------------------
+// 5. last (it may exhaust GPU memory): forward + backward, fused vs reference path, smaller L
+if (sections.has('scan'))
+  await guarded('scanFwdBwd', async () => {
+    const [b, l, di, n, r] = quick ? [2, 64, 32, 16, 8] : [64, 256, 256, 16, 8];
+    const x = scanInputs(b, l, di, n, r);
+    const dy = tf.randomNormal([b, l, di], 0, 1, 'float32', 7);
+    const fwdBwd = (fused: boolean) => {
+      const f = (u: tf.Tensor, xdbl: tf.Tensor, z: tf.Tensor) => {
+        const a = { ...x, u: u as tf.Tensor3D, xdbl: xdbl as tf.Tensor3D, z: z as tf.Tensor3D };
+        return (fused ? fusedSelectiveScan(a) : selectiveScanFusedReference(a)).mul(dy).sum();
+      };
+      tf.dispose(tf.grads(f)([x.u, x.xdbl, x.z]));
+    };
+    const fusedMs = await timeIt(() => fwdBwd(true), quick ? 1 : 10);
+    let refMs = Number.NaN;
+    try {
+      refMs = await timeIt(() => fwdBwd(false), 1, 3);
+      const e = errors();
+      if (e.length) throw new Error(e.join(' | '));
+    } catch (e) {
+      log(`reference forward + backward failed: ${(e as Error).message}`);
+    }
+    log();
+    log(
+      `Forward + backward (tf.grads) at B ${b}, L ${l}, Di ${di}, N ${n}: fused ${fusedMs.toFixed(3)} ms, ` +
+        `reference path ${refMs.toFixed(1)} ms: **${(refMs / fusedMs).toFixed(0)}x**.`,
+    );
+    results.scanFwdBwd = { shape: { b, l, di, n, r }, fusedMs, referenceMs: refMs, errors: errors() };
+    tf.dispose([...Object.values(x), dy]);
+  });
+console.error(`wrote ${join(outDir, 'RESULTS.md')} and results.json`);

@@ -1,0 +1,86 @@
+/**
+ * Live training in Web Workers: a three-model race on linear regression, one worker per model.
+ * Runs in two Playwright projects: 'webgpu' (Chromium with --enable-unsafe-webgpu: SwiftShader's
+ * WebGPU adapter) and 'no-webgpu' (no adapter: the workers fall back and the page says so).
+ * Sizes are tiny (one layer of width 8) so it runs on a 2-core CI machine.
+ */
+import {
+  chooseModels,
+  chooseTask,
+  expect,
+  iclRegion,
+  lossRegion,
+  modelStatus,
+  stepOf,
+  test,
+  useTinySizes,
+} from './fixtures';
+
+const RACE = ['Transformer', 'Mamba', 'MambaFormer'];
+/** the first steps compile every shader (slow on SwiftShader with three workers on two cores) */
+const FIRST_STEPS_MS = 240_000;
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await chooseTask(page, 'Linear regression');
+});
+
+test('three models race: metrics from every worker; pause, step, resume, reset', async ({ page }, info) => {
+  test.setTimeout(420_000);
+  const webgpu = info.project.name === 'webgpu';
+  await chooseModels(page, RACE);
+  await useTinySizes(page);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+
+  // every worker reports its backend, then losses
+  for (const title of RACE) {
+    const status = modelStatus(page, title);
+    await expect(status).toContainText(webgpu ? ' · webgpu · ' : / · (webgl|wasm|cpu) · /, { timeout: FIRST_STEPS_MS });
+    await expect.poll(() => stepOf(status), { timeout: FIRST_STEPS_MS }).toBeGreaterThanOrEqual(1);
+  }
+  const fallback = page.getByRole('alert').filter({ hasText: 'WebGPU is not available' });
+  if (webgpu) await expect(fallback).toHaveCount(0);
+  else await expect(fallback).toBeVisible();
+  await expect(lossRegion(page).locator('.recharts-legend-item')).toHaveCount(RACE.length, { timeout: 30_000 });
+  await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(RACE.length);
+
+  // pause: every model stops (within a step) and stays stopped
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const paused: number[] = [];
+  for (const title of RACE) {
+    const status = modelStatus(page, title);
+    await expect(status).toContainText('· paused', { timeout: 120_000 });
+    paused.push(await stepOf(status));
+  }
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+  await page.waitForTimeout(1500);
+  for (const [i, title] of RACE.entries()) expect(await stepOf(modelStatus(page, title))).toBe(paused[i]);
+  // the pause evaluated every model on the baselines' prompts
+  const legend = iclRegion(page).locator('.recharts-legend-item-text');
+  for (const title of RACE) await expect(legend.filter({ hasText: `${title} (step` })).toHaveCount(1);
+  await expect(legend.filter({ hasText: 'Least squares' })).toHaveCount(1);
+
+  // one step: exactly one more step each, then paused again
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  for (const [i, title] of RACE.entries()) {
+    const status = modelStatus(page, title);
+    await expect.poll(() => stepOf(status), { timeout: 120_000 }).toBe(paused[i] + 1);
+    await expect(status).toContainText('· paused');
+  }
+
+  // resume: training goes on from there
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  for (const [i, title] of RACE.entries()) {
+    await expect.poll(() => stepOf(modelStatus(page, title)), { timeout: 120_000 }).toBeGreaterThan(paused[i] + 1);
+  }
+
+  // reset: every model back to its initialisation
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
+  for (const title of RACE) {
+    const status = modelStatus(page, title);
+    await expect(status).toContainText(`${title}: step 0 /`, { timeout: 120_000 });
+    await expect(status).toContainText('· ready');
+  }
+  await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(0);
+  await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+});

@@ -1,0 +1,233 @@
+/**
+ * Mamba's causal depthwise convolution with its bias and the SiLU after it, fused
+ * ('IclCausalConvSilu'), reading the channels [offset, offset + C) of x [B, L, Cx] (in_proj's
+ * [B, L, 2 Di] output: no slice of the activations):
+ *   u[b, t, c] = SiLU(bias[c] + sum_{j<K} w[c, 0, j] x[b, t - K + 1 + j, offset + c]), x = 0 before t = 0.
+ *   forward  one dispatch, one invocation per output element (K taps);
+ *   backward two dispatches: (1) one invocation per element of dx (the K later pre-activations
+ *            recomputed; zeros outside the channel window), plus one per (64-row chunk, channel)
+ *            accumulating dw and dbias partials; (2) the sums over chunks.
+ * Off WebGPU, `fusedCausalConvSilu` is SiLU(causalDepthwiseConv(...)) of src/models/ops.ts.
+ */
+
+import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { causalDepthwiseConv, silu } from '../models/ops';
+import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { dispatch1d, release, runRaw } from './runner';
+
+export const CONV_SILU = 'IclCausalConvSilu';
+export const CONV_SILU_GRAD = 'IclCausalConvSiluGrad';
+
+const CHUNK = 64;
+
+function dimsOf(x: TensorInfo, w: TensorInfo, offset: number) {
+  const [b, l, cx] = x.shape;
+  const c = w.shape[0];
+  const k = w.shape[w.shape.length - 1];
+  if (offset < 0 || offset + c > cx)
+    throw new Error(`${CONV_SILU}: channels [${offset}, ${offset + c}) outside ${cx}`);
+  return { b, l, cx, c, k, offset };
+}
+
+type Dims = ReturnType<typeof dimsOf>;
+
+const UNIFORMS = 'B: i32, L: i32, Cx: i32, C: i32, off: i32, nx: i32, nCh: i32';
+
+function uniformsOf(d: Dims, nx: number, nCh = 0) {
+  return [d.b, d.l, d.cx, d.c, d.offset, nx, nCh].map((v) => ({ type: 'int32' as const, data: [v] }));
+}
+
+/** WGSL: pre-activation at (b, t, c) (x, w, bias bindings; K constant). */
+const PRE = /* wgsl */ `
+fn pre(b: i32, t: i32, c: i32) -> f32 {
+  var acc = bias[c];
+  for (var j = 0; j < K; j++) {
+    let ts = t - K + 1 + j;
+    if (ts >= 0) { acc += w[c * K + j] * x[(b * uni.L + ts) * uni.Cx + uni.off + c]; }
+  }
+  return acc;
+}
+`;
+
+function forwardProgram(d: Dims) {
+  const dispatch = dispatch1d(d.b * d.l * d.c, 64);
+  return {
+    name: 'ConvSiluForward',
+    key: `convfwd_${d.k}`,
+    dispatch,
+    uniforms: uniformsOf(d, dispatch[0]),
+    wgsl: () => /* wgsl */ `
+${bindings(['u'], ['x', 'w', 'bias'], UNIFORMS)}
+const K = ${d.k};
+${FLAT_INDEX}
+${PRE}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flatGroup(wid) * 64 + i32(lid);
+  if (i >= uni.B * uni.L * uni.C) { return; }
+  let c = i % uni.C;
+  let row = i / uni.C;
+  let t = row % uni.L;
+  let b = row / uni.L;
+  let p = pre(b, t, c);
+  u[i] = p / (1.0 + exp(-p));
+}
+`,
+  };
+}
+
+function backwardProgram(d: Dims) {
+  const rows = d.b * d.l;
+  const nCh = Math.ceil(rows / CHUNK);
+  const n1 = rows * d.cx;
+  const dispatch = dispatch1d(n1 + nCh * d.c, 64);
+  return {
+    program: {
+      name: 'ConvSiluBackward',
+      key: `convbwd_${d.k}`,
+      dispatch,
+      uniforms: uniformsOf(d, dispatch[0], nCh),
+      wgsl: () => /* wgsl */ `
+${bindings(['dx', 'part'], ['x', 'w', 'bias', 'du'], UNIFORMS)}
+const K = ${d.k};
+${FLAT_INDEX}
+${PRE}
+fn dpre(b: i32, t: i32, c: i32) -> f32 {
+  let p = pre(b, t, c);
+  let s = 1.0 / (1.0 + exp(-p));
+  return du[(b * uni.L + t) * uni.C + c] * s * (1.0 + p * (1.0 - s));
+}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flatGroup(wid) * 64 + i32(lid);
+  let rows = uni.B * uni.L;
+  let n1 = rows * uni.Cx;
+  if (i < n1) {
+    let cx = i % uni.Cx;
+    let row = i / uni.Cx;
+    let t = row % uni.L;
+    let b = row / uni.L;
+    let c = cx - uni.off;
+    var acc = 0.0;
+    if (c >= 0 && c < uni.C) {
+      for (var j = 0; j < K; j++) {
+        let tt = t + K - 1 - j;
+        if (tt < uni.L) { acc += w[c * K + j] * dpre(b, tt, c); }
+      }
+    }
+    dx[i] = acc;
+    return;
+  }
+  let k = i - n1;
+  if (k >= uni.nCh * uni.C) { return; }
+  let c = k % uni.C;
+  let ch = k / uni.C;
+  var dw: array<f32, K>;
+  for (var j = 0; j < K; j++) { dw[j] = 0.0; }
+  var db = 0.0;
+  let r1 = min(rows, (ch + 1) * ${CHUNK});
+  for (var r = ch * ${CHUNK}; r < r1; r++) {
+    let t = r % uni.L;
+    let b = r / uni.L;
+    let g = dpre(b, t, c);
+    db += g;
+    for (var j = 0; j < K; j++) {
+      let ts = t - K + 1 + j;
+      if (ts >= 0) { dw[j] += g * x[(b * uni.L + ts) * uni.Cx + uni.off + c]; }
+    }
+  }
+  let o = (ch * uni.C + c) * (K + 1);
+  for (var j = 0; j < K; j++) { part[o + j] = dw[j]; }
+  part[o + K] = db;
+}
+`,
+    },
+    nCh,
+  };
+}
+
+function reduceProgram(d: Dims, nCh: number) {
+  const dispatch = dispatch1d(d.c * (d.k + 1), 64);
+  return {
+    name: 'ConvSiluReduce',
+    key: `convred_${d.k}`,
+    dispatch,
+    uniforms: uniformsOf(d, dispatch[0], nCh),
+    wgsl: () => /* wgsl */ `
+${bindings(['dw', 'db'], ['part'], UNIFORMS)}
+const K = ${d.k};
+${FLAT_INDEX}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flatGroup(wid) * 64 + i32(lid);
+  if (i >= uni.C * (K + 1)) { return; }
+  let c = i / (K + 1);
+  let j = i % (K + 1);
+  var acc = 0.0;
+  for (var ch = 0; ch < uni.nCh; ch++) { acc += part[(ch * uni.C + c) * (K + 1) + j]; }
+  if (j < K) { dw[c * K + j] = acc; } else { db[c] = acc; }
+}
+`,
+  };
+}
+
+const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias } = inputs as Record<string, TensorInfo>;
+  const d = dimsOf(x, weight, Number(attrs?.offset ?? 0));
+  return runRaw(backend, forwardProgram(d), [x, weight, bias], [[d.b, d.l, d.c]])[0];
+};
+
+const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias, dy } = inputs as Record<string, TensorInfo>;
+  const d = dimsOf(x, weight, Number(attrs?.offset ?? 0));
+  const { program, nCh } = backwardProgram(d);
+  const [dx, part] = runRaw(backend, program, [x, weight, bias, dy], [x.shape.slice(), [nCh, d.c, d.k + 1]]);
+  const [dw, db] = runRaw(backend, reduceProgram(d, nCh), [part], [weight.shape.slice(), [d.c]]);
+  release(backend, part);
+  return [dx, dw, db];
+};
+
+const gradConfig: GradConfig = {
+  kernelName: CONV_SILU,
+  inputsToSave: ['x', 'weight', 'bias'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, weight, bias] = saved;
+    const [dx, dw, db] = tf
+      .engine()
+      .runKernel(
+        CONV_SILU_GRAD,
+        { x, weight, bias, dy: dy as tf.Tensor },
+        attrs as unknown as tf.NamedAttrMap,
+      ) as tf.Tensor[];
+    return { x: () => dx, weight: () => dw, bias: () => db };
+  },
+};
+
+export function registerConvKernels(): void {
+  registerKernelOnce({ kernelName: CONV_SILU, backendName: 'webgpu', kernelFunc: forwardKernel });
+  registerKernelOnce({ kernelName: CONV_SILU_GRAD, backendName: 'webgpu', kernelFunc: backwardKernel });
+  if (tf.getGradient(CONV_SILU)) tf.unregisterGradient(CONV_SILU);
+  tf.registerGradient(gradConfig);
+}
+
+/**
+ * SiLU(causal depthwise conv(x[..., offset : offset + C]) + bias) -> [B, L, C], weight [C, 1, K]:
+ * fused on WebGPU, plain ops elsewhere.
+ */
+export function fusedCausalConvSilu(
+  x: tf.Tensor3D,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  offset: number,
+): tf.Tensor3D {
+  if (tf.getBackend() !== 'webgpu') {
+    return tf.tidy(() => {
+      const c = weight.shape[0];
+      const [b, l, cx] = x.shape;
+      const xs = offset === 0 && c === cx ? x : (x.slice([0, 0, offset], [b, l, c]) as tf.Tensor3D);
+      return silu(causalDepthwiseConv(xs, weight, bias)) as tf.Tensor3D;
+    });
+  }
+  return tf.engine().runKernel(CONV_SILU, { x, weight, bias }, { offset }) as tf.Tensor3D;
+}

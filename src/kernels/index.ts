@@ -1,0 +1,65 @@
+/**
+ * Fused WebGPU kernels for ICL Lab's models and training step (see README.md in this folder).
+ *
+ *   import { initBackend, modelKernels, FusedAdam } from './kernels';
+ *   const info = await initBackend();                 // webgpu -> webgl -> wasm -> cpu, with the reason
+ *   const model = buildModel(config, readIn, heads, seed, { kernels: modelKernels() });
+ *   const adam = new FusedAdam(settings);             // adam.applyClipped(model.variables, grads, clip)
+ *
+ * Every kernel is registered for webgpu (WGSL) and for cpu / webgl / wasm (the reference ops), so a
+ * model built with `modelKernels()` runs on every backend.
+ */
+import type { ModelKernels } from '../models/fused';
+import { fusedAttention } from './attention';
+import { fusedCausalConvSilu } from './conv';
+import { fusedBiasGelu } from './gelu';
+import { fusedLayerNorm } from './layer-norm';
+import { registerAllKernels } from './register';
+import { fusedSelectiveScan } from './selective-scan';
+
+export { FusedAdam } from './adam';
+export { fusedAttention } from './attention';
+export type { BackendAttempt, BackendInfo, BackendName, DeviceLostInfo, InitOptions } from './backend';
+export {
+  DEFAULT_BACKEND_ORDER,
+  deviceLost,
+  initBackend,
+  installNodeWebGpu,
+  onDeviceLost,
+  onGpuError,
+  takeGpuErrors,
+  throwIfGpuError,
+} from './backend';
+export { fusedCausalConvSilu } from './conv';
+export { fusedBiasGelu } from './gelu';
+export { fusedLayerNorm } from './layer-norm';
+export {
+  countDispatches,
+  type DispatchCount,
+  type GpuTimeProfile,
+  gpuTimeProfile,
+  topEntries,
+} from './profile';
+export { registerAllKernels } from './register';
+export { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from './selective-scan';
+
+export type KernelName = keyof ModelKernels;
+
+/**
+ * The fused kernels for `buildModel(..., { kernels })`; `only` restricts to some of them (for
+ * measuring each one's effect). Registers the kernels on first use.
+ */
+export function modelKernels(only?: readonly KernelName[]): ModelKernels {
+  registerAllKernels();
+  const all: ModelKernels = {
+    selectiveScan: fusedSelectiveScan,
+    causalConvSilu: fusedCausalConvSilu,
+    layerNorm: fusedLayerNorm,
+    attention: fusedAttention,
+    biasGelu: fusedBiasGelu,
+  };
+  if (!only) return all;
+  const out: ModelKernels = {};
+  for (const k of only) (out as Record<string, unknown>)[k] = all[k];
+  return out;
+}

@@ -1,0 +1,18 @@
+/** Registration of every fused kernel (all backends) and its gradient. Idempotent. */
+import { registerAttentionKernels } from './attention';
+import { registerConvKernels } from './conv';
+import { registerGeluKernels } from './gelu';
+import { registerLayerNormKernels } from './layer-norm';
+import { registerSelectiveScanKernels } from './selective-scan';
+
+let registered = false;
+
+export function registerAllKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerSelectiveScanKernels();
+  registerLayerNormKernels();
+  registerAttentionKernels();
+  registerConvKernels();
+  registerGeluKernels();
+}

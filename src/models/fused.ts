@@ -1,0 +1,42 @@
+/**
+ * The seam for fused kernels (src/kernels): optional replacements of the hot paths, each with the
+ * same maths as the plain-ops code it replaces. `buildModel(..., { kernels })` uses whichever are
+ * given; absent ones keep the reference path (and the probes always use the reference path, which
+ * exposes the intermediate tensors they show).
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** Inputs of the fused selective scan (paper.md section 4 steps 4-9), see kernels/selective-scan.ts. */
+export interface FusedScanArgs {
+  /** [B, L, Di] scan input (after the causal conv and SiLU) */
+  u: tf.Tensor3D;
+  /** [B, L, R + 2N] x_proj(u) unsplit: dt_low, B_t, C_t */
+  xdbl: tf.Tensor3D;
+  /** [B, L, Zw]: the gate is z[..., zOffset : zOffset + Di] (Zw a multiple of Di) */
+  z: tf.Tensor3D;
+  zOffset?: number;
+  /** dt_proj.weight [Di, R] */
+  dtW: tf.Tensor2D;
+  /** dt_proj.bias [Di] (Delta = softplus(dt_low dtW^T + dtBias), computed inside) */
+  dtBias: tf.Tensor1D;
+  /** A_log [Di, N] (A = -exp(A_log), computed inside) */
+  ALog: tf.Tensor2D;
+  /** [Di] */
+  D: tf.Tensor1D;
+}
+
+export interface ModelKernels {
+  /** y = selective scan with softplus(dt + bias), A = -exp(A_log), D skip and SiLU(z) gate -> [B, L, Di] */
+  selectiveScan?: (args: FusedScanArgs) => tf.Tensor3D;
+  /**
+   * SiLU(causal depthwise conv(x[..., offset : offset + C]) + bias) -> [B, L, C], with
+   * weight [C, 1, K], bias [C], x [B, L, Cx] (Cx a multiple of C).
+   */
+  causalConvSilu?: (x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor, offset: number) => tf.Tensor3D;
+  /** LayerNorm over the last axis (eps 1e-5) */
+  layerNorm?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+  /** causal multi-head softmax attention from packed qkv [B, L, 3D] (q | k | v) -> [B, L, D] */
+  attention?: (qkv: tf.Tensor3D, nHead: number) => tf.Tensor3D;
+  /** GELU (tanh approximation) of x + bias, bias broadcast over the last axis */
+  biasGelu?: (x: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+}

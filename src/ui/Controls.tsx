@@ -1,0 +1,63 @@
+import { race, useExperiment, useLive } from '../state';
+import { PRESET_NAMES, type PresetName } from '../train/presets';
+import { NumberField } from './NumberField';
+
+const PRESET_TITLES: Record<PresetName, string> = {
+  classroom: 'Classroom (small, minutes in a browser)',
+  paper: 'Paper (full size, for a strong GPU)',
+};
+
+/** Train / Pause / Step / Reset, the preset and the live learning rate. */
+export function Controls() {
+  const valid = useExperiment((s) => s.experiment !== null);
+  const preset = useExperiment((s) => s.draft.preset);
+  const setPreset = useExperiment((s) => s.setPreset);
+  const lr = useExperiment((s) => s.draft.lr);
+  const setLearningRate = useExperiment((s) => s.setLearningRate);
+  const presetLr = useExperiment((s) => s.presetDefaults?.optimizer.lr);
+  const training = useLive((s) => s.training);
+  const hasModels = useLive((s) => s.models.length > 0);
+  return (
+    <div className="controls">
+      <div className="field">
+        <label htmlFor="preset">Preset</label>
+        <select id="preset" value={preset} onChange={(e) => setPreset(e.currentTarget.value as PresetName)}>
+          {PRESET_NAMES.map((p) => (
+            <option key={p} value={p}>
+              {PRESET_TITLES[p]}
+            </option>
+          ))}
+        </select>
+      </div>
+      <NumberField
+        label="Learning rate"
+        value={lr ?? undefined}
+        placeholder={presetLr}
+        min={1e-7}
+        max={1}
+        step="any"
+        onCommit={(v) => setLearningRate(v ?? null)}
+        hint="applies at the next step"
+      />
+      <div className="buttons">
+        <button
+          type="button"
+          className="primary"
+          disabled={!valid || training}
+          onClick={() => void race.train()}
+        >
+          Train
+        </button>
+        <button type="button" disabled={!training} onClick={() => void race.pause()}>
+          Pause
+        </button>
+        <button type="button" disabled={!valid} onClick={() => void race.step()}>
+          Step
+        </button>
+        <button type="button" disabled={!hasModels} onClick={() => void race.reset()}>
+          Reset
+        </button>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,79 @@
+import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import { ARCHITECTURE_TITLES } from '../schema/architecture';
+import type { ModelLive } from '../state/live-store';
+import { type LossRow, lossColumn } from './loss-rows';
+import { modelColor } from './model-colors';
+import { useTheme } from './theme';
+
+/** One line per model (recharts; loaded in its own chunk). */
+export function LossChart({
+  rows,
+  models,
+  log,
+}: {
+  rows: LossRow[];
+  models: readonly ModelLive[];
+  log: boolean;
+}) {
+  const theme = useTheme();
+  const tick = { fill: theme.muted, fontSize: 12 };
+  return (
+    <LineChart
+      className="loss-chart"
+      responsive
+      style={{ width: '100%', height: 'var(--chart-height-small)' }}
+      data={rows}
+      margin={{ top: 8, right: 16, bottom: 24, left: 12 }}
+    >
+      <CartesianGrid stroke={theme.grid} strokeDasharray="2 4" />
+      <XAxis
+        dataKey="step"
+        type="number"
+        domain={[0, 'dataMax']}
+        allowDecimals={false}
+        tick={tick}
+        stroke={theme.muted}
+        label={{ value: 'training step', position: 'bottom', offset: 4, fill: theme.text }}
+      />
+      <YAxis
+        scale={log ? 'log' : 'linear'}
+        domain={log ? ['auto', 'auto'] : [0, 'auto']}
+        allowDataOverflow
+        tick={tick}
+        stroke={theme.muted}
+        width={56}
+        tickFormatter={(v: number) =>
+          v >= 100 || v < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(2)))
+        }
+      />
+      {models.map((m) => (
+        <Line
+          key={m.slot}
+          dataKey={lossColumn(m.slot)}
+          name={ARCHITECTURE_TITLES[m.arch] ?? m.label}
+          type="linear"
+          stroke={modelColor(theme, m.arch)}
+          strokeWidth={2}
+          dot={false}
+          isAnimationActive={false}
+          connectNulls
+        />
+      ))}
+      <Tooltip
+        formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))}
+        labelFormatter={(x) => `step ${Math.round(Number(x))}`}
+        contentStyle={{
+          background: theme.dark ? '#1d232b' : '#ffffff',
+          borderColor: theme.grid,
+          color: theme.text,
+        }}
+      />
+      <Legend
+        verticalAlign="top"
+        align="left"
+        wrapperStyle={{ paddingBottom: 8 }}
+        formatter={(value) => <span style={{ color: theme.text }}>{value}</span>}
+      />
+    </LineChart>
+  );
+}

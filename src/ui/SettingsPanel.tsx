@@ -1,0 +1,80 @@
+import type { Experiment } from '../schema/experiment';
+import { useExperiment } from '../state';
+import type { SizeKey } from '../state/experiment-store';
+import { NumberField } from './NumberField';
+
+interface FieldSpec {
+  key: SizeKey;
+  label: string;
+  min: number;
+  max: number;
+  /** the preset's value, from its experiment */
+  preset: (e: Experiment) => number | undefined;
+}
+
+const FIELDS: FieldSpec[] = [
+  { key: 'dModel', label: 'Width D', min: 4, max: 1024, preset: (e) => e.models[0]?.dModel },
+  { key: 'nLayer', label: 'Layers', min: 1, max: 24, preset: (e) => e.models.at(-1)?.nLayer },
+  { key: 'nHead', label: 'Heads', min: 1, max: 32, preset: (e) => e.models[0]?.nHead },
+  { key: 'dState', label: 'State size N', min: 1, max: 64, preset: (e) => e.models[0]?.dState },
+  { key: 'batchSize', label: 'Batch size', min: 1, max: 1024, preset: (e) => e.batchSize },
+  { key: 'steps', label: 'Steps', min: 1, max: 10_000_000, preset: (e) => e.steps },
+  {
+    key: 'evalPrompts',
+    label: 'Evaluation prompts',
+    min: 16,
+    max: 12_800,
+    preset: (e) => e.evaluation.prompts,
+  },
+  {
+    key: 'evalEvery',
+    label: 'Evaluate every (steps)',
+    min: 1,
+    max: 1_000_000,
+    preset: (e) => e.evaluation.everySteps,
+  },
+];
+
+/** Sizes and schedule; empty fields keep the preset's value (shown greyed). */
+export function SettingsPanel() {
+  const sizes = useExperiment((s) => s.draft.sizes);
+  const seed = useExperiment((s) => s.draft.seed);
+  const defaults = useExperiment((s) => s.presetDefaults);
+  const setSize = useExperiment((s) => s.setSize);
+  const setSeed = useExperiment((s) => s.setSeed);
+  const errors = useExperiment((s) => s.errors);
+  return (
+    <details className="settings">
+      <summary>Settings</summary>
+      <p className="hint">
+        Empty fields keep the preset’s value. Changing the data (seed, batch) or the architecture restarts the
+        models; the learning rate, steps and evaluation change in place.
+      </p>
+      <div className="settings-grid">
+        {FIELDS.map((f) => (
+          <NumberField
+            key={f.key}
+            label={f.label}
+            value={sizes[f.key]}
+            placeholder={defaults ? f.preset(defaults) : undefined}
+            min={f.min}
+            max={f.max}
+            onCommit={(v) => setSize(f.key, v)}
+          />
+        ))}
+        <NumberField
+          label="Seed"
+          value={seed}
+          min={0}
+          max={0xffffffff}
+          onCommit={(v) => setSeed(v === undefined ? 1 : Math.max(0, Math.floor(v)))}
+        />
+      </div>
+      {errors.length > 0 && (
+        <div className="alert" role="alert">
+          <p>These settings cannot be trained: {errors.join(' ')}</p>
+        </div>
+      )}
+    </details>
+  );
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { type BackendEnvironment, type BackendName, pickBackend } from './backend';
+
+function env(over: Partial<BackendEnvironment> & { works?: BackendName[] } = {}): BackendEnvironment & {
+  set: string[];
+} {
+  const set: string[] = [];
+  const works = over.works ?? ['webgpu', 'webgl', 'wasm', 'cpu'];
+  return {
+    set,
+    gpu: () => ({
+      requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader' } }),
+    }),
+    loadWebGpu: async () => {},
+    loadWasm: async () => {},
+    setBackend: async (name) => {
+      set.push(name);
+      return works.includes(name);
+    },
+    check: async () => {},
+    ...over,
+  };
+}
+
+describe('pickBackend', () => {
+  it('takes WebGPU when it works and names the adapter', async () => {
+    const r = await pickBackend(undefined, env());
+    expect(r).toMatchObject({ name: 'webgpu', fallback: false, detail: 'google swiftshader' });
+    expect(r.summary).toBe('webgpu (google swiftshader)');
+  });
+
+  it('falls back in order webgpu, webgl, wasm, cpu, saying why each was skipped', async () => {
+    const e = env({ gpu: () => undefined, loadWasm: null, works: ['cpu'] });
+    const r = await pickBackend(undefined, e);
+    expect(r.name).toBe('cpu');
+    expect(r.fallback).toBe(true);
+    expect(r.attempts.map((a) => a.name)).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
+    expect(r.attempts[0].reason).toMatch(/navigator.gpu/);
+    expect(r.attempts[1].reason).toMatch(/setBackend\('webgl'\) failed/);
+    expect(r.attempts[2].reason).toMatch(/not installed/);
+    // webgpu and wasm were never set: their preconditions failed first
+    expect(e.set).toEqual(['webgl', 'cpu']);
+    expect(r.summary).toMatch(/^cpu; not used: webgpu: .*; webgl: .*; wasm: /);
+  });
+
+  it('skips WebGPU without an adapter (setBackend would leave tfjs unusable)', async () => {
+    const e = env({ gpu: () => ({ requestAdapter: async () => null }) });
+    const r = await pickBackend(undefined, e);
+    expect(r.name).toBe('webgl');
+    expect(r.attempts[0]).toMatchObject({ name: 'webgpu', ok: false, reason: /no WebGPU adapter/ });
+    expect(e.set).toEqual(['webgl']);
+  });
+
+  it('moves on when a backend starts but fails its test op', async () => {
+    let n = 0;
+    const r = await pickBackend(
+      undefined,
+      env({
+        check: async () => {
+          if (n++ === 0) throw new Error('garbage');
+        },
+      }),
+    );
+    expect(r.name).toBe('webgl');
+    expect(r.attempts[0].reason).toBe('garbage');
+  });
+
+  it('follows a custom order and throws only when nothing works', async () => {
+    expect((await pickBackend(['cpu'], env())).name).toBe('cpu');
+    await expect(pickBackend(['webgl'], env({ works: [] }))).rejects.toThrow(/no TensorFlow.js backend/);
+  });
+});

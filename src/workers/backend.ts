@@ -1,0 +1,136 @@
+/**
+ * Choosing the TensorFlow.js backend inside a training worker (webgpu.md): try WebGPU, WebGL, WASM
+ * and CPU in turn, explicitly, and report which one was chosen and why each earlier one was not.
+ *
+ * Why explicit: when `navigator.gpu` exists but no adapter does, `setBackend('webgpu')` resolves
+ * false and leaves tfjs without a usable backend until another one is set. So each candidate is
+ * checked first (adapter present, package installed), then set, then proven with one tiny op read
+ * back asynchronously (never `dataSync`).
+ *
+ * The WebGPU backend package registers itself only when `navigator.gpu` exists at import time, so it
+ * is imported here, on demand. The WASM backend is an optional package that this build may not
+ * contain: `import.meta.glob` finds it at build time when it is installed, and it is skipped (with
+ * that reason) when it is not.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
+
+export function isBackendName(name: unknown): name is BackendName {
+  return typeof name === 'string' && (BACKEND_ORDER as readonly string[]).includes(name);
+}
+
+export interface BackendAttempt {
+  name: BackendName;
+  ok: boolean;
+  /** why it was not used (absent when ok) */
+  reason?: string;
+}
+
+export interface BackendReport {
+  /** the backend in use */
+  name: BackendName;
+  /** every candidate tried, in order, the chosen one last */
+  attempts: BackendAttempt[];
+  /** true when an earlier (faster) candidate was not available */
+  fallback: boolean;
+  /** e.g. the WebGPU adapter's vendor and architecture */
+  detail: string;
+  /** one readable line: "webgpu (swiftshader)" or "cpu: webgpu: no adapter; webgl: ..." */
+  summary: string;
+}
+
+/** What backend selection needs from its surroundings (replaced in unit tests). */
+export interface BackendEnvironment {
+  /** navigator.gpu, when the browser has WebGPU */
+  gpu(): { requestAdapter(): Promise<unknown> } | undefined;
+  /** import the tfjs WebGPU backend (it registers 'webgpu' when navigator.gpu exists) */
+  loadWebGpu(): Promise<void>;
+  /** import the tfjs WASM backend; null when the package is not part of this build */
+  loadWasm: (() => Promise<void>) | null;
+  /** tf.setBackend */
+  setBackend(name: BackendName): Promise<boolean>;
+  /** run one tiny op on the current backend and read it back asynchronously */
+  check(): Promise<void>;
+}
+
+const wasmModules = import.meta.glob('/node_modules/@tensorflow/tfjs-backend-wasm/dist/index.js');
+
+function adapterDetail(adapter: unknown): string {
+  const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } })?.info;
+  return [info?.vendor, info?.architecture].filter(Boolean).join(' ') || info?.description || '';
+}
+
+export const browserEnvironment: BackendEnvironment = {
+  gpu: () => (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu,
+  loadWebGpu: async () => {
+    await import('@tensorflow/tfjs-backend-webgpu');
+  },
+  loadWasm: (() => {
+    const load = Object.values(wasmModules)[0];
+    return load ? async () => void (await load()) : null;
+  })(),
+  setBackend: (name) => tf.setBackend(name),
+  check: async () => {
+    const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+    try {
+      const [v] = await t.data();
+      if (v !== 3) throw new Error(`a test addition gave ${v} instead of 3`);
+    } finally {
+      t.dispose();
+    }
+  },
+};
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
+}
+
+/**
+ * Select the first backend of `order` that works. Never throws while a later candidate is left;
+ * throws only when none works (cpu always does in practice).
+ */
+export async function pickBackend(
+  order: readonly BackendName[] = BACKEND_ORDER,
+  env: BackendEnvironment = browserEnvironment,
+): Promise<BackendReport> {
+  const attempts: BackendAttempt[] = [];
+  let detail = '';
+  const candidates = order.length > 0 ? order : BACKEND_ORDER;
+  for (const name of candidates) {
+    try {
+      if (name === 'webgpu') {
+        const gpu = env.gpu();
+        if (!gpu) throw new Error('this browser has no WebGPU (navigator.gpu is missing)');
+        const adapter = await gpu.requestAdapter();
+        if (!adapter) throw new Error('no WebGPU adapter (WebGPU disabled or no supported GPU)');
+        detail = adapterDetail(adapter);
+        await env.loadWebGpu();
+      }
+      if (name === 'wasm') {
+        if (!env.loadWasm) throw new Error('not installed in this build (@tensorflow/tfjs-backend-wasm)');
+        await env.loadWasm();
+      }
+      const ok = await env.setBackend(name);
+      if (!ok) throw new Error(`tf.setBackend('${name}') failed`);
+      await env.check();
+      attempts.push({ name, ok: true });
+      const fallback = attempts.length > 1;
+      const failed = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.reason}`);
+      const shown = name === 'webgpu' && detail ? `${name} (${detail})` : name;
+      return {
+        name,
+        attempts,
+        fallback,
+        detail: name === 'webgpu' ? detail : '',
+        summary: failed.length ? `${shown}; not used: ${failed.join('; ')}` : shown,
+      };
+    } catch (error) {
+      attempts.push({ name, ok: false, reason: message(error) });
+    }
+  }
+  throw new Error(
+    `no TensorFlow.js backend works here: ${attempts.map((a) => `${a.name}: ${a.reason}`).join('; ')}`,
+  );
+}

@@ -1,0 +1,56 @@
+/// <reference lib="webworker" />
+/**
+ * A training worker: one model of an experiment, trained off the main thread.
+ * Protocol: src/workers/training-protocol.ts; the work itself: src/workers/training-session.ts;
+ * backend choice: src/workers/backend.ts.
+ */
+import * as tf from '@tensorflow/tfjs';
+import * as Comlink from 'comlink';
+import { pickBackend } from './backend';
+import type { TrainingWorkerApi } from './training-protocol';
+import { messageChannelYield, TrainingSession } from './training-session';
+
+const session = new TrainingSession({
+  pickBackend: async (order) => {
+    const report = await pickBackend(order);
+    if (report.name === 'webgpu') watchDeviceLoss();
+    return report;
+  },
+  transfer: Comlink.transfer,
+  now: () => performance.now(),
+  yieldToEvents: messageChannelYield(),
+});
+
+/** A lost GPU device cannot be recovered in place: say so; the page restarts from a checkpoint. */
+function watchDeviceLoss(): void {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string }> } }).device;
+  device?.lost
+    ?.then((info) => {
+      session.reportFatal(`the GPU device was lost (${info?.message || 'no reason given'})`);
+    })
+    .catch(() => {});
+}
+
+self.addEventListener('unhandledrejection', (event) => {
+  event.preventDefault();
+  const reason = event.reason instanceof Error ? event.reason.message : String(event.reason);
+  session.reportFatal(`unexpected failure: ${reason}`);
+});
+
+const api: TrainingWorkerApi = {
+  configure: (experiment, modelIndex, options, onEvent) =>
+    session.configure(experiment, modelIndex, options, onEvent),
+  train: () => session.train(),
+  pause: () => session.pause(),
+  resume: () => session.resume(),
+  step: (n) => session.step(n),
+  reset: () => session.reset(),
+  setLearningRate: (lr) => session.setLearningRate(lr),
+  probe: (prompt) => session.probe(prompt),
+  saveCheckpoint: () => session.saveCheckpoint(),
+  loadCheckpoint: (bytes) => session.loadCheckpoint(bytes),
+  stats: () => session.stats(),
+  dispose: () => session.dispose(),
+};
+
+Comlink.expose(api);
