@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     pytorch: { type: 'string' },
     out: { type: 'string' },
     sections: { type: 'string', default: 'copy,scan,steps,profile' },
+    sizes: { type: 'string', default: 'paper,classroom' },
   },
 });
 const quick = args.quick!;
@@ -273,6 +274,50 @@ if (sections.has('scan'))
   });
 
 // ---------------------------------------------------------------------------------------------
+// 0. dispatches per training step only (hardware independent; batch 1 to be quick on SwiftShader)
+if (sections.has('counts')) {
+  await guarded('counts', async () => {
+    log();
+    log('## Dispatches per training step (forward, loss, backward, clip, Adam)');
+    log();
+    log(
+      'GPU compute dispatches recorded by one step (the second, once Adam has its moments); engine kernels include free ones (reshapes, identities). Independent of the hardware and of the batch size.',
+    );
+    log();
+    log(
+      '| size | model | L | dispatches unfused | dispatches fused | cut | engine kernels unfused | fused | largest fused programs |',
+    );
+    log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    const rows: unknown[] = [];
+    for (const size of args.sizes!.split(',') as PresetName[]) {
+      for (const arch of ['transformer', 'mamba', 'mambaformer'] as Architecture[]) {
+        const counts = [];
+        let seqLen = 0;
+        for (const fused of [false, true]) {
+          const s = makeTrainingStep({ arch, size, fused, batchSize: 1 });
+          seqLen = s.batch.seqLen;
+          const first = s.step();
+          await first.data();
+          first.dispose();
+          const { result, count } = countDispatches(() => s.step());
+          await result.data();
+          result.dispose();
+          counts.push(count);
+          s.dispose();
+          console.error(`${size} ${arch} ${fused ? 'fused' : 'unfused'}: ${count.dispatches} dispatches`);
+        }
+        const [u, f] = counts;
+        rows.push({ size, arch, seqLen, unfused: u, fused: f });
+        log(
+          `| ${size} | ${arch} | ${seqLen} | ${u.dispatches} | ${f.dispatches} | ${(u.dispatches / f.dispatches).toFixed(1)}x | ${u.kernels} | ${f.kernels} | ${topEntries(f.byProgram, 6).join(', ')} |`,
+        );
+      }
+    }
+    results.counts = rows;
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
 // 3. training steps
 interface StepRow {
   arch: Architecture;
@@ -291,7 +336,7 @@ const stepRows: StepRow[] = [];
 if (sections.has('steps'))
   await guarded('steps', async () => {
     const archs: Architecture[] = ['transformer', 'mamba', 'mambaformer'];
-    const sizes: PresetName[] = ['paper', 'classroom'];
+    const sizes = args.sizes!.split(',') as PresetName[];
     for (const size of sizes) {
       for (const arch of archs) {
         for (const fused of [false, true]) {
@@ -304,7 +349,7 @@ if (sections.has('steps'))
           const { result, count } = countDispatches(() => s.step());
           await result.data();
           result.dispose();
-          const n = quick ? 2 : size === 'paper' ? 20 : 30;
+          const n = quick ? 2 : size === 'paper' ? 10 : 15;
           const times: number[] = [];
           const enqueue: number[] = [];
           for (let rep = 0; rep < 3; rep++) {
@@ -357,10 +402,14 @@ interface TorchRow {
 }
 let torchRows: TorchRow[] = [];
 if (args.pytorch) {
-  const run = spawnSync('python3', [args.pytorch, '--json', ...(quick ? ['--quick'] : [])], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-  });
+  const run = spawnSync(
+    'python3',
+    [args.pytorch, '--json', '--sizes', args.sizes!, ...(quick ? ['--quick'] : [])],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
+    },
+  );
   if (run.status === 0) {
     const parsed = JSON.parse(run.stdout.trim().split('\n').pop()!);
     torchRows = parsed.rows;
@@ -456,6 +505,18 @@ if (sections.has('scan'))
       };
       tf.dispose(tf.grads(f)([x.u, x.xdbl, x.z]));
     };
+    const fusedFwdMs = await timeIt(() => fusedSelectiveScan(x).dispose(), quick ? 1 : 10);
+    let refFwdMs = Number.NaN;
+    try {
+      refFwdMs = await timeIt(() => selectiveScanFusedReference(x).dispose(), 1, 3);
+    } catch (e) {
+      log(`reference forward failed: ${(e as Error).message}`);
+    }
+    log();
+    log(
+      `Forward at B ${b}, L ${l}, Di ${di}, N ${n}: fused ${fusedFwdMs.toFixed(3)} ms, reference path ` +
+        `${refFwdMs.toFixed(1)} ms: **${(refFwdMs / fusedFwdMs).toFixed(0)}x**.`,
+    );
     const fusedMs = await timeIt(() => fwdBwd(true), quick ? 1 : 10);
     let refMs = Number.NaN;
     try {
@@ -470,7 +531,14 @@ if (sections.has('scan'))
       `Forward + backward (tf.grads) at B ${b}, L ${l}, Di ${di}, N ${n}: fused ${fusedMs.toFixed(3)} ms, ` +
         `reference path ${refMs.toFixed(1)} ms: **${(refMs / fusedMs).toFixed(0)}x**.`,
     );
-    results.scanFwdBwd = { shape: { b, l, di, n, r }, fusedMs, referenceMs: refMs, errors: errors() };
+    results.scanFwdBwd = {
+      shape: { b, l, di, n, r },
+      fusedFwdMs,
+      referenceFwdMs: refFwdMs,
+      fusedMs,
+      referenceMs: refMs,
+      errors: errors(),
+    };
     tf.dispose([...Object.values(x), dy]);
   });
 console.error(`wrote ${join(outDir, 'RESULTS.md')} and results.json`);

@@ -217,12 +217,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--sizes", default="paper,classroom")
     a = ap.parse_args()
     torch.backends.cuda.matmul.allow_tf32 = False
     torch.backends.cudnn.allow_tf32 = False
     torch.set_float32_matmul_precision("highest")
     rows = []
-    for size in ["paper", "classroom"]:
+    for size in a.sizes.split(","):
         for arch in ["transformer", "mamba", "mambaformer"]:
             r = bench(arch, size, a.quick)
             rows.append(r)

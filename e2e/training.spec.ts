@@ -35,13 +35,17 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
   // every worker reports its backend, then losses
   for (const title of RACE) {
     const status = modelStatus(page, title);
-    await expect(status).toContainText(webgpu ? ' · webgpu · ' : / · (webgl|wasm|cpu) · /, { timeout: FIRST_STEPS_MS });
+    await expect(status).toContainText(webgpu ? ' · webgpu · ' : / · (webgl|wasm|cpu) · /, {
+      timeout: FIRST_STEPS_MS,
+    });
     await expect.poll(() => stepOf(status), { timeout: FIRST_STEPS_MS }).toBeGreaterThanOrEqual(1);
   }
   const fallback = page.getByRole('alert').filter({ hasText: 'WebGPU is not available' });
   if (webgpu) await expect(fallback).toHaveCount(0);
   else await expect(fallback).toBeVisible();
-  await expect(lossRegion(page).locator('.recharts-legend-item')).toHaveCount(RACE.length, { timeout: 30_000 });
+  await expect(lossRegion(page).locator('.recharts-legend-item')).toHaveCount(RACE.length, {
+    timeout: 30_000,
+  });
   await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(RACE.length);
 
   // pause: every model stops (within a step) and stays stopped
@@ -71,7 +75,9 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
   // resume: training goes on from there
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   for (const [i, title] of RACE.entries()) {
-    await expect.poll(() => stepOf(modelStatus(page, title)), { timeout: 120_000 }).toBeGreaterThan(paused[i] + 1);
+    await expect
+      .poll(() => stepOf(modelStatus(page, title)), { timeout: 120_000 })
+      .toBeGreaterThan(paused[i] + 1);
   }
 
   // reset: every model back to its initialisation
@@ -83,4 +89,38 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
   }
   await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
+});
+
+test('runs persist: after a reload a run resumes from its last checkpoint', async ({ page }, info) => {
+  test.skip(info.project.name !== 'webgpu', 'one backend is enough for storage');
+  test.setTimeout(300_000);
+  await chooseModels(page, ['Transformer']);
+  await useTinySizes(page);
+  const status = modelStatus(page, 'Transformer');
+  for (const step of [1, 2]) {
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await expect.poll(() => stepOf(status), { timeout: FIRST_STEPS_MS }).toBe(step);
+    await expect(status).toContainText('· paused');
+  }
+  const runs = page.getByRole('region', { name: 'Runs', exact: true });
+  await expect(runs.getByRole('listitem')).toHaveCount(1);
+  await expect(runs.getByRole('listitem')).toContainText('Transformer 2 of 400 steps', { timeout: 30_000 });
+
+  await page.reload();
+  await expect(runs.getByRole('listitem')).toHaveCount(1);
+  await expect(modelStatus(page, 'Transformer')).toHaveCount(0);
+  await runs.getByRole('button', { name: 'Resume', exact: true }).click();
+  await expect(status).toContainText('Transformer: step 2 / 400', { timeout: FIRST_STEPS_MS });
+  await expect(status).toContainText('· paused');
+  // the settings came back with the run
+  await expect(page.getByLabel('Width D', { exact: true })).toHaveValue('8');
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect.poll(() => stepOf(status), { timeout: 120_000 }).toBe(3);
+
+  // deleting the run stops its worker and forgets it
+  await runs.getByRole('button', { name: 'Delete', exact: true }).click();
+  await expect(runs.getByRole('listitem')).toHaveCount(0);
+  await expect(modelStatus(page, 'Transformer')).toHaveCount(0);
+  await page.reload();
+  await expect(runs).toContainText('Runs are kept in this browser');
 });

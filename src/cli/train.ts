@@ -22,7 +22,7 @@ import { ARCHITECTURES, type Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import { TASKS } from '../tasks';
 import { saveCheckpoint } from '../train/checkpoint';
-import { isPresetName, PRESET_NAMES, presetExperiment } from '../train/presets';
+import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
 import { formatDuration, ProgressLine } from './progress';
@@ -137,6 +137,7 @@ function splitArgs(argv: string[]): { values: Record<string, unknown>; taskParam
 
 export interface TrainCommand {
   experiment: Experiment;
+  preset: 'classroom' | 'paper';
   backend: ReturnType<typeof requireBackendName>;
   out: string;
   readEvery: number;
@@ -193,6 +194,7 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
   }
   return {
     experiment,
+    preset,
     backend,
     out: (values.out as string | undefined) ?? join('runs', `${task}-${preset}-seed${seed}`),
     readEvery: intOption('read-every', values['read-every'], 1, 100_000) ?? 10,
@@ -284,7 +286,10 @@ export async function runTrain(argv: string[]): Promise<number> {
   for (let i = 0; i < experiment.models.length; i++) {
     const spec = experiment.models[i];
     const stem = stems[i];
-    const trainer = new Trainer(experiment, i, { readEvery: command.readEvery });
+    const trainer = new Trainer(experiment, i, {
+      readEvery: command.readEvery,
+      positionRows: command.preset === 'paper' ? paperPositionRows(spec.arch) : undefined,
+    });
     const name = `${modelLabel(spec)} (${trainer.model.parameterCount.toLocaleString('en-US')} params)`;
     const progress = new ProgressLine(process.stderr);
     const history: Array<{ step: number; sets: unknown[] }> = [];

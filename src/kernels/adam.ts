@@ -16,7 +16,7 @@
 
 import type { TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
-import { type AdamMoments, type AdamSettings, clipByGlobalNorm } from '../train/adam';
+import { Adam, type AdamMoments, clipByGlobalNorm } from '../train/adam';
 import { bindings } from './common';
 import { internalsOf, maxStorageBuffers, runRaw } from './runner';
 
@@ -118,44 +118,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 }
 
-/** Adam with global-norm clipping, fused on WebGPU, with the interface of src/train/adam.ts's Adam. */
-export class FusedAdam {
-  settings: AdamSettings;
-  stepCount = 0;
-  private readonly moments = new Map<string, AdamMoments>();
-
-  constructor(settings: AdamSettings) {
-    this.settings = { ...settings };
-  }
-
-  get learningRate(): number {
-    return this.settings.lr;
-  }
-
-  set learningRate(lr: number) {
-    if (!(lr > 0) || !Number.isFinite(lr))
-      throw new Error(`learning rate must be a positive number, got ${lr}`);
-    this.settings.lr = lr;
-  }
-
-  get state(): ReadonlyMap<string, AdamMoments> {
-    return this.moments;
-  }
-
-  private momentsOf(name: string, shape: readonly number[]): AdamMoments {
-    let m = this.moments.get(name);
+/**
+ * Adam with global-norm clipping, fused on WebGPU. A subclass of src/train/adam.ts's Adam (same
+ * moments, settings, step count, checkpoint state), so it can stand wherever an Adam is expected;
+ * `apply` takes the fused path too, `applyClipped` adds the fused clipping.
+ */
+export class FusedAdam extends Adam {
+  private ensureMoments(name: string, shape: readonly number[]): AdamMoments {
+    let m = this.state.get(name);
     if (!m) {
-      const [a, b] = tf.tidy(() => [tf.zeros(shape as number[]), tf.zeros(shape as number[])]);
-      m = { expAvg: tf.variable(a, false), expAvgSq: tf.variable(b, false) };
-      a.dispose();
-      b.dispose();
-      this.moments.set(name, m);
+      const size = shape.reduce((a, b) => a * b, 1);
+      this.setMoments(name, shape, new Float32Array(size), new Float32Array(size));
+      m = this.state.get(name)!;
     }
     return m;
   }
 
-  /** Adam without clipping (same as src/train/adam.ts's `apply`). */
-  apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void {
+  /** Adam without clipping (same maths as src/train/adam.ts's `apply`). */
+  override apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void {
     this.applyClipped(params, grads, null);
   }
 
@@ -169,9 +149,7 @@ export class FusedAdam {
     maxNorm: number | null,
   ): tf.Scalar {
     const names = [...params.keys()].filter((n) => grads.has(n));
-    for (const n of names) {
-      if (!this.moments.has(n)) tf.tidy(() => void this.momentsOf(n, params.get(n)!.shape));
-    }
+    for (const n of names) this.ensureMoments(n, params.get(n)!.shape);
     this.stepCount += 1;
     const { lr, beta1, beta2, eps } = this.settings;
     const t = this.stepCount;
@@ -213,7 +191,7 @@ export class FusedAdam {
       const ins: TensorInfo[] = [];
       for (const n of group) {
         const p = params.get(n)!;
-        const m = this.moments.get(n)!;
+        const m = this.state.get(n)!;
         for (const v of [p, m.expAvg, m.expAvgSq]) own(v);
         outs.push(p, m.expAvg, m.expAvgSq);
         ins.push(grads.get(n)!);
@@ -247,7 +225,7 @@ export class FusedAdam {
     names.forEach((name, i) => {
       const p = params.get(name)!;
       const g = clipped.grads[i];
-      const { expAvg, expAvgSq } = this.moments.get(name)!;
+      const { expAvg, expAvgSq } = this.state.get(name)!;
       const m = expAvg.add(g.sub(expAvg).mul(1 - beta1));
       const v = expAvgSq.mul(beta2).add(g.square().mul(1 - beta2));
       const denom = v.sqrt().div(c.bc2Sqrt).add(eps);
@@ -256,41 +234,5 @@ export class FusedAdam {
       p.assign(p.sub(m.div(denom).mul(c.stepSize)));
     });
     return clipped.norm;
-  }
-
-  /** Overwrite the moments of `name` (shape must be the parameter's). */
-  setMoments(name: string, shape: readonly number[], expAvg: Float32Array, expAvgSq: Float32Array): void {
-    const m = this.momentsOf(name, shape);
-    tf.tidy(() => {
-      m.expAvg.assign(tf.tensor(expAvg, shape as number[], 'float32'));
-      m.expAvgSq.assign(tf.tensor(expAvgSq, shape as number[], 'float32'));
-    });
-  }
-
-  /** Moments as host arrays (for checkpoints). */
-  async readState(): Promise<Map<string, { expAvg: Float32Array; expAvgSq: Float32Array; shape: number[] }>> {
-    const out = new Map<string, { expAvg: Float32Array; expAvgSq: Float32Array; shape: number[] }>();
-    for (const [name, m] of this.moments) {
-      const [a, b] = await Promise.all([m.expAvg.data(), m.expAvgSq.data()]);
-      out.set(name, {
-        expAvg: Float32Array.from(a as Float32Array),
-        expAvgSq: Float32Array.from(b as Float32Array),
-        shape: [...m.expAvg.shape],
-      });
-    }
-    return out;
-  }
-
-  reset(): void {
-    for (const m of this.moments.values()) {
-      m.expAvg.dispose();
-      m.expAvgSq.dispose();
-    }
-    this.moments.clear();
-    this.stepCount = 0;
-  }
-
-  dispose(): void {
-    this.reset();
   }
 }

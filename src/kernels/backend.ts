@@ -63,10 +63,12 @@ const errorListeners = new Set<(error: Error) => void>();
 let pendingErrors: Error[] = [];
 let lastDeviceLost: DeviceLostInfo | null = null;
 
-/** Called when the WebGPU device is lost; returns an unsubscribe function. */
+/**
+ * Called when the WebGPU device is lost (later losses only: `deviceLost()` says whether one
+ * happened already); returns an unsubscribe function.
+ */
 export function onDeviceLost(listener: (info: DeviceLostInfo) => void): () => void {
   lostListeners.add(listener);
-  if (lastDeviceLost) listener(lastDeviceLost);
   return () => lostListeners.delete(listener);
 }
 

@@ -16,8 +16,11 @@
  *   Delta = softplus(dt_low dtW^T + dtBias); A_bar = exp(Delta A); h_t = A_bar h_{t-1} + Delta B_t u_t;
  *   y_t = (sum_n C_t[n] h_t[n] + D u_t) * SiLU(z_t).
  *
- * WebGPU forward: one invocation per (b, channel), N states in registers, loop over t (prefetching
- * P steps of u and z). H is never materialised.
+ * WebGPU forward, one dispatch, H never materialised: 'sequential', one invocation per (b, channel),
+ * N states in registers, a loop over t (prefetching P steps of u and z); or 'chunked' for long L,
+ * one invocation per (b, channel, chunk of t): each scans its chunk from a zero state, the chunk
+ * end states and summed Delta go through workgroup memory (a chunk's decay is exp(A sum Delta)),
+ * each invocation folds in the chunks before its own and rescans its chunk from the true state.
  * WebGPU backward ('IclSelectiveScanGrad', paper.md section 4's equations), three dispatches:
  *   1. pack dtW | A_log | D | dtBias into [Di, R+N+2] (fewer bindings);
  *   2. one workgroup per (b, group of WG channels). Each invocation runs the forward once, storing
@@ -48,7 +51,10 @@ const INPUT_NAMES = ['u', 'xdbl', 'z', 'dtW', 'dtBias', 'ALog', 'D'] as const;
 
 export type { FusedScanArgs };
 
-/** Tunables of the WGSL kernels (benchmarks sweep them; defaults are the measured best). */
+/**
+ * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
+ * measured on a real GPU (see bench/RESULTS.md).
+ */
 export const scanTuning = {
   /**
    * forward algorithm: 'sequential' (one invocation per (b, channel) over all t), 'chunked' (one per

@@ -5,8 +5,10 @@
  * (view choices). No tfjs here: training runs in the workers.
  */
 import { useStore } from 'zustand';
+import { BACKEND_ORDER, type BackendName, isBackendName } from '../workers/backend-types';
 import { createBaselinesClient } from '../workers/baselines-client';
 import { createTrainingClient } from '../workers/training-client';
+import type { SessionOptionsInput } from '../workers/training-protocol';
 import { createExperimentStore, type ExperimentState } from './experiment-store';
 import { baselinesRequestFor, createLabStore, type LabState } from './lab-store';
 import { createLiveStore, type LiveState } from './live-store';
@@ -18,12 +20,24 @@ import { createUiStore, type UiState } from './ui-store';
 export type { BaselinesView, LabState } from './lab-store';
 export { createLabStore } from './lab-store';
 
+/**
+ * `?backend=cpu` (or webgl, wasm, webgpu) starts the fallback order there: for comparing backends
+ * and for benchmarks. Anything else keeps the full order webgpu, webgl, wasm, cpu.
+ */
+function backendsFromUrl(): BackendName[] | undefined {
+  if (typeof location === 'undefined') return undefined;
+  const wanted = new URLSearchParams(location.search).get('backend');
+  if (!isBackendName(wanted)) return undefined;
+  return BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(wanted));
+}
+
 /** Reporting intervals of the training workers (see SessionOptions). */
-export const SESSION_OPTIONS = {
+export const SESSION_OPTIONS: SessionOptionsInput = {
   metricsIntervalMs: 250,
   probeIntervalMs: 2000,
   checkpointEverySteps: 250,
   readEvery: 5,
+  backends: backendsFromUrl(),
 };
 
 export const experimentStore = createExperimentStore();

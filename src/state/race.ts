@@ -16,7 +16,7 @@ import { ARCHITECTURE_TITLES, type Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import { getTask } from '../tasks';
 import { modelSignature, planSlots, type SlotNow } from '../workers/reconfigure';
-import type { ClientEvent, TrainingClient } from '../workers/training-client';
+import { approximateEventBytes, type ClientEvent, type TrainingClient } from '../workers/training-client';
 import type { SessionOptionsInput } from '../workers/training-protocol';
 import type { ExperimentState } from './experiment-store';
 import { clearNotices, type LiveState, type ModelLive, newModelLive, notify, patchModel } from './live-store';
@@ -195,7 +195,10 @@ export class RaceController {
     if (!slot || this.disposed) return;
     const live = this.live;
     if (e.type !== 'crashed') {
-      live.setState((s) => ({ traffic: { ...s.traffic, events: s.traffic.events + 1 } }));
+      const bytes = approximateEventBytes(e);
+      live.setState((s) => ({
+        traffic: { ...s.traffic, bytes: s.traffic.bytes + bytes, events: s.traffic.events + 1 },
+      }));
     }
     switch (e.type) {
       case 'status':
@@ -214,7 +217,6 @@ export class RaceController {
         if (e.state === 'done' || e.state === 'diverged' || e.state === 'failed') this.settleTraining();
         break;
       case 'metrics':
-        this.countBytes(e.steps.byteLength + e.losses.byteLength + e.gradNorms.byteLength);
         patchModel(live, id, (m) => ({
           loss: appendLosses(m.loss, e.steps, e.losses),
           lastLoss: e.losses.length ? e.losses[e.losses.length - 1] : m.lastLoss,
@@ -228,9 +230,6 @@ export class RaceController {
         }));
         break;
       case 'curves':
-        this.countBytes(
-          e.sets.reduce((n, s) => n + s.curves.reduce((k, c) => k + c.mean.byteLength * 4, 0), 0),
-        );
         patchModel(live, id, { curves: e.sets, curvesStep: e.step, recall: e.recall });
         this.scheduleSave();
         break;
@@ -238,7 +237,6 @@ export class RaceController {
         patchModel(live, id, { probe: e.result, probeStep: e.step });
         break;
       case 'checkpoint':
-        this.countBytes(e.model.byteLength + (e.optimizer?.byteLength ?? 0));
         slot.checkpoint = { step: e.step, model: e.model, optimizer: e.optimizer };
         patchModel(live, id, { checkpointStep: e.step });
         void this.storeCheckpoint(slot);
@@ -281,10 +279,6 @@ export class RaceController {
     if (models.every((m) => m.state !== 'training' && m.state !== 'starting')) {
       this.live.setState({ training: false });
     }
-  }
-
-  private countBytes(n: number): void {
-    this.live.setState((s) => ({ traffic: { ...s.traffic, bytes: s.traffic.bytes + n } }));
   }
 
   private titleOf(id: number): string {

@@ -92,7 +92,7 @@ describe('Adam (torch.optim.Adam semantics)', () => {
     for (let i = 0; i < P0.length; i++) expect(got[9][i]).toBeCloseTo(ref[9][i], 5);
     // the first step moves every coordinate by about lr (bias-corrected m / sqrt(v) = sign(g))
     const first = runTfAdam({ lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 }, 1, null)[0];
-    first.forEach((x, i) => expect(Math.abs(x - P0[i])).toBeCloseTo(0.01, 5));
+    for (const [i, x] of first.entries()) expect(Math.abs(x - P0[i])).toBeCloseTo(0.01, 5);
   });
 
   it('matches the float64 Adam with global-norm clipping', () => {

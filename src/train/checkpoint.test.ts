@@ -89,7 +89,11 @@ describe('checkpoints', () => {
     const file = readSafetensors(files.model);
     const tensors = [...file.tensors.values()].filter((x) => x.name !== '_read_out.bias');
     const wrong = tensors.map((x) =>
-      x.name === '_read_in.weight' ? { ...x, shape: [2, 8] } : x.name === '_read_in.bias' ? { ...x, shape: [1, 8] } : x,
+      x.name === '_read_in.weight'
+        ? { ...x, shape: [2, 8] }
+        : x.name === '_read_in.bias'
+          ? { ...x, shape: [1, 8] }
+          : x,
     );
     wrong.push({ name: 'extra.weight', dtype: 'F32', shape: [1], data: new Float32Array(1) });
     wrong.push({ name: '_backbone.wte.weight', dtype: 'F32', shape: [1], data: new Float32Array(1) });
@@ -138,7 +142,9 @@ describe('checkpoints', () => {
     expect(r6.ok).toBe(false);
     expect(r6.errors.join()).toMatch(/not Adam's state/);
     expect(inspectCheckpoint(new Uint8Array(4)).errors.length).toBe(1);
-    const { trainer, report: r7 } = await trainerFromCheckpoint({ model: writeSafetensors([], { step: '1' }) });
+    const { trainer, report: r7 } = await trainerFromCheckpoint({
+      model: writeSafetensors([], { step: '1' }),
+    });
     expect(trainer).toBeNull();
     expect(r7.errors.join()).toMatch(/no experiment/);
     t.dispose();
@@ -157,5 +163,30 @@ describe('checkpoints', () => {
     expect(u.stepCount).toBe(3);
     t.dispose();
     u.dispose();
+  });
+
+  it('writes a tied read-out under its PyTorch name and keeps the position rows', async () => {
+    const e = tinyExperiment(['transformer'], {}, 'token-mqar', { vocab: 16, pairs: 3, queries: 2 });
+    const t = new Trainer(e, 0, { positionRows: 20 });
+    expect(t.model.variables.has('_read_out.weight')).toBe(false);
+    const files = await saveCheckpoint(t);
+    const file = readSafetensors(files.model);
+    expect([...file.tensors.get('_read_out.weight')!.data]).toEqual([
+      ...file.tensors.get('_read_in.weight')!.data,
+    ]);
+    expect(file.tensors.get('_backbone.wpe.weight')?.shape).toEqual([20, 8]);
+    const { trainer, report } = await trainerFromCheckpoint(files);
+    expect(report.ok).toBe(true);
+    expect(report.ignored).toEqual(['_read_out.weight']);
+    expect(trainer!.positionRows).toBe(20);
+    trainer!.dispose();
+    const plain = new Trainer(e, 0);
+    const r = await loadCheckpoint(plain, files);
+    expect(r.ok).toBe(false);
+    expect(r.shapeMismatches).toEqual([
+      { name: '_backbone.wpe.weight', expected: [plain.maxSeqLen, 8], found: [20, 8] },
+    ]);
+    plain.dispose();
+    t.dispose();
   });
 });

@@ -17,6 +17,7 @@
  * `strict` (default) nothing is changed unless the file matches exactly; otherwise every matching
  * tensor is loaded.
  */
+import { isTiedHead, readOutPrefix } from '../models/model';
 import type { ModelSpec } from '../schema/architecture';
 import { type Experiment, parseExperiment } from '../schema/experiment';
 import { type NamedTensor, readSafetensors, type SafetensorsFile, writeSafetensors } from './safetensors';
@@ -131,6 +132,14 @@ export async function saveCheckpoint(
   for (const [name, v] of trainer.model.variables) {
     tensors.push({ name, dtype: 'F32', shape: [...v.shape], data: weights.get(name)! });
   }
+  // A tied read-out (token MQAR: logits = h _read_in.weight^T) has no variable of its own; PyTorch's
+  // tied nn.Linear still lists it in the state_dict, so write the shared tensor under its name too.
+  const model0 = trainer.model;
+  model0.heads.forEach((head, i) => {
+    if (!isTiedHead(model0.readIn, head)) return;
+    const src = tensors.find((t) => t.name === '_read_in.weight');
+    if (src) tensors.push({ ...src, name: `${readOutPrefix(model0.heads, i)}weight` });
+  });
   const step = String(trainer.stepCount);
   const model = writeSafetensors(tensors, {
     format: 'pt',
@@ -143,6 +152,7 @@ export async function saveCheckpoint(
     task: trainer.experiment.task.name,
     step,
     parameter_count: String(trainer.model.parameterCount),
+    position_rows: String(trainer.positionRows),
   });
   if (options.optimizer === false) return { model };
   const state = await trainer.optimizer.readState();
@@ -170,6 +180,8 @@ export async function saveCheckpoint(
 
 /** What a model file says about itself. */
 export interface CheckpointInfo {
+  /** rows of the learned position embedding the model was built with (null if not recorded) */
+  positionRows: number | null;
   experiment: Experiment | null;
   modelIndex: number | null;
   model: ModelSpec | null;
@@ -195,6 +207,7 @@ function intOrNull(text: string | undefined): number | null {
 /** Read the metadata of a model file (the experiment is validated with parseExperiment). */
 export function inspectCheckpoint(bytes: Uint8Array): CheckpointInfo {
   const info: CheckpointInfo = {
+    positionRows: null,
     experiment: null,
     modelIndex: null,
     model: null,
@@ -214,6 +227,7 @@ export function inspectCheckpoint(bytes: Uint8Array): CheckpointInfo {
     info.errors.push(`this is an ICL Lab "${md.icl_lab}" file, not a model checkpoint`);
   }
   info.step = intOrNull(md.step);
+  info.positionRows = intOrNull(md.position_rows);
   info.modelIndex = intOrNull(md.model_index);
   info.arch = md.arch ?? null;
   if (md.experiment === undefined) {
@@ -315,7 +329,17 @@ export async function loadCheckpoint(
   }
   const expected = new Map<string, readonly number[]>();
   for (const [name, v] of trainer.model.variables) expected.set(name, v.shape);
-  const weights = matchTensors(file, expected, report, (n) => IGNORABLE.some((r) => r.test(n)));
+  const tied = new Set(
+    trainer.model.heads.flatMap((h, i) =>
+      isTiedHead(trainer.model.readIn, h) ? [`${readOutPrefix(trainer.model.heads, i)}weight`] : [],
+    ),
+  );
+  const weights = matchTensors(
+    file,
+    expected,
+    report,
+    (n) => tied.has(n) || IGNORABLE.some((r) => r.test(n)),
+  );
 
   let moments: Map<string, Float32Array> | null = null;
   let adamStep: number | null = null;
@@ -395,7 +419,10 @@ export async function trainerFromCheckpoint(
   }
   let trainer: Trainer;
   try {
-    trainer = new Trainer(info.experiment, model, options);
+    trainer = new Trainer(info.experiment, model, {
+      ...options,
+      positionRows: options.positionRows ?? info.positionRows ?? undefined,
+    });
   } catch (e) {
     const report = emptyReport();
     report.errors.push(`cannot build the model of the file: ${(e as Error).message}`);

@@ -84,7 +84,7 @@ describe('masked losses', () => {
       0,
     );
     expect(loss).toBeCloseTo(expected / 3, 6);
-    [0, 1, 2].forEach((i) => expect(grad[i]).toBeCloseTo((sig(pred[i]) - z[i]) / 3, 6));
+    for (const i of [0, 1, 2]) expect(grad[i]).toBeCloseTo((sig(pred[i]) - z[i]) / 3, 6);
     expect(Math.abs(grad[3])).toBe(0);
     // large logits stay finite
     const extreme = lossOf(head('bce', 1, [-1], [1], 1), 1, [80]);

@@ -58,7 +58,10 @@ export function bceWithLogits(logits: tf.Tensor, labels01: tf.Tensor): tf.Tensor
     const xt = x as tf.Tensor;
     const zt = z as tf.Tensor;
     (save as (ts: tf.Tensor[]) => void)([xt, zt]);
-    const value = tf.relu(xt).sub(xt.mul(zt)).add(tf.log1p(tf.exp(tf.abs(xt).neg())));
+    const value = tf
+      .relu(xt)
+      .sub(xt.mul(zt))
+      .add(tf.log1p(tf.exp(tf.abs(xt).neg())));
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [

@@ -33,7 +33,10 @@ describe('presets', () => {
   });
 
   it('applies overrides and reports invalid ones', () => {
-    const e = presetExperiment('classroom', 'sparse-parity', ['mamba'], 0, { steps: 10, optimizer: { lr: 3e-3 } });
+    const e = presetExperiment('classroom', 'sparse-parity', ['mamba'], 0, {
+      steps: 10,
+      optimizer: { lr: 3e-3 },
+    });
     expect(e.steps).toBe(10);
     expect(e.optimizer.lr).toBe(3e-3);
     expect(e.optimizer.beta2).toBe(0.999);

@@ -127,6 +127,17 @@ export const CLASSROOM: Record<TaskName, ClassroomSettings> = {
   },
 };
 
+/**
+ * Rows of the learned position embedding in the authors' configs (n_positions = 101): HF GPT-2
+ * gets 2 x 101, the standard hybrid's `wpe` 101. Pass as `positionRows` to the Trainer for
+ * checkpoints whose shapes match the authors' state_dicts. Undefined: no position embedding.
+ */
+export function paperPositionRows(arch: Architecture): number | undefined {
+  if (arch === 'transformer') return 202;
+  if (arch === 'hybrid') return 101;
+  return undefined;
+}
+
 /** The classroom curriculum: the paper's schedule with its interval shortened. */
 function shortenCurriculum(paper: CurriculumSpec, interval: number): CurriculumSpec {
   const shorten = (s: Schedule): Schedule => (s.start === s.end ? s : { ...s, interval });

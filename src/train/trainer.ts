@@ -30,6 +30,12 @@ import { batchLoss, headTargets } from './losses';
 export interface TrainerOptions extends BuildOptions {
   /** read the losses back every this many steps in `train()` (default 10) */
   readEvery?: number;
+  /**
+   * Rows of the learned position embedding (Transformer, standard hybrid), at least the longest
+   * prompt (the default). The authors' configs use n_positions = 101: 202 rows for GPT-2 and 101
+   * for the hybrid (see `paperPositionRows`), which a checkpoint must match to load in PyTorch.
+   */
+  positionRows?: number;
 }
 
 /** One recorded training step. */
@@ -111,6 +117,8 @@ export class Trainer {
   readonly optimizer: Adam;
   /** tokens of the longest prompt (the end of the curriculum) */
   readonly maxSeqLen: number;
+  /** rows of the learned position embedding (when the model has one) */
+  readonly positionRows: number;
   private readonly varNames = new Map<string, string>();
   private pending: Array<{ step: number; loss: tf.Scalar; gradNorm: tf.Scalar }> = [];
   private readonly records: LossRecord[] = [];
@@ -139,7 +147,8 @@ export class Trainer {
     const params = experiment.task.params as never;
     const probe = probeBatch(this.task, params, experiment.curriculum, experiment.seed);
     this.maxSeqLen = probe.seqLen;
-    const config = archConfigFromSettings(this.modelSpec as ArchSettings, probe.seqLen);
+    this.positionRows = Math.max(probe.seqLen, options.positionRows ?? 0);
+    const config = archConfigFromSettings(this.modelSpec as ArchSettings, this.positionRows);
     this.model = buildModel(
       config,
       this.task.readIn(params),

@@ -33,13 +33,17 @@ function useTrafficRate(): { bytesPerSecond: number; eventsPerSecond: number } {
 /** Backend, tensors and memory per worker; the data rate to the page. */
 export function Diagnostics() {
   const models = useLive((s) => s.models);
+  const traffic = useLive((s) => s.traffic);
   const rate = useTrafficRate();
   return (
     <details className="diagnostics">
       <summary>Diagnostics</summary>
       <p className="diag-rate">
         Data from the workers: {formatBytes(rate.bytesPerSecond)}/s ({rate.eventsPerSecond.toFixed(1)}{' '}
-        messages/s)
+        messages/s);{' '}
+        <span className="diag-total" data-bytes={traffic.bytes} data-events={traffic.events}>
+          {formatBytes(traffic.bytes)} in {traffic.events} messages in all
+        </span>
       </p>
       {models.length > 0 && (
         <table>

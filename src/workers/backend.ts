@@ -13,33 +13,16 @@
  * that reason) when it is not.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendAttempt, BackendName, BackendReport } from './backend-types';
+import { BACKEND_ORDER } from './backend-types';
 
-export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_ORDER)[number];
-
-export function isBackendName(name: unknown): name is BackendName {
-  return typeof name === 'string' && (BACKEND_ORDER as readonly string[]).includes(name);
-}
-
-export interface BackendAttempt {
-  name: BackendName;
-  ok: boolean;
-  /** why it was not used (absent when ok) */
-  reason?: string;
-}
-
-export interface BackendReport {
-  /** the backend in use */
-  name: BackendName;
-  /** every candidate tried, in order, the chosen one last */
-  attempts: BackendAttempt[];
-  /** true when an earlier (faster) candidate was not available */
-  fallback: boolean;
-  /** e.g. the WebGPU adapter's vendor and architecture */
-  detail: string;
-  /** one readable line: "webgpu (swiftshader)" or "cpu: webgpu: no adapter; webgl: ..." */
-  summary: string;
-}
+export {
+  BACKEND_ORDER,
+  type BackendAttempt,
+  type BackendName,
+  type BackendReport,
+  isBackendName,
+} from './backend-types';
 
 /** What backend selection needs from its surroundings (replaced in unit tests). */
 export interface BackendEnvironment {

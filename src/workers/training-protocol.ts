@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import type { IclCurveSet } from '../eval/types';
 import type { LayerProbe, ProbeResult } from '../models/probes';
-import { BACKEND_ORDER, type BackendName, type BackendReport } from './backend';
+import { BACKEND_ORDER, type BackendName, type BackendReport } from './backend-types';
 
 export type { BackendName, BackendReport };
 

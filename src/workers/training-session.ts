@@ -21,7 +21,7 @@ import type { PromptBatch } from '../tasks/types';
 import { describeLoadReport, loadCheckpoint, saveCheckpoint } from '../train/checkpoint';
 import { type ModelPredictions, scoreEvaluation } from '../train/evaluate';
 import { type LossRecord, modelCurveKey, modelLabel, Trainer, type TrainerOptions } from '../train/trainer';
-import type { BackendName, BackendReport } from './backend';
+import type { BackendName, BackendReport } from './backend-types';
 import { canKeepModel } from './reconfigure';
 import {
   type CheckpointBytes,

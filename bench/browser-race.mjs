@@ -1,0 +1,337 @@
+#!/usr/bin/env node
+/**
+ * Browser benchmark of the live training race (npm run bench:browser; builds first).
+ *
+ * Serves dist/ with `vite preview`, opens the page in headless Chromium (/usr/bin/chromium or
+ * CHROMIUM_PATH; --enable-unsafe-webgpu, so without a GPU the adapter is SwiftShader's) and drives
+ * it like a user: three models (Transformer, Mamba, MambaFormer) on linear regression, started with
+ * Train. It measures, over a window after the first steps:
+ *   - steps per second per model (from the status lines),
+ *   - the longest main-thread task (PerformanceObserver 'longtask', which reports tasks > 50 ms),
+ *   - bytes and messages per second posted by the workers to the page (the Diagnostics counters),
+ *   - each worker's live tensor count at the start and the end of the window;
+ * then a soak phase on ?backend=cpu (fast on a CPU-only machine) that trains for --soak-steps
+ * steps and checks the tensor count stays constant. Prints the figures and appends them to
+ * bench/RESULTS.md with the date, the device and the command.
+ *
+ * Options: --seconds N (window, default 60)   --size tiny|classroom (default tiny)
+ *          --soak-steps N (default 2000; 0 skips the soak)   --no-webgpu   --no-write
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { cpus, type as osType, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const argv = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : fallback;
+};
+const flag = (name) => argv.includes(`--${name}`);
+const SECONDS = Number(opt('seconds', 60));
+const SIZE = opt('size', 'tiny');
+const SOAK_STEPS = Number(opt('soak-steps', 2000));
+const WEBGPU = !flag('no-webgpu');
+const WRITE = !flag('no-write');
+const PORT = Number(opt('port', 4179));
+const RACE = ['Transformer', 'Mamba', 'MambaFormer'];
+
+const TINY = {
+  'Width D': 8,
+  Layers: 1,
+  Heads: 2,
+  'State size N': 4,
+  'Batch size': 16,
+  'Evaluation prompts': 16,
+  'Evaluate every (steps)': 100,
+  Steps: 100000,
+};
+
+function log(...a) {
+  console.error('[bench]', ...a);
+}
+
+async function serve() {
+  if (!existsSync(join(root, 'dist/index.html'))) throw new Error('dist/ is missing: run `vite build` first');
+  const child = spawn(
+    'npx',
+    ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const url = `http://127.0.0.1:${PORT}/`;
+  for (let i = 0; i < 100; i++) {
+    try {
+      if ((await fetch(url)).ok) return { child, url };
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill();
+  throw new Error('vite preview did not start');
+}
+
+async function openPage(browser, url) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  // the benchmark's own instrument (not part of the app): every main-thread task over 50 ms
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    try {
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries())
+          window.__longTasks.push({ start: e.startTime, duration: e.duration });
+      }).observe({ type: 'longtask', buffered: true });
+    } catch {
+      window.__longTasks = null;
+    }
+  });
+  await page.goto(url);
+  return { page, errors };
+}
+
+async function setUp(page, models, sizes) {
+  for (const title of ['Transformer', 'Mamba', 'MambaFormer', 'Standard hybrid', 'S4', 'S4-Mamba']) {
+    const box = page.getByRole('checkbox', { name: title, exact: true });
+    if (models.includes(title)) await box.check();
+    else await box.uncheck();
+  }
+  await page.getByText('Settings', { exact: true }).click();
+  for (const [label, value] of Object.entries(sizes)) {
+    const f = page.getByLabel(label, { exact: true });
+    await f.fill(String(value));
+    await f.press('Enter');
+  }
+  await page.getByText('Diagnostics', { exact: true }).click();
+}
+
+async function snapshot(page, models) {
+  return page.evaluate((titles) => {
+    const status = [...document.querySelectorAll('[role="status"]')].map((e) => e.textContent ?? '');
+    const out = { t: performance.now(), models: {}, bytes: 0, events: 0 };
+    for (const title of titles) {
+      const line = status.find((s) => s.startsWith(`${title}: step`)) ?? '';
+      const step = Number(/: step (\d+)/.exec(line)?.[1] ?? -1);
+      const backend = / · (webgpu|webgl|wasm|cpu) · /.exec(line)?.[1] ?? '?';
+      const row = [...document.querySelectorAll('.diagnostics tbody tr')].find(
+        (r) => r.querySelector('th')?.textContent === title,
+      );
+      const tensors = Number(row?.querySelector('.diag-tensors')?.textContent ?? Number.NaN);
+      const backendSummary = row?.querySelectorAll('td')[0]?.textContent ?? '';
+      out.models[title] = { step, backend, tensors, backendSummary, line };
+    }
+    const total = document.querySelector('.diag-total');
+    out.bytes = Number(total?.getAttribute('data-bytes') ?? 0);
+    out.events = Number(total?.getAttribute('data-events') ?? 0);
+    return out;
+  }, models);
+}
+
+async function waitUntil(page, models, predicate, timeoutMs, what) {
+  const start = Date.now();
+  for (;;) {
+    const s = await snapshot(page, models);
+    if (predicate(s)) return s;
+    if (Date.now() - start > timeoutMs)
+      throw new Error(`timed out waiting for ${what}: ${JSON.stringify(s.models)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function longTasks(page, from, to) {
+  const all = await page.evaluate(() => window.__longTasks);
+  if (all === null) return { supported: false, count: 0, max: 0 };
+  const inWindow = all.filter((t) => t.start >= from && t.start <= to);
+  return {
+    supported: true,
+    count: inWindow.length,
+    max: inWindow.reduce((m, t) => Math.max(m, t.duration), 0),
+    maxOverall: all.reduce((m, t) => Math.max(m, t.duration), 0),
+  };
+}
+
+async function race(browser, url) {
+  const { page, errors } = await openPage(browser, url);
+  await setUp(page, RACE, SIZE === 'tiny' ? TINY : { 'Evaluate every (steps)': 100, Steps: 100000 });
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const warm = await waitUntil(
+    page,
+    RACE,
+    (s) => RACE.every((m) => s.models[m].step >= 5),
+    600_000,
+    'the first steps',
+  );
+  const warmupSeconds = (Date.now() - t0) / 1000;
+  log(`warm after ${warmupSeconds.toFixed(0)} s; measuring ${SECONDS} s`);
+  await page.waitForTimeout(SECONDS * 1000);
+  const end = await snapshot(page, RACE);
+  const dt = (end.t - warm.t) / 1000;
+  const tasks = await longTasks(page, warm.t, end.t);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  const result = {
+    warmupSeconds,
+    seconds: dt,
+    models: Object.fromEntries(
+      RACE.map((m) => [
+        m,
+        {
+          backend: end.models[m].backendSummary || end.models[m].backend,
+          stepsPerSecond: (end.models[m].step - warm.models[m].step) / dt,
+          steps: [warm.models[m].step, end.models[m].step],
+          tensors: [warm.models[m].tensors, end.models[m].tensors],
+        },
+      ]),
+    ),
+    bytesPerSecond: (end.bytes - warm.bytes) / dt,
+    messagesPerSecond: (end.events - warm.events) / dt,
+    longTasks: tasks,
+    errors,
+  };
+  await page.close();
+  return result;
+}
+
+async function soak(browser, url) {
+  const { page, errors } = await openPage(browser, `${url}?backend=cpu`);
+  await setUp(page, RACE, { ...TINY, 'Batch size': 8, 'Evaluate every (steps)': 500 });
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const first = await waitUntil(
+    page,
+    RACE,
+    (s) => RACE.every((m) => s.models[m].step >= 50),
+    600_000,
+    'step 50',
+  );
+  const t0 = Date.now();
+  const last = await waitUntil(
+    page,
+    RACE,
+    (s) => RACE.every((m) => s.models[m].step >= SOAK_STEPS),
+    3_600_000,
+    `step ${SOAK_STEPS}`,
+  );
+  const tasks = await longTasks(page, first.t, last.t);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await page.close();
+  return {
+    seconds: (Date.now() - t0) / 1000,
+    models: Object.fromEntries(
+      RACE.map((m) => [
+        m,
+        {
+          backend: last.models[m].backend,
+          steps: [first.models[m].step, last.models[m].step],
+          tensors: [first.models[m].tensors, last.models[m].tensors],
+        },
+      ]),
+    ),
+    longTasks: tasks,
+    errors,
+  };
+}
+
+function device(browserVersion, adapter) {
+  const cpu = cpus();
+  return `${osType()} ${release()}, ${cpu.length} × ${cpu[0]?.model?.trim() ?? 'CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; Chromium ${browserVersion}; WebGPU adapter: ${adapter}`;
+}
+
+const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
+
+function report(r, s, dev, command) {
+  const lines = [];
+  lines.push(`## Browser race (${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC)`);
+  lines.push('');
+  lines.push(`- Device: ${dev}`);
+  lines.push(`- Command: \`${command}\``);
+  lines.push(
+    `- Race: Transformer, Mamba, MambaFormer on linear regression (classroom d 5, N 11), ${SIZE} sizes${SIZE === 'tiny' ? ' (D 8, 1 layer, 2 heads, N 4, batch 16)' : ''}; ${WEBGPU ? 'WebGPU flag on' : 'WebGPU flag off'}; first steps after ${fmt(r.warmupSeconds, 0)} s; window ${fmt(r.seconds, 0)} s.`,
+  );
+  lines.push('');
+  lines.push('| model | backend | steps/s | steps in window | tensors (start → end) |');
+  lines.push('|---|---|---|---|---|');
+  for (const [m, v] of Object.entries(r.models)) {
+    lines.push(
+      `| ${m} | ${v.backend} | ${fmt(v.stepsPerSecond, 2)} | ${v.steps[0]} → ${v.steps[1]} | ${v.tensors[0]} → ${v.tensors[1]} |`,
+    );
+  }
+  lines.push('');
+  const lt = r.longTasks;
+  lines.push(
+    `- Longest main-thread task while training: ${lt.supported ? (lt.count === 0 ? 'none over 50 ms' : `${fmt(lt.max, 0)} ms (${lt.count} tasks over 50 ms in ${fmt(r.seconds, 0)} s)`) : 'longtask not supported'}${lt.supported ? `; longest since page load (incl. start-up) ${fmt(lt.maxOverall, 0)} ms` : ''}.`,
+  );
+  lines.push(
+    `- Posted to the page: ${fmt(r.bytesPerSecond / 1024, 1)} kB/s in ${fmt(r.messagesPerSecond, 1)} messages/s.`,
+  );
+  if (s) {
+    lines.push(
+      `- Soak on \`?backend=cpu\`: ${Object.entries(s.models)
+        .map(
+          ([m, v]) => `${m} steps ${v.steps[0]} → ${v.steps[1]}, tensors ${v.tensors[0]} → ${v.tensors[1]}`,
+        )
+        .join(
+          '; ',
+        )} (${fmt(s.seconds, 0)} s; longest main-thread task ${s.longTasks.count === 0 ? 'none over 50 ms' : `${fmt(s.longTasks.max, 0)} ms`}).`,
+    );
+  }
+  const errors = [...r.errors, ...(s?.errors ?? [])];
+  if (errors.length) lines.push(`- Console errors: ${errors.length} (first: ${errors[0].slice(0, 200)})`);
+  lines.push('');
+  return lines.join('\n');
+}
+
+async function main() {
+  const command = `npm run bench:browser${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const { child, url } = await serve();
+  const executablePath =
+    process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  const args = [
+    '--no-sandbox',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ];
+  if (WEBGPU) args.push('--enable-unsafe-webgpu');
+  const browser = await chromium.launch({ executablePath, args, headless: true });
+  try {
+    log('race', url);
+    const r = await race(browser, url);
+    console.log(JSON.stringify({ race: r }, null, 2));
+    let s = null;
+    if (SOAK_STEPS > 0) {
+      log(`soak: ${SOAK_STEPS} steps on cpu`);
+      s = await soak(browser, url);
+      console.log(JSON.stringify({ soak: s }, null, 2));
+    }
+    const adapter = r.models.Transformer.backend;
+    const text = report(r, s, device(browser.version(), adapter), command);
+    console.log(`\n${text}`);
+    if (WRITE) {
+      const file = join(root, 'bench/RESULTS.md');
+      const head =
+        existsSync(file) && readFileSync(file, 'utf8').length > 0 ? '\n' : '# Benchmark results\n\n';
+      appendFileSync(file, head + text);
+      log('appended to bench/RESULTS.md');
+    }
+  } finally {
+    await browser.close();
+    child.kill();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
