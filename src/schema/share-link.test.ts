@@ -42,7 +42,10 @@ describe('share links', () => {
     const r = parseExperiment({
       version: 1,
       task: { name: 'linear-regression', params: { d: 6, nPoints: 15 } },
-      curriculum: { dims: { start: 2, end: 6, inc: 1, interval: 50 }, points: { start: 5, end: 15, inc: 2, interval: 50 } },
+      curriculum: {
+        dims: { start: 2, end: 6, inc: 1, interval: 50 },
+        points: { start: 5, end: 15, inc: 2, interval: 50 },
+      },
     });
     if (!r.ok) throw new Error(r.errors.join());
     const back = decodeShareFragment(encodeShareFragment(r.experiment));
@@ -50,7 +53,9 @@ describe('share links', () => {
     expect(back?.experiment.curriculum).toEqual(r.experiment.curriculum);
     const derived = parseExperiment({ version: 1, task: { name: 'linear-regression', params: { d: 6 } } });
     if (!derived.ok) throw new Error(derived.errors.join());
-    expect(decodeShareFragment(encodeShareFragment(derived.experiment))?.experiment).toEqual(derived.experiment);
+    expect(decodeShareFragment(encodeShareFragment(derived.experiment))?.experiment).toEqual(
+      derived.experiment,
+    );
   });
 
   it('store only non-default values: the default experiment is a tiny link', () => {
