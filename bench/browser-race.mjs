@@ -61,19 +61,28 @@ async function serve() {
     ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
     {
       cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: 'ignore',
+      detached: true,
     },
   );
-  const url = `http://127.0.0.1:${PORT}/`;
-  for (let i = 0; i < 100; i++) {
+  // the whole process group: npx and the vite it starts
+  const stop = () => {
     try {
-      if ((await fetch(url)).ok) return { child, url };
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  };
+  const url = `http://127.0.0.1:${PORT}/`;
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(url)).ok) return { stop, url };
     } catch {
       // not up yet
     }
     await new Promise((r) => setTimeout(r, 200));
   }
-  child.kill();
+  stop();
   throw new Error('vite preview did not start');
 }
 
@@ -292,7 +301,7 @@ function report(r, s, dev, command) {
 
 async function main() {
   const command = `npm run bench:browser${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const { child, url } = await serve();
+  const { stop, url } = await serve();
   const executablePath =
     process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
   const args = [
@@ -327,11 +336,14 @@ async function main() {
     }
   } finally {
     await browser.close();
-    child.kill();
+    stop();
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(e);
+    process.exit(1);
+  },
+);

@@ -51,8 +51,30 @@ async function installWebGpu(): Promise<string> {
   return [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
 }
 
-/** Select and initialise a backend; returns a description for the log. Throws with a clear message. */
-export async function setupBackend(name: BackendName): Promise<string> {
+/**
+ * WebGPU through src/kernels' `initBackend` (a device with the adapter's limits, which the fused
+ * kernels need, and the fused kernels registered). Refuses to fall back silently.
+ */
+async function setupFusedWebGpu(): Promise<string> {
+  const { initBackend } = await import('../kernels');
+  const info = await initBackend(['webgpu']);
+  if (info.name !== 'webgpu') {
+    throw new Error(
+      `WebGPU did not start (${info.reason}). Without a GPU run with Chromium's SwiftShader: ` +
+        'LD_LIBRARY_PATH=/usr/lib/chromium VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json',
+    );
+  }
+  const a = info.adapterInfo;
+  const adapter = a ? [a.vendor, a.architecture, a.description].filter(Boolean).join(' ') : '';
+  return `webgpu (${adapter || 'unknown adapter'}; fused kernels)`;
+}
+
+/**
+ * Select and initialise a backend; returns a description for the log. Throws with a clear message.
+ * `fused` (WebGPU only): set the device up for src/kernels' fused kernels.
+ */
+export async function setupBackend(name: BackendName, options: { fused?: boolean } = {}): Promise<string> {
+  if (name === 'webgpu' && options.fused) return setupFusedWebGpu();
   if (name === 'wasm') {
     try {
       await importOptional('@tensorflow/tfjs-backend-wasm');

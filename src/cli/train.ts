@@ -21,6 +21,7 @@ import type { IclCurveSet } from '../eval/types';
 import { ARCHITECTURES, type Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import { TASKS } from '../tasks';
+import type { AdamSettings } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
 import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
@@ -52,6 +53,7 @@ const OPTIONS = {
   'read-every': { type: 'string' },
   rows: { type: 'string' },
   'no-baselines': { type: 'boolean' },
+  'no-fused': { type: 'boolean' },
   help: { type: 'boolean' },
 } as const;
 
@@ -71,6 +73,7 @@ options:
   --read-every N      read the loss back every N steps (default 10)
   --rows N            rows of the closing table (default 8)
   --no-baselines      skip the classical baselines
+  --no-fused          webgpu: plain tfjs ops instead of the fused kernels of src/kernels
 task parameters (e.g. --d 5 --n-points 11) override the preset's: see --task <name> --help`;
 
 function intOption(flag: string, text: unknown, min: number, max: number): number | undefined {
@@ -143,6 +146,8 @@ export interface TrainCommand {
   readEvery: number;
   rows: number;
   baselines: boolean;
+  /** webgpu: fused kernels (src/kernels) for the model and Adam */
+  fused: boolean;
 }
 
 /** Parse and validate the command line (throws UsageError with a clear message). */
@@ -200,6 +205,7 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     readEvery: intOption('read-every', values['read-every'], 1, 100_000) ?? 10,
     rows: intOption('rows', values.rows, 1, 10_000) ?? 8,
     baselines: !values['no-baselines'],
+    fused: backend === 'webgpu' && !values['no-fused'],
   };
 }
 
@@ -242,11 +248,12 @@ export async function runTrain(argv: string[]): Promise<number> {
   const { experiment, out } = command;
   let backend: string;
   try {
-    backend = await setupBackend(command.backend);
+    backend = await setupBackend(command.backend, { fused: command.fused });
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);
     return 2;
   }
+  const fused = command.fused ? await import('../kernels') : null;
   mkdirSync(out, { recursive: true });
   writeFileSync(join(out, 'experiment.json'), `${JSON.stringify(experiment, null, 2)}\n`);
   const task = TASKS.find((t) => t.name === experiment.task.name)!;
@@ -289,6 +296,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     const trainer = new Trainer(experiment, i, {
       readEvery: command.readEvery,
       positionRows: command.preset === 'paper' ? paperPositionRows(spec.arch) : undefined,
+      ...(fused
+        ? { kernels: fused.modelKernels(), optimizer: (s: AdamSettings) => new fused.FusedAdam(s) }
+        : {}),
     });
     const name = `${modelLabel(spec)} (${trainer.model.parameterCount.toLocaleString('en-US')} params)`;
     const progress = new ProgressLine(process.stderr);

@@ -48,3 +48,20 @@ describe('experiment store', () => {
     expect(b.getState().draft).toMatchObject({ seed: 9, sizes: { dModel: 16 } });
   });
 });
+
+describe('experiment store: task parameters', () => {
+  it('overrides the preset task parameters and forgets them with another task', () => {
+    const store = createExperimentStore();
+    store.getState().setParam('d', 2);
+    store.getState().setParam('nPoints', 6);
+    const e = store.getState().experiment!;
+    expect(e.task.params).toMatchObject({ d: 2, nPoints: 6 });
+    expect(e.curriculum.points.end).toBe(6);
+    expect(store.getState().presetDefaults!.task.params).toMatchObject({ d: 5, nPoints: 11 });
+    store.getState().setParam('d', 500);
+    expect(store.getState().errors.join(' ')).toMatch(/task\.params\.d/);
+    store.getState().setTask('sparse-parity');
+    expect(store.getState().draft.params).toEqual({});
+    expect(store.getState().experiment).not.toBeNull();
+  });
+});

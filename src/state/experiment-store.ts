@@ -33,6 +33,8 @@ export interface ExperimentDraft {
   lr: number | null;
   seed: number;
   sizes: SizeOverrides;
+  /** task parameters that override the preset's (numbers only: d, nPoints, k, pairs, ...) */
+  params: Record<string, number>;
 }
 
 export interface ExperimentState {
@@ -48,6 +50,7 @@ export interface ExperimentState {
   setLearningRate(lr: number | null): void;
   setSeed(seed: number): void;
   setSize(key: SizeKey, value: number | undefined): void;
+  setParam(key: string, value: number | undefined): void;
   /** Show a stored experiment (resuming a run): the draft follows it as far as it can. */
   load(experiment: Experiment): void;
 }
@@ -62,6 +65,7 @@ export function defaultDraft(task: TaskName = 'linear-regression'): ExperimentDr
     lr: null,
     seed: DEFAULT_EXPERIMENT_SEED,
     sizes: {},
+    params: {},
   };
 }
 
@@ -89,8 +93,10 @@ export function buildExperiment(draft: ExperimentDraft): { experiment: Experimen
   if (s.evalPrompts !== undefined) evaluation.prompts = s.evalPrompts;
   if (s.evalEvery !== undefined) evaluation.everySteps = s.evalEvery;
   try {
+    const params = { ...(input.task?.params ?? {}), ...draft.params };
     const experiment = presetExperiment(draft.preset, draft.task, draft.archs, draft.seed, {
       models,
+      ...(Object.keys(draft.params).length > 0 && { task: { name: draft.task, params } }),
       ...(s.batchSize !== undefined && { batchSize: s.batchSize }),
       ...(s.steps !== undefined && { steps: s.steps }),
       ...(draft.lr !== null && { optimizer: { lr: draft.lr } }),
@@ -107,6 +113,7 @@ function derive(draft: ExperimentDraft) {
   const defaults = buildExperiment({
     ...draft,
     sizes: {},
+    params: {},
     lr: null,
     archs: draft.archs.length ? draft.archs : ['transformer'],
   });
@@ -133,6 +140,9 @@ export function draftOf(e: Experiment): ExperimentDraft {
       evalPrompts: e.evaluation.prompts,
       evalEvery: e.evaluation.everySteps,
     },
+    params: Object.fromEntries(
+      Object.entries(e.task.params).filter((kv): kv is [string, number] => typeof kv[1] === 'number'),
+    ),
   };
 }
 
@@ -142,7 +152,7 @@ export function createExperimentStore(initial: ExperimentDraft = defaultDraft())
     return {
       ...derive(initial),
       setTask(task) {
-        if (task !== get().draft.task) update({ task });
+        if (task !== get().draft.task) update({ task, params: {} });
       },
       toggleArch(arch, on) {
         const now = new Set(get().draft.archs);
@@ -151,7 +161,7 @@ export function createExperimentStore(initial: ExperimentDraft = defaultDraft())
         update({ archs: ARCHITECTURES.filter((a) => now.has(a)) });
       },
       setPreset(preset) {
-        update({ preset, sizes: {}, lr: null });
+        update({ preset, sizes: {}, params: {}, lr: null });
       },
       setLearningRate(lr) {
         update({ lr });
@@ -164,6 +174,12 @@ export function createExperimentStore(initial: ExperimentDraft = defaultDraft())
         if (value === undefined || !Number.isFinite(value)) delete sizes[key];
         else sizes[key] = value;
         update({ sizes });
+      },
+      setParam(key, value) {
+        const params = { ...get().draft.params };
+        if (value === undefined || !Number.isFinite(value)) delete params[key];
+        else params[key] = value;
+        update({ params });
       },
       load(experiment) {
         const draft = draftOf(experiment);

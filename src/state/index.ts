@@ -5,13 +5,14 @@
  * (view choices). No tfjs here: training runs in the workers.
  */
 import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
 import { BACKEND_ORDER, type BackendName, isBackendName } from '../workers/backend-types';
 import { createBaselinesClient } from '../workers/baselines-client';
 import { createTrainingClient } from '../workers/training-client';
 import type { SessionOptionsInput } from '../workers/training-protocol';
 import { createExperimentStore, type ExperimentState } from './experiment-store';
 import { baselinesRequestFor, createLabStore, type LabState } from './lab-store';
-import { createLiveStore, type LiveState } from './live-store';
+import { createLiveStore, type LiveState, type ModelLive } from './live-store';
 import { RaceController } from './race';
 import { openRunDb } from './run-db';
 import { createRunsStore, type RunsState } from './runs-store';
@@ -80,3 +81,14 @@ export const useLab = <T>(selector: (s: LabState) => T): T => useStore(labStore,
 export const useLive = <T>(selector: (s: LiveState) => T): T => useStore(liveStore, selector);
 export const useRuns = <T>(selector: (s: RunsState) => T): T => useStore(runsStore, selector);
 export const useUi = <T>(selector: (s: UiState) => T): T => useStore(uiStore, selector);
+
+/**
+ * One field of every model, in model order; the component re-renders only when one of them changes
+ * (not on every status or loss update of any model).
+ */
+export function useModelField<K extends keyof ModelLive>(key: K): Array<ModelLive[K]> {
+  return useStore(
+    liveStore,
+    useShallow((s: LiveState) => s.models.map((m) => m[key])),
+  );
+}

@@ -17,7 +17,7 @@ export interface LossSeries {
   end: number;
 }
 
-export const MAX_POINTS = 400;
+export const MAX_POINTS = 200;
 
 export const emptySeries = (): LossSeries => ({ x: [], y: [], width: 1, open: null, end: 0 });
 

@@ -187,7 +187,8 @@ describe('RaceController', () => {
     experiment.getState().toggleArch('s4', true);
     await tick();
     expect(clients).toHaveLength(4);
-    expect(clients[3].calls).toEqual(['configure:2']);
+    // it joins the running race
+    expect(clients[3].calls).toEqual(['configure:2', 'train']);
     expect(live.getState().runId).toBe('run-1');
     // a new seed is a new data stream: every model is rebuilt in its worker, a fresh run
     experiment.getState().setSeed(7);

@@ -456,6 +456,12 @@ export class RaceController {
       }),
     );
     if (!plan.freshRun && this.runId) this.scheduleSave();
+    // a model added to (or rebuilt in) a running race joins it
+    if (!plan.freshRun && this.live.getState().training) {
+      await Promise.all(
+        slots.map((slot, i) => (!plan.assign[i].keep && results[i] ? slot.client.train() : null)),
+      );
+    }
     return results.every(Boolean);
   }
 

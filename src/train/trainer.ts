@@ -23,7 +23,7 @@ import { type GenericTask, TASKS } from '../tasks';
 import { curriculumAt } from '../tasks/common';
 import { probeBatch, trainingBatch } from '../tasks/stream';
 import type { CurriculumState, PromptBatch } from '../tasks/types';
-import { Adam, clipByGlobalNorm } from './adam';
+import { Adam, type AdamSettings, clipByGlobalNorm } from './adam';
 import { type ModelPredictions, predictEvaluation, scoreEvaluation } from './evaluate';
 import { batchLoss, headTargets } from './losses';
 
@@ -36,6 +36,24 @@ export interface TrainerOptions extends BuildOptions {
    * for the hybrid (see `paperPositionRows`), which a checkpoint must match to load in PyTorch.
    */
   positionRows?: number;
+  /**
+   * The optimiser (default: `new Adam(settings)`). A subclass with `applyClipped(params, grads,
+   * maxNorm) -> gradNorm` (src/kernels FusedAdam) clips and updates in fused kernels.
+   */
+  optimizer?: (settings: AdamSettings) => Adam;
+}
+
+/** An Adam that clips and updates in one call (src/kernels FusedAdam). */
+type ClippingAdam = Adam & {
+  applyClipped(
+    params: ReadonlyMap<string, tf.Variable>,
+    grads: ReadonlyMap<string, tf.Tensor>,
+    maxNorm: number | null,
+  ): tf.Scalar;
+};
+
+function canClip(adam: Adam): adam is ClippingAdam {
+  return typeof (adam as Partial<ClippingAdam>).applyClipped === 'function';
 }
 
 /** One recorded training step. */
@@ -149,20 +167,18 @@ export class Trainer {
     this.maxSeqLen = probe.seqLen;
     this.positionRows = Math.max(probe.seqLen, options.positionRows ?? 0);
     const config = archConfigFromSettings(this.modelSpec as ArchSettings, this.positionRows);
-    this.model = buildModel(
-      config,
-      this.task.readIn(params),
-      this.task.heads(params),
-      experiment.seed,
-      options.selectiveScan ? { selectiveScan: options.selectiveScan } : {},
-    );
+    this.model = buildModel(config, this.task.readIn(params), this.task.heads(params), experiment.seed, {
+      ...(options.selectiveScan ? { selectiveScan: options.selectiveScan } : {}),
+      ...(options.kernels ? { kernels: options.kernels } : {}),
+    });
     for (const [name, v] of this.model.variables) this.varNames.set(v.name, name);
-    this.optimizer = new Adam({
+    const settings: AdamSettings = {
       lr: experiment.optimizer.lr,
       beta1: experiment.optimizer.beta1,
       beta2: experiment.optimizer.beta2,
       eps: experiment.optimizer.eps,
-    });
+    };
+    this.optimizer = options.optimizer ? options.optimizer(settings) : new Adam(settings);
     this.readEvery = Math.max(1, options.readEvery ?? 10);
   }
 
@@ -213,17 +229,22 @@ export class Trainer {
         () => batchLoss(this.model.forward(tokens, batch.tokenKinds, positions), targets),
         vars,
       );
-      const names = Object.keys(grads);
+      const byName = new Map<string, tf.Tensor>();
+      for (const [varName, g] of Object.entries(grads)) {
+        const name = this.varNames.get(varName);
+        if (name) byName.set(name, g);
+      }
+      const optimizer = this.optimizer;
+      if (canClip(optimizer)) {
+        const norm = optimizer.applyClipped(this.model.variables, byName, clip);
+        return [value, norm] as [tf.Scalar, tf.Scalar];
+      }
+      const names = [...byName.keys()];
       const clipped = clipByGlobalNorm(
-        names.map((n) => grads[n]),
+        names.map((n) => byName.get(n)!),
         clip,
       );
-      const byName = new Map<string, tf.Tensor>();
-      names.forEach((n, i) => {
-        const name = this.varNames.get(n);
-        if (name) byName.set(name, clipped.grads[i]);
-      });
-      this.optimizer.apply(this.model.variables, byName);
+      optimizer.apply(this.model.variables, new Map(names.map((n, i) => [n, clipped.grads[i]])));
       return [value, clipped.norm] as [tf.Scalar, tf.Scalar];
     });
     this.stepIndex += 1;

@@ -1,4 +1,4 @@
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { useTheme } from './theme';
 
 export interface HeatmapProps {
@@ -36,7 +36,7 @@ const mix = (a: Rgb, b: Rgb, t: number): Rgb => [
  * visible); signed values with a diverging ramp (orange negative, blue positive), both relative to
  * the matrix's largest magnitude.
  */
-export function Heatmap({
+export const Heatmap = memo(function Heatmap({
   data,
   rows,
   cols,
@@ -98,7 +98,7 @@ export function Heatmap({
       {caption && <figcaption>{caption}</figcaption>}
     </figure>
   );
-}
+});
 
 /** ||h_t|| over time as a small line. */
 export function Sparkline({

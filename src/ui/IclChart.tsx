@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -22,7 +23,7 @@ const formatValue = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : Stri
  * curves (keys 'model:...') are drawn thick in their architecture's colour; when there are any,
  * the baselines are drawn thinner and dashed behind them.
  */
-export function IclChart({ set }: { set: IclCurveSet }) {
+export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
   const theme = useTheme();
   const rows = curveRows(set);
   const few = rows.length <= 3;
@@ -123,4 +124,4 @@ export function IclChart({ set }: { set: IclCurveSet }) {
       />
     </ComposedChart>
   );
-}
+});

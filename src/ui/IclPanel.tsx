@@ -1,5 +1,5 @@
-import { lazy, Suspense } from 'react';
-import { useExperiment, useLab, useLive } from '../state';
+import { lazy, Suspense, useMemo } from 'react';
+import { useExperiment, useLab, useModelField } from '../state';
 import { baselinesStatusText, cardOf, shownBaselines } from '../state/selectors';
 import { CurveTable } from './CurveTable';
 import { noBaselinesNote, readingNote } from './curve-rows';
@@ -25,13 +25,26 @@ export function IclPanel() {
   const view = useLab(shownBaselines);
   const prompts = useLab((s) => s.request?.prompts ?? 0);
   const retry = useLab((s) => s.retryBaselines);
-  const models = useThrottled(
-    useLive((s) => s.models),
-    1000,
+  const archs = useModelField('arch');
+  const slots = useModelField('slot');
+  const curves = useThrottled(useModelField('curves'), 1000);
+  const curvesSteps = useModelField('curvesStep');
+  const recalls = useModelField('recall');
+  const baselines = view.status === 'done' ? view.curves : null;
+  const set = useMemo(
+    () =>
+      combineCurves(
+        baselines,
+        archs.map((arch, i) => ({ arch, curves: curves[i] ?? null, curvesStep: curvesSteps[i] ?? null })),
+      ),
+    [baselines, archs, curves, curvesSteps],
   );
-  const set = combineCurves(view.status === 'done' ? view.curves : null, models);
+  const recallLines = useMemo(
+    () => archs.map((arch, i) => ({ slot: slots[i], arch, recall: recalls[i] ?? null })),
+    [archs, slots, recalls],
+  );
   const hasCurves = !!set && set.curves.length > 0;
-  const modelsShown = models.some((m) => m.curves);
+  const modelsShown = curves.some((c) => c);
   return (
     <section
       className="icl-panel panel"
@@ -73,7 +86,7 @@ export function IclPanel() {
         {baselinesStatusText(view, prompts)}
       </p>
       <Suspense fallback={null}>
-        <RecallChart models={models} />
+        <RecallChart lines={recallLines} />
       </Suspense>
       {hasCurves && (
         <div className="reading-note">

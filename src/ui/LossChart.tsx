@@ -1,18 +1,24 @@
+import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import type { ModelLive } from '../state/live-store';
 import { type LossRow, lossColumn } from './loss-rows';
 import { modelColor } from './model-colors';
 import { useTheme } from './theme';
 
-/** One line per model (recharts; loaded in its own chunk). */
-export function LossChart({
+export interface LossLine {
+  slot: number;
+  arch: Architecture;
+}
+
+/** One line per model (recharts; loaded in its own chunk; redrawn only when its data changes). */
+export const LossChart = memo(function LossChart({
   rows,
-  models,
+  lines,
   log,
 }: {
   rows: LossRow[];
-  models: readonly ModelLive[];
+  lines: readonly LossLine[];
   log: boolean;
 }) {
   const theme = useTheme();
@@ -46,11 +52,11 @@ export function LossChart({
           v >= 100 || v < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(2)))
         }
       />
-      {models.map((m) => (
+      {lines.map((m) => (
         <Line
           key={m.slot}
           dataKey={lossColumn(m.slot)}
-          name={ARCHITECTURE_TITLES[m.arch] ?? m.label}
+          name={ARCHITECTURE_TITLES[m.arch] ?? m.arch}
           type="linear"
           stroke={modelColor(theme, m.arch)}
           strokeWidth={2}
@@ -71,9 +77,10 @@ export function LossChart({
       <Legend
         verticalAlign="top"
         align="left"
+        itemSorter={null}
         wrapperStyle={{ paddingBottom: 8 }}
         formatter={(value) => <span style={{ color: theme.text }}>{value}</span>}
       />
     </LineChart>
   );
-}
+});

@@ -1,20 +1,28 @@
-import { lazy, Suspense } from 'react';
-import { useLive, useUi } from '../state';
+import { lazy, Suspense, useMemo } from 'react';
+import { useModelField, useUi } from '../state';
+import { emptySeries } from '../state/loss-series';
 import { lossRows } from './loss-rows';
 import { useThrottled } from './use-throttled';
 
 const chartModule = import('./LossChart');
 const LossChart = lazy(() => chartModule.then((m) => ({ default: m.LossChart })));
 
-/** The "Training loss" region: one line per model, redrawn at most twice a second. */
+/** The "Training loss" region: one line per model, redrawn at most once a second. */
 export function LossPanel() {
-  const models = useThrottled(
-    useLive((s) => s.models),
-    500,
-  );
+  const slots = useModelField('slot');
+  const archs = useModelField('arch');
+  const losses = useThrottled(useModelField('loss'), 1000);
   const log = useUi((s) => s.logLoss);
   const setLog = useUi((s) => s.setLogLoss);
-  const rows = lossRows(models, log);
+  const lines = useMemo(() => slots.map((slot, i) => ({ slot, arch: archs[i] })), [slots, archs]);
+  const rows = useMemo(
+    () =>
+      lossRows(
+        lines.map((l, i) => ({ slot: l.slot, loss: losses[i] ?? emptySeries() })),
+        log,
+      ),
+    [lines, losses, log],
+  );
   return (
     <section className="panel" aria-label="Training loss">
       <div className="panel-head">
@@ -27,14 +35,14 @@ export function LossPanel() {
         {rows.length === 0 ? (
           <div className="chart-placeholder">
             <span>
-              {models.length
+              {lines.length
                 ? 'Waiting for the first losses…'
                 : 'The loss of each model appears here as it trains.'}
             </span>
           </div>
         ) : (
           <Suspense fallback={<div className="chart-placeholder" />}>
-            <LossChart rows={rows} models={models} log={log} />
+            <LossChart rows={rows} lines={lines} log={log} />
           </Suspense>
         )}
       </div>

@@ -1,18 +1,36 @@
-import type { AttentionProbe, MambaProbe, S4Probe } from '../models/probes';
-import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import { useLive } from '../state';
-import type { ModelLive } from '../state/live-store';
+import { useMemo } from 'react';
+import type { AttentionProbe, MambaProbe, ProbeResult, S4Probe } from '../models/probes';
+import { ARCHITECTURE_TITLES, type Architecture } from '../schema/architecture';
+import { useModelField } from '../state';
 import { Heatmap, Sparkline } from './Heatmap';
 import { useThrottled } from './use-throttled';
 
-function useProbedModels(): ModelLive[] {
-  return useThrottled(
-    useLive((s) => s.models),
-    1000,
+interface Probed {
+  slot: number;
+  arch: Architecture;
+  probe: ProbeResult | null;
+  probeStep: number | null;
+}
+
+/** The models' latest probe results; re-renders only when one of them changes (at most once a second). */
+function useProbedModels(): Probed[] {
+  const slots = useModelField('slot');
+  const archs = useModelField('arch');
+  const probes = useThrottled(useModelField('probe'), 1000);
+  const steps = useModelField('probeStep');
+  return useMemo(
+    () =>
+      slots.map((slot, i) => ({
+        slot,
+        arch: archs[i],
+        probe: probes[i] ?? null,
+        probeStep: steps[i] ?? null,
+      })),
+    [slots, archs, probes, steps],
   );
 }
 
-const title = (m: ModelLive) => ARCHITECTURE_TITLES[m.arch] ?? m.label;
+const title = (m: Probed) => ARCHITECTURE_TITLES[m.arch] ?? m.arch;
 
 /** The "Attention" region: softmax(QK^T/sqrt(h)) per layer and head on the probe prompt. */
 export function AttentionPanel() {

@@ -1,6 +1,8 @@
+import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import type { ModelLive } from '../state/live-store';
+import type { RecallBreakdown } from '../workers/training-protocol';
 import { modelColor } from './model-colors';
 import { useTheme } from './theme';
 
@@ -8,9 +10,15 @@ import { useTheme } from './theme';
  * Recall accuracy against the position of the queried pair (1 = the first pair of the prompt): a
  * fixed-size state forgets early pairs, attention does not.
  */
-export function RecallChart({ models }: { models: readonly ModelLive[] }) {
+export interface RecallLine {
+  slot: number;
+  arch: Architecture;
+  recall: RecallBreakdown | null;
+}
+
+export const RecallChart = memo(function RecallChart({ lines }: { lines: readonly RecallLine[] }) {
   const theme = useTheme();
-  const withRecall = models.filter((m) => m.recall);
+  const withRecall = lines.filter((m) => m.recall);
   if (withRecall.length === 0) return null;
   const n = Math.max(...withRecall.map((m) => m.recall!.pair.length));
   const rows = Array.from({ length: n }, (_, j) => {
@@ -62,4 +70,4 @@ export function RecallChart({ models }: { models: readonly ModelLive[] }) {
       </LineChart>
     </figure>
   );
-}
+});

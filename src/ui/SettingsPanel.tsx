@@ -1,6 +1,7 @@
 import type { Experiment } from '../schema/experiment';
 import { useExperiment } from '../state';
 import type { SizeKey } from '../state/experiment-store';
+import { getTask } from '../tasks';
 import { NumberField } from './NumberField';
 
 interface FieldSpec {
@@ -35,6 +36,51 @@ const FIELDS: FieldSpec[] = [
   },
 ];
 
+const PARAM_LABELS: Record<string, string> = {
+  d: 'Dimension d',
+  nPoints: 'Examples N',
+  k: 'Sparsity k',
+  hidden: 'Hidden width',
+  depth: 'Tree depth',
+  p: 'Outlier probability',
+  pairs: 'Key-value pairs',
+  queryNoise: 'Query noise',
+  vocab: 'Vocabulary',
+  queries: 'Queries',
+};
+
+interface NumericParam {
+  key: string;
+  label: string;
+  description: string;
+  min?: number;
+  max?: number;
+  integer: boolean;
+}
+
+/** The task's numeric parameters, read from its schema (labels, bounds, descriptions). */
+function numericParams(task: string): NumericParam[] {
+  const t = getTask(task as never);
+  const shape = (t.paramsSchema as unknown as { shape?: Record<string, unknown> }).shape ?? {};
+  return Object.entries(t.defaults as Record<string, unknown>)
+    .filter(([, v]) => typeof v === 'number')
+    .map(([key, v]) => {
+      const field = shape[key] as {
+        description?: string;
+        unwrap?: () => { minValue?: number; maxValue?: number };
+      };
+      const inner = field?.unwrap?.();
+      return {
+        key,
+        label: PARAM_LABELS[key] ?? key,
+        description: field?.description ?? '',
+        min: inner?.minValue ?? undefined,
+        max: inner?.maxValue ?? undefined,
+        integer: Number.isInteger(v),
+      };
+    });
+}
+
 /** Sizes and schedule; empty fields keep the preset's value (shown greyed). */
 export function SettingsPanel() {
   const sizes = useExperiment((s) => s.draft.sizes);
@@ -43,6 +89,10 @@ export function SettingsPanel() {
   const setSize = useExperiment((s) => s.setSize);
   const setSeed = useExperiment((s) => s.setSeed);
   const errors = useExperiment((s) => s.errors);
+  const task = useExperiment((s) => s.draft.task);
+  const params = useExperiment((s) => s.draft.params);
+  const setParam = useExperiment((s) => s.setParam);
+  const taskParams = numericParams(task);
   return (
     <details className="settings">
       <summary>Settings</summary>
@@ -51,6 +101,19 @@ export function SettingsPanel() {
         models; the learning rate, steps and evaluation change in place.
       </p>
       <div className="settings-grid">
+        {taskParams.map((p) => (
+          <NumberField
+            key={`task:${p.key}`}
+            label={p.label}
+            value={params[p.key]}
+            placeholder={defaults?.task.params[p.key] as number | undefined}
+            min={p.min}
+            max={p.max}
+            step={p.integer ? 1 : 'any'}
+            hint={p.description.length <= 40 ? p.description : undefined}
+            onCommit={(v) => setParam(p.key, v)}
+          />
+        ))}
         {FIELDS.map((f) => (
           <NumberField
             key={f.key}

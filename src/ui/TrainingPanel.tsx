@@ -8,7 +8,7 @@ import { Notices, StatusLines } from './StatusLines';
 export function TrainingPanel() {
   return (
     <section className="panel training-panel" aria-labelledby="training-title">
-      <h2 id="training-title">Train</h2>
+      <h2 id="training-title">Training</h2>
       <ModelPicker />
       <Controls />
       <SettingsPanel />

@@ -38,13 +38,21 @@ const DARK: Theme = {
 
 const QUERY = '(prefers-color-scheme: dark)';
 
+/** One MediaQueryList for the page (asking matchMedia on every render is not free). */
+let media: MediaQueryList | null | undefined;
+const darkQuery = (): MediaQueryList | null => {
+  if (media === undefined)
+    media = typeof window !== 'undefined' ? (window.matchMedia?.(QUERY) ?? null) : null;
+  return media;
+};
+
 function subscribe(onChange: () => void): () => void {
-  const media = window.matchMedia?.(QUERY);
-  media?.addEventListener('change', onChange);
-  return () => media?.removeEventListener('change', onChange);
+  const m = darkQuery();
+  m?.addEventListener('change', onChange);
+  return () => m?.removeEventListener('change', onChange);
 }
 
-const prefersDark = () => window.matchMedia?.(QUERY).matches ?? false;
+const prefersDark = () => darkQuery()?.matches ?? false;
 
 export function useTheme(): Theme {
   return useSyncExternalStore(subscribe, prefersDark, () => false) ? DARK : LIGHT;

@@ -7,12 +7,15 @@
  * checked first (adapter present, package installed), then set, then proven with one tiny op read
  * back asynchronously (never `dataSync`).
  *
- * The WebGPU backend package registers itself only when `navigator.gpu` exists at import time, so it
- * is imported here, on demand. The WASM backend is an optional package that this build may not
+ * WebGPU is started through src/kernels `initBackend(['webgpu'])`: it registers the tfjs WebGPU
+ * backend with a device that has the adapter's limits (the fused kernels bind more than tfjs's
+ * default 8 storage buffers), reports device loss and uncaptured GPU errors, and registers every
+ * fused kernel for every backend (`registerAllKernels`, also done here for the others). The WASM backend is an optional package that this build may not
  * contain: `import.meta.glob` finds it at build time when it is installed, and it is skipped (with
  * that reason) when it is not.
  */
 import * as tf from '@tensorflow/tfjs';
+import { initBackend, registerAllKernels } from '../kernels';
 import type { BackendAttempt, BackendName, BackendReport } from './backend-types';
 import { BACKEND_ORDER } from './backend-types';
 
@@ -26,9 +29,11 @@ export {
 
 /** What backend selection needs from its surroundings (replaced in unit tests). */
 export interface BackendEnvironment {
+  /** once, before the first candidate (registers the fused kernels for every backend) */
+  prepare?(): void;
   /** navigator.gpu, when the browser has WebGPU */
   gpu(): { requestAdapter(): Promise<unknown> } | undefined;
-  /** import the tfjs WebGPU backend (it registers 'webgpu' when navigator.gpu exists) */
+  /** register and start the tfjs WebGPU backend; throws with the reason when it cannot start */
   loadWebGpu(): Promise<void>;
   /** import the tfjs WASM backend; null when the package is not part of this build */
   loadWasm: (() => Promise<void>) | null;
@@ -47,8 +52,14 @@ function adapterDetail(adapter: unknown): string {
 
 export const browserEnvironment: BackendEnvironment = {
   gpu: () => (globalThis.navigator as { gpu?: { requestAdapter(): Promise<unknown> } } | undefined)?.gpu,
+  prepare: () => registerAllKernels(),
   loadWebGpu: async () => {
-    await import('@tensorflow/tfjs-backend-webgpu');
+    const info = await initBackend(['webgpu']);
+    if (info.name !== 'webgpu') {
+      throw new Error(
+        info.attempts.find((a) => a.name === 'webgpu')?.error ?? 'the WebGPU backend did not start',
+      );
+    }
   },
   loadWasm: (() => {
     const load = Object.values(wasmModules)[0];
@@ -80,6 +91,7 @@ export async function pickBackend(
 ): Promise<BackendReport> {
   const attempts: BackendAttempt[] = [];
   let detail = '';
+  env.prepare?.();
   const candidates = order.length > 0 ? order : BACKEND_ORDER;
   for (const name of candidates) {
     try {

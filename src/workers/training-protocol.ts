@@ -31,7 +31,10 @@ export const sessionOptionsSchema = z
     evalPrompts: z.number().int().min(1).max(12_800).optional(),
     /** a last-good checkpoint every this many steps (kept in the worker and posted to the page) */
     checkpointEverySteps: z.number().int().min(1).max(10_000_000).default(250),
-    /** losses are read back from the GPU every this many steps (one `await data()`) */
+    /**
+     * losses are read back from the GPU every this many steps (one `await data()`), or after
+     * `metricsIntervalMs` when steps are slower than that
+     */
     readEvery: z.number().int().min(1).max(1000).default(5),
     /** a loss above this multiple of the first losses counts as exploding */
     explodeFactor: z.number().min(2).max(1e12).default(1e4),

@@ -215,6 +215,18 @@ describe('TrainingSession: commands', () => {
     // the same model at another index (the Transformer was removed from the race)
     const moved = await h.session.configure(tinyExperiment(['mamba']), 0);
     expect(moved).toMatchObject({ ok: true, kept: true, step: 2 });
+    // a kept model goes on training through the change, with the new rate from the next step
+    await h.session.train();
+    const at = h.session.currentTrainer!.stepCount;
+    const live = await h.session.configure(
+      { ...tinyExperiment(['mamba']), optimizer: { ...e.optimizer, lr: 2e-4 }, steps: 100_000 },
+      0,
+    );
+    expect(live).toMatchObject({ ok: true, kept: true });
+    await waitFor(() => h.session.currentTrainer!.stepCount >= at + 3);
+    expect(lastStatus(h).state).toBe('training');
+    expect(h.session.currentTrainer!.learningRate).toBe(2e-4);
+    await h.session.pause();
     const reseeded = await h.session.configure(tinyExperiment(['mamba'], { seed: 9 }), 0);
     expect(reseeded).toMatchObject({ ok: true, kept: false, step: 0 });
   });

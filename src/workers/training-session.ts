@@ -161,6 +161,7 @@ export class TrainingSession implements TrainingWorkerApi {
   private gate: Promise<void> | null = null;
   private unsent: LossRecord[] = [];
   private lastMetricsAt = Number.NEGATIVE_INFINITY;
+  private lastReadAt = Number.NEGATIVE_INFINITY;
   private lastProbeAt = Number.NEGATIVE_INFINITY;
   private lastEvalStep = -1;
   private lastGood: Snapshot | null = null;
@@ -305,6 +306,7 @@ export class TrainingSession implements TrainingWorkerApi {
     const t = this.trainer;
     if (!t) return null;
     const records = await t.flush();
+    this.lastReadAt = this.deps.now();
     if (records.length === 0) return null;
     this.speed.add(this.deps.now(), t.stepCount);
     for (const r of records) {
@@ -325,14 +327,18 @@ export class TrainingSession implements TrainingWorkerApi {
     return Math.abs(r.loss) > this.options.explodeFactor * Math.max(scale, 1e-2);
   }
 
-  /** Train until step `limit` or a stop request. Returns the bad record on divergence. */
-  private async run(limit: number): Promise<LossRecord | null> {
+  /**
+   * Train until step `limit()` or a stop request. Returns the bad record on divergence. The limit
+   * and the settings are read at every step: a kept reconfiguration (new step budget, evaluation
+   * interval) applies to the running loop.
+   */
+  private async run(limit: () => number): Promise<LossRecord | null> {
     const t = this.trainer;
     if (!t) return null;
-    const o = this.options;
-    const evalEvery = o.evalEverySteps ?? this.experiment!.evaluation.everySteps;
     let sinceRead = 0;
-    while (t.stepCount < limit && !this.stopRequested) {
+    while (t.stepCount < limit() && !this.stopRequested) {
+      const o = this.options;
+      const evalEvery = o.evalEverySteps ?? this.experiment!.evaluation.everySteps;
       while (this.gate) await this.gate;
       if (this.stopRequested) break;
       t.step();
@@ -340,7 +346,9 @@ export class TrainingSession implements TrainingWorkerApi {
       const s = t.stepCount;
       const checkpointDue = s % o.checkpointEverySteps === 0;
       const evalDue = s % evalEvery === 0;
-      if (sinceRead >= o.readEvery || checkpointDue || evalDue || s >= limit) {
+      // read back every `readEvery` steps, or sooner when steps are slow (a live status line)
+      const slow = this.deps.now() - this.lastReadAt >= o.metricsIntervalMs;
+      if (sinceRead >= o.readEvery || slow || checkpointDue || evalDue || s >= limit()) {
         sinceRead = 0;
         const bad = await this.readBack();
         if (bad) return bad;
@@ -362,7 +370,7 @@ export class TrainingSession implements TrainingWorkerApi {
   }
 
   /** Start the loop toward `limit` in the background; the returned promise ends with it. */
-  private startLoop(limit: number, after: 'continue' | 'step'): Promise<void> {
+  private startLoop(limit: () => number, after: 'continue' | 'step'): Promise<void> {
     this.stopRequested = false;
     this.setState('training');
     const loop = (async () => {
@@ -375,15 +383,10 @@ export class TrainingSession implements TrainingWorkerApi {
         const t = this.trainer!;
         const finished = t.stepCount >= this.totalSteps && after === 'continue';
         this.speed.reset();
-        if (finished) {
-          this.state = 'done';
-          await this.evaluateIfStale();
-          await this.snapshot('done');
-        } else {
-          this.state = 'paused';
-          await this.evaluateIfStale();
-          await this.snapshot('paused');
-        }
+        // say so at once; the curves, checkpoint and probe of the stopping point follow
+        this.setState(finished ? 'done' : 'paused');
+        await this.evaluateIfStale();
+        await this.snapshot(finished ? 'done' : 'paused');
         await this.probeAndPost();
         this.emitStatus();
       } catch (error) {
@@ -519,7 +522,12 @@ export class TrainingSession implements TrainingWorkerApi {
     }
     const options = sessionOptionsSchema.safeParse(optionsInput ?? {});
     if (!options.success) return { ok: false, error: `Bad options: ${describeError(options.error)}` };
-    await this.stopLoop();
+    const willKeep =
+      !!this.trainer &&
+      !!this.experiment &&
+      canKeepModel(this.experiment, this.modelIndex, experiment, modelIndex);
+    // a kept model keeps training through the change (the loop reads the new settings next step)
+    if (!willKeep) await this.stopLoop();
     if (onEvent) this.onEvent = onEvent;
     this.options = options.data;
     let backend: BackendReport;
@@ -568,14 +576,14 @@ export class TrainingSession implements TrainingWorkerApi {
     const t = this.trainer;
     if (!t || this.disposed) return { ok: false, error: 'not configured' };
     if (this.state === 'failed') return { ok: false, error: 'this worker failed; restart it' };
-    if (this.loop && this.state === 'training') return { ok: true, ...this.info() };
+    if (this.loop && this.state === 'training' && !this.stopRequested) return { ok: true, ...this.info() };
     await this.stopLoop();
     if (t.stepCount >= this.totalSteps) {
       this.state = 'done';
       this.emitStatus();
       return { ok: true, ...this.info() };
     }
-    void this.startLoop(this.totalSteps, 'continue');
+    void this.startLoop(() => this.totalSteps, 'continue');
     return { ok: true, ...this.info() };
   }
 
@@ -595,7 +603,8 @@ export class TrainingSession implements TrainingWorkerApi {
     if (this.state === 'failed') return { ok: false, error: 'this worker failed; restart it' };
     if (!Number.isInteger(n) || n < 1 || n > 100_000) return { ok: false, error: `Bad step count ${n}` };
     await this.stopLoop();
-    await this.startLoop(t.stepCount + n, 'step');
+    const target = t.stepCount + n;
+    await this.startLoop(() => target, 'step');
     return { ok: true, ...this.info() };
   }
 
@@ -732,6 +741,11 @@ export class TrainingSession implements TrainingWorkerApi {
     this.lastGood = null;
     this.disposed = true;
     this.onEvent = null;
+  }
+
+  /** Something the page should know that does not stop training (an uncaptured GPU error). */
+  reportWarning(message: string): void {
+    this.emit({ type: 'warning', message });
   }
 
   /** Something outside the session broke it (GPU device lost, unhandled rejection). */

@@ -2,10 +2,10 @@
 /**
  * A training worker: one model of an experiment, trained off the main thread.
  * Protocol: src/workers/training-protocol.ts; the work itself: src/workers/training-session.ts;
- * backend choice: src/workers/backend.ts.
+ * backend choice: src/workers/backend.ts (WebGPU through src/kernels, with its fused kernels).
  */
-import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
+import { modelKernels, onDeviceLost, onGpuError } from '../kernels';
 import { pickBackend } from './backend';
 import type { TrainingWorkerApi } from './training-protocol';
 import { messageChannelYield, TrainingSession } from './training-session';
@@ -13,22 +13,28 @@ import { messageChannelYield, TrainingSession } from './training-session';
 const session = new TrainingSession({
   pickBackend: async (order) => {
     const report = await pickBackend(order);
-    if (report.name === 'webgpu') watchDeviceLoss();
+    if (report.name === 'webgpu') watchGpu();
     return report;
   },
   transfer: Comlink.transfer,
   now: () => performance.now(),
   yieldToEvents: messageChannelYield(),
+  // the fused kernels where the model builder takes them (plain-ops paths off WebGPU)
+  trainerOptions: () => ({ kernels: modelKernels() }),
 });
 
+let gpuErrorSeen = false;
+
 /** A lost GPU device cannot be recovered in place: say so; the page restarts from a checkpoint. */
-function watchDeviceLoss(): void {
-  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message?: string }> } }).device;
-  device?.lost
-    ?.then((info) => {
-      session.reportFatal(`the GPU device was lost (${info?.message || 'no reason given'})`);
-    })
-    .catch(() => {});
+function watchGpu(): void {
+  onDeviceLost((info) => {
+    session.reportFatal(`the GPU device was lost (${info.message || info.reason || 'no reason given'})`);
+  });
+  onGpuError((error) => {
+    if (gpuErrorSeen) return;
+    gpuErrorSeen = true;
+    session.reportWarning(`WebGPU reported an error; this model's numbers may be wrong: ${error.message}`);
+  });
 }
 
 self.addEventListener('unhandledrejection', (event) => {
