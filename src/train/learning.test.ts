@@ -1,8 +1,8 @@
 /**
  * Does training actually teach in-context learning? Small models on linear regression (cpu backend,
  * fixed seed) must predict y at 2d in-context examples much better than the zero predictor on the
- * shared evaluation prompts. Slow (minutes on 2 cores), not timed: budgets measured in
- * docs/PRESETS.md with margin.
+ * shared evaluation prompts. Slow (~20 minutes on a busy 2-core VM), not timed: budgets measured
+ * in docs/PRESETS.md with margin. ICL_SKIP_LEARNING=1 skips it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -74,12 +74,15 @@ async function learns(arch: Architecture, d: number, steps: number) {
 // Measured with these settings (docs/PRESETS.md): the error ratio at 2d falls below 0.5 at
 // ~300-400 steps for Mamba (d 3) and ~1200 steps for the Transformer (d 2, after its plateau);
 // the budgets leave margin (ratio ~0.35 expected).
-describe('learning linear regression in context (cpu, seed 1)', () => {
-  it('Mamba, d 3: error at 6 examples below half the zero predictor within 600 steps', async () => {
-    await learns('mamba', 3, 600);
-  }, 3_600_000);
+describe.skipIf(process.env.ICL_SKIP_LEARNING === '1')(
+  'learning linear regression in context (cpu, seed 1)',
+  () => {
+    it('Mamba, d 3: error at 6 examples below half the zero predictor within 600 steps', async () => {
+      await learns('mamba', 3, 600);
+    }, 3_600_000);
 
-  it('Transformer, d 2: error at 4 examples below half the zero predictor within 1800 steps', async () => {
-    await learns('transformer', 2, 1800);
-  }, 3_600_000);
-});
+    it('Transformer, d 2: error at 4 examples below half the zero predictor within 1800 steps', async () => {
+      await learns('transformer', 2, 1800);
+    }, 3_600_000);
+  },
+);
