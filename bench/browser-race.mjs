@@ -290,7 +290,7 @@ function report(r, s, dev, command) {
         )
         .join(
           '; ',
-        )} (${fmt(s.seconds, 0)} s; longest main-thread task ${s.longTasks.count === 0 ? 'none over 50 ms' : `${fmt(s.longTasks.max, 0)} ms`}).`,
+        )} (${fmt(s.seconds, 0)} s; longest main-thread task ${s.longTasks.count === 0 ? 'none over 50 ms' : `${fmt(s.longTasks.max, 0)} ms, ${s.longTasks.count} tasks over 50 ms`}).`,
     );
   }
   const errors = [...r.errors, ...(s?.errors ?? [])];

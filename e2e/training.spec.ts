@@ -63,6 +63,8 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
   const legend = iclRegion(page).locator('.recharts-legend-item-text');
   for (const title of RACE) await expect(legend.filter({ hasText: `${title} (step` })).toHaveCount(1);
   await expect(legend.filter({ hasText: 'Least squares' })).toHaveCount(1);
+  // nothing went wrong on the way (no divergence, crash, GPU error or storage notice)
+  await expect(page.getByRole('alert')).toHaveCount(webgpu ? 0 : 1);
 
   // one step: exactly one more step each, then paused again
   await page.getByRole('button', { name: 'Step', exact: true }).click();

@@ -5,7 +5,7 @@
  * backend choice: src/workers/backend.ts (WebGPU through src/kernels, with its fused kernels).
  */
 import * as Comlink from 'comlink';
-import { modelKernels, onDeviceLost, onGpuError } from '../kernels';
+import { FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../kernels';
 import { pickBackend } from './backend';
 import type { TrainingWorkerApi } from './training-protocol';
 import { messageChannelYield, TrainingSession } from './training-session';
@@ -19,8 +19,8 @@ const session = new TrainingSession({
   transfer: Comlink.transfer,
   now: () => performance.now(),
   yieldToEvents: messageChannelYield(),
-  // the fused kernels where the model builder takes them (plain-ops paths off WebGPU)
-  trainerOptions: () => ({ kernels: modelKernels() }),
+  // the fused kernels and the fused clip + Adam (plain-ops paths off WebGPU)
+  trainerOptions: () => ({ kernels: modelKernels(), optimizer: (settings) => new FusedAdam(settings) }),
 });
 
 let gpuErrorSeen = false;
