@@ -4,6 +4,7 @@
  * The error is normalised by d; least squares reaches max(d - c, 0) / d after c examples.
  */
 import { z } from 'zod';
+import type { Rng } from '../random/rng';
 import {
   allocateExamples,
   interleaveExamples,
@@ -12,13 +13,44 @@ import {
   scalarHead,
   sketchScatter,
 } from './common';
-import type { TaskDefinition } from './types';
+import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const linearRegressionParams = z.object({
   d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
   nPoints: z.number().int().min(1).max(512).default(41).describe('in-context examples per prompt (N)'),
 });
 export type LinearRegressionParams = z.infer<typeof linearRegressionParams>;
+
+export interface LinearRegressionLatents {
+  /** [batch, d] each prompt's weight vector */
+  w: Float64Array;
+}
+
+/** The batch and each prompt's hidden w (random draws per prompt: w, then the N inputs). */
+export function sampleLinearRegression(
+  rng: Rng,
+  p: LinearRegressionParams,
+  batchSize: number,
+  state: CurriculumState,
+): { batch: PromptBatch; latents: LinearRegressionLatents } {
+  const { d } = p;
+  const n = state.points;
+  const ex = allocateExamples(batchSize, n, d);
+  const wAll = new Float64Array(batchSize * d);
+  const w = new Float64Array(d);
+  for (let b = 0; b < batchSize; b++) {
+    for (let j = 0; j < d; j++) w[j] = rng.normal();
+    wAll.set(w, b * d);
+    for (let i = 0; i < n; i++) {
+      const off = (b * n + i) * d;
+      sampleGaussianX(rng, ex.xs, off, d, state.dims);
+      let y = 0;
+      for (let j = 0; j < d; j++) y += w[j] * ex.xs[off + j];
+      ex.ys[b * n + i] = y;
+    }
+  }
+  return { batch: interleaveExamples('linear-regression', ex, scalarHead(d)), latents: { w: wAll } };
+}
 
 export const linearRegression: TaskDefinition<LinearRegressionParams, 'linear-regression'> = {
   name: 'linear-regression',
@@ -31,22 +63,6 @@ export const linearRegression: TaskDefinition<LinearRegressionParams, 'linear-re
   heads: (p) => [scalarHead(p.d)],
   baselines: ['least-squares', 'knn', 'averaging', 'zero'],
   chanceLevel: () => 1,
-  sample(rng, p, batchSize, state) {
-    const { d } = p;
-    const n = state.points;
-    const ex = allocateExamples(batchSize, n, d);
-    const w = new Float64Array(d);
-    for (let b = 0; b < batchSize; b++) {
-      for (let j = 0; j < d; j++) w[j] = rng.normal();
-      for (let i = 0; i < n; i++) {
-        const off = (b * n + i) * d;
-        sampleGaussianX(rng, ex.xs, off, d, state.dims);
-        let y = 0;
-        for (let j = 0; j < d; j++) y += w[j] * ex.xs[off + j];
-        ex.ys[b * n + i] = y;
-      }
-    }
-    return interleaveExamples('linear-regression', ex, scalarHead(d));
-  },
+  sample: (rng, p, batchSize, state) => sampleLinearRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index) => sketchScatter(batch, index, 'Linear regression: y = w·x'),
 };
