@@ -8,12 +8,13 @@ import {
   createDraft,
   evaluateHidden,
   flipBit,
-  keyOf,
   moveExample,
   nudgeExample,
   type ParityDraft,
   PROJECTION_LIMIT,
   type ProbeDraft,
+  pairKey,
+  pairValue,
   projectionOf,
   queryPosition,
   type RegressionDraft,
@@ -25,7 +26,6 @@ import {
   targetText,
   toProbePrompt,
   type VectorRecallDraft,
-  valueOf,
 } from './probe-editor';
 
 const SMALL: Partial<Record<TaskName, Record<string, unknown>>> = {
@@ -222,9 +222,9 @@ describe('recall edits', () => {
     const e = setQueriedPair(d, pick);
     expect(e.queried).toBe(pick);
     const q = e.tokens.slice(2 * e.nPairs * e.tokenDim);
-    expect(Array.from(q)).toEqual(Array.from(keyOf(e, pick)));
+    expect(Array.from(q)).toEqual(Array.from(pairKey(e, pick)));
     expect(targetText(e)).toBe(`value of key ${pick + 1}`);
-    const v = valueOf(e, pick);
+    const v = pairValue(e, pick);
     const r = readQuery(
       e,
       resultWith(e, e.tokenDim, (_t, k) => v[k] + 0.01),
@@ -245,9 +245,9 @@ describe('recall edits', () => {
     const pick = (d.queried + 1) % d.nPairs;
     const e = setQueriedPair(d, pick);
     const q = 2 * e.nPairs;
-    expect(e.tokens[q]).toBe(keyOf(e, pick)[0]);
-    expect(e.tokens[q + 1]).toBe(valueOf(e, pick)[0]);
-    const answer = valueOf(e, pick)[0];
+    expect(e.tokens[q]).toBe(pairKey(e, pick)[0]);
+    expect(e.tokens[q + 1]).toBe(pairValue(e, pick)[0]);
+    const answer = pairValue(e, pick)[0];
     const r = readQuery(
       e,
       resultWith(e, e.vocab, (_t, k) => (k === answer ? 5 : 0)),

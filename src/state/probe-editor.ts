@@ -416,11 +416,11 @@ export function setQueriedPair<D extends VectorRecallDraft | TokenRecallDraft>(d
 }
 
 /** The key of pair j: a vector, or a one-element token id. */
-export function keyOf(d: VectorRecallDraft | TokenRecallDraft, pair: number): Float32Array {
+export function pairKey(d: VectorRecallDraft | TokenRecallDraft, pair: number): Float32Array {
   return d.tokens.slice(2 * pair * d.tokenDim, (2 * pair + 1) * d.tokenDim);
 }
 
-export function valueOf(d: VectorRecallDraft | TokenRecallDraft, pair: number): Float32Array {
+export function pairValue(d: VectorRecallDraft | TokenRecallDraft, pair: number): Float32Array {
   return d.tokens.slice((2 * pair + 1) * d.tokenDim, (2 * pair + 2) * d.tokenDim);
 }
 
@@ -482,7 +482,7 @@ export function targetText(d: ProbeDraft): string {
     case 'vector-recall':
       return `value of key ${d.queried + 1}`;
     case 'token-recall':
-      return `token ${valueOf(d, d.queried)[0]}`;
+      return `token ${pairValue(d, d.queried)[0]}`;
   }
 }
 
@@ -512,7 +512,7 @@ export function readQuery(d: ProbeDraft, result: ProbeResult): QueryReading | nu
       let best = 0;
       let bestDist = Number.POSITIVE_INFINITY;
       for (let j = 0; j < d.nPairs; j++) {
-        const v = valueOf(d, j);
+        const v = pairValue(d, j);
         let dist = 0;
         for (let k = 0; k < v.length; k++) dist += (row[k] - v[k]) ** 2;
         if (dist < bestDist) {
@@ -533,7 +533,7 @@ export function readQuery(d: ProbeDraft, result: ProbeResult): QueryReading | nu
       return {
         prediction: `token ${best}`,
         target,
-        correct: best === valueOf(d, d.queried)[0],
+        correct: best === pairValue(d, d.queried)[0],
         squaredError: null,
       };
     }
@@ -550,6 +550,6 @@ export function queryCaption(d: ProbeDraft): string {
     case 'vector-recall':
       return `The query copies key ${d.queried + 1} of ${d.nPairs}; the answer is the value paired with it.`;
     case 'token-recall':
-      return `The first query asks for key ${keyOf(d, d.queried)[0]} (pair ${d.queried + 1} of ${d.nPairs}); the answer is ${valueOf(d, d.queried)[0]}.`;
+      return `The first query asks for key ${pairKey(d, d.queried)[0]} (pair ${d.queried + 1} of ${d.nPairs}); the answer is ${pairValue(d, d.queried)[0]}.`;
   }
 }
