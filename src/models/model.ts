@@ -41,7 +41,7 @@ import {
 import { type ArchConfig, validateArchConfig } from './config';
 import type { ModelKernels } from './fused';
 import { type MambaDims, type MambaTrace, mambaDims, mambaMixer, mambaMixerSpecs } from './mamba';
-import { layerNorm, linear } from './ops';
+import { layerNorm, linear, selectPositions } from './ops';
 import {
   countParams,
   getterOf,
@@ -354,7 +354,7 @@ export function forwardModel(
   h = finalNorm(h, get(`${fn}weight`), get(`${fn}bias`)) as tf.Tensor3D;
   return s.heads.map((head, i) => {
     const pos = positions?.[i];
-    const hs = pos ? tf.gather(h, tf.tensor1d(pos, 'int32'), 1) : h;
+    const hs = pos ? selectPositions(h, pos) : h;
     if (isTiedHead(s.readIn, head)) return linear(hs, get('_read_in.weight')) as tf.Tensor3D;
     const p = readOutPrefix(s.heads, i);
     return linear(hs, get(`${p}weight`), get(`${p}bias`)) as tf.Tensor3D;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { causalDepthwiseConv, geluErf, geluTanh, layerNorm, softplus } from './ops';
+import { causalDepthwiseConv, geluErf, geluTanh, layerNorm, selectPositions, softplus } from './ops';
 import { erf64, geluErf64, geluTanh64, softplus64 } from './reference64/math';
 
 beforeAll(async () => {
@@ -51,4 +51,36 @@ describe('layer norm and causal conv', () => {
     const y = causalDepthwiseConv(x, tf.tensor3d([0.5, 2, 3], [1, 1, 3]), tf.tensor1d([7])).dataSync();
     expect(Array.from(y)).toEqual([7 + 3, 7 + 2 + 30, 7 + 0.5 + 20 + 300, 7 + 5 + 200 + 3000]);
   });
+});
+
+describe('selectPositions', () => {
+  const cases: Array<[string, number, number[]]> = [
+    ['x-tokens of an even sequence', 8, [0, 2, 4, 6]],
+    ['x-tokens of an odd sequence', 7, [0, 2, 4, 6]],
+    ['y-tokens (start 1)', 8, [1, 3, 5, 7]],
+    ['every third token, L not a multiple of 3', 8, [1, 4, 7]],
+    ['the last token only', 5, [4]],
+    ['every token', 4, [0, 1, 2, 3]],
+    ['irregular (gather fallback)', 6, [0, 1, 4]],
+    ['start past the stride (gather fallback)', 9, [3, 5, 7]],
+  ];
+  for (const [name, l, positions] of cases) {
+    it(`equals gather, forward and gradient: ${name}`, () => {
+      const x = tf.randomNormal([3, l, 5], 0, 1, 'float32', 7) as tf.Tensor3D;
+      const pos = Int32Array.from(positions);
+      const weights = tf.randomNormal([3, positions.length, 5], 0, 1, 'float32', 8);
+      const viaGather = (t: tf.Tensor) => tf.gather(t, tf.tensor1d(pos, 'int32'), 1).mul(weights).sum();
+      const viaSelect = (t: tf.Tensor) =>
+        selectPositions(t as tf.Tensor3D, pos)
+          .mul(weights)
+          .sum();
+      const expected = tf.gather(x, tf.tensor1d(pos, 'int32'), 1);
+      const got = selectPositions(x, pos);
+      expect(got.shape).toEqual([3, positions.length, 5]);
+      expect(Array.from(got.dataSync())).toEqual(Array.from(expected.dataSync()));
+      const gGather = tf.grad(viaGather)(x).dataSync();
+      const gSelect = tf.grad(viaSelect)(x).dataSync();
+      expect(Array.from(gSelect)).toEqual(Array.from(gGather));
+    });
+  }
 });

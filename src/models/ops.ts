@@ -111,3 +111,33 @@ export function causalMaskBias(l: number): tf.Tensor2D {
   for (let t = 0; t < l; t++) for (let s = t + 1; s < l; s++) m[t * l + s] = -1e9;
   return tf.tensor2d(m, [l, l]);
 }
+
+/**
+ * `x[:, positions, :]`. Read-outs sit at evenly spaced tokens (every x-token: 0, 2, 4, ...; every
+ * third token for chain-of-thought), so an arithmetic progression is taken with a pad, a reshape
+ * and a slice, whose gradients exist on every backend (gather's gradient, UnsortedSegmentSum, is
+ * missing on wasm and costs extra dispatches on WebGPU). Any other set of positions uses gather.
+ */
+export function selectPositions(x: tf.Tensor3D, positions: Int32Array): tf.Tensor3D {
+  const [b, l, d] = x.shape;
+  const n = positions.length;
+  const start = positions[0] ?? 0;
+  const stride = n > 1 ? positions[1] - start : 1;
+  let evenlySpaced = n > 0 && stride > 0 && start >= 0 && start < stride;
+  for (let i = 0; evenlySpaced && i < n; i++) {
+    if (positions[i] !== start + i * stride || positions[i] >= l) evenlySpaced = false;
+  }
+  if (!evenlySpaced) return tf.gather(x, tf.tensor1d(positions, 'int32'), 1);
+  if (n === l && stride === 1) return x;
+  const groups = Math.ceil(l / stride);
+  const padded =
+    groups * stride === l
+      ? x
+      : x.pad([
+          [0, 0],
+          [0, groups * stride - l],
+          [0, 0],
+        ]);
+  const grouped = padded.reshape([b, groups, stride, d]);
+  return grouped.slice([0, 0, start, 0], [b, n, 1, d]).reshape([b, n, d]);
+}
