@@ -36,6 +36,7 @@ describe('share links', () => {
     expect(back?.warnings).toEqual([]);
     expect(back?.experiment).toEqual(e);
     expect(back?.classroom).toBeNull();
+    expect(back?.unreadable).toBe(false);
   });
 
   it('round-trip a custom curriculum and a task-derived one', () => {
@@ -95,6 +96,7 @@ describe('share links', () => {
       expect(back).not.toBeNull();
       expect(back!.warnings.length).toBeGreaterThan(0);
       expect(back!.warnings[0]).toMatch(/^link: /);
+      expect(back!.unreadable).toBe(true);
       expect(parseExperiment(back!.experiment).ok).toBe(true);
     }
   });

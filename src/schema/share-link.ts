@@ -28,6 +28,8 @@ export interface DecodedLink {
   /** what was wrong with the link and what was done about it (empty for a clean link) */
   warnings: string[];
   classroom: ClassroomOptions | null;
+  /** nothing of the experiment could be read: `experiment` is the default one */
+  unreadable: boolean;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -177,7 +179,12 @@ export function decodeShareFragment(fragment: string): DecodedLink | null {
   if (isObject(base)) delete base.curriculum;
   const merged = overlay(base, input as Json);
   const coerced = coerceExperiment(merged);
-  return { experiment: coerced.experiment, warnings: [...warnings, ...coerced.warnings], classroom };
+  return {
+    experiment: coerced.experiment,
+    warnings: [...warnings, ...coerced.warnings],
+    classroom,
+    unreadable: false,
+  };
 }
 
 function isPlainRecord(v: unknown): v is Record<string, unknown> {
@@ -185,5 +192,5 @@ function isPlainRecord(v: unknown): v is Record<string, unknown> {
 }
 
 function fallback(warnings: string[], classroom: ClassroomOptions | null = null): DecodedLink {
-  return { experiment: defaultExperiment(), warnings, classroom };
+  return { experiment: defaultExperiment(), warnings, classroom, unreadable: true };
 }
