@@ -13,7 +13,10 @@ function tables(md: string): string[][][] {
         .slice(1, -1)
         .split(/(?<!\\)\|/)
         .map((c) => c.trim());
-      if (!current) out.push((current = []));
+      if (!current) {
+        current = [];
+        out.push(current);
+      }
       current.push(cells);
     } else current = null;
   }
