@@ -332,3 +332,21 @@ describe('RaceController', () => {
     expect(blocked.clients).toHaveLength(3);
   });
 });
+
+describe('RaceController.exportCheckpoint', () => {
+  it('asks the worker for its weights, falls back to the last checkpoint, and says why not', async () => {
+    const { race, clients, live } = setup();
+    await race.step();
+    const [a, b] = race.slotIds;
+    const weights = Uint8Array.from([1, 2, 3]);
+    clients[0].saveCheckpoint = () => Promise.resolve({ ok: true, step: 1, model: weights });
+    expect(await race.exportCheckpoint(a)).toEqual({ ok: true, model: weights, step: 1 });
+    // the second worker cannot save now: nothing to fall back on yet, then its periodic checkpoint
+    const no = await race.exportCheckpoint(b);
+    expect(no.ok).toBe(false);
+    clients[1].emit({ type: 'checkpoint', step: 1, reason: 'paused', model: Uint8Array.from([9]) });
+    expect(await race.exportCheckpoint(b)).toEqual({ ok: true, model: Uint8Array.from([9]), step: 1 });
+    expect((await race.exportCheckpoint(12345)).ok).toBe(false);
+    expect(live.getState().models).toHaveLength(3);
+  });
+});

@@ -17,7 +17,7 @@ import type { Experiment } from '../schema/experiment';
 import { getTask } from '../tasks';
 import { modelSignature, planSlots, type SlotNow } from '../workers/reconfigure';
 import { approximateEventBytes, type ClientEvent, type TrainingClient } from '../workers/training-client';
-import type { SessionOptionsInput } from '../workers/training-protocol';
+import type { Result, SessionOptionsInput } from '../workers/training-protocol';
 import type { ExperimentState } from './experiment-store';
 import { clearNotices, type LiveState, type ModelLive, newModelLive, notify, patchModel } from './live-store';
 import { appendLosses, emptySeries, seriesFromStored, truncateSeries } from './loss-series';
@@ -699,6 +699,20 @@ export class RaceController {
       }
       this.d.runs.setState((s) => ({ runs: s.runs.filter((r) => r.id !== id) }));
     });
+  }
+
+  /**
+   * One model's current weights as safetensors (for download): asked of its worker (which answers at
+   * a step boundary, also while training); a crashed worker's last checkpoint otherwise.
+   */
+  async exportCheckpoint(slotId: number): Promise<Result<{ model: Uint8Array; step: number }>> {
+    const slot = this.slotBy(slotId);
+    if (!slot) return { ok: false, error: 'that model is not in the race any more' };
+    const r = slot.client.crashed ? null : await slot.client.saveCheckpoint();
+    if (r?.ok) return { ok: true, model: r.model, step: r.step };
+    const last = slot.checkpoint;
+    if (last) return { ok: true, model: last.model, step: last.step };
+    return { ok: false, error: r ? r.error : 'its worker stopped before saving a checkpoint' };
   }
 
   /** The latest state of every worker (for diagnostics and the benchmark). */
