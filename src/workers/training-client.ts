@@ -36,7 +36,7 @@ export interface TrainingClient {
   step(n?: number): Promise<Result<StepInfo>>;
   reset(): Promise<Result<StepInfo>>;
   setLearningRate(lr: number): Promise<Result<{ lr: number }>>;
-  probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult }>>;
+  probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult; step: number }>>;
   saveCheckpoint(): Promise<Result<CheckpointBytes & { step: number }>>;
   loadCheckpoint(bytes: CheckpointBytes): Promise<Result<LoadInfo>>;
   stats(): Promise<WorkerStats | null>;

@@ -254,8 +254,11 @@ export interface TrainingWorkerApi {
   reset(): Promise<Result<StepInfo>>;
   /** Takes effect at the next step (Adam's moments are kept). */
   setLearningRate(lr: number): Promise<Result<{ lr: number }>>;
-  /** Probe the model on its probe prompt or on `prompt`; also posted as a probe event. */
-  probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult }>>;
+  /**
+   * Probe the model on its probe prompt or on `prompt` (a page-edited one, validated); also posted
+   * as a probe event (`custom: true` for an edited prompt). `step`: the weights' step.
+   */
+  probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult; step: number }>>;
   /** The model (and Adam's moments) as safetensors bytes. */
   saveCheckpoint(): Promise<Result<CheckpointBytes & { step: number }>>;
   /** Stop, then load a checkpoint (strict: all or nothing); the step counter continues from it. */

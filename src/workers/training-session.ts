@@ -97,7 +97,8 @@ function own<T extends Float32Array | Float64Array | Int32Array | Uint8Array>(a:
   return a.byteOffset === 0 && a.byteLength === a.buffer.byteLength ? a : (a.slice() as T);
 }
 
-function ownProbe(result: ProbeResult): ProbeResult {
+/** A probe result whose typed arrays own their buffers (so they can be transferred). */
+export function ownProbe(result: ProbeResult): ProbeResult {
   return {
     ...result,
     outputs: result.outputs.map(own),
@@ -118,6 +119,36 @@ function ownProbe(result: ProbeResult): ProbeResult {
       }
     }),
   };
+}
+
+/**
+ * A page-edited probe prompt (untrusted) as a batch of one for `trainer`: validated by the schema,
+ * the task's token width and the longest prompt the model was built for.
+ */
+export function probePromptBatch(prompt: unknown, trainer: Trainer): Result<{ batch: PromptBatch }> {
+  const parsed = probePromptSchema.safeParse(prompt);
+  if (!parsed.success) return { ok: false, error: `Bad probe prompt: ${describeError(parsed.error)}` };
+  const p = parsed.data;
+  const expectedDim = trainer.batchAt(0).tokenDim;
+  if (p.tokenDim !== expectedDim) {
+    return {
+      ok: false,
+      error: `Bad probe prompt: tokens of ${p.tokenDim} numbers, the task has ${expectedDim}`,
+    };
+  }
+  if (p.seqLen > trainer.maxSeqLen) {
+    return { ok: false, error: `Bad probe prompt: ${p.seqLen} tokens, at most ${trainer.maxSeqLen}` };
+  }
+  const batch: PromptBatch = {
+    task: trainer.experiment.task.name,
+    batchSize: 1,
+    seqLen: p.seqLen,
+    tokenDim: p.tokenDim,
+    tokens: p.tokens,
+    tokenKinds: p.tokenKinds ?? new Uint8Array(p.seqLen),
+    heads: [],
+  };
+  return { ok: true, batch };
 }
 
 /** Accuracy against the position of the queried pair, for heads with recall targets. */
@@ -636,41 +667,23 @@ export class TrainingSession implements TrainingWorkerApi {
     return { ok: true, lr };
   }
 
-  async probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult }>> {
+  async probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult; step: number }>> {
     const t = this.trainer;
     if (!t || !this.experiment) return { ok: false, error: 'not configured' };
     let batch: PromptBatch | undefined;
     if (prompt !== undefined) {
-      const parsed = probePromptSchema.safeParse(prompt);
-      if (!parsed.success) return { ok: false, error: `Bad probe prompt: ${describeError(parsed.error)}` };
-      const p = parsed.data;
-      const expectedDim = t.batchAt(0).tokenDim;
-      if (p.tokenDim !== expectedDim) {
-        return {
-          ok: false,
-          error: `Bad probe prompt: tokens of ${p.tokenDim} numbers, the task has ${expectedDim}`,
-        };
-      }
-      if (p.seqLen > t.maxSeqLen) {
-        return { ok: false, error: `Bad probe prompt: ${p.seqLen} tokens, at most ${t.maxSeqLen}` };
-      }
-      batch = {
-        task: this.experiment.task.name,
-        batchSize: 1,
-        seqLen: p.seqLen,
-        tokenDim: p.tokenDim,
-        tokens: p.tokens,
-        tokenKinds: p.tokenKinds ?? new Uint8Array(p.seqLen),
-        heads: [],
-      };
+      const checked = probePromptBatch(prompt, t);
+      if (!checked.ok) return checked;
+      batch = checked.batch;
     }
     try {
       const result = await this.exclusive(() => this.runProbe(batch));
       if (!result) return { ok: false, error: 'not configured' };
       // the event takes a copy; the answer transfers the original
-      this.emit({ type: 'probe', step: t.stepCount, custom: !!batch, result: structuredClone(result) });
+      const step = t.stepCount;
+      this.emit({ type: 'probe', step, custom: !!batch, result: structuredClone(result) });
       const buffers = probeArrays(result).map((a) => a.buffer as ArrayBuffer);
-      return this.deps.transfer({ ok: true as const, result }, [...new Set(buffers)]);
+      return this.deps.transfer({ ok: true as const, result, step }, [...new Set(buffers)]);
     } catch (error) {
       return { ok: false, error: `Probe failed: ${describeError(error)}` };
     }
