@@ -14,15 +14,31 @@
  * steps and checks the tensor count stays constant. Prints the figures and appends them to
  * bench/RESULTS.md with the date, the device and the command.
  *
+ * After the window (untraced, so the figure is not inflated by tracing), a second window of
+ * --trace-seconds records a Chromium trace (timeline + V8 CPU profiler) and attributes each main-
+ * thread task over 50 ms to what it was made of (trace-attribution.mjs: events, JS functions mapped
+ * through the build's source maps, the app code on the stack). It also reports the page's initial
+ * JavaScript (entry chunk + static imports, gzip) and checks TensorFlow.js is not in it
+ * (initial-js.mjs).
+ *
  * Options: --seconds N (window, default 60)   --size tiny|classroom (default tiny)
- *          --soak-steps N (default 2000; 0 skips the soak)   --no-webgpu   --no-write
+ *          --soak-steps N (default 2000; 0 skips the soak)   --trace-seconds N (default 20; 0: none)
+ *          --trace-file PATH (keep the raw trace, for chrome://tracing or the DevTools performance panel)
+ *          --no-webgpu   --no-write
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, type as osType, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { initialJavaScript } from './initial-js.mjs';
+import {
+  attributeLongTasks,
+  describeTask,
+  sourceMapLookup,
+  summariseAttribution,
+} from './trace-attribution.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -34,6 +50,8 @@ const flag = (name) => argv.includes(`--${name}`);
 const SECONDS = Number(opt('seconds', 60));
 const SIZE = opt('size', 'tiny');
 const SOAK_STEPS = Number(opt('soak-steps', 2000));
+const TRACE_SECONDS = Number(opt('trace-seconds', 20));
+const TRACE_FILE = opt('trace-file', null);
 const WEBGPU = !flag('no-webgpu');
 const WRITE = !flag('no-write');
 const PORT = Number(opt('port', 4179));
@@ -187,6 +205,7 @@ async function race(browser, url) {
   const end = await snapshot(page, RACE);
   const dt = (end.t - warm.t) / 1000;
   const tasks = await longTasks(page, warm.t, end.t);
+  const attribution = TRACE_SECONDS > 0 ? await traced(browser, page, url) : null;
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   const result = {
     warmupSeconds,
@@ -205,10 +224,60 @@ async function race(browser, url) {
     bytesPerSecond: (end.bytes - warm.bytes) / dt,
     messagesPerSecond: (end.events - warm.events) / dt,
     longTasks: tasks,
+    attribution,
     errors,
   };
   await page.close();
   return result;
+}
+
+const TRACE_CATEGORIES = [
+  'toplevel',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'v8.execute',
+  'disabled-by-default-v8.cpu_profiler',
+  'blink.user_timing',
+];
+
+/** Source-map lookup for the page's scripts: a served URL -> dist/<path>.map. */
+function distLookup(url) {
+  const origin = new URL(url).origin;
+  const cache = new Map();
+  return (scriptUrl, line0, col0) => {
+    if (!scriptUrl.startsWith(origin)) return null;
+    let lookup = cache.get(scriptUrl);
+    if (lookup === undefined) {
+      const file = join(root, 'dist', new URL(scriptUrl).pathname.replace(/^\//, ''));
+      lookup = existsSync(`${file}.map`)
+        ? sourceMapLookup(JSON.parse(readFileSync(`${file}.map`, 'utf8')))
+        : null;
+      cache.set(scriptUrl, lookup);
+    }
+    return lookup ? lookup(line0, col0) : null;
+  };
+}
+
+/** A traced window while the race trains: what each main-thread task over 50 ms was. */
+async function traced(browser, page, url) {
+  log(`tracing ${TRACE_SECONDS} s`);
+  const from = await page.evaluate(() => performance.now());
+  await browser.startTracing(page, { categories: TRACE_CATEGORIES });
+  await page.waitForTimeout(TRACE_SECONDS * 1000);
+  const buffer = await browser.stopTracing();
+  if (TRACE_FILE) writeFileSync(TRACE_FILE, buffer);
+  const to = await page.evaluate(() => performance.now());
+  const observed = await longTasks(page, from, to);
+  const trace = JSON.parse(buffer.toString('utf8'));
+  const events = Array.isArray(trace) ? trace : trace.traceEvents;
+  const tasks = attributeLongTasks(events, { minMs: 50, lookup: distLookup(url) });
+  return {
+    seconds: TRACE_SECONDS,
+    observed,
+    summary: summariseAttribution(tasks),
+    longest: tasks.filter((t) => !t.instrument).slice(0, 5),
+  };
 }
 
 async function soak(browser, url) {
@@ -257,7 +326,7 @@ function device(browserVersion, adapter) {
 
 const fmt = (v, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : String(v));
 
-function report(r, s, dev, command) {
+function report(r, s, initial, dev, command) {
   const lines = [];
   lines.push(`## Browser race (${new Date().toISOString().slice(0, 19).replace('T', ' ')} UTC)`);
   lines.push('');
@@ -293,6 +362,20 @@ function report(r, s, dev, command) {
         )} (${fmt(s.seconds, 0)} s; longest main-thread task ${s.longTasks.count === 0 ? 'none over 50 ms' : `${fmt(s.longTasks.max, 0)} ms, ${s.longTasks.count} tasks over 50 ms`}).`,
     );
   }
+  if (r.attribution) {
+    const a = r.attribution;
+    const sum = a.summary;
+    const top = (items) => items.map((x) => `${x.label} ${fmt(x.ms, 0)} ms`).join(', ') || 'none';
+    lines.push(
+      `- What the long tasks were (traced window of ${a.seconds} s, Chromium trace + V8 CPU profiler, source-mapped): ${sum.count} tasks over 50 ms${sum.instrument ? ` (and ${sum.instrument} of the profiler starting, left out)` : ''} (${fmt(sum.wallMs, 0)} ms wall, ${fmt(sum.cpuMs, 0)} ms of it on the CPU); by kind: ${top(sum.kinds)}; JS by module: ${top(sum.modules)}; app code on the stack: ${top(sum.app)}; set going by: ${top(sum.triggers.slice(0, 4))}.`,
+    );
+    for (const t of a.longest.filter((x) => !x.instrument).slice(0, 3)) lines.push(`  - ${describeTask(t)}`);
+  }
+  if (initial) {
+    lines.push(
+      `- Initial JavaScript of the page (dist/index.html's module script + its static imports): ${fmt(initial.gzip / 1024, 1)} kB gzip (${fmt(initial.bytes / 1024, 1)} kB raw) in ${initial.files.length} file${initial.files.length === 1 ? '' : 's'} (${initial.files.map((f) => `${f.file} ${fmt(f.gzip / 1024, 1)} kB`).join(', ')}); TensorFlow.js in it: ${initial.tfjs.length ? `YES (${initial.tfjs.join(', ')})` : 'no (only in the workers)'}.`,
+    );
+  }
   const errors = [...r.errors, ...(s?.errors ?? [])];
   if (errors.length) lines.push(`- Console errors: ${errors.length} (first: ${errors[0].slice(0, 200)})`);
   lines.push('');
@@ -301,6 +384,8 @@ function report(r, s, dev, command) {
 
 async function main() {
   const command = `npm run bench:browser${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+  const initial = initialJavaScript(join(root, 'dist'));
+  console.log(JSON.stringify({ initialJavaScript: initial }, null, 2));
   const { stop, url } = await serve();
   const executablePath =
     process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
@@ -325,8 +410,9 @@ async function main() {
       console.log(JSON.stringify({ soak: s }, null, 2));
     }
     const adapter = r.models.Transformer.backend;
-    const text = report(r, s, device(browser.version(), adapter), command);
+    const text = report(r, s, initial, device(browser.version(), adapter), command);
     console.log(`\n${text}`);
+    if (initial.tfjs.length) process.exitCode = 1;
     if (WRITE) {
       const file = join(root, 'bench/RESULTS.md');
       const head =
