@@ -12,12 +12,13 @@
  * in the workers they already have.
  */
 import type { StoreApi } from 'zustand/vanilla';
+import type { ProbeResult } from '../models/probes';
 import { ARCHITECTURE_TITLES, type Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import { getTask } from '../tasks';
 import { modelSignature, planSlots, type SlotNow } from '../workers/reconfigure';
 import { approximateEventBytes, type ClientEvent, type TrainingClient } from '../workers/training-client';
-import type { Result, SessionOptionsInput } from '../workers/training-protocol';
+import type { ProbePrompt, Result, SessionOptionsInput } from '../workers/training-protocol';
 import type { ExperimentState } from './experiment-store';
 import { clearNotices, type LiveState, type ModelLive, newModelLive, notify, patchModel } from './live-store';
 import { appendLosses, emptySeries, seriesFromStored, truncateSeries } from './loss-series';
@@ -47,6 +48,15 @@ export interface RaceDeps {
   saveEveryMs?: number;
   /** experiment changes are applied after this quiet time (ms) */
   settleMs?: number;
+}
+
+/** A checkpoint a model reported (model bytes only), for the probe scrubber. */
+export interface CheckpointNotice {
+  slot: number;
+  index: number;
+  modelKey: string;
+  step: number;
+  model: Uint8Array;
 }
 
 interface Checkpoint {
@@ -99,6 +109,7 @@ export class RaceController {
   private storageWarned = false;
   private unsubscribe: () => void;
   private disposed = false;
+  private readonly checkpointListeners = new Set<(c: CheckpointNotice) => void>();
 
   constructor(deps: RaceDeps) {
     this.d = {
@@ -234,10 +245,14 @@ export class RaceController {
         this.scheduleSave();
         break;
       case 'probe':
-        patchModel(live, id, { probe: e.result, probeStep: e.step });
+        // the live store holds the seeded probe prompt's maps; edited prompts are the probe lab's
+        if (!e.custom) patchModel(live, id, { probe: e.result, probeStep: e.step });
         break;
       case 'checkpoint':
         slot.checkpoint = { step: e.step, model: e.model, optimizer: e.optimizer };
+        for (const listener of this.checkpointListeners) {
+          listener({ slot: id, index: slot.index, modelKey: slot.modelKey, step: e.step, model: e.model });
+        }
         patchModel(live, id, { checkpointStep: e.step });
         void this.storeCheckpoint(slot);
         break;
@@ -713,6 +728,39 @@ export class RaceController {
     const last = slot.checkpoint;
     if (last) return { ok: true, model: last.model, step: last.step };
     return { ok: false, error: r ? r.error : 'its worker stopped before saving a checkpoint' };
+  }
+
+  // ------------------------------------------------------------------------------ probe lab
+
+  /** Called with every checkpoint a model reports (the probe scrubber keeps them). */
+  onCheckpoint(listener: (c: CheckpointNotice) => void): () => void {
+    this.checkpointListeners.add(listener);
+    return () => this.checkpointListeners.delete(listener);
+  }
+
+  /** The experiment the workers were last configured with (null before the first race). */
+  get raceExperiment(): Experiment | null {
+    return this.experiment;
+  }
+
+  /** Each worker: its slot, model index and checkpoint key. */
+  probeTargets(): Array<{ slot: number; index: number; modelKey: string }> {
+    return this.slots
+      .filter((s) => s.experiment && !s.client.crashed)
+      .map((s) => ({ slot: s.id, index: s.index, modelKey: s.modelKey }));
+  }
+
+  /**
+   * Probe one model on an edited prompt with its current weights (not queued behind other
+   * commands: the worker holds its loop for the probe only).
+   */
+  async probeModel(
+    slotId: number,
+    prompt: ProbePrompt,
+  ): Promise<{ ok: true; result: ProbeResult; step: number } | { ok: false; error: string }> {
+    const slot = this.slotBy(slotId);
+    if (!slot?.experiment) return { ok: false, error: 'no such model' };
+    return slot.client.probe(prompt);
   }
 
   /** The latest state of every worker (for diagnostics and the benchmark). */
