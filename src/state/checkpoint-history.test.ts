@@ -25,8 +25,11 @@ describe('CheckpointHistory', () => {
     h.add('a', 500, bytes(7));
     expect(h.stepsOf('a')).toEqual([250, 500]);
     expect(h.at('a', 600)?.model[0]).toBe(7);
+    const before = h.at('a', 250)!.serial;
     h.add('a', 10, bytes(10));
     expect(h.stepsOf('a')).toEqual([10]);
+    h.add('a', 250, bytes(250));
+    expect(h.at('a', 250)!.serial).not.toBe(before);
   });
 
   it('over capacity, the kept steps stay spread over the run, first and last kept', () => {

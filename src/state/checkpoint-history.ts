@@ -9,6 +9,8 @@
  */
 
 export interface HistoryEntry {
+  /** unique for the life of the history (a step number may come back after a reset) */
+  serial: number;
   step: number;
   /** safetensors: the model's state_dict */
   model: Uint8Array;
@@ -18,6 +20,7 @@ export const DEFAULT_HISTORY_CAPACITY = 24;
 
 export class CheckpointHistory {
   private readonly byModel = new Map<string, HistoryEntry[]>();
+  private nextSerial = 1;
 
   constructor(readonly capacity = DEFAULT_HISTORY_CAPACITY) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new Error('capacity must be an integer >= 2');
@@ -27,7 +30,7 @@ export class CheckpointHistory {
   add(key: string, step: number, model: Uint8Array): void {
     if (!Number.isInteger(step) || step < 0) return;
     const list = (this.byModel.get(key) ?? []).filter((e) => e.step < step);
-    list.push({ step, model });
+    list.push({ serial: this.nextSerial++, step, model });
     while (list.length > this.capacity) list.splice(this.victim(list), 1);
     this.byModel.set(key, list);
   }
