@@ -1,11 +1,15 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { followBaselines, race } from './state';
+import { urlSync } from './state/share';
 import { App } from './ui/App';
 import './ui/styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
+
+// A shared link in the fragment: its experiment (and classroom options) before the first render.
+urlSync.start();
 
 createRoot(root).render(
   <StrictMode>

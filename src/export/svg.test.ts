@@ -84,6 +84,11 @@ describe('standalone SVG', () => {
     const svg = standaloneSvg(chart, { width: 400, height: 300 });
     checkWellFormed(svg);
     expect(svg).toContain('<g transform="translate(0 0)">');
+    const styled = standaloneSvg(
+      { ...chart, attrs: { style: 'fill: rgb(1, 2, 3);' } },
+      { width: 4, height: 3 },
+    );
+    expect(styled).toContain('<g transform="translate(0 0)" style="fill: rgb(1, 2, 3);">');
     expect(svg).toContain('height="300"');
   });
 });

@@ -128,8 +128,10 @@ export function standaloneSvg(root: SvgNode, options: SvgFileOptions): string {
     );
   }
   parts.push(legend.nodes.map(nodeText).join(''));
-  // the root's own size, class and roles are the page's; its children are the chart
-  parts.push(`<g transform="translate(0 ${offset})">`);
+  // the root's size, class and roles are the page's; its children are the chart, and its styles
+  // (which they inherit) go on their group
+  const rootStyle = root.attrs.style ? ` style="${escapeAttr(root.attrs.style)}"` : '';
+  parts.push(`<g transform="translate(0 ${offset})"${rootStyle}>`);
   parts.push(root.children.map(nodeText).join(''));
   parts.push('</g></svg>\n');
   return parts.join('');

@@ -1,7 +1,9 @@
 import { IclPanel } from './IclPanel';
+import { LinkNotice } from './LinkNotice';
 import { LossPanel } from './LossPanel';
 import { AttentionPanel, SsmPanel } from './ProbePanels';
 import { RunList } from './RunList';
+import { Shown } from './Shown';
 import { TaskGallery } from './TaskGallery';
 import { TrainingPanel } from './TrainingPanel';
 
@@ -16,17 +18,30 @@ export function App() {
         </p>
       </header>
       <main className="page-main">
-        <TaskGallery />
+        <LinkNotice />
+        <Shown panel="gallery">
+          <TaskGallery />
+        </Shown>
         <TrainingPanel />
         <div className="chart-grid">
-          <LossPanel />
-          <IclPanel />
+          <Shown panel="loss">
+            <LossPanel />
+          </Shown>
+          <Shown panel="icl">
+            <IclPanel />
+          </Shown>
         </div>
         <div className="chart-grid">
-          <AttentionPanel />
-          <SsmPanel />
+          <Shown panel="attention">
+            <AttentionPanel />
+          </Shown>
+          <Shown panel="ssm">
+            <SsmPanel />
+          </Shown>
         </div>
-        <RunList />
+        <Shown panel="runs">
+          <RunList />
+        </Shown>
       </main>
     </>
   );

@@ -1,4 +1,6 @@
 import { race, useExperiment, useLive } from '../state';
+import { isLocked } from '../state/classroom';
+import { useShare } from '../state/share';
 import { PRESET_NAMES, type PresetName } from '../train/presets';
 import { NumberField } from './NumberField';
 
@@ -17,11 +19,18 @@ export function Controls() {
   const presetLr = useExperiment((s) => s.presetDefaults?.optimizer.lr);
   const training = useLive((s) => s.training);
   const hasModels = useLive((s) => s.models.length > 0);
+  const presetLocked = useShare((s) => isLocked(s.classroom, 'preset'));
+  const lrLocked = useShare((s) => isLocked(s.classroom, 'optimizer.lr'));
   return (
     <div className="controls">
       <div className="field">
         <label htmlFor="preset">Preset</label>
-        <select id="preset" value={preset} onChange={(e) => setPreset(e.currentTarget.value as PresetName)}>
+        <select
+          id="preset"
+          value={preset}
+          disabled={presetLocked}
+          onChange={(e) => setPreset(e.currentTarget.value as PresetName)}
+        >
           {PRESET_NAMES.map((p) => (
             <option key={p} value={p}>
               {PRESET_TITLES[p]}
@@ -38,6 +47,7 @@ export function Controls() {
         step="any"
         onCommit={(v) => setLearningRate(v ?? null)}
         hint="applies at the next step"
+        disabled={lrLocked}
       />
       <div className="buttons">
         <button

@@ -11,13 +11,25 @@ interface Props {
   /** called with the committed value (undefined when cleared) on change and Enter */
   onCommit(value: number | undefined): void;
   hint?: string;
+  /** locked by a classroom link */
+  disabled?: boolean;
 }
 
 /**
  * A number input that commits when the user leaves it or presses Enter (not on every keystroke,
  * so a half-typed "0.0" never restarts anything). Empty means "the default".
  */
-export function NumberField({ label, value, placeholder, min, max, step = 1, onCommit, hint }: Props) {
+export function NumberField({
+  label,
+  value,
+  placeholder,
+  min,
+  max,
+  step = 1,
+  onCommit,
+  hint,
+  disabled,
+}: Props) {
   const id = useId();
   const [text, setText] = useState(value === undefined ? '' : String(value));
   useEffect(() => setText(value === undefined ? '' : String(value)), [value]);
@@ -42,6 +54,7 @@ export function NumberField({ label, value, placeholder, min, max, step = 1, onC
         min={min}
         max={max}
         step={step}
+        disabled={disabled}
         onChange={(e) => setText(e.currentTarget.value)}
         onBlur={commit}
         onKeyDown={(e) => {

@@ -1,6 +1,8 @@
 import type { Experiment } from '../schema/experiment';
 import { useExperiment } from '../state';
+import { isLocked, type LockKey } from '../state/classroom';
 import type { SizeKey } from '../state/experiment-store';
+import { useShare } from '../state/share';
 import { getTask } from '../tasks';
 import { NumberField } from './NumberField';
 
@@ -11,21 +13,31 @@ interface FieldSpec {
   max: number;
   /** the preset's value, from its experiment */
   preset: (e: Experiment) => number | undefined;
+  /** the classroom lock that disables it */
+  lock: LockKey;
 }
 
 const FIELDS: FieldSpec[] = [
-  { key: 'dModel', label: 'Width D', min: 4, max: 1024, preset: (e) => e.models[0]?.dModel },
-  { key: 'nLayer', label: 'Layers', min: 1, max: 24, preset: (e) => e.models.at(-1)?.nLayer },
-  { key: 'nHead', label: 'Heads', min: 1, max: 32, preset: (e) => e.models[0]?.nHead },
-  { key: 'dState', label: 'State size N', min: 1, max: 64, preset: (e) => e.models[0]?.dState },
-  { key: 'batchSize', label: 'Batch size', min: 1, max: 1024, preset: (e) => e.batchSize },
-  { key: 'steps', label: 'Steps', min: 1, max: 10_000_000, preset: (e) => e.steps },
+  { key: 'dModel', label: 'Width D', min: 4, max: 1024, preset: (e) => e.models[0]?.dModel, lock: 'sizes' },
+  { key: 'nLayer', label: 'Layers', min: 1, max: 24, preset: (e) => e.models.at(-1)?.nLayer, lock: 'sizes' },
+  { key: 'nHead', label: 'Heads', min: 1, max: 32, preset: (e) => e.models[0]?.nHead, lock: 'sizes' },
+  {
+    key: 'dState',
+    label: 'State size N',
+    min: 1,
+    max: 64,
+    preset: (e) => e.models[0]?.dState,
+    lock: 'sizes',
+  },
+  { key: 'batchSize', label: 'Batch size', min: 1, max: 1024, preset: (e) => e.batchSize, lock: 'schedule' },
+  { key: 'steps', label: 'Steps', min: 1, max: 10_000_000, preset: (e) => e.steps, lock: 'schedule' },
   {
     key: 'evalPrompts',
     label: 'Evaluation prompts',
     min: 16,
     max: 12_800,
     preset: (e) => e.evaluation.prompts,
+    lock: 'schedule',
   },
   {
     key: 'evalEvery',
@@ -33,6 +45,7 @@ const FIELDS: FieldSpec[] = [
     min: 1,
     max: 1_000_000,
     preset: (e) => e.evaluation.everySteps,
+    lock: 'schedule',
   },
 ];
 
@@ -93,6 +106,7 @@ export function SettingsPanel() {
   const params = useExperiment((s) => s.draft.params);
   const setParam = useExperiment((s) => s.setParam);
   const taskParams = numericParams(task);
+  const classroom = useShare((s) => s.classroom);
   return (
     <details className="settings">
       <summary>Settings</summary>
@@ -112,6 +126,7 @@ export function SettingsPanel() {
             step={p.integer ? 1 : 'any'}
             hint={p.description.length <= 40 ? p.description : undefined}
             onCommit={(v) => setParam(p.key, v)}
+            disabled={isLocked(classroom, 'task.params')}
           />
         ))}
         {FIELDS.map((f) => (
@@ -123,6 +138,7 @@ export function SettingsPanel() {
             min={f.min}
             max={f.max}
             onCommit={(v) => setSize(f.key, v)}
+            disabled={isLocked(classroom, f.lock)}
           />
         ))}
         <NumberField
@@ -131,6 +147,7 @@ export function SettingsPanel() {
           min={0}
           max={0xffffffff}
           onCommit={(v) => setSeed(v === undefined ? 1 : Math.max(0, Math.floor(v)))}
+          disabled={isLocked(classroom, 'seed')}
         />
       </div>
       {errors.length > 0 && (

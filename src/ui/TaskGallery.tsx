@@ -1,4 +1,6 @@
 import { useExperiment, useLab } from '../state';
+import { isLocked } from '../state/classroom';
+import { useShare } from '../state/share';
 import { TaskCard } from './TaskCard';
 
 /** The task picker: a radio group named "Task", one card per task in the paper's order. */
@@ -6,8 +8,9 @@ export function TaskGallery() {
   const gallery = useLab((s) => s.gallery);
   const selected = useExperiment((s) => s.draft.task);
   const setTask = useExperiment((s) => s.setTask);
+  const locked = useShare((s) => isLocked(s.classroom, 'task'));
   return (
-    <fieldset className="task-gallery">
+    <fieldset className="task-gallery" disabled={locked}>
       <legend>Task</legend>
       <p className="hint">Each card shows one prompt drawn from the task. Arrow keys move between tasks.</p>
       <div className="task-grid">

@@ -1,20 +1,30 @@
+import { isLocked } from '../state/classroom';
+import { useShare } from '../state/share';
 import { Controls } from './Controls';
 import { Diagnostics } from './Diagnostics';
 import { ModelPicker } from './ModelPicker';
 import { SettingsPanel } from './SettingsPanel';
+import { ShareControls } from './ShareControls';
+import { Shown } from './Shown';
 import { Notices, StatusLines } from './StatusLines';
 
 /** Choose the models, set them going, see where each one is. */
 export function TrainingPanel() {
+  const modelsLocked = useShare((s) => isLocked(s.classroom, 'models'));
   return (
     <section className="panel training-panel" aria-labelledby="training-title">
       <h2 id="training-title">Training</h2>
-      <ModelPicker />
+      <ModelPicker disabled={modelsLocked} />
       <Controls />
-      <SettingsPanel />
+      <ShareControls />
+      <Shown panel="settings">
+        <SettingsPanel />
+      </Shown>
       <Notices />
       <StatusLines />
-      <Diagnostics />
+      <Shown panel="diagnostics">
+        <Diagnostics />
+      </Shown>
     </section>
   );
 }
