@@ -26,6 +26,8 @@ const BASE_ARGS = [
 ];
 
 const TRAINING = '**/training.spec.ts';
+// exports need a trained race (checkpoints, loss curves)
+const EXPORT = '**/export.spec.ts';
 // docs screenshots only on request: SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
 const SCREENSHOTS = '**/screenshot.spec.ts';
 
@@ -48,10 +50,10 @@ export default defineConfig({
     launchOptions: { executablePath, args: BASE_ARGS },
   },
   projects: [
-    { name: 'chromium', testIgnore: [TRAINING, SCREENSHOTS] },
+    { name: 'chromium', testIgnore: [TRAINING, EXPORT, SCREENSHOTS] },
     {
       name: 'webgpu',
-      testMatch: process.env.SCREENSHOTS ? [TRAINING, SCREENSHOTS] : [TRAINING],
+      testMatch: process.env.SCREENSHOTS ? [TRAINING, EXPORT, SCREENSHOTS] : [TRAINING, EXPORT],
       use: { launchOptions: { executablePath, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] } },
     },
     { name: 'no-webgpu', testMatch: TRAINING },
