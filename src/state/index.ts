@@ -15,6 +15,7 @@ import { baselinesRequestFor, createLabStore, type LabState } from './lab-store'
 import { createLiveStore, type LiveState, type ModelLive } from './live-store';
 import { RaceController } from './race';
 import { openRunDb } from './run-db';
+import { createRunTrash, type TrashState } from './run-trash';
 import { createRunsStore, type RunsState } from './runs-store';
 import { createUiStore, type UiState } from './ui-store';
 
@@ -56,6 +57,16 @@ export const race = new RaceController({
   sessionOptions: SESSION_OPTIONS,
 });
 
+/** Deleted runs wait a moment (for Undo) before the race controller deletes them for good. */
+export const runTrash = createRunTrash({ commit: (id) => void race.deleteRun(id) });
+
+/** Delete a run, with Undo; the run being trained pauses at once. */
+export function deleteRunWithUndo(id: string, label: string): void {
+  const live = liveStore.getState();
+  if (live.runId === id && live.training) void race.pause();
+  runTrash.remove(id, label);
+}
+
 /** Show the baselines of the current experiment (after the settings have been still a moment). */
 export function followBaselines(delayMs = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -81,6 +92,7 @@ export const useLab = <T>(selector: (s: LabState) => T): T => useStore(labStore,
 export const useLive = <T>(selector: (s: LiveState) => T): T => useStore(liveStore, selector);
 export const useRuns = <T>(selector: (s: RunsState) => T): T => useStore(runsStore, selector);
 export const useUi = <T>(selector: (s: UiState) => T): T => useStore(uiStore, selector);
+export const useTrash = <T>(selector: (s: TrashState) => T): T => useStore(runTrash.store, selector);
 
 /**
  * One field of every model, in model order; the component re-renders only when one of them changes

@@ -1,11 +1,28 @@
 /**
  * The runs store: the list of runs kept in the browser (IndexedDB), newest first. Written by the
  * race controller (which owns the database); the run list UI reads it and calls the controller.
+ * Each summary keeps the run's experiment, loss curves and latest ICL curves as stored, for the
+ * run history's labels and the comparison chart.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { ARCHITECTURE_TITLES, type Architecture } from '../schema/architecture';
+import type { IclCurveSet } from '../eval/types';
+import { ARCHITECTURE_TITLES, ARCHITECTURES, type Architecture } from '../schema/architecture';
+import type { Experiment } from '../schema/experiment';
 import { getTask } from '../tasks';
+import { type LossSeries, seriesFromStored } from './loss-series';
 import type { ValidRun } from './run-db';
+
+export interface RunModelSummary {
+  /** the architecture as stored */
+  arch: string;
+  title: string;
+  step: number;
+  /** a known architecture (for colours); null when the stored name is not one */
+  architecture: Architecture | null;
+  loss: LossSeries;
+  curves: IclCurveSet[] | null;
+  curvesStep: number | null;
+}
 
 export interface RunSummary {
   id: string;
@@ -13,7 +30,8 @@ export interface RunSummary {
   createdAt: number;
   updatedAt: number;
   taskTitle: string;
-  models: Array<{ arch: string; title: string; step: number }>;
+  experiment: Experiment;
+  models: RunModelSummary[];
   totalSteps: number;
 }
 
@@ -27,6 +45,8 @@ export function createRunsStore(): StoreApi<RunsState> {
   return createStore<RunsState>()(() => ({ status: 'loading', runs: [] }));
 }
 
+const isArchitecture = (s: string): s is Architecture => (ARCHITECTURES as readonly string[]).includes(s);
+
 export function summariseRun(run: ValidRun): RunSummary {
   return {
     id: run.id,
@@ -34,10 +54,15 @@ export function summariseRun(run: ValidRun): RunSummary {
     createdAt: run.createdAt,
     updatedAt: run.updatedAt,
     taskTitle: getTask(run.experiment.task.name).title,
+    experiment: run.experiment,
     models: run.models.map((m) => ({
       arch: m.arch,
-      title: ARCHITECTURE_TITLES[m.arch as Architecture] ?? m.arch,
+      title: isArchitecture(m.arch) ? ARCHITECTURE_TITLES[m.arch] : m.arch,
       step: m.checkpointStep ?? 0,
+      architecture: isArchitecture(m.arch) ? m.arch : null,
+      loss: seriesFromStored(m.loss),
+      curves: m.curves,
+      curvesStep: m.curvesStep,
     })),
     totalSteps: run.experiment.steps,
   };

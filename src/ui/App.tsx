@@ -2,16 +2,25 @@ import { IclPanel } from './IclPanel';
 import { LinkNotice } from './LinkNotice';
 import { LossPanel } from './LossPanel';
 import { AttentionPanel, SsmPanel } from './ProbePanels';
+import { ProbeLabPanel } from './probe-editor/ProbeLabPanel';
 import { RunList } from './RunList';
+import { Shortcuts } from './Shortcuts';
 import { Shown } from './Shown';
 import { TaskGallery } from './TaskGallery';
+import { ThemeSwitch } from './ThemeSwitch';
 import { TrainingPanel } from './TrainingPanel';
 
 export function App() {
   return (
     <>
       <header className="page-header">
-        <h1>ICL Lab</h1>
+        <div className="header-bar">
+          <h1>ICL Lab</h1>
+          <div className="header-tools">
+            <ThemeSwitch />
+            <Shortcuts />
+          </div>
+        </div>
         <p className="tagline">
           Watch in-context learning happen: pick a task and some architectures, train them side by side in
           your browser on the same prompts, and compare them with the classical algorithms.
@@ -31,6 +40,7 @@ export function App() {
             <IclPanel />
           </Shown>
         </div>
+        <ProbeLabPanel />
         <div className="chart-grid">
           <Shown panel="attention">
             <AttentionPanel />

@@ -1,6 +1,7 @@
 import { isLocked } from '../state/classroom';
 import { useShare } from '../state/share';
 import { Controls } from './Controls';
+import { DeviceNote } from './DeviceNote';
 import { Diagnostics } from './Diagnostics';
 import { ModelPicker } from './ModelPicker';
 import { SettingsPanel } from './SettingsPanel';
@@ -14,6 +15,7 @@ export function TrainingPanel() {
   return (
     <section className="panel training-panel" aria-labelledby="training-title">
       <h2 id="training-title">Training</h2>
+      <DeviceNote />
       <ModelPicker disabled={modelsLocked} />
       <Controls />
       <ShareControls />

@@ -1,12 +1,20 @@
 /**
- * Colours of the charts and sketches for the light and the dark scheme (SVG attributes cannot read
- * CSS variables everywhere, so recharts gets them from here). Series colours follow Okabe & Ito's
- * colour-blind-safe palette, tuned for contrast on each background.
+ * Colours of the charts and sketches for the two themes (SVG attributes cannot read CSS variables
+ * everywhere, so recharts gets them from here): light, and dark, the projector theme (large type,
+ * high contrast). They match the CSS variables of styles.css (theme.test.ts checks both against
+ * WCAG contrast). Series colours follow Okabe & Ito's colour-blind-safe palette, tuned for
+ * contrast on each background. Which theme is on: the theme store (remembered choice, else
+ * prefers-color-scheme), applied as `data-theme` on <html>.
  */
 import { useSyncExternalStore } from 'react';
+import { createThemeStore, type ThemeName } from '../state/theme-store';
 
 export interface Theme {
+  name: ThemeName;
   dark: boolean;
+  /** page background and panel surface (as --bg and --surface in styles.css) */
+  background: string;
+  surface: string;
   text: string;
   muted: string;
   grid: string;
@@ -16,8 +24,11 @@ export interface Theme {
   series: readonly string[];
 }
 
-const LIGHT: Theme = {
+export const LIGHT: Theme = {
+  name: 'light',
   dark: false,
+  background: '#f6f7f9',
+  surface: '#ffffff',
   text: '#1d232b',
   muted: '#56606b',
   grid: '#d9dee4',
@@ -26,36 +37,46 @@ const LIGHT: Theme = {
   series: ['#0062a3', '#c45200', '#007a5a', '#a8407f', '#7a5a00', '#5b4cc4', '#b8002e', '#2b7f99'],
 };
 
-const DARK: Theme = {
+export const DARK: Theme = {
+  name: 'dark',
   dark: true,
-  text: '#e6e9ed',
-  muted: '#a7b0ba',
-  grid: '#38404a',
+  background: '#0e1115',
+  surface: '#1b2027',
+  text: '#f3f5f7',
+  muted: '#bfc7d0',
+  grid: '#444d58',
   chance: '#98a2ad',
   neutral: '#aeb6bf',
   series: ['#56b4e9', '#f0a040', '#3cc9a0', '#e08cc0', '#e8d44d', '#a99bff', '#ff7b8a', '#7fd4e8'],
 };
 
-const QUERY = '(prefers-color-scheme: dark)';
+export const THEMES: Record<ThemeName, Theme> = { light: LIGHT, dark: DARK };
 
-/** One MediaQueryList for the page (asking matchMedia on every render is not free). */
-let media: MediaQueryList | null | undefined;
-const darkQuery = (): MediaQueryList | null => {
-  if (media === undefined)
-    media = typeof window !== 'undefined' ? (window.matchMedia?.(QUERY) ?? null) : null;
-  return media;
-};
-
-function subscribe(onChange: () => void): () => void {
-  const m = darkQuery();
-  m?.addEventListener('change', onChange);
-  return () => m?.removeEventListener('change', onChange);
+function browserEnv() {
+  if (typeof window === 'undefined') return {};
+  let storage: Storage | null = null;
+  try {
+    storage = window.localStorage;
+  } catch {
+    // storage disabled: the choice lasts for this page only
+  }
+  return {
+    storage,
+    media: window.matchMedia?.('(prefers-color-scheme: dark)') ?? null,
+    apply: (theme: ThemeName) => {
+      document.documentElement.dataset.theme = theme;
+    },
+  };
 }
 
-const prefersDark = () => darkQuery()?.matches ?? false;
+/** The page's theme (one store; the theme switch writes it). */
+export const themeStore = createThemeStore(browserEnv());
+
+const subscribe = (onChange: () => void) => themeStore.subscribe(onChange);
+const themeName = () => themeStore.getState().theme;
 
 export function useTheme(): Theme {
-  return useSyncExternalStore(subscribe, prefersDark, () => false) ? DARK : LIGHT;
+  return THEMES[useSyncExternalStore(subscribe, themeName, () => 'light' as const)];
 }
 
 /** Colour of each curve, in order: the zero predictor neutral, the others through the palette. */
