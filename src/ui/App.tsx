@@ -2,7 +2,6 @@ import { IclPanel } from './IclPanel';
 import { LinkNotice } from './LinkNotice';
 import { LossPanel } from './LossPanel';
 import { AttentionPanel, SsmPanel } from './ProbePanels';
-import { ProbeLabPanel } from './probe-editor/ProbeLabPanel';
 import { RunList } from './RunList';
 import { Shortcuts } from './Shortcuts';
 import { Shown } from './Shown';
@@ -40,7 +39,6 @@ export function App() {
             <IclPanel />
           </Shown>
         </div>
-        <ProbeLabPanel />
         <div className="chart-grid">
           <Shown panel="attention">
             <AttentionPanel />
