@@ -463,7 +463,8 @@ export class RaceController {
         if (r.ok) {
           slot.experiment = next;
           patchModel(this.live, slot.id, { totalSteps: r.totalSteps, backend: r.backend });
-        } else {
+        } else if (!slot.client.crashed) {
+          // (a worker that crashed meanwhile already has its notice, with the restart action)
           patchModel(this.live, slot.id, { state: 'failed', error: r.error });
           notify(this.live, { id: `error:${slot.id}`, kind: 'error', slot: slot.id, message: r.error });
         }
@@ -583,8 +584,10 @@ export class RaceController {
       }));
       const r = await fresh.client.configure(this.experiment, fresh.index, this.d.sessionOptions);
       if (!r.ok) {
-        patchModel(this.live, fresh.id, { state: 'failed', error: r.error });
-        notify(this.live, { id: `error:${fresh.id}`, kind: 'error', slot: fresh.id, message: r.error });
+        if (!fresh.client.crashed) {
+          patchModel(this.live, fresh.id, { state: 'failed', error: r.error });
+          notify(this.live, { id: `error:${fresh.id}`, kind: 'error', slot: fresh.id, message: r.error });
+        }
         return;
       }
       fresh.experiment = this.experiment;
