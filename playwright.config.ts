@@ -26,6 +26,8 @@ const BASE_ARGS = [
 ];
 
 const TRAINING = '**/training.spec.ts';
+// the probe lab (edit the probe prompt, replay checkpoints) on WebGPU only
+const PROBE = '**/probe.spec.ts';
 // exports need a trained race (checkpoints, loss curves)
 const EXPORT = '**/export.spec.ts';
 // docs screenshots only on request: SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
@@ -50,10 +52,10 @@ export default defineConfig({
     launchOptions: { executablePath, args: BASE_ARGS },
   },
   projects: [
-    { name: 'chromium', testIgnore: [TRAINING, EXPORT, SCREENSHOTS] },
+    { name: 'chromium', testIgnore: [TRAINING, EXPORT, PROBE, SCREENSHOTS] },
     {
       name: 'webgpu',
-      testMatch: process.env.SCREENSHOTS ? [TRAINING, EXPORT, SCREENSHOTS] : [TRAINING, EXPORT],
+      testMatch: process.env.SCREENSHOTS ? [TRAINING, EXPORT, PROBE, SCREENSHOTS] : [TRAINING, EXPORT, PROBE],
       use: { launchOptions: { executablePath, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] } },
     },
     { name: 'no-webgpu', testMatch: TRAINING },

@@ -9,7 +9,14 @@ import type { ProbePrompt } from '../workers/training-protocol';
 import type { ExperimentState } from './experiment-store';
 import { createLiveStore, newModelLive, patchModel } from './live-store';
 import { flipBit, type ParityDraft, queryPosition } from './probe-editor';
-import { ProbeLab, type ProbeRace, predictionRows, shownProbe } from './probe-lab';
+import {
+  ProbeLab,
+  type ProbeRace,
+  predictionRows,
+  scrubPosition,
+  shownProbe,
+  stepAtPosition,
+} from './probe-lab';
 import type { CheckpointNotice } from './race';
 
 const wait = (ms = 0) => new Promise((r) => setTimeout(r, ms));
@@ -228,5 +235,19 @@ describe('ProbeLab: replaying checkpoints', () => {
     await wait(5);
     expect(store.getState().replayStatus).toBe('error');
     expect(store.getState().replayError).toContain('no model has trained');
+  });
+});
+
+describe('the scrubber', () => {
+  it('maps positions to steps, the last position to live', () => {
+    const steps = [1, 2, 250];
+    expect(scrubPosition(steps, null)).toBe(3);
+    expect(scrubPosition(steps, 2)).toBe(1);
+    expect(scrubPosition(steps, 100)).toBe(1);
+    expect(scrubPosition([], 5)).toBe(0);
+    expect(stepAtPosition(steps, 0)).toBe(1);
+    expect(stepAtPosition(steps, 2)).toBe(250);
+    expect(stepAtPosition(steps, 3)).toBeNull();
+    expect(stepAtPosition(steps, -1)).toBeNull();
   });
 });

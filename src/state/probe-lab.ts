@@ -104,7 +104,13 @@ export interface ShownProbe {
 }
 
 /** The probe a model's maps show: the replayed checkpoint, else the edited prompt, else the live one. */
-export function shownProbe(s: ProbeLabState, m: Pick<ModelLive, 'slot' | 'probe' | 'probeStep'>): ShownProbe {
+/** What the selectors read of the probe store. */
+export type ProbeShownState = Pick<ProbeLabState, 'draft' | 'edited' | 'edits' | 'replayStep' | 'replays'>;
+
+export function shownProbe(
+  s: ProbeShownState,
+  m: Pick<ModelLive, 'slot' | 'probe' | 'probeStep'>,
+): ShownProbe {
   if (s.replayStep !== null) {
     const r = s.replays[m.slot];
     return { result: r?.result ?? null, step: r?.step ?? null, source: 'replay' };
@@ -127,7 +133,7 @@ export interface PredictionRow {
 
 /** One row per model: its answer at the query of the shown prompt. */
 export function predictionRows(
-  s: ProbeLabState,
+  s: ProbeShownState,
   models: ReadonlyArray<Pick<ModelLive, 'slot' | 'label' | 'probe' | 'probeStep'>>,
 ): PredictionRow[] {
   const draft = s.draft;
@@ -435,4 +441,20 @@ export class ProbeLab {
     for (const u of this.unsubscribe) u();
     this.stopReplay();
   }
+}
+
+// ------------------------------------------------------------------------------ the scrubber
+
+/** The scrubber's position for a replayed step: its index in `steps`, or steps.length for live. */
+export function scrubPosition(steps: readonly number[], replayStep: number | null): number {
+  if (replayStep === null || steps.length === 0) return steps.length;
+  let best = 0;
+  for (let i = 0; i < steps.length; i++) if (steps[i] <= replayStep) best = i;
+  return best;
+}
+
+/** The step at a scrubber position (null: live, the last position). */
+export function stepAtPosition(steps: readonly number[], position: number): number | null {
+  if (!Number.isInteger(position) || position < 0 || position >= steps.length) return null;
+  return steps[position];
 }

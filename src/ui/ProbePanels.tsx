@@ -1,7 +1,10 @@
 import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
 import type { AttentionProbe, MambaProbe, ProbeResult, S4Probe } from '../models/probes';
 import { ARCHITECTURE_TITLES, type Architecture } from '../schema/architecture';
 import { useModelField } from '../state';
+import { type ProbeSource, shownProbe } from '../state/probe-lab';
+import { useProbeLab } from '../state/probe-lab-instance';
 import { Heatmap, Sparkline } from './Heatmap';
 import { useThrottled } from './use-throttled';
 
@@ -10,25 +13,43 @@ interface Probed {
   arch: Architecture;
   probe: ProbeResult | null;
   probeStep: number | null;
+  source: ProbeSource;
 }
 
-/** The models' latest probe results; re-renders only when one of them changes (at most once a second). */
+/**
+ * The probe each model's maps show (the probe lab's choice: a replayed checkpoint, the edited
+ * prompt, or the live probe); re-renders only when one of them changes (live probes at most once a
+ * second).
+ */
 function useProbedModels(): Probed[] {
   const slots = useModelField('slot');
   const archs = useModelField('arch');
   const probes = useThrottled(useModelField('probe'), 1000);
   const steps = useModelField('probeStep');
+  const lab = useProbeLab(
+    useShallow((s) => ({
+      draft: s.draft,
+      edited: s.edited,
+      edits: s.edits,
+      replayStep: s.replayStep,
+      replays: s.replays,
+    })),
+  );
   return useMemo(
     () =>
-      slots.map((slot, i) => ({
-        slot,
-        arch: archs[i],
-        probe: probes[i] ?? null,
-        probeStep: steps[i] ?? null,
-      })),
-    [slots, archs, probes, steps],
+      slots.map((slot, i) => {
+        const shown = shownProbe(lab, { slot, probe: probes[i] ?? null, probeStep: steps[i] ?? null });
+        return { slot, arch: archs[i], probe: shown.result, probeStep: shown.step, source: shown.source };
+      }),
+    [slots, archs, probes, steps, lab],
   );
 }
+
+const SOURCE_NOTE: Record<ProbeSource, string> = {
+  live: '',
+  edited: ' · edited prompt',
+  replay: ' · replayed checkpoint',
+};
 
 const title = (m: Probed) => ARCHITECTURE_TITLES[m.arch] ?? m.arch;
 
@@ -50,7 +71,11 @@ export function AttentionPanel() {
         models.map((m) => (
           <div className="probe-model" key={m.slot}>
             <h3>
-              {title(m)} <span className="muted">· step {m.probeStep}</span>
+              {title(m)}{' '}
+              <span className="muted">
+                · step {m.probeStep}
+                {SOURCE_NOTE[m.source]}
+              </span>
             </h3>
             {m
               .probe!.layers.filter((l): l is AttentionProbe => l.kind === 'attention')
@@ -99,7 +124,11 @@ export function SsmPanel() {
         models.map((m) => (
           <div className="probe-model" key={m.slot}>
             <h3>
-              {title(m)} <span className="muted">· step {m.probeStep}</span>
+              {title(m)}{' '}
+              <span className="muted">
+                · step {m.probeStep}
+                {SOURCE_NOTE[m.source]}
+              </span>
             </h3>
             {m.probe!.layers.map((l) =>
               l.kind === 'mamba' ? (

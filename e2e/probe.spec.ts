@@ -1,0 +1,89 @@
+/**
+ * The probe lab on WebGPU (SwiftShader): a tiny two-model race on linear regression, two single
+ * steps (a checkpoint at each), then the query point of the probe prompt moved with the keyboard:
+ * every model answers the edited prompt and the maps say so; then the scrubber replays the
+ * checkpoint of step 1 (in the replay worker) while the training workers stay at step 2.
+ */
+import type { Locator, Page } from '@playwright/test';
+import { chooseModels, chooseTask, expect, modelStatus, stepOf, test, useTinySizes } from './fixtures';
+
+const RACE = ['Transformer', 'Mamba'];
+const FIRST_STEPS_MS = 240_000;
+
+const probeRegion = (page: Page) => page.getByRole('region', { name: 'Probe', exact: true });
+
+/** The cells [weights, prediction, target, error] of a model's row in the prediction table. */
+function row(page: Page, model: string): Locator {
+  return probeRegion(page)
+    .getByRole('table', { name: 'Predictions at the query' })
+    .getByRole('row')
+    .filter({ has: page.getByRole('rowheader', { name: model, exact: true }) });
+}
+const cell = (page: Page, model: string, i: number) => row(page, model).getByRole('cell').nth(i);
+
+test('edit the probe prompt, see every model answer; replay an earlier checkpoint', async ({ page }) => {
+  test.setTimeout(420_000);
+  await page.goto('/');
+  await chooseTask(page, 'Linear regression');
+  await chooseModels(page, RACE);
+  await useTinySizes(page);
+
+  for (const step of [1, 2]) {
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    for (const title of RACE) {
+      await expect.poll(() => stepOf(modelStatus(page, title)), { timeout: FIRST_STEPS_MS }).toBe(step);
+      await expect(modelStatus(page, title)).toContainText('· paused');
+    }
+  }
+
+  // the seeded probe prompt on the live weights
+  for (const title of RACE)
+    await expect(cell(page, title, 0)).toHaveText('step 2 (live)', { timeout: 60_000 });
+  const before = await cell(page, 'Transformer', 1).textContent();
+  const target = await cell(page, 'Transformer', 2).textContent();
+  expect(before).toMatch(/^-?\d/);
+
+  // move the query point with the keyboard: its x changes, y follows the hidden w
+  const query = probeRegion(page).getByRole('slider', { name: 'Query point' });
+  const x0 = Number(await query.getAttribute('aria-valuenow'));
+  await query.focus();
+  await query.press('PageUp');
+  await query.press('ArrowRight');
+  await expect.poll(async () => Number(await query.getAttribute('aria-valuenow'))).toBeCloseTo(x0 + 1.1, 2);
+  await expect(probeRegion(page)).toContainText('Edited prompt');
+  for (const title of RACE) {
+    await expect(cell(page, title, 0)).toHaveText('step 2 (live, edited prompt)', { timeout: 60_000 });
+  }
+  await expect(cell(page, 'Transformer', 2)).not.toHaveText(target ?? '');
+  await expect(cell(page, 'Transformer', 1)).not.toHaveText(before ?? '');
+  await expect(page.getByRole('region', { name: 'Attention', exact: true })).toContainText('edited prompt');
+  await expect(page.getByRole('region', { name: 'SSM state', exact: true })).toContainText('edited prompt');
+
+  // the scrubber: back to the checkpoint of step 1, replayed in its own worker
+  const scrubber = probeRegion(page).getByRole('slider', { name: 'Training step to replay' });
+  await expect(scrubber).toBeEnabled();
+  await scrubber.focus();
+  await scrubber.press('Home');
+  await expect(probeRegion(page)).toContainText('Replaying step 1');
+  for (const title of RACE) {
+    await expect(cell(page, title, 0)).toHaveText('step 1 (replayed checkpoint)', {
+      timeout: FIRST_STEPS_MS,
+    });
+  }
+  const attention = page.getByRole('region', { name: 'Attention', exact: true });
+  await expect(attention).toContainText('step 1 · replayed checkpoint');
+  await expect(page.getByRole('region', { name: 'SSM state', exact: true })).toContainText(
+    'step 1 · replayed checkpoint',
+  );
+  // training was not disturbed
+  for (const title of RACE) expect(await stepOf(modelStatus(page, title))).toBe(2);
+
+  // back to live, then the seeded prompt again
+  await scrubber.press('End');
+  await expect(probeRegion(page)).toContainText('Live weights');
+  await expect(cell(page, 'Transformer', 0)).toHaveText('step 2 (live, edited prompt)', { timeout: 60_000 });
+  await probeRegion(page).getByRole('button', { name: 'Reset probe', exact: true }).click();
+  await expect(cell(page, 'Transformer', 0)).toHaveText('step 2 (live)');
+  await expect(cell(page, 'Transformer', 2)).toHaveText(target ?? '');
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
