@@ -2,6 +2,7 @@ import { IclPanel } from './IclPanel';
 import { LinkNotice } from './LinkNotice';
 import { LossPanel } from './LossPanel';
 import { AttentionPanel, SsmPanel } from './ProbePanels';
+import { ProbeLabPanel } from './probe-editor/ProbeLabPanel';
 import { RunList } from './RunList';
 import { Shortcuts } from './Shortcuts';
 import { Shown } from './Shown';
@@ -39,6 +40,7 @@ export function App() {
             <IclPanel />
           </Shown>
         </div>
+        <ProbeLabPanel />
         <div className="chart-grid">
           <Shown panel="attention">
             <AttentionPanel />
