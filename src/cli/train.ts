@@ -73,7 +73,8 @@ options:
   --read-every N      read the loss back every N steps (default 10)
   --rows N            rows of the closing table (default 8)
   --no-baselines      skip the classical baselines
-  --no-fused          webgpu: plain tfjs ops instead of the fused kernels of src/kernels
+  --no-fused          plain tfjs ops instead of src/kernels' fused kernels (WGSL on webgpu,
+                      the JavaScript selective scan on cpu / wasm)
 task parameters (e.g. --d 5 --n-points 11) override the preset's: see --task <name> --help`;
 
 function intOption(flag: string, text: unknown, min: number, max: number): number | undefined {
@@ -146,7 +147,7 @@ export interface TrainCommand {
   readEvery: number;
   rows: number;
   baselines: boolean;
-  /** webgpu: fused kernels (src/kernels) for the model and Adam */
+  /** the fused kernels (src/kernels) for the model and Adam: WGSL on webgpu, host loops on cpu / wasm */
   fused: boolean;
 }
 
@@ -205,7 +206,7 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     readEvery: intOption('read-every', values['read-every'], 1, 100_000) ?? 10,
     rows: intOption('rows', values.rows, 1, 10_000) ?? 8,
     baselines: !values['no-baselines'],
-    fused: backend === 'webgpu' && !values['no-fused'],
+    fused: !values['no-fused'],
   };
 }
 

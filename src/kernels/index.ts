@@ -6,8 +6,9 @@
  *   const model = buildModel(config, readIn, heads, seed, { kernels: modelKernels() });
  *   const adam = new FusedAdam(settings);             // adam.applyClipped(model.variables, grads, clip)
  *
- * Every kernel is registered for webgpu (WGSL) and for cpu / webgl / wasm (the reference ops), so a
- * model built with `modelKernels()` runs on every backend.
+ * Every kernel is registered for webgpu (WGSL) and for cpu / webgl / wasm (the reference ops; the
+ * selective scan runs as plain JavaScript loops on cpu and wasm), so a model built with
+ * `modelKernels()` runs on every backend.
  */
 import type { ModelKernels } from '../models/fused';
 import { fusedAttention } from './attention';

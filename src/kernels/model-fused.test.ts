@@ -1,8 +1,8 @@
 /**
  * Whole models with every fused kernel (modelKernels()) on WebGPU against the same models without
  * them (the reference path) on cpu: outputs and the gradient of every parameter, relative error
- * < 1e-4 per tensor. Also: a model built with the fused kernels runs on cpu (the kernels fall back
- * to the reference path there) with the same numbers.
+ * < 1e-4 per tensor. Also: a model built with the fused kernels runs on cpu (the selective scan
+ * through its JavaScript kernel, the others through their reference paths) with the same numbers.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +79,7 @@ describe('models with the fused kernels', () => {
     });
   }
 
-  it('a fused model runs on cpu through the reference path', async () => {
+  it('a fused model runs on cpu (host scan, reference paths) with the same numbers', async () => {
     const config = CONFIGS[2];
     const ref = await run('cpu', config, false);
     const got = await run('cpu', config, true);

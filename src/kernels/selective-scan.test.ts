@@ -3,12 +3,22 @@
  * (plain tfjs ops, autodiff) on the cpu backend: forward and every gradient, relative error < 1e-4,
  * on shapes with L = 1, L not a multiple of the chunk or workgroup, batch 1 and a large batch,
  * channels not a multiple of the workgroup, and the gate read from in_proj's [B, L, 2Di] output.
- * Also: the reference kernel registered for cpu runs the same kernel name with the same gradient.
+ * Also: the reference kernels (webgl's, and the WebGPU backward's fallback) run under the same
+ * kernel names with the same gradient (on cpu, registered there for the test). The cpu / wasm
+ * kernels have their own tests: selective-scan-cpu.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAllKernels } from './register';
-import { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from './selective-scan';
+import {
+  fusedSelectiveScan,
+  referenceScanKernels,
+  SELECTIVE_SCAN,
+  SELECTIVE_SCAN_GRAD,
+  scanTuning,
+  selectiveScanFusedReference,
+} from './selective-scan';
+import { registerHostScanKernels } from './selective-scan-cpu';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './testing/helpers';
 import { expectNoGpuErrors, setupWebGpu } from './testing/webgpu';
 
@@ -109,15 +119,29 @@ describe('fused selective scan', () => {
     });
   }
 
-  it('the cpu kernel (reference forward + explicit backward) matches autodiff of the reference', async () => {
-    const c: Case = { b: 2, l: 21, di: 6, n: 3, r: 2, gateWidth: 2 };
-    const inputs = inputsOf(c, 3);
-    const weights = randn(new Rng(9), [c.b, c.l, c.di]);
-    const ref = await valueAndGrads('cpu', inputs, weights, scanOf(false, c.di));
-    const got = await valueAndGrads('cpu', inputs, weights, scanOf(true, c.di));
-    expect(relErr(got.value, ref.value)).toBeLessThan(1e-5);
-    got.grads.forEach((g, i) => {
-      expect(relErr(g, ref.grads[i]), `d${NAMES[i]}`).toBeLessThan(1e-4);
-    });
+  it('the reference kernels (plain-ops forward + explicit backward) match autodiff of the reference', async () => {
+    // the reference kernels serve webgl and the WebGPU backward's fallback: run them on cpu here
+    const webglKernel = tf.getKernel(SELECTIVE_SCAN, 'webgl');
+    expect(webglKernel?.kernelFunc).toBe(referenceScanKernels.forward);
+    for (const [kernelName, kernelFunc] of [
+      [SELECTIVE_SCAN, referenceScanKernels.forward],
+      [SELECTIVE_SCAN_GRAD, referenceScanKernels.backward],
+    ] as const) {
+      tf.unregisterKernel(kernelName, 'cpu');
+      tf.registerKernel({ kernelName, backendName: 'cpu', kernelFunc });
+    }
+    try {
+      const c: Case = { b: 2, l: 21, di: 6, n: 3, r: 2, gateWidth: 2 };
+      const inputs = inputsOf(c, 3);
+      const weights = randn(new Rng(9), [c.b, c.l, c.di]);
+      const ref = await valueAndGrads('cpu', inputs, weights, scanOf(false, c.di));
+      const got = await valueAndGrads('cpu', inputs, weights, scanOf(true, c.di));
+      expect(relErr(got.value, ref.value)).toBeLessThan(1e-5);
+      got.grads.forEach((g, i) => {
+        expect(relErr(g, ref.grads[i]), `d${NAMES[i]}`).toBeLessThan(1e-4);
+      });
+    } finally {
+      registerHostScanKernels();
+    }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The fused selective scan of Mamba (paper.md section 4, steps 4-9) as one tfjs kernel,
- * 'IclSelectiveScan', with a WGSL implementation on 'webgpu' and the reference (plain tfjs ops)
- * on cpu / webgl / wasm, so every backend runs the same model through the same kernel name.
+ * 'IclSelectiveScan', with a WGSL implementation on 'webgpu', plain JavaScript loops on 'cpu' and
+ * 'wasm' (selective-scan-cpu.ts) and the reference (plain tfjs ops) on 'webgl', so every backend
+ * runs the same model through the same kernel name.
  *
  * Inputs (layout "batch, length, channels"; R = dt rank, N = state size, S = R + 2N):
  *   u      [B, L, Di]     scan input (after the causal conv and SiLU)
@@ -41,15 +42,13 @@ import * as tf from '@tensorflow/tfjs';
 import type { FusedScanArgs } from '../models/fused';
 import { linear, softplus } from '../models/ops';
 import { associativeScan, selectiveScanReference } from '../models/selective-scan-reference';
-import { bindings, FLAT_INDEX, registerKernelOnce, registerReference, viaOps, WGSL_MATH } from './common';
+import { bindings, FLAT_INDEX, registerKernelOnce, viaOps, WGSL_MATH } from './common';
 import { dispatch1d, maxStorageBuffers, release, runRaw } from './runner';
-
-export const SELECTIVE_SCAN = 'IclSelectiveScan';
-export const SELECTIVE_SCAN_GRAD = 'IclSelectiveScanGrad';
-
-const INPUT_NAMES = ['u', 'xdbl', 'z', 'dtW', 'dtBias', 'ALog', 'D'] as const;
+import { registerHostScanKernels } from './selective-scan-cpu';
+import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './selective-scan-shape';
 
 export type { FusedScanArgs };
+export { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD };
 
 /**
  * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
@@ -83,37 +82,6 @@ export function fusedSelectiveScan(args: FusedScanArgs): tf.Tensor3D {
     .runKernel(SELECTIVE_SCAN, { u, xdbl, z, dtW, dtBias, ALog, D } as unknown as tf.NamedTensorMap, {
       zOffset: args.zOffset ?? 0,
     }) as tf.Tensor3D;
-}
-
-interface Dims {
-  b: number;
-  l: number;
-  di: number;
-  r: number;
-  n: number;
-  s: number;
-  zw: number;
-  zOffset: number;
-}
-
-function dimsOf(inputs: Record<string, TensorInfo>, zOffset: number): Dims {
-  const [b, l, di] = inputs.u.shape;
-  const [dr, r] = inputs.dtW.shape;
-  const [da, n] = inputs.ALog.shape;
-  const s = inputs.xdbl.shape[2];
-  const zw = inputs.z.shape[2];
-  const problems: string[] = [];
-  if (inputs.u.shape.length !== 3) problems.push('u must be [B, L, Di]');
-  if (dr !== di || da !== di) problems.push(`dtW [${dr}, R] and ALog [${da}, N] need Di = ${di} rows`);
-  if (s !== r + 2 * n) problems.push(`xdbl has ${s} features, expected R + 2N = ${r + 2 * n}`);
-  if (inputs.xdbl.shape[0] !== b || inputs.xdbl.shape[1] !== l) problems.push('xdbl must be [B, L, S]');
-  if (inputs.z.shape[0] !== b || inputs.z.shape[1] !== l) problems.push('z must be [B, L, Zw]');
-  if (zw % di !== 0 || zOffset % di !== 0 || zOffset + di > zw) {
-    problems.push(`z width ${zw} and offset ${zOffset} must be multiples of Di = ${di} with room for Di`);
-  }
-  if (inputs.dtBias.shape[0] !== di || inputs.D.shape[0] !== di) problems.push('dtBias and D must be [Di]');
-  if (problems.length > 0) throw new Error(`${SELECTIVE_SCAN}: ${problems.join('; ')}`);
-  return { b, l, di, r, n, s, zw, zOffset };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -721,7 +689,16 @@ const gradConfig: GradConfig = {
   },
 };
 
-/** Register the scan kernels (webgpu + reference backends) and the gradient. Idempotent. */
+/** Backends that run the scan as plain tfjs ops (cpu and wasm have the host loops instead). */
+const REFERENCE_SCAN_BACKENDS = ['webgl', 'tensorflow'] as const;
+
+/** The reference kernels (plain ops forward, explicit plain-ops backward), for tests. */
+export const referenceScanKernels = { forward: referenceForwardKernel, backward: referenceBackwardKernel };
+
+/**
+ * Register the scan kernels (WGSL on webgpu, host loops on cpu / wasm, reference on webgl /
+ * tensorflow) and the gradient. Idempotent.
+ */
 export function registerSelectiveScanKernels(): void {
   registerKernelOnce({ kernelName: SELECTIVE_SCAN, backendName: 'webgpu', kernelFunc: webgpuForwardKernel });
   registerKernelOnce({
@@ -729,8 +706,11 @@ export function registerSelectiveScanKernels(): void {
     backendName: 'webgpu',
     kernelFunc: webgpuBackwardKernel,
   });
-  registerReference(SELECTIVE_SCAN, referenceForwardKernel);
-  registerReference(SELECTIVE_SCAN_GRAD, referenceBackwardKernel);
+  for (const backendName of REFERENCE_SCAN_BACKENDS) {
+    registerKernelOnce({ kernelName: SELECTIVE_SCAN, backendName, kernelFunc: referenceForwardKernel });
+    registerKernelOnce({ kernelName: SELECTIVE_SCAN_GRAD, backendName, kernelFunc: referenceBackwardKernel });
+  }
+  registerHostScanKernels();
   if (tf.getGradient(SELECTIVE_SCAN)) tf.unregisterGradient(SELECTIVE_SCAN);
   tf.registerGradient(gradConfig);
 }

@@ -1,0 +1,291 @@
+/**
+ * The fused selective scan ('IclSelectiveScan' / 'IclSelectiveScanGrad', same inputs, outputs and
+ * attrs as the WebGPU kernels of selective-scan.ts) in plain JavaScript loops, for the backends
+ * whose tensors live in host memory: 'cpu' (the backend's own typed arrays) and 'wasm' (views on
+ * the WebAssembly heap). Equations: paper.md section 4.
+ *
+ * One loop per (b, channel d) over t, the N states in a small float64 scratch, nothing of size
+ * B x L x Di x N ever stored:
+ *  - forward: Delta = softplus(dt_low . dtW[d] + dtBias[d]), A = -exp(A_log[d]),
+ *    h = exp(Delta A) h + Delta B_t u, y = (C_t . h + D u) SiLU(z);
+ *  - backward: the forward recomputed for this (b, d), keeping its L x N states and decays
+ *    (exp(Delta A)) in scratch, then a reverse walk with the adjoint g_t = C_t dy_t + A_bar_{t+1}
+ *    g_{t+1}, writing du and dz and accumulating d dt_low, dB, dC (summed over channels, per
+ *    batch row in a float64 scratch of L x S) and d dtW, dA_log, dD, d dtBias (summed over the
+ *    batch, float64).
+ * Arithmetic is float64 throughout; inputs and outputs are float32.
+ */
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import { registerKernelOnce } from './common';
+import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './selective-scan-shape';
+
+/** The backends these kernels are registered for. */
+export const HOST_SCAN_BACKENDS = ['cpu', 'wasm'] as const;
+export type HostScanBackend = (typeof HOST_SCAN_BACKENDS)[number];
+
+/** The scan's inputs as flat float32 arrays (layouts of selective-scan.ts). */
+export interface ScanArrays {
+  u: Float32Array;
+  xdbl: Float32Array;
+  z: Float32Array;
+  dtW: Float32Array;
+  dtBias: Float32Array;
+  ALog: Float32Array;
+  D: Float32Array;
+}
+
+/** The backward's outputs, in the order of the forward's inputs. */
+export interface ScanGradArrays {
+  du: Float32Array;
+  dxdbl: Float32Array;
+  dz: Float32Array;
+  dW: Float32Array;
+  dBias: Float32Array;
+  dALog: Float32Array;
+  dD: Float32Array;
+}
+
+const softplus = (x: number): number => (x > 20 ? x : Math.log1p(Math.exp(x)));
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+/** -exp(A_log) as float64, [Di, N]. */
+function decayRates(ALog: Float32Array): Float64Array {
+  const A = new Float64Array(ALog.length);
+  for (let i = 0; i < A.length; i++) A[i] = -Math.exp(ALog[i]);
+  return A;
+}
+
+/** Forward: writes y [B, L, Di]. */
+export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): void {
+  const { b: nb, l: nl, di, r, n, s, zw, zOffset } = dims;
+  const { u, xdbl, z, dtW, dtBias, D } = x;
+  const A = decayRates(x.ALog);
+  const h = new Float64Array(n);
+  for (let b = 0; b < nb; b++) {
+    for (let d = 0; d < di; d++) {
+      const ao = d * n;
+      const wo = d * r;
+      const bias = dtBias[d];
+      const dd = D[d];
+      h.fill(0);
+      for (let t = 0; t < nl; t++) {
+        const row = b * nl + t;
+        const xo = row * s;
+        let dtp = bias;
+        for (let k = 0; k < r; k++) dtp += xdbl[xo + k] * dtW[wo + k];
+        const delta = softplus(dtp);
+        const ut = u[row * di + d];
+        const dlu = delta * ut;
+        const bo = xo + r;
+        const co = bo + n;
+        let acc = dd * ut;
+        for (let k = 0; k < n; k++) {
+          const hk = Math.exp(delta * A[ao + k]) * h[k] + dlu * xdbl[bo + k];
+          h[k] = hk;
+          acc += hk * xdbl[co + k];
+        }
+        const zv = z[row * zw + zOffset + d];
+        y[row * di + d] = acc * zv * sigmoid(zv);
+      }
+    }
+  }
+}
+
+/** Backward: the gradients of sum(y * dout) with respect to every input. */
+export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, out: ScanGradArrays): void {
+  const { b: nb, l: nl, di, r, n, s, zw, zOffset } = dims;
+  const { u, xdbl, z, dtW, dtBias, D } = x;
+  const { du, dxdbl, dz, dW, dBias, dALog, dD } = out;
+  const A = decayRates(x.ALog);
+  const gc = new Float64Array(n); // A_bar_{t+1} g_{t+1}
+  const hs = new Float64Array(nl * n); // h_t of this (b, d)
+  const ab = new Float64Array(nl * n); // A_bar_t of this (b, d)
+  const deltas = new Float64Array(nl);
+  const dtps = new Float64Array(nl);
+  const dx = new Float64Array(nl * s); // this batch row's xdbl gradient, summed over channels
+  const pW = new Float64Array(di * r); // parameter gradients, summed over the batch
+  const pA = new Float64Array(di * n);
+  const pD = new Float64Array(di);
+  const pBias = new Float64Array(di);
+  dz.fill(0);
+  for (let b = 0; b < nb; b++) {
+    dx.fill(0);
+    for (let d = 0; d < di; d++) {
+      const ao = d * n;
+      const wo = d * r;
+      const bias = dtBias[d];
+      const dd = D[d];
+      // the forward again, keeping this channel's states and decays
+      for (let t = 0; t < nl; t++) {
+        const row = b * nl + t;
+        const xo = row * s;
+        let dtp = bias;
+        for (let k = 0; k < r; k++) dtp += xdbl[xo + k] * dtW[wo + k];
+        const delta = softplus(dtp);
+        dtps[t] = dtp;
+        deltas[t] = delta;
+        const dlu = delta * u[row * di + d];
+        const bo = xo + r;
+        const o = t * n;
+        for (let k = 0; k < n; k++) {
+          const a = Math.exp(delta * A[ao + k]);
+          ab[o + k] = a;
+          hs[o + k] = (t > 0 ? a * hs[o - n + k] : 0) + dlu * xdbl[bo + k];
+        }
+      }
+      // the reverse walk with the adjoint
+      gc.fill(0);
+      let sD = 0;
+      let sBias = 0;
+      for (let t = nl - 1; t >= 0; t--) {
+        const row = b * nl + t;
+        const xo = row * s;
+        const bo = xo + r;
+        const co = bo + n;
+        const o = t * n;
+        const lo = t * s; // row t of dx
+        const ut = u[row * di + d];
+        const zi = row * zw + zOffset + d;
+        const zv = z[zi];
+        const go = dout[row * di + d];
+        const delta = deltas[t];
+        let ypre = dd * ut;
+        for (let k = 0; k < n; k++) ypre += xdbl[co + k] * hs[o + k];
+        const sz = sigmoid(zv);
+        const dy = go * zv * sz;
+        dz[zi] = go * ypre * sz * (1 + zv * (1 - sz));
+        const dlu = delta * ut;
+        let sumGB = 0;
+        let dDelta = 0;
+        for (let k = 0; k < n; k++) {
+          const a = ab[o + k];
+          const ahp = t > 0 ? a * hs[o - n + k] : 0; // A_bar_t h_{t-1}
+          const bn = xdbl[bo + k];
+          const g = xdbl[co + k] * dy + gc[k];
+          sumGB += g * bn;
+          dDelta += g * (bn * ut + A[ao + k] * ahp);
+          pA[ao + k] += g * delta * ahp;
+          dx[lo + r + k] += g * dlu;
+          dx[lo + r + n + k] += dy * hs[o + k];
+          gc[k] = a * g;
+        }
+        const ddt = dDelta * sigmoid(dtps[t]);
+        for (let k = 0; k < r; k++) {
+          dx[lo + k] += ddt * dtW[wo + k];
+          pW[wo + k] += ddt * xdbl[xo + k];
+        }
+        sD += dy * ut;
+        sBias += ddt;
+        du[row * di + d] = dd * dy + delta * sumGB;
+      }
+      pD[d] += sD;
+      pBias[d] += sBias;
+    }
+    dxdbl.set(dx, b * nl * s);
+  }
+  dW.set(pW);
+  for (let i = 0; i < pA.length; i++) dALog[i] = pA[i] * A[i];
+  dD.set(pD);
+  dBias.set(pBias);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading inputs and making outputs on each host backend
+
+/** What the kernels need of a host backend: float32 inputs read in place, float32 outputs made. */
+interface HostIo {
+  read(t: TensorInfo): Float32Array;
+  /** new outputs; returns their infos and their (writable) arrays */
+  outputs(shapes: number[][]): { infos: TensorInfo[]; arrays: Float32Array[] };
+}
+
+interface CpuBackendLike {
+  readSync(dataId: TensorInfo['dataId']): unknown;
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+interface WasmBackendLike {
+  typedArrayFromHeap(t: TensorInfo): unknown;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+}
+
+const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+function asFloat32(values: unknown, t: TensorInfo): Float32Array {
+  if (t.dtype !== 'float32' || !(values instanceof Float32Array)) {
+    throw new Error(`${SELECTIVE_SCAN}: inputs must be float32 (got ${t.dtype})`);
+  }
+  return values;
+}
+
+function hostIo(backendName: HostScanBackend, backend: unknown): HostIo {
+  if (backendName === 'cpu') {
+    const be = backend as CpuBackendLike;
+    return {
+      // the cpu backend keeps each tensor's values as a typed array: read in place, not copied
+      read: (t) => asFloat32(be.readSync(t.dataId), t),
+      outputs: (shapes) => {
+        const arrays = shapes.map((sh) => new Float32Array(sizeOf(sh)));
+        return { infos: shapes.map((sh, i) => be.makeTensorInfo(sh, 'float32', arrays[i])), arrays };
+      },
+    };
+  }
+  const be = backend as WasmBackendLike;
+  return {
+    read: (t) => asFloat32(be.typedArrayFromHeap(t), t),
+    outputs: (shapes) => {
+      // allocate every output before taking any view: a malloc may grow (and so detach) the heap
+      const infos = shapes.map((sh) => be.makeOutput(sh, 'float32'));
+      return { infos, arrays: infos.map((info) => asFloat32(be.typedArrayFromHeap(info), info)) };
+    },
+  };
+}
+
+function readInputs(io: HostIo, inputs: Record<string, TensorInfo>): ScanArrays {
+  return {
+    u: io.read(inputs.u),
+    xdbl: io.read(inputs.xdbl),
+    z: io.read(inputs.z),
+    dtW: io.read(inputs.dtW),
+    dtBias: io.read(inputs.dtBias),
+    ALog: io.read(inputs.ALog),
+    D: io.read(inputs.D),
+  };
+}
+
+function forwardKernel(backendName: HostScanBackend): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const ins = inputs as Record<string, TensorInfo>;
+    const dims = dimsOf(ins, Number(attrs?.zOffset ?? 0));
+    const io = hostIo(backendName, backend);
+    const { infos, arrays } = io.outputs([[dims.b, dims.l, dims.di]]);
+    scanForwardHost(dims, readInputs(io, ins), arrays[0]);
+    return infos[0];
+  };
+}
+
+function backwardKernel(backendName: HostScanBackend): KernelFunc {
+  return ({ inputs, backend, attrs }) => {
+    const ins = inputs as Record<string, TensorInfo>;
+    const dims = dimsOf(ins, Number(attrs?.zOffset ?? 0));
+    const { b, l, di, r, n, s, zw } = dims;
+    const io = hostIo(backendName, backend);
+    const { infos, arrays } = io.outputs([[b, l, di], [b, l, s], [b, l, zw], [di, r], [di], [di, n], [di]]);
+    const [du, dxdbl, dz, dW, dBias, dALog, dD] = arrays;
+    const dout = io.read(ins.dy);
+    scanBackwardHost(dims, readInputs(io, ins), dout, { du, dxdbl, dz, dW, dBias, dALog, dD });
+    return infos;
+  };
+}
+
+/** Register the host scan kernels for 'cpu' and 'wasm' (replacing earlier registrations). */
+export function registerHostScanKernels(): void {
+  for (const backendName of HOST_SCAN_BACKENDS) {
+    registerKernelOnce({ kernelName: SELECTIVE_SCAN, backendName, kernelFunc: forwardKernel(backendName) });
+    registerKernelOnce({
+      kernelName: SELECTIVE_SCAN_GRAD,
+      backendName,
+      kernelFunc: backwardKernel(backendName),
+    });
+  }
+}
