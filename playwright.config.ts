@@ -4,7 +4,8 @@
  * Playwright's own download. Generous timeouts: the baselines run in a worker on slow CI machines.
  *
  * Projects:
- *  - chromium: the first page (gallery, baselines);
+ *  - chromium: the first page (gallery, baselines), looks and reach (themes, phone to 4K, shortcut
+ *    dialog), and the run history (runs.spec.ts trains on ?backend=cpu: it is about the page);
  *  - webgpu: the training race with WebGPU on (headless Chromium gives a SwiftShader adapter with
  *    --enable-unsafe-webgpu);
  *  - no-webgpu: the same race without the flag: no adapter, so the workers fall back (WebGL, ...).

@@ -110,7 +110,9 @@ function fakeClient(onEvent: (e: ClientEvent) => void, backend: BackendReport): 
   return fake;
 }
 
-function setup(options: { db?: RunDb | (() => Promise<RunDb>); backend?: BackendReport } = {}) {
+function setup(
+  options: { db?: RunDb | (() => Promise<RunDb>); backend?: BackendReport; saveEveryMs?: number } = {},
+) {
   const experiment = createExperimentStore(defaultDraft('linear-regression'));
   const live = createLiveStore();
   const runs = createRunsStore();
@@ -128,7 +130,7 @@ function setup(options: { db?: RunDb | (() => Promise<RunDb>); backend?: Backend
     },
     openDb: typeof db === 'function' ? db : async () => db,
     settleMs: 5,
-    saveEveryMs: 0,
+    saveEveryMs: options.saveEveryMs ?? 0,
     newId: () => `run-${++n}`,
   });
   return { experiment, live, runs, clients, race };
@@ -311,6 +313,27 @@ describe('RaceController', () => {
     expect(second.clients.every((c) => c.calls.includes('dispose'))).toBe(true);
     expect((await db.listRuns()).runs).toHaveLength(0);
     expect(second.live.getState().models).toHaveLength(0);
+  });
+
+  it('a run finished just before a settings change keeps its last checkpoint', async () => {
+    const db = memoryRunDb();
+    // saves are far apart: the one the checkpoint schedules is still pending when the settings change
+    const { race, clients, experiment } = setup({ db, saveEveryMs: 60_000 });
+    await race.train();
+    await race.pause();
+    clients.forEach((c, i) => {
+      c.emit({ type: 'checkpoint', step: 20 + i, reason: 'paused', model: Uint8Array.of(20 + i) });
+    });
+    await tick();
+    experiment.getState().setSize('dModel', 64);
+    await tick(40);
+    await race.train();
+    const stored = await db.listRuns();
+    expect(stored.runs.map((r) => r.id).sort()).toEqual(['run-1', 'run-2']);
+    const first = stored.runs.find((r) => r.id === 'run-1')!;
+    expect(first.models.map((m) => m.checkpointStep)).toEqual([20, 21, 22]);
+    expect(first.experiment.models[0].dModel).not.toBe(64);
+    race.dispose();
   });
 
   it('warns instead of failing when storage is full or unavailable', async () => {

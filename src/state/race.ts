@@ -364,6 +364,13 @@ export class RaceController {
     }, wait);
   }
 
+  /** Save the run record at once instead of at its scheduled time. */
+  private async saveNow(): Promise<void> {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    await this.saveRun();
+  }
+
   private runRecord(): StoredRun | null {
     const e = this.experiment;
     if (!this.runId || !e) return null;
@@ -428,6 +435,8 @@ export class RaceController {
       .filter((s) => s.experiment && !s.client.crashed)
       .map((s) => ({ slot: s.id, experiment: s.experiment!, index: s.index }));
     const plan = planSlots(current, next);
+    // a fresh run follows: the finished one is saved as it is now (its save may still be pending)
+    if (plan.freshRun && this.runId && this.experiment && this.slots.length > 0) await this.saveNow();
     const byId = new Map(this.slots.map((s) => [s.id, s]));
     const released = this.slots.filter((s) => !plan.assign.some((a) => a.slot === s.id));
     const slots: Slot[] = plan.assign.map((a) => {

@@ -28,7 +28,7 @@ export function RunList() {
           reload, resume one here.
         </p>
       ) : (
-        <ul className="run-list">
+        <ul className="run-list" aria-label="Stored runs">
           {shown.map((r) => {
             const h = history.get(r.id);
             const color = theme.series[h?.colorIndex ?? 0];
