@@ -41,6 +41,13 @@ export class ProgressLine {
     }
   }
 
+  /** Print `text` on lines of its own, leaving the progress line to be redrawn by the next update. */
+  note(text: string): void {
+    if (this.sink.isTTY && this.lastLength > 0) this.sink.write(`\r${''.padEnd(this.lastLength)}\r`);
+    this.sink.write(`${text}\n`);
+    this.lastLength = 0;
+  }
+
   /** End the line with a final message. */
   done(text: string): void {
     if (this.sink.isTTY) this.sink.write(`\r${text.padEnd(this.lastLength)}\n`);

@@ -215,6 +215,17 @@ function fileStems(experiment: Experiment): string[] {
   return archs.map((a, i) => (archs.filter((b) => b === a).length > 1 ? `${a}-${i}` : a));
 }
 
+/** One line per evaluation during training: the model's curve, so a log shows the ICL curve evolve. */
+export function evaluationLine(name: string, step: number, sets: readonly IclCurveSet[]): string {
+  return sets
+    .map((set) => {
+      const c = set.curves[0];
+      const values = Array.from(c.mean, (v, i) => `${c.examples[i]}:${v.toPrecision(3)}`).join(' ');
+      return `${name} step ${step} ${set.head} ${set.yLabel} (chance ${set.chance.toPrecision(3)}): ${values}`;
+    })
+    .join('\n');
+}
+
 function curveSetJson(set: IclCurveSet): unknown {
   return JSON.parse(curvesToJson(set));
 }
@@ -326,6 +337,7 @@ export async function runTrain(argv: string[]): Promise<number> {
         if (trainer.stepCount % every === 0 && trainer.stepCount < experiment.steps) {
           const sets = await trainer.evaluate({ bootstrap: 0 });
           history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
+          progress.note(evaluationLine(name, trainer.stepCount, sets));
         }
       }
       const seconds = (performance.now() - started) / 1000;
