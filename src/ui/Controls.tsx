@@ -53,18 +53,24 @@ export function Controls() {
         <button
           type="button"
           className="primary"
+          aria-keyshortcuts="Space"
           disabled={!valid || training}
           onClick={() => void race.train()}
         >
           Train
         </button>
-        <button type="button" disabled={!training} onClick={() => void race.pause()}>
+        <button
+          type="button"
+          aria-keyshortcuts="Space"
+          disabled={!training}
+          onClick={() => void race.pause()}
+        >
           Pause
         </button>
-        <button type="button" disabled={!valid} onClick={() => void race.step()}>
+        <button type="button" aria-keyshortcuts="S" disabled={!valid} onClick={() => void race.step()}>
           Step
         </button>
-        <button type="button" disabled={!hasModels} onClick={() => void race.reset()}>
+        <button type="button" aria-keyshortcuts="R" disabled={!hasModels} onClick={() => void race.reset()}>
           Reset
         </button>
       </div>
