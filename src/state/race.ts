@@ -30,6 +30,7 @@ import {
   type StoredRun,
   storageError,
   type ValidRun,
+  withMemoryFallback,
 } from './run-db';
 import { type RunsState, summariseRun } from './runs-store';
 
@@ -120,7 +121,8 @@ export class RaceController {
       sessionOptions: {},
       ...deps,
     } as RaceController['d'];
-    this.db = this.d.openDb().catch((error: unknown) => {
+    // what the database cannot store (storage full) is kept in memory: the runs live on this page
+    this.db = this.d.openDb().then(withMemoryFallback, (error: unknown) => {
       const e = storageError(error, 'Opening storage');
       this.storageProblem(e, 'Runs are kept in memory only and will be lost when this page closes.');
       return memoryRunDb();
@@ -408,12 +410,16 @@ export class RaceController {
     const db = await this.db;
     try {
       await db.putRun(record);
-      const valid = { ...record, experiment: this.experiment! } as ValidRun;
-      const summary = summariseRun(valid);
-      this.d.runs.setState((s) => ({ runs: [summary, ...s.runs.filter((r) => r.id !== record.id)] }));
     } catch (error) {
-      this.storageProblem(storageError(error, 'Saving the run'), 'Training goes on without saving.');
+      this.storageProblem(
+        storageError(error, 'Saving the run'),
+        'Training goes on; the run is kept in memory until this page closes.',
+      );
     }
+    // listed either way (stored, or held in memory by the database's fallback)
+    const valid = { ...record, experiment: this.experiment! } as ValidRun;
+    const summary = summariseRun(valid);
+    this.d.runs.setState((s) => ({ runs: [summary, ...s.runs.filter((r) => r.id !== record.id)] }));
   }
 
   private async startRun(): Promise<void> {

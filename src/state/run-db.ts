@@ -5,7 +5,8 @@
  *
  * Failures never throw past this module's callers unnoticed: every operation rejects with a
  * StorageError whose `kind` says what happened (quota full, blocked, unavailable), so the page can
- * warn and keep training. `memoryRunDb` is the fallback when IndexedDB cannot be opened.
+ * warn and keep training. `memoryRunDb` is the fallback when IndexedDB cannot be opened, and
+ * `withMemoryFallback` keeps in memory what an open database could not store (quota full).
  */
 import type { IclCurveSet } from '../eval/types';
 import { type Experiment, parseExperiment } from '../schema/experiment';
@@ -320,5 +321,69 @@ export function memoryRunDb(options: { quotaBytes?: number } = {}): RunDb {
       for (const [k, c] of checkpoints) if (c.runId === runId) checkpoints.delete(k);
     },
     close() {},
+  };
+}
+
+/**
+ * A run database that keeps what it could not store: a write that fails (storage full, blocked,
+ * the database closed under it) is kept in memory instead, and every read sees it, so the page's
+ * runs live on (listed, resumable) until the page closes. The failure still rejects with a
+ * StorageError, so the page can warn. A later successful write of the same record frees the copy.
+ */
+export function withMemoryFallback(primary: RunDb): RunDb & { readonly held: () => number } {
+  const runs = new Map<string, StoredRun>();
+  const checkpoints = new Map<string, StoredCheckpoint>();
+  return {
+    persistent: primary.persistent,
+    held: () => runs.size + checkpoints.size,
+    async listRuns() {
+      let stored: { runs: ValidRun[]; skipped: number } = { runs: [], skipped: 0 };
+      try {
+        stored = await primary.listRuns();
+      } catch (error) {
+        if (runs.size === 0) throw storageError(error, 'Reading the runs');
+      }
+      const byId = new Map(stored.runs.map((r) => [r.id, r]));
+      for (const r of runs.values()) {
+        const valid = validateRun(r);
+        if (valid) byId.set(r.id, valid);
+      }
+      return { runs: [...byId.values()].sort((a, b) => b.updatedAt - a.updatedAt), skipped: stored.skipped };
+    },
+    async putRun(run) {
+      try {
+        await primary.putRun(run);
+        runs.delete(run.id);
+      } catch (error) {
+        runs.set(run.id, run);
+        throw storageError(error, 'Saving the run');
+      }
+    },
+    async deleteRun(id) {
+      runs.delete(id);
+      for (const [k, c] of checkpoints) if (c.runId === id) checkpoints.delete(k);
+      await primary.deleteRun(id);
+    },
+    async putCheckpoint(c) {
+      try {
+        await primary.putCheckpoint(c);
+        checkpoints.delete(c.id);
+      } catch (error) {
+        checkpoints.set(c.id, c);
+        throw storageError(error, 'Saving a checkpoint');
+      }
+    },
+    async getCheckpoint(runId, modelKey) {
+      const held = checkpoints.get(checkpointId(runId, modelKey));
+      if (held) return held;
+      return primary.getCheckpoint(runId, modelKey);
+    },
+    async deleteCheckpoints(runId) {
+      for (const [k, c] of checkpoints) if (c.runId === runId) checkpoints.delete(k);
+      await primary.deleteCheckpoints(runId);
+    },
+    close() {
+      primary.close();
+    },
   };
 }
