@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import {
   Area,
   CartesianGrid,
@@ -11,6 +11,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { IclCurveSet } from '../eval/types';
+import { extent, linearAxis } from './chart-ticks';
 import { bandColumn, curveRows, isAccuracy, meanColumn, yDomain } from './curve-rows';
 import { isModelCurve } from './icl-combine';
 import { archOfCurveKey, modelColor } from './model-colors';
@@ -25,7 +26,19 @@ const formatValue = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : Stri
  */
 export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
   const theme = useTheme();
-  const rows = curveRows(set);
+  const rows = useMemo(() => curveRows(set), [set]);
+  // domains and ticks here, not by recharts' nice-tick search (decimal.js) on every redraw
+  const axes = useMemo(() => {
+    const [x0, x1] = extent(rows, ['examples']);
+    const x = linearAxis(x0, x1, 8, true);
+    const [y0, y1] = yDomain(set);
+    const y = linearAxis(y0, y1, 5);
+    const xDomain: [number, number] = Number.isFinite(x0) ? [x0, x1] : x.domain;
+    return {
+      x: { domain: xDomain, ticks: x.ticks.filter((t) => t >= xDomain[0] && t <= xDomain[1]) },
+      y: { domain: [y0, y1] as [number, number], ticks: y.ticks.filter((t) => t <= y1 + 1e-12) },
+    };
+  }, [rows, set]);
   const few = rows.length <= 3;
   const baselineKeys = set.curves.filter((c) => !isModelCurve(c.key)).map((c) => c.key);
   const baseColors = curveColors(theme, baselineKeys);
@@ -48,14 +61,18 @@ export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
       <XAxis
         dataKey="examples"
         type="number"
-        domain={['dataMin', 'dataMax']}
+        domain={axes.x.domain}
+        ticks={axes.x.ticks}
+        niceTicks="none"
         allowDecimals={false}
         tick={tick}
         stroke={theme.muted}
         label={{ value: 'number of in-context examples', position: 'bottom', offset: 4, fill: theme.text }}
       />
       <YAxis
-        domain={yDomain(set)}
+        domain={axes.y.domain}
+        ticks={axes.y.ticks}
+        niceTicks="none"
         allowDataOverflow
         tick={tick}
         stroke={theme.muted}

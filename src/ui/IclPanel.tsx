@@ -27,9 +27,15 @@ export function IclPanel() {
   const retry = useLab((s) => s.retryBaselines);
   const archs = useModelField('arch');
   const slots = useModelField('slot');
-  const curves = useThrottled(useModelField('curves'), 1000);
-  const curvesSteps = useModelField('curvesStep');
-  const recalls = useModelField('recall');
+  // curves, their steps and recall arrive together: shown together, at most once a second
+  const curvesNow = useModelField('curves');
+  const stepsNow = useModelField('curvesStep');
+  const recallsNow = useModelField('recall');
+  const evaluated = useMemo(
+    () => ({ curves: curvesNow, curvesSteps: stepsNow, recalls: recallsNow }),
+    [curvesNow, stepsNow, recallsNow],
+  );
+  const { curves, curvesSteps, recalls } = useThrottled(evaluated, 1000);
   const baselines = view.status === 'done' ? view.curves : null;
   const set = useMemo(
     () =>

@@ -1,7 +1,8 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
+import { extent, linearAxis, logAxis } from './chart-ticks';
 import { type LossRow, lossColumn } from './loss-rows';
 import { modelColor } from './model-colors';
 import { useTheme } from './theme';
@@ -23,6 +24,15 @@ export const LossChart = memo(function LossChart({
 }) {
   const theme = useTheme();
   const tick = { fill: theme.muted, fontSize: 12 };
+  // domains and ticks here, not by recharts' nice-tick search (decimal.js) on every redraw
+  const axes = useMemo(() => {
+    const [lo, hi] = extent(
+      rows,
+      lines.map((m) => lossColumn(m.slot)),
+    );
+    const last = rows.length ? rows[rows.length - 1].step : 0;
+    return { x: linearAxis(0, last, 6, true), y: log ? logAxis(lo, hi) : linearAxis(0, hi, 5) };
+  }, [rows, lines, log]);
   return (
     <LineChart
       className="loss-chart"
@@ -35,7 +45,9 @@ export const LossChart = memo(function LossChart({
       <XAxis
         dataKey="step"
         type="number"
-        domain={[0, 'dataMax']}
+        domain={axes.x.domain}
+        ticks={axes.x.ticks}
+        niceTicks="none"
         allowDecimals={false}
         tick={tick}
         stroke={theme.muted}
@@ -43,7 +55,9 @@ export const LossChart = memo(function LossChart({
       />
       <YAxis
         scale={log ? 'log' : 'linear'}
-        domain={log ? ['auto', 'auto'] : [0, 'auto']}
+        domain={axes.y.domain}
+        ticks={axes.y.ticks}
+        niceTicks="none"
         allowDataOverflow
         tick={tick}
         stroke={theme.muted}

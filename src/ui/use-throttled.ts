@@ -1,8 +1,12 @@
-import { useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useRef, useState } from 'react';
 
 /**
  * `value`, but changing at most once per `ms`: charts fed by 4 Hz worker reports redraw at a pace
  * the main thread can afford (the last value always arrives).
+ *
+ * The new value is shown in a transition: React renders the charts that read it in slices of a few
+ * milliseconds, between which the page stays responsive (and a later value replaces one that has
+ * not been drawn yet), instead of one long task right after the worker's message.
  */
 export function useThrottled<T>(value: T, ms: number): T {
   const [shown, setShown] = useState(value);
@@ -15,14 +19,14 @@ export function useThrottled<T>(value: T, ms: number): T {
     const wait = last.current + ms - now;
     if (wait <= 0) {
       last.current = now;
-      setShown(value);
+      startTransition(() => setShown(value));
       return;
     }
     if (!timer.current) {
       timer.current = setTimeout(() => {
         timer.current = null;
         last.current = performance.now();
-        setShown(latest.current);
+        startTransition(() => setShown(latest.current));
       }, wait);
     }
   }, [value, ms]);
