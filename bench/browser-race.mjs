@@ -28,7 +28,7 @@
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, type as osType, release, totalmem } from 'node:os';
+import { cpus, loadavg, type as osType, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -203,6 +203,8 @@ async function race(browser, url) {
   log(`warm after ${warmupSeconds.toFixed(0)} s; measuring ${SECONDS} s`);
   await page.waitForTimeout(SECONDS * 1000);
   const end = await snapshot(page, RACE);
+  // how busy the machine was (the workers, the software GPU, anything else running)
+  const load = loadavg()[0];
   const dt = (end.t - warm.t) / 1000;
   const tasks = await longTasks(page, warm.t, end.t);
   const attribution = TRACE_SECONDS > 0 ? await traced(browser, page, url) : null;
@@ -224,6 +226,7 @@ async function race(browser, url) {
     bytesPerSecond: (end.bytes - warm.bytes) / dt,
     messagesPerSecond: (end.events - warm.events) / dt,
     longTasks: tasks,
+    load,
     attribution,
     errors,
   };
@@ -276,6 +279,8 @@ async function traced(browser, page, url) {
     seconds: TRACE_SECONDS,
     observed,
     summary: summariseAttribution(tasks),
+    maxCpuMs: tasks.filter((t) => !t.instrument).reduce((m, t) => Math.max(m, t.cpuMs ?? 0), 0),
+    load: loadavg()[0],
     longest: tasks.filter((t) => !t.instrument).slice(0, 5),
   };
 }
@@ -368,6 +373,9 @@ function report(r, s, initial, dev, command) {
     const top = (items) => items.map((x) => `${x.label} ${fmt(x.ms, 0)} ms`).join(', ') || 'none';
     lines.push(
       `- What the long tasks were (traced window of ${a.seconds} s, Chromium trace + V8 CPU profiler, source-mapped): ${sum.count} tasks over 50 ms${sum.instrument ? ` (and ${sum.instrument} of the profiler starting, left out)` : ''} (${fmt(sum.wallMs, 0)} ms wall, ${fmt(sum.cpuMs, 0)} ms of it on the CPU); by kind: ${top(sum.kinds)}; JS by module: ${top(sum.modules)}; app code on the stack: ${top(sum.app)}; set going by: ${top(sum.triggers.slice(0, 4))}.`,
+    );
+    lines.push(
+      `- CPU time of the main thread's longest tasks (traced window): at most ${sum.count ? `${fmt(a.maxCpuMs, 0)} ms` : 'under 50 ms (no task over 50 ms wall)'}; the rest of their wall time the thread waited for a core (load average ${fmt(a.load, 1)} on ${cpus().length} cores during the trace, ${fmt(r.load, 1)} at the end of the window).`,
     );
     for (const t of a.longest.filter((x) => !x.instrument).slice(0, 3)) lines.push(`  - ${describeTask(t)}`);
   }

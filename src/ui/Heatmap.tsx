@@ -1,5 +1,15 @@
 import { memo, useEffect, useRef } from 'react';
-import { useTheme } from './theme';
+import { type HeatmapColors, heatmapPixels, hexRgb, sameMatrix } from './heatmap-pixels';
+import { type Theme, useTheme } from './theme';
+
+function colorsOf(theme: Theme): HeatmapColors {
+  return {
+    background: theme.dark ? [27, 32, 39] : [255, 255, 255],
+    positive: hexRgb(theme.dark ? '#56b4e9' : '#0062a3'),
+    negative: hexRgb(theme.dark ? '#f0a040' : '#c45200'),
+    bad: [200, 0, 40],
+  };
+}
 
 export interface HeatmapProps {
   /** row-major [rows, cols] */
@@ -17,24 +27,10 @@ export interface HeatmapProps {
   caption?: string;
 }
 
-type Rgb = [number, number, number];
-
-function hex(c: string): Rgb {
-  const v = Number.parseInt(c.slice(1), 16);
-  return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
-}
-
-const mix = (a: Rgb, b: Rgb, t: number): Rgb => [
-  a[0] + (b[0] - a[0]) * t,
-  a[1] + (b[1] - a[1]) * t,
-  a[2] + (b[2] - a[2]) * t,
-];
-
 /**
- * A matrix drawn pixel per cell on a canvas (scaled up without smoothing). Sequential values are
- * shown with a square-root ramp from the background to the accent colour (small weights stay
- * visible); signed values with a diverging ramp (orange negative, blue positive), both relative to
- * the matrix's largest magnitude.
+ * A matrix drawn pixel per cell on a canvas (scaled up without smoothing), from one ImageData per
+ * change of the matrix (heatmap-pixels.ts: square-root ramp for weights, diverging ramp, orange
+ * negative and blue positive, for signed values).
  */
 export const Heatmap = memo(function Heatmap({
   data,
@@ -50,41 +46,24 @@ export const Heatmap = memo(function Heatmap({
   const theme = useTheme();
   const w = transpose ? rows : cols;
   const h = transpose ? cols : rows;
+  // what is on the canvas: a re-render with a new view of the same probe bytes does not redraw
+  const drawn = useRef<{ data: ArrayLike<number>; key: string } | null>(null);
   useEffect(() => {
     const canvas = ref.current;
     const ctx = canvas?.getContext('2d');
     if (!canvas || !ctx || w === 0 || h === 0) return;
-    canvas.width = w;
-    canvas.height = h;
-    let max = 0;
-    for (let i = 0; i < rows * cols; i++) {
-      const v = Math.abs(data[i]);
-      if (Number.isFinite(v) && v > max) max = v;
-    }
-    const bg: Rgb = theme.dark ? [27, 32, 39] : [255, 255, 255];
-    const pos: Rgb = hex(theme.dark ? '#56b4e9' : '#0062a3');
-    const neg: Rgb = hex(theme.dark ? '#f0a040' : '#c45200');
-    const img = ctx.createImageData(w, h);
-    for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < cols; c++) {
-        const v = data[r * cols + c];
-        const x = transpose ? r : c;
-        const y = transpose ? c : r;
-        const o = 4 * (y * w + x);
-        let rgb: Rgb;
-        if (!Number.isFinite(v)) rgb = [200, 0, 40];
-        else if (max === 0) rgb = bg;
-        else {
-          const t = Math.sqrt(Math.min(1, Math.abs(v) / max));
-          rgb = mix(bg, scale === 'diverging' && v < 0 ? neg : pos, t);
-        }
-        img.data[o] = rgb[0];
-        img.data[o + 1] = rgb[1];
-        img.data[o + 2] = rgb[2];
-        img.data[o + 3] = 255;
-      }
-    }
+    const key = `${rows}x${cols}:${transpose ? 't' : ''}:${scale}:${theme.dark ? 'dark' : 'light'}`;
+    if (drawn.current && drawn.current.key === key && sameMatrix(drawn.current.data, data)) return;
+    const { width, height, pixels } = heatmapPixels(data, rows, cols, colorsOf(theme), {
+      diverging: scale === 'diverging',
+      transpose,
+    });
+    canvas.width = width;
+    canvas.height = height;
+    const img = ctx.createImageData(width, height);
+    img.data.set(pixels);
     ctx.putImageData(img, 0, 0);
+    drawn.current = { data, key };
   }, [data, rows, cols, w, h, theme, scale, transpose]);
   const k = size / Math.max(w, h, 1);
   return (
