@@ -11,11 +11,13 @@
 set -u
 out=$1; seconds=$2; shift 2
 mkdir -p "$out"
-bash .gpu/run.sh .gpu/main.mjs help >/dev/null 2>&1 # unpack the loaders once
+# run.sh unpacks the Vulkan loader into / and runs ldconfig: once, not from 30 processes at a time
+bash .gpu/run.sh .gpu/main.mjs help >/dev/null 2>&1
+export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json XDG_RUNTIME_DIR=/tmp
 for task in "$@"; do
-  for model in transformer mamba mambaformer; do
-    timeout "$seconds" bash .gpu/run.sh .gpu/main.mjs train --task "$task" --preset classroom \
-      --models "$model" --backend webgpu --seed 0 --no-baselines --out "/tmp/runs/$task-$model" \
+  for model in ${MODELS:-transformer mamba mambaformer}; do
+    (cd .gpu && timeout "$seconds" /tmp/node main.mjs train --task "$task" --preset classroom \
+      --models "$model" --backend webgpu --seed 0 --no-baselines --out "/tmp/runs/$task-$model") \
       >"$out/$task-$model.log" 2>&1 &
   done
 done
