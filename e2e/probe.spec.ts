@@ -85,5 +85,45 @@ test('edit the probe prompt, see every model answer; replay an earlier checkpoin
   await probeRegion(page).getByRole('button', { name: 'Reset probe', exact: true }).click();
   await expect(cell(page, 'Transformer', 0)).toHaveText('step 2 (live)');
   await expect(cell(page, 'Transformer', 2)).toHaveText(target ?? '');
+
+  // a point can also be dragged with the pointer: its x follows the mouse
+  const example = probeRegion(page).getByRole('slider', { name: 'Example 1', exact: true });
+  const ex0 = Number(await example.getAttribute('aria-valuenow'));
+  const box = (await example.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2 + 60, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await expect
+    .poll(async () => Number(await example.getAttribute('aria-valuenow')))
+    .toBeGreaterThan(ex0 + 0.5);
+  await expect(cell(page, 'Transformer', 0)).toHaveText('step 2 (live, edited prompt)', { timeout: 60_000 });
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});
+
+test('sparse parity: flipping a bit of the query changes its input and every answer', async ({ page }) => {
+  test.setTimeout(300_000);
+  await page.goto('/');
+  await chooseTask(page, 'Sparse parity');
+  await chooseModels(page, ['Transformer']);
+  await useTinySizes(page, { 'Examples N': 12 });
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect.poll(() => stepOf(modelStatus(page, 'Transformer')), { timeout: FIRST_STEPS_MS }).toBe(1);
+  await expect(cell(page, 'Transformer', 0)).toHaveText('step 1 (live)', { timeout: 60_000 });
+  const before = await cell(page, 'Transformer', 1).textContent();
+
+  const grid = probeRegion(page).getByRole('table', { name: 'Prompt bits' });
+  const first = grid.getByRole('button', { name: /^Query bit x1: / });
+  const pressedBefore = await first.getAttribute('aria-pressed');
+  // keyboard: the grid is one tab stop; arrows move, Enter flips
+  await first.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(grid.getByRole('button', { name: /^Query bit x2: / })).toBeFocused();
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Enter');
+  await expect(first).not.toHaveAttribute('aria-pressed', pressedBefore ?? '');
+  await expect(cell(page, 'Transformer', 0)).toHaveText('step 1 (live, edited prompt)', { timeout: 60_000 });
+  await expect(cell(page, 'Transformer', 1)).not.toHaveText(before ?? '');
+  await expect(page.getByRole('region', { name: 'Attention', exact: true })).toContainText('edited prompt');
   await expect(page.getByRole('alert')).toHaveCount(0);
 });

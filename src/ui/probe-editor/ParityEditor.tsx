@@ -1,4 +1,4 @@
-import { type KeyboardEvent, memo, useRef, useState } from 'react';
+import { type KeyboardEvent, memo, useCallback, useRef, useState } from 'react';
 import { flipBit, type ParityDraft } from '../../state/probe-editor';
 import { useProbeLab } from '../../state/probe-lab-instance';
 
@@ -10,11 +10,20 @@ interface RowProps {
   label: number;
   query: boolean;
   subset: readonly number[];
-  focus: { row: number; col: number };
+  /** the column of the bit in the tab order when it is in this row, else -1 */
+  focusCol: number;
   onFlip(i: number, j: number): void;
 }
 
-const Row = memo(function Row({ i, bits, label, query, subset, focus, onFlip }: RowProps) {
+/** Rows re-render only when their own bits, label or focus change (a flip touches one row). */
+function sameRow(a: RowProps, b: RowProps): boolean {
+  if (a.i !== b.i || a.label !== b.label || a.query !== b.query || a.focusCol !== b.focusCol) return false;
+  if (a.subset !== b.subset || a.onFlip !== b.onFlip || a.bits.length !== b.bits.length) return false;
+  for (let j = 0; j < a.bits.length; j++) if (a.bits[j] !== b.bits[j]) return false;
+  return true;
+}
+
+const Row = memo(function Row({ i, bits, label, query, subset, focusCol, onFlip }: RowProps) {
   return (
     <tr className={query ? 'query-row' : undefined}>
       <th scope="row">{query ? 'Query' : i + 1}</th>
@@ -25,7 +34,7 @@ const Row = memo(function Row({ i, bits, label, query, subset, focus, onFlip }: 
             className={b > 0 ? 'bit on' : 'bit'}
             aria-pressed={b > 0}
             aria-label={`${query ? 'Query' : `Example ${i + 1}`} bit x${j + 1}: ${sign(b)}`}
-            tabIndex={focus.row === i && focus.col === j ? 0 : -1}
+            tabIndex={focusCol === j ? 0 : -1}
             data-row={i}
             data-col={j}
             onClick={() => onFlip(i, j)}
@@ -37,17 +46,22 @@ const Row = memo(function Row({ i, bits, label, query, subset, focus, onFlip }: 
       <td className="label">{query ? `? (${sign(label)})` : sign(label)}</td>
     </tr>
   );
-});
+}, sameRow);
 
 /** The bits of a sparse-parity prompt; click a bit (or Enter / Space) to flip it; arrows move between bits. */
 export function ParityEditor({ draft }: { draft: ParityDraft }) {
   const edit = useProbeLab((s) => s.edit);
   const table = useRef<HTMLTableElement>(null);
-  const [focus, setFocus] = useState({ row: draft.query, col: 0 });
-  const onFlip = (i: number, j: number) => {
-    setFocus({ row: i, col: j });
-    edit((d) => flipBit(d as ParityDraft, i, j));
-  };
+  const [wanted, setFocus] = useState({ row: draft.query, col: 0 });
+  // a new prompt (other sizes) may not have the bit that had the focus: then the query's first
+  const focus = wanted.row < draft.nPoints && wanted.col < draft.dim ? wanted : { row: draft.query, col: 0 };
+  const onFlip = useCallback(
+    (i: number, j: number) => {
+      setFocus({ row: i, col: j });
+      edit((d) => flipBit(d as ParityDraft, i, j));
+    },
+    [edit],
+  );
   // the query first, then the examples in prompt order
   const order = [
     draft.query,
@@ -89,7 +103,7 @@ export function ParityEditor({ draft }: { draft: ParityDraft }) {
                 label={draft.ys[i]}
                 query={i === draft.query}
                 subset={draft.subset}
-                focus={focus}
+                focusCol={focus.row === i ? focus.col : -1}
                 onFlip={onFlip}
               />
             ))}
