@@ -4,6 +4,7 @@
  * each download parsed.
  */
 import { readFileSync } from 'node:fs';
+import type { Page } from '@playwright/test';
 import {
   chooseModels,
   chooseTask,
@@ -11,7 +12,6 @@ import {
   iclRegion,
   lossRegion,
   modelStatus,
-  type Page,
   stepOf,
   test,
   useTinySizes,

@@ -3,8 +3,9 @@
  * page; a classroom link hides panels and locks controls; a corrupt, truncated or hand-edited link
  * shows a readable alert and opens the nearest valid experiment.
  */
+import type { Page } from '@playwright/test';
 import { deflateSync } from 'fflate';
-import { chooseModels, chooseTask, expect, iclRegion, type Page, taskRadio, test } from './fixtures';
+import { chooseModels, chooseTask, expect, iclRegion, taskRadio, test } from './fixtures';
 
 const ARCHS = ['Transformer', 'Mamba', 'MambaFormer', 'Standard hybrid', 'S4', 'S4-Mamba'];
 
