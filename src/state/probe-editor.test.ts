@@ -273,6 +273,7 @@ describe('readQuery', () => {
       resultWith(d, 1, (t) => (t === pos ? 2 : 100)),
     )!;
     expect(r.prediction).toBe('2.000');
+    expect(r.value).toBe(2);
     expect(r.squaredError).toBeCloseTo((2 - d.ys[d.query]) ** 2, 5);
     expect(r.correct).toBeNull();
   });

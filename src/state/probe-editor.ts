@@ -466,6 +466,8 @@ export interface QueryReading {
   correct: boolean | null;
   /** squared error (regression) or null */
   squaredError: number | null;
+  /** the predicted label as a number (regression), for drawing; null otherwise */
+  value: number | null;
 }
 
 const fmt = (v: number) =>
@@ -497,7 +499,13 @@ export function readQuery(d: ProbeDraft, result: ProbeResult): QueryReading | nu
   switch (d.kind) {
     case 'regression': {
       const y = d.ys[d.query];
-      return { prediction: fmt(row[0]), target, correct: null, squaredError: (row[0] - y) ** 2 };
+      return {
+        prediction: fmt(row[0]),
+        target,
+        correct: null,
+        squaredError: (row[0] - y) ** 2,
+        value: row[0],
+      };
     }
     case 'parity': {
       const label = row[0] > 0 ? 1 : -1;
@@ -506,6 +514,7 @@ export function readQuery(d: ProbeDraft, result: ProbeResult): QueryReading | nu
         target,
         correct: label === d.ys[d.query],
         squaredError: null,
+        value: null,
       };
     }
     case 'vector-recall': {
@@ -525,6 +534,7 @@ export function readQuery(d: ProbeDraft, result: ProbeResult): QueryReading | nu
         target,
         correct: best === d.queried,
         squaredError: null,
+        value: null,
       };
     }
     case 'token-recall': {
@@ -535,6 +545,7 @@ export function readQuery(d: ProbeDraft, result: ProbeResult): QueryReading | nu
         target,
         correct: best === pairValue(d, d.queried)[0],
         squaredError: null,
+        value: null,
       };
     }
   }

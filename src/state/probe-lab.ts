@@ -124,6 +124,7 @@ export function shownProbe(
 
 export interface PredictionRow {
   slot: number;
+  arch: ModelLive['arch'];
   label: string;
   step: number | null;
   source: ProbeSource;
@@ -134,13 +135,14 @@ export interface PredictionRow {
 /** One row per model: its answer at the query of the shown prompt. */
 export function predictionRows(
   s: ProbeShownState,
-  models: ReadonlyArray<Pick<ModelLive, 'slot' | 'label' | 'probe' | 'probeStep'>>,
+  models: ReadonlyArray<Pick<ModelLive, 'slot' | 'arch' | 'label' | 'probe' | 'probeStep'>>,
 ): PredictionRow[] {
   const draft = s.draft;
   return models.map((m) => {
     const shown = shownProbe(s, m);
     return {
       slot: m.slot,
+      arch: m.arch,
       label: m.label,
       step: shown.step,
       source: shown.source,

@@ -1,8 +1,6 @@
-import { useMemo } from 'react';
-import { useShallow } from 'zustand/react/shallow';
-import { useModelField } from '../../state';
-import { type PredictionRow, predictionRows } from '../../state/probe-lab';
+import type { PredictionRow } from '../../state/probe-lab';
 import { useProbeLab } from '../../state/probe-lab-instance';
+import { usePredictionRows } from './use-prediction-rows';
 
 const SOURCE: Record<PredictionRow['source'], string> = {
   live: 'live',
@@ -12,28 +10,8 @@ const SOURCE: Record<PredictionRow['source'], string> = {
 
 /** Every model's answer at the query of the prompt shown, beside the true answer. */
 export function PredictionTable() {
-  const slots = useModelField('slot');
-  const labels = useModelField('label');
-  const probes = useModelField('probe');
-  const probeSteps = useModelField('probeStep');
-  const shown = useProbeLab(
-    useShallow((s) => ({
-      draft: s.draft,
-      edited: s.edited,
-      edits: s.edits,
-      replayStep: s.replayStep,
-      replays: s.replays,
-    })),
-  );
-  const rows = useMemo(
-    () =>
-      predictionRows(
-        shown,
-        slots.map((slot, i) => ({ slot, label: labels[i], probe: probes[i], probeStep: probeSteps[i] })),
-      ),
-    [shown, slots, labels, probes, probeSteps],
-  );
-  const regression = shown.draft?.kind === 'regression';
+  const rows = usePredictionRows();
+  const regression = useProbeLab((s) => s.draft?.kind === 'regression');
   if (rows.length === 0) {
     return (
       <p className="empty">Each model’s prediction at the query appears here once the models are built.</p>

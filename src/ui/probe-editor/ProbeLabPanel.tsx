@@ -24,30 +24,34 @@ export function ProbeLabPanel() {
       {!draft ? (
         <p className="empty">Choose a valid experiment to see its probe prompt.</p>
       ) : (
-        <>
-          <p className="probe-query">{queryCaption(draft)}</p>
-          {draft.kind === 'regression' && <RegressionEditor draft={draft} />}
-          {draft.kind === 'parity' && <ParityEditor draft={draft} />}
-          {(draft.kind === 'vector-recall' || draft.kind === 'token-recall') && (
-            <RecallPicker draft={draft} />
-          )}
-          <div className="probe-actions">
-            <button type="button" onClick={resetProbe} disabled={!edited}>
-              Reset probe
-            </button>
-            <span className="muted">
-              {edited ? 'Edited prompt' : 'Seeded probe prompt'}
-              {probing ? ' · asking the models…' : ''}
-            </span>
+        <div className="probe-lab-body">
+          <div className="probe-edit">
+            <p className="probe-query">{queryCaption(draft)}</p>
+            {draft.kind === 'regression' && <RegressionEditor draft={draft} />}
+            {draft.kind === 'parity' && <ParityEditor draft={draft} />}
+            {(draft.kind === 'vector-recall' || draft.kind === 'token-recall') && (
+              <RecallPicker draft={draft} />
+            )}
+            <div className="probe-actions">
+              <button type="button" onClick={resetProbe} disabled={!edited}>
+                Reset probe
+              </button>
+              <span className="muted">
+                {edited ? 'Edited prompt' : 'Seeded probe prompt'}
+                {probing ? ' · asking the models…' : ''}
+              </span>
+            </div>
+            {probeError && (
+              <p role="alert" className="notice">
+                Probing failed: {probeError}
+              </p>
+            )}
           </div>
-          {probeError && (
-            <p role="alert" className="notice">
-              Probing failed: {probeError}
-            </p>
-          )}
-          <PredictionTable />
-          <CheckpointScrubber />
-        </>
+          <div className="probe-read">
+            <PredictionTable />
+            <CheckpointScrubber />
+          </div>
+        </div>
       )}
     </section>
   );

@@ -1,7 +1,10 @@
 import { type KeyboardEvent, type PointerEvent, useRef, useState } from 'react';
 import { moveExample, type RegressionDraft, scatterPoints } from '../../state/probe-editor';
 import { useProbeLab } from '../../state/probe-lab-instance';
+import { modelColor } from '../model-colors';
+import { useTheme } from '../theme';
 import { keyMove, projectionRange, symmetricRange, toData, toPixel } from './scatter-view';
+import { usePredictionRows } from './use-prediction-rows';
 
 const W = 420;
 const H = 240;
@@ -12,10 +15,13 @@ export function RegressionEditor({ draft }: { draft: RegressionDraft }) {
   const edit = useProbeLab((s) => s.edit);
   const svg = useRef<SVGSVGElement>(null);
   const [dragging, setDragging] = useState<number | null>(null);
+  const theme = useTheme();
+  const predictions = usePredictionRows().filter((r) => r.reading?.value != null);
   const points = scatterPoints(draft);
+  const query = points[draft.query];
   const [x0, x1] = projectionRange(points.map((p) => p.x));
   const [y0, y1] = symmetricRange(
-    points.map((p) => p.y),
+    [...points.map((p) => p.y), ...predictions.map((r) => r.reading?.value ?? 0)],
     1,
   );
   const sx = { d0: x0, d1: x1, p0: PAD.left, p1: W - PAD.right };
@@ -63,6 +69,17 @@ export function RegressionEditor({ draft }: { draft: RegressionDraft }) {
         <text className="axis-label" x={(PAD.left + W - PAD.right) / 2} y={H - 4} textAnchor="middle">
           {draft.axisLabel}
         </text>
+        {predictions.map((r) => (
+          <line
+            key={`pred${r.slot}`}
+            className="prediction"
+            stroke={modelColor(theme, r.arch)}
+            x1={toPixel(sx, query.x) - 12}
+            x2={toPixel(sx, query.x) + 12}
+            y1={toPixel(sy, r.reading?.value ?? 0)}
+            y2={toPixel(sy, r.reading?.value ?? 0)}
+          />
+        ))}
         {points.map((p) => {
           const cx = toPixel(sx, p.x);
           const cy = toPixel(sy, p.y);
@@ -96,6 +113,16 @@ export function RegressionEditor({ draft }: { draft: RegressionDraft }) {
           );
         })}
       </svg>
+      {predictions.length > 0 && (
+        <ul className="prediction-legend">
+          {predictions.map((r) => (
+            <li key={`legend${r.slot}`}>
+              <span className="swatch" style={{ background: modelColor(theme, r.arch) }} aria-hidden="true" />
+              {r.label}: {r.reading?.prediction}
+            </li>
+          ))}
+        </ul>
+      )}
       <figcaption className="hint">
         Drag a point sideways, or focus it (Tab) and use the arrow keys (Shift: larger steps), to change its
         x; its y follows the prompt’s hidden function. The large point is the query.

@@ -14,15 +14,15 @@ export interface Scale {
 export const toPixel = (s: Scale, v: number) => s.p0 + ((v - s.d0) / (s.d1 - s.d0)) * (s.p1 - s.p0);
 export const toData = (s: Scale, px: number) => s.d0 + ((px - s.p0) / (s.p1 - s.p0)) * (s.d1 - s.d0);
 
-/** A symmetric range holding every value, at least +-`min`, rounded up to a whole number. */
+/** A symmetric range holding every value with a 10 % margin, at least +-`min`, whole numbers. */
 export function symmetricRange(
   values: readonly number[],
   min: number,
   max = Number.POSITIVE_INFINITY,
 ): [number, number] {
-  let m = min;
+  let m = 0;
   for (const v of values) if (Number.isFinite(v)) m = Math.max(m, Math.abs(v));
-  const r = Math.min(max, Math.ceil(m * 1.1));
+  const r = Math.min(max, Math.max(min, Math.ceil(m * 1.1)));
   return [-r, r];
 }
 
