@@ -6,7 +6,8 @@
 # ICL curve to the log.
 #   ../shared/tools/gpu-prep.sh src/cli/main.ts   (bundles the CLI into .gpu/main.mjs)
 #   on the GPU machine: bash bench/steps-to-phenomenon.sh OUTDIR SECONDS task1 task2 ...
-# Each log is OUTDIR/<task>-<model>.log; a process still running after SECONDS is stopped (its log keeps
+# MODELS="transformer" restricts the models, EXTRA="--lr 3e-4 --steps 6000" adds CLI options and
+# TAG=name suffixes the logs. Each log is OUTDIR/<task>-<model>[-TAG].log; a process still running after SECONDS is stopped (its log keeps
 # every evaluation it reached).
 set -u
 out=$1; seconds=$2; shift 2
@@ -17,8 +18,8 @@ export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json XDG_
 for task in "$@"; do
   for model in ${MODELS:-transformer mamba mambaformer}; do
     (cd .gpu && timeout "$seconds" /tmp/node main.mjs train --task "$task" --preset classroom \
-      --models "$model" --backend webgpu --seed 0 --no-baselines --out "/tmp/runs/$task-$model") \
-      >"$out/$task-$model.log" 2>&1 &
+      --models "$model" --backend webgpu --seed 0 --no-baselines ${EXTRA:-} \
+      --out "/tmp/runs/$task-$model${TAG:+-$TAG}") >"$out/$task-$model${TAG:+-$TAG}.log" 2>&1 &
   done
 done
 wait
