@@ -27,8 +27,16 @@
  *          --no-webgpu   --no-write
  */
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, type as osType, release, totalmem } from 'node:os';
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, loadavg, type as osType, release, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -72,11 +80,22 @@ function log(...a) {
   console.error('[bench]', ...a);
 }
 
-async function serve() {
-  if (!existsSync(join(root, 'dist/index.html'))) throw new Error('dist/ is missing: run `vite build` first');
+/**
+ * A private copy of the build: the checkout is shared, and a `vite build` by someone else during
+ * the run would replace dist/ (and the source maps the attribution reads) under the page.
+ */
+function snapshotBuild() {
+  const from = join(root, 'dist');
+  if (!existsSync(join(from, 'index.html'))) throw new Error('dist/ is missing: run `vite build` first');
+  const to = mkdtempSync(join(tmpdir(), 'icl-bench-dist-'));
+  cpSync(from, to, { recursive: true });
+  return to;
+}
+
+async function serve(dist) {
   const child = spawn(
     'npx',
-    ['vite', 'preview', '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
+    ['vite', 'preview', '--outDir', dist, '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
     {
       cwd: root,
       stdio: 'ignore',
@@ -187,7 +206,7 @@ async function longTasks(page, from, to) {
   };
 }
 
-async function race(browser, url) {
+async function race(browser, url, dist) {
   const { page, errors } = await openPage(browser, url);
   await setUp(page, RACE, SIZE === 'tiny' ? TINY : { 'Evaluate every (steps)': 100, Steps: 100000 });
   const t0 = Date.now();
@@ -207,7 +226,7 @@ async function race(browser, url) {
   const load = loadavg()[0];
   const dt = (end.t - warm.t) / 1000;
   const tasks = await longTasks(page, warm.t, end.t);
-  const attribution = TRACE_SECONDS > 0 ? await traced(browser, page, url) : null;
+  const attribution = TRACE_SECONDS > 0 ? await traced(browser, page, url, dist) : null;
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
   const result = {
     warmupSeconds,
@@ -244,15 +263,15 @@ const TRACE_CATEGORIES = [
   'blink.user_timing',
 ];
 
-/** Source-map lookup for the page's scripts: a served URL -> dist/<path>.map. */
-function distLookup(url) {
+/** Source-map lookup for the page's scripts: a served URL -> <the build copy>/<path>.map. */
+function distLookup(url, dist) {
   const origin = new URL(url).origin;
   const cache = new Map();
   return (scriptUrl, line0, col0) => {
     if (!scriptUrl.startsWith(origin)) return null;
     let lookup = cache.get(scriptUrl);
     if (lookup === undefined) {
-      const file = join(root, 'dist', new URL(scriptUrl).pathname.replace(/^\//, ''));
+      const file = join(dist, new URL(scriptUrl).pathname.replace(/^\//, ''));
       lookup = existsSync(`${file}.map`)
         ? sourceMapLookup(JSON.parse(readFileSync(`${file}.map`, 'utf8')))
         : null;
@@ -263,7 +282,7 @@ function distLookup(url) {
 }
 
 /** A traced window while the race trains: what each main-thread task over 50 ms was. */
-async function traced(browser, page, url) {
+async function traced(browser, page, url, dist) {
   log(`tracing ${TRACE_SECONDS} s`);
   const from = await page.evaluate(() => performance.now());
   await browser.startTracing(page, { categories: TRACE_CATEGORIES });
@@ -274,7 +293,7 @@ async function traced(browser, page, url) {
   const observed = await longTasks(page, from, to);
   const trace = JSON.parse(buffer.toString('utf8'));
   const events = Array.isArray(trace) ? trace : trace.traceEvents;
-  const tasks = attributeLongTasks(events, { minMs: 50, lookup: distLookup(url) });
+  const tasks = attributeLongTasks(events, { minMs: 50, lookup: distLookup(url, dist) });
   return {
     seconds: TRACE_SECONDS,
     observed,
@@ -392,9 +411,10 @@ function report(r, s, initial, dev, command) {
 
 async function main() {
   const command = `npm run bench:browser${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const initial = initialJavaScript(join(root, 'dist'));
+  const dist = snapshotBuild();
+  const initial = initialJavaScript(dist);
   console.log(JSON.stringify({ initialJavaScript: initial }, null, 2));
-  const { stop, url } = await serve();
+  const { stop, url } = await serve(dist);
   const executablePath =
     process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
   const args = [
@@ -409,7 +429,7 @@ async function main() {
   const browser = await chromium.launch({ executablePath, args, headless: true });
   try {
     log('race', url);
-    const r = await race(browser, url);
+    const r = await race(browser, url, dist);
     console.log(JSON.stringify({ race: r }, null, 2));
     let s = null;
     if (SOAK_STEPS > 0) {
@@ -431,6 +451,7 @@ async function main() {
   } finally {
     await browser.close();
     stop();
+    rmSync(dist, { recursive: true, force: true });
   }
 }
 
