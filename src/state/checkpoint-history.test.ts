@@ -44,6 +44,17 @@ describe('CheckpointHistory', () => {
     expect(Math.max(...gaps)).toBeLessThanOrEqual(3 * Math.min(...gaps));
   });
 
+  it('keeps at most maxBytes per model, but always the first and the latest', () => {
+    const h = new CheckpointHistory(24, 10);
+    for (let s = 1; s <= 8; s++) h.add('a', s, new Uint8Array(3));
+    expect(h.stepsOf('a')).toHaveLength(3);
+    expect(h.stepsOf('a')[0]).toBe(1);
+    expect(h.stepsOf('a').at(-1)).toBe(8);
+    const big = new CheckpointHistory(24, 10);
+    for (let s = 1; s <= 5; s++) big.add('a', s, new Uint8Array(50));
+    expect(big.stepsOf('a')).toEqual([1, 5]);
+  });
+
   it('forgets models', () => {
     const h = new CheckpointHistory();
     h.add('a', 1, bytes(1));

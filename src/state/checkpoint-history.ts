@@ -1,8 +1,9 @@
 /**
  * The checkpoints of the run shown, kept for replay (the probe scrubber): every `checkpoint` event
  * of every model (model bytes only: Adam's moments are not needed to look at a model), at most
- * `capacity` per model. When a model has more, the one whose removal leaves the smallest gap is
- * dropped, so the kept steps stay spread over the whole run (the first and the latest always stay).
+ * `capacity` checkpoints and `maxBytes` bytes per model. When a model has more, the one whose
+ * removal leaves the smallest gap is dropped, so the kept steps stay spread over the whole run (the
+ * first and the latest always stay).
  *
  * A checkpoint at or before the latest one kept means the model went back (reset, divergence
  * restore, resume): the later ones no longer belong to its timeline and are dropped.
@@ -17,12 +18,21 @@ export interface HistoryEntry {
 }
 
 export const DEFAULT_HISTORY_CAPACITY = 24;
+/** Bytes of checkpoints kept per model (paper-sized models keep fewer of them). */
+export const DEFAULT_HISTORY_BYTES = 96 * 1024 * 1024;
 
 export class CheckpointHistory {
   private readonly byModel = new Map<string, HistoryEntry[]>();
   private nextSerial = 1;
 
-  constructor(readonly capacity = DEFAULT_HISTORY_CAPACITY) {
+  /**
+   * `capacity` checkpoints per model, and at most `maxBytes` of them per model (but always the
+   * first and the latest).
+   */
+  constructor(
+    readonly capacity = DEFAULT_HISTORY_CAPACITY,
+    readonly maxBytes = DEFAULT_HISTORY_BYTES,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 2) throw new Error('capacity must be an integer >= 2');
   }
 
@@ -31,7 +41,10 @@ export class CheckpointHistory {
     if (!Number.isInteger(step) || step < 0) return;
     const list = (this.byModel.get(key) ?? []).filter((e) => e.step < step);
     list.push({ serial: this.nextSerial++, step, model });
-    while (list.length > this.capacity) list.splice(this.victim(list), 1);
+    const bytes = () => list.reduce((n, e) => n + e.model.byteLength, 0);
+    while (list.length > this.capacity || (list.length > 2 && bytes() > this.maxBytes)) {
+      list.splice(this.victim(list), 1);
+    }
     this.byModel.set(key, list);
   }
 
