@@ -3,6 +3,7 @@ import { registerAttentionKernels } from './attention';
 import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
 import { registerLayerNormKernels } from './layer-norm';
+import { registerWasmSegmentSum } from './segment-sum-wasm';
 import { registerSelectiveScanKernels } from './selective-scan';
 
 let registered = false;
@@ -15,4 +16,5 @@ export function registerAllKernels(): void {
   registerAttentionKernels();
   registerConvKernels();
   registerGeluKernels();
+  registerWasmSegmentSum();
 }
