@@ -1,4 +1,4 @@
-import type { PredictionRow } from '../../state/probe-lab';
+import { type PredictionRow, queryTarget } from '../../state/probe-lab';
 import { useProbeLab } from '../../state/probe-lab-instance';
 import { usePredictionRows } from './use-prediction-rows';
 
@@ -12,6 +12,7 @@ const SOURCE: Record<PredictionRow['source'], string> = {
 export function PredictionTable() {
   const rows = usePredictionRows();
   const regression = useProbeLab((s) => s.draft?.kind === 'regression');
+  const target = useProbeLab(queryTarget);
   if (rows.length === 0) {
     return (
       <p className="empty">Each model’s prediction at the query appears here once the models are built.</p>
@@ -35,7 +36,7 @@ export function PredictionTable() {
             <th scope="row">{r.label}</th>
             <td>{r.step === null ? '…' : `step ${r.step} (${SOURCE[r.source]})`}</td>
             <td className="num">{r.reading?.prediction ?? '…'}</td>
-            <td className="num">{r.reading?.target ?? '…'}</td>
+            <td className="num">{r.reading?.target ?? target ?? '…'}</td>
             <td className="num">
               {!r.reading
                 ? '…'
