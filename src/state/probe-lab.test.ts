@@ -158,6 +158,25 @@ describe('ProbeLab: the edited prompt on live weights', () => {
     expect(s.edits).toEqual({});
   });
 
+  it('waits for the workers to be on the experiment of the prompt', async () => {
+    const { store, race } = setup();
+    race.raceExperiment = tinyExperiment(['transformer', 'mamba'], {}, 'sparse-parity', {
+      d: 4,
+      nPoints: 8,
+      k: 2,
+    });
+    store.getState().edit((d) => flipQueryBit(d as ParityDraft));
+    await wait(30);
+    expect(race.calls).toHaveLength(0);
+    race.raceExperiment = tinyExperiment(['transformer', 'mamba'], {}, 'sparse-parity', {
+      d: 4,
+      nPoints: 6,
+      k: 2,
+    });
+    await wait(30);
+    expect(race.calls.map((c) => c.slot)).toEqual([1, 2]);
+  });
+
   it('while edited, each new live probe of a model is followed by a probe of the edited prompt', async () => {
     const { store, race, live } = setup();
     patchModel(live, 1, { probeStep: 1 });

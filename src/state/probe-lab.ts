@@ -264,6 +264,12 @@ export class ProbeLab {
   probeAll(only?: readonly number[]): Promise<void> {
     const { draft, edited } = this.state;
     if (!draft || !edited) return Promise.resolve();
+    const raced = this.d.race.raceExperiment;
+    if (raced && probePromptKey(raced) !== this.promptKey) {
+      // the workers are not yet on the experiment of this prompt: ask once they are
+      this.schedule();
+      return Promise.resolve();
+    }
     const gen = this.generation;
     const targets = this.d.race.probeTargets().filter((t) => !only || only.includes(t.slot));
     const prompt = toProbePrompt(draft);
