@@ -126,3 +126,26 @@ test('runs persist: after a reload a run resumes from its last checkpoint', asyn
   await page.reload();
   await expect(runs).toContainText('Runs are kept in this browser');
 });
+
+test('the WASM backend loads its binaries from this origin and trains (?backend=wasm)', async ({
+  page,
+}, info) => {
+  test.skip(info.project.name !== 'no-webgpu', 'one project is enough');
+  test.setTimeout(300_000);
+  const wasmRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('.wasm')) wasmRequests.push(new URL(r.url()).pathname);
+  });
+  await page.goto('/?backend=wasm');
+  await chooseTask(page, 'Linear regression');
+  await chooseModels(page, ['Mamba']);
+  await useTinySizes(page);
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const status = modelStatus(page, 'Mamba');
+  await expect(status).toContainText(' · wasm · ', { timeout: FIRST_STEPS_MS });
+  await expect.poll(() => stepOf(status), { timeout: FIRST_STEPS_MS }).toBeGreaterThanOrEqual(2);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(status).toContainText('· paused', { timeout: 120_000 });
+  expect(wasmRequests.length).toBeGreaterThan(0);
+  expect(wasmRequests.every((p) => p.startsWith('/assets/'))).toBe(true);
+});

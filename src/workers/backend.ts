@@ -43,7 +43,27 @@ export interface BackendEnvironment {
   check(): Promise<void>;
 }
 
-const wasmModules = import.meta.glob('/node_modules/@tensorflow/tfjs-backend-wasm/dist/index.js');
+const wasmModules = import.meta.glob<{ setWasmPaths(paths: Record<string, string>): void }>(
+  '/node_modules/@tensorflow/tfjs-backend-wasm/dist/index.js',
+);
+/**
+ * The backend's three .wasm binaries (plain, SIMD, threaded SIMD), emitted by the build as assets
+ * of this origin (the CSP allows only 'self'); the backend picks the one the browser supports.
+ */
+const wasmBinaries = import.meta.glob<string>('/node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm', {
+  query: '?url',
+  import: 'default',
+  eager: true,
+});
+
+function wasmPaths(): Record<string, string> {
+  const paths: Record<string, string> = {};
+  for (const [path, url] of Object.entries(wasmBinaries)) {
+    const file = path.slice(path.lastIndexOf('/') + 1);
+    paths[file] = new URL(url, self.location.href).href;
+  }
+  return paths;
+}
 
 function adapterDetail(adapter: unknown): string {
   const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } })?.info;
@@ -63,7 +83,14 @@ export const browserEnvironment: BackendEnvironment = {
   },
   loadWasm: (() => {
     const load = Object.values(wasmModules)[0];
-    return load ? async () => void (await load()) : null;
+    return load
+      ? async () => {
+          const wasm = await load();
+          const paths = wasmPaths();
+          if (Object.keys(paths).length === 0) throw new Error('the build holds no .wasm binaries');
+          wasm.setWasmPaths(paths);
+        }
+      : null;
   })(),
   setBackend: (name) => tf.setBackend(name),
   check: async () => {
