@@ -21,6 +21,15 @@ import type { CheckpointNotice } from './race';
 
 const wait = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
+/** Wait until `cond` holds (timers run late on a loaded machine), at most `ms`. */
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await wait(2);
+  }
+}
+
 /** A read-out that depends on the tokens: token t's first feature + a per-source offset. */
 function fakeResult(prompt: ProbePrompt, offset: number): ProbeResult {
   const out = new Float32Array(prompt.seqLen);
@@ -127,7 +136,7 @@ describe('ProbeLab: the edited prompt on live weights', () => {
     store.getState().edit((d) => flipQueryBit(d as ParityDraft));
     store.getState().edit((d) => flipBit(d as ParityDraft, 0, 1));
     expect(race.calls).toHaveLength(0);
-    await wait(30);
+    await until(() => Object.keys(store.getState().edits).length === 2);
     expect(race.calls.map((c) => c.slot)).toEqual([1, 2]);
     const s = store.getState();
     expect(s.edited).toBe(true);
@@ -173,7 +182,7 @@ describe('ProbeLab: the edited prompt on live weights', () => {
       nPoints: 6,
       k: 2,
     });
-    await wait(30);
+    await until(() => race.calls.length === 2);
     expect(race.calls.map((c) => c.slot)).toEqual([1, 2]);
   });
 
@@ -182,29 +191,26 @@ describe('ProbeLab: the edited prompt on live weights', () => {
     patchModel(live, 1, { probeStep: 1 });
     patchModel(live, 2, { probeStep: 1 });
     store.getState().edit((d) => flipQueryBit(d as ParityDraft));
-    await wait(30);
+    await until(() => Object.keys(store.getState().edits).length === 2);
     race.calls = [];
     race.step = 9;
     patchModel(live, 2, { probeStep: 9 });
-    await wait(5);
     expect(race.calls.map((c) => c.slot)).toEqual([2]);
-    await wait(5);
-    expect(store.getState().edits[2].step).toBe(9);
+    await until(() => store.getState().edits[2].step === 9);
     expect(store.getState().edits[1].step).toBe(7);
   });
 });
 
 describe('ProbeLab: replaying checkpoints', () => {
   it('collects the steps of the checkpoints and replays the nearest one of each model', async () => {
-    const { store, race, replays, live } = setup();
+    const { store, race, replays, live, lab } = setup();
     race.checkpoint(1, 1);
     race.checkpoint(2, 1);
     race.checkpoint(1, 2);
     race.checkpoint(2, 3);
     expect(store.getState().checkpointSteps).toEqual([1, 2, 3]);
     store.getState().setReplayStep(2);
-    await wait(20);
-    await Promise.resolve();
+    await lab.settled();
     expect(replays).toHaveLength(1);
     const r = replays[0];
     expect(r.configured).toHaveLength(1);
@@ -221,14 +227,15 @@ describe('ProbeLab: replaying checkpoints', () => {
     ]);
     // an edit while replaying replays again with the edited prompt, no training worker asked
     store.getState().edit((d) => flipQueryBit(d as ParityDraft));
-    await wait(30);
+    await until(() => r.requests.length === 4);
+    await lab.settled();
     expect(race.calls).toHaveLength(0);
     expect(r.requests).toHaveLength(4);
     expect(Array.from(r.requests[3].prompt!.tokens)).toEqual(Array.from(store.getState().draft!.tokens));
     // back to live: the replay worker is stopped, the edited prompt is probed on the live weights
     store.getState().setReplayStep(null);
     expect(r.stopped).toBe(true);
-    await wait(10);
+    await until(() => Object.keys(store.getState().edits).length === 2);
     expect(race.calls.map((c) => c.slot)).toEqual([1, 2]);
     expect(shownProbe(store.getState(), live.getState().models[0]).source).toBe('edited');
   });
@@ -251,7 +258,7 @@ describe('ProbeLab: replaying checkpoints', () => {
     const { store, race } = setup();
     race.raceExperiment = null;
     store.getState().setReplayStep(3);
-    await wait(5);
+    await until(() => store.getState().replayStatus === 'error');
     expect(store.getState().replayStatus).toBe('error');
     expect(store.getState().replayError).toContain('no model has trained');
   });
