@@ -14,7 +14,7 @@
  *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/gpu.ts --quick
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -76,10 +76,28 @@ log(`- device: WebGPU adapter "${deviceName}" (Dawn, npm webgpu), tfjs ${tf.vers
 log(`- command: \`${results.command}\`${quick ? ' (quick mode: small sizes, few iterations)' : ''}`);
 log(`- limits: ${JSON.stringify(info.limits)}`);
 
+const BEGIN = '<!-- bench/gpu.ts: begin -->';
+const END = '<!-- bench/gpu.ts: end -->';
+
+/**
+ * results.json, and the report in RESULTS.md: between the markers of an existing RESULTS.md (so
+ * the other benchmarks' sections stay), else as the whole file.
+ */
 function writeResults(): void {
   mkdirSync(outDir, { recursive: true });
   writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2));
-  writeFileSync(join(outDir, 'RESULTS.md'), `${lines.join('\n')}\n`);
+  const path = join(outDir, 'RESULTS.md');
+  const report = `${BEGIN}\n${lines.join('\n').replace(/^# /, '## ').replace(/\n## /g, '\n### ')}\n${END}\n`;
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const i = old.indexOf(BEGIN);
+  const j = old.indexOf(END);
+  const next =
+    i >= 0 && j > i
+      ? old.slice(0, i) + report + old.slice(j + END.length + 1)
+      : old
+        ? `${old.trimEnd()}\n\n${report}`
+        : `${lines.join('\n')}\n`;
+  writeFileSync(path, next);
 }
 
 /** Run a section; a failure is logged and the run goes on with the next section. */
