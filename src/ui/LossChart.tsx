@@ -1,15 +1,37 @@
-import { memo, useMemo } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import { extent, linearAxis, logAxis } from './chart-ticks';
+import { type Axis, extent, keepAxis, linearAxis, logAxis } from './chart-ticks';
 import { type LossRow, lossColumn } from './loss-rows';
 import { modelColor } from './model-colors';
-import { useTheme } from './theme';
+import { type Theme, useTheme } from './theme';
 
 export interface LossLine {
   slot: number;
   arch: Architecture;
+}
+
+// props that do not change between redraws keep their identity (recharts compares them)
+const CHART_STYLE = { width: '100%', height: 'var(--chart-height-small)' };
+const MARGIN = { top: 8, right: 16, bottom: 24, left: 12 };
+const LEGEND_STYLE = { paddingBottom: 8 };
+const formatLossTick = (v: number) =>
+  v >= 100 || v < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(2)));
+const formatValue = (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v));
+const formatStep = (x: unknown) => `step ${Math.round(Number(x))}`;
+
+function themed(theme: Theme) {
+  return {
+    tick: { fill: theme.muted, fontSize: 12 },
+    xLabel: { value: 'training step', position: 'bottom' as const, offset: 4, fill: theme.text },
+    tooltip: {
+      background: theme.dark ? '#1d232b' : '#ffffff',
+      borderColor: theme.grid,
+      color: theme.text,
+    },
+    legend: (value: unknown) => <span style={{ color: theme.text }}>{String(value)}</span>,
+  };
 }
 
 /** One line per model (recharts; loaded in its own chunk; redrawn only when its data changes). */
@@ -23,24 +45,24 @@ export const LossChart = memo(function LossChart({
   log: boolean;
 }) {
   const theme = useTheme();
-  const tick = { fill: theme.muted, fontSize: 12 };
-  // domains and ticks here, not by recharts' nice-tick search (decimal.js) on every redraw
+  const styled = useMemo(() => themed(theme), [theme]);
+  const tick = styled.tick;
+  // domains and ticks here, not by recharts' nice-tick search (decimal.js) on every redraw; the
+  // same axis keeps its object, so recharts does not recompute (and redraw) unchanged axes
+  const previous = useRef<{ x: Axis; y: Axis } | null>(null);
   const axes = useMemo(() => {
     const [lo, hi] = extent(
       rows,
       lines.map((m) => lossColumn(m.slot)),
     );
     const last = rows.length ? rows[rows.length - 1].step : 0;
-    return { x: linearAxis(0, last, 6, true), y: log ? logAxis(lo, hi) : linearAxis(0, hi, 5) };
+    const x = keepAxis(previous.current?.x ?? null, linearAxis(0, last, 6, true));
+    const y = keepAxis(previous.current?.y ?? null, log ? logAxis(lo, hi) : linearAxis(0, hi, 5));
+    return x === previous.current?.x && y === previous.current?.y ? previous.current : { x, y };
   }, [rows, lines, log]);
+  previous.current = axes;
   return (
-    <LineChart
-      className="loss-chart"
-      responsive
-      style={{ width: '100%', height: 'var(--chart-height-small)' }}
-      data={rows}
-      margin={{ top: 8, right: 16, bottom: 24, left: 12 }}
-    >
+    <LineChart className="loss-chart" responsive style={CHART_STYLE} data={rows} margin={MARGIN}>
       <CartesianGrid stroke={theme.grid} strokeDasharray="2 4" />
       <XAxis
         dataKey="step"
@@ -51,7 +73,7 @@ export const LossChart = memo(function LossChart({
         allowDecimals={false}
         tick={tick}
         stroke={theme.muted}
-        label={{ value: 'training step', position: 'bottom', offset: 4, fill: theme.text }}
+        label={styled.xLabel}
       />
       <YAxis
         scale={log ? 'log' : 'linear'}
@@ -62,9 +84,7 @@ export const LossChart = memo(function LossChart({
         tick={tick}
         stroke={theme.muted}
         width={56}
-        tickFormatter={(v: number) =>
-          v >= 100 || v < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(2)))
-        }
+        tickFormatter={formatLossTick}
       />
       {lines.map((m) => (
         <Line
@@ -79,21 +99,13 @@ export const LossChart = memo(function LossChart({
           connectNulls
         />
       ))}
-      <Tooltip
-        formatter={(v) => (typeof v === 'number' ? v.toPrecision(4) : String(v))}
-        labelFormatter={(x) => `step ${Math.round(Number(x))}`}
-        contentStyle={{
-          background: theme.dark ? '#1d232b' : '#ffffff',
-          borderColor: theme.grid,
-          color: theme.text,
-        }}
-      />
+      <Tooltip formatter={formatValue} labelFormatter={formatStep} contentStyle={styled.tooltip} />
       <Legend
         verticalAlign="top"
         align="left"
         itemSorter={null}
-        wrapperStyle={{ paddingBottom: 8 }}
-        formatter={(value) => <span style={{ color: theme.text }}>{value}</span>}
+        wrapperStyle={LEGEND_STYLE}
+        formatter={styled.legend}
       />
     </LineChart>
   );

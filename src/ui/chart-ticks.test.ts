@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extent, linearAxis, logAxis, niceStep } from './chart-ticks';
+import { extent, keepAxis, linearAxis, logAxis, niceStep, sameAxis } from './chart-ticks';
 
 describe('chart ticks', () => {
   it('picks nice steps', () => {
@@ -30,5 +30,19 @@ describe('chart ticks', () => {
     const rows = [{ step: 0, a: 3 }, { step: 1, a: Number.NaN, b: -1 }, { step: 2 }];
     expect(extent(rows, ['a', 'b'])).toEqual([-1, 3]);
     expect(extent(rows, ['c']).every(Number.isNaN)).toBe(true);
+  });
+});
+
+describe('stable axes', () => {
+  it('keeps the previous axis object while the domain and ticks are the same', () => {
+    const a = linearAxis(0, 9.3);
+    const b = linearAxis(0, 9.9);
+    expect(sameAxis(a, b)).toBe(true);
+    expect(keepAxis(a, b)).toBe(a);
+    const c = linearAxis(0, 10.1);
+    expect(sameAxis(a, c)).toBe(false);
+    expect(keepAxis(a, c)).toBe(c);
+    expect(keepAxis(null, c)).toBe(c);
+    expect(sameAxis({ domain: [0, 1], ticks: [0, 1] }, { domain: [0, 1], ticks: [0, 0.5] })).toBe(false);
   });
 });

@@ -79,3 +79,15 @@ export function extent(
   }
   return lo <= hi ? [lo, hi] : [Number.NaN, Number.NaN];
 }
+
+/** Same domain and ticks (so the previous object can be kept and recharts sees no change). */
+export function sameAxis(a: Axis | null, b: Axis): boolean {
+  if (!a) return false;
+  if (a.domain[0] !== b.domain[0] || a.domain[1] !== b.domain[1]) return false;
+  if (a.ticks.length !== b.ticks.length) return false;
+  return a.ticks.every((t, i) => t === b.ticks[i]);
+}
+
+/** `next`, or `previous` when it is the same axis (stable identity across redraws). */
+export const keepAxis = (previous: Axis | null, next: Axis): Axis =>
+  previous && sameAxis(previous, next) ? previous : next;
