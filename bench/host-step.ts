@@ -8,14 +8,17 @@
  *   - kernels-ref: the training worker's options (`modelKernels()` + `FusedAdam`) with the scan
  *                  kernels of cpu / wasm set back to the reference kernels (plain-ops forward,
  *                  explicit plain-ops backward): the worker before the host scan kernels;
- *   - kernels:     the training worker's options as they are (src/kernels/selective-scan-cpu.ts).
+ *   - kernels:     the training worker's options as they are (src/kernels/selective-scan-cpu.ts);
+ *   - scan-only:   `modelKernels(['selectiveScan'])` (the other layers as plain ops) and plain Adam.
  * Each measurement runs `--warmup` steps, then single steps until `--steps` steps or `--seconds`
  * seconds (at least one step); `--rounds` rounds, the lowest mean ms per step of the rounds is
  * printed as a markdown table.
  *
  *   npx tsx bench/host-step.ts [--backends wasm,cpu] [--archs mamba,mambaformer,transformer]
  *     [--variants plain,kernels-ref,kernels] [--steps 10] [--warmup 2] [--seconds 30] [--rounds 2]
- *     [--task linear-regression]
+ *     [--task linear-regression] [--profile]
+ * `--profile`: instead, one step of each variant under tf.profile, the kernels taking the most time
+ * (a kernel that runs other kernels, as the plain-ops reference kernels do, counts them too).
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
@@ -53,6 +56,10 @@ const VARIANTS = {
   plain: { options: (): TrainerOptions => ({}), referenceScan: false },
   'kernels-ref': { options: workerOptions, referenceScan: true },
   kernels: { options: workerOptions, referenceScan: false },
+  'scan-only': {
+    options: (): TrainerOptions => ({ kernels: modelKernels(['selectiveScan']) }),
+    referenceScan: false,
+  },
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -90,6 +97,42 @@ async function measure(
   }
 }
 
+async function profileStep(
+  arch: Architecture,
+  task: TaskName,
+  variant: Variant,
+  warmup: number,
+): Promise<void> {
+  modelKernels();
+  chooseScanKernels(VARIANTS[variant].referenceScan);
+  const trainer = new Trainer(presetExperiment('classroom', task, [arch], 0), 0, VARIANTS[variant].options());
+  try {
+    if (warmup > 0) await trainer.train(warmup, { readEvery: warmup });
+    const t0 = performance.now();
+    const info = await tf.profile(() => {
+      trainer.step();
+    });
+    const wall = performance.now() - t0;
+    await trainer.flush();
+    const byName = new Map<string, { ms: number; calls: number }>();
+    for (const k of info.kernels) {
+      const e = byName.get(k.name) ?? { ms: 0, calls: 0 };
+      e.ms += Number(k.kernelTimeMs);
+      e.calls += 1;
+      byName.set(k.name, e);
+    }
+    const top = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10);
+    console.log(
+      `\n${tf.getBackend()} ${arch} ${variant}: one profiled step ${wall.toFixed(0)} ms, ${info.kernels.length} kernels`,
+    );
+    for (const [name, e] of top)
+      console.log(`  ${name.padEnd(28)} ${e.ms.toFixed(1).padStart(8)} ms  x${e.calls}`);
+  } finally {
+    trainer.dispose();
+    chooseScanKernels(false);
+  }
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -101,6 +144,7 @@ async function main(): Promise<void> {
       seconds: { type: 'string', default: '30' },
       rounds: { type: 'string', default: '2' },
       task: { type: 'string', default: 'linear-regression' },
+      profile: { type: 'boolean', default: false },
     },
   });
   const budget: Budget = {
@@ -111,6 +155,16 @@ async function main(): Promise<void> {
   const rounds = Math.max(1, Number(values.rounds));
   const variants = list(values.variants) as Variant[];
   for (const v of variants) if (!(v in VARIANTS)) throw new Error(`unknown variant ${v}`);
+  if (values.profile) {
+    for (const backend of list(values.backends)) {
+      if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
+      await tf.ready();
+      for (const arch of list(values.archs) as Architecture[]) {
+        for (const v of variants) await profileStep(arch, values.task as TaskName, v, budget.warmup);
+      }
+    }
+    return;
+  }
   console.log(`| backend | model | ${variants.map((v) => `${v} ms/step`).join(' | ')} |`);
   console.log(`| --- | --- | ${variants.map(() => '---').join(' | ')} |`);
   for (const backend of list(values.backends)) {

@@ -209,14 +209,16 @@ describe('host selective scan kernels', () => {
 
     it(`${backend}: forward + backward allocate no tensor of size B x L x Di x N`, async () => {
       await switchBackend(backend);
-      const c: Case = { b: 16, l: 24, di: 32, n: 16, r: 2, gateWidth: 2 };
+      const c: Case = { b: 16, l: 24, di: 32, n: 16, r: 2, gateWidth: 1 };
       const inputs = inputsOf(c, 5);
       const weights = randn(new Rng(6), [c.b, c.l, c.di]);
       const stateBytes = c.b * c.l * c.di * c.n * 4;
-      const peak = async (useKernel: boolean) => {
+      /** the most bytes of tensors alive at once during value + gradients, beyond the inputs */
+      const peakExtra = async (useKernel: boolean) => {
         const xs = inputs.map((h) => tf.tensor(h.values, h.shape));
         const w = tf.tensor(weights.values, weights.shape);
-        const f = scanOf(useKernel, c.di);
+        const f = scanOf(useKernel, 0);
+        const before = tf.memory().numBytes;
         const info = await tf.profile(() => {
           const grads = tf.grads((...args: tf.Tensor[]) =>
             f(...args)
@@ -226,11 +228,10 @@ describe('host selective scan kernels', () => {
           tf.dispose(grads);
         });
         tf.dispose([...xs, w]);
-        return info.peakBytes - info.newBytes;
+        return info.peakBytes - before;
       };
-      const inputBytes = inputs.reduce((a, h) => a + h.values.length * 4, weights.values.length * 4);
-      expect(await peak(true)).toBeLessThan(inputBytes * 4 + stateBytes);
-      expect(await peak(false)).toBeGreaterThan(stateBytes * 4); // the check can see a materialised state
+      expect(await peakExtra(true)).toBeLessThan(stateBytes);
+      expect(await peakExtra(false)).toBeGreaterThan(stateBytes * 4); // the check sees materialised states
     });
   }
 });

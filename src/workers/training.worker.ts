@@ -19,7 +19,8 @@ const session = new TrainingSession({
   transfer: Comlink.transfer,
   now: () => performance.now(),
   yieldToEvents: messageChannelYield(),
-  // the fused kernels and the fused clip + Adam (plain-ops paths off WebGPU)
+  // the fused kernels and the fused clip + Adam: WGSL on WebGPU, the JavaScript selective scan on
+  // cpu / wasm, plain-ops paths for the rest off WebGPU
   trainerOptions: () => ({ kernels: modelKernels(), optimizer: (settings) => new FusedAdam(settings) }),
 });
 
