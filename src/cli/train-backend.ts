@@ -1,7 +1,7 @@
 /**
  * Picking the TensorFlow.js backend for the command line (Node).
  *  - cpu: always there (plain JavaScript, slow);
- *  - wasm: needs the optional package @tensorflow/tfjs-backend-wasm (not a dependency);
+ *  - wasm: @tensorflow/tfjs-backend-wasm (a dependency; the check below still reports a broken install);
  *  - webgpu: Dawn through the npm package `webgpu`. `navigator.gpu` must exist before the tfjs
  *    WebGPU backend is imported (it registers itself only then), so both are imported here,
  *    dynamically, after installing the globals. Without a GPU, run with Chromium's SwiftShader:

@@ -36,8 +36,6 @@ describe('cli train', () => {
     expect(await runTrain(['--task', 'linear-regression', '--d', '500'])).toBe(2);
     expect(err.join('\n')).toMatch(/task.params.d/);
     expect(await runTrain(['--task', 'linear-regression', '--steps', '0'])).toBe(2);
-    expect(await runTrain(['--task', 'linear-regression', '--backend', 'wasm'])).toBe(2);
-    expect(err.join('\n')).toMatch(/wasm backend is not installed/);
     expect(() => parseModels('')).toThrow(/at least one/);
     expect(await runTrain(['--help'])).toBe(0);
     expect(out.join('\n')).toMatch(/--models a,b,c/);
