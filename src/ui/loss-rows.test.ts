@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendLosses, emptySeries, type LossSeries } from '../state/loss-series';
-import { lossColumn, lossRows } from './loss-rows';
+import { lossColumn, lossRows, MAX_LOSS_ROWS } from './loss-rows';
 
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 const series = (steps: number[], losses: number[], max?: number): LossSeries =>
@@ -74,5 +74,15 @@ describe('lossRows', () => {
       if (r.m3 !== undefined) expect(r.m3).toBeGreaterThan(1.5);
     }
     expect(lossColumn(3)).toBe('m3');
+  });
+
+  it('bounds the rows by default, whatever the length of the run', () => {
+    const long = series(
+      range(0, 20_000),
+      range(0, 20_000).map(() => 1),
+      400,
+    );
+    expect(lossRows([{ slot: 1, loss: long }], false).length).toBeLessThanOrEqual(MAX_LOSS_ROWS);
+    expect(lossRows([{ slot: 1, loss: long }], false, 1000).length).toBeGreaterThan(MAX_LOSS_ROWS);
   });
 });

@@ -14,8 +14,8 @@ export type LossRow = { step: number } & Record<string, number>;
 
 export const lossColumn = (slot: number) => `m${slot}`;
 
-/** At most this many rows by default (about one per 5 px of a full-width chart). */
-export const MAX_LOSS_ROWS = 150;
+/** At most this many rows by default (one per 5-6 px of the loss chart at its usual width). */
+export const MAX_LOSS_ROWS = 100;
 
 interface Point {
   step: number;
