@@ -50,3 +50,35 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.screenshot({ path: `docs/screenshots/${name}`, fullPage: true });
   });
 }
+
+/** The run history: two runs of Transformer and Mamba that differ in width, compared (CPU backend). */
+for (const scheme of ['light', 'dark'] as const) {
+  test(`screenshot of two runs compared (${scheme})`, async ({ page }) => {
+    test.setTimeout(600_000);
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto('/?backend=cpu');
+    await chooseTask(page, 'Linear regression');
+    for (const title of ['MambaFormer'])
+      await page.getByRole('checkbox', { name: title, exact: true }).uncheck();
+    await useTinySizes(page, { 'Evaluation prompts': 64, Steps: 3000 });
+    const seconds = Number(process.env.SCREENSHOT_SECONDS ?? 20) * 1000;
+    for (const width of [8, 16]) {
+      const field = page.getByLabel('Width D', { exact: true });
+      await field.fill(String(width));
+      await field.press('Enter');
+      await page.getByRole('button', { name: 'Train', exact: true }).click();
+      await expect(modelStatus(page, 'Mamba')).toContainText('· training', { timeout: 120_000 });
+      await page.waitForTimeout(seconds);
+      await page.getByRole('button', { name: 'Pause', exact: true }).click();
+      for (const title of ['Transformer', 'Mamba']) {
+        await expect(modelStatus(page, title)).toContainText('· paused', { timeout: 120_000 });
+      }
+      await page.waitForTimeout(4000); // the run record is saved a moment after the pause
+    }
+    const runs = page.getByRole('region', { name: 'Runs', exact: true });
+    await expect(runs.getByRole('region', { name: 'Compare two runs' })).toBeVisible();
+    await page.waitForTimeout(1500);
+    const name = scheme === 'light' ? 'runs-compare.png' : 'runs-compare-dark.png';
+    await runs.screenshot({ path: `docs/screenshots/${name}` });
+  });
+}
