@@ -7,7 +7,7 @@
  *  - chromium: the first page (gallery, baselines), looks and reach (themes, phone to 4K, shortcut
  *    dialog), and the run history (runs.spec.ts trains on ?backend=cpu: it is about the page);
  *  - webgpu: the training race with WebGPU on (headless Chromium gives a SwiftShader adapter with
- *    --enable-unsafe-webgpu);
+ *    --enable-unsafe-webgpu), and the kernel checks in a Web Worker (kernels.spec.ts);
  *  - no-webgpu: the same race without the flag: no adapter, so the workers fall back (WebGL, ...).
  */
 import { existsSync } from 'node:fs';
@@ -33,6 +33,8 @@ const PROBE = '**/probe.spec.ts';
 const EXPORT = '**/export.spec.ts';
 // docs screenshots only on request: SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
 const SCREENSHOTS = '**/screenshot.spec.ts';
+// the kernel checks in a worker of the test page e2e/pages/kernels.html (build with ICL_TEST_PAGES=1)
+const KERNELS = '**/kernels.spec.ts';
 
 export default defineConfig({
   testDir: './e2e',
@@ -53,10 +55,10 @@ export default defineConfig({
     launchOptions: { executablePath, args: BASE_ARGS },
   },
   projects: [
-    { name: 'chromium', testIgnore: [TRAINING, EXPORT, PROBE, SCREENSHOTS] },
+    { name: 'chromium', testIgnore: [TRAINING, EXPORT, PROBE, KERNELS, SCREENSHOTS] },
     {
       name: 'webgpu',
-      testMatch: process.env.SCREENSHOTS ? [TRAINING, EXPORT, PROBE, SCREENSHOTS] : [TRAINING, EXPORT, PROBE],
+      testMatch: [TRAINING, EXPORT, PROBE, KERNELS, ...(process.env.SCREENSHOTS ? [SCREENSHOTS] : [])],
       use: { launchOptions: { executablePath, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] } },
     },
     { name: 'no-webgpu', testMatch: TRAINING },

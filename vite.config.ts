@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
@@ -37,7 +38,22 @@ function contentSecurityPolicy(): Plugin {
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // test-only pages (e2e/pages: the WebGPU kernel checks in a worker) with ICL_TEST_PAGES=1, as
+    // `npm run test:e2e` builds; the production build (`npm start`, `npm run build`) has none
+    ...(process.env.ICL_TEST_PAGES === '1'
+      ? {
+          rolldownOptions: {
+            input: {
+              index: fileURLToPath(new URL('./index.html', import.meta.url)),
+              kernels: fileURLToPath(new URL('./e2e/pages/kernels.html', import.meta.url)),
+            },
+          },
+        }
+      : {}),
+  },
   preview: { port: 4173, strictPort: true, host: '127.0.0.1' },
   server: { host: '127.0.0.1' },
   test: {

@@ -1,0 +1,440 @@
+/**
+ * The kernel correctness checks, shared by the Node tests (src/kernels/*.test.ts: Dawn on
+ * SwiftShader) and the browser check worker (testing/browser-check.worker.ts: headless Chromium in
+ * a DedicatedWorker). Each check runs one fused kernel on WebGPU and its reference path (the
+ * unfused plain ops, autodiff; for Adam src/train/adam.ts) on the cpu backend from the same random
+ * host arrays, and measures the relative error of the forward value and of every gradient.
+ * Readback is `await data()` only (a synchronous read of a WebGPU tensor throws in Node and
+ * corrupts the device in Chromium).
+ *
+ *   for (const check of kernelChecks('layerNorm')) { const r = await runCheck(check); ... }
+ *   const { entries, failures, gpuErrors } = await runKernelChecks(kernelChecks(), onProgress);
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { Adam, clipByGlobalNorm } from '../../train/adam';
+import { FusedAdam } from '../adam';
+import { fusedAttention } from '../attention';
+import { takeGpuErrors } from '../backend';
+import { fusedCausalConvSilu } from '../conv';
+import { fusedBiasGelu } from '../gelu';
+import { fusedLayerNorm } from '../layer-norm';
+import { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from '../selective-scan';
+import type { CheckEntry, CheckFailure, Dims, GpuErrorEntry, KernelId } from './check-report';
+import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './helpers';
+
+export const TOLERANCE = 1e-4;
+/** the gradient norm of Adam's clipping is one reduction: tighter */
+const NORM_TOLERANCE = 1e-5;
+const REFERENCE_BACKEND = 'cpu';
+const KERNEL_BACKEND = 'webgpu';
+
+export interface Measured {
+  output: string;
+  maxRelErr: number;
+  tolerance?: number;
+}
+
+export interface KernelCheck {
+  kernel: KernelId;
+  case: string;
+  dims: Dims;
+  /** the outputs `run` measures, in order */
+  outputs: readonly string[];
+  run(): Promise<Measured[]>;
+}
+
+/** Forward and gradients of `f` on webgpu vs cpu, weighted by random output weights. */
+async function compareOnBackends(
+  inputs: HostTensor[],
+  names: readonly string[],
+  outShape: number[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+  weightSeed: number,
+): Promise<Measured[]> {
+  const weights = randn(new Rng(weightSeed), outShape);
+  const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, f);
+  const got = await valueAndGrads(KERNEL_BACKEND, inputs, weights, f);
+  return [
+    { output: 'y', maxRelErr: relErr(got.value, ref.value) },
+    ...got.grads.map((g, i) => ({ output: `d${names[i]}`, maxRelErr: relErr(g, ref.grads[i]) })),
+  ];
+}
+
+const gradOutputs = (names: readonly string[]): string[] => ['y', ...names.map((n) => `d${n}`)];
+
+// ---------------------------------------------------------------------------- selective scan
+
+export interface ScanCase {
+  b: number;
+  l: number;
+  di: number;
+  n: number;
+  r: number;
+  /** 2: z is read from in_proj's [B, L, 2Di] output at offset Di */
+  gateWidth: 1 | 2;
+}
+
+export const SCAN_CASES: readonly ScanCase[] = [
+  { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
+  { b: 2, l: 19, di: 70, n: 4, r: 2, gateWidth: 2 },
+  { b: 1, l: 37, di: 16, n: 16, r: 8, gateWidth: 2 },
+  { b: 64, l: 3, di: 8, n: 2, r: 1, gateWidth: 1 },
+  { b: 3, l: 64, di: 130, n: 5, r: 3, gateWidth: 2 },
+];
+/** the cases also run with the chunked forward */
+const CHUNKED_CASES = [SCAN_CASES[0], SCAN_CASES[1], SCAN_CASES[4]];
+
+export const SCAN_INPUT_NAMES = ['u', 'xdbl', 'z', 'dtW', 'dtBias', 'ALog', 'D'] as const;
+
+/** u, xdbl, z (or xz), dtW, dtBias, A_log, D of a scan case */
+export function scanInputs(c: ScanCase, seed: number): HostTensor[] {
+  const rng = new Rng(seed);
+  const s = c.r + 2 * c.n;
+  const aLog = uniform(rng, [c.di, c.n], 0, 1);
+  for (let i = 0; i < aLog.values.length; i++) aLog.values[i] += Math.log((i % c.n) + 1);
+  return [
+    randn(rng, [c.b, c.l, c.di]),
+    randn(rng, [c.b, c.l, s], 0.7),
+    randn(rng, [c.b, c.l, c.gateWidth * c.di]),
+    uniform(rng, [c.di, c.r], -1 / Math.sqrt(c.r), 1 / Math.sqrt(c.r)),
+    uniform(rng, [c.di], -5, 1.5), // dtBias: softplus's series, log and near-linear regions
+    aLog,
+    randn(rng, [c.di]),
+  ];
+}
+
+/** The scan as a function of its 7 inputs: the fused kernel, or the plain-ops reference. */
+export const scanFunction =
+  (useFused: boolean, zOffset: number) =>
+  (...xs: tf.Tensor[]): tf.Tensor => {
+    const [u, xdbl, z, dtW, dtBias, ALog, D] = xs;
+    const args = {
+      u: u as tf.Tensor3D,
+      xdbl: xdbl as tf.Tensor3D,
+      z: z as tf.Tensor3D,
+      zOffset,
+      dtW: dtW as tf.Tensor2D,
+      dtBias: dtBias as tf.Tensor1D,
+      ALog: ALog as tf.Tensor2D,
+      D: D as tf.Tensor1D,
+    };
+    if (useFused) return fusedSelectiveScan(args);
+    // at L = 1 the reference never touches A (h_{-1} = 0): keep A_log on the tape (gradient 0)
+    return selectiveScanFusedReference(args).add(ALog.sum().mul(0));
+  };
+
+function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked'): KernelCheck {
+  return {
+    kernel: 'selectiveScan',
+    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode} forward`,
+    dims: { ...c, chunked: mode === 'chunked' ? 1 : 0 },
+    outputs: gradOutputs(SCAN_INPUT_NAMES),
+    async run() {
+      const zOffset = c.gateWidth === 2 ? c.di : 0;
+      const inputs = scanInputs(c, 11 + c.l);
+      const weights = randn(new Rng(5), [c.b, c.l, c.di]);
+      const previous = scanTuning.forwardMode;
+      scanTuning.forwardMode = mode;
+      try {
+        const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, scanFunction(false, zOffset));
+        const got = await valueAndGrads(KERNEL_BACKEND, inputs, weights, scanFunction(true, zOffset));
+        return [
+          { output: 'y', maxRelErr: relErr(got.value, ref.value) },
+          ...got.grads.map((g, i) => ({
+            output: `d${SCAN_INPUT_NAMES[i]}`,
+            maxRelErr: relErr(g, ref.grads[i]),
+          })),
+        ];
+      } finally {
+        scanTuning.forwardMode = previous;
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- the other fused ops
+
+function layerNormCheck(shape: number[]): KernelCheck {
+  const names = ['x', 'weight', 'bias'];
+  const c = shape[shape.length - 1];
+  const dims: Dims = shape.length === 3 ? { b: shape[0], l: shape[1], c } : { b: shape[0], c };
+  return {
+    kernel: 'layerNorm',
+    case: shape.join(' x '),
+    dims,
+    outputs: gradOutputs(names),
+    run() {
+      const rng = new Rng(shape.length * 100 + shape[0]);
+      const inputs = [randn(rng, shape, 2, 0.5), randn(rng, [c], 0.5, 1), randn(rng, [c], 0.5)];
+      return compareOnBackends(inputs, names, shape, (x, w, b) => fusedLayerNorm(x, w, b), 99);
+    },
+  };
+}
+
+function attentionCheck(c: { b: number; l: number; d: number; h: number }): KernelCheck {
+  return {
+    kernel: 'attention',
+    case: `B ${c.b}, L ${c.l}, D ${c.d}, ${c.h} heads`,
+    dims: c,
+    outputs: gradOutputs(['qkv']),
+    run() {
+      const inputs = [randn(new Rng(c.l + c.d), [c.b, c.l, 3 * c.d])];
+      return compareOnBackends(
+        inputs,
+        ['qkv'],
+        [c.b, c.l, c.d],
+        (qkv) => fusedAttention(qkv as tf.Tensor3D, c.h),
+        99,
+      );
+    },
+  };
+}
+
+function convCheck(c: { b: number; l: number; c: number; k: number; wide: boolean }): KernelCheck {
+  const names = ['x', 'weight', 'bias'];
+  return {
+    kernel: 'causalConvSilu',
+    case: `B ${c.b}, L ${c.l}, C ${c.c}, K ${c.k}${c.wide ? ', window of [B, L, 2C]' : ''}`,
+    dims: { b: c.b, l: c.l, c: c.c, k: c.k, wide: c.wide ? 1 : 0 },
+    outputs: gradOutputs(names),
+    run() {
+      const rng = new Rng(c.l * 7 + c.c);
+      const cx = c.wide ? 2 * c.c : c.c;
+      const inputs = [
+        randn(rng, [c.b, c.l, cx]),
+        uniform(rng, [c.c, 1, c.k], -0.5, 0.5),
+        randn(rng, [c.c], 0.3),
+      ];
+      return compareOnBackends(
+        inputs,
+        names,
+        [c.b, c.l, c.c],
+        (x, w, b) => fusedCausalConvSilu(x as tf.Tensor3D, w, b, c.wide ? c.c : 0),
+        99,
+      );
+    },
+  };
+}
+
+function geluCheck(shape: [number, number, number]): KernelCheck {
+  const names = ['x', 'bias'];
+  return {
+    kernel: 'biasGelu',
+    case: `${shape.join(' x ')} (incl. the tanh clamp)`,
+    dims: { b: shape[0], l: shape[1], c: shape[2] },
+    outputs: gradOutputs(names),
+    run() {
+      const rng = new Rng(shape[2]);
+      const inputs = [randn(rng, shape, 3), randn(rng, [shape[2]], 0.5)];
+      return compareOnBackends(inputs, names, shape, (x, b) => fusedBiasGelu(x, b), 99);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- clip + Adam
+
+/** parameter shapes across the workgroup size (256) and the grouping of parameters per dispatch */
+export const ADAM_SHAPES: readonly number[][] = [
+  [1],
+  [3, 5],
+  [257],
+  [64, 33],
+  [7],
+  [2, 2, 2],
+  [600],
+  [5, 1],
+  [4],
+  [9, 9],
+  [13],
+  [1, 300],
+];
+const ADAM_SETTINGS = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+const ADAM_STEPS = 3;
+
+/**
+ * Three clipped Adam steps on ADAM_SHAPES from the same random start and gradients, fused
+ * (FusedAdam) or plain ops (clipByGlobalNorm + Adam), on `backend`: every parameter and both of
+ * its moments after the steps (p0, m0, v0, p1, ...) and the gradient norm of each step.
+ */
+export async function adamSteps(
+  backend: string,
+  fused: boolean,
+  clip: number | null,
+): Promise<{ out: Float32Array[]; norms: number[] }> {
+  await tf.setBackend(backend);
+  const rng = new Rng(4);
+  const params = new Map<string, tf.Variable>();
+  ADAM_SHAPES.forEach((s, i) => {
+    params.set(`p${i}`, tf.variable(tf.tensor(randn(rng, s).values, s)));
+  });
+  const gradSteps = Array.from({ length: ADAM_STEPS }, () => ADAM_SHAPES.map((s) => randn(rng, s, 0.5)));
+  const fusedAdam = new FusedAdam(ADAM_SETTINGS);
+  const adam = new Adam(ADAM_SETTINGS);
+  const norms: number[] = [];
+  for (const step of gradSteps) {
+    const norm = tf.tidy(() => {
+      const grads = new Map<string, tf.Tensor>();
+      step.forEach((g, i) => {
+        grads.set(`p${i}`, tf.tensor(g.values, g.shape));
+      });
+      if (fused) return fusedAdam.applyClipped(params, grads, clip);
+      const names = [...grads.keys()];
+      const c = clipByGlobalNorm(
+        names.map((n) => grads.get(n)!),
+        clip,
+      );
+      adam.apply(params, new Map(names.map((n, i) => [n, c.grads[i]])));
+      return c.norm;
+    });
+    norms.push(((await norm.data()) as Float32Array)[0]);
+    norm.dispose();
+  }
+  const state = fused ? fusedAdam.state : adam.state;
+  const out: Float32Array[] = [];
+  for (const [name, p] of params) {
+    out.push((await p.data()) as Float32Array);
+    const m = state.get(name)!;
+    out.push((await m.expAvg.data()) as Float32Array, (await m.expAvgSq.data()) as Float32Array);
+  }
+  for (const p of params.values()) p.dispose();
+  fusedAdam.dispose();
+  adam.dispose();
+  return { out, norms };
+}
+
+function adamCheck(clip: number | null): KernelCheck {
+  const sizes = ADAM_SHAPES.map((s) => s.reduce((a, b) => a * b, 1));
+  const outputs: string[] = [];
+  ADAM_SHAPES.forEach((s, i) => {
+    const tag = `${i} [${s.join(', ')}]`;
+    outputs.push(`param ${tag}`, `exp_avg ${tag}`, `exp_avg_sq ${tag}`);
+  });
+  for (let k = 1; k <= ADAM_STEPS; k++) outputs.push(`grad norm step ${k}`);
+  return {
+    kernel: 'clipAdam',
+    case: `${ADAM_SHAPES.length} parameters, ${ADAM_STEPS} steps, ${clip === null ? 'no clipping' : `clip ${clip}`}`,
+    dims: {
+      clip: clip === null ? 0 : 1,
+      parameters: ADAM_SHAPES.length,
+      minSize: Math.min(...sizes),
+      ragged: sizes.filter((n) => n > 256 && n % 256 !== 0).length,
+    },
+    outputs,
+    async run() {
+      const ref = await adamSteps(REFERENCE_BACKEND, false, clip);
+      const got = await adamSteps(KERNEL_BACKEND, true, clip);
+      const measured: Measured[] = got.out.map((a, i) => ({
+        output: outputs[i],
+        maxRelErr: relErr(a, ref.out[i]),
+      }));
+      got.norms.forEach((n, k) => {
+        const err = Number.isFinite(n) ? Math.abs(n - ref.norms[k]) / ref.norms[k] : Number.POSITIVE_INFINITY;
+        measured.push({ output: `grad norm step ${k + 1}`, maxRelErr: err, tolerance: NORM_TOLERANCE });
+      });
+      return measured;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------- all checks
+
+/** Every check (or those of one kernel), in a fixed order. */
+export function kernelChecks(kernel?: KernelId): KernelCheck[] {
+  const all: KernelCheck[] = [
+    ...SCAN_CASES.map((c) => scanCheck(c, 'sequential')),
+    ...CHUNKED_CASES.map((c) => scanCheck(c, 'chunked')),
+    ...[
+      [1, 1, 4],
+      [2, 5, 7],
+      [70, 33],
+      [3, 37, 128],
+    ].map(layerNormCheck),
+    ...[
+      { b: 1, l: 1, d: 8, h: 2 },
+      { b: 2, l: 19, d: 32, h: 4 },
+      { b: 64, l: 3, d: 16, h: 4 },
+      { b: 3, l: 70, d: 128, h: 8 },
+    ].map(attentionCheck),
+    ...[
+      { b: 1, l: 1, c: 4, wide: false, k: 4 },
+      { b: 2, l: 19, c: 70, wide: true, k: 4 },
+      { b: 3, l: 70, c: 8, wide: false, k: 3 },
+      { b: 64, l: 5, c: 6, wide: true, k: 4 },
+    ].map(convCheck),
+    ...(
+      [
+        [1, 1, 3],
+        [5, 7, 12],
+        [2, 70, 130],
+        [64, 3, 12],
+      ] as [number, number, number][]
+    ).map(geluCheck),
+    adamCheck(null),
+    adamCheck(1.0),
+  ];
+  return kernel ? all.filter((c) => c.kernel === kernel) : all;
+}
+
+/** Let the WebGPU queue drain and its uncaptured-error events arrive. */
+async function settleGpu(): Promise<void> {
+  const backend = tf.findBackend(KERNEL_BACKEND) as WebGPUBackend | null;
+  if (backend?.device) await backend.device.queue.onSubmittedWorkDone();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Run one check: an entry per output, and the uncaptured GPU errors taken once its GPU work is done
+ * (raised while it ran, or still pending from before). Throws if the check throws or measures
+ * other outputs than it declares.
+ */
+export async function runCheck(check: KernelCheck): Promise<{ entries: CheckEntry[]; gpuErrors: string[] }> {
+  const measured = await check.run();
+  await settleGpu();
+  const gpuErrors = takeGpuErrors().map((e) => e.message);
+  const names = measured.map((m) => m.output);
+  if (names.join('|') !== check.outputs.join('|')) {
+    throw new Error(`measured outputs [${names.join(', ')}], declared [${check.outputs.join(', ')}]`);
+  }
+  const entries = measured.map((m): CheckEntry => {
+    const tolerance = m.tolerance ?? TOLERANCE;
+    return {
+      kernel: check.kernel,
+      case: check.case,
+      dims: check.dims,
+      output: m.output,
+      maxRelErr: m.maxRelErr,
+      tolerance,
+      ok: m.maxRelErr < tolerance,
+    };
+  });
+  return { entries, gpuErrors };
+}
+
+/** Run checks in turn; one that throws is recorded and the others still run. */
+export async function runKernelChecks(
+  checks: readonly KernelCheck[],
+  onProgress?: (done: number, total: number, current: string) => void,
+): Promise<{ entries: CheckEntry[]; failures: CheckFailure[]; gpuErrors: GpuErrorEntry[] }> {
+  const entries: CheckEntry[] = [];
+  const failures: CheckFailure[] = [];
+  const gpuErrors: GpuErrorEntry[] = [];
+  for (const e of takeGpuErrors()) gpuErrors.push({ kernel: null, case: null, message: e.message });
+  for (let i = 0; i < checks.length; i++) {
+    const check = checks[i];
+    onProgress?.(i, checks.length, `${check.kernel} (${check.case})`);
+    try {
+      const r = await runCheck(check);
+      entries.push(...r.entries);
+      for (const message of r.gpuErrors) gpuErrors.push({ kernel: check.kernel, case: check.case, message });
+    } catch (e) {
+      failures.push({ kernel: check.kernel, case: check.case, message: (e as Error).message ?? String(e) });
+      await settleGpu().catch(() => undefined);
+      for (const err of takeGpuErrors()) {
+        gpuErrors.push({ kernel: check.kernel, case: check.case, message: err.message });
+      }
+    }
+  }
+  onProgress?.(checks.length, checks.length, '');
+  return { entries, failures, gpuErrors };
+}
