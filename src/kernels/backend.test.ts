@@ -19,21 +19,21 @@ afterAll(async () => {
 });
 
 describe('initBackend', () => {
-  it('falls back in order and says why', async () => {
-    const info = await initBackend(['wasm', 'webgl', 'cpu']);
-    expect(info.name).toBe('cpu');
+  it('falls back in order and says why (no WebGL in Node)', async () => {
+    const info = await initBackend(['webgl', 'wasm', 'cpu']);
+    expect(info.name).toBe('wasm');
     expect(info.attempts.map((a) => [a.name, a.ok])).toEqual([
-      ['wasm', false],
       ['webgl', false],
-      ['cpu', true],
+      ['wasm', true],
     ]);
-    expect(info.reason).toMatch(/^cpu, because wasm failed \(.+\); webgl failed \(.+\)$/);
-    expect(tf.getBackend()).toBe('cpu');
+    expect(info.reason).toMatch(/^wasm, because webgl failed \(.+\)$/);
+    expect(tf.getBackend()).toBe('wasm');
   });
 
   it('always ends on cpu, even when not listed', async () => {
-    const info = await initBackend(['wasm']);
+    const info = await initBackend(['webgl']);
     expect(info.name).toBe('cpu');
+    expect(tf.getBackend()).toBe('cpu');
   });
 
   it('webgpu: device with the adapter limits, adapter info, errors surfaced, loss reported', async (ctx) => {
