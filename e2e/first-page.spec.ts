@@ -102,7 +102,9 @@ test('the task picker works from the keyboard', async ({ page }) => {
   const first = TASKS[0].title;
   const second = TASKS[1].title;
   await expect(taskRadio(page, first)).toBeChecked();
-  await page.keyboard.press('Tab');
+  // the header's tools (theme, shortcuts) come first in the tab order
+  const focused = () => taskRadio(page, first).evaluate((el) => el === document.activeElement);
+  for (let i = 0; i < 6 && !(await focused()); i++) await page.keyboard.press('Tab');
   await expect(taskRadio(page, first)).toBeFocused();
   await page.keyboard.press('ArrowRight');
   await expect(taskRadio(page, second)).toBeFocused();
