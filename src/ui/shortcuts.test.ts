@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ControlState, type KeyPress, type KeyTarget, keyTargetOf, shortcutCommand } from './shortcuts';
 
-const BODY: KeyTarget = { tag: 'BODY', type: '', editable: false, role: '' };
+const BODY: KeyTarget = { tag: 'BODY', type: '', editable: false, role: '', inDialog: false };
 const press = (key: string, target: KeyTarget = BODY, extra: Partial<KeyPress> = {}): KeyPress => ({
   key,
   ctrl: false,
@@ -38,12 +38,12 @@ describe('shortcutCommand', () => {
 
   it('never fires while typing', () => {
     const fields: KeyTarget[] = [
-      { tag: 'INPUT', type: 'text', editable: false, role: '' },
-      { tag: 'INPUT', type: 'number', editable: false, role: '' },
-      { tag: 'INPUT', type: 'search', editable: false, role: '' },
-      { tag: 'SELECT', type: 'select-one', editable: false, role: '' },
-      { tag: 'TEXTAREA', type: 'textarea', editable: false, role: '' },
-      { tag: 'DIV', type: '', editable: true, role: '' },
+      { tag: 'INPUT', type: 'text', editable: false, role: '', inDialog: false },
+      { tag: 'INPUT', type: 'number', editable: false, role: '', inDialog: false },
+      { tag: 'INPUT', type: 'search', editable: false, role: '', inDialog: false },
+      { tag: 'SELECT', type: 'select-one', editable: false, role: '', inDialog: false },
+      { tag: 'TEXTAREA', type: 'textarea', editable: false, role: '', inDialog: false },
+      { tag: 'DIV', type: '', editable: true, role: '', inDialog: false },
     ];
     for (const t of fields) {
       for (const key of [' ', 's', 'r', '?'])
@@ -52,14 +52,25 @@ describe('shortcutCommand', () => {
   });
 
   it('leaves space to buttons, checkboxes and links, but letters still work there', () => {
-    const button: KeyTarget = { tag: 'BUTTON', type: 'button', editable: false, role: '' };
-    const checkbox: KeyTarget = { tag: 'INPUT', type: 'checkbox', editable: false, role: '' };
-    const radio: KeyTarget = { tag: 'INPUT', type: 'radio', editable: false, role: '' };
-    const roleButton: KeyTarget = { tag: 'DIV', type: '', editable: false, role: 'button' };
+    const button: KeyTarget = { tag: 'BUTTON', type: 'button', editable: false, role: '', inDialog: false };
+    const checkbox: KeyTarget = {
+      tag: 'INPUT',
+      type: 'checkbox',
+      editable: false,
+      role: '',
+      inDialog: false,
+    };
+    const radio: KeyTarget = { tag: 'INPUT', type: 'radio', editable: false, role: '', inDialog: false };
+    const roleButton: KeyTarget = { tag: 'DIV', type: '', editable: false, role: 'button', inDialog: false };
     for (const t of [button, checkbox, radio, roleButton]) {
       expect(shortcutCommand(press(' ', t), READY)).toBeNull();
       expect(shortcutCommand(press('s', t), READY)).toBe('step');
     }
+  });
+
+  it('leaves a dialog alone (the share dialog’s checkboxes, the list of shortcuts)', () => {
+    const inDialog: KeyTarget = { tag: 'INPUT', type: 'checkbox', editable: false, role: '', inDialog: true };
+    for (const key of [' ', 's', 'r', '?']) expect(shortcutCommand(press(key, inDialog), READY)).toBeNull();
   });
 
   it('ignores presses with modifiers and held-down repeats', () => {
@@ -78,13 +89,15 @@ describe('keyTargetOf', () => {
       type: 'Number',
       isContentEditable: false,
       getAttribute: (n: string) => (n === 'role' ? 'spinbutton' : null),
+      closest: (selector: string) => (selector.includes('dialog') ? {} : null),
     };
     expect(keyTargetOf(el as unknown as EventTarget)).toEqual({
       tag: 'INPUT',
       type: 'number',
       editable: false,
       role: 'spinbutton',
+      inDialog: true,
     });
-    expect(keyTargetOf(null)).toEqual({ tag: '', type: '', editable: false, role: '' });
+    expect(keyTargetOf(null)).toEqual({ tag: '', type: '', editable: false, role: '', inDialog: false });
   });
 });

@@ -2,7 +2,8 @@
  * Keyboard shortcuts of the lab, as a pure decision: which command a key press means, given where
  * the focus is and what the controls allow. Space = Train / Pause, s = Step, r = Reset, ? = the list.
  * Nothing fires while someone types in a text field, a select or a textarea (or with Ctrl, Alt or
- * Meta held), and Space is left to a focused button, checkbox, link or summary, which it operates.
+ * Meta held) or works in a dialog, and Space is left to a focused button, checkbox, link or
+ * summary, which it operates.
  */
 
 export type ShortcutCommand = 'train' | 'pause' | 'step' | 'reset' | 'help';
@@ -29,6 +30,8 @@ export interface KeyTarget {
   editable: boolean;
   /** the ARIA role, if any */
   role: string;
+  /** inside a dialog (the shortcuts' own, or any other) */
+  inDialog: boolean;
 }
 
 export interface KeyPress {
@@ -68,7 +71,7 @@ function spaceOperates(t: KeyTarget): boolean {
 export function shortcutCommand(press: KeyPress, state: ControlState): ShortcutCommand | null {
   if (press.ctrl || press.alt || press.meta) return null;
   const t = press.target;
-  if (isTextEntry(t)) return null;
+  if (isTextEntry(t) || t.inDialog) return null;
   if (press.key === ' ' || press.key === 'Spacebar') {
     if (press.repeat || spaceOperates(t)) return null;
     if (state.training) return 'pause';
@@ -100,5 +103,6 @@ export function keyTargetOf(target: EventTarget | null): KeyTarget {
         : '',
     editable: el?.isContentEditable === true,
     role: typeof el?.getAttribute === 'function' ? (el.getAttribute('role') ?? '') : '',
+    inDialog: typeof el?.closest === 'function' && el.closest('dialog, [role="dialog"]') !== null,
   };
 }
