@@ -22,7 +22,8 @@ const formatValue = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : Stri
 /**
  * ICL curves: mean per curve as a line, its 5–95 % band shaded, the chance level dashed. Model
  * curves (keys 'model:...') are drawn thick in their architecture's colour; when there are any,
- * the baselines are drawn thinner and dashed behind them.
+ * the baselines are drawn thinner and dashed behind them, without their bands (shown until the
+ * models' curves arrive; the CSV and JSON exports keep them).
  */
 export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
   const theme = useTheme();
@@ -92,20 +93,24 @@ export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
           fontSize: 12,
         }}
       />
-      {set.curves.map((curve, i) => (
-        <Area
-          key={`band:${curve.key}`}
-          dataKey={bandColumn(i)}
-          type="linear"
-          stroke="none"
-          fill={color(curve.key)}
-          fillOpacity={hasModels && !isModelCurve(curve.key) ? bandOpacity * 0.5 : bandOpacity}
-          legendType="none"
-          tooltipType="none"
-          isAnimationActive={false}
-          activeDot={false}
-        />
-      ))}
+      {set.curves.map((curve, i) =>
+        // with models on the chart only their bands are shaded: the baselines' bands behind them
+        // were clutter, and each band is a graphical item recharts recomputes on every redraw
+        hasModels && !isModelCurve(curve.key) ? null : (
+          <Area
+            key={`band:${curve.key}`}
+            dataKey={bandColumn(i)}
+            type="linear"
+            stroke="none"
+            fill={color(curve.key)}
+            fillOpacity={bandOpacity}
+            legendType="none"
+            tooltipType="none"
+            isAnimationActive={false}
+            activeDot={false}
+          />
+        ),
+      )}
       {set.curves.map((curve, i) => {
         const model = isModelCurve(curve.key);
         return (
