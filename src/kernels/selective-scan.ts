@@ -65,11 +65,18 @@ export const scanTuning = {
   chunkedFromLength: 128,
   /** invocations per workgroup of the sequential forward */
   forwardWorkgroup: 64,
-  /** time steps of u and z loaded ahead in the sequential forward */
+  /**
+   * time steps of u and z loaded ahead in the sequential forward (H200 sweep, bench/RESULTS.md,
+   * B 64, L 1024: P 1 1.57 ms, P 4 1.99, P 8 1.62; P 4 kept: it was best on SwiftShader and at the
+   * short L where the sequential kernel runs)
+   */
   forwardPrefetch: 4,
-  /** chunked forward: channels x chunks per workgroup */
-  chunkChannels: 16,
-  chunks: 8,
+  /**
+   * chunked forward: channels x chunks per workgroup (H200 sweep at B 64, L 1024: 32 x 4 0.584 ms,
+   * 16 x 8 0.623, 8 x 16 0.759, 4 x 32 1.258)
+   */
+  chunkChannels: 32,
+  chunks: 4,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
 };
