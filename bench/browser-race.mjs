@@ -394,7 +394,9 @@ function report(r, s, initial, dev, command) {
       `- What the long tasks were (traced window of ${a.seconds} s, Chromium trace + V8 CPU profiler, source-mapped): ${sum.count} tasks over 50 ms${sum.instrument ? ` (and ${sum.instrument} of the profiler starting, left out)` : ''} (${fmt(sum.wallMs, 0)} ms wall, ${fmt(sum.cpuMs, 0)} ms of it on the CPU); by kind: ${top(sum.kinds)}; JS by module: ${top(sum.modules)}; app code on the stack: ${top(sum.app)}; set going by: ${top(sum.triggers.slice(0, 4))}.`,
     );
     lines.push(
-      `- CPU time of the main thread's longest tasks (traced window): at most ${sum.count ? `${fmt(a.maxCpuMs, 0)} ms` : 'under 50 ms (no task over 50 ms wall)'}; the rest of their wall time the thread waited for a core (load average ${fmt(a.load, 1)} on ${cpus().length} cores during the trace, ${fmt(r.load, 1)} at the end of the window).`,
+      sum.count
+        ? `- CPU time of the main thread's longest tasks (traced window): at most ${fmt(a.maxCpuMs, 0)} ms; the rest of their wall time the thread waited for a core (load average ${fmt(a.load, 1)} on ${cpus().length} cores during the trace, ${fmt(r.load, 1)} at the end of the window).`
+        : `- No main-thread task over 50 ms in the traced window either (load average ${fmt(a.load, 1)} on ${cpus().length} cores during the trace, ${fmt(r.load, 1)} at the end of the window).`,
     );
     for (const t of a.longest.filter((x) => !x.instrument).slice(0, 3)) lines.push(`  - ${describeTask(t)}`);
   }
