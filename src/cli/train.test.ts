@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decodeReplay, parseReplayIndex } from '../schema/replay';
 import { inspectCheckpoint } from '../train/checkpoint';
 import { readSafetensors } from '../train/safetensors';
 import { parseModels, parseTrainArgs, runTrain } from './train';
@@ -123,5 +124,54 @@ describe('cli train', () => {
     expect(table).toMatch(/examples\s+Transformer\s+Least squares\s+3-NN\s+Averaging/);
     expect(err.join('')).toMatch(/Transformer \([\d,]+ params\).*steps\/s/);
     expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('--record writes a replay the page can read, and adds it to the index beside it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'icl-record-'));
+    const file = join(dir, 'replays', 'lr.iclreplay');
+    const code = await runTrain([
+      '--task',
+      'linear-regression',
+      '--models',
+      'transformer,mamba',
+      '--steps',
+      '4',
+      '--batch-size',
+      '4',
+      '--eval-prompts',
+      '16',
+      '--eval-every',
+      '2',
+      '--d',
+      '2',
+      '--n-points',
+      '4',
+      '--out',
+      join(dir, 'out'),
+      '--record',
+      file,
+    ]);
+    expect(code).toBe(0);
+    const read = decodeReplay(readFileSync(file));
+    if (!read.ok) throw new Error(read.error);
+    const r = read.replay;
+    expect(r.totalSteps).toBe(4);
+    expect(r.models.map((m) => m.arch)).toEqual(['transformer', 'mamba']);
+    // an evaluation and a probe at step 0, at every evaluation step and at the end
+    expect(r.models[0].evaluations.map((e) => e.step)).toEqual([0, 2, 4]);
+    expect(r.models[1].probes.map((p) => p.step)).toEqual([0, 2, 4]);
+    expect(r.models[0].loss.x).toEqual([0, 1, 2, 3]);
+    expect(r.models[0].loss.y.every(Number.isFinite)).toBe(true);
+    expect(r.models[0].probes[2].result.layers.some((l) => l.kind === 'attention')).toBe(true);
+    const mamba = r.models[1].probes[2].result.layers.find((l) => l.kind === 'mamba');
+    expect(mamba?.kind === 'mamba' && mamba.implicitAttention?.length).toBe(8 * 8);
+    expect(r.baselines?.curves.some((c) => c.key === 'least-squares')).toBe(true);
+    const index = parseReplayIndex(JSON.parse(readFileSync(join(dir, 'replays', 'index.json'), 'utf8')));
+    if (!index.ok) throw new Error(index.error);
+    expect(index.index.replays).toMatchObject([
+      { file: 'lr.iclreplay', task: 'linear-regression', models: ['transformer', 'mamba'], steps: 4 },
+    ]);
+    expect(await runTrain(['--task', 'linear-regression', '--record', join(dir, 'bad name?.gz')])).toBe(2);
+    expect(err.join('\n')).toMatch(/--record needs a plain file name/);
   });
 });

@@ -12,19 +12,33 @@
  *   <model>.optim.safetensors            Adam's moments
  *   icl-table.txt, summary.json          the closing table and a summary
  * and ends with the ICL error table of the models next to the baselines on stdout.
+ * `--record FILE` also writes a replay of the run for the page's "Watch a recorded run"
+ * (src/schema/replay.ts, docs/REPLAYS.md) and adds it to the index.json beside FILE.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateBaselines } from '../eval';
 import type { IclCurveSet } from '../eval/types';
 import { ARCHITECTURES, type Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
+import {
+  DEFAULT_REPLAY_BUDGET,
+  encodeReplay,
+  MAX_LOSS_POINTS,
+  MAX_REPLAY_BYTES,
+  parseReplayIndex,
+  type ReplayModel,
+  upsertReplayIndex,
+} from '../schema/replay';
+import { appendLosses, emptySeries, seriesPoints } from '../state/loss-series';
 import { TASKS } from '../tasks';
 import type { AdamSettings } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
-import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
+import { scoreEvaluation } from '../train/evaluate';
+import { CLASSROOM, isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
+import { recallBreakdown } from '../workers/training-session';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
 import { formatDuration, ProgressLine } from './progress';
 import {
@@ -54,6 +68,8 @@ const OPTIONS = {
   rows: { type: 'string' },
   'no-baselines': { type: 'boolean' },
   'no-fused': { type: 'boolean' },
+  record: { type: 'string' },
+  'record-budget': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -73,6 +89,11 @@ options:
   --read-every N      read the loss back every N steps (default 10)
   --rows N            rows of the closing table (default 8)
   --no-baselines      skip the classical baselines
+  --record FILE       also write a replay of the run to FILE (e.g. public/replays/<task>.iclreplay)
+                      and add it to index.json beside it: loss, ICL curves and probes at every
+                      evaluation, for "Watch a recorded run" (docs/REPLAYS.md)
+  --record-budget N   bytes the replay may take, gzip'd (default ${DEFAULT_REPLAY_BUDGET}); probe
+                      frames are thinned to fit
   --no-fused          plain tfjs ops instead of src/kernels' fused kernels (WGSL on webgpu,
                       the JavaScript selective scan on cpu / wasm)
 task parameters (e.g. --d 5 --n-points 11) override the preset's: see --task <name> --help`;
@@ -149,6 +170,9 @@ export interface TrainCommand {
   baselines: boolean;
   /** the fused kernels (src/kernels) for the model and Adam: WGSL on webgpu, host loops on cpu / wasm */
   fused: boolean;
+  /** write a replay here (null: none) */
+  record: string | null;
+  recordBudget: number;
 }
 
 /** Parse and validate the command line (throws UsageError with a clear message). */
@@ -198,6 +222,12 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+  const record = (values.record as string | undefined) ?? null;
+  if (record !== null && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(basename(record))) {
+    throw new UsageError(
+      `--record needs a plain file name (letters, digits, . _ -), got "${basename(record)}"`,
+    );
+  }
   return {
     experiment,
     preset,
@@ -207,6 +237,9 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     rows: intOption('rows', values.rows, 1, 10_000) ?? 8,
     baselines: !values['no-baselines'],
     fused: !values['no-fused'],
+    record,
+    recordBudget:
+      intOption('record-budget', values['record-budget'], 4096, MAX_REPLAY_BYTES) ?? DEFAULT_REPLAY_BUDGET,
   };
 }
 
@@ -301,6 +334,7 @@ export async function runTrain(argv: string[]): Promise<number> {
   const stems = fileStems(experiment);
   const finals: IclCurveSet[][] = [];
   const summaries: ModelSummary[] = [];
+  const replayModels: ReplayModel[] = [];
   let failed = false;
   for (let i = 0; i < experiment.models.length; i++) {
     const spec = experiment.models[i];
@@ -315,11 +349,39 @@ export async function runTrain(argv: string[]): Promise<number> {
     const name = `${modelLabel(spec)} (${trainer.model.parameterCount.toLocaleString('en-US')} params)`;
     const progress = new ProgressLine(process.stderr);
     const history: Array<{ step: number; sets: unknown[] }> = [];
+    const recorded: ReplayModel | null = command.record
+      ? {
+          index: i,
+          arch: spec.arch,
+          label: modelLabel(spec),
+          parameters: trainer.model.parameterCount,
+          steps: 0,
+          diverged: null,
+          loss: { width: 1, x: [], y: [] },
+          evaluations: [],
+          probes: [],
+        }
+      : null;
+    /** Evaluate (ICL curves with the experiment's bootstrap, recall) and probe, for the replay. */
+    const record = async (): Promise<IclCurveSet[]> => {
+      const predictions = await trainer.predict();
+      const sets = scoreEvaluation(predictions, {
+        key: modelCurveKey(i, spec),
+        label: modelLabel(spec),
+        seed: experiment.seed,
+        bootstrap: experiment.evaluation.bootstrap,
+      });
+      const step = trainer.stepCount;
+      recorded!.evaluations.push({ step, sets, recall: recallBreakdown(predictions) });
+      recorded!.probes.push({ step, result: await trainer.probe(undefined, { implicitAttention: true }) });
+      return sets;
+    };
     const every = experiment.evaluation.everySteps;
     const started = performance.now();
     let lastLoss = Number.NaN;
     let result: Awaited<ReturnType<Trainer['train']>> = { steps: 0, reason: 'done' };
     try {
+      if (recorded) await record();
       while (trainer.stepCount < experiment.steps) {
         const chunk = Math.min(every - (trainer.stepCount % every), experiment.steps - trainer.stepCount);
         result = await trainer.train(chunk, {
@@ -335,7 +397,7 @@ export async function runTrain(argv: string[]): Promise<number> {
         });
         if (result.reason !== 'done') break;
         if (trainer.stepCount % every === 0 && trainer.stepCount < experiment.steps) {
-          const sets = await trainer.evaluate({ bootstrap: 0 });
+          const sets = recorded ? await record() : await trainer.evaluate({ bootstrap: 0 });
           history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
           progress.note(evaluationLine(name, trainer.stepCount, sets));
         }
@@ -351,10 +413,23 @@ export async function runTrain(argv: string[]): Promise<number> {
             `(${(trainer.stepCount / Math.max(seconds, 1e-9)).toFixed(2)} steps/s), last loss ${lastLoss.toPrecision(4)}`,
         );
       }
-      const sets = await trainer.evaluate();
+      const sets = recorded ? await record() : await trainer.evaluate();
       finals.push(sets);
       history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
       const records = trainer.state().history;
+      if (recorded) {
+        const series = appendLosses(
+          emptySeries(),
+          records.map((r) => r.step),
+          records.map((r) => r.loss),
+          MAX_LOSS_POINTS - 1,
+        );
+        const points = seriesPoints(series);
+        recorded.loss = { width: series.width, x: points.x, y: points.y };
+        recorded.steps = trainer.stepCount;
+        recorded.diverged = diverged?.message ?? null;
+        replayModels.push(recorded);
+      }
       writeFileSync(
         join(out, `${stem}-loss.csv`),
         `step,loss,grad_norm\n${records.map((r) => `${r.step},${r.loss},${r.gradNorm}`).join('\n')}\n`,
@@ -416,5 +491,62 @@ export async function runTrain(argv: string[]): Promise<number> {
     ),
   );
   console.error(`wrote ${out}`);
+  if (command.record) {
+    try {
+      writeReplay(command, backend, baselineSet, replayModels);
+    } catch (e) {
+      console.error(`error: the replay was not written: ${(e as Error).message}`);
+      return 1;
+    }
+  }
   return failed ? 1 : 0;
+}
+
+/** Write the replay file and add it to the index.json of its folder. */
+function writeReplay(
+  command: TrainCommand,
+  backend: string,
+  baselines: IclCurveSet | null,
+  models: ReplayModel[],
+): void {
+  const file = command.record!;
+  const { experiment } = command;
+  const encoded = encodeReplay(
+    {
+      experiment,
+      backend,
+      createdAt: new Date().toISOString(),
+      totalSteps: experiment.steps,
+      baselines,
+      models,
+    },
+    { budget: command.recordBudget },
+  );
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, encoded.bytes);
+  const indexFile = join(dirname(file), 'index.json');
+  let index = null;
+  if (existsSync(indexFile)) {
+    const parsed = parseReplayIndex(JSON.parse(readFileSync(indexFile, 'utf8')));
+    if (!parsed.ok) throw new Error(`${indexFile}: ${parsed.error}`);
+    index = parsed.index;
+  }
+  const task = TASKS.find((t) => t.name === experiment.task.name)!;
+  index = upsertReplayIndex(index, {
+    file: basename(file),
+    task: task.name,
+    title: task.title,
+    models: experiment.models.map((m) => m.arch),
+    steps: experiment.steps,
+    seed: experiment.seed,
+    preset: command.preset,
+    backend,
+    shows: CLASSROOM[task.name].phenomenon,
+    bytes: encoded.bytes.length,
+  });
+  writeFileSync(indexFile, `${JSON.stringify(index, null, 1)}\n`);
+  const dropped = encoded.probeFramesDropped
+    ? `, ${encoded.probeFramesDropped} probe frames left out to fit`
+    : '';
+  console.error(`wrote the replay ${file} (${encoded.bytes.length} bytes${dropped}) and ${indexFile}`);
 }
