@@ -379,7 +379,7 @@ function probeToJson(p: ProbeResult): ProbeJson {
             stateNormPerChannel: packQ8(l.stateNormPerChannel),
             implicitAttention: l.implicitAttention ? packQ8(l.implicitAttention) : null,
           };
-        case 's4':
+        default:
           return { ...l, kernel: packQ8(l.kernel), implicitAttention: packQ8(l.implicitAttention) };
       }
     }),
@@ -558,7 +558,7 @@ function probeFromJson(p: ProbeJson, where: string): ProbeResult {
             : null,
         };
       }
-      case 's4':
+      default:
         return {
           ...l,
           kernel: sized(l.kernel, l.channels * l.seqLen, `${at}.kernel`, `${l.channels}x${l.seqLen}`),
