@@ -29,7 +29,23 @@ export const PAPER_LAYERS: Record<Architecture, number> = {
   's4-mamba': 4,
 };
 
-export const modelSchema = z
+/** Architectures with attention blocks (their width must be a multiple of the heads). */
+export const ATTENTION_ARCHITECTURES: readonly Architecture[] = ['transformer', 'mambaformer', 'hybrid'];
+/** Architectures with a state-space state (d_state N). */
+export const SSM_ARCHITECTURES: readonly Architecture[] = [
+  'mamba',
+  'mambaformer',
+  'hybrid',
+  's4',
+  's4-mamba',
+];
+/** Architectures with Mamba's causal convolution and expansion (d_conv K, expand E). */
+export const CONV_ARCHITECTURES: readonly Architecture[] = ['mamba', 'mambaformer', 'hybrid', 's4-mamba'];
+/** Architectures that have a learned position embedding in the paper (the switch applies to them). */
+export const POSITION_EMBEDDING_ARCHITECTURES: readonly Architecture[] = ['transformer', 'hybrid'];
+
+/** The fields of one model, before the cross-field checks (read by the settings panel for bounds). */
+export const modelFields = z
   .object({
     arch: z.enum(ARCHITECTURES).describe('architecture'),
     dModel: z.number().int().min(4).max(1024).default(128).describe('model width D'),
@@ -49,12 +65,11 @@ export const modelSchema = z
       .optional()
       .describe('learned position embedding (default: on for Transformer and hybrid, off otherwise)'),
   })
-  .strict()
+  .strict();
+
+export const modelSchema = modelFields
   .superRefine((m, ctx) => {
-    if (
-      m.dModel % m.nHead !== 0 &&
-      (m.arch === 'transformer' || m.arch === 'hybrid' || m.arch === 'mambaformer')
-    ) {
+    if (m.dModel % m.nHead !== 0 && ATTENTION_ARCHITECTURES.includes(m.arch)) {
       ctx.addIssue({
         code: 'custom',
         path: ['nHead'],
@@ -72,7 +87,7 @@ export const modelSchema = z
   .transform((m) => ({
     ...m,
     nLayer: m.nLayer ?? PAPER_LAYERS[m.arch],
-    positionEmbedding: m.positionEmbedding ?? (m.arch === 'transformer' || m.arch === 'hybrid'),
+    positionEmbedding: m.positionEmbedding ?? POSITION_EMBEDDING_ARCHITECTURES.includes(m.arch),
   }));
 
 export type ModelSpec = z.output<typeof modelSchema>;

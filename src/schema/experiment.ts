@@ -18,15 +18,20 @@ const TASK_NAMES = TASKS.map((t) => t.name) as [TaskName, ...TaskName[]];
 
 const scheduleSchema = z
   .object({
-    start: z.number().int().min(1).max(4096),
-    end: z.number().int().min(1).max(4096),
-    inc: z.number().int().min(0).max(4096),
-    interval: z.number().int().min(1).max(10_000_000),
+    start: z.number().int().min(1).max(4096).describe('value at step 0'),
+    end: z.number().int().min(1).max(4096).describe('largest value (the task’s full size)'),
+    inc: z.number().int().min(0).max(4096).describe('growth per interval'),
+    interval: z.number().int().min(1).max(10_000_000).describe('steps between increments'),
   })
   .strict()
   .refine((s) => s.start <= s.end, { message: 'a schedule must start at or below its end', path: ['start'] });
 
-const curriculumSchema = z.object({ dims: scheduleSchema, points: scheduleSchema }).strict();
+const curriculumSchema = z
+  .object({
+    dims: scheduleSchema.describe('live dimensions of x'),
+    points: scheduleSchema.describe('examples per prompt'),
+  })
+  .strict();
 
 const taskSchema = z
   .object({
@@ -48,9 +53,9 @@ const taskSchema = z
 const optimizerSchema = z
   .object({
     lr: z.number().min(1e-7).max(1).optional().describe('learning rate (default: the paper’s for the task)'),
-    beta1: z.number().min(0).max(0.9999).default(0.9),
-    beta2: z.number().min(0).max(0.999999).default(0.999),
-    eps: z.number().min(1e-12).max(1e-3).default(1e-8),
+    beta1: z.number().min(0).max(0.9999).default(0.9).describe('Adam decay of the gradient mean'),
+    beta2: z.number().min(0).max(0.999999).default(0.999).describe('Adam decay of the squared gradient'),
+    eps: z.number().min(1e-12).max(1e-3).default(1e-8).describe('Adam denominator floor'),
   })
   .strict();
 

@@ -17,6 +17,8 @@ export const LOCKABLE = [
   { key: 'models', title: 'Architectures' },
   { key: 'preset', title: 'Preset' },
   { key: 'optimizer.lr', title: 'Learning rate' },
+  { key: 'optimizer', title: 'Adam betas, epsilon and gradient clip' },
+  { key: 'curriculum', title: 'Curriculum' },
   { key: 'task.params', title: 'Task parameters (d, N, ...)' },
   { key: 'sizes', title: 'Model sizes (width, layers, heads, state size)' },
   { key: 'schedule', title: 'Batch, steps and evaluation' },

@@ -1,10 +1,11 @@
 import { useEffect, useId, useState } from 'react';
+import { FieldNotes, noteIds } from './FieldNotes';
 
 interface Props {
   label: string;
   /** the value set (undefined: the default, shown as the placeholder) */
   value: number | undefined;
-  placeholder?: number;
+  placeholder?: number | string;
   min?: number;
   max?: number;
   step?: number | 'any';
@@ -13,11 +14,20 @@ interface Props {
   hint?: string;
   /** locked by a classroom link */
   disabled?: boolean;
+  /** what the setting does, shown while the field is hovered or focused */
+  about?: string;
+  /** problems the experiment has with the value set (shown beside the field) */
+  errors?: readonly string[];
+  /** the limit a typed value breaks, in words; such a value is not committed */
+  check?(value: number): string | null;
+  /** shown when the value differs from the preset's */
+  changedNote?: string | null;
 }
 
 /**
  * A number input that commits when the user leaves it or presses Enter (not on every keystroke,
- * so a half-typed "0.0" never restarts anything). Empty means "the default".
+ * so a half-typed "0.0" never restarts anything). Empty means "the default". A value that is not a
+ * number or breaks `check` stays in the field with its message and is not committed.
  */
 export function NumberField({
   label,
@@ -29,21 +39,38 @@ export function NumberField({
   onCommit,
   hint,
   disabled,
+  about,
+  errors = [],
+  check,
+  changedNote,
 }: Props) {
   const id = useId();
   const [text, setText] = useState(value === undefined ? '' : String(value));
-  useEffect(() => setText(value === undefined ? '' : String(value)), [value]);
-  const commit = () => {
+  const [rejected, setRejected] = useState<string | null>(null);
+  useEffect(() => {
+    setText(value === undefined ? '' : String(value));
+    setRejected(null);
+  }, [value]);
+  const commit = (input: HTMLInputElement) => {
+    if (input.validity.badInput) {
+      setRejected('must be a number');
+      return;
+    }
     const t = text.trim();
     if (t === '') {
+      setRejected(null);
       if (value !== undefined) onCommit(undefined);
       return;
     }
     const v = Number(t);
-    if (Number.isFinite(v) && v !== value) onCommit(v);
+    const problem = Number.isFinite(v) ? (check?.(v) ?? null) : 'must be a number';
+    setRejected(problem);
+    if (!problem && v !== value) onCommit(v);
   };
+  const messages = rejected ? [`${label} ${rejected}; not applied.`] : errors;
+  const notes = { hint, about, messages, changedNote };
   return (
-    <div className="field">
+    <div className={`field${about ? ' setting' : ''}${changedNote ? ' changed' : ''}`}>
       <label htmlFor={id}>{label}</label>
       <input
         id={id}
@@ -56,17 +83,14 @@ export function NumberField({
         step={step}
         disabled={disabled}
         onChange={(e) => setText(e.currentTarget.value)}
-        onBlur={commit}
+        onBlur={(e) => commit(e.currentTarget)}
         onKeyDown={(e) => {
-          if (e.key === 'Enter') commit();
+          if (e.key === 'Enter') commit(e.currentTarget);
         }}
-        aria-describedby={hint ? `${id}-hint` : undefined}
+        aria-invalid={messages.length > 0 || undefined}
+        aria-describedby={noteIds(id, notes)}
       />
-      {hint && (
-        <span className="field-hint" id={`${id}-hint`}>
-          {hint}
-        </span>
-      )}
+      <FieldNotes id={id} {...notes} />
     </div>
   );
 }
