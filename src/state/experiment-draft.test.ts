@@ -199,7 +199,7 @@ describe('draftOf: a stored experiment builds again exactly', () => {
     'a hand-made experiment': () => {
       const r = parseExperiment({
         version: 1,
-        task: { name: 'sparse-parity', params: { d: 6, nPoints: 30, k: 2, freshSubsetPerPrompt: false } },
+        task: { name: 'sparse-parity', params: { d: 6, nPoints: 30, k: 2, subsetPerPrompt: false } },
         models: [
           { arch: 'transformer', dModel: 24, nHead: 3, nLayer: 1, positionEmbedding: false },
           { arch: 'hybrid', dModel: 24, nHead: 6, nLayer: 2, dConv: 3, expand: 1 },

@@ -65,3 +65,43 @@ describe('experiment store: task parameters', () => {
     expect(store.getState().experiment).not.toBeNull();
   });
 });
+
+describe('experiment store: every setting', () => {
+  it('changes one setting at a time, resets a group or everything', () => {
+    const store = createExperimentStore();
+    const s = () => store.getState();
+    s().setSetting('curriculum.points.interval', 30);
+    s().setSetting('clip.on', false);
+    s().setSetting('optimizer.beta2', 0.99);
+    s().setSetting('models.mamba.nLayer', 2);
+    expect(s().experiment!.curriculum.points.interval).toBe(30);
+    expect(s().experiment!.clip).toBeNull();
+    expect(s().experiment!.optimizer.beta2).toBe(0.99);
+    expect(s().experiment!.models.map((m) => m.nLayer)).toEqual([2, 2, 4]);
+    // the placeholders keep the preset; the curriculum's follows the task's parameters
+    expect(s().presetDefaults!.clip).toBe(10);
+    expect(s().paperDefaults!.models[0].dModel).toBe(128);
+    s().setSetting('task.params.nPoints', 9);
+    expect(s().derivedCurriculum!.points.end).toBe(9);
+    s().resetGroup('optimizer');
+    expect(s().experiment!.clip).toBe(10);
+    expect(s().experiment!.curriculum.points.interval).toBe(30);
+    // setSize keeps its all-models meaning: it replaces the models' own values
+    s().setSize('nLayer', 3);
+    expect(s().experiment!.models.map((m) => m.nLayer)).toEqual([3, 3, 3]);
+    s().resetAll();
+    expect(s().experiment).toEqual(createExperimentStore().getState().experiment);
+  });
+
+  it('a loaded experiment edits on from where it is (no silent change of other settings)', () => {
+    const a = createExperimentStore();
+    a.getState().setSetting('curriculum.points.inc', 1);
+    a.getState().setSetting('optimizer.eps', 1e-6);
+    a.getState().setSetting('models.transformer.positionEmbedding', false);
+    const stored = a.getState().experiment!;
+    const b = createExperimentStore();
+    b.getState().load(stored);
+    b.getState().setSetting('steps', 777);
+    expect(b.getState().experiment).toEqual({ ...stored, steps: 777 });
+  });
+});

@@ -462,12 +462,16 @@ function optimizerFields(ctx: Context): SettingView[] {
   ];
 }
 
-/** The curriculum's schedules worth editing: those that grow, or that the draft or experiment changed. */
+/** The curriculum's schedules worth editing: those that grow in the paper or here, or that the draft changed. */
 function curriculumParts(ctx: Context): CurriculumPart[] {
   const { derivedCurriculum, experiment, draft } = ctx.input;
+  const task = getTask(ctx.task);
+  const paper = task.curriculum(task.defaults as never);
   return (['dims', 'points'] as const).filter((part) => {
     const grows = (c: CurriculumSpec | null | undefined) => !!c && c[part].start < c[part].end;
-    return grows(derivedCurriculum) || grows(experiment?.curriculum) || !!draft.curriculum[part];
+    return (
+      grows(paper) || grows(derivedCurriculum) || grows(experiment?.curriculum) || !!draft.curriculum[part]
+    );
   });
 }
 
