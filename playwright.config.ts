@@ -13,7 +13,8 @@
 import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
 
-const PORT = 4173;
+// ICL_E2E_PORT: another port when several test runs share a machine
+const PORT = Number(process.env.ICL_E2E_PORT ?? 4173);
 const executablePath =
   process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
 
