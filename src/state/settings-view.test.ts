@@ -38,7 +38,7 @@ describe('settings view', () => {
   it('groups the settings as Task, Models, Optimiser, Curriculum, Schedule, Evaluation', () => {
     const v = viewOf(store().getState());
     expect(v.groups.map((g) => g.title)).toEqual([
-      'Task',
+      'Task parameters',
       'Models',
       'Optimiser',
       'Curriculum',

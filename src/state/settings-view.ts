@@ -101,7 +101,7 @@ export interface SettingsInput {
 }
 
 export const GROUP_TITLES: Record<SettingsGroup, string> = {
-  task: 'Task',
+  task: 'Task parameters',
   models: 'Models',
   optimizer: 'Optimiser',
   curriculum: 'Curriculum',
