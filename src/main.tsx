@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { followBaselines, race } from './state';
+import { replayFromUrl, replayStore } from './state/replay-player-instance';
 import { urlSync } from './state/share';
 import { App } from './ui/App';
 import './ui/styles.css';
@@ -19,6 +20,10 @@ createRoot(root).render(
 
 // The baselines of the chosen experiment, computed at once in their worker.
 followBaselines();
+
+// `?replay=<file>`: play that recorded run at once (no training, no TensorFlow.js).
+const replay = replayFromUrl();
+if (replay !== null) void replayStore.getState().start(replay);
 
 // Closing the page stops the training workers (and frees their GPU memory) at once.
 window.addEventListener('pagehide', () => race.dispose());

@@ -10,6 +10,7 @@ describe('slowDeviceNote', () => {
   it('warns on a phone-sized screen, keeping training possible', () => {
     const note = slowDeviceNote({ viewportWidth: 360, hasWebGpu: true, cores: 8 });
     expect(note).toMatch(/^This looks like a phone: training works here, but it will be slow\./);
+    expect(note).toMatch(/watch a run recorded on a fast machine \(no training needed\)\.$/);
   });
 
   it('warns without WebGPU, and names few cores', () => {

@@ -36,5 +36,5 @@ export function slowDeviceNote(d: DeviceFacts): string | null {
         ? 'This looks like a phone'
         : 'This browser has no WebGPU';
   const workers = d.cores > 0 && d.cores <= 4 ? ` on ${d.cores} CPU cores` : '';
-  return `${why}: training works here, but it will be slow${workers}. Pick one or two models and the Classroom preset to keep it to minutes.`;
+  return `${why}: training works here, but it will be slow${workers}. Pick one or two models and the Classroom preset to keep it to minutes, or watch a run recorded on a fast machine (no training needed).`;
 }

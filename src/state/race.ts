@@ -709,6 +709,30 @@ export class RaceController {
     return ok;
   }
 
+  /**
+   * Stop every worker and forget the race (its run is saved first, and stays resumable): a
+   * recorded run takes the live store over (src/state/replay-player.ts). Train starts afresh.
+   */
+  standDown(): Promise<void> {
+    this.live.setState({ training: false });
+    return this.enqueue(async () => {
+      if (this.settleTimer) clearTimeout(this.settleTimer);
+      this.settleTimer = null;
+      if (this.slots.length === 0) return;
+      await Promise.all(this.slots.map((s) => s.client.pause()));
+      if (this.runId) await this.saveNow();
+      for (const s of this.slots) void s.client.dispose();
+      this.slots = [];
+      this.experiment = null;
+      this.runId = null;
+      this.live.setState((s) => ({
+        models: [],
+        runId: null,
+        notices: s.notices.filter((n) => n.slot === undefined),
+      }));
+    });
+  }
+
   /** Delete a stored run; its workers stop (and free their GPU memory) if it is the one shown. */
   deleteRun(id: string): Promise<void> {
     return this.enqueue(async () => {

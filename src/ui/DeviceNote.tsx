@@ -1,5 +1,6 @@
 import { useSyncExternalStore } from 'react';
 import { slowDeviceNote } from '../state/device';
+import { ReplayPanel } from './ReplayPanel';
 
 const subscribe = (onChange: () => void) => {
   window.addEventListener('resize', onChange);
@@ -13,13 +14,17 @@ const note = () =>
     cores: navigator.hardwareConcurrency ?? 0,
   });
 
-/** On a phone or without WebGPU: training still works, and this says it will be slow. */
+/**
+ * On a phone or without WebGPU: training still works, and this says it will be slow, with "Watch a
+ * recorded run" right in the note. Elsewhere the recorded runs are offered quietly.
+ */
 export function DeviceNote() {
   const text = useSyncExternalStore(subscribe, note, () => null);
-  if (!text) return null;
+  if (!text) return <ReplayPanel prominent={false} />;
   return (
-    <p className="device-note" role="note">
-      {text}
-    </p>
+    <div className="device-note" role="note">
+      <p>{text}</p>
+      <ReplayPanel prominent />
+    </div>
   );
 }
