@@ -33,6 +33,7 @@ export const HIDEABLE = [
   { key: 'icl', title: 'In-context error' },
   { key: 'attention', title: 'Attention' },
   { key: 'ssm', title: 'SSM state' },
+  { key: 'probe', title: 'Probe' },
   { key: 'runs', title: 'Runs' },
   { key: 'diagnostics', title: 'Diagnostics' },
 ] as const satisfies readonly ClassroomChoice<string>[];

@@ -40,7 +40,9 @@ export function App() {
             <IclPanel />
           </Shown>
         </div>
-        <ProbeLabPanel />
+        <Shown panel="probe">
+          <ProbeLabPanel />
+        </Shown>
         <div className="chart-grid">
           <Shown panel="attention">
             <AttentionPanel />
