@@ -39,27 +39,13 @@ export class CheckpointHistory {
   /** Keep a checkpoint of model `key`. */
   add(key: string, step: number, model: Uint8Array): void {
     if (!Number.isInteger(step) || step < 0) return;
-    const list = (this.byModel.get(key) ?? []).filter((e) => e.step < step);
-    list.push({ serial: this.nextSerial++, step, model });
-    const bytes = () => list.reduce((n, e) => n + e.model.byteLength, 0);
-    while (list.length > this.capacity || (list.length > 2 && bytes() > this.maxBytes)) {
-      list.splice(this.victim(list), 1);
-    }
-    this.byModel.set(key, list);
-  }
-
-  /** The index (never the first or the last) whose removal leaves the smallest gap. */
-  private victim(list: HistoryEntry[]): number {
-    let best = 1;
-    let bestGap = Number.POSITIVE_INFINITY;
-    for (let i = 1; i < list.length - 1; i++) {
-      const gap = list[i + 1].step - list[i - 1].step;
-      if (gap < bestGap) {
-        bestGap = gap;
-        best = i;
-      }
-    }
-    return best;
+    const { kept } = keepInHistory(this.byModel.get(key) ?? [], {
+      entry: { serial: this.nextSerial++, step, model },
+      capacity: this.capacity,
+      maxBytes: this.maxBytes,
+      bytes: (e) => e.model.byteLength,
+    });
+    this.byModel.set(key, kept);
   }
 
   /** Forget one model's checkpoints. */
@@ -108,4 +94,38 @@ export class CheckpointHistory {
     for (const list of this.byModel.values()) n += list.length;
     return n;
   }
+}
+
+/**
+ * The history's rule, for anything with a step (the in-memory history above, and the copies in
+ * IndexedDB: src/state/checkpoint-archive.ts): `entry` joins `list` (increasing steps) after the
+ * ones before its step (later ones left another timeline); then, while more than `capacity` are
+ * kept or (beyond two) more than `maxBytes`, the one whose removal leaves the smallest gap goes.
+ */
+export function keepInHistory<T extends { step: number }>(
+  list: readonly T[],
+  o: { entry: T; capacity: number; maxBytes: number; bytes: (e: T) => number },
+): { kept: T[]; dropped: T[] } {
+  const kept = list.filter((e) => e.step < o.entry.step);
+  const dropped = list.filter((e) => e.step >= o.entry.step);
+  kept.push(o.entry);
+  const total = () => kept.reduce((n, e) => n + o.bytes(e), 0);
+  while (kept.length > o.capacity || (kept.length > 2 && total() > o.maxBytes)) {
+    dropped.push(...kept.splice(victim(kept), 1));
+  }
+  return { kept, dropped };
+}
+
+/** The index (never the first or the last) whose removal leaves the smallest gap. */
+function victim(list: ReadonlyArray<{ step: number }>): number {
+  let best = 1;
+  let bestGap = Number.POSITIVE_INFINITY;
+  for (let i = 1; i < list.length - 1; i++) {
+    const gap = list[i + 1].step - list[i - 1].step;
+    if (gap < bestGap) {
+      bestGap = gap;
+      best = i;
+    }
+  }
+  return best;
 }

@@ -315,6 +315,52 @@ describe('RaceController', () => {
     expect(second.live.getState().models).toHaveLength(0);
   });
 
+  it("the probe scrubber's checkpoints outlive a reload: a resumed run hands them to the listeners", async () => {
+    const db = memoryRunDb();
+    const first = setup({ db });
+    await first.race.train();
+    for (const step of [10, 20, 30]) {
+      first.clients.forEach((c, i) => {
+        c.emit({ type: 'checkpoint', step: step + i, reason: 'periodic', model: Uint8Array.of(step + i) });
+      });
+      await tick();
+    }
+    await first.race.pause();
+    await tick();
+    first.race.dispose();
+
+    const second = setup({ db });
+    const heard: string[] = [];
+    second.race.onCheckpoint((c) => heard.push(`${c.index}@${c.step}:${c.model[0]}`));
+    await second.race.resumeRun('run-1');
+    expect(heard).toEqual([
+      '0@10:10',
+      '1@11:11',
+      '2@12:12',
+      '0@20:20',
+      '1@21:21',
+      '2@22:22',
+      '0@30:30',
+      '1@31:31',
+      '2@32:32',
+    ]);
+    // deleting the run deletes its history too
+    await second.race.deleteRun('run-1');
+    expect(await db.listHistory('run-1')).toEqual([]);
+  });
+
+  it('stands down for a recorded run: the run is saved, the workers stop, the live store is free', async () => {
+    const db = memoryRunDb();
+    const { race, clients, live } = setup({ db });
+    await race.train();
+    clients[0].emit({ type: 'checkpoint', step: 5, reason: 'periodic', model: Uint8Array.of(5) });
+    await race.standDown();
+    expect(clients.every((c) => c.calls.includes('pause') && c.calls.includes('dispose'))).toBe(true);
+    expect(live.getState()).toMatchObject({ models: [], training: false, runId: null });
+    expect((await db.listRuns()).runs.map((r) => r.id)).toEqual(['run-1']);
+    race.dispose();
+  });
+
   it('a run finished just before a settings change keeps its last checkpoint', async () => {
     const db = memoryRunDb();
     // saves are far apart: the one the checkpoint schedules is still pending when the settings change

@@ -19,6 +19,7 @@ import { getTask } from '../tasks';
 import { modelSignature, planSlots, type SlotNow } from '../workers/reconfigure';
 import { approximateEventBytes, type ClientEvent, type TrainingClient } from '../workers/training-client';
 import type { ProbePrompt, Result, SessionOptionsInput } from '../workers/training-protocol';
+import { CheckpointArchive } from './checkpoint-archive';
 import type { ExperimentState } from './experiment-store';
 import { clearNotices, type LiveState, type ModelLive, newModelLive, notify, patchModel } from './live-store';
 import { appendLosses, emptySeries, seriesFromStored, truncateSeries } from './loss-series';
@@ -111,6 +112,8 @@ export class RaceController {
   private unsubscribe: () => void;
   private disposed = false;
   private readonly checkpointListeners = new Set<(c: CheckpointNotice) => void>();
+  /** the probe scrubber's checkpoints in the run database (they outlive a reload) */
+  private readonly archive = new CheckpointArchive(() => this.db);
 
   constructor(deps: RaceDeps) {
     this.d = {
@@ -348,6 +351,7 @@ export class RaceController {
         optimizer: c.optimizer,
         savedAt: Date.now(),
       });
+      await this.archive.record(this.runId, slot.modelKey, c.step, c.model);
     } catch (error) {
       this.storageProblem(
         storageError(error, 'Saving a checkpoint'),
@@ -558,6 +562,7 @@ export class RaceController {
       }));
       if (oldRun) {
         const db = await this.db;
+        this.archive.forget(oldRun);
         await db.deleteCheckpoints(oldRun).catch(() => undefined);
         await this.saveRun();
       }
@@ -697,7 +702,30 @@ export class RaceController {
           }
         }),
       );
+      await this.restoreHistory(run.id);
     });
+  }
+
+  /** The probe scrubber's stored checkpoints of a resumed run, to the checkpoint listeners. */
+  private async restoreHistory(runId: string): Promise<void> {
+    let history: Awaited<ReturnType<CheckpointArchive['restore']>>;
+    try {
+      history = await this.archive.restore(runId);
+    } catch (error) {
+      this.storageProblem(
+        storageError(error, 'Reading the checkpoint history'),
+        'Earlier steps of this run cannot be replayed.',
+      );
+      return;
+    }
+    if (this.runId !== runId) return;
+    for (const c of history) {
+      const slot = this.slots.find((s) => s.modelKey === c.modelKey);
+      if (!slot) continue;
+      for (const listener of this.checkpointListeners) {
+        listener({ slot: slot.id, index: slot.index, modelKey: slot.modelKey, step: c.step, model: c.model });
+      }
+    }
   }
 
   private async syncKeepingRun(e: Experiment): Promise<boolean> {
@@ -749,6 +777,7 @@ export class RaceController {
         });
       }
       const db = await this.db;
+      this.archive.forget(id);
       try {
         await db.deleteRun(id);
       } catch (error) {

@@ -10,7 +10,15 @@ import type { BackendReport } from '../workers/training-protocol';
 import { createExperimentStore, defaultDraft } from './experiment-store';
 import { createLiveStore } from './live-store';
 import { RaceController } from './race';
-import { openRunDb, StorageError, type StoredRun, withMemoryFallback } from './run-db';
+import {
+  historyCheckpointId,
+  memoryRunDb,
+  openRunDb,
+  type RunDb,
+  StorageError,
+  type StoredRun,
+  withMemoryFallback,
+} from './run-db';
 import { createRunsStore } from './runs-store';
 
 interface Faults {
@@ -95,6 +103,10 @@ function fakeIndexedDb(faults: Faults = {}) {
             index: () => ({
               getAllKeys: (runId: string) =>
                 later(() => [...data.values()].filter((v) => v.runId === runId).map((v) => String(v.id))),
+              getAll: (runId: string) =>
+                later(() =>
+                  [...data.values()].filter((v) => v.runId === runId).map((v) => structuredClone(v)),
+                ),
             }),
           };
         },
@@ -159,6 +171,46 @@ describe('run database failures', () => {
     expect((await db.getCheckpoint('a', 'm'))?.step).toBe(3);
     await db.deleteRun('a');
     expect((await db.listRuns()).runs).toEqual([]);
+  });
+
+  it('keeps history checkpoints beside the latest ones, and deletes them with the run', async () => {
+    const history = (runId: string, key: string, step: number) => ({
+      id: historyCheckpointId(runId, key, step),
+      runId,
+      modelKey: key,
+      step,
+      model: Uint8Array.of(step),
+      savedAt: 1,
+    });
+    const dbs: RunDb[] = [await openRunDb(fakeIndexedDb()), memoryRunDb()];
+    for (const db of dbs) {
+      // a database of the layout before history records: latest checkpoints only
+      await db.putRun(run('old'));
+      await db.putCheckpoint(checkpoint('old', 7));
+      expect(await db.listHistory('old')).toEqual([]);
+      expect((await db.getCheckpoint('old', 'm'))?.step).toBe(7);
+
+      await db.putRun(run('a'));
+      await db.putCheckpoint(checkpoint('a', 30));
+      for (const step of [30, 10, 20]) await db.putCheckpoint(history('a', 'm', step));
+      await db.putCheckpoint(history('a', 'n', 15));
+      await db.putCheckpoint(history('other', 'm', 5));
+      // a record whose id does not match its step is not trusted as history
+      await db.putCheckpoint({ ...history('a', 'm', 40), step: 41 });
+      const list = await db.listHistory('a');
+      expect(list.map((c) => `${c.modelKey}@${c.step}`)).toEqual(['m@10', 'n@15', 'm@20', 'm@30']);
+      expect(list[0].model).toEqual(Uint8Array.of(10));
+      // the latest checkpoint is unaffected by the history beside it
+      expect((await db.getCheckpoint('a', 'm'))?.step).toBe(30);
+      await db.deleteCheckpoint(historyCheckpointId('a', 'm', 20));
+      expect((await db.listHistory('a')).map((c) => c.step)).toEqual([10, 15, 30]);
+      await db.deleteRun('a');
+      expect(await db.listHistory('a')).toEqual([]);
+      expect(await db.getCheckpoint('a', 'm')).toBeNull();
+      expect((await db.listHistory('other')).map((c) => c.step)).toEqual([5]);
+      await db.deleteCheckpoints('other');
+      expect(await db.listHistory('other')).toEqual([]);
+    }
   });
 
   it('says "unavailable" or "blocked" instead of throwing when IndexedDB cannot be opened', async () => {

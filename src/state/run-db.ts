@@ -1,6 +1,10 @@
 /**
  * Runs in the browser's IndexedDB: one record per run (experiment, per-model progress, loss curve,
- * ICL curves) and the latest checkpoint of each model (safetensors bytes). Everything read back is
+ * ICL curves), the latest checkpoint of each model (safetensors bytes, id `${runId}/${modelKey}`)
+ * and, in the same store, the checkpoints the probe scrubber replays (id
+ * `${runId}/${modelKey}@${step}`, bounded by src/state/checkpoint-archive.ts). A database written
+ * before the history records existed reads as runs without history; every record of a run goes
+ * with it (deleteRun, deleteCheckpoints). Everything read back is
  * untrusted: records are validated (experiment through parseExperiment), bad ones skipped.
  *
  * Failures never throw past this module's callers unnoticed: every operation rejects with a
@@ -45,7 +49,7 @@ export interface ValidRun extends StoredRun {
 }
 
 export interface StoredCheckpoint {
-  /** `${runId}/${modelKey}` */
+  /** `${runId}/${modelKey}` (the latest), or `${runId}/${modelKey}@${step}` (the history) */
   id: string;
   runId: string;
   modelKey: string;
@@ -74,10 +78,33 @@ export interface RunDb {
   putCheckpoint(checkpoint: StoredCheckpoint): Promise<void>;
   getCheckpoint(runId: string, modelKey: string): Promise<StoredCheckpoint | null>;
   deleteCheckpoints(runId: string): Promise<void>;
+  /** The history checkpoints of a run (every model), by increasing step. */
+  listHistory(runId: string): Promise<StoredCheckpoint[]>;
+  /** Delete one checkpoint record (absent: nothing happens). */
+  deleteCheckpoint(id: string): Promise<void>;
   close(): void;
 }
 
 export const checkpointId = (runId: string, modelKey: string) => `${runId}/${modelKey}`;
+
+/** The id of a history checkpoint (the probe scrubber's), beside the latest one of the model. */
+export const historyCheckpointId = (runId: string, modelKey: string, step: number) =>
+  `${runId}/${modelKey}@${step}`;
+
+/** A valid history record of `runId` (its id says so: the latest checkpoints are not history). */
+function isHistoryOf(runId: string, v: unknown): v is StoredCheckpoint {
+  if (!isCheckpoint(v)) return false;
+  const c = v as StoredCheckpoint;
+  return (
+    c.runId === runId &&
+    typeof c.modelKey === 'string' &&
+    Number.isInteger(c.step) &&
+    c.step >= 0 &&
+    c.id === historyCheckpointId(runId, c.modelKey, c.step)
+  );
+}
+
+const byStep = (a: StoredCheckpoint, b: StoredCheckpoint) => a.step - b.step;
 
 /** A readable StorageError from whatever IndexedDB threw. */
 export function storageError(error: unknown, what: string): StorageError {
@@ -280,6 +307,19 @@ function indexedRunDb(db: IDBDatabase): RunDb {
       for (const k of keys) t.objectStore(CHECKPOINTS).delete(k);
       await done(t, 'Deleting checkpoints');
     },
+    async listHistory(runId) {
+      const t = tx([CHECKPOINTS], 'readonly', 'Reading the checkpoint history');
+      const all: unknown[] = await request(
+        t.objectStore(CHECKPOINTS).index('runId').getAll(runId),
+        'Reading the checkpoint history',
+      );
+      return all.filter((v): v is StoredCheckpoint => isHistoryOf(runId, v)).sort(byStep);
+    },
+    async deleteCheckpoint(id) {
+      const t = tx([CHECKPOINTS], 'readwrite', 'Deleting a checkpoint');
+      t.objectStore(CHECKPOINTS).delete(id);
+      await done(t, 'Deleting a checkpoint');
+    },
     close() {
       db.close();
     },
@@ -319,6 +359,15 @@ export function memoryRunDb(options: { quotaBytes?: number } = {}): RunDb {
     },
     async deleteCheckpoints(runId) {
       for (const [k, c] of checkpoints) if (c.runId === runId) checkpoints.delete(k);
+    },
+    async listHistory(runId) {
+      return [...checkpoints.values()]
+        .filter((c) => isHistoryOf(runId, c))
+        .map((c) => structuredClone(c))
+        .sort(byStep);
+    },
+    async deleteCheckpoint(id) {
+      checkpoints.delete(id);
     },
     close() {},
   };
@@ -381,6 +430,21 @@ export function withMemoryFallback(primary: RunDb): RunDb & { readonly held: () 
     async deleteCheckpoints(runId) {
       for (const [k, c] of checkpoints) if (c.runId === runId) checkpoints.delete(k);
       await primary.deleteCheckpoints(runId);
+    },
+    async listHistory(runId) {
+      let stored: StoredCheckpoint[] = [];
+      try {
+        stored = await primary.listHistory(runId);
+      } catch (error) {
+        if (![...checkpoints.values()].some((c) => isHistoryOf(runId, c))) throw error;
+      }
+      const byId = new Map(stored.map((c) => [c.id, c]));
+      for (const c of checkpoints.values()) if (isHistoryOf(runId, c)) byId.set(c.id, c);
+      return [...byId.values()].sort(byStep);
+    },
+    async deleteCheckpoint(id) {
+      checkpoints.delete(id);
+      await primary.deleteCheckpoint(id);
     },
     close() {
       primary.close();
