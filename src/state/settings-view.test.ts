@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ARCHITECTURES, modelFields } from '../schema/architecture';
 import { experimentShape } from '../schema/experiment';
 import { innerSchema, numberBounds, schemaAt } from '../schema/field-bounds';
+import { TASKS } from '../tasks';
 import type { ExperimentDraft, ModelScope } from './experiment-draft';
 import { createExperimentStore, defaultDraft, type ExperimentState } from './experiment-store';
 import { type NumberSettingView, type SettingView, settingsView } from './settings-view';
@@ -216,5 +217,19 @@ describe('settings view', () => {
       checked: false,
       changed: true,
     });
+  });
+
+  it('builds for every task with every model, each field with its limits and explanation', () => {
+    for (const t of TASKS) {
+      const v = viewOf(store({ task: t.name, archs: [...ARCHITECTURES] }).getState());
+      const all = fields(v);
+      expect(all.filter((f) => f.id.startsWith('task.params.')).length, t.name).toBeGreaterThan(0);
+      for (const f of all) {
+        expect(f.about, `${t.name} ${f.id}`).not.toBe('');
+        if (f.kind === 'number') expect(f.min, `${t.name} ${f.id}`).toBeTypeOf('number');
+      }
+      for (const a of ARCHITECTURES)
+        expect(() => viewOf(store({ task: t.name, archs: [...ARCHITECTURES] }).getState(), a)).not.toThrow();
+    }
   });
 });

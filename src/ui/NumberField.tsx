@@ -1,4 +1,4 @@
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { FieldNotes, noteIds } from './FieldNotes';
 
 interface Props {
@@ -22,6 +22,8 @@ interface Props {
   check?(value: number): string | null;
   /** shown when the value differs from the preset's */
   changedNote?: string | null;
+  /** a change of it puts the value back in the field (a reset that left the value as it was) */
+  revision?: number;
 }
 
 /**
@@ -43,14 +45,18 @@ export function NumberField({
   errors = [],
   check,
   changedNote,
+  revision,
 }: Props) {
   const id = useId();
   const [text, setText] = useState(value === undefined ? '' : String(value));
   const [rejected, setRejected] = useState<string | null>(null);
-  useEffect(() => {
+  // a new value from the store (or a reset) replaces whatever was typed
+  const [shown, setShown] = useState({ value, revision });
+  if (shown.value !== value || shown.revision !== revision) {
+    setShown({ value, revision });
     setText(value === undefined ? '' : String(value));
     setRejected(null);
-  }, [value]);
+  }
   const commit = (input: HTMLInputElement) => {
     if (input.validity.badInput) {
       setRejected('must be a number');

@@ -10,10 +10,12 @@ interface Props {
   onReset(): void;
   /** controls shown under the legend (the model scope) */
   children?: ReactNode;
+  /** counts the resets: a refused value typed in a field goes when the group is reset */
+  revision: number;
 }
 
 /** One group of the settings panel: a fieldset of its fields and its "Reset to preset" button. */
-export function SettingsGroup({ view, onSet, onReset, children }: Props) {
+export function SettingsGroup({ view, onSet, onReset, children, revision }: Props) {
   return (
     <fieldset className="settings-group">
       <legend>{view.title}</legend>
@@ -36,6 +38,7 @@ export function SettingsGroup({ view, onSet, onReset, children }: Props) {
                 errors={f.errors}
                 changedNote={f.changedNote}
                 disabled={f.disabled}
+                revision={revision}
                 onCommit={(v) => onSet(f.id, v)}
               />
             ) : (

@@ -23,6 +23,7 @@ export function SettingsPanel() {
   const resetAll = useExperiment((s) => s.resetAll);
   const classroom = useShare((s) => s.classroom);
   const [wanted, setScope] = useState<ModelScope>('all');
+  const [revision, setRevision] = useState(0);
   const scopeId = useId();
   const view = useMemo(
     () =>
@@ -48,7 +49,16 @@ export function SettingsPanel() {
       </p>
       <div className="settings-groups">
         {view.groups.map((g) => (
-          <SettingsGroup key={g.group} view={g} onSet={setSetting} onReset={() => resetGroup(g.group)}>
+          <SettingsGroup
+            key={g.group}
+            view={g}
+            revision={revision}
+            onSet={setSetting}
+            onReset={() => {
+              resetGroup(g.group);
+              setRevision((n) => n + 1);
+            }}
+          >
             {g.group === 'models' && (
               <div className="field settings-scope">
                 <label htmlFor={scopeId}>Apply model settings to</label>
@@ -68,7 +78,14 @@ export function SettingsPanel() {
           </SettingsGroup>
         ))}
       </div>
-      <button type="button" disabled={!view.changed || view.locked} onClick={resetAll}>
+      <button
+        type="button"
+        disabled={!view.changed || view.locked}
+        onClick={() => {
+          resetAll();
+          setRevision((n) => n + 1);
+        }}
+      >
         Reset all to preset
       </button>
       {errors.length > 0 && (
