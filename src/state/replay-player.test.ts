@@ -13,6 +13,7 @@ import {
   modelFrame,
   REPLAY_SLOT_BASE,
   ReplayPlayer,
+  recordedBackend,
   replayStatusText,
 } from './replay-player';
 
@@ -310,5 +311,13 @@ describe('replayStatusText', () => {
     expect(replayStatusText({ status: 'paused', step: 300, totalSteps: 300 })).toMatch(/at the end$/);
     expect(replayStatusText({ status: 'paused', step: 3, totalSteps: 300 })).toMatch(/paused$/);
     expect(replayStatusText({ status: 'idle', step: 0, totalSteps: 0 })).toBe('');
+  });
+});
+
+describe('recordedBackend', () => {
+  it('reads the backend name of the recording', () => {
+    expect(recordedBackend('webgpu (nvidia NVIDIA: 580; fused kernels)')?.name).toBe('webgpu');
+    expect(recordedBackend('wasm')?.summary).toBe('wasm (recorded run)');
+    expect(recordedBackend('tpu')).toBeNull();
   });
 });

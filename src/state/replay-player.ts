@@ -133,14 +133,16 @@ export function modelFrame(m: ReplayModel, step: number): ModelFrame {
   };
 }
 
-function recordedBackend(name: string): BackendReport | null {
+/** The backend a run was recorded on, e.g. 'webgpu (nvidia ...; fused kernels)' -> webgpu. */
+export function recordedBackend(text: string): BackendReport | null {
+  const name = /^[a-z]+/.exec(text)?.[0];
   if (!isBackendName(name)) return null;
   return {
     name,
     attempts: [{ name, ok: true }],
     fallback: false,
-    detail: 'recorded run',
-    summary: `${name} (recorded run)`,
+    detail: text,
+    summary: `${text} (recorded run)`,
   };
 }
 
