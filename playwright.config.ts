@@ -32,6 +32,8 @@ const TRAINING = '**/training.spec.ts';
 const PROBE = '**/probe.spec.ts';
 // exports need a trained race (checkpoints, loss curves)
 const EXPORT = '**/export.spec.ts';
+// the whole visit: choose, train, watch, pause, share, open the link in a new page
+const FLOW = '**/flow.spec.ts';
 // docs screenshots only on request: SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
 const SCREENSHOTS = '**/screenshot.spec.ts';
 // the kernel checks in a worker of the test page e2e/pages/kernels.html (build with ICL_TEST_PAGES=1)
@@ -56,10 +58,10 @@ export default defineConfig({
     launchOptions: { executablePath, args: BASE_ARGS },
   },
   projects: [
-    { name: 'chromium', testIgnore: [TRAINING, EXPORT, PROBE, KERNELS, SCREENSHOTS] },
+    { name: 'chromium', testIgnore: [TRAINING, EXPORT, PROBE, FLOW, KERNELS, SCREENSHOTS] },
     {
       name: 'webgpu',
-      testMatch: [TRAINING, EXPORT, PROBE, KERNELS, ...(process.env.SCREENSHOTS ? [SCREENSHOTS] : [])],
+      testMatch: [TRAINING, EXPORT, PROBE, FLOW, KERNELS, ...(process.env.SCREENSHOTS ? [SCREENSHOTS] : [])],
       use: { launchOptions: { executablePath, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] } },
     },
     { name: 'no-webgpu', testMatch: TRAINING },
