@@ -226,6 +226,8 @@ describe('settings view', () => {
       expect(all.filter((f) => f.id.startsWith('task.params.')).length, t.name).toBeGreaterThan(0);
       for (const f of all) {
         expect(f.about, `${t.name} ${f.id}`).not.toBe('');
+        // a label for people, never a raw schema key such as "subsetPerPrompt"
+        expect(f.label, `${t.name} ${f.id}`).not.toMatch(/^[a-z]+[A-Z]/);
         if (f.kind === 'number') expect(f.min, `${t.name} ${f.id}`).toBeTypeOf('number');
       }
       for (const a of ARCHITECTURES)

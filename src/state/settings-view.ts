@@ -129,6 +129,7 @@ const PARAM_LABELS: Record<string, string> = {
   queryNoise: 'Query noise',
   vocab: 'Vocabulary',
   queries: 'Queries',
+  subsetPerPrompt: 'New subset S per prompt',
 };
 
 const MODEL_TEXT: Record<ModelKey, { label: string; about: string }> = {
