@@ -55,6 +55,7 @@ export const race = new RaceController({
   spawn: (onEvent) => createTrainingClient(onEvent),
   openDb: () => openRunDb(),
   sessionOptions: SESSION_OPTIONS,
+  ui: uiStore,
 });
 
 /** Deleted runs wait a moment (for Undo) before the race controller deletes them for good. */

@@ -4,6 +4,7 @@
  * and resume through the in-memory run database.
  */
 import { describe, expect, it } from 'vitest';
+import type { StoreApi } from 'zustand/vanilla';
 import type { Experiment } from '../schema/experiment';
 import type { ClientEvent, TrainingClient } from '../workers/training-client';
 import type { BackendReport, Result, StatusEvent } from '../workers/training-protocol';
@@ -12,6 +13,7 @@ import { createLiveStore } from './live-store';
 import { RaceController } from './race';
 import { memoryRunDb, type RunDb } from './run-db';
 import { createRunsStore } from './runs-store';
+import { createUiStore, type UiState } from './ui-store';
 
 interface Fake extends TrainingClient {
   calls: string[];
@@ -79,6 +81,10 @@ function fakeClient(onEvent: (e: ClientEvent) => void, backend: BackendReport): 
       calls.push(`lr:${lr}`);
       return ok({ lr });
     },
+    setStepInterval(ms) {
+      calls.push(`pace:${ms}`);
+      return ok({ ms });
+    },
     probe: () => Promise.resolve({ ok: false, error: 'no' }),
     saveCheckpoint: () => Promise.resolve({ ok: false, error: 'no' } as Result<never>),
     loadCheckpoint(bytes) {
@@ -111,7 +117,12 @@ function fakeClient(onEvent: (e: ClientEvent) => void, backend: BackendReport): 
 }
 
 function setup(
-  options: { db?: RunDb | (() => Promise<RunDb>); backend?: BackendReport; saveEveryMs?: number } = {},
+  options: {
+    db?: RunDb | (() => Promise<RunDb>);
+    backend?: BackendReport;
+    saveEveryMs?: number;
+    ui?: StoreApi<UiState>;
+  } = {},
 ) {
   const experiment = createExperimentStore(defaultDraft('linear-regression'));
   const live = createLiveStore();
@@ -132,6 +143,7 @@ function setup(
     settleMs: 5,
     saveEveryMs: options.saveEveryMs ?? 0,
     newId: () => `run-${++n}`,
+    ui: options.ui,
   });
   return { experiment, live, runs, clients, race };
 }
@@ -207,6 +219,36 @@ describe('RaceController', () => {
     await race.reset();
     for (const c of clients) expect(c.calls.slice(1)).toEqual(['train', 'pause', 'step:1', 'pause', 'reset']);
     expect(live.getState().training).toBe(false);
+  });
+
+  it('keeps the Speed pace in every worker: new, rebuilt, restarted; a change restarts nothing', async () => {
+    const ui = createUiStore();
+    ui.getState().setStepInterval(2000);
+    const { race, clients, experiment } = setup({ ui });
+    await race.train();
+    for (const c of clients)
+      expect(c.calls).toEqual([expect.stringMatching(/^configure/), 'pace:2000', 'train']);
+    // a new pace reaches every worker at once, while training, without reconfiguring anything
+    ui.getState().setStepInterval(0);
+    await tick();
+    for (const c of clients) expect(c.calls.slice(3)).toEqual(['pace:0']);
+    ui.getState().setStepInterval(500);
+    ui.getState().setStepInterval(500);
+    await race.reset();
+    for (const c of clients) expect(c.calls.slice(4)).toEqual(['pace:500', 'pause', 'reset']);
+    // a model added mid-race joins at the chosen pace
+    experiment.getState().toggleArch('s4', true);
+    await tick();
+    expect(clients).toHaveLength(4);
+    expect(clients[3].calls).toEqual([expect.stringMatching(/^configure/), 'pace:500']);
+    // so does a crashed worker's replacement
+    clients[0].emit({ type: 'crashed', message: 'out of memory' });
+    await race.restartModel(race.slotIds[0]);
+    expect(clients).toHaveLength(5);
+    expect(clients[4].calls).toEqual(['configure:0', 'pace:500']);
+    race.dispose();
+    ui.getState().setStepInterval(2000);
+    expect(clients[4].calls).not.toContain('pace:2000');
   });
 
   it('turns a divergence into an alert with a lower learning rate for that model only', async () => {

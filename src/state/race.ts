@@ -34,6 +34,7 @@ import {
   withMemoryFallback,
 } from './run-db';
 import { type RunsState, summariseRun } from './runs-store';
+import type { UiState } from './ui-store';
 
 export interface RaceDeps {
   experiment: StoreApi<ExperimentState>;
@@ -44,6 +45,8 @@ export interface RaceDeps {
   /** open the run database (rejecting with a StorageError falls back to memory, with a notice) */
   openDb(): Promise<RunDb>;
   sessionOptions?: SessionOptionsInput;
+  /** the training pace the workers keep (the Speed control); full speed when absent */
+  ui?: StoreApi<Pick<UiState, 'stepIntervalMs'>>;
   now?: () => number;
   newId?: () => string;
   /** the run record is written at most this often while training (ms) */
@@ -97,7 +100,10 @@ function randomId(): string {
 }
 
 export class RaceController {
-  private readonly d: Required<Omit<RaceDeps, 'sessionOptions'>> & { sessionOptions: SessionOptionsInput };
+  private readonly d: Required<Omit<RaceDeps, 'sessionOptions' | 'ui'>> & {
+    sessionOptions: SessionOptionsInput;
+    ui?: RaceDeps['ui'];
+  };
   private slots: Slot[] = [];
   private nextSlot = 1;
   private experiment: Experiment | null = null;
@@ -110,6 +116,7 @@ export class RaceController {
   private lastSave = 0;
   private storageWarned = false;
   private unsubscribe: () => void;
+  private unsubscribePace: () => void;
   private disposed = false;
   private readonly checkpointListeners = new Set<(c: CheckpointNotice) => void>();
   /** the probe scrubber's checkpoints in the run database (they outlive a reload) */
@@ -135,6 +142,23 @@ export class RaceController {
     this.unsubscribe = this.d.experiment.subscribe((s, prev) => {
       if (s.experiment !== prev.experiment && this.slots.length > 0) this.scheduleSync();
     });
+    // a new pace goes to every worker at once (not queued: it restarts nothing)
+    this.unsubscribePace =
+      this.d.ui?.subscribe((s, prev) => {
+        if (s.stepIntervalMs === prev.stepIntervalMs) return;
+        for (const slot of this.slots)
+          if (!slot.client.crashed) void slot.client.setStepInterval(s.stepIntervalMs);
+      }) ?? (() => {});
+  }
+
+  private get stepIntervalMs(): number {
+    return this.d.ui?.getState().stepIntervalMs ?? 0;
+  }
+
+  /** A worker just configured keeps the chosen pace (workers start at full speed and keep theirs). */
+  private async applyPace(slot: Slot): Promise<void> {
+    const ms = this.stepIntervalMs;
+    if (ms > 0) await slot.client.setStepInterval(ms);
   }
 
   // ------------------------------------------------------------------------------ plumbing
@@ -481,6 +505,7 @@ export class RaceController {
         const r = await slot.client.configure(next, slot.index, this.d.sessionOptions);
         if (r.ok) {
           slot.experiment = next;
+          await this.applyPace(slot);
           patchModel(this.live, slot.id, { totalSteps: r.totalSteps, backend: r.backend });
         } else if (!slot.client.crashed) {
           // (a worker that crashed meanwhile already has its notice, with the restart action)
@@ -611,6 +636,7 @@ export class RaceController {
         return;
       }
       fresh.experiment = this.experiment;
+      await this.applyPace(fresh);
       const c =
         fresh.checkpoint ?? (this.runId ? await this.readCheckpoint(this.runId, fresh.modelKey) : null);
       if (c) {
@@ -844,6 +870,7 @@ export class RaceController {
     if (this.disposed) return;
     this.disposed = true;
     this.unsubscribe();
+    this.unsubscribePace();
     if (this.settleTimer) clearTimeout(this.settleTimer);
     if (this.saveTimer) clearTimeout(this.saveTimer);
     for (const s of this.slots) s.client.terminate();

@@ -263,6 +263,7 @@ function instantClient(onEvent: (e: ClientEvent) => void): TrainingClient & { em
       return ok({ step, state: 'ready' as const });
     },
     setLearningRate: (lr) => ok({ lr }),
+    setStepInterval: (ms) => ok({ ms }),
     probe: () => Promise.resolve({ ok: false as const, error: 'no' }),
     saveCheckpoint: () => Promise.resolve({ ok: false as const, error: 'no' }),
     loadCheckpoint: (b) => {

@@ -1,6 +1,7 @@
 /**
  * The UI store: view choices that are nobody else's business (which model's maps are shown, which
- * layer and head, log scale). Owned by the UI components.
+ * layer and head, log scale) and the training pace (the race controller follows it). Owned by the UI
+ * components.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
@@ -11,9 +12,12 @@ export interface UiState {
   head: number | null;
   /** training loss on a log scale */
   logLoss: boolean;
+  /** least time between two training steps (ms; 0: full speed): src/state/speed.ts */
+  stepIntervalMs: number;
   setProbeSlot(slot: number | null): void;
   setHead(head: number | null): void;
   setLogLoss(on: boolean): void;
+  setStepInterval(ms: number): void;
 }
 
 export function createUiStore(): StoreApi<UiState> {
@@ -21,8 +25,10 @@ export function createUiStore(): StoreApi<UiState> {
     probeSlot: null,
     head: null,
     logLoss: true,
+    stepIntervalMs: 0,
     setProbeSlot: (probeSlot) => set({ probeSlot }),
     setHead: (head) => set({ head }),
     setLogLoss: (logLoss) => set({ logLoss }),
+    setStepInterval: (stepIntervalMs) => set({ stepIntervalMs }),
   }));
 }

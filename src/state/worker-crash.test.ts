@@ -71,6 +71,9 @@ class FakeApi implements TrainingWorkerApi {
   async setLearningRate(lr: number) {
     return { ok: true as const, lr };
   }
+  async setStepInterval(ms: number) {
+    return { ok: true as const, ms };
+  }
   async probe() {
     return { ok: false as const, error: 'no probe here' };
   }

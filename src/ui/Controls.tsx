@@ -1,6 +1,7 @@
-import { race, useExperiment, useLive } from '../state';
+import { race, useExperiment, useLive, useUi } from '../state';
 import { isLocked } from '../state/classroom';
 import { useShare } from '../state/share';
+import { SPEED_CHOICES } from '../state/speed';
 import { PRESET_NAMES, type PresetName } from '../train/presets';
 import { NumberField } from './NumberField';
 
@@ -9,7 +10,7 @@ const PRESET_TITLES: Record<PresetName, string> = {
   paper: 'Paper (full size, for a strong GPU)',
 };
 
-/** Train / Pause / Step / Reset, the preset and the live learning rate. */
+/** Train / Pause / Step / Reset, the preset, the live learning rate and the training speed. */
 export function Controls() {
   const valid = useExperiment((s) => s.experiment !== null);
   const preset = useExperiment((s) => s.draft.preset);
@@ -21,6 +22,8 @@ export function Controls() {
   const hasModels = useLive((s) => s.models.length > 0);
   const presetLocked = useShare((s) => isLocked(s.classroom, 'preset'));
   const lrLocked = useShare((s) => isLocked(s.classroom, 'optimizer.lr'));
+  const stepIntervalMs = useUi((s) => s.stepIntervalMs);
+  const setStepInterval = useUi((s) => s.setStepInterval);
   return (
     <div className="controls">
       <div className="field">
@@ -49,6 +52,24 @@ export function Controls() {
         hint="applies at the next step"
         disabled={lrLocked}
       />
+      <div className="field">
+        <label htmlFor="speed">Speed</label>
+        <select
+          id="speed"
+          value={stepIntervalMs}
+          aria-describedby="speed-hint"
+          onChange={(e) => setStepInterval(Number(e.currentTarget.value))}
+        >
+          {SPEED_CHOICES.map((c) => (
+            <option key={c.intervalMs} value={c.intervalMs}>
+              {c.label}
+            </option>
+          ))}
+        </select>
+        <span id="speed-hint" className="field-hint">
+          slower steps, same results
+        </span>
+      </div>
       <div className="buttons">
         <button
           type="button"

@@ -36,6 +36,7 @@ export interface TrainingClient {
   step(n?: number): Promise<Result<StepInfo>>;
   reset(): Promise<Result<StepInfo>>;
   setLearningRate(lr: number): Promise<Result<{ lr: number }>>;
+  setStepInterval(ms: number): Promise<Result<{ ms: number }>>;
   probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult; step: number }>>;
   saveCheckpoint(): Promise<Result<CheckpointBytes & { step: number }>>;
   loadCheckpoint(bytes: CheckpointBytes): Promise<Result<LoadInfo>>;
@@ -144,6 +145,7 @@ export function createTrainingClient(
     step: (n = 1) => call(() => remote.step(n)),
     reset: () => call(() => remote.reset()),
     setLearningRate: (lr) => call(() => remote.setLearningRate(lr)),
+    setStepInterval: (ms) => call(() => remote.setStepInterval(ms)),
     probe: (prompt) => call(() => remote.probe(prompt)),
     saveCheckpoint: () => call(() => remote.saveCheckpoint()),
     loadCheckpoint: (bytes) => {

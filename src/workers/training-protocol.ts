@@ -3,7 +3,7 @@
  * worker per model of an experiment.
  *
  * Commands (comlink calls, each answered by a promise): configure, train, pause, resume, step,
- * reset, setLearningRate, probe, saveCheckpoint, loadCheckpoint, stats, dispose.
+ * reset, setLearningRate, setStepInterval, probe, saveCheckpoint, loadCheckpoint, stats, dispose.
  * Events (worker -> page, through the comlink-proxied callback given to `configure`): metrics,
  * curves, probe, status, checkpoint, diverged, warning, error. Every typed array in an event is
  * transferred (never copied): see `eventTransferables`.
@@ -255,6 +255,12 @@ export interface TrainingWorkerApi {
   /** Takes effect at the next step (Adam's moments are kept). */
   setLearningRate(lr: number): Promise<Result<{ lr: number }>>;
   /**
+   * The least time between the starts of two steps (ms; 0: full speed), for watching the curves
+   * move. Takes effect at the next step, is kept across configure and reset, and a pause still
+   * stops within one step (a wait between steps ends at once).
+   */
+  setStepInterval(ms: number): Promise<Result<{ ms: number }>>;
+  /**
    * Probe the model on its probe prompt or on `prompt` (a page-edited one, validated); also posted
    * as a probe event (`custom: true` for an edited prompt). `step`: the weights' step.
    */
@@ -267,6 +273,9 @@ export interface TrainingWorkerApi {
   /** Stop and free every tensor (the page terminates the worker afterwards). */
   dispose(): Promise<void>;
 }
+
+/** The slowest pace a session accepts: one step a minute. */
+export const MAX_STEP_INTERVAL_MS = 60_000;
 
 /** The distinct ArrayBuffers behind the typed arrays of an event (for Comlink.transfer). */
 export function eventTransferables(event: TrainingEvent): ArrayBuffer[] {

@@ -34,7 +34,28 @@ interface Harness {
 
 const open: TrainingSession[] = [];
 
-function harness(): Harness {
+/** A clock that only moves when the session sleeps (and `sleeps` records every wait asked for). */
+interface FakeClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  sleeps: number[];
+}
+
+function fakeClock(): FakeClock {
+  let t = 1000;
+  const sleeps: number[] = [];
+  return {
+    sleeps,
+    now: () => t,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      t += ms;
+      return new Promise((r) => setTimeout(r, 0));
+    },
+  };
+}
+
+function harness(clock?: FakeClock): Harness {
   const events: TrainingEvent[] = [];
   const transfers: Transferable[][] = [];
   const session = new TrainingSession({
@@ -43,7 +64,8 @@ function harness(): Harness {
       transfers.push(list);
       return value;
     },
-    now: () => performance.now(),
+    now: clock ? clock.now : () => performance.now(),
+    sleep: clock?.sleep,
     yieldToEvents: () => new Promise((r) => setTimeout(r, 0)),
   });
   open.push(session);
@@ -62,8 +84,9 @@ async function configured(
   e = tinyExperiment(['transformer', 'mamba']),
   index = 0,
   options: object = OPTIONS,
+  clock?: FakeClock,
 ) {
-  const h = harness();
+  const h = harness(clock);
   const r = await h.session.configure(e, index, options, (ev) => h.events.push(ev));
   expect(r.ok, JSON.stringify(r)).toBe(true);
   return h;
@@ -175,6 +198,57 @@ describe('TrainingSession: commands', () => {
     await h.session.step(1);
     expect((h.of('metrics').at(-1) as MetricsEvent).lr).toBe(3e-4);
     expect(h.session.currentTrainer!.optimizer.learningRate).toBe(3e-4);
+  });
+
+  it('keeps a least time between steps: slow motion on a fake clock', async () => {
+    const clock = fakeClock();
+    const h = await configured(tinyExperiment(['transformer']), 0, OPTIONS, clock);
+    expect(await h.session.setStepInterval(-1)).toMatchObject({ ok: false });
+    expect(await h.session.setStepInterval(Number.NaN)).toMatchObject({ ok: false });
+    expect(await h.session.setStepInterval(10 * 60_000)).toMatchObject({ ok: false });
+    expect(await h.session.setStepInterval(2000)).toEqual({ ok: true, ms: 2000 });
+    await h.session.step(4);
+    // steps take no fake time: three waits of the whole interval between four steps
+    expect(clock.sleeps).toEqual([2000, 2000, 2000]);
+    expect(stepsOf(h)).toEqual([0, 1, 2, 3]);
+    // the pace is measured on that clock: half a step per second
+    expect((h.of('metrics').at(-1) as MetricsEvent).stepsPerSecond).toBeCloseTo(0.5, 5);
+    // kept across a kept reconfiguration and a reset; full speed again with 0
+    const again = await h.session.configure(tinyExperiment(['transformer'], { steps: 50 }), 0, OPTIONS);
+    expect(again).toMatchObject({ ok: true, kept: true });
+    await h.session.reset();
+    clock.sleeps.length = 0;
+    await h.session.step(3);
+    expect(clock.sleeps).toEqual([2000, 2000]);
+    await h.session.setStepInterval(0);
+    clock.sleeps.length = 0;
+    await h.session.step(5);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('pauses within one step in slow motion and applies a new pace at the next step', async () => {
+    const h = await configured(tinyExperiment(['transformer'], { steps: 100_000 }));
+    await h.session.setStepInterval(60_000);
+    await h.session.train();
+    await waitFor(() => stepsOf(h).length >= 1);
+    // one step, then a minute's wait that a pause ends at once
+    const started = performance.now();
+    const paused = await h.session.pause();
+    expect(performance.now() - started).toBeLessThan(5000);
+    expect(paused).toMatchObject({ ok: true, state: 'paused', step: 1 });
+    // a paced step's loss is posted at once, not after the wait for the next step
+    await h.session.train();
+    await waitFor(() => stepsOf(h).length >= 2);
+    expect(h.session.currentTrainer!.stepCount).toBe(2);
+    // full speed while training: the wait in progress ends and steps follow
+    await h.session.setStepInterval(0);
+    await waitFor(() => h.session.currentTrainer!.stepCount >= 8);
+    // and back to a minute: at most one more step
+    await h.session.setStepInterval(60_000);
+    const at = h.session.currentTrainer!.stepCount;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.session.currentTrainer!.stepCount).toBeLessThanOrEqual(at + 1);
+    await h.session.pause();
   });
 
   it('reset re-initialises from the seed: the same losses again', async () => {

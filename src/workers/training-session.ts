@@ -29,6 +29,7 @@ import {
   describeError,
   eventTransferables,
   type LoadInfo,
+  MAX_STEP_INTERVAL_MS,
   type ProbePrompt,
   probeArrays,
   probePromptSchema,
@@ -52,6 +53,8 @@ export interface SessionDeps {
   now(): number;
   /** give the event loop a turn (a macrotask, so queued messages are handled) */
   yieldToEvents(): Promise<void>;
+  /** wait about `ms` (the pace between steps); setTimeout when absent */
+  sleep?(ms: number): Promise<void>;
   /** extra options for every Trainer built (e.g. fused kernels for the chosen backend) */
   trainerOptions?: (backend: BackendReport | null) => TrainerOptions;
 }
@@ -199,6 +202,10 @@ export class TrainingSession implements TrainingWorkerApi {
   private lossScaleSamples: number[] = [];
   private readonly speed = new SpeedMeter();
   private disposed = false;
+  /** least time between the starts of two steps (ms; 0: full speed) */
+  private stepIntervalMs = 0;
+  /** ends the wait between two steps early (a stop request or a new pace) */
+  private wakeWait: (() => void) | null = null;
 
   constructor(deps: SessionDeps) {
     this.deps = deps;
@@ -358,6 +365,30 @@ export class TrainingSession implements TrainingWorkerApi {
     return Math.abs(r.loss) > this.options.explodeFactor * Math.max(scale, 1e-2);
   }
 
+  private sleep(ms: number): Promise<void> {
+    return this.deps.sleep ? this.deps.sleep(ms) : new Promise((r) => setTimeout(r, ms));
+  }
+
+  /**
+   * Wait until `stepIntervalMs` has passed since `since` (the start of the previous step). A stop
+   * request or a new pace ends the wait at once; the pace is read again after every wake-up.
+   */
+  private async pace(since: number): Promise<void> {
+    for (;;) {
+      const left = since + this.stepIntervalMs - this.deps.now();
+      if (left <= 0 || this.stopRequested || this.disposed) return;
+      await new Promise<void>((resolve) => {
+        this.wakeWait = resolve;
+        void this.sleep(left).then(resolve);
+      });
+      this.wakeWait = null;
+    }
+  }
+
+  private wake(): void {
+    this.wakeWait?.();
+  }
+
   /**
    * Train until step `limit()` or a stop request. Returns the bad record on divergence. The limit
    * and the settings are read at every step: a kept reconfiguration (new step budget, evaluation
@@ -367,23 +398,31 @@ export class TrainingSession implements TrainingWorkerApi {
     const t = this.trainer;
     if (!t) return null;
     let sinceRead = 0;
+    let lastStepAt: number | null = null;
     while (t.stepCount < limit() && !this.stopRequested) {
+      if (lastStepAt !== null && this.stepIntervalMs > 0) {
+        await this.pace(lastStepAt);
+        if (this.stopRequested) break;
+      }
       const o = this.options;
       const evalEvery = o.evalEverySteps ?? this.experiment!.evaluation.everySteps;
       while (this.gate) await this.gate;
       if (this.stopRequested) break;
+      lastStepAt = this.deps.now();
       t.step();
       sinceRead += 1;
       const s = t.stepCount;
       const checkpointDue = s % o.checkpointEverySteps === 0;
       const evalDue = s % evalEvery === 0;
-      // read back every `readEvery` steps, or sooner when steps are slow (a live status line)
-      const slow = this.deps.now() - this.lastReadAt >= o.metricsIntervalMs;
+      // read back every `readEvery` steps, or sooner when steps are slow (a live status line); a
+      // paced step (the Speed control) is shown before the wait for the next one
+      const paced = this.stepIntervalMs >= o.metricsIntervalMs;
+      const slow = paced || this.deps.now() - this.lastReadAt >= o.metricsIntervalMs;
       if (sinceRead >= o.readEvery || slow || checkpointDue || evalDue || s >= limit()) {
         sinceRead = 0;
         const bad = await this.readBack();
         if (bad) return bad;
-        if (this.deps.now() - this.lastMetricsAt >= o.metricsIntervalMs) this.postMetrics();
+        if (paced || this.deps.now() - this.lastMetricsAt >= o.metricsIntervalMs) this.postMetrics();
         if (checkpointDue) await this.snapshot('periodic');
         if (evalDue) await this.evaluateAndPost();
       }
@@ -440,6 +479,7 @@ export class TrainingSession implements TrainingWorkerApi {
   private async stopLoop(): Promise<void> {
     while (this.loop) {
       this.stopRequested = true;
+      this.wake();
       await this.loop;
     }
     this.stopRequested = false;
@@ -667,6 +707,16 @@ export class TrainingSession implements TrainingWorkerApi {
     return { ok: true, lr };
   }
 
+  async setStepInterval(ms: number): Promise<Result<{ ms: number }>> {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0 || ms > MAX_STEP_INTERVAL_MS) {
+      return { ok: false, error: `Bad step interval ${ms}: between 0 and ${MAX_STEP_INTERVAL_MS} ms` };
+    }
+    this.stepIntervalMs = ms;
+    // a wait in progress is measured again against the new pace
+    this.wake();
+    return { ok: true, ms };
+  }
+
   async probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult; step: number }>> {
     const t = this.trainer;
     if (!t || !this.experiment) return { ok: false, error: 'not configured' };
@@ -764,6 +814,7 @@ export class TrainingSession implements TrainingWorkerApi {
   /** Something outside the session broke it (GPU device lost, unhandled rejection). */
   reportFatal(message: string): void {
     this.stopRequested = true;
+    this.wake();
     this.fail(new Error(message));
   }
 

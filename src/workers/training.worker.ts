@@ -53,6 +53,7 @@ const api: TrainingWorkerApi = {
   step: (n) => session.step(n),
   reset: () => session.reset(),
   setLearningRate: (lr) => session.setLearningRate(lr),
+  setStepInterval: (ms) => session.setStepInterval(ms),
   probe: (prompt) => session.probe(prompt),
   saveCheckpoint: () => session.saveCheckpoint(),
   loadCheckpoint: (bytes) => session.loadCheckpoint(bytes),
