@@ -1,5 +1,6 @@
 import { race, useExperiment, useLive, useUi } from '../state';
 import { isLocked } from '../state/classroom';
+import { presetChoice } from '../state/preset-choice';
 import { useShare } from '../state/share';
 import { SPEED_CHOICES } from '../state/speed';
 import { PRESET_NAMES, type PresetName } from '../train/presets';
@@ -13,7 +14,7 @@ const PRESET_TITLES: Record<PresetName, string> = {
 /** Train / Pause / Step / Reset, the preset, the live learning rate and the training speed. */
 export function Controls() {
   const valid = useExperiment((s) => s.experiment !== null);
-  const preset = useExperiment((s) => s.draft.preset);
+  const preset = useExperiment(presetChoice);
   const setPreset = useExperiment((s) => s.setPreset);
   const lr = useExperiment((s) => s.draft.lr);
   const setLearningRate = useExperiment((s) => s.setLearningRate);
@@ -39,6 +40,11 @@ export function Controls() {
               {PRESET_TITLES[p]}
             </option>
           ))}
+          {preset === 'custom' && (
+            <option value="custom" disabled>
+              Custom (changed settings)
+            </option>
+          )}
         </select>
       </div>
       <NumberField
