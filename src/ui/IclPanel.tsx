@@ -4,6 +4,7 @@ import { baselinesStatusText, cardOf, shownBaselines } from '../state/selectors'
 import { CurveTable } from './CurveTable';
 import { noBaselinesNote, readingNote } from './curve-rows';
 import { combineCurves } from './icl-combine';
+import { ReadingNote } from './ReadingNote';
 import { useThrottled } from './use-throttled';
 
 /**
@@ -95,14 +96,13 @@ export function IclPanel() {
         <RecallChart lines={recallLines} />
       </Suspense>
       {hasCurves && (
-        <div className="reading-note">
-          <h3>How to read this</h3>
+        <ReadingNote open>
           <p>
             {view.status === 'done' && view.curves.curves.length > 0 ? readingNote(view.curves) : ''}
             {modelsShown &&
               ' The thick solid lines are the models, scored on the same prompts at the step shown in the legend; the dashed lines are the baselines.'}
           </p>
-        </div>
+        </ReadingNote>
       )}
       {hasCurves && <CurveTable set={set} />}
     </section>

@@ -25,6 +25,14 @@ function themed(theme: Theme) {
   return {
     tick: { fill: theme.muted, fontSize: 12 },
     xLabel: { value: 'training step', position: 'bottom' as const, offset: 4, fill: theme.text },
+    yLabel: {
+      value: 'training loss',
+      angle: -90,
+      position: 'insideLeft' as const,
+      offset: 0,
+      fill: theme.text,
+      dy: 40,
+    },
     tooltip: {
       background: theme.dark ? '#1d232b' : '#ffffff',
       borderColor: theme.grid,
@@ -85,6 +93,7 @@ export const LossChart = memo(function LossChart({
         stroke={theme.muted}
         width={56}
         tickFormatter={formatLossTick}
+        label={styled.yLabel}
       />
       {lines.map((m) => (
         <Line

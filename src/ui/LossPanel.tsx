@@ -2,6 +2,8 @@ import { lazy, Suspense, useMemo } from 'react';
 import { useModelField, useUi } from '../state';
 import { emptySeries } from '../state/loss-series';
 import { lossRows } from './loss-rows';
+import { ReadingNote } from './ReadingNote';
+import { LossReading } from './reading-notes';
 import { useThrottled } from './use-throttled';
 
 const chartModule = import('./LossChart');
@@ -46,6 +48,9 @@ export function LossPanel() {
           </Suspense>
         )}
       </div>
+      <ReadingNote>
+        <LossReading />
+      </ReadingNote>
     </section>
   );
 }

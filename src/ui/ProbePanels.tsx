@@ -6,6 +6,8 @@ import { useModelField } from '../state';
 import { type ProbeSource, shownProbe } from '../state/probe-lab';
 import { useProbeLab } from '../state/probe-lab-instance';
 import { Heatmap, Sparkline } from './Heatmap';
+import { ReadingNote } from './ReadingNote';
+import { AttentionReading, SsmReading } from './reading-notes';
 import { useThrottled } from './use-throttled';
 
 interface Probed {
@@ -100,6 +102,9 @@ export function AttentionPanel() {
           </div>
         ))
       )}
+      <ReadingNote>
+        <AttentionReading />
+      </ReadingNote>
     </section>
   );
 }
@@ -140,6 +145,9 @@ export function SsmPanel() {
           </div>
         ))
       )}
+      <ReadingNote>
+        <SsmReading />
+      </ReadingNote>
     </section>
   );
 }

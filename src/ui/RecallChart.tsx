@@ -4,6 +4,8 @@ import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
 import type { RecallBreakdown } from '../workers/training-protocol';
 import { modelColor } from './model-colors';
+import { ReadingNote } from './ReadingNote';
+import { RecallReading } from './reading-notes';
 import { useTheme } from './theme';
 
 /**
@@ -49,7 +51,19 @@ export const RecallChart = memo(function RecallChart({ lines }: { lines: readonl
           stroke={theme.muted}
           label={{ value: 'queried pair (1 = earliest)', position: 'bottom', offset: 4, fill: theme.text }}
         />
-        <YAxis domain={[0, 1]} tick={tick} stroke={theme.muted} />
+        <YAxis
+          domain={[0, 1]}
+          tick={tick}
+          stroke={theme.muted}
+          label={{
+            value: 'accuracy',
+            angle: -90,
+            position: 'insideLeft',
+            offset: 0,
+            fill: theme.text,
+            dy: 30,
+          }}
+        />
         {withRecall.map((m) => (
           <Line
             key={m.slot}
@@ -68,6 +82,9 @@ export const RecallChart = memo(function RecallChart({ lines }: { lines: readonl
         />
         <Legend verticalAlign="top" align="left" />
       </LineChart>
+      <ReadingNote>
+        <RecallReading />
+      </ReadingNote>
     </figure>
   );
 });

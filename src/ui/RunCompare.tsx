@@ -3,6 +3,8 @@ import { diffLabel } from '../schema/experiment-diff';
 import { useUi } from '../state';
 import { comparePair, type HistoryEntry } from '../state/run-history';
 import type { RunSummary } from '../state/runs-store';
+import { ReadingNote } from './ReadingNote';
+import { CompareReading } from './reading-notes';
 import { formatRunTime } from './run-time';
 
 const RunCompareCharts = lazy(() =>
@@ -51,6 +53,9 @@ export function RunCompare({
       <Suspense fallback={<div className="chart-placeholder" />}>
         <RunCompareCharts a={a} b={b} log={log} />
       </Suspense>
+      <ReadingNote>
+        <CompareReading />
+      </ReadingNote>
     </section>
   );
 }

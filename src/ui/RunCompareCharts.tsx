@@ -98,6 +98,14 @@ export const RunCompareCharts = memo(function RunCompareCharts({
               tickFormatter={(v: number) =>
                 v >= 100 || v < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(2)))
               }
+              label={{
+                value: 'training loss',
+                angle: -90,
+                position: 'insideLeft',
+                offset: 0,
+                fill: theme.text,
+                dy: 40,
+              }}
             />
             {lines(theme, loss.lines)}
             {lossTip}
