@@ -149,3 +149,34 @@ test('the WASM backend loads its binaries from this origin and trains (?backend=
   expect(wasmRequests.length).toBeGreaterThan(0);
   expect(wasmRequests.every((p) => p.startsWith('/assets/'))).toBe(true);
 });
+
+test('Speed: slow motion slows the workers down, full speed brings them back, nothing restarts', async ({
+  page,
+}, info) => {
+  test.skip(info.project.name !== 'no-webgpu', 'one project is enough');
+  test.setTimeout(300_000);
+  await page.goto('/?backend=wasm');
+  await chooseTask(page, 'Linear regression');
+  await chooseModels(page, ['Transformer']);
+  await useTinySizes(page);
+  // changed settings: the preset select says so
+  await expect(page.getByLabel('Preset', { exact: true })).toHaveValue('custom');
+  const speed = page.getByLabel('Speed', { exact: true });
+  await expect(speed).toHaveValue('0');
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  const status = modelStatus(page, 'Transformer');
+  const rate = async () => Number(/([\d.]+) steps\/s/.exec((await status.textContent()) ?? '')?.[1] ?? -1);
+  await expect.poll(rate, { timeout: FIRST_STEPS_MS }).toBeGreaterThan(3);
+  await speed.selectOption({ label: 'Slow motion (1 step every 2 s)' });
+  await expect.poll(rate, { timeout: 30_000 }).toBeLessThan(0.8);
+  const before = await stepOf(status);
+  await page.waitForTimeout(4000);
+  const after = await stepOf(status);
+  expect(after).toBeGreaterThanOrEqual(before);
+  expect(after - before).toBeLessThanOrEqual(3);
+  await speed.selectOption({ label: 'Full speed' });
+  await expect.poll(rate, { timeout: 30_000 }).toBeGreaterThan(3);
+  expect(await stepOf(status)).toBeGreaterThan(after);
+  await page.getByRole('button', { name: 'Pause', exact: true }).click();
+  await expect(status).toContainText('· paused', { timeout: 120_000 });
+});
