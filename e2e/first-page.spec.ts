@@ -32,6 +32,17 @@ test('the page loads with its title and the two main parts', async ({ page }) =>
   await expect(page.getByRole('heading', { level: 1, name: 'ICL Lab' })).toBeVisible();
   await expect(taskGroup(page)).toBeVisible();
   await expect(iclRegion(page)).toBeVisible();
+  // every chart panel explains itself, opened from the keyboard
+  for (const name of ['Training loss', 'Attention', 'SSM state']) {
+    const note = page
+      .getByRole('region', { name, exact: true })
+      .locator('summary', { hasText: 'How to read this' });
+    await note.focus();
+    await page.keyboard.press('Enter');
+    await expect(
+      page.getByRole('region', { name, exact: true }).locator('details.reading-note p').first(),
+    ).toBeVisible();
+  }
 });
 
 test('the "Task" group lists every task, each with a summary and a prompt sketch', async ({ page }) => {
