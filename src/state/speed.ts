@@ -16,8 +16,3 @@ export const SPEED_CHOICES: readonly SpeedChoice[] = [
   { intervalMs: 500, label: '2 steps/s' },
   { intervalMs: 2000, label: 'Slow motion (1 step every 2 s)' },
 ];
-
-/** The choice for an interval (an unknown one counts as full speed). */
-export function speedChoice(intervalMs: number): SpeedChoice {
-  return SPEED_CHOICES.find((c) => c.intervalMs === intervalMs) ?? SPEED_CHOICES[0];
-}
