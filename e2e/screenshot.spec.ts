@@ -1,6 +1,9 @@
 /**
- * Not a test: saves screenshots of the page for the docs. Runs only with SCREENSHOTS=1:
+ * Not a test: saves screenshots of the page for the docs (docs/screenshots/, check them by eye).
+ * Runs only with SCREENSHOTS=1:
  *   SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
+ * The views: the first page, the settings panel open, the training view (curves and maps) with its
+ * probe panel, two runs compared, a recorded run replayed (desktop and phone); light and projector.
  */
 import { chooseTask, expect, iclRegion, modelStatus, test, useTinySizes, waitForBaselines } from './fixtures';
 
@@ -13,10 +16,21 @@ for (const scheme of ['light', 'dark'] as const) {
     const task = process.env.SCREENSHOT_TASK ?? 'Linear regression';
     await chooseTask(page, task);
     await waitForBaselines(iclRegion(page));
+    // the baseline curves are drawn a moment after the status says they are ready
+    await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
+    await page.waitForTimeout(1500);
     const name = scheme === 'light' ? 'first-page.png' : 'first-page-dark.png';
     await page.screenshot({ path: `docs/screenshots/${name}`, fullPage: true });
   });
 }
+
+test('screenshot of the settings panel', async ({ page }) => {
+  await page.goto('/');
+  await chooseTask(page, 'Sparse parity');
+  await page.getByText('Settings', { exact: true }).click();
+  await expect(page.getByLabel('Width D', { exact: true })).toBeVisible();
+  await page.locator('details.settings').screenshot({ path: 'docs/screenshots/settings.png' });
+});
 
 /**
  * The training view after a short race. SCREENSHOT_BACKEND (default cpu: on a machine without a
@@ -48,6 +62,11 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.waitForTimeout(2500); // the charts redraw at most once a second
     const name = scheme === 'light' ? 'training.png' : 'training-dark.png';
     await page.screenshot({ path: `docs/screenshots/${name}`, fullPage: true });
+    const probe = page.getByRole('region', { name: 'Probe', exact: true });
+    await expect(probe.getByRole('table', { name: 'Predictions at the query' })).toContainText('(live)');
+    await probe.screenshot({
+      path: `docs/screenshots/${scheme === 'light' ? 'probe.png' : 'probe-dark.png'}`,
+    });
   });
 }
 
@@ -80,5 +99,25 @@ for (const scheme of ['light', 'dark'] as const) {
     await page.waitForTimeout(1500);
     const name = scheme === 'light' ? 'runs-compare.png' : 'runs-compare-dark.png';
     await runs.screenshot({ path: `docs/screenshots/${name}` });
+  });
+}
+
+/** A recorded run replayed into the charts (public/replays/), paused near its end. */
+for (const view of ['desktop', 'phone'] as const) {
+  test(`screenshot of a recorded run (${view})`, async ({ page }) => {
+    if (view === 'phone') await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/');
+    const panel = page.getByRole('region', { name: 'Recorded run', exact: true });
+    await panel.getByRole('button', { name: 'Watch a recorded run', exact: true }).click();
+    const status = panel.getByRole('status');
+    await expect(status).toContainText(/Recorded run · step \d+ \/ \d+ · playing/);
+    await page.waitForTimeout(3000);
+    await panel.getByRole('button', { name: 'Pause replay' }).click();
+    const total = Number(/ \/ (\d+)/.exec((await status.textContent()) ?? '')?.[1]);
+    await panel.getByRole('slider', { name: 'Replay step' }).fill(String(Math.round(total * 0.9)));
+    await expect(status).toContainText('· paused');
+    await page.waitForTimeout(2500); // the charts redraw at most once a second
+    const name = view === 'desktop' ? 'replay.png' : 'replay-phone.png';
+    await page.screenshot({ path: `docs/screenshots/${name}`, fullPage: view === 'desktop' });
   });
 }
