@@ -132,17 +132,25 @@ test('the task picker works from the keyboard', async ({ page }) => {
 
 /** Every curve of the legend (at least `atLeast`) is drawn as a real line. */
 async function expectLinesDrawn(region: ReturnType<typeof iclRegion>, atLeast: number) {
-  // the chart renders after the status says ready (lazy chunk, then a measuring pass): poll
+  // the chart renders after the status says ready (lazy chunk, a measuring pass, then redraws in a
+  // transition, so the legend can still grow): poll legend, lines and their drawn paths together
   const legend = region.locator('.recharts-legend-item');
-  await expect.poll(() => legend.count(), { timeout: 60_000 }).toBeGreaterThanOrEqual(atLeast);
-  const legendItems = await legend.count();
   const lines = region.locator('path.recharts-line-curve');
-  await expect.poll(() => lines.count()).toBe(legendItems);
-  const drawn = await lines.evaluateAll(
-    (paths) =>
-      paths.filter(
-        (p) => (p.getAttribute('d') ?? '').length > 10 && (p as SVGPathElement).getTotalLength() > 20,
-      ).length,
-  );
-  expect(drawn, 'curves drawn as lines').toBe(legendItems);
+  const state = async () => {
+    const items = await legend.count();
+    const drawn = await lines.evaluateAll(
+      (paths) =>
+        paths.filter(
+          (p) => (p.getAttribute('d') ?? '').length > 10 && (p as SVGPathElement).getTotalLength() > 20,
+        ).length,
+    );
+    return {
+      enough: items >= atLeast,
+      linesMatchLegend: (await lines.count()) === items,
+      drawnAll: drawn === items,
+    };
+  };
+  await expect
+    .poll(state, { message: 'every legend entry drawn as a line', timeout: 60_000 })
+    .toEqual({ enough: true, linesMatchLegend: true, drawnAll: true });
 }
