@@ -42,6 +42,49 @@ describe('cli train', () => {
     expect(out.join('\n')).toMatch(/--models a,b,c/);
   });
 
+  it('applies model sizes and warm-up to every model', () => {
+    const c = parseTrainArgs([
+      '--task',
+      'linear-regression',
+      '--models',
+      'transformer,mamba',
+      '--d-model',
+      '64',
+      '--layers',
+      '3',
+      '--heads',
+      '8',
+      '--d-state',
+      '8',
+      '--warmup',
+      '200',
+    ]);
+    if (c === 'help') throw new Error('help');
+    for (const m of c.experiment.models)
+      expect(m).toMatchObject({ dModel: 64, nLayer: 3, nHead: 8, dState: 8 });
+    expect(c.experiment.optimizer.warmupSteps).toBe(200);
+    const d = parseTrainArgs([
+      '--task',
+      'linear-regression',
+      '--set',
+      'curriculum.dims.start=2',
+      '--set',
+      'curriculum.dims.interval=250',
+      '--set',
+      'models.0.dModel=48',
+    ]);
+    if (d === 'help') throw new Error('help');
+    expect(d.experiment.curriculum.dims).toMatchObject({ start: 2, interval: 250 });
+    expect(d.experiment.models[0].dModel).toBe(48);
+    expect(() => parseTrainArgs(['--task', 'linear-regression', '--set', 'batchSize=0'])).toThrow(
+      /batchSize/,
+    );
+    expect(() => parseTrainArgs(['--task', 'linear-regression', '--set', 'nope.x=1'])).toThrow(
+      /not an object/,
+    );
+    expect(() => parseTrainArgs(['--task', 'linear-regression', '--d-model', '2'])).toThrow(/--d-model/);
+  });
+
   it('parses the preset, overrides and task parameters', () => {
     const c = parseTrainArgs([
       '--task',

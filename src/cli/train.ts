@@ -21,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { evaluateBaselines } from '../eval';
 import type { IclCurveSet } from '../eval/types';
 import { ARCHITECTURES, type Architecture } from '../schema/architecture';
-import type { Experiment } from '../schema/experiment';
+import { type Experiment, parseExperiment } from '../schema/experiment';
 import {
   DEFAULT_REPLAY_BUDGET,
   encodeReplay,
@@ -61,6 +61,12 @@ const OPTIONS = {
   seed: { type: 'string' },
   out: { type: 'string' },
   lr: { type: 'string' },
+  warmup: { type: 'string' },
+  'd-model': { type: 'string' },
+  layers: { type: 'string' },
+  heads: { type: 'string' },
+  'd-state': { type: 'string' },
+  set: { type: 'string', multiple: true },
   'batch-size': { type: 'string' },
   'eval-prompts': { type: 'string' },
   'eval-every': { type: 'string' },
@@ -83,6 +89,14 @@ options:
   --seed S            seed of data, initialisation and evaluation (default 0)
   --out DIR           output folder (default runs/<task>-<preset>-seed<S>)
   --lr X              learning rate (default: the preset's)
+  --warmup N          linear learning-rate warm-up over the first N steps (default: the preset's, 0 = none)
+  --d-model D         model width of every model (default: the preset's)
+  --layers L          layers of every model (paper counting: GPT-2 layers for the Transformer, blocks
+                      for the others; default: the preset's)
+  --heads H           attention heads (default: the preset's)
+  --d-state N         SSM state size (default: the preset's)
+  --set PATH=VALUE    set any field of the experiment (repeatable), e.g. --set curriculum.dims.start=2
+                      --set optimizer.beta2=0.99; VALUE is JSON (a bare word is a string)
   --batch-size N      prompts per step (default: the preset's)
   --eval-prompts N    evaluation prompts (default: the preset's)
   --eval-every N      evaluate every N steps (default: the preset's)
@@ -105,6 +119,33 @@ function intOption(flag: string, text: unknown, min: number, max: number): numbe
     throw new UsageError(`--${flag} must be an integer from ${min} to ${max} (got ${String(text)})`);
   }
   return n;
+}
+
+/** Apply one `a.b.c=value` assignment (value as JSON, else a string) to a plain JSON object. */
+export function setPath(root: unknown, assignment: string): void {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new UsageError(`--set needs PATH=VALUE, got "${assignment}"`);
+  const keys = assignment.slice(0, eq).split('.');
+  const text = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  let node = root as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object') {
+      throw new UsageError(`--set ${assignment}: "${key}" is not an object in the experiment`);
+    }
+    node = next as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function optionalField<K extends string>(key: K, value: number | undefined): Partial<Record<K, number>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, number>);
 }
 
 function numberOption(flag: string, text: unknown): number | undefined {
@@ -153,7 +194,8 @@ function splitArgs(argv: string[]): { values: Record<string, unknown>; taskParam
     taskParams[t.name] = value;
   }
   for (const [k, v] of Object.entries(values)) {
-    if (known.has(k) && OPTIONS[k as keyof typeof OPTIONS].type === 'string' && typeof v !== 'string') {
+    const valid = Array.isArray(v) ? v.every((x) => typeof x === 'string') : typeof v === 'string';
+    if (known.has(k) && OPTIONS[k as keyof typeof OPTIONS].type === 'string' && !valid) {
       throw new UsageError(`--${k} needs a value`);
     }
   }
@@ -205,14 +247,29 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
   const batchSize = intOption('batch-size', values['batch-size'], 1, 1024);
   const evalPrompts = intOption('eval-prompts', values['eval-prompts'], 16, 12_800);
   const evalEvery = intOption('eval-every', values['eval-every'], 1, 10_000_000);
+  const warmupSteps = intOption('warmup', values.warmup, 0, 1_000_000);
+  const sizes = {
+    ...optionalField('dModel', intOption('d-model', values['d-model'], 4, 1024)),
+    ...optionalField('nLayer', intOption('layers', values.layers, 1, 24)),
+    ...optionalField('nHead', intOption('heads', values.heads, 1, 32)),
+    ...optionalField('dState', intOption('d-state', values['d-state'], 1, 64)),
+  };
   let experiment: Experiment;
   try {
     const base = presetExperiment(preset, task, models, seed);
     experiment = presetExperiment(preset, task, models, seed, {
       task: { name: task, params: { ...base.task.params, ...params } },
+      ...(Object.keys(sizes).length > 0 ? { models: base.models.map((m) => ({ ...m, ...sizes })) } : {}),
       ...(steps !== undefined ? { steps } : {}),
       ...(batchSize !== undefined ? { batchSize } : {}),
-      ...(lr !== undefined ? { optimizer: { lr } } : {}),
+      ...(lr !== undefined || warmupSteps !== undefined
+        ? {
+            optimizer: {
+              ...(lr !== undefined ? { lr } : {}),
+              ...(warmupSteps !== undefined ? { warmupSteps } : {}),
+            },
+          }
+        : {}),
       evaluation: {
         ...base.evaluation,
         ...(evalPrompts !== undefined ? { prompts: evalPrompts } : {}),
@@ -221,6 +278,15 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     });
   } catch (e) {
     throw new UsageError((e as Error).message);
+  }
+  const sets = (values.set as string[] | undefined) ?? [];
+  if (sets.length > 0) {
+    const input: unknown = JSON.parse(JSON.stringify(experiment));
+    for (const assignment of sets) setPath(input, assignment);
+    const parsed = parseExperiment(input);
+    if (!parsed.ok)
+      throw new UsageError(`--set gives an invalid experiment:\n  ${parsed.errors.join('\n  ')}`);
+    experiment = parsed.experiment;
   }
   const record = (values.record as string | undefined) ?? null;
   if (record !== null && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(basename(record))) {

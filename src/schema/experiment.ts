@@ -56,6 +56,15 @@ const optimizerSchema = z
     beta1: z.number().min(0).max(0.9999).default(0.9).describe('Adam decay of the gradient mean'),
     beta2: z.number().min(0).max(0.999999).default(0.999).describe('Adam decay of the squared gradient'),
     eps: z.number().min(1e-12).max(1e-3).default(1e-8).describe('Adam denominator floor'),
+    warmupSteps: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(0)
+      .describe(
+        'steps of linear learning-rate warm-up from lr / warm-up to lr (0: constant lr, the paper’s)',
+      ),
   })
   .strict();
 

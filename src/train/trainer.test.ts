@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ARCHITECTURES } from '../schema/architecture';
 import { tinyExperiment } from './test-experiments';
-import { Trainer } from './trainer';
+import { Trainer, warmupFactor } from './trainer';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -62,6 +62,26 @@ describe('Trainer', () => {
     t.setLearningRate(5e-3);
     expect(t.state().lr).toBe(5e-3);
     expect(t.optimizer.stepCount).toBe(40);
+    t.dispose();
+  });
+
+  it('warms the learning rate up linearly, then holds it (also after a change of rate)', () => {
+    expect([0, 1, 3, 4, 9].map((s) => warmupFactor(s, 4))).toEqual([0.25, 0.5, 1, 1, 1]);
+    expect(warmupFactor(0, 0)).toBe(1);
+    const t = new Trainer(
+      tinyExperiment(['transformer'], { optimizer: { lr: 0.01, warmupSteps: 4 }, curriculum: undefined }),
+      0,
+    );
+    const rates: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      t.step();
+      rates.push(t.optimizer.learningRate);
+    }
+    expect(rates.map((r) => Number(r.toPrecision(6)))).toEqual([0.0025, 0.005, 0.0075, 0.01, 0.01]);
+    expect(t.learningRate).toBe(0.01);
+    t.setLearningRate(0.02);
+    t.step();
+    expect(t.optimizer.learningRate).toBe(0.02);
     t.dispose();
   });
 

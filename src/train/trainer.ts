@@ -133,6 +133,8 @@ export class Trainer {
   readonly model: SequenceModel;
   readonly task: GenericTask;
   readonly optimizer: Adam;
+  /** the learning rate after warm-up; the optimizer's rate is this times `warmupFactor` */
+  private baseLr: number;
   /** tokens of the longest prompt (the end of the curriculum) */
   readonly maxSeqLen: number;
   /** rows of the learned position embedding (when the model has one) */
@@ -178,6 +180,8 @@ export class Trainer {
       beta2: experiment.optimizer.beta2,
       eps: experiment.optimizer.eps,
     };
+    this.baseLr = settings.lr;
+    settings.lr *= warmupFactor(0, experiment.optimizer.warmupSteps);
     this.optimizer = options.optimizer ? options.optimizer(settings) : new Adam(settings);
     this.readEvery = Math.max(1, options.readEvery ?? 10);
   }
@@ -187,13 +191,18 @@ export class Trainer {
     return this.stepIndex;
   }
 
+  /** The learning rate after warm-up (the experiment's, or the last `setLearningRate`). */
   get learningRate(): number {
-    return this.optimizer.learningRate;
+    return this.baseLr;
   }
 
-  /** Change the learning rate from the next step on (moments and step count are kept). */
+  /**
+   * Change the learning rate from the next step on (moments and step count are kept). During the
+   * experiment's warm-up the step's rate is this one scaled by `warmupFactor`.
+   */
   setLearningRate(lr: number): void {
-    this.optimizer.learningRate = lr;
+    this.baseLr = lr;
+    this.optimizer.learningRate = lr * warmupFactor(this.stepIndex, this.experiment.optimizer.warmupSteps);
   }
 
   get diverged(): Divergence | null {
@@ -219,6 +228,8 @@ export class Trainer {
     this.alive();
     const batch = this.batchAt();
     const step = this.stepIndex;
+    const warmup = this.experiment.optimizer.warmupSteps;
+    if (warmup > 0) this.optimizer.learningRate = this.baseLr * warmupFactor(step, warmup);
     const clip = this.experiment.clip ?? null;
     const [loss, gradNorm] = tf.tidy(() => {
       const tokens = tf.tensor3d(batch.tokens, [batch.batchSize, batch.seqLen, batch.tokenDim]);
@@ -419,4 +430,13 @@ function now(): number {
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/**
+ * Linear learning-rate warm-up: step s (0-based) of a warm-up over `warmupSteps` steps runs at
+ * (s + 1) / warmupSteps of the rate, from step `warmupSteps - 1` on at the full rate.
+ */
+export function warmupFactor(step: number, warmupSteps: number): number {
+  if (warmupSteps <= 0) return 1;
+  return Math.min(1, (step + 1) / warmupSteps);
 }
