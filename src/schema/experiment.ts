@@ -7,10 +7,9 @@
  * validation, so an experiment saved or shared by an older build still opens.
  */
 import { z } from 'zod';
-import { getTask, isTaskName, TASKS } from '../tasks';
+import { DEFAULT_TASK, getTask, isTaskName, TASKS } from '../tasks';
 import type { CurriculumSpec, TaskName } from '../tasks/types';
 import { modelSchema } from './architecture';
-import { PAPER_TRAINING } from './paper-training';
 
 export const EXPERIMENT_VERSION = 1;
 
@@ -119,7 +118,7 @@ const experimentSchema = experimentObject.transform((e, ctx) => {
   const params = e.task.params;
   const paperCurriculum: CurriculumSpec = task.curriculum(params as never);
   const curriculum = e.curriculum ?? paperCurriculum;
-  const paper = PAPER_TRAINING[e.task.name];
+  const paper = task.paper;
   if (curriculum.dims.end > paperCurriculum.dims.end) {
     ctx.addIssue({
       code: 'custom',
@@ -211,10 +210,10 @@ export function coerceExperiment(input: unknown): { experiment: Experiment; warn
   if (!isRecord(task) || typeof task.name !== 'string' || !isTaskName(task.name)) {
     if (task !== undefined)
       warnings.push(
-        `task: unknown task ${JSON.stringify(isRecord(task) ? task.name : task)}, using linear regression`,
+        `task: unknown task ${JSON.stringify(isRecord(task) ? task.name : task)}, using ${getTask(DEFAULT_TASK).title.toLowerCase()}`,
       );
     record.task = {
-      name: 'linear-regression',
+      name: DEFAULT_TASK,
       params: isRecord(task) && isRecord(task.params) ? task.params : {},
     };
   }
@@ -234,13 +233,13 @@ export function coerceExperiment(input: unknown): { experiment: Experiment; warn
   warnings.push('experiment: could not be repaired, using the default experiment');
   const fallback = experimentSchema.parse({
     version: EXPERIMENT_VERSION,
-    task: { name: 'linear-regression' },
+    task: { name: DEFAULT_TASK },
   });
   return { experiment: fallback, warnings };
 }
 
 /** The default experiment for a task (the paper's settings). */
-export function defaultExperiment(task: TaskName = 'linear-regression'): Experiment {
+export function defaultExperiment(task: TaskName = DEFAULT_TASK): Experiment {
   return experimentSchema.parse({ version: EXPERIMENT_VERSION, task: { name: task } });
 }
 

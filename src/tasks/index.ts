@@ -7,44 +7,30 @@
  *    `BoundTask` whose methods need no parameter type at all (UI, CLI, workers).
  */
 import type { Rng } from '../random/rng';
-import { type ChainOfThoughtParams, chainOfThought } from './chain-of-thought';
-import { type DecisionTreeParams, decisionTree } from './decision-tree';
-import { type LinearRegressionParams, linearRegression } from './linear-regression';
-import { type ManyOutlierRegressionParams, manyOutlierRegression } from './many-outlier-regression';
-import {
-  type OrthogonalOutlierRegressionParams,
-  orthogonalOutlierRegression,
-} from './orthogonal-outlier-regression';
-import { type ReluNnRegressionParams, reluNnRegression } from './relu-nn-regression';
-import { type SparseLinearRegressionParams, sparseLinearRegression } from './sparse-linear-regression';
-import { type SparseParityParams, sparseParity } from './sparse-parity';
-import { type TokenMqarParams, tokenMqar } from './token-mqar';
+import { chainOfThought } from './chain-of-thought';
+import { decisionTree } from './decision-tree';
+import { linearRegression } from './linear-regression';
+import { manyOutlierRegression } from './many-outlier-regression';
+import { orthogonalOutlierRegression } from './orthogonal-outlier-regression';
+import type { ProbeDraft } from './probe-draft';
+import { reluNnRegression } from './relu-nn-regression';
+import { sparseLinearRegression } from './sparse-linear-regression';
+import { sparseParity } from './sparse-parity';
+import { tokenMqar } from './token-mqar';
 import type {
   BaselineName,
+  ClassroomSettings,
   CurriculumSpec,
   CurriculumState,
   HeadSpec,
+  PaperTraining,
   PromptBatch,
   PromptSketch,
   ReadIn,
   TaskDefinition,
   TaskName,
 } from './types';
-import { type VectorMqarParams, vectorMqar } from './vector-mqar';
-
-/** The parameter type of each task. */
-export interface TaskParamsMap {
-  'linear-regression': LinearRegressionParams;
-  'sparse-linear-regression': SparseLinearRegressionParams;
-  'relu-nn-regression': ReluNnRegressionParams;
-  'decision-tree': DecisionTreeParams;
-  'orthogonal-outlier-regression': OrthogonalOutlierRegressionParams;
-  'many-outlier-regression': ManyOutlierRegressionParams;
-  'sparse-parity': SparseParityParams;
-  'chain-of-thought': ChainOfThoughtParams;
-  'vector-mqar': VectorMqarParams;
-  'token-mqar': TokenMqarParams;
-}
+import { vectorMqar } from './vector-mqar';
 
 /** The definition of task N with its own parameter type (for a union N, see GenericTask). */
 export type TaskOf<N extends TaskName> = TaskDefinition<TaskParamsMap[N], N>;
@@ -62,7 +48,12 @@ export type AnyTaskParams = TaskParamsMap[TaskName];
  */
 export type GenericTask = TaskDefinition<AnyTaskParams>;
 
-export const TASK_REGISTRY: { readonly [N in TaskName]: TaskOf<N> } = {
+/**
+ * Every task, in the paper's order (its table), token MQAR last. Adding a task: its file, plus one
+ * line here; its name, parameter type and every consumer (presets, settings, probe, gallery,
+ * schema, CLI) follow from this object.
+ */
+export const TASK_REGISTRY = {
   'linear-regression': linearRegression,
   'sparse-linear-regression': sparseLinearRegression,
   'relu-nn-regression': reluNnRegression,
@@ -73,21 +64,20 @@ export const TASK_REGISTRY: { readonly [N in TaskName]: TaskOf<N> } = {
   'vector-mqar': vectorMqar,
   'chain-of-thought': chainOfThought,
   'token-mqar': tokenMqar,
+} as const;
+
+type Registry = typeof TASK_REGISTRY;
+
+/** The parameter type of each task. */
+export type TaskParamsMap = {
+  [N in TaskName]: Registry[N] extends TaskDefinition<infer P, N> ? P : never;
 };
 
 /** Task names in the paper's order (its table), token MQAR last. */
-export const TASK_NAMES: readonly TaskName[] = [
-  'linear-regression',
-  'sparse-linear-regression',
-  'relu-nn-regression',
-  'decision-tree',
-  'orthogonal-outlier-regression',
-  'many-outlier-regression',
-  'sparse-parity',
-  'vector-mqar',
-  'chain-of-thought',
-  'token-mqar',
-];
+export const TASK_NAMES = Object.keys(TASK_REGISTRY) as readonly TaskName[];
+
+/** The task every new experiment starts with. */
+export const DEFAULT_TASK: TaskName = TASK_NAMES[0];
 
 /** All tasks in the paper's order, token MQAR last (as GenericTask, so generic helpers accept them). */
 export const TASKS: readonly GenericTask[] = TASK_NAMES.map((name): GenericTask => TASK_REGISTRY[name]);
@@ -100,9 +90,10 @@ export function isTaskName(s: string): s is TaskName {
 }
 
 export function getTask<N extends TaskName>(name: N): TaskOf<N> {
-  const task = TASK_REGISTRY[name];
+  const task: TaskOf<TaskName> | undefined = TASK_REGISTRY[name];
   if (!task) throw new Error(`unknown task ${String(name)}`);
-  return task;
+  // Registry[N] is TaskOf<N> for each N; the compiler cannot see it through the generic index.
+  return task as TaskOf<N>;
 }
 
 /** A task with its parameters fixed: nothing left to type. */
@@ -119,6 +110,12 @@ export interface BoundTask {
   chanceLevel(): number;
   sample(rng: Rng, batchSize: number, state: CurriculumState): PromptBatch;
   sketch(batch: PromptBatch, index: number): PromptSketch;
+  /** the paper's training of the task (learning rate, steps, clip, model size) */
+  paper: PaperTraining;
+  /** the classroom preset's sizes */
+  classroom: ClassroomSettings;
+  /** one prompt with its hidden function, as the probe editor's draft */
+  probeDraft(rng: Rng, state: CurriculumState): ProbeDraft;
 }
 
 /** Fix a task's (already validated) parameters. */
@@ -135,6 +132,9 @@ export function bind<P extends AnyTaskParams>(task: TaskDefinition<P>, params: P
     chanceLevel: () => task.chanceLevel(params),
     sample: (rng, batchSize, state) => task.sample(rng, params, batchSize, state),
     sketch: (batch, index) => task.sketch(batch, index, params),
+    paper: task.paper,
+    classroom: task.classroom as ClassroomSettings,
+    probeDraft: (rng, state) => task.probeDraft(rng, params, state),
   };
 }
 
@@ -142,17 +142,8 @@ function binder<P extends AnyTaskParams>(task: TaskDefinition<P>): (raw: unknown
   return (raw) => bind(task, task.paramsSchema.parse(raw ?? {}));
 }
 
-const BINDERS: { readonly [N in TaskName]: (raw: unknown) => BoundTask } = {
-  'linear-regression': binder(linearRegression),
-  'sparse-linear-regression': binder(sparseLinearRegression),
-  'relu-nn-regression': binder(reluNnRegression),
-  'decision-tree': binder(decisionTree),
-  'orthogonal-outlier-regression': binder(orthogonalOutlierRegression),
-  'many-outlier-regression': binder(manyOutlierRegression),
-  'sparse-parity': binder(sparseParity),
-  'vector-mqar': binder(vectorMqar),
-  'chain-of-thought': binder(chainOfThought),
-  'token-mqar': binder(tokenMqar),
+const BINDERS = Object.fromEntries(TASKS.map((task) => [task.name, binder(task)])) as {
+  readonly [N in TaskName]: (raw: unknown) => BoundTask;
 };
 
 /**
