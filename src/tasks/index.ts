@@ -73,29 +73,6 @@ export type TaskParamsMap = {
   [N in TaskName]: Registry[N] extends TaskDefinition<infer P, N> ? P : never;
 };
 
-/** Task names in the paper's order (its table), token MQAR last. */
-export const TASK_NAMES = Object.keys(TASK_REGISTRY) as readonly TaskName[];
-
-/** The task every new experiment starts with. */
-export const DEFAULT_TASK: TaskName = TASK_NAMES[0];
-
-/** All tasks in the paper's order, token MQAR last (as GenericTask, so generic helpers accept them). */
-export const TASKS: readonly GenericTask[] = TASK_NAMES.map((name): GenericTask => TASK_REGISTRY[name]);
-
-/** The same list as the discriminated union, for code that narrows on `name`. */
-export const ALL_TASKS: readonly AnyTask[] = TASK_NAMES.map((name) => TASK_REGISTRY[name]);
-
-export function isTaskName(s: string): s is TaskName {
-  return Object.hasOwn(TASK_REGISTRY, s);
-}
-
-export function getTask<N extends TaskName>(name: N): TaskOf<N> {
-  const task: TaskOf<TaskName> | undefined = TASK_REGISTRY[name];
-  if (!task) throw new Error(`unknown task ${String(name)}`);
-  // Registry[N] is TaskOf<N> for each N; the compiler cannot see it through the generic index.
-  return task as TaskOf<N>;
-}
-
 /** A task with its parameters fixed: nothing left to type. */
 export interface BoundTask {
   name: TaskName;
@@ -138,18 +115,55 @@ export function bind<P extends AnyTaskParams>(task: TaskDefinition<P>, params: P
   };
 }
 
-function binder<P extends AnyTaskParams>(task: TaskDefinition<P>): (raw: unknown) => BoundTask {
-  return (raw) => bind(task, task.paramsSchema.parse(raw ?? {}));
+/**
+ * The lookups over a set of task definitions. The app's come from TASK_REGISTRY (below); a test
+ * can build them over the registry plus a task of its own, and every consumer follows.
+ */
+export function registryLookups(registry: Readonly<Record<string, GenericTask>>) {
+  const names = Object.keys(registry);
+  const get = (name: string): GenericTask => {
+    if (!Object.hasOwn(registry, name)) throw new Error(`unknown task ${name}`);
+    return registry[name];
+  };
+  return {
+    names,
+    tasks: names.map(get),
+    isTaskName: (s: string) => Object.hasOwn(registry, s),
+    get,
+    bind: (name: string, raw?: unknown): BoundTask => {
+      const task = get(name);
+      return bind(task, task.paramsSchema.parse(raw ?? {}));
+    },
+  };
 }
 
-const BINDERS = Object.fromEntries(TASKS.map((task) => [task.name, binder(task)])) as {
-  readonly [N in TaskName]: (raw: unknown) => BoundTask;
-};
+const LOOKUPS = registryLookups(TASK_REGISTRY);
+
+/** Task names in the paper's order (its table), token MQAR last. */
+export const TASK_NAMES = LOOKUPS.names as readonly TaskName[];
+
+/** The task every new experiment starts with. */
+export const DEFAULT_TASK: TaskName = TASK_NAMES[0];
+
+/** All tasks in the paper's order, token MQAR last (as GenericTask, so generic helpers accept them). */
+export const TASKS: readonly GenericTask[] = LOOKUPS.tasks;
+
+/** The same list as the discriminated union, for code that narrows on `name`. */
+export const ALL_TASKS = LOOKUPS.tasks as readonly AnyTask[];
+
+export function isTaskName(s: string): s is TaskName {
+  return LOOKUPS.isTaskName(s);
+}
+
+export function getTask<N extends TaskName>(name: N): TaskOf<N> {
+  // the registry's entry of N is TaskOf<N>; the compiler cannot see it through the generic index
+  return LOOKUPS.get(name) as unknown as TaskOf<N>;
+}
 
 /**
  * Validate `rawParams` (a partial parameter object; missing fields take the paper's defaults) with
  * the task's schema and bind them. Throws the schema's ZodError on invalid parameters.
  */
 export function bindTask(name: TaskName, rawParams?: unknown): BoundTask {
-  return BINDERS[name](rawParams);
+  return LOOKUPS.bind(name, rawParams);
 }
