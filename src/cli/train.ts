@@ -36,7 +36,7 @@ import { TASKS } from '../tasks';
 import type { AdamSettings } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
 import { scoreEvaluation } from '../train/evaluate';
-import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
+import { CLASSROOM, isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
 import { recallBreakdown } from '../workers/training-session';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
@@ -607,7 +607,7 @@ function writeReplay(
     seed: experiment.seed,
     preset: command.preset,
     backend,
-    shows: task.classroom.phenomenon,
+    shows: CLASSROOM[task.name].phenomenon,
     bytes: encoded.bytes.length,
   });
   writeFileSync(indexFile, `${JSON.stringify(index, null, 1)}\n`);

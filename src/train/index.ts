@@ -16,6 +16,7 @@ export {
 export { type ModelPredictions, type PredictedChunk, predictEvaluation, scoreEvaluation } from './evaluate';
 export { batchLoss, bceWithLogits, type HeadTargets, headTargets, maskedLoss } from './losses';
 export {
+  CLASSROOM,
   type ClassroomSettings,
   DEFAULT_ARCHITECTURES,
   isPresetName,

@@ -14,8 +14,8 @@ import {
   type ExperimentInput,
   parseExperiment,
 } from '../schema/experiment';
-import { getTask } from '../tasks';
-import type { CurriculumSpec, Schedule, TaskName } from '../tasks/types';
+import { getTask, TASKS } from '../tasks';
+import type { ClassroomSettings, CurriculumSpec, Schedule, TaskName } from '../tasks/types';
 
 export const PRESET_NAMES = ['classroom', 'paper'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -28,6 +28,11 @@ export const DEFAULT_ARCHITECTURES: readonly Architecture[] = ['transformer', 'm
 
 /** Classroom sizes of one task (each task's own `classroom`). */
 export type { ClassroomSettings } from '../tasks/types';
+
+/** Each task's classroom settings by name (read from the tasks: `getTask(name).classroom`). */
+export const CLASSROOM = Object.fromEntries(TASKS.map((t) => [t.name, t.classroom])) as Readonly<
+  Record<TaskName, ClassroomSettings>
+>;
 
 /**
  * Rows of the learned position embedding in the authors' configs (n_positions = 101): HF GPT-2
