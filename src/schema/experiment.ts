@@ -62,16 +62,10 @@ const optimizerSchema = z
         about:
           'The step size of Adam, constant through training. The same value as the live learning rate beside Train: changing it does not restart the models.',
       }),
-    beta1: z
-      .number()
-      .min(0)
-      .max(0.9999)
-      .default(0.9)
-      .describe('Adam decay of the gradient mean')
-      .meta({
-        label: 'Adam beta1',
-        about: 'How much of the running mean of the gradient Adam keeps at each step (its momentum).',
-      }),
+    beta1: z.number().min(0).max(0.9999).default(0.9).describe('Adam decay of the gradient mean').meta({
+      label: 'Adam beta1',
+      about: 'How much of the running mean of the gradient Adam keeps at each step (its momentum).',
+    }),
     beta2: z
       .number()
       .min(0)
@@ -82,16 +76,10 @@ const optimizerSchema = z
         label: 'Adam beta2',
         about: 'How slowly Adam’s running mean of the squared gradient forgets; it scales each step.',
       }),
-    eps: z
-      .number()
-      .min(1e-12)
-      .max(1e-3)
-      .default(1e-8)
-      .describe('Adam denominator floor')
-      .meta({
-        label: 'Adam epsilon',
-        about: 'Added to the denominator of Adam’s step so that it never divides by zero.',
-      }),
+    eps: z.number().min(1e-12).max(1e-3).default(1e-8).describe('Adam denominator floor').meta({
+      label: 'Adam epsilon',
+      about: 'Added to the denominator of Adam’s step so that it never divides by zero.',
+    }),
     warmupSteps: z
       .number()
       .int()
@@ -106,17 +94,10 @@ const optimizerSchema = z
 
 const evaluationSchema = z
   .object({
-    prompts: z
-      .number()
-      .int()
-      .min(16)
-      .max(12_800)
-      .default(1280)
-      .describe('evaluation prompts')
-      .meta({
-        label: 'Evaluation prompts',
-        about: 'Fresh prompts at the task’s full size on which the in-context error curve is measured.',
-      }),
+    prompts: z.number().int().min(16).max(12_800).default(1280).describe('evaluation prompts').meta({
+      label: 'Evaluation prompts',
+      about: 'Fresh prompts at the task’s full size on which the in-context error curve is measured.',
+    }),
     everySteps: z
       .number()
       .int()
@@ -153,18 +134,11 @@ const experimentObject = z
       .prefault([{ arch: 'transformer' }, { arch: 'mamba' }, { arch: 'mambaformer' }]),
     optimizer: optimizerSchema.prefault({}),
     clip: z.number().min(0).max(1e6).nullable().optional().describe('global-norm gradient clip (null: none)'),
-    batchSize: z
-      .number()
-      .int()
-      .min(1)
-      .max(1024)
-      .default(64)
-      .describe('prompts per training step')
-      .meta({
-        label: 'Batch size',
-        about:
-          'Prompts per training step. Each is drawn fresh (a new function, new inputs): there is no fixed data set.',
-      }),
+    batchSize: z.number().int().min(1).max(1024).default(64).describe('prompts per training step').meta({
+      label: 'Batch size',
+      about:
+        'Prompts per training step. Each is drawn fresh (a new function, new inputs): there is no fixed data set.',
+    }),
     curriculum: curriculumSchema.optional().describe('curriculum (default: the paper’s for the task)'),
     steps: z
       .number()

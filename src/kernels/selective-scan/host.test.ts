@@ -20,10 +20,10 @@ import { softplus64 } from '../../models/reference64/math';
 import { linearRegression } from '../../tasks/linear-regression';
 import { modelKernels } from '../index';
 import { registerAllKernels } from '../register';
-import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './index';
-import { HOST_SCAN_BACKENDS } from './host';
-import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from '../testing/helpers';
+import { HOST_SCAN_BACKENDS } from './host';
+import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './index';
+import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
 interface Case {
   b: number;

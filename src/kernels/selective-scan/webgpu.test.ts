@@ -10,8 +10,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAllKernels } from '../register';
-import { referenceScanKernels, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD, scanTuning } from './index';
-import { registerHostScanKernels } from './host';
 import {
   kernelChecks,
   runCheck,
@@ -22,6 +20,8 @@ import {
 } from '../testing/checks';
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
+import { registerHostScanKernels } from './host';
+import { referenceScanKernels, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD, scanTuning } from './index';
 
 let gpu = { ok: false, reason: '' };
 
