@@ -30,7 +30,7 @@ import {
   topEntries,
 } from '../src/kernels';
 import { gpuSync, runRaw } from '../src/kernels/runner';
-import { SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan';
+import { SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
 import { makeTrainingStep } from './step';

@@ -8,7 +8,7 @@
  *   - kernels-ref: the training worker's options (`modelKernels()` + `FusedAdam`) with the scan
  *                  kernels of cpu / wasm set back to the reference kernels (plain-ops forward,
  *                  explicit plain-ops backward): the worker before the host scan kernels;
- *   - kernels:     the training worker's options as they are (src/kernels/selective-scan-cpu.ts);
+ *   - kernels:     the training worker's options as they are (src/kernels/selective-scan/host.ts);
  *   - scan-only:   `modelKernels(['selectiveScan'])` (the other layers as plain ops) and plain Adam.
  * Each measurement runs `--warmup` steps, then single steps until `--steps` steps or `--seconds`
  * seconds (at least one step); `--rounds` rounds, the lowest mean ms per step of the rounds is
@@ -24,9 +24,9 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { FusedAdam, modelKernels } from '../src/kernels';
-import { referenceScanKernels } from '../src/kernels/selective-scan';
-import { HOST_SCAN_BACKENDS, registerHostScanKernels } from '../src/kernels/selective-scan-cpu';
-import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan-shape';
+import { HOST_SCAN_BACKENDS, registerHostScanKernels } from '../src/kernels/selective-scan/host';
+import { referenceScanKernels } from '../src/kernels/selective-scan/index';
+import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/shape';
 import type { Architecture } from '../src/schema/architecture';
 import type { TaskName } from '../src/tasks/types';
 import { presetExperiment } from '../src/train/presets';

@@ -16,7 +16,7 @@ import { fusedCausalConvSilu } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm } from './layer-norm';
 import { registerAllKernels } from './register';
-import { fusedSelectiveScan } from './selective-scan';
+import { fusedSelectiveScan } from './selective-scan/index';
 
 export { FusedAdam } from './adam';
 export { fusedAttention } from './attention';
@@ -42,7 +42,7 @@ export {
   topEntries,
 } from './profile';
 export { registerAllKernels } from './register';
-export { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from './selective-scan';
+export { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from './selective-scan/index';
 
 export type KernelName = keyof ModelKernels;
 

@@ -4,7 +4,7 @@ import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
 import { registerLayerNormKernels } from './layer-norm';
 import { registerWasmSegmentSum } from './segment-sum-wasm';
-import { registerSelectiveScanKernels } from './selective-scan';
+import { registerSelectiveScanKernels } from './selective-scan/index';
 
 let registered = false;
 

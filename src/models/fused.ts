@@ -6,7 +6,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 
-/** Inputs of the fused selective scan (paper.md section 4 steps 4-9), see kernels/selective-scan.ts. */
+/** Inputs of the fused selective scan (paper.md section 4 steps 4-9), see kernels/selective-scan/. */
 export interface FusedScanArgs {
   /** [B, L, Di] scan input (after the causal conv and SiLU) */
   u: tf.Tensor3D;

@@ -7,10 +7,9 @@
  * validation, so an experiment saved or shared by an older build still opens.
  */
 import { z } from 'zod';
-import { getTask, isTaskName, TASKS } from '../tasks';
+import { DEFAULT_TASK, getTask, isTaskName, TASKS } from '../tasks';
 import type { CurriculumSpec, TaskName } from '../tasks/types';
 import { modelSchema } from './architecture';
-import { PAPER_TRAINING } from './paper-training';
 
 export const EXPERIMENT_VERSION = 1;
 
@@ -52,10 +51,35 @@ const taskSchema = z
 
 const optimizerSchema = z
   .object({
-    lr: z.number().min(1e-7).max(1).optional().describe('learning rate (default: the paper’s for the task)'),
-    beta1: z.number().min(0).max(0.9999).default(0.9).describe('Adam decay of the gradient mean'),
-    beta2: z.number().min(0).max(0.999999).default(0.999).describe('Adam decay of the squared gradient'),
-    eps: z.number().min(1e-12).max(1e-3).default(1e-8).describe('Adam denominator floor'),
+    lr: z
+      .number()
+      .min(1e-7)
+      .max(1)
+      .optional()
+      .describe('learning rate (default: the paper’s for the task)')
+      .meta({
+        label: 'Adam learning rate',
+        about:
+          'The step size of Adam, constant through training. The same value as the live learning rate beside Train: changing it does not restart the models.',
+      }),
+    beta1: z.number().min(0).max(0.9999).default(0.9).describe('Adam decay of the gradient mean').meta({
+      label: 'Adam beta1',
+      about: 'How much of the running mean of the gradient Adam keeps at each step (its momentum).',
+    }),
+    beta2: z
+      .number()
+      .min(0)
+      .max(0.999999)
+      .default(0.999)
+      .describe('Adam decay of the squared gradient')
+      .meta({
+        label: 'Adam beta2',
+        about: 'How slowly Adam’s running mean of the squared gradient forgets; it scales each step.',
+      }),
+    eps: z.number().min(1e-12).max(1e-3).default(1e-8).describe('Adam denominator floor').meta({
+      label: 'Adam epsilon',
+      about: 'Added to the denominator of Adam’s step so that it never divides by zero.',
+    }),
     warmupSteps: z
       .number()
       .int()
@@ -70,21 +94,32 @@ const optimizerSchema = z
 
 const evaluationSchema = z
   .object({
-    prompts: z.number().int().min(16).max(12_800).default(1280).describe('evaluation prompts'),
+    prompts: z.number().int().min(16).max(12_800).default(1280).describe('evaluation prompts').meta({
+      label: 'Evaluation prompts',
+      about: 'Fresh prompts at the task’s full size on which the in-context error curve is measured.',
+    }),
     everySteps: z
       .number()
       .int()
       .min(1)
       .max(1_000_000)
       .default(500)
-      .describe('evaluate every this many steps'),
+      .describe('evaluate every this many steps')
+      .meta({
+        label: 'Evaluate every (steps)',
+        about: 'How often, in training steps, the in-context error curve is measured.',
+      }),
     bootstrap: z
       .number()
       .int()
       .min(0)
       .max(10_000)
       .default(1000)
-      .describe('bootstrap resamples for the 5-95 % band'),
+      .describe('bootstrap resamples for the 5-95 % band')
+      .meta({
+        label: 'Bootstrap resamples',
+        about: 'Resamples for the 5–95 % band around each curve’s mean (0: no band).',
+      }),
   })
   .strict();
 
@@ -99,7 +134,11 @@ const experimentObject = z
       .prefault([{ arch: 'transformer' }, { arch: 'mamba' }, { arch: 'mambaformer' }]),
     optimizer: optimizerSchema.prefault({}),
     clip: z.number().min(0).max(1e6).nullable().optional().describe('global-norm gradient clip (null: none)'),
-    batchSize: z.number().int().min(1).max(1024).default(64).describe('prompts per training step'),
+    batchSize: z.number().int().min(1).max(1024).default(64).describe('prompts per training step').meta({
+      label: 'Batch size',
+      about:
+        'Prompts per training step. Each is drawn fresh (a new function, new inputs): there is no fixed data set.',
+    }),
     curriculum: curriculumSchema.optional().describe('curriculum (default: the paper’s for the task)'),
     steps: z
       .number()
@@ -107,8 +146,20 @@ const experimentObject = z
       .min(1)
       .max(10_000_000)
       .optional()
-      .describe('training steps (default: the paper’s)'),
-    seed: z.number().int().min(0).max(0xffffffff).default(0).describe('seed of data, init and evaluation'),
+      .describe('training steps (default: the paper’s)')
+      .meta({ label: 'Steps', about: 'Training steps the run makes before it stops by itself.' }),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(0xffffffff)
+      .default(0)
+      .describe('seed of data, init and evaluation')
+      .meta({
+        label: 'Seed',
+        about:
+          'Seeds the data stream, the initial weights and the evaluation prompts: the same seed gives every model, and every computer, the same run.',
+      }),
     evaluation: evaluationSchema.prefault({}),
   })
   .strict();
@@ -119,7 +170,7 @@ const experimentSchema = experimentObject.transform((e, ctx) => {
   const params = e.task.params;
   const paperCurriculum: CurriculumSpec = task.curriculum(params as never);
   const curriculum = e.curriculum ?? paperCurriculum;
-  const paper = PAPER_TRAINING[e.task.name];
+  const paper = task.paper;
   if (curriculum.dims.end > paperCurriculum.dims.end) {
     ctx.addIssue({
       code: 'custom',
@@ -211,10 +262,10 @@ export function coerceExperiment(input: unknown): { experiment: Experiment; warn
   if (!isRecord(task) || typeof task.name !== 'string' || !isTaskName(task.name)) {
     if (task !== undefined)
       warnings.push(
-        `task: unknown task ${JSON.stringify(isRecord(task) ? task.name : task)}, using linear regression`,
+        `task: unknown task ${JSON.stringify(isRecord(task) ? task.name : task)}, using ${getTask(DEFAULT_TASK).title.toLowerCase()}`,
       );
     record.task = {
-      name: 'linear-regression',
+      name: DEFAULT_TASK,
       params: isRecord(task) && isRecord(task.params) ? task.params : {},
     };
   }
@@ -234,13 +285,13 @@ export function coerceExperiment(input: unknown): { experiment: Experiment; warn
   warnings.push('experiment: could not be repaired, using the default experiment');
   const fallback = experimentSchema.parse({
     version: EXPERIMENT_VERSION,
-    task: { name: 'linear-regression' },
+    task: { name: DEFAULT_TASK },
   });
   return { experiment: fallback, warnings };
 }
 
 /** The default experiment for a task (the paper's settings). */
-export function defaultExperiment(task: TaskName = 'linear-regression'): Experiment {
+export function defaultExperiment(task: TaskName = DEFAULT_TASK): Experiment {
   return experimentSchema.parse({ version: EXPERIMENT_VERSION, task: { name: task } });
 }
 

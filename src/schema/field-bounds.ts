@@ -50,6 +50,23 @@ export function descriptionOf(schema: z.ZodType): string {
   return '';
 }
 
+/**
+ * The settings panel's texts of a field: `.meta({ label, about })`, the first found from the
+ * outside in; `about` falls back to the description, `label` to '' (the caller names the field).
+ */
+export function settingTextOf(schema: z.ZodType): { label: string; about: string } {
+  let node: z.ZodType | null = schema;
+  let label = '';
+  let about = '';
+  for (let guard = 0; guard < 16 && node; guard++) {
+    const meta = node.meta();
+    if (!label && typeof meta?.label === 'string') label = meta.label;
+    if (!about && typeof meta?.about === 'string') about = meta.about;
+    node = unwrapOnce(node);
+  }
+  return { label, about: about || descriptionOf(schema) };
+}
+
 function unwrapOnce(schema: z.ZodType): z.ZodType | null {
   const def = defOf(schema);
   if (WRAPPERS.has(def.type) && def.innerType) return def.innerType;

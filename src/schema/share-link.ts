@@ -8,7 +8,7 @@
  * nearest valid experiment with a readable message, and sizes are bounded before and after inflating.
  */
 import { deflateSync, inflateSync } from 'fflate';
-import { bindTask } from '../tasks';
+import { bindTask, DEFAULT_TASK } from '../tasks';
 import { coerceExperiment, defaultExperiment, EXPERIMENT_VERSION, type Experiment } from './experiment';
 
 /** Longest payload accepted (characters of base64url). */
@@ -162,7 +162,7 @@ export function decodeShareFragment(fragment: string): DecodedLink | null {
     return fallback(['link: the link does not hold an experiment; opened the default experiment'], classroom);
   }
   const { v, t, ...rest } = compact as { v?: unknown; t?: unknown; [key: string]: unknown };
-  const taskName = typeof t === 'string' ? t : 'linear-regression';
+  const taskName = typeof t === 'string' ? t : DEFAULT_TASK;
   const input: { [key: string]: unknown } = {
     ...rest,
     version: typeof v === 'number' ? v : EXPERIMENT_VERSION,

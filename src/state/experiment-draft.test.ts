@@ -108,7 +108,7 @@ describe('draft settings', () => {
       ['evaluation.bootstrap', 10],
     );
     const e = built(d);
-    expect(e.optimizer).toEqual({ lr: 5e-4, beta1: 0.85, beta2: 0.99, eps: 1e-7 });
+    expect(e.optimizer).toEqual({ lr: 5e-4, beta1: 0.85, beta2: 0.99, eps: 1e-7, warmupSteps: 0 });
     expect([e.batchSize, e.steps, e.seed]).toEqual([24, 1234, 77]);
     expect(e.evaluation).toEqual({ prompts: 64, everySteps: 50, bootstrap: 10 });
   });

@@ -2,106 +2,43 @@
  * The probe prompt as the page edits it: the experiment's seeded probe prompt (prompt 0 of
  * Rng.derive(seed, 'probe'), the one the workers probe by default) re-drawn together with its
  * hidden function, so that an edit of an input recomputes the label from the same function.
- *
- * One draft kind per family of tasks:
- *  - 'regression' (linear, sparse, 2-layer NN, tree, outliers, chain-of-thought): the examples as
- *    points projected on a view direction (the hidden w for the linear tasks, the root's split
- *    coordinate for the tree, the first coordinate otherwise); moving a point moves its x along that
- *    direction and its label follows the hidden function. Outliers are shown but not editable.
- *  - 'parity': the +-1 bits of every example; flipping one recomputes that example's label.
+ * Each task draws its own draft (`TaskDefinition.probeDraft`, kinds in src/tasks/probe-draft.ts);
+ * the edits here know only the draft kinds:
+ *  - 'regression': moving a point moves its x along the view direction, its label follows the
+ *    hidden function; outliers are shown but not editable;
+ *  - 'parity': flipping one bit recomputes that example's label;
  *  - 'vector-recall' / 'token-recall': which key the (first) query asks for.
- * The query is the last clean example (regression, parity) or the (first) query token (recall).
  *
  * Everything here is pure: every edit returns a new draft; nothing is mutated.
  */
 import type { ProbeResult } from '../models/probes';
 import { Rng } from '../random/rng';
 import type { Experiment } from '../schema/experiment';
-import { getTask } from '../tasks';
-import { sampleChainOfThought } from '../tasks/chain-of-thought';
+import { bindTask } from '../tasks';
 import { curriculumEnd } from '../tasks/common';
-import { sampleDecisionTree, treeLeaf } from '../tasks/decision-tree';
-import { sampleLinearRegression } from '../tasks/linear-regression';
-import { sampleManyOutlierRegression } from '../tasks/many-outlier-regression';
-import { sampleOrthogonalOutlierRegression } from '../tasks/orthogonal-outlier-regression';
-import { reluNetwork, sampleReluNnRegression } from '../tasks/relu-nn-regression';
-import { sampleSparseLinearRegression } from '../tasks/sparse-linear-regression';
-import { sampleSparseParity } from '../tasks/sparse-parity';
-import { sampleTokenMqar } from '../tasks/token-mqar';
-import type { PromptBatch, TaskName } from '../tasks/types';
-import { sampleVectorMqar } from '../tasks/vector-mqar';
+import { treeLeaf } from '../tasks/decision-tree';
+import type {
+  HiddenFunction,
+  ParityDraft,
+  ProbeDraft,
+  RegressionDraft,
+  TokenRecallDraft,
+  VectorRecallDraft,
+} from '../tasks/probe-draft';
+import { reluNetwork } from '../tasks/relu-nn-regression';
 import type { ProbePrompt } from '../workers/training-protocol';
+
+export type {
+  HiddenFunction,
+  ParityDraft,
+  ProbeDraft,
+  RegressionDraft,
+  TokenRecallDraft,
+  VectorRecallDraft,
+} from '../tasks/probe-draft';
 
 /** How far (in units of the view direction) a point may be moved from the origin. */
 export const PROJECTION_LIMIT = 6;
-
-/** The function behind a regression prompt's labels. */
-export type HiddenFunction =
-  | { kind: 'linear'; w: Float64Array }
-  | { kind: 'relu'; w1: Float64Array; w2: Float64Array; hidden: number }
-  | { kind: 'tree'; coords: Int32Array; values: Float64Array; depth: number }
-  /** chain of thought: s = sqrt(2/k) ReLU(W^T x), y = v . s */
-  | { kind: 'cot'; w: Float64Array; v: Float64Array; hidden: number };
-
-interface DraftBase {
-  task: TaskName;
-  seqLen: number;
-  tokenDim: number;
-  /** [seqLen, tokenDim] the prompt as the model reads it */
-  tokens: Float32Array;
-  tokenKinds: Uint8Array;
-}
-
-export interface RegressionDraft extends DraftBase {
-  kind: 'regression';
-  nPoints: number;
-  dim: number;
-  /** [nPoints, dim] */
-  xs: Float32Array;
-  /** [nPoints] */
-  ys: Float32Array;
-  /** [nPoints] 1 clean, 0 outlier (not editable) */
-  clean: Uint8Array;
-  fn: HiddenFunction;
-  /** unit vector the points are projected on */
-  direction: Float64Array;
-  axisLabel: string;
-  /** tokens per example: 2 (x, y) or 3 (x, s, y: chain of thought) */
-  stride: number;
-  /** index of the query example */
-  query: number;
-}
-
-export interface ParityDraft extends DraftBase {
-  kind: 'parity';
-  nPoints: number;
-  dim: number;
-  /** [nPoints, dim] +-1 */
-  bits: Float32Array;
-  /** [nPoints] +-1 */
-  ys: Float32Array;
-  /** the hidden subset (0-based coordinates) */
-  subset: number[];
-  query: number;
-}
-
-export interface VectorRecallDraft extends DraftBase {
-  kind: 'vector-recall';
-  nPairs: number;
-  /** the pair whose key the query copies */
-  queried: number;
-}
-
-export interface TokenRecallDraft extends DraftBase {
-  kind: 'token-recall';
-  nPairs: number;
-  nQueries: number;
-  vocab: number;
-  /** the pair the first query asks for */
-  queried: number;
-}
-
-export type ProbeDraft = RegressionDraft | ParityDraft | VectorRecallDraft | TokenRecallDraft;
 
 // ------------------------------------------------------------------------------ the hidden function
 
@@ -139,167 +76,10 @@ export function evaluateHidden(
   }
 }
 
-function unit(dim: number, axis: number): Float64Array {
-  const u = new Float64Array(dim);
-  u[Math.max(0, Math.min(dim - 1, axis))] = 1;
-  return u;
-}
-
-function direction(w: Float64Array): Float64Array {
-  let n = 0;
-  for (const v of w) n += v * v;
-  n = Math.sqrt(n);
-  if (!(n > 0)) return unit(w.length, 0);
-  return w.map((v) => v / n);
-}
-
-// ------------------------------------------------------------------------------ building drafts
-
-function lastClean(clean: Uint8Array): number {
-  for (let i = clean.length - 1; i >= 0; i--) if (clean[i]) return i;
-  return clean.length - 1;
-}
-
-function regressionDraft(
-  batch: PromptBatch,
-  fn: HiddenFunction,
-  dir: Float64Array,
-  axisLabel: string,
-  stride: number,
-): RegressionDraft {
-  const ex = batch.examples;
-  if (!ex) throw new Error(`${batch.task}: no example view`);
-  return {
-    kind: 'regression',
-    task: batch.task,
-    seqLen: batch.seqLen,
-    tokenDim: batch.tokenDim,
-    tokens: batch.tokens.slice(0, batch.seqLen * batch.tokenDim),
-    tokenKinds: batch.tokenKinds.slice(),
-    nPoints: ex.nPoints,
-    dim: ex.dim,
-    xs: ex.xs.slice(0, ex.nPoints * ex.dim),
-    ys: ex.ys.slice(0, ex.nPoints),
-    clean: ex.clean.slice(0, ex.nPoints),
-    fn,
-    direction: dir,
-    axisLabel,
-    stride,
-    query: lastClean(ex.clean.subarray(0, ex.nPoints)),
-  };
-}
-
-const W_AXIS = 'x projected on w, the hidden weights';
-
 /** The experiment's probe prompt (the one the workers probe by default), as an editable draft. */
 export function createDraft(experiment: Experiment): ProbeDraft {
-  const name = experiment.task.name;
-  const raw = experiment.task.params;
-  const state = curriculumEnd(experiment.curriculum);
-  const rng = Rng.derive(experiment.seed, 'probe');
-  switch (name) {
-    case 'linear-regression': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleLinearRegression(rng, p, 1, state);
-      return regressionDraft(batch, { kind: 'linear', w: latents.w }, direction(latents.w), W_AXIS, 2);
-    }
-    case 'sparse-linear-regression': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleSparseLinearRegression(rng, p, 1, state);
-      return regressionDraft(batch, { kind: 'linear', w: latents.w }, direction(latents.w), W_AXIS, 2);
-    }
-    case 'orthogonal-outlier-regression': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleOrthogonalOutlierRegression(rng, p, 1, state);
-      return regressionDraft(batch, { kind: 'linear', w: latents.w }, direction(latents.w), W_AXIS, 2);
-    }
-    case 'many-outlier-regression': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleManyOutlierRegression(rng, p, 1, state);
-      return regressionDraft(batch, { kind: 'linear', w: latents.w }, direction(latents.w), W_AXIS, 2);
-    }
-    case 'relu-nn-regression': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleReluNnRegression(rng, p, 1, state);
-      const fn: HiddenFunction = { kind: 'relu', w1: latents.w1, w2: latents.w2, hidden: p.hidden };
-      return regressionDraft(batch, fn, unit(p.d, 0), 'x₁, the first coordinate of x', 2);
-    }
-    case 'decision-tree': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleDecisionTree(rng, p, 1, state);
-      const root = latents.coords[0];
-      const fn: HiddenFunction = {
-        kind: 'tree',
-        coords: latents.coords,
-        values: latents.values,
-        depth: p.depth,
-      };
-      return regressionDraft(
-        batch,
-        fn,
-        unit(p.d, root),
-        `x${root + 1}, the coordinate the root splits on`,
-        2,
-      );
-    }
-    case 'chain-of-thought': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleChainOfThought(rng, p, 1, state);
-      const fn: HiddenFunction = { kind: 'cot', w: latents.w, v: latents.v, hidden: p.hidden };
-      return regressionDraft(batch, fn, unit(p.d, 0), 'x₁, the first coordinate of x', 3);
-    }
-    case 'sparse-parity': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch, latents } = sampleSparseParity(rng, p, 1, state);
-      const ex = batch.examples!;
-      return {
-        kind: 'parity',
-        task: name,
-        seqLen: batch.seqLen,
-        tokenDim: batch.tokenDim,
-        tokens: batch.tokens.slice(),
-        tokenKinds: batch.tokenKinds.slice(),
-        nPoints: ex.nPoints,
-        dim: ex.dim,
-        bits: ex.xs.slice(),
-        ys: ex.ys.slice(),
-        subset: Array.from(latents.subsets),
-        query: ex.nPoints - 1,
-      };
-    }
-    case 'vector-mqar': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const { batch } = sampleVectorMqar(rng, p, 1, state);
-      const recall = batch.heads[0].recall!;
-      return {
-        kind: 'vector-recall',
-        task: name,
-        seqLen: batch.seqLen,
-        tokenDim: batch.tokenDim,
-        tokens: batch.tokens.slice(),
-        tokenKinds: batch.tokenKinds.slice(),
-        nPairs: recall.nPairs,
-        queried: recall.queriedPair[0],
-      };
-    }
-    case 'token-mqar': {
-      const p = getTask(name).paramsSchema.parse(raw);
-      const batch = sampleTokenMqar(rng, p, 1, state);
-      const head = batch.heads[0];
-      return {
-        kind: 'token-recall',
-        task: name,
-        seqLen: batch.seqLen,
-        tokenDim: 1,
-        tokens: batch.tokens.slice(),
-        tokenKinds: batch.tokenKinds.slice(),
-        nPairs: head.recall!.nPairs,
-        nQueries: head.positions.length,
-        vocab: p.vocab,
-        queried: head.recall!.queriedPair[0],
-      };
-    }
-  }
+  const task = bindTask(experiment.task.name, experiment.task.params);
+  return task.probeDraft(Rng.derive(experiment.seed, 'probe'), curriculumEnd(experiment.curriculum));
 }
 
 /** What identifies an experiment's probe prompt: a change of any of these makes a new draft. */

@@ -8,7 +8,7 @@
 import type { z } from 'zod';
 import { ARCHITECTURE_TITLES, type Architecture, modelFields } from '../schema/architecture';
 import { type Experiment, experimentShape } from '../schema/experiment';
-import { checkNumber, numberBounds, schemaAt } from '../schema/field-bounds';
+import { checkNumber, numberBounds, schemaAt, settingTextOf } from '../schema/field-bounds';
 import { getTask } from '../tasks';
 import type { CurriculumSpec, TaskName } from '../tasks/types';
 import { type Classroom, isLocked, type LockKey } from './classroom';
@@ -118,103 +118,16 @@ const GROUP_LOCKS: Record<SettingsGroup, readonly LockKey[]> = {
   evaluation: ['schedule'],
 };
 
-const PARAM_LABELS: Record<string, string> = {
-  d: 'Dimension d',
-  nPoints: 'Examples N',
-  k: 'Sparsity k',
-  hidden: 'Hidden width',
-  depth: 'Tree depth',
-  p: 'Outlier probability',
-  pairs: 'Key-value pairs',
-  queryNoise: 'Query noise',
-  vocab: 'Vocabulary',
-  queries: 'Queries',
-  subsetPerPrompt: 'New subset S per prompt',
-};
-
-const MODEL_TEXT: Record<ModelKey, { label: string; about: string }> = {
-  dModel: {
-    label: 'Width D',
-    about: 'Length of the vector each token is carried as through the model (the residual stream).',
-  },
-  nLayer: {
-    label: 'Layers',
-    about:
-      'Blocks in the backbone. The Transformer counts GPT-2 layers (attention and MLP); the other models count each attention or Mamba block, so Mamba with 4 is about the size of a 2-layer Transformer.',
-  },
-  nHead: {
-    label: 'Heads',
-    about: 'Attention heads per attention block; the width D must be a multiple of it.',
-  },
-  dState: {
-    label: 'State size N',
-    about:
-      'Numbers of recurrent state per channel in the selective scan (Mamba) or the S4D convolution (S4 needs it even).',
-  },
-  dConv: {
-    label: 'Conv width K',
-    about: 'Width of the causal depthwise convolution a Mamba block applies before its scan.',
-  },
-  expand: {
-    label: 'Expansion E',
-    about: 'A Mamba block works at E times the width D inside, then projects back.',
-  },
-  positionEmbedding: {
-    label: 'Position embedding',
-    about:
-      'A learned vector per position added to every token. The paper gives one to the Transformer and the standard hybrid; Mamba and MambaFormer go without (the first Mamba block stands in for it).',
-  },
-};
-
-const OTHER_TEXT: Record<string, { label: string; about: string }> = {
-  'optimizer.lr': {
-    label: 'Adam learning rate',
-    about:
-      'The step size of Adam, constant through training. The same value as the live learning rate beside Train: changing it does not restart the models.',
-  },
-  'optimizer.beta1': {
-    label: 'Adam beta1',
-    about: 'How much of the running mean of the gradient Adam keeps at each step (its momentum).',
-  },
-  'optimizer.beta2': {
-    label: 'Adam beta2',
-    about: 'How slowly Adam’s running mean of the squared gradient forgets; it scales each step.',
-  },
-  'optimizer.eps': {
-    label: 'Adam epsilon',
-    about: 'Added to the denominator of Adam’s step so that it never divides by zero.',
-  },
-  'clip.on': {
+/** The two settings of the clip (the experiment's one nullable number: on or off, and its value). */
+const CLIP_TEXT = {
+  on: {
     label: 'Gradient clip',
     about:
       'Scale the whole gradient down whenever its global norm is above the max norm: a guard against a diverging run.',
   },
-  'clip.maxNorm': {
+  maxNorm: {
     label: 'Clip max norm',
     about: 'The largest global gradient norm let through (used while the clip is on).',
-  },
-  batchSize: {
-    label: 'Batch size',
-    about:
-      'Prompts per training step. Each is drawn fresh (a new function, new inputs): there is no fixed data set.',
-  },
-  steps: { label: 'Steps', about: 'Training steps the run makes before it stops by itself.' },
-  seed: {
-    label: 'Seed',
-    about:
-      'Seeds the data stream, the initial weights and the evaluation prompts: the same seed gives every model, and every computer, the same run.',
-  },
-  'evaluation.prompts': {
-    label: 'Evaluation prompts',
-    about: 'Fresh prompts at the task’s full size on which the in-context error curve is measured.',
-  },
-  'evaluation.everySteps': {
-    label: 'Evaluate every (steps)',
-    about: 'How often, in training steps, the in-context error curve is measured.',
-  },
-  'evaluation.bootstrap': {
-    label: 'Bootstrap resamples',
-    about: 'Resamples for the 5–95 % band around each curve’s mean (0: no band).',
   },
 };
 
@@ -403,7 +316,7 @@ function taskFields(ctx: Context): SettingView[] {
   return Object.entries(t.defaults as Record<string, unknown>).flatMap(([key, v]): SettingView[] => {
     const id: SettingId = `task.params.${key}`;
     const schema = schemaOf(id, ctx.task);
-    const label = PARAM_LABELS[key] ?? key;
+    const label = settingTextOf(schema).label || key;
     if (typeof v === 'number') return [numberField(ctx, id, label, numberBounds(schema).description)];
     if (typeof v === 'boolean') {
       const own = draft.params[key];
@@ -421,7 +334,7 @@ function modelFieldsOf(ctx: Context, scope: ModelScope): SettingView[] {
     archs.length === 0 ? key === 'dModel' || key === 'nLayer' : archs.some((a) => appliesTo(key, a)),
   ).map((key): SettingView => {
     const id: SettingId = `models.${scope}.${key}`;
-    const text = MODEL_TEXT[key];
+    const text = settingTextOf(schemaOf(id, ctx.task));
     const presetOf = (a: Architecture) => presetDefaults?.models.find((m) => m.arch === a)?.[key];
     // what a model gets without its own value: the all-models value where it applies, else the preset's
     const inherited = (a: Architecture) => {
@@ -448,15 +361,17 @@ function optimizerFields(ctx: Context): SettingView[] {
   const { draft, presetDefaults } = ctx.input;
   const presetClip = presetDefaults?.clip ?? null;
   const clipOn = draft.clip.on ?? (draft.clip.maxNorm !== undefined || presetClip !== null);
-  const number = (id: SettingId, opts = {}) =>
-    numberField(ctx, id, OTHER_TEXT[id].label, OTHER_TEXT[id].about, opts);
+  const number = (id: SettingId, opts = {}) => {
+    const text = settingTextOf(schemaOf(id, ctx.task));
+    return numberField(ctx, id, text.label, text.about, opts);
+  };
   return [
     number('optimizer.lr'),
     number('optimizer.beta1'),
     number('optimizer.beta2'),
     number('optimizer.eps'),
-    switchField(ctx, 'clip.on', OTHER_TEXT['clip.on'].label, OTHER_TEXT['clip.on'].about, [clipOn]),
-    number('clip.maxNorm', {
+    switchField(ctx, 'clip.on', CLIP_TEXT.on.label, CLIP_TEXT.on.about, [clipOn]),
+    numberField(ctx, 'clip.maxNorm', CLIP_TEXT.maxNorm.label, CLIP_TEXT.maxNorm.about, {
       placeholder: fmt(presetClip ?? DEFAULT_CLIP_NORM),
       disabled: !clipOn,
     }),
@@ -487,7 +402,10 @@ function curriculumFields(ctx: Context): SettingView[] {
 }
 
 function simpleFields(ctx: Context, ids: readonly SettingId[]): SettingView[] {
-  return ids.map((id) => numberField(ctx, id, OTHER_TEXT[id].label, OTHER_TEXT[id].about));
+  return ids.map((id) => {
+    const text = settingTextOf(schemaOf(id, ctx.task));
+    return numberField(ctx, id, text.label, text.about);
+  });
 }
 
 /** Problems by setting; an all-models setting collects those of every model, named. */

@@ -24,18 +24,27 @@ import {
   sampleGaussianX,
   sketchScatter,
 } from './common';
+import { regressionDraft, unitAxis, X1_AXIS } from './probe-draft';
 import type { CurriculumState, HeadBatch, HeadSpec, PromptBatch, TaskDefinition } from './types';
 
 export const chainOfThoughtParams = z.object({
-  d: z.number().int().min(1).max(64).default(10).describe('dimension of x'),
-  nPoints: z.number().int().min(1).max(512).default(101).describe('in-context examples per prompt (N)'),
+  d: z.number().int().min(1).max(64).default(10).describe('dimension of x').meta({ label: 'Dimension d' }),
+  nPoints: z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .default(101)
+    .describe('in-context examples per prompt (N)')
+    .meta({ label: 'Examples N' }),
   hidden: z
     .number()
     .int()
     .min(1)
     .max(64)
     .default(4)
-    .describe('hidden width k: the size of the intermediate step s'),
+    .describe('hidden width k: the size of the intermediate step s')
+    .meta({ label: 'Hidden width' }),
 });
 export type ChainOfThoughtParams = z.infer<typeof chainOfThoughtParams>;
 
@@ -162,4 +171,18 @@ export const chainOfThought: TaskDefinition<ChainOfThoughtParams, 'chain-of-thou
       index,
       `y = vᵀ ReLU(Wᵀx) with ${p.hidden} hidden units, shown step by step in the prompt`,
     ),
+  paper: { lr: 1e-4, steps: 500_000, clip: null, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 5, nPoints: 21, hidden: 4 },
+    steps: 4000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'error on y falls toward 0 after a few examples',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleChainOfThought(rng, p, 1, state);
+    const fn = { kind: 'cot', w: latents.w, v: latents.v, hidden: p.hidden } as const;
+    return regressionDraft(batch, fn, unitAxis(p.d, 0), X1_AXIS, 3);
+  },
 };

@@ -21,12 +21,27 @@ import {
   scalarHead,
   sketchScatter,
 } from './common';
+import { regressionDraft, unitAxis } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const decisionTreeParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
-  nPoints: z.number().int().min(1).max(512).default(101).describe('in-context examples per prompt (N)'),
-  depth: z.number().int().min(1).max(8).default(4).describe('depth of the random decision tree'),
+  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
+  nPoints: z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .default(101)
+    .describe('in-context examples per prompt (N)')
+    .meta({ label: 'Examples N' }),
+  depth: z
+    .number()
+    .int()
+    .min(1)
+    .max(8)
+    .default(4)
+    .describe('depth of the random decision tree')
+    .meta({ label: 'Tree depth' }),
 });
 export type DecisionTreeParams = z.infer<typeof decisionTreeParams>;
 
@@ -101,4 +116,25 @@ export const decisionTree: TaskDefinition<DecisionTreeParams, 'decision-tree'> =
       index,
       `Decision tree of depth ${p.depth}: labels take at most ${2 ** p.depth} values`,
     ),
+  paper: { lr: 4e-4, steps: 500_000, clip: 10, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 5, nPoints: 21, depth: 3 },
+    steps: 5000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'error below the greedy tree and 3-NN; Mamba trails the Transformer',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleDecisionTree(rng, p, 1, state);
+    const root = latents.coords[0];
+    const fn = { kind: 'tree', coords: latents.coords, values: latents.values, depth: p.depth } as const;
+    return regressionDraft(
+      batch,
+      fn,
+      unitAxis(p.d, root),
+      `x${root + 1}, the coordinate the root splits on`,
+      2,
+    );
+  },
 };

@@ -7,44 +7,30 @@
  *    `BoundTask` whose methods need no parameter type at all (UI, CLI, workers).
  */
 import type { Rng } from '../random/rng';
-import { type ChainOfThoughtParams, chainOfThought } from './chain-of-thought';
-import { type DecisionTreeParams, decisionTree } from './decision-tree';
-import { type LinearRegressionParams, linearRegression } from './linear-regression';
-import { type ManyOutlierRegressionParams, manyOutlierRegression } from './many-outlier-regression';
-import {
-  type OrthogonalOutlierRegressionParams,
-  orthogonalOutlierRegression,
-} from './orthogonal-outlier-regression';
-import { type ReluNnRegressionParams, reluNnRegression } from './relu-nn-regression';
-import { type SparseLinearRegressionParams, sparseLinearRegression } from './sparse-linear-regression';
-import { type SparseParityParams, sparseParity } from './sparse-parity';
-import { type TokenMqarParams, tokenMqar } from './token-mqar';
+import { chainOfThought } from './chain-of-thought';
+import { decisionTree } from './decision-tree';
+import { linearRegression } from './linear-regression';
+import { manyOutlierRegression } from './many-outlier-regression';
+import { orthogonalOutlierRegression } from './orthogonal-outlier-regression';
+import type { ProbeDraft } from './probe-draft';
+import { reluNnRegression } from './relu-nn-regression';
+import { sparseLinearRegression } from './sparse-linear-regression';
+import { sparseParity } from './sparse-parity';
+import { tokenMqar } from './token-mqar';
 import type {
   BaselineName,
+  ClassroomSettings,
   CurriculumSpec,
   CurriculumState,
   HeadSpec,
+  PaperTraining,
   PromptBatch,
   PromptSketch,
   ReadIn,
   TaskDefinition,
   TaskName,
 } from './types';
-import { type VectorMqarParams, vectorMqar } from './vector-mqar';
-
-/** The parameter type of each task. */
-export interface TaskParamsMap {
-  'linear-regression': LinearRegressionParams;
-  'sparse-linear-regression': SparseLinearRegressionParams;
-  'relu-nn-regression': ReluNnRegressionParams;
-  'decision-tree': DecisionTreeParams;
-  'orthogonal-outlier-regression': OrthogonalOutlierRegressionParams;
-  'many-outlier-regression': ManyOutlierRegressionParams;
-  'sparse-parity': SparseParityParams;
-  'chain-of-thought': ChainOfThoughtParams;
-  'vector-mqar': VectorMqarParams;
-  'token-mqar': TokenMqarParams;
-}
+import { vectorMqar } from './vector-mqar';
 
 /** The definition of task N with its own parameter type (for a union N, see GenericTask). */
 export type TaskOf<N extends TaskName> = TaskDefinition<TaskParamsMap[N], N>;
@@ -62,7 +48,12 @@ export type AnyTaskParams = TaskParamsMap[TaskName];
  */
 export type GenericTask = TaskDefinition<AnyTaskParams>;
 
-export const TASK_REGISTRY: { readonly [N in TaskName]: TaskOf<N> } = {
+/**
+ * Every task, in the paper's order (its table), token MQAR last. Adding a task: its file, plus one
+ * line here; its name, parameter type and every consumer (presets, settings, probe, gallery,
+ * schema, CLI) follow from this object.
+ */
+export const TASK_REGISTRY = {
   'linear-regression': linearRegression,
   'sparse-linear-regression': sparseLinearRegression,
   'relu-nn-regression': reluNnRegression,
@@ -73,37 +64,14 @@ export const TASK_REGISTRY: { readonly [N in TaskName]: TaskOf<N> } = {
   'vector-mqar': vectorMqar,
   'chain-of-thought': chainOfThought,
   'token-mqar': tokenMqar,
+} as const;
+
+type Registry = typeof TASK_REGISTRY;
+
+/** The parameter type of each task. */
+export type TaskParamsMap = {
+  [N in TaskName]: Registry[N] extends TaskDefinition<infer P, N> ? P : never;
 };
-
-/** Task names in the paper's order (its table), token MQAR last. */
-export const TASK_NAMES: readonly TaskName[] = [
-  'linear-regression',
-  'sparse-linear-regression',
-  'relu-nn-regression',
-  'decision-tree',
-  'orthogonal-outlier-regression',
-  'many-outlier-regression',
-  'sparse-parity',
-  'vector-mqar',
-  'chain-of-thought',
-  'token-mqar',
-];
-
-/** All tasks in the paper's order, token MQAR last (as GenericTask, so generic helpers accept them). */
-export const TASKS: readonly GenericTask[] = TASK_NAMES.map((name): GenericTask => TASK_REGISTRY[name]);
-
-/** The same list as the discriminated union, for code that narrows on `name`. */
-export const ALL_TASKS: readonly AnyTask[] = TASK_NAMES.map((name) => TASK_REGISTRY[name]);
-
-export function isTaskName(s: string): s is TaskName {
-  return Object.hasOwn(TASK_REGISTRY, s);
-}
-
-export function getTask<N extends TaskName>(name: N): TaskOf<N> {
-  const task = TASK_REGISTRY[name];
-  if (!task) throw new Error(`unknown task ${String(name)}`);
-  return task;
-}
 
 /** A task with its parameters fixed: nothing left to type. */
 export interface BoundTask {
@@ -119,6 +87,12 @@ export interface BoundTask {
   chanceLevel(): number;
   sample(rng: Rng, batchSize: number, state: CurriculumState): PromptBatch;
   sketch(batch: PromptBatch, index: number): PromptSketch;
+  /** the paper's training of the task (learning rate, steps, clip, model size) */
+  paper: PaperTraining;
+  /** the classroom preset's sizes */
+  classroom: ClassroomSettings;
+  /** one prompt with its hidden function, as the probe editor's draft */
+  probeDraft(rng: Rng, state: CurriculumState): ProbeDraft;
 }
 
 /** Fix a task's (already validated) parameters. */
@@ -135,30 +109,61 @@ export function bind<P extends AnyTaskParams>(task: TaskDefinition<P>, params: P
     chanceLevel: () => task.chanceLevel(params),
     sample: (rng, batchSize, state) => task.sample(rng, params, batchSize, state),
     sketch: (batch, index) => task.sketch(batch, index, params),
+    paper: task.paper,
+    classroom: task.classroom as ClassroomSettings,
+    probeDraft: (rng, state) => task.probeDraft(rng, params, state),
   };
 }
 
-function binder<P extends AnyTaskParams>(task: TaskDefinition<P>): (raw: unknown) => BoundTask {
-  return (raw) => bind(task, task.paramsSchema.parse(raw ?? {}));
+/**
+ * The lookups over a set of task definitions. The app's come from TASK_REGISTRY (below); a test
+ * can build them over the registry plus a task of its own, and every consumer follows.
+ */
+export function registryLookups(registry: Readonly<Record<string, GenericTask>>) {
+  const names = Object.keys(registry);
+  const get = (name: string): GenericTask => {
+    if (!Object.hasOwn(registry, name)) throw new Error(`unknown task ${name}`);
+    return registry[name];
+  };
+  return {
+    names,
+    tasks: names.map(get),
+    isTaskName: (s: string) => Object.hasOwn(registry, s),
+    get,
+    bind: (name: string, raw?: unknown): BoundTask => {
+      const task = get(name);
+      return bind(task, task.paramsSchema.parse(raw ?? {}));
+    },
+  };
 }
 
-const BINDERS: { readonly [N in TaskName]: (raw: unknown) => BoundTask } = {
-  'linear-regression': binder(linearRegression),
-  'sparse-linear-regression': binder(sparseLinearRegression),
-  'relu-nn-regression': binder(reluNnRegression),
-  'decision-tree': binder(decisionTree),
-  'orthogonal-outlier-regression': binder(orthogonalOutlierRegression),
-  'many-outlier-regression': binder(manyOutlierRegression),
-  'sparse-parity': binder(sparseParity),
-  'vector-mqar': binder(vectorMqar),
-  'chain-of-thought': binder(chainOfThought),
-  'token-mqar': binder(tokenMqar),
-};
+const LOOKUPS = registryLookups(TASK_REGISTRY);
+
+/** Task names in the paper's order (its table), token MQAR last. */
+export const TASK_NAMES = LOOKUPS.names as readonly TaskName[];
+
+/** The task every new experiment starts with. */
+export const DEFAULT_TASK: TaskName = TASK_NAMES[0];
+
+/** All tasks in the paper's order, token MQAR last (as GenericTask, so generic helpers accept them). */
+export const TASKS: readonly GenericTask[] = LOOKUPS.tasks;
+
+/** The same list as the discriminated union, for code that narrows on `name`. */
+export const ALL_TASKS = LOOKUPS.tasks as readonly AnyTask[];
+
+export function isTaskName(s: string): s is TaskName {
+  return LOOKUPS.isTaskName(s);
+}
+
+export function getTask<N extends TaskName>(name: N): TaskOf<N> {
+  // the registry's entry of N is TaskOf<N>; the compiler cannot see it through the generic index
+  return LOOKUPS.get(name) as unknown as TaskOf<N>;
+}
 
 /**
  * Validate `rawParams` (a partial parameter object; missing fields take the paper's defaults) with
  * the task's schema and bind them. Throws the schema's ZodError on invalid parameters.
  */
 export function bindTask(name: TaskName, rawParams?: unknown): BoundTask {
-  return BINDERS[name](rawParams);
+  return LOOKUPS.bind(name, rawParams);
 }

@@ -13,11 +13,19 @@ import {
   scalarHead,
   sketchScatter,
 } from './common';
+import { regressionDraft, unitDirection, W_AXIS } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const linearRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
-  nPoints: z.number().int().min(1).max(512).default(41).describe('in-context examples per prompt (N)'),
+  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
+  nPoints: z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .default(41)
+    .describe('in-context examples per prompt (N)')
+    .meta({ label: 'Examples N' }),
 });
 export type LinearRegressionParams = z.infer<typeof linearRegressionParams>;
 
@@ -65,4 +73,17 @@ export const linearRegression: TaskDefinition<LinearRegressionParams, 'linear-re
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleLinearRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index) => sketchScatter(batch, index, 'Linear regression: y = w·x'),
+  paper: { lr: 1e-4, steps: 500_000, clip: 10, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 5, nPoints: 11 },
+    steps: 3000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'error at 2d examples far below the zero predictor, close to least squares',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleLinearRegression(rng, p, 1, state);
+    return regressionDraft(batch, { kind: 'linear', w: latents.w }, unitDirection(latents.w), W_AXIS, 2);
+  },
 };

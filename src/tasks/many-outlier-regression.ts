@@ -21,17 +21,26 @@ import {
   scalarHead,
   sketchScatter,
 } from './common';
+import { regressionDraft, unitDirection, W_AXIS } from './probe-draft';
 import type { CurriculumSpec, CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const manyOutlierRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
-  nPoints: z.number().int().min(1).max(1024).default(512).describe('in-context examples per prompt (N)'),
+  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
+  nPoints: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(512)
+    .describe('in-context examples per prompt (N)')
+    .meta({ label: 'Examples N' }),
   p: z
     .number()
     .min(0)
     .max(1)
     .default(0.9)
-    .describe('probability that an example is an outlier (x = all ones, y = 1)'),
+    .describe('probability that an example is an outlier (x = all ones, y = 1)')
+    .meta({ label: 'Outlier probability' }),
 });
 export type ManyOutlierRegressionParams = z.infer<typeof manyOutlierRegressionParams>;
 
@@ -93,4 +102,17 @@ export const manyOutlierRegression: TaskDefinition<ManyOutlierRegressionParams, 
       index,
       `Linear regression, ${Math.round(p.p * 100)}% outliers (x = all ones, y = 1)`,
     ),
+  paper: { lr: 1e-4, steps: 1_000_000, clip: 10, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 4, nPoints: 80, p: 0.9 },
+    steps: 4000,
+    lr: 1e-3,
+    interval: 50,
+    dModel: 32,
+    phenomenon: 'error on clean points falls as clean examples accumulate among the dummies',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleManyOutlierRegression(rng, p, 1, state);
+    return regressionDraft(batch, { kind: 'linear', w: latents.w }, unitDirection(latents.w), W_AXIS, 2);
+  },
 };

@@ -32,19 +32,34 @@ import {
   scalarHead,
   sketchScatter,
 } from './common';
+import { regressionDraft, unitDirection, W_AXIS } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const orthogonalOutlierRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
-  nPoints: z.number().int().min(1).max(512).default(101).describe('in-context examples per prompt (N)'),
-  p: z.number().min(0).max(1).default(0.5).describe('probability that an example is an outlier'),
+  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
+  nPoints: z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .default(101)
+    .describe('in-context examples per prompt (N)')
+    .meta({ label: 'Examples N' }),
+  p: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('probability that an example is an outlier')
+    .meta({ label: 'Outlier probability' }),
   outlierMode: z
     .enum(['own-w', 'released-code'])
     .default('own-w')
     .describe(
       "'own-w': z orthogonal to the prompt's own w, same z in the x and y token (paper); " +
         "'released-code': z orthogonal to a fresh w, different z for x and y tokens (the released code)",
-    ),
+    )
+    .meta({ label: 'Outlier mode' }),
 });
 export type OrthogonalOutlierRegressionParams = z.infer<typeof orthogonalOutlierRegressionParams>;
 
@@ -189,4 +204,17 @@ export const orthogonalOutlierRegression: TaskDefinition<
       index,
       `Linear regression with outliers (p = ${p.p}) orthogonal to w: outliers are masked from the loss`,
     ),
+  paper: { lr: 1e-4, steps: 500_000, clip: 10, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 5, nPoints: 21, p: 0.5 },
+    steps: 4000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'error on clean points toward least squares on the clean points',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleOrthogonalOutlierRegression(rng, p, 1, state);
+    return regressionDraft(batch, { kind: 'linear', w: latents.w }, unitDirection(latents.w), W_AXIS, 2);
+  },
 };

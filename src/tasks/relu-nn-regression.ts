@@ -18,12 +18,27 @@ import {
   scalarHead,
   sketchScatter,
 } from './common';
+import { regressionDraft, unitAxis, X1_AXIS } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const reluNnRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
-  nPoints: z.number().int().min(1).max(512).default(101).describe('in-context examples per prompt (N)'),
-  hidden: z.number().int().min(1).max(1024).default(100).describe('hidden width of the random ReLU network'),
+  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
+  nPoints: z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .default(101)
+    .describe('in-context examples per prompt (N)')
+    .meta({ label: 'Examples N' }),
+  hidden: z
+    .number()
+    .int()
+    .min(1)
+    .max(1024)
+    .default(100)
+    .describe('hidden width of the random ReLU network')
+    .meta({ label: 'Hidden width' }),
 });
 export type ReluNnRegressionParams = z.infer<typeof reluNnRegressionParams>;
 
@@ -101,4 +116,18 @@ export const reluNnRegression: TaskDefinition<ReluNnRegressionParams, 'relu-nn-r
       index,
       `2-layer ReLU network, ${p.hidden} hidden units: the spread is the nonlinearity`,
     ),
+  paper: { lr: 1e-4, steps: 500_000, clip: 10, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 5, nPoints: 21, hidden: 100 },
+    steps: 4000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'error below least squares and 3-NN after ~2d examples',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleReluNnRegression(rng, p, 1, state);
+    const fn = { kind: 'relu', w1: latents.w1, w2: latents.w2, hidden: p.hidden } as const;
+    return regressionDraft(batch, fn, unitAxis(p.d, 0), X1_AXIS, 2);
+  },
 };

@@ -19,13 +19,28 @@ import {
   scalarHead,
   sketchScatter,
 } from './common';
+import { regressionDraft, unitDirection, W_AXIS } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const sparseLinearRegressionParams = z
   .object({
-    d: z.number().int().min(1).max(64).default(20).describe('dimension of x'),
-    nPoints: z.number().int().min(1).max(512).default(41).describe('in-context examples per prompt (N)'),
-    k: z.number().int().min(1).max(64).default(3).describe('nonzero coordinates of w (sparsity)'),
+    d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
+    nPoints: z
+      .number()
+      .int()
+      .min(1)
+      .max(512)
+      .default(41)
+      .describe('in-context examples per prompt (N)')
+      .meta({ label: 'Examples N' }),
+    k: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(3)
+      .describe('nonzero coordinates of w (sparsity)')
+      .meta({ label: 'Sparsity k' }),
   })
   .refine((p) => p.k <= p.d, { message: 'k must be at most d', path: ['k'] });
 export type SparseLinearRegressionParams = z.infer<typeof sparseLinearRegressionParams>;
@@ -75,4 +90,17 @@ export const sparseLinearRegression: TaskDefinition<
   sample: (rng, p, batchSize, state) => sampleSparseLinearRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>
     sketchScatter(batch, index, `Sparse linear regression: y = w·x, ${p.k} nonzeros`),
+  paper: { lr: 1e-4, steps: 500_000, clip: 10, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 8, nPoints: 17, k: 2 },
+    steps: 4000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'error below least squares for fewer than d examples, toward Lasso',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleSparseLinearRegression(rng, p, 1, state);
+    return regressionDraft(batch, { kind: 'linear', w: latents.w }, unitDirection(latents.w), W_AXIS, 2);
+  },
 };

@@ -12,17 +12,40 @@
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import { allocateExamples, fixedCurriculum, interleaveExamples, liveDims } from './common';
+import { parityDraft } from './probe-draft';
 import type { CurriculumState, HeadSpec, PromptBatch, PromptSketch, TaskDefinition } from './types';
 
 export const sparseParityParams = z
   .object({
-    d: z.number().int().min(1).max(32).default(10).describe('number of input bits'),
-    nPoints: z.number().int().min(1).max(512).default(140).describe('in-context examples per prompt (N)'),
-    k: z.number().int().min(1).max(32).default(2).describe('size of the hidden subset S'),
+    d: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .default(10)
+      .describe('number of input bits')
+      .meta({ label: 'Dimension d' }),
+    nPoints: z
+      .number()
+      .int()
+      .min(1)
+      .max(512)
+      .default(140)
+      .describe('in-context examples per prompt (N)')
+      .meta({ label: 'Examples N' }),
+    k: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .default(2)
+      .describe('size of the hidden subset S')
+      .meta({ label: 'Sparsity k' }),
     subsetPerPrompt: z
       .boolean()
       .default(true)
-      .describe('true: a new hidden subset per prompt (paper); false: one subset per batch (released code)'),
+      .describe('true: a new hidden subset per prompt (paper); false: one subset per batch (released code)')
+      .meta({ label: 'New subset S per prompt' }),
   })
   .refine((p) => p.k <= p.d, { message: 'k must be at most d', path: ['k'] });
 export type SparseParityParams = z.infer<typeof sparseParityParams>;
@@ -129,4 +152,24 @@ export const sparseParity: TaskDefinition<SparseParityParams, 'sparse-parity'> =
   chanceLevel: () => 0.5,
   sample: (rng, p, batchSize, state) => sampleSparseParity(rng, p, batchSize, state).batch,
   sketch: sketchParity,
+  paper: {
+    lr: 4e-4,
+    steps: 500_000,
+    clip: 10,
+    // the authors' conf/parity.yaml: GPT-2 of width 256 and 12 layers (the Mamba family 24 blocks)
+    dModel: 256,
+    gpt2Layers: 12,
+  },
+  classroom: {
+    params: { d: 6, nPoints: 40, k: 2 },
+    steps: 6000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'Mamba / MambaFormer accuracy rises toward 1 late in the prompt; Transformer stays near 0.5',
+  },
+  probeDraft: (rng, p, state) => {
+    const { batch, latents } = sampleSparseParity(rng, p, 1, state);
+    return parityDraft(batch, latents.subsets.subarray(0, p.k));
+  },
 };

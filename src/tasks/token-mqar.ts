@@ -27,6 +27,7 @@
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import { fixedCurriculum } from './common';
+import { tokenRecallDraft } from './probe-draft';
 import type {
   CurriculumState,
   HeadBatch,
@@ -44,15 +45,24 @@ export const tokenMqarParams = z
       .min(4)
       .max(8192)
       .default(64)
-      .describe('vocabulary size V (keys below V/2, values above)'),
-    pairs: z.number().int().min(1).max(512).default(8).describe('key-value pairs per prompt (P)'),
+      .describe('vocabulary size V (keys below V/2, values above)')
+      .meta({ label: 'Vocabulary' }),
+    pairs: z
+      .number()
+      .int()
+      .min(1)
+      .max(512)
+      .default(8)
+      .describe('key-value pairs per prompt (P)')
+      .meta({ label: 'Key-value pairs' }),
     queries: z
       .number()
       .int()
       .min(1)
       .max(512)
       .default(8)
-      .describe('queries after the key-value block (at most P)'),
+      .describe('queries after the key-value block (at most P)')
+      .meta({ label: 'Queries' }),
   })
   .refine((p) => p.pairs <= Math.floor(p.vocab / 2) - 1, {
     message: 'pairs must be below vocab / 2 (keys are distinct ids in [1, vocab/2))',
@@ -172,4 +182,21 @@ export const tokenMqar: TaskDefinition<TokenMqarParams, 'token-mqar'> = {
   chanceLevel: (p) => 1 / p.pairs,
   sample: sampleTokenMqar,
   sketch: sketchTokenMqar,
+  paper: {
+    // Not in the paper's table: Zoology trains MQAR with a higher rate; a browser-sized default.
+    lr: 1e-3,
+    steps: 20_000,
+    clip: 10,
+    dModel: 128,
+    gpt2Layers: 2,
+  },
+  classroom: {
+    params: { vocab: 64, pairs: 8, queries: 8 },
+    steps: 3000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'Transformer and MambaFormer accuracy near 1; Mamba lower',
+  },
+  probeDraft: (rng, p, state) => tokenRecallDraft(sampleTokenMqar(rng, p, 1, state), p.vocab),
 };

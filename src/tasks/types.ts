@@ -12,18 +12,11 @@
  */
 import type { z } from 'zod';
 import type { Rng } from '../random/rng';
+import type { TASK_REGISTRY } from './index';
+import type { ProbeDraft } from './probe-draft';
 
-export type TaskName =
-  | 'linear-regression'
-  | 'sparse-linear-regression'
-  | 'relu-nn-regression'
-  | 'decision-tree'
-  | 'orthogonal-outlier-regression'
-  | 'many-outlier-regression'
-  | 'sparse-parity'
-  | 'chain-of-thought'
-  | 'vector-mqar'
-  | 'token-mqar';
+/** A task's name: a key of the registry (src/tasks/index.ts). */
+export type TaskName = keyof typeof TASK_REGISTRY;
 
 /** How tokens enter the model. */
 export type ReadIn =
@@ -160,8 +153,41 @@ export type BaselineName =
   | 'nn-gd'
   | 'zero';
 
+/**
+ * The paper's training of a task (paper.md section 2 and the authors' per-task configs): constant
+ * learning rate, steps, global-norm clip (null = none), and the model size. Batch 64 and
+ * Adam(0.9, 0.999, 1e-8) everywhere; the curriculum is the task's own `curriculum(params)`.
+ */
+export interface PaperTraining {
+  lr: number;
+  steps: number;
+  clip: number | null;
+  /** model width D */
+  dModel: number;
+  /**
+   * depth in GPT-2 layers (attention + MLP); the other architectures count each attention or
+   * Mamba block as a layer, two per GPT-2 layer (Mamba n_layer 4 ~ a 2-layer Transformer)
+   */
+  gpt2Layers: number;
+}
+
+/** The classroom (laptop) sizes of a task: its phenomenon in the fewest steps (docs/PRESETS.md). */
+export interface ClassroomSettings<P = Record<string, unknown>> {
+  /** task parameters (the rest keep the paper's defaults) */
+  params: Partial<P>;
+  /** training steps in which the phenomenon shows */
+  steps: number;
+  lr: number;
+  /** steps between curriculum increments (the paper: 2000) */
+  interval: number;
+  /** width D */
+  dModel: number;
+  /** what to look at when the run is done */
+  phenomenon: string;
+}
+
 /** `N` (optional) narrows `name` to the task's literal name, so a union of tasks discriminates on it. */
-export interface TaskDefinition<P, N extends TaskName = TaskName> {
+export interface TaskDefinition<P, N extends string = TaskName> {
   name: N;
   /** Display name (the option name of the "Task" picker), e.g. "Linear regression". */
   title: string;
@@ -169,7 +195,8 @@ export interface TaskDefinition<P, N extends TaskName = TaskName> {
   summary: string;
   /**
    * The task's parameters: each field with the paper's value as default, bounds, and a
-   * `.describe()` text shown in the settings panel. The single source of defaults and limits.
+   * `.meta({ label, description })`: the settings panel's name and explanation of the field.
+   * The single source of defaults, limits and texts.
    */
   paramsSchema: z.ZodType<P, Partial<P>>;
   /** Parameter defaults: the paper's values (= paramsSchema.parse({})). */
@@ -190,6 +217,15 @@ export interface TaskDefinition<P, N extends TaskName = TaskName> {
   sample(rng: Rng, params: P, batchSize: number, state: CurriculumState): PromptBatch;
   /** A picture of prompt `index` of a batch this task sampled (for the gallery and the probe). */
   sketch(batch: PromptBatch, index: number, params: P): PromptSketch;
+  /** The paper's training of the task (learning rate, steps, clip, model size). */
+  paper: PaperTraining;
+  /** The classroom preset's sizes. */
+  classroom: ClassroomSettings<P>;
+  /**
+   * One prompt (batch of 1) drawn with `rng` at curriculum `state`, with its hidden function, as
+   * the probe editor's draft (src/tasks/probe-draft.ts has the draft kinds and their builders).
+   */
+  probeDraft(rng: Rng, params: P, state: CurriculumState): ProbeDraft;
 }
 
 /** What the task gallery draws for one prompt: plain data, rendered as SVG by the UI. */

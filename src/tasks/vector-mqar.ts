@@ -19,6 +19,7 @@
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import { dot, fixedCurriculum, liveDims } from './common';
+import { vectorRecallDraft } from './probe-draft';
 import type {
   CurriculumState,
   HeadBatch,
@@ -29,29 +30,37 @@ import type {
 } from './types';
 
 export const vectorMqarParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of keys, values and query'),
+  d: z
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(20)
+    .describe('dimension of keys, values and query')
+    .meta({ label: 'Dimension d' }),
   pairs: z
     .number()
     .int()
     .min(1)
     .max(256)
     .default(64)
-    .describe('key-value pairs before the query (the paper uses 64; its table may say 32)'),
+    .describe('key-value pairs before the query (the paper uses 64; its table may say 32)')
+    .meta({ label: 'Key-value pairs' }),
   queryNoise: z
     .number()
     .min(0)
     .max(10)
     .default(0)
-    .describe(
-      'standard deviation of Gaussian noise added to the query before renormalising (0 = exact copy)',
-    ),
+    .describe('standard deviation of Gaussian noise added to the query before renormalising (0 = exact copy)')
+    .meta({ label: 'Query noise' }),
   metric: z
     .enum(['nearest-value', 'released-key-match'])
     .default('nearest-value')
     .describe(
       "'nearest-value': correct when the nearest value is the target (paper); " +
         "'released-key-match': the released code's metric, which compares the prediction with keys",
-    ),
+    )
+    .meta({ label: 'Metric' }),
 });
 export type VectorMqarParams = z.infer<typeof vectorMqarParams>;
 
@@ -188,4 +197,14 @@ export const vectorMqar: TaskDefinition<VectorMqarParams, 'vector-mqar'> = {
   chanceLevel: (p) => 1 / p.pairs,
   sample: (rng, p, batchSize, state) => sampleVectorMqar(rng, p, batchSize, state).batch,
   sketch: sketchVectorMqar,
+  paper: { lr: 2e-4, steps: 500_000, clip: 100, dModel: 128, gpt2Layers: 2 },
+  classroom: {
+    params: { d: 16, pairs: 16 },
+    steps: 4000,
+    lr: 1e-3,
+    interval: 100,
+    dModel: 32,
+    phenomenon: 'Transformer and MambaFormer recall the value; Mamba stays far below',
+  },
+  probeDraft: (rng, p, state) => vectorRecallDraft(sampleVectorMqar(rng, p, 1, state).batch),
 };

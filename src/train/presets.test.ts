@@ -1,27 +1,53 @@
 import { describe, expect, it } from 'vitest';
-import { PAPER_TRAINING } from '../schema/paper-training';
-import { TASK_NAMES } from '../tasks';
-import { CLASSROOM, presetExperiment, presetInput } from './presets';
+import { getTask, TASK_NAMES } from '../tasks';
+import { presetExperiment, presetInput } from './presets';
 
 describe('presets', () => {
   it.each(TASK_NAMES)('%s: both presets are valid experiments', (task) => {
+    const { paper: own, classroom } = getTask(task);
     const paper = presetExperiment('paper', task);
     expect(paper.models.map((m) => m.arch)).toEqual(['transformer', 'mamba', 'mambaformer']);
-    expect(paper.steps).toBe(PAPER_TRAINING[task].steps);
-    expect(paper.optimizer.lr).toBe(PAPER_TRAINING[task].lr);
-    expect(paper.models[0].dModel).toBe(128);
+    expect(paper.steps).toBe(own.steps);
+    expect(paper.optimizer.lr).toBe(own.lr);
+    expect(paper.clip).toBe(own.clip);
+    expect(paper.models.map((m) => m.dModel)).toEqual([1, 2, 3].map(() => own.dModel));
+    const g = own.gpt2Layers;
+    expect(paper.models.map((m) => m.nLayer)).toEqual([g, 2 * g, 2 * g]);
     expect(paper.batchSize).toBe(64);
 
     const c = presetExperiment('classroom', task, ['transformer', 'mamba', 'mambaformer', 's4'], 7);
     expect(c.seed).toBe(7);
-    expect(c.steps).toBe(CLASSROOM[task].steps);
+    expect(c.steps).toBe(classroom.steps);
     expect(c.models.every((m) => m.dModel <= 32)).toBe(true);
     expect(c.models.map((m) => m.nLayer)).toEqual([2, 4, 4, 4]);
-    expect(c.task.params).toMatchObject(CLASSROOM[task].params);
+    expect(c.task.params).toMatchObject(classroom.params);
     // the curriculum moves faster than the paper's 2000-step interval
     for (const s of [c.curriculum.dims, c.curriculum.points]) {
-      if (s.start !== s.end) expect(s.interval).toBe(CLASSROOM[task].interval);
+      if (s.start !== s.end) expect(s.interval).toBe(classroom.interval);
     }
+  });
+
+  it("the paper preset takes each task's model size from the authors' configs", () => {
+    const parity = presetExperiment('paper', 'sparse-parity', [
+      'transformer',
+      'mamba',
+      'mambaformer',
+      'hybrid',
+      's4',
+    ]);
+    expect(parity.models.map((m) => m.dModel)).toEqual([256, 256, 256, 256, 256]);
+    // conf/parity.yaml: a GPT-2 of 12 layers; each attention or Mamba block is one layer elsewhere
+    expect(parity.models.map((m) => m.nLayer)).toEqual([12, 24, 24, 24, 24]);
+    expect(parity.optimizer.lr).toBe(4e-4);
+    const regression = presetExperiment('paper', 'linear-regression', ['transformer', 'mamba', 's4-mamba']);
+    expect(regression.models.map((m) => [m.dModel, m.nLayer])).toEqual([
+      [128, 2],
+      [128, 4],
+      [128, 4],
+    ]);
+    expect(regression.clip).toBe(10);
+    expect(presetExperiment('paper', 'chain-of-thought').clip).toBeNull();
+    expect(presetExperiment('paper', 'many-outlier-regression').steps).toBe(1_000_000);
   });
 
   it('the classroom linear regression is small', () => {
@@ -43,6 +69,8 @@ describe('presets', () => {
     expect(() => presetExperiment('classroom', 'linear-regression', ['mamba'], 0, { batchSize: 0 })).toThrow(
       /batchSize/,
     );
-    expect(presetInput('paper', 'vector-mqar', ['s4']).models).toEqual([{ arch: 's4' }]);
+    expect(presetInput('paper', 'vector-mqar', ['s4']).models).toEqual([
+      { arch: 's4', dModel: 128, nLayer: 4 },
+    ]);
   });
 });

@@ -1,20 +1,21 @@
 /**
  * Experiment presets (docs/PRESETS.md has the measured steps-to-phenomenon):
- *  - 'paper': the sizes of paper.md (d, N, D 128, the paper's layers, batch 64, LR, clip, curriculum
- *    and steps of its table), for headless GPU runs;
+ *  - 'paper': the sizes of paper.md and the authors' per-task configs (d, N, each task's width D and
+ *    depth, batch 64, LR, clip, curriculum and steps of its table), for headless GPU runs;
  *  - 'classroom': small sizes chosen so that each task's phenomenon shows in the fewest steps on a
  *    laptop (d 4-8, D 32, a shortened curriculum, batch 64, LR 1e-3).
  * A preset is a function (task, architectures) -> experiment input, which goes through
  * `parseExperiment` like any other input (so every bound and default still applies).
  */
-import type { Architecture, ModelSpecInput } from '../schema/architecture';
+import { ARCHITECTURE_INFO, type Architecture, layersFor, type ModelSpecInput } from '../schema/architecture';
 import {
   EXPERIMENT_VERSION,
   type Experiment,
   type ExperimentInput,
   parseExperiment,
 } from '../schema/experiment';
-import type { CurriculumSpec, Schedule, TaskName } from '../tasks/types';
+import { getTask, TASKS } from '../tasks';
+import type { ClassroomSettings, CurriculumSpec, Schedule, TaskName } from '../tasks/types';
 
 export const PRESET_NAMES = ['classroom', 'paper'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -25,107 +26,13 @@ export function isPresetName(s: string): s is PresetName {
 
 export const DEFAULT_ARCHITECTURES: readonly Architecture[] = ['transformer', 'mamba', 'mambaformer'];
 
-/** Classroom sizes of one task. */
-export interface ClassroomSettings {
-  /** task parameters (the rest keep the paper's defaults) */
-  params: Record<string, unknown>;
-  /** training steps in which the phenomenon shows (docs/PRESETS.md) */
-  steps: number;
-  lr: number;
-  /** steps between curriculum increments (the paper: 2000) */
-  interval: number;
-  /** width D */
-  dModel: number;
-  /** what to look at when the run is done */
-  phenomenon: string;
-}
+/** Classroom sizes of one task (each task's own `classroom`). */
+export type { ClassroomSettings } from '../tasks/types';
 
-/**
- * Classroom settings per task. Widths D 32 with 4 heads; layers: the Transformer 2 GPT-2 layers,
- * the SSM and hybrid models 4 blocks (paper.md's counting: Mamba n_layer 4 ~ Transformer 2 layers).
- */
-export const CLASSROOM: Record<TaskName, ClassroomSettings> = {
-  'linear-regression': {
-    params: { d: 5, nPoints: 11 },
-    steps: 3000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'error at 2d examples far below the zero predictor, close to least squares',
-  },
-  'sparse-linear-regression': {
-    params: { d: 8, nPoints: 17, k: 2 },
-    steps: 4000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'error below least squares for fewer than d examples, toward Lasso',
-  },
-  'relu-nn-regression': {
-    params: { d: 5, nPoints: 21, hidden: 100 },
-    steps: 4000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'error below least squares and 3-NN after ~2d examples',
-  },
-  'decision-tree': {
-    params: { d: 5, nPoints: 21, depth: 3 },
-    steps: 5000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'error below the greedy tree and 3-NN; Mamba trails the Transformer',
-  },
-  'orthogonal-outlier-regression': {
-    params: { d: 5, nPoints: 21, p: 0.5 },
-    steps: 4000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'error on clean points toward least squares on the clean points',
-  },
-  'many-outlier-regression': {
-    params: { d: 4, nPoints: 80, p: 0.9 },
-    steps: 4000,
-    lr: 1e-3,
-    interval: 50,
-    dModel: 32,
-    phenomenon: 'error on clean points falls as clean examples accumulate among the dummies',
-  },
-  'sparse-parity': {
-    params: { d: 6, nPoints: 40, k: 2 },
-    steps: 6000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'Mamba / MambaFormer accuracy rises toward 1 late in the prompt; Transformer stays near 0.5',
-  },
-  'vector-mqar': {
-    params: { d: 16, pairs: 16 },
-    steps: 4000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'Transformer and MambaFormer recall the value; Mamba stays far below',
-  },
-  'chain-of-thought': {
-    params: { d: 5, nPoints: 21, hidden: 4 },
-    steps: 4000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'error on y falls toward 0 after a few examples',
-  },
-  'token-mqar': {
-    params: { vocab: 64, pairs: 8, queries: 8 },
-    steps: 3000,
-    lr: 1e-3,
-    interval: 100,
-    dModel: 32,
-    phenomenon: 'Transformer and MambaFormer accuracy near 1; Mamba lower',
-  },
-};
+/** Each task's classroom settings by name (read from the tasks: `getTask(name).classroom`). */
+export const CLASSROOM = Object.fromEntries(TASKS.map((t) => [t.name, t.classroom])) as Readonly<
+  Record<TaskName, ClassroomSettings>
+>;
 
 /**
  * Rows of the learned position embedding in the authors' configs (n_positions = 101): HF GPT-2
@@ -133,9 +40,7 @@ export const CLASSROOM: Record<TaskName, ClassroomSettings> = {
  * checkpoints whose shapes match the authors' state_dicts. Undefined: no position embedding.
  */
 export function paperPositionRows(arch: Architecture): number | undefined {
-  if (arch === 'transformer') return 202;
-  if (arch === 'hybrid') return 101;
-  return undefined;
+  return ARCHITECTURE_INFO[arch].paperPositionRows;
 }
 
 /** The classroom curriculum: the paper's schedule with its interval shortened. */
@@ -144,8 +49,18 @@ function shortenCurriculum(paper: CurriculumSpec, interval: number): CurriculumS
   return { dims: shorten(paper.dims), points: shorten(paper.points) };
 }
 
+/**
+ * Classroom models: width D with 4 heads, as deep as a 2-layer GPT-2 (the Transformer 2 layers,
+ * the SSM and hybrid models 4 blocks: paper.md's counting).
+ */
 function classroomModel(arch: Architecture, dModel: number): ModelSpecInput {
-  return { arch, dModel, nHead: 4, nLayer: arch === 'transformer' ? 2 : 4 };
+  return { arch, dModel, nHead: 4, nLayer: layersFor(arch, 2) };
+}
+
+/** The paper's model of a task: its authors' width and depth (the depth counted per architecture). */
+function paperModel(arch: Architecture, task: TaskName): ModelSpecInput {
+  const { dModel, gpt2Layers } = getTask(task).paper;
+  return { arch, dModel, nLayer: layersFor(arch, gpt2Layers) };
 }
 
 /** The experiment input of a preset (not yet validated: pass it to parseExperiment). */
@@ -159,11 +74,11 @@ export function presetInput(
     return {
       version: EXPERIMENT_VERSION,
       task: { name: task, params: {} },
-      models: archs.map((arch) => ({ arch })),
+      models: archs.map((arch) => paperModel(arch, task)),
       seed,
     };
   }
-  const c = CLASSROOM[task];
+  const c = getTask(task).classroom;
   return {
     version: EXPERIMENT_VERSION,
     task: { name: task, params: c.params },
@@ -195,7 +110,7 @@ export function presetExperiment(
   if (overrides.task) merged.task = { ...input.task, ...overrides.task };
   let parsed = parseExperiment(merged);
   if (parsed.ok && preset === 'classroom' && !overrides.curriculum) {
-    const curriculum = shortenCurriculum(parsed.experiment.curriculum, CLASSROOM[task].interval);
+    const curriculum = shortenCurriculum(parsed.experiment.curriculum, getTask(task).classroom.interval);
     parsed = parseExperiment({ ...merged, curriculum });
   }
   if (!parsed.ok)

@@ -19,7 +19,7 @@ import { takeGpuErrors } from '../backend';
 import { fusedCausalConvSilu } from '../conv';
 import { fusedBiasGelu } from '../gelu';
 import { fusedLayerNorm } from '../layer-norm';
-import { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from '../selective-scan';
+import { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from '../selective-scan/index';
 import type { CheckEntry, CheckFailure, Dims, GpuErrorEntry, KernelId } from './check-report';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './helpers';
 

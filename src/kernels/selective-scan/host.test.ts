@@ -13,17 +13,17 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ArchConfig } from '../models/config';
-import { buildModel } from '../models/model';
-import { selectiveScan64 } from '../models/reference64/mamba';
-import { softplus64 } from '../models/reference64/math';
-import { linearRegression } from '../tasks/linear-regression';
-import { modelKernels } from './index';
-import { registerAllKernels } from './register';
-import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './selective-scan';
-import { HOST_SCAN_BACKENDS } from './selective-scan-cpu';
-import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './selective-scan-shape';
-import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './testing/helpers';
+import type { ArchConfig } from '../../models/config';
+import { buildModel } from '../../models/model';
+import { selectiveScan64 } from '../../models/reference64/mamba';
+import { softplus64 } from '../../models/reference64/math';
+import { linearRegression } from '../../tasks/linear-regression';
+import { modelKernels } from '../index';
+import { registerAllKernels } from '../register';
+import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from '../testing/helpers';
+import { HOST_SCAN_BACKENDS } from './host';
+import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './index';
+import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
 interface Case {
   b: number;

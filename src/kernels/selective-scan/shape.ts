@@ -1,6 +1,6 @@
 /**
  * The fused selective scan's kernel names, input order and shape checks, shared by its
- * implementations (WGSL and reference in selective-scan.ts, host loops in selective-scan-cpu.ts).
+ * implementations (WGSL in index.ts, plain ops in reference.ts, host loops in host.ts).
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
 

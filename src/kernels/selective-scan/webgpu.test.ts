@@ -5,13 +5,11 @@
  * channels not a multiple of the workgroup, and the gate read from in_proj's [B, L, 2Di] output.
  * Also: the reference kernels (webgl's, and the WebGPU backward's fallback) run under the same
  * kernel names with the same gradient (on cpu, registered there for the test). The cpu / wasm
- * kernels have their own tests: selective-scan-cpu.test.ts.
+ * kernels have their own tests: host.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerAllKernels } from './register';
-import { referenceScanKernels, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD, scanTuning } from './selective-scan';
-import { registerHostScanKernels } from './selective-scan-cpu';
+import { registerAllKernels } from '../register';
 import {
   kernelChecks,
   runCheck,
@@ -19,9 +17,11 @@ import {
   type ScanCase,
   scanFunction,
   scanInputs,
-} from './testing/checks';
-import { Rng, randn, relErr, valueAndGrads } from './testing/helpers';
-import { setupWebGpu } from './testing/webgpu';
+} from '../testing/checks';
+import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
+import { setupWebGpu } from '../testing/webgpu';
+import { registerHostScanKernels } from './host';
+import { referenceScanKernels, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD, scanTuning } from './index';
 
 let gpu = { ok: false, reason: '' };
 

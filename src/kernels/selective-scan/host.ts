@@ -1,6 +1,6 @@
 /**
  * The fused selective scan ('IclSelectiveScan' / 'IclSelectiveScanGrad', same inputs, outputs and
- * attrs as the WebGPU kernels of selective-scan.ts) in plain JavaScript loops, for the backends
+ * attrs as the WebGPU kernels of index.ts) in plain JavaScript loops, for the backends
  * whose tensors live in host memory: 'cpu' (the backend's own typed arrays) and 'wasm' (views on
  * the WebAssembly heap). Equations: paper.md section 4.
  *
@@ -16,14 +16,14 @@
  * Arithmetic is float64 throughout; inputs and outputs are float32.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
-import { registerKernelOnce } from './common';
-import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './selective-scan-shape';
+import { registerKernelOnce } from '../common';
+import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
 /** The backends these kernels are registered for. */
 export const HOST_SCAN_BACKENDS = ['cpu', 'wasm'] as const;
 export type HostScanBackend = (typeof HOST_SCAN_BACKENDS)[number];
 
-/** The scan's inputs as flat float32 arrays (layouts of selective-scan.ts). */
+/** The scan's inputs as flat float32 arrays (layouts of index.ts). */
 export interface ScanArrays {
   u: Float32Array;
   xdbl: Float32Array;

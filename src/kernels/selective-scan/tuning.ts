@@ -1,0 +1,46 @@
+/**
+ * Tunables of the selective scan's WGSL programs, and the workgroup size of the backward they imply.
+ */
+
+/**
+ * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
+ * measured on a real GPU (see bench/RESULTS.md).
+ */
+/**
+ * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
+ * measured on a real GPU (see bench/RESULTS.md).
+ */
+export const scanTuning = {
+  /**
+   * forward algorithm: 'sequential' (one invocation per (b, channel) over all t), 'chunked' (one per
+   * (b, channel, chunk of t): chunk end states combined through workgroup memory, then each chunk
+   * rescanned from its true start state; more parallel, twice the arithmetic), or 'auto'
+   * (chunked from `chunkedFromLength` steps on)
+   */
+  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked',
+  chunkedFromLength: 128,
+  /** invocations per workgroup of the sequential forward */
+  forwardWorkgroup: 64,
+  /**
+   * time steps of u and z loaded ahead in the sequential forward (H200 sweep, bench/RESULTS.md,
+   * B 64, L 1024: P 1 1.57 ms, P 4 1.99, P 8 1.62; P 4 kept: it was best on SwiftShader and at the
+   * short L where the sequential kernel runs)
+   */
+  forwardPrefetch: 4,
+  /**
+   * chunked forward: channels x chunks per workgroup (H200 sweep at B 64, L 1024: 32 x 4 0.584 ms,
+   * 16 x 8 0.623, 8 x 16 0.759, 4 x 32 1.258)
+   */
+  chunkChannels: 32,
+  chunks: 4,
+  /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
+  backwardWorkgroup: 64,
+};
+
+/** Workgroup size of the backward: <= requested, power of two, reduction buffer within 16 KiB. */
+export function backwardWorkgroup(s: number, requested = scanTuning.backwardWorkgroup): number {
+  const stride = s | 1;
+  let wg = 1;
+  while (wg * 2 <= requested && wg * 2 * stride * 4 <= 16384) wg *= 2;
+  return wg;
+}
