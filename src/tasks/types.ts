@@ -47,9 +47,10 @@ export type MetricKind =
   /** the nearest candidate value (by Euclidean distance) is the target */
   | 'nearest-value-accuracy'
   /**
-   * The released code's vector-MQAR metric, kept behind a switch for comparison: the key with the
-   * largest inner product with the prediction is the key with the largest inner product with the
-   * query (it compares a predicted value with keys, a bug; see paper.md). Needs `HeadBatch.recall`.
+   * The released code's vector-MQAR metric (Retrieval.classify), kept behind a switch for
+   * comparison: the key with the largest inner product with the prediction is the key with the
+   * largest inner product with the target value (it compares values with keys; paper.md section 7).
+   * Needs `HeadBatch.recall`.
    */
   | 'key-match-accuracy';
 
