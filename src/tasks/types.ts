@@ -64,6 +64,12 @@ export interface HeadSpec {
   metric: MetricKind;
   /** the error of the task's metric is divided by this (d, k or 1 as in the paper) */
   normalisation: number;
+  /**
+   * 'mse' only: how the squared error of one target is reduced over the head's dims before the mean
+   * over targets. 'mean' (default, Garg et al.'s mean_squared_error) or 'sum' (chain-of-thought's
+   * s head, as Li et al.: `.sum(-1).mean()`).
+   */
+  lossOverDims?: 'mean' | 'sum';
 }
 
 export interface HeadBatch {
