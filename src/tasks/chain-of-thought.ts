@@ -9,8 +9,8 @@
  * Two heads: 'y' (1 output) at every s_i token predicts y_i, 's' (k outputs) at every x_i token
  * predicts s_i (heads[0] = 'y', the scored answer); loss = the s error summed over its k dims and
  * averaged over prompts and positions (Li et al.'s `.sum(-1).mean()`) + MSE(y). Both are normalised
- * by d (E|s|^2 = E[y^2] = d, so the zero predictor scores about 1). At test time an evaluator feeds
- * the predicted s_i back in place of s_i.
+ * by d (E|s|^2 = E[y^2] = d, so the zero predictor scores about 1). At test time the evaluator
+ * (src/train/evaluate.ts) feeds the predicted s_i back in place of s_i before reading y_i.
  * The example view holds (x_i, y_i) for the classical baselines.
  *
  * Random draws per prompt, in order: W (row-major, d x k), v, then the N inputs.
