@@ -148,6 +148,8 @@ describe('cli train', () => {
       'transformer-icl.json',
       'transformer.safetensors',
       'transformer.optim.safetensors',
+      'transformer.yaml',
+      'transformer-evals.jsonl',
       'icl-table.txt',
       'summary.json',
     ]) {

@@ -10,6 +10,7 @@
  *   <model>-icl.csv / <model>-icl.json   final ICL curves per head (+ the evaluation history in JSON)
  *   <model>-evals.jsonl                  one line per evaluation, appended as it happens (survives a kill)
  *   <model>.safetensors                  the PyTorch state_dict (docs/CHECKPOINTS.md)
+ *   <model>.yaml                         the authors' training config for it ("Continue in PyTorch")
  *   <model>.optim.safetensors            Adam's moments
  *   icl-table.txt, summary.json          the closing table and a summary
  * and ends with the ICL error table of the models next to the baselines on stdout.
@@ -22,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { evaluateBaselines } from '../eval';
 import type { IclCurveSet } from '../eval/types';
 import { type Mark, REFERENCE_BASELINE, type Verdict, verdictOfSet } from '../eval/verdict';
+import { pytorchConfigYaml } from '../formats/pytorch-config';
 import { evalRecordLine } from '../formats/table1';
 import { ARCHITECTURES, type Architecture } from '../schema/architecture';
 import { type Experiment, parseExperiment } from '../schema/experiment';
@@ -573,6 +575,9 @@ export async function runTrain(argv: string[]): Promise<number> {
       );
       const files = await saveCheckpoint(trainer);
       writeFileSync(join(out, `${stem}.safetensors`), files.model);
+      const yaml = pytorchConfigYaml(experiment, i);
+      if (yaml instanceof Error) progress.note(`${name}: no PyTorch config (${yaml.message})`);
+      else writeFileSync(join(out, `${stem}.yaml`), yaml);
       if (files.optimizer) writeFileSync(join(out, `${stem}.optim.safetensors`), files.optimizer);
       summaries.push({
         index: i,
