@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { tinyExperiment } from '../train/test-experiments';
-import { pytorchConfig, pytorchConfigYaml, toYaml } from './pytorch-config';
+import { pytorchConfig, pytorchConfigYaml, toYaml, YamlFloat } from './pytorch-config';
 
 /** Parse our YAML back with an independent parser (yaml 1.2 core; floats as written). */
 function parsed(text: string): Record<string, unknown> {
@@ -40,6 +40,8 @@ describe("the authors' training config (Continue in PyTorch)", () => {
     expect(training.batch_size).toBe(4);
     expect(training.learning_rate).toBe(1e-4);
     expect(training.gradient_clip).toBe(e.clip ?? Number.POSITIVE_INFINITY);
+    // floats of their schema keep a decimal point (PyYAML would read 10 as an int)
+    expect(text).toMatch(/gradient_clip: (\d+\.\d+|\.inf)\n/);
     expect(training.train_steps).toBe(50);
     expect(training.curriculum).toEqual({
       dims: { ...e.curriculum!.dims },
@@ -58,7 +60,7 @@ describe("the authors' training config (Continue in PyTorch)", () => {
     const t = c.config.training as Record<string, unknown>;
     expect(t.task).toBe('filter_ortho_linear_regression');
     expect(t.data).toBe('filter');
-    expect(t.data_sampler_kwargs).toEqual({ prob: 0.5 });
+    expect(t.data_sampler_kwargs).toEqual({ prob: new YamlFloat(0.5) });
     expect((c.config.model as Record<string, unknown>).family).toBe('s4-mamba');
     expect((c.config.model as Record<string, unknown>).n_head).toBeUndefined();
     // d_state 4 in the tiny model: not expressible, noted

@@ -15,7 +15,12 @@ import type { ModelSpec } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import type { TaskName } from '../tasks/types';
 
-type Scalar = string | number | boolean | null;
+/** A number their schema types as float (`tfloat`): always written with a decimal point. */
+export class YamlFloat {
+  constructor(readonly value: number) {}
+}
+
+type Scalar = string | number | boolean | null | YamlFloat;
 export interface YamlMap {
   [key: string]: Scalar | YamlMap | readonly string[];
 }
@@ -73,7 +78,7 @@ function taskMapping(name: TaskName, params: Record<string, unknown>): TaskMappi
         task: 'filter_ortho_linear_regression',
         data: 'filter',
         taskKwargs: {},
-        samplerKwargs: { prob: n('p') },
+        samplerKwargs: { prob: new YamlFloat(n('p')) },
         interleave: true,
       };
     case 'many-outlier-regression':
@@ -81,7 +86,7 @@ function taskMapping(name: TaskName, params: Record<string, unknown>): TaskMappi
         task: 'filter_linear_regression',
         data: 'filter',
         taskKwargs: {},
-        samplerKwargs: { prob: n('p') },
+        samplerKwargs: { prob: new YamlFloat(n('p')) },
         interleave: true,
       };
     case 'sparse-parity':
@@ -145,8 +150,8 @@ export function pytorchConfig(experiment: Experiment, index: number): PytorchCon
     data: mapping.data,
     ...(mapping.samplerKwargs ? { data_sampler_kwargs: mapping.samplerKwargs } : {}),
     batch_size: experiment.batchSize,
-    learning_rate: experiment.optimizer.lr!,
-    gradient_clip: experiment.clip ?? Number.POSITIVE_INFINITY,
+    learning_rate: new YamlFloat(experiment.optimizer.lr!),
+    gradient_clip: new YamlFloat(experiment.clip ?? Number.POSITIVE_INFINITY),
     train_steps: steps,
     save_every_steps: Math.max(1, Math.min(steps, 1000)),
     keep_every_steps: -1,
@@ -184,6 +189,10 @@ export function pytorchConfig(experiment: Experiment, index: number): PytorchCon
 }
 
 function scalar(v: Scalar): string {
+  if (v instanceof YamlFloat) {
+    const text = scalar(v.value);
+    return /^-?\d+$/.test(text) ? `${text}.0` : text;
+  }
   if (v === null) return 'null';
   if (typeof v === 'boolean') return v ? 'true' : 'false';
   if (typeof v === 'number') {
@@ -205,7 +214,7 @@ export function toYaml(map: YamlMap, indent = 0): string {
       if (Array.isArray(value)) {
         return `${pad}${key}:\n${value.map((v) => `${pad}    - ${JSON.stringify(v)}`).join('\n')}`;
       }
-      if (value !== null && typeof value === 'object') {
+      if (value !== null && typeof value === 'object' && !(value instanceof YamlFloat)) {
         const inner = value as YamlMap;
         if (Object.keys(inner).length === 0) return `${pad}${key}: {}`;
         return `${pad}${key}:\n${toYaml(inner, indent + 4)}`;
