@@ -96,6 +96,20 @@ describe('verdictOf, error metrics', () => {
     expect(v.trivial).toBe(2);
     expect(v.gapClosed).toBeCloseTo(0.5, 12);
   });
+  it('falls back to chance / the perfect predictor where the zero or reference curve has no value', () => {
+    const nan = curve('x', flat(Number.NaN));
+    const v = verdictOf(curve('m', flat(0.5)), 'squared-error', { chance: 2, zero: nan, reference: nan });
+    expect(v.trivial).toBe(2);
+    expect(v.reference).toBe(0);
+    expect(v.referenceLabel).toBe('perfect predictor');
+    expect(v.gapClosed).toBeCloseTo(0.75, 12);
+    // the regime is the model curve's: a reference with other positions only counts where they meet
+    const shifted: IclCurve = { ...curve('r', [0.5, 0.5, 0.5]), examples: Int32Array.from([3, 4, 5]) };
+    const w = verdictOf(curve('m', flat(0.5)), 'squared-error', { chance: 1, reference: shifted });
+    expect(w.reference).toBe(0.5);
+    expect(w.mark).toBe('learns');
+  });
+
   it('refuses a reference that is no better than the trivial predictor', () => {
     expect(() =>
       verdictOf(curve('m', flat(0.5)), 'squared-error', { chance: 1, reference: curve('r', flat(1)) }),
