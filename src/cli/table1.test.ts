@@ -9,12 +9,14 @@ import { tinyExperiment } from '../train/test-experiments';
 import {
   buildTable1,
   findRunFolders,
+  MARKDOWN_MARKER,
   majorityMark,
   parseEvaluationLog,
   planLines,
   ReferenceCache,
   readRun,
   runTable1,
+  spliceMarkdown,
   TABLE1_TASKS,
 } from './table1';
 
@@ -123,6 +125,7 @@ describe('table1', () => {
     expect(table1Schema.parse(JSON.parse(JSON.stringify(table)))).toEqual(table);
 
     const md = join(root, 'TABLE1.md');
+    writeFileSync(md, `# Kept\n\nhow it is measured\n${MARKDOWN_MARKER}\nold table\n`);
     const json = join(root, 'table1.json');
     expect(await runTable1(['--from', root, '--markdown', md, '--json', json])).toBe(0);
     const text = out.join('\n');
@@ -131,6 +134,12 @@ describe('table1', () => {
     const mdText = readFileSync(md, 'utf8');
     expect(mdText).toContain('| Linear regression | yes / learns 2/3 ✓ | yes / fails 1/1 ✗ |');
     expect(mdText).toContain('npm run cli -- table1 --from');
+    expect(mdText.startsWith(`# Kept\n\nhow it is measured\n${MARKDOWN_MARKER}\n\n# Table 1, measured`)).toBe(
+      true,
+    );
+    expect(mdText).not.toContain('old table');
+    expect(spliceMarkdown(null, 'x')).toBe('x');
+    expect(spliceMarkdown('no marker', 'x')).toBe('x');
     expect(table1Schema.safeParse(JSON.parse(readFileSync(json, 'utf8'))).success).toBe(true);
   });
 

@@ -374,6 +374,16 @@ export function table1Markdown(table: Table1): string {
   ].join('\n');
 }
 
+/** The line after which `--markdown` replaces a file's text (the text above it is kept). */
+export const MARKDOWN_MARKER = '<!-- table1 --markdown writes below this line -->';
+
+/** The generated Markdown under the marker of an existing file, or the whole file without one. */
+export function spliceMarkdown(existing: string | null, generated: string): string {
+  const at = existing?.indexOf(MARKDOWN_MARKER) ?? -1;
+  if (existing === null || at < 0) return generated;
+  return `${existing.slice(0, at + MARKDOWN_MARKER.length)}\n\n${generated}`;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Plan
 
@@ -497,7 +507,10 @@ export async function runTable1(argv: string[]): Promise<number> {
   console.error(
     `${folders.length} run folder(s), ${models.length} model(s), ${references.computed} reference baseline set(s) computed`,
   );
-  if (values.markdown) writeFileSync(values.markdown, table1Markdown(table));
+  if (values.markdown) {
+    const existing = existsSync(values.markdown) ? readFileSync(values.markdown, 'utf8') : null;
+    writeFileSync(values.markdown, spliceMarkdown(existing, table1Markdown(table)));
+  }
   if (values.json) writeFileSync(values.json, `${JSON.stringify(table, null, 1)}\n`);
   return 0;
 }
