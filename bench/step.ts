@@ -74,7 +74,12 @@ export function makeTrainingStep(setup: StepSetup): TrainingStep {
       const targets = batch.heads.map((h) => headTargets(h, batch.batchSize));
       const positions = batch.heads.map((h) => h.positions);
       const { value, grads } = tf.variableGrads(
-        () => batchLoss(model.forward(tokens, batch.tokenKinds, positions), targets),
+        () =>
+          batchLoss(
+            // training mode, as the Trainer: S4-Mamba's dropout on
+            model.forward(tokens, batch.tokenKinds, positions, { training: { seed: 0, step: 0 } }),
+            targets,
+          ),
         vars,
       );
       const byName = new Map<string, tf.Tensor>();

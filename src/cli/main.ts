@@ -2,6 +2,7 @@
  * The headless command: `npm run cli -- <command> ...`.
  *   baselines  classical estimators' ICL curves on a task
  *   train      train models on a task and compare them with the baselines
+ *   table1     the paper's Table 1 from a sweep's runs (verdicts), or a sweep plan for it
  */
 import { BASELINES_USAGE, runBaselines } from './baselines';
 import { UsageError } from './task-args';
@@ -12,6 +13,7 @@ commands:
   baselines   classical baselines' error per number of in-context examples
   train       train models on a task (see 'npm run cli -- train --help')
   tasks       list the tasks and their parameters
+  table1      the paper's Table 1 from a sweep's runs, or a sweep plan (see 'table1 --help')
 
 ${BASELINES_USAGE}`;
 
@@ -40,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await loadTrain())(rest);
       case 'tasks':
         return await listTasks();
+      case 'table1':
+        return await (await import('./table1')).runTable1(rest);
       case undefined:
       case 'help':
       case '--help':

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseEvalRecords } from '../formats/table1';
 import { decodeReplay, parseReplayIndex } from '../schema/replay';
 import { inspectCheckpoint } from '../train/checkpoint';
 import { readSafetensors } from '../train/safetensors';
-import { parseModels, parseTrainArgs, runTrain } from './train';
+import { parseModels, parseTrainArgs, runTrain, shouldStopAtVerdict } from './train';
 
 describe('cli train', () => {
   let out: string[];
@@ -147,6 +148,8 @@ describe('cli train', () => {
       'transformer-icl.json',
       'transformer.safetensors',
       'transformer.optim.safetensors',
+      'transformer.yaml',
+      'transformer-evals.jsonl',
       'icl-table.txt',
       'summary.json',
     ]) {
@@ -157,6 +160,10 @@ describe('cli train', () => {
     expect(loss).toHaveLength(5);
     const icl = JSON.parse(readFileSync(join(dir, 'transformer-icl.json'), 'utf8'));
     expect(icl.history.map((h: { step: number }) => h.step)).toEqual([2, 4]);
+    const evals = parseEvalRecords(readFileSync(join(dir, 'transformer-evals.jsonl'), 'utf8'));
+    expect(evals.map((e) => e.step)).toEqual([2, 4]);
+    expect(evals[0].heads[0].examples).toEqual([0, 1, 2, 3]);
+    expect(evals[0].mark).toBeUndefined();
     const info = inspectCheckpoint(readFileSync(join(dir, 'transformer.safetensors')));
     expect(info.errors).toEqual([]);
     expect(info.step).toBe(4);
@@ -167,6 +174,48 @@ describe('cli train', () => {
     expect(table).toMatch(/examples\s+Transformer\s+Least squares\s+3-NN\s+Averaging/);
     expect(err.join('')).toMatch(/Transformer \([\d,]+ params\).*steps\/s/);
     expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it('--stop-at-verdict: marks every evaluation, computes only the reference baseline, stops on two learns', async () => {
+    expect(shouldStopAtVerdict(['learns'])).toBe(false);
+    expect(shouldStopAtVerdict(['learns', 'partial', 'learns'])).toBe(false);
+    expect(shouldStopAtVerdict(['fails', 'learns', 'learns'])).toBe(true);
+    expect(shouldStopAtVerdict(['learns', null, 'learns'])).toBe(false);
+    const dir = mkdtempSync(join(tmpdir(), 'icl-train-'));
+    const args = [
+      '--task',
+      'sparse-linear-regression',
+      '--models',
+      'mamba',
+      '--steps',
+      '4',
+      '--batch-size',
+      '4',
+    ];
+    const code = await runTrain([
+      ...args,
+      ...[
+        '--eval-prompts',
+        '16',
+        '--eval-every',
+        '2',
+        '--d',
+        '4',
+        '--n-points',
+        '6',
+        '--k',
+        '2',
+        '--out',
+        dir,
+      ],
+      '--stop-at-verdict',
+    ]);
+    expect(code).toBe(0);
+    const evals = parseEvalRecords(readFileSync(join(dir, 'mamba-evals.jsonl'), 'utf8'));
+    expect(evals.map((e) => e.step)).toEqual([2, 4]);
+    for (const e of evals) expect(['learns', 'partial', 'fails']).toContain(e.mark);
+    const baselines = JSON.parse(readFileSync(join(dir, 'baselines.json'), 'utf8'));
+    expect(baselines.curves.map((c: { key: string }) => c.key)).toEqual(['lasso:0.01', 'zero']);
   });
 
   it('--record writes a replay the page can read, and adds it to the index beside it', async () => {

@@ -8,18 +8,23 @@
  *   baselines.csv / baselines.json       the task's classical baselines on the evaluation prompts
  *   <model>-loss.csv                     step, loss, grad_norm of every step
  *   <model>-icl.csv / <model>-icl.json   final ICL curves per head (+ the evaluation history in JSON)
+ *   <model>-evals.jsonl                  one line per evaluation, appended as it happens (survives a kill)
  *   <model>.safetensors                  the PyTorch state_dict (docs/CHECKPOINTS.md)
+ *   <model>.yaml                         the authors' training config for it ("Continue in PyTorch")
  *   <model>.optim.safetensors            Adam's moments
  *   icl-table.txt, summary.json          the closing table and a summary
  * and ends with the ICL error table of the models next to the baselines on stdout.
  * `--record FILE` also writes a replay of the run for the page's "Watch a recorded run"
  * (src/schema/replay.ts, docs/REPLAYS.md) and adds it to the index.json beside FILE.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateBaselines } from '../eval';
 import type { IclCurveSet } from '../eval/types';
+import { type Mark, REFERENCE_BASELINE, type Verdict, verdictOfSet } from '../eval/verdict';
+import { pytorchConfigYaml } from '../formats/pytorch-config';
+import { evalRecordLine } from '../formats/table1';
 import { ARCHITECTURES, type Architecture } from '../schema/architecture';
 import { type Experiment, parseExperiment } from '../schema/experiment';
 import {
@@ -74,6 +79,7 @@ const OPTIONS = {
   rows: { type: 'string' },
   'no-baselines': { type: 'boolean' },
   'no-fused': { type: 'boolean' },
+  'stop-at-verdict': { type: 'boolean' },
   record: { type: 'string' },
   'record-budget': { type: 'string' },
   help: { type: 'boolean' },
@@ -103,6 +109,8 @@ options:
   --read-every N      read the loss back every N steps (default 10)
   --rows N            rows of the closing table (default 8)
   --no-baselines      skip the classical baselines
+  --stop-at-verdict   stop a model once its verdict (docs/VERDICTS.md) is 'learns' at two evaluations
+                      in a row; computes only the task's reference baseline (and zero), not the slow ones
   --record FILE       also write a replay of the run to FILE (e.g. public/replays/<task>.iclreplay)
                       and add it to index.json beside it: loss, ICL curves and probes at every
                       evaluation, for "Watch a recorded run" (docs/REPLAYS.md)
@@ -214,6 +222,8 @@ export interface TrainCommand {
   fused: boolean;
   /** write a replay here (null: none) */
   record: string | null;
+  /** stop a model once its verdict is 'learns' at two consecutive evaluations */
+  stopAtVerdict: boolean;
   recordBudget: number;
 }
 
@@ -304,6 +314,7 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     baselines: !values['no-baselines'],
     fused: !values['no-fused'],
     record,
+    stopAtVerdict: values['stop-at-verdict'] === true,
     recordBudget:
       intOption('record-budget', values['record-budget'], 4096, MAX_REPLAY_BYTES) ?? DEFAULT_REPLAY_BUDGET,
   };
@@ -312,6 +323,12 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
 function fileStems(experiment: Experiment): string[] {
   const archs = experiment.models.map((m) => m.arch);
   return archs.map((a, i) => (archs.filter((b) => b === a).length > 1 ? `${a}-${i}` : a));
+}
+
+/** --stop-at-verdict: the last two evaluations (in order) were both 'learns'. */
+export function shouldStopAtVerdict(marks: readonly (Mark | null)[]): boolean {
+  const n = marks.length;
+  return n >= 2 && marks[n - 1] === 'learns' && marks[n - 2] === 'learns';
 }
 
 /** One line per evaluation during training: the model's curve, so a log shows the ICL curve evolve. */
@@ -339,6 +356,8 @@ interface ModelSummary {
   stepsPerSecond: number;
   finalLoss: number | null;
   diverged: string | null;
+  /** the step at which --stop-at-verdict stopped the model (null: not stopped early) */
+  stoppedAtVerdict: number | null;
 }
 
 export async function runTrain(argv: string[]): Promise<number> {
@@ -376,6 +395,16 @@ export async function runTrain(argv: string[]): Promise<number> {
   );
 
   let baselineSet: IclCurveSet | null = null;
+  const reference = REFERENCE_BASELINE[task.name];
+  if (command.stopAtVerdict && reference !== null && !command.baselines) {
+    // the verdict needs the reference (and the zero predictor) on the evaluation prompts: cheap
+    baselineSet = evaluateBaselines(task, params, experiment.curriculum, {
+      prompts: experiment.evaluation.prompts,
+      seed: experiment.seed,
+      resamples: experiment.evaluation.bootstrap,
+      baselines: [reference, 'zero'],
+    });
+  }
   if (command.baselines && task.baselines.length > 0) {
     const progress = new ProgressLine(process.stderr);
     const started = performance.now();
@@ -384,6 +413,9 @@ export async function runTrain(argv: string[]): Promise<number> {
         prompts: experiment.evaluation.prompts,
         seed: experiment.seed,
         resamples: experiment.evaluation.bootstrap,
+        ...(command.stopAtVerdict
+          ? { baselines: reference !== null ? [reference, 'zero' as const] : [] }
+          : {}),
         onProgress: (done, total, label) =>
           progress.update(`baselines ${done}/${total} ${label}`, done, total, started),
       });
@@ -443,6 +475,25 @@ export async function runTrain(argv: string[]): Promise<number> {
       return sets;
     };
     const every = experiment.evaluation.everySteps;
+    const evalsFile = join(out, `${stem}-evals.jsonl`);
+    writeFileSync(evalsFile, '');
+    let lastLogged = -1;
+    /** Append one evaluation to the jsonl (with its verdict under --stop-at-verdict). */
+    const logEvaluation = (step: number, sets: IclCurveSet[]): Verdict | null => {
+      let verdict: Verdict | null = null;
+      if (command.stopAtVerdict && sets[0]) {
+        try {
+          verdict = verdictOfSet(sets[0], baselineSet);
+        } catch {
+          verdict = null;
+        }
+      }
+      appendFileSync(evalsFile, `${evalRecordLine(step, sets, verdict ?? undefined)}\n`);
+      lastLogged = step;
+      return verdict;
+    };
+    const marks: Array<Mark | null> = [];
+    let stoppedAtVerdict: number | null = null;
     const started = performance.now();
     let lastLoss = Number.NaN;
     let result: Awaited<ReturnType<Trainer['train']>> = { steps: 0, reason: 'done' };
@@ -465,7 +516,19 @@ export async function runTrain(argv: string[]): Promise<number> {
         if (trainer.stepCount % every === 0 && trainer.stepCount < experiment.steps) {
           const sets = recorded ? await record() : await trainer.evaluate({ bootstrap: 0 });
           history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
-          progress.note(evaluationLine(name, trainer.stepCount, sets));
+          const verdict = logEvaluation(trainer.stepCount, sets);
+          progress.note(
+            evaluationLine(name, trainer.stepCount, sets) +
+              (verdict ? ` [${verdict.mark}, gap closed ${verdict.gapClosed.toFixed(3)}]` : ''),
+          );
+          marks.push(verdict?.mark ?? null);
+          if (command.stopAtVerdict && shouldStopAtVerdict(marks)) {
+            stoppedAtVerdict = trainer.stepCount;
+            progress.note(
+              `${name}: 'learns' at two evaluations in a row, stopped at step ${trainer.stepCount}`,
+            );
+            break;
+          }
         }
       }
       const seconds = (performance.now() - started) / 1000;
@@ -482,6 +545,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       const sets = recorded ? await record() : await trainer.evaluate();
       finals.push(sets);
       history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
+      if (lastLogged !== trainer.stepCount) logEvaluation(trainer.stepCount, sets);
       const records = trainer.state().history;
       if (recorded) {
         const series = appendLosses(
@@ -511,6 +575,9 @@ export async function runTrain(argv: string[]): Promise<number> {
       );
       const files = await saveCheckpoint(trainer);
       writeFileSync(join(out, `${stem}.safetensors`), files.model);
+      const yaml = pytorchConfigYaml(experiment, i);
+      if (yaml instanceof Error) progress.note(`${name}: no PyTorch config (${yaml.message})`);
+      else writeFileSync(join(out, `${stem}.yaml`), yaml);
       if (files.optimizer) writeFileSync(join(out, `${stem}.optim.safetensors`), files.optimizer);
       summaries.push({
         index: i,
@@ -522,6 +589,7 @@ export async function runTrain(argv: string[]): Promise<number> {
         stepsPerSecond: trainer.stepCount / Math.max(seconds, 1e-9),
         finalLoss: Number.isFinite(lastLoss) ? lastLoss : null,
         diverged: diverged?.message ?? null,
+        stoppedAtVerdict,
       });
     } finally {
       trainer.dispose();

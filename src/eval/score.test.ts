@@ -87,9 +87,10 @@ describe('scoreHead', () => {
     const batch = batchWith(head, 1, { seqLen: 5, tokenDim: 2, tokens, tokenKinds: new Uint8Array(5) });
     expect(scoreHead(batch, 0, [4, 1]).values[0]).toBe(1);
     expect(scoreHead(batch, 0, [1, 4]).values[0]).toBe(0);
+    // released metric: gold = the key most aligned with the target value (5, 0): k0 = (1, 0)
     head.spec = { ...head.spec, metric: 'key-match-accuracy' };
-    expect(scoreHead(batch, 0, [0.1, 2]).values[0]).toBe(1);
-    expect(scoreHead(batch, 0, [2, 0.1]).values[0]).toBe(0);
+    expect(scoreHead(batch, 0, [2, 0.1]).values[0]).toBe(1);
+    expect(scoreHead(batch, 0, [0.1, 2]).values[0]).toBe(0);
   });
 
   it('rejects predictions of the wrong size', () => {

@@ -59,8 +59,9 @@ export function predictionWidth(head: HeadBatch): number {
  * - 'token-accuracy': 1 when the argmax of the logits (first maximum) is the target id;
  * - 'nearest-value-accuracy': 1 when, among the prompt's value tokens (HeadBatch.recall), the one
  *   nearest to the prediction (Euclidean; ties to the earlier pair) is the target's pair;
- * - 'key-match-accuracy': 1 when the key with the largest inner product with the prediction is the
- *   queried pair's key (the released code's metric).
+ * - 'key-match-accuracy': the released code's metric (Retrieval.classify): 1 when the key with the
+ *   largest inner product with the prediction is the key with the largest inner product with the
+ *   target value (a perfect predictor scores 1; chance is about 1 / nPairs).
  * Masked targets (mask 0) and targets without a prediction (options.evaluated 0) are not scored.
  */
 export function scoreHead(
@@ -117,22 +118,16 @@ export function scoreHead(
           v = best === Math.round(head.targets[t0]) ? 1 : 0;
           break;
         }
-        case 'nearest-value-accuracy':
-        case 'key-match-accuracy': {
+        case 'nearest-value-accuracy': {
           const r = recall!;
-          const positions = metric === 'nearest-value-accuracy' ? r.valuePositions : r.keyPositions;
           let best = -1;
           let bestScore = Number.POSITIVE_INFINITY;
           for (let j = 0; j < r.nPairs; j++) {
-            const tok = (b * batch.seqLen + positions[j]) * d;
+            const tok = (b * batch.seqLen + r.valuePositions[j]) * d;
             let s = 0;
-            if (metric === 'nearest-value-accuracy') {
-              for (let c = 0; c < W; c++) {
-                const e = predictions[p0 + c] - batch.tokens[tok + c];
-                s += e * e;
-              }
-            } else {
-              for (let c = 0; c < W; c++) s -= predictions[p0 + c] * batch.tokens[tok + c];
+            for (let c = 0; c < W; c++) {
+              const e = predictions[p0 + c] - batch.tokens[tok + c];
+              s += e * e;
             }
             if (s < bestScore) {
               bestScore = s;
@@ -140,6 +135,27 @@ export function scoreHead(
             }
           }
           v = best === r.queriedPair[bt] ? 1 : 0;
+          break;
+        }
+        case 'key-match-accuracy': {
+          // Retrieval.classify of the released code: gold = argmax_j <target, k_j>,
+          // predicted = argmax_j <prediction, k_j> (first maximum on ties).
+          const keys = recall!.keyPositions;
+          const at = (vec: ArrayLike<number>, off: number): number => {
+            let best = -1;
+            let bestDot = Number.NEGATIVE_INFINITY;
+            for (let j = 0; j < keys.length; j++) {
+              const tok = (b * batch.seqLen + keys[j]) * d;
+              let s = 0;
+              for (let c = 0; c < W; c++) s += vec[off + c] * batch.tokens[tok + c];
+              if (s > bestDot) {
+                bestDot = s;
+                best = j;
+              }
+            }
+            return best;
+          };
+          v = at(predictions, p0) === at(head.targets, t0) ? 1 : 0;
           break;
         }
       }

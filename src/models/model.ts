@@ -29,6 +29,7 @@
  * and MixerModel's unused `embedding` (vocab 1).
  */
 import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../random/rng';
 import type { HeadSpec, ReadIn } from '../tasks/types';
 import {
   type AttentionWeightsSink,
@@ -62,7 +63,15 @@ import {
   type ProbeResult,
   s4ImplicitAttention,
 } from './probes';
-import { type S4MambaDims, type S4Trace, s4MambaMixer, s4MambaMixerSpecs, s4Mixer, s4MixerSpecs } from './s4';
+import {
+  type S4MambaDims,
+  type S4Trace,
+  s4MambaDropoutMask,
+  s4MambaMixer,
+  s4MambaMixerSpecs,
+  s4Mixer,
+  s4MixerSpecs,
+} from './s4';
 import { type SelectiveScanFn, selectiveScanReference } from './selective-scan-reference';
 
 export type BlockKind = 'gpt2' | 'attention' | 'mamba' | 's4' | 's4-mamba';
@@ -220,8 +229,24 @@ export type TraceSink = (layer: number, trace: BlockTrace) => void;
 /** Positions of head i to read out; null / undefined = every position. */
 export type HeadPositions = readonly (Int32Array | null | undefined)[];
 
+/**
+ * Training-mode randomness of a forward pass: S4-Mamba's dropout (the only stochastic layer), its
+ * mask for block `layer` drawn from Rng.derive(seed, 'dropout', step, layer). Absent = eval mode.
+ */
+export interface TrainingNoise {
+  seed: number;
+  step: number;
+}
+
+export interface ForwardOptions {
+  /** training mode (dropout on); absent: eval mode, deterministic */
+  training?: TrainingNoise;
+}
+
 export interface ForwardSettings {
   config: ArchConfig;
+  /** training mode: dropout masks from this stream (absent = eval mode) */
+  training?: TrainingNoise;
   readIn: ReadIn;
   heads: readonly HeadSpec[];
   selectiveScan: SelectiveScanFn;
@@ -314,14 +339,25 @@ export function blockForward(
     case 's4':
       y = s4Mixer(x, mixerGet, sink ? (trace) => sink(layer, { kind: 's4', trace }) : undefined);
       break;
-    case 's4-mamba':
+    case 's4-mamba': {
+      const dims = s4MambaDimsOf(config)!;
+      const mask =
+        s.training && !sink
+          ? s4MambaDropoutMask(
+              Rng.derive(s.training.seed, 'dropout', s.training.step, layer),
+              x.shape[0],
+              dims.dInner,
+            )
+          : undefined;
       y = s4MambaMixer(
         x,
         mixerGet,
-        s4MambaDimsOf(config)!,
+        dims,
         sink ? (trace) => sink(layer, { kind: 's4', trace }) : undefined,
+        mask,
       );
       break;
+    }
   }
   return h.add(y) as tf.Tensor3D;
 }
@@ -381,9 +417,15 @@ export interface SequenceModel {
   /**
    * tokens [B, L, tokenDim] (token ids as floats for an 'embedding' read-in), tokenKinds [L] ->
    * one tensor per head, [B, nTargets, dim] at `positions[i]` (every position if absent).
-   * The caller owns (and disposes) the results; intermediates are freed.
+   * The caller owns (and disposes) the results; intermediates are freed. `options.training`:
+   * training mode (S4-Mamba's dropout on, seeded); without it the pass is deterministic (eval).
    */
-  forward(tokens: tf.Tensor3D, tokenKinds: Uint8Array, positions?: HeadPositions): tf.Tensor3D[];
+  forward(
+    tokens: tf.Tensor3D,
+    tokenKinds: Uint8Array,
+    positions?: HeadPositions,
+    options?: ForwardOptions,
+  ): tf.Tensor3D[];
   /** Attention maps, Mamba Delta / ||h_t|| / implicit attention, S4 kernels on one prompt. */
   probe(tokens: tf.Tensor3D, tokenKinds: Uint8Array, options?: ProbeOptions): Promise<ProbeResult>;
   /** A copy of every variable's values, by name. */
@@ -425,9 +467,15 @@ export function buildModel(
     if (disposed) throw new Error('model was disposed');
   };
 
-  const forward = (tokens: tf.Tensor3D, tokenKinds: Uint8Array, positions?: HeadPositions) => {
+  const forward = (
+    tokens: tf.Tensor3D,
+    tokenKinds: Uint8Array,
+    positions?: HeadPositions,
+    options?: ForwardOptions,
+  ) => {
     alive();
-    return tf.tidy(() => forwardModel(settings, get, tokens, tokenKinds, positions));
+    const s = options?.training ? { ...settings, training: options.training } : settings;
+    return tf.tidy(() => forwardModel(s, get, tokens, tokenKinds, positions));
   };
 
   const probe = async (

@@ -18,10 +18,13 @@
  * S4-Mamba mixer (S4Mamba), local names: in_proj.weight [2Di, D], conv1d.weight [Di, 1, K],
  *   conv1d.bias [Di], S4DMamba.D [Di], S4DMamba.kernel.*, out_proj.weight [D, Di]:
  *   x, z = in_proj(X); u = SiLU(conv(x)); y = K * u + D u; y = y * z; out = out_proj(y).
- *   As in the released code the gate is z itself (S4DMamba multiplies by `gate` = z, no SiLU), and
- *   the S4DMamba dropout (p = 0.1 in the released code) is left out: the paper uses no dropout.
+ *   As in the released code the gate is z itself (S4DMamba multiplies by `gate` = z, no SiLU).
+ *   Training only: dropout p = S4_MAMBA_DROPOUT (0.1, S4Mamba's default in the released code) on
+ *   K * u + D u before the gate, tied over L (DropoutNd: one keep/drop per (batch, channel), the kept
+ *   ones scaled by 1 / (1 - p)); the mask is passed in (`s4MambaDropoutMask`, seeded by the caller).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { Rng } from '../random/rng';
 import { causalDepthwiseConv, geluErf, linear, silu } from './ops';
 import {
   constantInit,
@@ -174,12 +177,35 @@ export function s4MambaMixerSpecs(dims: S4MambaDims, nLayer: number): ParamSpec[
   ];
 }
 
-/** The S4-Mamba mixer. x: [B, L, D] -> [B, L, D]. */
+/** S4Mamba's dropout probability in the released code (S4Mamba(dropout=0.1)), training only. */
+export const S4_MAMBA_DROPOUT = 0.1;
+
+/**
+ * A dropout mask tied over L, [B, 1, channels]: each entry 1 / (1 - p) with probability 1 - p,
+ * else 0, drawn in (batch, channel) order from `rng`.
+ */
+export function s4MambaDropoutMask(
+  rng: Rng,
+  batch: number,
+  channels: number,
+  p = S4_MAMBA_DROPOUT,
+): tf.Tensor3D {
+  const keep = 1 - p;
+  const mask = new Float32Array(batch * channels);
+  for (let i = 0; i < mask.length; i++) mask[i] = rng.uniform() < keep ? 1 / keep : 0;
+  return tf.tensor3d(mask, [batch, 1, channels]);
+}
+
+/**
+ * The S4-Mamba mixer. x: [B, L, D] -> [B, L, D]. `dropoutMask` ([B, 1, dInner], training only)
+ * multiplies K * u + D u before the gate.
+ */
 export function s4MambaMixer(
   x: tf.Tensor3D,
   get: ParamGetter,
   dims: S4MambaDims,
   trace?: (t: S4Trace) => void,
+  dropoutMask?: tf.Tensor3D,
 ): tf.Tensor3D {
   const di = dims.dInner;
   // x, z = in_proj(X), as the two row blocks of in_proj.weight
@@ -187,6 +213,7 @@ export function s4MambaMixer(
   const xIn = linear(x, inProj.slice(0, di)) as tf.Tensor3D;
   const z = linear(x, inProj.slice(di, di));
   const u = silu(causalDepthwiseConv(xIn, get('conv1d.weight'), get('conv1d.bias'))) as tf.Tensor3D;
-  const y = s4dConv(u, (name) => get(`S4DMamba.${name}`), trace).mul(z);
+  const ssm = s4dConv(u, (name) => get(`S4DMamba.${name}`), trace);
+  const y = (dropoutMask ? ssm.mul(dropoutMask) : ssm).mul(z);
   return linear(y, get('out_proj.weight')) as tf.Tensor3D;
 }

@@ -7,9 +7,10 @@
  * ('linear-per-kind', tokenKinds 0 = x, 1 = s, 2 = y, widths [d, k, 1]); every token is stored
  * zero-padded to tokenDim = max(d, k, 1), the read-in of a kind uses its first width entries.
  * Two heads: 'y' (1 output) at every s_i token predicts y_i, 's' (k outputs) at every x_i token
- * predicts s_i (heads[0] = 'y', the scored answer); loss = MSE(s) + MSE(y). Both are normalised
- * by d (E|s|^2 = E[y^2] = d, so the zero predictor scores about 1). At test time an evaluator feeds
- * the predicted s_i back in place of s_i.
+ * predicts s_i (heads[0] = 'y', the scored answer); loss = the s error summed over its k dims and
+ * averaged over prompts and positions (Li et al.'s `.sum(-1).mean()`) + MSE(y). Both are normalised
+ * by d (E|s|^2 = E[y^2] = d, so the zero predictor scores about 1). At test time the evaluator
+ * (src/train/evaluate.ts) feeds the predicted s_i back in place of s_i before reading y_i.
  * The example view holds (x_i, y_i) for the classical baselines.
  *
  * Random draws per prompt, in order: W (row-major, d x k), v, then the N inputs.
@@ -58,7 +59,7 @@ export interface ChainOfThoughtLatents {
 /** 'y' first: heads[0] is the primary (scored) head of every task. */
 export const cotHeads = (p: ChainOfThoughtParams): HeadSpec[] => [
   { name: 'y', dim: 1, loss: 'mse', metric: 'squared-error', normalisation: p.d },
-  { name: 's', dim: p.hidden, loss: 'mse', metric: 'squared-error', normalisation: p.d },
+  { name: 's', dim: p.hidden, loss: 'mse', metric: 'squared-error', normalisation: p.d, lossOverDims: 'sum' },
 ];
 
 export const cotTokenDim = (p: ChainOfThoughtParams): number => Math.max(p.d, p.hidden, 1);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { scoreHead } from '../eval/score';
 import { Rng } from '../random/rng';
 import { sampleTokenMqar, tokenMqar, tokenMqarParams } from './token-mqar';
 import { sampleVectorMqar, vectorMqar, vectorMqarParams } from './vector-mqar';
@@ -12,6 +13,23 @@ function norm(a: ArrayLike<number>): number {
 describe('vector-valued MQAR', () => {
   const p = vectorMqarParams.parse({});
   const d = p.d;
+
+  it("the released key-match metric scores a perfect predictor 1 and a value's own key near chance", () => {
+    const q = { ...p, metric: 'released-key-match' as const };
+    const { batch } = sampleVectorMqar(new Rng(41), q, 256, { dims: d, points: 64 });
+    expect(batch.heads[0].spec.metric).toBe('key-match-accuracy');
+    const mean = (v: Float64Array) => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(mean(scoreHead(batch, 0, batch.heads[0].targets).values)).toBe(1);
+    // predicting the queried KEY instead of its value: right only when that key happens to be the
+    // one most aligned with the value (about 1 in 64)
+    const head = batch.heads[0];
+    const keyPreds = new Float32Array(256 * d);
+    for (let b = 0; b < 256; b++) {
+      const t = (b * batch.seqLen + head.recall!.keyPositions[head.recall!.queriedPair[b]]) * d;
+      keyPreds.set(batch.tokens.subarray(t, t + d), b * d);
+    }
+    expect(mean(scoreHead(batch, 0, keyPreds).values)).toBeLessThan(0.1);
+  });
 
   it('k_1, v_1, ..., k_P, v_P, q: norms sqrt(d), q a copy of a key, target its value', () => {
     const batchSize = 64;

@@ -7,14 +7,17 @@
  * example view (whose x is then z and y the first coordinate of z, the "label" the model sees).
  * The error is normalised by d.
  *
- * `outlierMode` (the paper.md decision):
- *  - 'own-w' (default): per prompt, u and v are orthonormal, supported on the live coordinates and
+ * `outlierMode` (paper.md sections 2 and 7):
+ *  - 'released-code' (default, the behaviour of the released code the paper's results come from):
+ *    described below; its outliers are heavy-tailed (a, b rescaled by 1 / (a^2 + b^2)) and shared by
+ *    every outlier of a prompt, so a prompt's outliers are one repeated vector.
+ *  - 'own-w' (the earlier paper.md decision, kept as a switch): per prompt, u and v are orthonormal, supported on the live coordinates and
  *    orthogonal to that prompt's own w; each outlier draws a, b ~ N(0, 1) and z = a u + b v is used
  *    for both its x token and its y token. (With fewer than 3 live coordinates the orthogonal
  *    complement has dimension < 2 and the missing direction is the zero vector.)
  *    Draws per prompt: w (d), the two Gaussian vectors orthonormalised into u, v (live dims each),
  *    then per example: uniform (outlier?), then a, b for an outlier or x for a clean example.
- *  - 'released-code': as krafton-ai/mambaformer-icl does it: u, v are orthogonalised (not
+ *  - 'released-code' in detail, as krafton-ai/mambaformer-icl (filtering_utils.py) does it: u, v are orthogonalised (not
  *    normalised) against a *fresh* w' ~ N(0, I_d) over all d coordinates, a, b ~ N(0, 1) are
  *    rescaled a <- a / (a^2 + b^2), then b <- b / (a^2 + b^2) with the new a; one z per prompt is
  *    shared by all outlier x tokens, and another z (from another fresh w') by all outlier y tokens.
@@ -53,11 +56,12 @@ export const orthogonalOutlierRegressionParams = z.object({
     .describe('probability that an example is an outlier')
     .meta({ label: 'Outlier probability' }),
   outlierMode: z
-    .enum(['own-w', 'released-code'])
-    .default('own-w')
+    .enum(['released-code', 'own-w'])
+    .default('released-code')
     .describe(
-      "'own-w': z orthogonal to the prompt's own w, same z in the x and y token (paper); " +
-        "'released-code': z orthogonal to a fresh w, different z for x and y tokens (the released code)",
+      "'released-code' (default): one heavy-tailed z per prompt shared by all its outlier x tokens " +
+        '(another for the y tokens), orthogonal to a fresh w, as the released code; ' +
+        "'own-w': a new z per outlier orthogonal to the prompt's own w, same z in the x and y token",
     )
     .meta({ label: 'Outlier mode' }),
 });

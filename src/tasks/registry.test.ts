@@ -95,7 +95,7 @@ describe('registry', () => {
       d: 20,
       nPoints: 101,
       p: 0.5,
-      outlierMode: 'own-w',
+      outlierMode: 'released-code',
     });
     expect(getTask('many-outlier-regression').defaults).toEqual({ d: 20, nPoints: 512, p: 0.9 });
     expect(getTask('sparse-parity').defaults).toEqual({ d: 10, nPoints: 140, k: 2, subsetPerPrompt: true });

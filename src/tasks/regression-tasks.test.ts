@@ -190,7 +190,7 @@ describe('decision tree', () => {
 
 describe('orthogonal-outlier regression', () => {
   it("own-w: outlier x and y tokens are one z orthogonal to the prompt's w, in the live dims, masked", () => {
-    const p = orthogonalOutlierRegressionParams.parse({ d: 10 });
+    const p = orthogonalOutlierRegressionParams.parse({ d: 10, outlierMode: 'own-w' });
     const dims = 7;
     const n = 40;
     const batchSize = 30;
@@ -236,6 +236,30 @@ describe('orthogonal-outlier regression', () => {
     const frac = outliers / (batchSize * n);
     expect(Math.abs(frac - 0.5)).toBeLessThan(4 * Math.sqrt(0.25 / (batchSize * n)));
     expect(framesMatchExamples(batch)).toBe(true);
+  });
+
+  it("defaults to the released code's construction: one heavy-tailed z shared by a prompt's outliers", () => {
+    const p = orthogonalOutlierRegressionParams.parse({});
+    expect(p.outlierMode).toBe('released-code');
+    const d = p.d;
+    const n = 20;
+    const B = 200;
+    const { batch } = sampleOrthogonalOutlierRegression(new Rng(14), p, B, { dims: d, points: n });
+    const norms: number[] = [];
+    for (let b = 0; b < B; b++) {
+      const zs = new Set<string>();
+      for (let i = 0; i < n; i++) {
+        if (batch.examples!.clean[b * n + i]) continue;
+        const xTok = (b * batch.seqLen + 2 * i) * d;
+        const z = batch.tokens.subarray(xTok, xTok + d);
+        zs.add(Array.from(z).join());
+        if (zs.size === 1 && norms.length === b) norms.push(Math.sqrt(dotF64(z, 0, z, 0, d)));
+      }
+      expect(zs.size).toBeLessThanOrEqual(1);
+    }
+    // heavy-tailed: |z| ~ sqrt(d) / r with r^2 = a^2 + b^2 ~ chi^2_2, so several times sqrt(d) for some prompts
+    norms.sort((a, b) => a - b);
+    expect(norms[norms.length - 1]).toBeGreaterThan(3 * Math.sqrt(d));
   });
 
   it('released-code mode: one z for outlier x tokens, another for y tokens, not orthogonal to w', () => {

@@ -40,9 +40,10 @@ export type MetricKind =
   /** the nearest candidate value (by Euclidean distance) is the target */
   | 'nearest-value-accuracy'
   /**
-   * The released code's vector-MQAR metric, kept behind a switch for comparison: the key with the
-   * largest inner product with the prediction is the key with the largest inner product with the
-   * query (it compares a predicted value with keys, a bug; see paper.md). Needs `HeadBatch.recall`.
+   * The released code's vector-MQAR metric (Retrieval.classify), kept behind a switch for
+   * comparison: the key with the largest inner product with the prediction is the key with the
+   * largest inner product with the target value (it compares values with keys; paper.md section 7).
+   * Needs `HeadBatch.recall`.
    */
   | 'key-match-accuracy';
 
@@ -56,6 +57,12 @@ export interface HeadSpec {
   metric: MetricKind;
   /** the error of the task's metric is divided by this (d, k or 1 as in the paper) */
   normalisation: number;
+  /**
+   * 'mse' only: how the squared error of one target is reduced over the head's dims before the mean
+   * over targets. 'mean' (default, Garg et al.'s mean_squared_error) or 'sum' (chain-of-thought's
+   * s head, as Li et al.: `.sum(-1).mean()`).
+   */
+  lossOverDims?: 'mean' | 'sum';
 }
 
 export interface HeadBatch {

@@ -8,7 +8,8 @@
  *
  * `metric` (the paper.md decision): 'nearest-value' (default) scores a prediction correct when the
  * prompt's value nearest to it (Euclidean) is the target; 'released-key-match' keeps the released
- * code's metric (the key of largest inner product with the prediction is the queried key).
+ * code's metric (the key of largest inner product with the prediction is the key of largest inner
+ * product with the target value, Retrieval.classify).
  * `HeadBatch.recall` gives the key / value token positions and, per prompt, `queriedPair`: the index
  * of the answering pair (0 = first, P - 1 = just before the query), for accuracy vs recency.
  *

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Rng } from '../random/rng';
+import { chainOfThoughtParams, sampleChainOfThought } from '../tasks/chain-of-thought';
 import type { HeadBatch, HeadSpec, LossKind } from '../tasks/types';
 import { batchLoss, headTargets, maskedLoss } from './losses';
 
@@ -110,6 +112,26 @@ describe('masked losses', () => {
       const ps = tf.tensor3d([1, 1, 1, 1], [1, 2, 2]);
       const total = batchLoss([py, ps], [headTargets(y, 1), headTargets(s, 1)]);
       expect(total.dataSync()[0]).toBeCloseTo(1 + 1, 6);
+    });
+  });
+
+  it('chain-of-thought: the s loss sums over its k dims, then means over prompts and positions (Li et al.)', () => {
+    const p = chainOfThoughtParams.parse({ d: 4, nPoints: 5, hidden: 3 });
+    const { batch } = sampleChainOfThought(new Rng(5), p, 6, { dims: 4, points: 5 });
+    const sHead = batch.heads[1];
+    expect(sHead.spec.name).toBe('s');
+    let total = 0;
+    for (const v of sHead.targets) total += v * v;
+    tf.tidy(() => {
+      const zero = tf.zeros([6, 5, 3]);
+      const loss = maskedLoss(zero, headTargets(sHead, 6)).dataSync()[0];
+      // predicting 0: sum over the 3 dims of s^2, averaged over the 6 x 5 targets
+      expect(loss).toBeCloseTo(total / 30, 4);
+      // the y head keeps the plain mean
+      const y = batch.heads[0];
+      let ty = 0;
+      for (const v of y.targets) ty += v * v;
+      expect(maskedLoss(tf.zeros([6, 5, 1]), headTargets(y, 6)).dataSync()[0]).toBeCloseTo(ty / 30, 4);
     });
   });
 });

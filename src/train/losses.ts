@@ -2,7 +2,8 @@
  * Masked training losses, one per head kind (paper.md sections 1-2):
  *  - 'mse': squared error averaged over the unmasked targets and the head's output dims, i.e.
  *    PyTorch's `((pred - y) ** 2).mean()` restricted to the unmasked targets (Garg et al.'s
- *    `mean_squared_error`; vector MQAR averages over its d outputs too);
+ *    `mean_squared_error`; vector MQAR averages over its d outputs too); a head with
+ *    `lossOverDims: 'sum'` sums over its dims instead (chain-of-thought's s, as Li et al.);
  *  - 'bce': binary cross-entropy with logits, targets +-1 mapped to (y + 1) / 2 (sparse parity),
  *    averaged over unmasked targets;
  *  - 'cross-entropy': softmax cross-entropy over the vocabulary, targets are class ids (token MQAR),
@@ -25,6 +26,8 @@ export interface HeadTargets {
   /** number of unmasked targets */
   count: number;
   dim: number;
+  /** 'mse': sum the squared error over the dims instead of averaging it */
+  sumDims: boolean;
 }
 
 export function headTargets(head: HeadBatch, batchSize: number): HeadTargets {
@@ -37,12 +40,13 @@ export function headTargets(head: HeadBatch, batchSize: number): HeadTargets {
     mask: tf.tensor3d(head.mask, [batchSize, t, 1]),
     count,
     dim: head.spec.dim,
+    sumDims: head.spec.lossOverDims === 'sum',
   };
 }
 
-/** Masked mean squared error: sum(mask (pred - y)^2) / (unmasked targets x dim). */
+/** Masked mean squared error: sum(mask (pred - y)^2) / (unmasked targets x dim, or x 1 when sumDims). */
 export function maskedMse(pred: tf.Tensor, target: HeadTargets): tf.Scalar {
-  const denom = Math.max(1, target.count * target.dim);
+  const denom = Math.max(1, target.count * (target.sumDims ? 1 : target.dim));
   return pred.sub(target.targets).square().mul(target.mask).sum().div(denom) as tf.Scalar;
 }
 

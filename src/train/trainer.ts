@@ -237,7 +237,13 @@ export class Trainer {
       const positions = batch.heads.map((h) => h.positions);
       const vars = [...this.model.variables.values()];
       const { value, grads } = tf.variableGrads(
-        () => batchLoss(this.model.forward(tokens, batch.tokenKinds, positions), targets),
+        () =>
+          batchLoss(
+            this.model.forward(tokens, batch.tokenKinds, positions, {
+              training: { seed: this.experiment.seed, step },
+            }),
+            targets,
+          ),
         vars,
       );
       const byName = new Map<string, tf.Tensor>();

@@ -1,0 +1,198 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { IclCurveSet } from '../eval/types';
+import { evalRecordLine, parseEvalRecords, table1Schema } from '../formats/table1';
+import type { Architecture } from '../schema/architecture';
+import { tinyExperiment } from '../train/test-experiments';
+import {
+  buildTable1,
+  findRunFolders,
+  MARKDOWN_MARKER,
+  majorityMark,
+  parseEvaluationLog,
+  planLines,
+  ReferenceCache,
+  readRun,
+  runTable1,
+  spliceMarkdown,
+  TABLE1_TASKS,
+} from './table1';
+
+/** A model curve set over examples 0..3 with the given means. */
+function sets(mean: number[], metric: IclCurveSet['metric'] = 'squared-error', chance = 1): IclCurveSet[] {
+  return [
+    {
+      task: 'linear-regression',
+      head: 'y',
+      metric,
+      yLabel: 'x',
+      chance,
+      prompts: 64,
+      seed: 0,
+      curves: [
+        {
+          key: 'model:0',
+          label: 'm',
+          examples: Int32Array.from(mean.map((_, i) => i)),
+          mean: Float64Array.from(mean),
+          lo: new Float64Array(mean.length),
+          hi: new Float64Array(mean.length),
+          count: new Int32Array(mean.length),
+        },
+      ],
+    },
+  ];
+}
+
+/** A run folder as CLI train leaves it: experiment.json + one jsonl per model. */
+function writeRun(
+  dir: string,
+  arch: Architecture,
+  seed: number,
+  evals: Array<[number, number[]]>,
+  task: 'linear-regression' | 'sparse-parity' = 'linear-regression',
+  params: Record<string, unknown> = { d: 2, nPoints: 4 },
+): void {
+  mkdirSync(dir, { recursive: true });
+  const e = tinyExperiment(
+    [arch],
+    { seed, evaluation: { prompts: 64, everySteps: 2, bootstrap: 0 } },
+    task,
+    params,
+  );
+  writeFileSync(join(dir, 'experiment.json'), JSON.stringify(e));
+  const lines = evals.map(([step, mean]) => evalRecordLine(step, sets(mean)));
+  // a kill in the middle of writing leaves half a line: it must be skipped
+  writeFileSync(join(dir, `${arch}-evals.jsonl`), `${lines.join('\n')}\n{"step": 9, "hea`);
+}
+
+describe('table1', () => {
+  let out: string[];
+  beforeEach(() => {
+    out = [];
+    vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('parses evaluation records and skips a last line cut short', () => {
+    const text = `${evalRecordLine(2, sets([1, 0.5, Number.NaN, 0.1]))}\n{"st`;
+    const records = parseEvalRecords(text);
+    expect(records).toHaveLength(1);
+    expect(records[0].heads[0].mean).toEqual([1, 0.5, null, 0.1]);
+    expect(() => parseEvalRecords(`{"st\n${text}`)).toThrow(/line 1/);
+  });
+
+  it('the most common mark wins, ties to the worse mark', () => {
+    expect(majorityMark(['learns', 'learns', 'partial'])).toEqual({ mark: 'learns', agreeing: 2 });
+    expect(majorityMark(['learns', 'fails'])).toEqual({ mark: 'fails', agreeing: 1 });
+    expect(majorityMark([null, null])).toEqual({ mark: null, agreeing: 0 });
+  });
+
+  it('reads a sweep folder: verdicts per seed against least squares, steps to verdict, paper marks', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'icl-table1-'));
+    // least squares on d = 2 reaches 0 error from 2 examples on: the regime (2..3) reference is ~0
+    writeRun(join(root, 'runs', 'lr-tf-s0'), 'transformer', 0, [
+      [2, [1, 1, 1.5, 1.5]],
+      [4, [1, 0.5, 0.01, 0.01]],
+      [6, [1, 0.5, 0.01, 0.0]],
+    ]);
+    writeRun(join(root, 'runs', 'lr-tf-s1'), 'transformer', 1, [[4, [1, 0.5, 0.02, 0.02]]]);
+    writeRun(join(root, 'runs', 'lr-tf-s2'), 'transformer', 2, [[4, [1, 0.7, 0.5, 0.5]]]);
+    writeRun(join(root, 'runs', 'lr-mb-s0'), 'mamba', 0, [[4, [1, 1.2, 1.5, 1.5]]]);
+    expect(findRunFolders(root)).toHaveLength(4);
+    const models = findRunFolders(root).flatMap((f) => readRun(f));
+    expect(models.map((m) => m.records.length)).toEqual([1, 3, 1, 1]);
+    const refs = new ReferenceCache();
+    const table = buildTable1(models, refs, { command: 'c', machine: 'm', createdAt: 't' });
+    // seeds 0, 1, 2: three reference sets; the Mamba run of seed 0 reuses seed 0's
+    expect(refs.computed).toBe(3);
+    expect(table.tasks).toEqual(['linear-regression']);
+    expect(table.archs).toEqual(['transformer', 'mamba']);
+    const tf = table.cells.find((c) => c.arch === 'transformer')!;
+    expect(tf.paper).toBe('learns');
+    expect(tf.seeds.map((s) => s.mark)).toEqual(['learns', 'learns', 'partial']);
+    expect(tf.mark).toBe('learns');
+    expect(tf.agreeing).toBe(2);
+    expect(tf.seeds[0].stepsToVerdict).toBe(4);
+    expect(tf.seeds[0].lastStep).toBe(6);
+    expect(tf.seeds[0].reference).toBe('Least squares');
+    expect(tf.seeds[0].gapClosed).toBeGreaterThan(0.98);
+    const mb = table.cells.find((c) => c.arch === 'mamba')!;
+    expect(mb.mark).toBe('fails');
+    expect(table1Schema.parse(JSON.parse(JSON.stringify(table)))).toEqual(table);
+
+    const md = join(root, 'TABLE1.md');
+    writeFileSync(md, `# Kept\n\nhow it is measured\n${MARKDOWN_MARKER}\nold table\n`);
+    const json = join(root, 'table1.json');
+    expect(await runTable1(['--from', root, '--markdown', md, '--json', json])).toBe(0);
+    const text = out.join('\n');
+    expect(text).toMatch(/Linear regression\s+yes \| learns 2\/3 ✓\s+yes \| fails 1\/1 ✗/);
+    expect(text).toMatch(/seed 0: learns \(gap closed 0\.99\d.*from step 4; last step 6\)/);
+    const mdText = readFileSync(md, 'utf8');
+    expect(mdText).toContain('| Linear regression | yes / learns 2/3 ✓ | yes / fails 1/1 ✗ |');
+    expect(mdText).toContain('npm run cli -- table1 --from');
+    expect(mdText.startsWith(`# Kept\n\nhow it is measured\n${MARKDOWN_MARKER}\n\n# Table 1, measured`)).toBe(
+      true,
+    );
+    expect(mdText).not.toContain('old table');
+    expect(spliceMarkdown(null, 'x')).toBe('x');
+    expect(spliceMarkdown('no marker', 'x')).toBe('x');
+    expect(table1Schema.safeParse(JSON.parse(readFileSync(json, 'utf8'))).success).toBe(true);
+  });
+
+  it("falls back to the sweep's log for a run without a jsonl (accuracy task: no reference)", () => {
+    const root = mkdtempSync(join(tmpdir(), 'icl-table1-'));
+    const run = join(root, 'runs', 'sp-mb-s0');
+    mkdirSync(run, { recursive: true });
+    const e = tinyExperiment(['mamba'], {}, 'sparse-parity', { d: 4, nPoints: 4, k: 2 });
+    writeFileSync(join(run, 'experiment.json'), JSON.stringify(e));
+    const line = (step: number, v: number) =>
+      `Mamba (1,234 params) step ${step} y accuracy (chance 0.500): 0:0.500 1:0.500 2:${v} 3:${v}`;
+    writeFileSync(
+      join(root, 'sp-mb-s0.log'),
+      `progress\r${line(10, 0.55)}\rMamba step 11/20\n${line(20, 0.97)} [learns, gap closed 0.940]\n`,
+    );
+    const parsed = parseEvaluationLog(
+      readFileSync(join(root, 'sp-mb-s0.log'), 'utf8'),
+      () => 'sign-accuracy',
+    );
+    expect(parsed.get('mamba')?.map((r) => r.step)).toEqual([10, 20]);
+    const [model] = readRun(run);
+    expect(model.source).toBe('log');
+    const table = buildTable1([model], new ReferenceCache(), { command: 'c', machine: 'm', createdAt: 't' });
+    const cell = table.cells[0];
+    expect(cell.paper).toBe('learns');
+    expect(cell.seeds[0].mark).toBe('learns');
+    expect(cell.seeds[0].reference).toBe('perfect predictor');
+    expect(cell.seeds[0].stepsToVerdict).toBe(20);
+    expect(cell.seeds[0].gapClosed).toBeCloseTo(0.94, 12);
+  });
+
+  it('--plan prints one sweep line per task x model x seed from the lesson settings', async () => {
+    const lines = planLines({
+      tasks: ['linear-regression', 'sparse-parity'],
+      models: ['transformer', 'mamba'],
+      seeds: 2,
+      stopAtVerdict: true,
+    });
+    expect(lines).toHaveLength(8);
+    expect(lines[0]).toBe(
+      'linear-regression-transformer-s0 --task linear-regression --models transformer --seed 0 --preset classroom --stop-at-verdict',
+    );
+    const custom = planLines(
+      { tasks: ['sparse-parity'], models: ['hybrid'], seeds: 1, steps: 500, stopAtVerdict: false },
+      () => ({ preset: 'paper', args: ['--d-model', '64'] }),
+    );
+    expect(custom).toEqual([
+      'sparse-parity-hybrid-s0 --task sparse-parity --models hybrid --seed 0 --preset paper --steps 500 --d-model 64',
+    ]);
+    expect(TABLE1_TASKS).toHaveLength(9);
+    expect(await runTable1(['--plan', '--seeds', '3'])).toBe(0);
+    const plan = out.join('\n').split('\n');
+    expect(plan[0]).toMatch(/^# Table 1 sweep plan .*: 81 runs$/);
+    expect(plan).toHaveLength(82);
+  });
+});
