@@ -5,7 +5,7 @@
 #   on the GPU machine: bash bench/sweep.sh PLAN OUTDIR SECONDS [JOBS]
 # PLAN: one run a line, "<tag> <train options...>" (blank lines and # comments skipped), e.g.
 #   lr-tf-d64-s0 --task linear-regression --models transformer --d-model 64 --seed 0 --steps 6000
-# Every run gets --backend webgpu --no-baselines --out OUTDIR/runs/<tag>; its log (one line per
+# Every run gets --backend webgpu (and --no-baselines unless it has --record) --out OUTDIR/runs/<tag>; its log (one line per
 # evaluation with the model's in-context curve) is OUTDIR/<tag>.log. A run still going when SECONDS
 # have passed since the sweep started is stopped; its log keeps every evaluation it reached.
 # Summarise with: npx tsx bench/sweep-summary.ts OUTDIR
@@ -20,8 +20,10 @@ while read -r tag args; do
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do sleep 1; done
   left=$(( deadline - $(date +%s) ))
   [ "$left" -gt 20 ] || { echo "sweep: no time left for $tag" >&2; continue; }
+  # a recording keeps its baselines (the page draws them); other runs skip them
+  case " $args " in *" --record "*) baselines= ;; *) baselines=--no-baselines ;; esac
   # shellcheck disable=SC2086
-  (cd .gpu && timeout "$left" /tmp/node main.mjs train $args --backend webgpu --no-baselines \
+  (cd .gpu && timeout "$left" /tmp/node main.mjs train $args --backend webgpu $baselines \
     --out "$out/runs/$tag") >"$out/$tag.log" 2>&1 &
 done < <(grep -v '^\s*\(#\|$\)' "$plan")
 wait
