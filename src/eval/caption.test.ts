@@ -25,7 +25,7 @@ function set(
 }
 
 const parity = (level: number) =>
-  set('sparse-parity', 'accuracy-sign', 0.5, [curve('model:x', 'x', [0.5, 0.5, level, level, level])]);
+  set('sparse-parity', 'sign-accuracy', 0.5, [curve('model:x', 'x', [0.5, 0.5, level, level, level])]);
 
 describe('captions from measured data', () => {
   it('states each model’s measured level, mark and since when, best first', () => {
@@ -72,7 +72,7 @@ describe('captions from measured data', () => {
 
   it('is empty without evaluations and skips evaluations without a finite value', () => {
     expect(captionOf([{ label: 'Mamba', evaluations: [] }], null, 0)).toBe('');
-    const nan = set('sparse-parity', 'accuracy-sign', 0.5, [curve('model:x', 'x', [Number.NaN, Number.NaN])]);
+    const nan = set('sparse-parity', 'sign-accuracy', 0.5, [curve('model:x', 'x', [Number.NaN, Number.NaN])]);
     expect(captionOf([{ label: 'Mamba', evaluations: [{ step: 5, sets: [nan] }] }], null, 0)).toBe('');
   });
 });
