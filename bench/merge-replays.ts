@@ -5,10 +5,23 @@
  * TARGET/index.json (replacing an entry of the same file). For replays recorded in parallel, one
  * folder per process (bench/record-replays.sh). Exits 1 when a replay is unreadable (nothing of
  * that folder is copied).
+ *
+ * `npx tsx bench/merge-replays.ts --combine TARGET FILE DIR...` joins recordings of one run made one
+ * model per process (same task, settings and seed; bench/sweep.sh with --record per model) into
+ * TARGET/FILE, in the order given, with the caption generated from the recorded curves.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeReplay, parseReplayIndex, type ReplayIndex, upsertReplayIndex } from '../src/schema/replay';
+import {
+  decodeReplay,
+  encodeReplay,
+  parseReplayIndex,
+  type Replay,
+  type ReplayIndex,
+  upsertReplayIndex,
+} from '../src/schema/replay';
+import { combineReplays, replayCaption } from '../src/schema/replay-combine';
+import { TASKS } from '../src/tasks';
 
 function readIndex(file: string): ReplayIndex | null {
   if (!existsSync(file)) return null;
@@ -17,7 +30,59 @@ function readIndex(file: string): ReplayIndex | null {
   return parsed.index;
 }
 
+/** --combine TARGET FILE DIR...: every replay listed in each DIR/index.json, joined into TARGET/FILE. */
+function combine(argv: string[]): number {
+  const [target, file, ...dirs] = argv;
+  if (!target || !file || dirs.length === 0) {
+    console.error('usage: npx tsx bench/merge-replays.ts --combine TARGET FILE DIR...');
+    return 2;
+  }
+  const replays: Replay[] = [];
+  let preset = 'classroom';
+  for (const dir of dirs) {
+    const found = readIndex(join(dir, 'index.json'));
+    if (!found) {
+      console.error(`${dir}: no index.json`);
+      return 1;
+    }
+    for (const entry of found.replays) {
+      const read = decodeReplay(readFileSync(join(dir, entry.file)));
+      if (!read.ok) {
+        console.error(`${join(dir, entry.file)}: ${read.error}`);
+        return 1;
+      }
+      replays.push(read.replay);
+      preset = entry.preset;
+    }
+  }
+  const content = combineReplays(replays);
+  const encoded = encodeReplay(content);
+  mkdirSync(target, { recursive: true });
+  writeFileSync(join(target, file), encoded.bytes);
+  const task = TASKS.find((t) => t.name === content.experiment.task.name)!;
+  const targetIndex = join(target, 'index.json');
+  const index = upsertReplayIndex(readIndex(targetIndex), {
+    file,
+    task: task.name,
+    title: task.title,
+    models: content.experiment.models.map((m) => m.arch),
+    steps: content.totalSteps,
+    seed: content.experiment.seed,
+    preset,
+    backend: content.backend,
+    shows: replayCaption(content),
+    bytes: encoded.bytes.length,
+  });
+  index.replays.sort((a, b) => a.file.localeCompare(b.file));
+  writeFileSync(targetIndex, `${JSON.stringify(index, null, 1)}\n`);
+  console.log(
+    `${file}: ${encoded.bytes.length} bytes, ${content.models.length} models; ${replayCaption(content)}`,
+  );
+  return 0;
+}
+
 function main(argv: string[]): number {
+  if (argv[0] === '--combine') return combine(argv.slice(1));
   const [target, ...dirs] = argv;
   if (!target || dirs.length === 0) {
     console.error('usage: npx tsx bench/merge-replays.ts TARGET DIR...');

@@ -36,12 +36,13 @@ import {
   type ReplayModel,
   upsertReplayIndex,
 } from '../schema/replay';
+import { replayCaption } from '../schema/replay-combine';
 import { appendLosses, emptySeries, seriesPoints } from '../state/loss-series';
 import { TASKS } from '../tasks';
 import type { AdamSettings } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
 import { scoreEvaluation } from '../train/evaluate';
-import { CLASSROOM, isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
+import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
 import { recallBreakdown } from '../workers/training-session';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
@@ -675,7 +676,7 @@ function writeReplay(
     seed: experiment.seed,
     preset: command.preset,
     backend,
-    shows: CLASSROOM[task.name].phenomenon,
+    shows: replayCaption({ experiment, baselines, models }),
     bytes: encoded.bytes.length,
   });
   writeFileSync(indexFile, `${JSON.stringify(index, null, 1)}\n`);
