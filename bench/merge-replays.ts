@@ -1,14 +1,14 @@
 /**
  * Gather recorded runs into the page's replays folder: `npx tsx bench/merge-replays.ts TARGET DIR...`
  * reads each DIR/index.json (written by `train --record DIR/<file>`), checks every replay it lists
- * (the page's own reader, src/schema/replay.ts), copies it to TARGET and adds it to
+ * (the page's own reader, src/formats/replay.ts), copies it to TARGET and adds it to
  * TARGET/index.json (replacing an entry of the same file). For replays recorded in parallel, one
  * folder per process (bench/record-replays.sh). Exits 1 when a replay is unreadable (nothing of
  * that folder is copied).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeReplay, parseReplayIndex, type ReplayIndex, upsertReplayIndex } from '../src/schema/replay';
+import { decodeReplay, parseReplayIndex, type ReplayIndex, upsertReplayIndex } from '../src/formats/replay';
 
 function readIndex(file: string): ReplayIndex | null {
   if (!existsSync(file)) return null;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { decodeReplay, parseReplayIndex } from '../schema/replay';
+import { decodeReplay, parseReplayIndex } from '../formats/replay';
 import { inspectCheckpoint } from '../train/checkpoint';
 import { readSafetensors } from '../train/safetensors';
 import { parseModels, parseTrainArgs, runTrain } from './train';

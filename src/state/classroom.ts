@@ -3,7 +3,7 @@
  * keys are the ones a link carries (`#x=...&lock=task,models&hide=settings`); anything else in a
  * link is dropped with a warning, so a hand-edited link cannot lock or hide what does not exist.
  */
-import type { ClassroomOptions } from '../schema/share-link';
+import type { ClassroomOptions } from '../formats/share-link';
 
 export interface ClassroomChoice<K extends string> {
   key: K;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { curve, curveSet, parseCsv } from '../export/test-data';
-import { baselinesRequestKey } from '../workers/baselines-protocol';
+import { appendLosses, emptySeries } from '../eval/loss-series';
+import { curve, curveSet, parseCsv } from '../formats/export/test-data';
+import { baselinesRequestKey } from '../workers/baselines/protocol';
 import { createExperimentStore } from './experiment-store';
 import { createExports } from './exports';
 import { baselinesRequestFor, createLabStore } from './lab-store';
 import { createLiveStore, newModelLive } from './live-store';
-import { appendLosses, emptySeries } from './loss-series';
 
 function setup() {
   const experiment = createExperimentStore();

@@ -1,22 +1,22 @@
 /**
  * The files the Export menu offers, made from the stores: all curves (CSV, JSON), the run summary
  * (Markdown) and any model's checkpoint (safetensors, asked of its worker). The serialisers are
- * pure (src/export); this module only gathers their input. Charts are exported from the page's
- * own drawing (src/export/chart-dom.ts).
+ * pure (src/formats/export); this module only gathers their input. Charts are exported from the page's
+ * own drawing (src/ui/share/chart-dom.ts).
  */
 import type { StoreApi } from 'zustand/vanilla';
-import { collectCurves, curvesCsv, curvesJson } from '../export/curves';
-import { exportFileName } from '../export/filenames';
-import { runSummaryMarkdown } from '../export/markdown';
+import { combineCurves } from '../eval/icl-combine';
+import { seriesPoints } from '../eval/loss-series';
+import { collectCurves, curvesCsv, curvesJson } from '../formats/export/curves';
+import { exportFileName } from '../formats/export/filenames';
+import { runSummaryMarkdown } from '../formats/export/markdown';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import { getTask } from '../tasks';
-import { combineCurves } from '../ui/icl-combine';
-import type { Result } from '../workers/training-protocol';
+import type { Result } from '../workers/training/protocol';
 import type { ExperimentState } from './experiment-store';
 import type { LabState } from './lab-store';
 import type { LiveState } from './live-store';
-import { seriesPoints } from './loss-series';
 import { shownBaselines } from './selectors';
 
 export interface ExportFile {

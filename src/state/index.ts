@@ -7,9 +7,9 @@
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
 import { BACKEND_ORDER, type BackendName, isBackendName } from '../workers/backend-types';
-import { createBaselinesClient } from '../workers/baselines-client';
-import { createTrainingClient } from '../workers/training-client';
-import type { SessionOptionsInput } from '../workers/training-protocol';
+import { createBaselinesClient } from '../workers/baselines/client';
+import { createTrainingClient } from '../workers/training/client';
+import type { SessionOptionsInput } from '../workers/training/protocol';
 import { createExperimentStore, type ExperimentState } from './experiment-store';
 import { baselinesRequestFor, createLabStore, type LabState } from './lab-store';
 import { createLiveStore, type LiveState, type ModelLive } from './live-store';

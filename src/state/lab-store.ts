@@ -7,8 +7,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { IclCurveSet } from '../eval/types';
 import type { Experiment } from '../schema/experiment';
-import type { BaselinesClient } from '../workers/baselines-client';
-import { type BaselinesRequest, baselinesRequestKey } from '../workers/baselines-protocol';
+import type { BaselinesClient } from '../workers/baselines/client';
+import { type BaselinesRequest, baselinesRequestKey } from '../workers/baselines/protocol';
 import { buildGallery, type GalleryCard } from './gallery';
 
 export type BaselinesView =

@@ -4,11 +4,12 @@
  * (src/state/race.ts); the UI reads it (and may dismiss notices).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { emptySeries, type LossSeries } from '../eval/loss-series';
+import type { RecallBreakdown } from '../eval/recall';
 import type { IclCurveSet } from '../eval/types';
 import type { ProbeResult } from '../models/probes';
 import type { Architecture } from '../schema/architecture';
-import type { BackendReport, RecallBreakdown, SessionState } from '../workers/training-protocol';
-import { emptySeries, type LossSeries } from './loss-series';
+import type { BackendReport, SessionState } from '../workers/training/protocol';
 
 export type ModelState = SessionState | 'starting' | 'crashed';
 

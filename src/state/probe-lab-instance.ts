@@ -1,9 +1,9 @@
 /**
  * The page's probe lab, wired to the page's stores and race controller (src/state/index.ts), and
- * the hook components read it with. The replay worker starts only when the scrubber is used.
+ * the hook components read it with. The checkpoint-probe worker starts only when the scrubber is used.
  */
 import { useStore } from 'zustand';
-import { createReplayClient } from '../workers/replay-client';
+import { createCheckpointProbeClient } from '../workers/checkpoint-probe/client';
 import { experimentStore, liveStore, race, SESSION_OPTIONS } from './index';
 import { ProbeLab, type ProbeLabState } from './probe-lab';
 
@@ -11,7 +11,7 @@ export const probeLab = new ProbeLab({
   experiment: experimentStore,
   live: liveStore,
   race,
-  spawnReplay: () => createReplayClient(),
+  spawnReplay: () => createCheckpointProbeClient(),
   replayOptions: { backends: SESSION_OPTIONS.backends },
 });
 

@@ -3,9 +3,9 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ProbeResult } from '../models/probes';
 import type { Experiment } from '../schema/experiment';
 import { tinyExperiment } from '../train/test-experiments';
-import type { ReplayClient } from '../workers/replay-client';
-import type { ReplayRequest } from '../workers/replay-protocol';
-import type { ProbePrompt } from '../workers/training-protocol';
+import type { CheckpointProbeClient } from '../workers/checkpoint-probe/client';
+import type { CheckpointProbeRequest } from '../workers/checkpoint-probe/protocol';
+import type { ProbePrompt } from '../workers/training/protocol';
 import type { ExperimentState } from './experiment-store';
 import { createLiveStore, newModelLive, patchModel } from './live-store';
 import { flipBit, type ParityDraft, queryPosition } from './probe-editor';
@@ -67,9 +67,9 @@ class FakeRace implements ProbeRace {
   }
 }
 
-class FakeReplay implements ReplayClient {
+class FakeReplay implements CheckpointProbeClient {
   configured: Experiment[] = [];
-  requests: ReplayRequest[] = [];
+  requests: CheckpointProbeRequest[] = [];
   stopped = false;
   async configure(e: Experiment) {
     this.configured.push(e);
@@ -78,7 +78,7 @@ class FakeReplay implements ReplayClient {
       backend: { name: 'cpu' as const, attempts: [], fallback: false, detail: '', summary: 'cpu' },
     };
   }
-  async replay(r: ReplayRequest) {
+  async probe(r: CheckpointProbeRequest) {
     this.requests.push(r);
     await wait();
     const step = r.model[0];
@@ -232,7 +232,7 @@ describe('ProbeLab: replaying checkpoints', () => {
     expect(race.calls).toHaveLength(0);
     expect(r.requests).toHaveLength(4);
     expect(Array.from(r.requests[3].prompt!.tokens)).toEqual(Array.from(store.getState().draft!.tokens));
-    // back to live: the replay worker is stopped, the edited prompt is probed on the live weights
+    // back to live: the checkpoint-probe worker is stopped, the edited prompt is probed on the live weights
     store.getState().setReplayStep(null);
     expect(r.stopped).toBe(true);
     await until(() => Object.keys(store.getState().edits).length === 2);

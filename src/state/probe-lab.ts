@@ -7,16 +7,16 @@
  * Live weights: after an edit (debounced), every training worker is probed with the edited prompt
  * (`race.probeModel`: the worker holds its loop for the probe only); while training, each new
  * probe a worker reports is followed by a fresh probe of the edited prompt, so the maps keep up.
- * Earlier weights: a replay worker of its own (src/workers/replay-*.ts), started when the scrubber
+ * Earlier weights: a checkpoint-probe worker of its own (src/workers/checkpoint-probe/), started when the scrubber
  * first leaves "live" and stopped when it comes back, loads the kept checkpoint of each model and
  * probes the same prompt; the training workers are never involved, so a race is never disturbed.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { ProbeResult } from '../models/probes';
 import type { Experiment } from '../schema/experiment';
-import type { ReplayClient } from '../workers/replay-client';
-import type { ReplayOptionsInput } from '../workers/replay-protocol';
-import type { ProbePrompt } from '../workers/training-protocol';
+import type { CheckpointProbeClient } from '../workers/checkpoint-probe/client';
+import type { CheckpointProbeOptionsInput } from '../workers/checkpoint-probe/protocol';
+import type { ProbePrompt } from '../workers/training/protocol';
 import { CheckpointHistory } from './checkpoint-history';
 import type { ExperimentState } from './experiment-store';
 import type { LiveState, ModelLive } from './live-store';
@@ -84,8 +84,8 @@ export interface ProbeLabDeps {
   experiment: StoreApi<ExperimentState>;
   live: StoreApi<LiveState>;
   race: ProbeRace;
-  spawnReplay(): ReplayClient;
-  replayOptions?: ReplayOptionsInput;
+  spawnReplay(): CheckpointProbeClient;
+  replayOptions?: CheckpointProbeOptionsInput;
   /** quiet time after an edit before the models are probed (ms) */
   debounceMs?: number;
   history?: CheckpointHistory;
@@ -166,7 +166,7 @@ export class ProbeLab {
   private inFlight = new Set<number>();
   private lastLiveStep = new Map<number, number | null>();
   private slotKeys = new Map<number, string>();
-  private replay: ReplayClient | null = null;
+  private replay: CheckpointProbeClient | null = null;
   private replayConfigured: Experiment | null = null;
   private replayRunning: Promise<void> | null = null;
   private replayAgain = false;
@@ -420,7 +420,7 @@ export class ProbeLab {
       if (this.replayAgain || this.state.replayStep !== step || this.replay !== client) return;
       const entry = this.history.at(historyKey(t.index, t.modelKey), step);
       if (!entry) continue;
-      const r = await client.replay({
+      const r = await client.probe({
         modelIndex: t.index,
         key: String(entry.serial),
         model: entry.model,

@@ -6,8 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { StoreApi } from 'zustand/vanilla';
 import type { Experiment } from '../schema/experiment';
-import type { ClientEvent, TrainingClient } from '../workers/training-client';
-import type { BackendReport, Result, StatusEvent } from '../workers/training-protocol';
+import type { ClientEvent, TrainingClient } from '../workers/training/client';
+import type { BackendReport, Result, StatusEvent } from '../workers/training/protocol';
 import { createExperimentStore, defaultDraft } from './experiment-store';
 import { createLiveStore } from './live-store';
 import { RaceController } from './race';

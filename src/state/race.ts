@@ -6,23 +6,23 @@
  * store. The UI calls its commands (train, pause, step, reset, ...). Nothing here trains or blocks:
  * the work is in the workers, and every command only sends messages and awaits answers.
  *
- * Changes of the experiment restart only what they must (src/workers/reconfigure.ts): a new
+ * Changes of the experiment restart only what they must (src/workers/training/reconfigure.ts): a new
  * learning rate, step budget or evaluation setting is applied in place; removing a model stops its
  * worker only; adding one starts one worker; a new data stream or architecture rebuilds the models
  * in the workers they already have.
  */
 import type { StoreApi } from 'zustand/vanilla';
+import { appendLosses, emptySeries, seriesFromStored, truncateSeries } from '../eval/loss-series';
 import type { ProbeResult } from '../models/probes';
 import { ARCHITECTURE_TITLES, type Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import { getTask } from '../tasks';
-import { modelSignature, planSlots, type SlotNow } from '../workers/reconfigure';
-import { approximateEventBytes, type ClientEvent, type TrainingClient } from '../workers/training-client';
-import type { ProbePrompt, Result, SessionOptionsInput } from '../workers/training-protocol';
+import { approximateEventBytes, type ClientEvent, type TrainingClient } from '../workers/training/client';
+import type { ProbePrompt, Result, SessionOptionsInput } from '../workers/training/protocol';
+import { modelSignature, planSlots, type SlotNow } from '../workers/training/reconfigure';
 import { CheckpointArchive } from './checkpoint-archive';
 import type { ExperimentState } from './experiment-store';
 import { clearNotices, type LiveState, type ModelLive, newModelLive, notify, patchModel } from './live-store';
-import { appendLosses, emptySeries, seriesFromStored, truncateSeries } from './loss-series';
 import {
   checkpointId,
   memoryRunDb,

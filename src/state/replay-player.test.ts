@@ -1,10 +1,10 @@
 import { strToU8 } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import type { IclCurveSet } from '../eval/types';
+import { encodeReplay, type ReplayContent, type ReplayIndexEntry } from '../formats/replay';
 import type { ProbeResult } from '../models/probes';
-import { encodeReplay, type ReplayContent, type ReplayIndexEntry } from '../schema/replay';
 import { presetExperiment } from '../train/presets';
-import { baselinesRequestKey } from '../workers/baselines-protocol';
+import { baselinesRequestKey } from '../workers/baselines/protocol';
 import { createExperimentStore, defaultDraft } from './experiment-store';
 import { baselinesRequestFor, createLabStore } from './lab-store';
 import { createLiveStore, newModelLive } from './live-store';

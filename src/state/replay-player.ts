@@ -1,5 +1,5 @@
 /**
- * "Watch a recorded run": plays a replay (src/schema/replay.ts, from public/replays/) into the same
+ * "Watch a recorded run": plays a replay (src/formats/replay.ts, from public/replays/) into the same
  * stores the live race feeds, so every chart (loss, ICL curves, recall, attention, SSM state) works
  * unchanged, on a device too weak to train. No worker and no tfjs: the replay is data.
  *
@@ -11,8 +11,7 @@
  * notices the live store or the experiment taken over and stops).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import type { Experiment } from '../schema/experiment';
+import type { LossSeries } from '../eval/loss-series';
 import {
   decodeReplay,
   MAX_REPLAY_BYTES,
@@ -20,14 +19,15 @@ import {
   type Replay,
   type ReplayIndexEntry,
   type ReplayModel,
-} from '../schema/replay';
+} from '../formats/replay';
+import { ARCHITECTURE_TITLES } from '../schema/architecture';
+import type { Experiment } from '../schema/experiment';
 import type { BackendReport } from '../workers/backend-types';
 import { isBackendName } from '../workers/backend-types';
-import { baselinesRequestKey } from '../workers/baselines-protocol';
+import { baselinesRequestKey } from '../workers/baselines/protocol';
 import type { ExperimentState } from './experiment-store';
 import { baselinesRequestFor, type LabState } from './lab-store';
 import { type LiveState, type ModelLive, newModelLive } from './live-store';
-import type { LossSeries } from './loss-series';
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'error';
 

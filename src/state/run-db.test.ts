@@ -5,8 +5,8 @@
  * database warns once (a notice the page shows with role "alert") and keeps training and listing.
  */
 import { describe, expect, it } from 'vitest';
-import type { ClientEvent, TrainingClient } from '../workers/training-client';
-import type { BackendReport } from '../workers/training-protocol';
+import type { ClientEvent, TrainingClient } from '../workers/training/client';
+import type { BackendReport } from '../workers/training/protocol';
 import { createExperimentStore, defaultDraft } from './experiment-store';
 import { createLiveStore } from './live-store';
 import { RaceController } from './race';

@@ -5,11 +5,11 @@
  * run history's labels and the comparison chart.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import { type LossSeries, seriesFromStored } from '../eval/loss-series';
 import type { IclCurveSet } from '../eval/types';
 import { ARCHITECTURE_TITLES, ARCHITECTURES, type Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
 import { getTask } from '../tasks';
-import { type LossSeries, seriesFromStored } from './loss-series';
 import type { ValidRun } from './run-db';
 
 export interface RunModelSummary {

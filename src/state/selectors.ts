@@ -2,7 +2,7 @@
  * Derived views of the stores for the components (pure functions of the state).
  */
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import { baselinesRequestKey } from '../workers/baselines-protocol';
+import { baselinesRequestKey } from '../workers/baselines/protocol';
 import type { BaselinesView, LabState } from './lab-store';
 import type { ModelLive } from './live-store';
 

@@ -4,7 +4,7 @@
  * index.ts so that the page's other stores do not depend on it.
  */
 import { useStore } from 'zustand';
-import { encodeShareFragment } from '../schema/share-link';
+import { encodeShareFragment } from '../formats/share-link';
 import { buildExperiment, defaultDraft } from './experiment-store';
 import { createExports } from './exports';
 import { experimentStore, labStore, liveStore, race } from './index';

@@ -1,6 +1,6 @@
 /**
  * The Speed control's choices: a least time between two training steps, kept by the training
- * workers themselves (src/workers/training-session.ts), so a class can watch the curves move.
+ * workers themselves (src/workers/training/session.ts), so a class can watch the curves move.
  * Not part of the experiment: it changes neither the data stream nor the results, only the pace.
  */
 

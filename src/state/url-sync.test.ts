@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeShareFragment } from '../schema/share-link';
+import { encodeShareFragment } from '../formats/share-link';
 import { DEFAULT_CLASSROOM, describeClassroom, isHidden, isLocked, readClassroom } from './classroom';
 import { buildExperiment, createExperimentStore, defaultDraft } from './experiment-store';
 import { createShareStore } from './share-store';

@@ -1,7 +1,7 @@
 /**
  * The URL fragment and the stores, kept in step.
  *
- * - On start and on every `hashchange`, the fragment is decoded (src/schema/share-link.ts): the
+ * - On start and on every `hashchange`, the fragment is decoded (src/formats/share-link.ts): the
  *   experiment store gets the decoded experiment (so the same seed gives the same data stream), the
  *   share store the classroom options in force and whatever was wrong with the link.
  * - `share()` writes the experiment (and, for a classroom link, its locks and hidden panels) into the
@@ -12,8 +12,8 @@
  * Nothing here throws: a bad link opens the nearest valid experiment with a readable message.
  */
 import type { StoreApi } from 'zustand/vanilla';
+import { decodeShareFragment, encodeShareFragment } from '../formats/share-link';
 import type { Experiment } from '../schema/experiment';
-import { decodeShareFragment, encodeShareFragment } from '../schema/share-link';
 import { type Classroom, readClassroom } from './classroom';
 import type { ExperimentState } from './experiment-store';
 import type { MadeLink, ShareState } from './share-store';

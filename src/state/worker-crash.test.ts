@@ -8,13 +8,13 @@
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
 import type { Experiment } from '../schema/experiment';
-import { createTrainingClient } from '../workers/training-client';
+import { createTrainingClient } from '../workers/training/client';
 import type {
   BackendReport,
   CheckpointBytes,
   TrainingEventHandler,
   TrainingWorkerApi,
-} from '../workers/training-protocol';
+} from '../workers/training/protocol';
 import { createExperimentStore, defaultDraft } from './experiment-store';
 import { createLiveStore } from './live-store';
 import { RaceController } from './race';

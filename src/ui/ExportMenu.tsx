@@ -1,9 +1,9 @@
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
-import { chartFile, download, findCharts } from '../export/chart-dom';
-import { exportFileName } from '../export/filenames';
+import { exportFileName } from '../formats/export/filenames';
 import { experimentStore } from '../state';
 import type { ExportFile } from '../state/exports';
 import { exporter } from '../state/share';
+import { chartFile, download, findCharts } from './share/chart-dom';
 
 interface MenuItem {
   key: string;

@@ -10,10 +10,10 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { isModelCurve } from '../eval/icl-combine';
 import type { IclCurveSet } from '../eval/types';
 import { extent, linearAxis } from './chart-ticks';
 import { bandColumn, curveRows, isAccuracy, meanColumn, yDomain } from './curve-rows';
-import { isModelCurve } from './icl-combine';
 import { archOfCurveKey, modelColor } from './model-colors';
 import { curveColors, useTheme } from './theme';
 

@@ -1,9 +1,9 @@
 import { lazy, Suspense, useMemo } from 'react';
+import { combineCurves } from '../eval/icl-combine';
 import { useExperiment, useLab, useModelField } from '../state';
 import { baselinesStatusText, cardOf, shownBaselines } from '../state/selectors';
 import { CurveTable } from './CurveTable';
 import { noBaselinesNote, readingNote } from './curve-rows';
-import { combineCurves } from './icl-combine';
 import { ReadingNote } from './ReadingNote';
 import { useThrottled } from './use-throttled';
 

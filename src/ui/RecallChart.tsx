@@ -1,8 +1,8 @@
 import { memo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
+import type { RecallBreakdown } from '../eval/recall';
 import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import type { RecallBreakdown } from '../workers/training-protocol';
 import { modelColor } from './model-colors';
 import { ReadingNote } from './ReadingNote';
 import { RecallReading } from './reading-notes';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { appendLosses, emptySeries } from '../eval/loss-series';
 import type { IclCurveSet } from '../eval/types';
 import { parseExperiment } from '../schema/experiment';
-import { appendLosses, emptySeries } from '../state/loss-series';
 import type { StoredModel } from '../state/run-db';
 import { type RunSummary, summariseRun } from '../state/runs-store';
 import { compareIclRows, compareLossRows, lossCompareColumn } from './compare-rows';

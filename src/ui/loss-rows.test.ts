@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appendLosses, emptySeries, type LossSeries } from '../state/loss-series';
+import { appendLosses, emptySeries, type LossSeries } from '../eval/loss-series';
 import { lossColumn, lossRows, MAX_LOSS_ROWS } from './loss-rows';
 
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);

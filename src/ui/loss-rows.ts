@@ -8,7 +8,7 @@
  * then has a value of every model that has points in that cell, drawn at the mean step of those
  * points; a line keeps its shape at the chart's resolution (a few hundred pixels wide).
  */
-import { type LossSeries, seriesPoints } from '../state/loss-series';
+import { type LossSeries, seriesPoints } from '../eval/loss-series';
 
 export type LossRow = { step: number } & Record<string, number>;
 

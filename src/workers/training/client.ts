@@ -1,0 +1,179 @@
+/**
+ * The page's side of one training worker. Wraps the comlink remote so that:
+ *  - every call resolves (never rejects, never hangs): a crashed worker answers `{ ok: false }`;
+ *  - a crash (an uncaught error in the worker, a message that cannot be read, a fatal error event)
+ *    is reported once as a `crashed` event, and the worker is terminated;
+ *  - the typed-array bytes received are counted (for the benchmark and the diagnostics).
+ * No tfjs here: the page never loads it.
+ */
+import * as Comlink from 'comlink';
+import type { ProbeResult } from '../../models/probes';
+import type { Experiment } from '../../schema/experiment';
+import type {
+  CheckpointBytes,
+  ConfigureInfo,
+  LoadInfo,
+  ProbePrompt,
+  Result,
+  SessionOptionsInput,
+  StepInfo,
+  TrainingEvent,
+  TrainingWorkerApi,
+  WorkerStats,
+} from './protocol';
+
+export type ClientEvent = TrainingEvent | { type: 'crashed'; message: string };
+
+export interface TrainingClient {
+  configure(
+    experiment: Experiment,
+    modelIndex: number,
+    options?: SessionOptionsInput,
+  ): Promise<Result<ConfigureInfo>>;
+  train(): Promise<Result<StepInfo>>;
+  pause(): Promise<Result<StepInfo>>;
+  resume(): Promise<Result<StepInfo>>;
+  step(n?: number): Promise<Result<StepInfo>>;
+  reset(): Promise<Result<StepInfo>>;
+  setLearningRate(lr: number): Promise<Result<{ lr: number }>>;
+  setStepInterval(ms: number): Promise<Result<{ ms: number }>>;
+  probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult; step: number }>>;
+  saveCheckpoint(): Promise<Result<CheckpointBytes & { step: number }>>;
+  loadCheckpoint(bytes: CheckpointBytes): Promise<Result<LoadInfo>>;
+  stats(): Promise<WorkerStats | null>;
+  /** Free the worker's tensors (waiting at most `timeoutMs`), then terminate it. */
+  dispose(timeoutMs?: number): Promise<void>;
+  /** Terminate at once. */
+  terminate(): void;
+  readonly crashed: boolean;
+  /** typed-array payload bytes and events received so far */
+  readonly received: { bytes: number; events: number };
+}
+
+export type Spawn = () => Worker;
+
+export const spawnTrainingWorker: Spawn = () =>
+  new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module', name: 'training' });
+
+/** Rough size of an event as posted: typed arrays by their bytes, the rest as JSON text. */
+export function approximateEventBytes(event: TrainingEvent): number {
+  let bytes = 0;
+  const text = JSON.stringify(event, (_k, v) => {
+    if (ArrayBuffer.isView(v)) {
+      bytes += v.byteLength;
+      return 0;
+    }
+    return v;
+  });
+  return bytes + (text?.length ?? 0);
+}
+
+export function createTrainingClient(
+  onEvent: (event: ClientEvent) => void,
+  spawn: Spawn = spawnTrainingWorker,
+): TrainingClient {
+  const worker = spawn();
+  const remote = Comlink.wrap<TrainingWorkerApi>(worker);
+  const received = { bytes: 0, events: 0 };
+  let crashed = false;
+  let terminated = false;
+  let crashMessage = '';
+  let signalCrash!: () => void;
+  const crashedPromise = new Promise<void>((resolve) => {
+    signalCrash = resolve;
+  });
+
+  const terminate = () => {
+    if (terminated) return;
+    terminated = true;
+    try {
+      remote[Comlink.releaseProxy]();
+    } catch {
+      // already released
+    }
+    worker.terminate();
+  };
+
+  const crash = (message: string) => {
+    if (crashed || terminated) return;
+    crashed = true;
+    crashMessage = message;
+    terminate();
+    signalCrash();
+    onEvent({ type: 'crashed', message });
+  };
+
+  worker.addEventListener('error', (event: ErrorEvent) => {
+    event.preventDefault();
+    crash(event.message || 'the worker failed to load');
+  });
+  worker.addEventListener('messageerror', () => crash('a message from the worker could not be read'));
+
+  const handler = Comlink.proxy((event: TrainingEvent) => {
+    if (terminated) return;
+    received.events += 1;
+    received.bytes += approximateEventBytes(event);
+    onEvent(event);
+    if (event.type === 'error' && event.fatal) crash(event.message);
+  });
+
+  function call<T>(fn: () => Promise<Result<T>>): Promise<Result<T>> {
+    if (crashed || terminated) {
+      return Promise.resolve({
+        ok: false,
+        error: crashed ? `the worker crashed: ${crashMessage}` : 'the worker was stopped',
+      });
+    }
+    const failed = crashedPromise.then(
+      (): Result<T> => ({ ok: false, error: `the worker crashed: ${crashMessage}` }),
+    );
+    const answer = fn().catch(
+      (error: unknown): Result<T> => ({
+        ok: false,
+        error: `the worker failed: ${error instanceof Error ? error.message : String(error)}`,
+      }),
+    );
+    return Promise.race([answer, failed]);
+  }
+
+  return {
+    configure: (experiment, modelIndex, options = {}) =>
+      call(() => remote.configure(experiment, modelIndex, options, handler)),
+    train: () => call(() => remote.train()),
+    pause: () => call(() => remote.pause()),
+    resume: () => call(() => remote.resume()),
+    step: (n = 1) => call(() => remote.step(n)),
+    reset: () => call(() => remote.reset()),
+    setLearningRate: (lr) => call(() => remote.setLearningRate(lr)),
+    setStepInterval: (ms) => call(() => remote.setStepInterval(ms)),
+    probe: (prompt) => call(() => remote.probe(prompt)),
+    saveCheckpoint: () => call(() => remote.saveCheckpoint()),
+    loadCheckpoint: (bytes) => {
+      // copies: the page keeps its own bytes (they are also in IndexedDB)
+      const model = bytes.model.slice();
+      const optimizer = bytes.optimizer?.slice();
+      const buffers: Transferable[] = [model.buffer];
+      if (optimizer) buffers.push(optimizer.buffer);
+      return call(() => remote.loadCheckpoint(Comlink.transfer({ model, optimizer }, buffers)));
+    },
+    async stats() {
+      const r = await call(async () => ({ ok: true as const, stats: await remote.stats() }));
+      return r.ok ? r.stats : null;
+    },
+    async dispose(timeoutMs = 2000) {
+      if (!crashed && !terminated) {
+        await Promise.race([
+          remote.dispose().catch(() => undefined),
+          crashedPromise,
+          new Promise((r) => setTimeout(r, timeoutMs)),
+        ]);
+      }
+      terminate();
+    },
+    terminate,
+    get crashed() {
+      return crashed;
+    },
+    received,
+  };
+}
