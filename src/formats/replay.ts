@@ -1,7 +1,7 @@
 /**
  * Recorded runs ("replays"): what a trained race showed, so a weak device or a phone can watch it
  * without training (docs/REPLAYS.md). Written by the CLI (`train --record FILE`), read by the page
- * (src/state/replay-player.ts); no tfjs on either side of this module.
+ * (src/app/recordings/replay-player.ts); no tfjs on either side of this module.
  *
  * The file is gzip'd JSON, versioned (`format`, `version`), validated by the zod schemas below and
  * then checked for consistent shapes. Per model: the loss curve (bucket means, at most

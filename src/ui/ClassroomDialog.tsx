@@ -6,8 +6,8 @@ import {
   LOCKABLE,
   type LockKey,
   type PanelKey,
-} from '../state/classroom';
-import { urlSync, useShare } from '../state/share';
+} from '../app/share/classroom';
+import { urlSync, useShare } from '../app/share/share';
 
 function toggled<K extends string>(list: readonly K[], key: K, on: boolean, order: readonly K[]): K[] {
   const set = new Set(list);

@@ -1,8 +1,8 @@
-import { race, useExperiment, useLive, useUi } from '../state';
-import { isLocked } from '../state/classroom';
-import { presetChoice } from '../state/preset-choice';
-import { useShare } from '../state/share';
-import { SPEED_CHOICES } from '../state/speed';
+import { race, useExperiment, useLive, useUi } from '../app';
+import { SPEED_CHOICES } from '../app/race/speed';
+import { presetChoice } from '../app/settings/preset-choice';
+import { isLocked } from '../app/share/classroom';
+import { useShare } from '../app/share/share';
 import { PRESET_NAMES, type PresetName } from '../train/presets';
 import { NumberField } from './NumberField';
 

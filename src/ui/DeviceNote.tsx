@@ -1,5 +1,5 @@
 import { useSyncExternalStore } from 'react';
-import { slowDeviceNote } from '../state/device';
+import { slowDeviceNote } from '../app/race/device';
 import { ReplayPanel } from './ReplayPanel';
 
 const subscribe = (onChange: () => void) => {

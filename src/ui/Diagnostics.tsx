@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
+import { liveStore, useLive } from '../app';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import { liveStore, useLive } from '../state';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${Math.round(n)} B`;

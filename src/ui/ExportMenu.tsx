@@ -1,8 +1,8 @@
 import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import { experimentStore } from '../app';
+import type { ExportFile } from '../app/share/exports';
+import { exporter } from '../app/share/share';
 import { exportFileName } from '../formats/export/filenames';
-import { experimentStore } from '../state';
-import type { ExportFile } from '../state/exports';
-import { exporter } from '../state/share';
 import { chartFile, download, findCharts } from './share/chart-dom';
 
 interface MenuItem {

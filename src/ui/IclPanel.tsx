@@ -1,7 +1,7 @@
 import { lazy, Suspense, useMemo } from 'react';
+import { useExperiment, useLab, useModelField } from '../app';
+import { baselinesStatusText, cardOf, shownBaselines } from '../app/stores/selectors';
 import { combineCurves } from '../eval/icl-combine';
-import { useExperiment, useLab, useModelField } from '../state';
-import { baselinesStatusText, cardOf, shownBaselines } from '../state/selectors';
 import { CurveTable } from './CurveTable';
 import { noBaselinesNote, readingNote } from './curve-rows';
 import { ReadingNote } from './ReadingNote';

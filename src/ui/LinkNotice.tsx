@@ -1,4 +1,4 @@
-import { useShare } from '../state/share';
+import { useShare } from '../app/share/share';
 
 /** What was wrong with the link this page was opened with (role "alert", dismissible). */
 export function LinkNotice() {

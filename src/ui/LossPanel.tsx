@@ -1,6 +1,6 @@
 import { lazy, Suspense, useMemo } from 'react';
+import { useModelField, useUi } from '../app';
 import { emptySeries } from '../eval/loss-series';
-import { useModelField, useUi } from '../state';
 import { lossRows } from './loss-rows';
 import { ReadingNote } from './ReadingNote';
 import { LossReading } from './reading-notes';

@@ -1,5 +1,5 @@
+import { useExperiment } from '../app';
 import { ARCHITECTURE_TITLES, ARCHITECTURES } from '../schema/architecture';
-import { useExperiment } from '../state';
 import { modelColor } from './model-colors';
 import { useTheme } from './theme';
 

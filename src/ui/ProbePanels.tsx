@@ -1,10 +1,10 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { useModelField } from '../app';
+import { type ProbeSource, shownProbe } from '../app/probe/probe-lab';
+import { useProbeLab } from '../app/probe/probe-lab-instance';
 import type { AttentionProbe, MambaProbe, ProbeResult, S4Probe } from '../models/probes';
 import { ARCHITECTURE_TITLES, type Architecture } from '../schema/architecture';
-import { useModelField } from '../state';
-import { type ProbeSource, shownProbe } from '../state/probe-lab';
-import { useProbeLab } from '../state/probe-lab-instance';
 import { Heatmap, Sparkline } from './Heatmap';
 import { ReadingNote } from './ReadingNote';
 import { AttentionReading, SsmReading } from './reading-notes';

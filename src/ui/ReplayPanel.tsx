@@ -1,6 +1,6 @@
+import { replayStatusText } from '../app/recordings/replay-player';
+import { useReplay } from '../app/recordings/replay-player-instance';
 import { ARCHITECTURE_TITLES } from '../schema/architecture';
-import { replayStatusText } from '../state/replay-player';
-import { useReplay } from '../state/replay-player-instance';
 
 /**
  * "Watch a recorded run": plays a run recorded on a fast machine into the charts, without training

@@ -1,8 +1,8 @@
 import { lazy, Suspense, useState } from 'react';
+import { useUi } from '../app';
+import { comparePair, type HistoryEntry } from '../app/runs/run-history';
+import type { RunSummary } from '../app/stores/runs-store';
 import { diffLabel } from '../schema/experiment-diff';
-import { useUi } from '../state';
-import { comparePair, type HistoryEntry } from '../state/run-history';
-import type { RunSummary } from '../state/runs-store';
 import { ReadingNote } from './ReadingNote';
 import { CompareReading } from './reading-notes';
 import { formatRunTime } from './run-time';

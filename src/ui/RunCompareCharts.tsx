@@ -1,6 +1,6 @@
 import { memo, useMemo } from 'react';
 import { CartesianGrid, Legend, Line, LineChart, ReferenceLine, Tooltip, XAxis, YAxis } from 'recharts';
-import type { RunSummary } from '../state/runs-store';
+import type { RunSummary } from '../app/stores/runs-store';
 import { type CompareLine, compareIclRows, compareLossRows } from './compare-rows';
 import { modelColor } from './model-colors';
 import { type Theme, useTheme } from './theme';

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
-import { deleteRunWithUndo, race, runTrash, useLive, useRuns, useTrash } from '../state';
-import { runHistory } from '../state/run-history';
+import { deleteRunWithUndo, race, runTrash, useLive, useRuns, useTrash } from '../app';
+import { runHistory } from '../app/runs/run-history';
 import { RunCompare } from './RunCompare';
 import { formatRunTime } from './run-time';
 import { useTheme } from './theme';

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
-import type { SettingId, SettingValue } from '../state/experiment-draft';
-import type { GroupView } from '../state/settings-view';
+import type { SettingId, SettingValue } from '../app/settings/experiment-draft';
+import type { GroupView } from '../app/settings/settings-view';
 import { NumberField } from './NumberField';
 import { SwitchField } from './SwitchField';
 

@@ -1,13 +1,13 @@
 import { useId, useMemo, useState } from 'react';
-import { useExperiment } from '../state';
-import type { ModelScope } from '../state/experiment-draft';
-import { settingsView } from '../state/settings-view';
-import { useShare } from '../state/share';
+import { useExperiment } from '../app';
+import type { ModelScope } from '../app/settings/experiment-draft';
+import { settingsView } from '../app/settings/settings-view';
+import { useShare } from '../app/share/share';
 import { SettingsGroup } from './SettingsGroup';
 import './settings.css';
 
 /**
- * Every setting of the experiment, in six groups (src/state/settings-view.ts says what each shows);
+ * Every setting of the experiment, in six groups (src/app/settings/settings-view.ts says what each shows);
  * empty fields keep the preset's value (shown greyed).
  */
 export function SettingsPanel() {

@@ -1,8 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { useExperiment } from '../state';
-import { describeClassroom } from '../state/classroom';
-import { urlSync, useShare } from '../state/share';
-import type { MadeLink } from '../state/share-store';
+import { useExperiment } from '../app';
+import { describeClassroom } from '../app/share/classroom';
+import { urlSync, useShare } from '../app/share/share';
+import type { MadeLink } from '../app/share/share-store';
 import { ClassroomDialog } from './ClassroomDialog';
 import { ExportMenu } from './ExportMenu';
 import './share-export.css';

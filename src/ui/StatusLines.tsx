@@ -1,6 +1,6 @@
-import { race, useLive } from '../state';
-import type { ModelLive, Notice } from '../state/live-store';
-import { modelStatusText } from '../state/selectors';
+import { race, useLive } from '../app';
+import type { ModelLive, Notice } from '../app/stores/live-store';
+import { modelStatusText } from '../app/stores/selectors';
 import { modelColor } from './model-colors';
 import { useTheme } from './theme';
 

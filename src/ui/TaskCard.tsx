@@ -1,4 +1,4 @@
-import type { GalleryCard } from '../state/gallery';
+import type { GalleryCard } from '../app/stores/gallery';
 import { PromptSketchView } from './sketches/PromptSketchView';
 
 interface Props {

@@ -1,6 +1,6 @@
-import { useExperiment, useLab } from '../state';
-import { isLocked } from '../state/classroom';
-import { useShare } from '../state/share';
+import { useExperiment, useLab } from '../app';
+import { isLocked } from '../app/share/classroom';
+import { useShare } from '../app/share/share';
 import { TaskCard } from './TaskCard';
 
 /** The task picker: a radio group named "Task", one card per task in the paper's order. */

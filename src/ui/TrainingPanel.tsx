@@ -1,5 +1,5 @@
-import { isLocked } from '../state/classroom';
-import { useShare } from '../state/share';
+import { isLocked } from '../app/share/classroom';
+import { useShare } from '../app/share/share';
 import { Controls } from './Controls';
 import { DeviceNote } from './DeviceNote';
 import { Diagnostics } from './Diagnostics';

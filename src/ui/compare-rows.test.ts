@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { StoredModel } from '../app/runs/run-db';
+import { type RunSummary, summariseRun } from '../app/stores/runs-store';
 import { appendLosses, emptySeries } from '../eval/loss-series';
 import type { IclCurveSet } from '../eval/types';
 import { parseExperiment } from '../schema/experiment';
-import type { StoredModel } from '../state/run-db';
-import { type RunSummary, summariseRun } from '../state/runs-store';
 import { compareIclRows, compareLossRows, lossCompareColumn } from './compare-rows';
 
 function curveSet(means: number[], opts: Partial<IclCurveSet> = {}): IclCurveSet {

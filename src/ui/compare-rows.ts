@@ -3,9 +3,10 @@
  * latest in-context curve of both runs on shared axes. Lines carry the run ('A' solid, 'B' dashed)
  * and the architecture (the colour). Pure.
  */
+
+import type { RunSummary } from '../app/stores/runs-store';
 import type { IclCurveSet } from '../eval/types';
 import type { Architecture } from '../schema/architecture';
-import type { RunSummary } from '../state/runs-store';
 import { type LossRow, lossRows } from './loss-rows';
 
 export type RunSide = 'A' | 'B';

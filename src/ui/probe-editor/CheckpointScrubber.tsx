@@ -1,5 +1,5 @@
-import { scrubPosition, stepAtPosition } from '../../state/probe-lab';
-import { useProbeLab } from '../../state/probe-lab-instance';
+import { scrubPosition, stepAtPosition } from '../../app/probe/probe-lab';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
 
 /** A range over the run's kept checkpoints; its last position is the live weights. */
 export function CheckpointScrubber() {

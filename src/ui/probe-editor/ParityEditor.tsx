@@ -1,6 +1,6 @@
 import { type KeyboardEvent, memo, useCallback, useRef, useState } from 'react';
-import { flipBit, type ParityDraft } from '../../state/probe-editor';
-import { useProbeLab } from '../../state/probe-lab-instance';
+import { flipBit, type ParityDraft } from '../../app/probe/probe-editor';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
 
 const sign = (v: number) => (v > 0 ? '+1' : '−1');
 

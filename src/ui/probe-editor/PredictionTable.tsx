@@ -1,5 +1,5 @@
-import { type PredictionRow, queryTarget } from '../../state/probe-lab';
-import { useProbeLab } from '../../state/probe-lab-instance';
+import { type PredictionRow, queryTarget } from '../../app/probe/probe-lab';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
 import { usePredictionRows } from './use-prediction-rows';
 
 const SOURCE: Record<PredictionRow['source'], string> = {

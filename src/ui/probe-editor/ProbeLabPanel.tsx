@@ -1,5 +1,5 @@
-import { queryCaption } from '../../state/probe-editor';
-import { useProbeLab } from '../../state/probe-lab-instance';
+import { queryCaption } from '../../app/probe/probe-editor';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
 import { CheckpointScrubber } from './CheckpointScrubber';
 import { ParityEditor } from './ParityEditor';
 import { PredictionTable } from './PredictionTable';

@@ -4,8 +4,8 @@ import {
   setQueriedPair,
   type TokenRecallDraft,
   type VectorRecallDraft,
-} from '../../state/probe-editor';
-import { useProbeLab } from '../../state/probe-lab-instance';
+} from '../../app/probe/probe-editor';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
 
 /** Which key the (first) query of a recall prompt asks for. */
 export function RecallPicker({ draft }: { draft: VectorRecallDraft | TokenRecallDraft }) {

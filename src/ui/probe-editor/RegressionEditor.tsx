@@ -1,6 +1,6 @@
 import { type KeyboardEvent, type PointerEvent, useRef, useState } from 'react';
-import { moveExample, type RegressionDraft, scatterPoints } from '../../state/probe-editor';
-import { useProbeLab } from '../../state/probe-lab-instance';
+import { moveExample, type RegressionDraft, scatterPoints } from '../../app/probe/probe-editor';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
 import { modelColor } from '../model-colors';
 import { useTheme } from '../theme';
 import { keyMove, projectionRange, symmetricRange, toData, toPixel } from './scatter-view';

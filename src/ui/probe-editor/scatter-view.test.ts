@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROJECTION_LIMIT } from '../../state/probe-editor';
+import { PROJECTION_LIMIT } from '../../app/probe/probe-editor';
 import { keyMove, projectionRange, symmetricRange, toData, toPixel } from './scatter-view';
 
 describe('scatter view', () => {

@@ -2,7 +2,7 @@
  * The regression editor's view math, free of React: linear scales between data and the SVG's
  * pixels, the axis ranges of a draft, and what a key does to a point.
  */
-import { PROJECTION_LIMIT } from '../../state/probe-editor';
+import { PROJECTION_LIMIT } from '../../app/probe/probe-editor';
 
 export interface Scale {
   d0: number;

@@ -1,8 +1,8 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useModelField } from '../../state';
-import { type PredictionRow, predictionRows } from '../../state/probe-lab';
-import { useProbeLab } from '../../state/probe-lab-instance';
+import { useModelField } from '../../app';
+import { type PredictionRow, predictionRows } from '../../app/probe/probe-lab';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
 
 /** Every model's answer at the query of the prompt shown (re-computed only when an input changes). */
 export function usePredictionRows(): PredictionRow[] {
