@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { ProbeResult } from '../../models/probes';
 import { getTask, TASK_NAMES } from '../../tasks';
 import { probeBatch } from '../../tasks/stream';
 import type { TaskName } from '../../tasks/types';
 import { tinyExperiment } from '../../train/test-experiments';
+import type { ProbeResult } from '../../workers/training/protocol';
 import {
   createDraft,
   evaluateHidden,

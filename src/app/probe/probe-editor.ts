@@ -14,7 +14,7 @@
  *
  * Everything here is pure: every edit returns a new draft; nothing is mutated.
  */
-import type { ProbeResult } from '../../models/probes';
+
 import { Rng } from '../../random/rng';
 import type { Experiment } from '../../schema/experiment';
 import { getTask } from '../../tasks';
@@ -30,7 +30,7 @@ import { sampleSparseParity } from '../../tasks/sparse-parity';
 import { sampleTokenMqar } from '../../tasks/token-mqar';
 import type { PromptBatch, TaskName } from '../../tasks/types';
 import { sampleVectorMqar } from '../../tasks/vector-mqar';
-import type { ProbePrompt } from '../../workers/training/protocol';
+import type { ProbePrompt, ProbeResult } from '../../workers/training/protocol';
 
 /** How far (in units of the view direction) a point may be moved from the origin. */
 export const PROJECTION_LIMIT = 6;

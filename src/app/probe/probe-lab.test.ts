@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ProbeResult } from '../../models/probes';
 import type { Experiment } from '../../schema/experiment';
 import { tinyExperiment } from '../../train/test-experiments';
 import type { CheckpointProbeClient } from '../../workers/checkpoint-probe/client';
 import type { CheckpointProbeRequest } from '../../workers/checkpoint-probe/protocol';
-import type { ProbePrompt } from '../../workers/training/protocol';
+import type { ProbePrompt, ProbeResult } from '../../workers/training/protocol';
 import type { CheckpointNotice } from '../race/race';
 import type { ExperimentState } from '../stores/experiment-store';
 import { createLiveStore, newModelLive, patchModel } from '../stores/live-store';

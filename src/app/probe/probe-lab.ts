@@ -12,11 +12,10 @@
  * probes the same prompt; the training workers are never involved, so a race is never disturbed.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ProbeResult } from '../../models/probes';
 import type { Experiment } from '../../schema/experiment';
 import type { CheckpointProbeClient } from '../../workers/checkpoint-probe/client';
 import type { CheckpointProbeOptionsInput } from '../../workers/checkpoint-probe/protocol';
-import type { ProbePrompt } from '../../workers/training/protocol';
+import type { ProbePrompt, ProbeResult } from '../../workers/training/protocol';
 import type { CheckpointNotice } from '../race/race';
 import { CheckpointHistory } from '../runs/checkpoint-history';
 import type { ExperimentState } from '../stores/experiment-store';

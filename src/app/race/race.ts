@@ -13,12 +13,11 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import { appendLosses, emptySeries, seriesFromStored, truncateSeries } from '../../eval/loss-series';
-import type { ProbeResult } from '../../models/probes';
 import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
 import type { Experiment } from '../../schema/experiment';
 import { getTask } from '../../tasks';
 import { approximateEventBytes, type ClientEvent, type TrainingClient } from '../../workers/training/client';
-import type { ProbePrompt, Result, SessionOptionsInput } from '../../workers/training/protocol';
+import type { ProbePrompt, ProbeResult, Result, SessionOptionsInput } from '../../workers/training/protocol';
 import { modelSignature, planSlots, type SlotNow } from '../../workers/training/reconfigure';
 import { CheckpointArchive } from '../runs/checkpoint-archive';
 import {

@@ -7,9 +7,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { emptySeries, type LossSeries } from '../../eval/loss-series';
 import type { RecallBreakdown } from '../../eval/recall';
 import type { IclCurveSet } from '../../eval/types';
-import type { ProbeResult } from '../../models/probes';
 import type { Architecture } from '../../schema/architecture';
-import type { BackendReport, SessionState } from '../../workers/training/protocol';
+import type { BackendReport, ProbeResult, SessionState } from '../../workers/training/protocol';
 
 export type ModelState = SessionState | 'starting' | 'crashed';
 

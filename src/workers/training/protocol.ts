@@ -15,6 +15,10 @@ import { z } from 'zod';
 import type { RecallBreakdown } from '../../eval/recall';
 import type { IclCurveSet } from '../../eval/types';
 import type { LayerProbe, ProbeResult } from '../../models/probes';
+
+/** The probe results the page draws (defined beside the models that make them). */
+export type { AttentionProbe, LayerProbe, MambaProbe, ProbeResult, S4Probe } from '../../models/probes';
+
 import { BACKEND_ORDER, type BackendName, type BackendReport } from '../backend-types';
 
 export type { BackendName, BackendReport };

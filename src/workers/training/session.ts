@@ -19,7 +19,7 @@ import type { ProbeResult } from '../../models/probes';
 import { type Experiment, parseExperiment } from '../../schema/experiment';
 import type { PromptBatch } from '../../tasks/types';
 import { describeLoadReport, loadCheckpoint, saveCheckpoint } from '../../train/checkpoint';
-import { type ModelPredictions, scoreEvaluation } from '../../train/evaluate';
+import { scoreEvaluation } from '../../train/evaluate';
 import {
   type LossRecord,
   modelCurveKey,
