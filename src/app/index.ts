@@ -16,6 +16,7 @@ import { createRunTrash, type TrashState } from './runs/run-trash';
 import { createExperimentStore, type ExperimentState } from './stores/experiment-store';
 import { baselinesRequestFor, createLabStore, type LabState } from './stores/lab-store';
 import { createLiveStore, type LiveState, type ModelLive } from './stores/live-store';
+import { LiveWriter } from './stores/live-writer';
 import { createRunsStore, type RunsState } from './stores/runs-store';
 import { createUiStore, type UiState } from './stores/ui-store';
 
@@ -47,10 +48,13 @@ export const labStore = createLabStore({ client: createBaselinesClient() });
 export const liveStore = createLiveStore();
 export const runsStore = createRunsStore();
 export const uiStore = createUiStore();
+/** One writer of the live store at a time: the race, or a recorded run played back. */
+export const liveWriter = new LiveWriter(liveStore);
 
 export const race = new RaceController({
   experiment: experimentStore,
   live: liveStore,
+  writer: liveWriter,
   runs: runsStore,
   spawn: (onEvent) => createTrainingClient(onEvent),
   openDb: () => openRunDb(),

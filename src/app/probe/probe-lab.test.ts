@@ -5,7 +5,7 @@ import { tinyExperiment } from '../../train/test-experiments';
 import type { CheckpointProbeClient } from '../../workers/checkpoint-probe/client';
 import type { CheckpointProbeRequest } from '../../workers/checkpoint-probe/protocol';
 import type { ProbePrompt, ProbeResult } from '../../workers/training/protocol';
-import type { CheckpointNotice } from '../race/race';
+import type { CheckpointNotice } from '../race/slots';
 import type { ExperimentState } from '../stores/experiment-store';
 import { createLiveStore, newModelLive, patchModel } from '../stores/live-store';
 import { flipBit, type ParityDraft, queryPosition } from './probe-editor';

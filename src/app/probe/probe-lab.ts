@@ -16,7 +16,7 @@ import type { Experiment } from '../../schema/experiment';
 import type { CheckpointProbeClient } from '../../workers/checkpoint-probe/client';
 import type { CheckpointProbeOptionsInput } from '../../workers/checkpoint-probe/protocol';
 import type { ProbePrompt, ProbeResult } from '../../workers/training/protocol';
-import type { CheckpointNotice } from '../race/race';
+import type { CheckpointNotice } from '../race/slots';
 import { CheckpointHistory } from '../runs/checkpoint-history';
 import type { ExperimentState } from '../stores/experiment-store';
 import type { LiveState, ModelLive } from '../stores/live-store';

@@ -11,6 +11,7 @@ import type { BackendReport, Result, StatusEvent } from '../../workers/training/
 import { memoryRunDb, type RunDb } from '../runs/run-db';
 import { createExperimentStore, defaultDraft } from '../stores/experiment-store';
 import { createLiveStore } from '../stores/live-store';
+import { LiveWriter } from '../stores/live-writer';
 import { createRunsStore } from '../stores/runs-store';
 import { createUiStore, type UiState } from '../stores/ui-store';
 import { RaceController } from './race';
@@ -129,10 +130,12 @@ function setup(
   const runs = createRunsStore();
   const clients: Fake[] = [];
   const db = options.db ?? memoryRunDb();
+  const writer = new LiveWriter(live);
   let n = 0;
   const race = new RaceController({
     experiment,
     live,
+    writer,
     runs,
     spawn: (onEvent) => {
       const c = fakeClient(onEvent, options.backend ?? WEBGPU);
@@ -145,7 +148,7 @@ function setup(
     newId: () => `run-${++n}`,
     ui: options.ui,
   });
-  return { experiment, live, runs, clients, race };
+  return { experiment, live, runs, clients, race, writer };
 }
 
 const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
@@ -393,13 +396,25 @@ describe('RaceController', () => {
 
   it('stands down for a recorded run: the run is saved, the workers stop, the live store is free', async () => {
     const db = memoryRunDb();
-    const { race, clients, live } = setup({ db });
+    const { race, clients, live, writer } = setup({ db });
     await race.train();
+    expect(writer.current).toBe('race');
     clients[0].emit({ type: 'checkpoint', step: 5, reason: 'periodic', model: Uint8Array.of(5) });
-    await race.standDown();
+    const recording = { name: 'recording' as const, release() {} };
+    await writer.claim(recording);
+    expect(writer.current).toBe('recording');
     expect(clients.every((c) => c.calls.includes('pause') && c.calls.includes('dispose'))).toBe(true);
     expect(live.getState()).toMatchObject({ models: [], training: false, runId: null });
+    // a late event of a stopped worker writes nothing
+    const traffic = live.getState().traffic;
+    clients[0].emit({ type: 'warning', message: 'late' });
+    expect(live.getState().traffic).toBe(traffic);
     expect((await db.listRuns()).runs.map((r) => r.id)).toEqual(['run-1']);
+    // Train takes the live store back, with a fresh run
+    await race.train();
+    expect(writer.current).toBe('race');
+    expect(live.getState().models.length).toBeGreaterThan(0);
+    expect(live.getState()).toMatchObject({ training: true, runId: 'run-2' });
     race.dispose();
   });
 

@@ -1,17 +1,17 @@
 /**
- * The page's replay player, wired to the page's stores and race controller (src/app/index.ts),
+ * The page's replay player, wired to the page's stores and the live store's writer (src/app/index.ts),
  * and the hook components read it with. Replays are fetched from `replays/` beside the page; a
  * link with `?replay=<file>` plays that recorded run at once.
  */
 import { useStore } from 'zustand';
-import { experimentStore, labStore, liveStore, race } from '../index';
+import { experimentStore, labStore, liveStore, liveWriter } from '../index';
 import { fetchBounded, isReplayFileName, ReplayPlayer, type ReplayPlayerState } from './replay-player';
 
 export const replayPlayer = new ReplayPlayer({
   live: liveStore,
   lab: labStore,
   experiment: experimentStore,
-  standDown: () => race.standDown(),
+  writer: liveWriter,
   fetchBytes: (url) => fetchBounded(url),
   baseUrl: typeof location === 'undefined' ? 'replays/' : new URL('replays/', location.href).href,
 });

@@ -8,6 +8,7 @@ import type { ProbeResult } from '../../workers/training/protocol';
 import { createExperimentStore, defaultDraft } from '../stores/experiment-store';
 import { baselinesRequestFor, createLabStore } from '../stores/lab-store';
 import { createLiveStore, newModelLive } from '../stores/live-store';
+import { type LiveOwner, LiveWriter } from '../stores/live-writer';
 import {
   lastAtOrBefore,
   modelFrame,
@@ -121,13 +122,20 @@ function setup(files: Record<string, Uint8Array> = {}) {
   };
   let tick: (() => void) | null = null;
   let stoodDown = 0;
+  // the race holds the live store until the player claims it
+  const writer = new LiveWriter(live);
+  const race: LiveOwner = {
+    name: 'race',
+    release: async () => {
+      stoodDown++;
+    },
+  };
+  void writer.claim(race);
   const player = new ReplayPlayer({
     live,
     lab,
     experiment: experimentStore,
-    standDown: async () => {
-      stoodDown++;
-    },
+    writer,
     fetchBytes: async (url) => {
       fetched.push(url);
       const b = all[url];
@@ -158,6 +166,8 @@ function setup(files: Record<string, Uint8Array> = {}) {
     ticks,
     ticking: () => tick !== null,
     stoodDown: () => stoodDown,
+    writer,
+    race,
   };
 }
 
@@ -255,6 +265,8 @@ describe('the replay player', () => {
   it('ends when the race takes the live store over or the experiment is changed', async () => {
     const t = setup();
     await t.s().start();
+    expect(t.writer.current).toBe('recording');
+    await t.writer.claim(t.race);
     t.live.setState({ models: [newModelLive(1, 0, 'transformer', 'Transformer')] });
     expect(t.s().status).toBe('idle');
     expect(t.ticking()).toBe(false);

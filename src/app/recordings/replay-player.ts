@@ -6,9 +6,10 @@
  * Playback moves a position over the run's steps at a fixed rate (the whole run in `durationS`
  * seconds, redrawn every `tickMs`); at position s each model shows its loss buckets that end by s,
  * its latest evaluation (ICL curves, recall) at or before s and its latest probe at or before s.
- * Starting a replay stands the live race down (its run stays saved) and shows the replay's
- * experiment; pressing Train afterwards, or changing the experiment, ends the replay (the player
- * notices the live store or the experiment taken over and stops).
+ * Starting a replay claims the live store (src/app/stores/live-writer.ts: the race, holding it,
+ * is released and stops its workers; its run stays saved) and shows the replay's experiment;
+ * pressing Train afterwards (the race claims the store back: the player is released) or changing
+ * the experiment ends the replay.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LossSeries } from '../../eval/loss-series';
@@ -28,6 +29,7 @@ import { baselinesRequestKey } from '../../workers/baselines/protocol';
 import type { ExperimentState } from '../stores/experiment-store';
 import { baselinesRequestFor, type LabState } from '../stores/lab-store';
 import { type LiveState, type ModelLive, newModelLive } from '../stores/live-store';
+import { type LiveOwner, LiveWriter } from '../stores/live-writer';
 
 export type PlayerStatus = 'idle' | 'loading' | 'playing' | 'paused' | 'error';
 
@@ -56,8 +58,8 @@ export interface ReplayPlayerDeps {
   live: StoreApi<LiveState>;
   lab: StoreApi<LabState>;
   experiment: StoreApi<ExperimentState>;
-  /** stop the live race before the replay takes over the live store */
-  standDown(): Promise<void>;
+  /** who writes the live store (the race, or this player); one of its own when absent */
+  writer?: LiveWriter;
   /** the bytes at a URL (rejects with a readable Error on HTTP errors) */
   fetchBytes(url: string): Promise<Uint8Array>;
   /** the folder of the replays and their index.json, ending in '/' */
@@ -166,8 +168,11 @@ export function replayStatusText(s: Pick<ReplayPlayerState, 'status' | 'step' | 
 
 export class ReplayPlayer {
   readonly store: StoreApi<ReplayPlayerState>;
-  private readonly d: Required<Omit<ReplayPlayerDeps, 'setInterval' | 'clearInterval'>> &
+  private readonly d: Required<Omit<ReplayPlayerDeps, 'setInterval' | 'clearInterval' | 'writer'>> &
     Pick<ReplayPlayerDeps, 'setInterval' | 'clearInterval'>;
+  private readonly writer: LiveWriter;
+  /** the player as a writer of the live store: released when the race takes it back */
+  private readonly owner: LiveOwner = { name: 'recording', release: () => this.end(false) };
   private replay: Replay | null = null;
   /** the experiment the replay loaded into the experiment store */
   private shown: Experiment | null = null;
@@ -176,11 +181,11 @@ export class ReplayPlayer {
   /** per model: the frame indices last written (to keep the stores' objects when nothing changed) */
   private written: Array<{ loss: number; evaluation: number; probe: number; step: number }> = [];
   private generation = 0;
-  private writing = false;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(deps: ReplayPlayerDeps) {
     this.d = { durationS: 30, tickMs: 100, ...deps };
+    this.writer = deps.writer ?? new LiveWriter(deps.live);
     this.store = createStore<ReplayPlayerState>()(() => ({
       status: 'idle',
       index: null,
@@ -195,9 +200,6 @@ export class ReplayPlayer {
       stop: () => this.stop(),
     }));
     this.unsubscribe.push(
-      deps.live.subscribe((s) => {
-        if (this.replay && !this.writing && !this.ownsModels(s.models)) this.end(false);
-      }),
       deps.experiment.subscribe((s) => {
         if (this.replay && this.shown && s.experiment !== this.shown) this.end(true);
       }),
@@ -206,11 +208,6 @@ export class ReplayPlayer {
 
   private get state(): ReplayPlayerState {
     return this.store.getState();
-  }
-
-  private ownsModels(models: readonly ModelLive[]): boolean {
-    const n = this.replay?.models.length ?? 0;
-    return models.length === n && models.every((m, i) => m.slot === REPLAY_SLOT_BASE + i);
   }
 
   private async loadIndex(): Promise<ReplayIndexEntry[]> {
@@ -263,7 +260,7 @@ export class ReplayPlayer {
       if (gen !== this.generation) return;
       const read = decodeReplay(bytes);
       if (!read.ok) throw new Error(read.error);
-      await this.d.standDown();
+      await this.writer.claim(this.owner);
       if (gen !== this.generation) return;
       this.show(read.replay);
       this.play();
@@ -287,26 +284,21 @@ export class ReplayPlayer {
     this.shown = null;
     this.replay = replay;
     this.written = replay.models.map(() => ({ loss: -1, evaluation: -2, probe: -2, step: -1 }));
-    this.writing = true;
-    try {
-      this.d.experiment.getState().load(e);
-      this.shown = this.d.experiment.getState().experiment;
-      const backend = recordedBackend(replay.backend);
-      this.d.live.setState((s) => ({
-        training: false,
-        runId: null,
-        notices: s.notices.filter((n) => n.slot === undefined),
-        models: replay.models.map((m, i) => ({
-          ...newModelLive(REPLAY_SLOT_BASE + i, m.index, m.arch, ARCHITECTURE_TITLES[m.arch] ?? m.label),
-          state: 'paused',
-          totalSteps: replay.totalSteps,
-          lr: e.optimizer.lr ?? 0,
-          backend,
-        })),
-      }));
-    } finally {
-      this.writing = false;
-    }
+    this.d.experiment.getState().load(e);
+    this.shown = this.d.experiment.getState().experiment;
+    const backend = recordedBackend(replay.backend);
+    this.writer.write(this.owner, (s) => ({
+      training: false,
+      runId: null,
+      notices: s.notices.filter((n) => n.slot === undefined),
+      models: replay.models.map((m, i) => ({
+        ...newModelLive(REPLAY_SLOT_BASE + i, m.index, m.arch, ARCHITECTURE_TITLES[m.arch] ?? m.label),
+        state: 'paused',
+        totalSteps: replay.totalSteps,
+        lr: e.optimizer.lr ?? 0,
+        backend,
+      })),
+    }));
     this.position = 0;
     this.store.setState({ totalSteps: replay.totalSteps, step: 0, error: null });
     this.apply();
@@ -318,47 +310,42 @@ export class ReplayPlayer {
     if (!replay) return;
     const step = Math.min(replay.totalSteps, Math.floor(this.position));
     const playing = this.state.status === 'playing';
-    this.writing = true;
-    try {
-      this.d.live.setState((s) => ({
-        models: s.models.map((live, i) => {
-          const m = replay.models[i];
-          if (!m) return live;
-          const f = modelFrame(m, step);
-          const w = this.written[i];
-          const patch: Partial<ModelLive> = {};
-          if (f.loss.x.length !== w.loss) {
-            patch.loss = f.loss;
-            patch.lastLoss = f.lastLoss;
-            w.loss = f.loss.x.length;
-          }
-          if (f.evaluation !== w.evaluation) {
-            const ev = f.evaluation >= 0 ? m.evaluations[f.evaluation] : null;
-            patch.curves = ev?.sets ?? null;
-            patch.curvesStep = ev?.step ?? null;
-            patch.recall = ev?.recall ?? null;
-            w.evaluation = f.evaluation;
-          }
-          if (f.probe !== w.probe) {
-            const p = f.probe >= 0 ? m.probes[f.probe] : null;
-            patch.probe = p?.result ?? null;
-            patch.probeStep = p?.step ?? null;
-            w.probe = f.probe;
-          }
-          const ended = step >= m.steps;
-          const state: ModelLive['state'] = ended ? (m.diverged ? 'diverged' : 'done') : 'paused';
-          if (f.step !== w.step || state !== live.state) {
-            patch.step = f.step;
-            patch.state = state;
-            patch.stepsPerSecond = playing ? replay.totalSteps / this.d.durationS : 0;
-            w.step = f.step;
-          }
-          return Object.keys(patch).length ? { ...live, ...patch } : live;
-        }),
-      }));
-    } finally {
-      this.writing = false;
-    }
+    this.writer.write(this.owner, (s) => ({
+      models: s.models.map((live, i) => {
+        const m = replay.models[i];
+        if (!m) return live;
+        const f = modelFrame(m, step);
+        const w = this.written[i];
+        const patch: Partial<ModelLive> = {};
+        if (f.loss.x.length !== w.loss) {
+          patch.loss = f.loss;
+          patch.lastLoss = f.lastLoss;
+          w.loss = f.loss.x.length;
+        }
+        if (f.evaluation !== w.evaluation) {
+          const ev = f.evaluation >= 0 ? m.evaluations[f.evaluation] : null;
+          patch.curves = ev?.sets ?? null;
+          patch.curvesStep = ev?.step ?? null;
+          patch.recall = ev?.recall ?? null;
+          w.evaluation = f.evaluation;
+        }
+        if (f.probe !== w.probe) {
+          const p = f.probe >= 0 ? m.probes[f.probe] : null;
+          patch.probe = p?.result ?? null;
+          patch.probeStep = p?.step ?? null;
+          w.probe = f.probe;
+        }
+        const ended = step >= m.steps;
+        const state: ModelLive['state'] = ended ? (m.diverged ? 'diverged' : 'done') : 'paused';
+        if (f.step !== w.step || state !== live.state) {
+          patch.step = f.step;
+          patch.state = state;
+          patch.stepsPerSecond = playing ? replay.totalSteps / this.d.durationS : 0;
+          w.step = f.step;
+        }
+        return Object.keys(patch).length ? { ...live, ...patch } : live;
+      }),
+    }));
     if (this.state.step !== step) this.store.setState({ step });
   }
 
@@ -405,10 +392,10 @@ export class ReplayPlayer {
   /** The replay is over: forget it; clear its models from the charts unless someone else took over. */
   private end(clearModels: boolean): void {
     this.clearTimer();
-    const owned = this.ownsModels(this.d.live.getState().models);
     this.replay = null;
     this.shown = null;
-    if (clearModels && owned) this.d.live.setState({ models: [] });
+    if (clearModels) this.writer.write(this.owner, () => ({ models: [] }));
+    this.writer.leave(this.owner);
     this.store.setState({ status: 'idle', step: 0, totalSteps: 0, error: null });
   }
 
