@@ -1,13 +1,14 @@
 /// <reference lib="webworker" />
 /**
- * The checkpoint-probe worker: saved checkpoints loaded and probed for the page's scrubber, in a backend of
- * its own (the training workers are left alone). Protocol: protocol.ts; the work:
+ * The checkpoint-probe worker: saved checkpoints loaded and probed for the page's scrubber, in a
+ * backend of its own (the training workers are left alone). Protocol: protocol.ts; the work:
  * session.ts.
  */
 import * as Comlink from 'comlink';
 import { modelKernels } from '../../kernels';
 import { pickBackend } from '../backend';
-import type { CheckpointProbeWorkerApi } from './protocol';
+import { commandsOf } from '../commands';
+import { CHECKPOINT_PROBE_COMMANDS, type CheckpointProbeWorkerApi } from './protocol';
 import { CheckpointProbeSession } from './session';
 
 const session = new CheckpointProbeSession({
@@ -21,10 +22,4 @@ self.addEventListener('unhandledrejection', (event) => {
   event.preventDefault();
 });
 
-const api: CheckpointProbeWorkerApi = {
-  configure: (experiment, options) => session.configure(experiment, options),
-  probe: (request) => session.probe(request),
-  dispose: () => session.dispose(),
-};
-
-Comlink.expose(api);
+Comlink.expose(commandsOf<CheckpointProbeWorkerApi>(session, CHECKPOINT_PROBE_COMMANDS));

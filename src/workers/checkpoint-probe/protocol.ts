@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import type { ProbeResult } from '../../models/probes';
 import { BACKEND_ORDER, type BackendReport } from '../backend-types';
+import type { CommandList } from '../commands';
 import type { ProbePrompt, Result } from '../training/protocol';
 
 export const checkpointProbeOptionsSchema = z
@@ -59,3 +60,10 @@ export interface CheckpointProbeWorkerApi {
   /** Free every tensor (the page then terminates the worker). */
   dispose(): Promise<void>;
 }
+
+/** Every command of CheckpointProbeWorkerApi at run time (complete: the type checker says so). */
+export const CHECKPOINT_PROBE_COMMANDS = {
+  configure: true,
+  probe: true,
+  dispose: true,
+} as const satisfies CommandList<CheckpointProbeWorkerApi>;

@@ -7,39 +7,30 @@
  * No tfjs here: the page never loads it.
  */
 import * as Comlink from 'comlink';
-import type { ProbeResult } from '../../models/probes';
 import type { Experiment } from '../../schema/experiment';
-import type {
-  CheckpointBytes,
-  ConfigureInfo,
-  LoadInfo,
-  ProbePrompt,
-  Result,
-  SessionOptionsInput,
-  StepInfo,
-  TrainingEvent,
-  TrainingWorkerApi,
-  WorkerStats,
+import {
+  type ConfigureInfo,
+  FORWARDED_COMMANDS,
+  type ForwardedCommand,
+  type Result,
+  type SessionOptionsInput,
+  type TrainingEvent,
+  type TrainingWorkerApi,
+  type WorkerStats,
 } from './protocol';
 
 export type ClientEvent = TrainingEvent | { type: 'crashed'; message: string };
 
-export interface TrainingClient {
+/**
+ * The page's side of the protocol (TrainingWorkerApi): the forwarded commands as they are, configure
+ * typed with the page's Experiment (the handler is the client's), and the client's own lifecycle.
+ */
+export interface TrainingClient extends Pick<TrainingWorkerApi, ForwardedCommand | 'loadCheckpoint'> {
   configure(
     experiment: Experiment,
     modelIndex: number,
     options?: SessionOptionsInput,
   ): Promise<Result<ConfigureInfo>>;
-  train(): Promise<Result<StepInfo>>;
-  pause(): Promise<Result<StepInfo>>;
-  resume(): Promise<Result<StepInfo>>;
-  step(n?: number): Promise<Result<StepInfo>>;
-  reset(): Promise<Result<StepInfo>>;
-  setLearningRate(lr: number): Promise<Result<{ lr: number }>>;
-  setStepInterval(ms: number): Promise<Result<{ ms: number }>>;
-  probe(prompt?: ProbePrompt): Promise<Result<{ result: ProbeResult; step: number }>>;
-  saveCheckpoint(): Promise<Result<CheckpointBytes & { step: number }>>;
-  loadCheckpoint(bytes: CheckpointBytes): Promise<Result<LoadInfo>>;
   stats(): Promise<WorkerStats | null>;
   /** Free the worker's tensors (waiting at most `timeoutMs`), then terminate it. */
   dispose(timeoutMs?: number): Promise<void>;
@@ -136,18 +127,18 @@ export function createTrainingClient(
     return Promise.race([answer, failed]);
   }
 
+  // every forwarded command of the protocol, as it is, through `call`
+  const forwarded = {} as Pick<TrainingWorkerApi, ForwardedCommand>;
+  for (const name of Object.keys(FORWARDED_COMMANDS) as ForwardedCommand[]) {
+    const send = remote[name] as unknown as (...args: unknown[]) => Promise<Result<unknown>>;
+    (forwarded as Record<ForwardedCommand, unknown>)[name] = (...args: unknown[]) =>
+      call(() => send(...args));
+  }
+
   return {
     configure: (experiment, modelIndex, options = {}) =>
       call(() => remote.configure(experiment, modelIndex, options, handler)),
-    train: () => call(() => remote.train()),
-    pause: () => call(() => remote.pause()),
-    resume: () => call(() => remote.resume()),
-    step: (n = 1) => call(() => remote.step(n)),
-    reset: () => call(() => remote.reset()),
-    setLearningRate: (lr) => call(() => remote.setLearningRate(lr)),
-    setStepInterval: (ms) => call(() => remote.setStepInterval(ms)),
-    probe: (prompt) => call(() => remote.probe(prompt)),
-    saveCheckpoint: () => call(() => remote.saveCheckpoint()),
+    ...forwarded,
     loadCheckpoint: (bytes) => {
       // copies: the page keeps its own bytes (they are also in IndexedDB)
       const model = bytes.model.slice();

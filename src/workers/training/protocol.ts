@@ -20,6 +20,7 @@ import type { LayerProbe, ProbeResult } from '../../models/probes';
 export type { AttentionProbe, LayerProbe, MambaProbe, ProbeResult, S4Probe } from '../../models/probes';
 
 import { BACKEND_ORDER, type BackendName, type BackendReport } from '../backend-types';
+import type { CommandList } from '../commands';
 
 export type { BackendName, BackendReport };
 
@@ -268,6 +269,33 @@ export interface TrainingWorkerApi {
   /** Stop and free every tensor (the page terminates the worker afterwards). */
   dispose(): Promise<void>;
 }
+
+/**
+ * The commands the page's client passes on as they are, each answered with a Result (the others:
+ * configure carries the event handler, loadCheckpoint transfers copies, stats and dispose).
+ */
+export const FORWARDED_COMMANDS = {
+  train: true,
+  pause: true,
+  resume: true,
+  step: true,
+  reset: true,
+  setLearningRate: true,
+  setStepInterval: true,
+  probe: true,
+  saveCheckpoint: true,
+} as const satisfies Partial<CommandList<TrainingWorkerApi>>;
+
+export type ForwardedCommand = keyof typeof FORWARDED_COMMANDS;
+
+/** Every command of TrainingWorkerApi at run time (complete: the type checker says so). */
+export const TRAINING_COMMANDS = {
+  ...FORWARDED_COMMANDS,
+  configure: true,
+  loadCheckpoint: true,
+  stats: true,
+  dispose: true,
+} as const satisfies CommandList<TrainingWorkerApi>;
 
 /** The slowest pace a session accepts: one step a minute. */
 export const MAX_STEP_INTERVAL_MS = 60_000;

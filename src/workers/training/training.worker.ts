@@ -7,7 +7,8 @@
 import * as Comlink from 'comlink';
 import { FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
 import { pickBackend } from '../backend';
-import type { TrainingWorkerApi } from './protocol';
+import { commandsOf } from '../commands';
+import { TRAINING_COMMANDS, type TrainingWorkerApi } from './protocol';
 import { messageChannelYield, TrainingSession } from './session';
 
 const session = new TrainingSession({
@@ -44,21 +45,5 @@ self.addEventListener('unhandledrejection', (event) => {
   session.reportFatal(`unexpected failure: ${reason}`);
 });
 
-const api: TrainingWorkerApi = {
-  configure: (experiment, modelIndex, options, onEvent) =>
-    session.configure(experiment, modelIndex, options, onEvent),
-  train: () => session.train(),
-  pause: () => session.pause(),
-  resume: () => session.resume(),
-  step: (n) => session.step(n),
-  reset: () => session.reset(),
-  setLearningRate: (lr) => session.setLearningRate(lr),
-  setStepInterval: (ms) => session.setStepInterval(ms),
-  probe: (prompt) => session.probe(prompt),
-  saveCheckpoint: () => session.saveCheckpoint(),
-  loadCheckpoint: (bytes) => session.loadCheckpoint(bytes),
-  stats: () => session.stats(),
-  dispose: () => session.dispose(),
-};
-
-Comlink.expose(api);
+// exactly the commands of the protocol (TRAINING_COMMANDS), bound to the session
+Comlink.expose(commandsOf<TrainingWorkerApi>(session, TRAINING_COMMANDS));
