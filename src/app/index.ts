@@ -1,8 +1,9 @@
 /**
  * The page's stores and the race controller, wired together, and the hooks components read them
- * with. Ownership: experiment (settings UI writes), lab (gallery + baselines), live (the race
- * controller writes; training workers' reports), runs (the race controller writes; IndexedDB), ui
- * (view choices). No tfjs here: training runs in the workers.
+ * with: the composition root of the page. Ownership: experiment (settings UI writes), lab (gallery
+ * + baselines), live (one writer at a time through `liveWriter`: the race controller with its
+ * training workers' reports, or the recorded-run player), runs (the race's run recorder; IndexedDB),
+ * ui (view choices). No tfjs here: training runs in the workers.
  */
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
