@@ -1,13 +1,12 @@
 /**
  * The race controller: one training worker per model of the experiment, driven together.
  *
- * Owns the workers (TrainingClient, one slot each: slots.ts) and follows the experiment store. Its
- * workers' events go through the pure reducer `applyTrainingEvent` (training-events.ts) into the
- * live store, which it writes only while it holds it (src/app/stores/live-writer.ts: a recorded run
- * may take it over, and Train takes it back); the run being trained is kept by the run recorder
- * (src/app/runs/run-recorder.ts). The UI calls its commands (train, pause, step, reset, ...).
- * Nothing here trains or blocks: the work is in the workers, and every command only sends messages
- * and awaits answers.
+ * Owns the workers (TrainingClient, one slot each: slots.ts) and follows the experiment store.
+ * Its workers' events are actions of the live store's one reducer (src/app/stores/live-reducer.ts:
+ * the pure `applyTrainingEvent` of training-events.ts), written only while the race holds the
+ * store (src/app/stores/live-writer.ts: a recorded run may take it over; Train takes it back). The
+ * run being trained is kept by the run recorder (src/app/runs/run-recorder.ts). The UI calls the
+ * commands (train, pause, step, reset, ...); nothing here trains or blocks.
  *
  * Changes of the experiment restart only what they must (src/workers/training/reconfigure.ts): a new
  * learning rate, step budget or evaluation setting is applied in place; removing a model stops its
@@ -35,7 +34,7 @@ import {
   type Slot,
   slotCheckpoint,
 } from './slots';
-import { applyTrainingEvent, backToStart, modelsPlaced } from './training-events';
+import { modelsPlaced } from './training-events';
 
 export interface RaceDeps {
   experiment: StoreApi<ExperimentState>;
@@ -193,7 +192,7 @@ export class RaceController {
     if (!slot || this.disposed) return;
     if (e.type === 'checkpoint') slot.checkpoint = { step: e.step, model: e.model, optimizer: e.optimizer };
     const checkpointStep = slot.checkpoint?.step ?? null;
-    this.writer.write(this.owner, (s) => applyTrainingEvent(s, id, e, { checkpointStep }));
+    this.writer.dispatch(this.owner, { type: 'worker-event', slot: id, event: e, checkpointStep });
     // what the event asks of the run record and the probe scrubber
     switch (e.type) {
       case 'status':
@@ -319,7 +318,7 @@ export class RaceController {
       const oldRun = this.runId;
       await Promise.all(this.slots.map((s) => s.client.reset()));
       for (const slot of this.slots) slot.checkpoint = null;
-      this.writer.write(this.owner, backToStart);
+      this.writer.dispatch(this.owner, { type: 'back-to-start' });
       if (oldRun) await this.recorder.reset(oldRun);
     });
   }

@@ -13,6 +13,7 @@ const start = (): LiveData => ({
   ),
   notices: [],
   training: true,
+  runId: 'run-1',
   traffic: { bytes: 0, events: 0, since: 0 },
 });
 

@@ -11,7 +11,7 @@ import { approximateEventBytes, type ClientEvent } from '../../workers/training/
 import { type LiveState, type ModelLive, type Notice, newModelLive } from '../stores/live-store';
 
 /** The part of the live store a training event can change. */
-export type LiveData = Pick<LiveState, 'models' | 'notices' | 'training' | 'traffic'>;
+export type LiveData = Pick<LiveState, 'models' | 'notices' | 'training' | 'traffic' | 'runId'>;
 
 export interface EventContext {
   /** the step of the last checkpoint the controller holds for this slot (null: none yet) */

@@ -287,10 +287,8 @@ export class ReplayPlayer {
     this.d.experiment.getState().load(e);
     this.shown = this.d.experiment.getState().experiment;
     const backend = recordedBackend(replay.backend);
-    this.writer.write(this.owner, (s) => ({
-      training: false,
-      runId: null,
-      notices: s.notices.filter((n) => n.slot === undefined),
+    this.writer.dispatch(this.owner, {
+      type: 'show-models',
       models: replay.models.map((m, i) => ({
         ...newModelLive(REPLAY_SLOT_BASE + i, m.index, m.arch, ARCHITECTURE_TITLES[m.arch] ?? m.label),
         state: 'paused',
@@ -298,7 +296,7 @@ export class ReplayPlayer {
         lr: e.optimizer.lr ?? 0,
         backend,
       })),
-    }));
+    });
     this.position = 0;
     this.store.setState({ totalSteps: replay.totalSteps, step: 0, error: null });
     this.apply();
@@ -310,42 +308,42 @@ export class ReplayPlayer {
     if (!replay) return;
     const step = Math.min(replay.totalSteps, Math.floor(this.position));
     const playing = this.state.status === 'playing';
-    this.writer.write(this.owner, (s) => ({
-      models: s.models.map((live, i) => {
-        const m = replay.models[i];
-        if (!m) return live;
-        const f = modelFrame(m, step);
-        const w = this.written[i];
-        const patch: Partial<ModelLive> = {};
-        if (f.loss.x.length !== w.loss) {
-          patch.loss = f.loss;
-          patch.lastLoss = f.lastLoss;
-          w.loss = f.loss.x.length;
-        }
-        if (f.evaluation !== w.evaluation) {
-          const ev = f.evaluation >= 0 ? m.evaluations[f.evaluation] : null;
-          patch.curves = ev?.sets ?? null;
-          patch.curvesStep = ev?.step ?? null;
-          patch.recall = ev?.recall ?? null;
-          w.evaluation = f.evaluation;
-        }
-        if (f.probe !== w.probe) {
-          const p = f.probe >= 0 ? m.probes[f.probe] : null;
-          patch.probe = p?.result ?? null;
-          patch.probeStep = p?.step ?? null;
-          w.probe = f.probe;
-        }
-        const ended = step >= m.steps;
-        const state: ModelLive['state'] = ended ? (m.diverged ? 'diverged' : 'done') : 'paused';
-        if (f.step !== w.step || state !== live.state) {
-          patch.step = f.step;
-          patch.state = state;
-          patch.stepsPerSecond = playing ? replay.totalSteps / this.d.durationS : 0;
-          w.step = f.step;
-        }
-        return Object.keys(patch).length ? { ...live, ...patch } : live;
-      }),
-    }));
+    const shown = this.d.live.getState().models;
+    const patches = shown.map((live, i): Partial<ModelLive> | null => {
+      const m = replay.models[i];
+      if (!m) return null;
+      const f = modelFrame(m, step);
+      const w = this.written[i];
+      const patch: Partial<ModelLive> = {};
+      if (f.loss.x.length !== w.loss) {
+        patch.loss = f.loss;
+        patch.lastLoss = f.lastLoss;
+        w.loss = f.loss.x.length;
+      }
+      if (f.evaluation !== w.evaluation) {
+        const ev = f.evaluation >= 0 ? m.evaluations[f.evaluation] : null;
+        patch.curves = ev?.sets ?? null;
+        patch.curvesStep = ev?.step ?? null;
+        patch.recall = ev?.recall ?? null;
+        w.evaluation = f.evaluation;
+      }
+      if (f.probe !== w.probe) {
+        const p = f.probe >= 0 ? m.probes[f.probe] : null;
+        patch.probe = p?.result ?? null;
+        patch.probeStep = p?.step ?? null;
+        w.probe = f.probe;
+      }
+      const ended = step >= m.steps;
+      const state: ModelLive['state'] = ended ? (m.diverged ? 'diverged' : 'done') : 'paused';
+      if (f.step !== w.step || state !== live.state) {
+        patch.step = f.step;
+        patch.state = state;
+        patch.stepsPerSecond = playing ? replay.totalSteps / this.d.durationS : 0;
+        w.step = f.step;
+      }
+      return patch;
+    });
+    this.writer.dispatch(this.owner, { type: 'patch-models', patches });
     if (this.state.step !== step) this.store.setState({ step });
   }
 
@@ -394,7 +392,7 @@ export class ReplayPlayer {
     this.clearTimer();
     this.replay = null;
     this.shown = null;
-    if (clearModels) this.writer.write(this.owner, () => ({ models: [] }));
+    if (clearModels) this.writer.dispatch(this.owner, { type: 'clear-models' });
     this.writer.leave(this.owner);
     this.store.setState({ status: 'idle', step: 0, totalSteps: 0, error: null });
   }

@@ -2,9 +2,11 @@
  * Who writes the live store now: the race (its training workers' events) or the recording (a
  * recorded run played back). One writer at a time: a writer claims the store before its first
  * write; the one holding it is released first (the race stops its workers, the recording stops
- * playing) and from then on its writes are refused. Neither writer knows the other.
+ * playing) and from then on its writes are refused. Neither writer knows the other. Every write
+ * is an action of the one reducer (live-reducer.ts).
  */
 import type { StoreApi } from 'zustand/vanilla';
+import { type LiveAction, reduceLive } from './live-reducer';
 import type { LiveState } from './live-store';
 
 export type LiveWriterName = 'race' | 'recording';
@@ -42,10 +44,10 @@ export class LiveWriter {
     if (this.owner === owner) this.owner = null;
   }
 
-  /** Write through `update` if `owner` holds the store; false (and nothing written) otherwise. */
-  write(owner: LiveOwner, update: (s: LiveState) => Partial<LiveState>): boolean {
+  /** Apply `action` (through the live store's one reducer) if `owner` holds the store; false otherwise. */
+  dispatch(owner: LiveOwner, action: LiveAction): boolean {
     if (this.owner !== owner) return false;
-    this.store.setState(update);
+    this.store.setState((s) => reduceLive(s, action));
     return true;
   }
 }
