@@ -65,7 +65,7 @@ describe('source maps', () => {
   it('labels sources by package or app file', () => {
     expect(sourceLabel('../node_modules/recharts/es6/chart/x.js')).toBe('recharts');
     expect(sourceLabel('../node_modules/@reduxjs/toolkit/dist/a.js')).toBe('@reduxjs/toolkit');
-    expect(sourceLabel('../../src/ui/LossChart.tsx')).toBe('src/ui/LossChart.tsx');
+    expect(sourceLabel('../../src/ui/charts/LossChart.tsx')).toBe('src/ui/charts/LossChart.tsx');
     expect(eventKind('MajorGC')).toBe('gc');
     expect(eventKind('Layout')).toBe('style-layout');
     expect(eventKind('FunctionCall')).toBe('script');
@@ -142,7 +142,7 @@ describe('attributeLongTasks', () => {
   ];
   const lookup = (_url: string, _line: number, col: number) =>
     col === 10
-      ? { source: '../src/ui/LossChart.tsx', line: 20, name: 'LossChart' }
+      ? { source: '../src/ui/charts/LossChart.tsx', line: 20, name: 'LossChart' }
       : { source: '../node_modules/recharts/es6/x.js', line: 7, name: 'renderLine' };
 
   it('finds the long tasks of the page main thread and what they were made of', () => {
@@ -153,7 +153,7 @@ describe('attributeLongTasks', () => {
     ]);
     const tasks = all.filter((t) => !t.instrument);
     const [t] = tasks;
-    expect(t.trigger).toBe('timer → LossChart (src/ui/LossChart.tsx:20)');
+    expect(t.trigger).toBe('timer → LossChart (src/ui/charts/LossChart.tsx:20)');
     expect(t.wallMs).toBe(80);
     expect(t.cpuMs).toBe(30);
     // TimerFire and FunctionCall nest: their self times add up to the call's 50 ms
@@ -165,11 +165,11 @@ describe('attributeLongTasks', () => {
     expect(t.sampledMs).toBeCloseTo(20);
     expect(t.modules).toEqual([
       { label: 'recharts', ms: 15 },
-      { label: 'src/ui/LossChart.tsx', ms: 5 },
+      { label: 'src/ui/charts/LossChart.tsx', ms: 5 },
     ]);
     expect(t.functions[0]).toEqual({ label: 'renderLine (recharts:7)', ms: 15 });
     // the app frame under the library code is found on the stack
-    expect(t.app).toEqual([{ label: 'LossChart (src/ui/LossChart.tsx:20)', ms: 20 }]);
+    expect(t.app).toEqual([{ label: 'LossChart (src/ui/charts/LossChart.tsx:20)', ms: 20 }]);
     expect(describeTask(t)).toMatch(
       /^80 ms wall, 30 ms on the CPU \(timer → LossChart .*\): script 50 ms, unattributed 15 ms, gc 10 ms/,
     );

@@ -1,7 +1,7 @@
 /**
  * Gather recorded runs into the page's replays folder: `npx tsx bench/merge-replays.ts TARGET DIR...`
  * reads each DIR/index.json (written by `train --record DIR/<file>`), checks every replay it lists
- * (the page's own reader, src/schema/replay.ts), copies it to TARGET and adds it to
+ * (the page's own reader, src/formats/replay.ts), copies it to TARGET and adds it to
  * TARGET/index.json (replacing an entry of the same file). For replays recorded in parallel, one
  * folder per process (bench/record-replays.sh). Exits 1 when a replay is unreadable (nothing of
  * that folder is copied).
@@ -19,8 +19,8 @@ import {
   type Replay,
   type ReplayIndex,
   upsertReplayIndex,
-} from '../src/schema/replay';
-import { combineReplays, replayCaption } from '../src/schema/replay-combine';
+} from '../src/formats/replay';
+import { combineReplays, replayCaption } from '../src/formats/replay-combine';
 import { TASKS } from '../src/tasks';
 
 function readIndex(file: string): ReplayIndex | null {

@@ -1,5 +1,5 @@
 /**
- * Soak of the training worker's session (src/workers/training-session.ts) outside the browser:
+ * Soak of the training worker's session (src/workers/training/session.ts) outside the browser:
  * the worker's own code and options (fused kernels, fused Adam, WebGPU through src/kernels), one
  * session per model of a three-model race, trained in turn for thousands of steps; prints steps/s
  * and the live tensor count every `--every` steps (it must not grow) and the bytes of the events
@@ -20,9 +20,9 @@ import { FusedAdam, initBackend, modelKernels } from '../src/kernels';
 import type { Architecture } from '../src/schema/architecture';
 import { presetExperiment } from '../src/train/presets';
 import type { BackendReport } from '../src/workers/backend-types';
-import { approximateEventBytes } from '../src/workers/training-client';
-import type { TrainingEvent } from '../src/workers/training-protocol';
-import { TrainingSession } from '../src/workers/training-session';
+import { approximateEventBytes } from '../src/workers/training/client';
+import type { TrainingEvent } from '../src/workers/training/protocol';
+import { TrainingSession } from '../src/workers/training/session';
 
 const argv = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {

@@ -152,7 +152,7 @@ export function sourceMapLookup(map) {
   };
 }
 
-/** A source path -> a short label: 'react-dom', 'recharts', 'src/ui/LossChart.tsx'. */
+/** A source path -> a short label: 'react-dom', 'recharts', 'src/ui/charts/LossChart.tsx'. */
 export function sourceLabel(source) {
   const nm = source.lastIndexOf('node_modules/');
   if (nm >= 0) {

@@ -2,7 +2,7 @@
  * The probe lab on WebGPU (SwiftShader): a tiny two-model race on linear regression, two single
  * steps (a checkpoint at each), then the query point of the probe prompt moved with the keyboard:
  * every model answers the edited prompt and the maps say so; then the scrubber replays the
- * checkpoint of step 1 (in the replay worker) while the training workers stay at step 2.
+ * checkpoint of step 1 (in the checkpoint-probe worker) while the training workers stay at step 2.
  */
 import type { Locator, Page } from '@playwright/test';
 import { chooseModels, chooseTask, expect, modelStatus, stepOf, test, useTinySizes } from './fixtures';

@@ -1,8 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { followBaselines, race } from './state';
-import { replayFromUrl, replayStore } from './state/replay-player-instance';
-import { urlSync } from './state/share';
+import { followBaselines, race } from './app';
+import { replayFromUrl, replayStore } from './app/recordings/replay-player-instance';
+import { urlSync } from './app/share/share';
 import { App } from './ui/App';
 import './ui/styles.css';
 

@@ -15,18 +15,17 @@
  *   icl-table.txt, summary.json          the closing table and a summary
  * and ends with the ICL error table of the models next to the baselines on stdout.
  * `--record FILE` also writes a replay of the run for the page's "Watch a recorded run"
- * (src/schema/replay.ts, docs/REPLAYS.md) and adds it to the index.json beside FILE.
+ * (src/formats/replay.ts, docs/REPLAYS.md) and adds it to the index.json beside FILE.
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateBaselines } from '../eval';
+import { appendLosses, emptySeries, seriesPoints } from '../eval/loss-series';
+import { recallBreakdown } from '../eval/recall';
 import type { IclCurveSet } from '../eval/types';
 import { type Mark, REFERENCE_BASELINE, type Verdict, verdictOfSet } from '../eval/verdict';
 import { pytorchConfigYaml } from '../formats/pytorch-config';
-import { evalRecordLine } from '../formats/table1';
-import { ARCHITECTURES, type Architecture } from '../schema/architecture';
-import { type Experiment, parseExperiment } from '../schema/experiment';
 import {
   DEFAULT_REPLAY_BUDGET,
   encodeReplay,
@@ -35,16 +34,17 @@ import {
   parseReplayIndex,
   type ReplayModel,
   upsertReplayIndex,
-} from '../schema/replay';
-import { replayCaption } from '../schema/replay-combine';
-import { appendLosses, emptySeries, seriesPoints } from '../state/loss-series';
+} from '../formats/replay';
+import { replayCaption } from '../formats/replay-combine';
+import { evalRecordLine } from '../formats/table1';
+import { ARCHITECTURES, type Architecture } from '../schema/architecture';
+import { type Experiment, parseExperiment } from '../schema/experiment';
 import { TASKS } from '../tasks';
 import type { AdamSettings } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
 import { scoreEvaluation } from '../train/evaluate';
 import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
-import { recallBreakdown } from '../workers/training-session';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
 import { formatDuration, ProgressLine } from './progress';
 import {

@@ -1,14 +1,14 @@
-import { IclPanel } from './IclPanel';
-import { LinkNotice } from './LinkNotice';
-import { LossPanel } from './LossPanel';
-import { AttentionPanel, SsmPanel } from './ProbePanels';
-import { ProbeLabPanel } from './probe-editor/ProbeLabPanel';
-import { RunList } from './RunList';
+import { IclPanel } from './charts/IclPanel';
+import { LossPanel } from './charts/LossPanel';
+import { TaskGallery } from './gallery/TaskGallery';
+import { ProbeLabPanel } from './probe/ProbeLabPanel';
+import { AttentionPanel, SsmPanel } from './probe/ProbePanels';
+import { RunList } from './runs/RunList';
 import { Shortcuts } from './Shortcuts';
 import { Shown } from './Shown';
-import { TaskGallery } from './TaskGallery';
+import { LinkNotice } from './share/LinkNotice';
 import { ThemeSwitch } from './ThemeSwitch';
-import { TrainingPanel } from './TrainingPanel';
+import { TrainingPanel } from './training/TrainingPanel';
 
 export function App() {
   return (

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { experimentStore, liveStore, race } from '../state';
+import { experimentStore, liveStore, race } from '../app';
 import { keyTargetOf, SHORTCUTS, type ShortcutCommand, shortcutCommand } from './shortcuts';
 
 function run(command: Exclude<ShortcutCommand, 'help'>): void {

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURES } from '../schema/architecture';
+import { modelColor } from './charts/model-colors';
 import { contrastRatio, parseHex, relativeLuminance } from './contrast';
-import { modelColor } from './model-colors';
 import { DARK, LIGHT, type Theme } from './theme';
 
 const BODY = 4.5;

@@ -7,7 +7,7 @@
  * prefers-color-scheme), applied as `data-theme` on <html>.
  */
 import { useSyncExternalStore } from 'react';
-import { createThemeStore, type ThemeName } from '../state/theme-store';
+import { createThemeStore, type ThemeName } from '../app/stores/theme-store';
 
 export interface Theme {
   name: ThemeName;

@@ -1,0 +1,253 @@
+/**
+ * The worker-crash path end to end on the page's side, without tfjs: the race controller with the
+ * real training client (comlink over a MessageChannel) and fake workers whose other end is a fake
+ * training API. A worker that throws (an uncaught error event), one that reports a fatal error
+ * (device lost), and one that dies while loading are reported to the page as an alert-level
+ * notice for that model only; the model restarts in a new worker from its last checkpoint.
+ */
+import * as Comlink from 'comlink';
+import { describe, expect, it } from 'vitest';
+import type { Experiment } from '../../schema/experiment';
+import { createTrainingClient } from '../../workers/training/client';
+import type {
+  BackendReport,
+  CheckpointBytes,
+  TrainingEventHandler,
+  TrainingWorkerApi,
+} from '../../workers/training/protocol';
+import { memoryRunDb } from '../runs/run-db';
+import { createExperimentStore, defaultDraft } from '../stores/experiment-store';
+import { createLiveStore } from '../stores/live-store';
+import { createRunsStore } from '../stores/runs-store';
+import { RaceController } from './race';
+
+const CPU: BackendReport = { name: 'cpu', attempts: [], fallback: false, detail: '', summary: 'cpu' };
+
+/** A fake training worker's API: records calls, answers at once, emits events on request. */
+class FakeApi implements TrainingWorkerApi {
+  calls: string[] = [];
+  loaded: number[][] = [];
+  onEvent: TrainingEventHandler | null = null;
+  at = 0;
+  /** configure never answers (a worker that dies while loading) */
+  hang = false;
+  async configure(experiment: unknown, modelIndex: number, _o?: unknown, onEvent?: TrainingEventHandler) {
+    this.calls.push(`configure:${modelIndex}`);
+    this.onEvent = onEvent ?? null;
+    if (this.hang) return new Promise<never>(() => undefined);
+    const e = experiment as Experiment;
+    return {
+      ok: true as const,
+      backend: CPU,
+      kept: false,
+      step: this.at,
+      totalSteps: e.steps,
+      parameterCount: 10,
+      arch: e.models[modelIndex].arch,
+    };
+  }
+  private info(state: 'training' | 'paused' | 'ready') {
+    return Promise.resolve({ ok: true as const, step: this.at, state });
+  }
+  train() {
+    this.calls.push('train');
+    return this.info('training');
+  }
+  pause() {
+    this.calls.push('pause');
+    return this.info('paused');
+  }
+  resume() {
+    return this.info('training');
+  }
+  step(n = 1) {
+    this.at += n;
+    return this.info('paused');
+  }
+  reset() {
+    this.at = 0;
+    return this.info('ready');
+  }
+  async setLearningRate(lr: number) {
+    return { ok: true as const, lr };
+  }
+  async setStepInterval(ms: number) {
+    return { ok: true as const, ms };
+  }
+  async probe() {
+    return { ok: false as const, error: 'no probe here' };
+  }
+  async saveCheckpoint() {
+    return { ok: false as const, error: 'not here' };
+  }
+  async loadCheckpoint(bytes: CheckpointBytes) {
+    this.calls.push('load');
+    this.loaded.push([...bytes.model]);
+    this.at = bytes.model[0];
+    return { ok: true as const, step: this.at, warnings: [] };
+  }
+  async stats() {
+    return { backend: 'cpu' as const, step: this.at, tensors: 1, bytes: 1, state: null };
+  }
+  async dispose() {
+    this.calls.push('dispose');
+  }
+}
+
+interface FakeWorker {
+  api: FakeApi;
+  /** an uncaught error inside the worker */
+  throwError(message: string): void;
+  terminated: boolean;
+}
+
+/** A Worker-shaped object whose other end is `api`, exposed with comlink over a MessageChannel. */
+function fakeWorker(api: FakeApi): { worker: Worker; handle: FakeWorker } {
+  const channel = new MessageChannel();
+  Comlink.expose(api, channel.port2 as unknown as Comlink.Endpoint);
+  const target = new EventTarget();
+  const port = channel.port1;
+  const handle: FakeWorker = {
+    api,
+    terminated: false,
+    throwError(message) {
+      target.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message }));
+    },
+  };
+  const worker = Object.assign(target, {
+    postMessage: (m: unknown, t?: Transferable[]) => port.postMessage(m, t as never),
+    terminate: () => {
+      handle.terminated = true;
+      port.close();
+      channel.port2.close();
+    },
+    onmessage: null,
+    onmessageerror: null,
+    onerror: null,
+  });
+  port.addEventListener('message', (e) =>
+    target.dispatchEvent(new MessageEvent('message', { data: (e as MessageEvent).data })),
+  );
+  port.start();
+  return { worker: worker as unknown as Worker, handle };
+}
+
+function setup(options: { hangFirst?: boolean } = {}) {
+  const experiment = createExperimentStore(defaultDraft('linear-regression'));
+  const live = createLiveStore();
+  const runs = createRunsStore();
+  const workers: FakeWorker[] = [];
+  let n = 0;
+  const race = new RaceController({
+    experiment,
+    live,
+    runs,
+    spawn: (onEvent) =>
+      createTrainingClient(onEvent, () => {
+        const api = new FakeApi();
+        api.hang = options.hangFirst === true && workers.length === 0;
+        const { worker, handle } = fakeWorker(api);
+        workers.push(handle);
+        return worker;
+      }),
+    openDb: async () => memoryRunDb(),
+    settleMs: 5,
+    saveEveryMs: 0,
+    newId: () => `run-${++n}`,
+  });
+  return { race, live, workers };
+}
+
+const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
+const until = async (ok: () => boolean, what: string) => {
+  for (let i = 0; i < 100 && !ok(); i++) await tick(10);
+  if (!ok()) throw new Error(`timed out waiting for ${what}`);
+};
+
+describe('a crashed training worker', () => {
+  it('is reported for that model only and restarts from its last checkpoint', async () => {
+    const { race, live, workers } = setup();
+    await race.train();
+    expect(workers).toHaveLength(3);
+    const [slot] = race.slotIds;
+    // the worker posts a checkpoint (through the comlink proxy), then throws
+    workers[0].api.onEvent!({
+      type: 'checkpoint',
+      step: 7,
+      reason: 'periodic',
+      model: Uint8Array.of(7, 1, 2),
+    });
+    await until(() => live.getState().models[0].checkpointStep === 7, 'the checkpoint');
+    workers[0].throwError('Uncaught RangeError: Array buffer allocation failed');
+    const models = live.getState().models;
+    expect(models.map((m) => m.state)).toEqual(['crashed', 'starting', 'starting']);
+    expect(models[0].error).toMatch(/allocation failed/);
+    expect(workers[0].terminated).toBe(true);
+    // the race goes on for the others
+    expect(live.getState().training).toBe(true);
+    const notice = live.getState().notices.find((x) => x.kind === 'crashed')!;
+    expect(notice.slot).toBe(slot);
+    expect(notice.message).toMatch(
+      /Transformer's worker stopped: .*allocation failed.*other models are not affected/,
+    );
+    expect(notice.action).toEqual({
+      label: 'Restart Transformer from its last checkpoint (step 7)',
+      kind: 'restart',
+    });
+    // a later command to it answers (never hangs) and the others still get theirs
+    await race.pause();
+    expect(workers[1].api.calls).toContain('pause');
+    expect(workers[0].api.calls).not.toContain('pause');
+    // Restart: a fresh worker, configured for the same model, loaded with the page's copy of the
+    // checkpoint bytes
+    await race.train();
+    await race.restartModel(slot);
+    expect(workers).toHaveLength(4);
+    expect(workers[3].api.calls).toEqual(['configure:0', 'load', 'train']);
+    expect(workers[3].api.loaded).toEqual([[7, 1, 2]]);
+    const restarted = live.getState().models[0];
+    expect(restarted.slot).not.toBe(slot);
+    expect(restarted.step).toBe(7);
+    expect(restarted.state).not.toBe('crashed');
+    expect(live.getState().notices.some((x) => x.kind === 'crashed')).toBe(false);
+    race.dispose();
+    expect(workers.every((w) => w.terminated)).toBe(true);
+  });
+
+  it('treats a fatal error from the worker (device lost) as a crash', async () => {
+    const { race, live, workers } = setup();
+    await race.train();
+    workers[2].api.onEvent!({ type: 'error', message: 'the GPU device was lost', fatal: true });
+    await until(() => live.getState().models[2].state === 'crashed', 'the crash');
+    expect(workers[2].terminated).toBe(true);
+    const notices = live.getState().notices;
+    expect(notices.filter((x) => x.kind === 'crashed')).toHaveLength(1);
+    expect(notices.find((x) => x.kind === 'crashed')!.message).toMatch(
+      /MambaFormer's worker stopped: the GPU device was lost/,
+    );
+    // no checkpoint yet: the restart starts from the initialisation
+    expect(notices.find((x) => x.kind === 'crashed')!.action?.label).toBe(
+      'Restart MambaFormer from its initialisation',
+    );
+    await race.restartModel(race.slotIds[2]);
+    expect(workers[3].api.calls).toEqual(['configure:2', 'train']);
+    race.dispose();
+  });
+
+  it('does not hang the race when a worker dies while loading', async () => {
+    const { race, live, workers } = setup({ hangFirst: true });
+    const training = race.train();
+    await until(() => workers.length === 3 && workers[0].api.calls.length > 0, 'the workers');
+    workers[0].throwError('Failed to fetch the worker script');
+    await training;
+    expect(workers[1].api.calls).toEqual(['configure:1', 'train']);
+    const m = live.getState().models[0];
+    expect(m.state).toBe('crashed');
+    // one notice for the one problem, with the restart action
+    const mine = live.getState().notices.filter((x) => x.slot === m.slot);
+    expect(mine.map((x) => x.kind)).toEqual(['crashed']);
+    await race.restartModel(m.slot);
+    expect(workers[3].api.calls).toEqual(['configure:0', 'train']);
+    race.dispose();
+  });
+});

@@ -1,0 +1,201 @@
+/**
+ * Share links: the whole experiment in the URL fragment, so opening the link reproduces the run
+ * (same config, same seed, same data stream).
+ *
+ * Only values that differ from the task's defaults are stored, as JSON, deflated and base64url
+ * encoded: `#x=<payload>`. A classroom link adds `&lock=a,b` (settings the class may not change) and
+ * `&hide=p,q` (panels hidden). Decoding never throws: a hand-edited or truncated link yields the
+ * nearest valid experiment with a readable message, and sizes are bounded before and after inflating.
+ */
+import { deflateSync, inflateSync } from 'fflate';
+import {
+  coerceExperiment,
+  defaultExperiment,
+  EXPERIMENT_VERSION,
+  type Experiment,
+} from '../schema/experiment';
+import { bindTask, DEFAULT_TASK } from '../tasks';
+
+/** Longest payload accepted (characters of base64url). */
+export const MAX_LINK_PAYLOAD = 8192;
+/** Largest inflated JSON accepted (bytes). */
+export const MAX_LINK_JSON = 65536;
+
+export interface ClassroomOptions {
+  /** settings the class cannot change, e.g. 'task', 'models', 'optimizer.lr' */
+  lock: string[];
+  /** panels hidden, e.g. 'settings', 'attention', 'ssm' */
+  hide: string[];
+}
+
+export interface DecodedLink {
+  experiment: Experiment;
+  /** what was wrong with the link and what was done about it (empty for a clean link) */
+  warnings: string[];
+  classroom: ClassroomOptions | null;
+  /** nothing of the experiment could be read: `experiment` is the default one */
+  unreadable: boolean;
+}
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** The parts of `value` that differ from `base` (arrays are compared whole). */
+export function difference(value: Json, base: Json | undefined): Json | undefined {
+  if (isObject(value) && isObject(base)) {
+    const out: { [key: string]: Json } = {};
+    for (const [k, v] of Object.entries(value)) {
+      const d = difference(v, base[k]);
+      if (d !== undefined) out[k] = d;
+    }
+    return Object.keys(out).length ? out : undefined;
+  }
+  return JSON.stringify(value) === JSON.stringify(base) ? undefined : value;
+}
+
+/** `base` with `patch` laid over it (objects merged key by key, anything else replaced). */
+export function overlay(base: Json, patch: Json): Json {
+  if (isObject(base) && isObject(patch)) {
+    const out: { [key: string]: Json } = { ...base };
+    for (const [k, v] of Object.entries(patch)) out[k] = k in base ? overlay(base[k], v) : v;
+    return out;
+  }
+  return patch;
+}
+
+function isObject(v: Json | undefined): v is { [key: string]: Json } {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function toBase64Url(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += String.fromCharCode(bytes[i]);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function fromBase64Url(text: string): Uint8Array {
+  if (!/^[A-Za-z0-9_-]*$/.test(text))
+    throw new Error('the link contains characters that cannot be part of it');
+  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '='.repeat((4 - (text.length % 4)) % 4);
+  const s = atob(b64);
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  return out;
+}
+
+/** The fragment (without '#') that encodes `experiment` and, for a classroom link, its locks. */
+export function encodeShareFragment(experiment: Experiment, classroom?: ClassroomOptions): string {
+  const base = defaultExperiment(experiment.task.name) as unknown as Json;
+  const full = JSON.parse(JSON.stringify(experiment)) as Json;
+  // The curriculum is stored whole, and only when it is not the one the task derives from its parameters.
+  if (isObject(full) && isObject(base)) {
+    const derived = bindTask(experiment.task.name, experiment.task.params).curriculum();
+    base.curriculum =
+      JSON.stringify(derived) === JSON.stringify(experiment.curriculum) ? full.curriculum : null;
+  }
+  const diff = (difference(full, base) ?? {}) as { [key: string]: Json };
+  const compact: { [key: string]: Json } = { ...diff, v: EXPERIMENT_VERSION, t: experiment.task.name };
+  delete compact.version;
+  if (isObject(compact.task)) {
+    const task = { ...compact.task };
+    delete task.name;
+    if (Object.keys(task).length) compact.task = task;
+    else delete compact.task;
+  }
+  const payload = toBase64Url(deflateSync(new TextEncoder().encode(JSON.stringify(compact)), { level: 9 }));
+  const parts = [`x=${payload}`];
+  if (classroom) {
+    if (classroom.lock.length) parts.push(`lock=${classroom.lock.map(encodeURIComponent).join(',')}`);
+    if (classroom.hide.length) parts.push(`hide=${classroom.hide.map(encodeURIComponent).join(',')}`);
+    if (!classroom.lock.length && !classroom.hide.length) parts.push('classroom=1');
+  }
+  return parts.join('&');
+}
+
+const LIST_ITEM = /^[a-zA-Z0-9_.-]{1,40}$/;
+
+function parseList(text: string | null, warnings: string[], what: string): string[] {
+  if (!text) return [];
+  const items = text.split(',').map((s) => {
+    try {
+      return decodeURIComponent(s);
+    } catch {
+      return '';
+    }
+  });
+  const good = items.filter((s) => LIST_ITEM.test(s)).slice(0, 32);
+  if (good.length !== items.length) warnings.push(`link: ignored malformed ${what} entries`);
+  return good;
+}
+
+/**
+ * Read a fragment made by encodeShareFragment (with or without '#'). Returns null when the fragment
+ * holds no experiment at all (a plain visit); otherwise the nearest valid experiment and warnings.
+ */
+export function decodeShareFragment(fragment: string): DecodedLink | null {
+  const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
+  if (!text) return null;
+  if (text.length > MAX_LINK_PAYLOAD + 2048) {
+    return fallback([
+      `link: ${text.length} characters is longer than any experiment link; opened the default experiment`,
+    ]);
+  }
+  const params = new URLSearchParams(text);
+  const payload = params.get('x');
+  if (payload === null) return null;
+  const warnings: string[] = [];
+  const classroom =
+    params.has('lock') || params.has('hide') || params.has('classroom')
+      ? {
+          lock: parseList(params.get('lock'), warnings, 'lock'),
+          hide: parseList(params.get('hide'), warnings, 'hide'),
+        }
+      : null;
+  let compact: unknown;
+  try {
+    if (payload.length > MAX_LINK_PAYLOAD) throw new Error(`it is ${payload.length} characters long`);
+    const json = inflateSync(fromBase64Url(payload));
+    if (json.length > MAX_LINK_JSON) throw new Error('it expands to more than any experiment needs');
+    compact = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
+  } catch (e) {
+    const why = e instanceof Error && e.message ? e.message : 'it is damaged';
+    return fallback(
+      [`link: this link could not be read (${why}; it may be truncated); opened the default experiment`],
+      classroom,
+    );
+  }
+  if (typeof compact !== 'object' || compact === null || Array.isArray(compact)) {
+    return fallback(['link: the link does not hold an experiment; opened the default experiment'], classroom);
+  }
+  const { v, t, ...rest } = compact as { v?: unknown; t?: unknown; [key: string]: unknown };
+  const taskName = typeof t === 'string' ? t : DEFAULT_TASK;
+  const input: { [key: string]: unknown } = {
+    ...rest,
+    version: typeof v === 'number' ? v : EXPERIMENT_VERSION,
+  };
+  const task = isPlainRecord(rest.task) ? rest.task : {};
+  input.task = { ...task, name: taskName };
+  let base: Json;
+  try {
+    base = defaultExperiment(taskName as Experiment['task']['name']) as unknown as Json;
+  } catch {
+    base = defaultExperiment() as unknown as Json;
+  }
+  // The curriculum default depends on the task's parameters: only overlay it when the link sets it.
+  if (isObject(base)) delete base.curriculum;
+  const merged = overlay(base, input as Json);
+  const coerced = coerceExperiment(merged);
+  return {
+    experiment: coerced.experiment,
+    warnings: [...warnings, ...coerced.warnings],
+    classroom,
+    unreadable: false,
+  };
+}
+
+function isPlainRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function fallback(warnings: string[], classroom: ClassroomOptions | null = null): DecodedLink {
+  return { experiment: defaultExperiment(), warnings, classroom, unreadable: true };
+}

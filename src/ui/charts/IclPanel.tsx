@@ -1,0 +1,110 @@
+import { lazy, Suspense, useMemo } from 'react';
+import { useExperiment, useLab, useModelField } from '../../app';
+import { baselinesStatusText, cardOf, shownBaselines } from '../../app/stores/selectors';
+import { combineCurves } from '../../eval/icl-combine';
+import { CurveTable } from './CurveTable';
+import { noBaselinesNote, readingNote } from './curve-rows';
+import { ReadingNote } from './ReadingNote';
+import { useThrottled } from './use-throttled';
+
+/**
+ * recharts is most of the page's code: fetch it at once but in its own chunk, so the gallery does
+ * not wait for it (the first baselines take longer than the download anyway).
+ */
+const chartModule = import('./IclChart');
+const IclChart = lazy(() => chartModule.then((m) => ({ default: m.IclChart })));
+const recallModule = import('./RecallChart');
+const RecallChart = lazy(() => recallModule.then((m) => ({ default: m.RecallChart })));
+
+/**
+ * The "In-context error" region: the task's baseline curves and, once models train, each model's
+ * curve on the same evaluation prompts; how to read them; status.
+ */
+export function IclPanel() {
+  const task = useExperiment((s) => s.draft.task);
+  const card = useLab((s) => cardOf(s, task));
+  const view = useLab(shownBaselines);
+  const prompts = useLab((s) => s.request?.prompts ?? 0);
+  const retry = useLab((s) => s.retryBaselines);
+  const archs = useModelField('arch');
+  const slots = useModelField('slot');
+  // curves, their steps and recall arrive together: shown together, at most once a second
+  const curvesNow = useModelField('curves');
+  const stepsNow = useModelField('curvesStep');
+  const recallsNow = useModelField('recall');
+  const evaluated = useMemo(
+    () => ({ curves: curvesNow, curvesSteps: stepsNow, recalls: recallsNow }),
+    [curvesNow, stepsNow, recallsNow],
+  );
+  const { curves, curvesSteps, recalls } = useThrottled(evaluated, 1000);
+  const baselines = view.status === 'done' ? view.curves : null;
+  const set = useMemo(
+    () =>
+      combineCurves(
+        baselines,
+        archs.map((arch, i) => ({ arch, curves: curves[i] ?? null, curvesStep: curvesSteps[i] ?? null })),
+      ),
+    [baselines, archs, curves, curvesSteps],
+  );
+  const recallLines = useMemo(
+    () => archs.map((arch, i) => ({ slot: slots[i], arch, recall: recalls[i] ?? null })),
+    [archs, slots, recalls],
+  );
+  const hasCurves = !!set && set.curves.length > 0;
+  const modelsShown = curves.some((c) => c);
+  return (
+    <section
+      className="icl-panel panel"
+      aria-label="In-context error"
+      aria-busy={view.status === 'computing'}
+    >
+      <h2>
+        In-context error <span className="task-name">· {card.title}</span>
+      </h2>
+      <div className="chart-frame">
+        {hasCurves ? (
+          <Suspense fallback={<div className="chart-placeholder" />}>
+            <IclChart set={set} />
+          </Suspense>
+        ) : view.status === 'done' ? (
+          <div className="chart-placeholder">
+            <p className="no-baselines">{noBaselinesNote(view.curves)}</p>
+          </div>
+        ) : (
+          <div className="chart-placeholder" aria-hidden="true">
+            {view.status === 'computing' && (
+              <>
+                <span>Computing the baselines…</span>
+                <progress className="progress" value={view.done} max={Math.max(1, view.total)} />
+              </>
+            )}
+          </div>
+        )}
+      </div>
+      {view.status === 'error' && (
+        <div className="alert" role="alert">
+          <p>{view.error}</p>
+          <button type="button" onClick={retry}>
+            Try again
+          </button>
+        </div>
+      )}
+      <p className="status" role="status">
+        {baselinesStatusText(view, prompts)}
+      </p>
+      <Suspense fallback={null}>
+        <RecallChart lines={recallLines} />
+      </Suspense>
+      {hasCurves && (
+        <ReadingNote open>
+          <p>
+            {view.status === 'done' && view.curves.curves.length > 0 ? readingNote(view.curves) : ''}
+            {modelsShown &&
+              ' The thick solid lines are the models, scored on the same prompts at the step shown in the legend; the dashed lines are the baselines.'}
+          </p>
+        </ReadingNote>
+      )}
+      {hasCurves && <CurveTable set={set} />}
+    </section>
+  );
+}

@@ -1,0 +1,215 @@
+import { useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { useModelField } from '../../app';
+import { type ProbeSource, shownProbe } from '../../app/probe/probe-lab';
+import { useProbeLab } from '../../app/probe/probe-lab-instance';
+import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
+import type { AttentionProbe, MambaProbe, ProbeResult, S4Probe } from '../../workers/training/protocol';
+import { Heatmap, Sparkline } from '../charts/Heatmap';
+import { ReadingNote } from '../charts/ReadingNote';
+import { AttentionReading, SsmReading } from '../charts/reading-notes';
+import { useThrottled } from '../charts/use-throttled';
+
+interface Probed {
+  slot: number;
+  arch: Architecture;
+  probe: ProbeResult | null;
+  probeStep: number | null;
+  source: ProbeSource;
+}
+
+/**
+ * The probe each model's maps show (the probe lab's choice: a replayed checkpoint, the edited
+ * prompt, or the live probe); re-renders only when one of them changes (live probes at most once a
+ * second).
+ */
+function useProbedModels(): Probed[] {
+  const slots = useModelField('slot');
+  const archs = useModelField('arch');
+  const probes = useThrottled(useModelField('probe'), 1000);
+  const steps = useModelField('probeStep');
+  const lab = useProbeLab(
+    useShallow((s) => ({
+      draft: s.draft,
+      edited: s.edited,
+      edits: s.edits,
+      replayStep: s.replayStep,
+      replays: s.replays,
+    })),
+  );
+  return useMemo(
+    () =>
+      slots.map((slot, i) => {
+        const shown = shownProbe(lab, { slot, probe: probes[i] ?? null, probeStep: steps[i] ?? null });
+        return { slot, arch: archs[i], probe: shown.result, probeStep: shown.step, source: shown.source };
+      }),
+    [slots, archs, probes, steps, lab],
+  );
+}
+
+const SOURCE_NOTE: Record<ProbeSource, string> = {
+  live: '',
+  edited: ' · edited prompt',
+  replay: ' · replayed checkpoint',
+};
+
+const title = (m: Probed) => ARCHITECTURE_TITLES[m.arch] ?? m.arch;
+
+/** The "Attention" region: softmax(QK^T/sqrt(h)) per layer and head on the probe prompt. */
+export function AttentionPanel() {
+  const models = useProbedModels().filter((m) => m.probe?.layers.some((l) => l.kind === 'attention'));
+  return (
+    <section className="panel probe-panel" aria-label="Attention">
+      <h2>Attention</h2>
+      <p className="hint">
+        Every model sees the same probe prompt. Row = the token attending, column = the token attended to
+        (earlier tokens only); darker = more weight.
+      </p>
+      {models.length === 0 ? (
+        <p className="empty">
+          Attention maps of the Transformer and the hybrids appear here once they are built.
+        </p>
+      ) : (
+        models.map((m) => (
+          <div className="probe-model" key={m.slot}>
+            <h3>
+              {title(m)}{' '}
+              <span className="muted">
+                · step {m.probeStep}
+                {SOURCE_NOTE[m.source]}
+              </span>
+            </h3>
+            {m
+              .probe!.layers.filter((l): l is AttentionProbe => l.kind === 'attention')
+              .map((l) => (
+                <div className="probe-layer" key={l.layer}>
+                  <span className="layer-name">block {l.layer + 1}</span>
+                  <div className="maps">
+                    {Array.from({ length: l.nHead }, (_, h) => `head ${h + 1}`).map((name, h) => (
+                      <Heatmap
+                        key={name}
+                        data={l.weights.subarray(h * l.seqLen * l.seqLen, (h + 1) * l.seqLen * l.seqLen)}
+                        rows={l.seqLen}
+                        cols={l.seqLen}
+                        size={96}
+                        caption={`head ${h + 1}`}
+                        label={`${title(m)} block ${l.layer + 1} head ${h + 1}: attention over ${l.seqLen} tokens`}
+                      />
+                    ))}
+                  </div>
+                </div>
+              ))}
+          </div>
+        ))
+      )}
+      <ReadingNote>
+        <AttentionReading />
+      </ReadingNote>
+    </section>
+  );
+}
+
+/** The "SSM state" region: Mamba's Delta, ||h_t|| and implicit attention (and S4's) on the same prompt. */
+export function SsmPanel() {
+  const models = useProbedModels().filter((m) =>
+    m.probe?.layers.some((l) => l.kind === 'mamba' || l.kind === 's4'),
+  );
+  return (
+    <section className="panel probe-panel" aria-label="SSM state">
+      <h2>SSM state</h2>
+      <p className="hint">
+        Δ per channel over the prompt (how strongly each token is written into the state), the state’s size
+        ‖h_t‖, and the implicit attention the selective scan amounts to, comparable with the attention maps.
+      </p>
+      {models.length === 0 ? (
+        <p className="empty">
+          Mamba’s selective-scan state appears here for Mamba, MambaFormer and the hybrids.
+        </p>
+      ) : (
+        models.map((m) => (
+          <div className="probe-model" key={m.slot}>
+            <h3>
+              {title(m)}{' '}
+              <span className="muted">
+                · step {m.probeStep}
+                {SOURCE_NOTE[m.source]}
+              </span>
+            </h3>
+            {m.probe!.layers.map((l) =>
+              l.kind === 'mamba' ? (
+                <MambaLayer key={l.layer} model={title(m)} layer={l} />
+              ) : l.kind === 's4' ? (
+                <S4Layer key={l.layer} model={title(m)} layer={l} />
+              ) : null,
+            )}
+          </div>
+        ))
+      )}
+      <ReadingNote>
+        <SsmReading />
+      </ReadingNote>
+    </section>
+  );
+}
+
+function MambaLayer({ model, layer: l }: { model: string; layer: MambaProbe }) {
+  return (
+    <div className="probe-layer">
+      <span className="layer-name">block {l.layer + 1}</span>
+      <div className="maps">
+        <Heatmap
+          data={l.delta}
+          rows={l.seqLen}
+          cols={l.dInner}
+          transpose
+          size={150}
+          caption="Δ (channels × tokens)"
+          label={`${model} block ${l.layer + 1}: Delta of ${l.dInner} channels over ${l.seqLen} tokens`}
+        />
+        <Sparkline
+          values={l.stateNorm}
+          label={`${model} block ${l.layer + 1}: state norm over ${l.seqLen} tokens`}
+        />
+        {l.implicitAttention && (
+          <Heatmap
+            data={l.implicitAttention}
+            rows={l.seqLen}
+            cols={l.seqLen}
+            scale="diverging"
+            size={96}
+            caption="implicit attention"
+            label={`${model} block ${l.layer + 1}: implicit attention over ${l.seqLen} tokens`}
+          />
+        )}
+      </div>
+    </div>
+  );
+}
+
+function S4Layer({ model, layer: l }: { model: string; layer: S4Probe }) {
+  return (
+    <div className="probe-layer">
+      <span className="layer-name">block {l.layer + 1}</span>
+      <div className="maps">
+        <Heatmap
+          data={l.kernel}
+          rows={l.channels}
+          cols={l.seqLen}
+          scale="diverging"
+          size={150}
+          caption="S4 kernel (channels × lag)"
+          label={`${model} block ${l.layer + 1}: S4 convolution kernel`}
+        />
+        <Heatmap
+          data={l.implicitAttention}
+          rows={l.seqLen}
+          cols={l.seqLen}
+          scale="diverging"
+          size={96}
+          caption="implicit attention"
+          label={`${model} block ${l.layer + 1}: S4 implicit attention over ${l.seqLen} tokens`}
+        />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,49 @@
+/// <reference lib="webworker" />
+/**
+ * A training worker: one model of an experiment, trained off the main thread.
+ * Protocol: src/workers/training/protocol.ts; the work itself: src/workers/training/session.ts;
+ * backend choice: src/workers/backend.ts (WebGPU through src/kernels, with its fused kernels).
+ */
+import * as Comlink from 'comlink';
+import { FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
+import { pickBackend } from '../backend';
+import { commandsOf } from '../commands';
+import { TRAINING_COMMANDS, type TrainingWorkerApi } from './protocol';
+import { messageChannelYield, TrainingSession } from './session';
+
+const session = new TrainingSession({
+  pickBackend: async (order) => {
+    const report = await pickBackend(order);
+    if (report.name === 'webgpu') watchGpu();
+    return report;
+  },
+  transfer: Comlink.transfer,
+  now: () => performance.now(),
+  yieldToEvents: messageChannelYield(),
+  // the fused kernels and the fused clip + Adam: WGSL on WebGPU, the JavaScript selective scan on
+  // cpu / wasm, plain-ops paths for the rest off WebGPU
+  trainerOptions: () => ({ kernels: modelKernels(), optimizer: (settings) => new FusedAdam(settings) }),
+});
+
+let gpuErrorSeen = false;
+
+/** A lost GPU device cannot be recovered in place: say so; the page restarts from a checkpoint. */
+function watchGpu(): void {
+  onDeviceLost((info) => {
+    session.reportFatal(`the GPU device was lost (${info.message || info.reason || 'no reason given'})`);
+  });
+  onGpuError((error) => {
+    if (gpuErrorSeen) return;
+    gpuErrorSeen = true;
+    session.reportWarning(`WebGPU reported an error; this model's numbers may be wrong: ${error.message}`);
+  });
+}
+
+self.addEventListener('unhandledrejection', (event) => {
+  event.preventDefault();
+  const reason = event.reason instanceof Error ? event.reason.message : String(event.reason);
+  session.reportFatal(`unexpected failure: ${reason}`);
+});
+
+// exactly the commands of the protocol (TRAINING_COMMANDS), bound to the session
+Comlink.expose(commandsOf<TrainingWorkerApi>(session, TRAINING_COMMANDS));
