@@ -9,6 +9,7 @@
  * `npx tsx bench/merge-replays.ts --combine TARGET FILE DIR...` joins recordings of one run made one
  * model per process (same task, settings and seed; bench/sweep.sh with --record per model) into
  * TARGET/FILE, in the order given, with the caption generated from the recorded curves.
+ * `--recaption TARGET` writes every entry's caption of TARGET/index.json anew from its replay.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,8 +82,33 @@ function combine(argv: string[]): number {
   return 0;
 }
 
+/** --recaption TARGET: every entry's caption generated anew from its replay's curves. */
+function recaption(target: string | undefined): number {
+  if (!target) {
+    console.error('usage: npx tsx bench/merge-replays.ts --recaption TARGET');
+    return 2;
+  }
+  const file = join(target, 'index.json');
+  const index = readIndex(file);
+  if (!index) {
+    console.error(`${file}: missing`);
+    return 1;
+  }
+  for (const entry of index.replays) {
+    const read = decodeReplay(readFileSync(join(target, entry.file)));
+    if (!read.ok) {
+      console.error(`${entry.file}: ${read.error}`);
+      return 1;
+    }
+    entry.shows = replayCaption(read.replay);
+  }
+  writeFileSync(file, `${JSON.stringify(index, null, 1)}\n`);
+  return 0;
+}
+
 function main(argv: string[]): number {
   if (argv[0] === '--combine') return combine(argv.slice(1));
+  if (argv[0] === '--recaption') return recaption(argv[1]);
   const [target, ...dirs] = argv;
   if (!target || dirs.length === 0) {
     console.error('usage: npx tsx bench/merge-replays.ts TARGET DIR...');

@@ -18,6 +18,7 @@ import {
   runTable1,
   spliceMarkdown,
   TABLE1_TASKS,
+  table1Markdown,
 } from './table1';
 
 /** A model curve set over examples 0..3 with the given means. */
@@ -109,8 +110,12 @@ describe('table1', () => {
     const table = buildTable1(models, refs, { command: 'c', machine: 'm', createdAt: 't' });
     // seeds 0, 1, 2: three reference sets; the Mamba run of seed 0 reuses seed 0's
     expect(refs.computed).toBe(3);
-    expect(table.tasks).toEqual(['linear-regression']);
-    expect(table.archs).toEqual(['transformer', 'mamba']);
+    // every task is a row (unmeasured ones too); the paper's three architectures are columns
+    expect(table.tasks).toHaveLength(10);
+    expect(table.tasks[0]).toBe('linear-regression');
+    expect(table.archs).toEqual(['transformer', 'mamba', 'mambaformer']);
+    expect(table.cells.every((c) => c.task === 'linear-regression')).toBe(true);
+    expect(table1Markdown(table)).toMatch(/\| Sparse parity \| fails \/ not measured \|/);
     const tf = table.cells.find((c) => c.arch === 'transformer')!;
     expect(tf.paper).toBe('learns');
     expect(tf.seeds.map((s) => s.mark)).toEqual(['learns', 'learns', 'partial']);

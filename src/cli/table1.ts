@@ -262,14 +262,18 @@ export function majorityMark(marks: readonly (Mark | null)[]): { mark: Mark | nu
   return { mark: best, agreeing: best ? counts.get(best)! : 0 };
 }
 
-/** The grid of every (task, architecture) present in the runs, tasks and archs in registry order. */
+/**
+ * The grid: every task of the registry (a task without runs is a row of "not measured", never left
+ * out) x the paper's three architectures and every other one present in the runs, in registry order.
+ */
 export function buildTable1(
   models: readonly RunModel[],
   references: ReferenceCache,
   meta: { command: string; machine: string; createdAt: string },
 ): Table1 {
-  const tasks = TASKS.map((t) => t.name).filter((t) => models.some((m) => m.experiment.task.name === t));
-  const archs = ARCHITECTURES.filter((a) => models.some((m) => m.arch === a));
+  const tasks = TASKS.map((t) => t.name);
+  const paperArchs: readonly Architecture[] = ['transformer', 'mamba', 'mambaformer'];
+  const archs = ARCHITECTURES.filter((a) => paperArchs.includes(a) || models.some((m) => m.arch === a));
   const cells: Table1Cell[] = [];
   for (const task of tasks) {
     for (const arch of archs) {
@@ -312,7 +316,7 @@ export function formatTable1(table: Table1): string {
     taskTitle(task),
     ...table.archs.map((arch) => {
       const cell = table.cells.find((c) => c.task === task && c.arch === arch);
-      if (!cell) return '';
+      if (!cell) return `${paperWord(paperMark(task as TaskName, arch))} | not measured`;
       return `${paperWord(cell.paper)} | ${cellText(cell)}${agreement(cell.paper, cell.mark)}`;
     }),
   ]);
@@ -342,7 +346,9 @@ export function table1Markdown(table: Table1): string {
   const rows = table.tasks.map((task) => {
     const cells = table.archs.map((arch) => {
       const cell = table.cells.find((c) => c.task === task && c.arch === arch);
-      return cell ? `${paperWord(cell.paper)} / ${cellText(cell)}${agreement(cell.paper, cell.mark)}` : '';
+      return cell
+        ? `${paperWord(cell.paper)} / ${cellText(cell)}${agreement(cell.paper, cell.mark)}`
+        : `${paperWord(paperMark(task as TaskName, arch))} / not measured`;
     });
     return `| ${taskTitle(task)} | ${cells.join(' | ')} |`;
   });

@@ -12,6 +12,7 @@
  * Marks: 'learns' when g >= LEARNS (0.9 for errors, 0.8 for accuracies), 'fails' when g < FAILS
  * (0.2), 'partial' between.
  */
+import { TASKS } from '../tasks';
 import type { BaselineName, MetricKind, TaskName } from '../tasks/types';
 import { isAccuracyMetric } from './score';
 import type { IclCurve, IclCurveSet } from './types';
@@ -151,20 +152,12 @@ export function verdictOf(
 
 /**
  * The task's reference baseline (docs/VERDICTS.md): the classical method the paper measures the
- * models against, among the cheap ones. null: none (accuracy tasks; the perfect predictor).
+ * models against, among the cheap ones; each task names its own (`referenceBaseline`). null: none
+ * (the perfect predictor).
  */
-export const REFERENCE_BASELINE: Readonly<Record<TaskName, BaselineName | null>> = {
-  'linear-regression': 'least-squares',
-  'sparse-linear-regression': 'lasso',
-  'relu-nn-regression': 'least-squares',
-  'decision-tree': 'tree',
-  'orthogonal-outlier-regression': 'least-squares',
-  'many-outlier-regression': 'least-squares',
-  'sparse-parity': null,
-  'chain-of-thought': 'least-squares',
-  'vector-mqar': null,
-  'token-mqar': null,
-};
+export const REFERENCE_BASELINE: Readonly<Record<TaskName, BaselineName | null>> = Object.fromEntries(
+  TASKS.map((t) => [t.name, t.referenceBaseline]),
+) as Record<TaskName, BaselineName | null>;
 
 /** The curve of baseline `name` in a set ('lasso' matches 'lasso:0.01', the first Lasso curve). */
 export function baselineCurve(set: Pick<IclCurveSet, 'curves'> | null, name: string): IclCurve | null {
@@ -213,27 +206,13 @@ export function stepsToVerdict(history: readonly MarkAt[], mark?: Mark): number 
 /** The architectures of Table 1 (the schema's names; the eval layer does not import the schema). */
 export type Table1Arch = 'transformer' | 'mamba' | 'mambaformer' | 'hybrid' | 's4' | 's4-mamba';
 
-const row = (transformer: Mark, mamba: Mark, mambaformer: Mark): Partial<Record<Table1Arch, Mark>> => ({
-  transformer,
-  mamba,
-  mambaformer,
-});
-
 /**
- * The paper's Table 1 (paper.md section 5): "yes" = 'learns', "gap" = 'partial', "fails" = 'fails';
- * plus the standard hybrid failing sparse parity. Every other cell is 'unknown' (paperMark).
+ * The paper's Table 1 (paper.md section 5), from each task's `paperTable1`: "yes" = 'learns', "gap" =
+ * 'partial', "fails" = 'fails'; plus the standard hybrid failing sparse parity. Every other cell is
+ * 'unknown' (paperMark).
  */
-export const PAPER_TABLE1: Readonly<Partial<Record<TaskName, Partial<Record<Table1Arch, Mark>>>>> = {
-  'linear-regression': row('learns', 'learns', 'learns'),
-  'sparse-linear-regression': row('learns', 'learns', 'learns'),
-  'relu-nn-regression': row('learns', 'learns', 'learns'),
-  'decision-tree': row('learns', 'partial', 'learns'),
-  'orthogonal-outlier-regression': row('learns', 'partial', 'learns'),
-  'many-outlier-regression': row('partial', 'learns', 'learns'),
-  'sparse-parity': { ...row('fails', 'learns', 'learns'), hybrid: 'fails' },
-  'chain-of-thought': row('learns', 'learns', 'learns'),
-  'vector-mqar': row('learns', 'fails', 'learns'),
-};
+export const PAPER_TABLE1: Readonly<Partial<Record<TaskName, Partial<Record<Table1Arch, Mark>>>>> =
+  Object.fromEntries(TASKS.filter((t) => t.paperTable1).map((t) => [t.name, t.paperTable1]));
 
 /** The paper's mark of a task and architecture ('unknown' where the paper gives none). */
 export function paperMark(task: TaskName, arch: string): PaperMark {

@@ -164,6 +164,8 @@ export const chainOfThought: TaskDefinition<ChainOfThoughtParams, 'chain-of-thou
   readIn: (p) => ({ kind: 'linear-per-kind', tokenDims: [p.d, p.hidden, 1] }),
   heads: cotHeads,
   baselines: ['least-squares', 'knn', 'averaging', 'zero'],
+  referenceBaseline: null,
+  paperTable1: { transformer: 'learns', mamba: 'learns', mambaformer: 'learns' },
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleChainOfThought(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>

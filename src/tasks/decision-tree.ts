@@ -108,6 +108,8 @@ export const decisionTree: TaskDefinition<DecisionTreeParams, 'decision-tree'> =
   readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
   heads: () => [scalarHead(1)],
   baselines: ['knn', 'tree', 'tree-unlimited', 'boosted-trees', 'least-squares', 'averaging', 'zero'],
+  referenceBaseline: 'tree',
+  paperTable1: { transformer: 'learns', mamba: 'partial', mambaformer: 'learns' },
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleDecisionTree(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>

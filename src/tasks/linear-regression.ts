@@ -70,6 +70,8 @@ export const linearRegression: TaskDefinition<LinearRegressionParams, 'linear-re
   readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
   heads: (p) => [scalarHead(p.d)],
   baselines: ['least-squares', 'knn', 'averaging', 'zero'],
+  referenceBaseline: 'least-squares',
+  paperTable1: { transformer: 'learns', mamba: 'learns', mambaformer: 'learns' },
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleLinearRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index) => sketchScatter(batch, index, 'Linear regression: y = w·x'),

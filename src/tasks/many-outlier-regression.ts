@@ -94,6 +94,8 @@ export const manyOutlierRegression: TaskDefinition<ManyOutlierRegressionParams, 
   readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
   heads: (p) => [scalarHead(p.d)],
   baselines: ['least-squares', 'zero'],
+  referenceBaseline: 'least-squares',
+  paperTable1: { transformer: 'partial', mamba: 'learns', mambaformer: 'learns' },
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleManyOutlierRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>

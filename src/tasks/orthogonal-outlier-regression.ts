@@ -200,6 +200,8 @@ export const orthogonalOutlierRegression: TaskDefinition<
   readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
   heads: (p) => [scalarHead(p.d)],
   baselines: ['least-squares', 'zero'],
+  referenceBaseline: 'least-squares',
+  paperTable1: { transformer: 'learns', mamba: 'partial', mambaformer: 'learns' },
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleOrthogonalOutlierRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>

@@ -108,6 +108,8 @@ export const reluNnRegression: TaskDefinition<ReluNnRegressionParams, 'relu-nn-r
   readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
   heads: (p) => [scalarHead(p.d)],
   baselines: ['least-squares', 'knn', 'averaging', 'nn-gd', 'zero'],
+  referenceBaseline: 'least-squares',
+  paperTable1: { transformer: 'learns', mamba: 'learns', mambaformer: 'learns' },
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleReluNnRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>

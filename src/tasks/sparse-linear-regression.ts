@@ -86,6 +86,8 @@ export const sparseLinearRegression: TaskDefinition<
   readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
   heads: (p) => [scalarHead(p.k)],
   baselines: ['least-squares', 'lasso', 'knn', 'averaging', 'zero'],
+  referenceBaseline: 'lasso',
+  paperTable1: { transformer: 'learns', mamba: 'learns', mambaformer: 'learns' },
   chanceLevel: () => 1,
   sample: (rng, p, batchSize, state) => sampleSparseLinearRegression(rng, p, batchSize, state).batch,
   sketch: (batch, index, p) =>

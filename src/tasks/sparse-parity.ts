@@ -149,6 +149,8 @@ export const sparseParity: TaskDefinition<SparseParityParams, 'sparse-parity'> =
   readIn: (p) => ({ kind: 'linear', tokenDim: p.d }),
   heads: () => [parityHead],
   baselines: [],
+  referenceBaseline: null,
+  paperTable1: { transformer: 'fails', mamba: 'learns', mambaformer: 'learns', hybrid: 'fails' },
   chanceLevel: () => 0.5,
   sample: (rng, p, batchSize, state) => sampleSparseParity(rng, p, batchSize, state).batch,
   sketch: sketchParity,

@@ -179,6 +179,7 @@ export const tokenMqar: TaskDefinition<TokenMqarParams, 'token-mqar'> = {
   readIn: (p) => ({ kind: 'embedding', vocabSize: p.vocab }),
   heads: (p) => [tokenMqarHead(p)],
   baselines: [],
+  referenceBaseline: null,
   chanceLevel: (p) => 1 / p.pairs,
   sample: sampleTokenMqar,
   sketch: sketchTokenMqar,

@@ -29,6 +29,9 @@ export type ReadIn =
 
 export type LossKind = 'mse' | 'bce' | 'cross-entropy';
 
+/** A mark of the paper's Table 1: "yes" = learns, "gap" = partial, "fails". */
+export type TableMark = 'learns' | 'partial' | 'fails';
+
 /** How a head's predictions are scored per position. */
 export type MetricKind =
   /** squared error summed over the head's dims, divided by `normalisation` */
@@ -215,6 +218,13 @@ export interface TaskDefinition<P, N extends string = TaskName> {
   heads(params: P): HeadSpec[];
   /** Baselines that apply to this task, in the order they are listed in the paper's plots. */
   baselines: readonly BaselineName[];
+  /**
+   * The classical method a model's in-context curve is judged against (src/eval/verdict.ts,
+   * docs/VERDICTS.md); null: the perfect predictor (0 error, or accuracy 1).
+   */
+  referenceBaseline: BaselineName | null;
+  /** The paper's Table 1 row of the task by architecture name; absent: the paper gives no mark. */
+  paperTable1?: Readonly<Partial<Record<string, TableMark>>>;
   /** Level of a trivial predictor on the task's metric (zero predictor ~1 for regression, 0.5 for parity). */
   chanceLevel(params: P): number;
   /**

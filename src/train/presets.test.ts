@@ -18,7 +18,7 @@ describe('presets', () => {
     const c = presetExperiment('classroom', task, ['transformer', 'mamba', 'mambaformer', 's4'], 7);
     expect(c.seed).toBe(7);
     expect(c.steps).toBe(classroom.steps);
-    expect(c.models.every((m) => m.dModel <= 32)).toBe(true);
+    expect(c.models.every((m) => m.dModel === classroom.dModel && m.dModel <= 64)).toBe(true);
     expect(c.models.map((m) => m.nLayer)).toEqual([2, 4, 4, 4]);
     expect(c.task.params).toMatchObject(classroom.params);
     // the curriculum moves faster than the paper's 2000-step interval
