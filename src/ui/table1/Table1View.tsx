@@ -119,6 +119,7 @@ export function Table1Dialog({ open, onClose }: { open: boolean; onClose(): void
           {asked && missing === asked && (
             <div className="table1-missing" role="status">
               <p>{missingRecordingText(asked)}</p>
+              {index && index.length > 0 && <p className="hint">Recorded runs exist for:</p>}
               {index && index.length > 0 && (
                 <ul className="replay-tasks" aria-label="Tasks with a recording">
                   {recordedTasks(index).map((r) => (
