@@ -338,6 +338,14 @@ describe('the replay player', () => {
       'decision-tree',
       'parity.iclreplay',
     ]);
+    t.s().stop();
+    await t.s().startTask('decision-tree');
+    expect(t.s().missing).toBe('decision-tree');
+    // choosing another task forgets the missing one (choosing no task keeps it)
+    t.experimentStore.getState().setSeed(9);
+    expect(t.s().missing).toBe('decision-tree');
+    t.experimentStore.getState().setTask('token-mqar');
+    expect(t.s().missing).toBeNull();
     t.player.dispose();
   });
 

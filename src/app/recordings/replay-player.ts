@@ -216,8 +216,11 @@ export class ReplayPlayer {
       stop: () => this.stop(),
     }));
     this.unsubscribe.push(
-      deps.experiment.subscribe((s) => {
+      deps.experiment.subscribe((s, before) => {
         if (this.replay && this.shown && s.experiment !== this.shown) this.end(true);
+        // "No recording of <task>" is about the task asked for: choosing another task clears it
+        if (this.state.missing !== null && s.draft.task !== before.draft.task)
+          this.store.setState({ missing: null });
       }),
     );
   }
