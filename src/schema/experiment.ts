@@ -86,9 +86,12 @@ const optimizerSchema = z
       .min(0)
       .max(1_000_000)
       .default(0)
-      .describe(
-        'steps of linear learning-rate warm-up from lr / warm-up to lr (0: constant lr, the paper’s)',
-      ),
+      .describe('steps of linear learning-rate warm-up from lr / warm-up to lr (0: constant lr, the paper’s)')
+      .meta({
+        label: 'Warm-up steps',
+        about:
+          'The learning rate grows linearly to its full value over this many first steps (0: full rate from the start, as in the paper); it can keep a large rate from diverging early.',
+      }),
   })
   .strict();
 

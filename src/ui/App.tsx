@@ -8,6 +8,7 @@ import { Shortcuts } from './Shortcuts';
 import { Shown } from './Shown';
 import { LinkNotice } from './share/LinkNotice';
 import { ThemeSwitch } from './ThemeSwitch';
+import { Table1Button } from './table1/Table1View';
 import { TrainingPanel } from './training/TrainingPanel';
 
 export function App() {
@@ -17,6 +18,7 @@ export function App() {
         <div className="header-bar">
           <h1>ICL Lab</h1>
           <div className="header-tools">
+            <Table1Button />
             <ThemeSwitch />
             <Shortcuts />
           </div>

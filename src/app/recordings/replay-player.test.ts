@@ -311,7 +311,56 @@ describe('the replay player', () => {
 
     const empty = setup({ 'r/index.json': strToU8(JSON.stringify({ ...INDEX, replays: [] })) });
     await empty.s().start();
-    expect(empty.s().error).toMatch(/No recorded runs/);
+    expect([empty.s().status, empty.s().missing, empty.s().error]).toEqual(['idle', 'sparse-parity', null]);
+    expect(empty.fetched).toEqual(['r/index.json']);
+  });
+
+  it('never plays another task’s recording: a task without one is named as missing', async () => {
+    const t = setup();
+    t.experimentStore.getState().setTask('linear-regression');
+    await t.s().start();
+    expect([t.s().status, t.s().missing, t.s().entry]).toEqual(['idle', 'linear-regression', null]);
+    expect(t.fetched).toEqual(['r/index.json']);
+    expect(t.live.getState().models).toEqual([]);
+    expect(t.stoodDown()).toBe(0);
+    // a task with a recording plays it, at the model asked for, and forgets the missing one
+    await t.s().startTask('sparse-parity', 'mamba');
+    expect([t.s().status, t.s().missing, t.s().focus, t.s().entry?.file]).toEqual([
+      'playing',
+      null,
+      'mamba',
+      'parity.iclreplay',
+    ]);
+    // asking for a task without one while a replay plays leaves the replay as it is
+    await t.s().startTask('decision-tree', 'transformer');
+    expect([t.s().status, t.s().missing, t.s().entry?.file]).toEqual([
+      'playing',
+      'decision-tree',
+      'parity.iclreplay',
+    ]);
+    t.s().stop();
+    await t.s().startTask('decision-tree');
+    expect(t.s().missing).toBe('decision-tree');
+    // choosing another task forgets the missing one (choosing no task keeps it)
+    t.experimentStore.getState().setSeed(9);
+    expect(t.s().missing).toBe('decision-tree');
+    t.experimentStore.getState().setTask('token-mqar');
+    expect(t.s().missing).toBeNull();
+    t.player.dispose();
+  });
+
+  it('captions the replay from its recorded curves, not from the index', async () => {
+    const t = setup();
+    await t.s().start();
+    // Mamba's last evaluation: 0.9 over the regime; Transformer's 0.7; chance 0.5 (sign accuracy)
+    expect(t.s().caption).toBe(
+      'Accuracy over 1 examples at the last evaluation (seed 4): Mamba 0.90 (learns), ' +
+        'Transformer 0.70 (partly learns since step 50); chance 0.50, perfect 1.',
+    );
+    expect(t.s().caption).not.toContain(entry.shows);
+    t.s().stop();
+    expect(t.s().caption).toBeNull();
+    t.player.dispose();
   });
 });
 

@@ -21,7 +21,8 @@ import {
   type ReplayIndexEntry,
   type ReplayModel,
 } from '../../formats/replay';
-import { ARCHITECTURE_TITLES } from '../../schema/architecture';
+import { replayCaption } from '../../formats/replay-combine';
+import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
 import type { Experiment } from '../../schema/experiment';
 import type { BackendReport } from '../../workers/backend-types';
 import { isBackendName } from '../../workers/backend-types';
@@ -44,8 +45,19 @@ export interface ReplayPlayerState {
   totalSteps: number;
   /** what went wrong (shown with role "alert") */
   error: string | null;
-  /** Load the list (once) and play `file` (default: the one of the current task, else the first). */
-  start(file?: string): Promise<void>;
+  /** the task asked for that has no recording (its recordings are never replaced by another task's) */
+  missing: string | null;
+  /** the caption generated from the replay's curves (src/formats/replay-combine.ts; '' without evaluations) */
+  caption: string | null;
+  /** the architecture the replay was opened at (e.g. from a Table 1 cell), null: none */
+  focus: Architecture | null;
+  /**
+   * Load the list (once) and play `file`; without one, the recording of the current task (none:
+   * `missing` says so, nothing else plays). `focus`: the architecture to point out.
+   */
+  start(file?: string, focus?: Architecture): Promise<void>;
+  /** Play the recording of `task` (at `focus`); none: `missing` names the task and nothing plays. */
+  startTask(task: string, focus?: Architecture): Promise<void>;
   play(): void;
   pause(): void;
   /** Move to a step (clamped); playing goes on from there. */
@@ -193,15 +205,22 @@ export class ReplayPlayer {
       step: 0,
       totalSteps: 0,
       error: null,
-      start: (file) => this.start(file),
+      missing: null,
+      caption: null,
+      focus: null,
+      start: (file, focus) => this.start(file, focus),
+      startTask: (task, focus) => this.startTask(task, focus),
       play: () => this.play(),
       pause: () => this.pause(),
       seek: (step) => this.seek(step),
       stop: () => this.stop(),
     }));
     this.unsubscribe.push(
-      deps.experiment.subscribe((s) => {
+      deps.experiment.subscribe((s, before) => {
         if (this.replay && this.shown && s.experiment !== this.shown) this.end(true);
+        // "No recording of <task>" is about the task asked for: choosing another task clears it
+        if (this.state.missing !== null && s.draft.task !== before.draft.task)
+          this.store.setState({ missing: null });
       }),
     );
   }
@@ -226,30 +245,49 @@ export class ReplayPlayer {
     return parsed.index.replays;
   }
 
-  private async start(file?: string): Promise<void> {
+  private async startTask(task: string, focus?: Architecture): Promise<void> {
+    const gen = ++this.generation;
+    let index: ReplayIndexEntry[];
+    try {
+      index = await this.loadIndex();
+    } catch (e) {
+      if (gen !== this.generation) return;
+      this.clearTimer();
+      this.store.setState({ status: 'error', error: (e as Error).message, missing: null });
+      return;
+    }
+    if (gen !== this.generation) return;
+    const entry = index.find((r) => r.task === task);
+    // no recording of this task: say so, and never play another task's instead
+    if (!entry) {
+      const loading = this.state.status === 'loading';
+      this.store.setState({
+        missing: task,
+        error: null,
+        ...(loading ? { status: this.replay ? 'paused' : 'idle' } : {}),
+      });
+    } else await this.start(entry.file, focus);
+  }
+
+  private async start(file?: string, focus?: Architecture): Promise<void> {
+    if (file === undefined) return this.startTask(this.d.experiment.getState().draft.task, focus);
     const gen = ++this.generation;
     this.clearTimer();
-    this.store.setState({ status: 'loading', error: null });
+    this.store.setState({ status: 'loading', error: null, missing: null, focus: focus ?? null });
     try {
-      if (file !== undefined && !isReplayFileName(file)) {
+      if (!isReplayFileName(file)) {
         throw new Error(`"${file.slice(0, 80)}" is not the name of a recorded run.`);
       }
       // a file named by a link need not be listed; otherwise pick from the list
-      let entry: ReplayIndexEntry | null = null;
       let index: ReplayIndexEntry[] = [];
       try {
         index = await this.loadIndex();
-      } catch (e) {
-        if (file === undefined) throw e;
+      } catch {
+        // a file named by a link is played even without the list
       }
       if (gen !== this.generation) return;
-      if (file !== undefined) entry = index.find((r) => r.file === file) ?? null;
-      else {
-        const task = this.d.experiment.getState().draft.task;
-        entry = index.find((r) => r.task === task) ?? index[0] ?? null;
-        if (!entry) throw new Error('No recorded runs are installed on this site.');
-      }
-      const name = entry?.file ?? file!;
+      const entry = index.find((r) => r.file === file) ?? null;
+      const name = entry?.file ?? file;
       this.store.setState({ entry });
       let bytes: Uint8Array;
       try {
@@ -298,7 +336,12 @@ export class ReplayPlayer {
       })),
     });
     this.position = 0;
-    this.store.setState({ totalSteps: replay.totalSteps, step: 0, error: null });
+    this.store.setState({
+      totalSteps: replay.totalSteps,
+      step: 0,
+      error: null,
+      caption: replayCaption(replay),
+    });
     this.apply();
   }
 
@@ -384,7 +427,7 @@ export class ReplayPlayer {
   private stop(): void {
     this.generation++;
     if (this.replay) this.end(true);
-    else this.store.setState({ status: 'idle', error: null });
+    else this.store.setState({ status: 'idle', error: null, missing: null });
   }
 
   /** The replay is over: forget it; clear its models from the charts unless someone else took over. */
@@ -394,7 +437,7 @@ export class ReplayPlayer {
     this.shown = null;
     if (clearModels) this.writer.dispatch(this.owner, { type: 'clear-models' });
     this.writer.leave(this.owner);
-    this.store.setState({ status: 'idle', step: 0, totalSteps: 0, error: null });
+    this.store.setState({ status: 'idle', step: 0, totalSteps: 0, error: null, caption: null, focus: null });
   }
 
   private clearTimer(): void {

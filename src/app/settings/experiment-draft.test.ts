@@ -100,6 +100,7 @@ describe('draft settings', () => {
       ['optimizer.beta1', 0.85],
       ['optimizer.beta2', 0.99],
       ['optimizer.eps', 1e-7],
+      ['optimizer.warmupSteps', 150],
       ['batchSize', 24],
       ['steps', 1234],
       ['seed', 77],
@@ -108,7 +109,10 @@ describe('draft settings', () => {
       ['evaluation.bootstrap', 10],
     );
     const e = built(d);
-    expect(e.optimizer).toEqual({ lr: 5e-4, beta1: 0.85, beta2: 0.99, eps: 1e-7, warmupSteps: 0 });
+    expect(e.optimizer).toEqual({ lr: 5e-4, beta1: 0.85, beta2: 0.99, eps: 1e-7, warmupSteps: 150 });
+    expect(draftValue(d, 'optimizer.warmupSteps')).toBe(150);
+    expect(settingOfIssue('optimizer.warmupSteps', [])).toBe('optimizer.warmupSteps');
+    expect(built(applySetting(d, 'optimizer.warmupSteps', undefined)).optimizer.warmupSteps).toBe(0);
     expect([e.batchSize, e.steps, e.seed]).toEqual([24, 1234, 77]);
     expect(e.evaluation).toEqual({ prompts: 64, everySteps: 50, bootstrap: 10 });
   });

@@ -60,6 +60,7 @@ export interface OptimizerOverrides {
   beta1?: number;
   beta2?: number;
   eps?: number;
+  warmupSteps?: number;
 }
 
 /** The gradient clip: `on` false is no clipping; a `maxNorm` without `on` turns it on. */
@@ -280,7 +281,12 @@ export function draftOf(e: Experiment): ExperimentDraft {
     ),
     ...(positionEmbedding !== undefined && { positionEmbedding }),
     models,
-    optimizer: { beta1: e.optimizer.beta1, beta2: e.optimizer.beta2, eps: e.optimizer.eps },
+    optimizer: {
+      beta1: e.optimizer.beta1,
+      beta2: e.optimizer.beta2,
+      eps: e.optimizer.eps,
+      warmupSteps: e.optimizer.warmupSteps,
+    },
     clip: {},
     curriculum: {},
   };
@@ -316,7 +322,7 @@ export const SETTINGS_GROUPS = [
 export type SettingsGroup = (typeof SETTINGS_GROUPS)[number];
 
 export type ModelScope = Architecture | 'all';
-export type OptimizerKey = 'lr' | 'beta1' | 'beta2' | 'eps';
+export type OptimizerKey = 'lr' | 'beta1' | 'beta2' | 'eps' | 'warmupSteps';
 export type EvaluationKey = 'prompts' | 'everySteps' | 'bootstrap';
 
 /** One setting of the panel, named by where it lives in the experiment (models by architecture). */
@@ -449,7 +455,7 @@ export function settingOfIssue(path: string, archs: readonly Architecture[]): Se
     const key = p[2] as ModelKey;
     return arch && (MODEL_KEYS as readonly string[]).includes(key) ? `models.${arch}.${key}` : null;
   }
-  if (p[0] === 'optimizer' && ['lr', 'beta1', 'beta2', 'eps'].includes(p[1]))
+  if (p[0] === 'optimizer' && ['lr', 'beta1', 'beta2', 'eps', 'warmupSteps'].includes(p[1]))
     return `optimizer.${p[1] as OptimizerKey}`;
   if (p[0] === 'clip' && p.length === 1) return 'clip.maxNorm';
   if (p[0] === 'curriculum' && p.length === 3 && (p[1] === 'dims' || p[1] === 'points')) {

@@ -370,6 +370,7 @@ function optimizerFields(ctx: Context): SettingView[] {
     number('optimizer.beta1'),
     number('optimizer.beta2'),
     number('optimizer.eps'),
+    number('optimizer.warmupSteps'),
     switchField(ctx, 'clip.on', CLIP_TEXT.on.label, CLIP_TEXT.on.about, [clipOn]),
     numberField(ctx, 'clip.maxNorm', CLIP_TEXT.maxNorm.label, CLIP_TEXT.maxNorm.about, {
       placeholder: fmt(presetClip ?? DEFAULT_CLIP_NORM),

@@ -101,6 +101,28 @@ describe('exports from the stores', () => {
     expect(asked).toEqual([1, 2]);
   });
 
+  it('continues in PyTorch: the authors’ YAML config of each model, named by task and architecture', () => {
+    const { exports, experiment } = setup();
+    const r = exports.pytorchConfig(1);
+    if (!r.ok) throw new Error(r.error);
+    expect(r.file.name).toBe('icl-lab_linear-regression_transformer_pytorch-config.yaml');
+    expect(r.file.type).toBe('application/yaml');
+    const text = r.file.data as string;
+    expect(text).toMatch(/^# Training config for the authors' code/);
+    expect(text).toContain('    family: "gpt2"\n');
+    expect(text).toContain('    task: "linear_regression"\n');
+    expect(text).toContain(`    train_steps: ${experiment.getState().experiment!.steps}\n`);
+    // the model's own index in the experiment: slot 2 is Mamba
+    expect((exports.pytorchConfig(2) as { ok: true; file: { data: string } }).file.data).toContain(
+      '    family: "mamba"\n',
+    );
+    expect(exports.pytorchConfig(9)).toEqual({ ok: false, error: 'that model is not in the race any more' });
+    experiment.getState().setTask('token-mqar');
+    const none = exports.pytorchConfig(1);
+    expect(none.ok).toBe(false);
+    expect(!none.ok && none.error).toMatch(/token MQAR is not in the authors' code/);
+  });
+
   it('nothing to export while the settings are invalid', () => {
     const { exports, experiment } = setup();
     for (const a of experiment.getState().draft.archs) experiment.getState().toggleArch(a, false);

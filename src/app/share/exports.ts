@@ -10,6 +10,7 @@ import { seriesPoints } from '../../eval/loss-series';
 import { collectCurves, curvesCsv, curvesJson } from '../../formats/export/curves';
 import { exportFileName } from '../../formats/export/filenames';
 import { runSummaryMarkdown } from '../../formats/export/markdown';
+import { pytorchConfigYaml } from '../../formats/pytorch-config';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
 import type { Experiment } from '../../schema/experiment';
 import { getTask } from '../../tasks';
@@ -51,6 +52,8 @@ export interface Exports {
   /** the models whose checkpoint can be downloaded now */
   checkpointTargets(): CheckpointTarget[];
   checkpoint(slot: number): Promise<Result<{ file: ExportFile }>>;
+  /** "Continue in PyTorch": the authors' training config (YAML) of a model, next to its checkpoint */
+  pytorchConfig(slot: number): Result<{ file: ExportFile }>;
 }
 
 const titleOf = (arch: string, label: string) =>
@@ -120,6 +123,22 @@ export function createExports(deps: ExportsDeps): Exports {
         .getState()
         .models.filter((m) => m.state !== 'starting' && m.state !== 'failed')
         .map((m) => ({ slot: m.slot, title: titleOf(m.arch, m.label), step: m.step }));
+    },
+    pytorchConfig(slot) {
+      const e = deps.experiment.getState().experiment;
+      const m = deps.live.getState().models.find((x) => x.slot === slot);
+      if (!m) return { ok: false, error: 'that model is not in the race any more' };
+      if (!e) return { ok: false, error: 'the settings are not a valid experiment' };
+      const yaml = pytorchConfigYaml(e, m.index);
+      if (yaml instanceof Error) return { ok: false, error: yaml.message };
+      return {
+        ok: true,
+        file: {
+          name: exportFileName([e.task.name, m.arch, 'pytorch-config'], 'yaml'),
+          type: 'application/yaml',
+          data: yaml,
+        },
+      };
     },
     async checkpoint(slot) {
       const e = deps.experiment.getState().experiment;

@@ -1,3 +1,5 @@
+import './recordings.css';
+import { missingRecordingText, recordedTasks } from '../../app/recordings/recorded-tasks';
 import { replayStatusText } from '../../app/recordings/replay-player';
 import { useReplay } from '../../app/recordings/replay-player-instance';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
@@ -18,6 +20,9 @@ export function ReplayPanel({ prominent }: { prominent: boolean }) {
   const pause = useReplay((s) => s.pause);
   const seek = useReplay((s) => s.seek);
   const stop = useReplay((s) => s.stop);
+  const missing = useReplay((s) => s.missing);
+  const caption = useReplay((s) => s.caption);
+  const focus = useReplay((s) => s.focus);
   const active = status === 'playing' || status === 'paused';
   const text = replayStatusText({ status, step, totalSteps });
   return (
@@ -51,7 +56,13 @@ export function ReplayPanel({ prominent }: { prominent: boolean }) {
               </span>
             )}
           </p>
-          {entry?.shows && <p className="hint">Look for: {entry.shows}.</p>}
+          {focus && (
+            <p className="replay-focus">
+              Watching <strong>{ARCHITECTURE_TITLES[focus] ?? focus}</strong>
+              {entry && !entry.models.includes(focus) && ' (not in this recording)'}
+            </p>
+          )}
+          {caption && <p className="hint replay-caption">Measured: {caption}</p>}
           {index && index.length > 1 && (
             <label className="replay-choice">
               Recorded run{' '}
@@ -90,6 +101,25 @@ export function ReplayPanel({ prominent }: { prominent: boolean }) {
             </button>
           </div>
         </>
+      )}
+      {missing && (
+        <div className="replay-missing">
+          <p>{missingRecordingText(missing)}</p>
+          {index && index.length > 0 && (
+            <>
+              <p className="hint">Recorded runs exist for:</p>
+              <ul className="replay-tasks">
+                {recordedTasks(index).map((r) => (
+                  <li key={r.task}>
+                    <button type="button" onClick={() => void start(r.file)}>
+                      {r.title}
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
+        </div>
       )}
       {text && (
         <p className="status replay-status" role="status">

@@ -42,15 +42,27 @@ function menuGroups(): MenuGroup[] {
     { key: 'json', label: 'All curves (JSON)', run: async () => save(exporter.curves('json')) },
     { key: 'summary', label: 'Run summary (Markdown)', run: async () => save(exporter.summary()) },
   ];
-  const checkpoints: MenuItem[] = exporter.checkpointTargets().map((t) => ({
-    key: `checkpoint:${t.slot}`,
-    label: `${t.title} checkpoint, step ${t.step} (safetensors)`,
-    async run() {
-      const r = await exporter.checkpoint(t.slot);
-      if (!r.ok) throw new Error(r.error);
-      return save(r.file);
+  const checkpoints: MenuItem[] = exporter.checkpointTargets().flatMap((t) => [
+    {
+      key: `checkpoint:${t.slot}`,
+      label: `${t.title} checkpoint, step ${t.step} (safetensors)`,
+      async run() {
+        const r = await exporter.checkpoint(t.slot);
+        if (!r.ok) throw new Error(r.error);
+        return save(r.file);
+      },
     },
-  }));
+    {
+      // the authors' training config beside the weights (docs/CHECKPOINTS.md)
+      key: `pytorch:${t.slot}`,
+      label: `${t.title}: Continue in PyTorch (YAML config)`,
+      async run() {
+        const r = exporter.pytorchConfig(t.slot);
+        if (!r.ok) throw new Error(r.error);
+        return save(r.file);
+      },
+    },
+  ]);
   return [
     { name: 'Charts', items: charts },
     { name: 'Data', items: data },
