@@ -2,8 +2,8 @@
 /**
  * Browser benchmark of the live training race (npm run bench:browser; builds first).
  *
- * Serves dist/ with `vite preview`, opens the page in headless Chromium (found by scripts/find-browser.mjs, or
- * CHROMIUM_PATH; --enable-unsafe-webgpu, so without a GPU the adapter is SwiftShader's) and drives
+ * Serves dist/ with `vite preview`, opens the page in headless Chromium (scripts/find-browser.mjs: CHROMIUM_PATH,
+ * a system Chromium or Playwright's; --enable-unsafe-webgpu, so without a GPU the adapter is SwiftShader's) and drives
  * it like a user: three models (Transformer, Mamba, MambaFormer) on linear regression, started with
  * Train. It measures, over a window after the first steps:
  *   - steps per second per model (from the status lines),
