@@ -1,7 +1,7 @@
 /**
  * End-to-end tests of the built page (npm run test:e2e builds first, then runs these against
- * `vite preview`). Chromium: CHROMIUM_PATH, else the system's /usr/bin/chromium when present, else
- * Playwright's own download. Generous timeouts: the baselines run in a worker on slow CI machines.
+ * `vite preview`). Chromium: scripts/find-browser.mjs (CHROMIUM_PATH, else a system Chromium on the
+ * PATH, else Playwright's own download; `npm run test:e2e` runs it with --install first). Generous timeouts: the baselines run in a worker on slow CI machines.
  *
  * Projects:
  *  - chromium: the first page (gallery, baselines), looks and reach (themes, phone to 4K, shortcut
@@ -10,13 +10,12 @@
  *    --enable-unsafe-webgpu), and the kernel checks in a Web Worker (kernels.spec.ts);
  *  - no-webgpu: the same race without the flag: no adapter, so the workers fall back (WebGL, ...).
  */
-import { existsSync } from 'node:fs';
 import { defineConfig, devices } from '@playwright/test';
+import { findBrowser } from './scripts/find-browser.mjs';
 
 // ICL_E2E_PORT: another port when several test runs share a machine
 const PORT = Number(process.env.ICL_E2E_PORT ?? 4173);
-const executablePath =
-  process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+const executablePath = findBrowser()?.path ?? undefined;
 
 const BASE_ARGS = [
   '--no-sandbox',

@@ -1,46 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-
-/**
- * Content-Security-Policy of the production build: only this origin, no inline scripts, no
- * third-party requests; WebAssembly compilation allowed for tfjs's wasm backend. (Dev mode skips it:
- * the React refresh runtime is an inline script.)
- */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
-  "worker-src 'self' blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "connect-src 'self' data: blob:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
-
-function contentSecurityPolicy(): Plugin {
-  return {
-    name: 'icl-lab-csp',
-    apply: 'build',
-    transformIndexHtml: () => [
-      {
-        tag: 'meta',
-        attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY },
-        injectTo: 'head-prepend',
-      },
-    ],
-  };
-}
+import { cspMetaTag, securityHeaders } from './src/formats/server-headers.js';
 
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
+  plugins: [react(), cspMetaTag(), securityHeaders()],
   worker: { format: 'es' },
   build: {
     target: 'es2022',
-    sourcemap: true,
+    // no source maps in the build (and none served: server-headers.ts); the browser bench asks for
+    // them with ICL_SOURCEMAPS=1 and reads them from disk
+    sourcemap: process.env.ICL_SOURCEMAPS === '1' ? 'hidden' : false,
     // test-only pages (e2e/pages: the WebGPU kernel checks in a worker) with ICL_TEST_PAGES=1, as
     // `npm run test:e2e` builds; the production build (`npm start`, `npm run build`) has none
     ...(process.env.ICL_TEST_PAGES === '1'

@@ -2,8 +2,8 @@
 /**
  * Browser benchmark of the live training race (npm run bench:browser; builds first).
  *
- * Serves dist/ with `vite preview`, opens the page in headless Chromium (/usr/bin/chromium or
- * CHROMIUM_PATH; --enable-unsafe-webgpu, so without a GPU the adapter is SwiftShader's) and drives
+ * Serves dist/ with `vite preview`, opens the page in headless Chromium (scripts/find-browser.mjs: CHROMIUM_PATH,
+ * a system Chromium or Playwright's; --enable-unsafe-webgpu, so without a GPU the adapter is SwiftShader's) and drives
  * it like a user: three models (Transformer, Mamba, MambaFormer) on linear regression, started with
  * Train. It measures, over a window after the first steps:
  *   - steps per second per model (from the status lines),
@@ -40,6 +40,7 @@ import { cpus, loadavg, type as osType, release, tmpdir, totalmem } from 'node:o
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { findBrowser } from '../scripts/find-browser.mjs';
 import { initialJavaScript } from './initial-js.mjs';
 import {
   attributeLongTasks,
@@ -417,8 +418,7 @@ async function main() {
   const initial = initialJavaScript(dist);
   console.log(JSON.stringify({ initialJavaScript: initial }, null, 2));
   const { stop, url } = await serve(dist);
-  const executablePath =
-    process.env.CHROMIUM_PATH || (existsSync('/usr/bin/chromium') ? '/usr/bin/chromium' : undefined);
+  const executablePath = findBrowser()?.path ?? undefined;
   const args = [
     '--no-sandbox',
     '--disable-background-networking',

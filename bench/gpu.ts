@@ -8,7 +8,7 @@
  *   4. with --pytorch FILE: the same steps in PyTorch (bench/pytorch_reference.py) in this run.
  * Prints a markdown report and writes RESULTS.md + results.json to $OUT (or --out, or bench/).
  *
- * Real GPU (H200): ../shared/tools/gpu-prep.sh bench/gpu.ts, then on the device machine, carrying
+ * Real GPU (H200): bench/gpu-bundle.sh bench/gpu.ts, then on the device machine, carrying
  * [".gpu"]: bash .gpu/run.sh .gpu/gpu.mjs --pytorch ../bench/pytorch_reference.py
  * Here (SwiftShader, slow): LD_LIBRARY_PATH=/usr/lib/chromium
  *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/gpu.ts --quick

@@ -2,7 +2,7 @@
 # Record the classroom replays ("Watch a recorded run", docs/REPLAYS.md) on a GPU machine: the
 # classroom preset of each task, Transformer, Mamba and MambaFormer, trained through WebGPU (Dawn)
 # by the CLI with --record, one process per task in parallel, seed 0, baselines included.
-#   ../shared/tools/gpu-prep.sh src/cli/main.ts   (bundles the CLI into .gpu/main.mjs)
+#   bench/gpu-bundle.sh src/cli/main.ts   (bundles the CLI into .gpu/main.mjs)
 #   on the GPU machine (carry [".gpu"]): bash bench/record-replays.sh "$OUT/replays" SECONDS [task ...]
 #   back here: npx tsx bench/merge-replays.ts public/replays <the folder that came back>/*/
 # Each task writes OUTDIR/<task>/<task>.iclreplay and OUTDIR/<task>/index.json, and its log to

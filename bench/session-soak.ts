@@ -9,7 +9,7 @@
  *     npx tsx bench/session-soak.ts --steps 2000 [--backend webgpu|cpu] [--size tiny|classroom]
  *
  * (Without a GPU, Dawn runs on Chromium's SwiftShader; on the H200 machine bundle it with
- * ../shared/tools/gpu-prep.sh.) Appends a summary to bench/RESULTS.md unless --no-write.
+ * bench/gpu-bundle.sh.) Appends a summary to bench/RESULTS.md unless --no-write.
  */
 import { appendFileSync, existsSync } from 'node:fs';
 import { cpus } from 'node:os';

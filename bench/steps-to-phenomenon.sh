@@ -4,7 +4,7 @@
 # parallel, seed 0, no baselines (they are the same seeded prompts: compute them anywhere with
 # `npm run cli -- baselines`); every evaluation (every 250 steps, 256 prompts) prints the model's
 # ICL curve to the log.
-#   ../shared/tools/gpu-prep.sh src/cli/main.ts   (bundles the CLI into .gpu/main.mjs)
+#   bench/gpu-bundle.sh src/cli/main.ts   (bundles the CLI into .gpu/main.mjs)
 #   on the GPU machine: bash bench/steps-to-phenomenon.sh OUTDIR SECONDS task1 task2 ...
 # MODELS="transformer" restricts the models, EXTRA="--lr 3e-4 --steps 6000" adds CLI options and
 # TAG=name suffixes the logs. Each log is OUTDIR/<task>-<model>[-TAG].log; a process still running after SECONDS is stopped (its log keeps

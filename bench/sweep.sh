@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run a plan of CLI training runs on the GPU machine, JOBS at a time, each its own process
 # (10-16 processes share one H200 well: the step is bound by JavaScript, one core a process).
-#   ../shared/tools/gpu-prep.sh src/cli/main.ts            (bundles the CLI into .gpu/main.mjs)
+#   bench/gpu-bundle.sh src/cli/main.ts            (bundles the CLI into .gpu/main.mjs)
 #   on the GPU machine: bash bench/sweep.sh PLAN OUTDIR SECONDS [JOBS]
 # PLAN: one run a line, "<tag> <train options...>" (blank lines and # comments skipped), e.g.
 #   lr-tf-d64-s0 --task linear-regression --models transformer --d-model 64 --seed 0 --steps 6000

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BASELINE_LABELS } from '../baselines';
 import { evaluateBaselines } from '../eval';
+import { LIMITS } from '../schema/limits';
 import { bindTask, TASKS } from '../tasks';
 import type { BaselineName } from '../tasks/types';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
@@ -75,7 +76,7 @@ export async function runBaselines(argv: string[]): Promise<number> {
   }
   const params = parseTaskParams(name, taskParams);
   const task = bindTask(name, params);
-  const prompts = positiveInt('prompts', values.prompts as string, 12_800)!;
+  const prompts = positiveInt('prompts', values.prompts as string, LIMITS.evaluation.prompts.max)!;
   const seedText = values.seed as string;
   const seed = Number(seedText);
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)

@@ -39,6 +39,7 @@ import { replayCaption } from '../formats/replay-combine';
 import { evalRecordLine } from '../formats/table1';
 import { ARCHITECTURES, type Architecture } from '../schema/architecture';
 import { type Experiment, parseExperiment } from '../schema/experiment';
+import { LIMITS } from '../schema/limits';
 import { TASKS } from '../tasks';
 import type { AdamSettings } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
@@ -242,7 +243,7 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     throw new UsageError(`unknown preset "${preset}"; one of: ${PRESET_NAMES.join(', ')}`);
   const models = parseModels(values.models as string | undefined);
   const backend = requireBackendName(values.backend as string | undefined);
-  const seed = intOption('seed', values.seed, 0, 0xffffffff) ?? 0;
+  const seed = intOption('seed', values.seed, LIMITS.seed.min, LIMITS.seed.max) ?? 0;
   const known = new Set(taskParamNames(task));
   const params: Record<string, unknown> = {};
   for (const [flag, text] of Object.entries(taskParams)) {
@@ -253,17 +254,19 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     }
     params[key] = parseLiteral(text);
   }
-  const steps = intOption('steps', values.steps, 1, 10_000_000);
+  const E = LIMITS.evaluation;
+  const M = LIMITS.model;
+  const steps = intOption('steps', values.steps, LIMITS.steps.min, LIMITS.steps.max);
   const lr = numberOption('lr', values.lr);
-  const batchSize = intOption('batch-size', values['batch-size'], 1, 1024);
-  const evalPrompts = intOption('eval-prompts', values['eval-prompts'], 16, 12_800);
-  const evalEvery = intOption('eval-every', values['eval-every'], 1, 10_000_000);
-  const warmupSteps = intOption('warmup', values.warmup, 0, 1_000_000);
+  const batchSize = intOption('batch-size', values['batch-size'], LIMITS.batchSize.min, LIMITS.batchSize.max);
+  const evalPrompts = intOption('eval-prompts', values['eval-prompts'], E.prompts.min, E.prompts.max);
+  const evalEvery = intOption('eval-every', values['eval-every'], E.everySteps.min, E.everySteps.max);
+  const warmupSteps = intOption('warmup', values.warmup, LIMITS.warmupSteps.min, LIMITS.warmupSteps.max);
   const sizes = {
-    ...optionalField('dModel', intOption('d-model', values['d-model'], 4, 1024)),
-    ...optionalField('nLayer', intOption('layers', values.layers, 1, 24)),
-    ...optionalField('nHead', intOption('heads', values.heads, 1, 32)),
-    ...optionalField('dState', intOption('d-state', values['d-state'], 1, 64)),
+    ...optionalField('dModel', intOption('d-model', values['d-model'], M.dModel.min, M.dModel.max)),
+    ...optionalField('nLayer', intOption('layers', values.layers, M.nLayer.min, M.nLayer.max)),
+    ...optionalField('nHead', intOption('heads', values.heads, M.nHead.min, M.nHead.max)),
+    ...optionalField('dState', intOption('d-state', values['d-state'], M.dState.min, M.dState.max)),
   };
   let experiment: Experiment;
   try {

@@ -5,9 +5,9 @@
  * Only values that differ from the task's defaults are stored, as JSON, deflated and base64url
  * encoded: `#x=<payload>`. A classroom link adds `&lock=a,b` (settings the class may not change) and
  * `&hide=p,q` (panels hidden). Decoding never throws: a hand-edited or truncated link yields the
- * nearest valid experiment with a readable message, and sizes are bounded before and after inflating.
+ * nearest valid experiment with a readable message, and sizes are bounded before and while inflating.
  */
-import { deflateSync, inflateSync } from 'fflate';
+import { deflateSync } from 'fflate';
 import {
   coerceExperiment,
   defaultExperiment,
@@ -15,6 +15,7 @@ import {
   type Experiment,
 } from '../schema/experiment';
 import { bindTask, DEFAULT_TASK } from '../tasks';
+import { InflateError, inflateBounded } from './inflate-bounded';
 
 /** Longest payload accepted (characters of base64url). */
 export const MAX_LINK_PAYLOAD = 8192;
@@ -153,8 +154,15 @@ export function decodeShareFragment(fragment: string): DecodedLink | null {
   let compact: unknown;
   try {
     if (payload.length > MAX_LINK_PAYLOAD) throw new Error(`it is ${payload.length} characters long`);
-    const json = inflateSync(fromBase64Url(payload));
-    if (json.length > MAX_LINK_JSON) throw new Error('it expands to more than any experiment needs');
+    let json: Uint8Array;
+    try {
+      json = inflateBounded(fromBase64Url(payload), 'deflate', MAX_LINK_JSON);
+    } catch (e) {
+      if (e instanceof InflateError && e.reason === 'too-large') {
+        throw new Error('it expands to more than any experiment needs');
+      }
+      throw e;
+    }
     compact = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(json));
   } catch (e) {
     const why = e instanceof Error && e.message ? e.message : 'it is damaged';

@@ -5,6 +5,7 @@
  * Transformer, whose layers are GPT-2 blocks (attention + MLP).
  */
 import { z } from 'zod';
+import { LIMITS } from './limits';
 
 export const ARCHITECTURES = ['transformer', 'mamba', 'mambaformer', 'hybrid', 's4', 's4-mamba'] as const;
 export type Architecture = (typeof ARCHITECTURES)[number];
@@ -131,19 +132,21 @@ export const CONV_ARCHITECTURES = archsWhere((i) => i.conv);
 /** Architectures that have a learned position embedding in the paper (the switch applies to them). */
 export const POSITION_EMBEDDING_ARCHITECTURES = archsWhere((i) => i.positionEmbedding);
 
+const M = LIMITS.model;
+
 /** The fields of one model, before the cross-field checks (read by the settings panel for bounds). */
 export const modelFields = z
   .object({
     arch: z.enum(ARCHITECTURES).describe('architecture'),
-    dModel: z.number().int().min(4).max(1024).default(128).describe('model width D').meta({
+    dModel: z.number().int().min(M.dModel.min).max(M.dModel.max).default(128).describe('model width D').meta({
       label: 'Width D',
       about: 'Length of the vector each token is carried as through the model (the residual stream).',
     }),
     nLayer: z
       .number()
       .int()
-      .min(1)
-      .max(24)
+      .min(M.nLayer.min)
+      .max(M.nLayer.max)
       .optional()
       .describe('layers (blocks); default: the paper’s count')
       .meta({
@@ -151,23 +154,44 @@ export const modelFields = z
         about:
           'Blocks in the backbone. The Transformer counts GPT-2 layers (attention and MLP); the other models count each attention or Mamba block, so Mamba with 4 is about the size of a 2-layer Transformer.',
       }),
-    nHead: z.number().int().min(1).max(32).default(8).describe('attention heads').meta({
+    nHead: z.number().int().min(M.nHead.min).max(M.nHead.max).default(8).describe('attention heads').meta({
       label: 'Heads',
       about: 'Attention heads per attention block; the width D must be a multiple of it.',
     }),
-    dState: z.number().int().min(1).max(64).default(16).describe('SSM state size N').meta({
-      label: 'State size N',
-      about:
-        'Numbers of recurrent state per channel in the selective scan (Mamba) or the S4D convolution (S4 needs it even).',
-    }),
-    dConv: z.number().int().min(1).max(8).default(4).describe('Mamba causal conv width K').meta({
-      label: 'Conv width K',
-      about: 'Width of the causal depthwise convolution a Mamba block applies before its scan.',
-    }),
-    expand: z.number().int().min(1).max(4).default(2).describe('Mamba expansion E (inner width = E·D)').meta({
-      label: 'Expansion E',
-      about: 'A Mamba block works at E times the width D inside, then projects back.',
-    }),
+    dState: z
+      .number()
+      .int()
+      .min(M.dState.min)
+      .max(M.dState.max)
+      .default(16)
+      .describe('SSM state size N')
+      .meta({
+        label: 'State size N',
+        about:
+          'Numbers of recurrent state per channel in the selective scan (Mamba) or the S4D convolution (S4 needs it even).',
+      }),
+    dConv: z
+      .number()
+      .int()
+      .min(M.dConv.min)
+      .max(M.dConv.max)
+      .default(4)
+      .describe('Mamba causal conv width K')
+      .meta({
+        label: 'Conv width K',
+        about: 'Width of the causal depthwise convolution a Mamba block applies before its scan.',
+      }),
+    expand: z
+      .number()
+      .int()
+      .min(M.expand.min)
+      .max(M.expand.max)
+      .default(2)
+      .describe('Mamba expansion E (inner width = E·D)')
+      .meta({
+        label: 'Expansion E',
+        about: 'A Mamba block works at E times the width D inside, then projects back.',
+      }),
     positionEmbedding: z
       .boolean()
       .optional()

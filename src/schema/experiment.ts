@@ -10,17 +10,21 @@ import { z } from 'zod';
 import { DEFAULT_TASK, getTask, isTaskName, TASKS } from '../tasks';
 import type { CurriculumSpec, TaskName } from '../tasks/types';
 import { modelSchema } from './architecture';
+import { LIMITS } from './limits';
 
 export const EXPERIMENT_VERSION = 1;
 
 const TASK_NAMES = TASKS.map((t) => t.name) as [TaskName, ...TaskName[]];
 
+const S = LIMITS.schedule;
+const E = LIMITS.evaluation;
+
 const scheduleSchema = z
   .object({
-    start: z.number().int().min(1).max(4096).describe('value at step 0'),
-    end: z.number().int().min(1).max(4096).describe('largest value (the task’s full size)'),
-    inc: z.number().int().min(0).max(4096).describe('growth per interval'),
-    interval: z.number().int().min(1).max(10_000_000).describe('steps between increments'),
+    start: z.number().int().min(S.value.min).max(S.value.max).describe('value at step 0'),
+    end: z.number().int().min(S.value.min).max(S.value.max).describe('largest value (the task’s full size)'),
+    inc: z.number().int().min(S.inc.min).max(S.inc.max).describe('growth per interval'),
+    interval: z.number().int().min(S.interval.min).max(S.interval.max).describe('steps between increments'),
   })
   .strict()
   .refine((s) => s.start <= s.end, { message: 'a schedule must start at or below its end', path: ['start'] });
@@ -83,8 +87,8 @@ const optimizerSchema = z
     warmupSteps: z
       .number()
       .int()
-      .min(0)
-      .max(1_000_000)
+      .min(LIMITS.warmupSteps.min)
+      .max(LIMITS.warmupSteps.max)
       .default(0)
       .describe('steps of linear learning-rate warm-up from lr / warm-up to lr (0: constant lr, the paper’s)')
       .meta({
@@ -97,15 +101,22 @@ const optimizerSchema = z
 
 const evaluationSchema = z
   .object({
-    prompts: z.number().int().min(16).max(12_800).default(1280).describe('evaluation prompts').meta({
-      label: 'Evaluation prompts',
-      about: 'Fresh prompts at the task’s full size on which the in-context error curve is measured.',
-    }),
+    prompts: z
+      .number()
+      .int()
+      .min(E.prompts.min)
+      .max(E.prompts.max)
+      .default(1280)
+      .describe('evaluation prompts')
+      .meta({
+        label: 'Evaluation prompts',
+        about: 'Fresh prompts at the task’s full size on which the in-context error curve is measured.',
+      }),
     everySteps: z
       .number()
       .int()
-      .min(1)
-      .max(1_000_000)
+      .min(E.everySteps.min)
+      .max(E.everySteps.max)
       .default(500)
       .describe('evaluate every this many steps')
       .meta({
@@ -115,8 +126,8 @@ const evaluationSchema = z
     bootstrap: z
       .number()
       .int()
-      .min(0)
-      .max(10_000)
+      .min(E.bootstrap.min)
+      .max(E.bootstrap.max)
       .default(1000)
       .describe('bootstrap resamples for the 5-95 % band')
       .meta({
@@ -132,30 +143,37 @@ const experimentObject = z
     task: taskSchema,
     models: z
       .array(modelSchema)
-      .min(1)
-      .max(6)
+      .min(LIMITS.model.count.min)
+      .max(LIMITS.model.count.max)
       .prefault([{ arch: 'transformer' }, { arch: 'mamba' }, { arch: 'mambaformer' }]),
     optimizer: optimizerSchema.prefault({}),
     clip: z.number().min(0).max(1e6).nullable().optional().describe('global-norm gradient clip (null: none)'),
-    batchSize: z.number().int().min(1).max(1024).default(64).describe('prompts per training step').meta({
-      label: 'Batch size',
-      about:
-        'Prompts per training step. Each is drawn fresh (a new function, new inputs): there is no fixed data set.',
-    }),
+    batchSize: z
+      .number()
+      .int()
+      .min(LIMITS.batchSize.min)
+      .max(LIMITS.batchSize.max)
+      .default(64)
+      .describe('prompts per training step')
+      .meta({
+        label: 'Batch size',
+        about:
+          'Prompts per training step. Each is drawn fresh (a new function, new inputs): there is no fixed data set.',
+      }),
     curriculum: curriculumSchema.optional().describe('curriculum (default: the paper’s for the task)'),
     steps: z
       .number()
       .int()
-      .min(1)
-      .max(10_000_000)
+      .min(LIMITS.steps.min)
+      .max(LIMITS.steps.max)
       .optional()
       .describe('training steps (default: the paper’s)')
       .meta({ label: 'Steps', about: 'Training steps the run makes before it stops by itself.' }),
     seed: z
       .number()
       .int()
-      .min(0)
-      .max(0xffffffff)
+      .min(LIMITS.seed.min)
+      .max(LIMITS.seed.max)
       .default(0)
       .describe('seed of data, init and evaluation')
       .meta({

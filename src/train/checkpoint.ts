@@ -18,56 +18,33 @@
  * tensor is loaded.
  */
 import { isTiedHead, readOutPrefix } from '../models/model';
-import type { ModelSpec } from '../schema/architecture';
+import { type ModelSpec, modelSchema } from '../schema/architecture';
 import { type Experiment, parseExperiment } from '../schema/experiment';
+import { LIMITS } from '../schema/limits';
+import {
+  type CheckpointFiles,
+  type CheckpointTarget,
+  checkCheckpoint,
+  clean,
+  emptyReport,
+  type LoadReport,
+  MAX_CHECKPOINT_HEADER_BYTES,
+  MAX_POSITION_ROWS,
+  parseCounter,
+} from './checkpoint-check';
+import { checkpointLayout, type ModelPlan, planModel } from './model-plan';
 import { type NamedTensor, readSafetensors, type SafetensorsFile, writeSafetensors } from './safetensors';
 import { type LossRecord, Trainer, type TrainerOptions } from './trainer';
 
+export {
+  type CheckpointFiles,
+  IGNORABLE,
+  type LoadReport,
+  MAX_CHECKPOINT_HEADER_BYTES,
+  type ShapeMismatch,
+} from './checkpoint-check';
+
 export const CHECKPOINT_VERSION = 1;
-
-export interface CheckpointFiles {
-  /** the state_dict file */
-  model: Uint8Array;
-  /** Adam's moments (absent when not saved) */
-  optimizer?: Uint8Array;
-}
-
-/**
- * Names a PyTorch state_dict of the authors' models has but that we never create (unused token
- * embeddings and HF GPT-2's causal-mask buffers): reported as `ignored` when found in a file.
- */
-export const IGNORABLE: readonly RegExp[] = [
-  /^_backbone\.wte\.weight$/,
-  /^_backbone\.h\.\d+\.attn\.(bias|masked_bias)$/,
-  /^_backbone\.embedding\.weight$/,
-];
-
-export interface ShapeMismatch {
-  name: string;
-  expected: number[];
-  found: number[];
-}
-
-export interface LoadReport {
-  /** true when the file matched and was loaded (with strict: exactly; otherwise: loaded something) */
-  ok: boolean;
-  /** tensors loaded into the model (or optimiser, prefixed `exp_avg.` / `exp_avg_sq.`) */
-  loaded: string[];
-  /** expected by the model, absent from the file */
-  missing: string[];
-  /** in the file, unknown to the model */
-  unexpected: string[];
-  /** known-unused PyTorch tensors found in the file (see IGNORABLE) */
-  ignored: string[];
-  shapeMismatches: ShapeMismatch[];
-  dtypeMismatches: Array<{ name: string; expected: 'F32'; found: string }>;
-  /** the file could not be read at all, or its metadata is unusable */
-  errors: string[];
-  /** things that do not stop loading (a different experiment, F64 read as F32, ...) */
-  warnings: string[];
-  /** the trainer step recorded in the file (null if absent) */
-  step: number | null;
-}
 
 /** One line per problem, for logs and alerts. */
 export function describeLoadReport(r: LoadReport): string[] {
@@ -84,21 +61,6 @@ export function describeLoadReport(r: LoadReport): string[] {
   lines.push(...r.warnings);
   if (r.ignored.length) lines.push(`ignored unused PyTorch tensors: ${r.ignored.join(', ')}`);
   return lines;
-}
-
-function emptyReport(): LoadReport {
-  return {
-    ok: false,
-    loaded: [],
-    missing: [],
-    unexpected: [],
-    ignored: [],
-    shapeMismatches: [],
-    dtypeMismatches: [],
-    errors: [],
-    warnings: [],
-    step: null,
-  };
 }
 
 /** JSON with sorted keys, so equal values compare equal. */
@@ -118,9 +80,6 @@ function sameExperiment(text: string, experiment: Experiment): boolean {
     return false;
   }
 }
-
-const sameShape = (a: readonly number[], b: readonly number[]) =>
-  a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** Serialise the trainer's model (and, by default, Adam's moments). */
 export async function saveCheckpoint(
@@ -190,21 +149,7 @@ export interface CheckpointInfo {
   errors: string[];
 }
 
-function readFile(bytes: Uint8Array, what: string, report: LoadReport): SafetensorsFile | null {
-  try {
-    return readSafetensors(bytes, { skipUnsupported: true });
-  } catch (e) {
-    report.errors.push(`${what}: ${(e as Error).message}`);
-    return null;
-  }
-}
-
-function intOrNull(text: string | undefined): number | null {
-  if (text === undefined || !/^-?\d+$/.test(text)) return null;
-  return Number(text);
-}
-
-/** Read the metadata of a model file (the experiment is validated with parseExperiment). */
+/** Read the metadata of a model file (the experiment and model are validated by the schema). */
 export function inspectCheckpoint(bytes: Uint8Array): CheckpointInfo {
   const info: CheckpointInfo = {
     positionRows: null,
@@ -217,18 +162,26 @@ export function inspectCheckpoint(bytes: Uint8Array): CheckpointInfo {
   };
   let file: SafetensorsFile;
   try {
-    file = readSafetensors(bytes, { skipUnsupported: true });
+    file = readSafetensors(bytes, { skipUnsupported: true, maxHeaderBytes: MAX_CHECKPOINT_HEADER_BYTES });
   } catch (e) {
     info.errors.push((e as Error).message);
     return info;
   }
   const md = file.metadata;
   if (md.icl_lab !== undefined && md.icl_lab !== 'model') {
-    info.errors.push(`this is an ICL Lab "${md.icl_lab}" file, not a model checkpoint`);
+    info.errors.push(`this is an ICL Lab "${md.icl_lab.slice(0, 40)}" file, not a model checkpoint`);
   }
-  info.step = intOrNull(md.step);
-  info.positionRows = intOrNull(md.position_rows);
-  info.modelIndex = intOrNull(md.model_index);
+  const counter = (key: string, max: number): number | null => {
+    const text = md[key];
+    const n = parseCounter(text, max);
+    if (text !== undefined && n === null)
+      info.errors.push(`bad ${key} "${text.slice(0, 40)}" (a whole number up to ${max})`);
+    return n;
+  };
+  info.step = counter('step', LIMITS.steps.max);
+  info.positionRows = counter('position_rows', MAX_POSITION_ROWS);
+  // -1: a model spec of its own (metadata `model`)
+  info.modelIndex = md.model_index === '-1' ? -1 : counter('model_index', LIMITS.model.count.max - 1);
   info.arch = md.arch ?? null;
   if (md.experiment === undefined) {
     info.errors.push('the file has no experiment in its metadata (not written by ICL Lab?)');
@@ -236,14 +189,16 @@ export function inspectCheckpoint(bytes: Uint8Array): CheckpointInfo {
     try {
       const parsed = parseExperiment(JSON.parse(md.experiment));
       if (parsed.ok) info.experiment = parsed.experiment;
-      else info.errors.push(...parsed.errors.map((e) => `metadata experiment: ${e}`));
+      else info.errors.push(...parsed.errors.slice(0, 4).map((e) => `metadata experiment: ${e}`));
     } catch (e) {
       info.errors.push(`metadata experiment is not JSON: ${(e as Error).message}`);
     }
   }
   if (md.model !== undefined) {
     try {
-      info.model = JSON.parse(md.model) as ModelSpec;
+      const parsed = modelSchema.safeParse(JSON.parse(md.model));
+      if (parsed.success) info.model = parsed.data;
+      else info.errors.push(`metadata model: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
     } catch {
       info.errors.push('metadata model is not JSON');
     }
@@ -254,51 +209,29 @@ export function inspectCheckpoint(bytes: Uint8Array): CheckpointInfo {
   return info;
 }
 
-/** Compare a file's tensors with the expected names and shapes (fills the report's lists). */
-function matchTensors(
-  file: SafetensorsFile,
-  expected: ReadonlyMap<string, readonly number[]>,
-  report: LoadReport,
-  ignore: (name: string) => boolean,
-): Map<string, Float32Array> {
-  const ok = new Map<string, Float32Array>();
-  const skipped = new Map(file.skipped.map((s) => [s.name, s]));
-  for (const [name, shape] of expected) {
-    const t = file.tensors.get(name);
-    const bad = skipped.get(name);
-    if (bad) {
-      report.dtypeMismatches.push({ name, expected: 'F32', found: bad.dtype });
-    } else if (!t) {
-      report.missing.push(name);
-    } else if (!sameShape(t.shape, shape)) {
-      report.shapeMismatches.push({ name, expected: [...shape], found: [...t.shape] });
-    } else {
-      ok.set(name, t.data);
-    }
-  }
-  for (const name of [...file.tensors.keys(), ...skipped.keys()]) {
-    if (expected.has(name)) continue;
-    if (ignore(name)) report.ignored.push(name);
-    else report.unexpected.push(name);
-  }
-  return ok;
-}
-
-function clean(report: LoadReport): boolean {
-  return (
-    report.errors.length === 0 &&
-    report.missing.length === 0 &&
-    report.unexpected.length === 0 &&
-    report.shapeMismatches.length === 0 &&
-    report.dtypeMismatches.length === 0
+/** What `trainer` expects of a file. */
+function trainerTarget(trainer: Trainer): CheckpointTarget {
+  const shapes = new Map<string, readonly number[]>();
+  for (const [name, v] of trainer.model.variables) shapes.set(name, v.shape);
+  const { readIn, heads } = trainer.model;
+  const tied = new Set(
+    heads.flatMap((h, i) => (isTiedHead(readIn, h) ? [`${readOutPrefix(heads, i)}weight`] : [])),
   );
+  return {
+    shapes,
+    tied,
+    arch: trainer.modelSpec.arch,
+    task: trainer.experiment.task.name,
+    sameExperiment: (text) => sameExperiment(text, trainer.experiment),
+  };
 }
 
 /**
- * Load a checkpoint into a trainer. `strict` (default true): all or nothing. The optimiser file is
- * optional; without it the optimiser restarts (fresh moments, Adam step 0) and a warning says so.
- * On success the trainer's step counter is set to the file's step (its loss history is kept only
- * if `history` is given).
+ * Load a checkpoint into a trainer. `strict` (default true): all or nothing. Everything is checked
+ * before the trainer is touched (checkpoint-check.ts: names, shapes, finite values, step counters).
+ * The optimiser file is optional; without it the optimiser restarts (fresh moments, Adam step 0) and
+ * a warning says so. On success the trainer's step counter is set to the file's step (its loss
+ * history is kept only if `history` is given).
  */
 export async function loadCheckpoint(
   trainer: Trainer,
@@ -306,73 +239,7 @@ export async function loadCheckpoint(
   options: { strict?: boolean; history?: readonly LossRecord[] } = {},
 ): Promise<LoadReport> {
   const strict = options.strict ?? true;
-  const report = emptyReport();
-  const file = readFile(files.model, 'model file', report);
-  if (!file) return report;
-  const md = file.metadata;
-  if (md.icl_lab === 'adam') {
-    report.errors.push('model file: this is an optimiser file; pass it as `optimizer`');
-    return report;
-  }
-  report.step = intOrNull(md.step);
-  if (md.step !== undefined && report.step === null) report.errors.push(`model file: bad step "${md.step}"`);
-  if (md.arch !== undefined && md.arch !== trainer.modelSpec.arch) {
-    report.warnings.push(`the file holds a ${md.arch} model, this trainer a ${trainer.modelSpec.arch}`);
-  }
-  if (md.task !== undefined && md.task !== trainer.experiment.task.name) {
-    report.warnings.push(
-      `the file was trained on ${md.task}, this experiment is ${trainer.experiment.task.name}`,
-    );
-  }
-  if (md.experiment !== undefined && !sameExperiment(md.experiment, trainer.experiment)) {
-    report.warnings.push('the file was written under different experiment settings');
-  }
-  const expected = new Map<string, readonly number[]>();
-  for (const [name, v] of trainer.model.variables) expected.set(name, v.shape);
-  const tied = new Set(
-    trainer.model.heads.flatMap((h, i) =>
-      isTiedHead(trainer.model.readIn, h) ? [`${readOutPrefix(trainer.model.heads, i)}weight`] : [],
-    ),
-  );
-  const weights = matchTensors(
-    file,
-    expected,
-    report,
-    (n) => tied.has(n) || IGNORABLE.some((r) => r.test(n)),
-  );
-
-  let moments: Map<string, Float32Array> | null = null;
-  let adamStep: number | null = null;
-  if (files.optimizer) {
-    const opt = readFile(files.optimizer, 'optimiser file', report);
-    if (opt) {
-      if (opt.metadata.icl_lab !== undefined && opt.metadata.icl_lab !== 'adam') {
-        report.errors.push(
-          `optimiser file: this is an ICL Lab "${opt.metadata.icl_lab}" file, not Adam's state`,
-        );
-      }
-      adamStep = intOrNull(opt.metadata.adam_step);
-      if (adamStep === null) report.errors.push('optimiser file: no adam_step in its metadata');
-      const optStep = intOrNull(opt.metadata.step);
-      if (optStep !== null && report.step !== null && optStep !== report.step) {
-        report.warnings.push(
-          `the optimiser file is from step ${optStep}, the model file from step ${report.step}`,
-        );
-      }
-      const expectedMoments = new Map<string, readonly number[]>();
-      // Moments exist only after the first step: an optimiser file of step 0 is empty.
-      if (opt.tensors.size > 0 || opt.skipped.length > 0 || (adamStep ?? 0) > 0) {
-        for (const [name, shape] of expected) {
-          expectedMoments.set(`exp_avg.${name}`, shape);
-          expectedMoments.set(`exp_avg_sq.${name}`, shape);
-        }
-      }
-      moments = matchTensors(opt, expectedMoments, report, () => false);
-    }
-  } else {
-    report.warnings.push('no optimiser state: Adam restarts with zero moments');
-  }
-
+  const { report, weights, moments, adamStep } = checkCheckpoint(files, trainerTarget(trainer));
   const exact = clean(report);
   if (strict && !exact) return report;
   if (!strict && report.errors.length > 0 && weights.size === 0) return report;
@@ -396,9 +263,17 @@ export async function loadCheckpoint(
   return report;
 }
 
+function failed(errors: string[]): { trainer: null; report: LoadReport } {
+  const report = emptyReport();
+  report.errors.push(...errors);
+  return { trainer: null, report };
+}
+
 /**
  * A trainer rebuilt from a model file's own metadata (experiment + model index), then loaded.
- * Returns the trainer (null when the metadata is unusable) and the load report.
+ * The files are checked against the model the metadata describes before that model is built
+ * (its layout comes from model-plan.ts, without tfjs): a bad or mismatched file costs no model.
+ * Returns the trainer (null when the files are unusable) and the load report.
  */
 export async function trainerFromCheckpoint(
   files: CheckpointFiles,
@@ -406,29 +281,41 @@ export async function trainerFromCheckpoint(
 ): Promise<{ trainer: Trainer | null; report: LoadReport }> {
   const info = inspectCheckpoint(files.model);
   if (!info.experiment || info.errors.length > 0) {
-    const report = emptyReport();
-    report.errors.push(...info.errors);
-    if (!info.experiment && info.errors.length === 0) report.errors.push('no experiment in the file');
-    return { trainer: null, report };
+    return failed(info.errors.length > 0 ? info.errors : ['no experiment in the file']);
   }
+  const experiment = info.experiment;
   const model = info.modelIndex !== null && info.modelIndex >= 0 ? info.modelIndex : info.model;
-  if (model === null) {
-    const report = emptyReport();
-    report.errors.push('the file names neither a model index nor a model');
-    return { trainer: null, report };
+  if (model === null) return failed(['the file names neither a model index nor a model']);
+  const positionRows = options.positionRows ?? info.positionRows ?? undefined;
+  let plan: ModelPlan;
+  try {
+    plan = planModel(experiment, model, positionRows);
+  } catch (e) {
+    return failed([`cannot build the model of the file: ${(e as Error).message}`]);
+  }
+  let layout: ReturnType<typeof checkpointLayout>;
+  try {
+    layout = checkpointLayout(plan);
+  } catch (e) {
+    return failed([`cannot build the model of the file: ${(e as Error).message}`]);
+  }
+  const checked = checkCheckpoint(files, {
+    ...layout,
+    arch: plan.modelSpec.arch,
+    task: experiment.task.name,
+    sameExperiment: (text) => sameExperiment(text, experiment),
+  });
+  const strict = options.strict ?? true;
+  if (strict ? !clean(checked.report) : checked.report.errors.length > 0 && checked.weights.size === 0) {
+    return { trainer: null, report: checked.report };
   }
   let trainer: Trainer;
   try {
-    trainer = new Trainer(info.experiment, model, {
-      ...options,
-      positionRows: options.positionRows ?? info.positionRows ?? undefined,
-    });
+    trainer = new Trainer(experiment, model, { ...options, positionRows });
   } catch (e) {
-    const report = emptyReport();
-    report.errors.push(`cannot build the model of the file: ${(e as Error).message}`);
-    return { trainer: null, report };
+    return failed([`cannot build the model of the file: ${(e as Error).message}`]);
   }
-  const report = await loadCheckpoint(trainer, files, { strict: options.strict });
+  const report = await loadCheckpoint(trainer, files, { strict });
   if (!report.ok) {
     trainer.dispose();
     return { trainer: null, report };

@@ -13,19 +13,18 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { IclCurveSet } from '../eval/types';
-import type { ArchSettings } from '../models/config';
-import { archConfigFromSettings } from '../models/config';
 import { type BuildOptions, buildModel, type SequenceModel } from '../models/model';
 import type { ProbeOptions, ProbeResult } from '../models/probes';
 import { ARCHITECTURE_TITLES, type ModelSpec } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
-import { type GenericTask, TASKS } from '../tasks';
+import type { GenericTask } from '../tasks';
 import { curriculumAt } from '../tasks/common';
 import { probeBatch, trainingBatch } from '../tasks/stream';
 import type { CurriculumState, PromptBatch } from '../tasks/types';
 import { Adam, type AdamSettings, clipByGlobalNorm } from './adam';
 import { type ModelPredictions, predictEvaluation, scoreEvaluation } from './evaluate';
 import { batchLoss, headTargets } from './losses';
+import { findTask, planModel } from './model-plan';
 
 export interface TrainerOptions extends BuildOptions {
   /** read the losses back every this many steps in `train()` (default 10) */
@@ -115,11 +114,7 @@ export interface EvaluateOptions {
   bootstrap?: number;
 }
 
-export function findTask(name: string): GenericTask {
-  const task = TASKS.find((t) => t.name === name);
-  if (!task) throw new Error(`unknown task "${name}"`);
-  return task;
-}
+export { findTask };
 
 /** Key and legend of a model's curves, e.g. 'model:0:mamba' / 'Mamba'. */
 export function modelCurveKey(index: number, spec: ModelSpec): string {
@@ -154,22 +149,13 @@ export class Trainer {
    */
   constructor(experiment: Experiment, model: number | ModelSpec = 0, options: TrainerOptions = {}) {
     this.experiment = experiment;
-    if (typeof model === 'number') {
-      const spec = experiment.models[model];
-      if (!spec) throw new Error(`the experiment has ${experiment.models.length} models, no model ${model}`);
-      this.modelIndex = model;
-      this.modelSpec = spec;
-    } else {
-      this.modelIndex = -1;
-      this.modelSpec = model;
-    }
-    this.task = findTask(experiment.task.name);
-    const params = experiment.task.params as never;
-    const probe = probeBatch(this.task, params, experiment.curriculum, experiment.seed);
-    this.maxSeqLen = probe.seqLen;
-    this.positionRows = Math.max(probe.seqLen, options.positionRows ?? 0);
-    const config = archConfigFromSettings(this.modelSpec as ArchSettings, this.positionRows);
-    this.model = buildModel(config, this.task.readIn(params), this.task.heads(params), experiment.seed, {
+    const plan = planModel(experiment, model, options.positionRows);
+    this.modelIndex = plan.modelIndex;
+    this.modelSpec = plan.modelSpec;
+    this.task = plan.task;
+    this.maxSeqLen = plan.maxSeqLen;
+    this.positionRows = plan.positionRows;
+    this.model = buildModel(plan.config, plan.readIn, plan.heads, experiment.seed, {
       ...(options.selectiveScan ? { selectiveScan: options.selectiveScan } : {}),
       ...(options.kernels ? { kernels: options.kernels } : {}),
     });

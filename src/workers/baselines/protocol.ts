@@ -8,16 +8,19 @@
  */
 import { z } from 'zod';
 import type { IclCurveSet, ProgressCallback } from '../../eval/types';
+import { LIMITS } from '../../schema/limits';
 
-/** More prompts than this would keep a laptop busy for minutes; the paper uses 1280. */
-export const MAX_BASELINE_PROMPTS = 4096;
+/** The experiment's own limit (src/schema/limits.ts): whatever an experiment asks for is computed. */
+export const MAX_BASELINE_PROMPTS = LIMITS.evaluation.prompts.max;
+
+const S = LIMITS.schedule;
 
 const scheduleSchema = z
   .object({
-    start: z.number().int().min(1).max(4096),
-    end: z.number().int().min(1).max(4096),
-    inc: z.number().int().min(0).max(4096),
-    interval: z.number().int().min(1).max(10_000_000),
+    start: z.number().int().min(S.value.min).max(S.value.max),
+    end: z.number().int().min(S.value.min).max(S.value.max),
+    inc: z.number().int().min(S.inc.min).max(S.inc.max),
+    interval: z.number().int().min(S.interval.min).max(S.interval.max),
   })
   .strict();
 
@@ -27,11 +30,7 @@ export const baselinesRequestSchema = z.object({
   /** the task's parameters; missing fields take the task's defaults (its paramsSchema decides) */
   params: z.record(z.string(), z.unknown()).default({}),
   prompts: z.number().int().min(1).max(MAX_BASELINE_PROMPTS),
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1),
+  seed: z.number().int().min(LIMITS.seed.min).max(LIMITS.seed.max),
   /**
    * the experiment's curriculum (default: the task's own for these parameters); the evaluation
    * prompts are drawn at its end, as the models' are (src/tasks/stream.ts)

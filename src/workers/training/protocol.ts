@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { RecallBreakdown } from '../../eval/recall';
 import type { IclCurveSet } from '../../eval/types';
 import type { LayerProbe, ProbeResult } from '../../models/probes';
+import { LIMITS } from '../../schema/limits';
 
 /** The probe results the page draws (defined beside the models that make them). */
 export type { AttentionProbe, LayerProbe, MambaProbe, ProbeResult, S4Probe } from '../../models/probes';
@@ -32,11 +33,11 @@ export const sessionOptionsSchema = z
     /** probe results (attention, Delta, ||h_t||, implicit attention) at most this often (ms); 0: off */
     probeIntervalMs: z.number().int().min(0).max(600_000).default(2000),
     /** ICL curves every this many steps (default: the experiment's evaluation.everySteps) */
-    evalEverySteps: z.number().int().min(1).max(10_000_000).optional(),
+    evalEverySteps: z.number().int().min(1).max(LIMITS.evaluation.everySteps.max).optional(),
     /** evaluation prompts (default: the experiment's evaluation.prompts) */
-    evalPrompts: z.number().int().min(1).max(12_800).optional(),
+    evalPrompts: z.number().int().min(1).max(LIMITS.evaluation.prompts.max).optional(),
     /** a last-good checkpoint every this many steps (kept in the worker and posted to the page) */
-    checkpointEverySteps: z.number().int().min(1).max(10_000_000).default(250),
+    checkpointEverySteps: z.number().int().min(1).max(LIMITS.steps.max).default(250),
     /**
      * losses are read back from the GPU every this many steps (one `await data()`), or after
      * `metricsIntervalMs` when steps are slower than that

@@ -1,0 +1,91 @@
+import { deflateSync, gunzipSync, gzipSync, strToU8 } from 'fflate';
+import { describe, expect, it } from 'vitest';
+import { InflateError, inflateBounded } from './inflate-bounded';
+import { decodeReplay, MAX_REPLAY_JSON } from './replay';
+import { decodeShareFragment, MAX_LINK_PAYLOAD } from './share-link';
+
+const MB = 1024 * 1024;
+
+/** One gzip member of 64 MiB of spaces (~64 kB compressed), made once. */
+const member = gzipSync(new Uint8Array(64 * MB).fill(32), { level: 9 });
+/** Four members in a row: one valid gzip stream of 256 MiB from ~256 kB. */
+const bomb = new Uint8Array(member.length * 4);
+for (let i = 0; i < 4; i++) bomb.set(member, i * member.length);
+
+function reason(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof InflateError ? e.reason : `other: ${(e as Error).message}`;
+  }
+  return 'none';
+}
+
+/** Bytes of ArrayBuffers and resident memory added while `f` runs (no GC forced between). */
+function measure(f: () => void): { ms: number; buffers: number; rss: number } {
+  const before = process.memoryUsage();
+  const t0 = performance.now();
+  f();
+  const ms = performance.now() - t0;
+  const after = process.memoryUsage();
+  return { ms, buffers: after.arrayBuffers - before.arrayBuffers, rss: after.rss - before.rss };
+}
+
+describe('inflateBounded', () => {
+  it('inflates gzip and raw deflate within the limit, byte for byte', () => {
+    const text = strToU8('in-context learning '.repeat(5000));
+    expect(inflateBounded(gzipSync(text), 'gzip', text.length)).toEqual(text);
+    expect(inflateBounded(deflateSync(text), 'deflate', text.length)).toEqual(text);
+    expect(inflateBounded(gzipSync(new Uint8Array(0)), 'gzip', 0)).toEqual(new Uint8Array(0));
+  });
+
+  it('stops one byte past the limit, and tells damaged and truncated data apart', () => {
+    const text = strToU8('x'.repeat(10_000));
+    expect(reason(() => inflateBounded(gzipSync(text), 'gzip', 9_999))).toBe('too-large');
+    expect(reason(() => inflateBounded(deflateSync(text), 'deflate', 9_999))).toBe('too-large');
+    const gz = gzipSync(strToU8('abcdefghij'.repeat(1000)));
+    expect(reason(() => inflateBounded(gz.subarray(0, gz.length - 12), 'gzip', MB))).toBe('truncated');
+    expect(
+      reason(() => inflateBounded(new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8]), 'gzip', MB)),
+    ).not.toBe('none');
+    expect(reason(() => inflateBounded(new Uint8Array([0xff, 0xff, 0xff]), 'deflate', MB))).toBe('corrupt');
+  });
+
+  it('refuses a 256 MiB decompression bomb within 1 s using less than 50 MB', () => {
+    expect(bomb.length).toBeLessThan(400 * 1024);
+    // the measurement can fail: inflating one member the old way (all at once) shows its 64 MiB
+    const control = measure(() => {
+      expect(gunzipSync(member).length).toBe(64 * MB);
+    });
+    expect(control.buffers).toBeGreaterThan(50 * MB);
+
+    const m = measure(() => {
+      expect(reason(() => inflateBounded(bomb, 'gzip', 16 * MB))).toBe('too-large');
+    });
+    expect(m.ms).toBeLessThan(1000);
+    expect(m.buffers).toBeLessThan(50 * MB);
+    expect(m.rss).toBeLessThan(50 * MB);
+  });
+
+  it('a replay bomb is refused by decodeReplay within 1 s, below the replay JSON limit in memory', () => {
+    const m = measure(() => {
+      const r = decodeReplay(bomb);
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(r.error).toMatch(/inflates to more than/);
+    });
+    expect(m.ms).toBeLessThan(1000);
+    expect(m.buffers).toBeLessThan(MAX_REPLAY_JSON + 26 * MB);
+  });
+
+  it('a share-link bomb (4 MiB in a link-sized payload) opens the default experiment with a message', () => {
+    const payload = Buffer.from(deflateSync(new Uint8Array(4 * MB).fill(32), { level: 9 })).toString(
+      'base64url',
+    );
+    expect(payload.length).toBeLessThanOrEqual(MAX_LINK_PAYLOAD);
+    const t0 = performance.now();
+    const link = decodeShareFragment(`#x=${payload}`);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(link?.unreadable).toBe(true);
+    expect(link?.warnings.join(' ')).toMatch(/expands to more than any experiment needs/);
+  });
+});
