@@ -26,7 +26,7 @@ import type { Experiment } from '../../schema/experiment';
 import type { BackendReport } from '../../workers/backend-types';
 import { isBackendName } from '../../workers/backend-types';
 import { baselinesRequestKey } from '../../workers/baselines/protocol';
-import type { ExperimentState } from '../stores/experiment-store';
+import type { ExperimentDraft, ExperimentState } from '../stores/experiment-store';
 import { baselinesRequestFor, type LabState } from '../stores/lab-store';
 import { type LiveState, type ModelLive, newModelLive } from '../stores/live-store';
 import { type LiveOwner, LiveWriter } from '../stores/live-writer';
@@ -44,14 +44,17 @@ export interface ReplayPlayerState {
   totalSteps: number;
   /** what went wrong (shown with role "alert") */
   error: string | null;
+  /** a change of seed the recording made or undid (shown with role "status"), null: none */
+  seedNotice: string | null;
   /** Load the list (once) and play `file` (default: the one of the current task, else the first). */
   start(file?: string): Promise<void>;
   play(): void;
   pause(): void;
   /** Move to a step (clamped); playing goes on from there. */
   seek(step: number): void;
-  /** End the replay and clear the charts. */
+  /** End the replay, clear the charts and put back the task, models and seed of before it. */
   stop(): void;
+  dismissSeedNotice(): void;
 }
 
 export interface ReplayPlayerDeps {
@@ -164,6 +167,17 @@ export function replayStatusText(s: Pick<ReplayPlayerState, 'status' | 'step' | 
   }
 }
 
+/** A model's status line while a recording plays: "Mamba: step 1200 / 4000 · webgpu · recorded". */
+export function recordedModelStatus(
+  m: Pick<ModelLive, 'arch' | 'label' | 'step' | 'totalSteps' | 'backend' | 'state'>,
+): string {
+  const title = ARCHITECTURE_TITLES[m.arch] ?? m.label;
+  const parts = [`${title}: step ${m.step}${m.totalSteps ? ` / ${m.totalSteps}` : ''}`];
+  parts.push(m.backend ? m.backend.name : 'backend unknown');
+  parts.push(m.state === 'diverged' ? 'recorded (diverged)' : 'recorded');
+  return parts.join(' · ');
+}
+
 // ------------------------------------------------------------------------------ the player
 
 export class ReplayPlayer {
@@ -181,6 +195,8 @@ export class ReplayPlayer {
   /** per model: the frame indices last written (to keep the stores' objects when nothing changed) */
   private written: Array<{ loss: number; evaluation: number; probe: number; step: number }> = [];
   private generation = 0;
+  /** the experiment draft before the first recording was shown (put back by Stop watching) */
+  private before: ExperimentDraft | null = null;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(deps: ReplayPlayerDeps) {
@@ -193,11 +209,13 @@ export class ReplayPlayer {
       step: 0,
       totalSteps: 0,
       error: null,
+      seedNotice: null,
       start: (file) => this.start(file),
       play: () => this.play(),
       pause: () => this.pause(),
       seek: (step) => this.seek(step),
       stop: () => this.stop(),
+      dismissSeedNotice: () => this.store.setState({ seedNotice: null }),
     }));
     this.unsubscribe.push(
       deps.experiment.subscribe((s) => {
@@ -262,6 +280,7 @@ export class ReplayPlayer {
       if (!read.ok) throw new Error(read.error);
       await this.writer.claim(this.owner);
       if (gen !== this.generation) return;
+      if (!this.replay) this.before = this.d.experiment.getState().draft;
       this.show(read.replay);
       this.play();
     } catch (e) {
@@ -284,8 +303,15 @@ export class ReplayPlayer {
     this.shown = null;
     this.replay = replay;
     this.written = replay.models.map(() => ({ loss: -1, evaluation: -2, probe: -2, step: -1 }));
+    const seedBefore = this.d.experiment.getState().draft.seed;
     this.d.experiment.getState().load(e);
     this.shown = this.d.experiment.getState().experiment;
+    this.store.setState({
+      seedNotice:
+        seedBefore === e.seed
+          ? null
+          : `The recorded run uses seed ${e.seed}; the page had seed ${seedBefore}. Stop watching puts seed ${seedBefore} back.`,
+    });
     const backend = recordedBackend(replay.backend);
     this.writer.dispatch(this.owner, {
       type: 'show-models',
@@ -383,14 +409,25 @@ export class ReplayPlayer {
 
   private stop(): void {
     this.generation++;
+    const before = this.before;
     if (this.replay) this.end(true);
     else this.store.setState({ status: 'idle', error: null });
+    if (!before) return;
+    const seedShown = this.d.experiment.getState().draft.seed;
+    this.d.experiment.getState().restore(before);
+    this.store.setState({
+      seedNotice:
+        seedShown === before.seed
+          ? null
+          : `Back to seed ${before.seed} (the recorded run had seed ${seedShown}).`,
+    });
   }
 
   /** The replay is over: forget it; clear its models from the charts unless someone else took over. */
   private end(clearModels: boolean): void {
     this.clearTimer();
     this.replay = null;
+    this.before = null;
     this.shown = null;
     if (clearModels) this.writer.dispatch(this.owner, { type: 'clear-models' });
     this.writer.leave(this.owner);
