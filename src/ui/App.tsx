@@ -1,6 +1,7 @@
 import { IclPanel } from './charts/IclPanel';
 import { LossPanel } from './charts/LossPanel';
 import { TaskGallery } from './gallery/TaskGallery';
+import { LessonButton, LessonPanel } from './lesson/LessonPanel';
 import { ProbeLabPanel } from './probe/ProbeLabPanel';
 import { AttentionPanel, SsmPanel } from './probe/ProbePanels';
 import { RunList } from './runs/RunList';
@@ -17,6 +18,7 @@ export function App() {
         <div className="header-bar">
           <h1>ICL Lab</h1>
           <div className="header-tools">
+            <LessonButton />
             <ThemeSwitch />
             <Shortcuts />
           </div>
@@ -28,6 +30,7 @@ export function App() {
       </header>
       <main className="page-main">
         <LinkNotice />
+        <LessonPanel />
         <Shown panel="gallery">
           <TaskGallery />
         </Shown>

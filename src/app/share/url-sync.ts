@@ -66,6 +66,8 @@ export interface UrlSync {
    * (`classroom`: those of a classroom link being made; null: none), and copy the URL when asked.
    */
   shareView(view: ViewLink, classroom?: Classroom | null, copy?: boolean): Promise<MadeLink>;
+  /** The view is over: the address goes back to the experiment shown (with the classroom in force) or to none. */
+  clearView(): void;
 }
 
 /** The fragment of a URL, without '#'. */
@@ -184,6 +186,14 @@ export function createUrlSync(deps: UrlSyncDeps): UrlSync {
       const made: MadeLink = { url: link, copied, classroom: linkClassroom !== null };
       if (copy) share.setState({ lastLink: made });
       return made;
+    },
+    clearView() {
+      if (!decodeViewFragment(fragmentOf(url.href()))) return;
+      const e = experiment.getState().experiment;
+      if (linkClassroom && e) {
+        following = true;
+        write(e);
+      } else url.replaceFragment('');
     },
     leaveClassroom() {
       linkClassroom = null;

@@ -83,10 +83,8 @@ export function NumberField({
     <div
       className={`field${about ? ' setting' : ''}${changedNote ? ' changed' : ''}${locked ? ' locked' : ''}`}
     >
-      <label htmlFor={id}>
-        {label}
-        {locked && <LockMark />}
-      </label>
+      <label htmlFor={id}>{label}</label>
+      {locked && <LockMark />}
       <input
         id={id}
         type="number"
