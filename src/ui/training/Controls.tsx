@@ -32,7 +32,8 @@ export function Controls() {
   return (
     <div className="controls">
       <div className="field">
-        <label htmlFor="preset">Preset{presetLocked && <LockMark />}</label>
+        <label htmlFor="preset">Preset</label>
+        {presetLocked && <LockMark />}
         <select
           id="preset"
           value={preset}
