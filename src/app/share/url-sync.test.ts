@@ -261,3 +261,19 @@ describe('view links in the address', () => {
     expect(fragmentOf(url.href)).toBe('lesson=mamba-icl&step=4&lv=1&lock=task');
   });
 });
+
+describe('seed notices of links', () => {
+  it('says when a link changes the seed, and not when it keeps it', () => {
+    const same = setup(
+      `http://lab.test/#${encodeShareFragment(buildExperiment(defaultDraft()).experiment!)}`,
+    );
+    same.sync.start();
+    expect(same.share.getState().seedNotice).toBeNull();
+    const other = setup(
+      `http://lab.test/#${encodeShareFragment({ ...buildExperiment(defaultDraft()).experiment!, seed: 7 })}`,
+    );
+    other.sync.start();
+    expect(other.experiment.getState().draft.seed).toBe(7);
+    expect(other.share.getState().seedNotice).toBe('This link uses seed 7; the page had seed 0.');
+  });
+});

@@ -118,6 +118,7 @@ export function createUrlSync(deps: UrlSyncDeps): UrlSync {
     }
     const room = decoded.classroom ? readClassroom(decoded.classroom) : { classroom: null, warnings: [] };
     const target = (decoded.unreadable && deps.fallback?.()) || decoded.experiment;
+    const seedBefore = experiment.getState().draft.seed;
     applying = true;
     try {
       experiment.getState().load(target);
@@ -125,7 +126,14 @@ export function createUrlSync(deps: UrlSyncDeps): UrlSync {
       applying = false;
     }
     const warnings = [...decoded.warnings, ...room.warnings];
-    share.setState({ classroom: room.classroom, linkWarnings: warnings.length ? warnings : null });
+    share.setState({
+      classroom: room.classroom,
+      linkWarnings: warnings.length ? warnings : null,
+      seedNotice:
+        target.seed === seedBefore
+          ? null
+          : `This link uses seed ${target.seed}; the page had seed ${seedBefore}.`,
+    });
     following = true;
     linkClassroom = room.classroom;
     // the address now says what is open (a repaired link is rewritten to the experiment shown)
