@@ -20,7 +20,7 @@ function payloadLink(json: unknown): string {
 async function smallText(page: Page, min: number): Promise<string[]> {
   return page.evaluate((min) => {
     const out: string[] = [];
-    const roots = document.querySelectorAll('.lesson-panel, .icl-panel');
+    const roots = document.querySelectorAll('.lesson-panel, .icl-panel, .replay-panel');
     for (const root of roots) {
       const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
       for (let n = walker.nextNode(); n; n = walker.nextNode()) {

@@ -59,7 +59,7 @@ export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
       responsive
       style={{ width: '100%', height: 'var(--chart-height)' }}
       data={rows}
-      margin={{ top: 8, right: 16, bottom: 24, left: 12 }}
+      margin={{ top: 8, right: 16, bottom: 24, left: present ? 36 : 12 }}
     >
       <CartesianGrid stroke={theme.grid} strokeDasharray="2 4" />
       <XAxis

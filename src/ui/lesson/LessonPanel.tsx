@@ -6,12 +6,18 @@ import { keyTargetOf } from '../shortcuts';
 import { themeStore } from '../theme';
 import './lesson.css';
 
-/** The header's "Lesson" button: opens the lesson at its first step. */
+/** The header's "Lesson" button: opens the lesson at its first step (pressed again, closes it). */
 export function LessonButton() {
   const open = useLesson((s) => s.lesson !== null || s.status === 'loading');
   const start = useLesson((s) => s.open);
+  const close = useLesson((s) => s.close);
   return (
-    <button type="button" className="quiet" aria-pressed={open} onClick={() => void start()}>
+    <button
+      type="button"
+      className="quiet"
+      aria-pressed={open}
+      onClick={() => (open ? close() : void start())}
+    >
       Lesson
     </button>
   );
