@@ -44,9 +44,9 @@ test('a phone watches a recorded run: charts fill, scrub, pause, and no tfjs is 
   await slider.fill(String(half));
   await expect(status).toContainText(`step ${half} / ${total} · paused`);
   // the maps are those of the last probe at or before that step
-  await expect(attention.getByText(/· step \d+/).first()).toBeVisible();
+  await expect(attention.getByText(/· recorded step \d+/).first()).toBeVisible();
   const mapStep = Number(
-    /· step (\d+)/.exec((await attention.locator('h3').first().textContent()) ?? '')?.[1],
+    /· recorded step (\d+)/.exec((await attention.locator('h3').first().textContent()) ?? '')?.[1],
   );
   expect(mapStep).toBeLessThanOrEqual(half);
   expect(mapStep).toBeGreaterThan(0);

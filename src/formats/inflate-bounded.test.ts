@@ -62,7 +62,7 @@ describe('inflateBounded', () => {
     const m = measure(() => {
       expect(reason(() => inflateBounded(bomb, 'gzip', 16 * MB))).toBe('too-large');
     });
-    expect(m.ms).toBeLessThan(1000);
+    expect(m.ms).toBeLessThan(5000); // generous: a shared CI core; unbounded inflation takes ~10 s and ~256 MB
     expect(m.buffers).toBeLessThan(50 * MB);
     expect(m.rss).toBeLessThan(50 * MB);
   });
@@ -73,7 +73,7 @@ describe('inflateBounded', () => {
       expect(r.ok).toBe(false);
       if (!r.ok) expect(r.error).toMatch(/inflates to more than/);
     });
-    expect(m.ms).toBeLessThan(1000);
+    expect(m.ms).toBeLessThan(5000); // generous: a shared CI core; unbounded inflation takes ~10 s and ~256 MB
     expect(m.buffers).toBeLessThan(MAX_REPLAY_JSON + 26 * MB);
   });
 
@@ -84,7 +84,7 @@ describe('inflateBounded', () => {
     expect(payload.length).toBeLessThanOrEqual(MAX_LINK_PAYLOAD);
     const t0 = performance.now();
     const link = decodeShareFragment(`#x=${payload}`);
-    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(performance.now() - t0).toBeLessThan(5000);
     expect(link?.unreadable).toBe(true);
     expect(link?.warnings.join(' ')).toMatch(/expands to more than any experiment needs/);
   });

@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { defaultExperiment, parseExperiment } from '../schema/experiment';
 import {
   decodeShareFragment,
+  decodeViewFragment,
   difference,
   encodeShareFragment,
+  encodeViewFragment,
   MAX_LINK_PAYLOAD,
   overlay,
 } from './share-link';
@@ -150,5 +152,50 @@ describe('share links', () => {
     const d = difference(value, base);
     expect(d).toEqual({ b: { c: 3 }, e: 'y' });
     expect(overlay(base, d!)).toEqual(value);
+  });
+});
+
+describe('view links (lessons and recordings)', () => {
+  it('round-trips a lesson step and a recording, with or without a classroom', () => {
+    const lesson = encodeViewFragment({ kind: 'lesson', lesson: 'mamba-icl', step: 2 });
+    expect(lesson).toBe('lesson=mamba-icl&step=3&lv=1');
+    expect(decodeViewFragment(`#${lesson}`)).toEqual({
+      view: { kind: 'lesson', lesson: 'mamba-icl', step: 2 },
+      classroom: null,
+      warnings: [],
+    });
+    const room = { lock: ['task', 'seed'], hide: ['settings'] };
+    const replay = encodeViewFragment({ kind: 'replay', file: 'vector-mqar.iclreplay' }, room);
+    expect(decodeViewFragment(replay)).toEqual({
+      view: { kind: 'replay', file: 'vector-mqar.iclreplay' },
+      classroom: room,
+      warnings: [],
+    });
+    const open = decodeViewFragment(
+      encodeViewFragment({ kind: 'replay', file: 'a' }, { lock: [], hide: [] }),
+    );
+    expect(open?.classroom).toEqual({ lock: [], hide: [] });
+  });
+
+  it('reads the short hand-written form, repairs bad steps and warns on newer versions', () => {
+    expect(decodeViewFragment('lesson=mamba-icl&step=2')?.view).toEqual({
+      kind: 'lesson',
+      lesson: 'mamba-icl',
+      step: 1,
+    });
+    expect(decodeViewFragment('lesson=mamba-icl')?.view).toEqual({
+      kind: 'lesson',
+      lesson: 'mamba-icl',
+      step: 0,
+    });
+    const bad = decodeViewFragment('lesson=mamba-icl&step=-4');
+    expect(bad?.view).toEqual({ kind: 'lesson', lesson: 'mamba-icl', step: 0 });
+    expect(bad?.warnings[0]).toMatch(/not a step/);
+    expect(decodeViewFragment('lesson=mamba-icl&lv=9')?.warnings[0]).toMatch(/newer version/);
+    expect(decodeViewFragment('replay=../etc/passwd')?.warnings[0]).toMatch(/not a recorded run/);
+    // not view links
+    expect(decodeViewFragment('')).toBeNull();
+    expect(decodeViewFragment('x=abc&lesson=mamba-icl')).toBeNull();
+    expect(decodeViewFragment('section-2')).toBeNull();
   });
 });

@@ -103,13 +103,7 @@ export function encodeShareFragment(experiment: Experiment, classroom?: Classroo
     else delete compact.task;
   }
   const payload = toBase64Url(deflateSync(new TextEncoder().encode(JSON.stringify(compact)), { level: 9 }));
-  const parts = [`x=${payload}`];
-  if (classroom) {
-    if (classroom.lock.length) parts.push(`lock=${classroom.lock.map(encodeURIComponent).join(',')}`);
-    if (classroom.hide.length) parts.push(`hide=${classroom.hide.map(encodeURIComponent).join(',')}`);
-    if (!classroom.lock.length && !classroom.hide.length) parts.push('classroom=1');
-  }
-  return parts.join('&');
+  return [`x=${payload}`, ...classroomParts(classroom)].join('&');
 }
 
 const LIST_ITEM = /^[a-zA-Z0-9_.-]{1,40}$/;
@@ -128,6 +122,83 @@ function parseList(text: string | null, warnings: string[], what: string): strin
   return good;
 }
 
+function classroomOf(params: URLSearchParams, warnings: string[]): ClassroomOptions | null {
+  return params.has('lock') || params.has('hide') || params.has('classroom')
+    ? {
+        lock: parseList(params.get('lock'), warnings, 'lock'),
+        hide: parseList(params.get('hide'), warnings, 'hide'),
+      }
+    : null;
+}
+
+function classroomParts(classroom: ClassroomOptions | undefined): string[] {
+  if (!classroom) return [];
+  const parts: string[] = [];
+  if (classroom.lock.length) parts.push(`lock=${classroom.lock.map(encodeURIComponent).join(',')}`);
+  if (classroom.hide.length) parts.push(`hide=${classroom.hide.map(encodeURIComponent).join(',')}`);
+  if (!classroom.lock.length && !classroom.hide.length) parts.push('classroom=1');
+  return parts;
+}
+
+/** The version of view links (`#lesson=...` and `#replay=...`); `lv` in the fragment, 1 when absent. */
+export const VIEW_LINK_VERSION = 1;
+
+/**
+ * A link that opens a view rather than an experiment: a lesson at a step (1-based in the link,
+ * `#lesson=<id>&step=<n>`), or a recorded run (`#replay=<file>`), played at once. Either may carry
+ * a classroom's locks and hidden panels like an experiment link.
+ */
+export type ViewLink = { kind: 'lesson'; lesson: string; step: number } | { kind: 'replay'; file: string };
+
+export interface DecodedView {
+  view: ViewLink;
+  classroom: ClassroomOptions | null;
+  warnings: string[];
+}
+
+const VIEW_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
+/** The fragment (without '#') of a view link; `step` is 0-based here and 1-based in the link. */
+export function encodeViewFragment(view: ViewLink, classroom?: ClassroomOptions): string {
+  const head =
+    view.kind === 'lesson'
+      ? [`lesson=${encodeURIComponent(view.lesson)}`, `step=${Math.max(0, Math.trunc(view.step)) + 1}`]
+      : [`replay=${encodeURIComponent(view.file)}`];
+  return [...head, `lv=${VIEW_LINK_VERSION}`, ...classroomParts(classroom)].join('&');
+}
+
+/**
+ * Read a view link (with or without '#'); null when the fragment is not one (an experiment link or
+ * a plain visit). Never throws: a bad step opens the first, a newer version is read as far as it can.
+ */
+export function decodeViewFragment(fragment: string): DecodedView | null {
+  const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
+  if (!text || text.length > 4096) return null;
+  const params = new URLSearchParams(text);
+  if (params.has('x')) return null;
+  const lesson = params.get('lesson');
+  const replay = params.get('replay');
+  if (lesson === null && replay === null) return null;
+  const warnings: string[] = [];
+  const version = Number(params.get('lv') ?? VIEW_LINK_VERSION);
+  if (!(version <= VIEW_LINK_VERSION))
+    warnings.push('link: made by a newer version of ICL Lab; opened what this version understands');
+  const classroom = classroomOf(params, warnings);
+  const name = (lesson ?? replay ?? '').slice(0, 200);
+  if (!VIEW_NAME.test(name)) {
+    warnings.push(`link: "${name.slice(0, 40)}" is not a ${lesson !== null ? 'lesson' : 'recorded run'}`);
+  }
+  if (lesson !== null) {
+    const raw = params.get('step');
+    const n = raw === null ? 1 : Number(raw);
+    const step = Number.isInteger(n) && n >= 1 ? n - 1 : 0;
+    if (raw !== null && step === 0 && n !== 1)
+      warnings.push(`link: step "${raw.slice(0, 20)}" is not a step; opened the first`);
+    return { view: { kind: 'lesson', lesson: name, step }, classroom, warnings };
+  }
+  return { view: { kind: 'replay', file: name }, classroom, warnings };
+}
+
 /**
  * Read a fragment made by encodeShareFragment (with or without '#'). Returns null when the fragment
  * holds no experiment at all (a plain visit); otherwise the nearest valid experiment and warnings.
@@ -144,13 +215,7 @@ export function decodeShareFragment(fragment: string): DecodedLink | null {
   const payload = params.get('x');
   if (payload === null) return null;
   const warnings: string[] = [];
-  const classroom =
-    params.has('lock') || params.has('hide') || params.has('classroom')
-      ? {
-          lock: parseList(params.get('lock'), warnings, 'lock'),
-          hide: parseList(params.get('hide'), warnings, 'hide'),
-        }
-      : null;
+  const classroom = classroomOf(params, warnings);
   let compact: unknown;
   try {
     if (payload.length > MAX_LINK_PAYLOAD) throw new Error(`it is ${payload.length} characters long`);

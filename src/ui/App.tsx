@@ -1,6 +1,7 @@
 import { IclPanel } from './charts/IclPanel';
 import { LossPanel } from './charts/LossPanel';
 import { TaskGallery } from './gallery/TaskGallery';
+import { LessonButton, LessonPanel } from './lesson/LessonPanel';
 import { ProbeLabPanel } from './probe/ProbeLabPanel';
 import { AttentionPanel, SsmPanel } from './probe/ProbePanels';
 import { RunList } from './runs/RunList';
@@ -19,6 +20,7 @@ export function App() {
           <h1>ICL Lab</h1>
           <div className="header-tools">
             <Table1Button />
+            <LessonButton />
             <ThemeSwitch />
             <Shortcuts />
           </div>
@@ -30,6 +32,7 @@ export function App() {
       </header>
       <main className="page-main">
         <LinkNotice />
+        <LessonPanel />
         <Shown panel="gallery">
           <TaskGallery />
         </Shown>

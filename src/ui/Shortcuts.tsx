@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { experimentStore, liveStore, race } from '../app';
+import { isRecordingStatus, replayStore } from '../app/recordings/replay-player-instance';
 import { keyTargetOf, SHORTCUTS, type ShortcutCommand, shortcutCommand } from './shortcuts';
 
 function run(command: Exclude<ShortcutCommand, 'help'>): void {
@@ -19,6 +20,8 @@ export function Shortcuts() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.defaultPrevented || dialog.current?.open) return;
+      // a recorded run shown: Train, Step and Reset rest (as their buttons do)
+      if (isRecordingStatus(replayStore.getState().status) && e.key !== '?') return;
       const live = liveStore.getState();
       const command = shortcutCommand(
         {

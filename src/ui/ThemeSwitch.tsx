@@ -5,7 +5,7 @@ import { themeStore } from './theme';
 export function ThemeSwitch() {
   const theme = useStore(themeStore, (s) => s.theme);
   const setTheme = useStore(themeStore, (s) => s.setTheme);
-  const projector = theme === 'dark';
+  const projector = theme !== 'light';
   return (
     <button
       type="button"

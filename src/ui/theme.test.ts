@@ -8,7 +8,7 @@ import type { Architecture } from '../schema/architecture';
 import { ARCHITECTURES } from '../schema/architecture';
 import { modelColor } from './charts/model-colors';
 import { contrastRatio, parseHex, relativeLuminance } from './contrast';
-import { DARK, LIGHT, type Theme } from './theme';
+import { DARK, LIGHT, PROJECTOR_LIGHT, type Theme } from './theme';
 
 const BODY = 4.5;
 const GRAPHICS = 3;
@@ -27,6 +27,7 @@ const css = readFileSync(new URL('./styles.css', import.meta.url), 'utf8');
 const CSS_THEMES: Array<[string, Record<string, string>, Theme]> = [
   ['light', cssVariables(css, ':root'), LIGHT],
   ['dark', cssVariables(css, ':root[data-theme="dark"]'), DARK],
+  ['projector-light', cssVariables(css, ':root[data-theme="projector-light"]'), PROJECTOR_LIGHT],
 ];
 
 describe('contrast', () => {

@@ -50,7 +50,28 @@ export const DARK: Theme = {
   series: ['#56b4e9', '#f0a040', '#3cc9a0', '#e08cc0', '#e8d44d', '#a99bff', '#ff7b8a', '#7fd4e8'],
 };
 
-export const THEMES: Record<ThemeName, Theme> = { light: LIGHT, dark: DARK };
+/**
+ * The light projector theme: black on white, darker lines and larger type (styles.css): a projector
+ * washes out dark backgrounds and pale greys, not black on white.
+ */
+export const PROJECTOR_LIGHT: Theme = {
+  name: 'projector-light',
+  dark: false,
+  background: '#ffffff',
+  surface: '#ffffff',
+  text: '#000000',
+  muted: '#30363d',
+  grid: '#9aa3ad',
+  chance: '#4a525b',
+  neutral: '#59616a',
+  series: ['#004f85', '#a34400', '#00664a', '#8c2f68', '#5f4600', '#4436a8', '#9a0026', '#1d6880'],
+};
+
+export const THEMES: Record<ThemeName, Theme> = {
+  light: LIGHT,
+  dark: DARK,
+  'projector-light': PROJECTOR_LIGHT,
+};
 
 function browserEnv() {
   if (typeof window === 'undefined') return {};

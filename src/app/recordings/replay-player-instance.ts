@@ -5,7 +5,8 @@
  */
 import { useStore } from 'zustand';
 import { experimentStore, labStore, liveStore, liveWriter } from '../index';
-import { fetchBounded, isReplayFileName, ReplayPlayer, type ReplayPlayerState } from './replay-player';
+import { fetchBounded } from './fetch-bounded';
+import { isReplayFileName, ReplayPlayer, type ReplayPlayerState } from './replay-player';
 
 export const replayPlayer = new ReplayPlayer({
   live: liveStore,
@@ -30,3 +31,9 @@ export function replayFromUrl(): string | null {
   if (file === null) return null;
   return isReplayFileName(file) ? file : file.slice(0, 200);
 }
+
+/** A recorded run is loading or shown: the live controls (Train, Step, Reset, preset, settings) rest. */
+export const isRecordingStatus = (status: ReplayPlayerState['status']): boolean =>
+  status === 'loading' || status === 'playing' || status === 'paused';
+
+export const useRecording = (): boolean => useReplay((s) => isRecordingStatus(s.status));

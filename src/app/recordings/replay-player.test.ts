@@ -15,6 +15,7 @@ import {
   REPLAY_SLOT_BASE,
   ReplayPlayer,
   recordedBackend,
+  recordedModelStatus,
   replayStatusText,
 } from './replay-player';
 
@@ -380,5 +381,52 @@ describe('recordedBackend', () => {
     expect(recordedBackend('webgpu (nvidia NVIDIA: 580; fused kernels)')?.name).toBe('webgpu');
     expect(recordedBackend('wasm')?.summary).toBe('wasm (recorded run)');
     expect(recordedBackend('tpu')).toBeNull();
+  });
+});
+
+describe('recording mode', () => {
+  it('Stop watching puts back the task, models and seed of before, and says so', async () => {
+    const t = setup();
+    const s0 = t.experimentStore.getState();
+    s0.setTask('linear-regression');
+    s0.toggleArch('mambaformer', false);
+    s0.setSeed(9);
+    const before = t.experimentStore.getState().draft;
+    await t.s().start('parity.iclreplay');
+    expect(t.s().status).toBe('playing');
+    // the recording's experiment is shown, with a notice of the seed it changed
+    expect(t.experimentStore.getState().draft).toMatchObject({ task: 'sparse-parity', seed: 4 });
+    expect(t.s().seedNotice).toBe(
+      'The recorded run uses seed 4; the page had seed 9. Stop watching puts seed 9 back.',
+    );
+    t.s().stop();
+    expect(t.s().status).toBe('idle');
+    expect(t.live.getState().models).toHaveLength(0);
+    expect(t.experimentStore.getState().draft).toEqual(before);
+    expect(t.experimentStore.getState().draft.archs).toEqual(before.archs);
+    expect(t.s().seedNotice).toBe('Back to seed 9 (the recorded run had seed 4).');
+  });
+
+  it('a change of experiment while watching is the user choosing: nothing is put back', async () => {
+    const t = setup();
+    t.experimentStore.getState().setSeed(9);
+    await t.s().start('parity.iclreplay');
+    t.experimentStore.getState().setTask('linear-regression');
+    expect(t.s().status).toBe('idle');
+    t.s().stop();
+    expect(t.experimentStore.getState().draft).toMatchObject({ task: 'linear-regression', seed: 4 });
+  });
+
+  it('names the recorded state in the model status lines', () => {
+    const line = recordedModelStatus({
+      arch: 'mamba',
+      label: 'Mamba',
+      step: 120,
+      totalSteps: 300,
+      backend: recordedBackend('webgpu (x)'),
+      state: 'paused',
+    });
+    expect(line).toBe('Mamba: step 120 / 300 · webgpu · recorded');
+    expect(line).not.toMatch(/paused/);
   });
 });

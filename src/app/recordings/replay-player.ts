@@ -27,7 +27,7 @@ import type { Experiment } from '../../schema/experiment';
 import type { BackendReport } from '../../workers/backend-types';
 import { isBackendName } from '../../workers/backend-types';
 import { baselinesRequestKey } from '../../workers/baselines/protocol';
-import type { ExperimentState } from '../stores/experiment-store';
+import type { ExperimentDraft, ExperimentState } from '../stores/experiment-store';
 import { baselinesRequestFor, type LabState } from '../stores/lab-store';
 import { type LiveState, type ModelLive, newModelLive } from '../stores/live-store';
 import { type LiveOwner, LiveWriter } from '../stores/live-writer';
@@ -58,12 +58,15 @@ export interface ReplayPlayerState {
   start(file?: string, focus?: Architecture): Promise<void>;
   /** Play the recording of `task` (at `focus`); none: `missing` names the task and nothing plays. */
   startTask(task: string, focus?: Architecture): Promise<void>;
+  /** a change of seed the recording made or undid (shown with role "status"), null: none */
+  seedNotice: string | null;
   play(): void;
   pause(): void;
   /** Move to a step (clamped); playing goes on from there. */
   seek(step: number): void;
-  /** End the replay and clear the charts. */
+  /** End the replay, clear the charts and put back the task, models and seed of before it. */
   stop(): void;
+  dismissSeedNotice(): void;
 }
 
 export interface ReplayPlayerDeps {
@@ -176,6 +179,17 @@ export function replayStatusText(s: Pick<ReplayPlayerState, 'status' | 'step' | 
   }
 }
 
+/** A model's status line while a recording plays: "Mamba: step 1200 / 4000 · webgpu · recorded". */
+export function recordedModelStatus(
+  m: Pick<ModelLive, 'arch' | 'label' | 'step' | 'totalSteps' | 'backend' | 'state'>,
+): string {
+  const title = ARCHITECTURE_TITLES[m.arch] ?? m.label;
+  const parts = [`${title}: step ${m.step}${m.totalSteps ? ` / ${m.totalSteps}` : ''}`];
+  parts.push(m.backend ? m.backend.name : 'backend unknown');
+  parts.push(m.state === 'diverged' ? 'recorded (diverged)' : 'recorded');
+  return parts.join(' · ');
+}
+
 // ------------------------------------------------------------------------------ the player
 
 export class ReplayPlayer {
@@ -193,6 +207,8 @@ export class ReplayPlayer {
   /** per model: the frame indices last written (to keep the stores' objects when nothing changed) */
   private written: Array<{ loss: number; evaluation: number; probe: number; step: number }> = [];
   private generation = 0;
+  /** the experiment draft before the first recording was shown (put back by Stop watching) */
+  private before: ExperimentDraft | null = null;
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(deps: ReplayPlayerDeps) {
@@ -210,10 +226,12 @@ export class ReplayPlayer {
       focus: null,
       start: (file, focus) => this.start(file, focus),
       startTask: (task, focus) => this.startTask(task, focus),
+      seedNotice: null,
       play: () => this.play(),
       pause: () => this.pause(),
       seek: (step) => this.seek(step),
       stop: () => this.stop(),
+      dismissSeedNotice: () => this.store.setState({ seedNotice: null }),
     }));
     this.unsubscribe.push(
       deps.experiment.subscribe((s, before) => {
@@ -300,6 +318,7 @@ export class ReplayPlayer {
       if (!read.ok) throw new Error(read.error);
       await this.writer.claim(this.owner);
       if (gen !== this.generation) return;
+      if (!this.replay) this.before = this.d.experiment.getState().draft;
       this.show(read.replay);
       this.play();
     } catch (e) {
@@ -322,8 +341,15 @@ export class ReplayPlayer {
     this.shown = null;
     this.replay = replay;
     this.written = replay.models.map(() => ({ loss: -1, evaluation: -2, probe: -2, step: -1 }));
+    const seedBefore = this.d.experiment.getState().draft.seed;
     this.d.experiment.getState().load(e);
     this.shown = this.d.experiment.getState().experiment;
+    this.store.setState({
+      seedNotice:
+        seedBefore === e.seed
+          ? null
+          : `The recorded run uses seed ${e.seed}; the page had seed ${seedBefore}. Stop watching puts seed ${seedBefore} back.`,
+    });
     const backend = recordedBackend(replay.backend);
     this.writer.dispatch(this.owner, {
       type: 'show-models',
@@ -426,14 +452,25 @@ export class ReplayPlayer {
 
   private stop(): void {
     this.generation++;
+    const before = this.before;
     if (this.replay) this.end(true);
     else this.store.setState({ status: 'idle', error: null, missing: null });
+    if (!before) return;
+    const seedShown = this.d.experiment.getState().draft.seed;
+    this.d.experiment.getState().restore(before);
+    this.store.setState({
+      seedNotice:
+        seedShown === before.seed
+          ? null
+          : `Back to seed ${before.seed} (the recorded run had seed ${seedShown}).`,
+    });
   }
 
   /** The replay is over: forget it; clear its models from the charts unless someone else took over. */
   private end(clearModels: boolean): void {
     this.clearTimer();
     this.replay = null;
+    this.before = null;
     this.shown = null;
     if (clearModels) this.writer.dispatch(this.owner, { type: 'clear-models' });
     this.writer.leave(this.owner);
@@ -450,16 +487,4 @@ export class ReplayPlayer {
     this.clearTimer();
     for (const u of this.unsubscribe) u();
   }
-}
-
-/** Fetch with a size bound (the page's fetchBytes). */
-export async function fetchBounded(url: string, limit = MAX_REPLAY_BYTES): Promise<Uint8Array> {
-  const res = await fetch(url, { cache: 'no-cache' });
-  if (!res.ok)
-    throw new Error(`the server answered ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
-  const length = Number(res.headers.get('content-length') ?? 0);
-  if (length > limit) throw new Error(`it has ${length} bytes, more than the ${limit} accepted`);
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.length > limit) throw new Error(`it has ${bytes.length} bytes, more than the ${limit} accepted`);
-  return bytes;
 }

@@ -94,7 +94,7 @@ describe('settings view', () => {
     expect(field(v, 'models.all.nLayer').about).toMatch(/The paper: Transformer 2, Mamba 4, MambaFormer 4\./);
     expect(field(v, 'clip.maxNorm').about).toMatch(/The paper: 10\./);
     expect(field(v, 'task.params.d').about).toMatch(/dimension of x.*The paper: 20\. This preset: 5\./);
-    expect(field(v, 'seed').about).toMatch(/Default: 1\./);
+    expect(field(v, 'seed').about).toMatch(/Default: 0\./);
     for (const f of fields(v)) expect(f.about.length, f.id).toBeGreaterThan(20);
   });
 

@@ -62,7 +62,7 @@ describe('exports from the stores', () => {
   it('CSV and JSON of all curves: losses of every model, ICL of the models and the baselines', () => {
     const { exports } = setup();
     const csv = exports.curves('csv')!;
-    expect(csv.name).toBe('icl-lab_linear-regression_seed-1_curves.csv');
+    expect(csv.name).toBe('icl-lab_linear-regression_seed-0_curves.csv');
     expect(csv.type).toBe('text/csv');
     const rows = parseCsv(String(csv.data));
     expect(rows.filter((r) => r[0] === 'loss').map((r) => [r[2], r[7], r[8]])).toEqual([
@@ -82,9 +82,9 @@ describe('exports from the stores', () => {
   it('the summary has the link, the models and the combined ICL table', () => {
     const { exports } = setup();
     const md = exports.summary()!;
-    expect(md.name).toBe('icl-lab_linear-regression_seed-1_summary.md');
+    expect(md.name).toBe('icl-lab_linear-regression_seed-0_summary.md');
     const text = String(md.data);
-    expect(text).toContain('<http://lab.test/#seed=1>');
+    expect(text).toContain('<http://lab.test/#seed=0>');
     expect(text).toContain('| examples | Least squares | Transformer (step 3) |');
     expect(text).toMatch(/\| Transformer \| 32 \| 2 \| 4 \| 16 \| 3 \/ 3000 \| 1 \| paused \|/);
   });

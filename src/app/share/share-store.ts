@@ -20,7 +20,10 @@ export interface ShareState {
   /** what was wrong with the link this page was opened with (null: nothing, or dismissed) */
   linkWarnings: string[] | null;
   lastLink: MadeLink | null;
+  /** the seed a link changed (shown with role "status"; null: none, or dismissed) */
+  seedNotice: string | null;
   dismissLinkWarnings(): void;
+  dismissSeedNotice(): void;
   dismissLastLink(): void;
 }
 
@@ -29,7 +32,9 @@ export function createShareStore(): StoreApi<ShareState> {
     classroom: null,
     linkWarnings: null,
     lastLink: null,
+    seedNotice: null,
     dismissLinkWarnings: () => set({ linkWarnings: null }),
+    dismissSeedNotice: () => set({ seedNotice: null }),
     dismissLastLink: () => set({ lastLink: null }),
   }));
 }

@@ -4,7 +4,7 @@
  * index.ts so that the page's other stores do not depend on it.
  */
 import { useStore } from 'zustand';
-import { encodeShareFragment } from '../../formats/share-link';
+import { encodeShareFragment, type ViewLink } from '../../formats/share-link';
 import { experimentStore, labStore, liveStore, race } from '../index';
 import { buildExperiment, defaultDraft } from '../stores/experiment-store';
 import { createExports } from './exports';
@@ -13,12 +13,19 @@ import { browserClipboard, browserUrl, createUrlSync, withFragment } from './url
 
 export const shareStore = createShareStore();
 
+let viewOpener: ((view: ViewLink) => void) | null = null;
+/** Who opens a view link (#lesson=..., #replay=...): the lesson wiring registers itself (src/app/lesson/lesson-instance.ts). */
+export function setViewOpener(open: (view: ViewLink) => void): void {
+  viewOpener = open;
+}
+
 export const urlSync = createUrlSync({
   experiment: experimentStore,
   share: shareStore,
   url: browserUrl(),
   clipboard: browserClipboard(),
   fallback: () => buildExperiment(defaultDraft()).experiment,
+  openView: (view) => viewOpener?.(view),
 });
 
 export const exporter = createExports({

@@ -226,3 +226,54 @@ describe('URL sync', () => {
     expect(fragmentOf(url.href)).toBe('');
   });
 });
+
+describe('view links in the address', () => {
+  it('opens a lesson step or a recording with the link classroom in force, and makes such links', async () => {
+    const experiment = createExperimentStore();
+    const share = createShareStore();
+    const url = fakeUrl('http://lab.test/#lesson=mamba-icl&step=2&lock=task,seed&classroom=1');
+    const opened: unknown[] = [];
+    const sync = createUrlSync({
+      experiment,
+      share,
+      url: url.port,
+      clipboard: null,
+      openView: (v) => opened.push(v),
+    });
+    const before = experiment.getState().experiment;
+    sync.start();
+    expect(opened).toEqual([{ kind: 'lesson', lesson: 'mamba-icl', step: 1 }]);
+    expect(share.getState().classroom?.lock).toEqual(['task', 'seed']);
+    // the experiment is left to the view (the recording loads its own)
+    expect(experiment.getState().experiment).toBe(before);
+    url.navigate('replay=token-mqar.iclreplay');
+    expect(opened[1]).toEqual({ kind: 'replay', file: 'token-mqar.iclreplay' });
+    expect(share.getState().classroom).toBeNull();
+    // a classroom link to a lesson step
+    const made = await sync.shareView(
+      { kind: 'lesson', lesson: 'mamba-icl', step: 3 },
+      { lock: ['task'], hide: [] },
+    );
+    expect(fragmentOf(made.url)).toBe('lesson=mamba-icl&step=4&lv=1&lock=task');
+    expect(made.classroom).toBe(true);
+    // the experiment changing (a recording loading) does not turn the view link into an experiment link
+    experiment.getState().setSeed(5);
+    expect(fragmentOf(url.href)).toBe('lesson=mamba-icl&step=4&lv=1&lock=task');
+  });
+});
+
+describe('seed notices of links', () => {
+  it('says when a link changes the seed, and not when it keeps it', () => {
+    const same = setup(
+      `http://lab.test/#${encodeShareFragment(buildExperiment(defaultDraft()).experiment!)}`,
+    );
+    same.sync.start();
+    expect(same.share.getState().seedNotice).toBeNull();
+    const other = setup(
+      `http://lab.test/#${encodeShareFragment({ ...buildExperiment(defaultDraft()).experiment!, seed: 7 })}`,
+    );
+    other.sync.start();
+    expect(other.experiment.getState().draft.seed).toBe(7);
+    expect(other.share.getState().seedNotice).toBe('This link uses seed 7; the page had seed 0.');
+  });
+});

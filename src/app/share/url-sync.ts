@@ -12,7 +12,13 @@
  * Nothing here throws: a bad link opens the nearest valid experiment with a readable message.
  */
 import type { StoreApi } from 'zustand/vanilla';
-import { decodeShareFragment, encodeShareFragment } from '../../formats/share-link';
+import {
+  decodeShareFragment,
+  decodeViewFragment,
+  encodeShareFragment,
+  encodeViewFragment,
+  type ViewLink,
+} from '../../formats/share-link';
 import type { Experiment } from '../../schema/experiment';
 import type { ExperimentState } from '../stores/experiment-store';
 import { type Classroom, readClassroom } from './classroom';
@@ -38,6 +44,8 @@ export interface UrlSyncDeps {
   clipboard: ClipboardPort | null;
   /** what an unreadable link opens: the page's default experiment (absent: the schema's default) */
   fallback?: () => Experiment | null;
+  /** open a lesson step or a recorded run that a view link names (#lesson=..., #replay=...) */
+  openView?: (view: ViewLink) => void;
 }
 
 export interface UrlSync {
@@ -53,6 +61,13 @@ export interface UrlSync {
   share(classroom?: Classroom | null): Promise<MadeLink | null>;
   /** Unlock everything and show every panel (and drop them from the fragment). */
   leaveClassroom(): void;
+  /**
+   * Put a view (a lesson step, a recorded run) in the fragment, with the classroom options in force
+   * (`classroom`: those of a classroom link being made; null: none), and copy the URL when asked.
+   */
+  shareView(view: ViewLink, classroom?: Classroom | null, copy?: boolean): Promise<MadeLink>;
+  /** The view is over: the address goes back to the experiment shown (with the classroom in force) or to none. */
+  clearView(): void;
 }
 
 /** The fragment of a URL, without '#'. */
@@ -84,6 +99,16 @@ export function createUrlSync(deps: UrlSyncDeps): UrlSync {
 
   const apply = (fragment: string) => {
     const decoded = decodeShareFragment(fragment);
+    const view = decoded ? null : decodeViewFragment(fragment);
+    if (view) {
+      const room = view.classroom ? readClassroom(view.classroom) : { classroom: null, warnings: [] };
+      following = false;
+      linkClassroom = room.classroom;
+      const warnings = [...view.warnings, ...room.warnings];
+      share.setState({ classroom: room.classroom, linkWarnings: warnings.length ? warnings : null });
+      deps.openView?.(view.view);
+      return;
+    }
     if (!decoded) {
       // a plain address (or an anchor): nothing to load, nothing locked
       following = false;
@@ -93,6 +118,7 @@ export function createUrlSync(deps: UrlSyncDeps): UrlSync {
     }
     const room = decoded.classroom ? readClassroom(decoded.classroom) : { classroom: null, warnings: [] };
     const target = (decoded.unreadable && deps.fallback?.()) || decoded.experiment;
+    const seedBefore = experiment.getState().draft.seed;
     applying = true;
     try {
       experiment.getState().load(target);
@@ -100,7 +126,14 @@ export function createUrlSync(deps: UrlSyncDeps): UrlSync {
       applying = false;
     }
     const warnings = [...decoded.warnings, ...room.warnings];
-    share.setState({ classroom: room.classroom, linkWarnings: warnings.length ? warnings : null });
+    share.setState({
+      classroom: room.classroom,
+      linkWarnings: warnings.length ? warnings : null,
+      seedNotice:
+        target.seed === seedBefore
+          ? null
+          : `This link uses seed ${target.seed}; the page had seed ${seedBefore}.`,
+    });
     following = true;
     linkClassroom = room.classroom;
     // the address now says what is open (a repaired link is rewritten to the experiment shown)
@@ -142,6 +175,33 @@ export function createUrlSync(deps: UrlSyncDeps): UrlSync {
       const made: MadeLink = { url: link, copied, classroom: linkClassroom !== null };
       share.setState({ lastLink: made });
       return made;
+    },
+    async shareView(view, classroom, copy = true) {
+      linkClassroom = classroom === undefined ? share.getState().classroom : classroom;
+      following = false;
+      const fragment = encodeViewFragment(view, linkClassroom ?? undefined);
+      if (fragment !== fragmentOf(url.href())) url.replaceFragment(fragment);
+      const link = url.href();
+      let copied = false;
+      if (copy && deps.clipboard) {
+        try {
+          await deps.clipboard.writeText(link);
+          copied = true;
+        } catch {
+          copied = false;
+        }
+      }
+      const made: MadeLink = { url: link, copied, classroom: linkClassroom !== null };
+      if (copy) share.setState({ lastLink: made });
+      return made;
+    },
+    clearView() {
+      if (!decodeViewFragment(fragmentOf(url.href()))) return;
+      const e = experiment.getState().experiment;
+      if (linkClassroom && e) {
+        following = true;
+        write(e);
+      } else url.replaceFragment('');
     },
     leaveClassroom() {
       linkClassroom = null;

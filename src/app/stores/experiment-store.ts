@@ -72,6 +72,8 @@ export interface ExperimentState {
   resetAll(): void;
   /** Show a stored experiment (resuming a run): the draft follows it as far as it can. */
   load(experiment: Experiment): void;
+  /** Put back a draft kept earlier (leaving a recorded run restores what was there before it). */
+  restore(draft: ExperimentDraft): void;
 }
 
 function derive(draft: ExperimentDraft) {
@@ -140,6 +142,9 @@ export function createExperimentStore(initial: ExperimentDraft = defaultDraft())
       load(experiment) {
         const draft = draftOf(experiment);
         set({ ...derive(draft), experiment, errors: [], issues: [] });
+      },
+      restore(draft) {
+        replace(draft);
       },
     };
   });

@@ -6,11 +6,13 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
-export type ThemeName = 'light' | 'dark';
+/** light, dark (the dark projector theme) and projector-light (white, black, large: projectors wash out dark pages) */
+export type ThemeName = 'light' | 'dark' | 'projector-light';
 
 export const THEME_KEY = 'icl-lab:theme';
 
-export const isThemeName = (v: unknown): v is ThemeName => v === 'light' || v === 'dark';
+export const isThemeName = (v: unknown): v is ThemeName =>
+  v === 'light' || v === 'dark' || v === 'projector-light';
 
 /** The stored choice if there is a valid one, else the system's preference. */
 export function initialTheme(stored: string | null, prefersDark: boolean): ThemeName {

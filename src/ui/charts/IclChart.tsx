@@ -10,6 +10,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { usePresent } from '../../app/lesson/lesson-instance';
 import { isModelCurve } from '../../eval/icl-combine';
 import type { IclCurveSet } from '../../eval/types';
 import { curveColors, useTheme } from '../theme';
@@ -50,13 +51,15 @@ export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
   };
   const bandOpacity = (set.curves.length > 4 ? 0.5 : 1) * (theme.dark ? 0.16 : 0.13);
   const tick = { fill: theme.muted, fontSize: 12 };
+  // the present layout: the legend beside the chart, not above it
+  const present = usePresent();
   return (
     <ComposedChart
       className="icl-chart"
       responsive
       style={{ width: '100%', height: 'var(--chart-height)' }}
       data={rows}
-      margin={{ top: 8, right: 16, bottom: 24, left: 12 }}
+      margin={{ top: 8, right: 16, bottom: 24, left: present ? 36 : 12 }}
     >
       <CartesianGrid stroke={theme.grid} strokeDasharray="2 4" />
       <XAxis
@@ -138,8 +141,14 @@ export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
         }}
       />
       <Legend
-        verticalAlign="top"
-        align="left"
+        {...(present
+          ? {
+              layout: 'vertical' as const,
+              verticalAlign: 'middle' as const,
+              align: 'right' as const,
+              width: 420,
+            }
+          : { verticalAlign: 'top' as const, align: 'left' as const })}
         itemSorter={null}
         wrapperStyle={{ paddingBottom: 8 }}
         formatter={(value) => <span style={{ color: theme.text }}>{value}</span>}

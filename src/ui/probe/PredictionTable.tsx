@@ -1,5 +1,6 @@
 import { type PredictionRow, queryTarget } from '../../app/probe/probe-lab';
 import { useProbeLab } from '../../app/probe/probe-lab-instance';
+import { useRecording } from '../../app/recordings/replay-player-instance';
 import { usePredictionRows } from './use-prediction-rows';
 
 const SOURCE: Record<PredictionRow['source'], string> = {
@@ -11,6 +12,8 @@ const SOURCE: Record<PredictionRow['source'], string> = {
 /** Every model's answer at the query of the prompt shown, beside the true answer. */
 export function PredictionTable() {
   const rows = usePredictionRows();
+  // a recorded run's probes are the recording's, not live weights
+  const recording = useRecording();
   const regression = useProbeLab((s) => s.draft?.kind === 'regression');
   const target = useProbeLab(queryTarget);
   if (rows.length === 0) {
@@ -34,7 +37,13 @@ export function PredictionTable() {
         {rows.map((r) => (
           <tr key={r.slot}>
             <th scope="row">{r.label}</th>
-            <td>{r.step === null ? '…' : `step ${r.step} (${SOURCE[r.source]})`}</td>
+            <td>
+              {r.step === null
+                ? '…'
+                : recording && r.source === 'live'
+                  ? `recorded step ${r.step}`
+                  : `step ${r.step} (${SOURCE[r.source]})`}
+            </td>
             <td className="num">{r.reading?.prediction ?? '…'}</td>
             <td className="num">{r.reading?.target ?? target ?? '…'}</td>
             <td className="num">

@@ -3,6 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { useModelField } from '../../app';
 import { type ProbeSource, shownProbe } from '../../app/probe/probe-lab';
 import { useProbeLab } from '../../app/probe/probe-lab-instance';
+import { useRecording } from '../../app/recordings/replay-player-instance';
 import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
 import type { AttentionProbe, MambaProbe, ProbeResult, S4Probe } from '../../workers/training/protocol';
 import { Heatmap, Sparkline } from '../charts/Heatmap';
@@ -58,6 +59,7 @@ const title = (m: Probed) => ARCHITECTURE_TITLES[m.arch] ?? m.arch;
 /** The "Attention" region: softmax(QK^T/sqrt(h)) per layer and head on the probe prompt. */
 export function AttentionPanel() {
   const models = useProbedModels().filter((m) => m.probe?.layers.some((l) => l.kind === 'attention'));
+  const recording = useRecording();
   return (
     <section className="panel probe-panel" aria-label="Attention">
       <h2>Attention</h2>
@@ -75,7 +77,7 @@ export function AttentionPanel() {
             <h3>
               {title(m)}{' '}
               <span className="muted">
-                · step {m.probeStep}
+                · {recording && m.source === 'live' ? 'recorded ' : ''}step {m.probeStep}
                 {SOURCE_NOTE[m.source]}
               </span>
             </h3>
@@ -111,6 +113,7 @@ export function AttentionPanel() {
 
 /** The "SSM state" region: Mamba's Delta, ||h_t|| and implicit attention (and S4's) on the same prompt. */
 export function SsmPanel() {
+  const recording = useRecording();
   const models = useProbedModels().filter((m) =>
     m.probe?.layers.some((l) => l.kind === 'mamba' || l.kind === 's4'),
   );
@@ -131,7 +134,7 @@ export function SsmPanel() {
             <h3>
               {title(m)}{' '}
               <span className="muted">
-                · step {m.probeStep}
+                · {recording && m.source === 'live' ? 'recorded ' : ''}step {m.probeStep}
                 {SOURCE_NOTE[m.source]}
               </span>
             </h3>

@@ -1,4 +1,5 @@
 import { useId, useState } from 'react';
+import { LockMark } from '../lesson/LockMark';
 import { FieldNotes, noteIds } from './FieldNotes';
 
 interface Props {
@@ -12,8 +13,10 @@ interface Props {
   /** called with the committed value (undefined when cleared) on change and Enter */
   onCommit(value: number | undefined): void;
   hint?: string;
-  /** locked by a classroom link */
+  /** not editable now (locked by a classroom link, or a recorded run shown) */
   disabled?: boolean;
+  /** locked by a classroom link: disabled, with a lock mark */
+  locked?: boolean;
   /** what the setting does, shown while the field is hovered or focused */
   about?: string;
   /** problems the experiment has with the value set (shown beside the field) */
@@ -41,6 +44,7 @@ export function NumberField({
   onCommit,
   hint,
   disabled,
+  locked,
   about,
   errors = [],
   check,
@@ -76,8 +80,11 @@ export function NumberField({
   const messages = rejected ? [`${label} ${rejected}; not applied.`] : errors;
   const notes = { hint, about, messages, changedNote };
   return (
-    <div className={`field${about ? ' setting' : ''}${changedNote ? ' changed' : ''}`}>
+    <div
+      className={`field${about ? ' setting' : ''}${changedNote ? ' changed' : ''}${locked ? ' locked' : ''}`}
+    >
       <label htmlFor={id}>{label}</label>
+      {locked && <LockMark />}
       <input
         id={id}
         type="number"
@@ -87,7 +94,7 @@ export function NumberField({
         min={min}
         max={max}
         step={step}
-        disabled={disabled}
+        disabled={disabled || locked}
         onChange={(e) => setText(e.currentTarget.value)}
         onBlur={(e) => commit(e.currentTarget)}
         onKeyDown={(e) => {

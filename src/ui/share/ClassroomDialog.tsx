@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
+import { useLesson } from '../../app/lesson/lesson-instance';
+import { isRecordingStatus, useReplay } from '../../app/recordings/replay-player-instance';
 import {
   type Classroom,
   DEFAULT_CLASSROOM,
@@ -8,6 +10,7 @@ import {
   type PanelKey,
 } from '../../app/share/classroom';
 import { urlSync, useShare } from '../../app/share/share';
+import type { ViewLink } from '../../formats/share-link';
 
 function toggled<K extends string>(list: readonly K[], key: K, on: boolean, order: readonly K[]): K[] {
   const set = new Set(list);
@@ -15,6 +18,12 @@ function toggled<K extends string>(list: readonly K[], key: K, on: boolean, orde
   else set.delete(key);
   return order.filter((k) => set.has(k));
 }
+
+/** The teacher's shortcut that unlocks a classroom link on a student's computer (named in the dialog). */
+export const UNLOCK_KEYS = 'Alt+Shift+U';
+export const isUnlockKey = (
+  e: Pick<KeyboardEvent, 'altKey' | 'shiftKey' | 'ctrlKey' | 'metaKey' | 'code'>,
+): boolean => e.altKey && e.shiftKey && !e.ctrlKey && !e.metaKey && e.code === 'KeyU';
 
 const LOCK_ORDER = LOCKABLE.map((c) => c.key);
 const PANEL_ORDER = HIDEABLE.map((c) => c.key);
@@ -27,6 +36,15 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose(): v
   const ref = useRef<HTMLDialogElement>(null);
   const inForce = useShare((s) => s.classroom);
   const [choice, setChoice] = useState<Classroom>(DEFAULT_CLASSROOM);
+  // a lesson step or a recorded run shown: the link may open on it (and play it)
+  const lessonId = useLesson((s) => s.lesson?.id ?? null);
+  const lessonStep = useLesson((s) => s.step);
+  const lessonView: ViewLink | null = lessonId
+    ? { kind: 'lesson', lesson: lessonId, step: lessonStep }
+    : null;
+  const replayFile = useReplay((s) => (isRecordingStatus(s.status) ? (s.entry?.file ?? null) : null));
+  const view: ViewLink | null = lessonView ?? (replayFile ? { kind: 'replay', file: replayFile } : null);
+  const [onView, setOnView] = useState(true);
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
@@ -46,7 +64,8 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose(): v
           method="dialog"
           onSubmit={(e) => {
             e.preventDefault();
-            void urlSync.share(choice);
+            if (view && onView) void urlSync.shareView(view, choice);
+            else void urlSync.share(choice);
             onClose();
           }}
         >
@@ -55,6 +74,14 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose(): v
             The link opens this experiment, with the same seed and so the same data, on every computer in the
             room. Choose what the class cannot change and what it does not see.
           </p>
+          {view && (
+            <label className="check">
+              <input type="checkbox" checked={onView} onChange={(e) => setOnView(e.currentTarget.checked)} />
+              {view.kind === 'lesson'
+                ? `Open on this lesson step (step ${view.step + 1}) and play its recording`
+                : 'Open on this recorded run and play it'}
+            </label>
+          )}
           <div className="classroom-choices">
             <fieldset>
               <legend>Lock these settings</legend>
@@ -83,6 +110,10 @@ export function ClassroomDialog({ open, onClose }: { open: boolean; onClose(): v
               ))}
             </fieldset>
           </div>
+          <p className="hint">
+            Students see no unlock button. To unlock everything on a student's computer, a teacher presses{' '}
+            <kbd>{UNLOCK_KEYS}</kbd>.
+          </p>
           <div className="dialog-buttons">
             <button type="submit" className="primary">
               Make the classroom link

@@ -3,7 +3,7 @@ import { useExperiment } from '../../app';
 import { describeClassroom } from '../../app/share/classroom';
 import { urlSync, useShare } from '../../app/share/share';
 import type { MadeLink } from '../../app/share/share-store';
-import { ClassroomDialog } from './ClassroomDialog';
+import { ClassroomDialog, isUnlockKey } from './ClassroomDialog';
 import { ExportMenu } from './ExportMenu';
 import './share-export.css';
 
@@ -13,6 +13,17 @@ export function ShareControls() {
   const lastLink = useShare((s) => s.lastLink);
   const classroom = useShare((s) => s.classroom);
   const [dialog, setDialog] = useState(false);
+  // unlocking is a teacher's deliberate act: a shortcut named in the Classroom link dialog, no button
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isUnlockKey(e)) {
+        e.preventDefault();
+        urlSync.leaveClassroom();
+      }
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
   return (
     <div className="share-controls">
       <div className="share-buttons">
@@ -28,9 +39,6 @@ export function ShareControls() {
       {classroom && (
         <p className="classroom-banner">
           <span>Classroom view: {describeClassroom(classroom)}.</span>
-          <button type="button" className="quiet" onClick={() => urlSync.leaveClassroom()}>
-            Unlock and show everything
-          </button>
         </p>
       )}
       <ClassroomDialog open={dialog} onClose={() => setDialog(false)} />

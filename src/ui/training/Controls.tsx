@@ -1,9 +1,11 @@
 import { race, useExperiment, useLive, useUi } from '../../app';
 import { SPEED_CHOICES } from '../../app/race/speed';
+import { useRecording } from '../../app/recordings/replay-player-instance';
 import { presetChoice } from '../../app/settings/preset-choice';
 import { isLocked } from '../../app/share/classroom';
 import { useShare } from '../../app/share/share';
 import { PRESET_NAMES, type PresetName } from '../../train/presets';
+import { LockMark } from '../lesson/LockMark';
 import { NumberField } from '../settings/NumberField';
 
 const PRESET_TITLES: Record<PresetName, string> = {
@@ -24,15 +26,18 @@ export function Controls() {
   const presetLocked = useShare((s) => isLocked(s.classroom, 'preset'));
   const lrLocked = useShare((s) => isLocked(s.classroom, 'optimizer.lr'));
   const stepIntervalMs = useUi((s) => s.stepIntervalMs);
+  // a recorded run shown: its models are data, not workers; the live controls rest
+  const recording = useRecording();
   const setStepInterval = useUi((s) => s.setStepInterval);
   return (
     <div className="controls">
       <div className="field">
         <label htmlFor="preset">Preset</label>
+        {presetLocked && <LockMark />}
         <select
           id="preset"
           value={preset}
-          disabled={presetLocked}
+          disabled={presetLocked || recording}
           onChange={(e) => setPreset(e.currentTarget.value as PresetName)}
         >
           {PRESET_NAMES.map((p) => (
@@ -56,7 +61,8 @@ export function Controls() {
         step="any"
         onCommit={(v) => setLearningRate(v ?? null)}
         hint="applies at the next step"
-        disabled={lrLocked}
+        disabled={lrLocked || recording}
+        locked={lrLocked}
       />
       <div className="field">
         <label htmlFor="speed">Speed</label>
@@ -81,7 +87,7 @@ export function Controls() {
           type="button"
           className="primary"
           aria-keyshortcuts="Space"
-          disabled={!valid || training}
+          disabled={!valid || training || recording}
           onClick={() => void race.train()}
         >
           Train
@@ -94,10 +100,20 @@ export function Controls() {
         >
           Pause
         </button>
-        <button type="button" aria-keyshortcuts="S" disabled={!valid} onClick={() => void race.step()}>
+        <button
+          type="button"
+          aria-keyshortcuts="S"
+          disabled={!valid || recording}
+          onClick={() => void race.step()}
+        >
           Step
         </button>
-        <button type="button" aria-keyshortcuts="R" disabled={!hasModels} onClick={() => void race.reset()}>
+        <button
+          type="button"
+          aria-keyshortcuts="R"
+          disabled={!hasModels || recording}
+          onClick={() => void race.reset()}
+        >
           Reset
         </button>
       </div>

@@ -1,4 +1,6 @@
 import { race, useLive } from '../../app';
+import { recordedModelStatus } from '../../app/recordings/replay-player';
+import { useRecording } from '../../app/recordings/replay-player-instance';
 import type { ModelLive, Notice } from '../../app/stores/live-store';
 import { modelStatusText } from '../../app/stores/selectors';
 import { modelColor } from '../charts/model-colors';
@@ -8,6 +10,7 @@ import { useTheme } from '../theme';
 export function StatusLines() {
   const models = useLive((s) => s.models);
   const theme = useTheme();
+  const recording = useRecording();
   if (models.length === 0) {
     return (
       <p className="status idle-status">
@@ -21,7 +24,7 @@ export function StatusLines() {
         <li key={m.slot}>
           <span className="swatch" style={{ background: modelColor(theme, m.arch) }} aria-hidden="true" />
           <p className="status" role="status" data-state={m.state}>
-            {modelStatusText(m)}
+            {recording ? recordedModelStatus(m) : modelStatusText(m)}
           </p>
           {m.lastLoss !== null && <span className="loss-now">loss {formatLoss(m.lastLoss)}</span>}
         </li>

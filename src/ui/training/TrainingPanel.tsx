@@ -1,5 +1,7 @@
+import { useRecording } from '../../app/recordings/replay-player-instance';
 import { isLocked } from '../../app/share/classroom';
 import { useShare } from '../../app/share/share';
+import { SeedNotice } from '../lesson/SeedNotice';
 import { Shown } from '../Shown';
 import { ModelPicker } from '../settings/ModelPicker';
 import { SettingsPanel } from '../settings/SettingsPanel';
@@ -12,17 +14,21 @@ import { Notices, StatusLines } from './StatusLines';
 /** Choose the models, set them going, see where each one is. */
 export function TrainingPanel() {
   const modelsLocked = useShare((s) => isLocked(s.classroom, 'models'));
+  const recording = useRecording();
   return (
     <section className="panel training-panel" aria-labelledby="training-title">
       <h2 id="training-title">Training</h2>
       <DeviceNote />
-      <ModelPicker disabled={modelsLocked} />
+      <ModelPicker disabled={modelsLocked || recording} />
       <Controls />
       <ShareControls />
-      <Shown panel="settings">
-        <SettingsPanel />
-      </Shown>
+      {!recording && (
+        <Shown panel="settings">
+          <SettingsPanel />
+        </Shown>
+      )}
       <Notices />
+      <SeedNotice />
       <StatusLines />
       <Shown panel="diagnostics">
         <Diagnostics />
