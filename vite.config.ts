@@ -35,9 +35,36 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/**
+ * Cross-origin isolation (COOP + COEP): lets tfjs-backend-wasm use its SIMD + threads build
+ * (SharedArrayBuffer). Every asset is same-origin, so nothing is blocked. Static hosting: docs/DEPLOY.md.
+ */
+const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+/**
+ * tfjs-backend-wasm starts its threads (Emscripten pthreads) from a Blob holding its factory's
+ * source (`factory.toString()`). That source reads `_scriptDir`, a variable of the enclosing
+ * closure, behind a `typeof` guard; minified, the variable is renamed and the guard becomes a plain
+ * read, which throws in the thread ("e is not defined"). Making it a global keeps its name (and the
+ * guard) through minification, so the SIMD + threads build works in the bundled worker.
+ */
+function wasmThreadsFactory(): Plugin {
+  return {
+    name: 'icl-lab-wasm-threads-factory',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm(-threaded-simd)?\.js$/.test(id)) return null;
+      const fixed = code.replace(/\bvar _scriptDir = /, 'globalThis._scriptDir = ');
+      return fixed === code ? null : { code: fixed, map: null };
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [wasmThreadsFactory()] },
   build: {
     target: 'es2022',
     sourcemap: true,
@@ -54,8 +81,8 @@ export default defineConfig({
         }
       : {}),
   },
-  preview: { port: 4173, strictPort: true, host: '127.0.0.1' },
-  server: { host: '127.0.0.1' },
+  preview: { port: 4173, strictPort: true, host: '127.0.0.1', headers: ISOLATION_HEADERS },
+  server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
   test: {
     include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
     environment: 'node',

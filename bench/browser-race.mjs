@@ -24,7 +24,8 @@
  * Options: --seconds N (window, default 60)   --size tiny|classroom (default tiny)
  *          --soak-steps N (default 2000; 0 skips the soak)   --trace-seconds N (default 20; 0: none)
  *          --trace-file PATH (keep the raw trace, for chrome://tracing or the DevTools performance panel)
- *          --no-webgpu   --no-write
+ *          --backend webgpu|webgl|wasm|cpu (the race's ?backend=; default the page's choice)
+ *          --port N (default 4179)   --no-webgpu   --no-write
  */
 import { spawn } from 'node:child_process';
 import {
@@ -63,6 +64,8 @@ const TRACE_FILE = opt('trace-file', null);
 const WEBGPU = !flag('no-webgpu');
 const WRITE = !flag('no-write');
 const PORT = Number(opt('port', 4179));
+// the race's backend: ?backend=NAME on the page (default: the page's own choice)
+const BACKEND = opt('backend', null);
 const RACE = ['Transformer', 'Mamba', 'MambaFormer'];
 
 const TINY = {
@@ -207,7 +210,7 @@ async function longTasks(page, from, to) {
 }
 
 async function race(browser, url, dist) {
-  const { page, errors } = await openPage(browser, url);
+  const { page, errors } = await openPage(browser, BACKEND ? `${url}?backend=${BACKEND}` : url);
   await setUp(page, RACE, SIZE === 'tiny' ? TINY : { 'Evaluate every (steps)': 100, Steps: 100000 });
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Train', exact: true }).click();

@@ -61,6 +61,7 @@ export const race = new RaceController({
   openDb: () => openRunDb(),
   sessionOptions: SESSION_OPTIONS,
   ui: uiStore,
+  cores: typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1,
 });
 
 /** Deleted runs wait a moment (for Undo) before the race controller deletes them for good. */

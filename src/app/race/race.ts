@@ -15,9 +15,11 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { Experiment } from '../../schema/experiment';
+import type { BackendName } from '../../workers/backend-types';
 import type { ClientEvent, TrainingClient } from '../../workers/training/client';
 import type { ProbePrompt, ProbeResult, Result, SessionOptionsInput } from '../../workers/training/protocol';
 import { planSlots, type SlotNow } from '../../workers/training/reconfigure';
+import { wasmThreadsFor } from '../device/threads';
 import type { RunDb } from '../runs/run-db';
 import { RunRecorder } from '../runs/run-recorder';
 import type { ExperimentState } from '../stores/experiment-store';
@@ -55,10 +57,13 @@ export interface RaceDeps {
   saveEveryMs?: number;
   /** experiment changes are applied after this quiet time (ms) */
   settleMs?: number;
+  /** CPU cores (navigator.hardwareConcurrency): each worker's share sets its wasm threads */
+  cores?: number;
 }
 
 export class RaceController {
-  private readonly d: Required<Omit<RaceDeps, 'sessionOptions' | 'ui' | 'writer'>> & {
+  private readonly d: Required<Omit<RaceDeps, 'sessionOptions' | 'ui' | 'writer' | 'cores'>> & {
+    cores?: number;
     sessionOptions: SessionOptionsInput;
     ui?: RaceDeps['ui'];
   };
@@ -256,7 +261,8 @@ export class RaceController {
 
   /** Configure one worker with the experiment; a refusal marks its model failed, with a notice. */
   private async configure(slot: Slot, e: Experiment): Promise<boolean> {
-    const r = await slot.client.configure(e, slot.index, this.d.sessionOptions);
+    const wasmThreads = wasmThreadsFor(this.d.cores ?? 1, e.models.length);
+    const r = await slot.client.configure(e, slot.index, { wasmThreads, ...this.d.sessionOptions });
     if (r.ok) {
       slot.experiment = e;
       await this.applyPace(slot);
@@ -340,26 +346,47 @@ export class RaceController {
 
   /** A crashed model's worker, started again from its last checkpoint. */
   restartModel(slotId: number): Promise<void> {
+    return this.enqueue(() => this.respawn(slotId));
+  }
+
+  /**
+   * The Backend control: every worker paused, its weights and Adam's moments saved, then started
+   * again on `backends` from them (as after a crash); the run, its curves and its step are kept.
+   */
+  setBackends(backends: BackendName[] | undefined): Promise<void> {
     return this.enqueue(async () => {
-      const i = this.slots.findIndex((s) => s.id === slotId);
-      if (i < 0 || !this.experiment) return;
-      const old = this.slots[i];
-      old.client.terminate();
-      const fresh = this.spawnSlot();
-      fresh.index = old.index;
-      fresh.modelKey = old.modelKey;
-      fresh.checkpoint = old.checkpoint;
-      this.slots[i] = fresh;
-      this.live.setState((s) => ({
-        models: s.models.map((m) =>
-          m.slot === slotId ? { ...m, slot: fresh.id, state: 'starting', error: null } : m,
-        ),
-        notices: s.notices.filter((n) => n.slot !== slotId),
-      }));
-      if (!(await this.configure(fresh, this.experiment))) return;
-      await restartFromCheckpoint(fresh, this.runId, this.recorder, this.live);
-      if (this.live.getState().training) await fresh.client.train();
+      this.d.sessionOptions = { ...this.d.sessionOptions, backends };
+      for (const slot of [...this.slots]) {
+        await slot.client.pause();
+        const now = slot.client.crashed ? null : await slot.client.saveCheckpoint();
+        if (now?.ok) slot.checkpoint = { step: now.step, model: now.model, optimizer: now.optimizer };
+        await this.respawn(slot.id);
+      }
     });
+  }
+
+  /** A slot's worker replaced by a fresh one, back at the slot's last checkpoint. */
+  private async respawn(slotId: number): Promise<void> {
+    const i = this.slots.findIndex((s) => s.id === slotId);
+    if (i < 0 || !this.experiment) return;
+    const old = this.slots[i];
+    old.client.terminate();
+    const fresh = {
+      ...this.spawnSlot(),
+      index: old.index,
+      modelKey: old.modelKey,
+      checkpoint: old.checkpoint,
+    };
+    this.slots[i] = fresh;
+    this.live.setState((s) => ({
+      models: s.models.map((m) =>
+        m.slot === slotId ? { ...m, slot: fresh.id, state: 'starting', error: null } : m,
+      ),
+      notices: s.notices.filter((n) => n.slot !== slotId),
+    }));
+    if (!(await this.configure(fresh, this.experiment))) return;
+    await restartFromCheckpoint(fresh, this.runId, this.recorder, this.live);
+    if (this.live.getState().training) await fresh.client.train();
   }
 
   /** Continue a stored run from its last checkpoints (paused; Train goes on). */

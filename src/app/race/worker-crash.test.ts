@@ -86,6 +86,9 @@ class FakeApi implements TrainingWorkerApi {
     this.at = bytes.model[0];
     return { ok: true as const, step: this.at, warnings: [] };
   }
+  async measure() {
+    return { ok: false as const, error: 'not in this test' };
+  }
   async stats() {
     return { backend: 'cpu' as const, step: this.at, tensors: 1, bytes: 1, state: null };
   }
