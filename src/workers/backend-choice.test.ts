@@ -61,6 +61,19 @@ describe('chooseBackend', () => {
     expect(c.reason).toContain('webgpu: no adapter');
   });
 
+  it('names a software GPU that was skipped', () => {
+    const c = chooseBackend([
+      m('webgpu', null, { software: 'SwiftShader', skipped: true }),
+      m('webgl', null, { software: 'SwiftShader', skipped: true }),
+      m('wasm', 21.6),
+      m('cpu', 221),
+    ]);
+    expect(c.name).toBe('wasm');
+    expect(c.reason).toBe(
+      'wasm: software GPU found (SwiftShader); skipped for wasm (22 ms a probe step here)',
+    );
+  });
+
   it('honours the Backend control when that backend works', () => {
     const measures = [m('webgpu', 800, { software: 'SwiftShader' }), m('wasm', 20)];
     expect(chooseBackend(measures, 'webgpu')).toEqual({

@@ -31,6 +31,8 @@ export interface CandidateMeasure {
   msPerStep: number | null;
   /** when not timed: the step took longer than this (ms) */
   overMs?: number;
+  /** a software GPU not started, since a CPU backend already works */
+  skipped?: boolean;
 }
 
 export interface BackendChoice {
@@ -96,7 +98,9 @@ function autoChoice(measures: readonly CandidateMeasure[]): BackendChoice {
   if (software && !best.software) {
     const faster = timed(software)
       ? `${name} is ${ratio(software.msPerStep, msPerStep)} faster here`
-      : `a probe step took over ${Math.round(software.overMs ?? 0)} ms on ${software.name}, ${own} ms on ${name}`;
+      : software.skipped
+        ? `skipped for ${name} (${own} ms a probe step here)`
+        : `a probe step took over ${Math.round(software.overMs ?? 0)} ms on ${software.name}, ${own} ms on ${name}`;
     return { name, reason: `${name}: software GPU found (${software.software}); ${faster}`, msPerStep };
   }
   const versus = timed(rival)
@@ -142,6 +146,8 @@ export interface MeasureResult {
   choice: BackendChoice;
   /** ms of one training step of each model of the experiment on the chosen backend (null: not timed) */
   modelMs: Array<number | null>;
+  /** how long the backend probe took (ms; the models' timing not included) */
+  probeMs: number;
 }
 
 /** The order the training workers try: the choice, then the usual fallbacks after it. */

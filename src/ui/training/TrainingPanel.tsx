@@ -1,5 +1,6 @@
 import { isLocked } from '../../app/share/classroom';
 import { useShare } from '../../app/share/share';
+import { DevicePanel } from '../device/DevicePanel';
 import { Shown } from '../Shown';
 import { ModelPicker } from '../settings/ModelPicker';
 import { SettingsPanel } from '../settings/SettingsPanel';
@@ -18,6 +19,7 @@ export function TrainingPanel() {
       <DeviceNote />
       <ModelPicker disabled={modelsLocked} />
       <Controls />
+      <DevicePanel />
       <ShareControls />
       <Shown panel="settings">
         <SettingsPanel />

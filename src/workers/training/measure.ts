@@ -32,7 +32,7 @@ export interface MeasureEnvironment {
 const CAP_MS = 1500;
 const SOFTWARE_CAP_MS = 400;
 /** Time per candidate spent on timed steps after the warm-up. */
-const TIMED_MS = 150;
+const TIMED_MS = 100;
 
 const TIMEOUT = Symbol('timeout');
 
@@ -104,11 +104,19 @@ export async function measureDevice(
   );
   const small = probeExperiment(experiment);
   const measures: CandidateMeasure[] = [];
+  const t0 = env.now();
   for (const name of order) {
     try {
-      await env.start(name);
-      const gpu = name === 'webgpu' || name === 'webgl' ? await env.describe(name) : null;
+      const isGpu = name === 'webgpu' || name === 'webgl';
+      const gpu = isGpu ? await env.describe(name) : null;
       const software = gpu ? softwareRenderer(gpu.text, gpu.fallback) : null;
+      // a software GPU (a CPU emulating one) is not started when a CPU backend already works: it
+      // is far slower, and its shader compiles would hold this worker for seconds
+      if (software && measures.some((m) => m.ok && m.msPerStep !== null)) {
+        measures.push({ name, ok: true, software, msPerStep: null, skipped: true });
+        continue;
+      }
+      await env.start(name);
       const cap = software ? SOFTWARE_CAP_MS : CAP_MS;
       const ms = await timeSteps(
         () => new Trainer(small, 0, { ...env.trainerOptions(), readEvery: 1 }),
@@ -122,6 +130,7 @@ export async function measureDevice(
       measures.push({ name, ok: false, reason: message(error), msPerStep: null });
     }
   }
+  const probeMs = env.now() - t0;
   measures.sort((a, b) => BACKEND_ORDER.indexOf(a.name) - BACKEND_ORDER.indexOf(b.name));
   const choice = chooseBackend(measures, request.preference ?? 'auto');
   const modelMs: Array<number | null> = experiment.models.map(() => null);
@@ -141,5 +150,5 @@ export async function measureDevice(
       }
     }
   }
-  return { measures, choice, modelMs };
+  return { measures, choice, modelMs, probeMs };
 }

@@ -307,6 +307,7 @@ export const FORWARDED_COMMANDS = {
   setStepInterval: true,
   probe: true,
   saveCheckpoint: true,
+  measure: true,
 } as const satisfies Partial<CommandList<TrainingWorkerApi>>;
 
 export type ForwardedCommand = keyof typeof FORWARDED_COMMANDS;
@@ -316,7 +317,6 @@ export const TRAINING_COMMANDS = {
   ...FORWARDED_COMMANDS,
   configure: true,
   loadCheckpoint: true,
-  measure: true,
   stats: true,
   dispose: true,
 } as const satisfies CommandList<TrainingWorkerApi>;
