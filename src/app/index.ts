@@ -53,7 +53,7 @@ export const uiStore = createUiStore();
 /** One writer of the live store at a time: the race, or a recorded run played back. */
 export const liveWriter = new LiveWriter(liveStore);
 
-export const race = new RaceController({
+export const race: RaceController = new RaceController({
   experiment: experimentStore,
   live: liveStore,
   writer: liveWriter,
@@ -63,15 +63,17 @@ export const race = new RaceController({
   sessionOptions: SESSION_OPTIONS,
   ui: uiStore,
   cores: typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1,
+  // the first Train waits (a few seconds at most) for the device probe's backend choice
+  beforeStart: (): Promise<void> => device.ready(),
 });
 
 /** This device: the backend choice, the Backend control and the lesson estimate (app/device). */
 export const deviceStore = createDeviceStore(backendsFromUrl()?.[0] ?? null);
-export const device = new DeviceController({
+export const device: DeviceController = new DeviceController({
   store: deviceStore,
   spawn: () => createTrainingClient(() => undefined),
   storage: typeof localStorage === 'undefined' ? null : localStorage,
-  setBackends: (order) => race.setBackends(order),
+  setBackends: (order): Promise<void> => race.setBackends(order),
   training: () => liveStore.getState().training,
   cores: typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1,
   loadTable1: async () => {

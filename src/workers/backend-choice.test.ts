@@ -52,7 +52,11 @@ describe('chooseBackend', () => {
       { name: 'webgpu', ok: false, reason: 'no adapter', msPerStep: null },
       m('wasm', 30),
     ]);
-    expect(c).toEqual({ name: 'wasm', reason: 'wasm: the only backend that works here', msPerStep: 30 });
+    expect(c).toEqual({
+      name: 'wasm',
+      reason: 'wasm: the only backend that works here; not available here: webgpu (no adapter)',
+      msPerStep: 30,
+    });
   });
 
   it('falls to cpu when nothing works, naming why', () => {

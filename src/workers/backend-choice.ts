@@ -123,11 +123,19 @@ export function chooseBackend(
         msPerStep: timed(m) ? m.msPerStep : null,
       };
     }
-    const auto = autoChoice(measures);
+    const auto = withUnavailable(autoChoice(measures), measures);
     const why = m ? (m.reason ?? 'it failed') : 'it was not probed';
     return { ...auto, reason: `${auto.reason} (${preference} does not work here: ${why})` };
   }
-  return autoChoice(measures);
+  return withUnavailable(autoChoice(measures), measures);
+}
+
+/** The reason, with the candidates that do not work here and why ("webgpu: no adapter"). */
+function withUnavailable(choice: BackendChoice, measures: readonly CandidateMeasure[]): BackendChoice {
+  const failed = measures.filter((m) => !m.ok && m.name !== choice.name);
+  if (failed.length === 0 || choice.reason.includes('no other backend works')) return choice;
+  const list = failed.map((m) => `${m.name} (${m.reason ?? 'failed'})`).join(', ');
+  return { ...choice, reason: `${choice.reason}; not available here: ${list}` };
 }
 
 export interface MeasureRequest {

@@ -33,7 +33,7 @@ function setup(options: { storage?: Map<string, string>; training?: boolean; url
           ok: true,
           measures: request.candidates ? [{ name, ok: true, msPerStep: 25 }] : SWIFTSHADER,
           choice: { name, reason: 'from the worker', msPerStep: 20 },
-          modelMs: e.models.map((_, i) => 100 * (i + 1)),
+          modelMs: e.models.map((_, i) => (request.models === false ? null : 100 * (i + 1))),
           probeMs: 1500,
         };
       },
@@ -54,9 +54,18 @@ describe('DeviceController', () => {
     const { store, storage, requests, orders, controller, terminated } = setup();
     controller.start();
     expect(controller.needsProbe(experiment)).toBe(true);
+    let ready = false;
+    void controller.ready().then(() => {
+      ready = true;
+    });
     await controller.probe(experiment);
-    expect(requests).toEqual([{ preference: 'auto', wasmThreads: 1 }]);
+    // first the backend (the race is told at once), then the models on it, in one worker
+    expect(requests).toEqual([
+      { preference: 'auto', wasmThreads: 1, models: false },
+      { candidates: ['wasm'], preference: 'wasm', wasmThreads: 1 },
+    ]);
     expect(terminated()).toBe(1);
+    expect(ready).toBe(true);
     const s = store.getState();
     expect(s.choice?.name).toBe('wasm');
     expect(s.choice?.reason).toMatch(/^wasm: software GPU found \(SwiftShader\)/);
@@ -70,6 +79,7 @@ describe('DeviceController', () => {
     // a later visit: the remembered choice goes to the race at once, nothing is probed
     const again = setup({ storage });
     again.controller.start();
+    await again.controller.ready(60_000);
     expect(again.store.getState().choice?.name).toBe('wasm');
     expect(again.orders).toEqual([['wasm', 'cpu']]);
     await again.controller.probe(experiment);
@@ -100,6 +110,10 @@ describe('DeviceController', () => {
     expect(store.getState().choice).toBeNull();
     await controller.probe(experiment);
     expect(requests).toEqual([]);
+    // Train does not wait for ever for a probe that does not come
+    const t0 = Date.now();
+    await controller.ready(30);
+    expect(Date.now() - t0).toBeLessThan(1000);
   });
 
   it('the page address fixes the backend: only the models are timed, the race is not told', async () => {

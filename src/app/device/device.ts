@@ -126,10 +126,28 @@ export function modelTimes(s: DeviceState, e: Experiment, cores: number): Array<
   return e.models.map((_, i) => (backend ? (s.modelMs[modelTimeKey(backend, e, i, threads)] ?? null) : null));
 }
 
+/** Train waits at most this long for the device probe's choice (ms). */
+export const READY_WAIT_MS = 20_000;
+
 export class DeviceController {
   private pending: Experiment | null = null;
   private running = false;
+  private settle!: () => void;
+  private readonly decided = new Promise<void>((resolve) => {
+    this.settle = resolve;
+  });
   constructor(private readonly d: DeviceDeps) {}
+
+  /**
+   * Resolves once the backend is decided (remembered, set by the address, measured, or the probe
+   * failed), or after `maxMs`: the race's first Train waits for it, so the models do not start on a
+   * software GPU a moment before the probe says so.
+   */
+  ready(maxMs = READY_WAIT_MS): Promise<void> {
+    const s = this.store.getState();
+    if (s.urlBackend || s.choice || s.status === 'failed') return Promise.resolve();
+    return Promise.race([this.decided, new Promise<void>((r) => setTimeout(r, maxMs))]);
+  }
 
   private get store() {
     return this.d.store;
@@ -145,6 +163,7 @@ export class DeviceController {
         const choice = measures.length ? chooseBackend(measures, r.preference) : null;
         this.store.setState({ preference: r.preference, measures, modelMs: r.modelMs, choice });
         if (choice && !this.store.getState().urlBackend) void this.d.setBackends(backendOrder(choice.name));
+        if (choice) this.settle();
       } catch {
         // a broken record is forgotten: the probe runs again
       }
@@ -229,41 +248,47 @@ export class DeviceController {
       }
     } finally {
       this.running = false;
+      if (this.store.getState().status === 'failed') this.settle();
     }
   }
 
+  /**
+   * Two questions to one worker: which backend (when not yet known; the race is told at once),
+   * then each model's step time on it.
+   */
   private async measure(e: Experiment): Promise<void> {
-    const s = this.store.getState();
     const wasmThreads = wasmThreadsFor(this.d.cores, e.models.length);
-    const known = s.urlBackend ?? (s.measures.length ? s.choice?.name : undefined);
-    const request: MeasureRequest = known
-      ? { candidates: [known], preference: known, wasmThreads }
-      : { preference: s.preference, wasmThreads };
     this.store.setState({ status: 'measuring', error: null });
     const worker = this.d.spawn();
-    let r: Result<MeasureResult>;
     try {
-      r = await worker.measure(e, request);
+      const s = this.store.getState();
+      let known = s.urlBackend ?? (s.measures.length ? s.choice?.name : undefined);
+      if (!known) {
+        const r = await worker.measure(e, { preference: s.preference, wasmThreads, models: false });
+        if (!r.ok) return this.fail(r.error);
+        const choice = chooseBackend(r.measures, this.store.getState().preference);
+        this.store.setState({ measures: r.measures, choice, probeMs: r.probeMs });
+        this.remember();
+        void this.d.setBackends(backendOrder(choice.name));
+        this.settle();
+        known = choice.name;
+      }
+      const r = await worker.measure(e, { candidates: [known], preference: known, wasmThreads });
+      if (!r.ok) return this.fail(r.error);
+      const modelMs = { ...this.store.getState().modelMs };
+      e.models.forEach((_, i) => {
+        const ms = r.modelMs[i];
+        if (ms !== null && ms > 0) modelMs[modelTimeKey(r.choice.name, e, i, wasmThreads)] = ms;
+      });
+      this.store.setState({ status: 'ready', modelMs });
+      this.remember();
     } finally {
       worker.terminate();
     }
-    if (!r.ok) {
-      this.store.setState({ status: 'failed', error: r.error });
-      return;
-    }
-    const now = this.store.getState();
-    const modelMs = { ...now.modelMs };
-    e.models.forEach((_, i) => {
-      const ms = r.modelMs[i];
-      if (ms !== null && ms > 0) modelMs[modelTimeKey(r.choice.name, e, i, wasmThreads)] = ms;
-    });
-    if (known) {
-      this.store.setState({ status: 'ready', modelMs });
-    } else {
-      const choice = chooseBackend(r.measures, now.preference);
-      this.store.setState({ status: 'ready', modelMs, measures: r.measures, choice, probeMs: r.probeMs });
-      if (!now.urlBackend) await this.d.setBackends(backendOrder(choice.name));
-    }
-    this.remember();
+  }
+
+  private fail(error: string): void {
+    this.store.setState({ status: 'failed', error });
+    this.settle();
   }
 }

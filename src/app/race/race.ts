@@ -59,11 +59,16 @@ export interface RaceDeps {
   settleMs?: number;
   /** CPU cores (navigator.hardwareConcurrency): each worker's share sets its wasm threads */
   cores?: number;
+  /** awaited before the first workers start (the device probe's backend choice, a few seconds) */
+  beforeStart?: () => Promise<void>;
 }
 
 export class RaceController {
-  private readonly d: Required<Omit<RaceDeps, 'sessionOptions' | 'ui' | 'writer' | 'cores'>> & {
+  private readonly d: Required<
+    Omit<RaceDeps, 'sessionOptions' | 'ui' | 'writer' | 'cores' | 'beforeStart'>
+  > & {
     cores?: number;
+    beforeStart?: () => Promise<void>;
     sessionOptions: SessionOptionsInput;
     ui?: RaceDeps['ui'];
   };
@@ -75,6 +80,8 @@ export class RaceController {
   private unsubscribe: () => void;
   private unsubscribePace: () => void;
   private disposed = false;
+  /** the backend order each slot's worker was configured with */
+  private readonly slotBackends = new Map<number, string>();
   private readonly checkpointListeners = new Set<(c: CheckpointNotice) => void>();
   /** the run being trained, in the run database */
   private readonly recorder: RunRecorder;
@@ -262,7 +269,9 @@ export class RaceController {
   /** Configure one worker with the experiment; a refusal marks its model failed, with a notice. */
   private async configure(slot: Slot, e: Experiment): Promise<boolean> {
     const wasmThreads = wasmThreadsFor(this.d.cores ?? 1, e.models.length);
-    const r = await slot.client.configure(e, slot.index, { wasmThreads, ...this.d.sessionOptions });
+    const options = { wasmThreads, ...this.d.sessionOptions };
+    this.slotBackends.set(slot.id, String(options.backends));
+    const r = await slot.client.configure(e, slot.index, options);
     if (r.ok) {
       slot.experiment = e;
       await this.applyPace(slot);
@@ -281,6 +290,7 @@ export class RaceController {
   train(): Promise<void> {
     return this.enqueue(async () => {
       await this.writer.claim(this.owner);
+      if (this.slots.length === 0) await this.d.beforeStart?.();
       await this.flushSync();
       if (this.slots.length === 0) return;
       if (!this.runId) await this.recorder.start();
@@ -309,6 +319,7 @@ export class RaceController {
     if (this.writer.holds(this.owner)) this.live.setState({ training: false });
     return this.enqueue(async () => {
       await this.writer.claim(this.owner);
+      if (this.slots.length === 0) await this.d.beforeStart?.();
       await this.flushSync();
       if (this.slots.length === 0) return;
       if (!this.runId) await this.recorder.start();
@@ -354,9 +365,11 @@ export class RaceController {
    * again on `backends` from them (as after a crash); the run, its curves and its step are kept.
    */
   setBackends(backends: BackendName[] | undefined): Promise<void> {
+    // at once: a Train waiting for the device probe configures its workers with these
+    this.d.sessionOptions = { ...this.d.sessionOptions, backends };
     return this.enqueue(async () => {
-      this.d.sessionOptions = { ...this.d.sessionOptions, backends };
       for (const slot of [...this.slots]) {
+        if (this.slotBackends.get(slot.id) === String(backends)) continue;
         await slot.client.pause();
         const now = slot.client.crashed ? null : await slot.client.saveCheckpoint();
         if (now?.ok) slot.checkpoint = { step: now.step, model: now.model, optimizer: now.optimizer };

@@ -140,7 +140,7 @@ function fakeWorker(api: FakeApi): { worker: Worker; handle: FakeWorker } {
   return { worker: worker as unknown as Worker, handle };
 }
 
-function setup(options: { hangFirst?: boolean } = {}) {
+function setup(options: { hangFirst?: boolean; beforeStart?: () => Promise<void> } = {}) {
   const experiment = createExperimentStore(defaultDraft('linear-regression'));
   const live = createLiveStore();
   const runs = createRunsStore();
@@ -162,6 +162,7 @@ function setup(options: { hangFirst?: boolean } = {}) {
     settleMs: 5,
     saveEveryMs: 0,
     newId: () => `run-${++n}`,
+    beforeStart: options.beforeStart,
   });
   return { race, live, workers };
 }
@@ -283,6 +284,28 @@ describe('the Backend switch', () => {
     expect(live.getState().models.map((m) => m.step)).toEqual([12, 12, 12]);
     expect(live.getState().runId).toBe(runId);
     expect(live.getState().training).toBe(true);
+    race.dispose();
+  });
+
+  it('the first Train waits for the device choice and starts on it, restarting nothing', async () => {
+    let decide!: () => void;
+    const decided = new Promise<void>((r) => {
+      decide = r;
+    });
+    const { race, workers } = setup({ beforeStart: () => decided });
+    const training = race.train();
+    await tick();
+    expect(workers).toHaveLength(0);
+    // the device probe's choice arrives: the race is told, then the wait ends
+    const switched = race.setBackends(['wasm', 'cpu']);
+    decide();
+    await training;
+    await switched;
+    expect(workers).toHaveLength(3);
+    for (const w of workers) {
+      expect((w.api.options as { backends?: string[] }).backends).toEqual(['wasm', 'cpu']);
+      expect(w.api.calls).toEqual([expect.stringMatching(/^configure:/), 'train']);
+    }
     race.dispose();
   });
 });

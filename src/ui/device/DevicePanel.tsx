@@ -29,6 +29,7 @@ export function BackendControl() {
     <label className="backend-control">
       Backend{' '}
       <select
+        aria-label="Backend"
         value={preference}
         disabled={url !== null}
         title={url ? `Set by the page address (?backend=${url})` : 'Where the models train on this device'}
