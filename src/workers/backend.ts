@@ -90,7 +90,7 @@ export async function wasmDetail(): Promise<string> {
     } catch {
       count = 0;
     }
-    return `${simdText} + ${count > 0 ? `${count} threads` : 'threads'}`;
+    return `${simdText} + threads${count > 0 ? ` (${count} in tfjs's pool)` : ''}`;
   }
   return `${simdText}, one thread${isolated ? '' : ' (the page is not cross-origin isolated)'}`;
 }

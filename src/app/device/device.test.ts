@@ -125,3 +125,36 @@ describe('DeviceController', () => {
     expect(modelTimes(store.getState(), experiment, 2)).toEqual([100, 200, 300]);
   });
 });
+
+describe('DeviceController and Train', () => {
+  it('stops timing the models when Train is asked for (the worker is let go)', async () => {
+    const store = createDeviceStore('wasm');
+    let release!: () => void;
+    let terminated = 0;
+    const controller = new DeviceController({
+      store,
+      spawn: () => ({
+        measure: () =>
+          new Promise<Result<MeasureResult>>((resolve) => {
+            release = () => resolve({ ok: false, error: 'never asked' });
+          }),
+        terminate: () => {
+          terminated += 1;
+        },
+      }),
+      storage: null,
+      setBackends: () => undefined,
+      training: () => false,
+      cores: 2,
+    });
+    const probing = controller.probe(experiment);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(store.getState().status).toBe('measuring');
+    await controller.ready();
+    await probing;
+    expect(terminated).toBe(1);
+    expect(store.getState().status).toBe('ready');
+    expect(modelTimes(store.getState(), experiment, 2)).toEqual([null, null, null]);
+    release();
+  });
+});

@@ -132,6 +132,9 @@ export const READY_WAIT_MS = 20_000;
 export class DeviceController {
   private pending: Experiment | null = null;
   private running = false;
+  /** Train was asked for: the models are not timed from now on (until the next probe request) */
+  private starting = false;
+  private cancelTiming: (() => void) | null = null;
   private settle!: () => void;
   private readonly decided = new Promise<void>((resolve) => {
     this.settle = resolve;
@@ -144,6 +147,9 @@ export class DeviceController {
    * software GPU a moment before the probe says so.
    */
   ready(maxMs = READY_WAIT_MS): Promise<void> {
+    // training starts: timing the models now would slow them and time them badly
+    this.starting = true;
+    this.cancelTiming?.();
     const s = this.store.getState();
     if (s.urlBackend || s.choice || s.status === 'failed') return Promise.resolve();
     return Promise.race([this.decided, new Promise<void>((r) => setTimeout(r, maxMs))]);
@@ -237,6 +243,7 @@ export class DeviceController {
   /** Probe for `e` (after the one running, if any; skipped while training). */
   async probe(e: Experiment): Promise<void> {
     this.pending = e;
+    if (!this.d.training()) this.starting = false;
     if (this.running) return;
     this.running = true;
     try {
@@ -273,7 +280,16 @@ export class DeviceController {
         this.settle();
         known = choice.name;
       }
-      const r = await worker.measure(e, { candidates: [known], preference: known, wasmThreads });
+      if (this.starting || this.d.training()) return void this.store.setState({ status: 'ready' });
+      const cancelled = new Promise<null>((resolve) => {
+        this.cancelTiming = () => resolve(null);
+      });
+      const r = await Promise.race([
+        worker.measure(e, { candidates: [known], preference: known, wasmThreads }),
+        cancelled,
+      ]);
+      this.cancelTiming = null;
+      if (r === null) return void this.store.setState({ status: 'ready' });
       if (!r.ok) return this.fail(r.error);
       const modelMs = { ...this.store.getState().modelMs };
       e.models.forEach((_, i) => {
