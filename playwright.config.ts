@@ -37,6 +37,8 @@ const FLOW = '**/flow.spec.ts';
 const SCREENSHOTS = '**/screenshot.spec.ts';
 // the kernel checks in a worker of the test page e2e/pages/kernels.html (build with ICL_TEST_PAGES=1)
 const KERNELS = '**/kernels.spec.ts';
+// the device probe with a software WebGPU adapter (SwiftShader): the backend chosen by measuring
+const DEVICE = '**/device.spec.ts';
 
 export default defineConfig({
   testDir: './e2e',
@@ -57,10 +59,18 @@ export default defineConfig({
     launchOptions: { executablePath, args: BASE_ARGS },
   },
   projects: [
-    { name: 'chromium', testIgnore: [TRAINING, EXPORT, PROBE, FLOW, KERNELS, SCREENSHOTS] },
+    { name: 'chromium', testIgnore: [TRAINING, EXPORT, PROBE, FLOW, KERNELS, SCREENSHOTS, DEVICE] },
     {
       name: 'webgpu',
-      testMatch: [TRAINING, EXPORT, PROBE, FLOW, KERNELS, ...(process.env.SCREENSHOTS ? [SCREENSHOTS] : [])],
+      testMatch: [
+        TRAINING,
+        EXPORT,
+        PROBE,
+        FLOW,
+        KERNELS,
+        DEVICE,
+        ...(process.env.SCREENSHOTS ? [SCREENSHOTS] : []),
+      ],
       use: { launchOptions: { executablePath, args: [...BASE_ARGS, '--enable-unsafe-webgpu'] } },
     },
     { name: 'no-webgpu', testMatch: TRAINING },

@@ -1,11 +1,30 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
+import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
 import { cspMetaTag, securityHeaders } from './src/formats/server-headers.js';
 
+/**
+ * tfjs-backend-wasm starts its threads (Emscripten pthreads) from a Blob holding its factory's
+ * source (`factory.toString()`). That source reads `_scriptDir`, a variable of the enclosing
+ * closure, behind a `typeof` guard; minified, the variable is renamed and the guard becomes a plain
+ * read, which throws in the thread ("e is not defined"). Making it a global keeps its name (and the
+ * guard) through minification, so the SIMD + threads build works in the bundled worker.
+ */
+function wasmThreadsFactory(): Plugin {
+  return {
+    name: 'icl-lab-wasm-threads-factory',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm[\\/]wasm-out[\\/]tfjs-backend-wasm(-threaded-simd)?\.js$/.test(id)) return null;
+      const fixed = code.replace(/\bvar _scriptDir = /, 'globalThis._scriptDir = ');
+      return fixed === code ? null : { code: fixed, map: null };
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [react(), cspMetaTag(), securityHeaders()],
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [wasmThreadsFactory()] },
   build: {
     target: 'es2022',
     // no source maps in the build (and none served: server-headers.ts); the browser bench asks for

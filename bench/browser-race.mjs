@@ -24,7 +24,8 @@
  * Options: --seconds N (window, default 60)   --size tiny|classroom (default tiny)
  *          --soak-steps N (default 2000; 0 skips the soak)   --trace-seconds N (default 20; 0: none)
  *          --trace-file PATH (keep the raw trace, for chrome://tracing or the DevTools performance panel)
- *          --no-webgpu   --no-write
+ *          --backend webgpu|webgl|wasm|cpu (the race's ?backend=; default the page's choice)
+ *          --models Transformer,Mamba (default Transformer,Mamba,MambaFormer)   --port N (default 4179)   --no-webgpu   --no-write
  */
 import { spawn } from 'node:child_process';
 import {
@@ -64,7 +65,10 @@ const TRACE_FILE = opt('trace-file', null);
 const WEBGPU = !flag('no-webgpu');
 const WRITE = !flag('no-write');
 const PORT = Number(opt('port', 4179));
-const RACE = ['Transformer', 'Mamba', 'MambaFormer'];
+// the race's backend: ?backend=NAME on the page (default: the page's own choice)
+const BACKEND = opt('backend', null);
+// the models of the race (--models Transformer,Mamba: fewer models, more cores each)
+const RACE = opt('models', 'Transformer,Mamba,MambaFormer').split(',');
 
 const TINY = {
   'Width D': 8,
@@ -208,7 +212,7 @@ async function longTasks(page, from, to) {
 }
 
 async function race(browser, url, dist) {
-  const { page, errors } = await openPage(browser, url);
+  const { page, errors } = await openPage(browser, BACKEND ? `${url}?backend=${BACKEND}` : url);
   await setUp(page, RACE, SIZE === 'tiny' ? TINY : { 'Evaluate every (steps)': 100, Steps: 100000 });
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Train', exact: true }).click();
@@ -358,7 +362,7 @@ function report(r, s, initial, dev, command) {
   lines.push(`- Device: ${dev}`);
   lines.push(`- Command: \`${command}\``);
   lines.push(
-    `- Race: Transformer, Mamba, MambaFormer on linear regression (classroom d 5, N 11), ${SIZE} sizes${SIZE === 'tiny' ? ' (D 8, 1 layer, 2 heads, N 4, batch 16)' : ''}; ${WEBGPU ? 'WebGPU flag on' : 'WebGPU flag off'}; first steps after ${fmt(r.warmupSeconds, 0)} s; window ${fmt(r.seconds, 0)} s.`,
+    `- Race: ${RACE.join(', ')} on linear regression (classroom d 5, N 11), ${SIZE} sizes${SIZE === 'tiny' ? ' (D 8, 1 layer, 2 heads, N 4, batch 16)' : ''}; ${WEBGPU ? 'WebGPU flag on' : 'WebGPU flag off'}; first steps after ${fmt(r.warmupSeconds, 0)} s; window ${fmt(r.seconds, 0)} s.`,
   );
   lines.push('');
   lines.push('| model | backend | steps/s | steps in window | tensors (start → end) |');
@@ -439,7 +443,7 @@ async function main() {
       s = await soak(browser, url);
       console.log(JSON.stringify({ soak: s }, null, 2));
     }
-    const adapter = r.models.Transformer.backend;
+    const adapter = r.models[RACE[0]].backend;
     const text = report(r, s, initial, device(browser.version(), adapter), command);
     console.log(`\n${text}`);
     if (initial.tfjs.length) process.exitCode = 1;

@@ -53,7 +53,8 @@ test('choose, train, watch, pause, share; the link opens the same experiment in 
   consoleErrors,
 }) => {
   test.setTimeout(480_000);
-  await page.goto('/');
+  // the WebGPU race, fixed by the address (the device probe would pick wasm on a software adapter)
+  await page.goto('/?backend=webgpu');
   await chooseTask(page, TASK);
   await chooseModels(page, RACE);
   await useTinySizes(page, { 'Evaluate every (steps)': 2 });

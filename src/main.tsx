@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { followBaselines, race } from './app';
+import { device, experimentStore, followBaselines, race } from './app';
 import { replayFromUrl, replayStore } from './app/recordings/replay-player-instance';
 import { urlSync } from './app/share/share';
 import { App } from './ui/App';
@@ -20,6 +20,13 @@ createRoot(root).render(
 
 // The baselines of the chosen experiment, computed at once in their worker.
 followBaselines();
+
+// This device: the remembered backend choice, then the probe whenever something is unknown.
+device.start();
+device.follow(
+  () => experimentStore.getState().experiment,
+  (f) => experimentStore.subscribe(f),
+);
 
 // `?replay=<file>`: play that recorded run at once (no training, no TensorFlow.js).
 const replay = replayFromUrl();

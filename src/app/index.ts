@@ -11,6 +11,7 @@ import { BACKEND_ORDER, type BackendName, isBackendName } from '../workers/backe
 import { createBaselinesClient } from '../workers/baselines/client';
 import { createTrainingClient } from '../workers/training/client';
 import type { SessionOptionsInput } from '../workers/training/protocol';
+import { createDeviceStore, DeviceController, type DeviceState } from './device/device';
 import { RaceController } from './race/race';
 import { openRunDb } from './runs/run-db';
 import { createRunTrash, type TrashState } from './runs/run-trash';
@@ -52,7 +53,7 @@ export const uiStore = createUiStore();
 /** One writer of the live store at a time: the race, or a recorded run played back. */
 export const liveWriter = new LiveWriter(liveStore);
 
-export const race = new RaceController({
+export const race: RaceController = new RaceController({
   experiment: experimentStore,
   live: liveStore,
   writer: liveWriter,
@@ -61,7 +62,27 @@ export const race = new RaceController({
   openDb: () => openRunDb(),
   sessionOptions: SESSION_OPTIONS,
   ui: uiStore,
+  cores: typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1,
+  // the first Train waits (a few seconds at most) for the device probe's backend choice
+  beforeStart: (): Promise<void> => device.ready(),
 });
+
+/** This device: the backend choice, the Backend control and the lesson estimate (app/device). */
+export const deviceStore = createDeviceStore(backendsFromUrl()?.[0] ?? null);
+export const device: DeviceController = new DeviceController({
+  store: deviceStore,
+  spawn: () => createTrainingClient(() => undefined),
+  storage: typeof localStorage === 'undefined' ? null : localStorage,
+  setBackends: (order): Promise<void> => race.setBackends(order),
+  training: () => liveStore.getState().training,
+  cores: typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1,
+  loadTable1: async () => {
+    const r = await fetch(new URL('table1.json', document.baseURI));
+    if (!r.ok) throw new Error(`table1.json: ${r.status}`);
+    return r.json();
+  },
+});
+export const useDevice = <T>(selector: (s: DeviceState) => T): T => useStore(deviceStore, selector);
 
 /** Deleted runs wait a moment (for Undo) before the race controller deletes them for good. */
 export const runTrash = createRunTrash({ commit: (id) => void race.deleteRun(id) });

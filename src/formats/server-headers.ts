@@ -38,6 +38,10 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Referrer-Policy': 'no-referrer',
   // for browsers without frame-ancestors
   'X-Frame-Options': 'DENY',
+  // cross-origin isolation: tfjs-backend-wasm's SIMD + threads build needs SharedArrayBuffer; every
+  // asset is same-origin, so nothing is blocked (docs/DEPLOY.md)
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
 /**

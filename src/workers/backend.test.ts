@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type BackendEnvironment, type BackendName, pickBackend } from './backend';
+import { type BackendEnvironment, type BackendName, describeGpu, pickBackend } from './backend';
 
 function env(over: Partial<BackendEnvironment> & { works?: BackendName[] } = {}): BackendEnvironment & {
   set: string[];
@@ -68,5 +68,30 @@ describe('pickBackend', () => {
   it('follows a custom order and throws only when nothing works', async () => {
     expect((await pickBackend(['cpu'], env())).name).toBe('cpu');
     await expect(pickBackend(['webgl'], env({ works: [] }))).rejects.toThrow(/no TensorFlow.js backend/);
+  });
+});
+
+describe('the wasm build and the GPU behind a backend', () => {
+  it('names the wasm build in the report (threads or why one thread)', async () => {
+    const e = env({
+      works: ['wasm'],
+      wasmDetail: async () => 'SIMD, one thread (the page is not cross-origin isolated)',
+    });
+    const r = await pickBackend(['wasm'], e);
+    expect(r.summary).toBe('wasm (SIMD, one thread (the page is not cross-origin isolated))');
+    expect(r.detail).toBe('SIMD, one thread (the page is not cross-origin isolated)');
+  });
+
+  it("reads WebGPU's adapter info and its fallback flag", async () => {
+    const e = env({
+      gpu: () => ({
+        requestAdapter: async () => ({
+          info: { vendor: 'google', architecture: 'swiftshader', description: '' },
+          isFallbackAdapter: true,
+        }),
+      }),
+    });
+    expect(await describeGpu('webgpu', e)).toEqual({ text: 'google swiftshader', fallback: true });
+    expect(await describeGpu('wasm', e)).toEqual({ text: '', fallback: false });
   });
 });

@@ -41,11 +41,16 @@ export interface BackendEnvironment {
   setBackend(name: BackendName): Promise<boolean>;
   /** run one tiny op on the current backend and read it back asynchronously */
   check(): Promise<void>;
+  /** which wasm build runs (SIMD, threads), for the report */
+  wasmDetail?(): Promise<string>;
 }
 
-const wasmModules = import.meta.glob<{ setWasmPaths(paths: Record<string, string>): void }>(
-  '/node_modules/@tensorflow/tfjs-backend-wasm/dist/index.js',
-);
+interface WasmModule {
+  setWasmPaths(paths: Record<string, string>): void;
+  setThreadsCount(n: number): void;
+  getThreadsCount(): number;
+}
+const wasmModules = import.meta.glob<WasmModule>('/node_modules/@tensorflow/tfjs-backend-wasm/dist/index.js');
 /**
  * The backend's three .wasm binaries (plain, SIMD, threaded SIMD), emitted by the build as assets
  * of this origin (the CSP allows only 'self'); the backend picks the one the browser supports.
@@ -65,9 +70,92 @@ function wasmPaths(): Record<string, string> {
   return paths;
 }
 
+let wasmModule: WasmModule | null = null;
+
+/**
+ * Which wasm build runs: SIMD + threads needs cross-origin isolation (SharedArrayBuffer; the
+ * servers send COOP + COEP, docs/DEPLOY.md); without it, SIMD on one thread.
+ */
+export async function wasmDetail(): Promise<string> {
+  const [simd, threads] = await Promise.all([
+    tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'),
+    tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'),
+  ]);
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
+  const simdText = simd ? 'SIMD' : 'no SIMD';
+  if (threads) {
+    let count = 0;
+    try {
+      count = wasmModule?.getThreadsCount() ?? 0;
+    } catch {
+      count = 0;
+    }
+    return `${simdText} + threads${count > 0 ? ` (${count} in tfjs's pool)` : ''}`;
+  }
+  return `${simdText}, one thread${isolated ? '' : ' (the page is not cross-origin isolated)'}`;
+}
+
+/**
+ * The GPU behind a GPU backend, for spotting software renderers: WebGPU's adapter info (and
+ * isFallbackAdapter), WebGL's unmasked renderer.
+ */
+export async function describeGpu(
+  name: BackendName,
+  env: BackendEnvironment = browserEnvironment,
+): Promise<{ text: string; fallback: boolean }> {
+  if (name === 'webgpu') {
+    const adapter = (await env.gpu()?.requestAdapter()) as
+      | {
+          info?: { vendor?: string; architecture?: string; description?: string };
+          isFallbackAdapter?: boolean;
+        }
+      | null
+      | undefined;
+    const info = adapter?.info;
+    return {
+      text: [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' '),
+      fallback:
+        adapter?.isFallbackAdapter === true ||
+        (adapter?.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter === true,
+    };
+  }
+  if (name === 'webgl') {
+    try {
+      const canvas = new OffscreenCanvas(1, 1);
+      const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+      if (!gl) return { text: '', fallback: false };
+      const ext = gl.getExtension('WEBGL_debug_renderer_info');
+      const text = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER) ?? '');
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+      return { text, fallback: false };
+    } catch {
+      return { text: '', fallback: false };
+    }
+  }
+  return { text: '', fallback: false };
+}
+
 function adapterDetail(adapter: unknown): string {
   const info = (adapter as { info?: { vendor?: string; architecture?: string; description?: string } })?.info;
   return [info?.vendor, info?.architecture].filter(Boolean).join(' ') || info?.description || '';
+}
+
+/**
+ * The browser environment with the wasm backend's threads set before it starts: `threads` > 1 uses
+ * the SIMD + threads build (when the page is cross-origin isolated) with that many threads; 1 the
+ * single-threaded SIMD build (several workers on few cores: threads only compete for them).
+ */
+export function wasmEnvironment(threads: number | undefined): BackendEnvironment {
+  const load = browserEnvironment.loadWasm;
+  if (threads === undefined || !load) return browserEnvironment;
+  return {
+    ...browserEnvironment,
+    loadWasm: async () => {
+      await load();
+      if (threads <= 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      else wasmModule?.setThreadsCount(threads);
+    },
+  };
 }
 
 export const browserEnvironment: BackendEnvironment = {
@@ -86,6 +174,7 @@ export const browserEnvironment: BackendEnvironment = {
     return load
       ? async () => {
           const wasm = await load();
+          wasmModule = wasm;
           const paths = wasmPaths();
           if (Object.keys(paths).length === 0) throw new Error('the build holds no .wasm binaries');
           wasm.setWasmPaths(paths);
@@ -93,6 +182,7 @@ export const browserEnvironment: BackendEnvironment = {
       : null;
   })(),
   setBackend: (name) => tf.setBackend(name),
+  wasmDetail: () => wasmDetail(),
   check: async () => {
     const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
     try {
@@ -140,12 +230,13 @@ export async function pickBackend(
       attempts.push({ name, ok: true });
       const fallback = attempts.length > 1;
       const failed = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.reason}`);
-      const shown = name === 'webgpu' && detail ? `${name} (${detail})` : name;
+      if (name === 'wasm') detail = env.wasmDetail ? await env.wasmDetail() : '';
+      const shown = (name === 'webgpu' || name === 'wasm') && detail ? `${name} (${detail})` : name;
       return {
         name,
         attempts,
         fallback,
-        detail: name === 'webgpu' ? detail : '',
+        detail: name === 'webgpu' || name === 'wasm' ? detail : '',
         summary: failed.length ? `${shown}; not used: ${failed.join('; ')}` : shown,
       };
     } catch (error) {

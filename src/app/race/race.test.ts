@@ -43,6 +43,7 @@ function fakeClient(onEvent: (e: ClientEvent) => void, backend: BackendReport): 
     configuredWith,
     loaded,
     emit: onEvent,
+    measure: () => Promise.resolve({ ok: false as const, error: 'no device probe here' }),
     configure(experiment, index) {
       calls.push(`configure:${index}`);
       const kept = configuredWith.length > 0;

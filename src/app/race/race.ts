@@ -15,9 +15,11 @@
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { Experiment } from '../../schema/experiment';
+import type { BackendName } from '../../workers/backend-types';
 import type { ClientEvent, TrainingClient } from '../../workers/training/client';
 import type { ProbePrompt, ProbeResult, Result, SessionOptionsInput } from '../../workers/training/protocol';
 import { planSlots, type SlotNow } from '../../workers/training/reconfigure';
+import { wasmThreadsFor } from '../device/threads';
 import type { RunDb } from '../runs/run-db';
 import { RunRecorder } from '../runs/run-recorder';
 import type { ExperimentState } from '../stores/experiment-store';
@@ -55,10 +57,18 @@ export interface RaceDeps {
   saveEveryMs?: number;
   /** experiment changes are applied after this quiet time (ms) */
   settleMs?: number;
+  /** CPU cores (navigator.hardwareConcurrency): each worker's share sets its wasm threads */
+  cores?: number;
+  /** awaited before the first workers start (the device probe's backend choice, a few seconds) */
+  beforeStart?: () => Promise<void>;
 }
 
 export class RaceController {
-  private readonly d: Required<Omit<RaceDeps, 'sessionOptions' | 'ui' | 'writer'>> & {
+  private readonly d: Required<
+    Omit<RaceDeps, 'sessionOptions' | 'ui' | 'writer' | 'cores' | 'beforeStart'>
+  > & {
+    cores?: number;
+    beforeStart?: () => Promise<void>;
     sessionOptions: SessionOptionsInput;
     ui?: RaceDeps['ui'];
   };
@@ -70,6 +80,8 @@ export class RaceController {
   private unsubscribe: () => void;
   private unsubscribePace: () => void;
   private disposed = false;
+  /** the backend order each slot's worker was configured with */
+  private readonly slotBackends = new Map<number, string>();
   private readonly checkpointListeners = new Set<(c: CheckpointNotice) => void>();
   /** the run being trained, in the run database */
   private readonly recorder: RunRecorder;
@@ -256,7 +268,10 @@ export class RaceController {
 
   /** Configure one worker with the experiment; a refusal marks its model failed, with a notice. */
   private async configure(slot: Slot, e: Experiment): Promise<boolean> {
-    const r = await slot.client.configure(e, slot.index, this.d.sessionOptions);
+    const wasmThreads = wasmThreadsFor(this.d.cores ?? 1, e.models.length);
+    const options = { wasmThreads, ...this.d.sessionOptions };
+    this.slotBackends.set(slot.id, String(options.backends));
+    const r = await slot.client.configure(e, slot.index, options);
     if (r.ok) {
       slot.experiment = e;
       await this.applyPace(slot);
@@ -275,6 +290,7 @@ export class RaceController {
   train(): Promise<void> {
     return this.enqueue(async () => {
       await this.writer.claim(this.owner);
+      if (this.slots.length === 0) await this.d.beforeStart?.();
       await this.flushSync();
       if (this.slots.length === 0) return;
       if (!this.runId) await this.recorder.start();
@@ -303,6 +319,7 @@ export class RaceController {
     if (this.writer.holds(this.owner)) this.live.setState({ training: false });
     return this.enqueue(async () => {
       await this.writer.claim(this.owner);
+      if (this.slots.length === 0) await this.d.beforeStart?.();
       await this.flushSync();
       if (this.slots.length === 0) return;
       if (!this.runId) await this.recorder.start();
@@ -340,26 +357,49 @@ export class RaceController {
 
   /** A crashed model's worker, started again from its last checkpoint. */
   restartModel(slotId: number): Promise<void> {
+    return this.enqueue(() => this.respawn(slotId));
+  }
+
+  /**
+   * The Backend control: every worker paused, its weights and Adam's moments saved, then started
+   * again on `backends` from them (as after a crash); the run, its curves and its step are kept.
+   */
+  setBackends(backends: BackendName[] | undefined): Promise<void> {
+    // at once: a Train waiting for the device probe configures its workers with these
+    this.d.sessionOptions = { ...this.d.sessionOptions, backends };
     return this.enqueue(async () => {
-      const i = this.slots.findIndex((s) => s.id === slotId);
-      if (i < 0 || !this.experiment) return;
-      const old = this.slots[i];
-      old.client.terminate();
-      const fresh = this.spawnSlot();
-      fresh.index = old.index;
-      fresh.modelKey = old.modelKey;
-      fresh.checkpoint = old.checkpoint;
-      this.slots[i] = fresh;
-      this.live.setState((s) => ({
-        models: s.models.map((m) =>
-          m.slot === slotId ? { ...m, slot: fresh.id, state: 'starting', error: null } : m,
-        ),
-        notices: s.notices.filter((n) => n.slot !== slotId),
-      }));
-      if (!(await this.configure(fresh, this.experiment))) return;
-      await restartFromCheckpoint(fresh, this.runId, this.recorder, this.live);
-      if (this.live.getState().training) await fresh.client.train();
+      for (const slot of [...this.slots]) {
+        if (this.slotBackends.get(slot.id) === String(backends)) continue;
+        await slot.client.pause();
+        const now = slot.client.crashed ? null : await slot.client.saveCheckpoint();
+        if (now?.ok) slot.checkpoint = { step: now.step, model: now.model, optimizer: now.optimizer };
+        await this.respawn(slot.id);
+      }
     });
+  }
+
+  /** A slot's worker replaced by a fresh one, back at the slot's last checkpoint. */
+  private async respawn(slotId: number): Promise<void> {
+    const i = this.slots.findIndex((s) => s.id === slotId);
+    if (i < 0 || !this.experiment) return;
+    const old = this.slots[i];
+    old.client.terminate();
+    const fresh = {
+      ...this.spawnSlot(),
+      index: old.index,
+      modelKey: old.modelKey,
+      checkpoint: old.checkpoint,
+    };
+    this.slots[i] = fresh;
+    this.live.setState((s) => ({
+      models: s.models.map((m) =>
+        m.slot === slotId ? { ...m, slot: fresh.id, state: 'starting', error: null } : m,
+      ),
+      notices: s.notices.filter((n) => n.slot !== slotId),
+    }));
+    if (!(await this.configure(fresh, this.experiment))) return;
+    await restartFromCheckpoint(fresh, this.runId, this.recorder, this.live);
+    if (this.live.getState().training) await fresh.client.train();
   }
 
   /** Continue a stored run from its last checkpoints (paused; Train goes on). */

@@ -31,8 +31,12 @@ class FakeApi implements TrainingWorkerApi {
   at = 0;
   /** configure never answers (a worker that dies while loading) */
   hang = false;
-  async configure(experiment: unknown, modelIndex: number, _o?: unknown, onEvent?: TrainingEventHandler) {
+  /** saveCheckpoint answers with the weights at `at` */
+  savable = false;
+  options: unknown = null;
+  async configure(experiment: unknown, modelIndex: number, o?: unknown, onEvent?: TrainingEventHandler) {
     this.calls.push(`configure:${modelIndex}`);
+    this.options = o;
     this.onEvent = onEvent ?? null;
     if (this.hang) return new Promise<never>(() => undefined);
     const e = experiment as Experiment;
@@ -78,6 +82,7 @@ class FakeApi implements TrainingWorkerApi {
     return { ok: false as const, error: 'no probe here' };
   }
   async saveCheckpoint() {
+    if (this.savable) return { ok: true as const, model: Uint8Array.of(this.at, 9), step: this.at };
     return { ok: false as const, error: 'not here' };
   }
   async loadCheckpoint(bytes: CheckpointBytes) {
@@ -85,6 +90,9 @@ class FakeApi implements TrainingWorkerApi {
     this.loaded.push([...bytes.model]);
     this.at = bytes.model[0];
     return { ok: true as const, step: this.at, warnings: [] };
+  }
+  async measure() {
+    return { ok: false as const, error: 'not in this test' };
   }
   async stats() {
     return { backend: 'cpu' as const, step: this.at, tensors: 1, bytes: 1, state: null };
@@ -132,7 +140,7 @@ function fakeWorker(api: FakeApi): { worker: Worker; handle: FakeWorker } {
   return { worker: worker as unknown as Worker, handle };
 }
 
-function setup(options: { hangFirst?: boolean } = {}) {
+function setup(options: { hangFirst?: boolean; beforeStart?: () => Promise<void> } = {}) {
   const experiment = createExperimentStore(defaultDraft('linear-regression'));
   const live = createLiveStore();
   const runs = createRunsStore();
@@ -154,6 +162,7 @@ function setup(options: { hangFirst?: boolean } = {}) {
     settleMs: 5,
     saveEveryMs: 0,
     newId: () => `run-${++n}`,
+    beforeStart: options.beforeStart,
   });
   return { race, live, workers };
 }
@@ -248,6 +257,55 @@ describe('a crashed training worker', () => {
     expect(mine.map((x) => x.kind)).toEqual(['crashed']);
     await race.restartModel(m.slot);
     expect(workers[3].api.calls).toEqual(['configure:0', 'train']);
+    race.dispose();
+  });
+});
+
+describe('the Backend switch', () => {
+  it('restarts every worker on the new backends from its current weights; the run and its step kept', async () => {
+    const { race, live, workers } = setup();
+    await race.train();
+    for (const w of workers) {
+      w.api.at = 12;
+      w.api.savable = true;
+    }
+    const runId = live.getState().runId;
+    await race.setBackends(['cpu']);
+    expect(workers).toHaveLength(6);
+    for (const w of workers.slice(0, 3)) {
+      expect(w.terminated).toBe(true);
+      expect(w.api.calls).toContain('pause');
+    }
+    workers.slice(3).forEach((w, i) => {
+      expect(w.api.calls).toEqual([`configure:${i}`, 'load', 'train']);
+      expect((w.api.options as { backends?: string[] }).backends).toEqual(['cpu']);
+      expect(w.api.loaded).toEqual([[12, 9]]);
+    });
+    expect(live.getState().models.map((m) => m.step)).toEqual([12, 12, 12]);
+    expect(live.getState().runId).toBe(runId);
+    expect(live.getState().training).toBe(true);
+    race.dispose();
+  });
+
+  it('the first Train waits for the device choice and starts on it, restarting nothing', async () => {
+    let decide!: () => void;
+    const decided = new Promise<void>((r) => {
+      decide = r;
+    });
+    const { race, workers } = setup({ beforeStart: () => decided });
+    const training = race.train();
+    await tick();
+    expect(workers).toHaveLength(0);
+    // the device probe's choice arrives: the race is told, then the wait ends
+    const switched = race.setBackends(['wasm', 'cpu']);
+    decide();
+    await training;
+    await switched;
+    expect(workers).toHaveLength(3);
+    for (const w of workers) {
+      expect((w.api.options as { backends?: string[] }).backends).toEqual(['wasm', 'cpu']);
+      expect(w.api.calls).toEqual([expect.stringMatching(/^configure:/), 'train']);
+    }
     race.dispose();
   });
 });

@@ -242,6 +242,7 @@ function instantClient(onEvent: (e: ClientEvent) => void): TrainingClient & { em
   let step = 0;
   return {
     emit: onEvent,
+    measure: () => Promise.resolve({ ok: false as const, error: 'no device probe here' }),
     configure: (e, i) =>
       ok({
         backend: BACKEND,

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react';
+import { useLessonEstimate } from '../../app/device/lesson';
 import { slowDeviceNote } from '../../app/race/device';
 import { ReplayPanel } from '../recordings/ReplayPanel';
 
@@ -20,7 +21,9 @@ const note = () =>
  */
 export function DeviceNote() {
   const text = useSyncExternalStore(subscribe, note, () => null);
-  if (!text) return <ReplayPanel prominent={false} />;
+  // a lesson over 10 minutes here: the recorded run is offered prominently, on every layout
+  const long = useLessonEstimate()?.long ?? false;
+  if (!text) return <ReplayPanel prominent={long} />;
   return (
     <div className="device-note" role="note">
       <p>{text}</p>

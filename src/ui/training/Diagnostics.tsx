@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { liveStore, useLive } from '../../app';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
+import { DeviceDiagnostics } from '../device/DeviceDiagnostics';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${Math.round(n)} B`;
@@ -38,6 +39,7 @@ export function Diagnostics() {
   return (
     <details className="diagnostics">
       <summary>Diagnostics</summary>
+      <DeviceDiagnostics />
       <p className="diag-rate">
         Data from the workers: {formatBytes(rate.bytesPerSecond)}/s ({rate.eventsPerSecond.toFixed(1)}{' '}
         messages/s);{' '}

@@ -1,6 +1,7 @@
 import { useRecording } from '../../app/recordings/replay-player-instance';
 import { isLocked } from '../../app/share/classroom';
 import { useShare } from '../../app/share/share';
+import { DevicePanel } from '../device/DevicePanel';
 import { SeedNotice } from '../lesson/SeedNotice';
 import { Shown } from '../Shown';
 import { ModelPicker } from '../settings/ModelPicker';
@@ -21,6 +22,7 @@ export function TrainingPanel() {
       <DeviceNote />
       <ModelPicker disabled={modelsLocked || recording} />
       <Controls />
+      <DevicePanel />
       <ShareControls />
       {!recording && (
         <Shown panel="settings">

@@ -20,9 +20,11 @@ import { LIMITS } from '../../schema/limits';
 /** The probe results the page draws (defined beside the models that make them). */
 export type { AttentionProbe, LayerProbe, MambaProbe, ProbeResult, S4Probe } from '../../models/probes';
 
+import type { MeasureResult } from '../backend-choice';
 import { BACKEND_ORDER, type BackendName, type BackendReport } from '../backend-types';
 import type { CommandList } from '../commands';
 
+export type { MeasureRequest, MeasureResult } from '../backend-choice';
 export type { BackendName, BackendReport };
 
 /** Settings of a worker's session (all optional; defaults below). */
@@ -47,8 +49,23 @@ export const sessionOptionsSchema = z
     explodeFactor: z.number().min(2).max(1e12).default(1e4),
     /** backends to try, in order (default webgpu, webgl, wasm, cpu) */
     backends: z.array(z.enum(BACKEND_ORDER)).min(1).max(4).optional(),
+    /**
+     * threads of the wasm backend (its SIMD + threads build, when the page is cross-origin
+     * isolated); 1: the single-threaded SIMD build. The page gives each worker its share of the cores.
+     */
+    wasmThreads: z.number().int().min(1).max(64).optional(),
     /** compute Mamba's implicit attention in probes (O(L^2 Di N)) */
     implicitAttention: z.boolean().default(true),
+  })
+  .strict();
+
+/** What the page asks of the device probe (the `measure` command). */
+export const measureRequestSchema = z
+  .object({
+    preference: z.enum(['auto', ...BACKEND_ORDER]).optional(),
+    candidates: z.array(z.enum(BACKEND_ORDER)).min(1).max(4).optional(),
+    models: z.boolean().optional(),
+    wasmThreads: z.number().int().min(1).max(64).optional(),
   })
   .strict();
 
@@ -267,6 +284,12 @@ export interface TrainingWorkerApi {
   /** Stop, then load a checkpoint (strict: all or nothing); the step counter continues from it. */
   loadCheckpoint(bytes: CheckpointBytes): Promise<Result<LoadInfo>>;
   stats(): Promise<WorkerStats>;
+  /**
+   * The device probe, in a worker started for it (never configured): a small training step timed on
+   * each candidate backend, the choice (src/workers/backend-choice.ts), then one step of each model
+   * of `experiment` timed on it (src/workers/training/measure.ts).
+   */
+  measure(experiment: unknown, request?: unknown): Promise<Result<MeasureResult>>;
   /** Stop and free every tensor (the page terminates the worker afterwards). */
   dispose(): Promise<void>;
 }
@@ -285,6 +308,7 @@ export const FORWARDED_COMMANDS = {
   setStepInterval: true,
   probe: true,
   saveCheckpoint: true,
+  measure: true,
 } as const satisfies Partial<CommandList<TrainingWorkerApi>>;
 
 export type ForwardedCommand = keyof typeof FORWARDED_COMMANDS;

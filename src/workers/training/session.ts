@@ -27,6 +27,7 @@ import {
   Trainer,
   type TrainerOptions,
 } from '../../train/trainer';
+import type { MeasureRequest, MeasureResult } from '../backend-choice';
 import type { BackendName, BackendReport } from '../backend-types';
 import {
   type CheckpointBytes,
@@ -35,6 +36,7 @@ import {
   eventTransferables,
   type LoadInfo,
   MAX_STEP_INTERVAL_MS,
+  measureRequestSchema,
   type ProbePrompt,
   probeArrays,
   probePromptSchema,
@@ -52,7 +54,7 @@ import {
 import { canKeepModel } from './reconfigure';
 
 export interface SessionDeps {
-  pickBackend(order?: readonly BackendName[]): Promise<BackendReport>;
+  pickBackend(order?: readonly BackendName[], hints?: { wasmThreads?: number }): Promise<BackendReport>;
   /** Comlink.transfer in the worker; identity in tests */
   transfer<T>(value: T, transferables: Transferable[]): T;
   now(): number;
@@ -62,6 +64,8 @@ export interface SessionDeps {
   sleep?(ms: number): Promise<void>;
   /** extra options for every Trainer built (e.g. fused kernels for the chosen backend) */
   trainerOptions?: (backend: BackendReport | null) => TrainerOptions;
+  /** the device probe (measure.ts), in a worker started for it */
+  measure?(experiment: Experiment, request: MeasureRequest): Promise<MeasureResult>;
 }
 
 /** A macrotask without setTimeout's clamping: a message to ourselves. */
@@ -276,10 +280,12 @@ export class TrainingSession implements TrainingWorkerApi {
 
   private ensureBackend(): Promise<BackendReport> {
     if (!this.backendPromise) {
-      this.backendPromise = this.deps.pickBackend(this.options.backends).then((report) => {
-        this.backend = report;
-        return report;
-      });
+      this.backendPromise = this.deps
+        .pickBackend(this.options.backends, { wasmThreads: this.options.wasmThreads })
+        .then((report) => {
+          this.backend = report;
+          return report;
+        });
       // a failed selection may be retried by the next configure
       this.backendPromise.catch(() => {
         this.backendPromise = null;
@@ -764,6 +770,25 @@ export class TrainingSession implements TrainingWorkerApi {
       return { ok: true, step: t.stepCount, warnings: report.warnings };
     } catch (error) {
       return { ok: false, error: `Checkpoint not loaded: ${describeError(error)}` };
+    }
+  }
+
+  /**
+   * The device probe (backends timed, then the experiment's models on the chosen one), in a fresh
+   * worker only: it switches backends, so a configured session refuses it.
+   */
+  async measure(experimentInput: unknown, request?: unknown): Promise<Result<MeasureResult>> {
+    if (!this.deps.measure) return { ok: false, error: 'this worker cannot measure the device' };
+    if (this.trainer || this.backendPromise)
+      return { ok: false, error: 'the device probe runs in a worker of its own' };
+    const parsed = parseExperiment(experimentInput);
+    if (!parsed.ok) return { ok: false, error: parsed.errors.join('; ') };
+    const req = measureRequestSchema.safeParse(request ?? {});
+    if (!req.success) return { ok: false, error: describeError(req.error) };
+    try {
+      return { ok: true, ...(await this.deps.measure(parsed.experiment, req.data)) };
+    } catch (error) {
+      return { ok: false, error: describeError(error) };
     }
   }
 

@@ -6,14 +6,15 @@
  */
 import * as Comlink from 'comlink';
 import { FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
-import { pickBackend } from '../backend';
+import { browserEnvironment, describeGpu, pickBackend, wasmEnvironment } from '../backend';
 import { commandsOf } from '../commands';
+import { measureDevice } from './measure';
 import { TRAINING_COMMANDS, type TrainingWorkerApi } from './protocol';
 import { messageChannelYield, TrainingSession } from './session';
 
 const session = new TrainingSession({
-  pickBackend: async (order) => {
-    const report = await pickBackend(order);
+  pickBackend: async (order, hints) => {
+    const report = await pickBackend(order, wasmEnvironment(hints?.wasmThreads));
     if (report.name === 'webgpu') watchGpu();
     return report;
   },
@@ -23,6 +24,16 @@ const session = new TrainingSession({
   // the fused kernels and the fused clip + Adam: WGSL on WebGPU, the JavaScript selective scan on
   // cpu / wasm, plain-ops paths for the rest off WebGPU
   trainerOptions: () => ({ kernels: modelKernels(), optimizer: (settings) => new FusedAdam(settings) }),
+  measure: (experiment, request) =>
+    measureDevice(experiment, request, {
+      start: async (name) => {
+        const report = await pickBackend([name], wasmEnvironment(request.wasmThreads));
+        if (report.name !== name) throw new Error(report.summary);
+      },
+      describe: (name) => describeGpu(name, browserEnvironment),
+      now: () => performance.now(),
+      trainerOptions: () => ({ kernels: modelKernels(), optimizer: (settings) => new FusedAdam(settings) }),
+    }),
 });
 
 let gpuErrorSeen = false;
