@@ -137,6 +137,9 @@ describe('values', () => {
     expect(readoutText({ name: 'channel', labels: null }, { name: 'token', labels }, 0, 0, 2)).toBe(
       'channel 1, token x1 (x of example 1): 2',
     );
+    expect(
+      readoutText({ name: 'channel', labels: null }, { name: 'lag', labels: null, from: 0 }, 1, 0, 2),
+    ).toBe('channel 2, lag 0: 2');
   });
 });
 

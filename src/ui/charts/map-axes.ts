@@ -163,13 +163,15 @@ export function formatValue(v: number): string {
 export interface CellAxis {
   /** what a position on this axis is called ("attending", "channel", ...) */
   name: string;
-  /** labels per position (null: numbered from 1) */
+  /** labels per position (null: numbered from `from`) */
   labels: readonly TokenLabel[] | null;
+  /** the number of the first position when unlabelled (default 1) */
+  from?: number;
 }
 
 function position(axis: CellAxis, i: number): string {
   const l = axis.labels?.[i];
-  return l ? `${axis.name} ${l.short} (${l.long})` : `${axis.name} ${i + 1}`;
+  return l ? `${axis.name} ${l.short} (${l.long})` : `${axis.name} ${i + (axis.from ?? 1)}`;
 }
 
 /** The read-out of one cell: "row x?, query x ... → column y3 ...: 0.134". */
