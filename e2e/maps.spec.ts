@@ -3,7 +3,7 @@
  * (x / y / query by token kind), a colour scale with its range and a read-out of a cell that the
  * keyboard moves (an aria-live region); the Δ map has ticks and ‖h_t‖ an x axis.
  */
-import { expect, test } from './fixtures';
+import { expect, iclRegion, taskGroup, test, waitForBaselines } from './fixtures';
 
 test('the maps are labelled, have a colour scale and read out cells by keyboard', async ({ page }) => {
   await page.goto('/');
@@ -62,4 +62,31 @@ test('the maps are labelled, have a colour scale and read out cells by keyboard'
       .filter({ hasText: /^row x1 / })
       .first(),
   ).toBeVisible();
+});
+
+test('the first screen at 1280 x 900 holds the task choice, Train, a recorded run and the in-context error chart', async ({
+  page,
+}) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/');
+  await waitForBaselines(iclRegion(page));
+  const chart = iclRegion(page).locator('.recharts-wrapper').first();
+  await expect(chart).toBeVisible();
+  const targets = {
+    'task choice': taskGroup(page),
+    Train: page.getByRole('button', { name: 'Train', exact: true }),
+    'Watch a recorded run': page.getByRole('button', { name: 'Watch a recorded run', exact: true }),
+    'in-context error chart': chart,
+    'in-context error heading': iclRegion(page).getByRole('heading', { level: 2 }),
+  };
+  for (const [name, target] of Object.entries(targets)) {
+    const box = await target.boundingBox();
+    expect(box, name).not.toBeNull();
+    expect(box!.y, `${name}: top`).toBeGreaterThanOrEqual(0);
+    expect(box!.x, `${name}: left`).toBeGreaterThanOrEqual(0);
+    expect(box!.y + box!.height, `${name}: bottom within 900 px`).toBeLessThanOrEqual(900);
+    expect(box!.x + box!.width, `${name}: right within 1280 px`).toBeLessThanOrEqual(1280);
+  }
+  // no scrolling happened
+  expect(await page.evaluate(() => window.scrollY)).toBe(0);
 });

@@ -144,3 +144,13 @@ for (const scheme of ['light', 'dark'] as const) {
       .screenshot({ path: `docs/screenshots/maps-ssm${suffix}.png` });
   });
 }
+
+/** The first screen of a laptop (1280 x 900, no scrolling): task strip, Train, the charts. */
+test('screenshot of the first screen (1280 x 900)', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/');
+  await waitForBaselines(iclRegion(page));
+  await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: 'docs/screenshots/first-screen.png' });
+});

@@ -9,6 +9,7 @@ import { Shown } from './Shown';
 import { LinkNotice } from './share/LinkNotice';
 import { ThemeSwitch } from './ThemeSwitch';
 import { TrainingPanel } from './training/TrainingPanel';
+import './first-screen.css';
 
 export function App() {
   return (
