@@ -24,7 +24,7 @@
  * Options: --seconds N (window, default 60)   --size tiny|classroom (default tiny)
  *          --soak-steps N (default 2000; 0 skips the soak)   --trace-seconds N (default 20; 0: none)
  *          --trace-file PATH (keep the raw trace, for chrome://tracing or the DevTools performance panel)
- *          --no-webgpu   --no-write
+ *          --no-webgpu   --no-write   --backend wasm|cpu|webgl|webgpu (the race's backend, ?backend=)
  */
 import { spawn } from 'node:child_process';
 import {
@@ -61,6 +61,8 @@ const SOAK_STEPS = Number(opt('soak-steps', 2000));
 const TRACE_SECONDS = Number(opt('trace-seconds', 20));
 const TRACE_FILE = opt('trace-file', null);
 const WEBGPU = !flag('no-webgpu');
+// --backend wasm|cpu|webgl|webgpu: the race's workers use that backend (?backend=), default the page's choice
+const BACKEND = opt('backend', null);
 const WRITE = !flag('no-write');
 const PORT = Number(opt('port', 4179));
 const RACE = ['Transformer', 'Mamba', 'MambaFormer'];
@@ -207,7 +209,7 @@ async function longTasks(page, from, to) {
 }
 
 async function race(browser, url, dist) {
-  const { page, errors } = await openPage(browser, url);
+  const { page, errors } = await openPage(browser, BACKEND ? `${url}?backend=${BACKEND}` : url);
   await setUp(page, RACE, SIZE === 'tiny' ? TINY : { 'Evaluate every (steps)': 100, Steps: 100000 });
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Train', exact: true }).click();

@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { type HeatmapColors, rampGradient } from './heatmap-pixels';
 import {
   formatValue,
@@ -25,66 +26,83 @@ const LEFT = 34;
 const BOTTOM = 24;
 const STRIP = 4;
 
-/** Ticks and the token-kind strip along one side of a map (decoration: the read-out says it in words). */
-export function MapAxis({
-  axis,
-  n,
-  length,
-  side,
-}: {
+/** One SVG path per token kind: the strip of `n` cells along a side (few DOM nodes for long prompts). */
+function stripPaths(
+  labels: readonly TokenLabel[],
+  cell: number,
+  side: 'left' | 'bottom',
+  at: number,
+): Array<[string, string]> {
+  const paths = new Map<string, string[]>();
+  const size = Math.max(cell, 0.5);
+  labels.forEach((l, i) => {
+    const d = paths.get(l.role) ?? [];
+    const p = (i * cell).toFixed(2);
+    const s = size.toFixed(2);
+    d.push(side === 'left' ? `M${at} ${p}h${STRIP}v${s}h-${STRIP}z` : `M${p} ${at}h${s}v${STRIP}h-${s}z`);
+    paths.set(l.role, d);
+  });
+  return [...paths].map(([role, d]) => [role, d.join('')]);
+}
+
+interface MapAxisProps {
   axis: AxisSpec;
   n: number;
   /** CSS pixels along the axis */
   length: number;
   side: 'left' | 'bottom';
-}) {
-  const cell = n > 0 ? length / n : 0;
-  const queries = axis.labels ? axis.labels.flatMap((l, i) => (l.role === 'query' ? [i] : [])) : [];
-  const ticks = tickPositions(n, cell, side === 'left' ? 11 : 22, queries);
-  const text = (i: number) => axis.labels?.[i]?.short ?? `${i + (axis.from ?? 1)}`;
-  if (side === 'left') {
+}
+
+/** Ticks and the token-kind strip along one side of a map (decoration: the read-out says it in words). */
+export const MapAxis = memo(
+  function MapAxis({ axis, n, length, side }: MapAxisProps) {
+    const cell = n > 0 ? length / n : 0;
+    const queries = axis.labels ? axis.labels.flatMap((l, i) => (l.role === 'query' ? [i] : [])) : [];
+    const ticks = tickPositions(n, cell, side === 'left' ? 11 : 22, queries);
+    const text = (i: number) => axis.labels?.[i]?.short ?? `${i + (axis.from ?? 1)}`;
+    const strip = axis.labels
+      ? stripPaths(axis.labels.slice(0, n), cell, side, side === 'left' ? LEFT - STRIP : 0)
+      : [];
+    const left = side === 'left';
     return (
-      <svg className="map-axis" width={LEFT} height={length} aria-hidden="true">
-        {axis.labels?.map((l, i) => (
-          <rect
-            // biome-ignore lint/suspicious/noArrayIndexKey: positions are the identity
-            key={i}
-            className={`role-${l.role}`}
-            x={LEFT - STRIP}
-            y={i * cell}
-            width={STRIP}
-            height={Math.max(cell, 0.5)}
-          />
+      <svg
+        className="map-axis"
+        width={left ? LEFT : length}
+        height={left ? length : BOTTOM}
+        aria-hidden="true"
+      >
+        {strip.map(([role, d]) => (
+          <path key={role} className={`role-${role}`} d={d} />
         ))}
-        {ticks.map((i) => (
-          <text key={i} x={LEFT - STRIP - 2} y={(i + 0.5) * cell} textAnchor="end" dominantBaseline="middle">
-            {text(i)}
-          </text>
-        ))}
+        {ticks.map((i) =>
+          left ? (
+            <text
+              key={i}
+              x={LEFT - STRIP - 2}
+              y={(i + 0.5) * cell}
+              textAnchor="end"
+              dominantBaseline="middle"
+            >
+              {text(i)}
+            </text>
+          ) : (
+            <text key={i} x={(i + 0.5) * cell} y={STRIP + 11} textAnchor="middle">
+              {text(i)}
+            </text>
+          ),
+        )}
       </svg>
     );
-  }
-  return (
-    <svg className="map-axis" width={length} height={BOTTOM} aria-hidden="true">
-      {axis.labels?.map((l, i) => (
-        <rect
-          // biome-ignore lint/suspicious/noArrayIndexKey: positions are the identity
-          key={i}
-          className={`role-${l.role}`}
-          x={i * cell}
-          y={0}
-          width={Math.max(cell, 0.5)}
-          height={STRIP}
-        />
-      ))}
-      {ticks.map((i) => (
-        <text key={i} x={(i + 0.5) * cell} y={STRIP + 11} textAnchor="middle">
-          {text(i)}
-        </text>
-      ))}
-    </svg>
-  );
-}
+  },
+  // the axis objects are rebuilt on every probe; what they hold is what matters
+  (a, b) =>
+    a.n === b.n &&
+    a.length === b.length &&
+    a.side === b.side &&
+    a.axis.labels === b.axis.labels &&
+    a.axis.name === b.axis.name &&
+    a.axis.from === b.axis.from,
+);
 
 export const AXIS_LEFT = LEFT;
 export const AXIS_BOTTOM = BOTTOM;

@@ -89,6 +89,9 @@ describe('tokenLabels', () => {
     expect(long.map((l) => l.short).slice(-2)).toEqual(['x?', 'y6']);
     expect(tokenLabels(null, 3).map((l) => l.short)).toEqual(['1', '2', '3']);
     expect(rolesOf(long)).toEqual(['x', 'y', 'query']);
+    // the same array for the same draft and length (the maps' axes keep their identity)
+    expect(tokenLabels(d, 12)).toBe(long);
+    expect(tokenLabels(d, 8)).not.toBe(long);
   });
 });
 

@@ -37,6 +37,18 @@ function label(role: TokenRole, short: string, long: string): TokenLabel {
  * the layout is extended with the same pattern). null draft: positions only.
  */
 export function tokenLabels(draft: ProbeDraft | null, seqLen: number): TokenLabel[] {
+  // one array per (draft, length): maps redrawn with a new probe keep their axes
+  const byLength = draft ? LABELS.get(draft) : undefined;
+  const cached = byLength?.get(seqLen);
+  if (cached) return cached;
+  const out = buildLabels(draft, seqLen);
+  if (draft) LABELS.set(draft, (byLength ?? new Map<number, TokenLabel[]>()).set(seqLen, out));
+  return out;
+}
+
+const LABELS = new WeakMap<ProbeDraft, Map<number, TokenLabel[]>>();
+
+function buildLabels(draft: ProbeDraft | null, seqLen: number): TokenLabel[] {
   const out: TokenLabel[] = [];
   if (!draft) {
     for (let t = 0; t < seqLen; t++) out.push(label('x', `${t + 1}`, `token ${t + 1}`));

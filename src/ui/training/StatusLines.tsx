@@ -7,6 +7,7 @@ import { useTheme } from '../theme';
 /** One status line per model (role "status"): step, speed, backend, ETA, state. */
 export function StatusLines() {
   const models = useLive((s) => s.models);
+  const pausing = useLive((s) => s.pausing === true);
   const theme = useTheme();
   if (models.length === 0) {
     return (
@@ -21,7 +22,7 @@ export function StatusLines() {
         <li key={m.slot}>
           <span className="swatch" style={{ background: modelColor(theme, m.arch) }} aria-hidden="true" />
           <p className="status" role="status" data-state={m.state}>
-            {modelStatusText(m)}
+            {modelStatusText(m, pausing)}
           </p>
           {m.lastLoss !== null && <span className="loss-now">loss {formatLoss(m.lastLoss)}</span>}
         </li>
