@@ -291,14 +291,11 @@ export class RaceController {
 
   /** Pause every model (each stops within one step). */
   pause(): Promise<void> {
-    // "pausing" at once (the status lines); each worker stops after the step in flight
+    // "pausing" at once in the status lines; each worker stops after the step in flight
     if (this.writer.holds(this.owner)) this.live.setState({ training: false, pausing: true });
     return this.enqueue(async () => {
-      try {
-        await Promise.all(this.slots.map((s) => s.client.pause()));
-      } finally {
-        this.live.setState({ pausing: false });
-      }
+      const paused = Promise.all(this.slots.map((s) => s.client.pause()));
+      await paused.finally(() => this.live.setState({ pausing: false }));
       await this.recorder.saveRun();
     });
   }
