@@ -1,8 +1,12 @@
 /**
  * Maps that teach (issue 13): the attention and SSM maps of a recorded run carry token labels
  * (x / y / query by token kind), a colour scale with its range and a read-out of a cell that the
- * keyboard moves (an aria-live region); the Δ map has ticks and ‖h_t‖ an x axis.
+ * keyboard moves (an aria-live region); the Δ map has ticks and ‖h_t‖ an x axis. The first screen
+ * at 1280 x 900 holds the task choice, Train and the in-context error chart; the Export menu leads
+ * with everything as a .zip.
  */
+import { readFileSync } from 'node:fs';
+import { unzipSync } from 'fflate';
 import { expect, iclRegion, taskGroup, test, waitForBaselines } from './fixtures';
 
 test('the maps are labelled, have a colour scale and read out cells by keyboard', async ({ page }) => {
@@ -89,4 +93,39 @@ test('the first screen at 1280 x 900 holds the task choice, Train, a recorded ru
   }
   // no scrolling happened
   expect(await page.evaluate(() => window.scrollY)).toBe(0);
+});
+
+test('the Export menu starts with everything as a .zip, data before charts, the maps as one .zip', async ({
+  page,
+}) => {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Watch a recorded run', exact: true }).click();
+  const recorded = page.getByRole('region', { name: 'Recorded run', exact: true });
+  await recorded.getByRole('button', { name: 'Pause replay' }).click();
+  const attention = page.getByRole('region', { name: 'Attention', exact: true });
+  await expect(attention.locator('canvas').first()).toBeVisible();
+
+  await page.getByRole('button', { name: 'Export', exact: true }).click();
+  const items = page.getByRole('menu', { name: 'Export' }).getByRole('menuitem');
+  await expect(items.first()).toHaveText('Everything (.zip: data, checkpoints, charts)');
+  const labels = await items.allTextContents();
+  const at = (re: RegExp) => labels.findIndex((l) => re.test(l));
+  const icl = at(/^In-context error .*\(SVG\)$/);
+  expect(at(/^All curves \(CSV\)$/)).toBeGreaterThan(0);
+  expect(at(/^All curves \(CSV\)$/)).toBeLessThan(icl);
+  expect(at(/^All \d+ maps \(\.zip\)$/)).toBeLessThan(at(/head 1: attention .*\(PNG\)$/));
+  expect(icl).toBeLessThan(at(/^All \d+ maps/));
+
+  const mapsItem = items.filter({ hasText: /^All \d+ maps/ });
+  const count = Number(/All (\d+) maps/.exec((await mapsItem.textContent()) ?? '')?.[1]);
+  const [download] = await Promise.all([page.waitForEvent('download'), mapsItem.click()]);
+  expect(download.suggestedFilename()).toMatch(/_maps\.zip$/);
+  const zip = unzipSync(new Uint8Array(readFileSync(await download.path())));
+  const names = Object.keys(zip);
+  expect(names).toHaveLength(count);
+  for (const n of names) {
+    expect(n).toMatch(/^maps\/.*\.(png|svg)$/);
+    if (n.endsWith('.png')) expect([...zip[n].subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  }
+  await expect(page.getByRole('status').filter({ hasText: /Saved .*_maps\.zip/ })).toBeVisible();
 });
