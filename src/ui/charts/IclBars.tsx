@@ -4,7 +4,7 @@ import type { BarRow } from './curve-rows';
 import { formatValue } from './map-axes';
 
 const ROW = 26;
-const LEFT = 150;
+const LEFT = 176;
 const RIGHT = 56;
 
 /**
@@ -17,7 +17,7 @@ export function IclBars({
   examples,
   bars,
   color,
-  width = 420,
+  width = 440,
 }: {
   set: IclCurveSet;
   examples: number;

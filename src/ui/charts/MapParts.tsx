@@ -1,4 +1,4 @@
-import { memo } from 'react';
+import { memo, useMemo } from 'react';
 import { type HeatmapColors, rampGradient } from './heatmap-pixels';
 import {
   formatValue,
@@ -132,10 +132,11 @@ export function MapLegend({
 
 /** What the coloured strips along the axes mean (the token kinds present). */
 export function RoleLegend({ labels }: { labels: readonly TokenLabel[] | null }) {
-  if (!labels || labels.length === 0) return null;
+  const roles = useMemo(() => (labels ? rolesOf(labels) : []), [labels]);
+  if (roles.length === 0) return null;
   return (
     <ul className="role-legend" aria-label="Token kinds along the axes">
-      {rolesOf(labels).map((r) => (
+      {roles.map((r) => (
         <li key={r}>
           <span className={`role-swatch role-${r}`} aria-hidden="true" />
           {ROLE_NAMES[r]}
