@@ -107,7 +107,7 @@ test('the Export menu starts with everything as a .zip, data before charts, the 
 
   await page.getByRole('button', { name: 'Export', exact: true }).click();
   const items = page.getByRole('menu', { name: 'Export' }).getByRole('menuitem');
-  await expect(items.first()).toHaveText('Everything (.zip: data, checkpoints, charts)');
+  await expect(items.first()).toHaveText('Everything (.zip: data, model weights, charts)');
   const labels = await items.allTextContents();
   const at = (re: RegExp) => labels.findIndex((l) => re.test(l));
   const icl = at(/^In-context error .*\(SVG\)$/);

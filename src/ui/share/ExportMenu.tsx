@@ -86,7 +86,7 @@ function menuGroups(): MenuGroup[] {
   const targets = exporter.checkpointTargets();
   const everything: MenuItem = {
     key: 'zip:all',
-    label: 'Everything (.zip: data, checkpoints, charts)',
+    label: 'Everything (.zip: data, model weights, charts)',
     run: () =>
       saveZip(exportFileName([...stem, 'all'], 'zip'), async () => [
         ...dataEntries(),
