@@ -46,7 +46,7 @@ export default defineConfig({
   preview: { port: 4173, strictPort: true, host: '127.0.0.1' },
   server: { host: '127.0.0.1' },
   test: {
-    include: ['src/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
     // WebGPU kernel tests: Chromium's SwiftShader Vulkan driver for Dawn (src/kernels/testing)
     globalSetup: ['src/kernels/testing/global-setup.ts'],

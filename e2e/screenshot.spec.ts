@@ -121,3 +121,36 @@ for (const view of ['desktop', 'phone'] as const) {
     await page.screenshot({ path: `docs/screenshots/${name}`, fullPage: view === 'desktop' });
   });
 }
+
+/** The maps of a recorded run, with token labels, colour scales and a cell read out (light and dark). */
+for (const scheme of ['light', 'dark'] as const) {
+  test(`screenshot of the maps (${scheme})`, async ({ page }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Watch a recorded run', exact: true }).click();
+    const recorded = page.getByRole('region', { name: 'Recorded run', exact: true });
+    await recorded.getByRole('button', { name: 'Pause replay' }).click();
+    await recorded.getByRole('slider', { name: 'Replay step' }).focus();
+    await page.keyboard.press('End');
+    const attention = page.getByRole('region', { name: 'Attention', exact: true });
+    const map = attention.getByRole('application').first();
+    await map.focus();
+    for (const key of ['End', 'PageDown', 'PageDown', 'ArrowLeft']) await page.keyboard.press(key);
+    await page.waitForTimeout(1200);
+    const suffix = scheme === 'light' ? '' : '-dark';
+    await attention.screenshot({ path: `docs/screenshots/maps-attention${suffix}.png` });
+    await page
+      .getByRole('region', { name: 'SSM state', exact: true })
+      .screenshot({ path: `docs/screenshots/maps-ssm${suffix}.png` });
+  });
+}
+
+/** The first screen of a laptop (1280 x 900, no scrolling): task strip, Train, the charts. */
+test('screenshot of the first screen (1280 x 900)', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.goto('/');
+  await waitForBaselines(iclRegion(page));
+  await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: 'docs/screenshots/first-screen.png' });
+});

@@ -71,7 +71,7 @@ export const ARCHITECTURE_INFO: { readonly [A in Architecture]: ArchitectureInfo
     conv: true,
     evenState: false,
     positionEmbedding: false,
-    color: { light: '#00838f', dark: '#5fd7e4' },
+    color: { light: '#9c27b0', dark: '#e38cf5' },
   },
   hybrid: {
     title: 'Standard hybrid',

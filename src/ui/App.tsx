@@ -11,6 +11,7 @@ import { LinkNotice } from './share/LinkNotice';
 import { ThemeSwitch } from './ThemeSwitch';
 import { Table1Button } from './table1/Table1View';
 import { TrainingPanel } from './training/TrainingPanel';
+import './first-screen.css';
 
 export function App() {
   return (

@@ -225,6 +225,24 @@ describe('RaceController', () => {
     expect(live.getState().training).toBe(false);
   });
 
+  it('says "pausing" at once, while the workers finish the step in flight, and no longer after', async () => {
+    const { race, clients, live } = setup();
+    await race.train();
+    let finish = () => {};
+    const inFlight = new Promise<void>((r) => (finish = r));
+    for (const c of clients) {
+      const pause = c.pause.bind(c);
+      c.pause = () => inFlight.then(pause);
+    }
+    const paused = race.pause();
+    expect(live.getState()).toMatchObject({ training: false, pausing: true });
+    await tick();
+    expect(live.getState().pausing).toBe(true);
+    finish();
+    await paused;
+    expect(live.getState().pausing).toBe(false);
+  });
+
   it('keeps the Speed pace in every worker: new, rebuilt, restarted; a change restarts nothing', async () => {
     const ui = createUiStore();
     ui.getState().setStepInterval(2000);

@@ -294,7 +294,7 @@ export class RaceController {
       await this.flushSync();
       if (this.slots.length === 0) return;
       if (!this.runId) await this.recorder.start();
-      this.live.setState({ training: true });
+      this.live.setState({ training: true, pausing: false });
       await Promise.all(
         this.slots.map(async (slot) => {
           if (slot.client.crashed || !slot.experiment) return;
@@ -307,16 +307,18 @@ export class RaceController {
 
   /** Pause every model (each stops within one step). */
   pause(): Promise<void> {
-    if (this.writer.holds(this.owner)) this.live.setState({ training: false });
+    // "pausing" at once in the status lines; each worker stops after the step in flight
+    if (this.writer.holds(this.owner)) this.live.setState({ training: false, pausing: true });
     return this.enqueue(async () => {
-      await Promise.all(this.slots.map((s) => s.client.pause()));
+      const paused = Promise.all(this.slots.map((s) => s.client.pause()));
+      await paused.finally(() => this.live.setState({ pausing: false }));
       await this.recorder.saveRun();
     });
   }
 
   /** One step of every model (pausing first). */
   step(n = 1): Promise<void> {
-    if (this.writer.holds(this.owner)) this.live.setState({ training: false });
+    if (this.writer.holds(this.owner)) this.live.setState({ training: false, pausing: false });
     return this.enqueue(async () => {
       await this.writer.claim(this.owner);
       if (this.slots.length === 0) await this.d.beforeStart?.();

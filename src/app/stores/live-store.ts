@@ -56,6 +56,11 @@ export interface LiveState {
   notices: Notice[];
   /** the user's intent: the race trains (Train pressed, not paused since) */
   training: boolean;
+  /**
+   * Pause pressed and some model still finishing the step in flight (a slow backend can take
+   * seconds): the status lines say "pausing" at once instead of "training"
+   */
+  pausing?: boolean;
   /** the run the models belong to (persisted) */
   runId: string | null;
   /** bytes and events the page received from the workers since `since` (ms) */

@@ -55,12 +55,15 @@ const STATE_WORDS: Record<ModelLive['state'], string> = {
 };
 
 /** One model's status line: "Mamba: step 120 / 3000 · 14.2 steps/s · webgpu · ETA 1m · training". */
-export function modelStatusText(m: ModelLive): string {
+export function modelStatusText(m: ModelLive, pausing = false): string {
   const title = ARCHITECTURE_TITLES[m.arch] ?? m.label;
   const parts = [`${title}: step ${m.step}${m.totalSteps ? ` / ${m.totalSteps}` : ''}`];
-  if (m.state === 'training') parts.push(`${m.stepsPerSecond.toFixed(1)} steps/s`);
+  // Pause pressed: said at once, while the worker finishes the step in flight
+  const stopping = pausing && m.state === 'training';
+  const training = m.state === 'training' && !stopping;
+  if (training) parts.push(`${m.stepsPerSecond.toFixed(1)} steps/s`);
   parts.push(m.backend ? m.backend.name : 'choosing backend');
-  if (m.state === 'training' && m.etaSeconds !== null) parts.push(`ETA ${formatDuration(m.etaSeconds)}`);
-  parts.push(STATE_WORDS[m.state]);
+  if (training && m.etaSeconds !== null) parts.push(`ETA ${formatDuration(m.etaSeconds)}`);
+  parts.push(stopping ? 'pausing (finishing the step in flight)' : STATE_WORDS[m.state]);
   return parts.join(' · ');
 }

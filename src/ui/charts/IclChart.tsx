@@ -15,7 +15,8 @@ import { isModelCurve } from '../../eval/icl-combine';
 import type { IclCurveSet } from '../../eval/types';
 import { curveColors, useTheme } from '../theme';
 import { extent, linearAxis } from './chart-ticks';
-import { bandColumn, curveRows, isAccuracy, meanColumn, yDomain } from './curve-rows';
+import { bandColumn, curveRows, isAccuracy, meanColumn, singlePointBars, yDomain } from './curve-rows';
+import { IclBars } from './IclBars';
 import { archOfCurveKey, modelColor } from './model-colors';
 
 const formatValue = (v: unknown) => (typeof v === 'number' ? v.toFixed(3) : String(v));
@@ -53,13 +54,16 @@ export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
   const tick = { fill: theme.muted, fontSize: 12 };
   // the present layout: the legend beside the chart, not above it
   const present = usePresent();
+  // one x (vector MQAR): bars, not a column of dots
+  const single = useMemo(() => singlePointBars(set), [set]);
+  if (single) return <IclBars set={set} examples={single.examples} bars={single.bars} color={color} />;
   return (
     <ComposedChart
       className="icl-chart"
       responsive
       style={{ width: '100%', height: 'var(--chart-height)' }}
       data={rows}
-      margin={{ top: 8, right: 16, bottom: 24, left: present ? 36 : 12 }}
+      margin={{ top: 8, right: 64, bottom: 24, left: present ? 36 : 12 }}
     >
       <CartesianGrid stroke={theme.grid} strokeDasharray="2 4" />
       <XAxis
@@ -91,7 +95,8 @@ export const IclChart = memo(function IclChart({ set }: { set: IclCurveSet }) {
         ifOverflow="extendDomain"
         label={{
           value: isAccuracy(set) ? 'chance' : 'predict 0',
-          position: 'insideTopRight',
+          // beside the plot, not over the curves
+          position: 'right',
           fill: theme.muted,
           fontSize: 12,
         }}

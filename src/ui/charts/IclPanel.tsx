@@ -3,7 +3,7 @@ import { useExperiment, useLab, useModelField } from '../../app';
 import { baselinesStatusText, cardOf, shownBaselines } from '../../app/stores/selectors';
 import { combineCurves } from '../../eval/icl-combine';
 import { CurveTable } from './CurveTable';
-import { noBaselinesNote, readingNote } from './curve-rows';
+import { noBaselinesNote, readingNote, yLabelNote } from './curve-rows';
 import { ReadingNote } from './ReadingNote';
 import { useThrottled } from './use-throttled';
 
@@ -52,6 +52,7 @@ export function IclPanel() {
   );
   const hasCurves = !!set && set.curves.length > 0;
   const modelsShown = curves.some((c) => c);
+  const baselinesShown = view.status === 'done' && view.curves.curves.length > 0;
   return (
     <section
       className="icl-panel panel"
@@ -81,6 +82,7 @@ export function IclPanel() {
           </div>
         )}
       </div>
+      {hasCurves && yLabelNote(set) && <p className="hint y-note">{yLabelNote(set)}</p>}
       {view.status === 'error' && (
         <div className="alert" role="alert">
           <p>{view.error}</p>
@@ -95,10 +97,11 @@ export function IclPanel() {
       <Suspense fallback={null}>
         <RecallChart lines={recallLines} />
       </Suspense>
-      {hasCurves && (
+      {/* tasks without baselines (MQAR) keep the recall chart's note only: one "How to read this" */}
+      {hasCurves && baselinesShown && (
         <ReadingNote open>
           <p>
-            {view.status === 'done' && view.curves.curves.length > 0 ? readingNote(view.curves) : ''}
+            {readingNote(view.curves)}
             {modelsShown &&
               ' The thick solid lines are the models, scored on the same prompts at the step shown in the legend; the dashed lines are the baselines.'}
           </p>

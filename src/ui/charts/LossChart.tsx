@@ -3,8 +3,8 @@ import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'r
 import type { Architecture } from '../../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
 import { type Theme, useTheme } from '../theme';
-import { type Axis, extent, keepAxis, linearAxis, logAxis } from './chart-ticks';
-import { type LossRow, lossColumn } from './loss-rows';
+import { type Axis, extent, formatLogTick, keepAxis, linearAxis, logAxis } from './chart-ticks';
+import { type LossRow, lineWidth, lossColumn } from './loss-rows';
 import { modelColor } from './model-colors';
 
 export interface LossLine {
@@ -16,8 +16,6 @@ export interface LossLine {
 const CHART_STYLE = { width: '100%', height: 'var(--chart-height-small)' };
 const MARGIN = { top: 8, right: 16, bottom: 24, left: 12 };
 const LEGEND_STYLE = { paddingBottom: 8 };
-const formatLossTick = (v: number) =>
-  v >= 100 || v < 0.01 ? v.toExponential(0) : String(Number(v.toPrecision(2)));
 const formatValue = (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v));
 const formatStep = (x: unknown) => `step ${Math.round(Number(x))}`;
 
@@ -92,17 +90,18 @@ export const LossChart = memo(function LossChart({
         tick={tick}
         stroke={theme.muted}
         width={56}
-        tickFormatter={formatLossTick}
+        tickFormatter={formatLogTick}
         label={styled.yLabel}
       />
-      {lines.map((m) => (
+      {lines.map((m, i) => (
         <Line
           key={m.slot}
           dataKey={lossColumn(m.slot)}
           name={ARCHITECTURE_TITLES[m.arch] ?? m.arch}
           type="linear"
           stroke={modelColor(theme, m.arch)}
-          strokeWidth={2}
+          // later lines drawn thinner on top: a curve under another stays visible as its outline
+          strokeWidth={lineWidth(i, lines.length)}
           dot={false}
           isAnimationActive={false}
           connectNulls

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { extent, keepAxis, linearAxis, logAxis, niceStep, sameAxis } from './chart-ticks';
+import { extent, formatLogTick, keepAxis, linearAxis, logAxis, niceStep, sameAxis } from './chart-ticks';
 
 describe('chart ticks', () => {
   it('picks nice steps', () => {
@@ -44,5 +44,25 @@ describe('stable axes', () => {
     expect(keepAxis(a, c)).toBe(c);
     expect(keepAxis(null, c)).toBe(c);
     expect(sameAxis({ domain: [0, 1], ticks: [0, 1] }, { domain: [0, 1], ticks: [0, 0.5] })).toBe(false);
+  });
+});
+
+describe('log ticks', () => {
+  it('writes plain numbers where people do, powers of ten beyond, never "1e+2"', () => {
+    expect([0.001, 0.01, 0.5, 1, 2, 100, 1000, 10000].map(formatLogTick)).toEqual([
+      '0.001',
+      '0.01',
+      '0.5',
+      '1',
+      '2',
+      '100',
+      '1000',
+      '10000',
+    ]);
+    expect(formatLogTick(1e5)).toBe('10⁵');
+    expect(formatLogTick(1e-4)).toBe('10⁻⁴');
+    expect(formatLogTick(1e12)).toBe('10¹²');
+    expect(formatLogTick(2e5)).toBe('2.0×10^5');
+    for (const v of [1e2, 1e5, 3e-6]) expect(formatLogTick(v)).not.toMatch(/e[+-]/);
   });
 });

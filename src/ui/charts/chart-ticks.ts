@@ -91,3 +91,26 @@ export function sameAxis(a: Axis | null, b: Axis): boolean {
 /** `next`, or `previous` when it is the same axis (stable identity across redraws). */
 export const keepAxis = (previous: Axis | null, next: Axis): Axis =>
   previous && sameAxis(previous, next) ? previous : next;
+
+const SUPERSCRIPT = '⁰¹²³⁴⁵⁶⁷⁸⁹';
+
+/**
+ * A tick of a log axis as people write it: plain numbers from 0.001 to 10 000 ("100", not "1e+2"),
+ * powers of ten beyond ("10⁵", "10⁻⁴"), other values with two significant digits.
+ */
+export function formatLogTick(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (v === 0) return '0';
+  const a = Math.abs(v);
+  if (a >= 1e-3 && a <= 1e4) return String(Number(v.toPrecision(2)));
+  const k = Math.round(Math.log10(a));
+  const sign = v < 0 ? '−' : '';
+  if (Math.abs(a / 10 ** k - 1) < 1e-9) {
+    const exp = String(Math.abs(k))
+      .split('')
+      .map((d) => SUPERSCRIPT[Number(d)])
+      .join('');
+    return `${sign}10${k < 0 ? '⁻' : ''}${exp}`;
+  }
+  return v.toExponential(1).replace(/e\+?/, '×10^').replace('-', '−');
+}

@@ -81,3 +81,51 @@ export function noBaselinesNote(set: IclCurveSet): string {
     `${set.yLabel}; guessing scores ${chance}. The models’ curves will appear here when they train.`
   );
 }
+
+/**
+ * What "squared error / n" on the y axis means, for the line under the chart (null when the metric
+ * needs no explanation).
+ */
+export function yLabelNote(set: IclCurveSet): string | null {
+  const m = /^squared error \/ (\d+(?:\.\d+)?)$/.exec(set.yLabel);
+  if (!m) return null;
+  return (
+    `Squared error / ${m[1]}: each prediction’s squared error divided by ${m[1]}, the dimension d of x, ` +
+    'so that always predicting 0 scores about 1 whatever d is.'
+  );
+}
+
+export interface BarRow {
+  key: string;
+  label: string;
+  mean: number;
+  lo: number | null;
+  hi: number | null;
+}
+
+/**
+ * A set whose curves all have one x (vector MQAR: the query after all the pairs) is drawn as one
+ * bar per curve, not as a column of dots: each curve's value there, with its band. null when the
+ * curves have more than one x.
+ */
+export function singlePointBars(set: IclCurveSet): { examples: number; bars: BarRow[] } | null {
+  const xs = new Set<number>();
+  for (const c of set.curves)
+    for (let i = 0; i < c.examples.length; i++) if (c.count[i] > 0) xs.add(c.examples[i]);
+  if (xs.size !== 1) return null;
+  const [examples] = xs;
+  const bars: BarRow[] = [];
+  for (const c of set.curves) {
+    const i = c.examples.indexOf(examples);
+    if (i < 0 || c.count[i] === 0 || !Number.isFinite(c.mean[i])) continue;
+    const finite = Number.isFinite(c.lo[i]) && Number.isFinite(c.hi[i]);
+    bars.push({
+      key: c.key,
+      label: c.label,
+      mean: c.mean[i],
+      lo: finite ? c.lo[i] : null,
+      hi: finite ? c.hi[i] : null,
+    });
+  }
+  return { examples, bars };
+}

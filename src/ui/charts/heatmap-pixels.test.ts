@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { type HeatmapColors, heatmapPixels, hexRgb, sameMatrix } from './heatmap-pixels';
+import {
+  type HeatmapColors,
+  heatmapPixels,
+  hexRgb,
+  rampColor,
+  rampGradient,
+  sameMatrix,
+} from './heatmap-pixels';
 
 const COLORS: HeatmapColors = {
   background: [255, 255, 255],
@@ -48,5 +55,19 @@ describe('heatmap pixels', () => {
     const plain = [1, 2];
     expect(sameMatrix(plain, plain)).toBe(true);
     expect(sameMatrix([1, 2], plain)).toBe(false);
+  });
+
+  it('gives the legend the same ramp as the pixels', () => {
+    const data = Float32Array.of(-2, -0.5, 0, 0.5, 2);
+    const { pixels } = heatmapPixels(data, 1, 5, COLORS, { diverging: true });
+    for (let i = 0; i < 5; i++)
+      expect([...rampColor(data[i], 2, COLORS, true)].map(Math.round)).toEqual(px(pixels, i).slice(0, 3));
+    const g = rampGradient(2, COLORS, true, 3);
+    expect(g).toBe(
+      'linear-gradient(to right, rgb(255 0 0) 0.0%, rgb(255 255 255) 50.0%, rgb(0 0 255) 100.0%)',
+    );
+    expect(rampGradient(1, COLORS, false, 2)).toBe(
+      'linear-gradient(to right, rgb(255 255 255) 0.0%, rgb(0 0 255) 100.0%)',
+    );
   });
 });

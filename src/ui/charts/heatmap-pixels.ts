@@ -22,6 +22,27 @@ export function hexRgb(c: string): Rgb {
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
 
+/** The colour of value `v` on a map whose largest magnitude is `max` (the ramp of heatmapPixels). */
+export function rampColor(v: number, max: number, colors: HeatmapColors, diverging = false): Rgb {
+  if (!Number.isFinite(v)) return colors.bad;
+  const { background: bg, positive: pos, negative: neg } = colors;
+  const t = max === 0 ? 0 : Math.sqrt(Math.min(1, Math.abs(v) / max));
+  const to = diverging && v < 0 ? neg : pos;
+  return [bg[0] + (to[0] - bg[0]) * t, bg[1] + (to[1] - bg[1]) * t, bg[2] + (to[2] - bg[2]) * t];
+}
+
+/** A CSS linear-gradient of the ramp from -max (diverging) or 0 to max, `stops` stops. */
+export function rampGradient(max: number, colors: HeatmapColors, diverging = false, stops = 9): string {
+  const out: string[] = [];
+  const lo = diverging ? -max : 0;
+  for (let i = 0; i < stops; i++) {
+    const f = i / (stops - 1);
+    const [r, g, b] = rampColor(lo + (max - lo) * f, max === 0 ? 1 : max, colors, diverging);
+    out.push(`rgb(${Math.round(r)} ${Math.round(g)} ${Math.round(b)}) ${(100 * f).toFixed(1)}%`);
+  }
+  return `linear-gradient(to right, ${out.join(', ')})`;
+}
+
 /** RGBA bytes of a [rows, cols] row-major matrix, drawn `transpose`d (cols x rows) on request. */
 export function heatmapPixels(
   data: ArrayLike<number>,

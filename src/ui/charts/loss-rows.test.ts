@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { appendLosses, emptySeries, type LossSeries } from '../../eval/loss-series';
-import { lossColumn, lossRows, MAX_LOSS_ROWS } from './loss-rows';
+import { lineWidth, lossColumn, lossRows, MAX_LOSS_ROWS } from './loss-rows';
 
 const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
 const series = (steps: number[], losses: number[], max?: number): LossSeries =>
@@ -84,5 +84,12 @@ describe('lossRows', () => {
     );
     expect(lossRows([{ slot: 1, loss: long }], false).length).toBeLessThanOrEqual(MAX_LOSS_ROWS);
     expect(lossRows([{ slot: 1, loss: long }], false, 1000).length).toBeGreaterThan(MAX_LOSS_ROWS);
+  });
+});
+
+describe('loss line widths', () => {
+  it('draws each later line thinner, so one under another shows as its outline', () => {
+    expect([0, 1, 2].map((i) => lineWidth(i, 3))).toEqual([4, 2.75, 1.5]);
+    expect(lineWidth(0, 1)).toBe(2);
   });
 });

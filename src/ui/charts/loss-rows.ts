@@ -92,3 +92,12 @@ export function lossRows(
   }
   return rows;
 }
+
+/**
+ * Stroke width of the i-th of n loss lines: 4 px for the first down to 1.5 px for the last, so a
+ * curve drawn under a later one (Mamba under MambaFormer) stays visible as its outline.
+ */
+export function lineWidth(i: number, n: number): number {
+  if (n <= 1) return 2;
+  return Number((4 - (2.5 * i) / (n - 1)).toFixed(2));
+}

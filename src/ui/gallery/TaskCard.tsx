@@ -15,7 +15,7 @@ export function TaskCard({ card, checked, onSelect }: Props) {
   const titleId = `task-${card.name}-title`;
   const summaryId = `task-${card.name}-summary`;
   return (
-    <label className="task-card">
+    <label className="task-card" title={card.summary}>
       <input
         className="visually-hidden"
         type="radio"

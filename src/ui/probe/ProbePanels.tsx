@@ -6,7 +6,9 @@ import { useProbeLab } from '../../app/probe/probe-lab-instance';
 import { useRecording } from '../../app/recordings/replay-player-instance';
 import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
 import type { AttentionProbe, MambaProbe, ProbeResult, S4Probe } from '../../workers/training/protocol';
-import { Heatmap, Sparkline } from '../charts/Heatmap';
+import { type AxisSpec, Heatmap, SignLegend, Sparkline } from '../charts/Heatmap';
+import { RoleLegend } from '../charts/MapParts';
+import { type TokenLabel, tokenLabels } from '../charts/map-axes';
 import { ReadingNote } from '../charts/ReadingNote';
 import { AttentionReading, SsmReading } from '../charts/reading-notes';
 import { useThrottled } from '../charts/use-throttled';
@@ -17,6 +19,8 @@ interface Probed {
   probe: ProbeResult | null;
   probeStep: number | null;
   source: ProbeSource;
+  /** what each token of the probed prompt is (x, y, query, ...) */
+  labels: TokenLabel[] | null;
 }
 
 /**
@@ -42,7 +46,9 @@ function useProbedModels(): Probed[] {
     () =>
       slots.map((slot, i) => {
         const shown = shownProbe(lab, { slot, probe: probes[i] ?? null, probeStep: steps[i] ?? null });
-        return { slot, arch: archs[i], probe: shown.result, probeStep: shown.step, source: shown.source };
+        const result = shown.result;
+        const labels = result ? tokenLabels(lab.draft, result.seqLen) : null;
+        return { slot, arch: archs[i], probe: result, probeStep: shown.step, source: shown.source, labels };
       }),
     [slots, archs, probes, steps, lab],
   );
@@ -56,6 +62,14 @@ const SOURCE_NOTE: Record<ProbeSource, string> = {
 
 const title = (m: Probed) => ARCHITECTURE_TITLES[m.arch] ?? m.arch;
 
+/** The axes of a token-by-token map: rows attend, columns are attended to. */
+function tokenAxes(labels: TokenLabel[] | null): { rowAxis: AxisSpec; colAxis: AxisSpec } {
+  return {
+    rowAxis: { name: 'row', labels },
+    colAxis: { name: 'column', labels },
+  };
+}
+
 /** The "Attention" region: softmax(QK^T/sqrt(h)) per layer and head on the probe prompt. */
 export function AttentionPanel() {
   const models = useProbedModels().filter((m) => m.probe?.layers.some((l) => l.kind === 'attention'));
@@ -65,8 +79,9 @@ export function AttentionPanel() {
       <h2>Attention</h2>
       <p className="hint">
         Every model sees the same probe prompt. Row = the token attending, column = the token attended to
-        (earlier tokens only); darker = more weight.
+        (earlier tokens only); darker = more weight. The strips along the axes mark each token’s kind.
       </p>
+      <RoleLegend labels={models[0]?.labels ?? null} />
       {models.length === 0 ? (
         <p className="empty">
           Attention maps of the Transformer and the hybrids appear here once they are built.
@@ -93,8 +108,9 @@ export function AttentionPanel() {
                         data={l.weights.subarray(h * l.seqLen * l.seqLen, (h + 1) * l.seqLen * l.seqLen)}
                         rows={l.seqLen}
                         cols={l.seqLen}
-                        size={96}
+                        size={144}
                         caption={`head ${h + 1}`}
+                        {...tokenAxes(m.labels)}
                         label={`${title(m)} block ${l.layer + 1} head ${h + 1}: attention over ${l.seqLen} tokens`}
                       />
                     ))}
@@ -124,6 +140,8 @@ export function SsmPanel() {
         Δ per channel over the prompt (how strongly each token is written into the state), the state’s size
         ‖h_t‖, and the implicit attention the selective scan amounts to, comparable with the attention maps.
       </p>
+      <RoleLegend labels={models[0]?.labels ?? null} />
+      {models.length > 0 && <SignLegend />}
       {models.length === 0 ? (
         <p className="empty">
           Mamba’s selective-scan state appears here for Mamba, MambaFormer and the hybrids.
@@ -140,9 +158,9 @@ export function SsmPanel() {
             </h3>
             {m.probe!.layers.map((l) =>
               l.kind === 'mamba' ? (
-                <MambaLayer key={l.layer} model={title(m)} layer={l} />
+                <MambaLayer key={l.layer} model={title(m)} layer={l} labels={m.labels} />
               ) : l.kind === 's4' ? (
-                <S4Layer key={l.layer} model={title(m)} layer={l} />
+                <S4Layer key={l.layer} model={title(m)} layer={l} labels={m.labels} />
               ) : null,
             )}
           </div>
@@ -155,7 +173,13 @@ export function SsmPanel() {
   );
 }
 
-function MambaLayer({ model, layer: l }: { model: string; layer: MambaProbe }) {
+interface LayerProps<P> {
+  model: string;
+  layer: P;
+  labels: TokenLabel[] | null;
+}
+
+function MambaLayer({ model, layer: l, labels }: LayerProps<MambaProbe>) {
   return (
     <div className="probe-layer">
       <span className="layer-name">block {l.layer + 1}</span>
@@ -165,11 +189,14 @@ function MambaLayer({ model, layer: l }: { model: string; layer: MambaProbe }) {
           rows={l.seqLen}
           cols={l.dInner}
           transpose
-          size={150}
+          box={{ width: 168, height: 112 }}
           caption="Δ (channels × tokens)"
+          rowAxis={{ name: 'channel', labels: null }}
+          colAxis={{ name: 'token', labels }}
           label={`${model} block ${l.layer + 1}: Delta of ${l.dInner} channels over ${l.seqLen} tokens`}
         />
         <Sparkline
+          tokens={{ name: 'token', labels }}
           values={l.stateNorm}
           label={`${model} block ${l.layer + 1}: state norm over ${l.seqLen} tokens`}
         />
@@ -179,8 +206,9 @@ function MambaLayer({ model, layer: l }: { model: string; layer: MambaProbe }) {
             rows={l.seqLen}
             cols={l.seqLen}
             scale="diverging"
-            size={96}
+            size={144}
             caption="implicit attention"
+            {...tokenAxes(labels)}
             label={`${model} block ${l.layer + 1}: implicit attention over ${l.seqLen} tokens`}
           />
         )}
@@ -189,7 +217,7 @@ function MambaLayer({ model, layer: l }: { model: string; layer: MambaProbe }) {
   );
 }
 
-function S4Layer({ model, layer: l }: { model: string; layer: S4Probe }) {
+function S4Layer({ model, layer: l, labels }: LayerProps<S4Probe>) {
   return (
     <div className="probe-layer">
       <span className="layer-name">block {l.layer + 1}</span>
@@ -199,8 +227,10 @@ function S4Layer({ model, layer: l }: { model: string; layer: S4Probe }) {
           rows={l.channels}
           cols={l.seqLen}
           scale="diverging"
-          size={150}
-          caption="S4 kernel (channels × lag)"
+          box={{ width: 168, height: 112 }}
+          caption="S4 kernel (channels × lag; lag 0 = the token itself)"
+          rowAxis={{ name: 'channel', labels: null }}
+          colAxis={{ name: 'lag', labels: null, from: 0 }}
           label={`${model} block ${l.layer + 1}: S4 convolution kernel`}
         />
         <Heatmap
@@ -208,8 +238,9 @@ function S4Layer({ model, layer: l }: { model: string; layer: S4Probe }) {
           rows={l.seqLen}
           cols={l.seqLen}
           scale="diverging"
-          size={96}
+          size={144}
           caption="implicit attention"
+          {...tokenAxes(labels)}
           label={`${model} block ${l.layer + 1}: S4 implicit attention over ${l.seqLen} tokens`}
         />
       </div>

@@ -69,6 +69,13 @@ export function RegressionEditor({ draft }: { draft: RegressionDraft }) {
         <text className="axis-label" x={(PAD.left + W - PAD.right) / 2} y={H - 4} textAnchor="middle">
           {draft.axisLabel}
         </text>
+        <text
+          className="axis-label"
+          transform={`translate(11 ${(PAD.top + H - PAD.bottom) / 2}) rotate(-90)`}
+          textAnchor="middle"
+        >
+          y, the label
+        </text>
         {predictions.map((r) => (
           <line
             key={`pred${r.slot}`}

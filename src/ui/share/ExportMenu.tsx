@@ -2,8 +2,9 @@ import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
 import { experimentStore } from '../../app';
 import type { ExportFile } from '../../app/share/exports';
 import { exporter } from '../../app/share/share';
-import { exportFileName } from '../../formats/export/filenames';
-import { chartFile, download, findCharts } from './chart-dom';
+import { exportFileName, slug } from '../../formats/export/filenames';
+import { type ZipEntry, zipFiles } from '../../formats/export/zip';
+import { type ChartTarget, chartFile, download, findCharts } from './chart-dom';
 
 interface MenuItem {
   key: string;
@@ -22,27 +23,83 @@ const save = (file: ExportFile | null): string => {
   return file.name;
 };
 
-/** What can be exported now: every chart shown, the curves, the summary, each model's checkpoint. */
+const bytesOf = async (blob: Blob) => new Uint8Array(await blob.arrayBuffer());
+
+/** Each chart shown as files for a zip: recharts and small plots as SVG, heatmaps as PNG. */
+async function chartEntries(charts: readonly ChartTarget[], folder: string): Promise<ZipEntry[]> {
+  const out: ZipEntry[] = [];
+  for (const c of charts) {
+    const format = c.kind === 'svg' ? 'svg' : 'png';
+    out.push({
+      name: `${folder}/${slug(c.title)}.${format}`,
+      data: await bytesOf(await chartFile(c, format)),
+    });
+  }
+  return out;
+}
+
+/** Everything, or some of it, as one .zip download. */
+async function saveZip(name: string, entries: () => Promise<ZipEntry[]>): Promise<string> {
+  const files = await entries();
+  if (files.length === 0) throw new Error('nothing to export yet');
+  download(name, zipFiles(files), 'application/zip');
+  return name;
+}
+
+const dataEntries = (): ZipEntry[] =>
+  [exporter.curves('csv'), exporter.curves('json'), exporter.summary()].flatMap((f) =>
+    f ? [{ name: f.name, data: f.data }] : [],
+  );
+
+async function checkpointEntries(): Promise<ZipEntry[]> {
+  const out: ZipEntry[] = [];
+  for (const t of exporter.checkpointTargets()) {
+    const r = await exporter.checkpoint(t.slot);
+    if (!r.ok) throw new Error(r.error);
+    out.push({ name: `checkpoints/${r.file.name}`, data: r.file.data });
+  }
+  return out;
+}
+
+/**
+ * What can be exported now, most wanted first: everything as one .zip, the data (curves, summary),
+ * the checkpoints, the line charts, then the maps (all of them as one .zip, then one by one).
+ */
 function menuGroups(): MenuGroup[] {
   const e = experimentStore.getState().experiment;
   const stem = e ? [e.task.name, `seed-${e.seed}`] : ['chart'];
-  const charts: MenuItem[] = findCharts().flatMap((c) =>
-    (c.kind === 'svg' ? (['svg', 'png'] as const) : (['png'] as const)).map((format) => ({
-      key: `${c.id}:${format}`,
-      label: `${c.title} (${format.toUpperCase()})`,
-      async run() {
-        const name = exportFileName([...stem, c.title], format);
-        download(name, await chartFile(c, format));
-        return name;
-      },
-    })),
-  );
+  const found = findCharts();
+  const isMap = (c: ChartTarget) => c.region === 'Attention' || c.region === 'SSM state';
+  const chartItems = (list: ChartTarget[]): MenuItem[] =>
+    list.flatMap((c) =>
+      (c.kind === 'svg' ? (['svg', 'png'] as const) : (['png'] as const)).map((format) => ({
+        key: `${c.id}:${format}`,
+        label: `${c.title} (${format.toUpperCase()})`,
+        async run() {
+          const name = exportFileName([...stem, c.title], format);
+          download(name, await chartFile(c, format));
+          return name;
+        },
+      })),
+    );
+  const maps = found.filter(isMap);
+  const targets = exporter.checkpointTargets();
+  const everything: MenuItem = {
+    key: 'zip:all',
+    label: 'Everything (.zip: data, model weights, charts)',
+    run: () =>
+      saveZip(exportFileName([...stem, 'all'], 'zip'), async () => [
+        ...dataEntries(),
+        ...(await checkpointEntries()),
+        ...(await chartEntries(found, 'charts')),
+      ]),
+  };
   const data: MenuItem[] = [
     { key: 'csv', label: 'All curves (CSV)', run: async () => save(exporter.curves('csv')) },
     { key: 'json', label: 'All curves (JSON)', run: async () => save(exporter.curves('json')) },
     { key: 'summary', label: 'Run summary (Markdown)', run: async () => save(exporter.summary()) },
   ];
-  const checkpoints: MenuItem[] = exporter.checkpointTargets().flatMap((t) => [
+  const checkpoints: MenuItem[] = targets.flatMap((t) => [
     {
       key: `checkpoint:${t.slot}`,
       label: `${t.title} checkpoint, step ${t.step} (safetensors)`,
@@ -63,10 +120,25 @@ function menuGroups(): MenuGroup[] {
       },
     },
   ]);
+  if (targets.length > 1)
+    checkpoints.push({
+      key: 'zip:checkpoints',
+      label: `All ${targets.length} checkpoints (.zip)`,
+      run: () => saveZip(exportFileName([...stem, 'checkpoints'], 'zip'), checkpointEntries),
+    });
+  const mapItems = chartItems(maps);
+  if (maps.length > 1)
+    mapItems.unshift({
+      key: 'zip:maps',
+      label: `All ${maps.length} maps (.zip)`,
+      run: () => saveZip(exportFileName([...stem, 'maps'], 'zip'), () => chartEntries(maps, 'maps')),
+    });
   return [
-    { name: 'Charts', items: charts },
+    { name: 'All', items: [everything] },
     { name: 'Data', items: data },
     { name: 'Checkpoints', items: checkpoints },
+    { name: 'Charts', items: chartItems(found.filter((c) => !isMap(c))) },
+    ...(maps.length > 0 ? [{ name: 'Maps', items: mapItems }] : []),
   ];
 }
 

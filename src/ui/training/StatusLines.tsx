@@ -9,6 +9,7 @@ import { useTheme } from '../theme';
 /** One status line per model (role "status"): step, speed, backend, ETA, state. */
 export function StatusLines() {
   const models = useLive((s) => s.models);
+  const pausing = useLive((s) => s.pausing === true);
   const theme = useTheme();
   const recording = useRecording();
   if (models.length === 0) {
@@ -24,7 +25,7 @@ export function StatusLines() {
         <li key={m.slot}>
           <span className="swatch" style={{ background: modelColor(theme, m.arch) }} aria-hidden="true" />
           <p className="status" role="status" data-state={m.state}>
-            {recording ? recordedModelStatus(m) : modelStatusText(m)}
+            {recording ? recordedModelStatus(m) : modelStatusText(m, pausing)}
           </p>
           {m.lastLoss !== null && <span className="loss-now">loss {formatLoss(m.lastLoss)}</span>}
         </li>

@@ -410,9 +410,12 @@ export class TrainingSession implements TrainingWorkerApi {
         const bad = await this.readBack();
         if (bad) return bad;
         if (paced || this.deps.now() - this.lastMetricsAt >= o.metricsIntervalMs) this.postMetrics();
-        if (checkpointDue) await this.snapshot('periodic');
-        if (evalDue) await this.evaluateAndPost();
+        // a stop asked during the step: the stopping point's checkpoint, evaluation and probe
+        // follow at once (startLoop), so none is made twice and the pause is not held up
+        if (checkpointDue && !this.stopRequested) await this.snapshot('periodic');
+        if (evalDue && !this.stopRequested) await this.evaluateAndPost();
       }
+      if (this.stopRequested) break;
       if (o.probeIntervalMs > 0 && this.deps.now() - this.lastProbeAt >= o.probeIntervalMs) {
         await this.probeAndPost();
       }
