@@ -38,6 +38,8 @@ function contentSecurityPolicy(): Plugin {
 export default defineConfig({
   plugins: [react(), contentSecurityPolicy()],
   worker: { format: 'es' },
+  // the workers obey test-only hang messages in test builds only (src/workers/watchdog.ts)
+  define: { __ICL_TEST_HOOKS__: JSON.stringify(process.env.ICL_TEST_PAGES === '1') },
   build: {
     target: 'es2022',
     sourcemap: true,
