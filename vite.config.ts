@@ -1,7 +1,10 @@
+import { readdirSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
+import { offlineManifest } from './src/formats/offline-manifest';
 
 /**
  * Content-Security-Policy of the production build: only this origin, no inline scripts, no
@@ -35,8 +38,29 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
+/** `offline-manifest.json`: every file of the build and of public/ for the service worker (public/sw.js). */
+function offlineManifestFile(): Plugin {
+  let publicDir = '';
+  return {
+    name: 'icl-offline-manifest',
+    apply: 'build',
+    configResolved: (config) => {
+      publicDir = config.publicDir;
+    },
+    generateBundle(_options, bundle) {
+      const pub = publicDir
+        ? readdirSync(publicDir, { recursive: true, withFileTypes: true })
+            .filter((e) => e.isFile())
+            .map((e) => relative(publicDir, `${e.parentPath}/${e.name}`).split('\\').join('/'))
+        : [];
+      const source = JSON.stringify(offlineManifest([...Object.keys(bundle), ...pub]));
+      this.emitFile({ type: 'asset', fileName: 'offline-manifest.json', source });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
+  plugins: [react(), contentSecurityPolicy(), offlineManifestFile()],
   worker: { format: 'es' },
   // the workers obey test-only hang messages in test builds only (src/workers/watchdog.ts)
   define: { __ICL_TEST_HOOKS__: JSON.stringify(process.env.ICL_TEST_PAGES === '1') },

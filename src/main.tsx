@@ -52,6 +52,14 @@ if (TEST_HOOKS) {
 // Closing the page stops the training workers (and frees their GPU memory) at once.
 window.addEventListener('pagehide', () => race.dispose());
 
+// Offline: the service worker (public/sw.js) caches the app, its wasm and the recordings, so the
+// page reloads without a network and plays a recording. Production builds only.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch(() => undefined);
+  });
+}
+
 // A page restored from the back-forward cache has no workers any more: start afresh.
 window.addEventListener('pageshow', (event) => {
   if (event.persisted) window.location.reload();
