@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
 import { defineConfig } from 'vitest/config';
-import { offlineManifest } from './src/formats/offline-manifest';
 
 /**
  * Content-Security-Policy of the production build: only this origin, no inline scripts, no
@@ -38,7 +37,19 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
-/** `offline-manifest.json`: every file of the build and of public/ for the service worker (public/sw.js). */
+/**
+ * `offline-manifest.json`: `{ version, files }`, every file of the build and of public/ (paths
+ * relative to the base, sorted) for the service worker (public/sw.js) to cache; source maps, the
+ * service worker and the test pages are left out; `version` changes with the list.
+ */
+function offlineManifest(paths: readonly string[]): { version: string; files: string[] } {
+  const leftOut = [/\.map$/, /^offline-manifest\.json$/, /^sw\.js$/, /(^|\/)e2e\//, /^kernels\.html$/];
+  const files = [...new Set(paths)].filter((p) => p && !leftOut.some((r) => r.test(p))).sort();
+  let h = 0x811c9dc5;
+  for (const ch of files.join('\n')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return { version: h.toString(16), files };
+}
+
 function offlineManifestFile(): Plugin {
   let publicDir = '';
   return {

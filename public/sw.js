@@ -6,7 +6,7 @@
  *
  * Install: every file of the build listed in `offline-manifest.json` (the app shell, its scripts and
  * workers, the wasm binaries, the recordings of public/replays/; written at build time by the
- * `icl-offline-manifest` plugin of vite.config.ts, format src/formats/offline-manifest.ts) goes
+ * `icl-offline-manifest` plugin of vite.config.ts) goes
  * into one cache; entries of older builds are dropped. Fetch (same-origin GET only): the hashed
  * build files under assets/ from the cache first (they never change); everything else from the
  * network first, the cached copy when offline; a page navigation offline gets the cached shell.

@@ -11,12 +11,13 @@ import { BACKEND_ORDER, type BackendName, isBackendName } from '../workers/backe
 import { createBaselinesClient } from '../workers/baselines/client';
 import { createTrainingClient } from '../workers/training/client';
 import type { SessionOptionsInput } from '../workers/training/protocol';
+import { createMemoryStore, type MemoryState, trainIfItFits } from './race/memory-guard';
 import { RaceController } from './race/race';
 import { openRunDb } from './runs/run-db';
 import { createRunTrash, type TrashState } from './runs/run-trash';
 import { createExperimentStore, type ExperimentState } from './stores/experiment-store';
 import { baselinesRequestFor, createLabStore, type LabState } from './stores/lab-store';
-import { createLiveStore, type LiveState, type ModelLive } from './stores/live-store';
+import { createLiveStore, type LiveState, type ModelLive, notify } from './stores/live-store';
 import { LiveWriter } from './stores/live-writer';
 import { createRunsStore, type RunsState } from './stores/runs-store';
 import { createUiStore, type UiState } from './stores/ui-store';
@@ -62,6 +63,18 @@ export const race = new RaceController({
   sessionOptions: SESSION_OPTIONS,
   ui: uiStore,
 });
+
+/** Will the settings fit in this device's memory? (before Train and on every change) */
+export const memoryStore = createMemoryStore(experimentStore);
+export const useMemory = <T>(selector: (s: MemoryState) => T): T => useStore(memoryStore, selector);
+
+/** Train, or say why not (the settings do not fit this device): the Train button and shortcut. */
+export const train = (): Promise<void> =>
+  trainIfItFits(
+    memoryStore,
+    () => race.train(),
+    (message) => notify(liveStore, { id: 'memory', kind: 'error', message }),
+  );
 
 /** Deleted runs wait a moment (for Undo) before the race controller deletes them for good. */
 export const runTrash = createRunTrash({ commit: (id) => void race.deleteRun(id) });

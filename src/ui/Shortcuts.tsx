@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState } from 'react';
-import { experimentStore, liveStore, race } from '../app';
+import { experimentStore, liveStore, race, train } from '../app';
 import { keyTargetOf, SHORTCUTS, type ShortcutCommand, shortcutCommand } from './shortcuts';
 
 function run(command: Exclude<ShortcutCommand, 'help'>): void {
-  if (command === 'train') void race.train();
+  if (command === 'train') void train();
   else if (command === 'pause') void race.pause();
   else if (command === 'step') void race.step();
   else void race.reset();

@@ -1,4 +1,4 @@
-import { race, useExperiment, useLive, useUi } from '../../app';
+import { race, train, useExperiment, useLive, useMemory, useUi } from '../../app';
 import { SPEED_CHOICES } from '../../app/race/speed';
 import { presetChoice } from '../../app/settings/preset-choice';
 import { isLocked } from '../../app/share/classroom';
@@ -20,6 +20,7 @@ export function Controls() {
   const setLearningRate = useExperiment((s) => s.setLearningRate);
   const presetLr = useExperiment((s) => s.presetDefaults?.optimizer.lr);
   const training = useLive((s) => s.training);
+  const tooBig = useMemory((s) => s.verdict !== null && !s.verdict.ok);
   const hasModels = useLive((s) => s.models.length > 0);
   const presetLocked = useShare((s) => isLocked(s.classroom, 'preset'));
   const lrLocked = useShare((s) => isLocked(s.classroom, 'optimizer.lr'));
@@ -82,7 +83,8 @@ export function Controls() {
           className="primary"
           aria-keyshortcuts="Space"
           disabled={!valid || training}
-          onClick={() => void race.train()}
+          aria-describedby={tooBig ? 'memory-note' : undefined}
+          onClick={() => void train()}
         >
           Train
         </button>

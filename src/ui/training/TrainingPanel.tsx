@@ -7,6 +7,7 @@ import { ShareControls } from '../share/ShareControls';
 import { Controls } from './Controls';
 import { DeviceNote } from './DeviceNote';
 import { Diagnostics } from './Diagnostics';
+import { MemoryNote } from './MemoryNote';
 import { Notices, StatusLines } from './StatusLines';
 
 /** Choose the models, set them going, see where each one is. */
@@ -18,6 +19,7 @@ export function TrainingPanel() {
       <DeviceNote />
       <ModelPicker disabled={modelsLocked} />
       <Controls />
+      <MemoryNote />
       <ShareControls />
       <Shown panel="settings">
         <SettingsPanel />
