@@ -50,15 +50,17 @@ async function networkFirst(/** @type {Request} */ request, /** @type {boolean} 
     return response;
   } catch (error) {
     const cached = navigate
-      ? ((await cache.match(request, { ignoreSearch: true })) ?? (await cache.match(scoped('./'))))
-      : await cache.match(request);
+      ? ((await cache.match(request, { ignoreSearch: true, ignoreVary: true })) ??
+        (await cache.match(scoped('./'), { ignoreVary: true })))
+      : await cache.match(request, { ignoreVary: true });
     if (cached) return cached;
     throw error;
   }
 }
 
 async function cacheFirst(/** @type {Request} */ request) {
-  const cached = await caches.match(request);
+  // ignoreVary: a module script's request carries an Origin header the install's requests did not
+  const cached = await caches.match(request, { ignoreVary: true });
   return cached ?? networkFirst(request, false);
 }
 
