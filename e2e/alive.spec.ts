@@ -75,6 +75,7 @@ test('a link with every size at its maximum gets a message before Train, and Tra
   await expect(note).toContainText('smaller width D');
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(page.getByRole('alert').filter({ hasText: 'Train refused:' })).toBeVisible();
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
   // nothing started: no model status line, no worker
   await expect(page.getByRole('status').filter({ hasText: /: step/ })).toHaveCount(0);
   // smaller settings: the note goes

@@ -68,13 +68,11 @@ export const race = new RaceController({
 export const memoryStore = createMemoryStore(experimentStore);
 export const useMemory = <T>(selector: (s: MemoryState) => T): T => useStore(memoryStore, selector);
 
+const refuseTraining = (message: string) => notify(liveStore, { id: 'memory', kind: 'error', message });
 /** Train, or say why not (the settings do not fit this device): the Train button and shortcut. */
-export const train = (): Promise<void> =>
-  trainIfItFits(
-    memoryStore,
-    () => race.train(),
-    (message) => notify(liveStore, { id: 'memory', kind: 'error', message }),
-  );
+export const train = (): Promise<void> => trainIfItFits(memoryStore, () => race.train(), refuseTraining);
+/** One step, or say why not (as `train`). */
+export const step = (): Promise<void> => trainIfItFits(memoryStore, () => race.step(), refuseTraining);
 
 /** Deleted runs wait a moment (for Undo) before the race controller deletes them for good. */
 export const runTrash = createRunTrash({ commit: (id) => void race.deleteRun(id) });

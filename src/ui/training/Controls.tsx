@@ -1,4 +1,4 @@
-import { race, train, useExperiment, useLive, useMemory, useUi } from '../../app';
+import { race, step, train, useExperiment, useLive, useMemory, useUi } from '../../app';
 import { SPEED_CHOICES } from '../../app/race/speed';
 import { presetChoice } from '../../app/settings/preset-choice';
 import { isLocked } from '../../app/share/classroom';
@@ -96,7 +96,7 @@ export function Controls() {
         >
           Pause
         </button>
-        <button type="button" aria-keyshortcuts="S" disabled={!valid} onClick={() => void race.step()}>
+        <button type="button" aria-keyshortcuts="S" disabled={!valid} onClick={() => void step()}>
           Step
         </button>
         <button type="button" aria-keyshortcuts="R" disabled={!hasModels} onClick={() => void race.reset()}>
