@@ -45,7 +45,8 @@ export interface WatchdogOptions {
 export const DEFAULT_WATCHDOG: WatchdogOptions = {
   intervalMs: 1000,
   timeoutMs: 8000,
-  graceMs: 90_000,
+  // a first WebGL step compiles every program in one synchronous call: minutes on a slow machine
+  graceMs: 240_000,
   stepFactor: 5,
 };
 

@@ -65,7 +65,7 @@ export function createCheckpointProbeClient(
     liveness.watchdog,
     liveness.timers,
   );
-  const callDeadlineMs = liveness.callDeadlineMs ?? 180_000;
+  const callDeadlineMs = liveness.callDeadlineMs ?? 300_000;
   worker.addEventListener('message', (event: MessageEvent) => {
     const beat = heartbeatOf(event.data);
     if (beat !== null) watchdog.answer(beat);

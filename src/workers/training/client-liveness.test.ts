@@ -29,6 +29,7 @@ function silentWorker(beats: () => boolean) {
 const LIVENESS = {
   watchdog: { intervalMs: 1000, timeoutMs: 5000, graceMs: 30_000 },
   configureDeadlineMs: 120_000,
+  callDeadlineMs: 120_000,
   slowStartMs: 8000,
 };
 

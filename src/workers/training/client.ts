@@ -69,7 +69,7 @@ export type Spawn = () => Worker;
 /** What the worker does after Train / Step until its first losses arrive. */
 const FIRST_STEPS = 'compiling shaders and running the first steps';
 /** Commands after which the worker compiles its programs and takes its first steps. */
-const COMPILING_COMMANDS: ReadonlySet<string> = new Set(['train', 'resume', 'step']);
+const COMPILING_COMMANDS: ReadonlySet<string> = new Set(['train', 'resume', 'step', 'reset']);
 
 export const spawnTrainingWorker: Spawn = () =>
   new Worker(new URL('./training.worker.ts', import.meta.url), { type: 'module', name: 'training' });
@@ -138,8 +138,8 @@ export function createTrainingClient(
     liveness.watchdog,
     timers,
   );
-  const configureDeadlineMs = liveness.configureDeadlineMs ?? 180_000;
-  const callDeadlineMs = liveness.callDeadlineMs ?? 120_000;
+  const configureDeadlineMs = liveness.configureDeadlineMs ?? 300_000;
+  const callDeadlineMs = liveness.callDeadlineMs ?? 300_000;
   const slowStartMs = liveness.slowStartMs ?? 8000;
 
   // a start (configure, or the first steps after Train) that takes long says what it waits for
@@ -247,11 +247,15 @@ export function createTrainingClient(
       const optimizer = bytes.optimizer?.slice();
       const buffers: Transferable[] = [model.buffer];
       if (optimizer) buffers.push(optimizer.buffer);
+      if (!crashed && !terminated) waitingFor('loading the checkpoint');
       return call(
         () => remote.loadCheckpoint(Comlink.transfer({ model, optimizer }, buffers)),
         callDeadlineMs,
         'loadCheckpoint',
-      );
+      ).then((r) => {
+        started(null);
+        return r;
+      });
     },
     async stats() {
       const r = await call(async () => ({ ok: true as const, stats: await remote.stats() }));
