@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import type { Plugin } from 'vite';
@@ -22,9 +24,44 @@ function wasmThreadsFactory(): Plugin {
   };
 }
 
+/**
+ * `offline-manifest.json`: `{ version, files }`, every file of the build and of public/ (paths
+ * relative to the base, sorted) for the service worker (public/sw.js) to cache; source maps, the
+ * service worker and the test pages are left out; `version` changes with the list.
+ */
+function offlineManifest(paths: readonly string[]): { version: string; files: string[] } {
+  const leftOut = [/\.map$/, /^offline-manifest\.json$/, /^sw\.js$/, /(^|\/)e2e\//, /^kernels\.html$/];
+  const files = [...new Set(paths)].filter((p) => p && !leftOut.some((r) => r.test(p))).sort();
+  let h = 0x811c9dc5;
+  for (const ch of files.join('\n')) h = Math.imul(h ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return { version: h.toString(16), files };
+}
+
+function offlineManifestFile(): Plugin {
+  let publicDir = '';
+  return {
+    name: 'icl-offline-manifest',
+    apply: 'build',
+    configResolved: (config) => {
+      publicDir = config.publicDir;
+    },
+    generateBundle(_options, bundle) {
+      const pub = publicDir
+        ? readdirSync(publicDir, { recursive: true, withFileTypes: true })
+            .filter((e) => e.isFile())
+            .map((e) => relative(publicDir, `${e.parentPath}/${e.name}`).split('\\').join('/'))
+        : [];
+      const source = JSON.stringify(offlineManifest([...Object.keys(bundle), ...pub]));
+      this.emitFile({ type: 'asset', fileName: 'offline-manifest.json', source });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), cspMetaTag(), securityHeaders()],
+  plugins: [react(), cspMetaTag(), securityHeaders(), offlineManifestFile()],
   worker: { format: 'es', plugins: () => [wasmThreadsFactory()] },
+  // the workers obey test-only hang messages in test builds only (src/workers/watchdog.ts)
+  define: { __ICL_TEST_HOOKS__: JSON.stringify(process.env.ICL_TEST_PAGES === '1') },
   build: {
     target: 'es2022',
     // no source maps in the build (and none served: server-headers.ts); the browser bench asks for

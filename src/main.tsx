@@ -1,10 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { device, experimentStore, followBaselines, race } from './app';
+import { device, experimentStore, followBaselines, liveStore, race } from './app';
+import { keepCheckpoints } from './app/race/checkpoint-keeper';
 import { replayFromUrl, replayStore } from './app/recordings/replay-player-instance';
 import { urlSync } from './app/share/share';
 import { App } from './ui/App';
 import './ui/styles.css';
+import { TEST_HOOKS } from './workers/watchdog';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -32,8 +34,38 @@ device.follow(
 const replay = replayFromUrl();
 if (replay !== null) void replayStore.getState().start(replay);
 
+// Fresh checkpoints while training (every few seconds, and when the page is hidden or left), so a
+// reload or a closed tab loses little: Resume goes on from them.
+keepCheckpoints({
+  live: liveStore,
+  checkpointNow: () => race.checkpointNow(),
+  page: {
+    visibilityState: () => document.visibilityState,
+    on: (type, fn) => {
+      const target = type === 'pagehide' ? window : document;
+      target.addEventListener(type, fn);
+      return () => target.removeEventListener(type, fn);
+    },
+  },
+});
+
+// Test builds only (ICL_TEST_PAGES=1): e2e/alive.spec.ts makes a training worker hang.
+if (TEST_HOOKS) {
+  Object.assign(window, {
+    iclTest: { hangWorker: (index: number, mode: 'busy' | 'close') => race.testHang(index, mode) },
+  });
+}
+
 // Closing the page stops the training workers (and frees their GPU memory) at once.
 window.addEventListener('pagehide', () => race.dispose());
+
+// Offline: the service worker (public/sw.js) caches the app, its wasm and the recordings, so the
+// page reloads without a network and plays a recording. Production builds only.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  window.addEventListener('load', () => {
+    navigator.serviceWorker.register(`${import.meta.env.BASE_URL}sw.js`).catch(() => undefined);
+  });
+}
 
 // A page restored from the back-forward cache has no workers any more: start afresh.
 window.addEventListener('pageshow', (event) => {

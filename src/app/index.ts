@@ -12,12 +12,13 @@ import { createBaselinesClient } from '../workers/baselines/client';
 import { createTrainingClient } from '../workers/training/client';
 import type { SessionOptionsInput } from '../workers/training/protocol';
 import { createDeviceStore, DeviceController, type DeviceState } from './device/device';
+import { createMemoryStore, type MemoryState, trainIfItFits } from './race/memory-guard';
 import { RaceController } from './race/race';
 import { openRunDb } from './runs/run-db';
 import { createRunTrash, type TrashState } from './runs/run-trash';
 import { createExperimentStore, type ExperimentState } from './stores/experiment-store';
 import { baselinesRequestFor, createLabStore, type LabState } from './stores/lab-store';
-import { createLiveStore, type LiveState, type ModelLive } from './stores/live-store';
+import { createLiveStore, type LiveState, type ModelLive, notify } from './stores/live-store';
 import { LiveWriter } from './stores/live-writer';
 import { createRunsStore, type RunsState } from './stores/runs-store';
 import { createUiStore, type UiState } from './stores/ui-store';
@@ -83,6 +84,15 @@ export const device: DeviceController = new DeviceController({
   },
 });
 export const useDevice = <T>(selector: (s: DeviceState) => T): T => useStore(deviceStore, selector);
+/** Will the settings fit in this device's memory? (before Train and on every change) */
+export const memoryStore = createMemoryStore(experimentStore);
+export const useMemory = <T>(selector: (s: MemoryState) => T): T => useStore(memoryStore, selector);
+
+const refuseTraining = (message: string) => notify(liveStore, { id: 'memory', kind: 'error', message });
+/** Train, or say why not (the settings do not fit this device): the Train button and shortcut. */
+export const train = (): Promise<void> => trainIfItFits(memoryStore, () => race.train(), refuseTraining);
+/** One step, or say why not (as `train`). */
+export const step = (): Promise<void> => trainIfItFits(memoryStore, () => race.step(), refuseTraining);
 
 /** Deleted runs wait a moment (for Undo) before the race controller deletes them for good. */
 export const runTrash = createRunTrash({ commit: (id) => void race.deleteRun(id) });

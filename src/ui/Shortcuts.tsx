@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'react';
-import { experimentStore, liveStore, race } from '../app';
+import { experimentStore, liveStore, race, step, train } from '../app';
 import { isRecordingStatus, replayStore } from '../app/recordings/replay-player-instance';
 import { keyTargetOf, SHORTCUTS, type ShortcutCommand, shortcutCommand } from './shortcuts';
 
 function run(command: Exclude<ShortcutCommand, 'help'>): void {
-  if (command === 'train') void race.train();
+  if (command === 'train') void train();
   else if (command === 'pause') void race.pause();
-  else if (command === 'step') void race.step();
+  else if (command === 'step') void step();
   else void race.reset();
 }
 

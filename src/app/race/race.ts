@@ -16,7 +16,7 @@
 import type { StoreApi } from 'zustand/vanilla';
 import type { Experiment } from '../../schema/experiment';
 import type { BackendName } from '../../workers/backend-types';
-import type { ClientEvent, TrainingClient } from '../../workers/training/client';
+import type { ClientEvent, CrashCause, TrainingClient } from '../../workers/training/client';
 import type { ProbePrompt, ProbeResult, Result, SessionOptionsInput } from '../../workers/training/protocol';
 import { planSlots, type SlotNow } from '../../workers/training/reconfigure';
 import { wasmThreadsFor } from '../device/threads';
@@ -27,7 +27,9 @@ import { clearNotices, type LiveState, notify, patchModel } from '../stores/live
 import { type LiveOwner, LiveWriter } from '../stores/live-writer';
 import type { RunsState } from '../stores/runs-store';
 import type { UiState } from '../stores/ui-store';
+import { AutoRestarts, restartMessage } from './recovery';
 import {
+  CheckpointFeed,
   type CheckpointNotice,
   loadStoredModel,
   modelKey,
@@ -35,6 +37,8 @@ import {
   restartFromCheckpoint,
   type Slot,
   slotCheckpoint,
+  takeCheckpoint,
+  takeOver,
 } from './slots';
 import { modelsPlaced } from './training-events';
 
@@ -82,7 +86,9 @@ export class RaceController {
   private disposed = false;
   /** the backend order each slot's worker was configured with */
   private readonly slotBackends = new Map<number, string>();
-  private readonly checkpointListeners = new Set<(c: CheckpointNotice) => void>();
+  /** automatic restarts per model (by checkpoint key) in this race */
+  private readonly autoRestarts = new AutoRestarts();
+  private readonly feed = new CheckpointFeed();
   /** the run being trained, in the run database */
   private readonly recorder: RunRecorder;
   private readonly writer: LiveWriter;
@@ -205,6 +211,7 @@ export class RaceController {
     if (e.type === 'checkpoint') slot.checkpoint = { step: e.step, model: e.model, optimizer: e.optimizer };
     const checkpointStep = slot.checkpoint?.step ?? null;
     this.writer.dispatch(this.owner, { type: 'worker-event', slot: id, event: e, checkpointStep });
+    if (e.type === 'crashed') this.autoRestart(slot, e.cause, e.message);
     // what the event asks of the run record and the probe scrubber
     switch (e.type) {
       case 'status':
@@ -215,7 +222,7 @@ export class RaceController {
         this.recorder.scheduleSave();
         break;
       case 'checkpoint':
-        this.tellCheckpoint(slot, e.step, e.model);
+        this.feed.tell(slot, e.step, e.model);
         void this.recorder.storeCheckpoint(slot);
         break;
     }
@@ -357,9 +364,28 @@ export class RaceController {
     });
   }
 
-  /** A crashed model's worker, started again from its last checkpoint. */
-  restartModel(slotId: number): Promise<void> {
-    return this.enqueue(() => this.respawn(slotId));
+  /** A hung worker or a lost GPU: restarted at once from its last checkpoint (recovery.ts). */
+  private autoRestart(slot: Slot, cause: CrashCause | undefined, message: string): void {
+    if (!this.autoRestarts.allow(slot.modelKey, cause)) return;
+    const title = this.live.getState().models.find((m) => m.slot === slot.id)?.label ?? 'The model';
+    void this.restartModel(slot.id, restartMessage(title, cause, message, slot.checkpoint?.step ?? null));
+  }
+
+  /** Every model's weights now, kept and stored (checkpoint-keeper.ts: timer, page hidden). */
+  async checkpointNow(): Promise<void> {
+    if (!this.runId) return;
+    await Promise.all(this.slots.map((slot) => takeCheckpoint(slot, this.recorder, this.live)));
+    await this.recorder.saveNow();
+  }
+
+  /** Test builds only: model `index`'s worker hangs (e2e/alive.spec.ts). */
+  testHang(index: number, mode: 'busy' | 'close'): void {
+    this.slots.find((s) => s.index === index)?.client.testHang?.(mode);
+  }
+
+  /** A crashed model's worker, started again from its last checkpoint (`why`: an alert to keep). */
+  restartModel(slotId: number, why?: string): Promise<void> {
+    return this.enqueue(() => this.respawn(slotId, why));
   }
 
   /**
@@ -380,25 +406,14 @@ export class RaceController {
     });
   }
 
-  /** A slot's worker replaced by a fresh one, back at the slot's last checkpoint. */
-  private async respawn(slotId: number): Promise<void> {
+  /** A slot's worker replaced by a fresh one, back at the slot's last checkpoint (`why`: an alert). */
+  private async respawn(slotId: number, why?: string): Promise<void> {
     const i = this.slots.findIndex((s) => s.id === slotId);
     if (i < 0 || !this.experiment) return;
     const old = this.slots[i];
     old.client.terminate();
-    const fresh = {
-      ...this.spawnSlot(),
-      index: old.index,
-      modelKey: old.modelKey,
-      checkpoint: old.checkpoint,
-    };
+    const fresh = takeOver(old, this.spawnSlot(), this.live, why);
     this.slots[i] = fresh;
-    this.live.setState((s) => ({
-      models: s.models.map((m) =>
-        m.slot === slotId ? { ...m, slot: fresh.id, state: 'starting', error: null } : m,
-      ),
-      notices: s.notices.filter((n) => n.slot !== slotId),
-    }));
     if (!(await this.configure(fresh, this.experiment))) return;
     await restartFromCheckpoint(fresh, this.runId, this.recorder, this.live);
     if (this.live.getState().training) await fresh.client.train();
@@ -421,23 +436,9 @@ export class RaceController {
       this.live.setState({ runId: run.id });
       if (!ok) return;
       await Promise.all(this.slots.map((slot) => loadStoredModel(slot, run, this.recorder, this.live)));
-      await this.restoreHistory(run.id);
+      const history = await this.recorder.history(run.id);
+      if (this.runId === run.id) this.feed.retell(this.slots, history);
     });
-  }
-
-  /** The probe scrubber's stored checkpoints of a resumed run, to the checkpoint listeners. */
-  private async restoreHistory(runId: string): Promise<void> {
-    const history = await this.recorder.history(runId);
-    if (this.runId !== runId) return;
-    for (const c of history) {
-      const slot = this.slots.find((s) => s.modelKey === c.modelKey);
-      if (slot) this.tellCheckpoint(slot, c.step, c.model);
-    }
-  }
-
-  private tellCheckpoint(slot: Slot, step: number, model: Uint8Array): void {
-    const notice = { slot: slot.id, index: slot.index, modelKey: slot.modelKey, step, model };
-    for (const listener of this.checkpointListeners) listener(notice);
   }
 
   private async syncKeepingRun(e: Experiment): Promise<boolean> {
@@ -486,8 +487,7 @@ export class RaceController {
 
   /** Called with every checkpoint a model reports (the probe scrubber keeps them). */
   onCheckpoint(listener: (c: CheckpointNotice) => void): () => void {
-    this.checkpointListeners.add(listener);
-    return () => this.checkpointListeners.delete(listener);
+    return this.feed.add(listener);
   }
 
   /** The experiment the workers were last configured with (null before the first race). */

@@ -116,3 +116,65 @@ export async function restartFromCheckpoint(
     patchModel(live, slot.id, { loss: emptySeries(), step: 0, curves: null });
   }
 }
+
+/**
+ * A model's current weights kept as its checkpoint and stored (its worker answers at the next step
+ * boundary and goes on training); nothing when the worker is gone or the checkpoint is not newer.
+ */
+export async function takeCheckpoint(
+  slot: Slot,
+  recorder: RunRecorder,
+  live: StoreApi<LiveState>,
+): Promise<void> {
+  if (slot.client.crashed || !slot.experiment) return;
+  const r = await slot.client.saveCheckpoint();
+  if (!r.ok || slot.client.crashed) return;
+  if (slot.checkpoint && slot.checkpoint.step >= r.step) return;
+  slot.checkpoint = { step: r.step, model: r.model, optimizer: r.optimizer };
+  patchModel(live, slot.id, { checkpointStep: r.step });
+  await recorder.storeCheckpoint(slot);
+}
+
+/** The probe scrubber's listeners of the checkpoints models report. */
+export class CheckpointFeed {
+  private readonly listeners = new Set<(c: CheckpointNotice) => void>();
+
+  add(listener: (c: CheckpointNotice) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  tell(slot: Slot, step: number, model: Uint8Array): void {
+    const notice = { slot: slot.id, index: slot.index, modelKey: slot.modelKey, step, model };
+    for (const listener of this.listeners) listener(notice);
+  }
+
+  /** A resumed run's stored checkpoints, told again for the slots holding their models. */
+  retell(
+    slots: readonly Slot[],
+    history: ReadonlyArray<{ modelKey: string; step: number; model: Uint8Array }>,
+  ) {
+    for (const c of history) {
+      const slot = slots.find((s) => s.modelKey === c.modelKey);
+      if (slot) this.tell(slot, c.step, c.model);
+    }
+  }
+}
+
+/**
+ * A fresh worker's slot takes a crashed one's place: its model, its checkpoint, its line in the live
+ * store (starting again); the old slot's notices go, `why` (an automatic restart's alert) stays.
+ */
+export function takeOver(old: Slot, fresh: Slot, live: StoreApi<LiveState>, why?: string): Slot {
+  fresh.index = old.index;
+  fresh.modelKey = old.modelKey;
+  fresh.checkpoint = old.checkpoint;
+  live.setState((s) => ({
+    models: s.models.map((m) =>
+      m.slot === old.id ? { ...m, slot: fresh.id, state: 'starting', error: null } : m,
+    ),
+    notices: s.notices.filter((n) => n.slot !== old.id),
+  }));
+  if (why) notify(live, { id: `restarted:${fresh.id}`, kind: 'crashed', slot: fresh.id, message: why });
+  return fresh;
+}

@@ -63,6 +63,20 @@ function fallbackNotice(s: LiveData, report: NonNullable<ModelLive['backend']>):
  * show change nothing but the traffic count.
  */
 export function applyTrainingEvent(s: LiveData, slot: number, e: ClientEvent, ctx: EventContext): LiveData {
+  if (e.type === 'waiting') {
+    // a slow start, told: replaced by the next one, cleared by the worker's next report
+    return {
+      ...s,
+      notices: withNotice(s.notices, {
+        id: `waiting:${slot}`,
+        kind: 'warning',
+        slot,
+        message: `${titleOf(s.models, slot)}: ${e.message}`,
+      }),
+    };
+  }
+  if ((e.type === 'status' || e.type === 'metrics') && s.notices.some((n) => n.id === `waiting:${slot}`))
+    s = { ...s, notices: s.notices.filter((n) => n.id !== `waiting:${slot}`) };
   if (e.type !== 'crashed') {
     const bytes = approximateEventBytes(e);
     s = { ...s, traffic: { ...s.traffic, bytes: s.traffic.bytes + bytes, events: s.traffic.events + 1 } };

@@ -15,7 +15,6 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { LossSeries } from '../../eval/loss-series';
 import {
   decodeReplay,
-  MAX_REPLAY_BYTES,
   parseReplayIndex,
   type Replay,
   type ReplayIndexEntry,

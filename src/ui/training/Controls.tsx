@@ -1,4 +1,4 @@
-import { race, useExperiment, useLive, useUi } from '../../app';
+import { race, step, train, useExperiment, useLive, useMemory, useUi } from '../../app';
 import { SPEED_CHOICES } from '../../app/race/speed';
 import { useRecording } from '../../app/recordings/replay-player-instance';
 import { presetChoice } from '../../app/settings/preset-choice';
@@ -22,6 +22,7 @@ export function Controls() {
   const setLearningRate = useExperiment((s) => s.setLearningRate);
   const presetLr = useExperiment((s) => s.presetDefaults?.optimizer.lr);
   const training = useLive((s) => s.training);
+  const tooBig = useMemory((s) => s.verdict !== null && !s.verdict.ok);
   const hasModels = useLive((s) => s.models.length > 0);
   const presetLocked = useShare((s) => isLocked(s.classroom, 'preset'));
   const lrLocked = useShare((s) => isLocked(s.classroom, 'optimizer.lr'));
@@ -88,7 +89,8 @@ export function Controls() {
           className="primary"
           aria-keyshortcuts="Space"
           disabled={!valid || training || recording}
-          onClick={() => void race.train()}
+          aria-describedby={tooBig ? 'memory-note' : undefined}
+          onClick={() => void train()}
         >
           Train
         </button>
@@ -104,7 +106,7 @@ export function Controls() {
           type="button"
           aria-keyshortcuts="S"
           disabled={!valid || recording}
-          onClick={() => void race.step()}
+          onClick={() => void step()}
         >
           Step
         </button>

@@ -10,6 +10,7 @@ import { ShareControls } from '../share/ShareControls';
 import { Controls } from './Controls';
 import { DeviceNote } from './DeviceNote';
 import { Diagnostics } from './Diagnostics';
+import { MemoryNote } from './MemoryNote';
 import { Notices, StatusLines } from './StatusLines';
 
 /** Choose the models, set them going, see where each one is. */
@@ -23,6 +24,7 @@ export function TrainingPanel() {
       <ModelPicker disabled={modelsLocked || recording} />
       <Controls />
       <DevicePanel />
+      <MemoryNote />
       <ShareControls />
       {!recording && (
         <Shown panel="settings">

@@ -4,6 +4,7 @@
  * Protocol: src/workers/baselines/protocol.ts; computation: src/workers/baselines/compute.ts.
  */
 import * as Comlink from 'comlink';
+import { answerHeartbeats } from '../watchdog';
 import { computeBaselines } from './compute';
 import { type BaselinesWorkerApi, curveSetTransferables } from './protocol';
 
@@ -13,5 +14,8 @@ const api: BaselinesWorkerApi = {
     return result.ok ? Comlink.transfer(result, curveSetTransferables(result.curves)) : result;
   },
 };
+
+// the page's heartbeat (src/workers/watchdog.ts)
+answerHeartbeats(self);
 
 Comlink.expose(api);

@@ -5,6 +5,7 @@
  */
 import * as Comlink from 'comlink';
 import type { ProgressCallback } from '../../eval/types';
+import { describeHang, heartbeatOf, Watchdog, type WatchdogOptions, type WatchdogTimers } from '../watchdog';
 import type { BaselinesRequest, BaselinesResult, BaselinesWorkerApi } from './protocol';
 
 export interface BaselinesClient {
@@ -23,12 +24,17 @@ interface Running {
 export function createBaselinesClient(
   spawn: () => Worker = () =>
     new Worker(new URL('./baselines.worker.ts', import.meta.url), { type: 'module', name: 'baselines' }),
+  liveness: { watchdog?: Partial<WatchdogOptions>; timers?: WatchdogTimers } = {},
 ): BaselinesClient {
   let worker: Worker | null = null;
   let remote: Comlink.Remote<BaselinesWorkerApi> | null = null;
   let running: Running | null = null;
+  /** the running worker's heartbeat: a computation whose worker stops answering ends in an error */
+  let watchdog: Watchdog | null = null;
 
   const stopWorker = () => {
+    watchdog?.stop();
+    watchdog = null;
     remote?.[Comlink.releaseProxy]();
     worker?.terminate();
     worker = null;
@@ -46,11 +52,30 @@ export function createBaselinesClient(
   const compute = (request: BaselinesRequest, onProgress?: ProgressCallback) => {
     cancel();
     if (!worker || !remote) {
-      worker = spawn();
-      remote = Comlink.wrap<BaselinesWorkerApi>(worker);
+      const spawned = spawn();
+      worker = spawned;
+      remote = Comlink.wrap<BaselinesWorkerApi>(spawned);
+      const dog = new Watchdog(
+        (seq) => spawned.postMessage({ iclHeartbeat: seq }),
+        (report) => {
+          if (worker !== spawned) return;
+          const settle = running?.settle;
+          stopWorker();
+          settle?.({ ok: false, error: `The baselines worker ${describeHang(report)}.` });
+        },
+        liveness.watchdog,
+        liveness.timers,
+      );
+      spawned.addEventListener('message', (event: MessageEvent) => {
+        const beat = heartbeatOf(event.data);
+        if (beat !== null) dog.answer(beat);
+      });
+      dog.start('loading the worker');
+      watchdog = dog;
     }
     const current = worker;
     const api = remote;
+    const dog = watchdog;
     return new Promise<BaselinesResult>((resolve) => {
       let settled = false;
       const me: Running = {
@@ -72,12 +97,23 @@ export function createBaselinesClient(
       }
       current.addEventListener('error', onError);
       running = me;
-      const progress = onProgress ? Comlink.proxy(onProgress) : undefined;
-      api.compute(request, progress).then(me.settle, (error: unknown) =>
-        me.settle({
-          ok: false,
-          error: `The baselines worker failed: ${error instanceof Error ? error.message : String(error)}`,
-        }),
+      // the baselines run in chunks between which the worker answers; a long chunk is not a hang
+      dog?.busy('computing the baselines');
+      const heard: ProgressCallback = (...args) => {
+        dog?.answer(0);
+        onProgress?.(...args);
+      };
+      const progress = Comlink.proxy(heard);
+      api.compute(request, progress).then(
+        (result) => {
+          dog?.settled();
+          me.settle(result);
+        },
+        (error: unknown) =>
+          me.settle({
+            ok: false,
+            error: `The baselines worker failed: ${error instanceof Error ? error.message : String(error)}`,
+          }),
       );
     });
   };

@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import { modelKernels } from '../../kernels';
 import { pickBackend } from '../backend';
 import { commandsOf } from '../commands';
+import { answerHeartbeats } from '../watchdog';
 import { CHECKPOINT_PROBE_COMMANDS, type CheckpointProbeWorkerApi } from './protocol';
 import { CheckpointProbeSession } from './session';
 
@@ -21,5 +22,8 @@ self.addEventListener('unhandledrejection', (event) => {
   // a failed probe is answered { ok: false } by the session; nothing else may take the worker down
   event.preventDefault();
 });
+
+// the page's heartbeat (src/workers/watchdog.ts)
+answerHeartbeats(self);
 
 Comlink.expose(commandsOf<CheckpointProbeWorkerApi>(session, CHECKPOINT_PROBE_COMMANDS));

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import type { Experiment } from '../../schema/experiment';
 import type { BackendReport } from '../backend-types';
 import type { Result } from '../training/protocol';
+import { describeHang, heartbeatOf, Watchdog, type WatchdogOptions, type WatchdogTimers } from '../watchdog';
 import type {
   CheckpointProbeAnswer,
   CheckpointProbeOptionsInput,
@@ -32,6 +33,7 @@ export const spawnCheckpointProbeWorker = (): Worker =>
 
 export function createCheckpointProbeClient(
   spawn: () => Worker = spawnCheckpointProbeWorker,
+  liveness: { watchdog?: Partial<WatchdogOptions>; timers?: WatchdogTimers; callDeadlineMs?: number } = {},
 ): CheckpointProbeClient {
   const worker = spawn();
   const remote = Comlink.wrap<CheckpointProbeWorkerApi>(worker);
@@ -50,9 +52,25 @@ export function createCheckpointProbeClient(
     } catch {
       // already released
     }
+    watchdog.stop();
     worker.terminate();
     signal();
   };
+  // a heartbeat (src/workers/watchdog.ts): a hung worker is stopped and its calls answered
+  const watchdog = new Watchdog(
+    (seq) => {
+      if (!stopped) worker.postMessage({ iclHeartbeat: seq });
+    },
+    (report) => stop(`the checkpoint-probe worker ${describeHang(report)}`),
+    liveness.watchdog,
+    liveness.timers,
+  );
+  const callDeadlineMs = liveness.callDeadlineMs ?? 300_000;
+  worker.addEventListener('message', (event: MessageEvent) => {
+    const beat = heartbeatOf(event.data);
+    if (beat !== null) watchdog.answer(beat);
+  });
+  watchdog.start('loading the worker');
   worker.addEventListener('error', (event: ErrorEvent) => {
     event.preventDefault();
     stop(`the checkpoint-probe worker failed: ${event.message || 'it did not load'}`);
@@ -61,7 +79,7 @@ export function createCheckpointProbeClient(
     stop('a message from the checkpoint-probe worker could not be read'),
   );
 
-  function call<T>(fn: () => Promise<Result<T>>): Promise<Result<T>> {
+  function call<T>(fn: () => Promise<Result<T>>, what: string): Promise<Result<T>> {
     if (stopped)
       return Promise.resolve({ ok: false, error: why || 'the checkpoint-probe worker was stopped' });
     const failed = crashed.then((): Result<T> => ({ ok: false, error: why }));
@@ -71,11 +89,17 @@ export function createCheckpointProbeClient(
         error: `the checkpoint-probe worker failed: ${error instanceof Error ? error.message : String(error)}`,
       }),
     );
-    return Promise.race([answer, failed]);
+    // loading the backend, building models and compiling their programs block the worker a while
+    watchdog.busy(what === 'configure' ? 'loading the backend' : 'building the model and probing');
+    const answered = Promise.race([answer, failed]).then((r) => {
+      watchdog.settled();
+      return r;
+    });
+    return watchdog.deadline(answered, callDeadlineMs, what, (error) => ({ ok: false as const, error }));
   }
 
   return {
-    configure: (experiment, options = {}) => call(() => remote.configure(experiment, options)),
+    configure: (experiment, options = {}) => call(() => remote.configure(experiment, options), 'configure'),
     probe: (request) =>
       call(() => {
         const model = request.model.slice();
@@ -87,7 +111,7 @@ export function createCheckpointProbeClient(
         const buffers: Transferable[] = [model.buffer];
         if (prompt) buffers.push(prompt.tokens.buffer);
         return remote.probe(Comlink.transfer({ ...request, model, prompt }, buffers));
-      }),
+      }, 'probe'),
     async dispose(timeoutMs = 2000) {
       if (!stopped) {
         await Promise.race([

@@ -97,7 +97,7 @@ describe('createTrainingClient', () => {
     fake.worker.dispatchEvent(Object.assign(new Event('error', { cancelable: true }), { message: 'boom' }));
     expect(await pending).toEqual({ ok: false, error: 'the worker crashed: boom' });
     expect(await client.step()).toMatchObject({ ok: false, error: /crashed: boom/ });
-    expect(events).toEqual([{ type: 'crashed', message: 'boom' }]);
+    expect(events).toEqual([{ type: 'crashed', message: 'boom', cause: 'error' }]);
     expect(client.crashed).toBe(true);
     expect(fake.terminated()).toBe(true);
   });

@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import { FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
 import { browserEnvironment, describeGpu, pickBackend, wasmEnvironment } from '../backend';
 import { commandsOf } from '../commands';
+import { answerHeartbeats, obeyTestHangs } from '../watchdog';
 import { measureDevice } from './measure';
 import { TRAINING_COMMANDS, type TrainingWorkerApi } from './protocol';
 import { messageChannelYield, TrainingSession } from './session';
@@ -55,6 +56,10 @@ self.addEventListener('unhandledrejection', (event) => {
   const reason = event.reason instanceof Error ? event.reason.message : String(event.reason);
   session.reportFatal(`unexpected failure: ${reason}`);
 });
+
+// the page's heartbeat (src/workers/watchdog.ts), answered between steps; test builds can hang
+answerHeartbeats(self);
+obeyTestHangs(self);
 
 // exactly the commands of the protocol (TRAINING_COMMANDS), bound to the session
 Comlink.expose(commandsOf<TrainingWorkerApi>(session, TRAINING_COMMANDS));
