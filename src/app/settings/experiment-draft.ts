@@ -5,20 +5,13 @@
  * bound of src/schema applies; `draftOf` goes the other way for a stored or shared experiment;
  * `applySetting` / `resetGroup` are the edits the panel makes, one setting id at a time.
  */
-import {
-  ARCHITECTURES,
-  type Architecture,
-  ATTENTION_ARCHITECTURES,
-  CONV_ARCHITECTURES,
-  type ModelSpecInput,
-  POSITION_EMBEDDING_ARCHITECTURES,
-  SSM_ARCHITECTURES,
-} from '../../schema/architecture';
+import { ARCHITECTURES, type Architecture, type ModelSpecInput } from '../../schema/architecture';
 import type { Experiment, ExperimentInput } from '../../schema/experiment';
 import type { CurriculumSpec, Schedule, TaskName } from '../../tasks/types';
 import { DEFAULT_ARCHITECTURES, type PresetName, presetExperiment, presetInput } from '../../train/presets';
 import {
   addressOf,
+  appliesTo,
   type CurriculumPart,
   type DeepPartial,
   type EvaluationInput,
@@ -51,25 +44,16 @@ export type {
   SettingId,
 } from './setting-path';
 export {
+  appliesTo,
   EVALUATION_KEYS,
+  experimentValues,
+  MODEL_KEY_ARCHITECTURES,
   MODEL_KEYS,
   MODEL_NUMBER_KEYS,
   OPTIMIZER_KEYS,
   SCALAR_KEYS,
   SCHEDULE_KEYS,
 } from './setting-path';
-
-/** The architectures a model setting means something for (the others ignore an all-models value); absent: all. */
-export const MODEL_KEY_ARCHITECTURES: Partial<Record<ModelKey, readonly Architecture[]>> = {
-  nHead: ATTENTION_ARCHITECTURES,
-  dState: SSM_ARCHITECTURES,
-  dConv: CONV_ARCHITECTURES,
-  expand: CONV_ARCHITECTURES,
-  positionEmbedding: POSITION_EMBEDDING_ARCHITECTURES,
-};
-
-export const appliesTo = (key: ModelKey, arch: Architecture): boolean =>
-  (MODEL_KEY_ARCHITECTURES[key] ?? ARCHITECTURES).includes(arch);
 
 /** One model's own settings (the schema's model fields, each optional). */
 export type ModelOverrides = DeepPartial<ModelFieldsInput>;
@@ -482,34 +466,5 @@ export function draftValue(draft: ExperimentDraft, id: SettingId): SettingValue 
       return at.key === 'seed' ? draft.seed : draft.sizes[at.key];
     default:
       return undefined;
-  }
-}
-
-/** The values a setting has in an experiment (several for the all-models scope, none where it does not apply). */
-export function experimentValues(e: Experiment, id: SettingId): Array<number | boolean> {
-  const at = addressOf(id);
-  const present = (v: unknown): Array<number | boolean> =>
-    typeof v === 'number' || typeof v === 'boolean' ? [v] : [];
-  switch (at?.section) {
-    case 'task':
-      return present(e.task.params[at.key]);
-    case 'models': {
-      const { scope, key } = at;
-      return e.models
-        .filter((m) => (scope === 'all' ? appliesTo(key, m.arch) : m.arch === scope))
-        .flatMap((m) => present(m[key]));
-    }
-    case 'optimizer':
-      return present(e.optimizer[at.key]);
-    case 'clip':
-      return at.key === 'on' ? [e.clip != null] : present(e.clip);
-    case 'curriculum':
-      return present(e.curriculum[at.part][at.key]);
-    case 'evaluation':
-      return present(e.evaluation[at.key]);
-    case 'scalar':
-      return present(e[at.key]);
-    default:
-      return [];
   }
 }

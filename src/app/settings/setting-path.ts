@@ -9,10 +9,14 @@ import type { z } from 'zod';
 import {
   ARCHITECTURES,
   type Architecture,
+  ATTENTION_ARCHITECTURES,
+  CONV_ARCHITECTURES,
   type ModelSpecInput,
   modelFields,
+  POSITION_EMBEDDING_ARCHITECTURES,
+  SSM_ARCHITECTURES,
 } from '../../schema/architecture';
-import { type ExperimentInput, experimentShape } from '../../schema/experiment';
+import { type Experiment, type ExperimentInput, experimentShape } from '../../schema/experiment';
 import { innerSchema, schemaAt } from '../../schema/field-bounds';
 import type { CurriculumSpec, Schedule } from '../../tasks/types';
 
@@ -136,5 +140,46 @@ export function idOf(address: SettingAddress): SettingId {
       return `evaluation.${address.key}`;
     case 'clip':
       return `clip.${address.key}`;
+  }
+}
+
+/** The architectures a model setting means something for (the others ignore an all-models value); absent: all. */
+export const MODEL_KEY_ARCHITECTURES: Partial<Record<ModelKey, readonly Architecture[]>> = {
+  nHead: ATTENTION_ARCHITECTURES,
+  dState: SSM_ARCHITECTURES,
+  dConv: CONV_ARCHITECTURES,
+  expand: CONV_ARCHITECTURES,
+  positionEmbedding: POSITION_EMBEDDING_ARCHITECTURES,
+};
+
+export const appliesTo = (key: ModelKey, arch: Architecture): boolean =>
+  (MODEL_KEY_ARCHITECTURES[key] ?? ARCHITECTURES).includes(arch);
+
+/** The values a setting has in an experiment (several for the all-models scope, none where it does not apply). */
+export function experimentValues(e: Experiment, id: SettingId): Array<number | boolean> {
+  const at = addressOf(id);
+  const present = (v: unknown): Array<number | boolean> =>
+    typeof v === 'number' || typeof v === 'boolean' ? [v] : [];
+  switch (at?.section) {
+    case 'task':
+      return present(e.task.params[at.key]);
+    case 'models': {
+      const { scope, key } = at;
+      return e.models
+        .filter((m) => (scope === 'all' ? appliesTo(key, m.arch) : m.arch === scope))
+        .flatMap((m) => present(m[key]));
+    }
+    case 'optimizer':
+      return present(e.optimizer[at.key]);
+    case 'clip':
+      return at.key === 'on' ? [e.clip != null] : present(e.clip);
+    case 'curriculum':
+      return present(e.curriculum[at.part][at.key]);
+    case 'evaluation':
+      return present(e.evaluation[at.key]);
+    case 'scalar':
+      return present(e[at.key]);
+    default:
+      return [];
   }
 }
