@@ -79,7 +79,7 @@ export type CurriculumOverrides = { [P in CurriculumPart]?: Partial<Schedule> };
 export interface ExperimentDraft {
   task: TaskName;
   preset: PresetName;
-  /** in ARCHITECTURES order */
+  /** the models, in the order they are built (ARCHITECTURES order, or a loaded experiment's) */
   archs: Architecture[];
   seed: number;
   /** every model's sizes (each where it applies), batch and steps */
@@ -242,6 +242,20 @@ export function baseCurriculum(draft: ExperimentDraft): CurriculumSpec | null {
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** The same experiment (every value equal, in any order of keys; the models in the same order). */
+export function sameExperiment(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b))
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((v, i) => sameExperiment(v, b[i]))
+    );
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => sameExperiment(Reflect.get(a, k), Reflect.get(b, k)));
+}
+
 /** One model's own value of a setting, set (undefined: dropped). */
 function withModelValue(
   o: ModelOverrides,
@@ -260,7 +274,7 @@ function withModelValue(
  * they differ from what the task derives, so they keep following the task's parameters.
  */
 export function draftOf(e: Experiment): ExperimentDraft {
-  const archs = ARCHITECTURES.filter((a) => e.models.some((m) => m.arch === a));
+  const archs = [...new Set(e.models.map((m) => m.arch))];
   const specOf = (a: Architecture) => e.models.find((m) => m.arch === a);
   const sizes: SizeOverrides = {};
   for (const key of SCALAR_KEYS) if (key !== 'seed') sizes[key] = e[key];

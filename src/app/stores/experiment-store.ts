@@ -133,8 +133,9 @@ export function createExperimentStore(initial: ExperimentDraft = defaultDraft())
         replace(clearOverrides(get().draft));
       },
       load(experiment) {
-        const draft = draftOf(experiment);
-        set({ ...derive(draft), experiment, errors: [], issues: [] });
+        // the draft builds the stored experiment again (shown as the same object); only one the
+        // draft cannot hold (two models of one architecture) is shown as stored, apart from it
+        set({ ...derive(draftOf(experiment)), experiment, errors: [], issues: [] });
       },
       restore(draft) {
         replace(draft);
