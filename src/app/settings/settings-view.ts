@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { ARCHITECTURE_TITLES, type Architecture, modelFields } from '../../schema/architecture';
 import { type Experiment, experimentShape } from '../../schema/experiment';
 import { checkNumber, numberBounds, schemaAt, settingTextOf } from '../../schema/field-bounds';
-import { getTask } from '../../tasks';
+import { bindTask, getTask } from '../../tasks';
 import type { CurriculumSpec, TaskName } from '../../tasks/types';
 import { type Classroom, isLocked, type LockKey } from '../share/classroom';
 import {
@@ -390,8 +390,7 @@ function optimizerFields(ctx: Context): SettingView[] {
 /** The curriculum's schedules worth editing: those that grow in the paper or here, or that the draft changed. */
 function curriculumParts(ctx: Context): CurriculumPart[] {
   const { derivedCurriculum, experiment, draft } = ctx.input;
-  const task = getTask(ctx.task);
-  const paper = task.curriculum(task.defaults as never);
+  const paper = bindTask(ctx.task).curriculum();
   return (['dims', 'points'] as const).filter((part) => {
     const grows = (c: CurriculumSpec | null | undefined) => !!c && c[part].start < c[part].end;
     return (
