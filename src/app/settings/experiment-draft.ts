@@ -5,63 +5,68 @@
  * bound of src/schema applies; `draftOf` goes the other way for a stored or shared experiment;
  * `applySetting` / `resetGroup` are the edits the panel makes, one setting id at a time.
  */
-import {
-  ARCHITECTURES,
-  type Architecture,
-  ATTENTION_ARCHITECTURES,
-  CONV_ARCHITECTURES,
-  type ModelSpecInput,
-  POSITION_EMBEDDING_ARCHITECTURES,
-  SSM_ARCHITECTURES,
-} from '../../schema/architecture';
+import { ARCHITECTURES, type Architecture, type ModelSpecInput } from '../../schema/architecture';
 import type { Experiment, ExperimentInput } from '../../schema/experiment';
 import type { CurriculumSpec, Schedule, TaskName } from '../../tasks/types';
 import { DEFAULT_ARCHITECTURES, type PresetName, presetExperiment, presetInput } from '../../train/presets';
+import {
+  addressOf,
+  appliesTo,
+  type CurriculumPart,
+  type DeepPartial,
+  type EvaluationInput,
+  idOf,
+  isModelNumberKey,
+  isModelSwitchKey,
+  MODEL_KEYS,
+  MODEL_NUMBER_KEYS,
+  type ModelFieldsInput,
+  type ModelKey,
+  type ModelNumberKey,
+  type OptimizerInput,
+  SCALAR_KEYS,
+  SCHEDULE_KEYS,
+  type ScalarKey,
+  type SettingAddress,
+  type SettingId,
+} from './setting-path';
 
-export const MODEL_NUMBER_KEYS = ['dModel', 'nLayer', 'nHead', 'dState', 'dConv', 'expand'] as const;
-export type ModelNumberKey = (typeof MODEL_NUMBER_KEYS)[number];
-export const MODEL_KEYS = [...MODEL_NUMBER_KEYS, 'positionEmbedding'] as const;
-export type ModelKey = (typeof MODEL_KEYS)[number];
+export type {
+  CurriculumPart,
+  DeepPartial,
+  EvaluationKey,
+  ModelKey,
+  ModelNumberKey,
+  ModelScope,
+  OptimizerKey,
+  ScalarKey,
+  ScheduleKey,
+  SettingId,
+} from './setting-path';
+export {
+  appliesTo,
+  EVALUATION_KEYS,
+  experimentValues,
+  MODEL_KEY_ARCHITECTURES,
+  MODEL_KEYS,
+  MODEL_NUMBER_KEYS,
+  OPTIMIZER_KEYS,
+  SCALAR_KEYS,
+  SCHEDULE_KEYS,
+} from './setting-path';
 
-/** The architectures a model setting means something for (the others ignore an all-models value). */
-export const MODEL_KEY_ARCHITECTURES: Record<ModelKey, readonly Architecture[]> = {
-  dModel: ARCHITECTURES,
-  nLayer: ARCHITECTURES,
-  nHead: ATTENTION_ARCHITECTURES,
-  dState: SSM_ARCHITECTURES,
-  dConv: CONV_ARCHITECTURES,
-  expand: CONV_ARCHITECTURES,
-  positionEmbedding: POSITION_EMBEDDING_ARCHITECTURES,
+/** One model's own settings (the schema's model fields, each optional). */
+export type ModelOverrides = DeepPartial<ModelFieldsInput>;
+
+/** Settings of every model and the top-level numbers (batch, steps) that override the preset (absent: the preset's). */
+export type SizeOverrides = { [K in ModelNumberKey]?: number } & {
+  [K in Exclude<ScalarKey, 'seed'>]?: number;
 };
-
-export const appliesTo = (key: ModelKey, arch: Architecture): boolean =>
-  MODEL_KEY_ARCHITECTURES[key].includes(arch);
-
-export type ModelOverrides = { [K in ModelNumberKey]?: number } & { positionEmbedding?: boolean };
-
-/** Settings of every model, batch, steps and evaluation that override the preset (absent: the preset's). */
-export interface SizeOverrides {
-  dModel?: number;
-  nLayer?: number;
-  nHead?: number;
-  dState?: number;
-  dConv?: number;
-  expand?: number;
-  batchSize?: number;
-  steps?: number;
-  evalPrompts?: number;
-  evalEvery?: number;
-  evalBootstrap?: number;
-}
-
 export type SizeKey = keyof SizeOverrides;
 
-export interface OptimizerOverrides {
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  warmupSteps?: number;
-}
+/** The optimiser's fields that override the preset's (the learning rate among them). */
+export type OptimizerOverrides = DeepPartial<OptimizerInput>;
+export type EvaluationOverrides = DeepPartial<EvaluationInput>;
 
 /** The gradient clip: `on` false is no clipping; a `maxNorm` without `on` turns it on. */
 export interface ClipOverride {
@@ -69,19 +74,15 @@ export interface ClipOverride {
   maxNorm?: number;
 }
 
-export type ScheduleKey = keyof Schedule;
-export type CurriculumPart = keyof CurriculumSpec;
 export type CurriculumOverrides = { [P in CurriculumPart]?: Partial<Schedule> };
 
 export interface ExperimentDraft {
   task: TaskName;
   preset: PresetName;
-  /** in ARCHITECTURES order */
+  /** the models, in the order they are built (ARCHITECTURES order, or a loaded experiment's) */
   archs: Architecture[];
-  /** null: the preset's */
-  lr: number | null;
   seed: number;
-  /** every model's sizes (each where it applies), batch, steps, evaluation */
+  /** every model's sizes (each where it applies), batch and steps */
   sizes: SizeOverrides;
   /** task parameters that override the preset's (d, nPoints, k, pairs, switches, ...) */
   params: Record<string, number | boolean>;
@@ -90,6 +91,7 @@ export interface ExperimentDraft {
   /** one model's settings, over `sizes` */
   models: Partial<Record<Architecture, ModelOverrides>>;
   optimizer: OptimizerOverrides;
+  evaluation: EvaluationOverrides;
   clip: ClipOverride;
   curriculum: CurriculumOverrides;
 }
@@ -104,12 +106,12 @@ export function defaultDraft(task: TaskName = 'linear-regression'): ExperimentDr
     task,
     preset: 'classroom',
     archs: [...DEFAULT_ARCHITECTURES],
-    lr: null,
     seed: DEFAULT_EXPERIMENT_SEED,
     sizes: {},
     params: {},
     models: {},
     optimizer: {},
+    evaluation: {},
     clip: {},
     curriculum: {},
   };
@@ -148,6 +150,21 @@ function failure(error: unknown): BuiltExperiment {
   return { experiment: null, errors, issues };
 }
 
+/** A copy without the keys whose value is undefined. */
+function definedOnly<T extends object>(o: T): T {
+  const out = { ...o };
+  for (const key of Object.keys(out))
+    if (Reflect.get(out, key) === undefined) Reflect.deleteProperty(out, key);
+  return out;
+}
+
+const isEmpty = (o: object) => Object.keys(definedOnly(o)).length === 0;
+
+/** The all-models value of a model setting (undefined: none). */
+export function allModelsValue(draft: ExperimentDraft, key: ModelKey): number | boolean | undefined {
+  return isModelNumberKey(key) ? draft.sizes[key] : draft.positionEmbedding;
+}
+
 /** The settings of one model: the all-models values where they apply, then its own. */
 export function modelOverridesFor(draft: ExperimentDraft, arch: Architecture): ModelOverrides {
   const out: ModelOverrides = {};
@@ -158,10 +175,6 @@ export function modelOverridesFor(draft: ExperimentDraft, arch: Architecture): M
   if (draft.positionEmbedding !== undefined && appliesTo('positionEmbedding', arch))
     out.positionEmbedding = draft.positionEmbedding;
   return { ...out, ...definedOnly(draft.models[arch] ?? {}) };
-}
-
-function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** The effective clip from the draft's switch and norm over the preset's clip. */
@@ -175,8 +188,27 @@ export function resolveClip(clip: ClipOverride, preset: number | null): number |
 export function overlayCurriculum(base: CurriculumSpec, changes: CurriculumOverrides): CurriculumSpec {
   const dims = definedOnly(changes.dims ?? {});
   const points = definedOnly(changes.points ?? {});
-  if (Object.keys(dims).length === 0 && Object.keys(points).length === 0) return base;
+  if (isEmpty(dims) && isEmpty(points)) return base;
   return { dims: { ...base.dims, ...dims }, points: { ...base.points, ...points } };
+}
+
+/** The draft's changes as experiment input, to lay over the preset's (each section merged by the preset). */
+function draftInput(draft: ExperimentDraft, input: ExperimentInput): Partial<ExperimentInput> {
+  const models: ModelSpecInput[] = (input.models ?? []).map((m) => ({
+    ...m,
+    ...modelOverridesFor(draft, m.arch),
+  }));
+  const out: Partial<ExperimentInput> = { models };
+  if (!isEmpty(draft.params))
+    out.task = { name: draft.task, params: { ...(input.task?.params ?? {}), ...draft.params } };
+  for (const key of SCALAR_KEYS) {
+    if (key === 'seed') continue;
+    const v = draft.sizes[key];
+    if (v !== undefined) out[key] = v;
+  }
+  if (!isEmpty(draft.optimizer)) out.optimizer = definedOnly(draft.optimizer);
+  if (!isEmpty(draft.evaluation)) out.evaluation = definedOnly(draft.evaluation);
+  return out;
 }
 
 /** The experiment a draft describes, or why it cannot be built (each problem with its path). */
@@ -185,27 +217,7 @@ export function buildExperiment(draft: ExperimentDraft): BuiltExperiment {
     const message = 'Choose at least one architecture.';
     return { experiment: null, errors: [message], issues: [{ path: 'models', message }] };
   }
-  const s = draft.sizes;
-  const input = presetInput(draft.preset, draft.task, draft.archs, draft.seed);
-  const models: ModelSpecInput[] = (input.models ?? []).map((m) => ({
-    ...m,
-    ...modelOverridesFor(draft, m.arch),
-  }));
-  const evaluation: Record<string, number> = definedOnly({
-    prompts: s.evalPrompts,
-    everySteps: s.evalEvery,
-    bootstrap: s.evalBootstrap,
-  }) as Record<string, number>;
-  const optimizer = definedOnly({ ...draft.optimizer, lr: draft.lr ?? undefined });
-  const params = { ...(input.task?.params ?? {}), ...draft.params };
-  const overrides: Partial<ExperimentInput> = {
-    models,
-    ...(Object.keys(draft.params).length > 0 && { task: { name: draft.task, params } }),
-    ...(s.batchSize !== undefined && { batchSize: s.batchSize }),
-    ...(s.steps !== undefined && { steps: s.steps }),
-    ...(Object.keys(optimizer).length > 0 && { optimizer }),
-    ...(Object.keys(evaluation).length > 0 && { evaluation }),
-  };
+  const overrides = draftInput(draft, presetInput(draft.preset, draft.task, draft.archs, draft.seed));
   try {
     let experiment = presetExperiment(draft.preset, draft.task, draft.archs, draft.seed, overrides);
     const clip = resolveClip(draft.clip, experiment.clip ?? null);
@@ -230,49 +242,64 @@ export function baseCurriculum(draft: ExperimentDraft): CurriculumSpec | null {
 
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
+/** The same experiment (every value equal, in any order of keys; the models in the same order). */
+export function sameExperiment(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) || Array.isArray(b))
+    return (
+      Array.isArray(a) &&
+      Array.isArray(b) &&
+      a.length === b.length &&
+      a.every((v, i) => sameExperiment(v, b[i]))
+    );
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return Object.is(a, b);
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].every((k) => sameExperiment(Reflect.get(a, k), Reflect.get(b, k)));
+}
+
+/** One model's own value of a setting, set (undefined: dropped). */
+function withModelValue(
+  o: ModelOverrides,
+  key: ModelKey,
+  value: number | boolean | undefined,
+): ModelOverrides {
+  const out = withKey(o, key, undefined);
+  if (isModelNumberKey(key) && typeof value === 'number') out[key] = value;
+  if (isModelSwitchKey(key) && typeof value === 'boolean') out[key] = value;
+  return out;
+}
+
 /**
  * A draft that builds the stored experiment again (on the classroom preset): every model setting,
  * the optimiser, batch, steps and evaluation as changes; the clip and the curriculum only where
  * they differ from what the task derives, so they keep following the task's parameters.
  */
 export function draftOf(e: Experiment): ExperimentDraft {
-  const archs = ARCHITECTURES.filter((a) => e.models.some((m) => m.arch === a));
-  const specOf = (a: Architecture) => e.models.find((m) => m.arch === a)!;
-  const sizes: SizeOverrides = {
-    batchSize: e.batchSize,
-    steps: e.steps,
-    evalPrompts: e.evaluation.prompts,
-    evalEvery: e.evaluation.everySteps,
-    evalBootstrap: e.evaluation.bootstrap,
-  };
+  const archs = [...new Set(e.models.map((m) => m.arch))];
+  const specOf = (a: Architecture) => e.models.find((m) => m.arch === a);
+  const sizes: SizeOverrides = {};
+  for (const key of SCALAR_KEYS) if (key !== 'seed') sizes[key] = e[key];
   const models: Partial<Record<Architecture, ModelOverrides>> = {};
-  const own = (a: Architecture): ModelOverrides => {
-    models[a] ??= {};
-    return models[a];
-  };
   let positionEmbedding: boolean | undefined;
   for (const key of MODEL_KEYS) {
     const users = archs.filter((a) => appliesTo(key, a));
-    const values = users.map((a) => specOf(a)[key]);
+    const values = users.map((a) => specOf(a)?.[key]);
     const shared = values.length > 0 && values.every((v) => v === values[0]);
     for (const a of archs) {
-      const value = specOf(a)[key];
+      const value = specOf(a)?.[key];
       const used = users.includes(a);
       if (used && shared) continue;
       // position embedding off is every other architecture's default: nothing to keep
-      if (!used && key === 'positionEmbedding' && value === false) continue;
-      (own(a) as Record<ModelKey, number | boolean>)[key] = value;
+      if (!used && isModelSwitchKey(key) && value === false) continue;
+      models[a] = withModelValue(models[a] ?? {}, key, value);
     }
-    if (shared) {
-      if (key === 'positionEmbedding') positionEmbedding = values[0] as boolean;
-      else sizes[key] = values[0] as number;
-    }
+    const first = values[0];
+    if (shared && typeof first === 'boolean') positionEmbedding = first;
+    if (shared && typeof first === 'number' && isModelNumberKey(key)) sizes[key] = first;
   }
   const draft: ExperimentDraft = {
     task: e.task.name,
     preset: 'classroom',
     archs,
-    lr: e.optimizer.lr ?? null,
     seed: e.seed,
     sizes,
     params: Object.fromEntries(
@@ -282,12 +309,8 @@ export function draftOf(e: Experiment): ExperimentDraft {
     ),
     ...(positionEmbedding !== undefined && { positionEmbedding }),
     models,
-    optimizer: {
-      beta1: e.optimizer.beta1,
-      beta2: e.optimizer.beta2,
-      eps: e.optimizer.eps,
-      warmupSteps: e.optimizer.warmupSteps,
-    },
+    optimizer: { ...e.optimizer },
+    evaluation: { ...e.evaluation },
     clip: {},
     curriculum: {},
   };
@@ -297,15 +320,10 @@ export function draftOf(e: Experiment): ExperimentDraft {
     draft.clip = clip === null ? { on: false } : { on: true, maxNorm: clip };
   if (!base || !sameJson(base.curriculum, e.curriculum)) {
     for (const part of ['dims', 'points'] as const) {
-      const changed = definedOnly(
-        Object.fromEntries(
-          (Object.keys(e.curriculum[part]) as ScheduleKey[]).map((k) => [
-            k,
-            base && base.curriculum[part][k] === e.curriculum[part][k] ? undefined : e.curriculum[part][k],
-          ]),
-        ),
-      ) as Partial<Schedule>;
-      if (Object.keys(changed).length) draft.curriculum[part] = changed;
+      const changed: Partial<Schedule> = {};
+      for (const k of SCHEDULE_KEYS)
+        if (!base || base.curriculum[part][k] !== e.curriculum[part][k]) changed[k] = e.curriculum[part][k];
+      if (!isEmpty(changed)) draft.curriculum[part] = changed;
     }
   }
   return draft;
@@ -322,49 +340,57 @@ export const SETTINGS_GROUPS = [
 ] as const;
 export type SettingsGroup = (typeof SETTINGS_GROUPS)[number];
 
-export type ModelScope = Architecture | 'all';
-export type OptimizerKey = 'lr' | 'beta1' | 'beta2' | 'eps' | 'warmupSteps';
-export type EvaluationKey = 'prompts' | 'everySteps' | 'bootstrap';
-
-/** One setting of the panel, named by where it lives in the experiment (models by architecture). */
-export type SettingId =
-  | `task.params.${string}`
-  | `models.${ModelScope}.${ModelKey}`
-  | `optimizer.${OptimizerKey}`
-  | 'clip.on'
-  | 'clip.maxNorm'
-  | `curriculum.${CurriculumPart}.${ScheduleKey}`
-  | 'batchSize'
-  | 'steps'
-  | 'seed'
-  | `evaluation.${EvaluationKey}`;
-
 export type SettingValue = number | boolean | undefined;
 
-const EVALUATION_SIZE: Record<EvaluationKey, SizeKey> = {
-  prompts: 'evalPrompts',
-  everySteps: 'evalEvery',
-  bootstrap: 'evalBootstrap',
+/** The group of a section of the experiment (a new field lands in its section's group). */
+const SECTION_GROUP: Record<SettingAddress['section'], SettingsGroup> = {
+  task: 'task',
+  models: 'models',
+  optimizer: 'optimizer',
+  clip: 'optimizer',
+  curriculum: 'curriculum',
+  scalar: 'schedule',
+  evaluation: 'evaluation',
 };
 
 export function groupOf(id: SettingId): SettingsGroup {
-  const head = id.split('.')[0];
-  if (head === 'task') return 'task';
-  if (head === 'models') return 'models';
-  if (head === 'optimizer' || head === 'clip') return 'optimizer';
-  if (head === 'curriculum') return 'curriculum';
-  if (head === 'evaluation') return 'evaluation';
-  return 'schedule';
+  const at = addressOf(id);
+  return at ? SECTION_GROUP[at.section] : 'schedule';
 }
 
-function withKey<T extends object>(o: T, key: keyof T, value: T[keyof T] | undefined): T {
+function withKey<T extends object, K extends keyof T>(o: T, key: K, value: T[K] | undefined): T {
   const out = { ...o };
   if (value === undefined) delete out[key];
   else out[key] = value;
   return out;
 }
 
-const isNumber = (v: SettingValue): v is number => typeof v === 'number' && Number.isFinite(v);
+/** The draft with one model setting changed (all: every model's own value of it dropped). */
+function withModelSetting(
+  draft: ExperimentDraft,
+  at: SettingAddress & { section: 'models' },
+  value: SettingValue,
+) {
+  const { scope, key } = at;
+  if (scope !== 'all') {
+    const mine = withModelValue(draft.models[scope] ?? {}, key, value);
+    const models = { ...draft.models, [scope]: mine };
+    if (isEmpty(mine)) delete models[scope];
+    return { ...draft, models };
+  }
+  const models: ExperimentDraft['models'] = {};
+  for (const a of ARCHITECTURES) {
+    const rest = withModelValue(draft.models[a] ?? {}, key, undefined);
+    if (!isEmpty(rest)) models[a] = rest;
+  }
+  if (isModelNumberKey(key))
+    return {
+      ...draft,
+      models,
+      sizes: withKey(draft.sizes, key, typeof value === 'number' ? value : undefined),
+    };
+  return { ...draft, models, positionEmbedding: typeof value === 'boolean' ? value : undefined };
+}
 
 /**
  * The draft with one setting changed (undefined: back to the preset's). A value of the wrong kind
@@ -372,75 +398,56 @@ const isNumber = (v: SettingValue): v is number => typeof v === 'number' && Numb
  * model's own value of that setting.
  */
 export function applySetting(draft: ExperimentDraft, id: SettingId, value: SettingValue): ExperimentDraft {
-  const parts = id.split('.');
-  const num = isNumber(value) ? value : undefined;
-  if (value !== undefined && typeof value !== 'boolean' && num === undefined) return draft;
-  const wantNumber = !(id === 'clip.on' || (parts[0] === 'models' && parts[2] === 'positionEmbedding'));
-  if (parts[0] === 'task')
-    return { ...draft, params: withKey(draft.params, parts.slice(2).join('.'), value) };
-  if (value !== undefined && wantNumber !== (typeof value === 'number')) return draft;
-  switch (parts[0]) {
-    case 'models': {
-      const scope = parts[1] as ModelScope;
-      const key = parts[2] as ModelKey;
-      if (scope === 'all') {
-        const models: ExperimentDraft['models'] = {};
-        for (const [a, o] of Object.entries(draft.models) as [Architecture, ModelOverrides][]) {
-          const rest = withKey(o, key, undefined);
-          if (Object.keys(rest).length) models[a] = rest;
-        }
-        if (key === 'positionEmbedding') return { ...draft, models, positionEmbedding: value as boolean };
-        return { ...draft, models, sizes: withKey(draft.sizes, key, num) };
-      }
-      const mine = withKey(draft.models[scope] ?? {}, key, value as never);
-      const models = { ...draft.models, [scope]: mine };
-      if (Object.keys(mine).length === 0) delete models[scope];
-      return { ...draft, models };
-    }
+  const at = addressOf(id);
+  if (!at) return draft;
+  if (typeof value === 'number' && !Number.isFinite(value)) return draft;
+  if (at.section === 'task') return { ...draft, params: withKey(draft.params, at.key, value) };
+  const wantsSwitch =
+    at.section === 'clip' ? at.key === 'on' : at.section === 'models' && isModelSwitchKey(at.key);
+  if (value !== undefined && wantsSwitch !== (typeof value === 'boolean')) return draft;
+  const num = typeof value === 'number' ? value : undefined;
+  switch (at.section) {
+    case 'models':
+      return withModelSetting(draft, at, value);
     case 'optimizer':
-      if (parts[1] === 'lr') return { ...draft, lr: num ?? null };
-      return { ...draft, optimizer: withKey(draft.optimizer, parts[1] as keyof OptimizerOverrides, num) };
+      return { ...draft, optimizer: withKey(draft.optimizer, at.key, num) };
+    case 'evaluation':
+      return { ...draft, evaluation: withKey(draft.evaluation, at.key, num) };
     case 'clip':
-      return parts[1] === 'on'
-        ? { ...draft, clip: withKey(draft.clip, 'on', value as boolean | undefined) }
+      return at.key === 'on'
+        ? { ...draft, clip: withKey(draft.clip, 'on', typeof value === 'boolean' ? value : undefined) }
         : { ...draft, clip: withKey(draft.clip, 'maxNorm', num) };
     case 'curriculum': {
-      const part = parts[1] as CurriculumPart;
-      const schedule = withKey(draft.curriculum[part] ?? {}, parts[2] as ScheduleKey, num);
-      return { ...draft, curriculum: { ...draft.curriculum, [part]: schedule } };
+      const schedule = withKey(draft.curriculum[at.part] ?? {}, at.key, num);
+      return { ...draft, curriculum: { ...draft.curriculum, [at.part]: schedule } };
     }
-    case 'evaluation':
-      return { ...draft, sizes: withKey(draft.sizes, EVALUATION_SIZE[parts[1] as EvaluationKey], num) };
-    case 'seed':
-      return { ...draft, seed: num === undefined ? DEFAULT_EXPERIMENT_SEED : Math.floor(num) };
-    case 'batchSize':
-    case 'steps':
-      return { ...draft, sizes: withKey(draft.sizes, parts[0], num) };
-    default:
-      return draft;
+    case 'scalar':
+      if (at.key === 'seed')
+        return { ...draft, seed: num === undefined ? DEFAULT_EXPERIMENT_SEED : Math.floor(num) };
+      return { ...draft, sizes: withKey(draft.sizes, at.key, num) };
   }
 }
 
 /** The draft with one group's changes dropped (the preset's values again). */
 export function resetGroup(draft: ExperimentDraft, group: SettingsGroup): ExperimentDraft {
-  const dropSizes = (keys: readonly SizeKey[]) => {
+  const dropSizes = (drop: (key: SizeKey) => boolean) => {
     const sizes = { ...draft.sizes };
-    for (const k of keys) delete sizes[k];
+    for (const k of [...MODEL_NUMBER_KEYS, ...SCALAR_KEYS]) if (k !== 'seed' && drop(k)) delete sizes[k];
     return sizes;
   };
   switch (group) {
     case 'task':
       return { ...draft, params: {} };
     case 'models':
-      return { ...draft, sizes: dropSizes(MODEL_NUMBER_KEYS), positionEmbedding: undefined, models: {} };
+      return { ...draft, sizes: dropSizes(isModelNumberKey), positionEmbedding: undefined, models: {} };
     case 'optimizer':
-      return { ...draft, lr: null, optimizer: {}, clip: {} };
+      return { ...draft, optimizer: {}, clip: {} };
     case 'curriculum':
       return { ...draft, curriculum: {} };
     case 'schedule':
-      return { ...draft, sizes: dropSizes(['batchSize', 'steps']), seed: DEFAULT_EXPERIMENT_SEED };
+      return { ...draft, sizes: dropSizes((k) => !isModelNumberKey(k)), seed: DEFAULT_EXPERIMENT_SEED };
     case 'evaluation':
-      return { ...draft, sizes: dropSizes(['evalPrompts', 'evalEvery', 'evalBootstrap']) };
+      return { ...draft, evaluation: {} };
   }
 }
 
@@ -449,86 +456,29 @@ export function resetGroup(draft: ExperimentDraft, group: SettingsGroup): Experi
  * order), or null for a problem of the whole.
  */
 export function settingOfIssue(path: string, archs: readonly Architecture[]): SettingId | null {
-  const p = path.split('.');
-  if (p[0] === 'task' && p[1] === 'params' && p.length >= 3) return `task.params.${p.slice(2).join('.')}`;
-  if (p[0] === 'models' && p.length === 3) {
-    const arch = archs[Number(p[1])];
-    const key = p[2] as ModelKey;
-    return arch && (MODEL_KEYS as readonly string[]).includes(key) ? `models.${arch}.${key}` : null;
-  }
-  if (p[0] === 'optimizer' && ['lr', 'beta1', 'beta2', 'eps', 'warmupSteps'].includes(p[1]))
-    return `optimizer.${p[1] as OptimizerKey}`;
-  if (p[0] === 'clip' && p.length === 1) return 'clip.maxNorm';
-  if (p[0] === 'curriculum' && p.length === 3 && (p[1] === 'dims' || p[1] === 'points')) {
-    return ['start', 'end', 'inc', 'interval'].includes(p[2])
-      ? `curriculum.${p[1]}.${p[2] as ScheduleKey}`
-      : null;
-  }
-  if (p[0] === 'evaluation' && ['prompts', 'everySteps', 'bootstrap'].includes(p[1]))
-    return `evaluation.${p[1] as EvaluationKey}`;
-  if (p.length === 1 && (p[0] === 'batchSize' || p[0] === 'steps' || p[0] === 'seed')) return p[0];
-  return null;
+  const at = addressOf(path, archs);
+  return at ? idOf(at) : null;
 }
 
 /** The draft's own value of a setting (undefined: it keeps the preset's; the seed always has one). */
 export function draftValue(draft: ExperimentDraft, id: SettingId): SettingValue {
-  const parts = id.split('.');
-  switch (parts[0]) {
+  const at = addressOf(id);
+  switch (at?.section) {
     case 'task':
-      return draft.params[parts.slice(2).join('.')];
-    case 'models': {
-      const key = parts[2] as ModelKey;
-      if (parts[1] !== 'all') return draft.models[parts[1] as Architecture]?.[key];
-      return key === 'positionEmbedding' ? draft.positionEmbedding : draft.sizes[key];
-    }
+      return draft.params[at.key];
+    case 'models':
+      return at.scope === 'all' ? allModelsValue(draft, at.key) : draft.models[at.scope]?.[at.key];
     case 'optimizer':
-      return parts[1] === 'lr'
-        ? (draft.lr ?? undefined)
-        : draft.optimizer[parts[1] as keyof OptimizerOverrides];
-    case 'clip':
-      return parts[1] === 'on' ? draft.clip.on : draft.clip.maxNorm;
-    case 'curriculum':
-      return draft.curriculum[parts[1] as CurriculumPart]?.[parts[2] as ScheduleKey];
+      return draft.optimizer[at.key];
     case 'evaluation':
-      return draft.sizes[EVALUATION_SIZE[parts[1] as EvaluationKey]];
-    case 'seed':
-      return draft.seed;
-    case 'batchSize':
-    case 'steps':
-      return draft.sizes[parts[0]];
+      return draft.evaluation[at.key];
+    case 'clip':
+      return draft.clip[at.key];
+    case 'curriculum':
+      return draft.curriculum[at.part]?.[at.key];
+    case 'scalar':
+      return at.key === 'seed' ? draft.seed : draft.sizes[at.key];
     default:
       return undefined;
-  }
-}
-
-/** The values a setting has in an experiment (several for the all-models scope, none where it does not apply). */
-export function experimentValues(e: Experiment, id: SettingId): Array<number | boolean> {
-  const parts = id.split('.');
-  const present = (v: unknown): Array<number | boolean> =>
-    typeof v === 'number' || typeof v === 'boolean' ? [v] : [];
-  switch (parts[0]) {
-    case 'task':
-      return present(e.task.params[parts.slice(2).join('.')]);
-    case 'models': {
-      const key = parts[2] as ModelKey;
-      const scope = parts[1] as ModelScope;
-      return e.models
-        .filter((m) => (scope === 'all' ? appliesTo(key, m.arch) : m.arch === scope))
-        .map((m) => m[key]);
-    }
-    case 'optimizer':
-      return present(e.optimizer[parts[1] as OptimizerKey]);
-    case 'clip':
-      return parts[1] === 'on' ? [e.clip != null] : present(e.clip);
-    case 'curriculum':
-      return present(e.curriculum[parts[1] as CurriculumPart][parts[2] as ScheduleKey]);
-    case 'evaluation':
-      return present(e.evaluation[parts[1] as EvaluationKey]);
-    case 'seed':
-    case 'batchSize':
-    case 'steps':
-      return present(e[parts[0]]);
-    default:
-      return [];
   }
 }

@@ -21,7 +21,7 @@ describe('presetChoice', () => {
     // choosing the paper preset drops every change
     s().setPreset('paper');
     expect(presetChoice(s())).toBe('paper');
-    expect(s().draft.lr).toBeNull();
+    expect(s().draft.optimizer.lr).toBeUndefined();
     expect(s().draft.seed).toBe(9);
     // a value set back to the preset's is no change
     const paperLr = s().presetDefaults!.optimizer.lr!;

@@ -22,11 +22,11 @@ export interface PresetChoiceInput {
 export function draftHasChanges(draft: ExperimentDraft): boolean {
   const nonEmpty = (o: object) => Object.values(o).some((v) => v !== undefined);
   return (
-    draft.lr !== null ||
     nonEmpty(draft.sizes) ||
     nonEmpty(draft.params) ||
     Object.values(draft.models).some((m) => m !== undefined && nonEmpty(m)) ||
     nonEmpty(draft.optimizer) ||
+    nonEmpty(draft.evaluation) ||
     nonEmpty(draft.clip) ||
     Object.values(draft.curriculum).some((c) => c !== undefined && nonEmpty(c)) ||
     draft.positionEmbedding !== undefined

@@ -9,12 +9,12 @@ import type { z } from 'zod';
 import { ARCHITECTURE_TITLES, type Architecture, modelFields } from '../../schema/architecture';
 import { type Experiment, experimentShape } from '../../schema/experiment';
 import { checkNumber, numberBounds, schemaAt, settingTextOf } from '../../schema/field-bounds';
-import { getTask } from '../../tasks';
+import { bindTask, getTask } from '../../tasks';
 import type { CurriculumSpec, TaskName } from '../../tasks/types';
 import { type Classroom, isLocked, type LockKey } from '../share/classroom';
 import {
+  allModelsValue,
   appliesTo,
-  type CurriculumPart,
   DEFAULT_CLIP_NORM,
   DEFAULT_EXPERIMENT_SEED,
   type DraftIssue,
@@ -23,14 +23,20 @@ import {
   experimentValues,
   groupOf,
   MODEL_KEYS,
-  type ModelKey,
-  type ModelOverrides,
   type ModelScope,
   type ScheduleKey,
   type SettingId,
   type SettingsGroup,
   settingOfIssue,
 } from './experiment-draft';
+import {
+  addressOf,
+  type CurriculumPart,
+  EVALUATION_KEYS,
+  isModelSwitchKey,
+  OPTIMIZER_KEYS,
+  SCALAR_KEYS,
+} from './setting-path';
 
 interface SettingBase {
   id: SettingId;
@@ -165,16 +171,21 @@ function lockOf(id: SettingId): LockKey {
 
 /** The schema a setting is validated by (its limits and description come from it). */
 export function schemaOf(id: SettingId, task: TaskName): z.ZodType {
-  const parts = id.split('.');
-  switch (parts[0]) {
+  const at = addressOf(id);
+  if (!at) throw new Error(`no setting ${id}`);
+  switch (at.section) {
     case 'task':
-      return schemaAt(getTask(task).paramsSchema as unknown as z.ZodType, [parts.slice(2).join('.')]);
+      return schemaAt(getTask(task).paramsSchema, [at.key]);
     case 'models':
-      return schemaAt(modelFields, [parts[2]]);
+      return schemaAt(modelFields, [at.key]);
     case 'clip':
       return schemaAt(experimentShape, ['clip']);
+    case 'curriculum':
+      return schemaAt(experimentShape, ['curriculum', at.part, at.key]);
+    case 'scalar':
+      return schemaAt(experimentShape, [at.key]);
     default:
-      return schemaAt(experimentShape, parts);
+      return schemaAt(experimentShape, [at.section, at.key]);
   }
 }
 
@@ -187,7 +198,7 @@ export function describeValues(values: ReadonlyArray<number | boolean>): string 
   const distinct = [...new Set(values)];
   if (distinct.length === 1) return fmt(distinct[0]);
   if (distinct.every((v) => typeof v === 'number')) {
-    const nums = distinct as number[];
+    const nums = distinct.filter((v): v is number => typeof v === 'number');
     return `${fmt(Math.min(...nums))}–${fmt(Math.max(...nums))}`;
   }
   return 'mixed';
@@ -202,27 +213,27 @@ interface Context {
 
 function presetValues(ctx: Context, id: SettingId): Array<number | boolean> {
   const { input } = ctx;
-  const parts = id.split('.');
-  if (parts[0] === 'curriculum') {
+  const at = addressOf(id);
+  if (at?.section === 'curriculum') {
     const c = input.derivedCurriculum;
-    return c ? [c[parts[1] as CurriculumPart][parts[2] as ScheduleKey]] : [];
+    return c ? [c[at.part][at.key]] : [];
   }
   if (id === 'seed') return [DEFAULT_EXPERIMENT_SEED];
   return input.presetDefaults ? experimentValues(input.presetDefaults, id) : [];
 }
 
 function paperText(ctx: Context, id: SettingId): string {
-  const parts = id.split('.');
+  const at = addressOf(id);
   if (id === 'seed') return '';
-  if (parts[0] === 'task') {
-    const v = (getTask(ctx.task).defaults as Record<string, unknown>)[parts.slice(2).join('.')];
+  if (at?.section === 'task') {
+    const v: unknown = Reflect.get(getTask(ctx.task).defaults, at.key);
     return typeof v === 'number' || typeof v === 'boolean' ? fmt(v) : '';
   }
   const paper = ctx.input.paperDefaults;
   if (!paper) return '';
   if (id === 'clip.maxNorm' && paper.clip == null) return 'no clip';
-  if (parts[0] === 'models' && parts[1] === 'all') {
-    const key = parts[2] as ModelKey;
+  if (at?.section === 'models' && at.scope === 'all') {
+    const key = at.key;
     const users = paper.models.filter((m) => appliesTo(key, m.arch));
     const values = users.map((m) => m[key]);
     if (new Set(values).size <= 1) return describeValues(values);
@@ -313,14 +324,15 @@ function taskFields(ctx: Context): SettingView[] {
   const t = getTask(ctx.task);
   const draft = ctx.input.draft;
   const preset = ctx.input.presetDefaults?.task.params ?? {};
-  return Object.entries(t.defaults as Record<string, unknown>).flatMap(([key, v]): SettingView[] => {
+  return Object.entries(t.defaults).flatMap(([key, v]): SettingView[] => {
     const id: SettingId = `task.params.${key}`;
     const schema = schemaOf(id, ctx.task);
     const label = settingTextOf(schema).label || key;
     if (typeof v === 'number') return [numberField(ctx, id, label, numberBounds(schema).description)];
     if (typeof v === 'boolean') {
       const own = draft.params[key];
-      const value = typeof own === 'boolean' ? own : ((preset[key] as boolean | undefined) ?? v);
+      const inPreset = preset[key];
+      const value = typeof own === 'boolean' ? own : typeof inPreset === 'boolean' ? inPreset : v;
       return [switchField(ctx, id, label, schema.description ?? '', [value])];
     }
     return [];
@@ -335,25 +347,26 @@ function modelFieldsOf(ctx: Context, scope: ModelScope): SettingView[] {
   ).map((key): SettingView => {
     const id: SettingId = `models.${scope}.${key}`;
     const text = settingTextOf(schemaOf(id, ctx.task));
+    const label = text.label || key;
     const presetOf = (a: Architecture) => presetDefaults?.models.find((m) => m.arch === a)?.[key];
     // what a model gets without its own value: the all-models value where it applies, else the preset's
     const inherited = (a: Architecture) => {
-      const all = key === 'positionEmbedding' ? draft.positionEmbedding : draft.sizes[key];
+      const all = allModelsValue(draft, key);
       return all !== undefined && appliesTo(key, a) ? all : presetOf(a);
     };
-    if (key === 'positionEmbedding') {
+    if (isModelSwitchKey(key)) {
       const users = archs.filter((a) => scope !== 'all' || appliesTo(key, a));
       const effective = users.map((a) => {
-        const own = draft.models[a]?.positionEmbedding;
-        return own ?? (inherited(a) as boolean | undefined) ?? false;
+        const value = draft.models[a]?.[key] ?? inherited(a);
+        return typeof value === 'boolean' ? value : false;
       });
-      return switchField(ctx, id, text.label, text.about, effective);
+      return switchField(ctx, id, label, text.about, effective);
     }
     const placeholder =
       scope === 'all'
         ? undefined
         : describeValues([inherited(scope)].filter((v): v is number => typeof v === 'number'));
-    return numberField(ctx, id, text.label, text.about, { placeholder });
+    return numberField(ctx, id, label, text.about, { placeholder });
   });
 }
 
@@ -361,16 +374,11 @@ function optimizerFields(ctx: Context): SettingView[] {
   const { draft, presetDefaults } = ctx.input;
   const presetClip = presetDefaults?.clip ?? null;
   const clipOn = draft.clip.on ?? (draft.clip.maxNorm !== undefined || presetClip !== null);
-  const number = (id: SettingId, opts = {}) => {
-    const text = settingTextOf(schemaOf(id, ctx.task));
-    return numberField(ctx, id, text.label, text.about, opts);
-  };
   return [
-    number('optimizer.lr'),
-    number('optimizer.beta1'),
-    number('optimizer.beta2'),
-    number('optimizer.eps'),
-    number('optimizer.warmupSteps'),
+    ...simpleFields(
+      ctx,
+      OPTIMIZER_KEYS.map((k): SettingId => `optimizer.${k}`),
+    ),
     switchField(ctx, 'clip.on', CLIP_TEXT.on.label, CLIP_TEXT.on.about, [clipOn]),
     numberField(ctx, 'clip.maxNorm', CLIP_TEXT.maxNorm.label, CLIP_TEXT.maxNorm.about, {
       placeholder: fmt(presetClip ?? DEFAULT_CLIP_NORM),
@@ -382,8 +390,7 @@ function optimizerFields(ctx: Context): SettingView[] {
 /** The curriculum's schedules worth editing: those that grow in the paper or here, or that the draft changed. */
 function curriculumParts(ctx: Context): CurriculumPart[] {
   const { derivedCurriculum, experiment, draft } = ctx.input;
-  const task = getTask(ctx.task);
-  const paper = task.curriculum(task.defaults as never);
+  const paper = bindTask(ctx.task).curriculum();
   return (['dims', 'points'] as const).filter((part) => {
     const grows = (c: CurriculumSpec | null | undefined) => !!c && c[part].start < c[part].end;
     return (
@@ -402,10 +409,11 @@ function curriculumFields(ctx: Context): SettingView[] {
   );
 }
 
+/** Number fields with the schema's own texts (the last part of the path names one without a label). */
 function simpleFields(ctx: Context, ids: readonly SettingId[]): SettingView[] {
   return ids.map((id) => {
     const text = settingTextOf(schemaOf(id, ctx.task));
-    return numberField(ctx, id, text.label, text.about);
+    return numberField(ctx, id, text.label || (id.split('.').pop() ?? id), text.about);
   });
 }
 
@@ -417,13 +425,9 @@ function errorsBySetting(input: SettingsInput): Map<SettingId, string[]> {
     const id = settingOfIssue(issue.path, input.draft.archs);
     if (!id) continue;
     add(id, issue.message);
-    const parts = id.split('.');
-    if (parts[0] === 'models') {
-      add(
-        `models.all.${parts[2] as ModelKey}`,
-        `${ARCHITECTURE_TITLES[parts[1] as Architecture]}: ${issue.message}`,
-      );
-    }
+    const at = addressOf(id);
+    if (at?.section === 'models' && at.scope !== 'all')
+      add(`models.all.${at.key}`, `${ARCHITECTURE_TITLES[at.scope]}: ${issue.message}`);
   }
   return out;
 }
@@ -444,10 +448,13 @@ export function settingsView(input: SettingsInput): SettingsView {
         note: 'This task trains at its full size from the first step: it has no curriculum.',
       }),
     },
-    { group: 'schedule', fields: simpleFields(ctx, ['batchSize', 'steps', 'seed']) },
+    { group: 'schedule', fields: simpleFields(ctx, SCALAR_KEYS) },
     {
       group: 'evaluation',
-      fields: simpleFields(ctx, ['evaluation.prompts', 'evaluation.everySteps', 'evaluation.bootstrap']),
+      fields: simpleFields(
+        ctx,
+        EVALUATION_KEYS.map((k): SettingId => `evaluation.${k}`),
+      ),
     },
   ];
   const views: GroupView[] = groups.map((g) => ({
@@ -460,7 +467,10 @@ export function settingsView(input: SettingsInput): SettingsView {
     scope,
     scopes: [
       { value: 'all', title: 'All models' },
-      ...archs.map((a) => ({ value: a as ModelScope, title: ARCHITECTURE_TITLES[a] })),
+      ...archs.map((a): { value: ModelScope; title: string } => ({
+        value: a,
+        title: ARCHITECTURE_TITLES[a],
+      })),
     ],
     groups: views,
     changed: views.some((g) => g.changed),
@@ -471,11 +481,11 @@ export function settingsView(input: SettingsInput): SettingsView {
 /** Per-model changes that differ from the preset but that the current scope does not show (reset still applies). */
 function groupHasHiddenChanges(input: SettingsInput, group: SettingsGroup, scope: ModelScope): boolean {
   if (group !== 'models') return false;
-  return (Object.entries(input.draft.models) as Array<[Architecture, ModelOverrides]>).some(
-    ([arch, own]) =>
+  return input.draft.archs.some(
+    (arch) =>
       arch !== scope &&
-      input.draft.archs.includes(arch) &&
-      (Object.entries(own) as Array<[ModelKey, number | boolean | undefined]>).some(([key, v]) => {
+      MODEL_KEYS.some((key) => {
+        const v = input.draft.models[arch]?.[key];
         if (v === undefined || !appliesTo(key, arch)) return false;
         const preset = input.presetDefaults?.models.find((m) => m.arch === arch)?.[key];
         return preset !== v;

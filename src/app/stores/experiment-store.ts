@@ -19,14 +19,13 @@ import {
   defaultDraft,
   draftOf,
   type ExperimentDraft,
-  MODEL_NUMBER_KEYS,
-  type ModelNumberKey,
   resetGroup,
   type SettingId,
   type SettingsGroup,
   type SettingValue,
   type SizeKey,
 } from '../settings/experiment-draft';
+import { isModelNumberKey } from '../settings/setting-path';
 
 export type {
   ExperimentDraft,
@@ -111,20 +110,14 @@ export function createExperimentStore(initial: ExperimentDraft = defaultDraft())
         replace({ ...clearOverrides(get().draft), preset });
       },
       setLearningRate(lr) {
-        update({ lr });
+        replace(applySetting(get().draft, 'optimizer.lr', lr ?? undefined));
       },
       setSeed(seed) {
         update({ seed });
       },
       setSize(key, value) {
-        if ((MODEL_NUMBER_KEYS as readonly string[]).includes(key)) {
-          replace(applySetting(get().draft, `models.all.${key as ModelNumberKey}`, value));
-          return;
-        }
-        const sizes = { ...get().draft.sizes };
-        if (value === undefined || !Number.isFinite(value)) delete sizes[key];
-        else sizes[key] = value;
-        update({ sizes });
+        const id: SettingId = isModelNumberKey(key) ? `models.all.${key}` : key;
+        replace(applySetting(get().draft, id, value));
       },
       setParam(key, value) {
         replace(applySetting(get().draft, `task.params.${key}`, value));
@@ -140,8 +133,9 @@ export function createExperimentStore(initial: ExperimentDraft = defaultDraft())
         replace(clearOverrides(get().draft));
       },
       load(experiment) {
-        const draft = draftOf(experiment);
-        set({ ...derive(draft), experiment, errors: [], issues: [] });
+        // the draft builds the stored experiment again (shown as the same object); only one the
+        // draft cannot hold (two models of one architecture) is shown as stored, apart from it
+        set({ ...derive(draftOf(experiment)), experiment, errors: [], issues: [] });
       },
       restore(draft) {
         replace(draft);

@@ -18,7 +18,7 @@ export function Controls() {
   const valid = useExperiment((s) => s.experiment !== null);
   const preset = useExperiment(presetChoice);
   const setPreset = useExperiment((s) => s.setPreset);
-  const lr = useExperiment((s) => s.draft.lr);
+  const lr = useExperiment((s) => s.draft.optimizer.lr ?? null);
   const setLearningRate = useExperiment((s) => s.setLearningRate);
   const presetLr = useExperiment((s) => s.presetDefaults?.optimizer.lr);
   const training = useLive((s) => s.training);
