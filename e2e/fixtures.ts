@@ -20,6 +20,9 @@ export const test = base.extend<{ consoleErrors: string[] }>({
       });
       page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
       page.on('requestfailed', (request) => {
+        // a request the page itself gave up (a worker terminated while its script loaded, a
+        // navigation) is not an error
+        if (request.failure()?.errorText === 'net::ERR_ABORTED') return;
         errors.push(`request failed: ${request.url()} (${request.failure()?.errorText})`);
       });
       await use(errors);

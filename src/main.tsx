@@ -2,11 +2,14 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { device, experimentStore, followBaselines, liveStore, race } from './app';
 import { keepCheckpoints } from './app/race/checkpoint-keeper';
-import { replayFromUrl, replayStore } from './app/recordings/replay-player-instance';
+import { isRecordingStatus, replayFromUrl, replayStore } from './app/recordings/replay-player-instance';
 import { urlSync } from './app/share/share';
 import { App } from './ui/App';
 import './ui/styles.css';
 import { TEST_HOOKS } from './workers/watchdog';
+
+/** How long the page settles before the device probe (it loads TensorFlow.js in a worker). */
+const PROBE_SETTLE_MS = 4000;
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root element');
@@ -23,11 +26,23 @@ createRoot(root).render(
 // The baselines of the chosen experiment, computed at once in their worker.
 followBaselines();
 
-// This device: the remembered backend choice, then the probe whenever something is unknown.
+// This device: the remembered backend choice, then the probe whenever something is unknown. The
+// probe loads TensorFlow.js in a worker, so it waits until the page has settled (a few seconds) and
+// never runs while a recorded run is watched: a phone that only watches loads no training code.
 device.start();
 device.follow(
-  () => experimentStore.getState().experiment,
-  (f) => experimentStore.subscribe(f),
+  () => (isRecordingStatus(replayStore.getState().status) ? null : experimentStore.getState().experiment),
+  (f) => {
+    const a = experimentStore.subscribe(f);
+    const b = replayStore.subscribe((s, before) => {
+      if (s.status !== before.status) f();
+    });
+    return () => {
+      a();
+      b();
+    };
+  },
+  PROBE_SETTLE_MS,
 );
 
 // `?replay=<file>`: play that recorded run at once (no training, no TensorFlow.js).

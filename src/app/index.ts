@@ -64,8 +64,13 @@ export const race: RaceController = new RaceController({
   sessionOptions: SESSION_OPTIONS,
   ui: uiStore,
   cores: typeof navigator === 'undefined' ? 1 : navigator.hardwareConcurrency || 1,
-  // the first Train waits (a few seconds at most) for the device probe's backend choice
-  beforeStart: (): Promise<void> => device.ready(),
+  // the first Train waits (a few seconds at most) for the device probe's backend choice, and starts
+  // the probe when the page has not yet (it waits for the page to settle, and for no recorded run)
+  beforeStart: (): Promise<void> => {
+    const e = experimentStore.getState().experiment;
+    if (e) void device.probe(e);
+    return device.ready();
+  },
 });
 
 /** This device: the backend choice, the Backend control and the lesson estimate (app/device). */

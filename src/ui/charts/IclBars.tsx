@@ -1,4 +1,5 @@
 import './icl-bars.css';
+import { usePresent } from '../../app/lesson/lesson-instance';
 import type { IclCurveSet } from '../../eval/types';
 import type { BarRow } from './curve-rows';
 import { formatValue } from './map-axes';
@@ -25,10 +26,15 @@ export function IclBars({
   color: (key: string) => string;
   width?: number;
 }) {
+  // the present layout (a class reads it from the back of the room): everything twice the size,
+  // text included (the CSS sets it to 24 px there)
+  const k = usePresent() ? 2 : 1;
+  const [left, right] = [LEFT * k, RIGHT * k];
+  width *= k;
   const top = Math.max(set.chance, ...bars.map((b) => b.hi ?? b.mean), 1e-12) * 1.05;
-  const plot = width - LEFT - RIGHT;
-  const x = (v: number) => LEFT + (Math.max(0, Math.min(v, top)) / top) * plot;
-  const height = 22 + bars.length * ROW + 24;
+  const plot = width - left - right;
+  const x = (v: number) => left + (Math.max(0, Math.min(v, top)) / top) * plot;
+  const height = (22 + bars.length * ROW + 24) * k;
   const label = `${set.yLabel} after ${examples} in-context examples: ${bars
     .map((b) => `${b.label} ${formatValue(b.mean)}`)
     .join(', ')}`;
@@ -43,17 +49,24 @@ export function IclBars({
       >
         <title>{label}</title>
         {bars.map((b, i) => {
-          const y = 16 + i * ROW;
+          const y = (16 + i * ROW) * k;
           return (
             <g key={b.key}>
-              <text x={LEFT - 8} y={y + 13} textAnchor="end" className="icl-bars-label">
+              <text x={left - 8 * k} y={y + 13 * k} textAnchor="end" className="icl-bars-label">
                 {b.label}
               </text>
-              <rect x={LEFT} y={y + 3} width={x(b.mean) - LEFT} height={14} fill={color(b.key)} rx={2} />
+              <rect
+                x={left}
+                y={y + 3 * k}
+                width={x(b.mean) - left}
+                height={14 * k}
+                fill={color(b.key)}
+                rx={2}
+              />
               {b.lo !== null && b.hi !== null && (
-                <line x1={x(b.lo)} x2={x(b.hi)} y1={y + 10} y2={y + 10} className="icl-bars-band" />
+                <line x1={x(b.lo)} x2={x(b.hi)} y1={y + 10 * k} y2={y + 10 * k} className="icl-bars-band" />
               )}
-              <text x={x(b.mean) + 4} y={y + 13} className="icl-bars-value">
+              <text x={x(b.mean) + 4 * k} y={y + 13 * k} className="icl-bars-value">
                 {formatValue(b.mean)}
               </text>
             </g>
@@ -62,12 +75,12 @@ export function IclBars({
         <line
           x1={x(set.chance)}
           x2={x(set.chance)}
-          y1={10}
-          y2={height - 20}
+          y1={10 * k}
+          y2={height - 20 * k}
           className="icl-bars-chance"
           strokeDasharray="6 5"
         />
-        <text x={x(set.chance)} y={height - 6} textAnchor="middle" className="icl-bars-value">
+        <text x={x(set.chance)} y={height - 6 * k} textAnchor="middle" className="icl-bars-value">
           {set.metric === 'squared-error'
             ? `predict 0 (${formatValue(set.chance)})`
             : `chance (${formatValue(set.chance)})`}
