@@ -158,6 +158,8 @@ test('screenshot of the first screen (1280 x 900)', async ({ page }) => {
 
 /** The paper's Table 1 (public/table1.json): the dialog the header's "Table 1" button opens. */
 test('screenshot of Table 1', async ({ page }) => {
+  // tall enough that the dialog (at most the window's height) shows every row without scrolling
+  await page.setViewportSize({ width: 1280, height: 1800 });
   await page.goto('/');
   await page.getByRole('button', { name: 'Table 1', exact: true }).click();
   const dialog = page.getByRole('dialog', { name: 'Table 1' });
