@@ -1,7 +1,7 @@
 /**
  * Not a test: saves screenshots of the page for the docs (docs/screenshots/, check them by eye).
  * Runs only with SCREENSHOTS=1:
- *   SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
+ *   SCREENSHOTS=1 npx playwright test --project=webgpu e2e/screenshot.spec.ts
  * The views: the first page, the settings panel open, the training view (curves and maps) with its
  * probe panel, two runs compared, a recorded run replayed (desktop and phone), the maps, the first
  * screen, Table 1 and the lesson in the present layout; light and projector.
