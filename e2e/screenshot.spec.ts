@@ -1,9 +1,10 @@
 /**
  * Not a test: saves screenshots of the page for the docs (docs/screenshots/, check them by eye).
  * Runs only with SCREENSHOTS=1:
- *   SCREENSHOTS=1 npx playwright test --project webgpu e2e/screenshot.spec.ts
+ *   SCREENSHOTS=1 npx playwright test --project=webgpu e2e/screenshot.spec.ts
  * The views: the first page, the settings panel open, the training view (curves and maps) with its
- * probe panel, two runs compared, a recorded run replayed (desktop and phone); light and projector.
+ * probe panel, two runs compared, a recorded run replayed (desktop and phone), the maps, the first
+ * screen, Table 1 and the lesson in the present layout; light and projector.
  */
 import { chooseTask, expect, iclRegion, modelStatus, test, useTinySizes, waitForBaselines } from './fixtures';
 
@@ -153,4 +154,34 @@ test('screenshot of the first screen (1280 x 900)', async ({ page }) => {
   await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
   await page.waitForTimeout(1500);
   await page.screenshot({ path: 'docs/screenshots/first-screen.png' });
+});
+
+/** The paper's Table 1 (public/table1.json): the dialog the header's "Table 1" button opens. */
+test('screenshot of Table 1', async ({ page }) => {
+  // tall enough that the dialog (at most the window's height) shows every row without scrolling
+  await page.setViewportSize({ width: 1280, height: 1800 });
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Table 1', exact: true }).click();
+  const dialog = page.getByRole('dialog', { name: 'Table 1' });
+  await expect(dialog.getByRole('table')).toBeVisible();
+  await page.waitForTimeout(1000);
+  await dialog.screenshot({ path: 'docs/screenshots/table1.png' });
+});
+
+/** The lesson in the present layout on a 1920 x 1080 projector, its first step's recording playing. */
+test('screenshot of the lesson in the present layout (1920 x 1080)', async ({ page }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Lesson', exact: true }).click();
+  const lesson = page.getByRole('region', { name: 'Lesson', exact: true });
+  await expect(lesson).toContainText('step 1 of');
+  await lesson.getByRole('button', { name: 'Present', exact: true }).click();
+  await expect(page.locator('html')).toHaveAttribute('data-present', 'on');
+  await expect(lesson.getByRole('status')).toContainText(/^(Look at the|Across \d recordings: )/, {
+    timeout: 30_000,
+  });
+  await expect(iclRegion(page)).toContainText('Transformer', { timeout: 30_000 });
+  await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
+  await page.waitForTimeout(3000);
+  await page.screenshot({ path: 'docs/screenshots/lesson-present.png' });
 });
