@@ -10,6 +10,9 @@ import type { Page } from '@playwright/test';
 import { parse as parseYaml } from 'yaml';
 import { chooseTask, expect, test } from './fixtures';
 
+// page.route does not see what a service worker answers: these tests serve their own files
+test.use({ serviceWorkers: 'block' });
+
 /**
  * The site's list of recordings cut down to three tasks, so that a task without one can be tested
  * (the site records every task).
