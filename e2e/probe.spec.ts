@@ -86,8 +86,23 @@ test('edit the probe prompt, see every model answer; replay an earlier checkpoin
   await expect(cell(page, 'Transformer', 0)).toHaveText('step 2 (live)');
   await expect(cell(page, 'Transformer', 2)).toHaveText(target ?? '');
 
-  // a point can also be dragged with the pointer: its x follows the mouse
-  const example = probeRegion(page).getByRole('slider', { name: 'Example 1', exact: true });
+  // a point can also be dragged with the pointer: its x follows the mouse (a point no other covers:
+  // points of the seeded prompt may overlap)
+  let example = probeRegion(page).getByRole('slider', { name: 'Example 1', exact: true });
+  for (let n = 1; n <= 8; n++) {
+    const candidate = probeRegion(page).getByRole('slider', { name: `Example ${n}`, exact: true });
+    if ((await candidate.count()) === 0) break;
+    await candidate.scrollIntoViewIfNeeded();
+    const b = (await candidate.boundingBox())!;
+    const onTop = await page.evaluate(
+      ([x, y]) => document.elementFromPoint(x, y)?.getAttribute('aria-label') ?? '',
+      [b.x + b.width / 2, b.y + b.height / 2],
+    );
+    if (onTop === `Example ${n}`) {
+      example = candidate;
+      break;
+    }
+  }
   const ex0 = Number(await example.getAttribute('aria-valuenow'));
   const box = (await example.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
