@@ -52,7 +52,7 @@ for entry in "$@"; do
   base=$(basename "${entry%.*}")
   npx esbuild "$entry" --bundle --platform=node --format=esm --log-level=warning \
     --main-fields=module,main --external:webgpu \
-    --banner:js="import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" \
+    --banner:js="import { createRequire as __iclCreateRequire } from 'node:module'; const require = __iclCreateRequire(import.meta.url);" \
     --outfile="$out/$base.mjs"
 done
 

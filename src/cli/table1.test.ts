@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { IclCurveSet } from '../eval/types';
 import { evalRecordLine, parseEvalRecords, table1Schema } from '../formats/table1';
 import type { Architecture } from '../schema/architecture';
+import { presetExperiment } from '../train/presets';
 import { tinyExperiment } from '../train/test-experiments';
 import {
   buildTable1,
@@ -53,21 +54,24 @@ function writeRun(
   arch: Architecture,
   seed: number,
   evals: Array<[number, number[]]>,
-  task: 'linear-regression' | 'sparse-parity' = 'linear-regression',
-  params: Record<string, unknown> = { d: 2, nPoints: 4 },
+  settings: 'lesson' | 'tiny' = 'lesson',
+  steps = 6,
 ): void {
   mkdirSync(dir, { recursive: true });
-  const e = tinyExperiment(
-    [arch],
-    { seed, evaluation: { prompts: 64, everySteps: 2, bootstrap: 0 } },
-    task,
-    params,
-  );
+  const evaluation = { prompts: 64, everySteps: 2, bootstrap: 0 };
+  // the lesson preset of linear regression (d 5, N 11), or a tiny model of the same task
+  const e =
+    settings === 'lesson'
+      ? presetExperiment('classroom', 'linear-regression', [arch], seed, { steps, evaluation })
+      : tinyExperiment([arch], { seed, steps, evaluation }, 'linear-regression', { d: 5, nPoints: 11 });
   writeFileSync(join(dir, 'experiment.json'), JSON.stringify(e));
   const lines = evals.map(([step, mean]) => evalRecordLine(step, sets(mean)));
   // a kill in the middle of writing leaves half a line: it must be skipped
   writeFileSync(join(dir, `${arch}-evals.jsonl`), `${lines.join('\n')}\n{"step": 9, "hea`);
 }
+
+/** An in-context curve over examples 0..10: 1 before the regime, `late` over it (5..10). */
+const curve = (late: number) => Array.from({ length: 11 }, (_, i) => (i < 5 ? 1 : late));
 
 describe('table1', () => {
   let out: string[];
@@ -94,20 +98,20 @@ describe('table1', () => {
 
   it('reads a sweep folder: verdicts per seed against least squares, steps to verdict, paper marks', async () => {
     const root = mkdtempSync(join(tmpdir(), 'icl-table1-'));
-    // least squares on d = 2 reaches 0 error from 2 examples on: the regime (2..3) reference is ~0
+    // least squares on d = 5 is exact from 5 examples on: the regime (5..10) reference is ~0
     writeRun(join(root, 'runs', 'lr-tf-s0'), 'transformer', 0, [
-      [2, [1, 1, 1.5, 1.5]],
-      [4, [1, 0.5, 0.01, 0.01]],
-      [6, [1, 0.5, 0.01, 0.0]],
+      [2, curve(1.5)],
+      [4, curve(0.01)],
+      [6, curve(0.005)],
     ]);
-    writeRun(join(root, 'runs', 'lr-tf-s1'), 'transformer', 1, [[4, [1, 0.5, 0.02, 0.02]]]);
-    writeRun(join(root, 'runs', 'lr-tf-s2'), 'transformer', 2, [[4, [1, 0.7, 0.5, 0.5]]]);
-    writeRun(join(root, 'runs', 'lr-mb-s0'), 'mamba', 0, [[4, [1, 1.2, 1.5, 1.5]]]);
+    writeRun(join(root, 'runs', 'lr-tf-s1'), 'transformer', 1, [[4, curve(0.02)]], 'lesson', 4);
+    writeRun(join(root, 'runs', 'lr-tf-s2'), 'transformer', 2, [[4, curve(0.5)]], 'lesson', 4);
+    writeRun(join(root, 'runs', 'lr-mb-s0'), 'mamba', 0, [[4, curve(1.5)]], 'lesson', 4);
     expect(findRunFolders(root)).toHaveLength(4);
     const models = findRunFolders(root).flatMap((f) => readRun(f));
     expect(models.map((m) => m.records.length)).toEqual([1, 3, 1, 1]);
     const refs = new ReferenceCache();
-    const table = buildTable1(models, refs, { command: 'c', machine: 'm', createdAt: 't' });
+    const table = buildTable1(models, refs, { command: 'c', machine: 'm', createdAt: 't' }, () => true);
     // seeds 0, 1, 2: three reference sets; the Mamba run of seed 0 reuses seed 0's
     expect(refs.computed).toBe(3);
     // every task is a row (unmeasured ones too); the paper's three architectures are columns
@@ -167,7 +171,12 @@ describe('table1', () => {
     expect(parsed.get('mamba')?.map((r) => r.step)).toEqual([10, 20]);
     const [model] = readRun(run);
     expect(model.source).toBe('log');
-    const table = buildTable1([model], new ReferenceCache(), { command: 'c', machine: 'm', createdAt: 't' });
+    const table = buildTable1(
+      [model],
+      new ReferenceCache(),
+      { command: 'c', machine: 'm', createdAt: 't' },
+      () => true,
+    );
     const cell = table.cells[0];
     expect(cell.paper).toBe('learns');
     expect(cell.seeds[0].mark).toBe('learns');
@@ -199,5 +208,44 @@ describe('table1', () => {
     const plan = out.join('\n').split('\n');
     expect(plan[0]).toMatch(/^# Table 1 sweep plan .*: 81 runs$/);
     expect(plan).toHaveLength(82);
+  });
+
+  it('the grid holds lesson-preset runs only; other settings are explored; a cut-short run does not count', () => {
+    const root = mkdtempSync(join(tmpdir(), 'icl-table1-'));
+    // lesson preset, seed 0 twice (the longer run counts), seed 1 cut short by a time limit
+    writeRun(join(root, 'runs', 'a'), 'transformer', 0, [[4, curve(0.5)]], 'lesson', 4);
+    writeRun(
+      join(root, 'runs', 'b'),
+      'transformer',
+      0,
+      [
+        [4, curve(0.5)],
+        [8, curve(0.01)],
+      ],
+      'lesson',
+      8,
+    );
+    writeRun(join(root, 'runs', 'c'), 'transformer', 1, [[4, curve(1.5)]], 'lesson', 4000);
+    // a tiny model: another setting
+    writeRun(join(root, 'runs', 'd'), 'transformer', 2, [[4, curve(1.5)]], 'tiny', 4);
+    const models = findRunFolders(root).flatMap((f) => readRun(f));
+    const table = buildTable1(models, new ReferenceCache(), { command: 'c', machine: 'm', createdAt: 't' });
+    const [cell] = table.cells;
+    expect(table.cells).toHaveLength(1);
+    expect(cell.seeds.map((s) => [s.seed, s.lastStep, s.mark, s.cutShort ?? false])).toEqual([
+      [0, 8, 'learns', false],
+      [1, 4, 'fails', true],
+    ]);
+    expect(cell.mark).toBe('learns');
+    expect(cell.agreeing).toBe(1);
+    expect(cell.settings).toBe('D 64 · 3 layers, 4 heads · batch 256 · LR 1e-3 · d 5, nPoints 11');
+    expect(table.explored).toHaveLength(1);
+    expect(table.explored[0].seeds.map((s) => s.seed)).toEqual([2]);
+    expect(table.explored[0].settings).toMatch(/^D 8 · 1 layers, 2 heads · batch 4 · LR 1e-3/);
+    const md = table1Markdown(table);
+    expect(md).toContain('| Linear regression | yes / learns 1/1 (+1 cut short) ✓ |');
+    expect(md).toContain('## Runs at other settings');
+    expect(md).toMatch(/\| Linear regression \| Transformer \| D 8 · 1 layers.* \| 2 \| fails \|/);
+    expect(md).toMatch(/\| 1 \| fails \(cut short\) \|/);
   });
 });

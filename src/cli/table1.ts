@@ -37,6 +37,7 @@ import { ARCHITECTURE_TITLES, ARCHITECTURES, type Architecture } from '../schema
 import { type Experiment, parseExperiment } from '../schema/experiment';
 import { TASKS } from '../tasks';
 import type { MetricKind, TaskName } from '../tasks/types';
+import { isLessonRun, settingsKey, settingsLabel } from './run-settings';
 import { UsageError } from './task-args';
 
 export const TABLE1_USAGE = `usage: npm run cli -- table1 --from DIR [DIR...] [--markdown FILE] [--json FILE]
@@ -64,6 +65,8 @@ export interface RunModel {
   records: EvalRecord[];
   /** 'jsonl' or 'log' */
   source: string;
+  /** the backend it trained on (summary.json), when the run finished and wrote one */
+  backend?: string;
 }
 
 /** File stem of each model of an experiment, as CLI train writes them. */
@@ -133,6 +136,12 @@ export function readRun(folder: string): RunModel[] {
   const stems = modelStems(experiment);
   const log = join(dirname(dirname(folder)), `${basename(folder)}.log`);
   let fromLog: Map<Architecture, EvalRecord[]> | null = null;
+  const summaryFile = join(folder, 'summary.json');
+  let backend: string | undefined;
+  if (existsSync(summaryFile)) {
+    const b = (JSON.parse(readFileSync(summaryFile, 'utf8')) as { backend?: unknown }).backend;
+    if (typeof b === 'string') backend = b;
+  }
   return experiment.models.map((spec, index) => {
     const file = join(folder, `${stems[index]}-evals.jsonl`);
     let records: EvalRecord[] = [];
@@ -146,7 +155,15 @@ export function readRun(folder: string): RunModel[] {
       records = fromLog.get(spec.arch) ?? [];
       source = 'log';
     }
-    return { run: folder, experiment, index, arch: spec.arch, records, source };
+    return {
+      run: folder,
+      experiment,
+      index,
+      arch: spec.arch,
+      records,
+      source,
+      ...(backend ? { backend } : {}),
+    };
   });
 }
 
@@ -202,6 +219,7 @@ export function judgeRun(model: RunModel, references: ReferenceCache): Table1See
     reference: REFERENCE_BASELINE[task] ?? 'perfect predictor',
     lastStep: model.records[model.records.length - 1]?.step ?? 0,
     stepsToVerdict: null,
+    settings: settingsLabel(model.experiment, model.index),
   };
   if (model.records.length === 0) return { ...base, error: 'no evaluation' };
   const refs = references.get(model.experiment);
@@ -238,8 +256,13 @@ export function judgeRun(model: RunModel, references: ReferenceCache): Table1See
     }
   }
   if (!last) return { ...base, error: error ?? 'no verdict' };
+  // a model stopped at its verdict has learnt; any other run short of its planned steps (or of the
+  // lesson's steps, when it planned more) was cut off
+  const planned = Math.min(model.experiment.steps, TASKS.find((t) => t.name === task)!.classroom.steps);
+  const cutShort = base.lastStep < planned && last.mark !== 'learns';
   return {
     ...base,
+    ...(cutShort ? { cutShort } : {}),
     mark: last.mark,
     gapClosed: last.gapClosed,
     value: last.value,
@@ -263,28 +286,59 @@ export function majorityMark(marks: readonly (Mark | null)[]): { mark: Mark | nu
 }
 
 /**
+ * The cell of `runs` (one task, architecture and setting): every seed judged (a seed run twice counts
+ * once, by its longer run), the majority mark over the seeds that ran their course.
+ */
+function cellOf(
+  task: TaskName,
+  arch: Architecture,
+  runs: readonly RunModel[],
+  references: ReferenceCache,
+): Table1Cell {
+  const bySeed = new Map<number, Table1Seed>();
+  for (const run of runs) {
+    const judged = judgeRun(run, references);
+    const kept = bySeed.get(judged.seed);
+    if (!kept || judged.lastStep > kept.lastStep) bySeed.set(judged.seed, judged);
+  }
+  const seeds = [...bySeed.values()].sort((a, b) => a.seed - b.seed);
+  const { mark, agreeing } = majorityMark(seeds.filter((s) => !s.cutShort).map((s) => s.mark));
+  return { task, arch, paper: paperMark(task, arch), seeds, mark, agreeing, settings: seeds[0]?.settings };
+}
+
+/**
  * The grid: every task of the registry (a task without runs is a row of "not measured", never left
  * out) x the paper's three architectures and every other one present in the runs, in registry order.
+ * A cell holds the runs at the task's lesson preset (src/cli/run-settings.ts); runs at any other
+ * setting go to `explored`, one cell per task, architecture and setting.
  */
 export function buildTable1(
   models: readonly RunModel[],
   references: ReferenceCache,
   meta: { command: string; machine: string; createdAt: string },
+  isLesson: (experiment: Experiment, index: number) => boolean = isLessonRun,
 ): Table1 {
   const tasks = TASKS.map((t) => t.name);
   const paperArchs: readonly Architecture[] = ['transformer', 'mamba', 'mambaformer'];
   const archs = ARCHITECTURES.filter((a) => paperArchs.includes(a) || models.some((m) => m.arch === a));
   const cells: Table1Cell[] = [];
+  const explored: Table1Cell[] = [];
   for (const task of tasks) {
     for (const arch of archs) {
       const mine = models.filter((m) => m.experiment.task.name === task && m.arch === arch);
-      if (mine.length === 0) continue;
-      const seeds = mine.map((m) => judgeRun(m, references)).sort((a, b) => a.seed - b.seed);
-      const { mark, agreeing } = majorityMark(seeds.map((s) => s.mark));
-      cells.push({ task, arch, paper: paperMark(task, arch), seeds, mark, agreeing });
+      const lesson = mine.filter((m) => isLesson(m.experiment, m.index));
+      if (lesson.length > 0) cells.push(cellOf(task, arch, lesson, references));
+      const others = new Map<string, RunModel[]>();
+      for (const m of mine) {
+        if (lesson.includes(m)) continue;
+        const key = settingsKey(m.experiment, m.index);
+        others.set(key, [...(others.get(key) ?? []), m]);
+      }
+      for (const runs of others.values()) explored.push(cellOf(task, arch, runs, references));
     }
   }
-  return table1Schema.parse({ version: 1, ...meta, tasks, archs, cells });
+  const trainedOn = [...new Set(models.flatMap((m) => (m.backend ? [m.backend] : [])))].sort();
+  return table1Schema.parse({ version: 1, ...meta, trainedOn, tasks, archs, cells, explored });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,9 +347,15 @@ export function buildTable1(
 const taskTitle = (name: string) => TASKS.find((t) => t.name === name)?.title ?? name;
 const archTitle = (a: string) => ARCHITECTURE_TITLES[a as Architecture] ?? a;
 
-/** "learns 3/3" (our mark and how many seeds agree), or "—" without a mark. */
+/**
+ * "learns 3/3" (our mark and how many of the seeds that ran their course agree), "+1 cut short" for
+ * runs a time limit stopped early, "—" without a mark.
+ */
 export function cellText(cell: Pick<Table1Cell, 'mark' | 'agreeing' | 'seeds'>): string {
-  return cell.mark ? `${cell.mark} ${cell.agreeing}/${cell.seeds.length}` : '—';
+  const cut = cell.seeds.filter((s) => s.cutShort).length;
+  const full = cell.seeds.length - cut;
+  const main = cell.mark ? `${cell.mark} ${cell.agreeing}/${full}` : '—';
+  return cut ? `${main} (+${cut} cut short)` : main;
 }
 
 function agreement(paper: PaperMark, mine: Mark | null): string {
@@ -306,7 +366,8 @@ function agreement(paper: PaperMark, mine: Mark | null): string {
 function seedText(s: Table1Seed): string {
   if (!s.mark) return `seed ${s.seed}: ${s.error ?? 'no verdict'}`;
   const steps = s.stepsToVerdict === null ? '' : ` from step ${s.stepsToVerdict}`;
-  return `seed ${s.seed}: ${s.mark} (gap closed ${s.gapClosed!.toFixed(3)}, metric ${s.value!.toPrecision(3)}${steps}; last step ${s.lastStep})`;
+  const cut = s.cutShort ? ', cut short' : '';
+  return `seed ${s.seed}: ${s.mark}${cut} (gap closed ${s.gapClosed!.toFixed(3)}, metric ${s.value!.toPrecision(3)}${steps}; last step ${s.lastStep})`;
 }
 
 /** The grid as text: one row per task, per architecture "paper word -> our mark k/n". */
@@ -352,18 +413,36 @@ export function table1Markdown(table: Table1): string {
     });
     return `| ${taskTitle(task)} | ${cells.join(' | ')} |`;
   });
-  const detailRows = table.cells.flatMap((c) =>
-    c.seeds.map(
-      (s) =>
-        `| ${taskTitle(c.task)} | ${archTitle(c.arch)} | ${s.seed} | ${s.mark ?? s.error ?? '—'} | ${
-          s.gapClosed === null ? '—' : s.gapClosed.toFixed(3)
-        } | ${s.value === null ? '—' : s.value.toPrecision(3)} | ${s.reference} | ${s.stepsToVerdict ?? '—'} | ${s.lastStep} |`,
-    ),
-  );
+  const seedRows = (cells: readonly Table1Cell[]) =>
+    cells.flatMap((c) =>
+      c.seeds.map(
+        (s) =>
+          `| ${taskTitle(c.task)} | ${archTitle(c.arch)} | ${s.settings ?? '—'} | ${s.seed} | ${s.mark ?? s.error ?? '—'}${s.cutShort ? ' (cut short)' : ''} | ${
+            s.gapClosed === null ? '—' : s.gapClosed.toFixed(3)
+          } | ${s.value === null ? '—' : s.value.toPrecision(3)} | ${s.reference} | ${s.stepsToVerdict ?? '—'} | ${s.lastStep} |`,
+      ),
+    );
+  const seedHead = [
+    '| Task | Model | Settings | Seed | Mark | Gap closed | Metric | Reference | Steps to verdict | Last step |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  const explored = table.explored.length
+    ? [
+        '## Runs at other settings',
+        '',
+        'Sweeps that looked for each lesson preset: these runs are not in the grid above (its cells hold only',
+        "runs at the task's lesson preset), and none is left out here.",
+        '',
+        ...seedHead,
+        ...seedRows(table.explored),
+        '',
+      ]
+    : [];
   return [
     '# Table 1, measured',
     '',
     `Generated ${table.createdAt} on ${table.machine} by \`${table.command}\`.`,
+    ...(table.trainedOn.length ? [`Runs trained on: ${table.trainedOn.join('; ')}.`] : []),
     'Each cell: the paper\'s mark / ours ("learns 3/3" = 3 of 3 seeds say learns); ✓ agrees, ✗ differs.',
     'Rules: docs/VERDICTS.md.',
     '',
@@ -371,12 +450,12 @@ export function table1Markdown(table: Table1): string {
     rule,
     ...rows,
     '',
-    '## Per seed',
+    '## Per seed, at the lesson presets',
     '',
-    '| Task | Model | Seed | Mark | Gap closed | Metric | Reference | Steps to verdict | Last step |',
-    '|---|---|---|---|---|---|---|---|---|',
-    ...detailRows,
+    ...seedHead,
+    ...seedRows(table.cells),
     '',
+    ...explored,
   ].join('\n');
 }
 

@@ -169,7 +169,7 @@ describe('cli train', () => {
     expect(info.step).toBe(4);
     expect(info.experiment?.seed).toBe(2);
     const file = readSafetensors(readFileSync(join(dir, 'transformer.safetensors')));
-    expect(file.tensors.get('_backbone.wpe.weight')?.shape).toEqual([8, 32]);
+    expect(file.tensors.get('_backbone.wpe.weight')?.shape).toEqual([8, 64]);
     const table = out.join('\n');
     expect(table).toMatch(/examples\s+Transformer\s+Least squares\s+3-NN\s+Averaging/);
     expect(err.join('')).toMatch(/Transformer \([\d,]+ params\).*steps\/s/);

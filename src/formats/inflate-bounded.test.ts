@@ -22,12 +22,14 @@ function reason(f: () => unknown): string {
 }
 
 /** Bytes of ArrayBuffers and resident memory added while `f` runs (no GC forced between). */
-function measure(f: () => void): { ms: number; buffers: number; rss: number } {
+/** Time and memory growth of `f`; what it returns stays alive until memory is read. */
+function measure(f: () => unknown): { ms: number; buffers: number; rss: number } {
   const before = process.memoryUsage();
   const t0 = performance.now();
-  f();
+  const kept = f();
   const ms = performance.now() - t0;
   const after = process.memoryUsage();
+  void kept;
   return { ms, buffers: after.arrayBuffers - before.arrayBuffers, rss: after.rss - before.rss };
 }
 
@@ -53,11 +55,19 @@ describe('inflateBounded', () => {
 
   it('refuses a 256 MiB decompression bomb within 1 s using less than 50 MB', () => {
     expect(bomb.length).toBeLessThan(400 * 1024);
-    // the measurement can fail: inflating one member the old way (all at once) shows its 64 MiB
-    const control = measure(() => {
-      expect(gunzipSync(member).length).toBe(64 * MB);
-    });
-    expect(control.buffers).toBeGreaterThan(50 * MB);
+    // the measurement can fail: inflating one member the old way (all at once) shows its 64 MiB.
+    // A collection of earlier garbage during the control can hide the growth: the best of 3 counts.
+    const control = Math.max(
+      ...[0, 1, 2].map(
+        () =>
+          measure(() => {
+            const all = gunzipSync(member);
+            expect(all.length).toBe(64 * MB);
+            return all;
+          }).buffers,
+      ),
+    );
+    expect(control).toBeGreaterThan(50 * MB);
 
     const m = measure(() => {
       expect(reason(() => inflateBounded(bomb, 'gzip', 16 * MB))).toBe('too-large');

@@ -89,6 +89,13 @@ export const table1SeedSchema = z.object({
   stepsToVerdict: z.number().int().nullable(),
   /** why there is no mark (no evaluation, a refused verdict) */
   error: z.string().optional(),
+  /** the run's settings in words: width, depth, batch, LR, task parameters (src/cli/run-settings.ts) */
+  settings: z.string().optional(),
+  /**
+   * the run ended before its planned steps without having learnt (a sweep's time limit stopped it):
+   * its mark is provisional and does not count towards the cell's mark
+   */
+  cutShort: z.boolean().optional(),
 });
 export type Table1Seed = z.infer<typeof table1SeedSchema>;
 
@@ -97,20 +104,33 @@ export const table1CellSchema = z.object({
   arch: z.string(),
   paper: z.enum(PAPER_MARKS),
   seeds: z.array(table1SeedSchema),
-  /** our mark: the most common mark over the seeds (ties to the worse), null without any */
+  /** our mark: the most common mark over the seeds that ran their course (ties to the worse), null without any */
   mark: z.enum(MARKS).nullable(),
   /** how many seeds have `mark` */
   agreeing: z.number().int(),
+  /** the settings of its runs in words (a grid cell: the task's lesson preset) */
+  settings: z.string().optional(),
 });
 export type Table1Cell = z.infer<typeof table1CellSchema>;
+
+/** The seeds of a cell that ran their course (the ones its mark counts), and how many were cut short. */
+export function seedsCounted(cell: Pick<Table1Cell, 'seeds'>): { counted: Table1Seed[]; cutShort: number } {
+  const counted = cell.seeds.filter((s) => !s.cutShort);
+  return { counted, cutShort: cell.seeds.length - counted.length };
+}
 
 export const table1Schema = z.object({
   version: z.literal(1),
   createdAt: z.string(),
   machine: z.string(),
   command: z.string(),
+  /** the backends the runs trained on (from their summary.json), e.g. "webgpu (nvidia ...)" */
+  trainedOn: z.array(z.string()).default([]),
   tasks: z.array(z.string()),
   archs: z.array(z.string()),
+  /** the grid: runs at each task's lesson preset */
   cells: z.array(table1CellSchema),
+  /** runs at other settings (sweeps that looked for the lesson preset), one cell per setting */
+  explored: z.array(table1CellSchema).default([]),
 });
 export type Table1 = z.infer<typeof table1Schema>;

@@ -188,10 +188,23 @@ export interface ClassroomSettings<P = Record<string, unknown>> {
   /** training steps in which the phenomenon shows */
   steps: number;
   lr: number;
+  /**
+   * prompts per step (default 64). On a GPU a larger batch costs about what 64 costs (the step is
+   * bound by dispatches, not arithmetic), and it shortens the Transformer's plateau before it learns
+   * in context (bench/results/2026-12-03-run3, docs/TABLE1.md).
+   */
+  batchSize?: number;
+  /** linear learning-rate warm-up over the first steps (default 0: none) */
+  warmupSteps?: number;
   /** steps between curriculum increments (the paper: 2000) */
   interval: number;
   /** width D */
   dModel: number;
+  /**
+   * depth in GPT-2 layers (default 2): the Transformer gets this many, the Mamba family and the
+   * hybrids two blocks per layer (paper.md's counting)
+   */
+  gpt2Layers?: number;
   /** what to look at when the run is done */
   phenomenon: string;
 }

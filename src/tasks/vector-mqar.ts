@@ -202,12 +202,14 @@ export const vectorMqar: TaskDefinition<VectorMqarParams, 'vector-mqar'> = {
   sketch: sketchVectorMqar,
   paper: { lr: 2e-4, steps: 500_000, clip: 100, dModel: 128, gpt2Layers: 2 },
   classroom: {
-    params: { d: 16, pairs: 16 },
-    steps: 3000,
+    // 32 pairs: with 16, Mamba at D 64 recalled partly (2 of 3 seeds, run 2); with 32 it stays at
+    // chance for 4250+ steps with seeds 0, 1 and 2 while the Transformer recalls by step 2750-3000 and
+    // MambaFormer by 1750-2000 (bench/results/2026-12-03-run3)
+    params: { d: 16, pairs: 32 },
+    steps: 4000,
     lr: 1e-3,
     interval: 100,
-    // D 64: at D 32 the Transformer stays at chance for 6000 steps (LR 3e-4, 1e-3, 3e-3); at D 64 it
-    // recalls by step 1250-1500 with seeds 0, 1 and 2 (docs/TABLE1.md, bench/results/2026-12-03-run2)
+    // D 64: at D 32 the Transformer stays at chance for 6000 steps (LR 3e-4, 1e-3, 3e-3)
     dModel: 64,
     phenomenon: 'Transformer and MambaFormer recall the value; Mamba stays far below',
   },

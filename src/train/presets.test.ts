@@ -19,8 +19,12 @@ describe('presets', () => {
     expect(c.seed).toBe(7);
     expect(c.steps).toBe(classroom.steps);
     expect(c.models.every((m) => m.dModel === classroom.dModel && m.dModel <= 64)).toBe(true);
-    expect(c.models.map((m) => m.nLayer)).toEqual([2, 4, 4, 4]);
+    const cg = classroom.gpt2Layers ?? 2;
+    expect(c.models.map((m) => m.nLayer)).toEqual([cg, 2 * cg, 2 * cg, 2 * cg]);
     expect(c.task.params).toMatchObject(classroom.params);
+    expect(c.batchSize).toBe(classroom.batchSize ?? 64);
+    expect(c.optimizer.warmupSteps).toBe(classroom.warmupSteps ?? 0);
+    expect(c.optimizer.lr).toBe(classroom.lr);
     // the curriculum moves faster than the paper's 2000-step interval
     for (const s of [c.curriculum.dims, c.curriculum.points]) {
       if (s.start !== s.end) expect(s.interval).toBe(classroom.interval);
@@ -55,7 +59,15 @@ describe('presets', () => {
     expect(e.task.params).toEqual({ d: 5, nPoints: 11 });
     expect(e.curriculum.dims.end).toBe(5);
     expect(e.curriculum.points.end).toBe(11);
+    // the lesson setting of run 3: D 64, 3 GPT-2 layers, batch 256, LR 1e-3
     expect(e.optimizer.lr).toBe(1e-3);
+    expect(e.optimizer.warmupSteps).toBe(0);
+    expect(e.batchSize).toBe(256);
+    expect(e.models.map((m) => [m.dModel, m.nLayer])).toEqual([
+      [64, 3],
+      [64, 6],
+      [64, 6],
+    ]);
   });
 
   it('applies overrides and reports invalid ones', () => {

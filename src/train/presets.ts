@@ -2,8 +2,9 @@
  * Experiment presets (docs/PRESETS.md has the measured steps-to-phenomenon):
  *  - 'paper': the sizes of paper.md and the authors' per-task configs (d, N, each task's width D and
  *    depth, batch 64, LR, clip, curriculum and steps of its table), for headless GPU runs;
- *  - 'classroom': small sizes chosen so that each task's phenomenon shows in the fewest steps on a
- *    laptop (d 4-8, D 32, a shortened curriculum, batch 64, LR 1e-3).
+ *  - 'classroom' (the lesson preset): each task's own sizes (src/tasks/<task>.ts `classroom`), chosen
+ *    by GPU sweeps so that the paper's finding shows in the fewest steps (d 4-16, D 32-64, a shortened
+ *    curriculum, batch 64-256, LR 1e-3; docs/TABLE1.md has the runs).
  * A preset is a function (task, architectures) -> experiment input, which goes through
  * `parseExperiment` like any other input (so every bound and default still applies).
  */
@@ -50,11 +51,11 @@ function shortenCurriculum(paper: CurriculumSpec, interval: number): CurriculumS
 }
 
 /**
- * Classroom models: width D with 4 heads, as deep as a 2-layer GPT-2 (the Transformer 2 layers,
- * the SSM and hybrid models 4 blocks: paper.md's counting).
+ * Classroom models: width D with 4 heads, as deep as a GPT-2 of `gpt2Layers` layers (default 2: the
+ * Transformer 2 layers, the SSM and hybrid models 4 blocks: paper.md's counting).
  */
-function classroomModel(arch: Architecture, dModel: number): ModelSpecInput {
-  return { arch, dModel, nHead: 4, nLayer: layersFor(arch, 2) };
+function classroomModel(arch: Architecture, dModel: number, gpt2Layers = 2): ModelSpecInput {
+  return { arch, dModel, nHead: 4, nLayer: layersFor(arch, gpt2Layers) };
 }
 
 /** The paper's model of a task: its authors' width and depth (the depth counted per architecture). */
@@ -82,9 +83,9 @@ export function presetInput(
   return {
     version: EXPERIMENT_VERSION,
     task: { name: task, params: c.params },
-    models: archs.map((arch) => classroomModel(arch, c.dModel)),
-    optimizer: { lr: c.lr },
-    batchSize: 64,
+    models: archs.map((arch) => classroomModel(arch, c.dModel, c.gpt2Layers)),
+    optimizer: { lr: c.lr, warmupSteps: c.warmupSteps ?? 0 },
+    batchSize: c.batchSize ?? 64,
     steps: c.steps,
     seed,
     evaluation: { prompts: 256, everySteps: 250, bootstrap: 200 },

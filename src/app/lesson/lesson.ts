@@ -10,7 +10,7 @@
 import { formatValue, type ModelOutcome, modelOutcomes } from '../../eval/caption';
 import type { Mark } from '../../eval/verdict';
 import type { ReplayContent, ReplayIndexEntry } from '../../formats/replay';
-import type { Table1, Table1Cell } from '../../formats/table1';
+import { seedsCounted, type Table1, type Table1Cell } from '../../formats/table1';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
 
 /** One step of a lesson as written: framing only, never a result. */
@@ -210,7 +210,7 @@ export function table1Sentence(cells: readonly Table1Cell[]): string {
   if (marked.length === 0) return '';
   const parts = marked.map((c) => {
     const title = ARCHITECTURE_TITLES[c.arch as keyof typeof ARCHITECTURE_TITLES] ?? c.arch;
-    return `${title} ${MARK_VERB[c.mark as Mark][0]} (${c.agreeing} of ${c.seeds.length} seeds)`;
+    return `${title} ${MARK_VERB[c.mark as Mark][0]} (${c.agreeing} of ${seedsCounted(c).counted.length} seeds)`;
   });
   return `Table 1 runs: ${parts.join(', ')}.`;
 }

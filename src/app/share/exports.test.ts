@@ -86,7 +86,7 @@ describe('exports from the stores', () => {
     const text = String(md.data);
     expect(text).toContain('<http://lab.test/#seed=0>');
     expect(text).toContain('| examples | Least squares | Transformer (step 3) |');
-    expect(text).toMatch(/\| Transformer \| 32 \| 2 \| 4 \| 16 \| 3 \/ 3000 \| 1 \| paused \|/);
+    expect(text).toMatch(/\| Transformer \| 64 \| 3 \| 4 \| 16 \| 3 \/ 4000 \| 1 \| paused \|/);
   });
 
   it('checkpoints: of models that are built, named by task, architecture and step', async () => {

@@ -41,6 +41,8 @@ const table = (cells: Table1Cell[]): Table1 => ({
   tasks: [...new Set(cells.map((c) => c.task))],
   archs: [...new Set(cells.map((c) => c.arch))],
   cells,
+  explored: [],
+  trainedOn: [],
 });
 
 describe('the Table 1 view model', () => {
@@ -150,10 +152,14 @@ describe('the Table 1 view model', () => {
   it('captions where the numbers come from', () => {
     const t = table([cell({}), cell({ arch: 'transformer', seeds: [seed(4)] })]);
     expect(table1Caption(t)).toBe(
-      'Measured 1 December 2026 on NVIDIA H200: 4 runs, seeds 0, 1, 2, 4; each cell the paper’s mark beside ours (the most common over the seeds, docs/VERDICTS.md).'.replace(
+      'Measured 1 December 2026 on NVIDIA H200: 4 runs, seeds 0, 1, 2, 4, each task at its lesson preset; each cell the paper’s mark beside ours (the most common over the seeds, docs/VERDICTS.md).'.replace(
         '’',
         "'",
       ),
+    );
+    // where the runs say what they trained on, that is the machine named
+    expect(table1Caption({ ...t, trainedOn: ['webgpu (nvidia H200)'] })).toMatch(
+      /^Measured 1 December 2026 on webgpu \(nvidia H200\): 4 runs/,
     );
   });
 

@@ -7,7 +7,7 @@
  */
 import { formatValue } from '../../eval/caption';
 import { type Mark, type PaperMark, paperMark } from '../../eval/verdict';
-import { type Table1, type Table1Cell, table1Schema } from '../../formats/table1';
+import { seedsCounted, type Table1, type Table1Cell, table1Schema } from '../../formats/table1';
 import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
 import { TASK_NAMES } from '../../tasks';
 import type { TaskName } from '../../tasks/types';
@@ -39,6 +39,8 @@ export interface Table1CellView {
   agreement: Agreement;
   /** the agreement in words, with a sign: "✓ agrees", "✗ differs", "paper: no mark", "" */
   agreementText: string;
+  /** the settings of its runs (the task's lesson preset), e.g. "D 64 · 3 layers, 4 heads · batch 256 ..." */
+  settings: string;
   /** the cell's accessible name */
   label: string;
 }
@@ -75,18 +77,21 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /** Our side of a cell: the mark over the seeds, and the number and seeds behind it. */
 function ours(cell: Table1Cell | undefined): Pick<Table1CellView, 'ours' | 'oursText' | 'detail'> {
   if (!cell || cell.seeds.length === 0) return { ours: null, oursText: 'not measured', detail: '' };
-  const n = cell.seeds.length;
+  const { counted, cutShort } = seedsCounted(cell);
+  const n = counted.length;
+  const cut = cutShort ? `${cutShort} cut short` : null;
   if (!cell.mark) {
     const why = cell.seeds.find((s) => s.error)?.error;
-    return { ours: null, oursText: 'no verdict', detail: `${plural(n, 'seed')}${why ? ` · ${why}` : ''}` };
+    const what = [plural(n, 'seed'), cut, why].filter((p): p is string => Boolean(p)).join(' · ');
+    return { ours: null, oursText: 'no verdict', detail: what };
   }
-  const mine = cell.seeds.filter((s) => s.mark === cell.mark);
+  const mine = counted.filter((s) => s.mark === cell.mark);
   const values = mine.map((s) => s.value).filter((v): v is number => v !== null && Number.isFinite(v));
   const value = values.length ? formatValue(values.reduce((a, b) => a + b, 0) / values.length) : null;
   // the mark holds for every agreeing seed from the latest of their steps to verdict
   const since = mine.map((s) => s.stepsToVerdict);
   const from = since.every((s): s is number => s !== null) && since.length ? Math.max(...since) : null;
-  const parts = [value, plural(n, 'seed'), from !== null ? `from step ${from}` : null];
+  const parts = [value, plural(n, 'seed'), from !== null ? `from step ${from}` : null, cut];
   return {
     ours: cell.mark,
     oursText: `${cell.mark} ${cell.agreeing}/${n}`,
@@ -126,6 +131,7 @@ export function cellView(task: TaskName, arch: Architecture, cell: Table1Cell | 
     ...o,
     agreement,
     agreementText,
+    settings: cell?.settings ?? '',
     label:
       `${taskTitle(task)}, ${ARCHITECTURE_TITLES[arch]}: ${said}; ${measured}` +
       `${agreementText ? `; ${agreementText.slice(2)}` : ''}. Opens the recording.`,
@@ -145,7 +151,8 @@ export function table1Caption(table: Table1): string {
   const runs = table.cells.reduce((n, c) => n + c.seeds.length, 0);
   const seedText = seeds.length === 1 ? `seed ${seeds[0]}` : `seeds ${seeds.join(', ')}`;
   return (
-    `Measured ${day(table.createdAt)} on ${table.machine}: ${plural(runs, 'run')}, ${seedText}; ` +
+    `Measured ${day(table.createdAt)} on ${table.trainedOn.length ? table.trainedOn.join('; ') : table.machine}: ` +
+    `${plural(runs, 'run')}, ${seedText}, each task at its lesson preset; ` +
     `each cell the paper's mark beside ours (the most common over the seeds, docs/VERDICTS.md).`
   );
 }

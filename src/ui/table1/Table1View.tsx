@@ -44,6 +44,7 @@ function Cell({
       type="button"
       className={`table1-cell agreement-${cell.agreement}`}
       aria-label={cell.label}
+      title={cell.settings ? `Runs at ${cell.settings}` : undefined}
       data-row={row}
       data-col={col}
       onClick={onOpen}
