@@ -37,7 +37,7 @@ import { ARCHITECTURE_TITLES, ARCHITECTURES, type Architecture } from '../schema
 import { type Experiment, parseExperiment } from '../schema/experiment';
 import { TASKS } from '../tasks';
 import type { MetricKind, TaskName } from '../tasks/types';
-import { isLessonRun, settingsKey, settingsLabel } from './run-settings';
+import { isLessonRun, settingsKey, settingsLabel } from '../train/run-settings';
 import { UsageError } from './task-args';
 
 export const TABLE1_USAGE = `usage: npm run cli -- table1 --from DIR [DIR...] [--markdown FILE] [--json FILE]

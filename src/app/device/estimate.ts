@@ -4,7 +4,7 @@
  * and the steps the verdict needs (the Table 1 sweep's steps to the verdict when the page has it,
  * else the experiment's steps: the preset's). Pure.
  */
-import type { Table1 } from '../../formats/table1';
+import { seedsCounted, type Table1 } from '../../formats/table1';
 
 /** Over this many minutes, the page offers a recorded run and fewer models. */
 export const LONG_LESSON_MINUTES = 10;
@@ -82,7 +82,8 @@ export function stepsToShow(
   let worst = 0;
   for (const arch of archs) {
     const cell = table.cells.find((c) => c.task === task && c.arch === arch);
-    const steps = (cell?.seeds ?? [])
+    // a run a sweep's time limit cut short says nothing about when the verdict shows
+    const steps = (cell ? seedsCounted(cell).counted : [])
       .map((s) => s.stepsToVerdict)
       .filter((s): s is number => s !== null && s > 0)
       .sort((a, b) => a - b);

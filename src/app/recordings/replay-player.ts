@@ -23,6 +23,7 @@ import {
 import { replayCaption } from '../../formats/replay-combine';
 import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
 import type { Experiment } from '../../schema/experiment';
+import { lessonSettingsNote } from '../../train/run-settings';
 import type { BackendReport } from '../../workers/backend-types';
 import { isBackendName } from '../../workers/backend-types';
 import { baselinesRequestKey } from '../../workers/baselines/protocol';
@@ -48,6 +49,8 @@ export interface ReplayPlayerState {
   missing: string | null;
   /** the caption generated from the replay's curves (src/formats/replay-combine.ts; '' without evaluations) */
   caption: string | null;
+  /** when the recording was made at other settings than its task's lesson preset: which (null: same) */
+  settingsNote: string | null;
   /** the architecture the replay was opened at (e.g. from a Table 1 cell), null: none */
   focus: Architecture | null;
   /**
@@ -222,6 +225,7 @@ export class ReplayPlayer {
       error: null,
       missing: null,
       caption: null,
+      settingsNote: null,
       focus: null,
       start: (file, focus) => this.start(file, focus),
       startTask: (task, focus) => this.startTask(task, focus),
@@ -366,6 +370,7 @@ export class ReplayPlayer {
       step: 0,
       error: null,
       caption: replayCaption(replay),
+      settingsNote: lessonSettingsNote(replay.experiment),
     });
     this.apply();
   }
@@ -473,7 +478,15 @@ export class ReplayPlayer {
     this.shown = null;
     if (clearModels) this.writer.dispatch(this.owner, { type: 'clear-models' });
     this.writer.leave(this.owner);
-    this.store.setState({ status: 'idle', step: 0, totalSteps: 0, error: null, caption: null, focus: null });
+    this.store.setState({
+      status: 'idle',
+      step: 0,
+      totalSteps: 0,
+      error: null,
+      caption: null,
+      settingsNote: null,
+      focus: null,
+    });
   }
 
   private clearTimer(): void {

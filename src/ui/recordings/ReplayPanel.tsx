@@ -22,6 +22,7 @@ export function ReplayPanel({ prominent }: { prominent: boolean }) {
   const stop = useReplay((s) => s.stop);
   const missing = useReplay((s) => s.missing);
   const caption = useReplay((s) => s.caption);
+  const settingsNote = useReplay((s) => s.settingsNote);
   const focus = useReplay((s) => s.focus);
   const active = status === 'playing' || status === 'paused';
   const text = replayStatusText({ status, step, totalSteps });
@@ -63,6 +64,7 @@ export function ReplayPanel({ prominent }: { prominent: boolean }) {
             </p>
           )}
           {caption && <p className="hint replay-caption">Measured: {caption}</p>}
+          {settingsNote && <p className="hint replay-settings">{settingsNote}</p>}
           {index && index.length > 1 && (
             <label className="replay-choice">
               Recorded run{' '}

@@ -10,7 +10,7 @@
  */
 import type { Architecture } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
-import { presetExperiment } from '../train/presets';
+import { presetExperiment } from './presets';
 
 type ModelSpec = Experiment['models'][number];
 
@@ -62,4 +62,21 @@ export function settingsLabel(experiment: Experiment, index: number): string {
   if (c && (c.dims.start !== c.dims.end || c.points.start !== c.points.end))
     parts.push(`curriculum d ${c.dims.start}→${c.dims.end}, N ${c.points.start}→${c.points.end}`);
   return parts.filter(Boolean).join(' · ');
+}
+
+/**
+ * For a recorded or shared run: null when every model used its task's lesson preset, else one
+ * sentence naming the run's settings and the lesson's, e.g. "Recorded at D 32 · 2 layers, 4 heads ·
+ * batch 64 · LR 1e-3 · d 5, nPoints 11; this task's lesson preset is D 64 · 3 layers, ...".
+ */
+export function lessonSettingsNote(experiment: Experiment): string | null {
+  const off = experiment.models.findIndex((_, i) => !isLessonRun(experiment, i));
+  if (off < 0) return null;
+  const lesson = presetExperiment(
+    'classroom',
+    experiment.task.name,
+    [experiment.models[off].arch],
+    experiment.seed,
+  );
+  return `Recorded at ${settingsLabel(experiment, off)}; this task's lesson preset is ${settingsLabel(lesson, 0)}.`;
 }
