@@ -194,6 +194,17 @@ export function recordedModelStatus(
 
 // ------------------------------------------------------------------------------ the player
 
+/** What the player's state says once a replay has ended. */
+const ENDED = {
+  status: 'idle',
+  step: 0,
+  totalSteps: 0,
+  error: null,
+  caption: null,
+  settingsNote: null,
+  focus: null,
+} as const;
+
 export class ReplayPlayer {
   readonly store: StoreApi<ReplayPlayerState>;
   private readonly d: Required<Omit<ReplayPlayerDeps, 'setInterval' | 'clearInterval' | 'writer'>> &
@@ -478,15 +489,7 @@ export class ReplayPlayer {
     this.shown = null;
     if (clearModels) this.writer.dispatch(this.owner, { type: 'clear-models' });
     this.writer.leave(this.owner);
-    this.store.setState({
-      status: 'idle',
-      step: 0,
-      totalSteps: 0,
-      error: null,
-      caption: null,
-      settingsNote: null,
-      focus: null,
-    });
+    this.store.setState(ENDED);
   }
 
   private clearTimer(): void {
