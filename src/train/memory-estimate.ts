@@ -15,6 +15,13 @@
  * [B, H, S, S], the widest activation [B, S, 4D or 2 E D] and the batched weight copies.
  * Parameter counts follow the block plans of src/models/model.ts closely (checked within 10 %),
  * without building anything (the page never loads tfjs or the models).
+ *
+ * On WebGPU the fused kernels keep far less: measured with bench/memory.ts (Dawn; tensors resident
+ * between steps plus `tf.profile`'s step peak, and the buffer manager's allocation), the cpu formula is
+ * 3.2-7x above what a step holds for every architecture without S4 blocks, and 1.15x for S4-Mamba
+ * (its causal convolution is one Toeplitz matmul per channel). So for 'webgpu' the step's peak of a
+ * model without S4 blocks is a third of the cpu formula: still above every measurement
+ * (bench/memory-estimate.test.ts holds it against bench/fixtures/memory-webgpu.json).
  */
 import type { ModelSpec } from '../schema/architecture';
 import type { Experiment } from '../schema/experiment';
@@ -49,6 +56,11 @@ const PER_PARAM_PER_PROMPT = 32;
 const PER_ACTIVATION = 60;
 const PER_SCORE = 8;
 const FIXED_STEP_BYTES = 2 * 1024 * 1024;
+/** WebGPU's step peak relative to the cpu formula, for models without S4 blocks (see the file comment) */
+export const WEBGPU_STEP_FACTOR = 1 / 3;
+
+/** The backend whose memory the estimate describes: WebGPU with the fused kernels, or the others. */
+export type MemoryBackend = 'cpu' | 'webgpu';
 
 type Block = 'gpt2' | 'attention' | 'mamba' | 's4' | 's4-mamba';
 
@@ -125,6 +137,7 @@ export function modelMemory(
   headDims: readonly number[],
   seqLen: number,
   batch: number,
+  backend: MemoryBackend = 'cpu',
 ): ModelMemory {
   const P = estimateParameters(m, readIn, headDims, seqLen);
   const blocks = blocksOf(m);
@@ -139,26 +152,28 @@ export function modelMemory(
     if (wide) widest = Math.max(widest, 2 * m.expand * D);
     if (block === 'gpt2' || block === 'attention') scores += heads;
   }
-  const stepBytes =
+  const cpuStepBytes =
     PER_PARAM_PER_PROMPT * batch * P +
     PER_ACTIVATION * batch * seqLen * activations +
     PER_SCORE * batch * seqLen * seqLen * scores +
     FIXED_STEP_BYTES;
+  const s4 = blocks.some((b) => b === 's4' || b === 's4-mamba');
+  const stepBytes = backend === 'webgpu' && !s4 ? Math.ceil(cpuStepBytes * WEBGPU_STEP_FACTOR) : cpuStepBytes;
   const stateBytes = 4 * F32 * P;
   const attention = scores > 0 ? batch * heads * seqLen * seqLen : 0;
   const largestBufferBytes = F32 * Math.max(attention, batch * seqLen * widest, batch * widest * D);
   return { parameters: P, stateBytes, stepBytes, totalBytes: stateBytes + stepBytes, largestBufferBytes };
 }
 
-/** Every model of an experiment (one worker each), at the curriculum's full size. */
-export function estimateExperimentMemory(e: Experiment): ExperimentMemory {
+/** Every model of an experiment (one worker each), at the curriculum's full size, on `backend`. */
+export function estimateExperimentMemory(e: Experiment, backend: MemoryBackend = 'cpu'): ExperimentMemory {
   const task = TASKS.find((t) => t.name === e.task.name) as GenericTask | undefined;
   if (!task) throw new Error(`unknown task "${e.task.name}"`);
   const params = e.task.params as never;
   const seqLen = probeBatch(task, params, e.curriculum, e.seed).seqLen;
   const readIn = task.readIn(params);
   const headDims = task.heads(params).map((h) => h.dim);
-  const models = e.models.map((m) => modelMemory(m, readIn, headDims, seqLen, e.batchSize));
+  const models = e.models.map((m) => modelMemory(m, readIn, headDims, seqLen, e.batchSize, backend));
   return {
     seqLen,
     models,

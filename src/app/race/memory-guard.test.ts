@@ -12,7 +12,7 @@ import {
 } from './memory-guard';
 
 const GiB = 1024 ** 3;
-const BUDGET = { memoryBytes: 8 * GiB, maxBufferBytes: 2 * GiB, source: 'test' };
+const BUDGET = { memoryBytes: 8 * GiB, maxBufferBytes: 2 * GiB, source: 'test', estimateFor: 'cpu' as const };
 
 function maxima() {
   const r = parseExperiment({
@@ -26,9 +26,15 @@ function maxima() {
 }
 
 describe('memoryVerdict', () => {
-  it('the classroom preset fits the conservative default', () => {
-    const e = presetExperiment('classroom', 'linear-regression');
-    expect(memoryVerdict(e, DEFAULT_BUDGET).ok).toBe(true);
+  it('the lesson presets fit the conservative default, linear regression (batch 256, D 64) only on WebGPU', () => {
+    for (const task of ['sparse-parity', 'vector-mqar', 'chain-of-thought'] as const)
+      expect(memoryVerdict(presetExperiment('classroom', task), DEFAULT_BUDGET).ok).toBe(true);
+    const lr = presetExperiment('classroom', 'linear-regression');
+    expect(memoryVerdict(lr, { ...DEFAULT_BUDGET, estimateFor: 'webgpu' }).ok).toBe(true);
+    // measured on the cpu backend: about 1.0-1.4 GB a model at batch 256 (plain tfjs ops)
+    const cpu = memoryVerdict(lr, DEFAULT_BUDGET);
+    expect(cpu.ok).toBe(false);
+    if (!cpu.ok) expect(cpu.suggestion).toMatch(/^Try a batch size of 128 or less \(now 256\)/);
   });
 
   it('the schema maxima do not fit: the need, the limit and smaller settings are said', () => {
@@ -58,9 +64,19 @@ describe('memoryVerdict', () => {
     );
   });
 
+  it("on a hardware WebGPU adapter the estimate is the fused kernels' (bench/memory.ts): less is refused", () => {
+    const e = presetExperiment('paper', 'linear-regression');
+    const cpu = memoryVerdict(e, { ...BUDGET, memoryBytes: 1e15 }).estimate.totalBytes;
+    const gpu = memoryVerdict(e, { ...BUDGET, memoryBytes: 1e15, estimateFor: 'webgpu' }).estimate.totalBytes;
+    expect(gpu).toBeLessThan(cpu / 2);
+    const between = { ...BUDGET, memoryBytes: (gpu + cpu) / 2 };
+    expect(memoryVerdict(e, between).ok).toBe(false);
+    expect(memoryVerdict(e, { ...between, estimateFor: 'webgpu' }).ok).toBe(true);
+  });
+
   it('a buffer above the GPU limit is refused even when the total fits', () => {
     const e = presetExperiment('classroom', 'linear-regression');
-    const v = memoryVerdict(e, { memoryBytes: 64 * GiB, maxBufferBytes: 1000, source: 'test' });
+    const v = memoryVerdict(e, { ...BUDGET, memoryBytes: 64 * GiB, maxBufferBytes: 1000 });
     expect(v.ok).toBe(false);
     if (!v.ok) expect(v.message).toMatch(/single GPU buffer of about .*; this GPU allows at most 1 kB\.$/);
   });
@@ -78,7 +94,23 @@ describe('detectBudget', () => {
       memoryBytes: 2 * GiB,
       maxBufferBytes: 1e9,
       source: "this device's memory (about 2 GB)",
+      estimateFor: 'webgpu',
     });
+    // a software adapter: training will not run on it, so the estimate is the cpu one
+    for (const soft of [
+      { isFallbackAdapter: true },
+      { info: { architecture: 'swiftshader', description: 'SwiftShader driver' } },
+    ]) {
+      const sw = await detectBudget({
+        gpu: {
+          requestAdapter: async () => ({
+            limits: { maxBufferSize: 4e9, maxStorageBufferBindingSize: 1e9 },
+            ...soft,
+          }),
+        },
+      });
+      expect(sw.estimateFor).toBe('cpu');
+    }
     expect(await detectBudget({})).toEqual(DEFAULT_BUDGET);
     const failing = await detectBudget({ gpu: { requestAdapter: () => Promise.reject(new Error('no')) } });
     expect(failing.maxBufferBytes).toBeNull();

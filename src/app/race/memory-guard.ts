@@ -9,7 +9,11 @@
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Experiment } from '../../schema/experiment';
-import { type ExperimentMemory, estimateExperimentMemory } from '../../train/memory-estimate';
+import {
+  type ExperimentMemory,
+  estimateExperimentMemory,
+  type MemoryBackend,
+} from '../../train/memory-estimate';
 import type { ExperimentState } from '../stores/experiment-store';
 
 export interface DeviceBudget {
@@ -19,6 +23,11 @@ export interface DeviceBudget {
   maxBufferBytes: number | null;
   /** where the numbers come from, for the message */
   source: string;
+  /**
+   * whose memory to estimate: 'webgpu' when a hardware WebGPU adapter is there (training runs on it
+   * with the fused kernels, which keep far less), else 'cpu' (wasm, WebGL and cpu hold about as much)
+   */
+  estimateFor: MemoryBackend;
 }
 
 const GiB = 1024 ** 3;
@@ -28,11 +37,14 @@ export const DEFAULT_BUDGET: DeviceBudget = {
   memoryBytes: 4 * GiB,
   maxBufferBytes: null,
   source: 'a conservative default (the browser does not say)',
+  estimateFor: 'cpu',
 };
 
 interface GpuLike {
   requestAdapter(): Promise<{
     limits: { maxBufferSize: number; maxStorageBufferBindingSize: number };
+    isFallbackAdapter?: boolean;
+    info?: { architecture?: string; description?: string };
   } | null>;
 }
 
@@ -48,14 +60,19 @@ export async function detectBudget(
       ? { memoryBytes: gb * GiB, source: `this device's memory (about ${gb} GB)` }
       : DEFAULT_BUDGET;
   let maxBufferBytes: number | null = null;
+  let estimateFor: MemoryBackend = 'cpu';
   try {
     const adapter = await nav?.gpu?.requestAdapter();
-    if (adapter)
+    if (adapter) {
       maxBufferBytes = Math.min(adapter.limits.maxBufferSize, adapter.limits.maxStorageBufferBindingSize);
+      const name = `${adapter.info?.architecture ?? ''} ${adapter.info?.description ?? ''}`;
+      // a software adapter (SwiftShader) is skipped for wasm by the device probe
+      if (!adapter.isFallbackAdapter && !/swiftshader/i.test(name)) estimateFor = 'webgpu';
+    }
   } catch {
     // no WebGPU: no buffer limit known
   }
-  return { ...memory, maxBufferBytes };
+  return { ...memory, maxBufferBytes, estimateFor };
 }
 
 export type MemoryVerdict =
@@ -84,14 +101,14 @@ function fits(m: ExperimentMemory, budget: DeviceBudget): boolean {
 /** The largest batch (halving) that fits, or null when even batch 1 does not. */
 function batchThatFits(e: Experiment, budget: DeviceBudget): number | null {
   for (let b = Math.floor(e.batchSize / 2); b >= 1; b = Math.floor(b / 2)) {
-    if (fits(estimateExperimentMemory({ ...e, batchSize: b }), budget)) return b;
+    if (fits(estimateExperimentMemory({ ...e, batchSize: b }, budget.estimateFor), budget)) return b;
   }
   return null;
 }
 
 /** Whether experiment `e` fits `budget`; if not, what to say and what to try. */
 export function memoryVerdict(e: Experiment, budget: DeviceBudget): MemoryVerdict {
-  const estimate = estimateExperimentMemory(e);
+  const estimate = estimateExperimentMemory(e, budget.estimateFor);
   if (fits(estimate, budget)) return { ok: true, estimate };
   const tooBig = estimate.totalBytes > budget.memoryBytes;
   const message = tooBig
