@@ -1,6 +1,7 @@
 /**
  * A lesson a teacher can give (issue 13): walk the lesson from its first step to its last in the
- * present layout on a 1920x1080 projector (no text under 24 px in the lesson and the step's chart),
+ * present layout on a 1920x1080 projector (no text under 24 px in the lesson and the step's chart;
+ * the chart across the width, its legend and the step's sentence seen whole without scrolling),
  * a classroom link that opens a lesson step on a phone and on a projector, and a recorded run whose
  * live controls rest and whose exit puts back the task and seed of before.
  */
@@ -43,6 +44,36 @@ async function smallText(page: Page, min: number): Promise<string[]> {
   }, min);
 }
 
+/**
+ * The parts of the present layout that must be seen at once without scrolling: those not wholly
+ * inside the window (the step's chart, its legend, the step's sentence), and how far the page is
+ * scrolled. A line chart's legend must stand beside the plot (in its right half), not above it.
+ */
+async function offScreen(page: Page): Promise<{ scrollY: number; out: string[] }> {
+  return page.evaluate(() => {
+    const box = (selector: string) => document.querySelector(selector)?.getBoundingClientRect() ?? null;
+    const chart = box('.icl-panel .chart-frame');
+    // a line chart's legend, or the bars of a one-x chart (their labels are its legend)
+    const legend =
+      box('.icl-panel .chart-frame .recharts-legend-wrapper') ?? box('.icl-panel .chart-frame svg');
+    const sentence = box('.lesson-panel [role="status"]');
+    const out: string[] = [];
+    for (const [name, b] of [
+      ['chart', chart],
+      ['legend', legend],
+      ['sentence', sentence],
+    ] as const) {
+      if (!b || b.height === 0) out.push(`${name}: missing`);
+      else if (b.top < 0 || b.bottom > window.innerHeight)
+        out.push(`${name}: ${Math.round(b.top)}..${Math.round(b.bottom)} of ${window.innerHeight}`);
+    }
+    const inLegend = document.querySelector('.icl-panel .chart-frame .recharts-legend-wrapper');
+    if (inLegend && chart && legend && legend.left < chart.left + chart.width / 2)
+      out.push('legend: not beside');
+    return { scrollY: window.scrollY, out };
+  });
+}
+
 test('a lesson walked from the first step to the last in the present layout on a projector', async ({
   page,
 }) => {
@@ -75,7 +106,9 @@ test('a lesson walked from the first step to the last in the present layout on a
     await expect(iclRegion(page)).toContainText('Transformer', { timeout: 30_000 });
     await expect(iclRegion(page).locator('.recharts-wrapper').first()).toBeVisible();
     const width = (await iclRegion(page).boundingBox())?.width ?? 0;
-    expect(width).toBeGreaterThan(1500);
+    expect(width).toBeGreaterThan(1800);
+    // the chart (sized from the window's height), its legend and the sentence fit the projector
+    await expect.poll(() => offScreen(page)).toEqual({ scrollY: 0, out: [] });
     expect(await smallText(page, 24)).toEqual([]);
     if (i < total) {
       // a clicker's PageDown, the arrow key and the button all step forward

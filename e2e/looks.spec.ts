@@ -69,6 +69,36 @@ for (const scheme of ['light', 'dark'] as const) {
   });
 }
 
+/** How far the page scrolls sideways (0 when nothing is wider than the viewport). */
+const overflowX = (page: import('@playwright/test').Page) =>
+  page.evaluate(() => {
+    const root = document.scrollingElement ?? document.documentElement;
+    return root.scrollWidth - root.clientWidth;
+  });
+
+for (const scheme of ['light', 'dark'] as const) {
+  test(`1280x900 and a 360 px phone: no sideways scrolling with a recorded run and its probe table (${scheme})`, async ({
+    page,
+  }) => {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.goto('/');
+    await expect(page.locator('html')).toHaveAttribute('data-theme', scheme);
+    await waitForBaselines(iclRegion(page));
+    expect(await overflowX(page)).toBe(0);
+    // the probe's prediction table (five columns) appears with the recording's probes
+    await page.getByRole('button', { name: 'Watch a recorded run', exact: true }).click();
+    const table = page
+      .getByRole('region', { name: 'Probe', exact: true })
+      .getByRole('table', { name: 'Predictions at the query' });
+    await expect(table).toContainText('recorded step');
+    expect(await overflowX(page)).toBe(0);
+    // on a phone the table scrolls within its own box: every column is still there to scroll to
+    await page.setViewportSize({ width: 360, height: 800 });
+    await expect.poll(() => overflowX(page)).toBe(0);
+    await expect(table.getByRole('columnheader', { name: /Squared error|Correct/ })).toBeAttached();
+  });
+}
+
 test('a 4K screen uses the width: wide charts, a wrapping gallery, no overflow', async ({ page }, info) => {
   await page.setViewportSize({ width: 3840, height: 2160 });
   await page.goto('/');

@@ -1,11 +1,13 @@
-import { lazy, Suspense, useMemo } from 'react';
+import { lazy, Suspense, useMemo, useRef } from 'react';
 import { useExperiment, useLab, useModelField } from '../../app';
+import { usePresent } from '../../app/lesson/lesson-instance';
 import { baselinesStatusText, cardOf, shownBaselines } from '../../app/stores/selectors';
 import { combineCurves } from '../../eval/icl-combine';
 import { CurveTable } from './CurveTable';
 import { noBaselinesNote, readingNote, yLabelNote } from './curve-rows';
 import { ReadingNote } from './ReadingNote';
 import { useThrottled } from './use-throttled';
+import { useViewportFit } from './viewport-fit';
 
 /**
  * recharts is most of the page's code: fetch it at once but in its own chunk, so the gallery does
@@ -15,6 +17,10 @@ const chartModule = import('./IclChart');
 const IclChart = lazy(() => chartModule.then((m) => ({ default: m.IclChart })));
 const recallModule = import('./RecallChart');
 const RecallChart = lazy(() => recallModule.then((m) => ({ default: m.RecallChart })));
+
+/** Present layout: room left under the chart (the panel's edge), and its least height. */
+const PRESENT_RESERVE_PX = 16;
+const PRESENT_MIN_PX = 320;
 
 /**
  * The "In-context error" region: the task's baseline curves and, once models train, each model's
@@ -53,6 +59,10 @@ export function IclPanel() {
   const hasCurves = !!set && set.curves.length > 0;
   const modelsShown = curves.some((c) => c);
   const baselinesShown = view.status === 'done' && view.curves.curves.length > 0;
+  // the present layout: the chart as tall as the projector leaves under the lesson, seen whole
+  const frame = useRef<HTMLDivElement>(null);
+  const present = usePresent();
+  const fit = useViewportFit(frame, present, PRESENT_RESERVE_PX, PRESENT_MIN_PX);
   return (
     <section
       className="icl-panel panel"
@@ -62,7 +72,7 @@ export function IclPanel() {
       <h2>
         In-context error <span className="task-name">· {card.title}</span>
       </h2>
-      <div className="chart-frame">
+      <div className="chart-frame" ref={frame} style={fit}>
         {hasCurves ? (
           <Suspense fallback={<div className="chart-placeholder" />}>
             <IclChart set={set} />

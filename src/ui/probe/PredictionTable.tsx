@@ -22,42 +22,44 @@ export function PredictionTable() {
     );
   }
   return (
-    <table className="prediction-table">
-      <caption>Predictions at the query</caption>
-      <thead>
-        <tr>
-          <th scope="col">Model</th>
-          <th scope="col">Weights</th>
-          <th scope="col">Prediction</th>
-          <th scope="col">True target</th>
-          <th scope="col">{regression ? 'Squared error' : 'Correct'}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.slot}>
-            <th scope="row">{r.label}</th>
-            <td>
-              {r.step === null
-                ? '…'
-                : recording && r.source === 'live'
-                  ? `recorded step ${r.step}`
-                  : `step ${r.step} (${SOURCE[r.source]})`}
-            </td>
-            <td className="num">{r.reading?.prediction ?? '…'}</td>
-            <td className="num">{r.reading?.target ?? target ?? '…'}</td>
-            <td className="num">
-              {!r.reading
-                ? '…'
-                : r.reading.squaredError !== null
-                  ? r.reading.squaredError.toPrecision(3)
-                  : r.reading.correct
-                    ? 'yes'
-                    : 'no'}
-            </td>
+    <div className="prediction-scroll">
+      <table className="prediction-table">
+        <caption>Predictions at the query</caption>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Weights</th>
+            <th scope="col">Prediction</th>
+            <th scope="col">True target</th>
+            <th scope="col">{regression ? 'Squared error' : 'Correct'}</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.slot}>
+              <th scope="row">{r.label}</th>
+              <td>
+                {r.step === null
+                  ? '…'
+                  : recording && r.source === 'live'
+                    ? `recorded step ${r.step}`
+                    : `step ${r.step} (${SOURCE[r.source]})`}
+              </td>
+              <td className="num">{r.reading?.prediction ?? '…'}</td>
+              <td className="num">{r.reading?.target ?? target ?? '…'}</td>
+              <td className="num">
+                {!r.reading
+                  ? '…'
+                  : r.reading.squaredError !== null
+                    ? r.reading.squaredError.toPrecision(3)
+                    : r.reading.correct
+                      ? 'yes'
+                      : 'no'}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
