@@ -289,6 +289,7 @@ describe('RaceController', () => {
       etaSeconds: 96,
       tensors: 10,
       bytes: 100,
+      reloadLoss: { steps: 4, cadence: 'read-back' },
     });
     clients[1].emit({
       type: 'diverged',
