@@ -70,6 +70,22 @@ describe('LatestWriter: the latest checkpoint stored as it comes', () => {
     ]);
   });
 
+  it('says when every write is done (a reset deletes after them)', async () => {
+    const s = slowStore();
+    void s.writer.offer('run/a', { key: 'run/a', step: 5 });
+    void s.writer.offer('run/a', { key: 'run/a', step: 10 });
+    let idle = false;
+    void s.writer.idle().then(() => {
+      idle = true;
+    });
+    await s.release();
+    expect(idle).toBe(false);
+    await s.release();
+    expect(s.written.map((c) => c.step)).toEqual([5, 10]);
+    expect(idle).toBe(true);
+    await s.writer.idle();
+  });
+
   it('goes on after a failed write', async () => {
     const s = slowStore();
     s.failNext(true);

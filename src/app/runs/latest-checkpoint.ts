@@ -26,6 +26,13 @@ export class LatestWriter<T> {
     });
   }
 
+  /** Resolves once every value offered so far is written (or replaced and its newer one written). */
+  async idle(): Promise<void> {
+    while (this.lanes.size > 0) {
+      await Promise.all([...this.lanes.values()].map((l) => new Promise<void>((r) => l.waiters.push(r))));
+    }
+  }
+
   /** Values waiting (not yet being written), for tests and diagnostics. */
   get waiting(): number {
     let n = 0;
@@ -49,5 +56,7 @@ export class LatestWriter<T> {
     }
     lane.busy = false;
     if (this.lanes.get(key) === lane) this.lanes.delete(key);
+    // those waiting for the lane to be idle (`idle`)
+    for (const w of lane.waiters.splice(0)) w();
   }
 }

@@ -228,6 +228,8 @@ export class RunRecorder {
   /** The race went back to its initialisation: the run's checkpoints go, its record is saved. */
   async reset(runId: string): Promise<void> {
     const db = await this.db;
+    // a checkpoint being written now must not land after the delete
+    await this.latest.idle();
     this.archive.forget(runId);
     await db.deleteCheckpoints(runId).catch(() => undefined);
     await this.saveRun();

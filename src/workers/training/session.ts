@@ -6,7 +6,9 @@
  * pause, a learning-rate change or a probe request is handled before the next step. Losses are read
  * back every `readEvery` steps with one `await data()` (never synchronously), buffered, and posted
  * at most every `metricsIntervalMs` as transferable typed arrays; ICL curves every `evalEverySteps`
- * steps; probes every `probeIntervalMs`; a last-good checkpoint every `checkpointEverySteps`.
+ * steps; probes every `probeIntervalMs`; a last-good checkpoint every `checkpointEverySteps`; and,
+ * while the model is small and it is cheap, a checkpoint with the read-backs it posts, for the page
+ * to store at once (live-checkpoint.ts: a reload loses at most the steps since the last one shown).
  *
  * Commands that touch the model while the loop runs (probe, saveCheckpoint) hold the loop at its
  * next step boundary (`exclusive`), so they never see a model half way through an update.
