@@ -20,7 +20,8 @@ describe('checkpointCadence: checkpoints at the read-back by size and measured c
       kind: 'periodic',
       why: 'bytes',
     });
-    expect(checkpointCadence({ bytes: budget, checkpointMs: 0.1, intervalMs: 250 })).toEqual({
+    // at the limit, with a second between read-backs (8 MB/s)
+    expect(checkpointCadence({ bytes: budget, checkpointMs: 0.1, intervalMs: 1000 })).toEqual({
       kind: 'read-back',
       every: 1,
     });
@@ -50,6 +51,18 @@ describe('checkpointCadence: checkpoints at the read-back by size and measured c
     expect(checkpointCadence({ bytes: MB, checkpointMs: 100, intervalMs: 250 })).toEqual({
       kind: 'read-back',
       every: 8,
+    });
+  });
+
+  it('keeps the bytes sent to the page under 8 MB/s', () => {
+    // 4 MB every 250 ms would be 16 MB/s: every 2nd read-back; 1 MB fits every one
+    expect(checkpointCadence({ bytes: 4 * MB, checkpointMs: 1, intervalMs: 250 })).toEqual({
+      kind: 'read-back',
+      every: 2,
+    });
+    expect(checkpointCadence({ bytes: 2 * MB, checkpointMs: 1, intervalMs: 250 })).toEqual({
+      kind: 'read-back',
+      every: 1,
     });
   });
 

@@ -7,8 +7,9 @@
  *
  * It is taken only while it is cheap: a model whose checkpoint (weights + two Adam moments) is over
  * `maxBytes` is left to the page's periodic checkpoint (every CHECKPOINT_EVERY_MS); otherwise the
- * measured cost of one checkpoint is kept under `maxFraction` of the measured training time, by
- * taking it at every n-th posted read-back (n = 1 while it costs less than that). The decision is
+ * measured cost of one checkpoint is kept under `maxFraction` of the measured training time, and
+ * the bytes sent to the page (which writes them to IndexedDB) under `maxBytesPerSecond`, by taking
+ * it at every n-th posted read-back (n = 1 while it costs less than that). The decision is
  * made again at every read-back from the latest measurements, so a model that becomes slower or
  * faster (another tab, a paced step) moves between the cadences by itself.
  */
@@ -22,13 +23,16 @@ export interface LiveCheckpointBudget {
   maxBytes: number;
   /** at most this fraction of training time spent on checkpoints */
   maxFraction: number;
+  /** at most this many checkpoint bytes a second to the page and its storage */
+  maxBytesPerSecond: number;
   /** no cadence sparser than this (ms between checkpoints): the page's periodic one is as good */
   maxIntervalMs: number;
 }
 
 export const LIVE_CHECKPOINT_BUDGET: LiveCheckpointBudget = {
-  maxBytes: 16 * 1024 * 1024,
+  maxBytes: 8 * 1024 * 1024,
   maxFraction: 0.05,
+  maxBytesPerSecond: 8 * 1024 * 1024,
   maxIntervalMs: PERIODIC_CHECKPOINT_MS,
 };
 
@@ -64,7 +68,9 @@ export function checkpointCadence(input: CadenceInput, budget = LIVE_CHECKPOINT_
   const { checkpointMs, intervalMs } = input;
   // the first checkpoint is its own measurement
   if (checkpointMs === null || intervalMs === null || intervalMs <= 0) return { kind: 'read-back', every: 1 };
-  const every = Math.max(1, Math.ceil(checkpointMs / (budget.maxFraction * intervalMs)));
+  const byTime = checkpointMs / (budget.maxFraction * intervalMs);
+  const byBytes = input.bytes / ((budget.maxBytesPerSecond * intervalMs) / 1000);
+  const every = Math.max(1, Math.ceil(byTime), Math.ceil(byBytes));
   if (every > 1 && every * intervalMs > budget.maxIntervalMs) return { kind: 'periodic', why: 'time' };
   return { kind: 'read-back', every };
 }
