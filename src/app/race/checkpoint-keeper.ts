@@ -4,6 +4,12 @@
  * when the page is hidden (`visibilitychange`: a tab switched away, a phone locked, the first sign
  * of a page being closed) and on `pagehide`. The race stores each in the run database
  * (RaceController.checkpointNow), where Resume finds it after a reload.
+ *
+ * A reload gives the page no time for the round trip (ask the worker, read the GPU, post, write
+ * IndexedDB), so what is asked on `pagehide` rarely lands: a small model's worker therefore also
+ * sends its checkpoint with the read-backs it posts (src/workers/training/live-checkpoint.ts; the
+ * race stores each at once), and the timer here is what larger models rely on (Diagnostics says
+ * how many steps a reload can lose).
  */
 import type { StoreApi } from 'zustand/vanilla';
 import type { LiveState } from '../stores/live-store';

@@ -289,6 +289,7 @@ describe('RaceController', () => {
       etaSeconds: 96,
       tensors: 10,
       bytes: 100,
+      reloadLoss: { steps: 4, cadence: 'read-back' },
     });
     clients[1].emit({
       type: 'diverged',
@@ -389,25 +390,19 @@ describe('RaceController', () => {
       });
       await tick();
     }
+    // those taken at a read-back (a reload loses little) are stored, resumed from, never archived
+    first.clients.forEach((c, i) => {
+      c.emit({ type: 'checkpoint', step: 35 + i, reason: 'live', model: Uint8Array.of(35 + i) });
+    });
     await first.race.pause();
     await tick();
     first.race.dispose();
-
     const second = setup({ db });
     const heard: string[] = [];
     second.race.onCheckpoint((c) => heard.push(`${c.index}@${c.step}:${c.model[0]}`));
     await second.race.resumeRun('run-1');
-    expect(heard).toEqual([
-      '0@10:10',
-      '1@11:11',
-      '2@12:12',
-      '0@20:20',
-      '1@21:21',
-      '2@22:22',
-      '0@30:30',
-      '1@31:31',
-      '2@32:32',
-    ]);
+    expect(second.clients.map((c) => c.loaded)).toEqual([[{ step: 35 }], [{ step: 36 }], [{ step: 37 }]]);
+    expect(heard.join(' ')).toBe('0@10:10 1@11:11 2@12:12 0@20:20 1@21:21 2@22:22 0@30:30 1@31:31 2@32:32');
     // deleting the run deletes its history too
     await second.race.deleteRun('run-1');
     expect(await db.listHistory('run-1')).toEqual([]);

@@ -222,6 +222,11 @@ export class RaceController {
         this.recorder.scheduleSave();
         break;
       case 'checkpoint':
+        // one taken at a read-back (issue 14: a reload loses little) is stored, not archived
+        if (e.reason === 'live') {
+          void this.recorder.storeCheckpoint(slot, { archive: false });
+          break;
+        }
         this.feed.tell(slot, e.step, e.model);
         void this.recorder.storeCheckpoint(slot);
         break;

@@ -6,12 +6,13 @@
  * `CHECKPOINT_EVERY_MS`, and when it is hidden, so a reload or a closed tab loses little).
  */
 import type { CrashCause } from '../../workers/training/client';
+import { PERIODIC_CHECKPOINT_MS } from '../../workers/training/live-checkpoint';
 
 /** A model's worker is restarted by itself at most this often in one race (then: the button). */
 export const AUTO_RESTARTS = 3;
 
-/** While training, every model's checkpoint is fetched at least this often (ms). */
-export const CHECKPOINT_EVERY_MS = 10_000;
+/** While training, every model's checkpoint is fetched at least this often (ms; the worker uses it to say how much a reload can lose). */
+export const CHECKPOINT_EVERY_MS = PERIODIC_CHECKPOINT_MS;
 
 export class AutoRestarts {
   private readonly counts = new Map<string, number>();

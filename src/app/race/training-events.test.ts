@@ -92,6 +92,7 @@ describe('applyTrainingEvent', () => {
       etaSeconds: null,
       tensors: 1,
       bytes: 10,
+      reloadLoss: { steps: 5, cadence: 'read-back' as const },
     });
     let s = applyTrainingEvent(start(), 1, metrics([0, 1], [2, 1]), none);
     s = applyTrainingEvent(s, 1, metrics([], []), none);

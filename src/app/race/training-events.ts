@@ -110,6 +110,7 @@ export function applyTrainingEvent(s: LiveData, slot: number, e: ClientEvent, ct
           etaSeconds: e.etaSeconds,
           tensors: e.tensors,
           bytes: e.bytes,
+          reloadLoss: e.reloadLoss,
         })),
       };
     case 'curves':

@@ -16,11 +16,13 @@ import { getTask } from '../../tasks';
 import { type LiveState, notify } from '../stores/live-store';
 import { type RunsState, summariseRun } from '../stores/runs-store';
 import { CheckpointArchive } from './checkpoint-archive';
+import { LatestWriter } from './latest-checkpoint';
 import {
   checkpointId,
   memoryRunDb,
   type RunDb,
   type StorageError,
+  type StoredCheckpoint,
   type StoredRun,
   storageError,
   type ValidRun,
@@ -71,6 +73,18 @@ export class RunRecorder {
   private storageWarned = false;
   /** the probe scrubber's checkpoints in the run database (they outlive a reload) */
   private readonly archive = new CheckpointArchive(() => this.db);
+  /** each model's latest checkpoint, written as it comes (one write at a time, the newest wins) */
+  private readonly latest = new LatestWriter<StoredCheckpoint>(async (c) => {
+    const db = await this.db;
+    try {
+      await db.putCheckpoint({ ...c, savedAt: Date.now() });
+    } catch (error) {
+      this.storageProblem(
+        storageError(error, 'Saving a checkpoint'),
+        'Training goes on; checkpoints are kept only in memory.',
+      );
+    }
+  });
 
   constructor(deps: RunRecorderDeps) {
     this.d = deps;
@@ -115,27 +129,32 @@ export class RunRecorder {
     await this.saveRun();
   }
 
-  /** Keep a model's latest checkpoint (and add it to the scrubber's archive). */
-  async storeCheckpoint(slot: RecordedSlot): Promise<void> {
+  /**
+   * Keep a model's latest checkpoint, and add it to the scrubber's archive unless it is one taken
+   * at a read-back only so that a reload loses little (`archive: false`).
+   */
+  async storeCheckpoint(slot: RecordedSlot, options: { archive?: boolean } = {}): Promise<void> {
     const c = slot.checkpoint;
     if (!c || !this.runId) return;
-    const db = await this.db;
-    try {
-      await db.putCheckpoint({
-        id: checkpointId(this.runId, slot.modelKey),
-        runId: this.runId,
-        modelKey: slot.modelKey,
-        step: c.step,
-        model: c.model,
-        optimizer: c.optimizer,
-        savedAt: Date.now(),
-      });
-      await this.archive.record(this.runId, slot.modelKey, c.step, c.model);
-    } catch (error) {
-      this.storageProblem(
-        storageError(error, 'Saving a checkpoint'),
-        'Training goes on; checkpoints are kept only in memory.',
-      );
+    const runId = this.runId;
+    await this.latest.offer(checkpointId(runId, slot.modelKey), {
+      id: checkpointId(runId, slot.modelKey),
+      runId,
+      modelKey: slot.modelKey,
+      step: c.step,
+      model: c.model,
+      optimizer: c.optimizer,
+      savedAt: 0,
+    });
+    if (options.archive !== false) {
+      try {
+        await this.archive.record(runId, slot.modelKey, c.step, c.model);
+      } catch (error) {
+        this.storageProblem(
+          storageError(error, 'Saving a checkpoint'),
+          'Training goes on; checkpoints are kept only in memory.',
+        );
+      }
     }
     this.scheduleSave();
   }
@@ -209,6 +228,8 @@ export class RunRecorder {
   /** The race went back to its initialisation: the run's checkpoints go, its record is saved. */
   async reset(runId: string): Promise<void> {
     const db = await this.db;
+    // a checkpoint being written now must not land after the delete
+    await this.latest.idle();
     this.archive.forget(runId);
     await db.deleteCheckpoints(runId).catch(() => undefined);
     await this.saveRun();

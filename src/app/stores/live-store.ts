@@ -8,7 +8,7 @@ import { emptySeries, type LossSeries } from '../../eval/loss-series';
 import type { RecallBreakdown } from '../../eval/recall';
 import type { IclCurveSet } from '../../eval/types';
 import type { Architecture } from '../../schema/architecture';
-import type { BackendReport, ProbeResult, SessionState } from '../../workers/training/protocol';
+import type { BackendReport, ProbeResult, ReloadLoss, SessionState } from '../../workers/training/protocol';
 
 export type ModelState = SessionState | 'starting' | 'crashed';
 
@@ -37,6 +37,8 @@ export interface ModelLive {
   probe: ProbeResult | null;
   probeStep: number | null;
   checkpointStep: number | null;
+  /** how many steps a reload can lose now (checkpoints at the read-back, or the periodic ones) */
+  reloadLoss: ReloadLoss | null;
   error: string | null;
 }
 
@@ -91,6 +93,7 @@ export function newModelLive(slot: number, index: number, arch: Architecture, la
     probe: null,
     probeStep: null,
     checkpointStep: null,
+    reloadLoss: null,
     error: null,
   };
 }

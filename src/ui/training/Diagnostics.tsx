@@ -1,12 +1,25 @@
 import { useEffect, useRef, useState } from 'react';
 import { liveStore, useLive } from '../../app';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
+import { PERIODIC_CHECKPOINT_MS } from '../../workers/training/live-checkpoint';
+import type { ReloadLoss } from '../../workers/training/protocol';
 import { DeviceDiagnostics } from '../device/DeviceDiagnostics';
+
+const CHECKPOINT_EVERY_S = PERIODIC_CHECKPOINT_MS / 1000;
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${Math.round(n)} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} kB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** How many steps a reload can lose now: checkpoints at the read-back, or the periodic ones. */
+function reloadLossText(loss: ReloadLoss | null): string {
+  if (loss === null) return '–';
+  const steps = `at most ${loss.steps} step${loss.steps === 1 ? '' : 's'}`;
+  return loss.cadence === 'read-back'
+    ? `${steps} (checkpoint at the read-back)`
+    : `${steps} (checkpoint every ${CHECKPOINT_EVERY_S} s)`;
 }
 
 /** Data rate from the workers, measured over the last seconds. */
@@ -56,6 +69,7 @@ export function Diagnostics() {
               <th scope="col">tensors</th>
               <th scope="col">backend memory</th>
               <th scope="col">last checkpoint</th>
+              <th scope="col">a reload loses</th>
             </tr>
           </thead>
           <tbody>
@@ -66,6 +80,9 @@ export function Diagnostics() {
                 <td className="diag-tensors">{m.tensors ?? '–'}</td>
                 <td>{m.bytes === null ? '–' : formatBytes(m.bytes)}</td>
                 <td>{m.checkpointStep === null ? '–' : `step ${m.checkpointStep}`}</td>
+                <td className="diag-reload" data-steps={m.reloadLoss?.steps}>
+                  {reloadLossText(m.reloadLoss)}
+                </td>
               </tr>
             ))}
           </tbody>

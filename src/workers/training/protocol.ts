@@ -23,8 +23,10 @@ export type { AttentionProbe, LayerProbe, MambaProbe, ProbeResult, S4Probe } fro
 import type { MeasureResult } from '../backend-choice';
 import { BACKEND_ORDER, type BackendName, type BackendReport } from '../backend-types';
 import type { CommandList } from '../commands';
+import type { ReloadLoss } from './live-checkpoint';
 
 export type { MeasureRequest, MeasureResult } from '../backend-choice';
+export type { ReloadLoss } from './live-checkpoint';
 export type { BackendName, BackendReport };
 
 /** Settings of a worker's session (all optional; defaults below). */
@@ -45,6 +47,11 @@ export const sessionOptionsSchema = z
      * `metricsIntervalMs` when steps are slower than that
      */
     readEvery: z.number().int().min(1).max(1000).default(5),
+    /**
+     * checkpoints at the read-back when the model is small and they are cheap (live-checkpoint.ts),
+     * so that a reload loses at most the steps since the last read-back; false: only the periodic ones
+     */
+    liveCheckpoints: z.boolean().default(true),
     /** a loss above this multiple of the first losses counts as exploding */
     explodeFactor: z.number().min(2).max(1e12).default(1e4),
     /** backends to try, in order (default webgpu, webgl, wasm, cpu) */
@@ -143,6 +150,8 @@ export interface MetricsEvent {
   tensors: number;
   /** bytes held by the backend (GPU buffers for webgpu/webgl) */
   bytes: number;
+  /** how many steps a reload can lose now (checkpoints at the read-back, or the page's periodic ones) */
+  reloadLoss: ReloadLoss;
 }
 
 export interface CurvesEvent {
@@ -171,7 +180,12 @@ export interface CheckpointBytes {
 export interface CheckpointEvent extends CheckpointBytes {
   type: 'checkpoint';
   step: number;
-  reason: 'periodic' | 'paused' | 'done';
+  /**
+   * periodic: the last-good checkpoint of every `checkpointEverySteps` (kept in the worker, shown by
+   * the probe scrubber); live: taken at a read-back only so that a reload loses little (stored,
+   * replacing the previous one); paused, done: where training stopped
+   */
+  reason: 'periodic' | 'live' | 'paused' | 'done';
 }
 
 export interface DivergedEvent {

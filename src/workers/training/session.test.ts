@@ -279,6 +279,55 @@ describe('TrainingSession: commands', () => {
     expect(lossesOf(h)).toEqual(lossesOf(straight).slice(3));
   });
 
+  it('sends a checkpoint with each shown read-back of a small model, never older than the shown step', async () => {
+    // time moves 10 ms a step (and not while a checkpoint is taken): every read-back is posted
+    const run = async (liveCheckpoints: boolean) => {
+      let t = 0;
+      const events: TrainingEvent[] = [];
+      const transfers: Transferable[][] = [];
+      const session = new TrainingSession({
+        pickBackend: async () => CPU,
+        transfer: (value, list) => {
+          transfers.push(list);
+          return value;
+        },
+        now: () => t,
+        yieldToEvents: () => {
+          t += 10;
+          return new Promise((r) => setTimeout(r, 0));
+        },
+      });
+      open.push(session);
+      const options = { ...OPTIONS, checkpointEverySteps: 1000, liveCheckpoints };
+      expect((await session.configure(tinyExperiment(['mamba']), 0, options, (e) => events.push(e))).ok).toBe(
+        true,
+      );
+      await session.step(10);
+      return { events, transfers };
+    };
+    const on = await run(true);
+    const live = on.events.filter((e) => e.type === 'checkpoint' && e.reason === 'live');
+    expect(live.map((e) => (e as { step: number }).step)).toEqual([1, 3, 5, 7, 9]);
+    // the first step is read back at once; then every 2 steps (readEvery). Each right after the
+    // losses of its step (the page's shown step), its bytes transferred
+    for (const c of live) {
+      const before = on.events[on.events.indexOf(c) - 1] as MetricsEvent;
+      expect(before.type).toBe('metrics');
+      expect(before.step).toBe((c as { step: number }).step);
+      expect(before.reloadLoss).toEqual({ steps: 2, cadence: 'read-back' });
+    }
+    const withBytes = live[0] as Extract<TrainingEvent, { type: 'checkpoint' }>;
+    expect(withBytes.optimizer?.length).toBeGreaterThan(0);
+    expect(eventTransferables(withBytes)).toContain(withBytes.model.buffer);
+    // the stopping point's own checkpoint (step 10) follows as before
+    expect(on.events.filter((e) => e.type === 'checkpoint' && e.reason === 'paused').length).toBe(1);
+    // turned off: none, and the page is told the periodic loss
+    const off = await run(false);
+    expect(off.events.filter((e) => e.type === 'checkpoint' && e.reason === 'live')).toEqual([]);
+    const m = off.events.filter((e) => e.type === 'metrics') as MetricsEvent[];
+    expect(m.at(-1)?.reloadLoss.cadence).toBe('periodic');
+  });
+
   it('keeps the model when only settings change, rebuilds it when the stream changes', async () => {
     const e = tinyExperiment(['transformer', 'mamba']);
     const h = await configured(e, 1);

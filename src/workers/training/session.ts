@@ -6,7 +6,9 @@
  * pause, a learning-rate change or a probe request is handled before the next step. Losses are read
  * back every `readEvery` steps with one `await data()` (never synchronously), buffered, and posted
  * at most every `metricsIntervalMs` as transferable typed arrays; ICL curves every `evalEverySteps`
- * steps; probes every `probeIntervalMs`; a last-good checkpoint every `checkpointEverySteps`.
+ * steps; probes every `probeIntervalMs`; a last-good checkpoint every `checkpointEverySteps`; and,
+ * while the model is small and it is cheap, a checkpoint with the read-backs it posts, for the page
+ * to store at once (live-checkpoint.ts: a reload loses at most the steps since the last one shown).
  *
  * Commands that touch the model while the loop runs (probe, saveCheckpoint) hold the loop at its
  * next step boundary (`exclusive`), so they never see a model half way through an update.
@@ -29,6 +31,7 @@ import {
 } from '../../train/trainer';
 import type { MeasureRequest, MeasureResult } from '../backend-choice';
 import type { BackendName, BackendReport } from '../backend-types';
+import { LiveCheckpoints } from './live-checkpoint';
 import {
   type CheckpointBytes,
   type ConfigureInfo,
@@ -36,6 +39,7 @@ import {
   eventTransferables,
   type LoadInfo,
   MAX_STEP_INTERVAL_MS,
+  type MetricsEvent,
   measureRequestSchema,
   type ProbePrompt,
   probeArrays,
@@ -184,6 +188,7 @@ export class TrainingSession implements TrainingWorkerApi {
   private lastProbeAt = Number.NEGATIVE_INFINITY;
   private lastEvalStep = -1;
   private lastGood: Snapshot | null = null;
+  private live: LiveCheckpoints | null = null;
   private lossScaleSamples: number[] = [];
   private readonly speed = new SpeedMeter();
   private disposed = false;
@@ -273,7 +278,12 @@ export class TrainingSession implements TrainingWorkerApi {
       etaSeconds: this.eta(),
       tensors: m.tensors,
       bytes: m.bytes,
+      reloadLoss: this.reloadLoss(),
     });
+  }
+
+  private reloadLoss(): MetricsEvent['reloadLoss'] {
+    return this.live?.reloadLoss(this.speed.value) ?? { steps: 0, cadence: 'periodic' };
   }
 
   // ---------------------------------------------------------------------------- building
@@ -297,6 +307,11 @@ export class TrainingSession implements TrainingWorkerApi {
   private build(experiment: Experiment, modelIndex: number): Trainer {
     const extra = this.deps.trainerOptions?.(this.backend) ?? {};
     const trainer = new Trainer(experiment, modelIndex, { ...extra, readEvery: this.options.readEvery });
+    this.live = new LiveCheckpoints(
+      trainer.model.parameterCount,
+      this.options.liveCheckpoints,
+      this.options.readEvery,
+    );
     this.lossScaleSamples = [];
     this.lastGood = null;
     this.unsent = [];
@@ -409,10 +424,20 @@ export class TrainingSession implements TrainingWorkerApi {
         sinceRead = 0;
         const bad = await this.readBack();
         if (bad) return bad;
-        if (paced || this.deps.now() - this.lastMetricsAt >= o.metricsIntervalMs) this.postMetrics();
+        let liveDue = false;
+        if (paced || this.deps.now() - this.lastMetricsAt >= o.metricsIntervalMs) {
+          this.postMetrics();
+          // the page is shown this step: its checkpoint follows when cheap (live-checkpoint.ts);
+          // at the last step the stopping point's own checkpoint follows instead
+          liveDue = !!this.live?.posted(this.deps.now(), s) && s < limit();
+        }
         // a stop asked during the step: the stopping point's checkpoint, evaluation and probe
         // follow at once (startLoop), so none is made twice and the pause is not held up
-        if (checkpointDue && !this.stopRequested) await this.snapshot('periodic');
+        if (!this.stopRequested && (checkpointDue || liveDue)) {
+          const start = this.deps.now();
+          await this.snapshot(checkpointDue ? 'periodic' : 'live');
+          this.live?.took(this.deps.now() - start);
+        }
         if (evalDue && !this.stopRequested) await this.evaluateAndPost();
       }
       if (this.stopRequested) break;
@@ -432,6 +457,7 @@ export class TrainingSession implements TrainingWorkerApi {
   /** Start the loop toward `limit` in the background; the returned promise ends with it. */
   private startLoop(limit: () => number, after: 'continue' | 'step'): Promise<void> {
     this.stopRequested = false;
+    this.live?.restart();
     this.setState('training');
     const loop = (async () => {
       try {
@@ -475,10 +501,16 @@ export class TrainingSession implements TrainingWorkerApi {
     this.stopRequested = false;
   }
 
-  private async snapshot(reason: 'periodic' | 'paused' | 'done'): Promise<void> {
+  private async snapshot(reason: 'periodic' | 'live' | 'paused' | 'done'): Promise<void> {
     const t = this.trainer;
     if (!t) return;
     const files = await saveCheckpoint(t);
+    if (reason === 'live') {
+      // only for the page to store: the bytes are transferred, not copied (the last good one, the
+      // divergence's way back, stays the periodic one)
+      this.emit({ type: 'checkpoint', step: t.stepCount, reason, ...files });
+      return;
+    }
     this.lastGood = { ...files, step: t.stepCount };
     this.emit({
       type: 'checkpoint',
@@ -602,6 +634,11 @@ export class TrainingSession implements TrainingWorkerApi {
     try {
       if (kept) {
         this.trainer!.setLearningRate(experiment.optimizer.lr!);
+        this.live = new LiveCheckpoints(
+          this.trainer!.model.parameterCount,
+          this.options.liveCheckpoints,
+          this.options.readEvery,
+        );
       } else {
         this.trainer?.dispose();
         this.trainer = null;
