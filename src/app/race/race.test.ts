@@ -442,14 +442,14 @@ describe('RaceController', () => {
       c.emit({ type: 'checkpoint', step: 20 + i, reason: 'paused', model: Uint8Array.of(20 + i) });
     });
     await tick();
-    experiment.getState().setSize('dModel', 64);
+    experiment.getState().setSize('dModel', 16);
     await tick(40);
     await race.train();
     const stored = await db.listRuns();
     expect(stored.runs.map((r) => r.id).sort()).toEqual(['run-1', 'run-2']);
     const first = stored.runs.find((r) => r.id === 'run-1')!;
     expect(first.models.map((m) => m.checkpointStep)).toEqual([20, 21, 22]);
-    expect(first.experiment.models[0].dModel).not.toBe(64);
+    expect(first.experiment.models[0].dModel).not.toBe(16);
     race.dispose();
   });
 

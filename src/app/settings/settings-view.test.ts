@@ -89,7 +89,7 @@ describe('settings view', () => {
   it('explains each field with the paper’s value and the preset’s', () => {
     const v = viewOf(store().getState());
     expect(field(v, 'models.all.dModel').about).toMatch(
-      /residual stream.*The paper: 128\. This preset: 32\./,
+      /residual stream.*The paper: 128\. This preset: 64\./,
     );
     expect(field(v, 'models.all.nLayer').about).toMatch(/The paper: Transformer 2, Mamba 4, MambaFormer 4\./);
     expect(field(v, 'clip.maxNorm').about).toMatch(/The paper: 10\./);
@@ -103,18 +103,19 @@ describe('settings view', () => {
     let v = viewOf(s.getState());
     expect(num(v, 'models.all.dModel')).toMatchObject({
       value: undefined,
-      placeholder: '32',
+      placeholder: '64',
       changed: false,
     });
-    expect(num(v, 'models.all.nLayer').placeholder).toBe('2–4');
-    s.getState().setSetting('models.all.dModel', 32);
+    // the lesson preset of linear regression: 3 GPT-2 layers (the Transformer 3, Mamba's 6 blocks)
+    expect(num(v, 'models.all.nLayer').placeholder).toBe('3–6');
+    s.getState().setSetting('models.all.dModel', 64);
     expect(num(viewOf(s.getState()), 'models.all.dModel').changed).toBe(false);
     s.getState().setSetting('models.all.dModel', 16);
     s.getState().setSetting('curriculum.points.interval', 10);
     v = viewOf(s.getState());
     expect(field(v, 'models.all.dModel')).toMatchObject({
       changed: true,
-      changedNote: 'Changed (preset 32)',
+      changedNote: 'Changed (preset 64)',
     });
     expect(field(v, 'curriculum.points.interval')).toMatchObject({
       changed: true,
@@ -164,8 +165,8 @@ describe('settings view', () => {
     s.getState().setSetting('models.all.nHead', 5);
     let v = viewOf(s.getState());
     expect(field(v, 'models.all.nHead').errors).toEqual([
-      'Transformer: the width 32 must be a multiple of the number of heads 5 (got 5)',
-      'MambaFormer: the width 32 must be a multiple of the number of heads 5 (got 5)',
+      'Transformer: the width 64 must be a multiple of the number of heads 5 (got 5)',
+      'MambaFormer: the width 64 must be a multiple of the number of heads 5 (got 5)',
     ]);
     expect(field(viewOf(s.getState(), 'transformer'), 'models.transformer.nHead').errors).toHaveLength(1);
     s.getState().resetAll();

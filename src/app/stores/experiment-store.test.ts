@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
+import { getTask } from '../../tasks';
 import { createExperimentStore, defaultDraft } from './experiment-store';
+
+/** the width of the default task's lesson preset */
+const LESSON_D = getTask('linear-regression').classroom.dModel;
 
 describe('experiment store', () => {
   it('starts on the classroom preset with the three headline models', () => {
     const s = createExperimentStore().getState();
     expect(s.errors).toEqual([]);
     expect(s.experiment!.models.map((m) => m.arch)).toEqual(['transformer', 'mamba', 'mambaformer']);
-    expect(s.experiment!.models[0].dModel).toBe(32);
+    expect(s.experiment!.models[0].dModel).toBe(LESSON_D);
     expect(s.experiment!.task.params).toMatchObject({ d: 5, nPoints: 11 });
   });
 
@@ -21,12 +25,12 @@ describe('experiment store', () => {
     expect(e.batchSize).toBe(16);
     expect(e.optimizer.lr).toBe(3e-4);
     // the placeholders still show the preset
-    expect(store.getState().presetDefaults!.models[0].dModel).toBe(32);
+    expect(store.getState().presetDefaults!.models[0].dModel).toBe(LESSON_D);
     store.getState().setSize('dModel', 6); // not a multiple of 4 heads
     expect(store.getState().experiment).toBeNull();
     expect(store.getState().errors.join(' ')).toMatch(/multiple of the number of heads/);
     store.getState().setSize('dModel', undefined);
-    expect(store.getState().experiment!.models[0].dModel).toBe(32);
+    expect(store.getState().experiment!.models[0].dModel).toBe(LESSON_D);
   });
 
   it('needs at least one architecture and keeps them in a fixed order', () => {
@@ -77,7 +81,8 @@ describe('experiment store: every setting', () => {
     expect(s().experiment!.curriculum.points.interval).toBe(30);
     expect(s().experiment!.clip).toBeNull();
     expect(s().experiment!.optimizer.beta2).toBe(0.99);
-    expect(s().experiment!.models.map((m) => m.nLayer)).toEqual([2, 2, 4]);
+    // the lesson preset of linear regression: 3 GPT-2 layers, so the Transformer 3, MambaFormer 6
+    expect(s().experiment!.models.map((m) => m.nLayer)).toEqual([3, 2, 6]);
     // the placeholders keep the preset; the curriculum's follows the task's parameters
     expect(s().presetDefaults!.clip).toBe(10);
     expect(s().paperDefaults!.models[0].dModel).toBe(128);
