@@ -87,7 +87,7 @@ test('Settings: every group, explanations, schema limits, and the share link car
   await setField(page, 'Heads', '5');
   await expect(field(page, 'Heads')).toHaveAttribute('aria-invalid', 'true');
   await expect(
-    page.getByText(/Transformer: the width 32 must be a multiple of the number of heads 5/),
+    page.getByText(/Transformer: the width 64 must be a multiple of the number of heads 5/),
   ).toBeVisible();
   await expect(page.getByRole('alert').filter({ hasText: 'cannot be trained' })).toBeVisible();
   await setField(page, 'Heads', '');

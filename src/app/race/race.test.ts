@@ -4,170 +4,10 @@
  * and resume through the in-memory run database.
  */
 import { describe, expect, it } from 'vitest';
-import type { StoreApi } from 'zustand/vanilla';
-import type { Experiment } from '../../schema/experiment';
-import type { ClientEvent, TrainingClient } from '../../workers/training/client';
-import type { BackendReport, Result, StatusEvent } from '../../workers/training/protocol';
-import { memoryRunDb, type RunDb } from '../runs/run-db';
-import { createExperimentStore, defaultDraft } from '../stores/experiment-store';
-import { createLiveStore } from '../stores/live-store';
-import { LiveWriter } from '../stores/live-writer';
-import { createRunsStore } from '../stores/runs-store';
-import { createUiStore, type UiState } from '../stores/ui-store';
-import { RaceController } from './race';
-
-interface Fake extends TrainingClient {
-  calls: string[];
-  emit(e: ClientEvent): void;
-  configuredWith: Array<{ experiment: Experiment; index: number }>;
-  loaded: Array<{ step: number }>;
-}
-
-const WEBGPU: BackendReport = {
-  name: 'webgpu',
-  attempts: [{ name: 'webgpu', ok: true }],
-  fallback: false,
-  detail: '',
-  summary: 'webgpu',
-};
-
-function fakeClient(onEvent: (e: ClientEvent) => void, backend: BackendReport): Fake {
-  let step = 0;
-  let crashed = false;
-  const calls: string[] = [];
-  const configuredWith: Fake['configuredWith'] = [];
-  const loaded: Fake['loaded'] = [];
-  const ok = <T extends object>(v: T) => Promise.resolve({ ok: true as const, ...v });
-  const fake: Fake = {
-    calls,
-    configuredWith,
-    loaded,
-    emit: onEvent,
-    measure: () => Promise.resolve({ ok: false as const, error: 'no device probe here' }),
-    configure(experiment, index) {
-      calls.push(`configure:${index}`);
-      const kept = configuredWith.length > 0;
-      configuredWith.push({ experiment, index });
-      return ok({
-        backend,
-        kept,
-        step,
-        totalSteps: experiment.steps,
-        parameterCount: 10,
-        arch: experiment.models[index].arch,
-      });
-    },
-    train() {
-      calls.push('train');
-      return ok({ step, state: 'training' as const });
-    },
-    pause() {
-      calls.push('pause');
-      return ok({ step, state: 'paused' as const });
-    },
-    resume() {
-      calls.push('resume');
-      return ok({ step, state: 'training' as const });
-    },
-    step(n = 1) {
-      calls.push(`step:${n}`);
-      step += n;
-      return ok({ step, state: 'paused' as const });
-    },
-    reset() {
-      calls.push('reset');
-      step = 0;
-      return ok({ step, state: 'ready' as const });
-    },
-    setLearningRate(lr) {
-      calls.push(`lr:${lr}`);
-      return ok({ lr });
-    },
-    setStepInterval(ms) {
-      calls.push(`pace:${ms}`);
-      return ok({ ms });
-    },
-    probe: () => Promise.resolve({ ok: false, error: 'no' }),
-    saveCheckpoint: () => Promise.resolve({ ok: false, error: 'no' } as Result<never>),
-    loadCheckpoint(bytes) {
-      calls.push('load');
-      const s = bytes.model[0];
-      loaded.push({ step: s });
-      step = s;
-      return ok({ step: s, warnings: [] });
-    },
-    stats: () => Promise.resolve(null),
-    dispose() {
-      calls.push('dispose');
-      return Promise.resolve();
-    },
-    terminate() {
-      calls.push('terminate');
-    },
-    get crashed() {
-      return crashed;
-    },
-    received: { bytes: 0, events: 0 },
-  };
-  // a crash is reported by the client itself
-  const emit = fake.emit;
-  fake.emit = (e) => {
-    if (e.type === 'crashed') crashed = true;
-    emit(e);
-  };
-  return fake;
-}
-
-function setup(
-  options: {
-    db?: RunDb | (() => Promise<RunDb>);
-    backend?: BackendReport;
-    saveEveryMs?: number;
-    ui?: StoreApi<UiState>;
-  } = {},
-) {
-  const experiment = createExperimentStore(defaultDraft('linear-regression'));
-  const live = createLiveStore();
-  const runs = createRunsStore();
-  const clients: Fake[] = [];
-  const db = options.db ?? memoryRunDb();
-  const writer = new LiveWriter(live);
-  let n = 0;
-  const race = new RaceController({
-    experiment,
-    live,
-    writer,
-    runs,
-    spawn: (onEvent) => {
-      const c = fakeClient(onEvent, options.backend ?? WEBGPU);
-      clients.push(c);
-      return c;
-    },
-    openDb: typeof db === 'function' ? db : async () => db,
-    settleMs: 5,
-    saveEveryMs: options.saveEveryMs ?? 0,
-    newId: () => `run-${++n}`,
-    ui: options.ui,
-  });
-  return { experiment, live, runs, clients, race, writer };
-}
-
-const tick = (ms = 20) => new Promise((r) => setTimeout(r, ms));
-
-function status(partial: Partial<StatusEvent>): StatusEvent {
-  return {
-    type: 'status',
-    state: 'training',
-    step: 0,
-    totalSteps: 100,
-    lr: 1e-3,
-    stepsPerSecond: 0,
-    etaSeconds: null,
-    backend: WEBGPU,
-    tensors: 10,
-    ...partial,
-  };
-}
+import type { BackendReport } from '../../workers/training/protocol';
+import { memoryRunDb } from '../runs/run-db';
+import { createUiStore } from '../stores/ui-store';
+import { setup, status, tick } from './race-test-kit';
 
 describe('RaceController', () => {
   it('starts one worker per model on Train, nothing before', async () => {
@@ -349,6 +189,21 @@ describe('RaceController', () => {
     expect(clients[3].calls).toEqual(['configure:0', 'load', 'train']);
     expect(clients[3].loaded).toEqual([{ step: 7 }]);
     expect(live.getState().notices.some((n) => n.kind === 'crashed')).toBe(false);
+  });
+
+  it('a model that crashed while training trains on after its restart, even when it was the last one', async () => {
+    const { race, clients, live } = setup();
+    await race.train();
+    for (const c of clients) c.emit({ type: 'crashed', message: 'lost' });
+    // no model trains any more: the race is not training
+    expect(live.getState().training).toBe(false);
+    await race.restartModel(race.slotIds[0]);
+    expect(clients[3].calls).toEqual(['configure:0', 'train']);
+    expect(live.getState().training).toBe(true);
+    // after a Pause, a restart leaves it paused
+    await race.pause();
+    await race.restartModel(race.slotIds[1]);
+    expect(clients[4].calls).toEqual(['configure:1']);
   });
 
   it('keeps runs: checkpoints and curves are stored, and a run resumes after a "reload"', async () => {

@@ -209,6 +209,8 @@ export class RaceController {
     const slot = this.slotBy(id);
     if (!slot || this.disposed) return;
     if (e.type === 'checkpoint') slot.checkpoint = { step: e.step, model: e.model, optimizer: e.optimizer };
+    // read before the event: a crash of the last model training ends the race's training state
+    if (e.type === 'crashed') slot.trainOnRestart = this.live.getState().training;
     const checkpointStep = slot.checkpoint?.step ?? null;
     this.writer.dispatch(this.owner, { type: 'worker-event', slot: id, event: e, checkpointStep });
     if (e.type === 'crashed') this.autoRestart(slot, e.cause, e.message);
@@ -321,6 +323,7 @@ export class RaceController {
   pause(): Promise<void> {
     // "pausing" at once in the status lines; each worker stops after the step in flight
     if (this.writer.holds(this.owner)) this.live.setState({ training: false, pausing: true });
+    for (const s of this.slots) s.trainOnRestart = false;
     return this.enqueue(async () => {
       const paused = Promise.all(this.slots.map((s) => s.client.pause()));
       await paused.finally(() => this.live.setState({ pausing: false }));
@@ -421,7 +424,11 @@ export class RaceController {
     this.slots[i] = fresh;
     if (!(await this.configure(fresh, this.experiment))) return;
     await restartFromCheckpoint(fresh, this.runId, this.recorder, this.live);
-    if (this.live.getState().training) await fresh.client.train();
+    // it trains on when the race trains, or when it was training as it crashed (and no Pause since)
+    if (this.live.getState().training || old.trainOnRestart) {
+      if (this.writer.holds(this.owner)) this.live.setState({ training: true, pausing: false });
+      await fresh.client.train();
+    }
   }
 
   /** Continue a stored run from its last checkpoints (paused; Train goes on). */

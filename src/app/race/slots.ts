@@ -30,6 +30,8 @@ export interface Slot {
   index: number;
   modelKey: string;
   checkpoint: Checkpoint | null;
+  /** it was training when its worker crashed: a restart trains on (cleared by Pause) */
+  trainOnRestart?: boolean;
 }
 
 /** A short stable key for a model spec (checkpoint names in storage). */

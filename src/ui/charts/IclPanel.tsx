@@ -42,7 +42,7 @@ export function IclPanel() {
     () => ({ curves: curvesNow, curvesSteps: stepsNow, recalls: recallsNow }),
     [curvesNow, stepsNow, recallsNow],
   );
-  const { curves, curvesSteps, recalls } = useThrottled(evaluated, 1000);
+  const { curves, curvesSteps, recalls } = useThrottled(evaluated, 1000, 333);
   const baselines = view.status === 'done' ? view.curves : null;
   const set = useMemo(
     () =>

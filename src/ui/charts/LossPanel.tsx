@@ -13,7 +13,7 @@ const LossChart = lazy(() => chartModule.then((m) => ({ default: m.LossChart }))
 export function LossPanel() {
   const slots = useModelField('slot');
   const archs = useModelField('arch');
-  const losses = useThrottled(useModelField('loss'), 1000);
+  const losses = useThrottled(useModelField('loss'), 1000, 0);
   const log = useUi((s) => s.logLoss);
   const setLog = useUi((s) => s.setLogLoss);
   const lines = useMemo(() => slots.map((slot, i) => ({ slot, arch: archs[i] })), [slots, archs]);

@@ -1,14 +1,25 @@
 import { startTransition, useEffect, useRef, useState } from 'react';
 
 /**
+ * The first time at or after `now` that falls on the slot grid of period `ms` shifted by `phase`
+ * (both in ms, on the page's clock): panels with different phases redraw in different tasks.
+ */
+export function nextSlot(now: number, ms: number, phase: number): number {
+  return Math.ceil((now - phase) / ms) * ms + phase;
+}
+
+/**
  * `value`, but changing at most once per `ms`: charts fed by 4 Hz worker reports redraw at a pace
- * the main thread can afford (the last value always arrives).
+ * the main thread can afford (the last value always arrives). `phase` puts the redraws on a grid:
+ * the loss, in-context and probe panels take different phases, so one worker message never makes
+ * all of them redraw in the same task (each redraw stays short when the CPU is shared with
+ * training workers).
  *
  * The new value is shown in a transition: React renders the charts that read it in slices of a few
  * milliseconds, between which the page stays responsive (and a later value replaces one that has
  * not been drawn yet), instead of one long task right after the worker's message.
  */
-export function useThrottled<T>(value: T, ms: number): T {
+export function useThrottled<T>(value: T, ms: number, phase?: number): T {
   const [shown, setShown] = useState(value);
   const last = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -16,7 +27,11 @@ export function useThrottled<T>(value: T, ms: number): T {
   latest.current = value;
   useEffect(() => {
     const now = performance.now();
-    const wait = last.current + ms - now;
+    // on a grid, half a period after the last redraw is enough: a timer that fired late still
+    // leaves the next slot of the grid, not the one after it
+    const wait =
+      (phase === undefined ? last.current + ms : nextSlot(Math.max(now, last.current + ms / 2), ms, phase)) -
+      now;
     if (wait <= 0) {
       last.current = now;
       startTransition(() => setShown(value));
@@ -29,7 +44,7 @@ export function useThrottled<T>(value: T, ms: number): T {
         startTransition(() => setShown(latest.current));
       }, wait);
     }
-  }, [value, ms]);
+  }, [value, ms, phase]);
   useEffect(
     () => () => {
       if (timer.current) clearTimeout(timer.current);

@@ -31,7 +31,7 @@ interface Probed {
 function useProbedModels(): Probed[] {
   const slots = useModelField('slot');
   const archs = useModelField('arch');
-  const probes = useThrottled(useModelField('probe'), 1000);
+  const probes = useThrottled(useModelField('probe'), 1000, 667);
   const steps = useModelField('probeStep');
   const lab = useProbeLab(
     useShallow((s) => ({
