@@ -101,10 +101,49 @@ export function s4dKernel(get: ParamGetter, l: number): tf.Tensor2D {
 }
 
 /** Toeplitz gather indices: idx[t * L + s] = t - s for s <= t, else L (a zero column). */
-function toeplitzIndices(l: number): tf.Tensor1D {
+function toeplitzIndices(l: number): Int32Array {
   const idx = new Int32Array(l * l);
   for (let t = 0; t < l; t++) for (let s = 0; s < l; s++) idx[t * l + s] = s <= t ? t - s : l;
-  return tf.tensor1d(idx, 'int32');
+  return idx;
+}
+
+/**
+ * On WebGPU, up to this length, the Toeplitz matrix is taken as a product with a constant 0/1
+ * selection matrix [(L + 1), L^2] (at most 2.1M floats) instead of a gather: the gather's gradient
+ * is a segment sum, which tfjs's WebGPU backend runs with float atomics emulated by
+ * compare-and-swap loops, many threads on the same few bins; the product's gradient is a plain
+ * matmul. On the CPU backends the gather is cheaper (the product costs H L^3 multiply-adds).
+ * Whether this is what makes S4-Mamba slow on the H200 (~1 step/s) is to be measured there
+ * (bench/s4-step.ts).
+ */
+export const TOEPLITZ_MATMUL_MAX_L = 128;
+
+const selections = new Map<number, tf.Tensor2D>();
+
+/** How the Toeplitz matrix is built: 'auto' (the product on WebGPU up to the limit), or forced. */
+export type ToeplitzMode = 'auto' | 'matmul' | 'gather';
+let toeplitzMode: ToeplitzMode = 'auto';
+/** Tests and benchmarks only (s4-conv.test.ts, bench/s4-step.ts). */
+export function setToeplitzMode(mode: ToeplitzMode): void {
+  toeplitzMode = mode;
+}
+
+function useSelection(l: number): boolean {
+  if (toeplitzMode !== 'auto') return toeplitzMode === 'matmul';
+  return l <= TOEPLITZ_MATMUL_MAX_L && tf.getBackend() === 'webgpu';
+}
+
+/** The constant selection matrix of length `l`: S[j, t * L + s] = 1 where idx[t * L + s] = j. */
+function toeplitzSelection(l: number): tf.Tensor2D {
+  let sel = selections.get(l);
+  if (!sel || sel.isDisposed) {
+    const idx = toeplitzIndices(l);
+    const values = new Float32Array((l + 1) * l * l);
+    for (let k = 0; k < idx.length; k++) values[idx[k] * l * l + k] = 1;
+    sel = tf.keep(tf.tensor2d(values, [l + 1, l * l]));
+    selections.set(l, sel);
+  }
+  return sel;
 }
 
 /**
@@ -115,7 +154,10 @@ function toeplitzIndices(l: number): tf.Tensor1D {
 export function causalConvolve(u: tf.Tensor3D, k: tf.Tensor2D): tf.Tensor3D {
   const [, l, h] = u.shape;
   const padded = tf.concat([k, tf.zeros([h, 1])], 1);
-  const toeplitz = tf.gather(padded, toeplitzIndices(l), 1).reshape([h, l, l]) as tf.Tensor3D;
+  const flat = useSelection(l)
+    ? tf.matMul(padded, toeplitzSelection(l))
+    : tf.gather(padded, tf.tensor1d(toeplitzIndices(l), 'int32'), 1);
+  const toeplitz = flat.reshape([h, l, l]) as tf.Tensor3D;
   const y = tf.matMul(toeplitz, u.transpose([2, 1, 0]) as tf.Tensor3D); // [H, L, B]
   return y.transpose([2, 1, 0]) as tf.Tensor3D;
 }
