@@ -128,7 +128,7 @@ export function setToeplitzMode(mode: ToeplitzMode): void {
   toeplitzMode = mode;
 }
 
-function useSelection(l: number): boolean {
+function bySelection(l: number): boolean {
   if (toeplitzMode !== 'auto') return toeplitzMode === 'matmul';
   return l <= TOEPLITZ_MATMUL_MAX_L && tf.getBackend() === 'webgpu';
 }
@@ -154,7 +154,7 @@ function toeplitzSelection(l: number): tf.Tensor2D {
 export function causalConvolve(u: tf.Tensor3D, k: tf.Tensor2D): tf.Tensor3D {
   const [, l, h] = u.shape;
   const padded = tf.concat([k, tf.zeros([h, 1])], 1);
-  const flat = useSelection(l)
+  const flat = bySelection(l)
     ? tf.matMul(padded, toeplitzSelection(l))
     : tf.gather(padded, tf.tensor1d(toeplitzIndices(l), 'int32'), 1);
   const toeplitz = flat.reshape([h, l, l]) as tf.Tensor3D;
