@@ -52,9 +52,14 @@ def ensure_importable(name, *submodules):
             def __init__(self, *a, **k):
                 raise RuntimeError(f"{name} is not installed here")
 
-        root = stub(name, __getattr__=lambda attr: Placeholder)
+        def attribute(attr):
+            if attr.startswith("__"):
+                raise AttributeError(attr)  # module machinery (__file__, __spec__ ...) must see a plain module
+            return Placeholder
+
+        root = stub(name, __getattr__=attribute)
         for sub in submodules:
-            child = stub(f"{name}.{sub}", __getattr__=lambda attr: Placeholder)
+            child = stub(f"{name}.{sub}", __getattr__=attribute)
             setattr(root, sub, child)
 
 
@@ -75,6 +80,13 @@ def import_authors(checkout: Path, scan_build):
     ensure_importable("tqdm")
     ensure_importable("xgboost")
     ensure_importable("sklearn", "svm", "linear_model", "tree")
+    # their generation utilities (never used here) import output classes that newer transformers renamed
+    import transformers.generation as generation
+
+    for old, new in (("GreedySearchDecoderOnlyOutput", "GenerateDecoderOnlyOutput"),
+                     ("SampleDecoderOnlyOutput", "GenerateDecoderOnlyOutput")):
+        if not hasattr(generation, old):
+            setattr(generation, old, getattr(generation, new))
     sys.path[:0] = [str(checkout / "src"), str(checkout / "mamba")]
     import models  # the authors' src/models.py
     from mamba_ssm.modules import mamba_simple
@@ -109,11 +121,13 @@ def time_step(model, s, batch, quick, compiled):
     xs = torch.randn(batch, s["points"], s["d"], device=dev)
     w = torch.randn(batch, s["d"], 1, device=dev)
     ys = (xs @ w)[..., 0]
+    ys_padded = torch.zeros_like(xs)  # their data path zero-pads y to x's width before interleaving
+    ys_padded[..., 0] = ys
     loss_func = torch.nn.MSELoss()
 
     def step():
         opt.zero_grad()
-        out = forward(xs, ys)
+        out = forward(xs, ys_padded)
         loss = loss_func(out, ys)
         loss.backward()
         norm = torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
