@@ -7,7 +7,7 @@
  * On the H200: bench/gpu-bundle.sh bench/s4-step.ts, then bash .gpu/run.sh .gpu/s4-step.mjs
  */
 import * as tf from '@tensorflow/tfjs';
-import { FusedAdam, initBackend, modelKernels } from '../src/kernels';
+import { countDispatches, FusedAdam, initBackend, modelKernels, topEntries } from '../src/kernels';
 import { setToeplitzMode } from '../src/models/s4';
 import { tinyExperiment } from '../src/train/test-experiments';
 import { Trainer } from '../src/train/trainer';
@@ -32,6 +32,13 @@ for (const arch of ['s4-mamba', 'mamba'] as const) {
   };
   await step();
   await step();
+  const counted = countDispatches(() => t.step());
+  await counted.result.loss.data();
+  counted.result.loss.dispose();
+  counted.result.gradNorm.dispose();
+  console.log(
+    `${arch}: ${counted.count.dispatches} dispatches a step; ${topEntries(counted.count.byProgram, 10).join(', ')}`,
+  );
   const n = 5;
   const t0 = performance.now();
   for (let i = 0; i < n; i++) await step();

@@ -16,6 +16,7 @@ import { fusedCausalConvSilu } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm } from './layer-norm';
 import { registerAllKernels } from './register';
+import { fusedS4dConv, fusedS4dKernel } from './s4d';
 import { fusedSelectiveScan } from './selective-scan/index';
 
 export { FusedAdam } from './adam';
@@ -42,6 +43,7 @@ export {
   topEntries,
 } from './profile';
 export { registerAllKernels } from './register';
+export { fusedS4dConv, fusedS4dKernel } from './s4d';
 export { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from './selective-scan/index';
 
 export type KernelName = keyof ModelKernels;
@@ -58,6 +60,8 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     layerNorm: fusedLayerNorm,
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
+    s4dKernel: fusedS4dKernel,
+    s4dConv: fusedS4dConv,
   };
   if (!only) return all;
   const out: ModelKernels = {};

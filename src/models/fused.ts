@@ -39,4 +39,14 @@ export interface ModelKernels {
   attention?: (qkv: tf.Tensor3D, nHead: number) => tf.Tensor3D;
   /** GELU (tanh approximation) of x + bias, bias broadcast over the last axis */
   biasGelu?: (x: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+  /** the S4D convolution kernel K [H, L] from C [H, M, 2], log_dt [H], log_A_real [H, M], A_imag [H, M] */
+  s4dKernel?: (
+    cParts: tf.Tensor,
+    logDt: tf.Tensor,
+    logAReal: tf.Tensor,
+    aImag: tf.Tensor,
+    l: number,
+  ) => tf.Tensor2D;
+  /** K * u (causal, per channel) + D u: u [B, L, H], K [H, L], D [H] -> [B, L, H] */
+  s4dConv?: (u: tf.Tensor3D, k: tf.Tensor2D, d: tf.Tensor1D) => tf.Tensor3D;
 }

@@ -337,7 +337,7 @@ export function blockForward(
       );
       break;
     case 's4':
-      y = s4Mixer(x, mixerGet, sink ? (trace) => sink(layer, { kind: 's4', trace }) : undefined);
+      y = s4Mixer(x, mixerGet, sink ? (trace) => sink(layer, { kind: 's4', trace }) : undefined, kernels);
       break;
     case 's4-mamba': {
       const dims = s4MambaDimsOf(config)!;
@@ -355,6 +355,7 @@ export function blockForward(
         dims,
         sink ? (trace) => sink(layer, { kind: 's4', trace }) : undefined,
         mask,
+        kernels,
       );
       break;
     }

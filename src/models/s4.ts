@@ -25,6 +25,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../random/rng';
+import type { ModelKernels } from './fused';
 import { causalDepthwiseConv, geluErf, linear, silu } from './ops';
 import {
   constantInit,
@@ -65,15 +66,34 @@ export function s4dKernelSpecs(h: number, dState: number): ParamSpec[] {
   ];
 }
 
-/** The S4D convolution kernel K [H, L] from the `kernel.*` parameters. */
-export function s4dKernel(get: ParamGetter, l: number): tf.Tensor2D {
-  const cParts = get('kernel.C');
+/** The S4D convolution kernel K [H, L] from the `kernel.*` parameters (fused when `kernels` has it). */
+export function s4dKernel(get: ParamGetter, l: number, kernels?: ModelKernels): tf.Tensor2D {
+  const params = [
+    get('kernel.C'),
+    get('kernel.log_dt'),
+    get('kernel.log_A_real'),
+    get('kernel.A_imag'),
+  ] as const;
+  return (kernels?.s4dKernel ?? s4dKernelFromParams)(...params, l);
+}
+
+/**
+ * K [H, L] from C [H, M, 2] (re, im), log_dt [H], log_A_real [H, M], A_imag [H, M], plain tfjs ops:
+ * the reference path of the fused kernel (src/kernels/s4d.ts).
+ */
+export function s4dKernelFromParams(
+  cParts: tf.Tensor,
+  logDt: tf.Tensor,
+  logAReal: tf.Tensor,
+  aImag: tf.Tensor,
+  l: number,
+): tf.Tensor2D {
   const [h, m] = cParts.shape as [number, number, number];
   const cRe = cParts.slice([0, 0, 0], [h, m, 1]).reshape([h, m]);
   const cIm = cParts.slice([0, 0, 1], [h, m, 1]).reshape([h, m]);
-  const dt = tf.exp(get('kernel.log_dt')).reshape([h, 1]);
-  const aRe = tf.exp(get('kernel.log_A_real')).neg();
-  const aIm = get('kernel.A_imag');
+  const dt = tf.exp(logDt).reshape([h, 1]);
+  const aRe = tf.exp(logAReal).neg();
+  const aIm = aImag;
   const dtARe = aRe.mul(dt);
   const dtAIm = aIm.mul(dt);
   // exp(dt A) - 1
@@ -171,10 +191,16 @@ export interface S4Trace {
 }
 
 /** K * u + D u with the S4D parameters under `get` (`kernel.*`, `D`). u: [B, L, H]. */
-function s4dConv(u: tf.Tensor3D, get: ParamGetter, trace?: (t: S4Trace) => void): tf.Tensor3D {
-  const k = s4dKernel(get, u.shape[1]);
+function s4dConv(
+  u: tf.Tensor3D,
+  get: ParamGetter,
+  trace?: (t: S4Trace) => void,
+  kernels?: ModelKernels,
+): tf.Tensor3D {
+  const k = s4dKernel(get, u.shape[1], kernels);
   const D = get('D') as tf.Tensor1D;
   if (trace) trace({ kernel: k, D });
+  if (kernels?.s4dConv) return kernels.s4dConv(u, k, D);
   return causalConvolve(u, k).add(u.mul(D)) as tf.Tensor3D;
 }
 
@@ -188,10 +214,15 @@ export function s4MixerSpecs(d: number, dState: number): ParamSpec[] {
 }
 
 /** The S4 mixer: GLU(Conv1d(GELU(K * u + D u))). x: [B, L, D] -> [B, L, D]. */
-export function s4Mixer(x: tf.Tensor3D, get: ParamGetter, trace?: (t: S4Trace) => void): tf.Tensor3D {
+export function s4Mixer(
+  x: tf.Tensor3D,
+  get: ParamGetter,
+  trace?: (t: S4Trace) => void,
+  kernels?: ModelKernels,
+): tf.Tensor3D {
   const d = x.shape[2];
   const s4get: ParamGetter = (name) => get(`s4.${name}`);
-  const y = geluErf(s4dConv(x, s4get, trace));
+  const y = geluErf(s4dConv(x, s4get, trace, kernels));
   // Conv1d(H, 2H, 1) then GLU over channels: a * sigmoid(b), a / b = first / second H outputs
   const w = get('s4.output_linear.0.weight').reshape([2 * d, d]);
   const bias = get('s4.output_linear.0.bias');
@@ -248,14 +279,19 @@ export function s4MambaMixer(
   dims: S4MambaDims,
   trace?: (t: S4Trace) => void,
   dropoutMask?: tf.Tensor3D,
+  kernels?: ModelKernels,
 ): tf.Tensor3D {
   const di = dims.dInner;
   // x, z = in_proj(X), as the two row blocks of in_proj.weight
   const inProj = get('in_proj.weight');
   const xIn = linear(x, inProj.slice(0, di)) as tf.Tensor3D;
   const z = linear(x, inProj.slice(di, di));
-  const u = silu(causalDepthwiseConv(xIn, get('conv1d.weight'), get('conv1d.bias'))) as tf.Tensor3D;
-  const ssm = s4dConv(u, (name) => get(`S4DMamba.${name}`), trace);
+  const convW = get('conv1d.weight');
+  const convB = get('conv1d.bias');
+  const u = kernels?.causalConvSilu
+    ? kernels.causalConvSilu(xIn, convW, convB, 0)
+    : (silu(causalDepthwiseConv(xIn, convW, convB)) as tf.Tensor3D);
+  const ssm = s4dConv(u, (name) => get(`S4DMamba.${name}`), trace, kernels);
   const y = (dropoutMask ? ssm.mul(dropoutMask) : ssm).mul(z);
   return linear(y, get('out_proj.weight')) as tf.Tensor3D;
 }
