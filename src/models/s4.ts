@@ -133,8 +133,9 @@ function toeplitzIndices(l: number): Int32Array {
  * is a segment sum, which tfjs's WebGPU backend runs with float atomics emulated by
  * compare-and-swap loops, many threads on the same few bins; the product's gradient is a plain
  * matmul. On the CPU backends the gather is cheaper (the product costs H L^3 multiply-adds).
- * Whether this is what makes S4-Mamba slow on the H200 (~1 step/s) is to be measured there
- * (bench/s4-step.ts).
+ * Measured on the H200 (bench/s4-step.ts), this was not what made S4-Mamba slow (176 vs 196 ms a
+ * step): the ~900 small dispatches of the unfused S4D kernel were. Training on WebGPU now takes the
+ * fused kernel and convolution (src/kernels/s4d.ts); this path serves the probes and the tests.
  */
 export const TOEPLITZ_MATMUL_MAX_L = 128;
 
