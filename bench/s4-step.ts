@@ -6,7 +6,6 @@
  *     npx tsx bench/s4-step.ts [--gather]
  * On the H200: bench/gpu-bundle.sh bench/s4-step.ts, then bash .gpu/run.sh .gpu/s4-step.mjs
  */
-import * as tf from '@tensorflow/tfjs';
 import { countDispatches, FusedAdam, initBackend, modelKernels, topEntries } from '../src/kernels';
 import { setToeplitzMode } from '../src/models/s4';
 import { tinyExperiment } from '../src/train/test-experiments';
