@@ -15,6 +15,7 @@ import { fusedAttention } from './attention';
 import { fusedCausalConvSilu } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm } from './layer-norm';
+import { fusedLinear } from './linear';
 import { registerAllKernels } from './register';
 import { fusedSelectiveScan } from './selective-scan/index';
 
@@ -34,6 +35,7 @@ export {
 export { fusedCausalConvSilu } from './conv';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm } from './layer-norm';
+export { columnSum, fusedLinear } from './linear';
 export {
   countDispatches,
   type DispatchCount,
@@ -58,6 +60,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     layerNorm: fusedLayerNorm,
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
+    linear: fusedLinear,
   };
   if (!only) return all;
   const out: ModelKernels = {};

@@ -3,6 +3,7 @@ import { registerAttentionKernels } from './attention';
 import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
 import { registerLayerNormKernels } from './layer-norm';
+import { registerLinearKernels } from './linear';
 import { registerWasmSegmentSum } from './segment-sum-wasm';
 import { registerSelectiveScanKernels } from './selective-scan/index';
 
@@ -16,5 +17,6 @@ export function registerAllKernels(): void {
   registerAttentionKernels();
   registerConvKernels();
   registerGeluKernels();
+  registerLinearKernels();
   registerWasmSegmentSum();
 }

@@ -78,23 +78,28 @@ function qkv(x: tf.Tensor, d: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return [q, k, v];
 }
 
-/** The hybrids' attention mixer: c_proj(attention(c_attn(x))). x: [B, L, D] -> [B, L, D]. */
+/**
+ * The hybrids' attention mixer: c_proj(attention(c_attn(x))) (+ `residual` when given, added by
+ * c_proj's matmul where fused). x: [B, L, D] -> [B, L, D].
+ */
 export function hybridAttention(
   x: tf.Tensor3D,
   get: ParamGetter,
   nHead: number,
   sink?: AttentionWeightsSink,
   kernels?: ModelKernels,
+  residual?: tf.Tensor3D,
 ): tf.Tensor3D {
   const d = x.shape[2];
-  const packed = linear(x, get('c_attn.weight'), get('c_attn.bias')) as tf.Tensor3D;
+  const kernel = sink ? undefined : kernels?.linear;
+  const packed = linear(x, get('c_attn.weight'), get('c_attn.bias'), { kernel }) as tf.Tensor3D;
   let y: tf.Tensor3D;
   if (kernels?.attention && !sink) y = kernels.attention(packed, nHead);
   else {
     const [q, k, v] = qkv(packed, d);
     y = causalAttention(q, k, v, nHead, sink);
   }
-  return linear(y, get('c_proj.weight'), get('c_proj.bias')) as tf.Tensor3D;
+  return linear(y, get('c_proj.weight'), get('c_proj.bias'), { kernel, residual }) as tf.Tensor3D;
 }
 
 export function gpt2LayerSpecs(d: number, nLayer: number): ParamSpec[] {
@@ -124,20 +129,25 @@ export function gpt2Layer(
 ): tf.Tensor3D {
   const d = x.shape[2];
   const ln = kernels?.layerNorm ?? layerNorm;
+  const kernel = sink ? undefined : kernels?.linear;
   const h1 = ln(x, get('ln_1.weight'), get('ln_1.bias'));
-  const packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias')) as tf.Tensor3D;
+  const packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias'), {
+    kernel,
+  }) as tf.Tensor3D;
   let att: tf.Tensor3D;
   if (kernels?.attention && !sink) att = kernels.attention(packed, nHead);
   else {
     const [q, k, v] = qkv(packed, d);
     att = causalAttention(q, k, v, nHead, sink);
   }
-  const a = conv1dGpt2(att, get('attn.c_proj.weight'), get('attn.c_proj.bias'));
-  const r = x.add(a);
+  // r = x + c_proj(att), m = r + c_proj(MLP(..)): the residual adds inside the matmuls where fused
+  const r = conv1dGpt2(att, get('attn.c_proj.weight'), get('attn.c_proj.bias'), { kernel, residual: x });
   const h2 = ln(r, get('ln_2.weight'), get('ln_2.bias'));
   const fc = kernels?.biasGelu
     ? kernels.biasGelu(conv1dGpt2(h2, get('mlp.c_fc.weight')), get('mlp.c_fc.bias'))
-    : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias')));
-  const m = conv1dGpt2(fc, get('mlp.c_proj.weight'), get('mlp.c_proj.bias'));
-  return r.add(m) as tf.Tensor3D;
+    : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias'), { kernel }));
+  return conv1dGpt2(fc, get('mlp.c_proj.weight'), get('mlp.c_proj.bias'), {
+    kernel,
+    residual: r,
+  }) as tf.Tensor3D;
 }

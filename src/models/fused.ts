@@ -39,4 +39,15 @@ export interface ModelKernels {
   attention?: (qkv: tf.Tensor3D, nHead: number) => tf.Tensor3D;
   /** GELU (tanh approximation) of x + bias, bias broadcast over the last axis */
   biasGelu?: (x: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+  /**
+   * x [M, in] times the weight (transposed: nn.Linear's [out, in]; else GPT-2 Conv1D's [in, out])
+   * plus bias [out] and / or a residual [M, out] -> [M, out], the additions inside the matmul
+   */
+  linear?: (
+    x: tf.Tensor2D,
+    weight: tf.Tensor2D,
+    transposeWeight: boolean,
+    bias?: tf.Tensor,
+    residual?: tf.Tensor2D,
+  ) => tf.Tensor2D;
 }

@@ -121,6 +121,7 @@ export interface MambaTrace {
  * Mamba mixer forward. x: [B, L, D] -> [B, L, D]. `get` resolves the local names above.
  * `trace`, when given, receives the scan inputs (still owned by the surrounding tidy: keep them).
  * With `kernels.selectiveScan` (and no trace), the fused path `mambaMixerFused` runs instead.
+ * `residual` [B, L, D], when given, is added to the output (by out_proj's matmul where fused).
  */
 export function mambaMixer(
   x: tf.Tensor3D,
@@ -129,8 +130,9 @@ export function mambaMixer(
   scan: SelectiveScanFn,
   trace?: (t: MambaTrace) => void,
   kernels?: ModelKernels,
+  residual?: tf.Tensor3D,
 ): tf.Tensor3D {
-  if (kernels?.selectiveScan && !trace) return mambaMixerFused(x, get, dims, kernels);
+  if (kernels?.selectiveScan && !trace) return mambaMixerFused(x, get, dims, kernels, residual);
   const { dInner: di, dState: n, dtRank: r } = dims;
 
   // (1) xz = in_proj(X): [B, L, 2 Di]; x = first Di channels, z = second Di.
@@ -164,7 +166,7 @@ export function mambaMixer(
   const y = scan(u, delta, A, bT, cT, D, z);
 
   // (10) out = out_proj(y): Linear(Di -> D), no bias.
-  return linear(y, get('out_proj.weight')) as tf.Tensor3D;
+  return linear(y, get('out_proj.weight'), undefined, { residual }) as tf.Tensor3D;
 }
 
 /**
@@ -177,6 +179,7 @@ export function mambaMixerFused(
   get: ParamGetter,
   dims: MambaDims,
   kernels: ModelKernels,
+  residual?: tf.Tensor3D,
 ): tf.Tensor3D {
   const { dInner: di } = dims;
   const xz = linear(x, get('in_proj.weight')) as tf.Tensor3D; // (1) [B, L, 2 Di]
@@ -200,5 +203,6 @@ export function mambaMixerFused(
     ALog: get('A_log') as tf.Tensor2D,
     D: get('D') as tf.Tensor1D,
   }); // (4)-(9)
-  return linear(y, get('out_proj.weight')) as tf.Tensor3D; // (10)
+  // (10), plus the residual when given
+  return linear(y, get('out_proj.weight'), undefined, { kernel: kernels.linear, residual }) as tf.Tensor3D;
 }
