@@ -10,7 +10,7 @@
  *     axis 0 is a transpose and a reduction); plain `tf.sum(x, 0)` on the other backends.
  */
 
-import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { bindings, registerKernelOnce, registerReference, viaOps } from './common';
 import { runRaw } from './runner';
@@ -71,6 +71,9 @@ const columnSumKernel: KernelFunc = ({ inputs, backend }) => {
 
 export function registerLinearKernels(): void {
   registerKernelOnce({ kernelName: COLUMN_SUM, backendName: 'webgpu', kernelFunc: columnSumKernel });
+  registerKernelOnce({ kernelName: LINEAR, backendName: 'webgpu', kernelFunc: linearKernel });
+  if (tf.getGradient(LINEAR)) tf.unregisterGradient(LINEAR);
+  tf.registerGradient(linearGrad);
   registerReference(COLUMN_SUM, ({ inputs, backend }) => {
     const { x } = inputs as { x: tf.Tensor2D };
     return viaOps(backend as tf.KernelBackend, () => [tf.sum(x, 0)])[0];
@@ -82,37 +85,37 @@ export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
   return tf.engine().runKernel(COLUMN_SUM, { x }) as tf.Tensor1D;
 }
 
-type LinearFn = (...args: tf.Tensor[]) => tf.Tensor;
-const linearFns = new Map<string, LinearFn>();
+export const LINEAR = 'IclLinear';
 
-/** The custom-gradient function of one combination of (transposed weight, bias, residual). */
-function linearFn(transposeWeight: boolean, withBias: boolean, withResidual: boolean): LinearFn {
-  const key = `${transposeWeight}_${withBias}_${withResidual}`;
-  let f = linearFns.get(key);
-  if (f) return f;
-  f = tf.customGrad((...args: unknown[]) => {
-    const save = args.pop() as (ts: tf.Tensor[]) => void;
-    const [x, w, ...rest] = args as tf.Tensor2D[];
-    const bias = withBias ? rest[0] : undefined;
-    const residual = withResidual ? rest[withBias ? 1 : 0] : undefined;
-    save([x, w]);
-    let value = tf.fused.matMul({ a: x, b: w, transposeB: transposeWeight, bias: bias ?? residual });
-    if (bias && residual) value = value.add(residual);
-    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as tf.Tensor2D[];
-      const dy2 = dy as tf.Tensor2D;
-      const grads: tf.Tensor[] = transposeWeight
-        ? [tf.matMul(dy2, sw, false, false), tf.matMul(dy2, sx, true, false)]
-        : [tf.matMul(dy2, sw, false, true), tf.matMul(sx, dy2, true, false)];
-      if (withBias) grads.push(columnSum(dy2));
-      if (withResidual) grads.push(dy2);
-      return grads;
+/** WebGPU: tfjs's fused matMul with the bias, else the residual, as its bias input. */
+const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias, residual } = inputs as Record<string, tf.Tensor2D | undefined>;
+  const transposeB = (attrs as { transposeWeight: boolean }).transposeWeight;
+  return viaOps(backend as tf.KernelBackend, () => {
+    const y = tf.fused.matMul({ a: x!, b: weight!, transposeB, bias: bias ?? residual });
+    return [bias && residual ? y.add(residual) : y];
+  })[0];
+};
+
+/**
+ * tfjs's matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy;
+ * each computed only when the tape asks for it (no dx for the read-in's tokens).
+ */
+const linearGrad: GradConfig = {
+  kernelName: LINEAR,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w] = saved as tf.Tensor2D[];
+    const d = dy as tf.Tensor2D;
+    const t = (attrs as { transposeWeight: boolean }).transposeWeight;
+    return {
+      x: () => (t ? tf.matMul(d, w, false, false) : tf.matMul(d, w, false, true)),
+      weight: () => (t ? tf.matMul(d, x, true, false) : tf.matMul(x, d, true, false)),
+      bias: () => columnSum(d),
+      residual: () => d.reshape(d.shape),
     };
-    return { value, gradFunc };
-  }) as unknown as LinearFn;
-  linearFns.set(key, f);
-  return f;
-}
+  },
+};
 
 /**
  * x [M, in] times the weight (transposed: nn.Linear's [out, in]; else GPT-2 Conv1D's [in, out]),
@@ -133,8 +136,8 @@ export function fusedLinear(
     return (residual ? residual.add(y) : y) as tf.Tensor2D;
   }
   if (!bias && !residual) return tf.matMul(x, weight, false, transposeWeight);
-  const inputs: tf.Tensor[] = [x, weight];
-  if (bias) inputs.push(bias);
-  if (residual) inputs.push(residual);
-  return linearFn(transposeWeight, bias !== undefined, residual !== undefined)(...inputs) as tf.Tensor2D;
+  const inputs: tf.NamedTensorMap = { x, weight };
+  if (bias) inputs.bias = bias;
+  if (residual) inputs.residual = residual;
+  return tf.engine().runKernel(LINEAR, inputs, { transposeWeight } as never) as tf.Tensor2D;
 }
