@@ -16,6 +16,7 @@ import { fusedCausalConvSilu } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm } from './layer-norm';
 import { fusedLinear } from './linear';
+import { fusedMaskedMse } from './loss';
 import { registerAllKernels } from './register';
 import { fusedSelectiveScan } from './selective-scan/index';
 
@@ -36,6 +37,7 @@ export { fusedCausalConvSilu } from './conv';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm } from './layer-norm';
 export { columnSum, fusedLinear } from './linear';
+export { fusedMaskedMse } from './loss';
 export {
   countDispatches,
   type DispatchCount,
@@ -61,6 +63,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
     linear: fusedLinear,
+    maskedMse: fusedMaskedMse,
   };
   if (!only) return all;
   const out: ModelKernels = {};

@@ -4,6 +4,7 @@ import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
 import { registerLayerNormKernels } from './layer-norm';
 import { registerLinearKernels } from './linear';
+import { registerLossKernels } from './loss';
 import { registerWasmSegmentSum } from './segment-sum-wasm';
 import { registerSelectiveScanKernels } from './selective-scan/index';
 
@@ -18,5 +19,6 @@ export function registerAllKernels(): void {
   registerConvKernels();
   registerGeluKernels();
   registerLinearKernels();
+  registerLossKernels();
   registerWasmSegmentSum();
 }

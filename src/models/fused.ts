@@ -50,4 +50,6 @@ export interface ModelKernels {
     bias?: tf.Tensor,
     residual?: tf.Tensor2D,
   ) => tf.Tensor2D;
+  /** the training loss sum(mask (pred - target)^2) / denom; pred, target [B, T, dim], mask [B, T, 1] */
+  maskedMse?: (pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, denom: number) => tf.Scalar;
 }
