@@ -14,7 +14,7 @@ import type { ModelKernels } from '../models/fused';
 import { fusedAttention } from './attention';
 import { fusedCausalConvSilu } from './conv';
 import { fusedBiasGelu } from './gelu';
-import { fusedLayerNorm } from './layer-norm';
+import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
 import { fusedLinear } from './linear';
 import { fusedMaskedMse } from './loss';
 import { registerAllKernels } from './register';
@@ -35,7 +35,7 @@ export {
 } from './backend';
 export { fusedCausalConvSilu } from './conv';
 export { fusedBiasGelu } from './gelu';
-export { fusedLayerNorm } from './layer-norm';
+export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
 export { columnSum, fusedLinear } from './linear';
 export { fusedMaskedMse } from './loss';
 export {
@@ -60,6 +60,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     selectiveScan: fusedSelectiveScan,
     causalConvSilu: fusedCausalConvSilu,
     layerNorm: fusedLayerNorm,
+    layerNormKeep: fusedLayerNormKeep,
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
     linear: fusedLinear,

@@ -130,7 +130,12 @@ export function gpt2Layer(
   const d = x.shape[2];
   const ln = kernels?.layerNorm ?? layerNorm;
   const kernel = sink ? undefined : kernels?.linear;
-  const h1 = ln(x, get('ln_1.weight'), get('ln_1.bias'));
+  // LN(v) and v for the residual (through the LayerNorm kernel when fused: see ModelKernels)
+  const lnKeep = (v: tf.Tensor, p: string): [tf.Tensor, tf.Tensor] =>
+    kernels?.layerNormKeep
+      ? kernels.layerNormKeep(v, get(`${p}weight`), get(`${p}bias`))
+      : [ln(v, get(`${p}weight`), get(`${p}bias`)), v];
+  const [h1, x1] = lnKeep(x, 'ln_1.');
   const packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias'), {
     kernel,
   }) as tf.Tensor3D;
@@ -141,13 +146,13 @@ export function gpt2Layer(
     att = causalAttention(q, k, v, nHead, sink);
   }
   // r = x + c_proj(att), m = r + c_proj(MLP(..)): the residual adds inside the matmuls where fused
-  const r = conv1dGpt2(att, get('attn.c_proj.weight'), get('attn.c_proj.bias'), { kernel, residual: x });
-  const h2 = ln(r, get('ln_2.weight'), get('ln_2.bias'));
+  const r = conv1dGpt2(att, get('attn.c_proj.weight'), get('attn.c_proj.bias'), { kernel, residual: x1 });
+  const [h2, r2] = lnKeep(r, 'ln_2.');
   const fc = kernels?.biasGelu
     ? kernels.biasGelu(conv1dGpt2(h2, get('mlp.c_fc.weight')), get('mlp.c_fc.bias'))
     : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias'), { kernel }));
   return conv1dGpt2(fc, get('mlp.c_proj.weight'), get('mlp.c_proj.bias'), {
     kernel,
-    residual: r,
+    residual: r2,
   }) as tf.Tensor3D;
 }

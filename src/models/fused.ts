@@ -35,6 +35,11 @@ export interface ModelKernels {
   causalConvSilu?: (x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor, offset: number) => tf.Tensor3D;
   /** LayerNorm over the last axis (eps 1e-5) */
   layerNorm?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+  /**
+   * [LayerNorm(x), x]: x handed on for the residual stream, so that its gradient is added in the
+   * LayerNorm's backward (one consumer of x instead of two, no separate gradient add)
+   */
+  layerNormKeep?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => [tf.Tensor, tf.Tensor];
   /** causal multi-head softmax attention from packed qkv [B, L, 3D] (q | k | v) -> [B, L, D] */
   attention?: (qkv: tf.Tensor3D, nHead: number) => tf.Tensor3D;
   /** GELU (tanh approximation) of x + bias, bias broadcast over the last axis */

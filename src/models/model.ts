@@ -326,22 +326,26 @@ export function blockForward(
   const kernels = sink ? undefined : s.kernels;
   const ln = kernels?.layerNorm ?? layerNorm;
   if (block.kind === 'gpt2') return gpt2Layer(h, get, nHead, attnSink, kernels);
+  if (block.kind === 'attention' || block.kind === 'mamba') {
+    // h + mixer(LN(h)): the mixers add h in their last matmul; h reaches it through the LayerNorm
+    // kernel (when fused), which then adds the residual's gradient in its backward
+    const [x, kept] = kernels?.layerNormKeep
+      ? (kernels.layerNormKeep(h, get('norm.weight'), get('norm.bias')) as [tf.Tensor3D, tf.Tensor3D])
+      : [ln(h, get('norm.weight'), get('norm.bias')) as tf.Tensor3D, h];
+    if (block.kind === 'attention') return hybridAttention(x, mixerGet, nHead, attnSink, kernels, kept);
+    return mambaMixer(
+      x,
+      mixerGet,
+      mambaDimsOf(config)!,
+      s.selectiveScan,
+      sink ? (trace) => sink(layer, { kind: 'mamba', trace }) : undefined,
+      kernels,
+      kept,
+    );
+  }
   const x = ln(h, get('norm.weight'), get('norm.bias')) as tf.Tensor3D;
   let y: tf.Tensor3D;
   switch (block.kind) {
-    // h + mixer(x): the attention and Mamba mixers add h in their last matmul
-    case 'attention':
-      return hybridAttention(x, mixerGet, nHead, attnSink, kernels, h);
-    case 'mamba':
-      return mambaMixer(
-        x,
-        mixerGet,
-        mambaDimsOf(config)!,
-        s.selectiveScan,
-        sink ? (trace) => sink(layer, { kind: 'mamba', trace }) : undefined,
-        kernels,
-        h,
-      );
     case 's4':
       y = s4Mixer(x, mixerGet, sink ? (trace) => sink(layer, { kind: 's4', trace }) : undefined);
       break;

@@ -1,0 +1,73 @@
+/**
+ * The LayerNorm that hands its input on (IclLayerNormKeep) on WebGPU against plain ops on cpu:
+ * f = LN(x) + kept^2 (so the kept output's gradient, 2 kept dy, is not dy itself), value and the
+ * gradients of x, weight and bias, relative error < 1e-4, rows and channels that are not
+ * multiples of the backward's 64 rows or 16 columns; the dispatches (no gradient add).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { layerNorm } from '../models/ops';
+import { fusedLayerNormKeep } from './layer-norm';
+import { countDispatches } from './profile';
+import { registerAllKernels } from './register';
+import { Rng, randn, relErr, valueAndGrads } from './testing/helpers';
+import { expectNoGpuErrors, setupWebGpu } from './testing/webgpu';
+
+let gpu = false;
+
+beforeAll(async () => {
+  registerAllKernels();
+  const r = await setupWebGpu();
+  gpu = r.info !== null;
+  if (!gpu) console.warn(`WebGPU kernel tests skipped: ${r.reason}`);
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const plain = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => layerNorm(x, w, b).add(x.mul(x));
+const fused = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => {
+  const [y, kept] = fusedLayerNormKeep(x, w, b);
+  return y.add(kept.mul(kept));
+};
+
+describe('fusedLayerNormKeep', () => {
+  for (const shape of [
+    [1, 1, 4],
+    [2, 5, 7],
+    [3, 70, 33],
+  ]) {
+    it(`webgpu == cpu plain ops: [${shape.join(', ')}]`, async (ctx) => {
+      if (!gpu) ctx.skip();
+      const c = shape[2];
+      const rng = new Rng(c);
+      const inputs = [randn(rng, shape), randn(rng, [c], 0.5, 1), randn(rng, [c], 0.5)];
+      const weights = randn(rng, shape);
+      const ref = await valueAndGrads('cpu', inputs, weights, plain);
+      const got = await valueAndGrads('webgpu', inputs, weights, fused);
+      expectNoGpuErrors();
+      expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+      ['x', 'weight', 'bias'].forEach((name, i) => {
+        expect(relErr(got.grads[i], ref.grads[i]), `d${name}`).toBeLessThan(1e-4);
+      });
+    });
+  }
+
+  it('hands on its input without a dispatch and adds its gradient in the backward', async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    const [x, w, b] = [tf.randomNormal([2, 5, 8]), tf.ones([8]), tf.zeros([8])];
+    const { result, count } = countDispatches(() =>
+      tf.grads((v: tf.Tensor) => {
+        const [y, kept] = fusedLayerNormKeep(v, w, b);
+        return tf.addN([y.sum(), kept.sum()]);
+      })([x]),
+    );
+    expect(count.byProgram.LayerNormForward).toBe(1);
+    expect(count.byProgram.LayerNormBackward).toBe(1);
+    expect(count.byProgram.BinaryOpProgram ?? 0).toBe(0);
+    await result[0].data();
+    tf.dispose([x, w, b, ...result]);
+  });
+});
