@@ -15,7 +15,7 @@ import { fusedAttention } from './attention';
 import { fusedCausalConvSilu } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
-import { fusedLinear } from './linear';
+import { fusedLinear, fusedLinearKeep } from './linear';
 import { fusedMaskedMse } from './loss';
 import { registerAllKernels } from './register';
 import { fusedSelectiveScan } from './selective-scan/index';
@@ -36,7 +36,7 @@ export {
 export { fusedCausalConvSilu } from './conv';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
-export { columnSum, fusedLinear } from './linear';
+export { columnSum, fusedLinear, fusedLinearKeep } from './linear';
 export { fusedMaskedMse } from './loss';
 export {
   countDispatches,
@@ -64,6 +64,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
     linear: fusedLinear,
+    linearKeep: fusedLinearKeep,
     maskedMse: fusedMaskedMse,
   };
   if (!only) return all;

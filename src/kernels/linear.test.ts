@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnSum, fusedLinear } from './linear';
+import { columnSum, fusedLinear, fusedLinearKeep } from './linear';
 import { countDispatches } from './profile';
 import { registerAllKernels } from './register';
 import { Rng, randn, relErr, valueAndGrads } from './testing/helpers';
@@ -116,6 +116,32 @@ describe('fusedLinear', () => {
     await Promise.all(grads.result.map((g) => g.data()));
     tf.dispose([x, w, b, r, fwd.result, res.result, ...grads.result]);
   });
+});
+
+describe('fusedLinearKeep', () => {
+  for (const [m, k, n] of SHAPES) {
+    for (const transposeWeight of [true, false]) {
+      // [x W, x^2]: the kept x's gradient (2 x dy) must be added to dx
+      const plainKeep = (x: tf.Tensor, w: tf.Tensor) =>
+        tf.concat([tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, transposeWeight), x.mul(x)], 1);
+      const fusedKeep = (x: tf.Tensor, w: tf.Tensor) => {
+        const [y, kept] = fusedLinearKeep(x as tf.Tensor2D, w as tf.Tensor2D, transposeWeight);
+        return tf.concat([y, kept.mul(kept)], 1);
+      };
+      it(`webgpu == cpu plain ops: M ${m}, in ${k}, out ${n}, ${transposeWeight ? '[out, in]' : '[in, out]'}`, async (ctx) => {
+        if (!gpu) ctx.skip();
+        const rng = new Rng(m + k + n);
+        const inputs = [randn(rng, [m, k]), randn(rng, transposeWeight ? [n, k] : [k, n], 0.3)];
+        const weights = randn(rng, [m, n + k]);
+        const ref = await valueAndGrads('cpu', inputs, weights, plainKeep);
+        const got = await valueAndGrads('webgpu', inputs, weights, fusedKeep);
+        expectNoGpuErrors();
+        expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+        expect(relErr(got.grads[0], ref.grads[0]), 'dx').toBeLessThan(1e-4);
+        expect(relErr(got.grads[1], ref.grads[1]), 'dW').toBeLessThan(1e-4);
+      });
+    }
+  }
 });
 
 describe('columnSum', () => {

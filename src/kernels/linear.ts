@@ -87,29 +87,38 @@ export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
 
 export const LINEAR = 'IclLinear';
 
-/** WebGPU: tfjs's fused matMul with the bias, else the residual, as its bias input. */
+type LinearAttrs = { transposeWeight: boolean; keep: boolean };
+
+/**
+ * WebGPU: tfjs's fused matMul with the bias, else the residual, as its bias input; with `keep`,
+ * x itself as a second output (no copy).
+ */
 const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, weight, bias, residual } = inputs as Record<string, tf.Tensor2D | undefined>;
-  const transposeB = (attrs as { transposeWeight: boolean }).transposeWeight;
-  return viaOps(backend as tf.KernelBackend, () => {
-    const y = tf.fused.matMul({ a: x!, b: weight!, transposeB, bias: bias ?? residual });
-    return [bias && residual ? y.add(residual) : y];
-  })[0];
+  const { transposeWeight: transposeB, keep } = attrs as unknown as LinearAttrs;
+  const [y] = viaOps(backend as tf.KernelBackend, () => {
+    const v = tf.fused.matMul({ a: x!, b: weight!, transposeB, bias: bias ?? residual });
+    return [bias && residual ? v.add(residual) : v];
+  });
+  if (!keep) return y;
+  (backend as tf.KernelBackend).incRef(x!.dataId);
+  return [y, { dataId: x!.dataId, shape: x!.shape.slice(), dtype: x!.dtype }];
 };
 
 /**
  * tfjs's matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy;
- * each computed only when the tape asks for it (no dx for the read-in's tokens).
+ * each computed only when the tape asks for it (no dx for the read-in's tokens). With `keep`, the
+ * kept x's gradient is added to dx inside its matmul (as the fused matMul's bias).
  */
 const linearGrad: GradConfig = {
   kernelName: LINEAR,
   inputsToSave: ['x', 'weight'],
-  gradFunc: (dy, saved, attrs) => {
+  gradFunc: (dys, saved, attrs) => {
     const [x, w] = saved as tf.Tensor2D[];
-    const d = dy as tf.Tensor2D;
-    const t = (attrs as { transposeWeight: boolean }).transposeWeight;
+    const { transposeWeight: t, keep } = attrs as unknown as LinearAttrs;
+    const [d, dKept] = (keep ? dys : [dys]) as tf.Tensor2D[];
     return {
-      x: () => (t ? tf.matMul(d, w, false, false) : tf.matMul(d, w, false, true)),
+      x: () => tf.fused.matMul({ a: d, b: w, transposeB: !t, bias: dKept }),
       weight: () => (t ? tf.matMul(d, x, true, false) : tf.matMul(x, d, true, false)),
       bias: () => columnSum(d),
       residual: () => d.reshape(d.shape),
@@ -139,5 +148,21 @@ export function fusedLinear(
   const inputs: tf.NamedTensorMap = { x, weight };
   if (bias) inputs.bias = bias;
   if (residual) inputs.residual = residual;
-  return tf.engine().runKernel(LINEAR, inputs, { transposeWeight } as never) as tf.Tensor2D;
+  return tf.engine().runKernel(LINEAR, inputs, { transposeWeight, keep: false } as never) as tf.Tensor2D;
+}
+
+/**
+ * [x W^T (or x W), x]: x handed on for another consumer, whose gradient is then added to dx in
+ * dx's matmul instead of by a separate add. Off WebGPU: [plain matMul, x].
+ */
+export function fusedLinearKeep(
+  x: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  transposeWeight: boolean,
+): [tf.Tensor2D, tf.Tensor2D] {
+  if (tf.getBackend() !== 'webgpu') return [tf.matMul(x, weight, false, transposeWeight), x];
+  const [y, kept] = tf
+    .engine()
+    .runKernel(LINEAR, { x, weight }, { transposeWeight, keep: true } as never) as tf.Tensor2D[];
+  return [y, kept];
 }

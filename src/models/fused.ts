@@ -55,6 +55,8 @@ export interface ModelKernels {
     bias?: tf.Tensor,
     residual?: tf.Tensor2D,
   ) => tf.Tensor2D;
+  /** [x W^T (or x W), x] (layouts as `linear`): x handed on, its gradient added in dx's matmul */
+  linearKeep?: (x: tf.Tensor2D, weight: tf.Tensor2D, transposeWeight: boolean) => [tf.Tensor2D, tf.Tensor2D];
   /** the training loss sum(mask (pred - target)^2) / denom; pred, target [B, T, dim], mask [B, T, 1] */
   maskedMse?: (pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, denom: number) => tf.Scalar;
 }

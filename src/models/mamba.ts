@@ -192,9 +192,15 @@ export function mambaMixerFused(
           get('conv1d.bias'),
         ),
       ) as tf.Tensor3D);
-  const xdbl = linear(u, get('x_proj.weight')) as tf.Tensor3D; // (3) [B, L, R + 2N]
+  // (3) [B, L, R + 2N]; u reaches the scan through x_proj's kernel when fused (its gradient then
+  // adds in du's matmul)
+  const [b, l] = u.shape;
+  const xProj = get('x_proj.weight') as tf.Tensor2D;
+  const [xdbl, uScan] = kernels.linearKeep
+    ? kernels.linearKeep(u.reshape([b * l, di]), xProj, true).map((t) => t.reshape([b, l, -1]) as tf.Tensor3D)
+    : [linear(u, xProj) as tf.Tensor3D, u];
   const y = kernels.selectiveScan!({
-    u,
+    u: uScan,
     xdbl,
     z: xz,
     zOffset: di,
