@@ -12,7 +12,7 @@
  */
 import type { ModelKernels } from '../models/fused';
 import { fusedAttention } from './attention';
-import { fusedCausalConvSilu } from './conv';
+import { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
 import { fusedLinear, fusedLinearKeep } from './linear';
@@ -33,7 +33,7 @@ export {
   takeGpuErrors,
   throwIfGpuError,
 } from './backend';
-export { fusedCausalConvSilu } from './conv';
+export { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
 export { columnSum, fusedLinear, fusedLinearKeep } from './linear';
@@ -59,6 +59,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
   const all: ModelKernels = {
     selectiveScan: fusedSelectiveScan,
     causalConvSilu: fusedCausalConvSilu,
+    causalConvSiluKeep: fusedCausalConvSiluKeep,
     layerNorm: fusedLayerNorm,
     layerNormKeep: fusedLayerNormKeep,
     attention: fusedAttention,

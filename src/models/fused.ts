@@ -33,6 +33,13 @@ export interface ModelKernels {
    * weight [C, 1, K], bias [C], x [B, L, Cx] (Cx a multiple of C).
    */
   causalConvSilu?: (x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor, offset: number) => tf.Tensor3D;
+  /** `causalConvSilu` and x itself, handed on (the scan reads z from it): one consumer of x */
+  causalConvSiluKeep?: (
+    x: tf.Tensor3D,
+    weight: tf.Tensor,
+    bias: tf.Tensor,
+    offset: number,
+  ) => [tf.Tensor3D, tf.Tensor3D];
   /** LayerNorm over the last axis (eps 1e-5) */
   layerNorm?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
   /**

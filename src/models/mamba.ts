@@ -183,15 +183,22 @@ export function mambaMixerFused(
 ): tf.Tensor3D {
   const { dInner: di } = dims;
   const xz = linear(x, get('in_proj.weight')) as tf.Tensor3D; // (1) [B, L, 2 Di]
-  const u = kernels.causalConvSilu // (2)
-    ? kernels.causalConvSilu(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
-    : (silu(
-        causalDepthwiseConv(
-          xz.slice([0, 0, 0], [xz.shape[0], xz.shape[1], di]) as tf.Tensor3D,
-          get('conv1d.weight'),
-          get('conv1d.bias'),
-        ),
-      ) as tf.Tensor3D);
+  // (2); xz reaches the scan (z) through the conv's kernel when fused (its gradient then adds in
+  // the conv's backward)
+  const [u, xzScan] = kernels.causalConvSiluKeep
+    ? kernels.causalConvSiluKeep(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
+    : [
+        kernels.causalConvSilu
+          ? kernels.causalConvSilu(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
+          : (silu(
+              causalDepthwiseConv(
+                xz.slice([0, 0, 0], [xz.shape[0], xz.shape[1], di]) as tf.Tensor3D,
+                get('conv1d.weight'),
+                get('conv1d.bias'),
+              ),
+            ) as tf.Tensor3D),
+        xz,
+      ];
   // (3) [B, L, R + 2N]; u reaches the scan through x_proj's kernel when fused (its gradient then
   // adds in du's matmul)
   const [b, l] = u.shape;
@@ -202,7 +209,7 @@ export function mambaMixerFused(
   const y = kernels.selectiveScan!({
     u: uScan,
     xdbl,
-    z: xz,
+    z: xzScan,
     zOffset: di,
     dtW: get('dt_proj.weight') as tf.Tensor2D,
     dtBias: get('dt_proj.bias') as tf.Tensor1D,

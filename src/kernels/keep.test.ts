@@ -1,12 +1,16 @@
 /**
- * The LayerNorm that hands its input on (IclLayerNormKeep) on WebGPU against plain ops on cpu:
- * f = LN(x) + kept^2 (so the kept output's gradient, 2 kept dy, is not dy itself), value and the
- * gradients of x, weight and bias, relative error < 1e-4, rows and channels that are not
- * multiples of the backward's 64 rows or 16 columns; the dispatches (no gradient add).
+ * Kernels that hand their input on to a second consumer (whose gradient they add in their own
+ * backward), on WebGPU against plain ops on cpu, relative error < 1e-4:
+ *   - the LayerNorm (IclLayerNormKeep): f = LN(x) + kept^2 (so the kept output's gradient,
+ *     2 kept dy, is not dy itself), value and the gradients of x, weight and bias, rows and
+ *     channels not multiples of the backward's 64 rows or 16 columns; the dispatches;
+ *   - the causal conv + SiLU (IclCausalConvSilu with keep): f = [conv(x[.., off:off+C]), kept^2],
+ *     value and the gradients of x, weight and bias, channel windows at 0 and inside x, L = 1.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { layerNorm } from '../models/ops';
+import { causalDepthwiseConv, layerNorm, silu } from '../models/ops';
+import { fusedCausalConvSiluKeep } from './conv';
 import { fusedLayerNormKeep } from './layer-norm';
 import { countDispatches } from './profile';
 import { registerAllKernels } from './register';
@@ -70,4 +74,34 @@ describe('fusedLayerNormKeep', () => {
     await result[0].data();
     tf.dispose([x, w, b, ...result]);
   });
+});
+
+describe('fusedCausalConvSiluKeep', () => {
+  for (const { b, l, cx, c, off } of [
+    { b: 1, l: 1, cx: 8, c: 4, off: 0 },
+    { b: 2, l: 19, cx: 14, c: 7, off: 7 },
+    { b: 3, l: 70, cx: 40, c: 20, off: 0 },
+  ]) {
+    it(`webgpu == cpu plain ops: B ${b}, L ${l}, x channels ${cx}, window [${off}, ${off + c})`, async (ctx) => {
+      if (!gpu) ctx.skip();
+      const rng = new Rng(l + c);
+      const inputs = [randn(rng, [b, l, cx]), randn(rng, [c, 1, 4], 0.5), randn(rng, [c], 0.5)];
+      const weights = randn(rng, [b, l, c + cx]);
+      const plainConv = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => {
+        const xs = x.slice([0, 0, off], [b, l, c]) as tf.Tensor3D;
+        return tf.concat([silu(causalDepthwiseConv(xs, w, bias)), x.mul(x)], 2);
+      };
+      const fusedConv = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) => {
+        const [u, kept] = fusedCausalConvSiluKeep(x as tf.Tensor3D, w, bias, off);
+        return tf.concat([u, kept.mul(kept)], 2);
+      };
+      const ref = await valueAndGrads('cpu', inputs, weights, plainConv);
+      const got = await valueAndGrads('webgpu', inputs, weights, fusedConv);
+      expectNoGpuErrors();
+      expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+      ['x', 'weight', 'bias'].forEach((name, i) => {
+        expect(relErr(got.grads[i], ref.grads[i]), `d${name}`).toBeLessThan(1e-4);
+      });
+    });
+  }
 });
