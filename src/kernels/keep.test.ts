@@ -3,7 +3,8 @@
  * backward), on WebGPU against plain ops on cpu, relative error < 1e-4:
  *   - the LayerNorm (IclLayerNormKeep): f = LN(x) + kept^2 (so the kept output's gradient,
  *     2 kept dy, is not dy itself), value and the gradients of x, weight and bias, rows and
- *     channels not multiples of the backward's 64 rows or 16 columns; the dispatches;
+ *     channels not multiples of the backward's 64 rows or 16 columns; with a shift (kept = x +
+ *     shift, and the shift's gradient); the dispatches;
  *   - the causal conv + SiLU (IclCausalConvSilu with keep): f = [conv(x[.., off:off+C]), kept^2],
  *     value and the gradients of x, weight and bias, channel windows at 0 and inside x, L = 1.
  */
@@ -53,6 +54,32 @@ describe('fusedLayerNormKeep', () => {
       expectNoGpuErrors();
       expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
       ['x', 'weight', 'bias'].forEach((name, i) => {
+        expect(relErr(got.grads[i], ref.grads[i]), `d${name}`).toBeLessThan(1e-4);
+      });
+    });
+  }
+
+  for (const shape of [
+    [1, 1, 4],
+    [3, 70, 33],
+  ]) {
+    it(`with a shift (kept = x + shift) webgpu == cpu plain ops: [${shape.join(', ')}]`, async (ctx) => {
+      if (!gpu) ctx.skip();
+      const c = shape[2];
+      const rng = new Rng(c + 1);
+      const inputs = [randn(rng, shape), randn(rng, [c], 0.5, 1), randn(rng, [c], 0.5), randn(rng, [c])];
+      const weights = randn(rng, shape);
+      const plainShift = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, s: tf.Tensor) =>
+        layerNorm(x, w, b).add(x.add(s).square());
+      const fusedShift = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, s: tf.Tensor) => {
+        const [y, kept] = fusedLayerNormKeep(x, w, b, s);
+        return y.add(kept.mul(kept));
+      };
+      const ref = await valueAndGrads('cpu', inputs, weights, plainShift);
+      const got = await valueAndGrads('webgpu', inputs, weights, fusedShift);
+      expectNoGpuErrors();
+      expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+      ['x', 'weight', 'bias', 'shift'].forEach((name, i) => {
         expect(relErr(got.grads[i], ref.grads[i]), `d${name}`).toBeLessThan(1e-4);
       });
     });

@@ -9,12 +9,15 @@
  * 'IclLayerNormKeep' is the same LayerNorm with a second output: its input, handed on (no copy)
  * for the residual stream. The residual's gradient then comes back to this kernel, whose backward
  * adds it to dx in the same dispatch, instead of tfjs adding the two gradients of the input.
+ * With a `shift` [C] input, the second output is x + shift instead (written by the forward
+ * dispatch): the bias of the matmul that adds the residual, so that matmul needs no second add.
  */
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_EPS, layerNorm } from '../models/ops';
 import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { columnSum } from './linear';
 import { dispatch1d, release, runRaw } from './runner';
 
 export const LAYER_NORM = 'IclLayerNorm';
@@ -24,11 +27,11 @@ export const LAYER_NORM_KEEP = 'IclLayerNormKeep';
 const ROWS = 64; // rows per workgroup in the backward
 const COLS = 16; // columns per block of the column sums
 
-function forwardProgram(rows: number, c: number) {
+function forwardProgram(rows: number, c: number, shift = false) {
   const dispatch = dispatch1d(rows, 64);
   return {
     name: 'LayerNormForward',
-    key: 'lnfwd',
+    key: shift ? 'lnfwd_shift' : 'lnfwd',
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [rows] },
@@ -37,7 +40,7 @@ function forwardProgram(rows: number, c: number) {
       { type: 'float32' as const, data: [LAYER_NORM_EPS] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(['y'], ['x', 'w', 'b'], 'rows: i32, C: i32, nx: i32, eps: f32')}
+${bindings(shift ? ['y', 'kept'] : ['y'], shift ? ['x', 'w', 'b', 'shift'] : ['x', 'w', 'b'], 'rows: i32, C: i32, nx: i32, eps: f32')}
 ${FLAT_INDEX}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -52,6 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var c = 0; c < C; c++) { let d = x[o + c] - mean; v += d * d; }
   let rstd = inverseSqrt(v / f32(C) + uni.eps);
   for (var c = 0; c < C; c++) { y[o + c] = (x[o + c] - mean) * rstd * w[c] + b[c]; }
+  ${shift ? 'for (var c = 0; c < C; c++) { kept[o + c] = x[o + c] + shift[c]; }' : ''}
 }
 `,
   };
@@ -179,10 +183,16 @@ const forwardKernel: KernelFunc = ({ inputs, backend }) => {
 };
 
 const keepKernel: KernelFunc = (args) => {
-  const { x } = args.inputs as Record<string, TensorInfo>;
+  const { x, weight, bias, shift } = args.inputs as Record<string, TensorInfo | undefined>;
+  if (shift) {
+    const c = x!.shape[x!.shape.length - 1];
+    const rows = tf.util.sizeFromShape(x!.shape) / c;
+    const program = forwardProgram(rows, c, true);
+    return runRaw(args.backend, program, [x!, weight!, bias!, shift], [x!.shape.slice(), x!.shape.slice()]);
+  }
   const y = forwardKernel(args) as TensorInfo;
-  (args.backend as tf.KernelBackend).incRef(x.dataId);
-  return [y, { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype }];
+  (args.backend as tf.KernelBackend).incRef(x!.dataId);
+  return [y, { dataId: x!.dataId, shape: x!.shape.slice(), dtype: x!.dtype }];
 };
 
 const backwardKernel: KernelFunc = ({ inputs, backend }) => {
@@ -219,7 +229,8 @@ const keepGradConfig: GradConfig = {
     const [x, weight] = saved;
     const [dy, dres] = dys as tf.Tensor[];
     const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { x, weight, dy, dres }) as tf.Tensor[];
-    return { x: () => dx, weight: () => dw, bias: () => db };
+    const c = x.shape[x.shape.length - 1];
+    return { x: () => dx, weight: () => dw, bias: () => db, shift: () => columnSum(dres.reshape([-1, c])) };
   },
 };
 
@@ -240,11 +251,17 @@ export function fusedLayerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor)
 }
 
 /**
- * [LayerNorm(x), x]: the second output is x itself, for the residual stream (its gradient is added
- * in the LayerNorm's backward dispatch). Off WebGPU: [plain-ops LayerNorm, x].
+ * [LayerNorm(x), x]: the second output is x itself (or x + shift), for the residual stream (its
+ * gradient is added in the LayerNorm's backward dispatch). Off WebGPU: [plain-ops LayerNorm, x].
  */
-export function fusedLayerNormKeep(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): [tf.Tensor, tf.Tensor] {
-  if (tf.getBackend() !== 'webgpu') return [layerNorm(x, weight, bias), x];
-  const [y, kept] = tf.engine().runKernel(LAYER_NORM_KEEP, { x, weight, bias }) as tf.Tensor[];
+export function fusedLayerNormKeep(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  shift?: tf.Tensor,
+): [tf.Tensor, tf.Tensor] {
+  if (tf.getBackend() !== 'webgpu') return [layerNorm(x, weight, bias), shift ? x.add(shift) : x];
+  const inputs: tf.NamedTensorMap = shift ? { x, weight, bias, shift } : { x, weight, bias };
+  const [y, kept] = tf.engine().runKernel(LAYER_NORM_KEEP, inputs) as tf.Tensor[];
   return [y, kept];
 }

@@ -43,10 +43,16 @@ export interface ModelKernels {
   /** LayerNorm over the last axis (eps 1e-5) */
   layerNorm?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
   /**
-   * [LayerNorm(x), x]: x handed on for the residual stream, so that its gradient is added in the
-   * LayerNorm's backward (one consumer of x instead of two, no separate gradient add)
+   * [LayerNorm(x), x (+ shift)]: x handed on for the residual stream, so that its gradient is added
+   * in the LayerNorm's backward (one consumer of x instead of two, no separate gradient add); the
+   * shift, when given, is the bias of the matmul that adds the residual (added here instead)
    */
-  layerNormKeep?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => [tf.Tensor, tf.Tensor];
+  layerNormKeep?: (
+    x: tf.Tensor,
+    weight: tf.Tensor,
+    bias: tf.Tensor,
+    shift?: tf.Tensor,
+  ) => [tf.Tensor, tf.Tensor];
   /** causal multi-head softmax attention from packed qkv [B, L, 3D] (q | k | v) -> [B, L, D] */
   attention?: (qkv: tf.Tensor3D, nHead: number) => tf.Tensor3D;
   /** GELU (tanh approximation) of x + bias, bias broadcast over the last axis */

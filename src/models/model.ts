@@ -329,10 +329,13 @@ export function blockForward(
   if (block.kind === 'attention' || block.kind === 'mamba') {
     // h + mixer(LN(h)): the mixers add h in their last matmul; h reaches it through the LayerNorm
     // kernel (when fused), which then adds the residual's gradient in its backward
+    // (attention: kept = h + c_proj.bias, written by the LayerNorm kernel)
+    const shift = kernels?.layerNormKeep && block.kind === 'attention' ? mixerGet('c_proj.bias') : undefined;
     const [x, kept] = kernels?.layerNormKeep
-      ? (kernels.layerNormKeep(h, get('norm.weight'), get('norm.bias')) as [tf.Tensor3D, tf.Tensor3D])
+      ? (kernels.layerNormKeep(h, get('norm.weight'), get('norm.bias'), shift) as [tf.Tensor3D, tf.Tensor3D])
       : [ln(h, get('norm.weight'), get('norm.bias')) as tf.Tensor3D, h];
-    if (block.kind === 'attention') return hybridAttention(x, mixerGet, nHead, attnSink, kernels, kept);
+    if (block.kind === 'attention')
+      return hybridAttention(x, mixerGet, nHead, attnSink, kernels, kept, shift !== undefined);
     return mambaMixer(
       x,
       mixerGet,
