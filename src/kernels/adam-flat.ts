@@ -3,17 +3,17 @@
  *
  * Every parameter that gets a gradient has a range [offset, offset + size) of one flat index space
  * of P floats, in the order of the model's parameters. The optimiser keeps, on the GPU:
- *   - `moments` [2, P]: exp_avg in row 0, exp_avg_sq in row 1 (one buffer, one binding);
- *   - `flatGrads` [P]: this step's gradients, copied out of tfjs's gradient tensors;
- *   - `partials` [C]: sums of squares of the gradients, one per chunk of CHUNK floats.
+ *   - `state` [3, P]: exp_avg in row 0, exp_avg_sq in row 1, this step's gradients (copied out of
+ *     tfjs's gradient tensors) in row 2: one buffer, one binding;
+ *   - `partials` [C]: sums of squares of the gradients, one per chunk of 256 x itemsPerThread floats.
  * A step is then
  *   1. `AdamPackGrads`, once per group of up to (storage buffers - 2) gradients: each workgroup
- *      copies one chunk of the group's range into flatGrads and writes the chunk's sum of squares;
- *   2. `AdamFlat`, once per group of up to (storage buffers - 4) parameters: each workgroup sums
+ *      copies one chunk of the group's range into state row 2 and writes the chunk's sum of squares;
+ *   2. `AdamFlat`, once per group of up to (storage buffers - 3) parameters: each workgroup sums
  *      the partials (same order everywhere, so every workgroup gets the same total), derives the
  *      clip coefficient min(1, maxNorm / (norm + 1e-6)), and updates its 256 elements of the
  *      moments and of the parameters in place; the first dispatch also writes the norm.
- * So ~P/10 + P/8 dispatches for P parameter tensors at 12 storage buffers, instead of one
+ * So ~P/10 + P/9 dispatches for P parameter tensors at 12 storage buffers, instead of one
  * sum-of-squares dispatch per 10 gradients plus one Adam dispatch per 2 parameters.
  */
 
@@ -90,7 +90,7 @@ export function flatLayout(
   }
   const chunkSize = WG * adamTuning.itemsPerThread;
   const pack = groupsOf(entries, buffers - 2, chunkSize);
-  const adam = groupsOf(entries, buffers - 4, chunkSize);
+  const adam = groupsOf(entries, buffers - 3, chunkSize);
   const last = pack[pack.length - 1];
   return {
     entries,
@@ -136,8 +136,8 @@ const TREE = /* wgsl */ `
   }`;
 
 /**
- * Pack one group of gradients into flatGrads (binding 0) and write one sum of squares per chunk
- * into partials (binding 1); inputs: the group's gradient tensors.
+ * Pack one group of gradients into row 2 of the state (binding 0) and write one sum of squares per
+ * chunk into partials (binding 1); inputs: the group's gradient tensors.
  */
 export function packProgram(layout: FlatLayout, group: FlatGroup): RawProgram {
   const k = group.entries.length;
@@ -155,9 +155,10 @@ export function packProgram(layout: FlatLayout, group: FlatGroup): RawProgram {
       { type: 'uint32', data: [group.firstChunk] },
       { type: 'uint32', data: [group.chunks] },
       { type: 'uint32', data: [dispatch[0]] },
+      { type: 'uint32', data: [2 * layout.total] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(['flat', 'partials'], ins, `${rangeFields(k)}, groupStart: u32, groupEnd: u32, firstChunk: u32, chunks: u32, nx: u32`)}
+${bindings(['state', 'partials'], ins, `${rangeFields(k)}, groupStart: u32, groupEnd: u32, firstChunk: u32, chunks: u32, nx: u32, gradRow: u32`)}
 var<workgroup> part: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -169,7 +170,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (i < uni.groupEnd) {
       var g = 0.0;
       ${branches(k, (i) => `g = g${i}[j];`)}
-      flat[i] = g;
+      state[uni.gradRow + i] = g;
       acc += g * g;
     }
   }
@@ -192,7 +193,7 @@ export interface AdamStepConstants {
 
 /**
  * Adam in place over one group of parameters. Outputs (read_write): the group's parameters, the
- * moments [2, P], the norm [1] (written by the first group only); inputs: flatGrads, partials.
+ * state [3, P], the norm [1] (written by the first group only); input: partials.
  */
 export function flatAdamProgram(layout: FlatLayout, group: FlatGroup, c: AdamStepConstants): RawProgram {
   const k = group.entries.length;
@@ -220,8 +221,8 @@ export function flatAdamProgram(layout: FlatLayout, group: FlatGroup, c: AdamSte
     ],
     wgsl: () => /* wgsl */ `
 ${bindings(
-  [...params, 'moments', 'norm'],
-  ['flat', 'partials'],
+  [...params, 'state', 'norm'],
+  ['partials'],
   `${rangeFields(k)}, groupStart: u32, groupEnd: u32, chunks: u32, total: u32, nx: u32, writeNorm: u32, maxNorm: f32, stepSize: f32, beta1: f32, beta2: f32, eps: f32, bc2Sqrt: f32`,
 )}
 var<workgroup> part: array<f32, ${WG}>;
@@ -236,11 +237,11 @@ ${TREE}
   let c = ${clip ? 'min(1.0, uni.maxNorm / (normValue + 1e-6))' : '1.0'};
   let i = uni.groupStart + w * ${WG}u + lid;
   if (i >= uni.groupEnd) { return; }
-  let g = flat[i] * c;
-  let m = moments[i] + (1.0 - uni.beta1) * (g - moments[i]);
-  let v = uni.beta2 * moments[uni.total + i] + (1.0 - uni.beta2) * g * g;
-  moments[i] = m;
-  moments[uni.total + i] = v;
+  let g = state[2u * uni.total + i] * c;
+  let m = state[i] + (1.0 - uni.beta1) * (g - state[i]);
+  let v = uni.beta2 * state[uni.total + i] + (1.0 - uni.beta2) * g * g;
+  state[i] = m;
+  state[uni.total + i] = v;
   let d = m / (sqrt(v) / uni.bc2Sqrt + uni.eps) * uni.stepSize;
   ${branches(k, (i) => `p${i}[j] = p${i}[j] - d;`)}
 }

@@ -1,9 +1,10 @@
 /**
  * Global-norm clipping + Adam, fused (torch.nn.utils.clip_grad_norm_ then torch.optim.Adam, the
  * same maths as src/train/adam.ts, which stays the reference), over one flat layout of all
- * parameters (adam-flat.ts): the moments live in one [2, P] buffer; each step packs the gradients
- * into one flat buffer with their sums of squares (~P/10 dispatches for P parameter tensors), then
- * updates the moments and the parameters in place (~P/8 dispatches), the clip coefficient derived
+ * parameters (adam-flat.ts): the moments live in one [3, P] buffer (with a row for the gradients);
+ * each step packs the gradients into it with their sums of squares (~P/10 dispatches for P
+ * parameter tensors), then updates the moments and the parameters in place (~P/9 dispatches), the
+ * clip coefficient derived
  * inside the update. Off WebGPU the same class runs plain ops over the same flat moments (one
  * update of the flat moments, one assign per parameter), with results identical to
  * src/train/adam.ts.
@@ -25,10 +26,8 @@ interface FlatState {
   layout: FlatLayout;
   /** storage buffers the layout's groups were made for */
   buffers: number;
-  /** [2, P]: exp_avg in row 0, exp_avg_sq in row 1 */
+  /** [3, P]: exp_avg in row 0, exp_avg_sq in row 1, this step's gradients in row 2 (scratch) */
   moments: tf.Variable;
-  /** [P] scratch (WebGPU): this step's gradients */
-  grads: tf.Variable;
   /** [chunks] scratch (WebGPU): sums of squares per chunk */
   partials: tf.Variable;
 }
@@ -89,11 +88,11 @@ export class FusedAdam extends Adam {
       be.uploadToGPU(v.dataId);
       if (be.tensorMap.get(v.dataId).refCount > 1) v.assign(tf.add(v, 0));
     };
-    for (const v of [flat.moments, flat.grads, flat.partials]) own(v);
+    for (const v of [flat.moments, flat.partials]) own(v);
     const { layout } = flat;
     for (const group of layout.pack) {
       const ins = group.entries.map((e) => grads.get(e.name)!);
-      runRaw(backend, packProgram(layout, group), ins, [flat.grads, flat.partials]);
+      runRaw(backend, packProgram(layout, group), ins, [flat.moments, flat.partials]);
     }
     const norm = be.makeTensorInfo([1], 'float32');
     const constants = { stepSize, beta1, beta2, eps, bc2Sqrt, maxNorm };
@@ -103,7 +102,7 @@ export class FusedAdam extends Adam {
       runRaw(
         backend,
         flatAdamProgram(layout, group, constants),
-        [flat.grads, flat.partials],
+        [flat.partials],
         [...ps, flat.moments, norm],
       );
     }
@@ -132,23 +131,22 @@ export class FusedAdam extends Adam {
       const pieces = layout.entries.map((e) => {
         const set = this.pending.get(e.name);
         if (set && sameShape(set.shape, e.shape)) {
-          const both = new Float32Array(2 * e.size);
-          both.set(set.expAvg);
-          both.set(set.expAvgSq, e.size);
-          return tf.tensor2d(both, [2, e.size]);
+          const rows = new Float32Array(3 * e.size);
+          rows.set(set.expAvg);
+          rows.set(set.expAvgSq, e.size);
+          return tf.tensor2d(rows, [3, e.size]);
         }
         const had = old?.layout.byName.get(e.name);
         if (old && had && sameShape(had.shape, e.shape))
-          return old.moments.slice([0, had.offset], [2, had.size]);
-        return tf.zeros([2, e.size]);
+          return old.moments.slice([0, had.offset], [3, had.size]);
+        return tf.zeros([3, e.size]);
       });
       return tf.variable(pieces.length === 1 ? pieces[0] : tf.concat(pieces, 1), false);
     });
-    const grads = tf.variable(tf.zeros([Math.max(1, layout.total)]), false);
     const partials = tf.variable(tf.zeros([Math.max(1, layout.chunks)]), false);
     this.disposeFlat();
     this.pending.clear();
-    this.flat = { layout, buffers, moments, grads, partials };
+    this.flat = { layout, buffers, moments, partials };
     return this.flat;
   }
 
@@ -173,7 +171,7 @@ export class FusedAdam extends Adam {
     const m = expAvg.add(g.sub(expAvg).mul(1 - beta1));
     const v = expAvgSq.mul(beta2).add(g.square().mul(1 - beta2));
     const denom = v.sqrt().div(c.bc2Sqrt).add(eps);
-    flat.moments.assign(tf.stack([m, v]));
+    flat.moments.assign(tf.stack([m, v, g]));
     const update = m.div(denom).mul(c.stepSize);
     for (const e of flat.layout.entries) {
       const param = params.get(e.name)!;
@@ -228,7 +226,6 @@ export class FusedAdam extends Adam {
   private disposeFlat(): void {
     if (!this.flat) return;
     this.flat.moments.dispose();
-    this.flat.grads.dispose();
     this.flat.partials.dispose();
   }
 }
