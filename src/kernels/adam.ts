@@ -1,11 +1,10 @@
 /**
  * Global-norm clipping + Adam, fused (torch.nn.utils.clip_grad_norm_ then torch.optim.Adam, the
  * same maths as src/train/adam.ts, which stays the reference), over one flat layout of all
- * parameters (adam-flat.ts): the moments live in one [3, P] buffer (with a row for the gradients);
- * each step packs the gradients into it with their sums of squares (~P/10 dispatches for P
- * parameter tensors), then updates the moments and the parameters in place (~P/9 dispatches), the
- * clip coefficient derived
- * inside the update. Off WebGPU the same class runs plain ops over the same flat moments (one
+ * parameters (adam-flat.ts): the moments live in one [3, P] buffer on WebGPU (row 2 for this step's
+ * gradients; [2, P] elsewhere); each step packs the gradients into it with their sums of squares
+ * (~P/10 dispatches for P parameter tensors), then updates the moments and the parameters in place
+ * (~P/9 dispatches), the clip coefficient derived inside the update. Off WebGPU the same class runs plain ops over the same flat moments (one
  * update of the flat moments, one assign per parameter), with results identical to
  * src/train/adam.ts.
  *
@@ -26,8 +25,12 @@ interface FlatState {
   layout: FlatLayout;
   /** storage buffers the layout's groups were made for */
   buffers: number;
-  /** [3, P]: exp_avg in row 0, exp_avg_sq in row 1, this step's gradients in row 2 (scratch) */
+  /**
+   * [rows, P]: exp_avg in row 0, exp_avg_sq in row 1, on WebGPU this step's gradients in row 2
+   * (scratch; rows 3 there, 2 elsewhere)
+   */
   moments: tf.Variable;
+  rows: number;
   /** [chunks] scratch (WebGPU): sums of squares per chunk */
   partials: tf.Variable;
 }
@@ -75,6 +78,7 @@ export class FusedAdam extends Adam {
     const flat = this.flatFor(
       names.map((name) => ({ name, shape: params.get(name)!.shape })),
       useGpu ? buffers : 16,
+      useGpu ? 3 : 2,
     );
     const { lr, beta1, beta2, eps } = this.settings;
     const t = this.stepCount;
@@ -116,11 +120,13 @@ export class FusedAdam extends Adam {
   private flatFor(
     params: ReadonlyArray<{ name: string; shape: readonly number[] }>,
     buffers: number,
+    rows: number,
   ): FlatState {
     const old = this.flat;
     const same =
       old !== null &&
       old.buffers === buffers &&
+      old.rows === rows &&
       old.layout.entries.length === params.length &&
       params.every(
         (p, i) => old.layout.entries[i].name === p.name && sameShape(old.layout.entries[i].shape, p.shape),
@@ -131,22 +137,24 @@ export class FusedAdam extends Adam {
       const pieces = layout.entries.map((e) => {
         const set = this.pending.get(e.name);
         if (set && sameShape(set.shape, e.shape)) {
-          const rows = new Float32Array(3 * e.size);
-          rows.set(set.expAvg);
-          rows.set(set.expAvgSq, e.size);
-          return tf.tensor2d(rows, [3, e.size]);
+          const values = new Float32Array(rows * e.size);
+          values.set(set.expAvg);
+          values.set(set.expAvgSq, e.size);
+          return tf.tensor2d(values, [rows, e.size]);
         }
         const had = old?.layout.byName.get(e.name);
-        if (old && had && sameShape(had.shape, e.shape))
-          return old.moments.slice([0, had.offset], [3, had.size]);
-        return tf.zeros([3, e.size]);
+        if (old && had && sameShape(had.shape, e.shape)) {
+          const kept = old.moments.slice([0, had.offset], [2, had.size]);
+          return rows === 2 ? kept : tf.concat([kept, tf.zeros([rows - 2, e.size])]);
+        }
+        return tf.zeros([rows, e.size]);
       });
       return tf.variable(pieces.length === 1 ? pieces[0] : tf.concat(pieces, 1), false);
     });
     const partials = tf.variable(tf.zeros([Math.max(1, layout.chunks)]), false);
     this.disposeFlat();
     this.pending.clear();
-    this.flat = { layout, buffers, moments, partials };
+    this.flat = { layout, buffers, moments, rows, partials };
     return this.flat;
   }
 
@@ -171,7 +179,7 @@ export class FusedAdam extends Adam {
     const m = expAvg.add(g.sub(expAvg).mul(1 - beta1));
     const v = expAvgSq.mul(beta2).add(g.square().mul(1 - beta2));
     const denom = v.sqrt().div(c.bc2Sqrt).add(eps);
-    flat.moments.assign(tf.stack([m, v, g]));
+    flat.moments.assign(tf.stack([m, v]));
     const update = m.div(denom).mul(c.stepSize);
     for (const e of flat.layout.entries) {
       const param = params.get(e.name)!;
