@@ -4,9 +4,9 @@
  * parameters (adam-flat.ts): the moments live in one [3, P] buffer on WebGPU (row 2 for this step's
  * gradients; [2, P] elsewhere); each step packs the gradients into it with their sums of squares
  * (~P/10 dispatches for P parameter tensors), then updates the moments and the parameters in place
- * (~P/9 dispatches), the clip coefficient derived inside the update. Off WebGPU the same class runs plain ops over the same flat moments (one
- * update of the flat moments, one assign per parameter), with results identical to
- * src/train/adam.ts.
+ * (~P/9 dispatches), the clip coefficient derived inside the update. Off WebGPU the same class
+ * runs plain ops over the same flat moments (one update of the flat moments, one assign per
+ * parameter), with results identical to src/train/adam.ts.
  *
  * In place: the parameter and state variables' GPU buffers are written directly (no new tensors),
  * so each must own its buffer; a variable sharing its data with another tensor is first given a
