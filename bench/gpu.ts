@@ -29,7 +29,7 @@ import {
   takeGpuErrors,
   topEntries,
 } from '../src/kernels';
-import { gpuSync, runRaw } from '../src/kernels/runner';
+import { gpuSync, maxStorageBuffers, runRaw } from '../src/kernels/runner';
 import { SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
@@ -277,7 +277,7 @@ if (sections.has('scan'))
       const gbs = bwdBytes / (ms * 1e-3) / 1e9;
       scanRows.push({ kernel: 'backward', variant: `WG ${wg}`, ms, GBs: gbs });
       log(
-        `| backward (3 dispatches) | ${wg} channels per workgroup | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
+        `| backward (${maxStorageBuffers(backend) < 12 ? 3 : 2} dispatches) | ${wg} channels per workgroup | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
       );
     }
     Object.assign(scanTuning, saved);

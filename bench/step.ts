@@ -48,13 +48,8 @@ export function makeTrainingStep(setup: StepSetup): TrainingStep {
     curriculumEnd(experiment.curriculum),
   );
   const config = archConfigFromSettings(experiment.models[0] as ArchSettings, batch.seqLen);
-  const model = buildModel(
-    config,
-    task.readIn(params),
-    task.heads(params),
-    0,
-    setup.fused ? { kernels: modelKernels() } : {},
-  );
+  const kernels = setup.fused ? modelKernels() : undefined;
+  const model = buildModel(config, task.readIn(params), task.heads(params), 0, kernels ? { kernels } : {});
   const settings = {
     lr: experiment.optimizer.lr,
     beta1: experiment.optimizer.beta1,
@@ -79,6 +74,7 @@ export function makeTrainingStep(setup: StepSetup): TrainingStep {
             // training mode, as the Trainer: S4-Mamba's dropout on
             model.forward(tokens, batch.tokenKinds, positions, { training: { seed: 0, step: 0 } }),
             targets,
+            kernels,
           ),
         vars,
       );

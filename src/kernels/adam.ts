@@ -1,142 +1,63 @@
 /**
  * Global-norm clipping + Adam, fused (torch.nn.utils.clip_grad_norm_ then torch.optim.Adam, the
- * same maths as src/train/adam.ts, which stays the reference):
- *   1. sum of squares of all gradients: one single-workgroup dispatch per group of gradients, each
- *      adding its group to the running total of the previous one; the last also writes the clip
- *      coefficient min(1, maxNorm / (norm + 1e-6)) (1 without clipping);
- *   2. Adam in place on the parameter and its two moments, reading g * coef, one dispatch per
- *      group of parameters (as many as the device's storage-buffer limit allows per program).
- * Per step that is ~P/10 + P/2 dispatches for P parameters, instead of ~15 P with plain ops.
- * Off WebGPU (or on a device with too few storage buffers) the same class runs the plain ops.
+ * same maths as src/train/adam.ts, which stays the reference), over one flat layout of all
+ * parameters (adam-flat.ts): the moments live in one [3, P] buffer on WebGPU (row 2 for this step's
+ * gradients; [2, P] elsewhere); each step packs the gradients into it with their sums of squares
+ * (~P/10 dispatches for P parameter tensors), then updates the moments and the parameters in place
+ * (~P/9 dispatches), the clip coefficient derived inside the update. Off WebGPU the same class
+ * runs plain ops over the same flat moments (one update of the flat moments, one assign per
+ * parameter), with results identical to src/train/adam.ts.
  *
- * In place: the parameter and moment variables' GPU buffers are written directly (no new tensors),
+ * In place: the parameter and state variables' GPU buffers are written directly (no new tensors),
  * so each must own its buffer; a variable sharing its data with another tensor is first given a
  * copy of its own.
  */
 
-import type { TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
-import { Adam, type AdamMoments, clipByGlobalNorm } from '../train/adam';
-import { bindings } from './common';
+import { Adam, type AdamMoments, globalNorm } from '../train/adam';
+import { type FlatLayout, flatAdamProgram, flatBuffers, flatLayout, packProgram } from './adam-flat';
 import { internalsOf, maxStorageBuffers, runRaw } from './runner';
 
-const WG = 256;
+type HostMoments = { expAvg: Float32Array; expAvgSq: Float32Array; shape: number[] };
 
-function sumSquaresProgram(sizes: number[], first: boolean, maxNorm: number | null) {
-  const k = sizes.length;
-  const names = sizes.map((_, i) => `g${i}`);
-  const inputs = first ? names : ['prev', ...names];
-  const loops = sizes
-    .map((_, i) => `for (var i = lid; i < uni.n${i}; i += ${WG}u) { let v = g${i}[i]; acc += v * v; }`)
-    .join('\n  ');
-  const uniformFields = sizes.map((_, i) => `n${i}: u32`).join(', ');
-  return {
-    name: 'ClipSumSquares',
-    key: `sumsq_${k}_${first}_${maxNorm === null ? 'noclip' : 'clip'}`,
-    dispatch: [1, 1, 1] as [number, number, number],
-    uniforms: [
-      ...sizes.map((s) => ({ type: 'uint32' as const, data: [s] })),
-      { type: 'float32' as const, data: [maxNorm ?? 0] },
-    ],
-    wgsl: () => /* wgsl */ `
-${bindings(['out'], inputs, `${uniformFields}, maxNorm: f32`)}
-var<workgroup> part: array<f32, ${WG}>;
-@compute @workgroup_size(${WG})
-fn main(@builtin(local_invocation_index) lid: u32) {
-  var acc = 0.0;
-  ${loops}
-  part[lid] = acc;
-  workgroupBarrier();
-  for (var s = ${WG / 2}u; s > 0u; s = s >> 1u) {
-    if (lid < s) { part[lid] += part[lid + s]; }
-    workgroupBarrier();
-  }
-  if (lid == 0u) {
-    let total = part[0]${first ? '' : ' + prev[0]'};
-    out[0] = total;
-    ${maxNorm === null ? 'out[1] = 1.0;' : 'out[1] = min(1.0, uni.maxNorm / (sqrt(total) + 1e-6));'}
-  }
-}
-`,
-  };
+/** The optimiser's state over one flat layout. */
+interface FlatState {
+  layout: FlatLayout;
+  /** storage buffers the layout's groups were made for */
+  buffers: number;
+  /**
+   * [rows, P]: exp_avg in row 0, exp_avg_sq in row 1, on WebGPU this step's gradients in row 2
+   * (scratch; rows 3 there, 2 elsewhere)
+   */
+  moments: tf.Variable;
+  rows: number;
+  /** [chunks] scratch (WebGPU): sums of squares per chunk */
+  partials: tf.Variable;
 }
 
-function adamProgram(sizes: number[]) {
-  const k = sizes.length;
-  const outs: string[] = [];
-  const ins: string[] = [];
-  sizes.forEach((_, i) => {
-    outs.push(`p${i}`, `m${i}`, `v${i}`);
-    ins.push(`g${i}`);
-  });
-  ins.push('coef');
-  const offsets: number[] = [];
-  let total = 0;
-  for (const s of sizes) {
-    offsets.push(total);
-    total += s;
-  }
-  const branches = sizes
-    .map(
-      (_, i) => `${i === 0 ? '' : 'else '}if (i < uni.end${i}) {
-    let j = i - uni.start${i};
-    let g = g${i}[j] * c;
-    let m = m${i}[j] + (1.0 - uni.beta1) * (g - m${i}[j]);
-    let v = uni.beta2 * v${i}[j] + (1.0 - uni.beta2) * g * g;
-    m${i}[j] = m;
-    v${i}[j] = v;
-    p${i}[j] = p${i}[j] - m / (sqrt(v) / uni.bc2Sqrt + uni.eps) * uni.stepSize;
-  }`,
-    )
-    .join(' ');
-  const fields = sizes.map((_, i) => `start${i}: u32, end${i}: u32`).join(', ');
-  const groups = Math.max(1, Math.ceil(total / WG));
-  const nx = Math.min(groups, 65535);
-  const ny = Math.ceil(groups / nx);
-  return {
-    name: 'AdamInPlace',
-    key: `adam_${k}`,
-    dispatch: [nx, ny, 1] as [number, number, number],
-    uniforms: [
-      ...sizes.flatMap((s, i) => [
-        { type: 'uint32' as const, data: [offsets[i]] },
-        { type: 'uint32' as const, data: [offsets[i] + s] },
-      ]),
-      { type: 'uint32' as const, data: [total] },
-      { type: 'uint32' as const, data: [nx] },
-    ],
-    wgsl: () => /* wgsl */ `
-${bindings(outs, ins, `${fields}, total: u32, nx: u32, stepSize: f32, beta1: f32, beta2: f32, eps: f32, bc2Sqrt: f32`)}
-@compute @workgroup_size(${WG})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = (wid.x + wid.y * uni.nx) * ${WG}u + lid;
-  if (i >= uni.total) { return; }
-  let c = coef[1];
-  ${branches}
-}
-`,
-  };
-}
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, i) => d === b[i]);
 
 /**
  * Adam with global-norm clipping, fused on WebGPU. A subclass of src/train/adam.ts's Adam (same
- * moments, settings, step count, checkpoint state), so it can stand wherever an Adam is expected;
- * `apply` takes the fused path too, `applyClipped` adds the fused clipping.
+ * settings, step count, checkpoint state through `readState` / `setMoments`), so it can stand
+ * wherever an Adam is expected; `apply` takes the fused path too, `applyClipped` adds the clipping.
+ * Its moments are one flat buffer, not per-parameter variables: `state` is always empty, read them
+ * with `readState()`.
  */
 export class FusedAdam extends Adam {
-  private ensureMoments(name: string, shape: readonly number[]): AdamMoments {
-    let m = this.state.get(name);
-    if (!m) {
-      const size = shape.reduce((a, b) => a * b, 1);
-      this.setMoments(name, shape, new Float32Array(size), new Float32Array(size));
-      m = this.state.get(name)!;
-    }
-    return m;
-  }
+  private flat: FlatState | null = null;
+  /** moments set by `setMoments` and not yet moved into the flat buffer, by name */
+  private readonly pending = new Map<string, HostMoments>();
 
   /** Adam without clipping (same maths as src/train/adam.ts's `apply`). */
   override apply(params: ReadonlyMap<string, tf.Variable>, grads: ReadonlyMap<string, tf.Tensor>): void {
     this.applyClipped(params, grads, null);
+  }
+
+  /** No per-parameter moment variables here (see `readState`). */
+  override get state(): ReadonlyMap<string, AdamMoments> {
+    return new Map();
   }
 
   /**
@@ -149,90 +70,170 @@ export class FusedAdam extends Adam {
     maxNorm: number | null,
   ): tf.Scalar {
     const names = [...params.keys()].filter((n) => grads.has(n));
-    for (const n of names) this.ensureMoments(n, params.get(n)!.shape);
     this.stepCount += 1;
+    if (names.length === 0) return tf.scalar(0);
+    const gpu = tf.getBackend() === 'webgpu';
+    const buffers = gpu ? flatBuffers(maxStorageBuffers(tf.backend())) : 16;
+    const useGpu = gpu && buffers >= 5;
+    const flat = this.flatFor(
+      names.map((name) => ({ name, shape: params.get(name)!.shape })),
+      useGpu ? buffers : 16,
+      useGpu ? 3 : 2,
+    );
     const { lr, beta1, beta2, eps } = this.settings;
     const t = this.stepCount;
-    const bc1 = 1 - beta1 ** t;
     const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-    const stepSize = lr / bc1;
+    const stepSize = lr / (1 - beta1 ** t);
+    if (!useGpu) return this.applyOps(params, grads, names, flat, maxNorm, { stepSize, bc2Sqrt });
+
     const backend = tf.backend();
-    if (tf.getBackend() !== 'webgpu' || maxStorageBuffers(backend) < 8 || names.length === 0) {
-      return this.applyOps(params, grads, names, maxNorm, { stepSize, bc2Sqrt });
-    }
-    const limit = Math.min(maxStorageBuffers(backend), 16);
-    const gs = names.map((n) => grads.get(n)!);
-    // 1. sum of squares (+ clip coefficient), chained through groups of gradients
-    const perSum = limit - 2;
-    let total: TensorInfo | null = null;
-    for (let i = 0; i < gs.length; i += perSum) {
-      const group = gs.slice(i, i + perSum);
-      const program = sumSquaresProgram(
-        group.map((g) => g.size),
-        total === null,
-        maxNorm,
-      );
-      const ins: TensorInfo[] = total === null ? group : [total, ...group];
-      const [out] = runRaw(backend, program, ins, [[2]]);
-      if (total) backend.disposeData(total.dataId);
-      total = out;
-    }
-    const coefTensor = tf.engine().makeTensorFromTensorInfo(total!) as tf.Tensor1D;
-    // 2. Adam in place, groups of parameters
-    const perAdam = Math.max(1, Math.floor((limit - 1) / 4));
     const be = internalsOf(backend);
     const own = (v: tf.Variable) => {
       be.uploadToGPU(v.dataId);
       if (be.tensorMap.get(v.dataId).refCount > 1) v.assign(tf.add(v, 0));
     };
-    for (let i = 0; i < names.length; i += perAdam) {
-      const group = names.slice(i, i + perAdam);
-      const outs: TensorInfo[] = [];
-      const ins: TensorInfo[] = [];
-      for (const n of group) {
-        const p = params.get(n)!;
-        const m = this.state.get(n)!;
-        for (const v of [p, m.expAvg, m.expAvgSq]) own(v);
-        outs.push(p, m.expAvg, m.expAvgSq);
-        ins.push(grads.get(n)!);
-      }
-      ins.push(coefTensor);
-      const program = adamProgram(group.map((n) => params.get(n)!.size));
-      program.uniforms.push(
-        { type: 'float32' as const, data: [stepSize] } as never,
-        { type: 'float32' as const, data: [beta1] } as never,
-        { type: 'float32' as const, data: [beta2] } as never,
-        { type: 'float32' as const, data: [eps] } as never,
-        { type: 'float32' as const, data: [bc2Sqrt] } as never,
-      );
-      runRaw(backend, program, ins, outs);
+    for (const v of [flat.moments, flat.partials]) own(v);
+    const { layout } = flat;
+    for (const group of layout.pack) {
+      const ins = group.entries.map((e) => grads.get(e.name)!);
+      runRaw(backend, packProgram(layout, group), ins, [flat.moments, flat.partials]);
     }
-    return coefTensor.slice(0, 1).sqrt().reshape([]) as tf.Scalar;
+    const norm = be.makeTensorInfo([1], 'float32');
+    const constants = { stepSize, beta1, beta2, eps, bc2Sqrt, maxNorm };
+    for (const group of layout.adam) {
+      const ps = group.entries.map((e) => params.get(e.name)!);
+      for (const p of ps) own(p);
+      runRaw(
+        backend,
+        flatAdamProgram(layout, group, constants),
+        [flat.partials],
+        [...ps, flat.moments, norm],
+      );
+    }
+    return tf.engine().makeTensorFromTensorInfo(norm).reshape([]) as tf.Scalar;
+  }
+
+  /**
+   * The flat state for these parameters: the current one, or a new one that keeps the moments of
+   * every name it had and takes those set by `setMoments` (zeros for the rest).
+   */
+  private flatFor(
+    params: ReadonlyArray<{ name: string; shape: readonly number[] }>,
+    buffers: number,
+    rows: number,
+  ): FlatState {
+    const old = this.flat;
+    const same =
+      old !== null &&
+      old.buffers === buffers &&
+      old.rows === rows &&
+      old.layout.entries.length === params.length &&
+      params.every(
+        (p, i) => old.layout.entries[i].name === p.name && sameShape(old.layout.entries[i].shape, p.shape),
+      );
+    if (same && this.pending.size === 0) return old!;
+    const layout = flatLayout(params, buffers);
+    const moments = tf.tidy(() => {
+      const pieces = layout.entries.map((e) => {
+        const set = this.pending.get(e.name);
+        if (set && sameShape(set.shape, e.shape)) {
+          const values = new Float32Array(rows * e.size);
+          values.set(set.expAvg);
+          values.set(set.expAvgSq, e.size);
+          return tf.tensor2d(values, [rows, e.size]);
+        }
+        const had = old?.layout.byName.get(e.name);
+        if (old && had && sameShape(had.shape, e.shape)) {
+          const kept = old.moments.slice([0, had.offset], [2, had.size]);
+          return rows === 2 ? kept : tf.concat([kept, tf.zeros([rows - 2, e.size])]);
+        }
+        return tf.zeros([rows, e.size]);
+      });
+      return tf.variable(pieces.length === 1 ? pieces[0] : tf.concat(pieces, 1), false);
+    });
+    const partials = tf.variable(tf.zeros([Math.max(1, layout.chunks)]), false);
+    this.disposeFlat();
+    this.pending.clear();
+    this.flat = { layout, buffers, moments, rows, partials };
+    return this.flat;
   }
 
   private applyOps(
     params: ReadonlyMap<string, tf.Variable>,
     grads: ReadonlyMap<string, tf.Tensor>,
-    names: string[],
+    names: readonly string[],
+    flat: FlatState,
     maxNorm: number | null,
     c: { stepSize: number; bc2Sqrt: number },
   ): tf.Scalar {
     const { beta1, beta2, eps } = this.settings;
-    const clipped = clipByGlobalNorm(
-      names.map((n) => grads.get(n)!),
-      maxNorm,
-    );
-    names.forEach((name, i) => {
-      const p = params.get(name)!;
-      const g = clipped.grads[i];
-      const { expAvg, expAvgSq } = this.state.get(name)!;
-      const m = expAvg.add(g.sub(expAvg).mul(1 - beta1));
-      const v = expAvgSq.mul(beta2).add(g.square().mul(1 - beta2));
-      const denom = v.sqrt().div(c.bc2Sqrt).add(eps);
-      expAvg.assign(m);
-      expAvgSq.assign(v);
-      p.assign(p.sub(m.div(denom).mul(c.stepSize)));
-    });
-    return clipped.norm;
+    const gs = names.map((n) => grads.get(n)!);
+    // as clipByGlobalNorm: the norm summed tensor by tensor, every gradient times the coefficient
+    const norm = globalNorm(gs);
+    const coef = maxNorm === null ? null : tf.minimum(tf.scalar(maxNorm).div(norm.add(1e-6)), 1);
+    const parts = gs.map((g) => (coef === null ? g : g.mul(coef)).reshape([-1]));
+    const g = parts.length === 1 ? parts[0] : tf.concat(parts);
+    const p = flat.layout.total;
+    const expAvg = flat.moments.slice([0, 0], [1, p]).reshape([p]);
+    const expAvgSq = flat.moments.slice([1, 0], [1, p]).reshape([p]);
+    const m = expAvg.add(g.sub(expAvg).mul(1 - beta1));
+    const v = expAvgSq.mul(beta2).add(g.square().mul(1 - beta2));
+    const denom = v.sqrt().div(c.bc2Sqrt).add(eps);
+    flat.moments.assign(tf.stack([m, v]));
+    const update = m.div(denom).mul(c.stepSize);
+    for (const e of flat.layout.entries) {
+      const param = params.get(e.name)!;
+      param.assign(param.sub(update.slice(e.offset, e.size).reshape(e.shape)));
+    }
+    return norm;
+  }
+
+  /** Moments as host arrays, by parameter name (for checkpoints). */
+  override async readState(): Promise<Map<string, HostMoments>> {
+    const out = new Map<string, HostMoments>();
+    if (this.flat) {
+      const { layout, moments } = this.flat;
+      const all = (await moments.data()) as Float32Array;
+      for (const e of layout.entries) {
+        out.set(e.name, {
+          expAvg: all.slice(e.offset, e.offset + e.size),
+          expAvgSq: all.slice(layout.total + e.offset, layout.total + e.offset + e.size),
+          shape: [...e.shape],
+        });
+      }
+    }
+    for (const [name, m] of this.pending) {
+      out.set(name, { expAvg: m.expAvg.slice(), expAvgSq: m.expAvgSq.slice(), shape: [...m.shape] });
+    }
+    return out;
+  }
+
+  /** Overwrite the moments of `name` (moved into the flat buffer at the next step). */
+  override setMoments(
+    name: string,
+    shape: readonly number[],
+    expAvg: Float32Array,
+    expAvgSq: Float32Array,
+  ): void {
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (expAvg.length !== size || expAvgSq.length !== size)
+      throw new Error(
+        `moments of ${name}: ${expAvg.length} / ${expAvgSq.length} values for shape [${shape}]`,
+      );
+    this.pending.set(name, { expAvg: expAvg.slice(), expAvgSq: expAvgSq.slice(), shape: [...shape] });
+  }
+
+  /** Forget all moments and the step count (a fresh optimiser). */
+  override reset(): void {
+    super.reset();
+    this.disposeFlat();
+    this.flat = null;
+    this.pending.clear();
+  }
+
+  private disposeFlat(): void {
+    if (!this.flat) return;
+    this.flat.moments.dispose();
+    this.flat.partials.dispose();
   }
 }

@@ -8,6 +8,8 @@
  *            recomputed; zeros outside the channel window), plus one per (64-row chunk, channel)
  *            accumulating dw and dbias partials; (2) the sums over chunks.
  * Off WebGPU, `fusedCausalConvSilu` is SiLU(causalDepthwiseConv(...)) of src/models/ops.ts.
+ * With the attribute `keep`, x itself is a second output (no copy) for another consumer (the
+ * scan reads z from it); that consumer's gradient is added to dx in the backward dispatch.
  */
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -77,7 +79,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 }
 
-function backwardProgram(d: Dims) {
+function backwardProgram(d: Dims, residual: boolean) {
   const rows = d.b * d.l;
   const nCh = Math.ceil(rows / CHUNK);
   const n1 = rows * d.cx;
@@ -85,11 +87,11 @@ function backwardProgram(d: Dims) {
   return {
     program: {
       name: 'ConvSiluBackward',
-      key: `convbwd_${d.k}`,
+      key: `convbwd_${d.k}_${residual}`,
       dispatch,
       uniforms: uniformsOf(d, dispatch[0], nCh),
       wgsl: () => /* wgsl */ `
-${bindings(['dx', 'part'], ['x', 'w', 'bias', 'du'], UNIFORMS)}
+${bindings(['dx', 'part'], residual ? ['x', 'w', 'bias', 'du', 'dres'] : ['x', 'w', 'bias', 'du'], UNIFORMS)}
 const K = ${d.k};
 ${FLAT_INDEX}
 ${PRE}
@@ -116,7 +118,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (tt < uni.L) { acc += w[c * K + j] * dpre(b, tt, c); }
       }
     }
-    dx[i] = acc;
+    dx[i] = acc${residual ? ' + dres[i]' : ''};
     return;
   }
   let k = i - n1;
@@ -175,15 +177,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, weight, bias } = inputs as Record<string, TensorInfo>;
   const d = dimsOf(x, weight, Number(attrs?.offset ?? 0));
-  return runRaw(backend, forwardProgram(d), [x, weight, bias], [[d.b, d.l, d.c]])[0];
+  const [u] = runRaw(backend, forwardProgram(d), [x, weight, bias], [[d.b, d.l, d.c]]);
+  if (!attrs?.keep) return u;
+  (backend as tf.KernelBackend).incRef(x.dataId);
+  return [u, { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype }];
 };
 
 const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, weight, bias, dy } = inputs as Record<string, TensorInfo>;
-  const d = dimsOf(x, weight, Number(attrs?.offset ?? 0));
-  const { program, nCh } = backwardProgram(d);
-  const [dx, part] = runRaw(backend, program, [x, weight, bias, dy], [x.shape.slice(), [nCh, d.c, d.k + 1]]);
-  const [dw, db] = runRaw(backend, reduceProgram(d, nCh), [part], [weight.shape.slice(), [d.c]]);
+  const { x, weight, bias, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
+  const d = dimsOf(x!, weight!, Number(attrs?.offset ?? 0));
+  const { program, nCh } = backwardProgram(d, dres !== undefined);
+  const ins = [x!, weight!, bias!, dy!, ...(dres ? [dres] : [])];
+  const [dx, part] = runRaw(backend, program, ins, [x!.shape.slice(), [nCh, d.c, d.k + 1]]);
+  const [dw, db] = runRaw(backend, reduceProgram(d, nCh), [part], [weight!.shape.slice(), [d.c]]);
   release(backend, part);
   return [dx, dw, db];
 };
@@ -191,15 +197,13 @@ const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 const gradConfig: GradConfig = {
   kernelName: CONV_SILU,
   inputsToSave: ['x', 'weight', 'bias'],
-  gradFunc: (dy, saved, attrs) => {
+  gradFunc: (dys, saved, attrs) => {
     const [x, weight, bias] = saved;
+    const [dy, dres] = (attrs?.keep ? dys : [dys]) as tf.Tensor[];
+    const inputs: tf.NamedTensorMap = dres ? { x, weight, bias, dy, dres } : { x, weight, bias, dy };
     const [dx, dw, db] = tf
       .engine()
-      .runKernel(
-        CONV_SILU_GRAD,
-        { x, weight, bias, dy: dy as tf.Tensor },
-        attrs as unknown as tf.NamedAttrMap,
-      ) as tf.Tensor[];
+      .runKernel(CONV_SILU_GRAD, inputs, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
     return { x: () => dx, weight: () => dw, bias: () => db };
   },
 };
@@ -229,5 +233,22 @@ export function fusedCausalConvSilu(
       return silu(causalDepthwiseConv(xs, weight, bias)) as tf.Tensor3D;
     });
   }
-  return tf.engine().runKernel(CONV_SILU, { x, weight, bias }, { offset }) as tf.Tensor3D;
+  return tf.engine().runKernel(CONV_SILU, { x, weight, bias }, { offset, keep: false }) as tf.Tensor3D;
+}
+
+/**
+ * [fusedCausalConvSilu(x, ...), x]: x handed on for another consumer, whose gradient is then
+ * added to dx in the conv's backward dispatch. Off WebGPU: [plain ops, x].
+ */
+export function fusedCausalConvSiluKeep(
+  x: tf.Tensor3D,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  offset: number,
+): [tf.Tensor3D, tf.Tensor3D] {
+  if (tf.getBackend() !== 'webgpu') return [fusedCausalConvSilu(x, weight, bias, offset), x];
+  const [u, kept] = tf
+    .engine()
+    .runKernel(CONV_SILU, { x, weight, bias }, { offset, keep: true }) as tf.Tensor3D[];
+  return [u, kept];
 }

@@ -2,14 +2,15 @@
  * GPT-2's MLP activation with the bias of c_fc folded in, fused ('IclBiasGelu'):
  *   y = GELU_tanh(x + bias) = 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))), a = x + bias,
  * with the tanh argument clamped to +-15 as src/models/ops.ts does (so the gradient is the same:
- * zero slope of the clamp outside). Forward one dispatch; backward one dispatch for dx plus a
- * tfjs sum over rows for dbias. Off WebGPU, `fusedBiasGelu` is geluTanh(x + bias).
+ * zero slope of the clamp outside). Forward one dispatch; backward one dispatch for dx plus one
+ * sum over rows for dbias (linear.ts `columnSum`). Off WebGPU, `fusedBiasGelu` is geluTanh(x + bias).
  */
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { geluTanh } from '../models/ops';
 import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { columnSum } from './linear';
 import { dispatch1d, runRaw } from './runner';
 
 export const BIAS_GELU = 'IclBiasGelu';
@@ -81,7 +82,7 @@ const gradConfig: GradConfig = {
     const [x, bias] = saved;
     const dx = tf.engine().runKernel(BIAS_GELU_GRAD, { x, bias, dy: dy as tf.Tensor }) as tf.Tensor;
     const c = bias.shape[0];
-    return { x: () => dx, bias: () => dx.reshape([-1, c]).sum(0) };
+    return { x: () => dx, bias: () => columnSum(dx.reshape([-1, c])) };
   },
 };
 

@@ -12,9 +12,11 @@
  */
 import type { ModelKernels } from '../models/fused';
 import { fusedAttention } from './attention';
-import { fusedCausalConvSilu } from './conv';
+import { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 import { fusedBiasGelu } from './gelu';
-import { fusedLayerNorm } from './layer-norm';
+import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
+import { fusedLinear, fusedLinearKeep } from './linear';
+import { fusedMaskedMse } from './loss';
 import { registerAllKernels } from './register';
 import { fusedS4dConv, fusedS4dKernel } from './s4d';
 import { fusedSelectiveScan } from './selective-scan/index';
@@ -32,9 +34,11 @@ export {
   takeGpuErrors,
   throwIfGpuError,
 } from './backend';
-export { fusedCausalConvSilu } from './conv';
+export { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 export { fusedBiasGelu } from './gelu';
-export { fusedLayerNorm } from './layer-norm';
+export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
+export { columnSum, fusedLinear, fusedLinearKeep } from './linear';
+export { fusedMaskedMse } from './loss';
 export {
   countDispatches,
   type DispatchCount,
@@ -57,11 +61,16 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
   const all: ModelKernels = {
     selectiveScan: fusedSelectiveScan,
     causalConvSilu: fusedCausalConvSilu,
+    causalConvSiluKeep: fusedCausalConvSiluKeep,
     layerNorm: fusedLayerNorm,
+    layerNormKeep: fusedLayerNormKeep,
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
     s4dKernel: fusedS4dKernel,
     s4dConv: fusedS4dConv,
+    linear: fusedLinear,
+    linearKeep: fusedLinearKeep,
+    maskedMse: fusedMaskedMse,
   };
   if (!only) return all;
   const out: ModelKernels = {};

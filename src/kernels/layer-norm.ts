@@ -5,25 +5,33 @@
  *            computing dx = rstd (dy w - mean(dy w) - xhat mean(dy w xhat)), then the per-workgroup
  *            column sums of dy xhat and dy through workgroup memory; (2) the sums over workgroups.
  * Off WebGPU, `fusedLayerNorm` is the plain-ops LayerNorm of src/models/ops.ts.
+ *
+ * 'IclLayerNormKeep' is the same LayerNorm with a second output: its input, handed on (no copy)
+ * for the residual stream. The residual's gradient then comes back to this kernel, whose backward
+ * adds it to dx in the same dispatch, instead of tfjs adding the two gradients of the input.
+ * With a `shift` [C] input, the second output is x + shift instead (written by the forward
+ * dispatch): the bias of the matmul that adds the residual, so that matmul needs no second add.
  */
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_EPS, layerNorm } from '../models/ops';
 import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { columnSum } from './linear';
 import { dispatch1d, release, runRaw } from './runner';
 
 export const LAYER_NORM = 'IclLayerNorm';
 export const LAYER_NORM_GRAD = 'IclLayerNormGrad';
+export const LAYER_NORM_KEEP = 'IclLayerNormKeep';
 
 const ROWS = 64; // rows per workgroup in the backward
 const COLS = 16; // columns per block of the column sums
 
-function forwardProgram(rows: number, c: number) {
+function forwardProgram(rows: number, c: number, shift = false) {
   const dispatch = dispatch1d(rows, 64);
   return {
     name: 'LayerNormForward',
-    key: 'lnfwd',
+    key: shift ? 'lnfwd_shift' : 'lnfwd',
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [rows] },
@@ -32,7 +40,7 @@ function forwardProgram(rows: number, c: number) {
       { type: 'float32' as const, data: [LAYER_NORM_EPS] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(['y'], ['x', 'w', 'b'], 'rows: i32, C: i32, nx: i32, eps: f32')}
+${bindings(shift ? ['y', 'kept'] : ['y'], shift ? ['x', 'w', 'b', 'shift'] : ['x', 'w', 'b'], 'rows: i32, C: i32, nx: i32, eps: f32')}
 ${FLAT_INDEX}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -47,19 +55,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var c = 0; c < C; c++) { let d = x[o + c] - mean; v += d * d; }
   let rstd = inverseSqrt(v / f32(C) + uni.eps);
   for (var c = 0; c < C; c++) { y[o + c] = (x[o + c] - mean) * rstd * w[c] + b[c]; }
+  ${shift ? 'for (var c = 0; c < C; c++) { kept[o + c] = x[o + c] + shift[c]; }' : ''}
 }
 `,
   };
 }
 
-function backwardProgram(rows: number, c: number) {
+function backwardProgram(rows: number, c: number, residual: boolean) {
   const groups = Math.ceil(rows / ROWS);
   const dispatch = dispatch1d(groups, 1);
   const stride = 2 * COLS + 1;
   return {
     program: {
       name: 'LayerNormBackward',
-      key: 'lnbwd',
+      key: residual ? 'lnbwd_res' : 'lnbwd',
       dispatch,
       uniforms: [
         { type: 'int32' as const, data: [rows] },
@@ -68,7 +77,7 @@ function backwardProgram(rows: number, c: number) {
         { type: 'float32' as const, data: [LAYER_NORM_EPS] },
       ],
       wgsl: () => /* wgsl */ `
-${bindings(['dx', 'dwp', 'dbp'], ['x', 'w', 'dy'], 'rows: i32, C: i32, nx: i32, eps: f32')}
+${bindings(['dx', 'dwp', 'dbp'], residual ? ['x', 'w', 'dy', 'dres'] : ['x', 'w', 'dy'], 'rows: i32, C: i32, nx: i32, eps: f32')}
 var<workgroup> red: array<f32, ${ROWS * stride}>;
 ${FLAT_INDEX}
 @compute @workgroup_size(${ROWS})
@@ -99,7 +108,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     s2 = s2 / f32(C);
     for (var c = 0; c < C; c++) {
       let xh = (x[o + c] - mean) * rstd;
-      dx[o + c] = rstd * (dy[o + c] * w[c] - s1 - xh * s2);
+      dx[o + c] = rstd * (dy[o + c] * w[c] - s1 - xh * s2)${residual ? ' + dres[o + c]' : ''};
     }
   }
   for (var cb = 0; cb < C; cb += ${COLS}) {
@@ -173,17 +182,29 @@ const forwardKernel: KernelFunc = ({ inputs, backend }) => {
   return runRaw(backend, forwardProgram(rows, c), [x, weight, bias], [x.shape.slice()])[0];
 };
 
+const keepKernel: KernelFunc = (args) => {
+  const { x, weight, bias, shift } = args.inputs as Record<string, TensorInfo | undefined>;
+  if (shift) {
+    const c = x!.shape[x!.shape.length - 1];
+    const rows = tf.util.sizeFromShape(x!.shape) / c;
+    const program = forwardProgram(rows, c, true);
+    return runRaw(args.backend, program, [x!, weight!, bias!, shift], [x!.shape.slice(), x!.shape.slice()]);
+  }
+  const y = forwardKernel(args) as TensorInfo;
+  (args.backend as tf.KernelBackend).incRef(x!.dataId);
+  return [y, { dataId: x!.dataId, shape: x!.shape.slice(), dtype: x!.dtype }];
+};
+
 const backwardKernel: KernelFunc = ({ inputs, backend }) => {
-  const { x, weight, dy } = inputs as Record<string, TensorInfo>;
-  const c = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / c;
-  const { program, groups } = backwardProgram(rows, c);
-  const [dx, dwp, dbp] = runRaw(
-    backend,
-    program,
-    [x, weight, dy],
-    [x.shape.slice(), [groups, c], [groups, c]],
-  );
+  const { x, weight, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
+  const c = x!.shape[x!.shape.length - 1];
+  const rows = tf.util.sizeFromShape(x!.shape) / c;
+  const { program, groups } = backwardProgram(rows, c, dres !== undefined);
+  const [dx, dwp, dbp] = runRaw(backend, program, dres ? [x!, weight!, dy!, dres] : [x!, weight!, dy!], [
+    x!.shape.slice(),
+    [groups, c],
+    [groups, c],
+  ]);
   const [dw, db] = runRaw(backend, reduceProgram(groups, c), [dwp, dbp], [[c], [c]]);
   release(backend, dwp, dbp);
   return [dx, dw, db];
@@ -201,15 +222,46 @@ const gradConfig: GradConfig = {
   },
 };
 
+const keepGradConfig: GradConfig = {
+  kernelName: LAYER_NORM_KEEP,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dys, saved) => {
+    const [x, weight] = saved;
+    const [dy, dres] = dys as tf.Tensor[];
+    const [dx, dw, db] = tf.engine().runKernel(LAYER_NORM_GRAD, { x, weight, dy, dres }) as tf.Tensor[];
+    const c = x.shape[x.shape.length - 1];
+    return { x: () => dx, weight: () => dw, bias: () => db, shift: () => columnSum(dres.reshape([-1, c])) };
+  },
+};
+
 export function registerLayerNormKernels(): void {
   registerKernelOnce({ kernelName: LAYER_NORM, backendName: 'webgpu', kernelFunc: forwardKernel });
+  registerKernelOnce({ kernelName: LAYER_NORM_KEEP, backendName: 'webgpu', kernelFunc: keepKernel });
   registerKernelOnce({ kernelName: LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: backwardKernel });
-  if (tf.getGradient(LAYER_NORM)) tf.unregisterGradient(LAYER_NORM);
-  tf.registerGradient(gradConfig);
+  for (const config of [gradConfig, keepGradConfig]) {
+    if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
+    tf.registerGradient(config);
+  }
 }
 
 /** LayerNorm over the last axis: the fused kernel on WebGPU, the plain ops elsewhere. */
 export function fusedLayerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
   if (tf.getBackend() !== 'webgpu') return layerNorm(x, weight, bias);
   return tf.engine().runKernel(LAYER_NORM, { x, weight, bias }) as tf.Tensor;
+}
+
+/**
+ * [LayerNorm(x), x]: the second output is x itself (or x + shift), for the residual stream (its
+ * gradient is added in the LayerNorm's backward dispatch). Off WebGPU: [plain-ops LayerNorm, x].
+ */
+export function fusedLayerNormKeep(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  bias: tf.Tensor,
+  shift?: tf.Tensor,
+): [tf.Tensor, tf.Tensor] {
+  if (tf.getBackend() !== 'webgpu') return [layerNorm(x, weight, bias), shift ? x.add(shift) : x];
+  const inputs: tf.NamedTensorMap = shift ? { x, weight, bias, shift } : { x, weight, bias };
+  const [y, kept] = tf.engine().runKernel(LAYER_NORM_KEEP, inputs) as tf.Tensor[];
+  return [y, kept];
 }

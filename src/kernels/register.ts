@@ -3,6 +3,8 @@ import { registerAttentionKernels } from './attention';
 import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
 import { registerLayerNormKernels } from './layer-norm';
+import { registerLinearKernels } from './linear';
+import { registerLossKernels } from './loss';
 import { registerS4dKernels } from './s4d';
 import { registerWasmSegmentSum } from './segment-sum-wasm';
 import { registerSelectiveScanKernels } from './selective-scan/index';
@@ -18,5 +20,7 @@ export function registerAllKernels(): void {
   registerConvKernels();
   registerGeluKernels();
   registerS4dKernels();
+  registerLinearKernels();
+  registerLossKernels();
   registerWasmSegmentSum();
 }

@@ -78,23 +78,31 @@ function qkv(x: tf.Tensor, d: number): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return [q, k, v];
 }
 
-/** The hybrids' attention mixer: c_proj(attention(c_attn(x))). x: [B, L, D] -> [B, L, D]. */
+/**
+ * The hybrids' attention mixer: c_proj(attention(c_attn(x))) (+ `residual` when given, added by
+ * c_proj's matmul where fused; `biasInResidual`: the residual already holds c_proj's bias).
+ * x: [B, L, D] -> [B, L, D].
+ */
 export function hybridAttention(
   x: tf.Tensor3D,
   get: ParamGetter,
   nHead: number,
   sink?: AttentionWeightsSink,
   kernels?: ModelKernels,
+  residual?: tf.Tensor3D,
+  biasInResidual = false,
 ): tf.Tensor3D {
   const d = x.shape[2];
-  const packed = linear(x, get('c_attn.weight'), get('c_attn.bias')) as tf.Tensor3D;
+  const kernel = sink ? undefined : kernels?.linear;
+  const packed = linear(x, get('c_attn.weight'), get('c_attn.bias'), { kernel }) as tf.Tensor3D;
   let y: tf.Tensor3D;
   if (kernels?.attention && !sink) y = kernels.attention(packed, nHead);
   else {
     const [q, k, v] = qkv(packed, d);
     y = causalAttention(q, k, v, nHead, sink);
   }
-  return linear(y, get('c_proj.weight'), get('c_proj.bias')) as tf.Tensor3D;
+  const bias = biasInResidual ? undefined : get('c_proj.bias');
+  return linear(y, get('c_proj.weight'), bias, { kernel, residual }) as tf.Tensor3D;
 }
 
 export function gpt2LayerSpecs(d: number, nLayer: number): ParamSpec[] {
@@ -124,20 +132,33 @@ export function gpt2Layer(
 ): tf.Tensor3D {
   const d = x.shape[2];
   const ln = kernels?.layerNorm ?? layerNorm;
-  const h1 = ln(x, get('ln_1.weight'), get('ln_1.bias'));
-  const packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias')) as tf.Tensor3D;
+  const kernel = sink ? undefined : kernels?.linear;
+  // LN(v) and v for the residual; through the LayerNorm kernel when fused (see ModelKernels), which
+  // then also adds the bias of the matmul that adds the residual (so that matmul takes no bias)
+  const keep = kernels?.layerNormKeep;
+  const lnKeep = (v: tf.Tensor, p: string, proj: string): [tf.Tensor, tf.Tensor] =>
+    keep
+      ? keep(v, get(`${p}weight`), get(`${p}bias`), get(`${proj}bias`))
+      : [ln(v, get(`${p}weight`), get(`${p}bias`)), v];
+  const projBias = (proj: string) => (keep ? undefined : get(`${proj}bias`));
+  const [h1, x1] = lnKeep(x, 'ln_1.', 'attn.c_proj.');
+  const packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias'), {
+    kernel,
+  }) as tf.Tensor3D;
   let att: tf.Tensor3D;
   if (kernels?.attention && !sink) att = kernels.attention(packed, nHead);
   else {
     const [q, k, v] = qkv(packed, d);
     att = causalAttention(q, k, v, nHead, sink);
   }
-  const a = conv1dGpt2(att, get('attn.c_proj.weight'), get('attn.c_proj.bias'));
-  const r = x.add(a);
-  const h2 = ln(r, get('ln_2.weight'), get('ln_2.bias'));
+  // r = x + c_proj(att), m = r + c_proj(MLP(..)): the residual adds inside the matmuls where fused
+  const r = conv1dGpt2(att, get('attn.c_proj.weight'), projBias('attn.c_proj.'), { kernel, residual: x1 });
+  const [h2, r2] = lnKeep(r, 'ln_2.', 'mlp.c_proj.');
   const fc = kernels?.biasGelu
     ? kernels.biasGelu(conv1dGpt2(h2, get('mlp.c_fc.weight')), get('mlp.c_fc.bias'))
-    : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias')));
-  const m = conv1dGpt2(fc, get('mlp.c_proj.weight'), get('mlp.c_proj.bias'));
-  return r.add(m) as tf.Tensor3D;
+    : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias'), { kernel }));
+  return conv1dGpt2(fc, get('mlp.c_proj.weight'), projBias('mlp.c_proj.'), {
+    kernel,
+    residual: r2,
+  }) as tf.Tensor3D;
 }

@@ -33,8 +33,26 @@ export interface ModelKernels {
    * weight [C, 1, K], bias [C], x [B, L, Cx] (Cx a multiple of C).
    */
   causalConvSilu?: (x: tf.Tensor3D, weight: tf.Tensor, bias: tf.Tensor, offset: number) => tf.Tensor3D;
+  /** `causalConvSilu` and x itself, handed on (the scan reads z from it): one consumer of x */
+  causalConvSiluKeep?: (
+    x: tf.Tensor3D,
+    weight: tf.Tensor,
+    bias: tf.Tensor,
+    offset: number,
+  ) => [tf.Tensor3D, tf.Tensor3D];
   /** LayerNorm over the last axis (eps 1e-5) */
   layerNorm?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
+  /**
+   * [LayerNorm(x), x (+ shift)]: x handed on for the residual stream, so that its gradient is added
+   * in the LayerNorm's backward (one consumer of x instead of two, no separate gradient add); the
+   * shift, when given, is the bias of the matmul that adds the residual (added here instead)
+   */
+  layerNormKeep?: (
+    x: tf.Tensor,
+    weight: tf.Tensor,
+    bias: tf.Tensor,
+    shift?: tf.Tensor,
+  ) => [tf.Tensor, tf.Tensor];
   /** causal multi-head softmax attention from packed qkv [B, L, 3D] (q | k | v) -> [B, L, D] */
   attention?: (qkv: tf.Tensor3D, nHead: number) => tf.Tensor3D;
   /** GELU (tanh approximation) of x + bias, bias broadcast over the last axis */
@@ -49,4 +67,19 @@ export interface ModelKernels {
   ) => tf.Tensor2D;
   /** K * u (causal, per channel) + D u: u [B, L, H], K [H, L], D [H] -> [B, L, H] */
   s4dConv?: (u: tf.Tensor3D, k: tf.Tensor2D, d: tf.Tensor1D) => tf.Tensor3D;
+  /**
+   * x [M, in] times the weight (transposed: nn.Linear's [out, in]; else GPT-2 Conv1D's [in, out])
+   * plus bias [out] and / or a residual [M, out] -> [M, out], the additions inside the matmul
+   */
+  linear?: (
+    x: tf.Tensor2D,
+    weight: tf.Tensor2D,
+    transposeWeight: boolean,
+    bias?: tf.Tensor,
+    residual?: tf.Tensor2D,
+  ) => tf.Tensor2D;
+  /** [x W^T (or x W), x] (layouts as `linear`): x handed on, its gradient added in dx's matmul */
+  linearKeep?: (x: tf.Tensor2D, weight: tf.Tensor2D, transposeWeight: boolean) => [tf.Tensor2D, tf.Tensor2D];
+  /** the training loss sum(mask (pred - target)^2) / denom; pred, target [B, T, dim], mask [B, T, 1] */
+  maskedMse?: (pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, denom: number) => tf.Scalar;
 }

@@ -121,6 +121,7 @@ export interface MambaTrace {
  * Mamba mixer forward. x: [B, L, D] -> [B, L, D]. `get` resolves the local names above.
  * `trace`, when given, receives the scan inputs (still owned by the surrounding tidy: keep them).
  * With `kernels.selectiveScan` (and no trace), the fused path `mambaMixerFused` runs instead.
+ * `residual` [B, L, D], when given, is added to the output (by out_proj's matmul where fused).
  */
 export function mambaMixer(
   x: tf.Tensor3D,
@@ -129,8 +130,9 @@ export function mambaMixer(
   scan: SelectiveScanFn,
   trace?: (t: MambaTrace) => void,
   kernels?: ModelKernels,
+  residual?: tf.Tensor3D,
 ): tf.Tensor3D {
-  if (kernels?.selectiveScan && !trace) return mambaMixerFused(x, get, dims, kernels);
+  if (kernels?.selectiveScan && !trace) return mambaMixerFused(x, get, dims, kernels, residual);
   const { dInner: di, dState: n, dtRank: r } = dims;
 
   // (1) xz = in_proj(X): [B, L, 2 Di]; x = first Di channels, z = second Di.
@@ -164,7 +166,7 @@ export function mambaMixer(
   const y = scan(u, delta, A, bT, cT, D, z);
 
   // (10) out = out_proj(y): Linear(Di -> D), no bias.
-  return linear(y, get('out_proj.weight')) as tf.Tensor3D;
+  return linear(y, get('out_proj.weight'), undefined, { residual }) as tf.Tensor3D;
 }
 
 /**
@@ -177,28 +179,43 @@ export function mambaMixerFused(
   get: ParamGetter,
   dims: MambaDims,
   kernels: ModelKernels,
+  residual?: tf.Tensor3D,
 ): tf.Tensor3D {
   const { dInner: di } = dims;
   const xz = linear(x, get('in_proj.weight')) as tf.Tensor3D; // (1) [B, L, 2 Di]
-  const u = kernels.causalConvSilu // (2)
-    ? kernels.causalConvSilu(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
-    : (silu(
-        causalDepthwiseConv(
-          xz.slice([0, 0, 0], [xz.shape[0], xz.shape[1], di]) as tf.Tensor3D,
-          get('conv1d.weight'),
-          get('conv1d.bias'),
-        ),
-      ) as tf.Tensor3D);
-  const xdbl = linear(u, get('x_proj.weight')) as tf.Tensor3D; // (3) [B, L, R + 2N]
+  // (2); xz reaches the scan (z) through the conv's kernel when fused (its gradient then adds in
+  // the conv's backward)
+  const [u, xzScan] = kernels.causalConvSiluKeep
+    ? kernels.causalConvSiluKeep(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
+    : [
+        kernels.causalConvSilu
+          ? kernels.causalConvSilu(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
+          : (silu(
+              causalDepthwiseConv(
+                xz.slice([0, 0, 0], [xz.shape[0], xz.shape[1], di]) as tf.Tensor3D,
+                get('conv1d.weight'),
+                get('conv1d.bias'),
+              ),
+            ) as tf.Tensor3D),
+        xz,
+      ];
+  // (3) [B, L, R + 2N]; u reaches the scan through x_proj's kernel when fused (its gradient then
+  // adds in du's matmul)
+  const [b, l] = u.shape;
+  const xProj = get('x_proj.weight') as tf.Tensor2D;
+  const [xdbl, uScan] = kernels.linearKeep
+    ? kernels.linearKeep(u.reshape([b * l, di]), xProj, true).map((t) => t.reshape([b, l, -1]) as tf.Tensor3D)
+    : [linear(u, xProj) as tf.Tensor3D, u];
   const y = kernels.selectiveScan!({
-    u,
+    u: uScan,
     xdbl,
-    z: xz,
+    z: xzScan,
     zOffset: di,
     dtW: get('dt_proj.weight') as tf.Tensor2D,
     dtBias: get('dt_proj.bias') as tf.Tensor1D,
     ALog: get('A_log') as tf.Tensor2D,
     D: get('D') as tf.Tensor1D,
   }); // (4)-(9)
-  return linear(y, get('out_proj.weight')) as tf.Tensor3D; // (10)
+  // (10), plus the residual when given
+  return linear(y, get('out_proj.weight'), undefined, { kernel: kernels.linear, residual }) as tf.Tensor3D;
 }

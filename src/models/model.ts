@@ -254,7 +254,13 @@ export interface ForwardSettings {
   kernels?: ModelKernels;
 }
 
-function embed(s: ForwardSettings, get: ParamGetter, tokens: tf.Tensor3D, kinds: Uint8Array): tf.Tensor3D {
+function embed(
+  s: ForwardSettings,
+  get: ParamGetter,
+  tokens: tf.Tensor3D,
+  kinds: Uint8Array,
+  kernel: ModelKernels['linear'],
+): tf.Tensor3D {
   const { readIn } = s;
   const [b, l, tokenDim] = tokens.shape;
   const d = s.config.dModel;
@@ -263,7 +269,7 @@ function embed(s: ForwardSettings, get: ParamGetter, tokens: tf.Tensor3D, kinds:
       if (tokenDim !== readIn.tokenDim) {
         throw new Error(`tokens have ${tokenDim} features, the read-in expects ${readIn.tokenDim}`);
       }
-      return linear(tokens, get('_read_in.weight'), get('_read_in.bias')) as tf.Tensor3D;
+      return linear(tokens, get('_read_in.weight'), get('_read_in.bias'), { kernel }) as tf.Tensor3D;
     case 'linear-per-kind': {
       if (kinds.length !== l) throw new Error(`tokenKinds has ${kinds.length} entries for ${l} tokens`);
       let out: tf.Tensor | null = null;
@@ -320,22 +326,29 @@ export function blockForward(
   const kernels = sink ? undefined : s.kernels;
   const ln = kernels?.layerNorm ?? layerNorm;
   if (block.kind === 'gpt2') return gpt2Layer(h, get, nHead, attnSink, kernels);
+  if (block.kind === 'attention' || block.kind === 'mamba') {
+    // h + mixer(LN(h)): the mixers add h in their last matmul; h reaches it through the LayerNorm
+    // kernel (when fused), which then adds the residual's gradient in its backward
+    // (attention: kept = h + c_proj.bias, written by the LayerNorm kernel)
+    const shift = kernels?.layerNormKeep && block.kind === 'attention' ? mixerGet('c_proj.bias') : undefined;
+    const [x, kept] = kernels?.layerNormKeep
+      ? (kernels.layerNormKeep(h, get('norm.weight'), get('norm.bias'), shift) as [tf.Tensor3D, tf.Tensor3D])
+      : [ln(h, get('norm.weight'), get('norm.bias')) as tf.Tensor3D, h];
+    if (block.kind === 'attention')
+      return hybridAttention(x, mixerGet, nHead, attnSink, kernels, kept, shift !== undefined);
+    return mambaMixer(
+      x,
+      mixerGet,
+      mambaDimsOf(config)!,
+      s.selectiveScan,
+      sink ? (trace) => sink(layer, { kind: 'mamba', trace }) : undefined,
+      kernels,
+      kept,
+    );
+  }
   const x = ln(h, get('norm.weight'), get('norm.bias')) as tf.Tensor3D;
   let y: tf.Tensor3D;
   switch (block.kind) {
-    case 'attention':
-      y = hybridAttention(x, mixerGet, nHead, attnSink, kernels);
-      break;
-    case 'mamba':
-      y = mambaMixer(
-        x,
-        mixerGet,
-        mambaDimsOf(config)!,
-        s.selectiveScan,
-        sink ? (trace) => sink(layer, { kind: 'mamba', trace }) : undefined,
-        kernels,
-      );
-      break;
     case 's4':
       y = s4Mixer(x, mixerGet, sink ? (trace) => sink(layer, { kind: 's4', trace }) : undefined, kernels);
       break;
@@ -377,7 +390,8 @@ export function forwardModel(
 ): tf.Tensor3D[] {
   const { config } = s;
   const l = tokens.shape[1];
-  let h = embed(s, get, tokens, tokenKinds);
+  const kernel = sink ? undefined : s.kernels?.linear;
+  let h = embed(s, get, tokens, tokenKinds, kernel);
   if (config.positionEmbedding) {
     const rows = config.maxPositions!;
     if (l > rows) throw new Error(`sequence of ${l} tokens is longer than the ${rows} learned positions`);
@@ -394,7 +408,7 @@ export function forwardModel(
     const hs = pos ? selectPositions(h, pos) : h;
     if (isTiedHead(s.readIn, head)) return linear(hs, get('_read_in.weight')) as tf.Tensor3D;
     const p = readOutPrefix(s.heads, i);
-    return linear(hs, get(`${p}weight`), get(`${p}bias`)) as tf.Tensor3D;
+    return linear(hs, get(`${p}weight`), get(`${p}bias`), { kernel }) as tf.Tensor3D;
   });
 }
 

@@ -4,6 +4,7 @@
  * is broken), no tf.cumsum, stable softplus, clamped tanh, no synchronous readback.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelKernels } from './fused';
 
 export const LAYER_NORM_EPS = 1e-5;
 
@@ -17,26 +18,50 @@ function withLastDim(x2: tf.Tensor, like: tf.Tensor, last: number): tf.Tensor {
   return x2.reshape([...like.shape.slice(0, -1), last]);
 }
 
-/**
- * PyTorch `nn.Linear`: y = x W^T + b with W in the PyTorch layout [out, in].
- * x: [..., in] -> [..., out].
- */
-export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
-  const out = weight.shape[0];
-  let y = tf.matMul(to2d(x), weight as tf.Tensor2D, false, true);
+/** Options of `linear` / `conv1dGpt2`. */
+export interface LinearOptions {
+  /** the fused linear (src/kernels), which adds the bias and the residual inside the matmul */
+  kernel?: ModelKernels['linear'];
+  /** added to the output (a residual stream, same shape as the output) */
+  residual?: tf.Tensor;
+}
+
+function matMulAdd(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  transposeWeight: boolean,
+  bias: tf.Tensor | undefined,
+  o: LinearOptions,
+): tf.Tensor {
+  const out = weight.shape[transposeWeight ? 0 : 1] as number;
+  const residual = o.residual ? to2d(o.residual) : undefined;
+  if (o.kernel)
+    return withLastDim(o.kernel(to2d(x), weight as tf.Tensor2D, transposeWeight, bias, residual), x, out);
+  let y = tf.matMul(to2d(x), weight as tf.Tensor2D, false, transposeWeight);
   if (bias) y = y.add(bias);
+  if (residual) y = residual.add(y);
   return withLastDim(y, x, out);
 }
 
 /**
- * HF GPT-2 `Conv1D`: y = x W + b with W in the layout [in, out].
+ * PyTorch `nn.Linear`: y = x W^T + b (+ residual) with W in the PyTorch layout [out, in].
  * x: [..., in] -> [..., out].
  */
-export function conv1dGpt2(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor): tf.Tensor {
-  const out = weight.shape[1] as number;
-  let y = tf.matMul(to2d(x), weight as tf.Tensor2D);
-  if (bias) y = y.add(bias);
-  return withLastDim(y, x, out);
+export function linear(x: tf.Tensor, weight: tf.Tensor, bias?: tf.Tensor, o: LinearOptions = {}): tf.Tensor {
+  return matMulAdd(x, weight, true, bias, o);
+}
+
+/**
+ * HF GPT-2 `Conv1D`: y = x W + b (+ residual) with W in the layout [in, out].
+ * x: [..., in] -> [..., out].
+ */
+export function conv1dGpt2(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  bias?: tf.Tensor,
+  o: LinearOptions = {},
+): tf.Tensor {
+  return matMulAdd(x, weight, false, bias, o);
 }
 
 /** LayerNorm over the last axis (biased variance, eps 1e-5 as torch.nn.LayerNorm). */

@@ -12,9 +12,14 @@
  *
  * Masks are host arrays, so each denominator is a plain number: no readback. A masked target is
  * multiplied by 0 before the reduction, so it contributes neither to the loss nor to the gradient.
+ * `kernels.maskedMse` (src/kernels, through the model's kernels) computes the 'mse' loss fused.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ModelKernels } from '../models/fused';
 import type { HeadBatch, LossKind } from '../tasks/types';
+
+/** The fused losses a model's kernels may bring. */
+export type LossKernels = Pick<ModelKernels, 'maskedMse'>;
 
 /** Host-side tensors of one head's targets, built once per batch. */
 export interface HeadTargets {
@@ -45,8 +50,9 @@ export function headTargets(head: HeadBatch, batchSize: number): HeadTargets {
 }
 
 /** Masked mean squared error: sum(mask (pred - y)^2) / (unmasked targets x dim, or x 1 when sumDims). */
-export function maskedMse(pred: tf.Tensor, target: HeadTargets): tf.Scalar {
+export function maskedMse(pred: tf.Tensor, target: HeadTargets, kernels?: LossKernels): tf.Scalar {
   const denom = Math.max(1, target.count * (target.sumDims ? 1 : target.dim));
+  if (kernels?.maskedMse) return kernels.maskedMse(pred, target.targets, target.mask, denom);
   return pred.sub(target.targets).square().mul(target.mask).sum().div(denom) as tf.Scalar;
 }
 
@@ -93,10 +99,10 @@ export function maskedCrossEntropy(pred: tf.Tensor, target: HeadTargets): tf.Sca
   return nll.mul(target.mask).sum().div(Math.max(1, target.count)) as tf.Scalar;
 }
 
-export function maskedLoss(pred: tf.Tensor, target: HeadTargets): tf.Scalar {
+export function maskedLoss(pred: tf.Tensor, target: HeadTargets, kernels?: LossKernels): tf.Scalar {
   switch (target.loss) {
     case 'mse':
-      return maskedMse(pred, target);
+      return maskedMse(pred, target, kernels);
     case 'bce':
       return maskedBce(pred, target);
     case 'cross-entropy':
@@ -105,10 +111,14 @@ export function maskedLoss(pred: tf.Tensor, target: HeadTargets): tf.Scalar {
 }
 
 /** Sum of the heads' losses. `preds[i]` is head i's output [B, T, dim]. */
-export function batchLoss(preds: readonly tf.Tensor[], targets: readonly HeadTargets[]): tf.Scalar {
+export function batchLoss(
+  preds: readonly tf.Tensor[],
+  targets: readonly HeadTargets[],
+  kernels?: LossKernels,
+): tf.Scalar {
   let total: tf.Scalar | null = null;
   preds.forEach((p, i) => {
-    const l = maskedLoss(p, targets[i]);
+    const l = maskedLoss(p, targets[i], kernels);
     total = total === null ? l : (total.add(l) as tf.Scalar);
   });
   if (total === null) throw new Error('a batch needs at least one head');

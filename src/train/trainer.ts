@@ -23,7 +23,7 @@ import { probeBatch, trainingBatch } from '../tasks/stream';
 import type { CurriculumState, PromptBatch } from '../tasks/types';
 import { Adam, type AdamSettings, clipByGlobalNorm } from './adam';
 import { type ModelPredictions, predictEvaluation, scoreEvaluation } from './evaluate';
-import { batchLoss, headTargets } from './losses';
+import { batchLoss, headTargets, type LossKernels } from './losses';
 import { findTask, planModel } from './model-plan';
 
 export interface TrainerOptions extends BuildOptions {
@@ -128,6 +128,8 @@ export class Trainer {
   readonly model: SequenceModel;
   readonly task: GenericTask;
   readonly optimizer: Adam;
+  /** the fused loss, when the model was built with the fused kernels */
+  private readonly lossKernels: LossKernels | undefined;
   /** the learning rate after warm-up; the optimizer's rate is this times `warmupFactor` */
   private baseLr: number;
   /** tokens of the longest prompt (the end of the curriculum) */
@@ -160,6 +162,7 @@ export class Trainer {
       ...(options.kernels ? { kernels: options.kernels } : {}),
     });
     for (const [name, v] of this.model.variables) this.varNames.set(v.name, name);
+    this.lossKernels = options.kernels;
     const settings: AdamSettings = {
       lr: experiment.optimizer.lr,
       beta1: experiment.optimizer.beta1,
@@ -229,6 +232,7 @@ export class Trainer {
               training: { seed: this.experiment.seed, step },
             }),
             targets,
+            this.lossKernels,
           ),
         vars,
       );

@@ -1,12 +1,14 @@
 /**
  * WGSL: the backward's second dispatch, one workgroup per (b, group of WG channels): the forward
  * once with checkpoints, then chunk by chunk from the end the adjoint walk (see index.ts).
+ * `packed`: the parameters come packed by pack-program.ts (9 storage buffers); else dtW, A_log, D
+ * and dtBias are bound as they are (12 storage buffers, no pack dispatch).
  */
 import { bindings, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
 import type { Dims } from './shape';
 
-export function backwardProgram(dims: Dims, wg: number) {
+export function backwardProgram(dims: Dims, wg: number, packed = true) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const k = Math.max(n, 8);
   const nC = Math.ceil(l / k);
@@ -17,7 +19,7 @@ export function backwardProgram(dims: Dims, wg: number) {
   return {
     program: {
       name: 'ScanBackward',
-      key: `scanbwd_${r}_${n}_${wg}_${k}`,
+      key: `scanbwd_${r}_${n}_${wg}_${k}_${packed}`,
       dispatch,
       uniforms: [
         { type: 'int32' as const, data: [b] },
@@ -30,7 +32,11 @@ export function backwardProgram(dims: Dims, wg: number) {
         { type: 'int32' as const, data: [dispatch[0]] },
       ],
       wgsl: () => /* wgsl */ `
-${bindings(['du', 'dz', 'part', 'ppart'], ['u', 'xdbl', 'zt', 'pk', 'dout'], 'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, nC: i32, nx: i32')}
+${bindings(
+  ['du', 'dz', 'part', 'ppart'],
+  packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
+  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, nC: i32, nx: i32',
+)}
 const N = ${n};
 const R = ${r};
 const S = ${s};
@@ -54,10 +60,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let dc = min(d, Di - 1);
   var w: array<f32, R>;
   var A: array<f32, N>;
-  for (var k = 0; k < R; k++) { w[k] = pk[dc * P2 + k]; }
+  ${
+    packed
+      ? `for (var k = 0; k < R; k++) { w[k] = pk[dc * P2 + k]; }
   for (var k = 0; k < N; k++) { A[k] = -exp(pk[dc * P2 + R + k]); }
   let Dd = pk[dc * P2 + R + N];
-  let bias = pk[dc * P2 + R + N + 1];
+  let bias = pk[dc * P2 + R + N + 1];`
+      : `for (var k = 0; k < R; k++) { w[k] = pW[dc * R + k]; }
+  for (var k = 0; k < N; k++) { A[k] = -exp(pALog[dc * N + k]); }
+  let Dd = pD[dc];
+  let bias = pBias[dc];`
+  }
   var h: array<f32, N>;
   for (var k = 0; k < N; k++) { h[k] = 0.0; }
   // Phase 1: forward, storing the state before every chunk c >= 1 in du rows [(c-1)N, cN).

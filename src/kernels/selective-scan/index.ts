@@ -22,8 +22,9 @@
  * one invocation per (b, channel, chunk of t): each scans its chunk from a zero state, the chunk
  * end states and summed Delta go through workgroup memory (a chunk's decay is exp(A sum Delta)),
  * each invocation folds in the chunks before its own and rescans its chunk from the true state.
- * WebGPU backward ('IclSelectiveScanGrad', paper.md section 4's equations), three dispatches:
- *   1. pack dtW | A_log | D | dtBias into [Di, R+N+2] (fewer bindings);
+ * WebGPU backward ('IclSelectiveScanGrad', paper.md section 4's equations), two dispatches (three
+ * on a device binding fewer than 12 storage buffers):
+ *   1. (only there) pack dtW | A_log | D | dtBias into [Di, R+N+2] (fewer bindings);
  *   2. one workgroup per (b, group of WG channels). Each invocation runs the forward once, storing
  *      the state h at the start of every chunk of K >= N steps into the rows of its own column of
  *      the du output (chunk c's N values in rows [(c-1)N, cN), which du overwrites only after
@@ -67,6 +68,8 @@ export function fusedSelectiveScan(args: FusedScanArgs): tf.Tensor3D {
 
 /** Storage buffers the backward needs in one program (4 outputs + 5 inputs). */
 const BACKWARD_BUFFERS = 9;
+/** without the pack dispatch: dtW, A_log, D, dtBias bound as they are */
+const UNPACKED_BACKWARD_BUFFERS = 12;
 
 let warnedLimit = false;
 
@@ -96,13 +99,18 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   }
   const { b, l, di, r, n, s, zw } = dims;
   const t = inputs as Record<string, TensorInfo>;
-  const [pk] = runRaw(backend, packProgram(di, r, n), [t.dtW, t.ALog, t.D, t.dtBias], [[di, r + n + 2]]);
+  // the parameters packed into one buffer only where the device binds fewer than 12 buffers
+  const packed =
+    scanTuning.backwardPack === 'always' || maxStorageBuffers(backend) < UNPACKED_BACKWARD_BUFFERS;
+  const params = packed
+    ? runRaw(backend, packProgram(di, r, n), [t.dtW, t.ALog, t.D, t.dtBias], [[di, r + n + 2]])
+    : [t.dtW, t.ALog, t.D, t.dtBias];
   const wg = backwardWorkgroup(s);
-  const { program, g } = backwardProgram(dims, wg);
+  const { program, g } = backwardProgram(dims, wg, packed);
   const [du, dz, part, ppart] = runRaw(
     backend,
     program,
-    [t.u, t.xdbl, t.z, pk, t.dy],
+    [t.u, t.xdbl, t.z, ...params, t.dy],
     [
       [b, l, di],
       [b, l, zw],
@@ -116,7 +124,7 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     [part, ppart],
     [[b, l, s], [di, r], [di, n], [di], [di]],
   );
-  release(backend, pk, part, ppart);
+  release(backend, ...(packed ? params : []), part, ppart);
   return [du, dx, dz, dW, dBias, dAL, dD];
 };
 

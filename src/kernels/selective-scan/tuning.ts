@@ -35,6 +35,11 @@ export const scanTuning = {
   chunks: 4,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
+  /**
+   * the backward's parameters packed into one buffer by a dispatch of their own: 'auto' (only
+   * where the device binds fewer than 12 storage buffers) or always (tests of that path)
+   */
+  backwardPack: 'auto' as 'auto' | 'always',
 };
 
 /** Workgroup size of the backward: <= requested, power of two, reduction buffer within 16 KiB. */

@@ -34,6 +34,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   scanTuning.forwardMode = 'auto';
+  scanTuning.backwardPack = 'auto';
   await tf.setBackend('cpu');
 });
 
@@ -44,14 +45,19 @@ describe('fused selective scan', () => {
     expect(r.info!.limits!.maxStorageBuffersPerShaderStage).toBeGreaterThanOrEqual(9);
   });
 
-  // the cases (testing/checks.ts) also run in headless Chromium in a Web Worker (e2e/kernels.spec.ts)
-  for (const check of kernelChecks('selectiveScan')) {
-    it(`webgpu matches the reference: ${check.case}`, async (ctx) => {
-      if (!gpu.ok) ctx.skip();
-      const r = await runCheck(check);
-      expect(r.gpuErrors, 'uncaptured WebGPU errors').toEqual([]);
-      for (const e of r.entries) expect(e.maxRelErr, e.output).toBeLessThan(e.tolerance);
-    });
+  // the cases (testing/checks.ts) also run in headless Chromium in a Web Worker (e2e/kernels.spec.ts);
+  // here also with the backward's parameters packed (the path of devices with 9 to 11 buffers)
+  for (const pack of ['auto', 'always'] as const) {
+    for (const check of kernelChecks('selectiveScan')) {
+      it(`webgpu matches the reference (backward pack ${pack}): ${check.case}`, async (ctx) => {
+        if (!gpu.ok) ctx.skip();
+        scanTuning.backwardPack = pack;
+        const r = await runCheck(check);
+        scanTuning.backwardPack = 'auto';
+        expect(r.gpuErrors, 'uncaptured WebGPU errors').toEqual([]);
+        for (const e of r.entries) expect(e.maxRelErr, e.output).toBeLessThan(e.tolerance);
+      });
+    }
   }
 
   it('the reference kernels (plain-ops forward + explicit backward) match autodiff of the reference', async () => {

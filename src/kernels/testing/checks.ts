@@ -253,7 +253,7 @@ const ADAM_SETTINGS = { lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 const ADAM_STEPS = 3;
 
 /**
- * Three clipped Adam steps on ADAM_SHAPES from the same random start and gradients, fused
+ * Three (or `steps`) clipped Adam steps on ADAM_SHAPES from the same random start and gradients, fused
  * (FusedAdam) or plain ops (clipByGlobalNorm + Adam), on `backend`: every parameter and both of
  * its moments after the steps (p0, m0, v0, p1, ...) and the gradient norm of each step.
  */
@@ -261,6 +261,7 @@ export async function adamSteps(
   backend: string,
   fused: boolean,
   clip: number | null,
+  steps = ADAM_STEPS,
 ): Promise<{ out: Float32Array[]; norms: number[] }> {
   await tf.setBackend(backend);
   const rng = new Rng(4);
@@ -268,7 +269,7 @@ export async function adamSteps(
   ADAM_SHAPES.forEach((s, i) => {
     params.set(`p${i}`, tf.variable(tf.tensor(randn(rng, s).values, s)));
   });
-  const gradSteps = Array.from({ length: ADAM_STEPS }, () => ADAM_SHAPES.map((s) => randn(rng, s, 0.5)));
+  const gradSteps = Array.from({ length: steps }, () => ADAM_SHAPES.map((s) => randn(rng, s, 0.5)));
   const fusedAdam = new FusedAdam(ADAM_SETTINGS);
   const adam = new Adam(ADAM_SETTINGS);
   const norms: number[] = [];
@@ -290,12 +291,12 @@ export async function adamSteps(
     norms.push(((await norm.data()) as Float32Array)[0]);
     norm.dispose();
   }
-  const state = fused ? fusedAdam.state : adam.state;
+  const state = await (fused ? fusedAdam : adam).readState();
   const out: Float32Array[] = [];
   for (const [name, p] of params) {
     out.push((await p.data()) as Float32Array);
     const m = state.get(name)!;
-    out.push((await m.expAvg.data()) as Float32Array, (await m.expAvgSq.data()) as Float32Array);
+    out.push(m.expAvg, m.expAvgSq);
   }
   for (const p of params.values()) p.dispose();
   fusedAdam.dispose();

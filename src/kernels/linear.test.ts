@@ -1,0 +1,170 @@
+/**
+ * The fused linear (bias and residual added inside the matmul) and the column sum of its bias
+ * gradient: on WebGPU against plain ops on cpu (matMul, add), and on cpu against the same plain
+ * ops; value and the gradient of every input, relative error < 1e-4 (cpu: < 1e-6), on shapes that
+ * are not multiples of the matmul tiles or of the column sum's 8 columns and 128 rows, one row,
+ * and both weight layouts (nn.Linear [out, in], GPT-2 Conv1D [in, out]). Also the dispatches:
+ * one forward program for a biased or residual linear, one column-sum program per bias gradient.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { columnSum, fusedLinear, fusedLinearKeep } from './linear';
+import { countDispatches } from './profile';
+import { registerAllKernels } from './register';
+import { Rng, randn, relErr, valueAndGrads } from './testing/helpers';
+import { expectNoGpuErrors, setupWebGpu } from './testing/webgpu';
+
+let gpu = false;
+
+beforeAll(async () => {
+  registerAllKernels();
+  const r = await setupWebGpu();
+  gpu = r.info !== null;
+  if (!gpu) console.warn(`WebGPU kernel tests skipped: ${r.reason}`);
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+/** the plain-ops linear: matMul, then + bias, then residual + */
+function plain(transposeWeight: boolean, bias: boolean, residual: boolean) {
+  return (...xs: tf.Tensor[]) => {
+    const [x, w] = xs as tf.Tensor2D[];
+    let y: tf.Tensor = tf.matMul(x, w, false, transposeWeight);
+    if (bias) y = y.add(xs[2]);
+    if (residual) y = xs[bias ? 3 : 2].add(y);
+    return y;
+  };
+}
+
+function fused(transposeWeight: boolean, bias: boolean, residual: boolean) {
+  return (...xs: tf.Tensor[]) =>
+    fusedLinear(
+      xs[0] as tf.Tensor2D,
+      xs[1] as tf.Tensor2D,
+      transposeWeight,
+      bias ? xs[2] : undefined,
+      residual ? (xs[bias ? 3 : 2] as tf.Tensor2D) : undefined,
+    );
+}
+
+const SHAPES: Array<[number, number, number]> = [
+  [1, 3, 5],
+  [37, 20, 13],
+  [300, 33, 129],
+];
+
+describe('fusedLinear', () => {
+  for (const [m, k, n] of SHAPES) {
+    for (const transposeWeight of [true, false]) {
+      for (const [bias, residual] of [
+        [true, false],
+        [false, true],
+        [true, true],
+      ]) {
+        const name = `M ${m}, in ${k}, out ${n}, ${transposeWeight ? '[out, in]' : '[in, out]'}${bias ? ', bias' : ''}${residual ? ', residual' : ''}`;
+        const rng = new Rng(m * 7 + n);
+        const inputs = [randn(rng, [m, k]), randn(rng, transposeWeight ? [n, k] : [k, n], 0.3)];
+        if (bias) inputs.push(randn(rng, [n]));
+        if (residual) inputs.push(randn(rng, [m, n]));
+        const weights = randn(rng, [m, n]);
+        const check = (a: { value: Float32Array; grads: Float32Array[] }, b: typeof a, tol: number) => {
+          expect(relErr(a.value, b.value), 'value').toBeLessThan(tol);
+          a.grads.forEach((g, i) => {
+            expect(relErr(g, b.grads[i]), `gradient of input ${i}`).toBeLessThan(tol);
+          });
+        };
+        it(`webgpu == cpu plain ops: ${name}`, async (ctx) => {
+          if (!gpu) ctx.skip();
+          const ref = await valueAndGrads('cpu', inputs, weights, plain(transposeWeight, bias, residual));
+          const got = await valueAndGrads('webgpu', inputs, weights, fused(transposeWeight, bias, residual));
+          expectNoGpuErrors();
+          check(got, ref, 1e-4);
+        });
+        it(`cpu == cpu plain ops: ${name}`, async () => {
+          const ref = await valueAndGrads('cpu', inputs, weights, plain(transposeWeight, bias, residual));
+          const got = await valueAndGrads('cpu', inputs, weights, fused(transposeWeight, bias, residual));
+          check(got, ref, 1e-6);
+        });
+      }
+    }
+  }
+
+  it('a biased linear is one forward dispatch; its bias gradient one column sum', async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    const rng = new Rng(3);
+    const [x, w, b, r] = [
+      randn(rng, [37, 20]),
+      randn(rng, [13, 20]),
+      randn(rng, [13]),
+      randn(rng, [37, 13]),
+    ].map((h) => tf.tensor(h.values, h.shape));
+    const fwd = countDispatches(() => fusedLinear(x as tf.Tensor2D, w as tf.Tensor2D, true, b));
+    expect(fwd.count.dispatches).toBe(1);
+    const res = countDispatches(() =>
+      fusedLinear(x as tf.Tensor2D, w as tf.Tensor2D, true, undefined, r as tf.Tensor2D),
+    );
+    expect(res.count.dispatches).toBe(1);
+    const grads = countDispatches(() =>
+      tf.grads((a: tf.Tensor, c: tf.Tensor) =>
+        fusedLinear(x as tf.Tensor2D, a as tf.Tensor2D, true, c).sum(),
+      )([w, b]),
+    );
+    expect(grads.count.byProgram.ColumnSum).toBe(1);
+    await Promise.all(grads.result.map((g) => g.data()));
+    tf.dispose([x, w, b, r, fwd.result, res.result, ...grads.result]);
+  });
+});
+
+describe('fusedLinearKeep', () => {
+  for (const [m, k, n] of SHAPES) {
+    for (const transposeWeight of [true, false]) {
+      // [x W, x^2]: the kept x's gradient (2 x dy) must be added to dx
+      const plainKeep = (x: tf.Tensor, w: tf.Tensor) =>
+        tf.concat([tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D, false, transposeWeight), x.mul(x)], 1);
+      const fusedKeep = (x: tf.Tensor, w: tf.Tensor) => {
+        const [y, kept] = fusedLinearKeep(x as tf.Tensor2D, w as tf.Tensor2D, transposeWeight);
+        return tf.concat([y, kept.mul(kept)], 1);
+      };
+      it(`webgpu == cpu plain ops: M ${m}, in ${k}, out ${n}, ${transposeWeight ? '[out, in]' : '[in, out]'}`, async (ctx) => {
+        if (!gpu) ctx.skip();
+        const rng = new Rng(m + k + n);
+        const inputs = [randn(rng, [m, k]), randn(rng, transposeWeight ? [n, k] : [k, n], 0.3)];
+        const weights = randn(rng, [m, n + k]);
+        const ref = await valueAndGrads('cpu', inputs, weights, plainKeep);
+        const got = await valueAndGrads('webgpu', inputs, weights, fusedKeep);
+        expectNoGpuErrors();
+        expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+        expect(relErr(got.grads[0], ref.grads[0]), 'dx').toBeLessThan(1e-4);
+        expect(relErr(got.grads[1], ref.grads[1]), 'dW').toBeLessThan(1e-4);
+      });
+    }
+  }
+});
+
+describe('columnSum', () => {
+  for (const [m, n] of [
+    [1, 1],
+    [1, 9],
+    [129, 7],
+    [5248, 128],
+    [1000, 385],
+  ]) {
+    it(`webgpu == float64 sums over rows: [${m}, ${n}]`, async (ctx) => {
+      if (!gpu) ctx.skip();
+      await tf.setBackend('webgpu');
+      const h = randn(new Rng(m + n), [m, n], 1, 0.5);
+      const x = tf.tensor2d(h.values, [m, n]);
+      const y = columnSum(x);
+      const got = (await y.data()) as Float32Array;
+      const want = new Float64Array(n);
+      for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) want[j] += h.values[i * n + j];
+      expectNoGpuErrors();
+      expect(y.shape).toEqual([n]);
+      expect(relErr(got, want)).toBeLessThan(1e-5);
+      tf.dispose([x, y]);
+    });
+  }
+});

@@ -1,0 +1,168 @@
+/**
+ * A linear layer as one matmul program, and the sum over rows that its bias gradient needs:
+ *   - `fusedLinear(x, weight, transposeWeight, bias?, residual?)` = x W^T (nn.Linear, W [out, in])
+ *     or x W (GPT-2 Conv1D, W [in, out]), plus bias [out] and / or a residual [M, out]: tfjs's
+ *     fused matMul adds one of them inside the matmul program (the bias, else the residual), so a
+ *     biased or residual linear is one dispatch instead of two (both: two instead of three). Its
+ *     gradient is tfjs's matMul gradient (the same two matmuls), the residual's is dy itself, and
+ *     the bias's is `columnSum(dy)`.
+ *   - `columnSum(x)` ('IclColumnSum'): [M, N] -> [N], one dispatch on WebGPU (tfjs's sum over
+ *     axis 0 is a transpose and a reduction); plain `tf.sum(x, 0)` on the other backends.
+ */
+
+import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { bindings, registerKernelOnce, registerReference, viaOps } from './common';
+import { runRaw } from './runner';
+
+export const COLUMN_SUM = 'IclColumnSum';
+
+/** columns per workgroup, and threads per column (rows are strided over them) */
+const COLS = 8;
+const LANES = 32;
+
+function columnSumProgram(m: number, n: number) {
+  return {
+    name: 'ColumnSum',
+    key: 'colsum',
+    dispatch: [Math.ceil(n / COLS), 1, 1] as [number, number, number],
+    uniforms: [
+      { type: 'uint32' as const, data: [m] },
+      { type: 'uint32' as const, data: [n] },
+    ],
+    wgsl: () => /* wgsl */ `
+${bindings(['out'], ['x'], 'm: u32, n: u32')}
+var<workgroup> part: array<f32, ${COLS * LANES}>;
+@compute @workgroup_size(${COLS * LANES})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let col = wid.x * ${COLS}u + lid % ${COLS}u;
+  let lane = lid / ${COLS}u;
+  var a0 = 0.0;
+  var a1 = 0.0;
+  var a2 = 0.0;
+  var a3 = 0.0;
+  if (col < uni.n) {
+    var r = lane;
+    for (; r + ${3 * LANES}u < uni.m; r += ${4 * LANES}u) {
+      a0 += x[r * uni.n + col];
+      a1 += x[(r + ${LANES}u) * uni.n + col];
+      a2 += x[(r + ${2 * LANES}u) * uni.n + col];
+      a3 += x[(r + ${3 * LANES}u) * uni.n + col];
+    }
+    for (; r < uni.m; r += ${LANES}u) { a0 += x[r * uni.n + col]; }
+  }
+  part[lid] = (a0 + a1) + (a2 + a3);
+  workgroupBarrier();
+  for (var s = ${LANES / 2}u; s > 0u; s = s >> 1u) {
+    if (lane < s) { part[lid] += part[lid + s * ${COLS}u]; }
+    workgroupBarrier();
+  }
+  if (lane == 0u && col < uni.n) { out[col] = part[lid]; }
+}
+`,
+  };
+}
+
+const columnSumKernel: KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as Record<string, TensorInfo>;
+  const [m, n] = x.shape;
+  return runRaw(backend, columnSumProgram(m, n), [x], [[n]])[0];
+};
+
+export function registerLinearKernels(): void {
+  registerKernelOnce({ kernelName: COLUMN_SUM, backendName: 'webgpu', kernelFunc: columnSumKernel });
+  registerKernelOnce({ kernelName: LINEAR, backendName: 'webgpu', kernelFunc: linearKernel });
+  if (tf.getGradient(LINEAR)) tf.unregisterGradient(LINEAR);
+  tf.registerGradient(linearGrad);
+  registerReference(COLUMN_SUM, ({ inputs, backend }) => {
+    const { x } = inputs as { x: tf.Tensor2D };
+    return viaOps(backend as tf.KernelBackend, () => [tf.sum(x, 0)])[0];
+  });
+}
+
+/** Sum over the rows of [M, N] -> [N] (no gradient: used inside gradients). */
+export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.engine().runKernel(COLUMN_SUM, { x }) as tf.Tensor1D;
+}
+
+export const LINEAR = 'IclLinear';
+
+type LinearAttrs = { transposeWeight: boolean; keep: boolean };
+
+/**
+ * WebGPU: tfjs's fused matMul with the bias, else the residual, as its bias input; with `keep`,
+ * x itself as a second output (no copy).
+ */
+const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias, residual } = inputs as Record<string, tf.Tensor2D | undefined>;
+  const { transposeWeight: transposeB, keep } = attrs as unknown as LinearAttrs;
+  const [y] = viaOps(backend as tf.KernelBackend, () => {
+    const v = tf.fused.matMul({ a: x!, b: weight!, transposeB, bias: bias ?? residual });
+    return [bias && residual ? v.add(residual) : v];
+  });
+  if (!keep) return y;
+  (backend as tf.KernelBackend).incRef(x!.dataId);
+  return [y, { dataId: x!.dataId, shape: x!.shape.slice(), dtype: x!.dtype }];
+};
+
+/**
+ * tfjs's matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy;
+ * each computed only when the tape asks for it (no dx for the read-in's tokens). With `keep`, the
+ * kept x's gradient is added to dx inside its matmul (as the fused matMul's bias).
+ */
+const linearGrad: GradConfig = {
+  kernelName: LINEAR,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, w] = saved as tf.Tensor2D[];
+    const { transposeWeight: t, keep } = attrs as unknown as LinearAttrs;
+    const [d, dKept] = (keep ? dys : [dys]) as tf.Tensor2D[];
+    return {
+      x: () => tf.fused.matMul({ a: d, b: w, transposeB: !t, bias: dKept }),
+      weight: () => (t ? tf.matMul(d, x, true, false) : tf.matMul(x, d, true, false)),
+      bias: () => columnSum(d),
+      residual: () => d.reshape(d.shape),
+    };
+  },
+};
+
+/**
+ * x [M, in] times the weight (transposed: nn.Linear's [out, in]; else GPT-2 Conv1D's [in, out]),
+ * plus bias [out] and residual [M, out] when given -> [M, out]. Fused on WebGPU; plain matMul and
+ * adds elsewhere (tfjs 4.22's wasm fused matMul adds the bias wrongly with a transposed weight,
+ * and takes no bias of rank 2).
+ */
+export function fusedLinear(
+  x: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  transposeWeight: boolean,
+  bias?: tf.Tensor,
+  residual?: tf.Tensor2D,
+): tf.Tensor2D {
+  if (tf.getBackend() !== 'webgpu') {
+    let y: tf.Tensor = tf.matMul(x, weight, false, transposeWeight);
+    if (bias) y = y.add(bias);
+    return (residual ? residual.add(y) : y) as tf.Tensor2D;
+  }
+  if (!bias && !residual) return tf.matMul(x, weight, false, transposeWeight);
+  const inputs: tf.NamedTensorMap = { x, weight };
+  if (bias) inputs.bias = bias;
+  if (residual) inputs.residual = residual;
+  return tf.engine().runKernel(LINEAR, inputs, { transposeWeight, keep: false } as never) as tf.Tensor2D;
+}
+
+/**
+ * [x W^T (or x W), x]: x handed on for another consumer, whose gradient is then added to dx in
+ * dx's matmul instead of by a separate add. Off WebGPU: [plain matMul, x].
+ */
+export function fusedLinearKeep(
+  x: tf.Tensor2D,
+  weight: tf.Tensor2D,
+  transposeWeight: boolean,
+): [tf.Tensor2D, tf.Tensor2D] {
+  if (tf.getBackend() !== 'webgpu') return [tf.matMul(x, weight, false, transposeWeight), x];
+  const [y, kept] = tf
+    .engine()
+    .runKernel(LINEAR, { x, weight }, { transposeWeight, keep: true } as never) as tf.Tensor2D[];
+  return [y, kept];
+}
