@@ -18,13 +18,25 @@ export function nextSlot(now: number, ms: number, phase: number): number {
  * The new value is shown in a transition: React renders the charts that read it in slices of a few
  * milliseconds, between which the page stays responsive (and a later value replaces one that has
  * not been drawn yet), instead of one long task right after the worker's message.
+ *
+ * `hold` (the app's holdForRedraw) is called as a new value is handed over, and its release once
+ * that value is committed and the next frame drawn: training workers that would keep the redraw
+ * from a core wait meanwhile (src/app/race/redraw-hold.ts).
  */
-export function useThrottled<T>(value: T, ms: number, phase?: number): T {
+export function useThrottled<T>(value: T, ms: number, phase?: number, hold?: () => () => void): T {
   const [shown, setShown] = useState(value);
   const last = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const latest = useRef(value);
+  const release = useRef<(() => void) | null>(null);
   latest.current = value;
+  const holdRef = useRef(hold);
+  holdRef.current = hold;
+  const publish = useRef((next: T) => {
+    release.current?.();
+    release.current = holdRef.current?.() ?? null;
+    startTransition(() => setShown(next));
+  });
   useEffect(() => {
     const now = performance.now();
     // on a grid, half a period after the last redraw is enough: a timer that fired late still
@@ -34,22 +46,37 @@ export function useThrottled<T>(value: T, ms: number, phase?: number): T {
       now;
     if (wait <= 0) {
       last.current = now;
-      startTransition(() => setShown(value));
+      publish.current(value);
       return;
     }
     if (!timer.current) {
       timer.current = setTimeout(() => {
         timer.current = null;
         last.current = performance.now();
-        startTransition(() => setShown(latest.current));
+        publish.current(latest.current);
       }, wait);
     }
   }, [value, ms, phase]);
+  // the new value is committed: the charts draw in the next animation frame, then the hold ends
+  // biome-ignore lint/correctness/useExhaustiveDependencies: runs at each new value shown
+  useEffect(() => {
+    const done = release.current;
+    if (!done) return;
+    release.current = null;
+    afterNextPaint(done);
+  }, [shown]);
   useEffect(
     () => () => {
       if (timer.current) clearTimeout(timer.current);
+      release.current?.();
     },
     [],
   );
   return shown;
+}
+
+/** Call `fn` once the next frame has been drawn (a task after the next animation frame). */
+export function afterNextPaint(fn: () => void): void {
+  if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(fn, 0));
+  else setTimeout(fn, 0);
 }
