@@ -13,8 +13,11 @@
  * away, a redraw that never came) costs at most that much training time.
  */
 
-/** The longest hold a worker keeps (ms). */
-export const MAX_HOLD_MS = 100;
+/**
+ * The longest hold a worker keeps (ms): the page's budget for a task. A redraw that needs longer
+ * is a long task whether the workers wait or not; holding them on would only cost training time.
+ */
+export const MAX_HOLD_MS = 50;
 
 /** The message that holds a worker for `ms` (0: ends the hold). */
 export function holdMessage(ms: number): { iclHold: number } {

@@ -32,9 +32,9 @@ describe('RaceController', () => {
     await small.race.train();
     const holds = () => small.clients.map((c) => c.calls.filter((x) => x.startsWith('hold')));
     const release = small.race.holdForRedraw();
-    expect(holds()).toEqual([['hold:100'], ['hold:100'], []]);
+    expect(holds()).toEqual([['hold:50'], ['hold:50'], []]);
     release();
-    expect(holds()).toEqual([['hold:100', 'hold:0'], ['hold:100', 'hold:0'], []]);
+    expect(holds()).toEqual([['hold:50', 'hold:0'], ['hold:50', 'hold:0'], []]);
     // the next redraw holds the next two: each model waits as often as the others
     small.race.holdForRedraw()();
     expect(holds().map((h) => h.length)).toEqual([2, 4, 2]);

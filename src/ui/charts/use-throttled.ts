@@ -1,4 +1,4 @@
-import { startTransition, useEffect, useRef, useState } from 'react';
+import { startTransition, useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 /**
  * The first time at or after `now` that falls on the slot grid of period `ms` shifted by `phase`
@@ -19,8 +19,8 @@ export function nextSlot(now: number, ms: number, phase: number): number {
  * milliseconds, between which the page stays responsive (and a later value replaces one that has
  * not been drawn yet), instead of one long task right after the worker's message.
  *
- * `hold` (the app's holdForRedraw) is called as a new value is handed over, and its release once
- * that value is committed and the next frame drawn: training workers that would keep the redraw
+ * `hold` (the app's holdForRedraw) is called as a new value is committed, and its release once the
+ * next frame (where the charts draw) has been drawn: training workers that would keep the redraw
  * from a core wait meanwhile (src/app/race/redraw-hold.ts).
  */
 export function useThrottled<T>(value: T, ms: number, phase?: number, hold?: () => () => void): T {
@@ -28,15 +28,10 @@ export function useThrottled<T>(value: T, ms: number, phase?: number, hold?: () 
   const last = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   const latest = useRef(value);
-  const release = useRef<(() => void) | null>(null);
   latest.current = value;
   const holdRef = useRef(hold);
   holdRef.current = hold;
-  const publish = useRef((next: T) => {
-    release.current?.();
-    release.current = holdRef.current?.() ?? null;
-    startTransition(() => setShown(next));
-  });
+  const first = useRef(true);
   useEffect(() => {
     const now = performance.now();
     // on a grid, half a period after the last redraw is enough: a timer that fired late still
@@ -46,29 +41,31 @@ export function useThrottled<T>(value: T, ms: number, phase?: number, hold?: () 
       now;
     if (wait <= 0) {
       last.current = now;
-      publish.current(value);
+      startTransition(() => setShown(value));
       return;
     }
     if (!timer.current) {
       timer.current = setTimeout(() => {
         timer.current = null;
         last.current = performance.now();
-        publish.current(latest.current);
+        startTransition(() => setShown(latest.current));
       }, wait);
     }
   }, [value, ms, phase]);
-  // the new value is committed: the charts draw in the next animation frame, then the hold ends
+  // a new value is committed (the transition's render is done, in slices): the charts draw in the
+  // next animation frame; the workers that would keep that frame from a core wait until it is drawn
   // biome-ignore lint/correctness/useExhaustiveDependencies: runs at each new value shown
-  useEffect(() => {
-    const done = release.current;
-    if (!done) return;
-    release.current = null;
-    afterNextPaint(done);
+  useLayoutEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const release = holdRef.current?.();
+    if (release) afterNextPaint(release);
   }, [shown]);
   useEffect(
     () => () => {
       if (timer.current) clearTimeout(timer.current);
-      release.current?.();
     },
     [],
   );

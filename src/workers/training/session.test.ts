@@ -267,12 +267,12 @@ describe('TrainingSession: commands', () => {
     expect(clock.sleeps).toEqual([MAX_HOLD_MS]);
     // a shorter hold during a longer one keeps the longer one; a release ends both
     clock.sleeps.length = 0;
-    h.session.hold(80);
+    h.session.hold(45);
     h.session.hold(20);
     await h.session.step(1);
-    expect(clock.sleeps).toEqual([80]);
+    expect(clock.sleeps).toEqual([45]);
     clock.sleeps.length = 0;
-    h.session.hold(80);
+    h.session.hold(45);
     h.session.hold(0);
     await h.session.step(1);
     expect(clock.sleeps).toEqual([]);
