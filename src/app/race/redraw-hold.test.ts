@@ -85,3 +85,56 @@ describe('holding workers while the page redraws', () => {
     expect(w.flatMap((x) => x.asked)).toEqual([]);
   });
 });
+
+describe('holding more workers when the page lags', () => {
+  it('holds one worker more after a slow redraw, up to all, and one fewer after fast ones', () => {
+    const w = workers(3);
+    const clock = new FakeClock();
+    const h = new RedrawHold({ targets: () => w, cores: 2, slowMs: 45, fastMs: 30, relaxAfter: 3, ...clock });
+    const held = () => w.filter((x) => h.heldCount(x) > 0).length;
+    const redraw = (ms: number) => {
+      const release = h.begin();
+      const n = held();
+      clock.advance(ms);
+      release();
+      return n;
+    };
+    // 3 workers on 2 cores: 2 held while redraws are fast
+    expect(redraw(20)).toBe(2);
+    expect(redraw(20)).toBe(2);
+    // a slow one (46 ms from the commit to the frame drawn): the next holds all three
+    expect(redraw(46)).toBe(2);
+    expect(h.extraHeld).toBe(1);
+    // slow again: no more than all of them
+    expect(redraw(49)).toBe(3);
+    expect(redraw(49)).toBe(3);
+    expect(h.extraHeld).toBe(1);
+    // neither fast nor slow: as it was; three fast ones in a row: one fewer
+    expect(redraw(35)).toBe(3);
+    expect(redraw(10)).toBe(3);
+    expect(redraw(10)).toBe(3);
+    expect(redraw(35)).toBe(3);
+    expect(redraw(10)).toBe(3);
+    expect(redraw(10)).toBe(3);
+    expect(redraw(10)).toBe(3);
+    expect(h.extraHeld).toBe(0);
+    expect(redraw(10)).toBe(2);
+    // a hold whose release never comes counts as slow
+    h.begin();
+    clock.advance(MAX_HOLD_MS);
+    expect(h.extraHeld).toBe(1);
+    expect(redraw(10)).toBe(3);
+  });
+
+  it('never holds on a machine with a core to spare, however slow its redraws', () => {
+    const w = workers(3);
+    const clock = new FakeClock();
+    const h = new RedrawHold({ targets: () => w, cores: 4, ...clock });
+    for (let i = 0; i < 5; i++) {
+      const release = h.begin();
+      clock.advance(MAX_HOLD_MS);
+      release();
+    }
+    expect(w.flatMap((x) => x.asked)).toEqual([]);
+  });
+});
