@@ -73,6 +73,9 @@ export const race: RaceController = new RaceController({
   },
 });
 
+/** Hold the training workers that would keep a chart's redraw from a core; returns the release. */
+export const holdForRedraw = (): (() => void) => race.holdForRedraw();
+
 /** This device: the backend choice, the Backend control and the lesson estimate (app/device). */
 export const deviceStore = createDeviceStore(backendsFromUrl()?.[0] ?? null);
 export const device: DeviceController = new DeviceController({

@@ -102,6 +102,9 @@ export function fakeClient(onEvent: (e: ClientEvent) => void, backend: BackendRe
     terminate() {
       calls.push('terminate');
     },
+    hold(ms) {
+      calls.push(`hold:${ms}`);
+    },
     get crashed() {
       return crashed;
     },
@@ -122,6 +125,7 @@ export function setup(
     backend?: BackendReport;
     saveEveryMs?: number;
     ui?: StoreApi<UiState>;
+    cores?: number;
   } = {},
 ) {
   const experiment = createExperimentStore(defaultDraft('linear-regression'));
@@ -146,6 +150,7 @@ export function setup(
     saveEveryMs: options.saveEveryMs ?? 0,
     newId: () => `run-${++n}`,
     ui: options.ui,
+    cores: options.cores,
   });
   return { experiment, live, runs, clients, race, writer };
 }

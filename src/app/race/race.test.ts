@@ -26,6 +26,25 @@ describe('RaceController', () => {
     expect(live.getState().runId).toBe('run-1');
   });
 
+  it('holds the workers a redraw needs held on a small machine, and releases them', async () => {
+    // 3 workers on 2 cores: two wait while a chart redraws, the third trains on (redraw-hold.ts)
+    const small = setup({ cores: 2 });
+    await small.race.train();
+    const holds = () => small.clients.map((c) => c.calls.filter((x) => x.startsWith('hold')));
+    const release = small.race.holdForRedraw();
+    expect(holds()).toEqual([['hold:50'], ['hold:50'], []]);
+    release();
+    expect(holds()).toEqual([['hold:50', 'hold:0'], ['hold:50', 'hold:0'], []]);
+    // the next redraw holds the next two: each model waits as often as the others
+    small.race.holdForRedraw()();
+    expect(holds().map((h) => h.length)).toEqual([2, 4, 2]);
+    // 3 workers on 8 cores: a core is free for the page, nobody waits
+    const big = setup({ cores: 8 });
+    await big.race.train();
+    big.race.holdForRedraw()();
+    expect(big.clients.flatMap((c) => c.calls).filter((x) => x.startsWith('hold'))).toEqual([]);
+  });
+
   it('restarts only what it must when the experiment changes', async () => {
     const { race, clients, experiment, live } = setup();
     await race.train();

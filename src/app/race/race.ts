@@ -28,6 +28,7 @@ import { type LiveOwner, LiveWriter } from '../stores/live-writer';
 import type { RunsState } from '../stores/runs-store';
 import type { UiState } from '../stores/ui-store';
 import { AutoRestarts, restartMessage } from './recovery';
+import { RedrawHold } from './redraw-hold';
 import {
   CheckpointFeed,
   type CheckpointNotice,
@@ -94,6 +95,8 @@ export class RaceController {
   private readonly writer: LiveWriter;
   /** the race as a writer of the live store: released when a recorded run takes it over */
   private readonly owner: LiveOwner = { name: 'race', release: () => this.standDown() };
+  /** the workers that wait while the page redraws (redraw-hold.ts) */
+  private readonly redrawHold: RedrawHold;
 
   constructor(deps: RaceDeps) {
     this.d = {
@@ -105,6 +108,10 @@ export class RaceController {
       ...deps,
     } as RaceController['d'];
     this.writer = deps.writer ?? new LiveWriter(deps.live);
+    this.redrawHold = new RedrawHold({
+      targets: () => this.slots.filter((s) => !s.client.crashed).map((s) => s.client),
+      cores: deps.cores ?? 1,
+    });
     this.recorder = new RunRecorder({
       live: this.d.live,
       runs: this.d.runs,
@@ -525,6 +532,14 @@ export class RaceController {
     const slot = this.slotBy(slotId);
     if (!slot?.experiment) return { ok: false, error: 'no such model' };
     return slot.client.probe(prompt);
+  }
+
+  /**
+   * A chart is about to redraw: hold the workers that would keep it from a core (redraw-hold.ts).
+   * Returns the release, for once the redraw is painted.
+   */
+  holdForRedraw(): () => void {
+    return this.redrawHold.begin();
   }
 
   /** The latest state of every worker (for diagnostics and the benchmark). */

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useMemo, useRef } from 'react';
-import { useExperiment, useLab, useModelField } from '../../app';
+import { holdForRedraw, useExperiment, useLab, useModelField } from '../../app';
 import { usePresent } from '../../app/lesson/lesson-instance';
 import { baselinesStatusText, cardOf, shownBaselines } from '../../app/stores/selectors';
 import { combineCurves } from '../../eval/icl-combine';
@@ -42,7 +42,7 @@ export function IclPanel() {
     () => ({ curves: curvesNow, curvesSteps: stepsNow, recalls: recallsNow }),
     [curvesNow, stepsNow, recallsNow],
   );
-  const { curves, curvesSteps, recalls } = useThrottled(evaluated, 1000, 333);
+  const { curves, curvesSteps, recalls } = useThrottled(evaluated, 1000, 333, holdForRedraw);
   const baselines = view.status === 'done' ? view.curves : null;
   const set = useMemo(
     () =>

@@ -1,5 +1,5 @@
 import { lazy, Suspense, useMemo } from 'react';
-import { useModelField, useUi } from '../../app';
+import { holdForRedraw, useModelField, useUi } from '../../app';
 import { emptySeries } from '../../eval/loss-series';
 import { lossRows } from './loss-rows';
 import { ReadingNote } from './ReadingNote';
@@ -13,7 +13,7 @@ const LossChart = lazy(() => chartModule.then((m) => ({ default: m.LossChart }))
 export function LossPanel() {
   const slots = useModelField('slot');
   const archs = useModelField('arch');
-  const losses = useThrottled(useModelField('loss'), 1000, 0);
+  const losses = useThrottled(useModelField('loss'), 1000, 0, holdForRedraw);
   const log = useUi((s) => s.logLoss);
   const setLog = useUi((s) => s.setLogLoss);
   const lines = useMemo(() => slots.map((slot, i) => ({ slot, arch: archs[i] })), [slots, archs]);

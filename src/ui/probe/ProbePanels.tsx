@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { useModelField } from '../../app';
+import { holdForRedraw, useModelField } from '../../app';
 import { type ProbeSource, shownProbe } from '../../app/probe/probe-lab';
 import { useProbeLab } from '../../app/probe/probe-lab-instance';
 import { useRecording } from '../../app/recordings/replay-player-instance';
@@ -31,7 +31,7 @@ interface Probed {
 function useProbedModels(): Probed[] {
   const slots = useModelField('slot');
   const archs = useModelField('arch');
-  const probes = useThrottled(useModelField('probe'), 1000, 667);
+  const probes = useThrottled(useModelField('probe'), 1000, 667, holdForRedraw);
   const steps = useModelField('probeStep');
   const lab = useProbeLab(
     useShallow((s) => ({

@@ -9,6 +9,7 @@
 import * as Comlink from 'comlink';
 import type { Experiment } from '../../schema/experiment';
 import { describeGpuFailure } from '../gpu-lost';
+import { holdMessage } from '../page-hold';
 import { describeHang, heartbeatOf, Watchdog, type WatchdogOptions, type WatchdogTimers } from '../watchdog';
 import {
   type ConfigureInfo,
@@ -60,6 +61,8 @@ export interface TrainingClient extends Pick<TrainingWorkerApi, ForwardedCommand
   readonly crashed: boolean;
   /** Test pages only (ICL_TEST_PAGES builds): make the worker hang (`busy`) or close itself. */
   testHang?(mode: 'busy' | 'close'): void;
+  /** Start no new step for `ms` (0: go on), while the page redraws (src/workers/page-hold.ts). */
+  hold?(ms: number): void;
   /** typed-array payload bytes and events received so far */
   readonly received: { bytes: number; events: number };
 }
@@ -274,6 +277,9 @@ export function createTrainingClient(
     terminate,
     testHang(mode) {
       if (!terminated) worker.postMessage({ iclTestHang: mode });
+    },
+    hold(ms) {
+      if (!crashed && !terminated) worker.postMessage(holdMessage(ms));
     },
     get crashed() {
       return crashed;

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tinyExperiment } from '../../train/test-experiments';
 import type { BackendReport } from '../backend';
+import { MAX_HOLD_MS } from '../page-hold';
 import {
   type CurvesEvent,
   type DivergedEvent,
@@ -249,6 +250,62 @@ describe('TrainingSession: commands', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(h.session.currentTrainer!.stepCount).toBeLessThanOrEqual(at + 1);
     await h.session.pause();
+  });
+
+  it('waits between steps while the page holds it, at most MAX_HOLD_MS', async () => {
+    const clock = fakeClock();
+    const h = await configured(tinyExperiment(['transformer']), 0, OPTIONS, clock);
+    // a hold of 40 ms: the next step waits for it, the one after does not
+    h.session.hold(40);
+    await h.session.step(2);
+    expect(clock.sleeps).toEqual([40]);
+    expect(h.session.currentTrainer!.stepCount).toBe(2);
+    // a hold of a minute is cut to the longest hold
+    clock.sleeps.length = 0;
+    h.session.hold(60_000);
+    await h.session.step(1);
+    expect(clock.sleeps).toEqual([MAX_HOLD_MS]);
+    // a shorter hold during a longer one keeps the longer one; a release ends both
+    clock.sleeps.length = 0;
+    h.session.hold(45);
+    h.session.hold(20);
+    await h.session.step(1);
+    expect(clock.sleeps).toEqual([45]);
+    clock.sleeps.length = 0;
+    h.session.hold(45);
+    h.session.hold(0);
+    await h.session.step(1);
+    expect(clock.sleeps).toEqual([]);
+    // with the Speed control's pace: the hold comes on top of it, once
+    await h.session.setStepInterval(1000);
+    h.session.hold(30);
+    await h.session.step(2);
+    expect(clock.sleeps).toEqual([30, 1000]);
+  });
+
+  it('goes on at once when the hold is released, and a pause ends a hold', async () => {
+    // a clock whose waits never end by themselves: only a release (or a pause) ends them
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => 0,
+      sleeps,
+      sleep: (ms: number) => {
+        sleeps.push(ms);
+        return new Promise<void>(() => {});
+      },
+    };
+    const h = await configured(tinyExperiment(['transformer'], { steps: 100_000 }), 0, OPTIONS, clock);
+    h.session.hold(50);
+    await h.session.train();
+    await waitFor(() => sleeps.length === 1);
+    expect(h.session.currentTrainer!.stepCount).toBe(0);
+    h.session.hold(0);
+    await waitFor(() => h.session.currentTrainer!.stepCount >= 3);
+    // held again: the step in progress ends, then the loop waits; Pause does not wait for the hold
+    h.session.hold(50);
+    await waitFor(() => sleeps.length === 2);
+    const at = h.session.currentTrainer!.stepCount;
+    expect(await h.session.pause()).toMatchObject({ ok: true, state: 'paused', step: at });
   });
 
   it('reset re-initialises from the seed: the same losses again', async () => {

@@ -31,6 +31,7 @@ import {
 } from '../../train/trainer';
 import type { MeasureRequest, MeasureResult } from '../backend-choice';
 import type { BackendName, BackendReport } from '../backend-types';
+import { MAX_HOLD_MS } from '../page-hold';
 import { LiveCheckpoints } from './live-checkpoint';
 import {
   type CheckpointBytes,
@@ -194,8 +195,10 @@ export class TrainingSession implements TrainingWorkerApi {
   private disposed = false;
   /** least time between the starts of two steps (ms; 0: full speed) */
   private stepIntervalMs = 0;
-  /** ends the wait between two steps early (a stop request or a new pace) */
+  /** ends the wait between two steps early (a stop request, a new pace, a hold's release) */
   private wakeWait: (() => void) | null = null;
+  /** no new step before this time (deps.now's clock): the page redraws (hold; 0 when none) */
+  private holdUntil = 0;
 
   constructor(deps: SessionDeps) {
     this.deps = deps;
@@ -392,6 +395,33 @@ export class TrainingSession implements TrainingWorkerApi {
   }
 
   /**
+   * The page is about to redraw (src/workers/page-hold.ts): start no new step for `ms` (at most
+   * MAX_HOLD_MS), or until a hold of 0 ends it. The step in progress finishes; a stop request ends
+   * the wait at once. A longer hold already running is kept.
+   */
+  hold(ms: number): void {
+    if (!Number.isFinite(ms) || ms <= 0) {
+      this.holdUntil = 0;
+      this.wake();
+      return;
+    }
+    this.holdUntil = Math.max(this.holdUntil, this.deps.now() + Math.min(ms, MAX_HOLD_MS));
+  }
+
+  /** Wait while a hold lasts (before a step). */
+  private async held(): Promise<void> {
+    for (;;) {
+      const left = this.holdUntil - this.deps.now();
+      if (left <= 0 || this.stopRequested || this.disposed) return;
+      await new Promise<void>((resolve) => {
+        this.wakeWait = resolve;
+        void this.sleep(left).then(resolve);
+      });
+      this.wakeWait = null;
+    }
+  }
+
+  /**
    * Train until step `limit()` or a stop request. Returns the bad record on divergence. The limit
    * and the settings are read at every step: a kept reconfiguration (new step budget, evaluation
    * interval) applies to the running loop.
@@ -409,6 +439,7 @@ export class TrainingSession implements TrainingWorkerApi {
       const o = this.options;
       const evalEvery = o.evalEverySteps ?? this.experiment!.evaluation.everySteps;
       while (this.gate) await this.gate;
+      if (this.holdUntil > 0) await this.held();
       if (this.stopRequested) break;
       lastStepAt = this.deps.now();
       t.step();

@@ -8,6 +8,7 @@ import * as Comlink from 'comlink';
 import { FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
 import { browserEnvironment, describeGpu, pickBackend, wasmEnvironment } from '../backend';
 import { commandsOf } from '../commands';
+import { obeyHolds } from '../page-hold';
 import { answerHeartbeats, obeyTestHangs } from '../watchdog';
 import { measureDevice } from './measure';
 import { TRAINING_COMMANDS, type TrainingWorkerApi } from './protocol';
@@ -60,6 +61,8 @@ self.addEventListener('unhandledrejection', (event) => {
 // the page's heartbeat (src/workers/watchdog.ts), answered between steps; test builds can hang
 answerHeartbeats(self);
 obeyTestHangs(self);
+// the page's holds while it redraws (src/workers/page-hold.ts), seen between steps
+obeyHolds(self, (ms) => session.hold(ms));
 
 // exactly the commands of the protocol (TRAINING_COMMANDS), bound to the session
 Comlink.expose(commandsOf<TrainingWorkerApi>(session, TRAINING_COMMANDS));
