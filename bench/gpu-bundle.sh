@@ -28,7 +28,11 @@ fi
 
 mkdir -p "$out/debs" "$out/node_modules/webgpu/dist/linux-x64"
 cp node_modules/webgpu/package.json node_modules/webgpu/index.js "$out/node_modules/webgpu/"
-cp "$addon" "$out/node_modules/webgpu/dist/linux-x64/"
+# the Dawn addon, compressed (21 MB -> 5 MB): the device tool carries at most 64 MiB; run.sh unpacks it
+rm -f "$out/node_modules/webgpu/dist/linux-x64/dawn.node"
+if [ ! -s "$out/node_modules/webgpu/dist/linux-x64/dawn.node.xz" ] || [ "$addon" -nt "$out/node_modules/webgpu/dist/linux-x64/dawn.node.xz" ]; then
+  xz -6 -T2 -c "$addon" > "$out/node_modules/webgpu/dist/linux-x64/dawn.node.xz"
+fi
 
 # node itself, recompressed only when this machine's binary is newer than the packed one
 node_bin=$(readlink -f "$(command -v node)")
@@ -69,6 +73,10 @@ export XDG_RUNTIME_DIR=${XDG_RUNTIME_DIR:-/tmp}
 if [ ! -x /tmp/node ]; then
   xz -dc "$dir/node.xz" > /tmp/node
   chmod +x /tmp/node
+fi
+addon="$dir/node_modules/webgpu/dist/linux-x64/dawn.node"
+if [ ! -s "$addon" ]; then
+  xz -dc "$addon.xz" > "$addon.tmp" && mv "$addon.tmp" "$addon"
 fi
 entry=$1
 shift
