@@ -83,6 +83,11 @@ test('choose, train, watch, pause, share; the link opens the same experiment in 
     await expect(legend.filter({ hasText: `${title} (step` })).toHaveCount(1, { timeout: 60_000 });
   }
   await expect(legend.filter({ hasText: 'Least squares' })).toHaveCount(1);
+  // the chart in words, generated from the evaluations: the seed and each model's measured level and mark
+  const caption = iclRegion(page).locator('.live-caption');
+  await expect(caption).toContainText('(seed 13)', { timeout: 30_000 });
+  for (const title of RACE)
+    await expect(caption).toContainText(new RegExp(`${title} [0-9.]+ \\((learns|partly learns|fails)`));
 
   // pause: every model stops and stays stopped
   await page.getByRole('button', { name: 'Pause', exact: true }).click();

@@ -4,7 +4,9 @@
  */
 
 import type { StoreApi } from 'zustand/vanilla';
+import type { LiveEvaluation } from '../../eval/live-evaluations';
 import { emptySeries, seriesFromStored, truncateSeries } from '../../eval/loss-series';
+import type { IclCurveSet } from '../../eval/types';
 import type { Experiment } from '../../schema/experiment';
 import type { TrainingClient } from '../../workers/training/client';
 import type { Result } from '../../workers/training/protocol';
@@ -48,6 +50,16 @@ export function randomId(): string {
   return `run-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e9).toString(36)}`;
 }
 
+/** A stored run keeps its last evaluation only: the live verdict's history starts from it. */
+function storedEvaluations(
+  now: LiveEvaluation[],
+  curves: IclCurveSet[] | null,
+  step: number | null,
+): LiveEvaluation[] {
+  if (now.length > 0 || !curves || step === null) return now;
+  return [{ step, sets: curves }];
+}
+
 /** A stored run's model back in its slot: its last checkpoint loaded, its stored curves shown. */
 export async function loadStoredModel(
   slot: Slot,
@@ -68,6 +80,7 @@ export async function loadStoredModel(
         checkpointStep: r.step,
         curves: m.curves ?? stored?.curves ?? null,
         curvesStep: m.curvesStep ?? stored?.curvesStep ?? null,
+        evaluations: storedEvaluations(m.evaluations, stored?.curves ?? null, stored?.curvesStep ?? null),
       }));
       if (r.warnings.length) {
         notify(live, {
@@ -115,7 +128,7 @@ export async function restartFromCheckpoint(
       patchModel(live, slot.id, (m) => ({ loss: truncateSeries(m.loss, loaded.step), step: loaded.step }));
     }
   } else {
-    patchModel(live, slot.id, { loss: emptySeries(), step: 0, curves: null });
+    patchModel(live, slot.id, { loss: emptySeries(), step: 0, curves: null, evaluations: [] });
   }
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { seriesPoints } from '../../eval/loss-series';
 import type { BackendReport, StatusEvent } from '../../workers/training/protocol';
 import { newModelLive } from '../stores/live-store';
-import { applyTrainingEvent, type LiveData } from './training-events';
+import { applyTrainingEvent, backToStart, type LiveData } from './training-events';
 
 const start = (): LiveData => ({
   models: [newModelLive(1, 0, 'transformer', 'Transformer'), newModelLive(2, 1, 'mamba', 'Mamba')].map(
@@ -43,6 +43,19 @@ const WASM: BackendReport = {
 const none = { checkpointStep: null };
 
 describe('applyTrainingEvent', () => {
+  it('keeps every evaluation of a model for its live verdict; Reset clears them', () => {
+    const curves = (step: number) => ({ type: 'curves' as const, step, sets: [], recall: null });
+    let s = start();
+    for (const step of [100, 200, 300]) s = applyTrainingEvent(s, 2, curves(step), none);
+    expect(s.models[1].evaluations.map((e) => e.step)).toEqual([100, 200, 300]);
+    expect(s.models[1].curvesStep).toBe(300);
+    expect(s.models[0].evaluations).toEqual([]);
+    // a reload from an older checkpoint: the evaluations of the lost steps go
+    s = applyTrainingEvent(s, 2, curves(150), none);
+    expect(s.models[1].evaluations.map((e) => e.step)).toEqual([100, 150]);
+    expect(backToStart(s).models[1].evaluations).toEqual([]);
+  });
+
   it('counts every event but a crash as traffic, and leaves its input untouched', () => {
     const s = start();
     const a = applyTrainingEvent(s, 1, { type: 'warning', message: 'x' }, none);

@@ -4,6 +4,8 @@
  * returns; what the event asks of the outside world (save the run, keep a checkpoint) stays with
  * the controller. No store, no timers, no workers here: every branch is tested on plain objects.
  */
+
+import { addEvaluation } from '../../eval/live-evaluations';
 import { appendLosses, emptySeries, truncateSeries } from '../../eval/loss-series';
 import { ARCHITECTURE_TITLES, type Architecture } from '../../schema/architecture';
 import type { Experiment } from '../../schema/experiment';
@@ -116,7 +118,12 @@ export function applyTrainingEvent(s: LiveData, slot: number, e: ClientEvent, ct
     case 'curves':
       return {
         ...s,
-        models: patch(s.models, slot, { curves: e.sets, curvesStep: e.step, recall: e.recall }),
+        models: patch(s.models, slot, (m) => ({
+          curves: e.sets,
+          curvesStep: e.step,
+          evaluations: addEvaluation(m.evaluations, { step: e.step, sets: e.sets }),
+          recall: e.recall,
+        })),
       };
     case 'probe':
       // the live store holds the seeded probe prompt's maps; edited prompts are the probe lab's
@@ -220,6 +227,7 @@ export function backToStart(s: Pick<LiveData, 'models' | 'notices'>): Pick<LiveD
       lastLoss: null,
       curves: null,
       curvesStep: null,
+      evaluations: [],
       recall: null,
       checkpointStep: null,
       step: 0,

@@ -4,6 +4,7 @@
  * (src/app/race/race.ts); the UI reads it (and may dismiss notices).
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { LiveEvaluation } from '../../eval/live-evaluations';
 import { emptySeries, type LossSeries } from '../../eval/loss-series';
 import type { RecallBreakdown } from '../../eval/recall';
 import type { IclCurveSet } from '../../eval/types';
@@ -33,6 +34,8 @@ export interface ModelLive {
   lastLoss: number | null;
   curves: IclCurveSet[] | null;
   curvesStep: number | null;
+  /** every evaluation of this training so far, oldest first (the live verdict's history) */
+  evaluations: LiveEvaluation[];
   recall: RecallBreakdown | null;
   probe: ProbeResult | null;
   probeStep: number | null;
@@ -89,6 +92,7 @@ export function newModelLive(slot: number, index: number, arch: Architecture, la
     lastLoss: null,
     curves: null,
     curvesStep: null,
+    evaluations: [],
     recall: null,
     probe: null,
     probeStep: null,

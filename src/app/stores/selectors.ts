@@ -1,6 +1,10 @@
 /**
  * Derived views of the stores for the components (pure functions of the state).
  */
+import { captionOf } from '../../eval/caption';
+import type { LiveEvaluation } from '../../eval/live-evaluations';
+import { isAccuracyMetric } from '../../eval/score';
+import type { IclCurveSet } from '../../eval/types';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
 import { baselinesRequestKey } from '../../workers/baselines/protocol';
 import type { BaselinesView, LabState } from './lab-store';
@@ -10,6 +14,26 @@ export const cardOf = (s: LabState, task: string) => s.gallery.find((c) => c.nam
 
 export const shownBaselines = (s: LabState): BaselinesView =>
   s.request ? (s.baselines[baselinesRequestKey(s.request)] ?? { status: 'idle' }) : { status: 'idle' };
+
+/**
+ * What a live run shows so far, in the words of the recordings' captions (src/eval/caption.ts):
+ * each model's level over the in-context regime, its verdict and since which evaluation it holds.
+ * Error tasks wait for their baselines (the zero predictor and the reference are measured on the
+ * same prompts, never assumed); accuracy tasks need none (chance is the task's). '' when nothing
+ * can be said yet.
+ */
+export function liveCaption(
+  labels: readonly string[],
+  histories: readonly (readonly LiveEvaluation[] | undefined)[],
+  baselines: IclCurveSet | null,
+  seed: number,
+): string {
+  const models = labels.map((label, i) => ({ label, evaluations: histories[i] ?? [] }));
+  const first = models.find((m) => m.evaluations.length > 0)?.evaluations[0]?.sets[0];
+  if (!first) return '';
+  if (!baselines && !isAccuracyMetric(first.metric)) return '';
+  return captionOf(models, baselines, seed);
+}
 
 /** The status line under the chart. */
 export function baselinesStatusText(view: BaselinesView, prompts: number): string {

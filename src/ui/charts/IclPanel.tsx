@@ -1,7 +1,8 @@
 import { lazy, Suspense, useMemo, useRef } from 'react';
 import { holdForRedraw, useExperiment, useLab, useModelField } from '../../app';
 import { usePresent } from '../../app/lesson/lesson-instance';
-import { baselinesStatusText, cardOf, shownBaselines } from '../../app/stores/selectors';
+import { useRecording } from '../../app/recordings/replay-player-instance';
+import { baselinesStatusText, cardOf, liveCaption, shownBaselines } from '../../app/stores/selectors';
 import { combineCurves } from '../../eval/icl-combine';
 import { CurveTable } from './CurveTable';
 import { noBaselinesNote, readingNote, yLabelNote } from './curve-rows';
@@ -38,11 +39,15 @@ export function IclPanel() {
   const curvesNow = useModelField('curves');
   const stepsNow = useModelField('curvesStep');
   const recallsNow = useModelField('recall');
+  const historyNow = useModelField('evaluations');
   const evaluated = useMemo(
-    () => ({ curves: curvesNow, curvesSteps: stepsNow, recalls: recallsNow }),
-    [curvesNow, stepsNow, recallsNow],
+    () => ({ curves: curvesNow, curvesSteps: stepsNow, recalls: recallsNow, history: historyNow }),
+    [curvesNow, stepsNow, recallsNow, historyNow],
   );
-  const { curves, curvesSteps, recalls } = useThrottled(evaluated, 1000, 333, holdForRedraw);
+  const { curves, curvesSteps, recalls, history } = useThrottled(evaluated, 1000, 333, holdForRedraw);
+  const labels = useModelField('label');
+  const seed = useExperiment((s) => s.draft.seed);
+  const recording = useRecording();
   const baselines = view.status === 'done' ? view.curves : null;
   const set = useMemo(
     () =>
@@ -55,6 +60,11 @@ export function IclPanel() {
   const recallLines = useMemo(
     () => archs.map((arch, i) => ({ slot: slots[i], arch, recall: recalls[i] ?? null })),
     [archs, slots, recalls],
+  );
+  // a recording has its own caption (the recording panel's); a live run's is generated here
+  const caption = useMemo(
+    () => (recording ? '' : liveCaption(labels, history, baselines, seed)),
+    [recording, labels, history, baselines, seed],
   );
   const hasCurves = !!set && set.curves.length > 0;
   const modelsShown = curves.some((c) => c);
@@ -93,6 +103,11 @@ export function IclPanel() {
         )}
       </div>
       {hasCurves && yLabelNote(set) && <p className="hint y-note">{yLabelNote(set)}</p>}
+      {caption && (
+        <p className="live-caption" aria-live="polite">
+          <strong>Measured so far:</strong> {caption}
+        </p>
+      )}
       {view.status === 'error' && (
         <div className="alert" role="alert">
           <p>{view.error}</p>
