@@ -27,21 +27,11 @@
  *          --backend webgpu|webgl|wasm|cpu (the race's ?backend=; default the page's choice)
  *          --models Transformer,Mamba (default Transformer,Mamba,MambaFormer)   --port N (default 4179)   --no-webgpu   --no-write
  */
-import { spawn } from 'node:child_process';
-import {
-  appendFileSync,
-  cpSync,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { cpus, loadavg, type as osType, release, tmpdir, totalmem } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, type as osType, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { findBrowser } from '../scripts/find-browser.mjs';
+import { launchBrowser, serve, snapshotBuild } from './browser-kit.mjs';
 import { initialJavaScript } from './initial-js.mjs';
 import {
   attributeLongTasks,
@@ -83,49 +73,6 @@ const TINY = {
 
 function log(...a) {
   console.error('[bench]', ...a);
-}
-
-/**
- * A private copy of the build: the checkout is shared, and a `vite build` by someone else during
- * the run would replace dist/ (and the source maps the attribution reads) under the page.
- */
-function snapshotBuild() {
-  const from = join(root, 'dist');
-  if (!existsSync(join(from, 'index.html'))) throw new Error('dist/ is missing: run `vite build` first');
-  const to = mkdtempSync(join(tmpdir(), 'icl-bench-dist-'));
-  cpSync(from, to, { recursive: true });
-  return to;
-}
-
-async function serve(dist) {
-  const child = spawn(
-    'npx',
-    ['vite', 'preview', '--outDir', dist, '--port', String(PORT), '--strictPort', '--host', '127.0.0.1'],
-    {
-      cwd: root,
-      stdio: 'ignore',
-      detached: true,
-    },
-  );
-  // the whole process group: npx and the vite it starts
-  const stop = () => {
-    try {
-      process.kill(-child.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-  };
-  const url = `http://127.0.0.1:${PORT}/`;
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(url)).ok) return { stop, url };
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  stop();
-  throw new Error('vite preview did not start');
 }
 
 async function openPage(browser, url) {
@@ -432,21 +379,11 @@ function report(r, s, initial, dev, command) {
 
 async function main() {
   const command = `npm run bench:browser${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
-  const dist = snapshotBuild();
+  const dist = snapshotBuild(root);
   const initial = initialJavaScript(dist);
   console.log(JSON.stringify({ initialJavaScript: initial }, null, 2));
-  const { stop, url } = await serve(dist);
-  const executablePath = findBrowser()?.path ?? undefined;
-  const args = [
-    '--no-sandbox',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    '--disable-quic',
-  ];
-  if (WEBGPU) args.push('--enable-unsafe-webgpu');
-  const browser = await chromium.launch({ executablePath, args, headless: true });
+  const { stop, url } = await serve(root, dist, PORT);
+  const browser = await launchBrowser(WEBGPU);
   try {
     log('race', url);
     const r = await race(browser, url, dist);
