@@ -5,6 +5,7 @@ import { registerGeluKernels } from './gelu';
 import { registerLayerNormKernels } from './layer-norm';
 import { registerLinearKernels } from './linear';
 import { registerLossKernels } from './loss';
+import { registerWasmMatMul } from './matmul-wasm';
 import { registerS4dKernels } from './s4d';
 import { registerWasmSegmentSum } from './segment-sum-wasm';
 import { registerSelectiveScanKernels } from './selective-scan/index';
@@ -12,6 +13,9 @@ import { registerSelectiveScanKernels } from './selective-scan/index';
 let registered = false;
 
 export function registerAllKernels(): void {
+  // the wasm matmul wrappers need the wasm backend's own kernels, which a page loads later
+  // (src/workers/backend.ts): every call tries again (a no-op once wrapped or without wasm)
+  registerWasmMatMul();
   if (registered) return;
   registered = true;
   registerSelectiveScanKernels();
