@@ -21,7 +21,7 @@ import { linearRegression } from '../../tasks/linear-regression';
 import { modelKernels } from '../index';
 import { registerAllKernels } from '../register';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from '../testing/helpers';
-import { HOST_SCAN_BACKENDS } from './host';
+import { expNonPositive, HOST_SCAN_BACKENDS } from './host';
 import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './index';
 import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
@@ -167,6 +167,26 @@ async function switchBackend(backend: string): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   await tf.ready();
 }
+
+describe('expNonPositive (the decays exp(Delta A))', () => {
+  it('is within 1e-14 relative of Math.exp over [-80, 0], exact at 0, Math.exp outside its table', () => {
+    let worst = 0;
+    const check = (x: number) => {
+      const want = Math.exp(x);
+      worst = Math.max(worst, Math.abs(expNonPositive(x) - want) / want);
+    };
+    for (let i = 0; i <= 800_000; i++) check(-i * 1e-4); // steps of 1e-4 over [-80, 0]
+    const rng = new Rng(7);
+    for (let i = 0; i < 100_000; i++) check(-(rng.uniformIn(0, 1) ** 4) * 80); // dense near 0
+    for (const x of [-1e-300, -Number.MIN_VALUE, -0.01083, -0.0108, -73.6, -73.7, -74, -100, -700]) check(x);
+    expect(worst).toBeLessThan(1e-14);
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-800)).toBe(0);
+    expect(expNonPositive(1.5)).toBe(Math.exp(1.5));
+    expect(expNonPositive(Number.NEGATIVE_INFINITY)).toBe(0);
+    expect(Number.isNaN(expNonPositive(Number.NaN))).toBe(true);
+  });
+});
 
 describe('host selective scan kernels', () => {
   it('are registered for cpu and wasm, and webgl keeps the reference kernels', () => {

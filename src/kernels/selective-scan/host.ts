@@ -13,7 +13,9 @@
  *    g_{t+1}, writing du and dz and accumulating d dt_low, dB, dC (summed over channels, per
  *    batch row in a float64 scratch of L x S) and d dtW, dA_log, dD, d dtBias (summed over the
  *    batch, float64).
- * Arithmetic is float64 throughout; inputs and outputs are float32.
+ * Arithmetic is float64 throughout; inputs and outputs are float32. The decays exp(Delta A) (one
+ * per (b, t, channel, state): most of the time) use `expNonPositive`, a table + polynomial exp
+ * within 1e-14 of Math.exp and about twice as fast.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { registerKernelOnce } from '../common';
@@ -46,6 +48,29 @@ export interface ScanGradArrays {
 }
 
 const softplus = (x: number): number => (x > 20 ? x : Math.log1p(Math.exp(x)));
+
+// exp(x) for x <= 0 (the decays exp(Delta A): Delta > 0, A < 0), ~2x faster than Math.exp in V8:
+// x = (m + r) ln2 / 32 with m an integer (rounded by the 1.5 * 2^52 shift) and |r ln2/32| <= ln2/64;
+// exp(x) = 2^(m/32) exp(r') with 2^(m/32) from a table and exp(r') a degree-5 Taylor polynomial
+// (remainder < (ln2/64)^6 / 720 ~ 2e-15). Below the table (x < -73.6, exp(x) < 1.1e-32: far below
+// what a float32 result can show next to the other terms) and for x > 0 or NaN it calls Math.exp.
+// Maximum relative error against Math.exp: host.test.ts.
+const EXP_SHIFT = 6755399441055744; // 1.5 * 2^52: adding it rounds a double to an integer
+const EXP_K = 32 / Math.LN2;
+const EXP_STEP = Math.LN2 / 32;
+const EXP_STEP_HI = Math.fround(EXP_STEP); // 24 significant bits: m * EXP_STEP_HI is exact
+const EXP_STEP_LO = EXP_STEP - EXP_STEP_HI;
+const EXP_TABLE_SIZE = 3400;
+const EXP_TABLE = Float64Array.from({ length: EXP_TABLE_SIZE + 1 }, (_, i) => Math.exp(-i * EXP_STEP));
+
+/** exp(x), accurate to ~1e-14 relative; fast for -73.6 <= x <= 0 (the scan's decays). */
+export function expNonPositive(x: number): number {
+  const m = x * EXP_K + EXP_SHIFT - EXP_SHIFT;
+  const i = -m;
+  if (!(i >= 0 && i <= EXP_TABLE_SIZE)) return Math.exp(x);
+  const r = x - m * EXP_STEP_HI - m * EXP_STEP_LO;
+  return EXP_TABLE[i] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
+}
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** -exp(A_log) as float64, [Di, N]. */
@@ -80,7 +105,7 @@ export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): voi
         const co = bo + n;
         let acc = dd * ut;
         for (let k = 0; k < n; k++) {
-          const hk = Math.exp(delta * A[ao + k]) * h[k] + dlu * xdbl[bo + k];
+          const hk = expNonPositive(delta * A[ao + k]) * h[k] + dlu * xdbl[bo + k];
           h[k] = hk;
           acc += hk * xdbl[co + k];
         }
@@ -98,10 +123,11 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
   const { du, dxdbl, dz, dW, dBias, dALog, dD } = out;
   const A = decayRates(x.ALog);
   const gc = new Float64Array(n); // A_bar_{t+1} g_{t+1}
-  const hs = new Float64Array(nl * n); // h_t of this (b, d)
+  const hs = new Float64Array((nl + 1) * n); // row 0: h_{-1} = 0; row t + 1: h_t of this (b, d)
   const ab = new Float64Array(nl * n); // A_bar_t of this (b, d)
   const deltas = new Float64Array(nl);
   const dtps = new Float64Array(nl);
+  const ypres = new Float64Array(nl); // C_t . h_t + D u_t (y before the gate)
   const dx = new Float64Array(nl * s); // this batch row's xdbl gradient, summed over channels
   const pW = new Float64Array(di * r); // parameter gradients, summed over the batch
   const pA = new Float64Array(di * n);
@@ -115,7 +141,7 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
       const wo = d * r;
       const bias = dtBias[d];
       const dd = D[d];
-      // the forward again, keeping this channel's states and decays
+      // the forward again, keeping this channel's states, decays and pre-gate outputs
       for (let t = 0; t < nl; t++) {
         const row = b * nl + t;
         const xo = row * s;
@@ -124,14 +150,20 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
         const delta = softplus(dtp);
         dtps[t] = dtp;
         deltas[t] = delta;
-        const dlu = delta * u[row * di + d];
+        const ut = u[row * di + d];
+        const dlu = delta * ut;
         const bo = xo + r;
-        const o = t * n;
+        const co = bo + n;
+        const o = t * n; // row t of ab, row t (h_{t-1}) of hs
+        let acc = dd * ut;
         for (let k = 0; k < n; k++) {
-          const a = Math.exp(delta * A[ao + k]);
+          const a = expNonPositive(delta * A[ao + k]);
           ab[o + k] = a;
-          hs[o + k] = (t > 0 ? a * hs[o - n + k] : 0) + dlu * xdbl[bo + k];
+          const hk = a * hs[o + k] + dlu * xdbl[bo + k];
+          hs[o + n + k] = hk;
+          acc += hk * xdbl[co + k];
         }
+        ypres[t] = acc;
       }
       // the reverse walk with the adjoint
       gc.fill(0);
@@ -149,27 +181,27 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
         const zv = z[zi];
         const go = dout[row * di + d];
         const delta = deltas[t];
-        let ypre = dd * ut;
-        for (let k = 0; k < n; k++) ypre += xdbl[co + k] * hs[o + k];
         const sz = sigmoid(zv);
         const dy = go * zv * sz;
-        dz[zi] = go * ypre * sz * (1 + zv * (1 - sz));
+        dz[zi] = go * ypres[t] * sz * (1 + zv * (1 - sz));
         const dlu = delta * ut;
         let sumGB = 0;
-        let dDelta = 0;
+        let sumGAH = 0;
         for (let k = 0; k < n; k++) {
           const a = ab[o + k];
-          const ahp = t > 0 ? a * hs[o - n + k] : 0; // A_bar_t h_{t-1}
+          const ahp = a * hs[o + k]; // A_bar_t h_{t-1}
           const bn = xdbl[bo + k];
           const g = xdbl[co + k] * dy + gc[k];
+          const gah = g * ahp;
           sumGB += g * bn;
-          dDelta += g * (bn * ut + A[ao + k] * ahp);
-          pA[ao + k] += g * delta * ahp;
+          sumGAH += gah * A[ao + k];
+          pA[ao + k] += gah * delta;
           dx[lo + r + k] += g * dlu;
-          dx[lo + r + n + k] += dy * hs[o + k];
+          dx[lo + r + n + k] += dy * hs[o + n + k];
           gc[k] = a * g;
         }
-        const ddt = dDelta * sigmoid(dtps[t]);
+        // d/dDelta of A_bar_t h_{t-1} + Delta u_t B_t, against the adjoint
+        const ddt = (sumGAH + ut * sumGB) * sigmoid(dtps[t]);
         for (let k = 0; k < r; k++) {
           dx[lo + k] += ddt * dtW[wo + k];
           pW[wo + k] += ddt * xdbl[xo + k];
