@@ -2,6 +2,7 @@
 import { registerAttentionKernels } from './attention';
 import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
+import { registerHostKernels } from './host-kernels';
 import { registerLayerNormKernels } from './layer-norm';
 import { registerLinearKernels } from './linear';
 import { registerLossKernels } from './loss';
@@ -27,4 +28,5 @@ export function registerAllKernels(): void {
   registerLinearKernels();
   registerLossKernels();
   registerWasmSegmentSum();
+  registerHostKernels();
 }

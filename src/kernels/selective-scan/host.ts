@@ -19,11 +19,16 @@
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { registerKernelOnce } from '../common';
+import { expNonPositive, HOST_BACKENDS, type HostBackend, type HostIo, hostIo as hostIoOf } from '../host-io';
 import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
 /** The backends these kernels are registered for. */
-export const HOST_SCAN_BACKENDS = ['cpu', 'wasm'] as const;
-export type HostScanBackend = (typeof HOST_SCAN_BACKENDS)[number];
+export const HOST_SCAN_BACKENDS = HOST_BACKENDS;
+export type HostScanBackend = HostBackend;
+export { expNonPositive };
+
+const hostIo = (backendName: HostScanBackend, backend: unknown): HostIo =>
+  hostIoOf(backendName, backend, SELECTIVE_SCAN);
 
 /** The scan's inputs as flat float32 arrays (layouts of index.ts). */
 export interface ScanArrays {
@@ -48,29 +53,6 @@ export interface ScanGradArrays {
 }
 
 const softplus = (x: number): number => (x > 20 ? x : Math.log1p(Math.exp(x)));
-
-// exp(x) for x <= 0 (the decays exp(Delta A): Delta > 0, A < 0), ~2x faster than Math.exp in V8:
-// x = (m + r) ln2 / 32 with m an integer (rounded by the 1.5 * 2^52 shift) and |r ln2/32| <= ln2/64;
-// exp(x) = 2^(m/32) exp(r') with 2^(m/32) from a table and exp(r') a degree-5 Taylor polynomial
-// (remainder < (ln2/64)^6 / 720 ~ 2e-15). Below the table (x < -73.6, exp(x) < 1.1e-32: far below
-// what a float32 result can show next to the other terms) and for x > 0 or NaN it calls Math.exp.
-// Maximum relative error against Math.exp: host.test.ts.
-const EXP_SHIFT = 6755399441055744; // 1.5 * 2^52: adding it rounds a double to an integer
-const EXP_K = 32 / Math.LN2;
-const EXP_STEP = Math.LN2 / 32;
-const EXP_STEP_HI = Math.fround(EXP_STEP); // 24 significant bits: m * EXP_STEP_HI is exact
-const EXP_STEP_LO = EXP_STEP - EXP_STEP_HI;
-const EXP_TABLE_SIZE = 3400;
-const EXP_TABLE = Float64Array.from({ length: EXP_TABLE_SIZE + 1 }, (_, i) => Math.exp(-i * EXP_STEP));
-
-/** exp(x), accurate to ~1e-14 relative; fast for -73.6 <= x <= 0 (the scan's decays). */
-export function expNonPositive(x: number): number {
-  const m = x * EXP_K + EXP_SHIFT - EXP_SHIFT;
-  const i = -m;
-  if (!(i >= 0 && i <= EXP_TABLE_SIZE)) return Math.exp(x);
-  const r = x - m * EXP_STEP_HI - m * EXP_STEP_LO;
-  return EXP_TABLE[i] * (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24 + r * (1 / 120))))));
-}
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 
 /** -exp(A_log) as float64, [Di, N]. */
@@ -223,55 +205,6 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
 
 // ---------------------------------------------------------------------------------------------
 // Reading inputs and making outputs on each host backend
-
-/** What the kernels need of a host backend: float32 inputs read in place, float32 outputs made. */
-interface HostIo {
-  read(t: TensorInfo): Float32Array;
-  /** new outputs; returns their infos and their (writable) arrays */
-  outputs(shapes: number[][]): { infos: TensorInfo[]; arrays: Float32Array[] };
-}
-
-interface CpuBackendLike {
-  readSync(dataId: TensorInfo['dataId']): unknown;
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
-
-interface WasmBackendLike {
-  typedArrayFromHeap(t: TensorInfo): unknown;
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function asFloat32(values: unknown, t: TensorInfo): Float32Array {
-  if (t.dtype !== 'float32' || !(values instanceof Float32Array)) {
-    throw new Error(`${SELECTIVE_SCAN}: inputs must be float32 (got ${t.dtype})`);
-  }
-  return values;
-}
-
-function hostIo(backendName: HostScanBackend, backend: unknown): HostIo {
-  if (backendName === 'cpu') {
-    const be = backend as CpuBackendLike;
-    return {
-      // the cpu backend keeps each tensor's values as a typed array: read in place, not copied
-      read: (t) => asFloat32(be.readSync(t.dataId), t),
-      outputs: (shapes) => {
-        const arrays = shapes.map((sh) => new Float32Array(sizeOf(sh)));
-        return { infos: shapes.map((sh, i) => be.makeTensorInfo(sh, 'float32', arrays[i])), arrays };
-      },
-    };
-  }
-  const be = backend as WasmBackendLike;
-  return {
-    read: (t) => asFloat32(be.typedArrayFromHeap(t), t),
-    outputs: (shapes) => {
-      // allocate every output before taking any view: a malloc may grow (and so detach) the heap
-      const infos = shapes.map((sh) => be.makeOutput(sh, 'float32'));
-      return { infos, arrays: infos.map((info) => asFloat32(be.typedArrayFromHeap(info), info)) };
-    },
-  };
-}
 
 function readInputs(io: HostIo, inputs: Record<string, TensorInfo>): ScanArrays {
   return {

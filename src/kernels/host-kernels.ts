@@ -1,0 +1,379 @@
+/**
+ * The fused kernels of attention.ts, layer-norm.ts and gelu.ts as plain JavaScript loops over the
+ * tensors' memory, registered for 'wasm' (the backend of machines without a usable GPU). Same
+ * kernel names, inputs, outputs and gradients as the WebGPU kernels, so `fusedAttention`,
+ * `fusedLayerNorm(Keep)` and `fusedBiasGelu` run one kernel each on wasm instead of tens of small
+ * tfjs ops (wasm: ~0.05-0.1 ms of overhead per op, and batched or transposed matmuls off XNNPACK).
+ * 'cpu' keeps the plain ops: it is the reference the WebGPU and wasm kernels are tested against.
+ * Row arithmetic is float64; inputs and outputs float32.
+ *
+ *  - IclCausalAttention: per (b, head, query t) the scores over keys s <= t, softmax with the row
+ *    maximum, out = P V and the row's log-sum-exp; backward (FlashAttention's equations, P from q, k
+ *    and the log-sum-exp): dq_t = scale sum_s dS_ts k_s, dk_s = scale sum_t dS_ts q_t,
+ *    dv_s = sum_t P_ts dout_t with dS_ts = P_ts (dout_t . v_s - dout_t . out_t).
+ *  - IclLayerNorm / IclLayerNormKeep / IclLayerNormGrad: torch LayerNorm (biased variance, eps
+ *    LAYER_NORM_EPS); dx = rstd (dy w - mean(dy w) - xhat mean(dy w xhat)) (+ the residual's dres),
+ *    dw = sum dy xhat, db = sum dy over rows.
+ *  - IclBiasGelu / IclBiasGeluGrad: GELU_tanh(x + bias), the tanh argument clamped to +-15 as in
+ *    src/models/ops.ts geluTanh (and its derivative zero outside).
+ */
+import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { LAYER_NORM_EPS } from '../models/ops';
+import { ATTENTION, ATTENTION_GRAD } from './attention';
+import { registerKernelOnce } from './common';
+import { BIAS_GELU, BIAS_GELU_GRAD } from './gelu';
+import { expNonPositive, hostIo } from './host-io';
+import { LAYER_NORM, LAYER_NORM_GRAD, LAYER_NORM_KEEP } from './layer-norm';
+
+/** The backends with these kernels. */
+export const HOST_KERNEL_BACKENDS = ['wasm'] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Attention
+
+export interface AttentionDims {
+  b: number;
+  l: number;
+  d: number;
+  h: number;
+  hd: number;
+}
+
+function attentionDims(qkv: TensorInfo, nHead: number): AttentionDims {
+  const [b, l, d3] = qkv.shape;
+  const d = d3 / 3;
+  if (qkv.shape.length !== 3 || !Number.isInteger(d) || d % nHead !== 0) {
+    throw new Error(`${ATTENTION}: qkv [B, L, 3D] with D a multiple of ${nHead} heads, got [${qkv.shape}]`);
+  }
+  return { b, l, d, h: nHead, hd: d / nHead };
+}
+
+/** out [B, L, D] and lse [B, H, L] from qkv [B, L, 3D]. */
+export function attentionForwardHost(
+  dims: AttentionDims,
+  qkv: Float32Array,
+  out: Float32Array,
+  lse: Float32Array,
+): void {
+  const { b: nb, l: nl, d, h: nh, hd } = dims;
+  const scale = 1 / Math.sqrt(hd);
+  const w = 3 * d;
+  const p = new Float64Array(nl);
+  const acc = new Float64Array(hd);
+  for (let b = 0; b < nb; b++) {
+    for (let h = 0; h < nh; h++) {
+      for (let t = 0; t < nl; t++) {
+        const qo = (b * nl + t) * w + h * hd;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let s = 0; s <= t; s++) {
+          const ko = (b * nl + s) * w + d + h * hd;
+          let sc = 0;
+          for (let j = 0; j < hd; j++) sc += qkv[qo + j] * qkv[ko + j];
+          sc *= scale;
+          p[s] = sc;
+          if (sc > max) max = sc;
+        }
+        let sum = 0;
+        acc.fill(0);
+        for (let s = 0; s <= t; s++) {
+          const e = expNonPositive(p[s] - max);
+          sum += e;
+          const vo = (b * nl + s) * w + 2 * d + h * hd;
+          for (let j = 0; j < hd; j++) acc[j] += e * qkv[vo + j];
+        }
+        const oo = (b * nl + t) * d + h * hd;
+        const inv = 1 / sum;
+        for (let j = 0; j < hd; j++) out[oo + j] = acc[j] * inv;
+        lse[(b * nh + h) * nl + t] = max + Math.log(sum);
+      }
+    }
+  }
+}
+
+/** dqkv [B, L, 3D] from qkv, out, lse and dout [B, L, D]. */
+export function attentionBackwardHost(
+  dims: AttentionDims,
+  qkv: Float32Array,
+  out: Float32Array,
+  lse: Float32Array,
+  dout: Float32Array,
+  dqkv: Float32Array,
+): void {
+  const { b: nb, l: nl, d, h: nh, hd } = dims;
+  const scale = 1 / Math.sqrt(hd);
+  const w = 3 * d;
+  const dq = new Float64Array(hd);
+  const dk = new Float64Array(nl * hd);
+  const dv = new Float64Array(nl * hd);
+  for (let b = 0; b < nb; b++) {
+    for (let h = 0; h < nh; h++) {
+      dk.fill(0);
+      dv.fill(0);
+      for (let t = 0; t < nl; t++) {
+        const qo = (b * nl + t) * w + h * hd;
+        const oo = (b * nl + t) * d + h * hd;
+        let dt = 0; // dout_t . out_t
+        for (let j = 0; j < hd; j++) dt += dout[oo + j] * out[oo + j];
+        const m = lse[(b * nh + h) * nl + t];
+        dq.fill(0);
+        for (let s = 0; s <= t; s++) {
+          const ko = (b * nl + s) * w + d + h * hd;
+          const vo = ko + d;
+          let sc = 0;
+          let dp = 0;
+          for (let j = 0; j < hd; j++) {
+            sc += qkv[qo + j] * qkv[ko + j];
+            dp += dout[oo + j] * qkv[vo + j];
+          }
+          const pr = expNonPositive(Math.min(0, sc * scale - m));
+          const ds = pr * (dp - dt) * scale;
+          const so = s * hd;
+          for (let j = 0; j < hd; j++) {
+            dq[j] += ds * qkv[ko + j];
+            dk[so + j] += ds * qkv[qo + j];
+            dv[so + j] += pr * dout[oo + j];
+          }
+        }
+        for (let j = 0; j < hd; j++) dqkv[qo + j] = dq[j];
+      }
+      for (let s = 0; s < nl; s++) {
+        const ko = (b * nl + s) * w + d + h * hd;
+        const so = s * hd;
+        for (let j = 0; j < hd; j++) {
+          dqkv[ko + j] = dk[so + j];
+          dqkv[ko + d + j] = dv[so + j];
+        }
+      }
+    }
+  }
+}
+
+const attentionForward: KernelFunc = ({ inputs, backend, attrs }) => {
+  const qkv = inputs.qkv as TensorInfo;
+  const dims = attentionDims(qkv, Number(attrs?.nHead));
+  const io = hostIo('wasm', backend, ATTENTION);
+  const { infos, arrays } = io.outputs([
+    [dims.b, dims.l, dims.d],
+    [dims.b, dims.h, dims.l],
+  ]);
+  attentionForwardHost(dims, io.read(qkv), arrays[0], arrays[1]);
+  return infos;
+};
+
+const attentionBackward: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { qkv, out, lse, dy } = inputs as Record<string, TensorInfo>;
+  const dims = attentionDims(qkv, Number(attrs?.nHead));
+  const io = hostIo('wasm', backend, ATTENTION_GRAD);
+  const { infos, arrays } = io.outputs([qkv.shape.slice()]);
+  attentionBackwardHost(dims, io.read(qkv), io.read(out), io.read(lse), io.read(dy), arrays[0]);
+  return infos[0];
+};
+
+// ---------------------------------------------------------------------------------------------
+// LayerNorm
+
+/** y = LayerNorm(x) w + b over rows of c; `kept` (when given) = x + shift. */
+export function layerNormForwardHost(
+  rows: number,
+  c: number,
+  x: Float32Array,
+  weight: Float32Array,
+  bias: Float32Array,
+  y: Float32Array,
+  shift?: Float32Array,
+  kept?: Float32Array,
+): void {
+  for (let row = 0; row < rows; row++) {
+    const o = row * c;
+    let s = 0;
+    for (let k = 0; k < c; k++) s += x[o + k];
+    const mean = s / c;
+    let v = 0;
+    for (let k = 0; k < c; k++) {
+      const e = x[o + k] - mean;
+      v += e * e;
+    }
+    const rstd = 1 / Math.sqrt(v / c + LAYER_NORM_EPS);
+    for (let k = 0; k < c; k++) y[o + k] = (x[o + k] - mean) * rstd * weight[k] + bias[k];
+    if (shift && kept) for (let k = 0; k < c; k++) kept[o + k] = x[o + k] + shift[k];
+  }
+}
+
+/** dx (+ dres when given), dw, db of LayerNorm over rows of c. */
+export function layerNormBackwardHost(
+  rows: number,
+  c: number,
+  x: Float32Array,
+  weight: Float32Array,
+  dy: Float32Array,
+  dres: Float32Array | undefined,
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array,
+): void {
+  const sw = new Float64Array(c);
+  const sb = new Float64Array(c);
+  const xh = new Float64Array(c);
+  for (let row = 0; row < rows; row++) {
+    const o = row * c;
+    let s = 0;
+    for (let k = 0; k < c; k++) s += x[o + k];
+    const mean = s / c;
+    let v = 0;
+    for (let k = 0; k < c; k++) {
+      const e = x[o + k] - mean;
+      v += e * e;
+    }
+    const rstd = 1 / Math.sqrt(v / c + LAYER_NORM_EPS);
+    let s1 = 0;
+    let s2 = 0;
+    for (let k = 0; k < c; k++) {
+      const g = dy[o + k];
+      const xk = (x[o + k] - mean) * rstd;
+      xh[k] = xk;
+      const gw = g * weight[k];
+      s1 += gw;
+      s2 += gw * xk;
+      sw[k] += g * xk;
+      sb[k] += g;
+    }
+    s1 /= c;
+    s2 /= c;
+    for (let k = 0; k < c; k++) {
+      const r = rstd * (dy[o + k] * weight[k] - s1 - xh[k] * s2);
+      dx[o + k] = dres ? r + dres[o + k] : r;
+    }
+  }
+  dw.set(sw);
+  db.set(sb);
+}
+
+const rowsOf = (x: TensorInfo): [number, number] => {
+  const c = x.shape[x.shape.length - 1];
+  return [tf.util.sizeFromShape(x.shape) / c, c];
+};
+
+const layerNormForward: KernelFunc = ({ inputs, backend }) => {
+  const { x, weight, bias } = inputs as Record<string, TensorInfo>;
+  const [rows, c] = rowsOf(x);
+  const io = hostIo('wasm', backend, LAYER_NORM);
+  const { infos, arrays } = io.outputs([x.shape.slice()]);
+  layerNormForwardHost(rows, c, io.read(x), io.read(weight), io.read(bias), arrays[0]);
+  return infos[0];
+};
+
+const layerNormKeep: KernelFunc = (args) => {
+  const { x, weight, bias, shift } = args.inputs as Record<string, TensorInfo | undefined>;
+  if (!x || !weight || !bias) throw new Error(`${LAYER_NORM_KEEP}: x, weight and bias are required`);
+  if (!shift) {
+    const y = layerNormForward(args) as TensorInfo;
+    (args.backend as tf.KernelBackend).incRef(x.dataId);
+    return [y, { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype }];
+  }
+  const [rows, c] = rowsOf(x);
+  const io = hostIo('wasm', args.backend, LAYER_NORM_KEEP);
+  const { infos, arrays } = io.outputs([x.shape.slice(), x.shape.slice()]);
+  const [y, kept] = arrays;
+  layerNormForwardHost(rows, c, io.read(x), io.read(weight), io.read(bias), y, io.read(shift), kept);
+  return infos;
+};
+
+const layerNormBackward: KernelFunc = ({ inputs, backend }) => {
+  const { x, weight, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
+  if (!x || !weight || !dy) throw new Error(`${LAYER_NORM_GRAD}: x, weight and dy are required`);
+  const [rows, c] = rowsOf(x);
+  const io = hostIo('wasm', backend, LAYER_NORM_GRAD);
+  const { infos, arrays } = io.outputs([x.shape.slice(), [c], [c]]);
+  const [dx, dw, db] = arrays;
+  layerNormBackwardHost(
+    rows,
+    c,
+    io.read(x),
+    io.read(weight),
+    io.read(dy),
+    dres ? io.read(dres) : undefined,
+    dx,
+    dw,
+    db,
+  );
+  return infos;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Bias + GELU (tanh)
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/**
+ * tanh(clamp(v, -15, 15)) as (1 - e) / (1 + e) with e = exp(-2 |v|) <= 1 (expNonPositive: V8's
+ * Math.tanh costs several times more); absolute error ~1e-16.
+ */
+export function tanhClamped(v: number): number {
+  const a = Math.min(15, Math.abs(v));
+  const e = expNonPositive(-2 * a);
+  const t = (1 - e) / (1 + e);
+  return v < 0 ? -t : t;
+}
+
+/** out = GELU_tanh(x + bias[i % c]). */
+export function biasGeluForwardHost(c: number, x: Float32Array, bias: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i] + bias[i % c];
+    const th = tanhClamped(GELU_C * (a + 0.044715 * a * a * a));
+    out[i] = 0.5 * a * (1 + th);
+  }
+}
+
+/** dx = dy GELU_tanh'(x + bias[i % c]). */
+export function biasGeluBackwardHost(
+  c: number,
+  x: Float32Array,
+  bias: Float32Array,
+  dy: Float32Array,
+  dx: Float32Array,
+): void {
+  for (let i = 0; i < x.length; i++) {
+    const a = x[i] + bias[i % c];
+    const v = GELU_C * (a + 0.044715 * a * a * a);
+    const inside = Math.abs(v) <= 15;
+    const th = tanhClamped(v);
+    const dv = inside ? GELU_C * (1 + 3 * 0.044715 * a * a) : 0;
+    dx[i] = dy[i] * (0.5 * (1 + th) + 0.5 * a * (1 - th * th) * dv);
+  }
+}
+
+const biasGeluForward: KernelFunc = ({ inputs, backend }) => {
+  const { x, bias } = inputs as Record<string, TensorInfo>;
+  const io = hostIo('wasm', backend, BIAS_GELU);
+  const { infos, arrays } = io.outputs([x.shape.slice()]);
+  biasGeluForwardHost(bias.shape[0], io.read(x), io.read(bias), arrays[0]);
+  return infos[0];
+};
+
+const biasGeluBackward: KernelFunc = ({ inputs, backend }) => {
+  const { x, bias, dy } = inputs as Record<string, TensorInfo>;
+  const io = hostIo('wasm', backend, BIAS_GELU_GRAD);
+  const { infos, arrays } = io.outputs([x.shape.slice()]);
+  biasGeluBackwardHost(bias.shape[0], io.read(x), io.read(bias), io.read(dy), arrays[0]);
+  return infos[0];
+};
+
+// ---------------------------------------------------------------------------------------------
+
+/** Register the host kernels for 'wasm' (replacing earlier registrations). */
+export function registerHostKernels(): void {
+  const kernels: Array<[string, KernelFunc]> = [
+    [ATTENTION, attentionForward],
+    [ATTENTION_GRAD, attentionBackward],
+    [LAYER_NORM, layerNormForward],
+    [LAYER_NORM_KEEP, layerNormKeep],
+    [LAYER_NORM_GRAD, layerNormBackward],
+    [BIAS_GELU, biasGeluForward],
+    [BIAS_GELU_GRAD, biasGeluBackward],
+  ];
+  for (const backendName of HOST_KERNEL_BACKENDS) {
+    for (const [kernelName, kernelFunc] of kernels)
+      registerKernelOnce({ kernelName, backendName, kernelFunc });
+  }
+}
