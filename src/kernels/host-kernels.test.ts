@@ -1,6 +1,7 @@
 /**
  * The wasm host kernels (host-kernels.ts) against the plain ops on cpu: attention, LayerNorm (plain
- * and keep, with and without shift) and bias + GELU, forward and every gradient, relative error
+ * and keep, with and without shift), bias + GELU and the causal conv + SiLU (plain and keep, with a
+ * channel offset, K > L), forward and every gradient, relative error
  * < 1e-4, on L = 1, odd L and widths, batch 1 and 33, one and several heads; and proof that the fused
  * functions run one kernel each on wasm (not the plain ops) while cpu keeps the plain ops.
  */
@@ -8,8 +9,9 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTENTION, fusedAttention } from './attention';
+import { CONV_SILU, fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 import { BIAS_GELU, fusedBiasGelu } from './gelu';
-import { tanhClamped } from './host-kernels';
+import { sigmoidHost, tanhClamped } from './host-kernels';
 import { fusedLayerNorm, fusedLayerNormKeep, LAYER_NORM, LAYER_NORM_KEEP } from './layer-norm';
 import { registerAllKernels } from './register';
 import { type HostTensor, Rng, randn, relErr, valueAndGrads } from './testing/helpers';
@@ -157,5 +159,52 @@ describe('host bias + GELU on wasm', () => {
     const f = (x: tf.Tensor, b: tf.Tensor) => fusedBiasGelu(x, b);
     expect(await kernelsRun('wasm', ins, f)).toEqual([BIAS_GELU]);
     expect(await kernelsRun('cpu', ins, f)).not.toContain(BIAS_GELU);
+  });
+});
+
+describe('host causal conv + SiLU on wasm', () => {
+  const cases = [
+    { b: 1, l: 1, c: 3, k: 4, cx: 6, offset: 3 },
+    { b: 2, l: 7, c: 5, k: 4, cx: 10, offset: 0 },
+    { b: 33, l: 3, c: 2, k: 4, cx: 2, offset: 0 },
+    { b: 3, l: 22, c: 9, k: 2, cx: 18, offset: 9 },
+    { b: 2, l: 5, c: 4, k: 1, cx: 12, offset: 4 },
+  ];
+  for (const cs of cases) {
+    const rng = new Rng(cs.b * 31 + cs.l);
+    const x = randn(rng, [cs.b, cs.l, cs.cx], 1.5);
+    const w = randn(rng, [cs.c, 1, cs.k], 0.6);
+    const bias = randn(rng, [cs.c], 0.4);
+    const tag = `B ${cs.b}, L ${cs.l}, C ${cs.c} of ${cs.cx} from ${cs.offset}, K ${cs.k}`;
+    it(`equals the plain ops on cpu (forward, dx, dw, dbias): ${tag}`, async () => {
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        fusedCausalConvSilu(xx as tf.Tensor3D, ww, bb, cs.offset);
+      const errs = await compare([x, w, bias], [cs.b, cs.l, cs.c], f, 8);
+      for (const e of errs) expect(e).toBeLessThan(TOL);
+    });
+    it(`keep (x used again) equals the plain ops on cpu: ${tag}`, async () => {
+      const w2 = randn(new Rng(12), [cs.b, cs.l, cs.cx]);
+      const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => {
+        const [u, kept] = fusedCausalConvSiluKeep(xx as tf.Tensor3D, ww, bb, cs.offset);
+        return kept.mul(toT(w2)).sum(-1).expandDims(-1).add(u);
+      };
+      const errs = await compare([x, w, bias], [cs.b, cs.l, cs.c], f, 10);
+      for (const e of errs) expect(e).toBeLessThan(TOL);
+    });
+  }
+  it('sigmoidHost is 1 / (1 + exp(-p)) within 1e-15', () => {
+    let worst = 0;
+    for (let i = -200_000; i <= 200_000; i++) {
+      const p = i * 4e-4;
+      worst = Math.max(worst, Math.abs(sigmoidHost(p) - 1 / (1 + Math.exp(-p))));
+    }
+    expect(worst).toBeLessThan(1e-15);
+  });
+  it('runs as one kernel on wasm, plain ops on cpu', async () => {
+    const rng = new Rng(4);
+    const ins = [randn(rng, [2, 5, 8]), randn(rng, [4, 1, 3]), randn(rng, [4])];
+    const f = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor) => fusedCausalConvSilu(x as tf.Tensor3D, w, b, 4);
+    expect(await kernelsRun('wasm', ins, f)).toEqual([CONV_SILU]);
+    expect(await kernelsRun('cpu', ins, f)).not.toContain(CONV_SILU);
   });
 });

@@ -14,6 +14,8 @@
  *  - IclLayerNorm / IclLayerNormKeep / IclLayerNormGrad: torch LayerNorm (biased variance, eps
  *    LAYER_NORM_EPS); dx = rstd (dy w - mean(dy w) - xhat mean(dy w xhat)) (+ the residual's dres),
  *    dw = sum dy xhat, db = sum dy over rows.
+ *  - IclCausalConvSilu / IclCausalConvSiluGrad: Mamba's causal depthwise conv + bias + SiLU read
+ *    from channels [offset, offset + C) of x (keep: x handed on, its other gradient dres added to dx).
  *  - IclBiasGelu / IclBiasGeluGrad: GELU_tanh(x + bias), the tanh argument clamped to +-15 as in
  *    src/models/ops.ts geluTanh (and its derivative zero outside).
  */
@@ -22,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_EPS } from '../models/ops';
 import { ATTENTION, ATTENTION_GRAD } from './attention';
 import { registerKernelOnce } from './common';
+import { CONV_SILU, CONV_SILU_GRAD } from './conv';
 import { BIAS_GELU, BIAS_GELU_GRAD } from './gelu';
 import { expNonPositive, hostIo } from './host-io';
 import { LAYER_NORM, LAYER_NORM_GRAD, LAYER_NORM_KEEP } from './layer-norm';
@@ -360,6 +363,139 @@ const biasGeluBackward: KernelFunc = ({ inputs, backend }) => {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Causal depthwise convolution + bias + SiLU (Mamba)
+
+/** sigmoid(p) through expNonPositive(-|p|). */
+export function sigmoidHost(p: number): number {
+  const e = expNonPositive(-Math.abs(p));
+  return p >= 0 ? 1 / (1 + e) : e / (1 + e);
+}
+
+export interface ConvDims {
+  b: number;
+  l: number;
+  cx: number;
+  c: number;
+  k: number;
+  offset: number;
+}
+
+function convDims(x: TensorInfo, w: TensorInfo, offset: number): ConvDims {
+  const [b, l, cx] = x.shape;
+  const c = w.shape[0];
+  const k = w.shape[w.shape.length - 1];
+  if (x.shape.length !== 3 || offset < 0 || offset + c > cx) {
+    throw new Error(`${CONV_SILU}: channels [${offset}, ${offset + c}) outside x [${x.shape}]`);
+  }
+  return { b, l, cx, c, k, offset };
+}
+
+/** u [B, L, C] = SiLU(bias + causal depthwise conv of x's channels [offset, offset + C)). */
+export function convSiluForwardHost(
+  dims: ConvDims,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array,
+  u: Float32Array,
+): void {
+  const { b: nb, l: nl, cx, c: nc, k: nk, offset } = dims;
+  for (let b = 0; b < nb; b++) {
+    for (let t = 0; t < nl; t++) {
+      const uo = (b * nl + t) * nc;
+      for (let c = 0; c < nc; c++) {
+        let pre = bias[c];
+        for (let j = Math.max(0, nk - 1 - t); j < nk; j++) {
+          pre += w[c * nk + j] * x[(b * nl + t - nk + 1 + j) * cx + offset + c];
+        }
+        u[uo + c] = pre * sigmoidHost(pre);
+      }
+    }
+  }
+}
+
+/** dx [B, L, Cx] (+ dres, zeros elsewhere), dw [C, 1, K], db [C] of the conv + SiLU. */
+export function convSiluBackwardHost(
+  dims: ConvDims,
+  x: Float32Array,
+  w: Float32Array,
+  bias: Float32Array,
+  dy: Float32Array,
+  dres: Float32Array | undefined,
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array,
+): void {
+  const { b: nb, l: nl, cx, c: nc, k: nk, offset } = dims;
+  const dpre = new Float64Array(nl * nc);
+  const sw = new Float64Array(nc * nk);
+  const sb = new Float64Array(nc);
+  if (dres) dx.set(dres);
+  else dx.fill(0);
+  for (let b = 0; b < nb; b++) {
+    for (let t = 0; t < nl; t++) {
+      for (let c = 0; c < nc; c++) {
+        let pre = bias[c];
+        for (let j = Math.max(0, nk - 1 - t); j < nk; j++) {
+          pre += w[c * nk + j] * x[(b * nl + t - nk + 1 + j) * cx + offset + c];
+        }
+        const sg = sigmoidHost(pre);
+        const g = dy[(b * nl + t) * nc + c] * sg * (1 + pre * (1 - sg));
+        dpre[t * nc + c] = g;
+        sb[c] += g;
+        for (let j = Math.max(0, nk - 1 - t); j < nk; j++) {
+          sw[c * nk + j] += g * x[(b * nl + t - nk + 1 + j) * cx + offset + c];
+        }
+      }
+    }
+    for (let s = 0; s < nl; s++) {
+      const xo = (b * nl + s) * cx + offset;
+      for (let c = 0; c < nc; c++) {
+        // x[s] feeds the outputs t = s + K - 1 - j for the taps j with t < L
+        let acc = 0;
+        for (let j = Math.max(0, s + nk - nl); j < nk; j++)
+          acc += dpre[(s + nk - 1 - j) * nc + c] * w[c * nk + j];
+        dx[xo + c] += acc;
+      }
+    }
+  }
+  dw.set(sw);
+  db.set(sb);
+}
+
+const convForward: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias } = inputs as Record<string, TensorInfo>;
+  const dims = convDims(x, weight, Number(attrs?.offset ?? 0));
+  const io = hostIo('wasm', backend, CONV_SILU);
+  const { infos, arrays } = io.outputs([[dims.b, dims.l, dims.c]]);
+  convSiluForwardHost(dims, io.read(x), io.read(weight), io.read(bias), arrays[0]);
+  if (!attrs?.keep) return infos[0];
+  (backend as tf.KernelBackend).incRef(x.dataId);
+  return [infos[0], { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype }];
+};
+
+const convBackward: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
+  if (!x || !weight || !bias || !dy)
+    throw new Error(`${CONV_SILU_GRAD}: x, weight, bias and dy are required`);
+  const dims = convDims(x, weight, Number(attrs?.offset ?? 0));
+  const io = hostIo('wasm', backend, CONV_SILU_GRAD);
+  const { infos, arrays } = io.outputs([x.shape.slice(), weight.shape.slice(), [dims.c]]);
+  const [dx, dw, db] = arrays;
+  convSiluBackwardHost(
+    dims,
+    io.read(x),
+    io.read(weight),
+    io.read(bias),
+    io.read(dy),
+    dres ? io.read(dres) : undefined,
+    dx,
+    dw,
+    db,
+  );
+  return infos;
+};
+
+// ---------------------------------------------------------------------------------------------
 
 /** Register the host kernels for 'wasm' (replacing earlier registrations). */
 export function registerHostKernels(): void {
@@ -371,6 +507,8 @@ export function registerHostKernels(): void {
     [LAYER_NORM_GRAD, layerNormBackward],
     [BIAS_GELU, biasGeluForward],
     [BIAS_GELU_GRAD, biasGeluBackward],
+    [CONV_SILU, convForward],
+    [CONV_SILU_GRAD, convBackward],
   ];
   for (const backendName of HOST_KERNEL_BACKENDS) {
     for (const [kernelName, kernelFunc] of kernels)
