@@ -5,10 +5,14 @@
  * the WebAssembly heap). Equations: paper.md section 4.
  *
  * One loop per (b, channel d) over t, the N states in a small float64 scratch, nothing of size
- * B x L x Di x N ever stored:
+ * B x L x Di x N stored but the bounded decays below:
  *  - forward: Delta = softplus(dt_low . dtW[d] + dtBias[d]), A = -exp(A_log[d]),
  *    h = exp(Delta A) h + Delta B_t u, y = (C_t . h + D u) SiLU(z);
- *  - backward: the forward recomputed for this (b, d), keeping its L x N states and decays
+ *  - forward: also keeps its decays exp(Delta A) ([B, Di, L, N] float32) for the backward when they
+ *    fit a budget (32 MiB by default, `setScanDecayBudget`): the classroom models' blocks do, the
+ *    larger ones recompute them;
+ *  - backward: the forward recomputed for this (b, d) (its decays taken from the forward when kept),
+ *    keeping its L x N states and decays
  *    (exp(Delta A)) in scratch, then a reverse walk with the adjoint g_t = C_t dy_t + A_bar_{t+1}
  *    g_{t+1}, writing du and dz and accumulating d dt_low, dB, dC (summed over channels, per
  *    batch row in a float64 scratch of L x S) and d dtW, dA_log, dD, d dtBias (summed over the
@@ -62,8 +66,11 @@ function decayRates(ALog: Float32Array): Float64Array {
   return A;
 }
 
-/** Forward: writes y [B, L, Di]. */
-export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): void {
+/**
+ * Forward: writes y [B, L, Di]; with `decays` ([B, Di, L, N], float32) also every exp(Delta A),
+ * for a backward that then skips their recomputation.
+ */
+export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array, decays?: Float32Array): void {
   const { b: nb, l: nl, di, r, n, s, zw, zOffset } = dims;
   const { u, xdbl, z, dtW, dtBias, D } = x;
   const A = decayRates(x.ALog);
@@ -86,10 +93,21 @@ export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): voi
         const bo = xo + r;
         const co = bo + n;
         let acc = dd * ut;
-        for (let k = 0; k < n; k++) {
-          const hk = expNonPositive(delta * A[ao + k]) * h[k] + dlu * xdbl[bo + k];
-          h[k] = hk;
-          acc += hk * xdbl[co + k];
+        if (decays) {
+          const eo = ((b * di + d) * nl + t) * n;
+          for (let k = 0; k < n; k++) {
+            const a = expNonPositive(delta * A[ao + k]);
+            decays[eo + k] = a;
+            const hk = a * h[k] + dlu * xdbl[bo + k];
+            h[k] = hk;
+            acc += hk * xdbl[co + k];
+          }
+        } else {
+          for (let k = 0; k < n; k++) {
+            const hk = expNonPositive(delta * A[ao + k]) * h[k] + dlu * xdbl[bo + k];
+            h[k] = hk;
+            acc += hk * xdbl[co + k];
+          }
         }
         const zv = z[row * zw + zOffset + d];
         y[row * di + d] = acc * zv * sigmoid(zv);
@@ -98,8 +116,17 @@ export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): voi
   }
 }
 
-/** Backward: the gradients of sum(y * dout) with respect to every input. */
-export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, out: ScanGradArrays): void {
+/**
+ * Backward: the gradients of sum(y * dout) with respect to every input. `decays`: the forward's
+ * exp(Delta A) ([B, Di, L, N], from scanForwardHost), used instead of recomputing them.
+ */
+export function scanBackwardHost(
+  dims: Dims,
+  x: ScanArrays,
+  dout: Float32Array,
+  out: ScanGradArrays,
+  decays?: Float32Array,
+): void {
   const { b: nb, l: nl, di, r, n, s, zw, zOffset } = dims;
   const { u, xdbl, z, dtW, dtBias, D } = x;
   const { du, dxdbl, dz, dW, dBias, dALog, dD } = out;
@@ -138,8 +165,9 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
         const co = bo + n;
         const o = t * n; // row t of ab, row t (h_{t-1}) of hs
         let acc = dd * ut;
+        const eo = ((b * di + d) * nl + t) * n;
         for (let k = 0; k < n; k++) {
-          const a = expNonPositive(delta * A[ao + k]);
+          const a = decays ? decays[eo + k] : expNonPositive(delta * A[ao + k]);
           ab[o + k] = a;
           const hk = a * hs[o + k] + dlu * xdbl[bo + k];
           hs[o + n + k] = hk;
@@ -218,13 +246,114 @@ function readInputs(io: HostIo, inputs: Record<string, TensorInfo>): ScanArrays 
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The forward's decays kept for the backward (bounded)
+
+/**
+ * Decays of forwards whose backward has not run yet. The decays depend only on dt_low (xdbl's
+ * first R columns), dtW, dtBias and A_log, so each entry keeps copies of those (B L R + Di (R + 1 +
+ * N) numbers, ~1/N of the decays) and a backward takes the newest entry whose copies equal its own
+ * inputs exactly (tensor identities cannot serve: tfjs hands the gradient copies of the forward's
+ * inputs). At most `decayBudget` bytes of decays; the oldest entries go first, and a forward whose
+ * decays alone exceed the budget keeps none (its backward recomputes them). Entries whose backward
+ * never comes (inference) are pushed out by later forwards.
+ */
+interface DecayEntry {
+  dims: Dims;
+  dtLow: Float32Array;
+  dtW: Float32Array;
+  dtBias: Float32Array;
+  ALog: Float32Array;
+  decays: Float32Array;
+}
+const DEFAULT_DECAY_BUDGET = 32 * 1024 * 1024;
+let decayBudget = DEFAULT_DECAY_BUDGET;
+let decayEntries: DecayEntry[] = []; // oldest first
+let decayBytes = 0;
+const decayStats = { kept: 0, used: 0, recomputed: 0 };
+
+const sameDims = (a: Dims, b: Dims): boolean =>
+  a.b === b.b && a.l === b.l && a.di === b.di && a.r === b.r && a.n === b.n && a.s === b.s;
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+/** xdbl's first R columns, [B L, R]. */
+function dtLowOf(dims: Dims, xdbl: Float32Array): Float32Array {
+  const rows = dims.b * dims.l;
+  const out = new Float32Array(rows * dims.r);
+  for (let row = 0; row < rows; row++) {
+    for (let k = 0; k < dims.r; k++) out[row * dims.r + k] = xdbl[row * dims.s + k];
+  }
+  return out;
+}
+
+function removeEntry(i: number): void {
+  decayBytes -= decayEntries[i].decays.byteLength;
+  decayEntries.splice(i, 1);
+}
+
+/** A new decay buffer for this forward, or undefined when it would not fit the budget. */
+function keepDecays(dims: Dims, x: ScanArrays): Float32Array | undefined {
+  const bytes = dims.b * dims.l * dims.di * dims.n * 4;
+  if (bytes > decayBudget) return undefined;
+  while (decayEntries.length > 0 && decayBytes + bytes > decayBudget) removeEntry(0);
+  const decays = new Float32Array(bytes / 4);
+  decayEntries.push({
+    dims,
+    dtLow: dtLowOf(dims, x.xdbl),
+    dtW: x.dtW.slice(),
+    dtBias: x.dtBias.slice(),
+    ALog: x.ALog.slice(),
+    decays,
+  });
+  decayBytes += bytes;
+  decayStats.kept++;
+  return decays;
+}
+
+/** The decays of a forward of these inputs (removed from the cache), if one is kept. */
+function takeDecays(dims: Dims, x: ScanArrays): Float32Array | undefined {
+  let dtLow: Float32Array | undefined;
+  for (let i = decayEntries.length - 1; i >= 0; i--) {
+    const e = decayEntries[i];
+    if (!sameDims(e.dims, dims)) continue;
+    if (!sameValues(e.dtW, x.dtW) || !sameValues(e.dtBias, x.dtBias) || !sameValues(e.ALog, x.ALog)) continue;
+    dtLow ??= dtLowOf(dims, x.xdbl);
+    if (!sameValues(e.dtLow, dtLow)) continue;
+    removeEntry(i);
+    decayStats.used++;
+    return e.decays;
+  }
+  decayStats.recomputed++;
+  return undefined;
+}
+
+/**
+ * Bytes of forward decays kept for the backward (default 32 MiB; 0 turns keeping off), and the
+ * counts so far (tests, benchmarks). Setting the budget empties the cache.
+ */
+export function setScanDecayBudget(bytes: number = DEFAULT_DECAY_BUDGET): void {
+  decayBudget = Math.max(0, bytes);
+  decayEntries = [];
+  decayBytes = 0;
+}
+export function scanDecayStats(): { kept: number; used: number; recomputed: number; bytes: number } {
+  return { ...decayStats, bytes: decayBytes };
+}
+
 function forwardKernel(backendName: HostScanBackend): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const ins = inputs as Record<string, TensorInfo>;
     const dims = dimsOf(ins, Number(attrs?.zOffset ?? 0));
     const io = hostIo(backendName, backend);
     const { infos, arrays } = io.outputs([[dims.b, dims.l, dims.di]]);
-    scanForwardHost(dims, readInputs(io, ins), arrays[0]);
+    const x = readInputs(io, ins);
+    scanForwardHost(dims, x, arrays[0], keepDecays(dims, x));
     return infos[0];
   };
 }
@@ -238,7 +367,8 @@ function backwardKernel(backendName: HostScanBackend): KernelFunc {
     const { infos, arrays } = io.outputs([[b, l, di], [b, l, s], [b, l, zw], [di, r], [di], [di, n], [di]]);
     const [du, dxdbl, dz, dW, dBias, dALog, dD] = arrays;
     const dout = io.read(ins.dy);
-    scanBackwardHost(dims, readInputs(io, ins), dout, { du, dxdbl, dz, dW, dBias, dALog, dD });
+    const x = readInputs(io, ins);
+    scanBackwardHost(dims, x, dout, { du, dxdbl, dz, dW, dBias, dALog, dD }, takeDecays(dims, x));
     return infos;
   };
 }
