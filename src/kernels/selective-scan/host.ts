@@ -270,6 +270,7 @@ const DEFAULT_DECAY_BUDGET = 32 * 1024 * 1024;
 let decayBudget = DEFAULT_DECAY_BUDGET;
 let decayEntries: DecayEntry[] = []; // oldest first
 let decayBytes = 0;
+let spareDecays: Float32Array[] = []; // buffers of finished backwards, for the next forwards
 const decayStats = { kept: 0, used: 0, recomputed: 0 };
 
 const sameDims = (a: Dims, b: Dims): boolean =>
@@ -302,7 +303,9 @@ function keepDecays(dims: Dims, x: ScanArrays): Float32Array | undefined {
   const bytes = dims.b * dims.l * dims.di * dims.n * 4;
   if (bytes > decayBudget) return undefined;
   while (decayEntries.length > 0 && decayBytes + bytes > decayBudget) removeEntry(0);
-  const decays = new Float32Array(bytes / 4);
+  // reuse a buffer a backward gave back (the forward overwrites all of it)
+  const spare = spareDecays.findIndex((a) => a.length === bytes / 4);
+  const decays = spare >= 0 ? spareDecays.splice(spare, 1)[0] : new Float32Array(bytes / 4);
   decayEntries.push({
     dims,
     dtLow: dtLowOf(dims, x.xdbl),
@@ -333,6 +336,14 @@ function takeDecays(dims: Dims, x: ScanArrays): Float32Array | undefined {
   return undefined;
 }
 
+/** A backward is done with `decays`: keep the buffer for a later forward, within the budget. */
+function giveBackDecays(decays: Float32Array | undefined): void {
+  if (!decays) return;
+  let spareBytes = decays.byteLength;
+  for (const a of spareDecays) spareBytes += a.byteLength;
+  if (spareBytes <= decayBudget) spareDecays.push(decays);
+}
+
 /**
  * Bytes of forward decays kept for the backward (default 32 MiB; 0 turns keeping off), and the
  * counts so far (tests, benchmarks). Setting the budget empties the cache.
@@ -341,6 +352,7 @@ export function setScanDecayBudget(bytes: number = DEFAULT_DECAY_BUDGET): void {
   decayBudget = Math.max(0, bytes);
   decayEntries = [];
   decayBytes = 0;
+  spareDecays = [];
 }
 export function scanDecayStats(): { kept: number; used: number; recomputed: number; bytes: number } {
   return { ...decayStats, bytes: decayBytes };
@@ -368,7 +380,9 @@ function backwardKernel(backendName: HostScanBackend): KernelFunc {
     const [du, dxdbl, dz, dW, dBias, dALog, dD] = arrays;
     const dout = io.read(ins.dy);
     const x = readInputs(io, ins);
-    scanBackwardHost(dims, x, dout, { du, dxdbl, dz, dW, dBias, dALog, dD }, takeDecays(dims, x));
+    const decays = takeDecays(dims, x);
+    scanBackwardHost(dims, x, dout, { du, dxdbl, dz, dW, dBias, dALog, dD }, decays);
+    giveBackDecays(decays);
     return infos;
   };
 }
