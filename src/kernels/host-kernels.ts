@@ -321,10 +321,12 @@ export function tanhClamped(v: number): number {
 
 /** out = GELU_tanh(x + bias[i % c]). */
 export function biasGeluForwardHost(c: number, x: Float32Array, bias: Float32Array, out: Float32Array): void {
-  for (let i = 0; i < x.length; i++) {
-    const a = x[i] + bias[i % c];
-    const th = tanhClamped(GELU_C * (a + 0.044715 * a * a * a));
-    out[i] = 0.5 * a * (1 + th);
+  for (let o = 0; o < x.length; o += c) {
+    for (let k = 0; k < c; k++) {
+      const a = x[o + k] + bias[k];
+      const th = tanhClamped(GELU_C * (a + 0.044715 * a * a * a));
+      out[o + k] = 0.5 * a * (1 + th);
+    }
   }
 }
 
@@ -336,13 +338,15 @@ export function biasGeluBackwardHost(
   dy: Float32Array,
   dx: Float32Array,
 ): void {
-  for (let i = 0; i < x.length; i++) {
-    const a = x[i] + bias[i % c];
-    const v = GELU_C * (a + 0.044715 * a * a * a);
-    const inside = Math.abs(v) <= 15;
-    const th = tanhClamped(v);
-    const dv = inside ? GELU_C * (1 + 3 * 0.044715 * a * a) : 0;
-    dx[i] = dy[i] * (0.5 * (1 + th) + 0.5 * a * (1 - th * th) * dv);
+  for (let o = 0; o < x.length; o += c) {
+    for (let k = 0; k < c; k++) {
+      const i = o + k;
+      const a = x[i] + bias[k];
+      const v = GELU_C * (a + 0.044715 * a * a * a);
+      const th = tanhClamped(v);
+      const dv = Math.abs(v) <= 15 ? GELU_C * (1 + 3 * 0.044715 * a * a) : 0;
+      dx[i] = dy[i] * (0.5 * (1 + th) + 0.5 * a * (1 - th * th) * dv);
+    }
   }
 }
 
