@@ -13,6 +13,7 @@ import { CONV_SILU, fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv'
 import { BIAS_GELU, fusedBiasGelu } from './gelu';
 import { sigmoidHost, tanhClamped } from './host-kernels';
 import { fusedLayerNorm, fusedLayerNormKeep, LAYER_NORM, LAYER_NORM_KEEP } from './layer-norm';
+import { COLUMN_SUM, columnSum } from './linear';
 import { registerAllKernels } from './register';
 import { type HostTensor, Rng, randn, relErr, valueAndGrads } from './testing/helpers';
 
@@ -207,4 +208,31 @@ describe('host causal conv + SiLU on wasm', () => {
     expect(await kernelsRun('wasm', ins, f)).toEqual([CONV_SILU]);
     expect(await kernelsRun('cpu', ins, f)).not.toContain(CONV_SILU);
   });
+});
+
+describe('host column sum on wasm', () => {
+  const shapes: Array<[number, number]> = [
+    [1, 1],
+    [1, 7],
+    [33, 1],
+    [1408, 257],
+  ];
+  for (const shape of shapes) {
+    it(`equals tf.sum(x, 0) on cpu: [${shape}]`, async () => {
+      const x = randn(new Rng(shape[0] + shape[1]), shape, 2, 0.3);
+      await tf.setBackend('wasm');
+      const xw = tf.tensor2d(x.values, shape);
+      const sum = columnSum(xw);
+      const got = (await sum.data()) as Float32Array;
+      sum.dispose();
+      expect(await kernelsRun('wasm', [x], (t) => columnSum(t as tf.Tensor2D))).toEqual([COLUMN_SUM]);
+      xw.dispose();
+      await tf.setBackend('cpu');
+      const plain = tf.tidy(() => tf.sum(tf.tensor2d(x.values, shape), 0));
+      const want = (await plain.data()) as Float32Array;
+      plain.dispose();
+      await tf.setBackend('wasm');
+      expect(relErr(got, want)).toBeLessThan(1e-6);
+    });
+  }
 });

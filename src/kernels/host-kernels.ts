@@ -16,6 +16,8 @@
  *    dw = sum dy xhat, db = sum dy over rows.
  *  - IclCausalConvSilu / IclCausalConvSiluGrad: Mamba's causal depthwise conv + bias + SiLU read
  *    from channels [offset, offset + C) of x (keep: x handed on, its other gradient dres added to dx).
+ *  - IclColumnSum: the sum over the rows of [M, N] (bias gradients; tfjs's sum over axis 0 transposes
+ *    first), in float64.
  *  - IclBiasGelu / IclBiasGeluGrad: GELU_tanh(x + bias), the tanh argument clamped to +-15 as in
  *    src/models/ops.ts geluTanh (and its derivative zero outside).
  */
@@ -28,6 +30,7 @@ import { CONV_SILU, CONV_SILU_GRAD } from './conv';
 import { BIAS_GELU, BIAS_GELU_GRAD } from './gelu';
 import { expNonPositive, hostIo } from './host-io';
 import { LAYER_NORM, LAYER_NORM_GRAD, LAYER_NORM_KEEP } from './layer-norm';
+import { COLUMN_SUM } from './linear';
 
 /** The backends with these kernels. */
 export const HOST_KERNEL_BACKENDS = ['wasm'] as const;
@@ -500,6 +503,28 @@ const convBackward: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 // ---------------------------------------------------------------------------------------------
+// Column sum (bias gradients)
+
+/** out [N] = sum over the rows of x [M, N], in float64. */
+export function columnSumHost(m: number, n: number, x: Float32Array, out: Float32Array): void {
+  const acc = new Float64Array(n);
+  for (let row = 0; row < m; row++) {
+    const o = row * n;
+    for (let c = 0; c < n; c++) acc[c] += x[o + c];
+  }
+  out.set(acc);
+}
+
+const columnSum: KernelFunc = ({ inputs, backend }) => {
+  const { x } = inputs as Record<string, TensorInfo>;
+  const [m, n] = x.shape;
+  const io = hostIo('wasm', backend, COLUMN_SUM);
+  const { infos, arrays } = io.outputs([[n]]);
+  columnSumHost(m, n, io.read(x), arrays[0]);
+  return infos[0];
+};
+
+// ---------------------------------------------------------------------------------------------
 
 /** Register the host kernels for 'wasm' (replacing earlier registrations). */
 export function registerHostKernels(): void {
@@ -513,6 +538,7 @@ export function registerHostKernels(): void {
     [BIAS_GELU_GRAD, biasGeluBackward],
     [CONV_SILU, convForward],
     [CONV_SILU_GRAD, convBackward],
+    [COLUMN_SUM, columnSum],
   ];
   for (const backendName of HOST_KERNEL_BACKENDS) {
     for (const [kernelName, kernelFunc] of kernels)
