@@ -1,16 +1,14 @@
 /**
- * The fused kernels of attention.ts, layer-norm.ts and gelu.ts as plain JavaScript loops over the
- * tensors' memory, registered for 'wasm' (the backend of machines without a usable GPU). Same
- * kernel names, inputs, outputs and gradients as the WebGPU kernels, so `fusedAttention`,
- * `fusedLayerNorm(Keep)` and `fusedBiasGelu` run one kernel each on wasm instead of tens of small
+ * The fused kernels of attention.ts, layer-norm.ts, gelu.ts, conv.ts and linear.ts's column sum as
+ * plain JavaScript loops over the tensors' memory, registered for 'wasm' (the backend of machines
+ * without a usable GPU). Same kernel names, inputs, outputs and gradients as the WebGPU kernels, so
+ * `fusedAttention`, `fusedLayerNorm(Keep)`, `fusedBiasGelu` and `fusedCausalConvSilu(Keep)` run one
+ * kernel each on wasm instead of tens of small
  * tfjs ops (wasm: ~0.05-0.1 ms of overhead per op, and batched or transposed matmuls off XNNPACK).
  * 'cpu' keeps the plain ops: it is the reference the WebGPU and wasm kernels are tested against.
  * Row arithmetic is float64; inputs and outputs float32.
  *
- *  - IclCausalAttention: per (b, head, query t) the scores over keys s <= t, softmax with the row
- *    maximum, out = P V and the row's log-sum-exp; backward (FlashAttention's equations, P from q, k
- *    and the log-sum-exp): dq_t = scale sum_s dS_ts k_s, dk_s = scale sum_t dS_ts q_t,
- *    dv_s = sum_t P_ts dout_t with dS_ts = P_ts (dout_t . v_s - dout_t . out_t).
+ *  - IclCausalAttention / IclCausalAttentionGrad: host-attention.ts.
  *  - IclLayerNorm / IclLayerNormKeep / IclLayerNormGrad: torch LayerNorm (biased variance, eps
  *    LAYER_NORM_EPS); dx = rstd (dy w - mean(dy w) - xhat mean(dy w xhat)) (+ the residual's dres),
  *    dw = sum dy xhat, db = sum dy over rows.
@@ -28,153 +26,13 @@ import { ATTENTION, ATTENTION_GRAD } from './attention';
 import { registerKernelOnce } from './common';
 import { CONV_SILU, CONV_SILU_GRAD } from './conv';
 import { BIAS_GELU, BIAS_GELU_GRAD } from './gelu';
+import { attentionBackward, attentionForward } from './host-attention';
 import { expNonPositive, hostIo } from './host-io';
 import { LAYER_NORM, LAYER_NORM_GRAD, LAYER_NORM_KEEP } from './layer-norm';
 import { COLUMN_SUM } from './linear';
 
 /** The backends with these kernels. */
 export const HOST_KERNEL_BACKENDS = ['wasm'] as const;
-
-// ---------------------------------------------------------------------------------------------
-// Attention
-
-export interface AttentionDims {
-  b: number;
-  l: number;
-  d: number;
-  h: number;
-  hd: number;
-}
-
-function attentionDims(qkv: TensorInfo, nHead: number): AttentionDims {
-  const [b, l, d3] = qkv.shape;
-  const d = d3 / 3;
-  if (qkv.shape.length !== 3 || !Number.isInteger(d) || d % nHead !== 0) {
-    throw new Error(`${ATTENTION}: qkv [B, L, 3D] with D a multiple of ${nHead} heads, got [${qkv.shape}]`);
-  }
-  return { b, l, d, h: nHead, hd: d / nHead };
-}
-
-/** out [B, L, D] and lse [B, H, L] from qkv [B, L, 3D]. */
-export function attentionForwardHost(
-  dims: AttentionDims,
-  qkv: Float32Array,
-  out: Float32Array,
-  lse: Float32Array,
-): void {
-  const { b: nb, l: nl, d, h: nh, hd } = dims;
-  const scale = 1 / Math.sqrt(hd);
-  const w = 3 * d;
-  const p = new Float64Array(nl);
-  const acc = new Float64Array(hd);
-  for (let b = 0; b < nb; b++) {
-    for (let h = 0; h < nh; h++) {
-      for (let t = 0; t < nl; t++) {
-        const qo = (b * nl + t) * w + h * hd;
-        let max = Number.NEGATIVE_INFINITY;
-        for (let s = 0; s <= t; s++) {
-          const ko = (b * nl + s) * w + d + h * hd;
-          let sc = 0;
-          for (let j = 0; j < hd; j++) sc += qkv[qo + j] * qkv[ko + j];
-          sc *= scale;
-          p[s] = sc;
-          if (sc > max) max = sc;
-        }
-        let sum = 0;
-        acc.fill(0);
-        for (let s = 0; s <= t; s++) {
-          const e = expNonPositive(p[s] - max);
-          sum += e;
-          const vo = (b * nl + s) * w + 2 * d + h * hd;
-          for (let j = 0; j < hd; j++) acc[j] += e * qkv[vo + j];
-        }
-        const oo = (b * nl + t) * d + h * hd;
-        const inv = 1 / sum;
-        for (let j = 0; j < hd; j++) out[oo + j] = acc[j] * inv;
-        lse[(b * nh + h) * nl + t] = max + Math.log(sum);
-      }
-    }
-  }
-}
-
-/** dqkv [B, L, 3D] from qkv, out, lse and dout [B, L, D]. */
-export function attentionBackwardHost(
-  dims: AttentionDims,
-  qkv: Float32Array,
-  out: Float32Array,
-  lse: Float32Array,
-  dout: Float32Array,
-  dqkv: Float32Array,
-): void {
-  const { b: nb, l: nl, d, h: nh, hd } = dims;
-  const scale = 1 / Math.sqrt(hd);
-  const w = 3 * d;
-  const dq = new Float64Array(hd);
-  const dk = new Float64Array(nl * hd);
-  const dv = new Float64Array(nl * hd);
-  for (let b = 0; b < nb; b++) {
-    for (let h = 0; h < nh; h++) {
-      dk.fill(0);
-      dv.fill(0);
-      for (let t = 0; t < nl; t++) {
-        const qo = (b * nl + t) * w + h * hd;
-        const oo = (b * nl + t) * d + h * hd;
-        let dt = 0; // dout_t . out_t
-        for (let j = 0; j < hd; j++) dt += dout[oo + j] * out[oo + j];
-        const m = lse[(b * nh + h) * nl + t];
-        dq.fill(0);
-        for (let s = 0; s <= t; s++) {
-          const ko = (b * nl + s) * w + d + h * hd;
-          const vo = ko + d;
-          let sc = 0;
-          let dp = 0;
-          for (let j = 0; j < hd; j++) {
-            sc += qkv[qo + j] * qkv[ko + j];
-            dp += dout[oo + j] * qkv[vo + j];
-          }
-          const pr = expNonPositive(Math.min(0, sc * scale - m));
-          const ds = pr * (dp - dt) * scale;
-          const so = s * hd;
-          for (let j = 0; j < hd; j++) {
-            dq[j] += ds * qkv[ko + j];
-            dk[so + j] += ds * qkv[qo + j];
-            dv[so + j] += pr * dout[oo + j];
-          }
-        }
-        for (let j = 0; j < hd; j++) dqkv[qo + j] = dq[j];
-      }
-      for (let s = 0; s < nl; s++) {
-        const ko = (b * nl + s) * w + d + h * hd;
-        const so = s * hd;
-        for (let j = 0; j < hd; j++) {
-          dqkv[ko + j] = dk[so + j];
-          dqkv[ko + d + j] = dv[so + j];
-        }
-      }
-    }
-  }
-}
-
-const attentionForward: KernelFunc = ({ inputs, backend, attrs }) => {
-  const qkv = inputs.qkv as TensorInfo;
-  const dims = attentionDims(qkv, Number(attrs?.nHead));
-  const io = hostIo('wasm', backend, ATTENTION);
-  const { infos, arrays } = io.outputs([
-    [dims.b, dims.l, dims.d],
-    [dims.b, dims.h, dims.l],
-  ]);
-  attentionForwardHost(dims, io.read(qkv), arrays[0], arrays[1]);
-  return infos;
-};
-
-const attentionBackward: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { qkv, out, lse, dy } = inputs as Record<string, TensorInfo>;
-  const dims = attentionDims(qkv, Number(attrs?.nHead));
-  const io = hostIo('wasm', backend, ATTENTION_GRAD);
-  const { infos, arrays } = io.outputs([qkv.shape.slice()]);
-  attentionBackwardHost(dims, io.read(qkv), io.read(out), io.read(lse), io.read(dy), arrays[0]);
-  return infos[0];
-};
 
 // ---------------------------------------------------------------------------------------------
 // LayerNorm
