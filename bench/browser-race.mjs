@@ -21,7 +21,7 @@
  * JavaScript (entry chunk + static imports, gzip) and checks TensorFlow.js is not in it
  * (initial-js.mjs).
  *
- * Options: --seconds N (window, default 60)   --size tiny|classroom (default tiny)
+ * Options: --seconds N (window, default 60)   --size tiny|small|classroom (default tiny; small: the classroom preset at D 32, batch 64)
  *          --soak-steps N (default 2000; 0 skips the soak)   --trace-seconds N (default 20; 0: none)
  *          --trace-file PATH (keep the raw trace, for chrome://tracing or the DevTools performance panel)
  *          --backend webgpu|webgl|wasm|cpu (the race's ?backend=; default the page's choice)
@@ -70,6 +70,10 @@ const TINY = {
   'Evaluate every (steps)': 100,
   Steps: 100000,
 };
+
+// --size small: the classroom preset at D 32 and batch 64 (the layers as the preset's), a step about
+// an eighth of the preset's (D 64, batch 256), the classroom size of the figures before 2026-12-03
+const SMALL = { 'Width D': 32, 'Batch size': 64 };
 
 function log(...a) {
   console.error('[bench]', ...a);
@@ -160,7 +164,8 @@ async function longTasks(page, from, to) {
 
 async function race(browser, url, dist) {
   const { page, errors } = await openPage(browser, BACKEND ? `${url}?backend=${BACKEND}` : url);
-  await setUp(page, RACE, SIZE === 'tiny' ? TINY : { 'Evaluate every (steps)': 100, Steps: 100000 });
+  const classroom = { 'Evaluate every (steps)': 100, Steps: 100000 };
+  await setUp(page, RACE, SIZE === 'tiny' ? TINY : SIZE === 'small' ? { ...SMALL, ...classroom } : classroom);
   const t0 = Date.now();
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const warm = await waitUntil(
@@ -316,7 +321,7 @@ function report(r, s, initial, dev, command) {
   lines.push(`- Device: ${dev}`);
   lines.push(`- Command: \`${command}\``);
   lines.push(
-    `- Race: ${RACE.join(', ')} on linear regression (classroom d 5, N 11), ${SIZE} sizes${SIZE === 'tiny' ? ' (D 8, 1 layer, 2 heads, N 4, batch 16)' : ''}; ${WEBGPU ? 'WebGPU flag on' : 'WebGPU flag off'}; first steps after ${fmt(r.warmupSeconds, 0)} s; window ${fmt(r.seconds, 0)} s.`,
+    `- Race: ${RACE.join(', ')} on linear regression (classroom d 5, N 11), ${SIZE} sizes${SIZE === 'tiny' ? ' (D 8, 1 layer, 2 heads, N 4, batch 16)' : SIZE === 'small' ? ' (the classroom preset at D 32, batch 64)' : ''}; ${WEBGPU ? 'WebGPU flag on' : 'WebGPU flag off'}; first steps after ${fmt(r.warmupSeconds, 0)} s; window ${fmt(r.seconds, 0)} s.`,
   );
   lines.push('');
   lines.push('| model | backend | steps/s | steps in window | tensors (start → end) |');

@@ -16,7 +16,9 @@
  *
  *   npx tsx bench/host-step.ts [--backends wasm,cpu] [--archs mamba,mambaformer,transformer]
  *     [--variants plain,kernels-ref,kernels] [--steps 10] [--warmup 2] [--seconds 30] [--rounds 2]
- *     [--task linear-regression] [--profile]
+ *     [--task linear-regression] [--size preset|small] [--profile]
+ * `--size small`: D 32, 4 heads, batch 64, 2 GPT-2 layers (the classroom preset of linear regression
+ * before 2026-12-03 10:06, the size of the older figures in bench/RESULTS.md); default: the preset.
  * `--profile`: instead, one step of each variant under tf.profile, the kernels taking the most time
  * (a kernel that runs other kernels, as the plain-ops reference kernels do, counts them too).
  */
@@ -28,6 +30,8 @@ import { HOST_SCAN_BACKENDS, registerHostScanKernels } from '../src/kernels/sele
 import { referenceScanKernels } from '../src/kernels/selective-scan/index';
 import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/shape';
 import type { Architecture } from '../src/schema/architecture';
+import { layersFor } from '../src/schema/architecture';
+import type { Experiment } from '../src/schema/experiment';
 import type { TaskName } from '../src/tasks/types';
 import { presetExperiment } from '../src/train/presets';
 import { Trainer, type TrainerOptions } from '../src/train/trainer';
@@ -65,6 +69,17 @@ type Variant = keyof typeof VARIANTS;
 
 const list = (s: string): string[] => s.split(',').filter((x) => x.length > 0);
 
+type Size = 'preset' | 'small';
+let size: Size = 'preset';
+
+function experimentOf(arch: Architecture, task: TaskName): Experiment {
+  if (size === 'preset') return presetExperiment('classroom', task, [arch], 0);
+  return presetExperiment('classroom', task, [arch], 0, {
+    models: [{ arch, dModel: 32, nHead: 4, nLayer: layersFor(arch, 2) }],
+    batchSize: 64,
+  });
+}
+
 interface Budget {
   warmup: number;
   steps: number;
@@ -79,7 +94,7 @@ async function measure(
 ): Promise<number> {
   modelKernels(); // registers every kernel (once), before the scan kernels are chosen
   chooseScanKernels(VARIANTS[variant].referenceScan);
-  const experiment = presetExperiment('classroom', task, [arch], 0);
+  const experiment = experimentOf(arch, task);
   const trainer = new Trainer(experiment, 0, VARIANTS[variant].options());
   try {
     if (budget.warmup > 0) await trainer.train(budget.warmup, { readEvery: budget.warmup });
@@ -105,7 +120,7 @@ async function profileStep(
 ): Promise<void> {
   modelKernels();
   chooseScanKernels(VARIANTS[variant].referenceScan);
-  const trainer = new Trainer(presetExperiment('classroom', task, [arch], 0), 0, VARIANTS[variant].options());
+  const trainer = new Trainer(experimentOf(arch, task), 0, VARIANTS[variant].options());
   try {
     if (warmup > 0) await trainer.train(warmup, { readEvery: warmup });
     const t0 = performance.now();
@@ -121,7 +136,7 @@ async function profileStep(
       e.calls += 1;
       byName.set(k.name, e);
     }
-    const top = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 10);
+    const top = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 16);
     console.log(
       `\n${tf.getBackend()} ${arch} ${variant}: one profiled step ${wall.toFixed(0)} ms, ${info.kernels.length} kernels`,
     );
@@ -145,8 +160,11 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '2' },
       task: { type: 'string', default: 'linear-regression' },
       profile: { type: 'boolean', default: false },
+      size: { type: 'string', default: 'preset' },
     },
   });
+  if (values.size !== 'preset' && values.size !== 'small') throw new Error(`unknown size ${values.size}`);
+  size = values.size;
   const budget: Budget = {
     warmup: Number(values.warmup),
     steps: Number(values.steps),

@@ -14,7 +14,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { causalAttention } from '../models/attention';
-import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { bindings, FLAT_INDEX, fusedHere, registerKernelOnce } from './common';
 import { dispatch1d, runRaw } from './runner';
 
 export const ATTENTION = 'IclCausalAttention';
@@ -214,9 +214,9 @@ export function registerAttentionKernels(): void {
   tf.registerGradient(gradConfig);
 }
 
-/** Causal attention from packed qkv [B, L, 3D] -> [B, L, D]: fused on WebGPU, plain ops elsewhere. */
+/** Causal attention from packed qkv [B, L, 3D] -> [B, L, D]: fused on WebGPU and wasm, plain ops elsewhere. */
 export function fusedAttention(qkv: tf.Tensor3D, nHead: number): tf.Tensor3D {
-  if (tf.getBackend() !== 'webgpu') {
+  if (!fusedHere(ATTENTION)) {
     return tf.tidy(() => {
       const d = qkv.shape[2] / 3;
       const [q, k, v] = tf.split(qkv, [d, d, d], -1);

@@ -215,6 +215,7 @@ async function tryBackend(name: BackendName, options: InitOptions): Promise<stri
     if (name === 'wasm') {
       try {
         await importDynamic('@tensorflow/tfjs-backend-wasm');
+        registerAllKernels(); // wraps the wasm matmuls (matmul-wasm.ts), now that they exist
       } catch {
         return 'the package @tensorflow/tfjs-backend-wasm is not installed';
       }

@@ -64,6 +64,15 @@ export function registerKernelOnce(config: KernelConfig): void {
   tf.registerKernel(config);
 }
 
+/**
+ * Whether the fused kernel `kernelName` runs as one kernel on the current backend: WebGPU (WGSL),
+ * or wasm where host-kernels.ts registered it; elsewhere the fused functions run their plain ops.
+ */
+export function fusedHere(kernelName: string): boolean {
+  const backend = tf.getBackend();
+  return backend === 'webgpu' || (backend === 'wasm' && tf.getKernel(kernelName, backend) !== undefined);
+}
+
 /** Register the same kernel function for every reference backend. */
 export function registerReference(kernelName: string, kernelFunc: KernelFunc): void {
   for (const backendName of REFERENCE_BACKENDS) registerKernelOnce({ kernelName, backendName, kernelFunc });

@@ -15,7 +15,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { causalDepthwiseConv, silu } from '../models/ops';
-import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { bindings, FLAT_INDEX, fusedHere, registerKernelOnce } from './common';
 import { dispatch1d, release, runRaw } from './runner';
 
 export const CONV_SILU = 'IclCausalConvSilu';
@@ -217,7 +217,7 @@ export function registerConvKernels(): void {
 
 /**
  * SiLU(causal depthwise conv(x[..., offset : offset + C]) + bias) -> [B, L, C], weight [C, 1, K]:
- * fused on WebGPU, plain ops elsewhere.
+ * fused on WebGPU and wasm, plain ops elsewhere.
  */
 export function fusedCausalConvSilu(
   x: tf.Tensor3D,
@@ -225,7 +225,7 @@ export function fusedCausalConvSilu(
   bias: tf.Tensor,
   offset: number,
 ): tf.Tensor3D {
-  if (tf.getBackend() !== 'webgpu') {
+  if (!fusedHere(CONV_SILU)) {
     return tf.tidy(() => {
       const c = weight.shape[0];
       const [b, l, cx] = x.shape;
@@ -246,7 +246,7 @@ export function fusedCausalConvSiluKeep(
   bias: tf.Tensor,
   offset: number,
 ): [tf.Tensor3D, tf.Tensor3D] {
-  if (tf.getBackend() !== 'webgpu') return [fusedCausalConvSilu(x, weight, bias, offset), x];
+  if (!fusedHere(CONV_SILU)) return [fusedCausalConvSilu(x, weight, bias, offset), x];
   const [u, kept] = tf
     .engine()
     .runKernel(CONV_SILU, { x, weight, bias }, { offset, keep: true }) as tf.Tensor3D[];

@@ -9,7 +9,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { geluTanh } from '../models/ops';
-import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { bindings, FLAT_INDEX, fusedHere, registerKernelOnce } from './common';
 import { columnSum } from './linear';
 import { dispatch1d, runRaw } from './runner';
 
@@ -93,8 +93,8 @@ export function registerGeluKernels(): void {
   tf.registerGradient(gradConfig);
 }
 
-/** GELU_tanh(x + bias) (bias over the last axis): fused on WebGPU, plain ops elsewhere. */
+/** GELU_tanh(x + bias) (bias over the last axis): fused on WebGPU and wasm, plain ops elsewhere. */
 export function fusedBiasGelu(x: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() !== 'webgpu') return geluTanh(x.add(bias));
+  if (!fusedHere(BIAS_GELU)) return geluTanh(x.add(bias));
   return tf.engine().runKernel(BIAS_GELU, { x, bias }) as tf.Tensor;
 }

@@ -16,7 +16,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_EPS, layerNorm } from '../models/ops';
-import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { bindings, FLAT_INDEX, fusedHere, registerKernelOnce } from './common';
 import { columnSum } from './linear';
 import { dispatch1d, release, runRaw } from './runner';
 
@@ -244,9 +244,9 @@ export function registerLayerNormKernels(): void {
   }
 }
 
-/** LayerNorm over the last axis: the fused kernel on WebGPU, the plain ops elsewhere. */
+/** LayerNorm over the last axis: the fused kernel on WebGPU and wasm, the plain ops elsewhere. */
 export function fusedLayerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
-  if (tf.getBackend() !== 'webgpu') return layerNorm(x, weight, bias);
+  if (!fusedHere(LAYER_NORM)) return layerNorm(x, weight, bias);
   return tf.engine().runKernel(LAYER_NORM, { x, weight, bias }) as tf.Tensor;
 }
 
@@ -260,7 +260,7 @@ export function fusedLayerNormKeep(
   bias: tf.Tensor,
   shift?: tf.Tensor,
 ): [tf.Tensor, tf.Tensor] {
-  if (tf.getBackend() !== 'webgpu') return [layerNorm(x, weight, bias), shift ? x.add(shift) : x];
+  if (!fusedHere(LAYER_NORM_KEEP)) return [layerNorm(x, weight, bias), shift ? x.add(shift) : x];
   const inputs: tf.NamedTensorMap = shift ? { x, weight, bias, shift } : { x, weight, bias };
   const [y, kept] = tf.engine().runKernel(LAYER_NORM_KEEP, inputs) as tf.Tensor[];
   return [y, kept];

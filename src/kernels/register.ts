@@ -2,9 +2,11 @@
 import { registerAttentionKernels } from './attention';
 import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
+import { registerHostKernels } from './host-kernels';
 import { registerLayerNormKernels } from './layer-norm';
 import { registerLinearKernels } from './linear';
 import { registerLossKernels } from './loss';
+import { registerWasmMatMul } from './matmul-wasm';
 import { registerS4dKernels } from './s4d';
 import { registerWasmSegmentSum } from './segment-sum-wasm';
 import { registerSelectiveScanKernels } from './selective-scan/index';
@@ -12,6 +14,9 @@ import { registerSelectiveScanKernels } from './selective-scan/index';
 let registered = false;
 
 export function registerAllKernels(): void {
+  // the wasm matmul wrappers need the wasm backend's own kernels, which a page loads later
+  // (src/workers/backend.ts): every call tries again (a no-op once wrapped or without wasm)
+  registerWasmMatMul();
   if (registered) return;
   registered = true;
   registerSelectiveScanKernels();
@@ -23,4 +28,5 @@ export function registerAllKernels(): void {
   registerLinearKernels();
   registerLossKernels();
   registerWasmSegmentSum();
+  registerHostKernels();
 }

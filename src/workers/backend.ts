@@ -178,6 +178,7 @@ export const browserEnvironment: BackendEnvironment = {
           const paths = wasmPaths();
           if (Object.keys(paths).length === 0) throw new Error('the build holds no .wasm binaries');
           wasm.setWasmPaths(paths);
+          registerAllKernels(); // wraps the wasm matmuls (kernels/matmul-wasm.ts), now that they exist
         }
       : null;
   })(),

@@ -21,7 +21,7 @@ import { linearRegression } from '../../tasks/linear-regression';
 import { modelKernels } from '../index';
 import { registerAllKernels } from '../register';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from '../testing/helpers';
-import { HOST_SCAN_BACKENDS } from './host';
+import { expNonPositive, HOST_SCAN_BACKENDS, scanDecayStats, setScanDecayBudget } from './host';
 import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './index';
 import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
@@ -167,6 +167,116 @@ async function switchBackend(backend: string): Promise<void> {
   if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} did not start`);
   await tf.ready();
 }
+
+describe("the forward's decays kept for the backward", () => {
+  const c: Case = { b: 3, l: 9, di: 5, n: 16, r: 2, gateWidth: 2 };
+  const bytes = c.b * c.l * c.di * c.n * 4;
+  /** Gradients of sum(scan(x) w) + sum(scan(x') w') (x' = x with another xdbl) on wasm. */
+  async function twoScans() {
+    await switchBackend('wasm');
+    const a = inputsOf(c, 5);
+    const b = inputsOf(c, 6);
+    const xs = a.map(toTensorOf);
+    const xdbl2 = toTensorOf(b[1]);
+    const w = toTensorOf(randn(new Rng(8), [c.b, c.l, c.di]));
+    const scan = scanOf(true, c.di);
+    const grads = tf.grads((...args: tf.Tensor[]) =>
+      scan(...args)
+        .mul(w)
+        .add(scan(args[0], xdbl2, ...args.slice(2)).mul(w.reverse(1)))
+        .sum(),
+    )(xs);
+    const out = await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array));
+    tf.dispose([...xs, xdbl2, w, ...grads]);
+    return out;
+  }
+  const toTensorOf = (h: HostTensor) => tf.tensor(h.values, h.shape, 'float32');
+  afterAll(() => setScanDecayBudget());
+
+  it('are used by the backward and give the gradients of the recomputation (to float32 rounding)', async () => {
+    setScanDecayBudget(0);
+    const before = scanDecayStats();
+    const recomputed = await twoScans();
+    expect(scanDecayStats().recomputed - before.recomputed).toBe(2);
+    expect(scanDecayStats().kept).toBe(before.kept);
+    setScanDecayBudget();
+    const s0 = scanDecayStats();
+    const kept = await twoScans();
+    const s1 = scanDecayStats();
+    expect(s1.kept - s0.kept).toBe(2);
+    expect(s1.used - s0.used).toBe(2);
+    expect(s1.recomputed).toBe(s0.recomputed);
+    expect(s1.bytes).toBe(0); // both taken by their backward
+    for (const [i, g] of kept.entries()) expect(relErr(g, recomputed[i])).toBeLessThan(1e-6);
+  });
+
+  it("a backward skips a newer forward's decays of other inputs", async () => {
+    const run = async () => {
+      await switchBackend('wasm');
+      const xs = inputsOf(c, 5).map(toTensorOf);
+      const other = toTensorOf(inputsOf(c, 6)[1]);
+      const w = toTensorOf(randn(new Rng(8), [c.b, c.l, c.di]));
+      const scan = scanOf(true, c.di);
+      const grads = tf.grads((...args: tf.Tensor[]) => {
+        const y = scan(...args);
+        tf.tidy(() => scan(args[0], other, ...args.slice(2))); // newer, never differentiated
+        return y.mul(w).sum();
+      })(xs);
+      const out = await Promise.all(grads.map(async (g) => (await g.data()) as Float32Array));
+      tf.dispose([...xs, other, w, ...grads]);
+      return out;
+    };
+    setScanDecayBudget(0);
+    const want = await run();
+    setScanDecayBudget();
+    const s0 = scanDecayStats();
+    const got = await run();
+    const s1 = scanDecayStats();
+    expect(s1.used - s0.used).toBe(1);
+    expect(s1.bytes).toBe(bytes); // the unused forward's decays stay until pushed out
+    for (const [i, g] of got.entries()) expect(relErr(g, want[i])).toBeLessThan(1e-6);
+  });
+
+  it('evicts the oldest beyond the budget, keeps nothing larger than it; the gradients stay the same', async () => {
+    setScanDecayBudget(0);
+    const want = await twoScans();
+    setScanDecayBudget(bytes); // room for one forward: the second evicts the first
+    let s0 = scanDecayStats();
+    let got = await twoScans();
+    let s1 = scanDecayStats();
+    expect(s1.kept - s0.kept).toBe(2);
+    expect(s1.used - s0.used).toBe(1);
+    expect(s1.recomputed - s0.recomputed).toBe(1);
+    for (const [i, g] of got.entries()) expect(relErr(g, want[i])).toBeLessThan(1e-6);
+    setScanDecayBudget(bytes - 4); // smaller than one forward's decays: none kept
+    s0 = scanDecayStats();
+    got = await twoScans();
+    s1 = scanDecayStats();
+    expect(s1.kept).toBe(s0.kept);
+    expect(s1.recomputed - s0.recomputed).toBe(2);
+    for (const [i, g] of got.entries()) expect(relErr(g, want[i])).toBeLessThan(1e-6);
+  });
+});
+
+describe('expNonPositive (the decays exp(Delta A))', () => {
+  it('is within 1e-14 relative of Math.exp over [-80, 0], exact at 0, Math.exp outside its table', () => {
+    let worst = 0;
+    const check = (x: number) => {
+      const want = Math.exp(x);
+      worst = Math.max(worst, Math.abs(expNonPositive(x) - want) / want);
+    };
+    for (let i = 0; i <= 800_000; i++) check(-i * 1e-4); // steps of 1e-4 over [-80, 0]
+    const rng = new Rng(7);
+    for (let i = 0; i < 100_000; i++) check(-(rng.uniformIn(0, 1) ** 4) * 80); // dense near 0
+    for (const x of [-1e-300, -Number.MIN_VALUE, -0.01083, -0.0108, -73.6, -73.7, -74, -100, -700]) check(x);
+    expect(worst).toBeLessThan(1e-14);
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-800)).toBe(0);
+    expect(expNonPositive(1.5)).toBe(Math.exp(1.5));
+    expect(expNonPositive(Number.NEGATIVE_INFINITY)).toBe(0);
+    expect(Number.isNaN(expNonPositive(Number.NaN))).toBe(true);
+  });
+});
 
 describe('host selective scan kernels', () => {
   it('are registered for cpu and wasm, and webgl keeps the reference kernels', () => {

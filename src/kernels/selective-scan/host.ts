@@ -5,23 +5,34 @@
  * the WebAssembly heap). Equations: paper.md section 4.
  *
  * One loop per (b, channel d) over t, the N states in a small float64 scratch, nothing of size
- * B x L x Di x N ever stored:
+ * B x L x Di x N stored but the bounded decays below:
  *  - forward: Delta = softplus(dt_low . dtW[d] + dtBias[d]), A = -exp(A_log[d]),
  *    h = exp(Delta A) h + Delta B_t u, y = (C_t . h + D u) SiLU(z);
- *  - backward: the forward recomputed for this (b, d), keeping its L x N states and decays
+ *  - forward: also keeps its decays exp(Delta A) ([B, Di, L, N] float32) for the backward when they
+ *    fit a budget (32 MiB by default, `setScanDecayBudget`): the classroom models' blocks do, the
+ *    larger ones recompute them;
+ *  - backward: the forward recomputed for this (b, d) (its decays taken from the forward when kept),
+ *    keeping its L x N states and decays
  *    (exp(Delta A)) in scratch, then a reverse walk with the adjoint g_t = C_t dy_t + A_bar_{t+1}
  *    g_{t+1}, writing du and dz and accumulating d dt_low, dB, dC (summed over channels, per
  *    batch row in a float64 scratch of L x S) and d dtW, dA_log, dD, d dtBias (summed over the
  *    batch, float64).
- * Arithmetic is float64 throughout; inputs and outputs are float32.
+ * Arithmetic is float64 throughout; inputs and outputs are float32. The decays exp(Delta A) (one
+ * per (b, t, channel, state): most of the time) use `expNonPositive`, a table + polynomial exp
+ * within 1e-14 of Math.exp and about twice as fast.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { registerKernelOnce } from '../common';
+import { expNonPositive, HOST_BACKENDS, type HostBackend, type HostIo, hostIo as hostIoOf } from '../host-io';
 import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
 /** The backends these kernels are registered for. */
-export const HOST_SCAN_BACKENDS = ['cpu', 'wasm'] as const;
-export type HostScanBackend = (typeof HOST_SCAN_BACKENDS)[number];
+export const HOST_SCAN_BACKENDS = HOST_BACKENDS;
+export type HostScanBackend = HostBackend;
+export { expNonPositive };
+
+const hostIo = (backendName: HostScanBackend, backend: unknown): HostIo =>
+  hostIoOf(backendName, backend, SELECTIVE_SCAN);
 
 /** The scan's inputs as flat float32 arrays (layouts of index.ts). */
 export interface ScanArrays {
@@ -55,8 +66,11 @@ function decayRates(ALog: Float32Array): Float64Array {
   return A;
 }
 
-/** Forward: writes y [B, L, Di]. */
-export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): void {
+/**
+ * Forward: writes y [B, L, Di]; with `decays` ([B, Di, L, N], float32) also every exp(Delta A),
+ * for a backward that then skips their recomputation.
+ */
+export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array, decays?: Float32Array): void {
   const { b: nb, l: nl, di, r, n, s, zw, zOffset } = dims;
   const { u, xdbl, z, dtW, dtBias, D } = x;
   const A = decayRates(x.ALog);
@@ -79,10 +93,21 @@ export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): voi
         const bo = xo + r;
         const co = bo + n;
         let acc = dd * ut;
-        for (let k = 0; k < n; k++) {
-          const hk = Math.exp(delta * A[ao + k]) * h[k] + dlu * xdbl[bo + k];
-          h[k] = hk;
-          acc += hk * xdbl[co + k];
+        if (decays) {
+          const eo = ((b * di + d) * nl + t) * n;
+          for (let k = 0; k < n; k++) {
+            const a = expNonPositive(delta * A[ao + k]);
+            decays[eo + k] = a;
+            const hk = a * h[k] + dlu * xdbl[bo + k];
+            h[k] = hk;
+            acc += hk * xdbl[co + k];
+          }
+        } else {
+          for (let k = 0; k < n; k++) {
+            const hk = expNonPositive(delta * A[ao + k]) * h[k] + dlu * xdbl[bo + k];
+            h[k] = hk;
+            acc += hk * xdbl[co + k];
+          }
         }
         const zv = z[row * zw + zOffset + d];
         y[row * di + d] = acc * zv * sigmoid(zv);
@@ -91,17 +116,27 @@ export function scanForwardHost(dims: Dims, x: ScanArrays, y: Float32Array): voi
   }
 }
 
-/** Backward: the gradients of sum(y * dout) with respect to every input. */
-export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, out: ScanGradArrays): void {
+/**
+ * Backward: the gradients of sum(y * dout) with respect to every input. `decays`: the forward's
+ * exp(Delta A) ([B, Di, L, N], from scanForwardHost), used instead of recomputing them.
+ */
+export function scanBackwardHost(
+  dims: Dims,
+  x: ScanArrays,
+  dout: Float32Array,
+  out: ScanGradArrays,
+  decays?: Float32Array,
+): void {
   const { b: nb, l: nl, di, r, n, s, zw, zOffset } = dims;
   const { u, xdbl, z, dtW, dtBias, D } = x;
   const { du, dxdbl, dz, dW, dBias, dALog, dD } = out;
   const A = decayRates(x.ALog);
   const gc = new Float64Array(n); // A_bar_{t+1} g_{t+1}
-  const hs = new Float64Array(nl * n); // h_t of this (b, d)
+  const hs = new Float64Array((nl + 1) * n); // row 0: h_{-1} = 0; row t + 1: h_t of this (b, d)
   const ab = new Float64Array(nl * n); // A_bar_t of this (b, d)
   const deltas = new Float64Array(nl);
   const dtps = new Float64Array(nl);
+  const ypres = new Float64Array(nl); // C_t . h_t + D u_t (y before the gate)
   const dx = new Float64Array(nl * s); // this batch row's xdbl gradient, summed over channels
   const pW = new Float64Array(di * r); // parameter gradients, summed over the batch
   const pA = new Float64Array(di * n);
@@ -115,7 +150,7 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
       const wo = d * r;
       const bias = dtBias[d];
       const dd = D[d];
-      // the forward again, keeping this channel's states and decays
+      // the forward again, keeping this channel's states, decays and pre-gate outputs
       for (let t = 0; t < nl; t++) {
         const row = b * nl + t;
         const xo = row * s;
@@ -124,14 +159,21 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
         const delta = softplus(dtp);
         dtps[t] = dtp;
         deltas[t] = delta;
-        const dlu = delta * u[row * di + d];
+        const ut = u[row * di + d];
+        const dlu = delta * ut;
         const bo = xo + r;
-        const o = t * n;
+        const co = bo + n;
+        const o = t * n; // row t of ab, row t (h_{t-1}) of hs
+        let acc = dd * ut;
+        const eo = ((b * di + d) * nl + t) * n;
         for (let k = 0; k < n; k++) {
-          const a = Math.exp(delta * A[ao + k]);
+          const a = decays ? decays[eo + k] : expNonPositive(delta * A[ao + k]);
           ab[o + k] = a;
-          hs[o + k] = (t > 0 ? a * hs[o - n + k] : 0) + dlu * xdbl[bo + k];
+          const hk = a * hs[o + k] + dlu * xdbl[bo + k];
+          hs[o + n + k] = hk;
+          acc += hk * xdbl[co + k];
         }
+        ypres[t] = acc;
       }
       // the reverse walk with the adjoint
       gc.fill(0);
@@ -149,27 +191,27 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
         const zv = z[zi];
         const go = dout[row * di + d];
         const delta = deltas[t];
-        let ypre = dd * ut;
-        for (let k = 0; k < n; k++) ypre += xdbl[co + k] * hs[o + k];
         const sz = sigmoid(zv);
         const dy = go * zv * sz;
-        dz[zi] = go * ypre * sz * (1 + zv * (1 - sz));
+        dz[zi] = go * ypres[t] * sz * (1 + zv * (1 - sz));
         const dlu = delta * ut;
         let sumGB = 0;
-        let dDelta = 0;
+        let sumGAH = 0;
         for (let k = 0; k < n; k++) {
           const a = ab[o + k];
-          const ahp = t > 0 ? a * hs[o - n + k] : 0; // A_bar_t h_{t-1}
+          const ahp = a * hs[o + k]; // A_bar_t h_{t-1}
           const bn = xdbl[bo + k];
           const g = xdbl[co + k] * dy + gc[k];
+          const gah = g * ahp;
           sumGB += g * bn;
-          dDelta += g * (bn * ut + A[ao + k] * ahp);
-          pA[ao + k] += g * delta * ahp;
+          sumGAH += gah * A[ao + k];
+          pA[ao + k] += gah * delta;
           dx[lo + r + k] += g * dlu;
-          dx[lo + r + n + k] += dy * hs[o + k];
+          dx[lo + r + n + k] += dy * hs[o + n + k];
           gc[k] = a * g;
         }
-        const ddt = dDelta * sigmoid(dtps[t]);
+        // d/dDelta of A_bar_t h_{t-1} + Delta u_t B_t, against the adjoint
+        const ddt = (sumGAH + ut * sumGB) * sigmoid(dtps[t]);
         for (let k = 0; k < r; k++) {
           dx[lo + k] += ddt * dtW[wo + k];
           pW[wo + k] += ddt * xdbl[xo + k];
@@ -192,55 +234,6 @@ export function scanBackwardHost(dims: Dims, x: ScanArrays, dout: Float32Array, 
 // ---------------------------------------------------------------------------------------------
 // Reading inputs and making outputs on each host backend
 
-/** What the kernels need of a host backend: float32 inputs read in place, float32 outputs made. */
-interface HostIo {
-  read(t: TensorInfo): Float32Array;
-  /** new outputs; returns their infos and their (writable) arrays */
-  outputs(shapes: number[][]): { infos: TensorInfo[]; arrays: Float32Array[] };
-}
-
-interface CpuBackendLike {
-  readSync(dataId: TensorInfo['dataId']): unknown;
-  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
-}
-
-interface WasmBackendLike {
-  typedArrayFromHeap(t: TensorInfo): unknown;
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-}
-
-const sizeOf = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
-function asFloat32(values: unknown, t: TensorInfo): Float32Array {
-  if (t.dtype !== 'float32' || !(values instanceof Float32Array)) {
-    throw new Error(`${SELECTIVE_SCAN}: inputs must be float32 (got ${t.dtype})`);
-  }
-  return values;
-}
-
-function hostIo(backendName: HostScanBackend, backend: unknown): HostIo {
-  if (backendName === 'cpu') {
-    const be = backend as CpuBackendLike;
-    return {
-      // the cpu backend keeps each tensor's values as a typed array: read in place, not copied
-      read: (t) => asFloat32(be.readSync(t.dataId), t),
-      outputs: (shapes) => {
-        const arrays = shapes.map((sh) => new Float32Array(sizeOf(sh)));
-        return { infos: shapes.map((sh, i) => be.makeTensorInfo(sh, 'float32', arrays[i])), arrays };
-      },
-    };
-  }
-  const be = backend as WasmBackendLike;
-  return {
-    read: (t) => asFloat32(be.typedArrayFromHeap(t), t),
-    outputs: (shapes) => {
-      // allocate every output before taking any view: a malloc may grow (and so detach) the heap
-      const infos = shapes.map((sh) => be.makeOutput(sh, 'float32'));
-      return { infos, arrays: infos.map((info) => asFloat32(be.typedArrayFromHeap(info), info)) };
-    },
-  };
-}
-
 function readInputs(io: HostIo, inputs: Record<string, TensorInfo>): ScanArrays {
   return {
     u: io.read(inputs.u),
@@ -253,13 +246,126 @@ function readInputs(io: HostIo, inputs: Record<string, TensorInfo>): ScanArrays 
   };
 }
 
+// ---------------------------------------------------------------------------------------------
+// The forward's decays kept for the backward (bounded)
+
+/**
+ * Decays of forwards whose backward has not run yet. The decays depend only on dt_low (xdbl's
+ * first R columns), dtW, dtBias and A_log, so each entry keeps copies of those (B L R + Di (R + 1 +
+ * N) numbers, ~1/N of the decays) and a backward takes the newest entry whose copies equal its own
+ * inputs exactly (tensor identities cannot serve: tfjs hands the gradient copies of the forward's
+ * inputs). At most `decayBudget` bytes of decays; the oldest entries go first, and a forward whose
+ * decays alone exceed the budget keeps none (its backward recomputes them). Entries whose backward
+ * never comes (inference) are pushed out by later forwards.
+ */
+interface DecayEntry {
+  dims: Dims;
+  dtLow: Float32Array;
+  dtW: Float32Array;
+  dtBias: Float32Array;
+  ALog: Float32Array;
+  decays: Float32Array;
+}
+const DEFAULT_DECAY_BUDGET = 32 * 1024 * 1024;
+let decayBudget = DEFAULT_DECAY_BUDGET;
+let decayEntries: DecayEntry[] = []; // oldest first
+let decayBytes = 0;
+let spareDecays: Float32Array[] = []; // buffers of finished backwards, for the next forwards
+const decayStats = { kept: 0, used: 0, recomputed: 0 };
+
+const sameDims = (a: Dims, b: Dims): boolean =>
+  a.b === b.b && a.l === b.l && a.di === b.di && a.r === b.r && a.n === b.n && a.s === b.s;
+
+function sameValues(a: Float32Array, b: Float32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++)
+    if (a[i] !== b[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return false;
+  return true;
+}
+
+/** xdbl's first R columns, [B L, R]. */
+function dtLowOf(dims: Dims, xdbl: Float32Array): Float32Array {
+  const rows = dims.b * dims.l;
+  const out = new Float32Array(rows * dims.r);
+  for (let row = 0; row < rows; row++) {
+    for (let k = 0; k < dims.r; k++) out[row * dims.r + k] = xdbl[row * dims.s + k];
+  }
+  return out;
+}
+
+function removeEntry(i: number): void {
+  decayBytes -= decayEntries[i].decays.byteLength;
+  decayEntries.splice(i, 1);
+}
+
+/** A new decay buffer for this forward, or undefined when it would not fit the budget. */
+function keepDecays(dims: Dims, x: ScanArrays): Float32Array | undefined {
+  const bytes = dims.b * dims.l * dims.di * dims.n * 4;
+  if (bytes > decayBudget) return undefined;
+  while (decayEntries.length > 0 && decayBytes + bytes > decayBudget) removeEntry(0);
+  // reuse a buffer a backward gave back (the forward overwrites all of it)
+  const spare = spareDecays.findIndex((a) => a.length === bytes / 4);
+  const decays = spare >= 0 ? spareDecays.splice(spare, 1)[0] : new Float32Array(bytes / 4);
+  decayEntries.push({
+    dims,
+    dtLow: dtLowOf(dims, x.xdbl),
+    dtW: x.dtW.slice(),
+    dtBias: x.dtBias.slice(),
+    ALog: x.ALog.slice(),
+    decays,
+  });
+  decayBytes += bytes;
+  decayStats.kept++;
+  return decays;
+}
+
+/** The decays of a forward of these inputs (removed from the cache), if one is kept. */
+function takeDecays(dims: Dims, x: ScanArrays): Float32Array | undefined {
+  let dtLow: Float32Array | undefined;
+  for (let i = decayEntries.length - 1; i >= 0; i--) {
+    const e = decayEntries[i];
+    if (!sameDims(e.dims, dims)) continue;
+    if (!sameValues(e.dtW, x.dtW) || !sameValues(e.dtBias, x.dtBias) || !sameValues(e.ALog, x.ALog)) continue;
+    dtLow ??= dtLowOf(dims, x.xdbl);
+    if (!sameValues(e.dtLow, dtLow)) continue;
+    removeEntry(i);
+    decayStats.used++;
+    return e.decays;
+  }
+  decayStats.recomputed++;
+  return undefined;
+}
+
+/** A backward is done with `decays`: keep the buffer for a later forward, within the budget. */
+function giveBackDecays(decays: Float32Array | undefined): void {
+  if (!decays) return;
+  let spareBytes = decays.byteLength;
+  for (const a of spareDecays) spareBytes += a.byteLength;
+  if (spareBytes <= decayBudget) spareDecays.push(decays);
+}
+
+/**
+ * Bytes of forward decays kept for the backward (default 32 MiB; 0 turns keeping off), and the
+ * counts so far (tests, benchmarks). Setting the budget empties the cache.
+ */
+export function setScanDecayBudget(bytes: number = DEFAULT_DECAY_BUDGET): void {
+  decayBudget = Math.max(0, bytes);
+  decayEntries = [];
+  decayBytes = 0;
+  spareDecays = [];
+}
+export function scanDecayStats(): { kept: number; used: number; recomputed: number; bytes: number } {
+  return { ...decayStats, bytes: decayBytes };
+}
+
 function forwardKernel(backendName: HostScanBackend): KernelFunc {
   return ({ inputs, backend, attrs }) => {
     const ins = inputs as Record<string, TensorInfo>;
     const dims = dimsOf(ins, Number(attrs?.zOffset ?? 0));
     const io = hostIo(backendName, backend);
     const { infos, arrays } = io.outputs([[dims.b, dims.l, dims.di]]);
-    scanForwardHost(dims, readInputs(io, ins), arrays[0]);
+    const x = readInputs(io, ins);
+    scanForwardHost(dims, x, arrays[0], keepDecays(dims, x));
     return infos[0];
   };
 }
@@ -273,7 +379,10 @@ function backwardKernel(backendName: HostScanBackend): KernelFunc {
     const { infos, arrays } = io.outputs([[b, l, di], [b, l, s], [b, l, zw], [di, r], [di], [di, n], [di]]);
     const [du, dxdbl, dz, dW, dBias, dALog, dD] = arrays;
     const dout = io.read(ins.dy);
-    scanBackwardHost(dims, readInputs(io, ins), dout, { du, dxdbl, dz, dW, dBias, dALog, dD });
+    const x = readInputs(io, ins);
+    const decays = takeDecays(dims, x);
+    scanBackwardHost(dims, x, dout, { du, dxdbl, dz, dW, dBias, dALog, dD }, decays);
+    giveBackDecays(decays);
     return infos;
   };
 }
