@@ -95,6 +95,24 @@ describe('Watchdog', () => {
     dog.stepTook(Number.NaN);
   });
 
+  it('follows the slowest of the recent steps, so a fast step does not shorten the wait for a slow one', () => {
+    const { clock, hangs, dog } = setup({ intervalMs: 1000, timeoutMs: 5000, stepFactor: 4 });
+    dog.start();
+    dog.settled('training');
+    expect(dog.knowsSteps).toBe(false);
+    dog.stepTook(0);
+    expect(dog.knowsSteps).toBe(false);
+    dog.stepTook(4000);
+    dog.stepTook(500);
+    expect(dog.knowsSteps).toBe(true);
+    expect(dog.timeoutNow()).toBe(16_000);
+    clock.advance(15_000);
+    expect(hangs).toEqual([]);
+    // eight faster steps later the slow one is forgotten
+    for (let i = 0; i < 8; i++) dog.stepTook(500);
+    expect(dog.timeoutNow()).toBe(5000);
+  });
+
   it('a call past its deadline answers { ok: false } and reports the worker; one in time passes through', async () => {
     const { clock, hangs, dog } = setup({ intervalMs: 1000, timeoutMs: 60_000 });
     dog.start();

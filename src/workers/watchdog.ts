@@ -15,6 +15,9 @@
  * Pure timing logic: the clock and the timers are injected (vitest's fake timers in the tests).
  */
 
+/** How many of the latest step times the timeout follows. */
+const RECENT_STEPS = 8;
+
 export interface WatchdogTimers {
   now(): number;
   setInterval(fn: () => void, ms: number): unknown;
@@ -74,7 +77,8 @@ export class Watchdog {
   private interval: unknown = null;
   private lastAnswer = 0;
   private seq = 0;
-  private slowStepMs = 0;
+  /** the step times told lately (ms), newest last */
+  private recentSteps: number[] = [];
   private during: string | null = null;
   private graceUntil = 0;
   private fired = false;
@@ -121,9 +125,20 @@ export class Watchdog {
     this.graceUntil = 0;
   }
 
-  /** One step took `ms`: the timeout stays at least `stepFactor` such steps long. */
+  /**
+   * One step took `ms`: the timeout stays at least `stepFactor` times the slowest of the last
+   * `RECENT_STEPS` steps told (a step that shared the cores with more work can take several times the
+   * one before it; one fast step must not shorten the timeout under the next slow one).
+   */
   stepTook(ms: number): void {
-    if (Number.isFinite(ms) && ms > 0) this.slowStepMs = ms;
+    if (!Number.isFinite(ms) || ms <= 0) return;
+    this.recentSteps.push(ms);
+    if (this.recentSteps.length > RECENT_STEPS) this.recentSteps.shift();
+  }
+
+  /** Whether a step time has been told (the timeout then follows the steps). */
+  get knowsSteps(): boolean {
+    return this.recentSteps.length > 0;
   }
 
   /** What the worker is doing, as last told. */
@@ -133,7 +148,8 @@ export class Watchdog {
 
   /** The timeout that applies now (ms). */
   timeoutNow(): number {
-    const base = Math.max(this.o.timeoutMs, this.o.stepFactor * this.slowStepMs);
+    const slowest = this.recentSteps.reduce((a, b) => Math.max(a, b), 0);
+    const base = Math.max(this.o.timeoutMs, this.o.stepFactor * slowest);
     return this.timers.now() < this.graceUntil ? Math.max(base, this.o.graceMs) : base;
   }
 

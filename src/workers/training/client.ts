@@ -186,8 +186,15 @@ export function createTrainingClient(
     received.bytes += approximateEventBytes(event);
     watchdog.answer(0);
     if (event.type === 'metrics') {
-      if (event.stepsPerSecond > 0) watchdog.stepTook(1000 / event.stepsPerSecond);
-      if (watchdog.activity === FIRST_STEPS) started('training');
+      // the slowest step the worker measured, or the mean one when it did not say
+      const stepMs = Math.max(
+        event.slowestStepMs ?? 0,
+        event.stepsPerSecond > 0 ? 1000 / event.stepsPerSecond : 0,
+      );
+      watchdog.stepTook(stepMs);
+      // the first steps' long timeout ends once the steps' own time is known (a slow host backend's
+      // step blocks the worker for seconds: the short timeout alone would call it hung)
+      if (watchdog.activity === FIRST_STEPS && watchdog.knowsSteps) started('training');
     }
     if (event.type === 'status' && event.state !== 'training' && watchdog.activity === FIRST_STEPS)
       started(event.state);

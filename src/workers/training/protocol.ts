@@ -146,6 +146,11 @@ export interface MetricsEvent {
   totalSteps: number;
   lr: number;
   stepsPerSecond: number;
+  /**
+   * the longest synchronous training step since the last metrics (ms): the worker answers no
+   * heartbeat during one, so the page's watchdog waits at least a few of these (0: none measured)
+   */
+  slowestStepMs?: number;
   etaSeconds: number | null;
   tensors: number;
   /** bytes held by the backend (GPU buffers for webgpu/webgl) */

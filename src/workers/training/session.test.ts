@@ -165,6 +165,8 @@ describe('TrainingSession: commands', () => {
     expect(probe.result.layers.some((l) => l.kind === 'attention')).toBe(true);
     // every typed array of every event went through transfer
     const metrics = h.of('metrics')[0];
+    // the page's watchdog learns how long a step blocks the worker (real clock here: more than 0)
+    expect(metrics.slowestStepMs).toBeGreaterThan(0);
     expect(eventTransferables(metrics)).toHaveLength(3);
     expect(h.transfers.some((t) => t.length === 3 && t.includes(metrics.losses.buffer as ArrayBuffer))).toBe(
       true,
@@ -214,6 +216,8 @@ describe('TrainingSession: commands', () => {
     expect(stepsOf(h)).toEqual([0, 1, 2, 3]);
     // the pace is measured on that clock: half a step per second
     expect((h.of('metrics').at(-1) as MetricsEvent).stepsPerSecond).toBeCloseTo(0.5, 5);
+    // the waits between steps are not step time (the worker answers heartbeats while it waits)
+    expect(h.of('metrics').map((m: MetricsEvent) => m.slowestStepMs)).toEqual([0, 0, 0, 0]);
     // kept across a kept reconfiguration and a reset; full speed again with 0
     const again = await h.session.configure(tinyExperiment(['transformer'], { steps: 50 }), 0, OPTIONS);
     expect(again).toMatchObject({ ok: true, kept: true });

@@ -185,6 +185,8 @@ export class TrainingSession implements TrainingWorkerApi {
   private gate: Promise<void> | null = null;
   private unsent: LossRecord[] = [];
   private lastMetricsAt = Number.NEGATIVE_INFINITY;
+  /** the longest synchronous step since the last metrics (ms) */
+  private slowestStepMs = 0;
   private lastReadAt = Number.NEGATIVE_INFINITY;
   private lastProbeAt = Number.NEGATIVE_INFINITY;
   private lastEvalStep = -1;
@@ -269,6 +271,8 @@ export class TrainingSession implements TrainingWorkerApi {
     });
     const m = this.memory();
     this.lastMetricsAt = this.deps.now();
+    const slowest = this.slowestStepMs;
+    this.slowestStepMs = 0;
     this.emit({
       type: 'metrics',
       steps,
@@ -278,6 +282,7 @@ export class TrainingSession implements TrainingWorkerApi {
       totalSteps: this.totalSteps,
       lr: t.learningRate,
       stepsPerSecond: this.speed.value,
+      slowestStepMs: slowest,
       etaSeconds: this.eta(),
       tensors: m.tensors,
       bytes: m.bytes,
@@ -443,6 +448,7 @@ export class TrainingSession implements TrainingWorkerApi {
       if (this.stopRequested) break;
       lastStepAt = this.deps.now();
       t.step();
+      this.slowestStepMs = Math.max(this.slowestStepMs, this.deps.now() - lastStepAt);
       sinceRead += 1;
       const s = t.stepCount;
       const checkpointDue = s % o.checkpointEverySteps === 0;
