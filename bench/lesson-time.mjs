@@ -58,7 +58,12 @@ function read(page) {
       const m = new RegExp(
         `${title} ([0-9.e-]+) \\((learns|partly learns|fails)( since step (\\d+))?\\)`,
       ).exec(caption);
-      models[title] = { step, value: m ? Number(m[1]) : null, mark: m ? m[2] : null };
+      models[title] = {
+        step,
+        value: m ? Number(m[1]) : null,
+        mark: m ? m[2] : null,
+        crashed: /crashed|stopped answering/.test(line),
+      };
     }
     const backend = status.find((s) => s.startsWith('Backend:')) ?? '';
     return { t: performance.now(), models, caption, backend };
@@ -100,6 +105,8 @@ async function main() {
         }
       }
       if (MODELS.every((m) => last.models[m].step >= steps)) break;
+      const down = MODELS.filter((m) => last.models[m].crashed);
+      if (down.length) log(`crashed: ${down.join(', ')}`);
     }
     const elapsed = (last.t - t0) / 1000;
     const span = first ? (last.t - first.t) / 1000 : 0;
@@ -124,11 +131,11 @@ async function main() {
       `- Estimate before Train: "${estimateText.trim()}" (${fmt(estimateMinutes)} min).`,
       `- Measured: ${fmt(elapsed / 60)} min of training${MODELS.every((m) => last.models[m].step >= steps) ? `, every model past step ${steps}` : ` (cut at ${MINUTES} min)`}; at the measured speed ${steps} steps take ${fmt(projected)} min (estimate ${fmt(estimateMinutes)}; ratio ${fmt(projected / estimateMinutes, 2)}).`,
       '',
-      '| model | steps/s | last step | verdict now (value) | first read "learns" |',
-      '|---|---|---|---|---|',
+      '| model | steps/s | last step | verdict now (value) | first read "learns" | worker |',
+      '|---|---|---|---|---|---|',
       ...rows.map(
         (r) =>
-          `| ${r.model} | ${fmt(r.rate, 2)} | ${r.step} | ${r.mark ?? '–'} (${fmt(r.value, 2)}) | ${r.learnt ? `${fmt(r.learnt.seconds / 60)} min, step ${r.learnt.step}` : 'not yet'} |`,
+          `| ${r.model} | ${fmt(r.rate, 2)} | ${r.step} | ${r.mark ?? '–'} (${fmt(r.value, 2)}) | ${r.learnt ? `${fmt(r.learnt.seconds / 60)} min, step ${r.learnt.step}` : 'not yet'} | ${r.crashed ? 'crashed' : 'ok'} |`,
       ),
       '',
       `Caption at the end: ${last.caption}`,
