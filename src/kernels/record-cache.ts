@@ -1,0 +1,226 @@
+/**
+ * Less host work per dispatch on tfjs's WebGPU backend (issue 12 item 4): a training step records
+ * the same ~100 dispatches with the same shapes every step, yet tfjs 4.22 builds every one from
+ * scratch: a uniform buffer taken from the pool and written (`queue.writeBuffer`), the pipeline's
+ * bind group layout fetched, a new bind group created. Installed on one backend instance (nothing
+ * in node_modules is edited), this keeps:
+ *
+ * - uniform buffers by content: `makeUniforms` lays the values out as tfjs does (the same byte
+ *   layout, tested against tfjs's own) and returns a buffer written once with exactly those
+ *   bytes; it is never written again, so any number of dispatches in flight may share it;
+ * - bind group layouts per pipeline (`getBindGroupLayout` of a pipeline created on this device
+ *   returns one object, not a new one per call);
+ * - bind groups by (layout, every bound buffer with its offset and size): a bind group is fully
+ *   defined by those, so one created for the same key is the same binding. Once the uniform
+ *   buffers repeat and the buffer pool hands the same buffers out step after step, the bind
+ *   groups repeat too.
+ *
+ * Resources other than buffers (textures, samplers) and layouts of pipelines created before the
+ * install are passed through uncached. Both caches are bounded (cleared when full). This applies
+ * to tfjs's own programs and to runner.ts's alike (both go through the patched device and
+ * `makeUniforms`).
+ */
+
+/** One uniform field as tfjs passes it to `makeUniforms` (tfjs uses 'int32', 'uint32', 'float32'). */
+export interface UniformField {
+  type: string;
+  data: number[];
+}
+
+export interface RecordCacheStats {
+  uniformHits: number;
+  uniformMisses: number;
+  bindGroupHits: number;
+  bindGroupMisses: number;
+  /** bind groups created without the cache (resources or layouts it does not handle) */
+  bindGroupPassThrough: number;
+}
+
+interface CachedBackend {
+  device: GPUDevice;
+  makeUniforms(u: UniformField[]): GPUBufferBinding;
+  bufferManager?: {
+    acquireBuffer(size: number, usage: number, mappedAtCreation?: boolean, reuse?: boolean): GPUBuffer;
+    freeBuffers?: Map<string, GPUBuffer[]>;
+  };
+}
+
+const INSTALLED = Symbol('iclRecordCache');
+const MAX_UNIFORMS = 8192;
+const MAX_BIND_GROUPS = 16384;
+
+/**
+ * The bytes of tfjs's uniform struct for `fields`: each field aligned to 4 (scalar), 8 (2
+ * values) or 16 bytes (3 to 6 values; also any field after a 5- or 6-value one), the struct
+ * padded to its largest alignment. An empty field counts as one value 1 (and is set so, as tfjs
+ * does).
+ */
+export function uniformBytes(fields: UniformField[]): ArrayBuffer {
+  const offsets: number[] = [];
+  let offset = 0;
+  let structAlign = 1;
+  let previous = 0;
+  for (const f of fields) {
+    if (f.data.length === 0) f.data = [1];
+    const n = f.data.length;
+    if (n > 6) throw new Error(`uniform field of ${n} values: tfjs supports at most 6`);
+    let align = n === 1 ? 4 : n === 2 ? 8 : 16;
+    if (previous === 5 || previous === 6) align = 16;
+    structAlign = Math.max(structAlign, align);
+    offset = Math.ceil(offset / align) * align;
+    offsets.push(offset);
+    offset += 4 * n;
+    previous = n;
+  }
+  const size = Math.ceil(offset / structAlign) * structAlign;
+  const bytes = new ArrayBuffer(size);
+  const i32 = new Int32Array(bytes);
+  const u32 = new Uint32Array(bytes);
+  const f32 = new Float32Array(bytes);
+  fields.forEach((f, k) => {
+    const view = f.type === 'int32' ? i32 : f.type === 'uint32' ? u32 : f32;
+    const at = offsets[k] / 4;
+    for (let j = 0; j < f.data.length; j++) view[at + j] = f.data[j];
+  });
+  return bytes;
+}
+
+/** Stats of the cache installed on `backend` (null if none). */
+export function recordCacheStats(backend: unknown): RecordCacheStats | null {
+  return (backend as { [INSTALLED]?: RecordCacheStats })[INSTALLED] ?? null;
+}
+
+/**
+ * Install the caches on a tfjs WebGPUBackend (and its device). Idempotent; returns the live stats.
+ * Call it right after creating the backend, before any pipeline is compiled, so every pipeline's
+ * layout is cached (pipelines compiled earlier still work, uncached).
+ */
+export function installRecordCache(backend: unknown): RecordCacheStats {
+  const be = backend as CachedBackend & { [INSTALLED]?: RecordCacheStats };
+  if (be[INSTALLED]) return be[INSTALLED];
+  const stats: RecordCacheStats = {
+    uniformHits: 0,
+    uniformMisses: 0,
+    bindGroupHits: 0,
+    bindGroupMisses: 0,
+    bindGroupPassThrough: 0,
+  };
+  be[INSTALLED] = stats;
+  const device = be.device;
+
+  // uniform buffers by content
+  const uniforms = new Map<string, GPUBufferBinding>();
+  be.makeUniforms = (fields: UniformField[]): GPUBufferBinding => {
+    const bytes = uniformBytes(fields);
+    const key = new Uint32Array(bytes).join(',');
+    let binding = uniforms.get(key);
+    if (binding) {
+      stats.uniformHits++;
+      return binding;
+    }
+    stats.uniformMisses++;
+    if (uniforms.size >= MAX_UNIFORMS) uniforms.clear();
+    const buffer = device.createBuffer({
+      size: bytes.byteLength,
+      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+      label: 'icl-uniforms',
+    });
+    device.queue.writeBuffer(buffer, 0, bytes);
+    binding = { buffer, offset: 0, size: bytes.byteLength };
+    uniforms.set(key, binding);
+    return binding;
+  };
+
+  // one bind group layout object per (pipeline, group), each with an id
+  const layoutIds = new WeakMap<GPUBindGroupLayout, number>();
+  let nextLayoutId = 1;
+  const memoiseLayouts = (pipeline: GPUComputePipeline): GPUComputePipeline => {
+    const original = pipeline.getBindGroupLayout.bind(pipeline);
+    const layouts = new Map<number, GPUBindGroupLayout>();
+    pipeline.getBindGroupLayout = (index: number): GPUBindGroupLayout => {
+      let layout = layouts.get(index);
+      if (!layout) {
+        layout = original(index);
+        layouts.set(index, layout);
+        layoutIds.set(layout, nextLayoutId++);
+      }
+      return layout;
+    };
+    return pipeline;
+  };
+  const createPipeline = device.createComputePipeline.bind(device);
+  device.createComputePipeline = (d: GPUComputePipelineDescriptor) => memoiseLayouts(createPipeline(d));
+  const createPipelineAsync = device.createComputePipelineAsync.bind(device);
+  device.createComputePipelineAsync = (d: GPUComputePipelineDescriptor) =>
+    createPipelineAsync(d).then(memoiseLayouts);
+
+  // bind groups by layout and buffers
+  const bufferIds = new WeakMap<GPUBuffer, number>();
+  let nextBufferId = 1;
+  const bufferId = (b: GPUBuffer): number => {
+    let id = bufferIds.get(b);
+    if (id === undefined) {
+      id = nextBufferId++;
+      bufferIds.set(b, id);
+    }
+    return id;
+  };
+  // The pool hands out its lowest-numbered free buffer of the size asked for (tfjs: the last one
+  // freed). Which free buffer a tensor gets does not matter to the results; with this rule a
+  // step that frees what it took gets the same buffers as the step before, so its bind groups
+  // repeat (with tfjs's rule they come back in a new order every step).
+  const pool = be.bufferManager;
+  if (pool?.freeBuffers instanceof Map) {
+    const acquire = pool.acquireBuffer.bind(pool);
+    const free = pool.freeBuffers;
+    pool.acquireBuffer = (size, usage, mappedAtCreation = false, reuse = true) => {
+      const list = reuse ? free.get(`${size}_${usage}`) : undefined;
+      if (list && list.length > 1) {
+        let best = list.length - 1;
+        let bestId = bufferId(list[best]);
+        for (let i = 0; i < list.length - 1; i++) {
+          const id = bufferId(list[i]);
+          if (id < bestId) {
+            best = i;
+            bestId = id;
+          }
+        }
+        const last = list.length - 1;
+        if (best !== last) [list[best], list[last]] = [list[last], list[best]];
+      }
+      return acquire(size, usage, mappedAtCreation, reuse);
+    };
+  }
+
+  const bindGroups = new Map<string, GPUBindGroup>();
+  const createBindGroup = device.createBindGroup.bind(device);
+  device.createBindGroup = (d: GPUBindGroupDescriptor): GPUBindGroup => {
+    const layoutId = layoutIds.get(d.layout);
+    let key = layoutId === undefined ? null : `${layoutId}`;
+    if (key !== null) {
+      for (const e of d.entries) {
+        const r = e.resource as Partial<GPUBufferBinding>;
+        if (!r || !(r.buffer instanceof GPUBuffer)) {
+          key = null;
+          break;
+        }
+        key += `|${e.binding}:${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`;
+      }
+    }
+    if (key === null) {
+      stats.bindGroupPassThrough++;
+      return createBindGroup(d);
+    }
+    let group = bindGroups.get(key);
+    if (group) {
+      stats.bindGroupHits++;
+      return group;
+    }
+    stats.bindGroupMisses++;
+    if (bindGroups.size >= MAX_BIND_GROUPS) bindGroups.clear();
+    group = createBindGroup(d);
+    bindGroups.set(key, group);
+    return group;
+  };
+  return stats;
+}
