@@ -1,5 +1,6 @@
 /**
  * record-cache.ts on Dawn (SwiftShader):
+ *   - the two-generation bound of the caches keeps the hot entries and drops per-step ones;
  *   - `uniformBytes` writes exactly the bytes tfjs's own `makeUniforms` writes, for seeded random
  *     uniform lists (1 to 6 values per field, int32 / uint32 / float32, NaN and Infinity, empty
  *     fields, the 16-byte alignment after 5- and 6-value fields);
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTrainingStep } from '../../bench/step';
 import { initBackend } from './backend';
 import { fusedLayerNorm } from './layer-norm';
-import { recordCacheStats, type UniformField, uniformBytes } from './record-cache';
+import { GenerationalCache, recordCacheStats, type UniformField, uniformBytes } from './record-cache';
 import { registerAllKernels } from './register';
 import { internalsOf } from './runner';
 import { Rng } from './testing/helpers';
@@ -84,6 +85,28 @@ describe('uniformBytes', () => {
 
   it('rejects fields of more than 6 values', () => {
     expect(() => uniformBytes([{ type: 'int32', data: [1, 2, 3, 4, 5, 6, 7] }])).toThrow();
+  });
+});
+
+describe('GenerationalCache', () => {
+  it('keeps what is used every round, drops what changes every round, stays bounded', () => {
+    const c = new GenerationalCache<number>(10);
+    const hot = ['a', 'b', 'c', 'd'];
+    for (let round = 0; round < 50; round++) {
+      for (const k of hot) {
+        if (c.get(k) === undefined) {
+          expect(round).toBe(0);
+          c.set(k, k.charCodeAt(0));
+        }
+        expect(c.get(k)).toBe(k.charCodeAt(0));
+      }
+      // a key new in every round (a per-step uniform value)
+      expect(c.get(`step ${round}`)).toBeUndefined();
+      c.set(`step ${round}`, round);
+      expect(c.size).toBeLessThanOrEqual(20);
+    }
+    expect(c.get('step 49')).toBe(49);
+    expect(c.get('step 0')).toBeUndefined();
   });
 });
 

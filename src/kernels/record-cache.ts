@@ -16,7 +16,7 @@
  *   groups repeat too.
  *
  * Resources other than buffers (textures, samplers) and layouts of pipelines created before the
- * install are passed through uncached. Both caches are bounded (cleared when full). This applies
+ * install are passed through uncached. Both caches are bounded (two generations each). This applies
  * to tfjs's own programs and to runner.ts's alike (both go through the patched device and
  * `makeUniforms`).
  */
@@ -46,8 +46,43 @@ interface CachedBackend {
 }
 
 const INSTALLED = Symbol('iclRecordCache');
-const MAX_UNIFORMS = 8192;
-const MAX_BIND_GROUPS = 16384;
+/** entries per generation (see GenerationalCache) */
+const UNIFORM_GENERATION = 4096;
+const BIND_GROUP_GENERATION = 8192;
+
+/**
+ * A map bounded to two generations: new entries go into the current one; an entry found only in
+ * the previous one moves to the current one; when the current one is full it becomes the
+ * previous one (the old previous one is dropped). What every step uses stays; what changes every
+ * step (Adam's bias-corrected step size in its uniforms) is dropped after two generations.
+ * Dropped GPU objects are not destroyed (a recorded, unsubmitted command may still use them):
+ * they are released when collected.
+ */
+export class GenerationalCache<V> {
+  private current = new Map<string, V>();
+  private previous = new Map<string, V>();
+  constructor(private readonly generation: number) {}
+
+  get(key: string): V | undefined {
+    const v = this.current.get(key);
+    if (v !== undefined) return v;
+    const old = this.previous.get(key);
+    if (old !== undefined) this.set(key, old);
+    return old;
+  }
+
+  set(key: string, value: V): void {
+    if (this.current.size >= this.generation) {
+      this.previous = this.current;
+      this.current = new Map();
+    }
+    this.current.set(key, value);
+  }
+
+  get size(): number {
+    return this.current.size + this.previous.size;
+  }
+}
 
 /**
  * The bytes of tfjs's uniform struct for `fields`: each field aligned to 4 (scalar), 8 (2
@@ -109,7 +144,7 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
   const device = be.device;
 
   // uniform buffers by content
-  const uniforms = new Map<string, GPUBufferBinding>();
+  const uniforms = new GenerationalCache<GPUBufferBinding>(UNIFORM_GENERATION);
   be.makeUniforms = (fields: UniformField[]): GPUBufferBinding => {
     const bytes = uniformBytes(fields);
     const key = new Uint32Array(bytes).join(',');
@@ -119,7 +154,6 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
       return binding;
     }
     stats.uniformMisses++;
-    if (uniforms.size >= MAX_UNIFORMS) uniforms.clear();
     const buffer = device.createBuffer({
       size: bytes.byteLength,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
@@ -192,7 +226,7 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
     };
   }
 
-  const bindGroups = new Map<string, GPUBindGroup>();
+  const bindGroups = new GenerationalCache<GPUBindGroup>(BIND_GROUP_GENERATION);
   const createBindGroup = device.createBindGroup.bind(device);
   device.createBindGroup = (d: GPUBindGroupDescriptor): GPUBindGroup => {
     const layoutId = layoutIds.get(d.layout);
@@ -217,7 +251,6 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
       return group;
     }
     stats.bindGroupMisses++;
-    if (bindGroups.size >= MAX_BIND_GROUPS) bindGroups.clear();
     group = createBindGroup(d);
     bindGroups.set(key, group);
     return group;
