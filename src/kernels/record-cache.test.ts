@@ -8,6 +8,9 @@
  *     the same shapes but different tensors give the values of plain JavaScript arithmetic
  *     (a stale bind group or uniform buffer would return the previous operands' result), and the
  *     repeated dispatches reuse their uniform buffers and bind groups (hits counted);
+ *   - host values uploaded by queue.writeBuffer into pooled buffers (float32, int32, bool): a
+ *     tensor disposed while a recorded dispatch still reads it keeps its values (the next
+ *     upload does not reuse its buffer before the submit), with and without submits between;
  *   - a whole fused MambaFormer training step gives the same loss and the same parameters after
  *     3 steps with the cache as on a backend without it.
  */
@@ -160,6 +163,48 @@ describe('record cache on the WebGPU backend', () => {
     expectNoGpuErrors();
     expect(stats!.uniformHits - before.uniformHits).toBeGreaterThan(30);
     expect(stats!.bindGroupHits - before.bindGroupHits).toBeGreaterThan(20);
+  });
+
+  it('uploads host values into pooled buffers, in order with the recorded commands', async () => {
+    if (!gpu) return;
+    const stats = recordCacheStats(tf.backend())!;
+    const before = stats.uploadsWritten;
+    const rng = new Rng(11);
+    const n = 2048; // above tfjs's CPU hand-off size
+    const saved = tf.env().getNumber('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE');
+    try {
+      for (const batch of [1e9, 2]) {
+        // 1e9: everything in one open encoder until the read-back; 2: submits in between
+        tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', batch);
+        for (let round = 0; round < 6; round++) {
+          const h1 = Float32Array.from({ length: n }, () => rng.uniform());
+          const h2 = Float32Array.from({ length: n }, () => rng.uniform());
+          const hi = Int32Array.from({ length: n }, () => Math.floor(rng.uniform() * 100));
+          const hb = Uint8Array.from({ length: n }, () => (rng.uniform() < 0.5 ? 1 : 0));
+          const a = tf.tensor1d(h1);
+          const y = a.mul(2); // records a dispatch that reads a's buffer
+          a.dispose(); // freed only at the next submit: the next upload must not take it
+          const b = tf.tensor1d(h2);
+          const z = b.add(1);
+          const i = tf.tensor1d(hi, 'int32');
+          const zi = i.add(tf.scalar(3, 'int32'));
+          const bo = tf.tensor1d(hb, 'bool');
+          const zb = bo.cast('float32').add(0.5);
+          const [yv, zv, ziv, zbv] = await Promise.all([y.data(), z.data(), zi.data(), zb.data()]);
+          for (let k = 0; k < n; k += 7) {
+            expect(yv[k]).toBeCloseTo(2 * h1[k], 6);
+            expect(zv[k]).toBeCloseTo(h2[k] + 1, 6);
+            expect(ziv[k]).toBe(hi[k] + 3);
+            expect(zbv[k]).toBe(hb[k] + 0.5);
+          }
+          tf.dispose([y, b, z, i, zi, bo, zb]);
+        }
+      }
+    } finally {
+      tf.env().set('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE', saved);
+    }
+    expectNoGpuErrors();
+    expect(stats.uploadsWritten - before).toBeGreaterThan(20);
   });
 
   it('a fused MambaFormer step: same loss and parameters with and without the cache', async () => {

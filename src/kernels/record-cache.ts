@@ -13,7 +13,9 @@
  * - bind groups by (layout, every bound buffer with its offset and size): a bind group is fully
  *   defined by those, so one created for the same key is the same binding. Once the uniform
  *   buffers repeat and the buffer pool hands the same buffers out step after step, the bind
- *   groups repeat too.
+ *   groups repeat too;
+ * - host values (a step's batch) written into a free pooled buffer with `queue.writeBuffer`
+ *   instead of through a mapped staging buffer created and destroyed per tensor.
  *
  * Resources other than buffers (textures, samplers) and layouts of pipelines created before the
  * install are passed through uncached. Both caches are bounded (two generations each). This applies
@@ -34,10 +36,21 @@ export interface RecordCacheStats {
   bindGroupMisses: number;
   /** bind groups created without the cache (resources or layouts it does not handle) */
   bindGroupPassThrough: number;
+  /** host values written into a pooled buffer by queue.writeBuffer (no staging buffer) */
+  uploadsWritten: number;
+}
+
+interface TensorData {
+  values?: ArrayLike<number> | null;
+  resource?: unknown;
+  dtype: string;
+  shape: number[];
 }
 
 interface CachedBackend {
   device: GPUDevice;
+  tensorMap: { get(dataId: object): TensorData };
+  uploadToGPU(dataId: object): void;
   makeUniforms(u: UniformField[]): GPUBufferBinding;
   bufferManager?: {
     acquireBuffer(size: number, usage: number, mappedAtCreation?: boolean, reuse?: boolean): GPUBuffer;
@@ -139,6 +152,7 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
     bindGroupHits: 0,
     bindGroupMisses: 0,
     bindGroupPassThrough: 0,
+    uploadsWritten: 0,
   };
   be[INSTALLED] = stats;
   const device = be.device;
@@ -223,6 +237,48 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
         if (best !== last) [list[best], list[last]] = [list[last], list[best]];
       }
       return acquire(size, usage, mappedAtCreation, reuse);
+    };
+  }
+
+  // Host values (the batch of every step) into a free pooled buffer with queue.writeBuffer, where
+  // tfjs creates, fills and destroys a mapped staging buffer per tensor. A free buffer is used by
+  // no command still being recorded (tfjs frees a buffer of the open encoder only at submit), so
+  // the write, which the queue runs before the open encoder's commands, is seen by exactly the
+  // commands recorded after this upload. Fresh buffers (none free of that size) stay with tfjs,
+  // which maps them at creation.
+  if (pool?.freeBuffers instanceof Map) {
+    const upload = be.uploadToGPU.bind(be);
+    const free = pool.freeBuffers;
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    be.uploadToGPU = (dataId: object): void => {
+      const d = be.tensorMap.get(dataId);
+      const values = d.values;
+      if (
+        d.resource != null ||
+        !values ||
+        !(d.dtype === 'float32' || d.dtype === 'int32' || d.dtype === 'bool')
+      ) {
+        upload(dataId);
+        return;
+      }
+      const size = 4 * d.shape.reduce((a, b) => a * b, 1);
+      if (size === 0 || values.length * 4 !== size || !free.get(`${size}_${usage}`)?.length) {
+        upload(dataId);
+        return;
+      }
+      const data =
+        d.dtype === 'float32'
+          ? values instanceof Float32Array
+            ? values
+            : Float32Array.from(values)
+          : values instanceof Int32Array
+            ? values
+            : Int32Array.from(values);
+      const buffer = pool.acquireBuffer(size, usage);
+      device.queue.writeBuffer(buffer, 0, data as Float32Array<ArrayBuffer>);
+      d.values = null;
+      d.resource = buffer;
+      stats.uploadsWritten++;
     };
   }
 
