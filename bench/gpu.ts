@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
     sections: { type: 'string', default: 'copy,scan,steps,profile' },
     sizes: { type: 'string', default: 'paper,classroom' },
+    /** without src/kernels/record-cache.ts (to measure what it saves) */
+    'no-record-cache': { type: 'boolean', default: false },
   },
 });
 const quick = args.quick!;
@@ -56,7 +58,7 @@ const results: Record<string, unknown> = {};
 const now = () => performance.now();
 const errors = () => takeGpuErrors().map((e) => e.message);
 
-const info = await initBackend(['webgpu']);
+const info = await initBackend(['webgpu'], { recordCache: !args['no-record-cache'] });
 if (info.name !== 'webgpu') throw new Error(`no WebGPU: ${info.reason}`);
 registerAllKernels();
 const backend = tf.backend();

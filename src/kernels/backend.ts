@@ -15,6 +15,7 @@
  * Every fused kernel (kernels/index.ts) is registered for every backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installRecordCache } from './record-cache';
 import { registerAllKernels } from './register';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
@@ -56,6 +57,11 @@ export interface InitOptions {
   powerPreference?: 'high-performance' | 'low-power';
   /** Node only: Dawn toggles / options for `create()` of the `webgpu` package */
   dawnOptions?: string[];
+  /**
+   * WebGPU: keep uniform buffers, bind group layouts and bind groups across dispatches
+   * (record-cache.ts; default true). Off only to measure what it saves.
+   */
+  recordCache?: boolean;
 }
 
 const lostListeners = new Set<(info: DeviceLostInfo) => void>();
@@ -199,7 +205,9 @@ async function registerWebGpu(options: InitOptions): Promise<void> {
         const adapterInfo = describeAdapter(adapter);
         webgpuDetails = { adapterInfo, limits };
         lastDeviceLost = null;
-        return new mod.WebGPUBackend(device, (adapter as { info?: GPUAdapterInfo }).info);
+        const backend = new mod.WebGPUBackend(device, (adapter as { info?: GPUAdapterInfo }).info);
+        if (options.recordCache ?? true) installRecordCache(backend);
+        return backend;
       } catch (e) {
         webgpuFailure = (e as Error).message;
         throw e;

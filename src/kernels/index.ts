@@ -46,6 +46,7 @@ export {
   gpuTimeProfile,
   topEntries,
 } from './profile';
+export { installRecordCache, type RecordCacheStats, recordCacheStats } from './record-cache';
 export { registerAllKernels } from './register';
 export { fusedS4dConv, fusedS4dKernel } from './s4d';
 export { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from './selective-scan/index';
