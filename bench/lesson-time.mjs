@@ -104,7 +104,8 @@ async function main() {
           log(`${m} learns at ${learnt[m].seconds.toFixed(0)} s, step ${s.step}`);
         }
       }
-      if (MODELS.every((m) => last.models[m].step >= steps)) break;
+      // past the estimate's steps, and each model's evaluation there has been worded
+      if (MODELS.every((m) => last.models[m].step >= steps && last.models[m].mark)) break;
       const down = MODELS.filter((m) => last.models[m].crashed);
       if (down.length) log(`crashed: ${down.join(', ')}`);
     }
