@@ -266,4 +266,43 @@ describe('cli train', () => {
     expect(await runTrain(['--task', 'linear-regression', '--record', join(dir, 'bad name?.gz')])).toBe(2);
     expect(err.join('\n')).toMatch(/--record needs a plain file name/);
   });
+
+  it('--record keeps a playable recording of the steps reached while the run goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'icl-record-'));
+    const file = join(dir, 'lr.iclreplay');
+    // what the file holds when Mamba's step-2 evaluation is printed (a sweep stopping the run then
+    // would leave exactly this)
+    let midRun: ReturnType<typeof decodeReplay> | null = null;
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => {
+      if (midRun === null && /^Mamba.* step 2 /m.test(String(s))) midRun = decodeReplay(readFileSync(file));
+      return true;
+    });
+    const args = ['--task', 'linear-regression', '--models', 'transformer,mamba', '--steps', '4'];
+    const small = [
+      '--batch-size',
+      '4',
+      '--eval-prompts',
+      '16',
+      '--eval-every',
+      '2',
+      '--d',
+      '2',
+      '--n-points',
+      '4',
+    ];
+    const code = await runTrain([...args, ...small, '--out', join(dir, 'out'), '--record', file]);
+    expect(code, err.join('\n')).toBe(0);
+    const partial = midRun as ReturnType<typeof decodeReplay> | null;
+    if (!partial?.ok) throw new Error(partial ? partial.error : 'no evaluation line for Mamba at step 2');
+    const [tf0, mamba] = partial.replay.models;
+    expect(partial.replay.models.map((m) => m.arch)).toEqual(['transformer', 'mamba']);
+    expect(tf0.steps).toBe(4);
+    expect(mamba.steps).toBe(2);
+    expect(mamba.evaluations.map((e) => e.step)).toEqual([0, 2]);
+    expect(mamba.loss.x).toEqual([0, 1]);
+    const done = decodeReplay(readFileSync(file));
+    if (!done.ok) throw new Error(done.error);
+    expect(done.replay.models[1].steps).toBe(4);
+    expect(done.replay.models[1].evaluations.map((e) => e.step)).toEqual([0, 2, 4]);
+  });
 });

@@ -17,7 +17,7 @@
  * `--record FILE` also writes a replay of the run for the page's "Watch a recorded run"
  * (src/formats/replay.ts, docs/REPLAYS.md) and adds it to the index.json beside FILE.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateBaselines } from '../eval';
@@ -478,6 +478,36 @@ export async function runTrain(argv: string[]): Promise<number> {
       recorded!.probes.push({ step, result: await trainer.probe(undefined, { implicitAttention: true }) });
       return sets;
     };
+    /** The recorded model as of now: its losses so far, its steps and its divergence. */
+    const closeRecording = (into: ReplayModel): ReplayModel => {
+      const records = trainer.state().history;
+      const series = appendLosses(
+        emptySeries(),
+        records.map((r) => r.step),
+        records.map((r) => r.loss),
+        MAX_LOSS_POINTS - 1,
+      );
+      const points = seriesPoints(series);
+      into.loss = { width: series.width, x: points.x, y: points.y };
+      into.steps = trainer.stepCount;
+      into.diverged = trainer.diverged?.message ?? null;
+      return into;
+    };
+    /**
+     * After every recorded evaluation the replay is rewritten with what is known so far, so a run
+     * stopped from outside (a sweep's time limit, Ctrl-C) still leaves a playable recording of the
+     * steps it reached; the finished run overwrites it.
+     */
+    const saveRecordingSoFar = () => {
+      if (!recorded) return;
+      try {
+        writeReplay(command, backend, baselineSet, [...replayModels, closeRecording({ ...recorded })], {
+          quiet: true,
+        });
+      } catch (e) {
+        progress.note(`the recording so far was not written: ${(e as Error).message}`);
+      }
+    };
     const every = experiment.evaluation.everySteps;
     const evalsFile = join(out, `${stem}-evals.jsonl`);
     writeFileSync(evalsFile, '');
@@ -519,6 +549,7 @@ export async function runTrain(argv: string[]): Promise<number> {
         if (result.reason !== 'done') break;
         if (trainer.stepCount % every === 0 && trainer.stepCount < experiment.steps) {
           const sets = recorded ? await record() : await trainer.evaluate({ bootstrap: 0 });
+          saveRecordingSoFar();
           history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
           const verdict = logEvaluation(trainer.stepCount, sets);
           progress.note(
@@ -551,19 +582,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
       if (lastLogged !== trainer.stepCount) logEvaluation(trainer.stepCount, sets);
       const records = trainer.state().history;
-      if (recorded) {
-        const series = appendLosses(
-          emptySeries(),
-          records.map((r) => r.step),
-          records.map((r) => r.loss),
-          MAX_LOSS_POINTS - 1,
-        );
-        const points = seriesPoints(series);
-        recorded.loss = { width: series.width, x: points.x, y: points.y };
-        recorded.steps = trainer.stepCount;
-        recorded.diverged = diverged?.message ?? null;
-        replayModels.push(recorded);
-      }
+      if (recorded) replayModels.push(closeRecording(recorded));
       writeFileSync(
         join(out, `${stem}-loss.csv`),
         `step,loss,grad_norm\n${records.map((r) => `${r.step},${r.loss},${r.gradNorm}`).join('\n')}\n`,
@@ -646,6 +665,7 @@ function writeReplay(
   backend: string,
   baselines: IclCurveSet | null,
   models: ReplayModel[],
+  { quiet = false } = {},
 ): void {
   const file = command.record!;
   const { experiment } = command;
@@ -661,7 +681,7 @@ function writeReplay(
     { budget: command.recordBudget },
   );
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, encoded.bytes);
+  writeFileAtomically(file, encoded.bytes);
   const indexFile = join(dirname(file), 'index.json');
   let index = null;
   if (existsSync(indexFile)) {
@@ -682,9 +702,17 @@ function writeReplay(
     shows: replayCaption({ experiment, baselines, models }),
     bytes: encoded.bytes.length,
   });
-  writeFileSync(indexFile, `${JSON.stringify(index, null, 1)}\n`);
+  writeFileAtomically(indexFile, `${JSON.stringify(index, null, 1)}\n`);
+  if (quiet) return;
   const dropped = encoded.probeFramesDropped
     ? `, ${encoded.probeFramesDropped} probe frames left out to fit`
     : '';
   console.error(`wrote the replay ${file} (${encoded.bytes.length} bytes${dropped}) and ${indexFile}`);
+}
+
+/** Write through a temporary file and a rename, so a process killed mid-write leaves the old file. */
+function writeFileAtomically(file: string, data: string | Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, file);
 }

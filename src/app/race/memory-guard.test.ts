@@ -26,11 +26,21 @@ function maxima() {
 }
 
 describe('memoryVerdict', () => {
-  it('the lesson presets fit the conservative default, linear regression (batch 256, D 64) only on WebGPU', () => {
-    for (const task of ['sparse-parity', 'vector-mqar', 'chain-of-thought'] as const)
+  it('the lesson presets fit the conservative default, the wide regression ones (batch 256, D 64) only on WebGPU', () => {
+    for (const task of ['sparse-parity', 'vector-mqar', 'relu-nn-regression', 'decision-tree'] as const)
       expect(memoryVerdict(presetExperiment('classroom', task), DEFAULT_BUDGET).ok).toBe(true);
+    const wide = [
+      'linear-regression',
+      'sparse-linear-regression',
+      'orthogonal-outlier-regression',
+      'many-outlier-regression',
+      'chain-of-thought',
+    ] as const;
+    for (const task of wide)
+      expect(
+        memoryVerdict(presetExperiment('classroom', task), { ...DEFAULT_BUDGET, estimateFor: 'webgpu' }).ok,
+      ).toBe(true);
     const lr = presetExperiment('classroom', 'linear-regression');
-    expect(memoryVerdict(lr, { ...DEFAULT_BUDGET, estimateFor: 'webgpu' }).ok).toBe(true);
     // measured on the cpu backend: about 1.0-1.4 GB a model at batch 256 (plain tfjs ops)
     const cpu = memoryVerdict(lr, DEFAULT_BUDGET);
     expect(cpu.ok).toBe(false);
