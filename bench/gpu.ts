@@ -248,6 +248,11 @@ if (sections.has('scan'))
       ['chunked 8 ch x 16 chunks', { forwardMode: 'chunked', chunkChannels: 8, chunks: 16 }],
       ['chunked 32 ch x 4 chunks', { forwardMode: 'chunked', chunkChannels: 32, chunks: 4 }],
       ['chunked 4 ch x 32 chunks', { forwardMode: 'chunked', chunkChannels: 4, chunks: 32 }],
+      ['states, 64 invocations, T 32', { forwardMode: 'states', statesInvocations: 64, statesChunk: 32 }],
+      ['states, 64 invocations, T 16', { forwardMode: 'states', statesInvocations: 64, statesChunk: 16 }],
+      ['states, 128 invocations, T 16', { forwardMode: 'states', statesInvocations: 128, statesChunk: 16 }],
+      ['states, 256 invocations, T 8', { forwardMode: 'states', statesInvocations: 256, statesChunk: 8 }],
+      ['states, 32 invocations, T 64', { forwardMode: 'states', statesInvocations: 32, statesChunk: 64 }],
     ];
     const scanRows: unknown[] = [];
     let best = { name: '', ms: Number.POSITIVE_INFINITY };

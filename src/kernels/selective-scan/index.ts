@@ -21,7 +21,9 @@
  * N states in registers, a loop over t (prefetching P steps of u and z); or 'chunked' for long L,
  * one invocation per (b, channel, chunk of t): each scans its chunk from a zero state, the chunk
  * end states and summed Delta go through workgroup memory (a chunk's decay is exp(A sum Delta)),
- * each invocation folds in the chunks before its own and rescans its chunk from the true state.
+ * each invocation folds in the chunks before its own and rescans its chunk from the true state;
+ * or 'states' (states-forward-program.ts), one invocation per (b, channel, state) walking t in
+ * chunks through workgroup memory (N times the parallelism, for memory-bound long L).
  * WebGPU backward ('IclSelectiveScanGrad', paper.md section 4's equations), two dispatches (three
  * on a device binding fewer than 12 storage buffers):
  *   1. (only there) pack dtW | A_log | D | dtBias into [Di, R+N+2] (fewer bindings);
@@ -51,6 +53,7 @@ import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import { statesForwardProgram } from './states-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
 export type { FusedScanArgs };
@@ -78,9 +81,12 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const ins = INPUT_NAMES.map((k) => inputs[k] as TensorInfo);
   const t = scanTuning;
   const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);
-  const program = chunked
-    ? chunkedForwardProgram(dims, t.chunkChannels, t.chunks)
-    : forwardProgram(dims, t.forwardWorkgroup, t.forwardPrefetch);
+  const program =
+    t.forwardMode === 'states'
+      ? statesForwardProgram(dims, t.statesInvocations, t.statesChunk)
+      : chunked
+        ? chunkedForwardProgram(dims, t.chunkChannels, t.chunks)
+        : forwardProgram(dims, t.forwardWorkgroup, t.forwardPrefetch);
   return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
 };
 

@@ -17,7 +17,7 @@ export const scanTuning = {
    * rescanned from its true start state; more parallel, twice the arithmetic), or 'auto'
    * (chunked from `chunkedFromLength` steps on)
    */
-  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked',
+  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked' | 'states',
   chunkedFromLength: 128,
   /** invocations per workgroup of the sequential forward */
   forwardWorkgroup: 64,
@@ -33,6 +33,13 @@ export const scanTuning = {
    */
   chunkChannels: 32,
   chunks: 4,
+  /**
+   * 'states' forward (states-forward-program.ts: one invocation per (b, channel, state), the
+   * recurrence in chunks of T steps through workgroup memory): invocations per workgroup wanted
+   * (channels = this / N) and T. Not in 'auto' until timed on a real GPU (bench/gpu.ts scan section).
+   */
+  statesInvocations: 64,
+  statesChunk: 32,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**

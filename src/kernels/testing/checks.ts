@@ -124,11 +124,11 @@ export const scanFunction =
     return selectiveScanFusedReference(args).add(ALog.sum().mul(0));
   };
 
-function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked'): KernelCheck {
+function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states'): KernelCheck {
   return {
     kernel: 'selectiveScan',
     case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode} forward`,
-    dims: { ...c, chunked: mode === 'chunked' ? 1 : 0 },
+    dims: { ...c, chunked: mode === 'chunked' ? 1 : 0, states: mode === 'states' ? 1 : 0 },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -345,6 +345,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
   const all: KernelCheck[] = [
     ...SCAN_CASES.map((c) => scanCheck(c, 'sequential')),
     ...CHUNKED_CASES.map((c) => scanCheck(c, 'chunked')),
+    ...SCAN_CASES.map((c) => scanCheck(c, 'states')),
     ...[
       [1, 1, 4],
       [2, 5, 7],
