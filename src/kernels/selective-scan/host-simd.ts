@@ -73,7 +73,7 @@ export function hostScanImpl(): HostScanImpl {
 }
 
 /** Whether a scan of these sizes runs in SIMD (the module needs R, N >= 1; empty shapes stay JS). */
-export function useSimdScan(dims: Dims): boolean {
+export function runsSimdScan(dims: Dims): boolean {
   if (impl === 'js') return false;
   if (dims.b < 1 || dims.l < 1 || dims.di < 1 || dims.r < 1 || dims.n < 1) return false;
   return scanModule() !== null;

@@ -29,10 +29,10 @@
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { registerKernelOnce } from '../common';
 import { expNonPositive, HOST_BACKENDS, type HostBackend, type HostIo, hostIo as hostIoOf } from '../host-io';
-import { scanBackwardSimd, scanForwardSimd, useSimdScan } from './host-simd';
+import { runsSimdScan, scanBackwardSimd, scanForwardSimd } from './host-simd';
 import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
-export { hostScanImpl, hostScanSimdAvailable, setHostScanImpl } from './host-simd';
+export { type HostScanImpl, hostScanImpl, hostScanSimdAvailable, setHostScanImpl } from './host-simd';
 
 /** The backends these kernels are registered for. */
 export const HOST_SCAN_BACKENDS = HOST_BACKENDS;
@@ -373,7 +373,7 @@ function forwardKernel(backendName: HostScanBackend): KernelFunc {
     const io = hostIo(backendName, backend);
     const { infos, arrays } = io.outputs([[dims.b, dims.l, dims.di]]);
     const x = readInputs(io, ins);
-    if (useSimdScan(dims)) scanForwardSimd(dims, x, arrays[0]);
+    if (runsSimdScan(dims)) scanForwardSimd(dims, x, arrays[0]);
     else scanForwardHost(dims, x, arrays[0], keepDecays(dims, x));
     return infos[0];
   };
@@ -389,7 +389,7 @@ function backwardKernel(backendName: HostScanBackend): KernelFunc {
     const [du, dxdbl, dz, dW, dBias, dALog, dD] = arrays;
     const dout = io.read(ins.dy);
     const x = readInputs(io, ins);
-    if (useSimdScan(dims)) {
+    if (runsSimdScan(dims)) {
       scanBackwardSimd(dims, x, dout, { du, dxdbl, dz, dW, dBias, dALog, dD });
       return infos;
     }
