@@ -21,9 +21,9 @@
  * per (b, t, channel, state): most of the time) use `expNonPositive`, a table + polynomial exp
  * within 1e-14 of Math.exp and about twice as fast.
  *
- * The kernels run the same loops in WebAssembly SIMD (host-simd.ts, float32, ~4-5x faster) where
- * WebAssembly SIMD exists, and these JavaScript loops elsewhere or when `setHostScanImpl('js')`
- * says so. The SIMD path recomputes its decays in the backward (a vector exp is cheap) and keeps
+ * The kernels run the same loops in WebAssembly SIMD (host-simd.ts, float32; 4-6x faster,
+ * bench/scan-host.ts) where WebAssembly SIMD exists, and these JavaScript loops elsewhere or when
+ * `setHostScanImpl('js')` says so. The SIMD path recomputes its decays in the backward (a vector exp is cheap) and keeps
  * nothing between the forward and the backward.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
