@@ -23,8 +23,8 @@
  *
  * The kernels run the same loops in WebAssembly SIMD (host-simd.ts, float32; 4-6x faster,
  * bench/scan-host.ts) where WebAssembly SIMD exists, and these JavaScript loops elsewhere or when
- * `setHostScanImpl('js')` says so. The SIMD path recomputes its decays in the backward (a vector exp is cheap) and keeps
- * nothing between the forward and the backward.
+ * `setHostScanImpl('js')` says so. The SIMD path recomputes its decays in the backward (a vector
+ * exp is cheap) and keeps nothing between the forward and the backward.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { registerKernelOnce } from '../common';
