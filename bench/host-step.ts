@@ -8,7 +8,9 @@
  *   - kernels-ref: the training worker's options (`modelKernels()` + `FusedAdam`) with the scan
  *                  kernels of cpu / wasm set back to the reference kernels (plain-ops forward,
  *                  explicit plain-ops backward): the worker before the host scan kernels;
- *   - kernels:     the training worker's options as they are (src/kernels/selective-scan/host.ts);
+ *   - kernels:     the training worker's options as they are (src/kernels/selective-scan/host.ts:
+ *                  the scan in WebAssembly SIMD where it exists, host-simd.ts);
+ *   - kernels-js:  the same with the scan's JavaScript loops forced (`setHostScanImpl('js')`);
  *   - scan-only:   `modelKernels(['selectiveScan'])` (the other layers as plain ops) and plain Adam.
  * Each measurement runs `--warmup` steps, then single steps until `--steps` steps or `--seconds`
  * seconds (at least one step); `--rounds` rounds, the lowest mean ms per step of the rounds is
@@ -26,7 +28,11 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { FusedAdam, modelKernels } from '../src/kernels';
-import { HOST_SCAN_BACKENDS, registerHostScanKernels } from '../src/kernels/selective-scan/host';
+import {
+  HOST_SCAN_BACKENDS,
+  registerHostScanKernels,
+  setHostScanImpl,
+} from '../src/kernels/selective-scan/host';
 import { referenceScanKernels } from '../src/kernels/selective-scan/index';
 import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/shape';
 import type { Architecture } from '../src/schema/architecture';
@@ -60,6 +66,7 @@ const VARIANTS = {
   plain: { options: (): TrainerOptions => ({}), referenceScan: false },
   'kernels-ref': { options: workerOptions, referenceScan: true },
   kernels: { options: workerOptions, referenceScan: false },
+  'kernels-js': { options: workerOptions, referenceScan: false, jsScan: true },
   'scan-only': {
     options: (): TrainerOptions => ({ kernels: modelKernels(['selectiveScan']) }),
     referenceScan: false,
@@ -94,6 +101,7 @@ async function measure(
 ): Promise<number> {
   modelKernels(); // registers every kernel (once), before the scan kernels are chosen
   chooseScanKernels(VARIANTS[variant].referenceScan);
+  setHostScanImpl('jsScan' in VARIANTS[variant] ? 'js' : 'auto');
   const experiment = experimentOf(arch, task);
   const trainer = new Trainer(experiment, 0, VARIANTS[variant].options());
   try {
@@ -120,6 +128,7 @@ async function profileStep(
 ): Promise<void> {
   modelKernels();
   chooseScanKernels(VARIANTS[variant].referenceScan);
+  setHostScanImpl('jsScan' in VARIANTS[variant] ? 'js' : 'auto');
   const trainer = new Trainer(experimentOf(arch, task), 0, VARIANTS[variant].options());
   try {
     if (warmup > 0) await trainer.train(warmup, { readEvery: warmup });

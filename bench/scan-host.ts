@@ -4,7 +4,8 @@
  * `small` = D 32 (Di 64, N 16, R 2, batch 64, L 22), `preset` = D 64 (Di 128, N 16, R 4, batch 256).
  *
  *   npx tsx bench/scan-host.ts [--size small|preset] [--calls 10] [--rounds 3]
- * Prints the lowest mean of the rounds, also with the forward's decays kept for the backward.
+ * Prints the lowest mean of the rounds, also with the forward's decays kept for the backward, and
+ * the same forward and backward in WebAssembly SIMD (host-simd.ts, copies in and out included).
  */
 import { parseArgs } from 'node:util';
 import {
@@ -13,6 +14,11 @@ import {
   scanBackwardHost,
   scanForwardHost,
 } from '../src/kernels/selective-scan/host';
+import {
+  hostScanSimdAvailable,
+  scanBackwardSimd,
+  scanForwardSimd,
+} from '../src/kernels/selective-scan/host-simd';
 import type { Dims } from '../src/kernels/selective-scan/shape';
 
 const { values } = parseArgs({
@@ -69,6 +75,14 @@ const bwd = time(() => scanBackwardHost(dims, x, dout, g));
 const decays = new Float32Array(b * l * di * n);
 const fwdKeep = time(() => scanForwardHost(dims, x, y, decays));
 const bwdKept = time(() => scanBackwardHost(dims, x, dout, g, decays));
+let simd = 'WebAssembly SIMD not available';
+if (hostScanSimdAvailable()) {
+  time(() => scanForwardSimd(dims, x, y)); // warm-up
+  const f = time(() => scanForwardSimd(dims, x, y));
+  const bw = time(() => scanBackwardSimd(dims, x, dout, g));
+  const per = (ms: number) => ((ms * 1e6) / (b * l * di * n)).toFixed(2);
+  simd = `forward ${f.toFixed(2)} ms, backward ${bw.toFixed(2)} ms (${per(f)} / ${per(bw)} ns per (b, t, channel, state)); JS ${per(fwd)} / ${per(bwd)} ns`;
+}
 let check = 0;
 for (const v of y) check += v;
 for (const v of g.du) check += v;
@@ -76,3 +90,4 @@ for (const v of g.dxdbl) check += v;
 console.log(
   `scan ${values.size} (B ${b}, L ${l}, Di ${di}, N ${n}, R ${r}): forward ${fwd.toFixed(1)} ms, backward ${bwd.toFixed(1)} ms; keeping the decays: forward ${fwdKeep.toFixed(1)} ms, backward ${bwdKept.toFixed(1)} ms (checksum ${check.toFixed(4)})`,
 );
+console.log(`WebAssembly SIMD: ${simd}`);

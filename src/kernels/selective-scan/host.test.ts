@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ArchConfig } from '../../models/config';
 import { buildModel } from '../../models/model';
 import { selectiveScan64 } from '../../models/reference64/mamba';
@@ -21,7 +21,15 @@ import { linearRegression } from '../../tasks/linear-regression';
 import { modelKernels } from '../index';
 import { registerAllKernels } from '../register';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from '../testing/helpers';
-import { expNonPositive, HOST_SCAN_BACKENDS, scanDecayStats, setScanDecayBudget } from './host';
+import {
+  expNonPositive,
+  HOST_SCAN_BACKENDS,
+  type HostScanImpl,
+  hostScanSimdAvailable,
+  scanDecayStats,
+  setHostScanImpl,
+  setScanDecayBudget,
+} from './host';
 import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './index';
 import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
@@ -151,6 +159,10 @@ function finiteDifferences(c: Case, inputs: HostTensor[], weights: HostTensor) {
 }
 
 let wasmOk = false;
+/** Both host scans: WebAssembly SIMD (host-simd.ts; Node has it) and the JavaScript loops. */
+const IMPLS: HostScanImpl[] = ['simd', 'js'];
+
+afterEach(() => setHostScanImpl());
 
 beforeAll(async () => {
   registerAllKernels();
@@ -191,6 +203,8 @@ describe("the forward's decays kept for the backward", () => {
     return out;
   }
   const toTensorOf = (h: HostTensor) => tf.tensor(h.values, h.shape, 'float32');
+  // the JavaScript loops keep decays; the SIMD scan (host-simd.ts) recomputes them
+  beforeEach(() => setHostScanImpl('js'));
   afterAll(() => setScanDecayBudget());
 
   it('are used by the backward and give the gradients of the recomputation (to float32 rounding)', async () => {
@@ -279,6 +293,10 @@ describe('expNonPositive (the decays exp(Delta A))', () => {
 });
 
 describe('host selective scan kernels', () => {
+  it('have WebAssembly SIMD in Node (so the cases below run both scans)', () => {
+    expect(hostScanSimdAvailable()).toBe(true);
+  });
+
   it('are registered for cpu and wasm, and webgl keeps the reference kernels', () => {
     for (const backend of HOST_SCAN_BACKENDS) {
       expect(tf.getKernel(SELECTIVE_SCAN, backend)?.kernelFunc).not.toBe(referenceScanKernels.forward);
@@ -292,28 +310,34 @@ describe('host selective scan kernels', () => {
     for (const [i, c] of CASES.entries()) {
       const zOffset = c.gateWidth === 2 ? c.di : 0;
 
-      it(`${backend}: float64 reference (forward, finite-difference gradients): ${label(c)}`, async () => {
+      it(`${backend}: float64 reference (forward, finite-difference gradients), SIMD and JS: ${label(c)}`, async () => {
         await switchBackend(backend);
         const inputs = inputsOf(c, 100 + i);
         const weights = randn(new Rng(7 + i), [c.b, c.l, c.di]);
         const ref = finiteDifferences(c, inputs, weights);
-        const got = await valueAndGrads(backend, inputs, weights, scanOf(true, zOffset));
-        expect(relErr(got.value, ref.value), 'forward').toBeLessThan(1e-5);
-        got.grads.forEach((g, k) => {
-          expect(relErr(g, ref.grads[k]), `d${NAMES[k]}`).toBeLessThan(1e-4);
-        });
+        for (const impl of IMPLS) {
+          setHostScanImpl(impl);
+          const got = await valueAndGrads(backend, inputs, weights, scanOf(true, zOffset));
+          expect(relErr(got.value, ref.value), `${impl} forward`).toBeLessThan(1e-5);
+          got.grads.forEach((g, k) => {
+            expect(relErr(g, ref.grads[k]), `${impl} d${NAMES[k]}`).toBeLessThan(1e-4);
+          });
+        }
       });
 
-      it(`${backend}: reference tfjs path (forward, every gradient): ${label(c)}`, async () => {
+      it(`${backend}: reference tfjs path (forward, every gradient), SIMD and JS: ${label(c)}`, async () => {
         await switchBackend(backend);
         const inputs = inputsOf(c, 200 + i);
         const weights = randn(new Rng(9 + i), [c.b, c.l, c.di]);
         const ref = await valueAndGrads(backend, inputs, weights, scanOf(false, zOffset));
-        const got = await valueAndGrads(backend, inputs, weights, scanOf(true, zOffset));
-        expect(relErr(got.value, ref.value), 'forward').toBeLessThan(1e-4);
-        got.grads.forEach((g, k) => {
-          expect(relErr(g, ref.grads[k]), `d${NAMES[k]}`).toBeLessThan(1e-4);
-        });
+        for (const impl of IMPLS) {
+          setHostScanImpl(impl);
+          const got = await valueAndGrads(backend, inputs, weights, scanOf(true, zOffset));
+          expect(relErr(got.value, ref.value), `${impl} forward`).toBeLessThan(1e-4);
+          got.grads.forEach((g, k) => {
+            expect(relErr(g, ref.grads[k]), `${impl} d${NAMES[k]}`).toBeLessThan(1e-4);
+          });
+        }
       });
     }
 

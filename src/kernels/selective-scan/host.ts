@@ -20,11 +20,19 @@
  * Arithmetic is float64 throughout; inputs and outputs are float32. The decays exp(Delta A) (one
  * per (b, t, channel, state): most of the time) use `expNonPositive`, a table + polynomial exp
  * within 1e-14 of Math.exp and about twice as fast.
+ *
+ * The kernels run the same loops in WebAssembly SIMD (host-simd.ts, float32; 4-6x faster,
+ * bench/scan-host.ts) where WebAssembly SIMD exists, and these JavaScript loops elsewhere or when
+ * `setHostScanImpl('js')` says so. The SIMD path recomputes its decays in the backward (a vector
+ * exp is cheap) and keeps nothing between the forward and the backward.
  */
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { registerKernelOnce } from '../common';
 import { expNonPositive, HOST_BACKENDS, type HostBackend, type HostIo, hostIo as hostIoOf } from '../host-io';
+import { runsSimdScan, scanBackwardSimd, scanForwardSimd } from './host-simd';
 import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+
+export { type HostScanImpl, hostScanImpl, hostScanSimdAvailable, setHostScanImpl } from './host-simd';
 
 /** The backends these kernels are registered for. */
 export const HOST_SCAN_BACKENDS = HOST_BACKENDS;
@@ -365,7 +373,8 @@ function forwardKernel(backendName: HostScanBackend): KernelFunc {
     const io = hostIo(backendName, backend);
     const { infos, arrays } = io.outputs([[dims.b, dims.l, dims.di]]);
     const x = readInputs(io, ins);
-    scanForwardHost(dims, x, arrays[0], keepDecays(dims, x));
+    if (runsSimdScan(dims)) scanForwardSimd(dims, x, arrays[0]);
+    else scanForwardHost(dims, x, arrays[0], keepDecays(dims, x));
     return infos[0];
   };
 }
@@ -380,6 +389,10 @@ function backwardKernel(backendName: HostScanBackend): KernelFunc {
     const [du, dxdbl, dz, dW, dBias, dALog, dD] = arrays;
     const dout = io.read(ins.dy);
     const x = readInputs(io, ins);
+    if (runsSimdScan(dims)) {
+      scanBackwardSimd(dims, x, dout, { du, dxdbl, dz, dW, dBias, dALog, dD });
+      return infos;
+    }
     const decays = takeDecays(dims, x);
     scanBackwardHost(dims, x, dout, { du, dxdbl, dz, dW, dBias, dALog, dD }, decays);
     giveBackDecays(decays);
