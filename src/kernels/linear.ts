@@ -4,8 +4,8 @@
  *     or x W (GPT-2 Conv1D, W [in, out]), plus bias [out] and / or a residual [M, out]: tfjs's
  *     fused matMul adds one of them inside the matmul program (the bias, else the residual), so a
  *     biased or residual linear is one dispatch instead of two (both: two instead of three). Its
- *     gradient is tfjs's matMul gradient (the same two matmuls), the residual's is dy itself, and
- *     the bias's is `columnSum(dy)`.
+ *     whole gradient (dx, dW and the bias's column sum) is one dispatch on WebGPU
+ *     (linear-grad.ts); the residual's is dy itself.
  *   - `columnSum(x)` ('IclColumnSum'): [M, N] -> [N], one dispatch on WebGPU (tfjs's sum over
  *     axis 0 is a transpose and a reduction); plain `tf.sum(x, 0)` on the other backends.
  */
@@ -13,6 +13,7 @@
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { bindings, registerKernelOnce, registerReference, viaOps } from './common';
+import { LINEAR_GRAD, registerLinearGradKernel } from './linear-grad';
 import { runRaw } from './runner';
 
 export const COLUMN_SUM = 'IclColumnSum';
@@ -72,6 +73,7 @@ const columnSumKernel: KernelFunc = ({ inputs, backend }) => {
 export function registerLinearKernels(): void {
   registerKernelOnce({ kernelName: COLUMN_SUM, backendName: 'webgpu', kernelFunc: columnSumKernel });
   registerKernelOnce({ kernelName: LINEAR, backendName: 'webgpu', kernelFunc: linearKernel });
+  registerLinearGradKernel();
   if (tf.getGradient(LINEAR)) tf.unregisterGradient(LINEAR);
   tf.registerGradient(linearGrad);
   registerReference(COLUMN_SUM, ({ inputs, backend }) => {
@@ -87,7 +89,7 @@ export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
 
 export const LINEAR = 'IclLinear';
 
-type LinearAttrs = { transposeWeight: boolean; keep: boolean };
+type LinearAttrs = { transposeWeight: boolean; keep: boolean; bias: boolean };
 
 /**
  * WebGPU: tfjs's fused matMul with the bias, else the residual, as its bias input; with `keep`,
@@ -106,22 +108,35 @@ const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /**
- * tfjs's matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy;
- * each computed only when the tape asks for it (no dx for the read-in's tokens). With `keep`, the
- * kept x's gradient is added to dx inside its matmul (as the fused matMul's bias).
+ * On WebGPU, the whole backward as one dispatch (linear-grad.ts: dx with the kept x's gradient
+ * added, dW in W's layout, and the bias's column sum), run when the tape reaches this node: its
+ * results are handed out by the closures (a result the tape does not ask for, such as dx of the
+ * read-in's tokens, is released with the backward's scope). Elsewhere (and without dy): tfjs's
+ * matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy, each
+ * computed only when the tape asks for it.
  */
 const linearGrad: GradConfig = {
   kernelName: LINEAR,
   inputsToSave: ['x', 'weight'],
   gradFunc: (dys, saved, attrs) => {
     const [x, w] = saved as tf.Tensor2D[];
-    const { transposeWeight: t, keep } = attrs as unknown as LinearAttrs;
-    const [d, dKept] = (keep ? dys : [dys]) as tf.Tensor2D[];
+    const { transposeWeight: t, keep, bias: hasBias } = attrs as unknown as LinearAttrs;
+    const [d, dKept] = (keep ? dys : [dys]) as Array<tf.Tensor2D | null>;
+    if (d && tf.getBackend() === 'webgpu') {
+      const inputs: tf.NamedTensorMap = dKept
+        ? { x, weight: w, dy: d, dkept: dKept }
+        : { x, weight: w, dy: d };
+      const [dx, dw, db] = tf
+        .engine()
+        .runKernel(LINEAR_GRAD, inputs, { transposeWeight: t, bias: hasBias } as never) as tf.Tensor[];
+      return { x: () => dx, weight: () => dw, bias: () => db, residual: () => d.reshape(d.shape) };
+    }
+    const dy = d as tf.Tensor2D;
     return {
-      x: () => tf.fused.matMul({ a: d, b: w, transposeB: !t, bias: dKept }),
-      weight: () => (t ? tf.matMul(d, x, true, false) : tf.matMul(x, d, true, false)),
-      bias: () => columnSum(d),
-      residual: () => d.reshape(d.shape),
+      x: () => tf.fused.matMul({ a: dy, b: w, transposeB: !t, bias: dKept ?? undefined }),
+      weight: () => (t ? tf.matMul(dy, x, true, false) : tf.matMul(x, dy, true, false)),
+      bias: () => columnSum(dy),
+      residual: () => dy.reshape(dy.shape),
     };
   },
 };
@@ -144,11 +159,16 @@ export function fusedLinear(
     if (bias) y = y.add(bias);
     return (residual ? residual.add(y) : y) as tf.Tensor2D;
   }
-  if (!bias && !residual) return tf.matMul(x, weight, false, transposeWeight);
   const inputs: tf.NamedTensorMap = { x, weight };
   if (bias) inputs.bias = bias;
   if (residual) inputs.residual = residual;
-  return tf.engine().runKernel(LINEAR, inputs, { transposeWeight, keep: false } as never) as tf.Tensor2D;
+  return tf
+    .engine()
+    .runKernel(LINEAR, inputs, {
+      transposeWeight,
+      keep: false,
+      bias: bias !== undefined,
+    } as never) as tf.Tensor2D;
 }
 
 /**
@@ -163,6 +183,6 @@ export function fusedLinearKeep(
   if (tf.getBackend() !== 'webgpu') return [tf.matMul(x, weight, false, transposeWeight), x];
   const [y, kept] = tf
     .engine()
-    .runKernel(LINEAR, { x, weight }, { transposeWeight, keep: true } as never) as tf.Tensor2D[];
+    .runKernel(LINEAR, { x, weight }, { transposeWeight, keep: true, bias: false } as never) as tf.Tensor2D[];
   return [y, kept];
 }
