@@ -362,6 +362,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
       { b: 2, l: 19, c: 70, wide: true, k: 4 },
       { b: 3, l: 70, c: 8, wide: false, k: 3 },
       { b: 64, l: 5, c: 6, wide: true, k: 4 },
+      { b: 4, l: 250, c: 37, wide: true, k: 4 },
     ].map(convCheck),
     ...(
       [
