@@ -38,10 +38,52 @@ export interface LinearGradShape {
   transposeWeight: boolean;
   bias: boolean;
   kept: boolean;
+  /**
+   * x has more rows than dy: dy's row r = b n + i is x's row b L + start + i stride (a read-out
+   * at evenly spaced positions, `fusedLinearRows`); dx then covers all of x's rows, zero where no
+   * row of dy reads it. Absent: x's rows are dy's.
+   */
+  rows?: RowMap;
 }
 
+/** x [B L, K] read at rows b L + start + i stride, i < n, for each b */
+export interface RowMap {
+  l: number;
+  n: number;
+  start: number;
+  stride: number;
+}
+
+/** WGSL: xrow(r), x's row of dy's row r; selrow(m), dy's row that reads x's row m, or -1 */
+export function rowMapWgsl(mapped: boolean): string {
+  if (!mapped)
+    return /* wgsl */ `
+fn xrow(r: i32) -> i32 { return r; }
+fn selrow(m: i32) -> i32 { return m; }
+`;
+  return /* wgsl */ `
+fn xrow(r: i32) -> i32 { return (r / uni.nSel) * uni.L + uni.start + (r % uni.nSel) * uni.stride; }
+fn selrow(m: i32) -> i32 {
+  let q = m % uni.L - uni.start;
+  if (q < 0 || q % uni.stride != 0 || q / uni.stride >= uni.nSel) { return -1; }
+  return (m / uni.L) * uni.nSel + q / uni.stride;
+}
+`;
+}
+
+/** the row map's uniforms (identity without one) */
+export function rowMapUniforms(rows: RowMap | undefined, m: number) {
+  const r = rows ?? { l: m, n: m, start: 0, stride: 1 };
+  return [r.l, r.n, r.start, r.stride].map((v) => ({ type: 'int32' as const, data: [v] }));
+}
+
+export const ROW_MAP_UNIFORMS = 'L: i32, nSel: i32, start: i32, stride: i32';
+
 export function linearGradProgram(s: LinearGradShape) {
-  const { m, k, n, transposeWeight: t } = s;
+  const { m, k, n, transposeWeight: t, rows } = s;
+  if (rows && s.kept) throw new Error(`${LINEAR_GRAD}: a row map takes no kept gradient`);
+  // x's rows (dx's): all B L of them with a row map
+  const mx = rows ? (m / rows.n) * rows.l : m;
   // the dW job: C[p, q] = sum over rows r of A(p, r) B(r, q), C = dW in W's layout
   const wp = t ? n : k;
   const wq = t ? k : n;
@@ -49,20 +91,20 @@ export function linearGradProgram(s: LinearGradShape) {
   const wGroups = Math.ceil(wp / T) * wqTiles;
   // the dx job: C = dx [m, k], reducing over the n outputs
   const xqTiles = Math.ceil(k / T);
-  const xGroups = Math.ceil(m / T) * xqTiles;
+  const xGroups = Math.ceil(mx / T) * xqTiles;
   const dispatch = dispatch1d(wGroups + xGroups, 1);
   const outputs = s.bias ? ['dx', 'dw', 'db'] : ['dx', 'dw'];
   const inputs = s.kept ? ['x', 'w', 'dy', 'dkept'] : ['x', 'w', 'dy'];
   // dW job loads: both operands are contiguous along the tile's p / q axis (row r of x or dy)
-  const wA = t ? 'dy[r * uni.N + p]' : 'x[r * uni.K + p]';
-  const wB = t ? 'x[r * uni.K + q]' : 'dy[r * uni.N + q]';
+  const wA = t ? 'dy[r * uni.N + p]' : 'x[xrow(r) * uni.K + p]';
+  const wB = t ? 'x[xrow(r) * uni.K + q]' : 'dy[r * uni.N + q]';
   // the dy tile that the bias sums: A (t: p runs over dy's columns) or B (q does)
   const biasTile = t ? 'As' : 'Bs';
   const biasGroup = t ? 'q0 == 0' : 'p0 == 0';
   const biasCol = t ? 'p0' : 'q0';
   return {
     name: 'LinearGrad',
-    key: `lingrad_${t ? 't' : 'n'}${s.bias ? 'b' : ''}${s.kept ? 'k' : ''}`,
+    key: `lingrad_${t ? 't' : 'n'}${s.bias ? 'b' : ''}${s.kept ? 'k' : ''}${rows ? 'r' : ''}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [m] },
@@ -72,9 +114,12 @@ export function linearGradProgram(s: LinearGradShape) {
       { type: 'int32' as const, data: [wGroups] },
       { type: 'int32' as const, data: [wqTiles] },
       { type: 'int32' as const, data: [xqTiles] },
+      { type: 'int32' as const, data: [mx] },
+      ...rowMapUniforms(rows, m),
     ],
     wgsl: () => /* wgsl */ `
-${bindings(outputs, inputs, 'M: i32, K: i32, N: i32, nx: i32, wGroups: i32, wqTiles: i32, xqTiles: i32')}
+${bindings(outputs, inputs, `M: i32, K: i32, N: i32, nx: i32, wGroups: i32, wqTiles: i32, xqTiles: i32, Mx: i32, ${ROW_MAP_UNIFORMS}`)}
+${rowMapWgsl(rows !== undefined)}
 var<workgroup> As: array<f32, ${T * S}>;
 var<workgroup> Bs: array<f32, ${T * S}>;
 ${FLAT_INDEX}
@@ -100,7 +145,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let h = g - uni.wGroups;
     p0 = (h / uni.xqTiles) * ${T};
     q0 = (h % uni.xqTiles) * ${T};
-    P = uni.M;
+    P = uni.Mx;
     Q = uni.K;
     R = uni.N;
   }
@@ -130,7 +175,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         // A(p = row m, r = output n) = dy[m, n]: contiguous along r
         let pm = p0 + hi;
         let rn = r0 + lo;
-        if (pm < P && rn < R) { a = dy[pm * uni.N + rn]; }
+        if (pm < P && rn < R) {
+          let sr = selrow(pm);
+          if (sr >= 0) { a = dy[sr * uni.N + rn]; }
+        }
         As[lo * ${S} + hi] = a;
         ${
           t
@@ -194,21 +242,54 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 }
 
-type LinearGradAttrs = { transposeWeight: boolean; bias: boolean };
+type LinearGradAttrs = { transposeWeight: boolean; bias: boolean; rows?: RowMap };
 
-/** inputs x [M, K], weight, dy [M, N], dkept? [M, K] -> [dx, dW, db?] */
+/** inputs x [M, K] (with a row map [B L, K]), weight, dy [M, N], dkept? [M, K] -> [dx, dW, db?] */
 const linearGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, weight, dy, dkept } = inputs as Record<string, TensorInfo | undefined>;
-  const { transposeWeight, bias } = attrs as unknown as LinearGradAttrs;
-  const [m, k] = x!.shape;
-  const n = dy!.shape[1];
-  const program = linearGradProgram({ m, k, n, transposeWeight, bias, kept: dkept !== undefined });
+  const { transposeWeight, bias, rows } = attrs as unknown as LinearGradAttrs;
+  const [m, n] = dy!.shape;
+  const k = x!.shape[1];
+  const program = linearGradProgram({ m, k, n, transposeWeight, bias, kept: dkept !== undefined, rows });
   const ins = dkept ? [x!, weight!, dy!, dkept] : [x!, weight!, dy!];
-  const outs = [[m, k], weight!.shape.slice()];
+  const outs = [x!.shape.slice(), weight!.shape.slice()];
   if (bias) outs.push([n]);
   return runRaw(backend, program, ins, outs);
 };
 
 export function registerLinearGradKernel(): void {
   registerKernelOnce({ kernelName: LINEAR_GRAD, backendName: 'webgpu', kernelFunc: linearGradKernel });
+}
+
+/** y [B n, N] = x's rows b L + start + i stride (i < n) times the weight, plus bias: one invocation per output */
+export function linearRowsProgram(m: number, k: number, n: number, t: boolean, bias: boolean, rows: RowMap) {
+  const dispatch = dispatch1d(m * n, 64);
+  const weightAt = t ? 'w[o * uni.K + c]' : 'w[c * uni.N + o]';
+  return {
+    name: 'LinearRows',
+    key: `linrows_${t ? 't' : 'n'}${bias ? 'b' : ''}`,
+    dispatch,
+    uniforms: [
+      { type: 'int32' as const, data: [m] },
+      { type: 'int32' as const, data: [k] },
+      { type: 'int32' as const, data: [n] },
+      { type: 'int32' as const, data: [dispatch[0]] },
+      ...rowMapUniforms(rows, m),
+    ],
+    wgsl: () => /* wgsl */ `
+${bindings(['y'], bias ? ['x', 'w', 'b'] : ['x', 'w'], `M: i32, K: i32, N: i32, nx: i32, ${ROW_MAP_UNIFORMS}`)}
+${FLAT_INDEX}
+${rowMapWgsl(true)}
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let i = flatGroup(wid) * 64 + i32(lid);
+  if (i >= uni.M * uni.N) { return; }
+  let o = i % uni.N;
+  let xo = xrow(i / uni.N) * uni.K;
+  var acc = ${bias ? 'b[o]' : '0.0'};
+  for (var c = 0; c < uni.K; c++) { acc += x[xo + c] * ${weightAt}; }
+  y[i] = acc;
+}
+`,
+  };
 }

@@ -10,7 +10,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnSum, fusedLinear, fusedLinearKeep } from './linear';
+import { selectPositions } from '../models/ops';
+import { columnSum, fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
 import { LINEAR_GRAD } from './linear-grad';
 import { countDispatches } from './profile';
 import { registerAllKernels } from './register';
@@ -152,6 +153,71 @@ describe('fusedLinearKeep', () => {
       });
     }
   }
+});
+
+describe('fusedLinearRows (a read-out at evenly spaced rows)', () => {
+  for (const { b, l, k, n, start, stride, count, t } of [
+    { b: 2, l: 1, k: 3, n: 1, start: 0, stride: 1, count: 1, t: true },
+    { b: 3, l: 7, k: 33, n: 5, start: 1, stride: 2, count: 3, t: true },
+    { b: 4, l: 83, k: 40, n: 1, start: 0, stride: 2, count: 42, t: true },
+    { b: 5, l: 20, k: 65, n: 3, start: 2, stride: 3, count: 6, t: false },
+  ]) {
+    const name = `B ${b}, L ${l}, in ${k}, out ${n}, rows ${start} + ${stride} i, i < ${count}${t ? '' : ', [in, out]'}`;
+    const rng = new Rng(b * l + k);
+    const inputs = [randn(rng, [b, l, k]), randn(rng, t ? [n, k] : [k, n], 0.3), randn(rng, [n])];
+    const weights = randn(rng, [b, count, n]);
+    const positions = Int32Array.from({ length: count }, (_, i) => start + i * stride);
+    const plainRows = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+      tf
+        .matMul(
+          selectPositions(x as tf.Tensor3D, positions).reshape([b * count, k]),
+          w as tf.Tensor2D,
+          false,
+          t,
+        )
+        .add(bias)
+        .reshape([b, count, n]);
+    const fusedRows = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+      fusedLinearRows(x as tf.Tensor3D, { start, stride, count }, w as tf.Tensor2D, t, bias);
+    it(`webgpu == cpu plain ops: ${name}`, async (ctx) => {
+      if (!gpu) ctx.skip();
+      const ref = await valueAndGrads('cpu', inputs, weights, plainRows);
+      const got = await valueAndGrads('webgpu', inputs, weights, fusedRows);
+      expectNoGpuErrors();
+      expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+      ['x', 'weight', 'bias'].forEach((g, i) => {
+        expect(relErr(got.grads[i], ref.grads[i]), `d${g}`).toBeLessThan(1e-4);
+      });
+    });
+    it(`cpu == cpu plain ops: ${name}`, async () => {
+      const ref = await valueAndGrads('cpu', inputs, weights, plainRows);
+      const got = await valueAndGrads('cpu', inputs, weights, fusedRows);
+      expect(relErr(got.value, ref.value)).toBeLessThan(1e-6);
+    });
+  }
+
+  it('is one dispatch forward and one backward (no slice, no pad)', async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    const [x, w, bias] = [tf.randomNormal([2, 9, 8]), tf.randomNormal([1, 8]), tf.zeros([1])];
+    const { result, count } = countDispatches(() =>
+      tf.grads((v: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        fusedLinearRows(
+          v as tf.Tensor3D,
+          { start: 0, stride: 2, count: 5 },
+          ww as tf.Tensor2D,
+          true,
+          bb,
+        ).sum(),
+      )([x, w, bias]),
+    );
+    expect(count.byProgram.LinearRows).toBe(1);
+    expect(count.byProgram.LinearGrad).toBe(1);
+    expect(count.byProgram.SliceProgram ?? 0).toBe(0);
+    expect(count.byProgram.PadProgram ?? 0).toBe(0);
+    await Promise.all(result.map((g) => g.data()));
+    tf.dispose([x, w, bias, ...result]);
+  });
 });
 
 describe('IclLinearGrad (one dispatch) == float64', () => {

@@ -12,8 +12,9 @@
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { selectPositions } from '../models/ops';
 import { bindings, registerKernelOnce, registerReference, viaOps } from './common';
-import { LINEAR_GRAD, registerLinearGradKernel } from './linear-grad';
+import { LINEAR_GRAD, linearRowsProgram, type RowMap, registerLinearGradKernel } from './linear-grad';
 import { runRaw } from './runner';
 
 export const COLUMN_SUM = 'IclColumnSum';
@@ -74,8 +75,11 @@ export function registerLinearKernels(): void {
   registerKernelOnce({ kernelName: COLUMN_SUM, backendName: 'webgpu', kernelFunc: columnSumKernel });
   registerKernelOnce({ kernelName: LINEAR, backendName: 'webgpu', kernelFunc: linearKernel });
   registerLinearGradKernel();
-  if (tf.getGradient(LINEAR)) tf.unregisterGradient(LINEAR);
-  tf.registerGradient(linearGrad);
+  registerKernelOnce({ kernelName: LINEAR_ROWS, backendName: 'webgpu', kernelFunc: linearRowsKernel });
+  for (const config of [linearGrad, linearRowsGrad]) {
+    if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
+    tf.registerGradient(config);
+  }
   registerReference(COLUMN_SUM, ({ inputs, backend }) => {
     const { x } = inputs as { x: tf.Tensor2D };
     return viaOps(backend as tf.KernelBackend, () => [tf.sum(x, 0)])[0];
@@ -162,13 +166,11 @@ export function fusedLinear(
   const inputs: tf.NamedTensorMap = { x, weight };
   if (bias) inputs.bias = bias;
   if (residual) inputs.residual = residual;
-  return tf
-    .engine()
-    .runKernel(LINEAR, inputs, {
-      transposeWeight,
-      keep: false,
-      bias: bias !== undefined,
-    } as never) as tf.Tensor2D;
+  return tf.engine().runKernel(LINEAR, inputs, {
+    transposeWeight,
+    keep: false,
+    bias: bias !== undefined,
+  } as never) as tf.Tensor2D;
 }
 
 /**
@@ -185,4 +187,74 @@ export function fusedLinearKeep(
     .engine()
     .runKernel(LINEAR, { x, weight }, { transposeWeight, keep: true, bias: false } as never) as tf.Tensor2D[];
   return [y, kept];
+}
+
+export const LINEAR_ROWS = 'IclLinearRows';
+
+type LinearRowsAttrs = { transposeWeight: boolean; bias: boolean; rows: RowMap };
+
+/** x [B L, K], weight, bias? -> [B n, out]: the read-out of the rows of the row map, one dispatch */
+const linearRowsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias } = inputs as Record<string, TensorInfo | undefined>;
+  const { transposeWeight: t, rows } = attrs as unknown as LinearRowsAttrs;
+  const k = x!.shape[1];
+  const out = weight!.shape[t ? 0 : 1];
+  const m = (x!.shape[0] / rows.l) * rows.n;
+  const program = linearRowsProgram(m, k, out, t, bias !== undefined, rows);
+  return runRaw(backend, program, bias ? [x!, weight!, bias] : [x!, weight!], [[m, out]])[0];
+};
+
+/** the row-mapped backward: dx over all B L rows (zeros where no row is read), dW, the bias's sum */
+const linearRowsGrad: GradConfig = {
+  kernelName: LINEAR_ROWS,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w] = saved as tf.Tensor2D[];
+    const { transposeWeight, bias, rows } = attrs as unknown as LinearRowsAttrs;
+    const [dx, dw, db] = tf
+      .engine()
+      .runKernel(LINEAR_GRAD, { x, weight: w, dy: dy as tf.Tensor }, {
+        transposeWeight,
+        bias,
+        rows,
+      } as never) as tf.Tensor[];
+    return { x: () => dx, weight: () => dw, bias: () => db };
+  },
+};
+
+/** The rows start, start + stride, ... (count of them) of each sequence. */
+export interface EvenRows {
+  start: number;
+  stride: number;
+  count: number;
+}
+
+/**
+ * A read-out at evenly spaced positions: x [B, L, in] at positions start + i stride (i < count)
+ * times the weight (layouts as `fusedLinear`) plus bias -> [B, count, out]. On WebGPU one dispatch
+ * reading the rows in place (no slice), and one for the whole backward (no pad); elsewhere
+ * selectPositions and the plain linear.
+ */
+export function fusedLinearRows(
+  x: tf.Tensor3D,
+  rows: EvenRows,
+  weight: tf.Tensor2D,
+  transposeWeight: boolean,
+  bias?: tf.Tensor,
+): tf.Tensor3D {
+  const [b, l, k] = x.shape;
+  const { start, stride, count } = rows;
+  if (count < 1 || stride < 1 || start < 0 || start + (count - 1) * stride >= l)
+    throw new Error(`read-out rows ${start} + i ${stride}, i < ${count}, outside ${l}`);
+  const out = weight.shape[transposeWeight ? 0 : 1];
+  if (tf.getBackend() !== 'webgpu') {
+    const positions = Int32Array.from({ length: count }, (_, i) => start + i * stride);
+    const xs = selectPositions(x, positions).reshape([b * count, k]) as tf.Tensor2D;
+    return fusedLinear(xs, weight, transposeWeight, bias).reshape([b, count, out]);
+  }
+  const inputs: tf.NamedTensorMap = { x: x.reshape([b * l, k]), weight };
+  if (bias) inputs.bias = bias;
+  const attrs = { transposeWeight, bias: bias !== undefined, rows: { l, n: count, start, stride } };
+  const y = tf.engine().runKernel(LINEAR_ROWS, inputs, attrs as never) as tf.Tensor2D;
+  return y.reshape([b, count, out]);
 }
