@@ -370,6 +370,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
         [5, 7, 12],
         [2, 70, 130],
         [64, 3, 12],
+        [4, 250, 37],
       ] as [number, number, number][]
     ).map(geluCheck),
     adamCheck(null),
