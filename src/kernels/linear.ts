@@ -211,13 +211,11 @@ const linearRowsGrad: GradConfig = {
   gradFunc: (dy, saved, attrs) => {
     const [x, w] = saved as tf.Tensor2D[];
     const { transposeWeight, bias, rows } = attrs as unknown as LinearRowsAttrs;
-    const [dx, dw, db] = tf
-      .engine()
-      .runKernel(LINEAR_GRAD, { x, weight: w, dy: dy as tf.Tensor }, {
-        transposeWeight,
-        bias,
-        rows,
-      } as never) as tf.Tensor[];
+    const [dx, dw, db] = tf.engine().runKernel(LINEAR_GRAD, { x, weight: w, dy: dy as tf.Tensor }, {
+      transposeWeight,
+      bias,
+      rows,
+    } as never) as tf.Tensor[];
     return { x: () => dx, weight: () => dw, bias: () => db };
   },
 };
