@@ -2,18 +2,20 @@
  * The flat layout of FusedAdam (src/kernels/adam.ts) and its two WGSL programs.
  *
  * Every parameter that gets a gradient has a range [offset, offset + size) of one flat index space
- * of P floats, in the order of the model's parameters. The optimiser keeps, on the GPU:
- *   - `state` [3, P]: exp_avg in row 0, exp_avg_sq in row 1, this step's gradients (copied out of
- *     tfjs's gradient tensors) in row 2: one buffer, one binding;
- *   - `partials` [C]: sums of squares of the gradients, one per chunk of 256 x itemsPerThread floats.
+ * of P floats, in the order of the model's parameters. The optimiser keeps, on the GPU, one
+ * `state` [4, P] (one buffer, one binding): exp_avg in row 0, exp_avg_sq in row 1, this step's
+ * gradients (copied out of tfjs's gradient tensors) in row 2, and in row 3 the sums of squares of
+ * the gradients, one per chunk of 256 x itemsPerThread floats (C <= P of them).
  * A step is then
- *   1. `AdamPackGrads`, once per group of up to (storage buffers - 2) gradients: each workgroup
- *      copies one chunk of the group's range into state row 2 and writes the chunk's sum of squares;
- *   2. `AdamFlat`, once per group of up to (storage buffers - 3) parameters: each workgroup sums
- *      the partials (same order everywhere, so every workgroup gets the same total), derives the
- *      clip coefficient min(1, maxNorm / (norm + 1e-6)), and updates its 256 elements of the
- *      moments and of the parameters in place; the first dispatch also writes the norm.
- * So ~P/10 + P/9 dispatches for P parameter tensors at 12 storage buffers, instead of one
+ *   1. `AdamPackGrads`, once per group of up to (storage buffers - 1) gradients: each workgroup
+ *      copies one chunk of the group's range into state row 2 and writes the chunk's sum of squares
+ *      into row 3;
+ *   2. `AdamFlat`, once per group of up to (storage buffers - 1) parameters ((storage buffers - 2)
+ *      in the first group, which also writes the norm): each workgroup sums the chunk sums (same
+ *      order everywhere, so every workgroup gets the same total), derives the clip coefficient
+ *      min(1, maxNorm / (norm + 1e-6)), and updates its 256 elements of the moments and of the
+ *      parameters in place.
+ * So ~P/11 + P/11 dispatches for P parameter tensors at 12 storage buffers, instead of one
  * sum-of-squares dispatch per 10 gradients plus one Adam dispatch per 2 parameters.
  */
 
@@ -60,11 +62,17 @@ export interface FlatLayout {
   adam: FlatGroup[];
 }
 
-function groupsOf(entries: FlatEntry[], perGroup: number, chunkSize: number): FlatGroup[] {
+/** consecutive groups of `perGroup` entries (`firstGroup` in the first) */
+function groupsOf(
+  entries: FlatEntry[],
+  perGroup: number,
+  chunkSize: number,
+  firstGroup = perGroup,
+): FlatGroup[] {
   const groups: FlatGroup[] = [];
   let firstChunk = 0;
-  for (let i = 0; i < entries.length; i += perGroup) {
-    const part = entries.slice(i, i + perGroup);
+  for (let i = 0; i < entries.length; i += groups.length === 1 ? firstGroup : perGroup) {
+    const part = entries.slice(i, i + (groups.length === 0 ? firstGroup : perGroup));
     const start = part[0].offset;
     const end = part[part.length - 1].offset + part[part.length - 1].size;
     const chunks = Math.max(1, Math.ceil((end - start) / chunkSize));
@@ -89,8 +97,8 @@ export function flatLayout(
     total += size;
   }
   const chunkSize = WG * adamTuning.itemsPerThread;
-  const pack = groupsOf(entries, buffers - 2, chunkSize);
-  const adam = groupsOf(entries, buffers - 3, chunkSize);
+  const pack = groupsOf(entries, buffers - 1, chunkSize);
+  const adam = groupsOf(entries, buffers - 1, chunkSize, buffers - 2);
   const last = pack[pack.length - 1];
   return {
     entries,
@@ -137,7 +145,7 @@ const TREE = /* wgsl */ `
 
 /**
  * Pack one group of gradients into row 2 of the state (binding 0) and write one sum of squares per
- * chunk into partials (binding 1); inputs: the group's gradient tensors.
+ * chunk into its row 3; inputs: the group's gradient tensors.
  */
 export function packProgram(layout: FlatLayout, group: FlatGroup): RawProgram {
   const k = group.entries.length;
@@ -156,9 +164,10 @@ export function packProgram(layout: FlatLayout, group: FlatGroup): RawProgram {
       { type: 'uint32', data: [group.chunks] },
       { type: 'uint32', data: [dispatch[0]] },
       { type: 'uint32', data: [2 * layout.total] },
+      { type: 'uint32', data: [3 * layout.total] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(['state', 'partials'], ins, `${rangeFields(k)}, groupStart: u32, groupEnd: u32, firstChunk: u32, chunks: u32, nx: u32, gradRow: u32`)}
+${bindings(['state'], ins, `${rangeFields(k)}, groupStart: u32, groupEnd: u32, firstChunk: u32, chunks: u32, nx: u32, gradRow: u32, sumRow: u32`)}
 var<workgroup> part: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -175,7 +184,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
   }
 ${TREE}
-  if (lid == 0u && w < uni.chunks) { partials[uni.firstChunk + w] = part[0]; }
+  if (lid == 0u && w < uni.chunks) { state[uni.sumRow + uni.firstChunk + w] = part[0]; }
 }
 `,
   };
@@ -193,16 +202,17 @@ export interface AdamStepConstants {
 
 /**
  * Adam in place over one group of parameters. Outputs (read_write): the group's parameters, the
- * state [3, P], the norm [1] (written by the first group only); input: partials.
+ * state [4, P], and in the first group the norm [1]; no input.
  */
 export function flatAdamProgram(layout: FlatLayout, group: FlatGroup, c: AdamStepConstants): RawProgram {
   const k = group.entries.length;
   const params = group.entries.map((_, i) => `p${i}`);
   const dispatch = dispatch1d(group.end - group.start, WG);
   const clip = c.maxNorm !== null;
+  const first = group === layout.adam[0];
   return {
     name: 'AdamFlat',
-    key: `adam_flat_${k}_${clip}`,
+    key: `adam_flat_${k}_${clip}_${first}`,
     dispatch,
     uniforms: [
       ...rangeUniforms(group),
@@ -211,7 +221,6 @@ export function flatAdamProgram(layout: FlatLayout, group: FlatGroup, c: AdamSte
       { type: 'uint32', data: [layout.chunks] },
       { type: 'uint32', data: [layout.total] },
       { type: 'uint32', data: [dispatch[0]] },
-      { type: 'uint32', data: [group === layout.adam[0] ? 1 : 0] },
       { type: 'float32', data: [c.maxNorm ?? 0] },
       { type: 'float32', data: [c.stepSize] },
       { type: 'float32', data: [c.beta1] },
@@ -221,19 +230,19 @@ export function flatAdamProgram(layout: FlatLayout, group: FlatGroup, c: AdamSte
     ],
     wgsl: () => /* wgsl */ `
 ${bindings(
-  [...params, 'state', 'norm'],
-  ['partials'],
-  `${rangeFields(k)}, groupStart: u32, groupEnd: u32, chunks: u32, total: u32, nx: u32, writeNorm: u32, maxNorm: f32, stepSize: f32, beta1: f32, beta2: f32, eps: f32, bc2Sqrt: f32`,
+  first ? [...params, 'state', 'norm'] : [...params, 'state'],
+  [],
+  `${rangeFields(k)}, groupStart: u32, groupEnd: u32, chunks: u32, total: u32, nx: u32, maxNorm: f32, stepSize: f32, beta1: f32, beta2: f32, eps: f32, bc2Sqrt: f32`,
 )}
 var<workgroup> part: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let w = wid.x + wid.y * uni.nx;
   var acc = 0.0;
-  for (var j = lid; j < uni.chunks; j += ${WG}u) { acc += partials[j]; }
+  for (var j = lid; j < uni.chunks; j += ${WG}u) { acc += state[3u * uni.total + j]; }
 ${TREE}
   let normValue = sqrt(part[0]);
-  if (uni.writeNorm == 1u && w == 0u && lid == 0u) { norm[0] = normValue; }
+  ${first ? 'if (w == 0u && lid == 0u) { norm[0] = normValue; }' : ''}
   let c = ${clip ? 'min(1.0, uni.maxNorm / (normValue + 1e-6))' : '1.0'};
   let i = uni.groupStart + w * ${WG}u + lid;
   if (i >= uni.groupEnd) { return; }

@@ -1,10 +1,11 @@
 /**
  * Global-norm clipping + Adam, fused (torch.nn.utils.clip_grad_norm_ then torch.optim.Adam, the
  * same maths as src/train/adam.ts, which stays the reference), over one flat layout of all
- * parameters (adam-flat.ts): the moments live in one [3, P] buffer on WebGPU (row 2 for this step's
- * gradients; [2, P] elsewhere); each step packs the gradients into it with their sums of squares
- * (~P/10 dispatches for P parameter tensors), then updates the moments and the parameters in place
- * (~P/9 dispatches), the clip coefficient derived inside the update. Off WebGPU the same class
+ * parameters (adam-flat.ts): the moments live in one [4, P] buffer on WebGPU (row 2 for this step's
+ * gradients, row 3 for their sums of squares by chunk; [2, P] elsewhere); each step packs the
+ * gradients into it with their sums of squares (~P/11 dispatches for P parameter tensors at 12
+ * storage buffers), then updates the moments and the parameters in place (~P/11 dispatches), the
+ * clip coefficient derived inside the update. Off WebGPU the same class
  * runs plain ops over the same flat moments (one update of the flat moments, one assign per
  * parameter), with results identical to src/train/adam.ts.
  *
@@ -26,13 +27,11 @@ interface FlatState {
   /** storage buffers the layout's groups were made for */
   buffers: number;
   /**
-   * [rows, P]: exp_avg in row 0, exp_avg_sq in row 1, on WebGPU this step's gradients in row 2
-   * (scratch; rows 3 there, 2 elsewhere)
+   * [rows, P]: exp_avg in row 0, exp_avg_sq in row 1, on WebGPU this step's gradients in row 2 and
+   * their sums of squares per chunk at the start of row 3 (scratch; rows 4 there, 2 elsewhere)
    */
   moments: tf.Variable;
   rows: number;
-  /** [chunks] scratch (WebGPU): sums of squares per chunk */
-  partials: tf.Variable;
 }
 
 const sameShape = (a: readonly number[], b: readonly number[]) =>
@@ -78,7 +77,7 @@ export class FusedAdam extends Adam {
     const flat = this.flatFor(
       names.map((name) => ({ name, shape: params.get(name)!.shape })),
       useGpu ? buffers : 16,
-      useGpu ? 3 : 2,
+      useGpu ? 4 : 2,
     );
     const { lr, beta1, beta2, eps } = this.settings;
     const t = this.stepCount;
@@ -92,22 +91,23 @@ export class FusedAdam extends Adam {
       be.uploadToGPU(v.dataId);
       if (be.tensorMap.get(v.dataId).refCount > 1) v.assign(tf.add(v, 0));
     };
-    for (const v of [flat.moments, flat.partials]) own(v);
+    own(flat.moments);
     const { layout } = flat;
     for (const group of layout.pack) {
       const ins = group.entries.map((e) => grads.get(e.name)!);
-      runRaw(backend, packProgram(layout, group), ins, [flat.moments, flat.partials]);
+      runRaw(backend, packProgram(layout, group), ins, [flat.moments]);
     }
     const norm = be.makeTensorInfo([1], 'float32');
     const constants = { stepSize, beta1, beta2, eps, bc2Sqrt, maxNorm };
     for (const group of layout.adam) {
       const ps = group.entries.map((e) => params.get(e.name)!);
       for (const p of ps) own(p);
+      const first = group === layout.adam[0];
       runRaw(
         backend,
         flatAdamProgram(layout, group, constants),
-        [flat.partials],
-        [...ps, flat.moments, norm],
+        [],
+        [...ps, flat.moments, ...(first ? [norm] : [])],
       );
     }
     return tf.engine().makeTensorFromTensorInfo(norm).reshape([]) as tf.Scalar;
@@ -151,10 +151,9 @@ export class FusedAdam extends Adam {
       });
       return tf.variable(pieces.length === 1 ? pieces[0] : tf.concat(pieces, 1), false);
     });
-    const partials = tf.variable(tf.zeros([Math.max(1, layout.chunks)]), false);
     this.disposeFlat();
     this.pending.clear();
-    this.flat = { layout, buffers, moments, rows, partials };
+    this.flat = { layout, buffers, moments, rows };
     return this.flat;
   }
 
@@ -234,6 +233,5 @@ export class FusedAdam extends Adam {
   private disposeFlat(): void {
     if (!this.flat) return;
     this.flat.moments.dispose();
-    this.flat.partials.dispose();
   }
 }

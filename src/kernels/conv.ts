@@ -4,9 +4,9 @@
  * [B, L, 2 Di] output: no slice of the activations):
  *   u[b, t, c] = SiLU(bias[c] + sum_{j<K} w[c, 0, j] x[b, t - K + 1 + j, offset + c]), x = 0 before t = 0.
  *   forward  one dispatch, one invocation per output element (K taps);
- *   backward two dispatches: (1) one invocation per element of dx (the K later pre-activations
- *            recomputed; zeros outside the channel window), plus one per (64-row chunk, channel)
- *            accumulating dw and dbias partials; (2) the sums over chunks.
+ *   backward one dispatch: one invocation per element of dx (the K later pre-activations
+ *            recomputed; zeros outside the channel window), beside workgroups of 8 channels
+ *            summing dw and dbias over all rows (32 threads per channel, then a tree).
  * Off WebGPU, `fusedCausalConvSilu` is SiLU(causalDepthwiseConv(...)) of src/models/ops.ts.
  * With the attribute `keep`, x itself is a second output (no copy) for another consumer (the
  * scan reads z from it); that consumer's gradient is added to dx in the backward dispatch.
@@ -16,12 +16,10 @@ import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { causalDepthwiseConv, silu } from '../models/ops';
 import { bindings, FLAT_INDEX, fusedHere, registerKernelOnce } from './common';
-import { dispatch1d, release, runRaw } from './runner';
+import { dispatch1d, runRaw } from './runner';
 
 export const CONV_SILU = 'IclCausalConvSilu';
 export const CONV_SILU_GRAD = 'IclCausalConvSiluGrad';
-
-const CHUNK = 64;
 
 function dimsOf(x: TensorInfo, w: TensorInfo, offset: number) {
   const [b, l, cx] = x.shape;
@@ -34,10 +32,10 @@ function dimsOf(x: TensorInfo, w: TensorInfo, offset: number) {
 
 type Dims = ReturnType<typeof dimsOf>;
 
-const UNIFORMS = 'B: i32, L: i32, Cx: i32, C: i32, off: i32, nx: i32, nCh: i32';
+const UNIFORMS = 'B: i32, L: i32, Cx: i32, C: i32, off: i32, nx: i32, nDx: i32';
 
-function uniformsOf(d: Dims, nx: number, nCh = 0) {
-  return [d.b, d.l, d.cx, d.c, d.offset, nx, nCh].map((v) => ({ type: 'int32' as const, data: [v] }));
+function uniformsOf(d: Dims, nx: number, nDx = 0) {
+  return [d.b, d.l, d.cx, d.c, d.offset, nx, nDx].map((v) => ({ type: 'int32' as const, data: [v] }));
 }
 
 /** WGSL: pre-activation at (b, t, c) (x, w, bias bindings; K constant). */
@@ -79,20 +77,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 }
 
+/** channels per column workgroup of the backward, and threads per channel (rows strided over them) */
+const COLS = 8;
+const LANES = 32;
+const WG = COLS * LANES;
+
+/**
+ * The whole backward in one dispatch of 256-thread workgroups: the first ones one invocation per
+ * element of dx, the rest ${COLS} channels each, ${LANES} threads per channel summing dw and dbias
+ * over all rows (the pre-activations recomputed), then a tree in workgroup memory.
+ */
 function backwardProgram(d: Dims, residual: boolean) {
   const rows = d.b * d.l;
-  const nCh = Math.ceil(rows / CHUNK);
-  const n1 = rows * d.cx;
-  const dispatch = dispatch1d(n1 + nCh * d.c, 64);
+  const dxGroups = Math.ceil((rows * d.cx) / WG);
+  const dispatch = dispatch1d(dxGroups + Math.ceil(d.c / COLS), 1);
   return {
-    program: {
-      name: 'ConvSiluBackward',
-      key: `convbwd_${d.k}_${residual}`,
-      dispatch,
-      uniforms: uniformsOf(d, dispatch[0], nCh),
-      wgsl: () => /* wgsl */ `
-${bindings(['dx', 'part'], residual ? ['x', 'w', 'bias', 'du', 'dres'] : ['x', 'w', 'bias', 'du'], UNIFORMS)}
+    name: 'ConvSiluBackward',
+    key: `convbwd1_${d.k}_${residual}`,
+    dispatch,
+    uniforms: uniformsOf(d, dispatch[0], dxGroups),
+    wgsl: () => /* wgsl */ `
+${bindings(['dx', 'dw', 'db'], residual ? ['x', 'w', 'bias', 'du', 'dres'] : ['x', 'w', 'bias', 'du'], UNIFORMS)}
 const K = ${d.k};
+var<workgroup> red: array<f32, ${WG} * (K + 1)>;
 ${FLAT_INDEX}
 ${PRE}
 fn dpre(b: i32, t: i32, c: i32) -> f32 {
@@ -100,75 +107,58 @@ fn dpre(b: i32, t: i32, c: i32) -> f32 {
   let s = 1.0 / (1.0 + exp(-p));
   return du[(b * uni.L + t) * uni.C + c] * s * (1.0 + p * (1.0 - s));
 }
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flatGroup(wid) * 64 + i32(lid);
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let grp = flatGroup(wid);
   let rows = uni.B * uni.L;
-  let n1 = rows * uni.Cx;
-  if (i < n1) {
-    let cx = i % uni.Cx;
-    let row = i / uni.Cx;
-    let t = row % uni.L;
-    let b = row / uni.L;
-    let c = cx - uni.off;
-    var acc = 0.0;
-    if (c >= 0 && c < uni.C) {
-      for (var j = 0; j < K; j++) {
-        let tt = t + K - 1 - j;
-        if (tt < uni.L) { acc += w[c * K + j] * dpre(b, tt, c); }
+  if (grp < uni.nDx) {
+    let i = grp * ${WG} + lid;
+    if (i < rows * uni.Cx) {
+      let cx = i % uni.Cx;
+      let row = i / uni.Cx;
+      let t = row % uni.L;
+      let b = row / uni.L;
+      let c = cx - uni.off;
+      var acc = 0.0;
+      if (c >= 0 && c < uni.C) {
+        for (var j = 0; j < K; j++) {
+          let tt = t + K - 1 - j;
+          if (tt < uni.L) { acc += w[c * K + j] * dpre(b, tt, c); }
+        }
       }
+      dx[i] = acc${residual ? ' + dres[i]' : ''};
     }
-    dx[i] = acc${residual ? ' + dres[i]' : ''};
     return;
   }
-  let k = i - n1;
-  if (k >= uni.nCh * uni.C) { return; }
-  let c = k % uni.C;
-  let ch = k / uni.C;
-  var dw: array<f32, K>;
-  for (var j = 0; j < K; j++) { dw[j] = 0.0; }
-  var db = 0.0;
-  let r1 = min(rows, (ch + 1) * ${CHUNK});
-  for (var r = ch * ${CHUNK}; r < r1; r++) {
-    let t = r % uni.L;
-    let b = r / uni.L;
-    let g = dpre(b, t, c);
-    db += g;
-    for (var j = 0; j < K; j++) {
-      let ts = t - K + 1 + j;
-      if (ts >= 0) { dw[j] += g * x[(b * uni.L + ts) * uni.Cx + uni.off + c]; }
+  let c = (grp - uni.nDx) * ${COLS} + lid % ${COLS};
+  let lane = lid / ${COLS};
+  var sums: array<f32, K + 1>;
+  for (var j = 0; j <= K; j++) { sums[j] = 0.0; }
+  if (c < uni.C) {
+    for (var r = lane; r < rows; r += ${LANES}) {
+      let t = r % uni.L;
+      let b = r / uni.L;
+      let g = dpre(b, t, c);
+      sums[K] += g;
+      for (var j = 0; j < K; j++) {
+        let ts = t - K + 1 + j;
+        if (ts >= 0) { sums[j] += g * x[(b * uni.L + ts) * uni.Cx + uni.off + c]; }
+      }
     }
   }
-  let o = (ch * uni.C + c) * (K + 1);
-  for (var j = 0; j < K; j++) { part[o + j] = dw[j]; }
-  part[o + K] = db;
-}
-`,
-    },
-    nCh,
-  };
-}
-
-function reduceProgram(d: Dims, nCh: number) {
-  const dispatch = dispatch1d(d.c * (d.k + 1), 64);
-  return {
-    name: 'ConvSiluReduce',
-    key: `convred_${d.k}`,
-    dispatch,
-    uniforms: uniformsOf(d, dispatch[0], nCh),
-    wgsl: () => /* wgsl */ `
-${bindings(['dw', 'db'], ['part'], UNIFORMS)}
-const K = ${d.k};
-${FLAT_INDEX}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flatGroup(wid) * 64 + i32(lid);
-  if (i >= uni.C * (K + 1)) { return; }
-  let c = i / (K + 1);
-  let j = i % (K + 1);
-  var acc = 0.0;
-  for (var ch = 0; ch < uni.nCh; ch++) { acc += part[(ch * uni.C + c) * (K + 1) + j]; }
-  if (j < K) { dw[c * K + j] = acc; } else { db[c] = acc; }
+  for (var j = 0; j <= K; j++) { red[j * ${WG} + lid] = sums[j]; }
+  workgroupBarrier();
+  for (var s = ${LANES / 2}; s > 0; s = s >> 1u) {
+    if (lane < s) {
+      for (var j = 0; j <= K; j++) { red[j * ${WG} + lid] += red[j * ${WG} + lid + s * ${COLS}]; }
+    }
+    workgroupBarrier();
+  }
+  if (lane == 0 && c < uni.C) {
+    for (var j = 0; j < K; j++) { dw[c * K + j] = red[j * ${WG} + lid]; }
+    db[c] = red[K * ${WG} + lid];
+  }
 }
 `,
   };
@@ -186,12 +176,12 @@ const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, weight, bias, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
   const d = dimsOf(x!, weight!, Number(attrs?.offset ?? 0));
-  const { program, nCh } = backwardProgram(d, dres !== undefined);
   const ins = [x!, weight!, bias!, dy!, ...(dres ? [dres] : [])];
-  const [dx, part] = runRaw(backend, program, ins, [x!.shape.slice(), [nCh, d.c, d.k + 1]]);
-  const [dw, db] = runRaw(backend, reduceProgram(d, nCh), [part], [weight!.shape.slice(), [d.c]]);
-  release(backend, part);
-  return [dx, dw, db];
+  return runRaw(backend, backwardProgram(d, dres !== undefined), ins, [
+    x!.shape.slice(),
+    weight!.shape.slice(),
+    [d.c],
+  ]);
 };
 
 const gradConfig: GradConfig = {

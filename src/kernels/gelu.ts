@@ -2,8 +2,10 @@
  * GPT-2's MLP activation with the bias of c_fc folded in, fused ('IclBiasGelu'):
  *   y = GELU_tanh(x + bias) = 0.5 a (1 + tanh(sqrt(2/pi) (a + 0.044715 a^3))), a = x + bias,
  * with the tanh argument clamped to +-15 as src/models/ops.ts does (so the gradient is the same:
- * zero slope of the clamp outside). Forward one dispatch; backward one dispatch for dx plus one
- * sum over rows for dbias (linear.ts `columnSum`). Off WebGPU, `fusedBiasGelu` is geluTanh(x + bias).
+ * zero slope of the clamp outside). Forward one dispatch; backward one dispatch on WebGPU (dx,
+ * and dbias summed over rows by column workgroups of the same program); on wasm the host kernel's
+ * dx and a sum over rows (linear.ts `columnSum`). Off WebGPU and wasm, `fusedBiasGelu` is
+ * geluTanh(x + bias).
  */
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -25,31 +27,24 @@ fn tanhc(v: f32) -> f32 {
 }
 `;
 
-function program(n: number, c: number, backward: boolean) {
+/** columns per column workgroup of the backward, and threads per column (rows strided over them) */
+const COLS = 8;
+const LANES = 32;
+const WG = COLS * LANES;
+
+function forwardProgram(n: number, c: number) {
   const dispatch = dispatch1d(n, 64);
-  const uniforms = [
-    { type: 'int32' as const, data: [n] },
-    { type: 'int32' as const, data: [c] },
-    { type: 'int32' as const, data: [dispatch[0]] },
-  ];
-  const body = backward
-    ? /* wgsl */ `
-  let v = GC * (a + 0.044715 * a * a * a);
-  let inside = abs(v) <= 15.0;
-  let th = tanhc(clamp(v, -15.0, 15.0));
-  var dv = 0.0;
-  if (inside) { dv = GC * (1.0 + 3.0 * 0.044715 * a * a); }
-  out[i] = dy[i] * (0.5 * (1.0 + th) + 0.5 * a * (1.0 - th * th) * dv);`
-    : /* wgsl */ `
-  let th = tanhc(clamp(GC * (a + 0.044715 * a * a * a), -15.0, 15.0));
-  out[i] = 0.5 * a * (1.0 + th);`;
   return {
-    name: backward ? 'BiasGeluBackward' : 'BiasGeluForward',
-    key: backward ? 'biasgelu_bwd' : 'biasgelu_fwd',
+    name: 'BiasGeluForward',
+    key: 'biasgelu_fwd',
     dispatch,
-    uniforms,
+    uniforms: [
+      { type: 'int32' as const, data: [n] },
+      { type: 'int32' as const, data: [c] },
+      { type: 'int32' as const, data: [dispatch[0]] },
+    ],
     wgsl: () => /* wgsl */ `
-${bindings(['out'], backward ? ['x', 'bias', 'dy'] : ['x', 'bias'], 'n: i32, C: i32, nx: i32')}
+${bindings(['out'], ['x', 'bias'], 'n: i32, C: i32, nx: i32')}
 ${COMMON}
 ${FLAT_INDEX}
 @compute @workgroup_size(64)
@@ -57,7 +52,67 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let i = flatGroup(wid) * 64 + i32(lid);
   if (i >= uni.n) { return; }
   let a = x[i] + bias[i % uni.C];
-  ${body}
+  let th = tanhc(clamp(GC * (a + 0.044715 * a * a * a), -15.0, 15.0));
+  out[i] = 0.5 * a * (1.0 + th);
+}
+`,
+  };
+}
+
+/**
+ * The backward in one dispatch of ${WG}-thread workgroups: the first ones one invocation per
+ * element of dx, the rest ${COLS} columns each summing dx over all rows for dbias (${LANES}
+ * threads per column, the derivative recomputed, then a tree in workgroup memory).
+ */
+function backwardProgram(n: number, c: number) {
+  const dxGroups = Math.ceil(n / WG);
+  const dispatch = dispatch1d(dxGroups + Math.ceil(c / COLS), 1);
+  return {
+    name: 'BiasGeluBackward',
+    key: 'biasgelu_bwd1',
+    dispatch,
+    uniforms: [
+      { type: 'int32' as const, data: [n] },
+      { type: 'int32' as const, data: [c] },
+      { type: 'int32' as const, data: [dispatch[0]] },
+      { type: 'int32' as const, data: [dxGroups] },
+    ],
+    wgsl: () => /* wgsl */ `
+${bindings(['dx', 'db'], ['x', 'bias', 'dy'], 'n: i32, C: i32, nx: i32, dxGroups: i32')}
+${COMMON}
+${FLAT_INDEX}
+var<workgroup> red: array<f32, ${WG}>;
+fn grad(i: i32, col: i32) -> f32 {
+  let a = x[i] + bias[col];
+  let v = GC * (a + 0.044715 * a * a * a);
+  let th = tanhc(clamp(v, -15.0, 15.0));
+  var dv = 0.0;
+  if (abs(v) <= 15.0) { dv = GC * (1.0 + 3.0 * 0.044715 * a * a); }
+  return dy[i] * (0.5 * (1.0 + th) + 0.5 * a * (1.0 - th * th) * dv);
+}
+@compute @workgroup_size(${WG})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let grp = flatGroup(wid);
+  if (grp < uni.dxGroups) {
+    let i = grp * ${WG} + lid;
+    if (i < uni.n) { dx[i] = grad(i, i % uni.C); }
+    return;
+  }
+  let col = (grp - uni.dxGroups) * ${COLS} + lid % ${COLS};
+  let lane = lid / ${COLS};
+  let rows = uni.n / uni.C;
+  var acc = 0.0;
+  if (col < uni.C) {
+    for (var r = lane; r < rows; r += ${LANES}) { acc += grad(r * uni.C + col, col); }
+  }
+  red[lid] = acc;
+  workgroupBarrier();
+  for (var s = ${LANES / 2}; s > 0; s = s >> 1u) {
+    if (lane < s) { red[lid] += red[lid + s * ${COLS}]; }
+    workgroupBarrier();
+  }
+  if (lane == 0 && col < uni.C) { db[col] = red[lid]; }
 }
 `,
   };
@@ -66,13 +121,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 const forwardKernel: KernelFunc = ({ inputs, backend }) => {
   const { x, bias } = inputs as Record<string, TensorInfo>;
   const n = tf.util.sizeFromShape(x.shape);
-  return runRaw(backend, program(n, bias.shape[0], false), [x, bias], [x.shape.slice()])[0];
+  return runRaw(backend, forwardProgram(n, bias.shape[0]), [x, bias], [x.shape.slice()])[0];
 };
 
 const backwardKernel: KernelFunc = ({ inputs, backend }) => {
   const { x, bias, dy } = inputs as Record<string, TensorInfo>;
   const n = tf.util.sizeFromShape(x.shape);
-  return runRaw(backend, program(n, bias.shape[0], true), [x, bias, dy], [x.shape.slice()])[0];
+  return runRaw(
+    backend,
+    backwardProgram(n, bias.shape[0]),
+    [x, bias, dy],
+    [x.shape.slice(), bias.shape.slice()],
+  );
 };
 
 const gradConfig: GradConfig = {
@@ -80,9 +140,13 @@ const gradConfig: GradConfig = {
   inputsToSave: ['x', 'bias'],
   gradFunc: (dy, saved) => {
     const [x, bias] = saved;
-    const dx = tf.engine().runKernel(BIAS_GELU_GRAD, { x, bias, dy: dy as tf.Tensor }) as tf.Tensor;
+    // WebGPU: [dx, dbias] from one dispatch; wasm (host-kernels.ts): dx, then the column sum
+    const out = tf.engine().runKernel(BIAS_GELU_GRAD, { x, bias, dy: dy as tf.Tensor }) as
+      | tf.Tensor
+      | tf.Tensor[];
+    if (Array.isArray(out)) return { x: () => out[0], bias: () => out[1] };
     const c = bias.shape[0];
-    return { x: () => dx, bias: () => columnSum(dx.reshape([-1, c])) };
+    return { x: () => out, bias: () => columnSum(out.reshape([-1, c])) };
   },
 };
 

@@ -15,7 +15,7 @@ import { fusedAttention } from './attention';
 import { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
-import { fusedLinear, fusedLinearKeep } from './linear';
+import { fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
 import { fusedMaskedMse } from './loss';
 import { registerAllKernels } from './register';
 import { fusedS4dConv, fusedS4dKernel } from './s4d';
@@ -37,7 +37,7 @@ export {
 export { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
-export { columnSum, fusedLinear, fusedLinearKeep } from './linear';
+export { columnSum, fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
 export { fusedMaskedMse } from './loss';
 export {
   countDispatches,
@@ -71,6 +71,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     s4dConv: fusedS4dConv,
     linear: fusedLinear,
     linearKeep: fusedLinearKeep,
+    linearRows: fusedLinearRows,
     maskedMse: fusedMaskedMse,
   };
   if (!only) return all;

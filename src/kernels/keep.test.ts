@@ -4,7 +4,7 @@
  *   - the LayerNorm (IclLayerNormKeep): f = LN(x) + kept^2 (so the kept output's gradient,
  *     2 kept dy, is not dy itself), value and the gradients of x, weight and bias, rows and
  *     channels not multiples of the backward's 64 rows or 16 columns; with a shift (kept = x +
- *     shift, and the shift's gradient); the dispatches;
+ *     shift, and the shift's gradient); the dispatches (one for the whole backward);
  *   - the causal conv + SiLU (IclCausalConvSilu with keep): f = [conv(x[.., off:off+C]), kept^2],
  *     value and the gradients of x, weight and bias, channel windows at 0 and inside x, L = 1.
  */
@@ -42,6 +42,7 @@ describe('fusedLayerNormKeep', () => {
     [1, 1, 4],
     [2, 5, 7],
     [3, 70, 33],
+    [4, 250, 65],
   ]) {
     it(`webgpu == cpu plain ops: [${shape.join(', ')}]`, async (ctx) => {
       if (!gpu) ctx.skip();
@@ -62,6 +63,7 @@ describe('fusedLayerNormKeep', () => {
   for (const shape of [
     [1, 1, 4],
     [3, 70, 33],
+    [4, 250, 65],
   ]) {
     it(`with a shift (kept = x + shift) webgpu == cpu plain ops: [${shape.join(', ')}]`, async (ctx) => {
       if (!gpu) ctx.skip();
@@ -98,8 +100,27 @@ describe('fusedLayerNormKeep', () => {
     expect(count.byProgram.LayerNormForward).toBe(1);
     expect(count.byProgram.LayerNormBackward).toBe(1);
     expect(count.byProgram.BinaryOpProgram ?? 0).toBe(0);
+    expect(count.byProgram.LayerNormReduce ?? 0).toBe(0);
     await result[0].data();
     tf.dispose([x, w, b, ...result]);
+  });
+
+  it('with a shift: the whole backward (dx, dweight, dbias, dshift) is one dispatch', async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    const [x, w, b, s] = [tf.randomNormal([2, 5, 8]), tf.ones([8]), tf.zeros([8]), tf.ones([8])];
+    const { result, count } = countDispatches(() =>
+      tf.grads((v: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor, ss: tf.Tensor) => {
+        const [y, kept] = fusedLayerNormKeep(v, ww, bb, ss);
+        return tf.addN([y.sum(), kept.sum()]);
+      })([x, w, b, s]),
+    );
+    expect(count.byProgram.LayerNormForward).toBe(1);
+    expect(count.byProgram.LayerNormBackward).toBe(1);
+    expect(count.byProgram.LayerNormReduce ?? 0).toBe(0);
+    expect(count.byProgram.ColumnSum ?? 0).toBe(0);
+    await Promise.all(result.map((g) => g.data()));
+    tf.dispose([x, w, b, s, ...result]);
   });
 });
 

@@ -1,16 +1,22 @@
 /**
- * LayerNorm over the last axis (torch.nn.LayerNorm, biased variance, eps 1e-5), fused:
- *   forward  'IclLayerNorm'      one dispatch, one invocation per row;
- *   backward 'IclLayerNormGrad'  two dispatches: (1) workgroups of 64 rows, one invocation per row
- *            computing dx = rstd (dy w - mean(dy w) - xhat mean(dy w xhat)), then the per-workgroup
- *            column sums of dy xhat and dy through workgroup memory; (2) the sums over workgroups.
- * Off WebGPU, `fusedLayerNorm` is the plain-ops LayerNorm of src/models/ops.ts.
+ * LayerNorm over the last axis (torch.nn.LayerNorm, biased variance, eps 1e-5), fused.
+ * On WebGPU:
+ *   forward  'IclLayerNormStats'      one dispatch, one invocation per row; a second output, each
+ *            row's mean and 1 / std [rows, 2], is saved for the backward (and released otherwise);
+ *   backward 'IclLayerNormStatsGrad'  ONE dispatch: workgroups of 64 rows, one invocation per row,
+ *            computing dx = rstd (dy w - mean(dy w) - xhat mean(dy w xhat)), beside workgroups of
+ *            2 columns summing dy xhat (dweight) and dy (dbias) over all rows from the saved stats.
+ * On wasm (host-kernels.ts) 'IclLayerNorm' / 'IclLayerNormKeep' / 'IclLayerNormGrad', the same
+ * maths without stats. Elsewhere `fusedLayerNorm` is the plain-ops LayerNorm of src/models/ops.ts.
  *
- * 'IclLayerNormKeep' is the same LayerNorm with a second output: its input, handed on (no copy)
- * for the residual stream. The residual's gradient then comes back to this kernel, whose backward
- * adds it to dx in the same dispatch, instead of tfjs adding the two gradients of the input.
- * With a `shift` [C] input, the second output is x + shift instead (written by the forward
- * dispatch): the bias of the matmul that adds the residual, so that matmul needs no second add.
+ * The Keep variants ('IclLayerNormStatsKeep', 'IclLayerNormKeep') have a second output: the input,
+ * handed on (no copy) for the residual stream. The residual's gradient then comes back to this
+ * kernel, whose backward adds it to dx in the same dispatch, instead of tfjs adding the two
+ * gradients of the input. With a `shift` [C] input, the second output is x + shift instead
+ * (written by the forward dispatch): the bias of the matmul that adds the residual, so that matmul
+ * needs no second add; the shift's gradient (the sum of the residual's gradient over rows) is then
+ * a third column sum of the same backward dispatch where the device binds 9 storage buffers
+ * (else one `columnSum` dispatch more).
  */
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -18,20 +24,29 @@ import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_EPS, layerNorm } from '../models/ops';
 import { bindings, FLAT_INDEX, fusedHere, registerKernelOnce } from './common';
 import { columnSum } from './linear';
-import { dispatch1d, release, runRaw } from './runner';
+import { dispatch1d, maxStorageBuffers, runRaw } from './runner';
 
 export const LAYER_NORM = 'IclLayerNorm';
 export const LAYER_NORM_GRAD = 'IclLayerNormGrad';
 export const LAYER_NORM_KEEP = 'IclLayerNormKeep';
+/** WebGPU: the forward with each row's stats as a last output, and its one-dispatch backward */
+export const LAYER_NORM_STATS = 'IclLayerNormStats';
+export const LAYER_NORM_STATS_KEEP = 'IclLayerNormStatsKeep';
+export const LAYER_NORM_STATS_GRAD = 'IclLayerNormStatsGrad';
 
-const ROWS = 64; // rows per workgroup in the backward
-const COLS = 16; // columns per block of the column sums
+const ROWS = 64; // rows per workgroup (forward, and the backward's dx workgroups)
+const COLS = 2; // columns per column workgroup of the backward
+const LANES = ROWS / COLS; // threads per column (rows are strided over them)
 
-function forwardProgram(rows: number, c: number, shift = false) {
-  const dispatch = dispatch1d(rows, 64);
+/**
+ * y = LayerNorm(x) (+ kept = x + shift), and each row's mean and 1 / std as stats [rows, 2] for
+ * the backward (so that its column sums need not recompute them).
+ */
+function forwardProgram(rows: number, c: number, shift: boolean) {
+  const dispatch = dispatch1d(rows, ROWS);
   return {
     name: 'LayerNormForward',
-    key: shift ? 'lnfwd_shift' : 'lnfwd',
+    key: shift ? 'lnfwd_stats_shift' : 'lnfwd_stats',
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [rows] },
@@ -40,11 +55,11 @@ function forwardProgram(rows: number, c: number, shift = false) {
       { type: 'float32' as const, data: [LAYER_NORM_EPS] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(shift ? ['y', 'kept'] : ['y'], shift ? ['x', 'w', 'b', 'shift'] : ['x', 'w', 'b'], 'rows: i32, C: i32, nx: i32, eps: f32')}
+${bindings(shift ? ['y', 'kept', 'stats'] : ['y', 'stats'], shift ? ['x', 'w', 'b', 'shift'] : ['x', 'w', 'b'], 'rows: i32, C: i32, nx: i32, eps: f32')}
 ${FLAT_INDEX}
-@compute @workgroup_size(64)
+@compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let row = flatGroup(wid) * 64 + i32(lid);
+  let row = flatGroup(wid) * ${ROWS} + i32(lid);
   if (row >= uni.rows) { return; }
   let C = uni.C;
   let o = row * C;
@@ -56,159 +71,188 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let rstd = inverseSqrt(v / f32(C) + uni.eps);
   for (var c = 0; c < C; c++) { y[o + c] = (x[o + c] - mean) * rstd * w[c] + b[c]; }
   ${shift ? 'for (var c = 0; c < C; c++) { kept[o + c] = x[o + c] + shift[c]; }' : ''}
+  stats[2 * row] = mean;
+  stats[2 * row + 1] = rstd;
 }
 `,
   };
 }
 
-function backwardProgram(rows: number, c: number, residual: boolean) {
-  const groups = Math.ceil(rows / ROWS);
-  const dispatch = dispatch1d(groups, 1);
-  const stride = 2 * COLS + 1;
+/**
+ * The whole backward in one dispatch: the first workgroups one invocation per row (dx = rstd
+ * (dy w - mean(dy w) - xhat mean(dy w xhat)), + dres), the rest ${COLS} columns each, summing
+ * dy xhat (dw), dy (db) and, with `shiftSum`, dres (the shift's gradient) over all rows, with
+ * ${LANES} threads per column and a tree in workgroup memory.
+ */
+function backwardProgram(rows: number, c: number, residual: boolean, shiftSum: boolean) {
+  const rowGroups = Math.ceil(rows / ROWS);
+  const dispatch = dispatch1d(rowGroups + Math.ceil(c / COLS), 1);
+  const sums = shiftSum ? 3 : 2;
+  const outputs = shiftSum ? ['dx', 'dw', 'db', 'dshift'] : ['dx', 'dw', 'db'];
+  const inputs = residual ? ['x', 'w', 'stats', 'dy', 'dres'] : ['x', 'w', 'stats', 'dy'];
   return {
-    program: {
-      name: 'LayerNormBackward',
-      key: residual ? 'lnbwd_res' : 'lnbwd',
-      dispatch,
-      uniforms: [
-        { type: 'int32' as const, data: [rows] },
-        { type: 'int32' as const, data: [c] },
-        { type: 'int32' as const, data: [dispatch[0]] },
-        { type: 'float32' as const, data: [LAYER_NORM_EPS] },
-      ],
-      wgsl: () => /* wgsl */ `
-${bindings(['dx', 'dwp', 'dbp'], residual ? ['x', 'w', 'dy', 'dres'] : ['x', 'w', 'dy'], 'rows: i32, C: i32, nx: i32, eps: f32')}
-var<workgroup> red: array<f32, ${ROWS * stride}>;
+    name: 'LayerNormBackward',
+    key: `lnbwd1${residual ? '_res' : ''}${shiftSum ? '_shift' : ''}`,
+    dispatch,
+    uniforms: [
+      { type: 'int32' as const, data: [rows] },
+      { type: 'int32' as const, data: [c] },
+      { type: 'int32' as const, data: [dispatch[0]] },
+      { type: 'int32' as const, data: [rowGroups] },
+    ],
+    wgsl: () => /* wgsl */ `
+${bindings(outputs, inputs, 'rows: i32, C: i32, nx: i32, rowGroups: i32')}
+var<workgroup> red: array<f32, ${sums * ROWS}>;
 ${FLAT_INDEX}
 @compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
   let lid = i32(lidu);
   let grp = flatGroup(wid);
-  let row = grp * ${ROWS} + lid;
-  let live = row < uni.rows;
   let C = uni.C;
-  let o = min(row, uni.rows - 1) * C;
-  var mean = 0.0;
-  var rstd = 0.0;
-  if (live) {
-    var s = 0.0;
-    for (var c = 0; c < C; c++) { s += x[o + c]; }
-    mean = s / f32(C);
-    var v = 0.0;
-    for (var c = 0; c < C; c++) { let d = x[o + c] - mean; v += d * d; }
-    rstd = inverseSqrt(v / f32(C) + uni.eps);
-    var s1 = 0.0;
-    var s2 = 0.0;
-    for (var c = 0; c < C; c++) {
-      let g = dy[o + c] * w[c];
-      s1 += g;
-      s2 += g * (x[o + c] - mean) * rstd;
-    }
-    s1 = s1 / f32(C);
-    s2 = s2 / f32(C);
-    for (var c = 0; c < C; c++) {
-      let xh = (x[o + c] - mean) * rstd;
-      dx[o + c] = rstd * (dy[o + c] * w[c] - s1 - xh * s2)${residual ? ' + dres[o + c]' : ''};
-    }
-  }
-  for (var cb = 0; cb < C; cb += ${COLS}) {
-    for (var j = 0; j < ${COLS}; j++) {
-      let c = cb + j;
-      var a = 0.0;
-      var bb = 0.0;
-      if (live && c < C) {
-        let g = dy[o + c];
-        a = g * (x[o + c] - mean) * rstd;
-        bb = g;
+  if (grp < uni.rowGroups) {
+    let row = grp * ${ROWS} + lid;
+    if (row < uni.rows) {
+      let o = row * C;
+      let mean = stats[2 * row];
+      let rstd = stats[2 * row + 1];
+      var s1 = 0.0;
+      var s2 = 0.0;
+      for (var c = 0; c < C; c++) {
+        let g = dy[o + c] * w[c];
+        s1 += g;
+        s2 += g * (x[o + c] - mean) * rstd;
       }
-      red[lid * ${stride} + j] = a;
-      red[lid * ${stride} + ${COLS} + j] = bb;
-    }
-    workgroupBarrier();
-    if (lid < ${2 * COLS}) {
-      var acc = 0.0;
-      for (var i = 0; i < ${ROWS}; i++) { acc += red[i * ${stride} + lid]; }
-      let c = cb + (lid % ${COLS});
-      if (c < C && grp * ${ROWS} < uni.rows) {
-        if (lid < ${COLS}) { dwp[grp * C + c] = acc; } else { dbp[grp * C + c] = acc; }
+      s1 = s1 / f32(C);
+      s2 = s2 / f32(C);
+      for (var c = 0; c < C; c++) {
+        let xh = (x[o + c] - mean) * rstd;
+        dx[o + c] = rstd * (dy[o + c] * w[c] - s1 - xh * s2)${residual ? ' + dres[o + c]' : ''};
       }
     }
+    return;
+  }
+  let col = (grp - uni.rowGroups) * ${COLS} + lid % ${COLS};
+  let lane = lid / ${COLS};
+  var a0 = 0.0;
+  var a1 = 0.0;
+  var b0 = 0.0;
+  var b1 = 0.0;
+  var e0 = 0.0;
+  if (col < C) {
+    var r = lane;
+    for (; r + ${LANES} < uni.rows; r += ${2 * LANES}) {
+      let i0 = r * C + col;
+      let i1 = i0 + ${LANES} * C;
+      let g0 = dy[i0];
+      let g1 = dy[i1];
+      a0 += g0 * (x[i0] - stats[2 * r]) * stats[2 * r + 1];
+      a1 += g1 * (x[i1] - stats[2 * (r + ${LANES})]) * stats[2 * (r + ${LANES}) + 1];
+      b0 += g0;
+      b1 += g1;
+      ${shiftSum ? 'e0 += dres[i0] + dres[i1];' : ''}
+    }
+    if (r < uni.rows) {
+      let i0 = r * C + col;
+      let g0 = dy[i0];
+      a0 += g0 * (x[i0] - stats[2 * r]) * stats[2 * r + 1];
+      b0 += g0;
+      ${shiftSum ? 'e0 += dres[i0];' : ''}
+    }
+  }
+  red[lid] = a0 + a1;
+  red[${ROWS} + lid] = b0 + b1;
+  ${shiftSum ? `red[${2 * ROWS} + lid] = e0;` : ''}
+  workgroupBarrier();
+  for (var s = ${LANES / 2}; s > 0; s = s >> 1u) {
+    if (lane < s) {
+      red[lid] += red[lid + s * ${COLS}];
+      red[${ROWS} + lid] += red[${ROWS} + lid + s * ${COLS}];
+      ${shiftSum ? `red[${2 * ROWS} + lid] += red[${2 * ROWS} + lid + s * ${COLS}];` : ''}
+    }
     workgroupBarrier();
   }
-}
-`,
-    },
-    groups,
-  };
-}
-
-function reduceProgram(groups: number, c: number) {
-  const dispatch = dispatch1d(2 * c, 64);
-  return {
-    name: 'LayerNormReduce',
-    key: 'lnred',
-    dispatch,
-    uniforms: [
-      { type: 'int32' as const, data: [groups] },
-      { type: 'int32' as const, data: [c] },
-      { type: 'int32' as const, data: [dispatch[0]] },
-    ],
-    wgsl: () => /* wgsl */ `
-${bindings(['dw', 'db'], ['dwp', 'dbp'], 'G: i32, C: i32, nx: i32')}
-${FLAT_INDEX}
-@compute @workgroup_size(64)
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let i = flatGroup(wid) * 64 + i32(lid);
-  let C = uni.C;
-  if (i >= 2 * C) { return; }
-  let c = i % C;
-  var acc = 0.0;
-  if (i < C) {
-    for (var g = 0; g < uni.G; g++) { acc += dwp[g * C + c]; }
-    dw[c] = acc;
-  } else {
-    for (var g = 0; g < uni.G; g++) { acc += dbp[g * C + c]; }
-    db[c] = acc;
+  if (lane == 0 && col < C) {
+    dw[col] = red[lid];
+    db[col] = red[${ROWS} + lid];
+    ${shiftSum ? `dshift[col] = red[${2 * ROWS} + lid];` : ''}
   }
 }
 `,
   };
 }
 
-const forwardKernel: KernelFunc = ({ inputs, backend }) => {
-  const { x, weight, bias } = inputs as Record<string, TensorInfo>;
+const shapeOf = (x: TensorInfo) => {
   const c = x.shape[x.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x.shape) / c;
-  return runRaw(backend, forwardProgram(rows, c), [x, weight, bias], [x.shape.slice()])[0];
+  return { c, rows: tf.util.sizeFromShape(x.shape) / c };
 };
 
-const keepKernel: KernelFunc = (args) => {
-  const { x, weight, bias, shift } = args.inputs as Record<string, TensorInfo | undefined>;
+/** [y, stats] (with a shift: [y, x + shift, stats]; without: [y, x itself, stats] when kept) */
+const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias, shift } = inputs as Record<string, TensorInfo | undefined>;
+  const { keep } = (attrs ?? {}) as { keep?: boolean };
+  const { c, rows } = shapeOf(x!);
   if (shift) {
-    const c = x!.shape[x!.shape.length - 1];
-    const rows = tf.util.sizeFromShape(x!.shape) / c;
     const program = forwardProgram(rows, c, true);
-    return runRaw(args.backend, program, [x!, weight!, bias!, shift], [x!.shape.slice(), x!.shape.slice()]);
+    return runRaw(
+      backend,
+      program,
+      [x!, weight!, bias!, shift],
+      [x!.shape.slice(), x!.shape.slice(), [rows, 2]],
+    );
   }
-  const y = forwardKernel(args) as TensorInfo;
-  (args.backend as tf.KernelBackend).incRef(x!.dataId);
-  return [y, { dataId: x!.dataId, shape: x!.shape.slice(), dtype: x!.dtype }];
+  const [y, stats] = runRaw(
+    backend,
+    forwardProgram(rows, c, false),
+    [x!, weight!, bias!],
+    [x!.shape.slice(), [rows, 2]],
+  );
+  if (!keep) return [y, stats];
+  (backend as tf.KernelBackend).incRef(x!.dataId);
+  return [y, { dataId: x!.dataId, shape: x!.shape.slice(), dtype: x!.dtype }, stats];
 };
 
-const backwardKernel: KernelFunc = ({ inputs, backend }) => {
-  const { x, weight, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
-  const c = x!.shape[x!.shape.length - 1];
-  const rows = tf.util.sizeFromShape(x!.shape) / c;
-  const { program, groups } = backwardProgram(rows, c, dres !== undefined);
-  const [dx, dwp, dbp] = runRaw(backend, program, dres ? [x!, weight!, dy!, dres] : [x!, weight!, dy!], [
-    x!.shape.slice(),
-    [groups, c],
-    [groups, c],
-  ]);
-  const [dw, db] = runRaw(backend, reduceProgram(groups, c), [dwp, dbp], [[c], [c]]);
-  release(backend, dwp, dbp);
-  return [dx, dw, db];
+/** inputs x, weight, stats, dy, dres? -> [dx, dw, db, dshift?] (attrs.shiftSum: dshift = sum of dres) */
+const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, stats, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
+  const { shiftSum } = attrs as unknown as { shiftSum: boolean };
+  const { c, rows } = shapeOf(x!);
+  const program = backwardProgram(rows, c, dres !== undefined, shiftSum && dres !== undefined);
+  const ins = dres ? [x!, weight!, stats!, dy!, dres] : [x!, weight!, stats!, dy!];
+  const outs = [x!.shape.slice(), [c], [c]];
+  if (shiftSum && dres) outs.push([c]);
+  return runRaw(backend, program, ins, outs);
 };
+
+/** the backward's storage buffers with the shift's sum: 4 outputs and 5 inputs */
+const SHIFT_SUM_BUFFERS = 9;
+
+/** WebGPU: the backward's one dispatch, from the forward's saved stats */
+function statsGradient(keep: boolean): GradConfig {
+  return {
+    kernelName: keep ? LAYER_NORM_STATS_KEEP : LAYER_NORM_STATS,
+    inputsToSave: ['x', 'weight'],
+    outputsToSave: keep ? [false, false, true] : [false, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [x, weight, stats] = saved;
+      const shift = (attrs as { shift?: boolean } | undefined)?.shift === true;
+      const [dy, dres] = dys as Array<tf.Tensor | null>;
+      const c = x.shape[x.shape.length - 1];
+      const inputs: tf.NamedTensorMap = { x, weight, stats, dy: dy ?? tf.zerosLike(x) };
+      if (keep && dres) inputs.dres = dres;
+      // the shift's sum inside the dispatch where the device binds its 9 storage buffers
+      const shiftSum = shift && dres !== null && maxStorageBuffers(tf.backend()) >= SHIFT_SUM_BUFFERS;
+      const [dx, dw, db, dshift] = tf
+        .engine()
+        .runKernel(LAYER_NORM_STATS_GRAD, inputs, { shiftSum } as never) as tf.Tensor[];
+      return {
+        x: () => dx,
+        weight: () => dw,
+        bias: () => db,
+        shift: () => dshift ?? (dres ? columnSum(dres.reshape([-1, c])) : tf.zeros([c])),
+      };
+    },
+  };
+}
 
 const gradConfig: GradConfig = {
   kernelName: LAYER_NORM,
@@ -235,10 +279,14 @@ const keepGradConfig: GradConfig = {
 };
 
 export function registerLayerNormKernels(): void {
-  registerKernelOnce({ kernelName: LAYER_NORM, backendName: 'webgpu', kernelFunc: forwardKernel });
-  registerKernelOnce({ kernelName: LAYER_NORM_KEEP, backendName: 'webgpu', kernelFunc: keepKernel });
-  registerKernelOnce({ kernelName: LAYER_NORM_GRAD, backendName: 'webgpu', kernelFunc: backwardKernel });
-  for (const config of [gradConfig, keepGradConfig]) {
+  registerKernelOnce({ kernelName: LAYER_NORM_STATS, backendName: 'webgpu', kernelFunc: forwardKernel });
+  registerKernelOnce({ kernelName: LAYER_NORM_STATS_KEEP, backendName: 'webgpu', kernelFunc: forwardKernel });
+  registerKernelOnce({
+    kernelName: LAYER_NORM_STATS_GRAD,
+    backendName: 'webgpu',
+    kernelFunc: backwardKernel,
+  });
+  for (const config of [gradConfig, keepGradConfig, statsGradient(false), statsGradient(true)]) {
     if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
     tf.registerGradient(config);
   }
@@ -246,6 +294,11 @@ export function registerLayerNormKernels(): void {
 
 /** LayerNorm over the last axis: the fused kernel on WebGPU and wasm, the plain ops elsewhere. */
 export function fusedLayerNorm(x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === 'webgpu') {
+    const [y, stats] = tf.engine().runKernel(LAYER_NORM_STATS, { x, weight, bias }) as tf.Tensor[];
+    stats.dispose(); // the tape keeps its own reference for the backward
+    return y;
+  }
   if (!fusedHere(LAYER_NORM)) return layerNorm(x, weight, bias);
   return tf.engine().runKernel(LAYER_NORM, { x, weight, bias }) as tf.Tensor;
 }
@@ -260,8 +313,16 @@ export function fusedLayerNormKeep(
   bias: tf.Tensor,
   shift?: tf.Tensor,
 ): [tf.Tensor, tf.Tensor] {
-  if (!fusedHere(LAYER_NORM_KEEP)) return [layerNorm(x, weight, bias), shift ? x.add(shift) : x];
   const inputs: tf.NamedTensorMap = shift ? { x, weight, bias, shift } : { x, weight, bias };
+  if (tf.getBackend() === 'webgpu') {
+    const attrs = { keep: true, shift: shift !== undefined };
+    const [y, kept, stats] = tf
+      .engine()
+      .runKernel(LAYER_NORM_STATS_KEEP, inputs, attrs as never) as tf.Tensor[];
+    stats.dispose();
+    return [y, kept];
+  }
+  if (!fusedHere(LAYER_NORM_KEEP)) return [layerNorm(x, weight, bias), shift ? x.add(shift) : x];
   const [y, kept] = tf.engine().runKernel(LAYER_NORM_KEEP, inputs) as tf.Tensor[];
   return [y, kept];
 }

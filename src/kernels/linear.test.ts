@@ -4,11 +4,15 @@
  * ops; value and the gradient of every input, relative error < 1e-4 (cpu: < 1e-6), on shapes that
  * are not multiples of the matmul tiles or of the column sum's 8 columns and 128 rows, one row,
  * and both weight layouts (nn.Linear [out, in], GPT-2 Conv1D [in, out]). Also the dispatches:
- * one forward program for a biased or residual linear, one column-sum program per bias gradient.
+ * one forward program for a biased or residual linear, one program for its whole backward.
+ * The one-dispatch backward ('IclLinearGrad') also directly against float64 sums (dx with the kept
+ * gradient, dW in both layouts, the bias) on shapes with many row tiles.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { columnSum, fusedLinear, fusedLinearKeep } from './linear';
+import { selectPositions } from '../models/ops';
+import { columnSum, fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
+import { LINEAR_GRAD } from './linear-grad';
 import { countDispatches } from './profile';
 import { registerAllKernels } from './register';
 import { Rng, randn, relErr, valueAndGrads } from './testing/helpers';
@@ -53,12 +57,14 @@ const SHAPES: Array<[number, number, number]> = [
   [1, 3, 5],
   [37, 20, 13],
   [300, 33, 129],
+  [65, 64, 1],
 ];
 
 describe('fusedLinear', () => {
   for (const [m, k, n] of SHAPES) {
     for (const transposeWeight of [true, false]) {
       for (const [bias, residual] of [
+        [false, false],
         [true, false],
         [false, true],
         [true, true],
@@ -91,7 +97,7 @@ describe('fusedLinear', () => {
     }
   }
 
-  it('a biased linear is one forward dispatch; its bias gradient one column sum', async (ctx) => {
+  it('a biased linear is one forward dispatch; its whole backward (dx, dW, bias) one more', async (ctx) => {
     if (!gpu) ctx.skip();
     await tf.setBackend('webgpu');
     const rng = new Rng(3);
@@ -108,11 +114,16 @@ describe('fusedLinear', () => {
     );
     expect(res.count.dispatches).toBe(1);
     const grads = countDispatches(() =>
-      tf.grads((a: tf.Tensor, c: tf.Tensor) =>
-        fusedLinear(x as tf.Tensor2D, a as tf.Tensor2D, true, c).sum(),
-      )([w, b]),
+      tf.grads((a: tf.Tensor, v: tf.Tensor, c: tf.Tensor) =>
+        fusedLinear(a as tf.Tensor2D, v as tf.Tensor2D, true, c).sum(),
+      )([x, w, b]),
     );
-    expect(grads.count.byProgram.ColumnSum).toBe(1);
+    const { byProgram } = grads.count;
+    expect(byProgram.LinearGrad).toBe(1);
+    expect(byProgram.ColumnSum).toBeUndefined();
+    // the forward's one matmul program, none in the backward
+    const matmuls = Object.entries(byProgram).filter(([name]) => name.startsWith('MatMul'));
+    expect(matmuls.reduce((a, [, c]) => a + c, 0)).toBe(1);
     await Promise.all(grads.result.map((g) => g.data()));
     tf.dispose([x, w, b, r, fwd.result, res.result, ...grads.result]);
   });
@@ -140,6 +151,132 @@ describe('fusedLinearKeep', () => {
         expect(relErr(got.grads[0], ref.grads[0]), 'dx').toBeLessThan(1e-4);
         expect(relErr(got.grads[1], ref.grads[1]), 'dW').toBeLessThan(1e-4);
       });
+    }
+  }
+});
+
+describe('fusedLinearRows (a read-out at evenly spaced rows)', () => {
+  for (const { b, l, k, n, start, stride, count, t } of [
+    { b: 2, l: 1, k: 3, n: 1, start: 0, stride: 1, count: 1, t: true },
+    { b: 3, l: 7, k: 33, n: 5, start: 1, stride: 2, count: 3, t: true },
+    { b: 4, l: 83, k: 40, n: 1, start: 0, stride: 2, count: 42, t: true },
+    { b: 5, l: 20, k: 65, n: 3, start: 2, stride: 3, count: 6, t: false },
+  ]) {
+    const name = `B ${b}, L ${l}, in ${k}, out ${n}, rows ${start} + ${stride} i, i < ${count}${t ? '' : ', [in, out]'}`;
+    const rng = new Rng(b * l + k);
+    const inputs = [randn(rng, [b, l, k]), randn(rng, t ? [n, k] : [k, n], 0.3), randn(rng, [n])];
+    const weights = randn(rng, [b, count, n]);
+    const positions = Int32Array.from({ length: count }, (_, i) => start + i * stride);
+    const plainRows = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+      tf
+        .matMul(
+          selectPositions(x as tf.Tensor3D, positions).reshape([b * count, k]),
+          w as tf.Tensor2D,
+          false,
+          t,
+        )
+        .add(bias)
+        .reshape([b, count, n]);
+    const fusedRows = (x: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+      fusedLinearRows(x as tf.Tensor3D, { start, stride, count }, w as tf.Tensor2D, t, bias);
+    it(`webgpu == cpu plain ops: ${name}`, async (ctx) => {
+      if (!gpu) ctx.skip();
+      const ref = await valueAndGrads('cpu', inputs, weights, plainRows);
+      const got = await valueAndGrads('webgpu', inputs, weights, fusedRows);
+      expectNoGpuErrors();
+      expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+      ['x', 'weight', 'bias'].forEach((g, i) => {
+        expect(relErr(got.grads[i], ref.grads[i]), `d${g}`).toBeLessThan(1e-4);
+      });
+    });
+    it(`cpu == cpu plain ops: ${name}`, async () => {
+      const ref = await valueAndGrads('cpu', inputs, weights, plainRows);
+      const got = await valueAndGrads('cpu', inputs, weights, fusedRows);
+      expect(relErr(got.value, ref.value)).toBeLessThan(1e-6);
+    });
+  }
+
+  it('is one dispatch forward and one backward (no slice, no pad)', async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    const [x, w, bias] = [tf.randomNormal([2, 9, 8]), tf.randomNormal([1, 8]), tf.zeros([1])];
+    const { result, count } = countDispatches(() =>
+      tf.grads((v: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
+        fusedLinearRows(
+          v as tf.Tensor3D,
+          { start: 0, stride: 2, count: 5 },
+          ww as tf.Tensor2D,
+          true,
+          bb,
+        ).sum(),
+      )([x, w, bias]),
+    );
+    expect(count.byProgram.LinearRows).toBe(1);
+    expect(count.byProgram.LinearGrad).toBe(1);
+    expect(count.byProgram.SliceProgram ?? 0).toBe(0);
+    expect(count.byProgram.PadProgram ?? 0).toBe(0);
+    await Promise.all(result.map((g) => g.data()));
+    tf.dispose([x, w, bias, ...result]);
+  });
+});
+
+describe('IclLinearGrad (one dispatch) == float64', () => {
+  for (const [m, k, n] of [
+    [1, 1, 1],
+    [1000, 70, 45],
+    [33, 31, 97],
+  ]) {
+    for (const transposeWeight of [true, false]) {
+      for (const [bias, kept] of [
+        [true, true],
+        [false, false],
+      ]) {
+        it(`M ${m}, in ${k}, out ${n}, ${transposeWeight ? '[out, in]' : '[in, out]'}${bias ? ', bias' : ''}${kept ? ', kept' : ''}`, async (ctx) => {
+          if (!gpu) ctx.skip();
+          await tf.setBackend('webgpu');
+          const rng = new Rng(m * 3 + k + n);
+          const hx = randn(rng, [m, k]);
+          const hw = randn(rng, transposeWeight ? [n, k] : [k, n]);
+          const hdy = randn(rng, [m, n]);
+          const hkept = randn(rng, [m, k]);
+          const W = (o: number, i: number) => hw.values[transposeWeight ? o * k + i : i * n + o];
+          const wantDx = new Float64Array(m * k);
+          const wantDw = new Float64Array(n * k);
+          const wantDb = new Float64Array(n);
+          for (let r = 0; r < m; r++) {
+            for (let i = 0; i < k; i++) {
+              let acc = kept ? hkept.values[r * k + i] : 0;
+              for (let o = 0; o < n; o++) acc += hdy.values[r * n + o] * W(o, i);
+              wantDx[r * k + i] = acc;
+            }
+            for (let o = 0; o < n; o++) {
+              const g = hdy.values[r * n + o];
+              wantDb[o] += g;
+              for (let i = 0; i < k; i++) {
+                wantDw[transposeWeight ? o * k + i : i * n + o] += g * hx.values[r * k + i];
+              }
+            }
+          }
+          const inputs: tf.NamedTensorMap = {
+            x: tf.tensor(hx.values, hx.shape),
+            weight: tf.tensor(hw.values, hw.shape),
+            dy: tf.tensor(hdy.values, hdy.shape),
+          };
+          if (kept) inputs.dkept = tf.tensor(hkept.values, hkept.shape);
+          const outs = tf
+            .engine()
+            .runKernel(LINEAR_GRAD, inputs, { transposeWeight, bias } as never) as tf.Tensor[];
+          expect(outs.length).toBe(bias ? 3 : 2);
+          expect(outs[0].shape).toEqual([m, k]);
+          expect(outs[1].shape).toEqual(hw.shape);
+          const [dx, dw, db] = await Promise.all(outs.map((t) => t.data()));
+          expectNoGpuErrors();
+          expect(relErr(dx, wantDx), 'dx').toBeLessThan(1e-5);
+          expect(relErr(dw, wantDw), 'dW').toBeLessThan(1e-5);
+          if (bias) expect(relErr(db, wantDb), 'db').toBeLessThan(1e-5);
+          tf.dispose([...Object.values(inputs), ...outs]);
+        });
+      }
     }
   }
 });

@@ -4,15 +4,17 @@
  *     or x W (GPT-2 Conv1D, W [in, out]), plus bias [out] and / or a residual [M, out]: tfjs's
  *     fused matMul adds one of them inside the matmul program (the bias, else the residual), so a
  *     biased or residual linear is one dispatch instead of two (both: two instead of three). Its
- *     gradient is tfjs's matMul gradient (the same two matmuls), the residual's is dy itself, and
- *     the bias's is `columnSum(dy)`.
+ *     whole gradient (dx, dW and the bias's column sum) is one dispatch on WebGPU
+ *     (linear-grad.ts); the residual's is dy itself.
  *   - `columnSum(x)` ('IclColumnSum'): [M, N] -> [N], one dispatch on WebGPU (tfjs's sum over
  *     axis 0 is a transpose and a reduction); plain `tf.sum(x, 0)` on the other backends.
  */
 
 import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { selectPositions } from '../models/ops';
 import { bindings, registerKernelOnce, registerReference, viaOps } from './common';
+import { LINEAR_GRAD, linearRowsProgram, type RowMap, registerLinearGradKernel } from './linear-grad';
 import { runRaw } from './runner';
 
 export const COLUMN_SUM = 'IclColumnSum';
@@ -72,8 +74,12 @@ const columnSumKernel: KernelFunc = ({ inputs, backend }) => {
 export function registerLinearKernels(): void {
   registerKernelOnce({ kernelName: COLUMN_SUM, backendName: 'webgpu', kernelFunc: columnSumKernel });
   registerKernelOnce({ kernelName: LINEAR, backendName: 'webgpu', kernelFunc: linearKernel });
-  if (tf.getGradient(LINEAR)) tf.unregisterGradient(LINEAR);
-  tf.registerGradient(linearGrad);
+  registerLinearGradKernel();
+  registerKernelOnce({ kernelName: LINEAR_ROWS, backendName: 'webgpu', kernelFunc: linearRowsKernel });
+  for (const config of [linearGrad, linearRowsGrad]) {
+    if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
+    tf.registerGradient(config);
+  }
   registerReference(COLUMN_SUM, ({ inputs, backend }) => {
     const { x } = inputs as { x: tf.Tensor2D };
     return viaOps(backend as tf.KernelBackend, () => [tf.sum(x, 0)])[0];
@@ -87,7 +93,7 @@ export function columnSum(x: tf.Tensor2D): tf.Tensor1D {
 
 export const LINEAR = 'IclLinear';
 
-type LinearAttrs = { transposeWeight: boolean; keep: boolean };
+type LinearAttrs = { transposeWeight: boolean; keep: boolean; bias: boolean };
 
 /**
  * WebGPU: tfjs's fused matMul with the bias, else the residual, as its bias input; with `keep`,
@@ -106,22 +112,35 @@ const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /**
- * tfjs's matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy;
- * each computed only when the tape asks for it (no dx for the read-in's tokens). With `keep`, the
- * kept x's gradient is added to dx inside its matmul (as the fused matMul's bias).
+ * On WebGPU, the whole backward as one dispatch (linear-grad.ts: dx with the kept x's gradient
+ * added, dW in W's layout, and the bias's column sum), run when the tape reaches this node: its
+ * results are handed out by the closures (a result the tape does not ask for, such as dx of the
+ * read-in's tokens, is released with the backward's scope). Elsewhere (and without dy): tfjs's
+ * matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy, each
+ * computed only when the tape asks for it.
  */
 const linearGrad: GradConfig = {
   kernelName: LINEAR,
   inputsToSave: ['x', 'weight'],
   gradFunc: (dys, saved, attrs) => {
     const [x, w] = saved as tf.Tensor2D[];
-    const { transposeWeight: t, keep } = attrs as unknown as LinearAttrs;
-    const [d, dKept] = (keep ? dys : [dys]) as tf.Tensor2D[];
+    const { transposeWeight: t, keep, bias: hasBias } = attrs as unknown as LinearAttrs;
+    const [d, dKept] = (keep ? dys : [dys]) as Array<tf.Tensor2D | null>;
+    if (d && tf.getBackend() === 'webgpu') {
+      const inputs: tf.NamedTensorMap = dKept
+        ? { x, weight: w, dy: d, dkept: dKept }
+        : { x, weight: w, dy: d };
+      const [dx, dw, db] = tf
+        .engine()
+        .runKernel(LINEAR_GRAD, inputs, { transposeWeight: t, bias: hasBias } as never) as tf.Tensor[];
+      return { x: () => dx, weight: () => dw, bias: () => db, residual: () => d.reshape(d.shape) };
+    }
+    const dy = d as tf.Tensor2D;
     return {
-      x: () => tf.fused.matMul({ a: d, b: w, transposeB: !t, bias: dKept }),
-      weight: () => (t ? tf.matMul(d, x, true, false) : tf.matMul(x, d, true, false)),
-      bias: () => columnSum(d),
-      residual: () => d.reshape(d.shape),
+      x: () => tf.fused.matMul({ a: dy, b: w, transposeB: !t, bias: dKept ?? undefined }),
+      weight: () => (t ? tf.matMul(dy, x, true, false) : tf.matMul(x, dy, true, false)),
+      bias: () => columnSum(dy),
+      residual: () => dy.reshape(dy.shape),
     };
   },
 };
@@ -144,11 +163,14 @@ export function fusedLinear(
     if (bias) y = y.add(bias);
     return (residual ? residual.add(y) : y) as tf.Tensor2D;
   }
-  if (!bias && !residual) return tf.matMul(x, weight, false, transposeWeight);
   const inputs: tf.NamedTensorMap = { x, weight };
   if (bias) inputs.bias = bias;
   if (residual) inputs.residual = residual;
-  return tf.engine().runKernel(LINEAR, inputs, { transposeWeight, keep: false } as never) as tf.Tensor2D;
+  return tf.engine().runKernel(LINEAR, inputs, {
+    transposeWeight,
+    keep: false,
+    bias: bias !== undefined,
+  } as never) as tf.Tensor2D;
 }
 
 /**
@@ -163,6 +185,74 @@ export function fusedLinearKeep(
   if (tf.getBackend() !== 'webgpu') return [tf.matMul(x, weight, false, transposeWeight), x];
   const [y, kept] = tf
     .engine()
-    .runKernel(LINEAR, { x, weight }, { transposeWeight, keep: true } as never) as tf.Tensor2D[];
+    .runKernel(LINEAR, { x, weight }, { transposeWeight, keep: true, bias: false } as never) as tf.Tensor2D[];
   return [y, kept];
+}
+
+export const LINEAR_ROWS = 'IclLinearRows';
+
+type LinearRowsAttrs = { transposeWeight: boolean; bias: boolean; rows: RowMap };
+
+/** x [B L, K], weight, bias? -> [B n, out]: the read-out of the rows of the row map, one dispatch */
+const linearRowsKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, weight, bias } = inputs as Record<string, TensorInfo | undefined>;
+  const { transposeWeight: t, rows } = attrs as unknown as LinearRowsAttrs;
+  const k = x!.shape[1];
+  const out = weight!.shape[t ? 0 : 1];
+  const m = (x!.shape[0] / rows.l) * rows.n;
+  const program = linearRowsProgram(m, k, out, t, bias !== undefined, rows);
+  return runRaw(backend, program, bias ? [x!, weight!, bias] : [x!, weight!], [[m, out]])[0];
+};
+
+/** the row-mapped backward: dx over all B L rows (zeros where no row is read), dW, the bias's sum */
+const linearRowsGrad: GradConfig = {
+  kernelName: LINEAR_ROWS,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, w] = saved as tf.Tensor2D[];
+    const { transposeWeight, bias, rows } = attrs as unknown as LinearRowsAttrs;
+    const [dx, dw, db] = tf.engine().runKernel(LINEAR_GRAD, { x, weight: w, dy: dy as tf.Tensor }, {
+      transposeWeight,
+      bias,
+      rows,
+    } as never) as tf.Tensor[];
+    return { x: () => dx, weight: () => dw, bias: () => db };
+  },
+};
+
+/** The rows start, start + stride, ... (count of them) of each sequence. */
+export interface EvenRows {
+  start: number;
+  stride: number;
+  count: number;
+}
+
+/**
+ * A read-out at evenly spaced positions: x [B, L, in] at positions start + i stride (i < count)
+ * times the weight (layouts as `fusedLinear`) plus bias -> [B, count, out]. On WebGPU one dispatch
+ * reading the rows in place (no slice), and one for the whole backward (no pad); elsewhere
+ * selectPositions and the plain linear.
+ */
+export function fusedLinearRows(
+  x: tf.Tensor3D,
+  rows: EvenRows,
+  weight: tf.Tensor2D,
+  transposeWeight: boolean,
+  bias?: tf.Tensor,
+): tf.Tensor3D {
+  const [b, l, k] = x.shape;
+  const { start, stride, count } = rows;
+  if (count < 1 || stride < 1 || start < 0 || start + (count - 1) * stride >= l)
+    throw new Error(`read-out rows ${start} + i ${stride}, i < ${count}, outside ${l}`);
+  const out = weight.shape[transposeWeight ? 0 : 1];
+  if (tf.getBackend() !== 'webgpu') {
+    const positions = Int32Array.from({ length: count }, (_, i) => start + i * stride);
+    const xs = selectPositions(x, positions).reshape([b * count, k]) as tf.Tensor2D;
+    return fusedLinear(xs, weight, transposeWeight, bias).reshape([b, count, out]);
+  }
+  const inputs: tf.NamedTensorMap = { x: x.reshape([b * l, k]), weight };
+  if (bias) inputs.bias = bias;
+  const attrs = { transposeWeight, bias: bias !== undefined, rows: { l, n: count, start, stride } };
+  const y = tf.engine().runKernel(LINEAR_ROWS, inputs, attrs as never) as tf.Tensor2D;
+  return y.reshape([b, count, out]);
 }

@@ -78,6 +78,17 @@ export interface ModelKernels {
     bias?: tf.Tensor,
     residual?: tf.Tensor2D,
   ) => tf.Tensor2D;
+  /**
+   * a read-out: x [B, L, in] at positions start + i stride (i < count) times the weight (layouts as
+   * `linear`) plus bias -> [B, count, out], reading the rows in place (no slice of x)
+   */
+  linearRows?: (
+    x: tf.Tensor3D,
+    rows: { start: number; stride: number; count: number },
+    weight: tf.Tensor2D,
+    transposeWeight: boolean,
+    bias?: tf.Tensor,
+  ) => tf.Tensor3D;
   /** [x W^T (or x W), x] (layouts as `linear`): x handed on, its gradient added in dx's matmul */
   linearKeep?: (x: tf.Tensor2D, weight: tf.Tensor2D, transposeWeight: boolean) => [tf.Tensor2D, tf.Tensor2D];
   /** the training loss sum(mask (pred - target)^2) / denom; pred, target [B, T, dim], mask [B, T, 1] */

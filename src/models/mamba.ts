@@ -182,7 +182,7 @@ export function mambaMixerFused(
   residual?: tf.Tensor3D,
 ): tf.Tensor3D {
   const { dInner: di } = dims;
-  const xz = linear(x, get('in_proj.weight')) as tf.Tensor3D; // (1) [B, L, 2 Di]
+  const xz = linear(x, get('in_proj.weight'), undefined, { kernel: kernels.linear }) as tf.Tensor3D; // (1) [B, L, 2 Di]
   // (2); xz reaches the scan (z) through the conv's kernel when fused (its gradient then adds in
   // the conv's backward)
   const [u, xzScan] = kernels.causalConvSiluKeep

@@ -42,7 +42,7 @@ import {
 import { type ArchConfig, validateArchConfig } from './config';
 import type { ModelKernels } from './fused';
 import { type MambaDims, type MambaTrace, mambaDims, mambaMixer, mambaMixerSpecs } from './mamba';
-import { layerNorm, linear, selectPositions } from './ops';
+import { evenlySpaced, layerNorm, linear, selectPositions } from './ops';
 import {
   countParams,
   getterOf,
@@ -403,11 +403,16 @@ export function forwardModel(
   const fn = finalNormPrefix(config);
   const finalNorm = (sink ? undefined : s.kernels?.layerNorm) ?? layerNorm;
   h = finalNorm(h, get(`${fn}weight`), get(`${fn}bias`)) as tf.Tensor3D;
+  const readRows = sink ? undefined : s.kernels?.linearRows;
   return s.heads.map((head, i) => {
     const pos = positions?.[i];
-    const hs = pos ? selectPositions(h, pos) : h;
-    if (isTiedHead(s.readIn, head)) return linear(hs, get('_read_in.weight')) as tf.Tensor3D;
+    const tied = isTiedHead(s.readIn, head);
     const p = readOutPrefix(s.heads, i);
+    // the fused read-out reads the evenly spaced rows in place (no slice, no pad in the backward)
+    const even = pos && readRows && !tied ? evenlySpaced(pos, l) : null;
+    if (even) return readRows!(h, even, get(`${p}weight`) as tf.Tensor2D, true, get(`${p}bias`));
+    const hs = pos ? selectPositions(h, pos) : h;
+    if (tied) return linear(hs, get('_read_in.weight')) as tf.Tensor3D;
     return linear(hs, get(`${p}weight`), get(`${p}bias`), { kernel }) as tf.Tensor3D;
   });
 }

@@ -145,14 +145,9 @@ export function causalMaskBias(l: number): tf.Tensor2D {
  */
 export function selectPositions(x: tf.Tensor3D, positions: Int32Array): tf.Tensor3D {
   const [b, l, d] = x.shape;
-  const n = positions.length;
-  const start = positions[0] ?? 0;
-  const stride = n > 1 ? positions[1] - start : 1;
-  let evenlySpaced = n > 0 && stride > 0 && start >= 0 && start < stride;
-  for (let i = 0; evenlySpaced && i < n; i++) {
-    if (positions[i] !== start + i * stride || positions[i] >= l) evenlySpaced = false;
-  }
-  if (!evenlySpaced) return tf.gather(x, tf.tensor1d(positions, 'int32'), 1);
+  const even = evenlySpaced(positions, l);
+  if (!even) return tf.gather(x, tf.tensor1d(positions, 'int32'), 1);
+  const { start, stride, count: n } = even;
   if (n === l && stride === 1) return x;
   const groups = Math.ceil(l / stride);
   const padded =
@@ -165,4 +160,22 @@ export function selectPositions(x: tf.Tensor3D, positions: Int32Array): tf.Tenso
         ]);
   const grouped = padded.reshape([b, groups, stride, d]);
   return grouped.slice([0, 0, start, 0], [b, n, 1, d]).reshape([b, n, d]);
+}
+
+/**
+ * Positions start, start + stride, ... (count of them, start < stride, all < l) as such; null when
+ * they are not evenly spaced that way.
+ */
+export function evenlySpaced(
+  positions: Int32Array,
+  l: number,
+): { start: number; stride: number; count: number } | null {
+  const n = positions.length;
+  const start = positions[0] ?? 0;
+  const stride = n > 1 ? positions[1] - start : 1;
+  if (!(n > 0 && stride > 0 && start >= 0 && start < stride)) return null;
+  for (let i = 0; i < n; i++) {
+    if (positions[i] !== start + i * stride || positions[i] >= l) return null;
+  }
+  return { start, stride, count: n };
 }

@@ -115,11 +115,13 @@ describe('reportToJson', () => {
     );
     const back = JSON.parse(reportToJson(report(entries))) as KernelReport;
     const bad = back.entries.filter((e) => e.kernel === 'biasGelu' && e.output === 'dbias');
-    expect(bad.map((e) => e.maxRelErr)).toEqual(['Infinity', 'Infinity', 'Infinity', 'Infinity']);
+    const cases = kernelChecks('biasGelu').length;
+    expect(cases).toBeGreaterThan(1);
+    expect(bad.map((e) => e.maxRelErr)).toEqual(Array(cases).fill('Infinity'));
     // even with ok forced true, the non-number error fails
     for (const e of back.entries) e.ok = true;
     const problems = reportProblems(back);
-    expect(problems).toHaveLength(4);
+    expect(problems).toHaveLength(cases);
     expect(problems[0]).toMatch(/^biasGelu \(1 x 1 x 3 .*\) dbias: max relative error Infinity >= 1\.00e-4$/);
   });
 });

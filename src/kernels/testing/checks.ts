@@ -363,6 +363,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
       { b: 2, l: 19, c: 70, wide: true, k: 4 },
       { b: 3, l: 70, c: 8, wide: false, k: 3 },
       { b: 64, l: 5, c: 6, wide: true, k: 4 },
+      { b: 4, l: 250, c: 37, wide: true, k: 4 },
     ].map(convCheck),
     ...(
       [
@@ -370,6 +371,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
         [5, 7, 12],
         [2, 70, 130],
         [64, 3, 12],
+        [4, 250, 37],
       ] as [number, number, number][]
     ).map(geluCheck),
     adamCheck(null),
