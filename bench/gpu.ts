@@ -29,6 +29,7 @@ import {
   takeGpuErrors,
   topEntries,
 } from '../src/kernels';
+import { linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, runRaw } from '../src/kernels/runner';
 import { SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
 import type { Architecture } from '../src/schema/architecture';
@@ -44,8 +45,11 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: 'paper,classroom' },
     /** without src/kernels/record-cache.ts (to measure what it saves) */
     'no-record-cache': { type: 'boolean', default: false },
+    /** a linear layer's backward as one dispatch (IclLinearGrad) instead of tfjs's matmuls */
+    'linear-one-dispatch': { type: 'boolean', default: false },
   },
 });
+if (args['linear-one-dispatch']) linearTuning.backward = 'one-dispatch';
 const quick = args.quick!;
 const sections = new Set(args.sections!.split(','));
 const outDir = process.env.OUT ?? args.out ?? 'bench';

@@ -9,9 +9,9 @@
  * gradient, dW in both layouts, the bias) on shapes with many row tiles.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { selectPositions } from '../models/ops';
-import { columnSum, fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
+import { columnSum, fusedLinear, fusedLinearKeep, fusedLinearRows, linearTuning } from './linear';
 import { LINEAR_GRAD } from './linear-grad';
 import { countDispatches } from './profile';
 import { registerAllKernels } from './register';
@@ -53,6 +53,18 @@ function fused(transposeWeight: boolean, bias: boolean, residual: boolean) {
     );
 }
 
+/** both ways a linear's backward runs on WebGPU (linearTuning) */
+const BACKWARDS = ['matmuls', 'one-dispatch'] as const;
+
+/** this test's linear backward on WebGPU; the default is put back when it ends */
+function useBackward(mode: (typeof BACKWARDS)[number]) {
+  const before = linearTuning.backward;
+  linearTuning.backward = mode;
+  onTestFinished(() => {
+    linearTuning.backward = before;
+  });
+}
+
 const SHAPES: Array<[number, number, number]> = [
   [1, 3, 5],
   [37, 20, 13],
@@ -81,13 +93,20 @@ describe('fusedLinear', () => {
             expect(relErr(g, b.grads[i]), `gradient of input ${i}`).toBeLessThan(tol);
           });
         };
-        it(`webgpu == cpu plain ops: ${name}`, async (ctx) => {
-          if (!gpu) ctx.skip();
-          const ref = await valueAndGrads('cpu', inputs, weights, plain(transposeWeight, bias, residual));
-          const got = await valueAndGrads('webgpu', inputs, weights, fused(transposeWeight, bias, residual));
-          expectNoGpuErrors();
-          check(got, ref, 1e-4);
-        });
+        for (const backward of BACKWARDS)
+          it(`webgpu == cpu plain ops (${backward} backward): ${name}`, async (ctx) => {
+            if (!gpu) ctx.skip();
+            useBackward(backward);
+            const ref = await valueAndGrads('cpu', inputs, weights, plain(transposeWeight, bias, residual));
+            const got = await valueAndGrads(
+              'webgpu',
+              inputs,
+              weights,
+              fused(transposeWeight, bias, residual),
+            );
+            expectNoGpuErrors();
+            check(got, ref, 1e-4);
+          });
         it(`cpu == cpu plain ops: ${name}`, async () => {
           const ref = await valueAndGrads('cpu', inputs, weights, plain(transposeWeight, bias, residual));
           const got = await valueAndGrads('cpu', inputs, weights, fused(transposeWeight, bias, residual));
@@ -100,6 +119,7 @@ describe('fusedLinear', () => {
   it('a biased linear is one forward dispatch; its whole backward (dx, dW, bias) one more', async (ctx) => {
     if (!gpu) ctx.skip();
     await tf.setBackend('webgpu');
+    useBackward('one-dispatch');
     const rng = new Rng(3);
     const [x, w, b, r] = [
       randn(rng, [37, 20]),
@@ -129,6 +149,24 @@ describe('fusedLinear', () => {
   });
 });
 
+describe('the linear backward on WebGPU by default', () => {
+  it('runs as matmul programs and a column sum (no IclLinearGrad), as timed fastest on the H200', async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    expect(linearTuning.backward).toBe('matmuls');
+    const [x, w, b] = [tf.randomNormal([37, 20]), tf.randomNormal([13, 20]), tf.randomNormal([13])];
+    const grads = countDispatches(() =>
+      tf.grads((a: tf.Tensor, v: tf.Tensor, c: tf.Tensor) =>
+        fusedLinear(a as tf.Tensor2D, v as tf.Tensor2D, true, c).sum(),
+      )([x, w, b]),
+    );
+    expect(grads.count.byProgram.LinearGrad ?? 0).toBe(0);
+    expect(grads.count.byProgram.ColumnSum).toBe(1);
+    await Promise.all(grads.result.map((g) => g.data()));
+    tf.dispose([x, w, b, ...grads.result]);
+  });
+});
+
 describe('fusedLinearKeep', () => {
   for (const [m, k, n] of SHAPES) {
     for (const transposeWeight of [true, false]) {
@@ -139,18 +177,20 @@ describe('fusedLinearKeep', () => {
         const [y, kept] = fusedLinearKeep(x as tf.Tensor2D, w as tf.Tensor2D, transposeWeight);
         return tf.concat([y, kept.mul(kept)], 1);
       };
-      it(`webgpu == cpu plain ops: M ${m}, in ${k}, out ${n}, ${transposeWeight ? '[out, in]' : '[in, out]'}`, async (ctx) => {
-        if (!gpu) ctx.skip();
-        const rng = new Rng(m + k + n);
-        const inputs = [randn(rng, [m, k]), randn(rng, transposeWeight ? [n, k] : [k, n], 0.3)];
-        const weights = randn(rng, [m, n + k]);
-        const ref = await valueAndGrads('cpu', inputs, weights, plainKeep);
-        const got = await valueAndGrads('webgpu', inputs, weights, fusedKeep);
-        expectNoGpuErrors();
-        expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
-        expect(relErr(got.grads[0], ref.grads[0]), 'dx').toBeLessThan(1e-4);
-        expect(relErr(got.grads[1], ref.grads[1]), 'dW').toBeLessThan(1e-4);
-      });
+      for (const backward of BACKWARDS)
+        it(`webgpu == cpu plain ops (${backward} backward): M ${m}, in ${k}, out ${n}, ${transposeWeight ? '[out, in]' : '[in, out]'}`, async (ctx) => {
+          if (!gpu) ctx.skip();
+          useBackward(backward);
+          const rng = new Rng(m + k + n);
+          const inputs = [randn(rng, [m, k]), randn(rng, transposeWeight ? [n, k] : [k, n], 0.3)];
+          const weights = randn(rng, [m, n + k]);
+          const ref = await valueAndGrads('cpu', inputs, weights, plainKeep);
+          const got = await valueAndGrads('webgpu', inputs, weights, fusedKeep);
+          expectNoGpuErrors();
+          expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+          expect(relErr(got.grads[0], ref.grads[0]), 'dx').toBeLessThan(1e-4);
+          expect(relErr(got.grads[1], ref.grads[1]), 'dW').toBeLessThan(1e-4);
+        });
     }
   }
 });

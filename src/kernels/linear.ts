@@ -112,13 +112,24 @@ const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /**
- * On WebGPU, the whole backward as one dispatch (linear-grad.ts: dx with the kept x's gradient
+ * On WebGPU with `linearTuning.backward` 'one-dispatch', the whole backward as one dispatch (linear-grad.ts: dx with the kept x's gradient
  * added, dW in W's layout, and the bias's column sum), run when the tape reaches this node: its
  * results are handed out by the closures (a result the tape does not ask for, such as dx of the
  * read-in's tokens, is released with the backward's scope). Elsewhere (and without dy): tfjs's
  * matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy, each
  * computed only when the tape asks for it.
  */
+/**
+ * How a linear layer's backward runs on WebGPU: 'one-dispatch' (linear-grad.ts) or 'matmuls'
+ * (tfjs's matmul programs, split-K where the reduction is long, and one column sum for the bias).
+ * Timed on the H200 at paper size (bench/RESULTS.md, 2026-12-03 17:56 UTC): with the one-dispatch
+ * backward the steps took fewer dispatches (Transformer 52, MambaFormer 71) but more GPU time (9.05 and
+ * 13.52 ms, against 5.25 and 10.66 ms an hour earlier with the matmuls): its dW workgroups, one per
+ * 32 x 32 tile of the weight, each reduce over all B L rows, too few of them for a large GPU. So the
+ * matmuls stay the default until the one-dispatch form splits its reduction over rows.
+ */
+export const linearTuning = { backward: 'matmuls' as 'one-dispatch' | 'matmuls' };
+
 const linearGrad: GradConfig = {
   kernelName: LINEAR,
   inputsToSave: ['x', 'weight'],
@@ -126,7 +137,7 @@ const linearGrad: GradConfig = {
     const [x, w] = saved as tf.Tensor2D[];
     const { transposeWeight: t, keep, bias: hasBias } = attrs as unknown as LinearAttrs;
     const [d, dKept] = (keep ? dys : [dys]) as Array<tf.Tensor2D | null>;
-    if (d && tf.getBackend() === 'webgpu') {
+    if (d && tf.getBackend() === 'webgpu' && linearTuning.backward === 'one-dispatch') {
       const inputs: tf.NamedTensorMap = dKept
         ? { x, weight: w, dy: d, dkept: dKept }
         : { x, weight: w, dy: d };
