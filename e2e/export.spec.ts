@@ -71,15 +71,15 @@ test('exports: charts, curves, summary and checkpoints are valid files', async (
   for (const title of RACE)
     await expect(modelStatus(page, title)).toContainText('· paused', { timeout: 120_000 });
   await page.getByRole('button', { name: 'Step', exact: true }).click();
-  const legend = iclRegion(page).locator('.recharts-legend-item-text');
+  const legend = iclRegion(page).locator('.plot-legend-text');
   for (const title of RACE) {
     await expect(legend.filter({ hasText: `${title} (step` })).toHaveCount(1, { timeout: 120_000 });
   }
-  await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(RACE.length);
+  await expect(lossRegion(page).locator('path.plot-line')).toHaveCount(RACE.length);
   const attention = page.getByRole('region', { name: 'Attention', exact: true });
   await expect(attention.locator('canvas').first()).toBeVisible({ timeout: 120_000 });
 
-  // charts: the recharts SVGs (standalone: namespace, inline styles, legend) and PNGs
+  // charts: the charts' SVGs (standalone: namespace, inline styles, legend) and PNGs
   const lossSvg = await exportItem(page, 'Training loss (SVG)');
   expect(lossSvg.file).toMatch(/^icl-lab_linear-regression_seed-0_training-loss\.svg$/);
   const lossText = lossSvg.bytes.toString('utf8');

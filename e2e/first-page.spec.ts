@@ -68,7 +68,7 @@ test('choosing a task shows its baseline curves', async ({ page }) => {
   await chooseTask(page, 'Linear regression');
   await waitForBaselines(region);
   await expect(region.getByRole('heading', { level: 2 })).toContainText('Linear regression');
-  const legend = region.locator('.recharts-legend-item-text');
+  const legend = region.locator('.plot-legend-text');
   await expect(legend.filter({ hasText: 'Least squares' })).toHaveCount(1);
   await expect(region.getByText('number of in-context examples', { exact: true })).toBeVisible();
   await expectLinesDrawn(region, 2);
@@ -98,7 +98,7 @@ test('switching away from a slow task cancels it', async ({ page }) => {
   // not queued behind the slow task: the worker was stopped and a fresh one started
   await expect(region.getByRole('status')).toContainText('Baselines ready', { timeout: 45_000 });
   await expect(region.getByRole('heading', { level: 2 })).toContainText('Sparse linear regression');
-  await expect(region.locator('.recharts-legend-item-text').filter({ hasText: /^Lasso/ })).toHaveCount(1);
+  await expect(region.locator('.plot-legend-text').filter({ hasText: /^Lasso/ })).toHaveCount(1);
 });
 
 test('a task without classical baselines says so', async ({ page }) => {
@@ -106,7 +106,7 @@ test('a task without classical baselines says so', async ({ page }) => {
   await chooseTask(page, 'Sparse parity');
   await waitForBaselines(region);
   await expect(region).toContainText('No classical baseline applies to this task');
-  await expect(region.locator('path.recharts-line-curve')).toHaveCount(0);
+  await expect(region.locator('path.plot-line')).toHaveCount(0);
 });
 
 test('the task picker works from the keyboard', async ({ page }) => {
@@ -134,8 +134,8 @@ test('the task picker works from the keyboard', async ({ page }) => {
 async function expectLinesDrawn(region: ReturnType<typeof iclRegion>, atLeast: number) {
   // the chart renders after the status says ready (lazy chunk, a measuring pass, then redraws in a
   // transition, so the legend can still grow): poll legend, lines and their drawn paths together
-  const legend = region.locator('.recharts-legend-item');
-  const lines = region.locator('path.recharts-line-curve');
+  const legend = region.locator('.plot-legend-item');
+  const lines = region.locator('path.plot-line');
   const state = async () => {
     const items = await legend.count();
     const drawn = await lines.evaluateAll(

@@ -75,10 +75,10 @@ test('choose, train, watch, pause, share; the link opens the same experiment in 
     await expect(status).toContainText(' · webgpu · ', { timeout: FIRST_STEPS_MS });
     await expect.poll(() => stepOf(status), { timeout: FIRST_STEPS_MS }).toBeGreaterThanOrEqual(3);
   }
-  await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(RACE.length, {
+  await expect(lossRegion(page).locator('path.plot-line')).toHaveCount(RACE.length, {
     timeout: 30_000,
   });
-  const legend = iclRegion(page).locator('.recharts-legend-item-text');
+  const legend = iclRegion(page).locator('.plot-legend-text');
   for (const title of RACE) {
     await expect(legend.filter({ hasText: `${title} (step` })).toHaveCount(1, { timeout: 60_000 });
   }

@@ -54,8 +54,7 @@ async function offScreen(page: Page): Promise<{ scrollY: number; out: string[] }
     const box = (selector: string) => document.querySelector(selector)?.getBoundingClientRect() ?? null;
     const chart = box('.icl-panel .chart-frame');
     // a line chart's legend, or the bars of a one-x chart (their labels are its legend)
-    const legend =
-      box('.icl-panel .chart-frame .recharts-legend-wrapper') ?? box('.icl-panel .chart-frame svg');
+    const legend = box('.icl-panel .chart-frame .plot-legend') ?? box('.icl-panel .chart-frame svg');
     const sentence = box('.lesson-panel [role="status"]');
     const out: string[] = [];
     for (const [name, b] of [
@@ -67,7 +66,7 @@ async function offScreen(page: Page): Promise<{ scrollY: number; out: string[] }
       else if (b.top < 0 || b.bottom > window.innerHeight)
         out.push(`${name}: ${Math.round(b.top)}..${Math.round(b.bottom)} of ${window.innerHeight}`);
     }
-    const inLegend = document.querySelector('.icl-panel .chart-frame .recharts-legend-wrapper');
+    const inLegend = document.querySelector('.icl-panel .chart-frame .plot-legend');
     if (inLegend && chart && legend && legend.left < chart.left + chart.width / 2)
       out.push('legend: not beside');
     return { scrollY: window.scrollY, out };
@@ -104,7 +103,8 @@ test('a lesson walked from the first step to the last in the present layout on a
     await expect(lesson).toContainText('Ask the class:');
     // the recording of the step plays in the chart, which spans the projector's width
     await expect(iclRegion(page)).toContainText('Transformer', { timeout: 30_000 });
-    await expect(iclRegion(page).locator('.recharts-wrapper').first()).toBeVisible();
+    // a line chart, or (one x: vector MQAR) the recall chart under the bars
+    await expect(iclRegion(page).locator('.plot-chart, .recharts-wrapper').first()).toBeVisible();
     const width = (await iclRegion(page).boundingBox())?.width ?? 0;
     expect(width).toBeGreaterThan(1800);
     // the chart (sized from the window's height), its legend and the sentence fit the projector

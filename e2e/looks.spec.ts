@@ -61,7 +61,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await expect(page.getByLabel('Width D', { exact: true })).toBeVisible();
     expect(await scrollWidth(page)).toBeLessThanOrEqual(360);
     // the chart fits the screen
-    const chart = iclRegion(page).locator('.recharts-wrapper').first();
+    const chart = iclRegion(page).locator('.plot-chart').first();
     const box = await chart.boundingBox();
     expect(box && box.x >= 0 && box.x + box.width <= 360).toBe(true);
     await expect(page.getByRole('note')).toContainText('training works here, but it will be slow');
@@ -106,7 +106,7 @@ test('a 4K screen uses the width: wide charts, a wrapping gallery, no overflow',
   expect(await scrollWidth(page)).toBeLessThanOrEqual(3840);
   const main = await page.locator('main').boundingBox();
   expect(main?.width ?? 0).toBeGreaterThan(2000);
-  const chart = await iclRegion(page).locator('.recharts-wrapper').first().boundingBox();
+  const chart = await iclRegion(page).locator('.plot-chart').first().boundingBox();
   expect(chart?.width ?? 0).toBeGreaterThan(900);
   // the gallery wraps into rows of many cards
   const cards = page.locator('.task-card');

@@ -74,7 +74,7 @@ test('the first screen at 1280 x 900 holds the task choice, Train, a recorded ru
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto('/');
   await waitForBaselines(iclRegion(page));
-  const chart = iclRegion(page).locator('.recharts-wrapper').first();
+  const chart = iclRegion(page).locator('.plot-chart').first();
   await expect(chart).toBeVisible();
   const targets = {
     'task choice': taskGroup(page),

@@ -26,8 +26,8 @@ test('a phone watches a recorded run: charts fill, scrub, pause, and no tfjs is 
   expect(total).toBeGreaterThan(0);
   const half = Math.round(total / 2);
   // the loss chart, the ICL chart (with the models beside the baselines) and the attention maps fill
-  await expect(lossRegion(page).locator('.recharts-line').first()).toBeVisible();
-  await expect(iclRegion(page).locator('.recharts-wrapper').first()).toBeVisible();
+  await expect(lossRegion(page).locator('.plot-line').first()).toBeVisible();
+  await expect(iclRegion(page).locator('.plot-chart').first()).toBeVisible();
   await expect(iclRegion(page)).toContainText('Transformer', { timeout: 30_000 });
   const attention = page.getByRole('region', { name: 'Attention', exact: true });
   await expect(attention.getByRole('img', { name: /Transformer block 1 head 1: attention/ })).toBeVisible();

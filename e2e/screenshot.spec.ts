@@ -18,7 +18,7 @@ for (const scheme of ['light', 'dark'] as const) {
     await chooseTask(page, task);
     await waitForBaselines(iclRegion(page));
     // the baseline curves are drawn a moment after the status says they are ready
-    await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
+    await expect(iclRegion(page).locator('path.plot-line').first()).toBeVisible();
     await page.waitForTimeout(1500);
     const name = scheme === 'light' ? 'first-page.png' : 'first-page-dark.png';
     await page.screenshot({ path: `docs/screenshots/${name}`, fullPage: true });
@@ -151,7 +151,7 @@ test('screenshot of the first screen (1280 x 900)', async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.goto('/');
   await waitForBaselines(iclRegion(page));
-  await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
+  await expect(iclRegion(page).locator('path.plot-line').first()).toBeVisible();
   await page.waitForTimeout(1500);
   await page.screenshot({ path: 'docs/screenshots/first-screen.png' });
 });
@@ -181,7 +181,7 @@ test('screenshot of the lesson in the present layout (1920 x 1080)', async ({ pa
     timeout: 30_000,
   });
   await expect(iclRegion(page)).toContainText('Transformer', { timeout: 30_000 });
-  await expect(iclRegion(page).locator('path.recharts-line-curve').first()).toBeVisible();
+  await expect(iclRegion(page).locator('path.plot-line').first()).toBeVisible();
   await page.waitForTimeout(3000);
   await page.screenshot({ path: 'docs/screenshots/lesson-present.png' });
 });

@@ -48,10 +48,10 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
     await expect(page.getByRole('status').filter({ hasText: /^Backend: / })).toContainText(
       'not available here: webgpu',
     );
-  await expect(lossRegion(page).locator('.recharts-legend-item')).toHaveCount(RACE.length, {
+  await expect(lossRegion(page).locator('.plot-legend-item')).toHaveCount(RACE.length, {
     timeout: 30_000,
   });
-  await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(RACE.length);
+  await expect(lossRegion(page).locator('path.plot-line')).toHaveCount(RACE.length);
 
   // pause: every model stops (within a step) and stays stopped
   await page.getByRole('button', { name: 'Pause', exact: true }).click();
@@ -65,7 +65,7 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
   await page.waitForTimeout(1500);
   for (const [i, title] of RACE.entries()) expect(await stepOf(modelStatus(page, title))).toBe(paused[i]);
   // the pause evaluated every model on the baselines' prompts
-  const legend = iclRegion(page).locator('.recharts-legend-item-text');
+  const legend = iclRegion(page).locator('.plot-legend-text');
   for (const title of RACE) await expect(legend.filter({ hasText: `${title} (step` })).toHaveCount(1);
   await expect(legend.filter({ hasText: 'Least squares' })).toHaveCount(1);
   // nothing went wrong on the way (no divergence, crash, GPU error or storage notice)
@@ -94,7 +94,7 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
     await expect(status).toContainText(`${title}: step 0 /`, { timeout: 120_000 });
     await expect(status).toContainText('· ready');
   }
-  await expect(lossRegion(page).locator('path.recharts-line-curve')).toHaveCount(0);
+  await expect(lossRegion(page).locator('path.plot-line')).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Train', exact: true })).toBeEnabled();
 });
 

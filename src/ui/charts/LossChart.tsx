@@ -1,46 +1,26 @@
 import { memo, useMemo, useRef } from 'react';
-import { CartesianGrid, Legend, Line, LineChart, Tooltip, XAxis, YAxis } from 'recharts';
 import type { Architecture } from '../../schema/architecture';
 import { ARCHITECTURE_TITLES } from '../../schema/architecture';
-import { type Theme, useTheme } from '../theme';
+import { useTheme } from '../theme';
 import { type Axis, extent, formatLogTick, keepAxis, linearAxis, logAxis } from './chart-ticks';
 import { type LossRow, lineWidth, lossColumn } from './loss-rows';
 import { modelColor } from './model-colors';
+import { PlotChart, type PlotSeries } from './PlotChart';
 
 export interface LossLine {
   slot: number;
   arch: Architecture;
 }
 
-// props that do not change between redraws keep their identity (recharts compares them)
-const CHART_STYLE = { width: '100%', height: 'var(--chart-height-small)' };
 const MARGIN = { top: 8, right: 16, bottom: 24, left: 12 };
-const LEGEND_STYLE = { paddingBottom: 8 };
-const formatValue = (v: unknown) => (typeof v === 'number' ? v.toPrecision(4) : String(v));
-const formatStep = (x: unknown) => `step ${Math.round(Number(x))}`;
+const formatValue = (v: number) => v.toPrecision(4);
+const formatStep = (x: number) => `step ${Math.round(x)}`;
+const formatX = (x: number) => String(x);
 
-function themed(theme: Theme) {
-  return {
-    tick: { fill: theme.muted, fontSize: 12 },
-    xLabel: { value: 'training step', position: 'bottom' as const, offset: 4, fill: theme.text },
-    yLabel: {
-      value: 'training loss',
-      angle: -90,
-      position: 'insideLeft' as const,
-      offset: 0,
-      fill: theme.text,
-      dy: 40,
-    },
-    tooltip: {
-      background: theme.dark ? '#1d232b' : '#ffffff',
-      borderColor: theme.grid,
-      color: theme.text,
-    },
-    legend: (value: unknown) => <span style={{ color: theme.text }}>{String(value)}</span>,
-  };
-}
-
-/** One line per model (recharts; loaded in its own chunk; redrawn only when its data changes). */
+/**
+ * One line per model (PlotChart: a plain SVG, redrawn once a second while the models train, so the
+ * page keeps its core between the workers' steps; redrawn only when its data changes).
+ */
 export const LossChart = memo(function LossChart({
   rows,
   lines,
@@ -51,10 +31,7 @@ export const LossChart = memo(function LossChart({
   log: boolean;
 }) {
   const theme = useTheme();
-  const styled = useMemo(() => themed(theme), [theme]);
-  const tick = styled.tick;
-  // domains and ticks here, not by recharts' nice-tick search (decimal.js) on every redraw; the
-  // same axis keeps its object, so recharts does not recompute (and redraw) unchanged axes
+  // the same axis keeps its object while its ticks do not change
   const previous = useRef<{ x: Axis; y: Axis } | null>(null);
   const axes = useMemo(() => {
     const [lo, hi] = extent(
@@ -67,54 +44,49 @@ export const LossChart = memo(function LossChart({
     return x === previous.current?.x && y === previous.current?.y ? previous.current : { x, y };
   }, [rows, lines, log]);
   previous.current = axes;
+  const series = useMemo<PlotSeries[]>(() => {
+    const steps = rows.map((r) => r.step);
+    return lines.map((m, i) => {
+      const col = lossColumn(m.slot);
+      return {
+        key: String(m.slot),
+        label: ARCHITECTURE_TITLES[m.arch] ?? m.arch,
+        color: modelColor(theme, m.arch),
+        // later lines drawn thinner on top: a curve under another stays visible as its outline
+        width: lineWidth(i, lines.length),
+        x: steps,
+        y: rows.map((r) => r[col] ?? Number.NaN),
+      };
+    });
+  }, [rows, lines, theme]);
+  const xAxis = useMemo(
+    () => ({ domain: axes.x.domain, ticks: axes.x.ticks, label: 'training step', format: formatX }),
+    [axes.x],
+  );
+  const yAxis = useMemo(
+    () => ({
+      domain: axes.y.domain,
+      ticks: axes.y.ticks,
+      label: 'training loss',
+      format: formatLogTick,
+      log,
+    }),
+    [axes.y, log],
+  );
   return (
-    <LineChart className="loss-chart" responsive style={CHART_STYLE} data={rows} margin={MARGIN}>
-      <CartesianGrid stroke={theme.grid} strokeDasharray="2 4" />
-      <XAxis
-        dataKey="step"
-        type="number"
-        domain={axes.x.domain}
-        ticks={axes.x.ticks}
-        niceTicks="none"
-        allowDecimals={false}
-        tick={tick}
-        stroke={theme.muted}
-        label={styled.xLabel}
-      />
-      <YAxis
-        scale={log ? 'log' : 'linear'}
-        domain={axes.y.domain}
-        ticks={axes.y.ticks}
-        niceTicks="none"
-        allowDataOverflow
-        tick={tick}
-        stroke={theme.muted}
-        width={56}
-        tickFormatter={formatLogTick}
-        label={styled.yLabel}
-      />
-      {lines.map((m, i) => (
-        <Line
-          key={m.slot}
-          dataKey={lossColumn(m.slot)}
-          name={ARCHITECTURE_TITLES[m.arch] ?? m.arch}
-          type="linear"
-          stroke={modelColor(theme, m.arch)}
-          // later lines drawn thinner on top: a curve under another stays visible as its outline
-          strokeWidth={lineWidth(i, lines.length)}
-          dot={false}
-          isAnimationActive={false}
-          connectNulls
-        />
-      ))}
-      <Tooltip formatter={formatValue} labelFormatter={formatStep} contentStyle={styled.tooltip} />
-      <Legend
-        verticalAlign="top"
-        align="left"
-        itemSorter={null}
-        wrapperStyle={LEGEND_STYLE}
-        formatter={styled.legend}
-      />
-    </LineChart>
+    <PlotChart
+      className="loss-chart"
+      height="var(--chart-height-small)"
+      label={`Training loss by training step: ${series.map((s) => s.label).join(', ')}`}
+      series={series}
+      x={xAxis}
+      y={yAxis}
+      legend="top"
+      margin={MARGIN}
+      yAxisWidth={56}
+      theme={theme}
+      readoutTitle={formatStep}
+      formatValue={formatValue}
+    />
   );
 });

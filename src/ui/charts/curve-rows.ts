@@ -1,6 +1,6 @@
 /**
- * IclCurveSet -> the row format recharts draws: one row per x (number of in-context examples), a
- * column per curve mean and a [lo, hi] column per band.
+ * IclCurveSet -> rows (the curve table's, and the in-context chart's x extent): one row per x
+ * (number of in-context examples), a column per curve mean and a [lo, hi] column per band.
  */
 import type { IclCurveSet } from '../../eval/types';
 

@@ -1,9 +1,8 @@
 /**
- * Loss series of several models -> the rows recharts draws (one row per step where any model has a
- * point, a column per model). Non-finite and (on a log scale) non-positive values are left out.
+ * Loss series of several models -> the rows the loss chart draws (one row per step where any model
+ * has a point, a column per model). Non-finite and (on a log scale) non-positive values are left out.
  *
- * Bounded: recharts' work per redraw grows with the rows (every row goes through its selectors,
- * and each line's path is measured), so when the models' points together would make more than
+ * Bounded: the chart's work per redraw grows with the rows, so when the models' points together would make more than
  * `maxRows` rows, they are averaged on one shared grid of `maxRows` equal cells of steps. Every row
  * then has a value of every model that has points in that cell, drawn at the mean step of those
  * points; a line keeps its shape at the chart's resolution (a few hundred pixels wide).

@@ -20,18 +20,21 @@ export interface ChartTarget {
 
 const clean = (t: string | null | undefined) => (t ?? '').replace(/\s+/g, ' ').trim();
 
-/** The charts shown now, region by region: recharts SVGs, small SVG plots and heatmap canvases. */
+/**
+ * The charts shown now, region by region: the line charts (recharts' and PlotChart's SVGs, named by
+ * the region's heading), small SVG plots and heatmap canvases.
+ */
 export function findCharts(doc: Document = document): ChartTarget[] {
   const out: ChartTarget[] = [];
   for (const region of CHART_REGIONS) {
     const section = doc.querySelector<HTMLElement>(`section[aria-label="${region}"]`);
     if (!section) continue;
     const heading = clean(section.querySelector('h2')?.textContent) || region;
-    section.querySelectorAll<SVGSVGElement>('.recharts-wrapper > svg').forEach((svg) => {
+    section.querySelectorAll<SVGSVGElement>('.recharts-wrapper > svg, svg.plot-surface').forEach((svg) => {
       const caption = clean(svg.closest('figure')?.querySelector('figcaption')?.textContent);
       out.push({ id: '', region, title: caption || heading, kind: 'svg', element: svg });
     });
-    section.querySelectorAll<SVGSVGElement>('svg[role="img"]').forEach((svg) => {
+    section.querySelectorAll<SVGSVGElement>('svg[role="img"]:not(.plot-surface)').forEach((svg) => {
       out.push({
         id: '',
         region,
@@ -89,16 +92,18 @@ export function svgTree(el: Element, parent?: CSSStyleDeclaration): SvgNode | nu
   return { tag: el.localName, attrs, children };
 }
 
-/** The legend recharts draws (as HTML) beside one of its SVGs. */
+/** The legend recharts or PlotChart draws (as HTML) beside one of its SVGs. */
 function legendOf(svg: SVGSVGElement): LegendEntry[] {
-  const wrapper = svg.closest('.recharts-wrapper');
+  const wrapper = svg.closest('.recharts-wrapper, .plot-chart');
   if (!wrapper) return [];
-  return Array.from(wrapper.querySelectorAll('.recharts-legend-item')).map((item) => {
+  return Array.from(wrapper.querySelectorAll('.recharts-legend-item, .plot-legend-item')).map((item) => {
     const icon = item.querySelector('svg path, svg line, svg rect');
     const s = icon ? getComputedStyle(icon) : null;
     const stroke = s?.stroke && s.stroke !== 'none' ? s.stroke : '';
     return {
-      label: clean(item.querySelector('.recharts-legend-item-text')?.textContent ?? item.textContent),
+      label: clean(
+        item.querySelector('.recharts-legend-item-text, .plot-legend-text')?.textContent ?? item.textContent,
+      ),
       color: stroke || s?.fill || '#888888',
     };
   });
