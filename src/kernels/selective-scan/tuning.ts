@@ -36,7 +36,8 @@ export const scanTuning = {
   /**
    * 'states' forward (states-forward-program.ts: one invocation per (b, channel, state), the
    * recurrence in chunks of T steps through workgroup memory): invocations per workgroup wanted
-   * (channels = this / N) and T. Not in 'auto' until timed on a real GPU (bench/gpu.ts scan section).
+   * (channels = this / N) and T. Not in 'auto': slower than the chunked forward on the H200 at
+   * B 64, L 1024 (1.44-5.2 vs 0.563 ms, bench/RESULTS.md 2026-12-03 17:56).
    */
   statesInvocations: 64,
   statesChunk: 32,
