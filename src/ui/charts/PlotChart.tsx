@@ -331,13 +331,19 @@ export function PlotChart({
               )}
             </g>
             {reference && Number.isFinite(refY) && (
+              // inside the plot, right-aligned just above its line, with a halo of the background so
+              // lines under it stay apart from it (outside, it ran into a legend placed beside the chart)
               <text
-                className="plot-tick"
-                x={right + 5}
+                className="plot-tick plot-reference-label"
+                x={right - 4}
                 y={refY}
-                dy="0.355em"
+                dy="-0.35em"
+                textAnchor="end"
                 fill={theme.muted}
                 fontSize={12}
+                stroke={theme.dark ? '#1d232b' : '#ffffff'}
+                strokeWidth={3}
+                paintOrder="stroke"
               >
                 {reference.label}
               </text>
