@@ -9,7 +9,7 @@
  * `npx tsx bench/merge-replays.ts --combine TARGET FILE DIR...` joins recordings of one run made one
  * model per process (same task, settings and seed; bench/sweep.sh with --record per model) into
  * TARGET/FILE, in the order given, with the caption generated from the recorded curves.
- * `--recaption TARGET` writes every entry's caption of TARGET/index.json anew from its replay.
+ * `--recaption TARGET` writes every entry's caption (and its steps) of TARGET/index.json anew from its replay.
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import {
   parseReplayIndex,
   type Replay,
   type ReplayIndex,
+  recordedSteps,
   upsertReplayIndex,
 } from '../src/formats/replay';
 import { combineReplays, replayCaption } from '../src/formats/replay-combine';
@@ -67,7 +68,7 @@ function combine(argv: string[]): number {
     task: task.name,
     title: task.title,
     models: content.experiment.models.map((m) => m.arch),
-    steps: content.totalSteps,
+    steps: recordedSteps(content.models),
     seed: content.experiment.seed,
     preset,
     backend: content.backend,
@@ -82,7 +83,7 @@ function combine(argv: string[]): number {
   return 0;
 }
 
-/** --recaption TARGET: every entry's caption generated anew from its replay's curves. */
+/** --recaption TARGET: every entry's caption and steps generated anew from its replay's curves. */
 function recaption(target: string | undefined): number {
   if (!target) {
     console.error('usage: npx tsx bench/merge-replays.ts --recaption TARGET');
@@ -101,6 +102,7 @@ function recaption(target: string | undefined): number {
       return 1;
     }
     entry.shows = replayCaption(read.replay);
+    entry.steps = recordedSteps(read.replay.models);
   }
   writeFileSync(file, `${JSON.stringify(index, null, 1)}\n`);
   return 0;

@@ -33,6 +33,7 @@ import {
   MAX_REPLAY_BYTES,
   parseReplayIndex,
   type ReplayModel,
+  recordedSteps,
   upsertReplayIndex,
 } from '../formats/replay';
 import { replayCaption } from '../formats/replay-combine';
@@ -695,7 +696,7 @@ function writeReplay(
     task: task.name,
     title: task.title,
     models: experiment.models.map((m) => m.arch),
-    steps: experiment.steps,
+    steps: recordedSteps(models),
     seed: experiment.seed,
     preset: command.preset,
     backend,

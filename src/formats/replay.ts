@@ -708,6 +708,14 @@ export function parseReplayIndex(
   return { ok: false, error: `The list of recorded runs is unreadable: ${describeZod(parsed.error)}.` };
 }
 
+/**
+ * The steps a recording holds, as its index entry lists them: the most any of its models trained
+ * (a run stopped early, e.g. by a sweep's time limit, lists what it reached, not what it planned).
+ */
+export function recordedSteps(models: readonly Pick<ReplayModel, 'steps'>[]): number {
+  return Math.max(1, ...models.map((m) => m.steps));
+}
+
 /** The index with `entry` added, replacing one of the same file. */
 export function upsertReplayIndex(index: ReplayIndex | null, entry: ReplayIndexEntry): ReplayIndex {
   const others = (index?.replays ?? []).filter((r) => r.file !== entry.file);
