@@ -58,9 +58,10 @@ describe('the committed recorded runs', () => {
     it(`${file}: the index's caption is the generated one, its numbers the recorded ones`, () => {
       const caption = replayCaption(replay);
       expect(shows).toBe(caption);
-      const head = /^(Error|Accuracy) over [\d-]+ examples at (?:step (\d+)|the last evaluation) \(seed (\d+)\): (.*); (.*)\.$/.exec(
-        caption,
-      );
+      const head =
+        /^(Error|Accuracy) over [\d-]+ examples at (?:step (\d+)|the last evaluation) \(seed (\d+)\): (.*); (.*)\.$/.exec(
+          caption,
+        );
       expect(head, caption).not.toBeNull();
       const [, kind, step, seed, clauses, refs] = head!;
       expect(Number(seed)).toBe(replay.experiment.seed);
