@@ -16,7 +16,7 @@
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
-import { dispatch1d, runRaw } from './runner';
+import { dispatch1d, release, runRaw } from './runner';
 
 export const LINEAR_GRAD = 'IclLinearGrad';
 
@@ -79,8 +79,15 @@ export function rowMapUniforms(rows: RowMap | undefined, m: number) {
 
 export const ROW_MAP_UNIFORMS = 'L: i32, nSel: i32, start: i32, stride: i32';
 
-export function linearGradProgram(s: LinearGradShape) {
+/**
+ * The one-dispatch program, or with `blocks` (a `splitRowsPlan`) the first program of the
+ * split-rows form: dx as above, and each dW workgroup's sum over one block of rows (and, in the
+ * bias's tile column, that block's sum of dy) stored in `part` [blocks, wp wq (+ N)] for
+ * `linearGradReduceProgram`.
+ */
+export function linearGradProgram(s: LinearGradShape, plan?: SplitRowsPlan) {
   const { m, k, n, transposeWeight: t, rows } = s;
+  const split = plan !== undefined;
   if (rows && s.kept) throw new Error(`${LINEAR_GRAD}: a row map takes no kept gradient`);
   // x's rows (dx's): all B L of them with a row map
   const mx = rows ? (m / rows.n) * rows.l : m;
@@ -88,12 +95,17 @@ export function linearGradProgram(s: LinearGradShape) {
   const wp = t ? n : k;
   const wq = t ? k : n;
   const wqTiles = Math.ceil(wq / T);
-  const wGroups = Math.ceil(wp / T) * wqTiles;
+  const tiles = Math.ceil(wp / T) * wqTiles;
+  const blocks = plan?.blocks ?? 1;
+  const blockRows = plan?.blockRows ?? Math.max(m, 1);
+  const wGroups = tiles * blocks;
   // the dx job: C = dx [m, k], reducing over the n outputs
   const xqTiles = Math.ceil(k / T);
   const xGroups = Math.ceil(mx / T) * xqTiles;
   const dispatch = dispatch1d(wGroups + xGroups, 1);
-  const outputs = s.bias ? ['dx', 'dw', 'db'] : ['dx', 'dw'];
+  const outputs = split ? ['dx', 'part'] : s.bias ? ['dx', 'dw', 'db'] : ['dx', 'dw'];
+  // one block's stretch of `part`: dW in W's layout, then the bias's N sums
+  const partStride = wp * wq + (s.bias ? n : 0);
   const inputs = s.kept ? ['x', 'w', 'dy', 'dkept'] : ['x', 'w', 'dy'];
   // dW job loads: both operands are contiguous along the tile's p / q axis (row r of x or dy)
   const wA = t ? 'dy[r * uni.N + p]' : 'x[xrow(r) * uni.K + p]';
@@ -103,8 +115,8 @@ export function linearGradProgram(s: LinearGradShape) {
   const biasGroup = t ? 'q0 == 0' : 'p0 == 0';
   const biasCol = t ? 'p0' : 'q0';
   return {
-    name: 'LinearGrad',
-    key: `lingrad_${t ? 't' : 'n'}${s.bias ? 'b' : ''}${s.kept ? 'k' : ''}${rows ? 'r' : ''}`,
+    name: split ? 'LinearGradPart' : 'LinearGrad',
+    key: `lingrad_${t ? 't' : 'n'}${s.bias ? 'b' : ''}${s.kept ? 'k' : ''}${rows ? 'r' : ''}${split ? 's' : ''}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [m] },
@@ -116,9 +128,12 @@ export function linearGradProgram(s: LinearGradShape) {
       { type: 'int32' as const, data: [xqTiles] },
       { type: 'int32' as const, data: [mx] },
       ...rowMapUniforms(rows, m),
+      { type: 'int32' as const, data: [tiles] },
+      { type: 'int32' as const, data: [blockRows] },
+      { type: 'int32' as const, data: [partStride] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(outputs, inputs, `M: i32, K: i32, N: i32, nx: i32, wGroups: i32, wqTiles: i32, xqTiles: i32, Mx: i32, ${ROW_MAP_UNIFORMS}`)}
+${bindings(outputs, inputs, `M: i32, K: i32, N: i32, nx: i32, wGroups: i32, wqTiles: i32, xqTiles: i32, Mx: i32, ${ROW_MAP_UNIFORMS}, tiles: i32, blockRows: i32, partStride: i32`)}
 ${rowMapWgsl(rows !== undefined)}
 var<workgroup> As: array<f32, ${T * S}>;
 var<workgroup> Bs: array<f32, ${T * S}>;
@@ -135,12 +150,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var P = 0;
   var Q = 0;
   var R = 0;
+  // the dW workgroups' block of rows [rBegin, R) (all rows in the one-dispatch form)
+  var blk = 0;
+  var rBegin = 0;
   if (isW) {
-    p0 = (g / uni.wqTiles) * ${T};
-    q0 = (g % uni.wqTiles) * ${T};
+    blk = g / uni.tiles;
+    let tile = g % uni.tiles;
+    p0 = (tile / uni.wqTiles) * ${T};
+    q0 = (tile % uni.wqTiles) * ${T};
     P = ${t ? 'uni.N' : 'uni.K'};
     Q = ${t ? 'uni.K' : 'uni.N'};
-    R = uni.M;
+    rBegin = blk * uni.blockRows;
+    R = min(uni.M, rBegin + uni.blockRows);
   } else {
     let h = g - uni.wGroups;
     p0 = (h / uni.xqTiles) * ${T};
@@ -155,7 +176,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var c10 = 0.0;
   var c11 = 0.0;
   var bsum = 0.0;
-  for (var r0 = 0; r0 < R; r0 += ${T}) {
+  for (var r0 = rBegin; r0 < R; r0 += ${T}) {
     for (var i = 0; i < ${(T * T) / THREADS}; i++) {
       let e = lid + i * ${THREADS};
       let hi = e / ${T};
@@ -222,7 +243,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (i == 1 && j == 0) { v = c10; }
         if (i == 1 && j == 1) { v = c11; }
         if (isW) {
-          dw[p * Q + q] = v;
+          ${split ? 'part[blk * uni.partStride + p * Q + q] = v;' : 'dw[p * Q + q] = v;'}
         } else {
           dx[p * uni.K + q] = v${s.kept ? ' + dkept[p * uni.K + q]' : ''};
         }
@@ -233,7 +254,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     s.bias
       ? `if (sumBias && lid < ${T}) {
     let col = ${biasCol} + lid;
-    if (col < uni.N) { db[col] = bsum; }
+    if (col < uni.N) { ${split ? 'part[blk * uni.partStride + P * Q + col] = bsum;' : 'db[col] = bsum;'} }
   }`
       : ''
   }
@@ -242,19 +263,120 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 }
 
-type LinearGradAttrs = { transposeWeight: boolean; bias: boolean; rows?: RowMap };
+/**
+ * The split-rows form's knobs: dW workgroups wanted (4 per SM of a 132-SM GPU), the fewest rows a
+ * block may have (two tile steps: below that the partial sums cost more than they spread), and the
+ * largest scratch of partial sums. Read by every backward that picks the split-rows form.
+ */
+export const splitRowsTuning = { targetGroups: 528, minBlockRows: 64, maxScratchBytes: 8 * 2 ** 20 };
+
+export interface SplitRowsPlan {
+  /** row blocks (1: the one-dispatch program is run instead) */
+  blocks: number;
+  /** rows per block, a multiple of the 32-row tile step; the last block has the rest */
+  blockRows: number;
+  /** 32 x 32 tiles of dW */
+  tiles: number;
+  /** floats of the partial sums: blocks x (dW's + the bias's) */
+  scratch: number;
+}
+
+/**
+ * How the split-rows backward cuts the m rows of dy for a weight of `wp` x `wq` (and `bias` sums
+ * over `n` columns): as many blocks as bring the dW workgroups (tiles x blocks) up to
+ * `targetGroups`, no block under `minBlockRows` rows, the partial sums within `maxScratchBytes`.
+ */
+export function splitRowsPlan(m: number, wp: number, wq: number, n: number, bias: boolean): SplitRowsPlan {
+  const { targetGroups, minBlockRows, maxScratchBytes } = splitRowsTuning;
+  const tiles = Math.ceil(wp / T) * Math.ceil(wq / T);
+  const stride = wp * wq + (bias ? n : 0);
+  const want = Math.min(
+    Math.ceil(targetGroups / tiles),
+    Math.floor(m / minBlockRows),
+    Math.floor(maxScratchBytes / (4 * stride)),
+  );
+  const blockRows = Math.ceil(Math.ceil(Math.max(m, 1) / Math.max(want, 1)) / T) * T;
+  const blocks = Math.max(1, Math.ceil(m / blockRows));
+  return { blocks, blockRows, tiles, scratch: blocks * stride };
+}
+
+/** lanes of blocks per reduced element, and elements per workgroup */
+const RED_LANES = 4;
+const RED_COLS = 64;
+
+/**
+ * The split-rows form's second program: part [blocks, E + nb] summed over its blocks -> dW (the
+ * first E = wp wq) and db (the last nb = N, with a bias). A workgroup owns 64 consecutive elements
+ * (coalesced reads of each block's row); 4 lanes stride over the blocks, two sums each, combined
+ * in a fixed order.
+ */
+export function linearGradReduceProgram(e: number, nb: number, blocks: number) {
+  const dispatch = dispatch1d(e + nb, RED_COLS);
+  const outputs = nb > 0 ? ['dw', 'db'] : ['dw'];
+  return {
+    name: 'LinearGradReduce',
+    key: `lingradred_${nb > 0 ? 'b' : ''}`,
+    dispatch,
+    uniforms: [
+      { type: 'int32' as const, data: [e] },
+      { type: 'int32' as const, data: [nb] },
+      { type: 'int32' as const, data: [blocks] },
+      { type: 'int32' as const, data: [dispatch[0]] },
+    ],
+    wgsl: () => /* wgsl */ `
+${bindings(outputs, ['part'], 'E: i32, NB: i32, blocks: i32, nx: i32')}
+${FLAT_INDEX}
+var<workgroup> acc: array<f32, ${RED_COLS * RED_LANES}>;
+@compute @workgroup_size(${RED_COLS * RED_LANES})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let col = lid % ${RED_COLS};
+  let lane = lid / ${RED_COLS};
+  let e = flatGroup(wid) * ${RED_COLS} + col;
+  let stride = uni.E + uni.NB;
+  var a0 = 0.0;
+  var a1 = 0.0;
+  if (e < stride) {
+    var b = lane;
+    for (; b + ${RED_LANES} < uni.blocks; b += ${2 * RED_LANES}) {
+      a0 += part[b * stride + e];
+      a1 += part[(b + ${RED_LANES}) * stride + e];
+    }
+    if (b < uni.blocks) { a0 += part[b * stride + e]; }
+  }
+  acc[lid] = a0 + a1;
+  workgroupBarrier();
+  if (lane == 0 && e < stride) {
+    let v = (acc[col] + acc[col + ${RED_COLS}]) + (acc[col + ${2 * RED_COLS}] + acc[col + ${3 * RED_COLS}]);
+    ${nb > 0 ? 'if (e < uni.E) { dw[e] = v; } else { db[e - uni.E] = v; }' : 'dw[e] = v;'}
+  }
+}
+`,
+  };
+}
+
+type LinearGradAttrs = { transposeWeight: boolean; bias: boolean; rows?: RowMap; splitRows?: boolean };
 
 /** inputs x [M, K] (with a row map [B L, K]), weight, dy [M, N], dkept? [M, K] -> [dx, dW, db?] */
 const linearGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, weight, dy, dkept } = inputs as Record<string, TensorInfo | undefined>;
-  const { transposeWeight, bias, rows } = attrs as unknown as LinearGradAttrs;
+  const { transposeWeight, bias, rows, splitRows } = attrs as unknown as LinearGradAttrs;
   const [m, n] = dy!.shape;
   const k = x!.shape[1];
-  const program = linearGradProgram({ m, k, n, transposeWeight, bias, kept: dkept !== undefined, rows });
+  const shape = { m, k, n, transposeWeight, bias, kept: dkept !== undefined, rows };
   const ins = dkept ? [x!, weight!, dy!, dkept] : [x!, weight!, dy!];
-  const outs = [x!.shape.slice(), weight!.shape.slice()];
-  if (bias) outs.push([n]);
-  return runRaw(backend, program, ins, outs);
+  const plan = splitRows ? splitRowsPlan(m, weight!.shape[0], weight!.shape[1], n, bias) : undefined;
+  if (!plan || plan.blocks === 1) {
+    const outs = [x!.shape.slice(), weight!.shape.slice()];
+    if (bias) outs.push([n]);
+    return runRaw(backend, linearGradProgram(shape), ins, outs);
+  }
+  const [dx, part] = runRaw(backend, linearGradProgram(shape, plan), ins, [x!.shape.slice(), [plan.scratch]]);
+  const e = weight!.shape[0] * weight!.shape[1];
+  const reduce = linearGradReduceProgram(e, bias ? n : 0, plan.blocks);
+  const sums = runRaw(backend, reduce, [part], bias ? [weight!.shape.slice(), [n]] : [weight!.shape.slice()]);
+  release(backend, part);
+  return [dx, ...sums];
 };
 
 export function registerLinearGradKernel(): void {

@@ -128,7 +128,11 @@ const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
  * 32 x 32 tile of the weight, each reduce over all B L rows, too few of them for a large GPU. So the
  * matmuls stay the default until the one-dispatch form splits its reduction over rows.
  */
-export const linearTuning = { backward: 'matmuls' as 'one-dispatch' | 'matmuls' };
+export const linearTuning = { backward: 'matmuls' as LinearBackward };
+
+/** the forms of `linearTuning.backward`, default first */
+export const LINEAR_BACKWARDS = ['matmuls', 'one-dispatch', 'split-rows'] as const;
+export type LinearBackward = (typeof LINEAR_BACKWARDS)[number];
 
 const linearGrad: GradConfig = {
   kernelName: LINEAR,
@@ -137,13 +141,16 @@ const linearGrad: GradConfig = {
     const [x, w] = saved as tf.Tensor2D[];
     const { transposeWeight: t, keep, bias: hasBias } = attrs as unknown as LinearAttrs;
     const [d, dKept] = (keep ? dys : [dys]) as Array<tf.Tensor2D | null>;
-    if (d && tf.getBackend() === 'webgpu' && linearTuning.backward === 'one-dispatch') {
+    const form = linearTuning.backward;
+    if (d && tf.getBackend() === 'webgpu' && form !== 'matmuls') {
       const inputs: tf.NamedTensorMap = dKept
         ? { x, weight: w, dy: d, dkept: dKept }
         : { x, weight: w, dy: d };
-      const [dx, dw, db] = tf
-        .engine()
-        .runKernel(LINEAR_GRAD, inputs, { transposeWeight: t, bias: hasBias } as never) as tf.Tensor[];
+      const [dx, dw, db] = tf.engine().runKernel(LINEAR_GRAD, inputs, {
+        transposeWeight: t,
+        bias: hasBias,
+        splitRows: form === 'split-rows',
+      } as never) as tf.Tensor[];
       return { x: () => dx, weight: () => dw, bias: () => db, residual: () => d.reshape(d.shape) };
     }
     const dy = d as tf.Tensor2D;
@@ -226,6 +233,7 @@ const linearRowsGrad: GradConfig = {
       transposeWeight,
       bias,
       rows,
+      splitRows: linearTuning.backward === 'split-rows',
     } as never) as tf.Tensor[];
     return { x: () => dx, weight: () => dw, bias: () => db };
   },
