@@ -12,6 +12,37 @@
  * tile (edges are loaded as zeros and not stored).
  *
  * tfjs would run this as two or three dispatches (two matMul programs and the bias's column sum).
+ *
+ * The split-rows form (`splitRows` attribute; `linearTuning.backward = 'split-rows'`): the same
+ * program with the dW workgroups multiplied by row blocks, each summing only its block's rows into
+ * a scratch buffer `part` [blocks, wp wq (+ N)] (the bias's tile column also its block's dy sum),
+ * then ONE reduction program (`linearGradReduceProgram`) summing `part` over the blocks into dW and
+ * db. Two dispatches, whose dW workgroups number tiles x blocks instead of tiles. `splitRowsPlan`
+ * takes blocks = ceil(528 / tiles) (4 per SM of a 132-SM H200), at most m / 64 (no block under two
+ * 32-row steps) and within an 8 MiB scratch, rows per block rounded up to the 32-row step; one
+ * block (short reductions, or weights of 528+ tiles) runs the one-dispatch program. Deterministic:
+ * each partial is a fixed-order loop, the reduction a fixed lane order (no atomics). Storage
+ * buffers: 6 (dx, part; x, w, dy, dkept) and 3 (dw, db; part). Shader keys: the flags (layout,
+ * bias, kept, row map, split); every size is a uniform.
+ *
+ * Arithmetic at paper size (batch 64 x L 82 = 5248 rows, D 128; wg = workgroups, step = 32 rows
+ * loaded and multiplied; one-dispatch: dW wg x serial steps -> split: dW wg x steps, part bytes):
+ *   c_attn 128 x 384:         48 wg x 164 -> 11 blocks of 480 rows: 528 wg x 15, 2.2 MB
+ *   attn c_proj 128 x 128:    16 wg x 164 -> 33 blocks of 160 rows: 528 wg x 5, 2.2 MB
+ *   c_fc, mlp c_proj, in_proj 128 x 512 (either way): 64 wg x 164 -> 9 of 608: 576 wg x 19, 2.4 MB
+ *   out_proj 128 x 256:       32 wg x 164 -> 17 of 320: 544 wg x 10, 2.2 MB
+ *   x_proj 40 x 256:          16 wg x 164 -> 33 of 160: 528 wg x 5, 1.4 MB
+ *   read-in 128 x 20:          4 wg x 164 -> 82 of 64: 328 wg x 2, 0.9 MB
+ *   read-out 1 x 128 (2624 rows): 4 wg x 82 -> 41 of 64: 164 wg x 2, 0.02 MB
+ * dx's workgroups are unchanged (656-2624 wg x 1-16 steps). The one-dispatch form's longest
+ * workgroup runs 164 steps; the split form's 19, the dx part's 16: the program is ~8x shorter on a
+ * GPU with the SMs to spare. Bytes: x and dy are 5.4-13.4 MB; the partials add 1-2.4 MB written
+ * and read once by the reduction (258-1032 wg, 3-9 loads per lane of 4): under a microsecond of
+ * H200 bandwidth, against the ~20 us a dispatch costs.
+ * Lesson preset (256 prompts x L 63..160 = 16128..40960 rows, D 64): 64 x 64 weights go from 4 wg
+ * x 504..1280 steps to 126..128 blocks: 504..512 wg x 4..10 steps (2.1 MB part, reduce 65 wg x 32
+ * loads); 64 x 256 from 16 wg x 504..1280 to 32..33 blocks: 512..528 wg x 16..39 (2.2 MB); x_proj
+ * 36 x 128 from 8 wg to 63..64 blocks: 504..512 wg x 8..20 (1.2 MB).
  */
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';

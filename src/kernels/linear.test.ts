@@ -5,8 +5,12 @@
  * are not multiples of the matmul tiles or of the column sum's 8 columns and 128 rows, one row,
  * and both weight layouts (nn.Linear [out, in], GPT-2 Conv1D [in, out]). Also the dispatches:
  * one forward program for a biased or residual linear, one program for its whole backward.
- * The one-dispatch backward ('IclLinearGrad') also directly against float64 sums (dx with the kept
- * gradient, dW in both layouts, the bias) on shapes with many row tiles.
+ * Every backward form (linearTuning: matmuls, one-dispatch, split-rows) against plain ops on cpu.
+ * 'IclLinearGrad' also directly against float64 sums (dx with the kept gradient, dW in both
+ * layouts, the bias), one dispatch and split over row blocks (one row, in 1, out 1, rows and sizes
+ * off the tiles and blocks, a last block of one row that carries most of the sum), its split form's
+ * dispatches (2: partials, reduction), its bits (the same twice), and the row-block plan at paper
+ * and lesson sizes.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
