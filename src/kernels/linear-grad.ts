@@ -36,13 +36,14 @@
  *   read-out 1 x 128 (2624 rows): 4 wg x 82 -> 41 of 64: 164 wg x 2, 0.02 MB
  * dx's workgroups are unchanged (656-2624 wg x 1-16 steps). The one-dispatch form's longest
  * workgroup runs 164 steps; the split form's 19, the dx part's 16: the program is ~8x shorter on a
- * GPU with the SMs to spare. Bytes: x and dy are 5.4-13.4 MB; the partials add 1-2.4 MB written
- * and read once by the reduction (258-1032 wg, 3-9 loads per lane of 4): under a microsecond of
- * H200 bandwidth, against the ~20 us a dispatch costs.
+ * GPU with the SMs to spare. Bytes: x and dy are 5.4-13.4 MB; the partials add up to 2.4 MB
+ * written and read once by the reduction (168-1032 wg, 3-6 loads a lane; the read-out's 9 wg):
+ * under a microsecond of H200 bandwidth, against the ~20 us a dispatch costs (the reduction: 4
+ * lanes of blocks per element, 16 where 4 leave under 264 workgroups: `reduceLanes`).
  * Lesson preset (256 prompts x L 63..160 = 16128..40960 rows, D 64): 64 x 64 weights go from 4 wg
- * x 504..1280 steps to 126..128 blocks: 504..512 wg x 4..10 steps (2.1 MB part, reduce 65 wg x 32
- * loads); 64 x 256 from 16 wg x 504..1280 to 32..33 blocks: 512..528 wg x 16..39 (2.2 MB); x_proj
- * 36 x 128 from 8 wg to 63..64 blocks: 504..512 wg x 8..20 (1.2 MB).
+ * x 504..1280 steps to 126..128 blocks: 504..512 wg x 4..10 steps (2.1 MB part, reduction 260 wg
+ * x 8 loads a lane); 64 x 256 from 16 wg x 504..1280 to 32..33 blocks: 512..528 wg x 16..39
+ * (2.2 MB); x_proj 36 x 128 from 8 wg to 63..64 blocks: 504..512 wg x 8..20 (1.2 MB).
  */
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -331,22 +332,32 @@ export function splitRowsPlan(m: number, wp: number, wq: number, n: number, bias
   return { blocks, blockRows, tiles, scratch: blocks * stride };
 }
 
-/** lanes of blocks per reduced element, and elements per workgroup */
-const RED_LANES = 4;
-const RED_COLS = 64;
+/** threads per workgroup of the reduction */
+const RED_THREADS = 256;
+
+/**
+ * Lanes of blocks per reduced element (elements per workgroup: 256 / lanes): 4, or 16 where 4
+ * would leave fewer than 264 workgroups (2 per SM of an H200) and there are 16+ blocks to share
+ * (small weights cut into many blocks, e.g. 64 x 64: 65 -> 260 workgroups, 32 -> 8 loads a lane).
+ */
+export function reduceLanes(elements: number, blocks: number): number {
+  return Math.ceil(elements / (RED_THREADS / 4)) < 264 && blocks >= 16 ? 16 : 4;
+}
 
 /**
  * The split-rows form's second program: part [blocks, E + nb] summed over its blocks -> dW (the
- * first E = wp wq) and db (the last nb = N, with a bias). A workgroup owns 64 consecutive elements
- * (coalesced reads of each block's row); 4 lanes stride over the blocks, two sums each, combined
- * in a fixed order.
+ * first E = wp wq) and db (the last nb = N, with a bias). A workgroup owns 256 / lanes consecutive
+ * elements (coalesced reads of each block's stretch); the lanes stride over the blocks, two sums
+ * each, and their sums are added in lane order (a fixed order: the same bits every run).
  */
 export function linearGradReduceProgram(e: number, nb: number, blocks: number) {
-  const dispatch = dispatch1d(e + nb, RED_COLS);
+  const lanes = reduceLanes(e + nb, blocks);
+  const cols = RED_THREADS / lanes;
+  const dispatch = dispatch1d(e + nb, cols);
   const outputs = nb > 0 ? ['dw', 'db'] : ['dw'];
   return {
     name: 'LinearGradReduce',
-    key: `lingradred_${nb > 0 ? 'b' : ''}`,
+    key: `lingradred_${nb > 0 ? 'b' : ''}${lanes}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [e] },
@@ -357,28 +368,29 @@ export function linearGradReduceProgram(e: number, nb: number, blocks: number) {
     wgsl: () => /* wgsl */ `
 ${bindings(outputs, ['part'], 'E: i32, NB: i32, blocks: i32, nx: i32')}
 ${FLAT_INDEX}
-var<workgroup> acc: array<f32, ${RED_COLS * RED_LANES}>;
-@compute @workgroup_size(${RED_COLS * RED_LANES})
+var<workgroup> acc: array<f32, ${RED_THREADS}>;
+@compute @workgroup_size(${RED_THREADS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
   let lid = i32(lidu);
-  let col = lid % ${RED_COLS};
-  let lane = lid / ${RED_COLS};
-  let e = flatGroup(wid) * ${RED_COLS} + col;
+  let col = lid % ${cols};
+  let lane = lid / ${cols};
+  let e = flatGroup(wid) * ${cols} + col;
   let stride = uni.E + uni.NB;
   var a0 = 0.0;
   var a1 = 0.0;
   if (e < stride) {
     var b = lane;
-    for (; b + ${RED_LANES} < uni.blocks; b += ${2 * RED_LANES}) {
+    for (; b + ${lanes} < uni.blocks; b += ${2 * lanes}) {
       a0 += part[b * stride + e];
-      a1 += part[(b + ${RED_LANES}) * stride + e];
+      a1 += part[(b + ${lanes}) * stride + e];
     }
     if (b < uni.blocks) { a0 += part[b * stride + e]; }
   }
   acc[lid] = a0 + a1;
   workgroupBarrier();
   if (lane == 0 && e < stride) {
-    let v = (acc[col] + acc[col + ${RED_COLS}]) + (acc[col + ${2 * RED_COLS}] + acc[col + ${3 * RED_COLS}]);
+    var v = acc[col];
+    for (var l = 1; l < ${lanes}; l++) { v += acc[col + l * ${cols}]; }
     ${nb > 0 ? 'if (e < uni.E) { dw[e] = v; } else { db[e - uni.E] = v; }' : 'dw[e] = v;'}
   }
 }

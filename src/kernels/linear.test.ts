@@ -24,7 +24,7 @@ import {
   type LinearBackward,
   linearTuning,
 } from './linear';
-import { LINEAR_GRAD, splitRowsPlan, splitRowsTuning } from './linear-grad';
+import { LINEAR_GRAD, reduceLanes, splitRowsPlan, splitRowsTuning } from './linear-grad';
 import { countDispatches } from './profile';
 import { registerAllKernels } from './register';
 import { type HostTensor, Rng, randn, relErr, valueAndGrads } from './testing/helpers';
@@ -464,6 +464,7 @@ describe('IclLinearGrad (one dispatch, and split over row blocks) == float64', (
     const c: GradCase = { m: 1000, k: 70, n: 45, transposeWeight: true, bias: true, kept: true };
     // 6 tiles want 88 blocks; 1000 / 64 rows allow 15, of 67 -> 96 rows: 11 blocks
     expect(splitRowsPlan(c.m, c.n, c.k, c.n, true)).toMatchObject({ blocks: 11, blockRows: 96, tiles: 6 });
+    expect(reduceLanes(c.n * c.k + c.n, 11), 'the reduction with 4 lanes of blocks').toBe(4);
     const h = gradInputs(c, 7);
     const want = float64Grads(c, h);
     const { data, count } = await runLinearGrad(c, h, true);
@@ -512,6 +513,8 @@ describe('IclLinearGrad (one dispatch, and split over row blocks) == float64', (
     if (!gpu) ctx.skip();
     useSplitTuning({ minBlockRows: 1 });
     const c: GradCase = { m: 777, k: 64, n: 64, transposeWeight: true, bias: true, kept: false };
+    expect(splitRowsPlan(c.m, c.n, c.k, c.n, true).blocks).toBe(25);
+    expect(reduceLanes(c.n * c.k + c.n, 25), 'the reduction with 16 lanes of blocks').toBe(16);
     const h = gradInputs(c, 5);
     const a = await runLinearGrad(c, h, true);
     const b = await runLinearGrad(c, h, true);
