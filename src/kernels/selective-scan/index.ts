@@ -52,7 +52,8 @@ import { registerHostScanKernels } from './host';
 import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
-import { dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import { statesBackwardLayout, statesBackwardProgram } from './states-backward-program';
 import { statesForwardProgram } from './states-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
@@ -90,6 +91,22 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
 };
 
+/** The backward's main program and its channel-group count, as scanTuning.backwardMode asks. */
+function backwardPlan(dims: Dims, packed: boolean) {
+  const t = scanTuning;
+  if (t.backwardMode === 'states') {
+    const layout = statesBackwardLayout(
+      dims.n,
+      dims.r,
+      t.statesBackwardInvocations,
+      t.statesBackwardChunk,
+      t.statesBackwardRounds,
+    );
+    if (layout) return statesBackwardProgram(dims, layout, packed);
+  }
+  return backwardProgram(dims, backwardWorkgroup(dims.s), packed);
+}
+
 const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const dims = dimsOf(inputs as Record<string, TensorInfo>, Number(attrs?.zOffset ?? 0));
   if (maxStorageBuffers(backend) < BACKWARD_BUFFERS) {
@@ -111,8 +128,7 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const params = packed
     ? runRaw(backend, packProgram(di, r, n), [t.dtW, t.ALog, t.D, t.dtBias], [[di, r + n + 2]])
     : [t.dtW, t.ALog, t.D, t.dtBias];
-  const wg = backwardWorkgroup(s);
-  const { program, g } = backwardProgram(dims, wg, packed);
+  const { program, g } = backwardPlan(dims, packed);
   const [du, dz, part, ppart] = runRaw(
     backend,
     program,
