@@ -31,7 +31,8 @@ import {
 } from '../src/kernels';
 import { linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, runRaw } from '../src/kernels/runner';
-import { SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import { backwardWorkgroup, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
 import { makeTrainingStep } from './step';
@@ -225,6 +226,25 @@ async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return num / den;
 }
 
+/**
+ * The state-parallel backward's layouts timed: more rounds or more lanes (more workgroup memory)
+ * mean fewer partial sums; more rounds also fewer invocations (states-backward-program.ts has the
+ * arithmetic). Layouts that come out the same (device limits) are timed once.
+ */
+const STATES_BACKWARD_SWEEP: ReadonlyArray<[number, number, number, number]> = [
+  // invocations wanted, T, rounds, workgroup memory allowed (capped by the device's limit)
+  [64, 16, 1, 16384],
+  [64, 16, 2, 16384],
+  [64, 16, 4, 16384],
+  [64, 16, 8, 16384],
+  [64, 32, 4, 16384],
+  [128, 16, 1, 32768],
+  [128, 16, 2, 32768],
+  [128, 16, 4, 32768],
+  [256, 16, 1, 65536],
+  [256, 16, 2, 65536],
+];
+
 if (sections.has('scan'))
   await guarded('scan', async () => {
     const [b, l, di, n, r] = quick ? [4, 128, 64, 16, 8] : [64, 1024, 256, 16, 8];
@@ -278,19 +298,65 @@ if (sections.has('scan'))
     Object.assign(scanTuning, saved);
     const dy = tf.randomNormal([b, l, di], 0, 1, 'float32', 7);
     const gradInputs = { ...x, dy } as unknown as tf.NamedTensorMap;
+    const runGrad = () =>
+      tf.engine().runKernel(SELECTIVE_SCAN_GRAD, gradInputs, { zOffset: 0 }) as tf.Tensor[];
+    // the channel-parallel backward's gradients: what every other variant is compared with
+    Object.assign(scanTuning, saved, { backwardMode: 'channels', backwardWorkgroup: 64 });
+    const base = runGrad();
+    const dispatches = maxStorageBuffers(backend) < 12 ? 3 : 2;
+    // backward variants: [label, tuning, extra bytes moved beyond the minimum (partials, checkpoints)]
+    const bwdVariants: Array<[string, Partial<typeof scanTuning>, number]> = [];
     for (const wg of [32, 64]) {
-      scanTuning.backwardWorkgroup = wg;
-      const ms = await timeIt(
-        () =>
-          tf.dispose(tf.engine().runKernel(SELECTIVE_SCAN_GRAD, gradInputs, { zOffset: 0 }) as tf.Tensor[]),
-        Math.max(1, iters / 2),
-      );
+      const g = Math.ceil(di / backwardWorkgroup(s, wg));
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / Math.max(n, 8)) - 1));
+      bwdVariants.push([
+        `channels, ${wg} channels per workgroup`,
+        { backwardMode: 'channels', backwardWorkgroup: wg },
+        extra,
+      ]);
+    }
+    const seen = new Set<string>();
+    for (const [inv, chunk, rounds, storage] of STATES_BACKWARD_SWEEP) {
+      const budget = Math.min(storage, info.limits?.maxComputeWorkgroupStorageSize ?? 16384);
+      const lay = statesBackwardLayout(n, r, inv, chunk, rounds, budget);
+      if (!lay || seen.has(JSON.stringify(lay))) continue;
+      seen.add(JSON.stringify(lay));
+      const g = Math.ceil(di / (lay.cp * lay.m));
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+      bwdVariants.push([
+        `states, ${lay.cp} lanes x ${n} states, T ${lay.t}, ${lay.m} rounds: ${b * g} workgroups of ${lay.cp * n}`,
+        {
+          backwardMode: 'states',
+          statesBackwardInvocations: inv,
+          statesBackwardChunk: chunk,
+          statesBackwardRounds: rounds,
+          statesBackwardStorage: storage,
+        },
+        extra,
+      ]);
+    }
+    for (const [name, v, extra] of bwdVariants) {
+      Object.assign(scanTuning, saved, v);
+      const got = runGrad();
+      let err = 0;
+      for (let i = 0; i < got.length; i++) err = Math.max(err, await maxRelErr(got[i], base[i]));
+      tf.dispose(got);
+      const ms = await timeIt(() => tf.dispose(runGrad()), Math.max(1, iters / 2));
       const gbs = bwdBytes / (ms * 1e-3) / 1e9;
-      scanRows.push({ kernel: 'backward', variant: `WG ${wg}`, ms, GBs: gbs });
+      const moved = (bwdBytes + extra) / 1e6;
+      scanRows.push({
+        kernel: 'backward',
+        variant: name,
+        ms,
+        GBs: gbs,
+        movedMB: moved,
+        relErrVsChannels: err,
+      });
       log(
-        `| backward (${maxStorageBuffers(backend) < 12 ? 3 : 2} dispatches) | ${wg} channels per workgroup | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
+        `| backward (${dispatches} dispatches) | ${name} (moves ~${moved.toFixed(0)} MB; rel. err vs channels ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
       );
     }
+    tf.dispose(base);
     Object.assign(scanTuning, saved);
     // reference path (plain tfjs ops, log-depth scan over [L, B, Di, N] tensors)
     let refMs = Number.NaN;

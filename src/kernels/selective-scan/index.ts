@@ -44,7 +44,7 @@ import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { FusedScanArgs } from '../../models/fused';
 import { registerKernelOnce } from '../common';
-import { maxStorageBuffers, release, runRaw } from '../runner';
+import { maxStorageBuffers, maxWorkgroupStorage, release, runRaw } from '../runner';
 import { backwardProgram } from './backward-program';
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
@@ -92,7 +92,7 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /** The backward's main program and its channel-group count, as scanTuning.backwardMode asks. */
-function backwardPlan(dims: Dims, packed: boolean) {
+function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
   const t = scanTuning;
   if (t.backwardMode === 'states') {
     const layout = statesBackwardLayout(
@@ -101,6 +101,7 @@ function backwardPlan(dims: Dims, packed: boolean) {
       t.statesBackwardInvocations,
       t.statesBackwardChunk,
       t.statesBackwardRounds,
+      Math.min(t.statesBackwardStorage, maxWorkgroupStorage(backend)),
     );
     if (layout) return statesBackwardProgram(dims, layout, packed);
   }
@@ -128,7 +129,7 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const params = packed
     ? runRaw(backend, packProgram(di, r, n), [t.dtW, t.ALog, t.D, t.dtBias], [[di, r + n + 2]])
     : [t.dtW, t.ALog, t.D, t.dtBias];
-  const { program, g } = backwardPlan(dims, packed);
+  const { program, g } = backwardPlan(backend, dims, packed);
   const [du, dz, part, ppart] = runRaw(
     backend,
     program,

@@ -53,8 +53,9 @@ export interface StatesBackwardLayout {
 }
 
 /**
- * Lanes, tile and rounds for the wanted invocations per workgroup, tile and rounds, within 16 KiB of
- * workgroup memory; null where nothing fits (then the channel-parallel backward runs).
+ * Lanes, tile and rounds for the wanted invocations per workgroup, tile and rounds, within `budget`
+ * bytes of workgroup memory (16 KiB: what every WebGPU device has); null where nothing fits (then
+ * the channel-parallel backward runs).
  */
 export function statesBackwardLayout(
   n: number,
@@ -62,14 +63,15 @@ export function statesBackwardLayout(
   invocations: number,
   chunk: number,
   rounds: number,
+  budget = 16384,
 ): StatesBackwardLayout | null {
   if (n > 256) return null;
   let cp = Math.max(1, Math.min(Math.floor(invocations / n), Math.floor(256 / n)));
   const t = Math.max(n, Math.floor(chunk));
   let m = Math.max(1, Math.floor(rounds));
-  while (cp > 1 && bytesOf(cp, t, m, n, r) > 16384) cp >>= 1;
-  while (m > 1 && bytesOf(cp, t, m, n, r) > 16384) m -= 1;
-  return bytesOf(cp, t, m, n, r) <= 16384 ? { cp, t, m } : null;
+  while (cp > 1 && bytesOf(cp, t, m, n, r) > budget) cp >>= 1;
+  while (m > 1 && bytesOf(cp, t, m, n, r) > budget) m -= 1;
+  return bytesOf(cp, t, m, n, r) <= budget ? { cp, t, m } : null;
 }
 
 export function statesBackwardProgram(dims: Dims, layout: StatesBackwardLayout, packed = true) {

@@ -56,6 +56,11 @@ export const scanTuning = {
   statesBackwardChunk: 16,
   statesBackwardRounds: 1,
   /**
+   * workgroup memory the 'states' backward may use, bytes, capped by the device's limit (16 KiB is
+   * what every WebGPU device grants; more lets more lanes share a workgroup: fewer partials)
+   */
+  statesBackwardStorage: 16384,
+  /**
    * the backward's parameters packed into one buffer by a dispatch of their own: 'auto' (only
    * where the device binds fewer than 12 storage buffers) or always (tests of that path)
    */

@@ -93,7 +93,8 @@ describe('fused selective scan', () => {
 /** a scan case with the state-parallel backward's wanted layout (invocations, tile, rounds) */
 interface StatesCase {
   c: ScanCase;
-  layout: [number, number, number];
+  /** invocations wanted, tile, rounds (and workgroup memory allowed, default 16 KiB) */
+  layout: [number, number, number] | [number, number, number, number];
   /** channel groups and channels in the last group that the layout gives (checked) */
   groups: number;
   lastGroup: number;
@@ -110,6 +111,13 @@ const STATES_CASES: readonly StatesCase[] = [
   { c: { b: 3, l: 21, di: 9, n: 1, r: 3, gateWidth: 1 }, layout: [4, 2, 2], groups: 2, lastGroup: 1 },
   // N 16 with 4 rounds (the layout for fewer partials), odd Di and L
   { c: { b: 2, l: 45, di: 35, n: 16, r: 8, gateWidth: 1 }, layout: [64, 16, 4], groups: 3, lastGroup: 3 },
+  // 32 KiB of workgroup memory: 8 lanes x 16 states (128 invocations), 2 rounds
+  {
+    c: { b: 2, l: 33, di: 21, n: 16, r: 8, gateWidth: 2 },
+    layout: [128, 16, 2, 32768],
+    groups: 2,
+    lastGroup: 5,
+  },
 ];
 
 /** Leave NaN in the WebGPU buffer pool at these sizes (floats): unwritten outputs then read NaN. */
@@ -127,6 +135,10 @@ describe('state-parallel scan backward', () => {
     expect(statesBackwardLayout(16, 8, 64, 16, 4)).toEqual({ cp: 4, t: 16, m: 4 });
     // 8 lanes of 16 states with T 16 need 27 KiB: halved to 4
     expect(statesBackwardLayout(16, 8, 128, 16, 1)).toEqual({ cp: 4, t: 16, m: 1 });
+    expect(statesBackwardLayout(16, 8, 128, 16, 1, 32768)).toEqual({ cp: 8, t: 16, m: 1 });
+    expect(statesBackwardLayout(16, 8, 128, 16, 8, 32768)).toEqual({ cp: 8, t: 16, m: 8 });
+    // rounds give way to memory last, at one lane: 4 rounds of T 64 x N 64 need 51,456 bytes
+    expect(statesBackwardLayout(64, 8, 64, 64, 4, 51200)).toEqual({ cp: 1, t: 64, m: 3 });
     expect(statesBackwardLayout(4, 2, 16, 1, 1)).toEqual({ cp: 4, t: 4, m: 1 });
     expect(statesBackwardLayout(300, 8, 64, 16, 1)).toBeNull();
     expect(statesBackwardLayout(64, 8, 64, 16, 1)).toBeNull();
@@ -138,8 +150,8 @@ describe('state-parallel scan backward', () => {
       const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, layout ${sc.layout.join(' / ')}`;
       it(`matches the reference and the channel-parallel backward (pack ${pack}): ${name}`, async (ctx) => {
         if (!gpu.ok) ctx.skip();
-        const [inv, chunk, rounds] = sc.layout;
-        const layout = statesBackwardLayout(c.n, c.r, inv, chunk, rounds);
+        const [inv, chunk, rounds, storage = 16384] = sc.layout;
+        const layout = statesBackwardLayout(c.n, c.r, inv, chunk, rounds, storage);
         expect(layout).not.toBeNull();
         const cw = layout!.cp * layout!.m;
         // the case exercises what it says: several groups, a short last group, several tiles
@@ -154,6 +166,7 @@ describe('state-parallel scan backward', () => {
           statesBackwardInvocations: inv,
           statesBackwardChunk: chunk,
           statesBackwardRounds: rounds,
+          statesBackwardStorage: storage,
         });
         try {
           const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
