@@ -38,9 +38,13 @@ import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
 import type { Dims } from './shape';
 
-/** Workgroup memory of the program, bytes. */
+/**
+ * Workgroup memory of the program, bytes: three stashes per (t, lane, state), rows padded to N + 1
+ * (step C writes a row per lane, step D reads one per thread: both without bank conflicts), five
+ * tile values per (t, lane), dΔ per (t, channel).
+ */
 function bytesOf(cp: number, t: number, m: number, n: number, r: number): number {
-  return 4 * (Math.max(3 * t * cp * n, cp * n * (r + 2)) + 5 * t * cp + t * cp * m);
+  return 4 * (Math.max(3 * t * cp * (n + 1), cp * n * (r + 2)) + 5 * t * cp + t * cp * m);
 }
 
 export interface StatesBackwardLayout {
@@ -118,9 +122,10 @@ const WG = ${wg};
 const TC = ${t * cp};
 const P2 = ${p2};
 const R2 = ${r + 2};
-var<workgroup> s1: array<f32, ${Math.max(t * cp * n, wg * (r + 2))}>;
-var<workgroup> s2: array<f32, ${t * cp * n}>;
-var<workgroup> s3: array<f32, ${t * cp * n}>;
+const NP = ${n + 1};
+var<workgroup> s1: array<f32, ${Math.max(t * cp * (n + 1), wg * (r + 2))}>;
+var<workgroup> s2: array<f32, ${t * cp * (n + 1)}>;
+var<workgroup> s3: array<f32, ${t * cp * (n + 1)}>;
 var<workgroup> tD: array<f32, ${t * cp}>;
 var<workgroup> tU: array<f32, ${t * cp}>;
 var<workgroup> tY: array<f32, ${t * cp}>;
@@ -255,7 +260,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (j > 0) { hp = hS[j - 1]; }
         let ab = exp(dv * Am);
         let gv = cv * dy + gK;
-        let o = i * N + k;
+        let o = i * NP + k;
         s1[o] = gv * bv;
         s2[o] = gv * Am * ab * hp;
         s3[o] = cv * hS[j];
@@ -278,9 +283,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           var sGH = 0.0;
           var sCH = 0.0;
           for (var q = 0; q < N; q++) {
-            sGB += s1[i * N + q];
-            sGH += s2[i * N + q];
-            sCH += s3[i * N + q];
+            sGB += s1[i * NP + q];
+            sGH += s2[i * NP + q];
+            sCH += s3[i * NP + q];
           }
           let row = b * L + t0 + j;
           let uv = tU[i];
@@ -304,7 +309,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     // E. dB and dC terms, summed over the rounds, per (t, lane, state)
     for (var j = 0; j < tn; j++) {
-      let o = (j * CP + dl) * N + k;
+      let o = (j * CP + dl) * NP + k;
       s1[o] = eT[j];
       s2[o] = fT[j];
     }
@@ -320,9 +325,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           if (d2 < Di) { sum += tT[j * CW + q] * wAt(d2, col); }
         }
       } else if (col < R + N) {
-        for (var q = 0; q < CP; q++) { sum += s1[(j * CP + q) * N + col - R]; }
+        for (var q = 0; q < CP; q++) { sum += s1[(j * CP + q) * NP + col - R]; }
       } else {
-        for (var q = 0; q < CP; q++) { sum += s2[(j * CP + q) * N + col - R - N]; }
+        for (var q = 0; q < CP; q++) { sum += s2[(j * CP + q) * NP + col - R - N]; }
       }
       if (inGrid) { part[((b * L + t0 + j) * uni.G + g) * S + col] = sum; }
     }
