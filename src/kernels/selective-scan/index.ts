@@ -37,6 +37,11 @@
  *      channels (d dt_low, dB, dC: the xdbl gradient) go through workgroup memory into partial sums
  *      per channel group;
  *   3. sum the partials over channel groups (xdbl gradient) and over the batch (parameters).
+ * scanTuning.backwardMode 'states' replaces dispatch 2 by states-backward-program.ts: one
+ * invocation per (b, channel lane, state), tiles of T steps, the sums over states and over channels
+ * through workgroup memory once per tile instead of once per step (16x the invocations of the
+ * above at the benchmark shape; same outputs, same dispatch 3). 'auto' keeps the channel-parallel
+ * program until H200 timings (bench/gpu.ts --sections scan) say otherwise.
  * Nothing of size B x L x Di x N is ever stored.
  */
 
