@@ -11,7 +11,7 @@
  *     backward does; du overwrites those rows only once tile c has been consumed, since T >= N);
  *   phase 2, tiles last to first, per round:
  *     A. Δ, u, dy = dout z σ(z), σ(Δ_pre), dz / ypre for each (t, lane) into workgroup memory;
- *     B. the tile's states recomputed from the checkpoint into T private floats;
+ *     B. the tile's states and decays A_bar recomputed from the checkpoint into 2T private floats;
  *     C. the adjoint walk g_t = C_t[n] dy_t + A_bar_{t+1} g_{t+1} (carried between tiles in a
  *        register), leaving g B, g A A_bar h_{t-1} and C h per (t, lane, n) in workgroup memory and
  *        adding g Δ u (dB) and dy h (dC) over the rounds in registers; dA in a register;
@@ -32,7 +32,11 @@
  *   671 MB (M 1, G 64) or 168 MB (M 4, G 16) written and read again by the reduce program; xdbl
  *   (10.5 MB, L2-resident) read once per workgroup. M trades parallelism for partial traffic:
  *   at M 1 the partials dominate (1.9 GB in all, >= 0.64 ms at the H200's 2979 GB/s copy
- *   bandwidth), at M 4 0.9 GB (>= 0.3 ms) with a quarter of the invocations.
+ *   bandwidth), at M 4 0.9 GB (>= 0.3 ms) with a quarter of the invocations. Where the device
+ *   grants 32 KiB of workgroup memory (statesBackwardStorage), 8 lanes: G 32 at M 1.
+ *   Arithmetic: 3 B L Di N = 805M scalar state updates (two exp per state and step, in phases 1
+ *   and B), as in the old backward; the Δ of each (t, channel) is computed once per tile and round
+ *   (step A), not once per state.
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
@@ -190,6 +194,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var mm = 0; mm < M; mm++) { K[mm] = 0.0; dA[mm] = 0.0; }
   for (var q = 0; q < M * R2; q++) { acc[q] = 0.0; }
   var hS: array<f32, T>;
+  var aS: array<f32, T>;
   var eT: array<f32, T>;
   var fT: array<f32, T>;
   for (var c = uni.nC - 1; c >= 0; c--) {
@@ -233,41 +238,50 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       storageBarrier();
       workgroupBarrier();
       // B. the tile's states
+      // (loops over the constant T with a guard: a compiler may unroll them and keep hS, aS, eT
+      // and fT in registers)
       var h = hs;
-      for (var j = 0; j < tn; j++) {
-        let i = j * CP + dl;
-        var bv = 0.0;
-        if (live) { bv = xdbl[(b * L + t0 + j) * S + R + k]; }
-        let dv = tD[i];
-        h = exp(dv * Am) * h + (dv * tU[i]) * bv;
-        hS[j] = h;
+      for (var j = 0; j < T; j++) {
+        if (j < tn) {
+          let i = j * CP + dl;
+          var bv = 0.0;
+          if (live) { bv = xdbl[(b * L + t0 + j) * S + R + k]; }
+          let dv = tD[i];
+          let ab = exp(dv * Am);
+          h = ab * h + (dv * tU[i]) * bv;
+          hS[j] = h;
+          aS[j] = ab;
+        }
       }
       // C. the adjoint walk
       var gK = K[mm];
       var dAm = dA[mm];
-      for (var j = tn - 1; j >= 0; j--) {
-        let i = j * CP + dl;
-        var bv = 0.0;
-        var cv = 0.0;
-        if (live) {
-          let xo = (b * L + t0 + j) * S + R + k;
-          bv = xdbl[xo];
-          cv = xdbl[xo + N];
+      for (var jj = 0; jj < T; jj++) {
+        let j = T - 1 - jj;
+        if (j < tn) {
+          let i = j * CP + dl;
+          var bv = 0.0;
+          var cv = 0.0;
+          if (live) {
+            let xo = (b * L + t0 + j) * S + R + k;
+            bv = xdbl[xo];
+            cv = xdbl[xo + N];
+          }
+          let dv = tD[i];
+          let dy = tY[i];
+          var hp = hs;
+          if (j > 0) { hp = hS[j - 1]; }
+          let ab = aS[j];
+          let gv = cv * dy + gK;
+          let o = i * NP + k;
+          s1[o] = gv * bv;
+          s2[o] = gv * Am * ab * hp;
+          s3[o] = cv * hS[j];
+          dAm += gv * dv * ab * hp;
+          eT[j] += gv * dv * tU[i];
+          fT[j] += dy * hS[j];
+          gK = ab * gv;
         }
-        let dv = tD[i];
-        let dy = tY[i];
-        var hp = hs;
-        if (j > 0) { hp = hS[j - 1]; }
-        let ab = exp(dv * Am);
-        let gv = cv * dy + gK;
-        let o = i * NP + k;
-        s1[o] = gv * bv;
-        s2[o] = gv * Am * ab * hp;
-        s3[o] = cv * hS[j];
-        dAm += gv * dv * ab * hp;
-        eT[j] += gv * dv * tU[i];
-        fT[j] += dy * hS[j];
-        gK = ab * gv;
       }
       K[mm] = gK;
       dA[mm] = dAm;
@@ -308,10 +322,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       workgroupBarrier();
     }
     // E. dB and dC terms, summed over the rounds, per (t, lane, state)
-    for (var j = 0; j < tn; j++) {
-      let o = (j * CP + dl) * NP + k;
-      s1[o] = eT[j];
-      s2[o] = fT[j];
+    for (var j = 0; j < T; j++) {
+      if (j < tn) {
+        let o = (j * CP + dl) * NP + k;
+        s1[o] = eT[j];
+        s2[o] = fT[j];
+      }
     }
     workgroupBarrier();
     // F. the group's partial of the xdbl gradient: sums over the lanes
