@@ -12,6 +12,12 @@
  * [".gpu"]: bash .gpu/run.sh .gpu/gpu.mjs --pytorch ../bench/pytorch_reference.py
  * Here (SwiftShader, slow): LD_LIBRARY_PATH=/usr/lib/chromium
  *   VK_ICD_FILENAMES=/usr/lib/chromium/vk_swiftshader_icd.json npx tsx bench/gpu.ts --quick
+ *
+ * `--linear-backward matmuls,one-dispatch,split-rows` (any of them, comma separated; default: the
+ * library's default, `linearTuning.backward`): the fused models' linear backward forms
+ * (src/kernels/linear.ts); the counts and steps sections run the fused models once per form, side
+ * by side, and the profile section uses the first. `--linear-one-dispatch` = `--linear-backward
+ * one-dispatch` (kept for older commands).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -29,9 +35,10 @@ import {
   takeGpuErrors,
   topEntries,
 } from '../src/kernels';
-import { linearTuning } from '../src/kernels/linear';
+import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, runRaw } from '../src/kernels/runner';
-import { SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import { backwardWorkgroup, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
 import { makeTrainingStep } from './step';
@@ -45,11 +52,26 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: 'paper,classroom' },
     /** without src/kernels/record-cache.ts (to measure what it saves) */
     'no-record-cache': { type: 'boolean', default: false },
-    /** a linear layer's backward as one dispatch (IclLinearGrad) instead of tfjs's matmuls */
+    /** the fused linear backward forms to run, comma separated (linearTuning.backward) */
+    'linear-backward': { type: 'string' },
+    /**
+     * prompts per batch of the counts section (default 1, quick on SwiftShader; with split-rows among
+     * the forms, the preset's: that form's dispatches depend on the rows, 1 block = 1 dispatch)
+     */
+    'counts-batch': { type: 'string' },
+    /** old spelling of --linear-backward one-dispatch */
     'linear-one-dispatch': { type: 'boolean', default: false },
   },
 });
-if (args['linear-one-dispatch']) linearTuning.backward = 'one-dispatch';
+const linearForms = (
+  args['linear-backward'] ?? (args['linear-one-dispatch'] ? 'one-dispatch' : linearTuning.backward)
+).split(',') as LinearBackward[];
+for (const form of linearForms)
+  if (!LINEAR_BACKWARDS.includes(form))
+    throw new Error(`--linear-backward ${form}: not one of ${LINEAR_BACKWARDS.join(', ')}`);
+if (args['linear-one-dispatch'] && args['linear-backward'])
+  throw new Error('--linear-one-dispatch and --linear-backward: give one');
+linearTuning.backward = linearForms[0];
 const quick = args.quick!;
 const sections = new Set(args.sections!.split(','));
 const outDir = process.env.OUT ?? args.out ?? 'bench';
@@ -81,6 +103,8 @@ log(`- date: ${results.date}`);
 log(`- device: WebGPU adapter "${deviceName}" (Dawn, npm webgpu), tfjs ${tf.version.tfjs}`);
 log(`- command: \`${results.command}\`${quick ? ' (quick mode: small sizes, few iterations)' : ''}`);
 log(`- limits: ${JSON.stringify(info.limits)}`);
+log(`- fused linear backward (linearTuning.backward): ${linearForms.join(', ')}`);
+results.linearBackward = linearForms;
 
 const BEGIN = '<!-- bench/gpu.ts: begin -->';
 const END = '<!-- bench/gpu.ts: end -->';
@@ -225,6 +249,25 @@ async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
   return num / den;
 }
 
+/**
+ * The state-parallel backward's layouts timed: more rounds or more lanes (more workgroup memory)
+ * mean fewer partial sums; more rounds also fewer invocations (states-backward-program.ts has the
+ * arithmetic). Layouts that come out the same (device limits) are timed once.
+ */
+const STATES_BACKWARD_SWEEP: ReadonlyArray<[number, number, number, number]> = [
+  // invocations wanted, T, rounds, workgroup memory allowed (capped by the device's limit)
+  [64, 16, 1, 16384],
+  [64, 16, 2, 16384],
+  [64, 16, 4, 16384],
+  [64, 16, 8, 16384],
+  [64, 32, 4, 16384],
+  [128, 16, 1, 32768],
+  [128, 16, 2, 32768],
+  [128, 16, 4, 32768],
+  [256, 16, 1, 65536],
+  [256, 16, 2, 65536],
+];
+
 if (sections.has('scan'))
   await guarded('scan', async () => {
     const [b, l, di, n, r] = quick ? [4, 128, 64, 16, 8] : [64, 1024, 256, 16, 8];
@@ -278,19 +321,65 @@ if (sections.has('scan'))
     Object.assign(scanTuning, saved);
     const dy = tf.randomNormal([b, l, di], 0, 1, 'float32', 7);
     const gradInputs = { ...x, dy } as unknown as tf.NamedTensorMap;
+    const runGrad = () =>
+      tf.engine().runKernel(SELECTIVE_SCAN_GRAD, gradInputs, { zOffset: 0 }) as tf.Tensor[];
+    // the channel-parallel backward's gradients: what every other variant is compared with
+    Object.assign(scanTuning, saved, { backwardMode: 'channels', backwardWorkgroup: 64 });
+    const base = runGrad();
+    const dispatches = maxStorageBuffers(backend) < 12 ? 3 : 2;
+    // backward variants: [label, tuning, extra bytes moved beyond the minimum (partials, checkpoints)]
+    const bwdVariants: Array<[string, Partial<typeof scanTuning>, number]> = [];
     for (const wg of [32, 64]) {
-      scanTuning.backwardWorkgroup = wg;
-      const ms = await timeIt(
-        () =>
-          tf.dispose(tf.engine().runKernel(SELECTIVE_SCAN_GRAD, gradInputs, { zOffset: 0 }) as tf.Tensor[]),
-        Math.max(1, iters / 2),
-      );
+      const g = Math.ceil(di / backwardWorkgroup(s, wg));
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / Math.max(n, 8)) - 1));
+      bwdVariants.push([
+        `channels, ${wg} channels per workgroup`,
+        { backwardMode: 'channels', backwardWorkgroup: wg },
+        extra,
+      ]);
+    }
+    const seen = new Set<string>();
+    for (const [inv, chunk, rounds, storage] of STATES_BACKWARD_SWEEP) {
+      const budget = Math.min(storage, info.limits?.maxComputeWorkgroupStorageSize ?? 16384);
+      const lay = statesBackwardLayout(n, r, inv, chunk, rounds, budget);
+      if (!lay || seen.has(JSON.stringify(lay))) continue;
+      seen.add(JSON.stringify(lay));
+      const g = Math.ceil(di / (lay.cp * lay.m));
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+      bwdVariants.push([
+        `states, ${lay.cp} lanes x ${n} states, T ${lay.t}, ${lay.m} rounds: ${b * g} workgroups of ${lay.cp * n}`,
+        {
+          backwardMode: 'states',
+          statesBackwardInvocations: inv,
+          statesBackwardChunk: chunk,
+          statesBackwardRounds: rounds,
+          statesBackwardStorage: storage,
+        },
+        extra,
+      ]);
+    }
+    for (const [name, v, extra] of bwdVariants) {
+      Object.assign(scanTuning, saved, v);
+      const got = runGrad();
+      let err = 0;
+      for (let i = 0; i < got.length; i++) err = Math.max(err, await maxRelErr(got[i], base[i]));
+      tf.dispose(got);
+      const ms = await timeIt(() => tf.dispose(runGrad()), Math.max(1, iters / 2));
       const gbs = bwdBytes / (ms * 1e-3) / 1e9;
-      scanRows.push({ kernel: 'backward', variant: `WG ${wg}`, ms, GBs: gbs });
+      const moved = (bwdBytes + extra) / 1e6;
+      scanRows.push({
+        kernel: 'backward',
+        variant: name,
+        ms,
+        GBs: gbs,
+        movedMB: moved,
+        relErrVsChannels: err,
+      });
       log(
-        `| backward (${maxStorageBuffers(backend) < 12 ? 3 : 2} dispatches) | ${wg} channels per workgroup | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
+        `| backward (${dispatches} dispatches) | ${name} (moves ~${moved.toFixed(0)} MB; rel. err vs channels ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
       );
     }
+    tf.dispose(base);
     Object.assign(scanTuning, saved);
     // reference path (plain tfjs ops, log-depth scan over [L, B, Di, N] tensors)
     let refMs = Number.NaN;
@@ -324,26 +413,34 @@ if (sections.has('scan'))
 
 // ---------------------------------------------------------------------------------------------
 // 0. dispatches per training step only (hardware independent; batch 1 to be quick on SwiftShader)
+const countsBatch = args['counts-batch']
+  ? Number(args['counts-batch'])
+  : linearForms.includes('split-rows')
+    ? undefined
+    : 1;
 if (sections.has('counts')) {
   await guarded('counts', async () => {
     log();
     log('## Dispatches per training step (forward, loss, backward, clip, Adam)');
     log();
     log(
-      'GPU compute dispatches recorded by one step (the second, once Adam has its moments); engine kernels include free ones (reshapes, identities). Independent of the hardware and of the batch size.',
+      `GPU compute dispatches recorded by one step (the second, once Adam has its moments); engine kernels include free ones (reshapes, identities). Independent of the hardware; of the batch size too, except for the split-rows linear backward (one dispatch where its rows make one block, two otherwise). Batch: ${countsBatch ?? "the preset's"}.`,
     );
     log();
     log(
-      '| size | model | L | dispatches unfused | dispatches fused | cut | engine kernels unfused | fused | largest fused programs |',
+      '| size | model | L | linear backward | dispatches unfused | dispatches fused | cut | engine kernels unfused | fused | largest fused programs |',
     );
-    log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
     const rows: unknown[] = [];
     for (const size of args.sizes!.split(',') as PresetName[]) {
       for (const arch of ['transformer', 'mamba', 'mambaformer'] as Architecture[]) {
         const counts = [];
         let seqLen = 0;
-        for (const fused of [false, true]) {
-          const s = makeTrainingStep({ arch, size, fused, batchSize: 1 });
+        // unfused (no fused linear: the form does not matter), then fused once per form
+        for (const form of [null, ...linearForms]) {
+          const fused = form !== null;
+          if (form) linearTuning.backward = form;
+          const s = makeTrainingStep({ arch, size, fused, batchSize: countsBatch });
           seqLen = s.batch.seqLen;
           const first = s.step();
           await first.data();
@@ -353,15 +450,21 @@ if (sections.has('counts')) {
           result.dispose();
           counts.push(count);
           s.dispose();
-          console.error(`${size} ${arch} ${fused ? 'fused' : 'unfused'}: ${count.dispatches} dispatches`);
+          console.error(
+            `${size} ${arch} ${fused ? `fused, linear backward ${form}` : 'unfused'}: ${count.dispatches} dispatches`,
+          );
         }
-        const [u, f] = counts;
-        rows.push({ size, arch, seqLen, unfused: u, fused: f });
-        log(
-          `| ${size} | ${arch} | ${seqLen} | ${u.dispatches} | ${f.dispatches} | ${(u.dispatches / f.dispatches).toFixed(1)}x | ${u.kernels} | ${f.kernels} | ${topEntries(f.byProgram, 6).join(', ')} |`,
-        );
+        const [u, ...fs] = counts;
+        linearForms.forEach((form, i) => {
+          const f = fs[i];
+          rows.push({ size, arch, seqLen, linearBackward: form, unfused: u, fused: f });
+          log(
+            `| ${size} | ${arch} | ${seqLen} | ${form} | ${u.dispatches} | ${f.dispatches} | ${(u.dispatches / f.dispatches).toFixed(1)}x | ${u.kernels} | ${f.kernels} | ${topEntries(f.byProgram, 6).join(', ')} |`,
+          );
+        });
       }
     }
+    linearTuning.backward = linearForms[0];
     results.counts = rows;
   });
 }
@@ -372,6 +475,8 @@ interface StepRow {
   arch: Architecture;
   size: PresetName;
   fused: boolean;
+  /** the fused model's linear backward (null: unfused) */
+  linearBackward: LinearBackward | null;
   seqLen: number;
   batch: number;
   parameters: number;
@@ -388,7 +493,9 @@ if (sections.has('steps'))
     const sizes = args.sizes!.split(',') as PresetName[];
     for (const size of sizes) {
       for (const arch of archs) {
-        for (const fused of [false, true]) {
+        for (const form of [null, ...linearForms]) {
+          const fused = form !== null;
+          if (form) linearTuning.backward = form;
           const s = makeTrainingStep({ arch, size, fused, batchSize: quick ? 4 : undefined });
           for (let i = 0; i < 2; i++) {
             const loss = s.step();
@@ -416,6 +523,7 @@ if (sections.has('steps'))
             arch,
             size,
             fused,
+            linearBackward: form,
             seqLen: s.batch.seqLen,
             batch: s.batch.batchSize,
             parameters: s.parameters,
@@ -427,12 +535,13 @@ if (sections.has('steps'))
           };
           stepRows.push(row);
           console.error(
-            `${size} ${arch} ${fused ? 'fused' : 'unfused'}: ${row.ms.toFixed(2)} ms/step, ${row.dispatches} dispatches`,
+            `${size} ${arch} ${fused ? `fused, linear backward ${form}` : 'unfused'}: ${row.ms.toFixed(2)} ms/step, ${row.dispatches} dispatches`,
           );
           s.dispose();
         }
       }
     }
+    linearTuning.backward = linearForms[0];
     const e = errors();
     results.steps = { rows: stepRows, errors: e };
     if (e.length) log(`WebGPU errors during the steps: ${e.join(' | ')}`);
@@ -478,23 +587,26 @@ if (stepRows.length) {
   );
   log();
   log(
-    '| size | model | params | L | dispatches unfused | dispatches fused | cut | ms unfused | ms fused | speed-up | JS enqueue ms (fused) | PyTorch ms | fused / PyTorch |',
+    '| size | model | params | L | linear backward | dispatches unfused | dispatches fused | cut | ms unfused | ms fused | speed-up | JS enqueue ms (fused) | PyTorch ms | fused / PyTorch |',
   );
-  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const size of ['paper', 'classroom']) {
     for (const arch of ['transformer', 'mamba', 'mambaformer']) {
       const u = stepRows.find((r) => r.size === size && r.arch === arch && !r.fused);
-      const f = stepRows.find((r) => r.size === size && r.arch === arch && r.fused);
-      if (!u || !f) continue;
-      const t = torchRows.find((r) => r.size === size && r.arch === arch);
-      log(
-        `| ${size} | ${arch} | ${f.parameters} | ${f.seqLen} | ${u.dispatches} | ${f.dispatches} | ${(u.dispatches / f.dispatches).toFixed(1)}x | ${u.ms.toFixed(2)} | ${f.ms.toFixed(2)} | ${(u.ms / f.ms).toFixed(1)}x | ${f.enqueueMs.toFixed(2)} | ${t ? t.ms.toFixed(2) : '-'} | ${t ? (f.ms / t.ms).toFixed(2) : '-'} |`,
-      );
+      for (const form of linearForms) {
+        const f = stepRows.find((r) => r.size === size && r.arch === arch && r.linearBackward === form);
+        if (!u || !f) continue;
+        const t = torchRows.find((r) => r.size === size && r.arch === arch);
+        log(
+          `| ${size} | ${arch} | ${f.parameters} | ${f.seqLen} | ${form} | ${u.dispatches} | ${f.dispatches} | ${(u.dispatches / f.dispatches).toFixed(1)}x | ${u.ms.toFixed(2)} | ${f.ms.toFixed(2)} | ${(u.ms / f.ms).toFixed(1)}x | ${f.enqueueMs.toFixed(2)} | ${t ? t.ms.toFixed(2) : '-'} | ${t ? (f.ms / t.ms).toFixed(2) : '-'} |`,
+        );
+      }
     }
   }
   log();
   log('Largest programs per fused step:');
-  for (const r of stepRows.filter((x) => x.fused)) log(`- ${r.size} ${r.arch}: ${r.top.join(', ')}`);
+  for (const r of stepRows.filter((x) => x.fused))
+    log(`- ${r.size} ${r.arch} (linear backward ${r.linearBackward}): ${r.top.join(', ')}`);
 }
 
 writeResults();
@@ -504,7 +616,9 @@ writeResults();
 if (sections.has('profile'))
   await guarded('profile', async () => {
     log();
-    log('## GPU time per program, one paper-size step (tf.time, timestamp queries)');
+    log(
+      `## GPU time per program, one paper-size step (tf.time, timestamp queries; fused linear backward ${linearTuning.backward})`,
+    );
     log();
     log(
       'While timing, every dispatch is submitted alone, so wall times here are inflated; the GPU sums are real.',
@@ -524,7 +638,12 @@ if (sections.has('profile'))
         loss.dispose();
       }
       const p = await gpuTimeProfile(() => tf.dispose(s.step()));
-      const stepMs = stepRows.find((r) => r.size === 'paper' && r.arch === arch && r.fused === fused)?.ms;
+      const stepMs = stepRows.find(
+        (r) =>
+          r.size === 'paper' &&
+          r.arch === arch &&
+          r.linearBackward === (fused ? linearTuning.backward : null),
+      )?.ms;
       profiles.push({ arch, fused, ...p, stepMs });
       const total = p.byProgram.reduce((a, x) => a + x.count, 0);
       log(

@@ -12,11 +12,43 @@
  * tile (edges are loaded as zeros and not stored).
  *
  * tfjs would run this as two or three dispatches (two matMul programs and the bias's column sum).
+ *
+ * The split-rows form (`splitRows` attribute; `linearTuning.backward = 'split-rows'`): the same
+ * program with the dW workgroups multiplied by row blocks, each summing only its block's rows into
+ * a scratch buffer `part` [blocks, wp wq (+ N)] (the bias's tile column also its block's dy sum),
+ * then ONE reduction program (`linearGradReduceProgram`) summing `part` over the blocks into dW and
+ * db. Two dispatches, whose dW workgroups number tiles x blocks instead of tiles. `splitRowsPlan`
+ * takes blocks = ceil(528 / tiles) (4 per SM of a 132-SM H200), at most m / 64 (no block under two
+ * 32-row steps) and within an 8 MiB scratch, rows per block rounded up to the 32-row step; one
+ * block (short reductions, or weights of 528+ tiles) runs the one-dispatch program. Deterministic:
+ * each partial is a fixed-order loop, the reduction a fixed lane order (no atomics). Storage
+ * buffers: 6 (dx, part; x, w, dy, dkept) and 3 (dw, db; part). Shader keys: the flags (layout,
+ * bias, kept, row map, split); every size is a uniform.
+ *
+ * Arithmetic at paper size (batch 64 x L 82 = 5248 rows, D 128; wg = workgroups, step = 32 rows
+ * loaded and multiplied; one-dispatch: dW wg x serial steps -> split: dW wg x steps, part bytes):
+ *   c_attn 128 x 384:         48 wg x 164 -> 11 blocks of 480 rows: 528 wg x 15, 2.2 MB
+ *   attn c_proj 128 x 128:    16 wg x 164 -> 33 blocks of 160 rows: 528 wg x 5, 2.2 MB
+ *   c_fc, mlp c_proj, in_proj 128 x 512 (either way): 64 wg x 164 -> 9 of 608: 576 wg x 19, 2.4 MB
+ *   out_proj 128 x 256:       32 wg x 164 -> 17 of 320: 544 wg x 10, 2.2 MB
+ *   x_proj 40 x 256:          16 wg x 164 -> 33 of 160: 528 wg x 5, 1.4 MB
+ *   read-in 128 x 20:          4 wg x 164 -> 82 of 64: 328 wg x 2, 0.9 MB
+ *   read-out 1 x 128 (2624 rows): 4 wg x 82 -> 41 of 64: 164 wg x 2, 0.02 MB
+ * dx's workgroups are unchanged (656-2624 wg x 1-16 steps). The one-dispatch form's longest
+ * workgroup runs 164 steps; the split form's 19, the dx part's 16: the program is ~8x shorter on a
+ * GPU with the SMs to spare. Bytes: x and dy are 5.4-13.4 MB; the partials add up to 2.4 MB
+ * written and read once by the reduction (168-1032 wg, 3-6 loads a lane; the read-out's 9 wg):
+ * under a microsecond of H200 bandwidth, against the ~20 us a dispatch costs (the reduction: 4
+ * lanes of blocks per element, 16 where 4 leave under 264 workgroups: `reduceLanes`).
+ * Lesson preset (256 prompts x L 63..160 = 16128..40960 rows, D 64): 64 x 64 weights go from 4 wg
+ * x 504..1280 steps to 126..128 blocks: 504..512 wg x 4..10 steps (2.1 MB part, reduction 260 wg
+ * x 8 loads a lane); 64 x 256 from 16 wg x 504..1280 to 32..33 blocks: 512..528 wg x 16..39
+ * (2.2 MB); x_proj 36 x 128 from 8 wg to 63..64 blocks: 504..512 wg x 8..20 (1.2 MB).
  */
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
-import { dispatch1d, runRaw } from './runner';
+import { dispatch1d, release, runRaw } from './runner';
 
 export const LINEAR_GRAD = 'IclLinearGrad';
 
@@ -79,8 +111,15 @@ export function rowMapUniforms(rows: RowMap | undefined, m: number) {
 
 export const ROW_MAP_UNIFORMS = 'L: i32, nSel: i32, start: i32, stride: i32';
 
-export function linearGradProgram(s: LinearGradShape) {
+/**
+ * The one-dispatch program, or with `blocks` (a `splitRowsPlan`) the first program of the
+ * split-rows form: dx as above, and each dW workgroup's sum over one block of rows (and, in the
+ * bias's tile column, that block's sum of dy) stored in `part` [blocks, wp wq (+ N)] for
+ * `linearGradReduceProgram`.
+ */
+export function linearGradProgram(s: LinearGradShape, plan?: SplitRowsPlan) {
   const { m, k, n, transposeWeight: t, rows } = s;
+  const split = plan !== undefined;
   if (rows && s.kept) throw new Error(`${LINEAR_GRAD}: a row map takes no kept gradient`);
   // x's rows (dx's): all B L of them with a row map
   const mx = rows ? (m / rows.n) * rows.l : m;
@@ -88,12 +127,17 @@ export function linearGradProgram(s: LinearGradShape) {
   const wp = t ? n : k;
   const wq = t ? k : n;
   const wqTiles = Math.ceil(wq / T);
-  const wGroups = Math.ceil(wp / T) * wqTiles;
+  const tiles = Math.ceil(wp / T) * wqTiles;
+  const blocks = plan?.blocks ?? 1;
+  const blockRows = plan?.blockRows ?? Math.max(m, 1);
+  const wGroups = tiles * blocks;
   // the dx job: C = dx [m, k], reducing over the n outputs
   const xqTiles = Math.ceil(k / T);
   const xGroups = Math.ceil(mx / T) * xqTiles;
   const dispatch = dispatch1d(wGroups + xGroups, 1);
-  const outputs = s.bias ? ['dx', 'dw', 'db'] : ['dx', 'dw'];
+  const outputs = split ? ['dx', 'part'] : s.bias ? ['dx', 'dw', 'db'] : ['dx', 'dw'];
+  // one block's stretch of `part`: dW in W's layout, then the bias's N sums
+  const partStride = wp * wq + (s.bias ? n : 0);
   const inputs = s.kept ? ['x', 'w', 'dy', 'dkept'] : ['x', 'w', 'dy'];
   // dW job loads: both operands are contiguous along the tile's p / q axis (row r of x or dy)
   const wA = t ? 'dy[r * uni.N + p]' : 'x[xrow(r) * uni.K + p]';
@@ -103,8 +147,8 @@ export function linearGradProgram(s: LinearGradShape) {
   const biasGroup = t ? 'q0 == 0' : 'p0 == 0';
   const biasCol = t ? 'p0' : 'q0';
   return {
-    name: 'LinearGrad',
-    key: `lingrad_${t ? 't' : 'n'}${s.bias ? 'b' : ''}${s.kept ? 'k' : ''}${rows ? 'r' : ''}`,
+    name: split ? 'LinearGradPart' : 'LinearGrad',
+    key: `lingrad_${t ? 't' : 'n'}${s.bias ? 'b' : ''}${s.kept ? 'k' : ''}${rows ? 'r' : ''}${split ? 's' : ''}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [m] },
@@ -116,9 +160,12 @@ export function linearGradProgram(s: LinearGradShape) {
       { type: 'int32' as const, data: [xqTiles] },
       { type: 'int32' as const, data: [mx] },
       ...rowMapUniforms(rows, m),
+      { type: 'int32' as const, data: [tiles] },
+      { type: 'int32' as const, data: [blockRows] },
+      { type: 'int32' as const, data: [partStride] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(outputs, inputs, `M: i32, K: i32, N: i32, nx: i32, wGroups: i32, wqTiles: i32, xqTiles: i32, Mx: i32, ${ROW_MAP_UNIFORMS}`)}
+${bindings(outputs, inputs, `M: i32, K: i32, N: i32, nx: i32, wGroups: i32, wqTiles: i32, xqTiles: i32, Mx: i32, ${ROW_MAP_UNIFORMS}, tiles: i32, blockRows: i32, partStride: i32`)}
 ${rowMapWgsl(rows !== undefined)}
 var<workgroup> As: array<f32, ${T * S}>;
 var<workgroup> Bs: array<f32, ${T * S}>;
@@ -135,12 +182,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var P = 0;
   var Q = 0;
   var R = 0;
+  // the dW workgroups' block of rows [rBegin, R) (all rows in the one-dispatch form)
+  var blk = 0;
+  var rBegin = 0;
   if (isW) {
-    p0 = (g / uni.wqTiles) * ${T};
-    q0 = (g % uni.wqTiles) * ${T};
+    blk = g / uni.tiles;
+    let tile = g % uni.tiles;
+    p0 = (tile / uni.wqTiles) * ${T};
+    q0 = (tile % uni.wqTiles) * ${T};
     P = ${t ? 'uni.N' : 'uni.K'};
     Q = ${t ? 'uni.K' : 'uni.N'};
-    R = uni.M;
+    rBegin = blk * uni.blockRows;
+    R = min(uni.M, rBegin + uni.blockRows);
   } else {
     let h = g - uni.wGroups;
     p0 = (h / uni.xqTiles) * ${T};
@@ -155,7 +208,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var c10 = 0.0;
   var c11 = 0.0;
   var bsum = 0.0;
-  for (var r0 = 0; r0 < R; r0 += ${T}) {
+  for (var r0 = rBegin; r0 < R; r0 += ${T}) {
     for (var i = 0; i < ${(T * T) / THREADS}; i++) {
       let e = lid + i * ${THREADS};
       let hi = e / ${T};
@@ -222,7 +275,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (i == 1 && j == 0) { v = c10; }
         if (i == 1 && j == 1) { v = c11; }
         if (isW) {
-          dw[p * Q + q] = v;
+          ${split ? 'part[blk * uni.partStride + p * Q + q] = v;' : 'dw[p * Q + q] = v;'}
         } else {
           dx[p * uni.K + q] = v${s.kept ? ' + dkept[p * uni.K + q]' : ''};
         }
@@ -233,7 +286,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     s.bias
       ? `if (sumBias && lid < ${T}) {
     let col = ${biasCol} + lid;
-    if (col < uni.N) { db[col] = bsum; }
+    if (col < uni.N) { ${split ? 'part[blk * uni.partStride + P * Q + col] = bsum;' : 'db[col] = bsum;'} }
   }`
       : ''
   }
@@ -242,19 +295,131 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   };
 }
 
-type LinearGradAttrs = { transposeWeight: boolean; bias: boolean; rows?: RowMap };
+/**
+ * The split-rows form's knobs: dW workgroups wanted (4 per SM of a 132-SM GPU), the fewest rows a
+ * block may have (two tile steps: below that the partial sums cost more than they spread), and the
+ * largest scratch of partial sums. Read by every backward that picks the split-rows form.
+ */
+export const splitRowsTuning = { targetGroups: 528, minBlockRows: 64, maxScratchBytes: 8 * 2 ** 20 };
+
+export interface SplitRowsPlan {
+  /** row blocks (1: the one-dispatch program is run instead) */
+  blocks: number;
+  /** rows per block, a multiple of the 32-row tile step; the last block has the rest */
+  blockRows: number;
+  /** 32 x 32 tiles of dW */
+  tiles: number;
+  /** floats of the partial sums: blocks x (dW's + the bias's) */
+  scratch: number;
+}
+
+/**
+ * How the split-rows backward cuts the m rows of dy for a weight of `wp` x `wq` (and `bias` sums
+ * over `n` columns): as many blocks as bring the dW workgroups (tiles x blocks) up to
+ * `targetGroups`, no block under `minBlockRows` rows, the partial sums within `maxScratchBytes`.
+ */
+export function splitRowsPlan(m: number, wp: number, wq: number, n: number, bias: boolean): SplitRowsPlan {
+  const { targetGroups, minBlockRows, maxScratchBytes } = splitRowsTuning;
+  const tiles = Math.ceil(wp / T) * Math.ceil(wq / T);
+  const stride = wp * wq + (bias ? n : 0);
+  const want = Math.min(
+    Math.ceil(targetGroups / tiles),
+    Math.floor(m / minBlockRows),
+    Math.floor(maxScratchBytes / (4 * stride)),
+  );
+  const blockRows = Math.ceil(Math.ceil(Math.max(m, 1) / Math.max(want, 1)) / T) * T;
+  const blocks = Math.max(1, Math.ceil(m / blockRows));
+  return { blocks, blockRows, tiles, scratch: blocks * stride };
+}
+
+/** threads per workgroup of the reduction */
+const RED_THREADS = 256;
+
+/**
+ * Lanes of blocks per reduced element (elements per workgroup: 256 / lanes): 4, or 16 where 4
+ * would leave fewer than 264 workgroups (2 per SM of an H200) and there are 16+ blocks to share
+ * (small weights cut into many blocks, e.g. 64 x 64: 65 -> 260 workgroups, 32 -> 8 loads a lane).
+ */
+export function reduceLanes(elements: number, blocks: number): number {
+  return Math.ceil(elements / (RED_THREADS / 4)) < 264 && blocks >= 16 ? 16 : 4;
+}
+
+/**
+ * The split-rows form's second program: part [blocks, E + nb] summed over its blocks -> dW (the
+ * first E = wp wq) and db (the last nb = N, with a bias). A workgroup owns 256 / lanes consecutive
+ * elements (coalesced reads of each block's stretch); the lanes stride over the blocks, two sums
+ * each, and their sums are added in lane order (a fixed order: the same bits every run).
+ */
+export function linearGradReduceProgram(e: number, nb: number, blocks: number) {
+  const lanes = reduceLanes(e + nb, blocks);
+  const cols = RED_THREADS / lanes;
+  const dispatch = dispatch1d(e + nb, cols);
+  const outputs = nb > 0 ? ['dw', 'db'] : ['dw'];
+  return {
+    name: 'LinearGradReduce',
+    key: `lingradred_${nb > 0 ? 'b' : ''}${lanes}`,
+    dispatch,
+    uniforms: [
+      { type: 'int32' as const, data: [e] },
+      { type: 'int32' as const, data: [nb] },
+      { type: 'int32' as const, data: [blocks] },
+      { type: 'int32' as const, data: [dispatch[0]] },
+    ],
+    wgsl: () => /* wgsl */ `
+${bindings(outputs, ['part'], 'E: i32, NB: i32, blocks: i32, nx: i32')}
+${FLAT_INDEX}
+var<workgroup> acc: array<f32, ${RED_THREADS}>;
+@compute @workgroup_size(${RED_THREADS})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let col = lid % ${cols};
+  let lane = lid / ${cols};
+  let e = flatGroup(wid) * ${cols} + col;
+  let stride = uni.E + uni.NB;
+  var a0 = 0.0;
+  var a1 = 0.0;
+  if (e < stride) {
+    var b = lane;
+    for (; b + ${lanes} < uni.blocks; b += ${2 * lanes}) {
+      a0 += part[b * stride + e];
+      a1 += part[(b + ${lanes}) * stride + e];
+    }
+    if (b < uni.blocks) { a0 += part[b * stride + e]; }
+  }
+  acc[lid] = a0 + a1;
+  workgroupBarrier();
+  if (lane == 0 && e < stride) {
+    var v = acc[col];
+    for (var l = 1; l < ${lanes}; l++) { v += acc[col + l * ${cols}]; }
+    ${nb > 0 ? 'if (e < uni.E) { dw[e] = v; } else { db[e - uni.E] = v; }' : 'dw[e] = v;'}
+  }
+}
+`,
+  };
+}
+
+type LinearGradAttrs = { transposeWeight: boolean; bias: boolean; rows?: RowMap; splitRows?: boolean };
 
 /** inputs x [M, K] (with a row map [B L, K]), weight, dy [M, N], dkept? [M, K] -> [dx, dW, db?] */
 const linearGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, weight, dy, dkept } = inputs as Record<string, TensorInfo | undefined>;
-  const { transposeWeight, bias, rows } = attrs as unknown as LinearGradAttrs;
+  const { transposeWeight, bias, rows, splitRows } = attrs as unknown as LinearGradAttrs;
   const [m, n] = dy!.shape;
   const k = x!.shape[1];
-  const program = linearGradProgram({ m, k, n, transposeWeight, bias, kept: dkept !== undefined, rows });
+  const shape = { m, k, n, transposeWeight, bias, kept: dkept !== undefined, rows };
   const ins = dkept ? [x!, weight!, dy!, dkept] : [x!, weight!, dy!];
-  const outs = [x!.shape.slice(), weight!.shape.slice()];
-  if (bias) outs.push([n]);
-  return runRaw(backend, program, ins, outs);
+  const plan = splitRows ? splitRowsPlan(m, weight!.shape[0], weight!.shape[1], n, bias) : undefined;
+  if (!plan || plan.blocks === 1) {
+    const outs = [x!.shape.slice(), weight!.shape.slice()];
+    if (bias) outs.push([n]);
+    return runRaw(backend, linearGradProgram(shape), ins, outs);
+  }
+  const [dx, part] = runRaw(backend, linearGradProgram(shape, plan), ins, [x!.shape.slice(), [plan.scratch]]);
+  const e = weight!.shape[0] * weight!.shape[1];
+  const reduce = linearGradReduceProgram(e, bias ? n : 0, plan.blocks);
+  const sums = runRaw(backend, reduce, [part], bias ? [weight!.shape.slice(), [n]] : [weight!.shape.slice()]);
+  release(backend, part);
+  return [dx, ...sums];
 };
 
 export function registerLinearGradKernel(): void {

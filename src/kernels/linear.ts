@@ -4,8 +4,9 @@
  *     or x W (GPT-2 Conv1D, W [in, out]), plus bias [out] and / or a residual [M, out]: tfjs's
  *     fused matMul adds one of them inside the matmul program (the bias, else the residual), so a
  *     biased or residual linear is one dispatch instead of two (both: two instead of three). Its
- *     whole gradient (dx, dW and the bias's column sum) is one dispatch on WebGPU
- *     (linear-grad.ts); the residual's is dy itself.
+ *     gradient (dx, dW and the bias's column sum) runs on WebGPU as `linearTuning.backward` says:
+ *     tfjs's matmuls and a column sum (default), one dispatch, or two (split over row blocks; both
+ *     in linear-grad.ts); the residual's is dy itself.
  *   - `columnSum(x)` ('IclColumnSum'): [M, N] -> [N], one dispatch on WebGPU (tfjs's sum over
  *     axis 0 is a transpose and a reduction); plain `tf.sum(x, 0)` on the other backends.
  */
@@ -112,24 +113,34 @@ const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 };
 
 /**
- * On WebGPU with `linearTuning.backward` 'one-dispatch', the whole backward as one dispatch (linear-grad.ts: dx with the kept x's gradient
- * added, dW in W's layout, and the bias's column sum), run when the tape reaches this node: its
- * results are handed out by the closures (a result the tape does not ask for, such as dx of the
- * read-in's tokens, is released with the backward's scope). Elsewhere (and without dy): tfjs's
- * matMul gradient (the same two matmuls), the bias's as one column sum, the residual's dy, each
- * computed only when the tape asks for it.
+ * How a linear layer's backward runs on WebGPU:
+ *   - 'matmuls' (default): tfjs's matmul programs (split-K where the reduction is long) for dx and
+ *     dW, and one column sum for the bias: ~3 dispatches.
+ *   - 'one-dispatch': `IclLinearGrad` (linear-grad.ts), dx, dW and db in one program. Timed on the
+ *     H200 at paper size (bench/RESULTS.md, 2026-12-03 17:56 UTC): fewer dispatches per step
+ *     (Transformer 52, MambaFormer 71) but more GPU time (9.05 and 13.52 ms, against 5.25 and 10.66
+ *     ms an hour earlier with the matmuls): its dW workgroups, one per 32 x 32 tile of the weight,
+ *     each reduce over all B L rows, too few of them for a large GPU.
+ *   - 'split-rows': the same program with dW's reduction cut into row blocks (enough for ~4
+ *     workgroups per SM of an H200) and summed by one more small program: 2 dispatches (1 where a
+ *     single block suffices); linear-grad.ts has the arithmetic. Not timed on the H200 yet.
+ * The read-out (`fusedLinearRows`) backward is `IclLinearGrad` in every form: split over row
+ * blocks with 'split-rows', one dispatch otherwise.
  */
-/**
- * How a linear layer's backward runs on WebGPU: 'one-dispatch' (linear-grad.ts) or 'matmuls'
- * (tfjs's matmul programs, split-K where the reduction is long, and one column sum for the bias).
- * Timed on the H200 at paper size (bench/RESULTS.md, 2026-12-03 17:56 UTC): with the one-dispatch
- * backward the steps took fewer dispatches (Transformer 52, MambaFormer 71) but more GPU time (9.05 and
- * 13.52 ms, against 5.25 and 10.66 ms an hour earlier with the matmuls): its dW workgroups, one per
- * 32 x 32 tile of the weight, each reduce over all B L rows, too few of them for a large GPU. So the
- * matmuls stay the default until the one-dispatch form splits its reduction over rows.
- */
-export const linearTuning = { backward: 'matmuls' as 'one-dispatch' | 'matmuls' };
+export const linearTuning = { backward: 'matmuls' as LinearBackward };
 
+/** the forms of `linearTuning.backward`, default first */
+export const LINEAR_BACKWARDS = ['matmuls', 'one-dispatch', 'split-rows'] as const;
+export type LinearBackward = (typeof LINEAR_BACKWARDS)[number];
+
+/**
+ * With 'one-dispatch' or 'split-rows' on WebGPU, the whole backward (`IclLinearGrad`: dx with the
+ * kept x's gradient added, dW in W's layout, and the bias's column sum) runs when the tape reaches
+ * this node: its results are handed out by the closures (a result the tape does not ask for, such
+ * as dx of the read-in's tokens, is released with the backward's scope). Elsewhere (and without
+ * dy): tfjs's matMul gradient (the same two matmuls), the bias's as one column sum, the residual's
+ * dy, each computed only when the tape asks for it.
+ */
 const linearGrad: GradConfig = {
   kernelName: LINEAR,
   inputsToSave: ['x', 'weight'],
@@ -137,13 +148,16 @@ const linearGrad: GradConfig = {
     const [x, w] = saved as tf.Tensor2D[];
     const { transposeWeight: t, keep, bias: hasBias } = attrs as unknown as LinearAttrs;
     const [d, dKept] = (keep ? dys : [dys]) as Array<tf.Tensor2D | null>;
-    if (d && tf.getBackend() === 'webgpu' && linearTuning.backward === 'one-dispatch') {
+    const form = linearTuning.backward;
+    if (d && tf.getBackend() === 'webgpu' && form !== 'matmuls') {
       const inputs: tf.NamedTensorMap = dKept
         ? { x, weight: w, dy: d, dkept: dKept }
         : { x, weight: w, dy: d };
-      const [dx, dw, db] = tf
-        .engine()
-        .runKernel(LINEAR_GRAD, inputs, { transposeWeight: t, bias: hasBias } as never) as tf.Tensor[];
+      const [dx, dw, db] = tf.engine().runKernel(LINEAR_GRAD, inputs, {
+        transposeWeight: t,
+        bias: hasBias,
+        splitRows: form === 'split-rows',
+      } as never) as tf.Tensor[];
       return { x: () => dx, weight: () => dw, bias: () => db, residual: () => d.reshape(d.shape) };
     }
     const dy = d as tf.Tensor2D;
@@ -226,6 +240,7 @@ const linearRowsGrad: GradConfig = {
       transposeWeight,
       bias,
       rows,
+      splitRows: linearTuning.backward === 'split-rows',
     } as never) as tf.Tensor[];
     return { x: () => dx, weight: () => dw, bias: () => db };
   },

@@ -96,6 +96,11 @@ export function maxStorageBuffers(backend: unknown): number {
   return internalsOf(backend).device.limits.maxStorageBuffersPerShaderStage;
 }
 
+/** Workgroup memory per workgroup (bytes) of the backend's device. */
+export function maxWorkgroupStorage(backend: unknown): number {
+  return internalsOf(backend).device.limits.maxComputeWorkgroupStorageSize;
+}
+
 /**
  * Record one dispatch of `program` with `outputs` (fresh float32 tensors of these shapes, unless a
  * TensorInfo is given: it is then written in place) and `inputs`. Returns the output infos (the

@@ -37,6 +37,11 @@
  *      channels (d dt_low, dB, dC: the xdbl gradient) go through workgroup memory into partial sums
  *      per channel group;
  *   3. sum the partials over channel groups (xdbl gradient) and over the batch (parameters).
+ * scanTuning.backwardMode 'states' replaces dispatch 2 by states-backward-program.ts: one
+ * invocation per (b, channel lane, state), tiles of T steps, the sums over states and over channels
+ * through workgroup memory once per tile instead of once per step (16x the invocations of the
+ * above at the benchmark shape; same outputs, same dispatch 3). 'auto' keeps the channel-parallel
+ * program until H200 timings (bench/gpu.ts --sections scan) say otherwise.
  * Nothing of size B x L x Di x N is ever stored.
  */
 
@@ -44,7 +49,7 @@ import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { FusedScanArgs } from '../../models/fused';
 import { registerKernelOnce } from '../common';
-import { maxStorageBuffers, release, runRaw } from '../runner';
+import { maxStorageBuffers, maxWorkgroupStorage, release, runRaw } from '../runner';
 import { backwardProgram } from './backward-program';
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
@@ -52,7 +57,8 @@ import { registerHostScanKernels } from './host';
 import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
-import { dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import { statesBackwardLayout, statesBackwardProgram } from './states-backward-program';
 import { statesForwardProgram } from './states-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
@@ -90,6 +96,23 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
 };
 
+/** The backward's main program and its channel-group count, as scanTuning.backwardMode asks. */
+function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
+  const t = scanTuning;
+  if (t.backwardMode === 'states') {
+    const layout = statesBackwardLayout(
+      dims.n,
+      dims.r,
+      t.statesBackwardInvocations,
+      t.statesBackwardChunk,
+      t.statesBackwardRounds,
+      Math.min(t.statesBackwardStorage, maxWorkgroupStorage(backend)),
+    );
+    if (layout) return statesBackwardProgram(dims, layout, packed);
+  }
+  return backwardProgram(dims, backwardWorkgroup(dims.s), packed);
+}
+
 const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const dims = dimsOf(inputs as Record<string, TensorInfo>, Number(attrs?.zOffset ?? 0));
   if (maxStorageBuffers(backend) < BACKWARD_BUFFERS) {
@@ -111,8 +134,7 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const params = packed
     ? runRaw(backend, packProgram(di, r, n), [t.dtW, t.ALog, t.D, t.dtBias], [[di, r + n + 2]])
     : [t.dtW, t.ALog, t.D, t.dtBias];
-  const wg = backwardWorkgroup(s);
-  const { program, g } = backwardProgram(dims, wg, packed);
+  const { program, g } = backwardPlan(backend, dims, packed);
   const [du, dz, part, ppart] = runRaw(
     backend,
     program,

@@ -6,10 +6,6 @@
  * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
  * measured on a real GPU (see bench/RESULTS.md).
  */
-/**
- * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
- * measured on a real GPU (see bench/RESULTS.md).
- */
 export const scanTuning = {
   /**
    * forward algorithm: 'sequential' (one invocation per (b, channel) over all t), 'chunked' (one per
@@ -41,8 +37,29 @@ export const scanTuning = {
    */
   statesInvocations: 64,
   statesChunk: 32,
+  /**
+   * backward algorithm: 'channels' (backward-program.ts: one invocation per (b, channel), N states
+   * in registers, the xdbl gradient summed over the workgroup's channels through workgroup memory
+   * at every time step), 'states' (states-backward-program.ts: one invocation per (b, channel lane,
+   * state), tiles of T steps, sums through workgroup memory once per tile) or 'auto' (= 'channels'
+   * until the H200 says otherwise; 'states' is also skipped where its layout does not fit)
+   */
+  backwardMode: 'auto' as 'auto' | 'channels' | 'states',
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
+  /**
+   * 'states' backward: invocations per workgroup wanted (channel lanes = this / N), tile length T
+   * (raised to N) and channels per lane walked one after the other (partial sums G = Di / (lanes x
+   * this): fewer partials, less parallelism); all clamped to 16 KiB of workgroup memory
+   */
+  statesBackwardInvocations: 64,
+  statesBackwardChunk: 16,
+  statesBackwardRounds: 1,
+  /**
+   * workgroup memory the 'states' backward may use, bytes, capped by the device's limit (16 KiB is
+   * what every WebGPU device grants; more lets more lanes share a workgroup: fewer partials)
+   */
+  statesBackwardStorage: 16384,
   /**
    * the backward's parameters packed into one buffer by a dispatch of their own: 'auto' (only
    * where the device binds fewer than 12 storage buffers) or always (tests of that path)
