@@ -5,8 +5,8 @@
  *     fused matMul adds one of them inside the matmul program (the bias, else the residual), so a
  *     biased or residual linear is one dispatch instead of two (both: two instead of three). Its
  *     gradient (dx, dW and the bias's column sum) runs on WebGPU as `linearTuning.backward` says:
- *     tfjs's matmuls and a column sum (default), one dispatch, or two (split over row blocks; both
- *     in linear-grad.ts); the residual's is dy itself.
+ *     two dispatches split over row blocks (default), tfjs's matmuls and a column sum, or one
+ *     dispatch (both in linear-grad.ts); the residual's is dy itself.
  *   - `columnSum(x)` ('IclColumnSum'): [M, N] -> [N], one dispatch on WebGPU (tfjs's sum over
  *     axis 0 is a transpose and a reduction); plain `tf.sum(x, 0)` on the other backends.
  */
@@ -114,7 +114,7 @@ const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 
 /**
  * How a linear layer's backward runs on WebGPU:
- *   - 'matmuls' (default): tfjs's matmul programs (split-K where the reduction is long) for dx and
+ *   - 'matmuls': tfjs's matmul programs (split-K where the reduction is long) for dx and
  *     dW, and one column sum for the bias: ~3 dispatches.
  *   - 'one-dispatch': `IclLinearGrad` (linear-grad.ts), dx, dW and db in one program. Timed on the
  *     H200 at paper size (bench/RESULTS.md, 2026-12-03 17:56 UTC): fewer dispatches per step
@@ -123,14 +123,17 @@ const linearKernel: KernelFunc = ({ inputs, backend, attrs }) => {
  *     each reduce over all B L rows, too few of them for a large GPU.
  *   - 'split-rows': the same program with dW's reduction cut into row blocks (enough for ~4
  *     workgroups per SM of an H200) and summed by one more small program: 2 dispatches (1 where a
- *     single block suffices); linear-grad.ts has the arithmetic. Not timed on the H200 yet.
+ *     single block suffices); linear-grad.ts has the arithmetic. The default: timed fastest of the three
+ *     on the H200 at paper size in one call (bench/RESULTS.md, 2026-12-03 21:35 UTC): Transformer
+ *     4.37 ms (matmuls 6.70, one-dispatch 8.21), Mamba 4.96 (6.40, 11.48), MambaFormer 6.07 (7.22,
+ *     13.39).
  * The read-out (`fusedLinearRows`) backward is `IclLinearGrad` in every form: split over row
  * blocks with 'split-rows', one dispatch otherwise.
  */
-export const linearTuning = { backward: 'matmuls' as LinearBackward };
+export const linearTuning = { backward: 'split-rows' as LinearBackward };
 
 /** the forms of `linearTuning.backward`, default first */
-export const LINEAR_BACKWARDS = ['matmuls', 'one-dispatch', 'split-rows'] as const;
+export const LINEAR_BACKWARDS = ['split-rows', 'matmuls', 'one-dispatch'] as const;
 export type LinearBackward = (typeof LINEAR_BACKWARDS)[number];
 
 /**
