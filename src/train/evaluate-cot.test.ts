@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HeadPositions, SequenceModel } from '../models/model';
+import type { ArchKind } from '../models/config';
+import { buildModel, type HeadPositions, type SequenceModel } from '../models/model';
 import { chainOfThought, chainOfThoughtParams } from '../tasks/chain-of-thought';
-import { predictEvaluation } from './evaluate';
+import { COT_EVAL_ROWS, predictEvaluation } from './evaluate';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -60,4 +61,63 @@ describe('chain-of-thought evaluation (Li et al.: predict s, feed it back, read 
     // the s head: the teacher-forced predictions at every x token
     expect(Array.from(outputs[1])).toEqual(Array(batch.batchSize * n * k).fill(S_GUESS));
   });
+
+  /**
+   * The grouped passes (several queries a forward pass, read at each row's own s token) against one
+   * pass per query over its first 3 i + 2 tokens, on real models (a causal conv + scan and causal
+   * attention): the same numbers. 64 prompts x 6 queries: 4 queries a pass, so the second pass holds
+   * the 2 left over and is cut shorter.
+   */
+  it.each<ArchKind>(['mamba', 'mambaformer', 'transformer'])(
+    'gives %s the y of one pass per query, from grouped passes',
+    async (arch) => {
+      const params = chainOfThoughtParams.parse({ d: 3, nPoints: 6, hidden: 2 });
+      const block = { dState: 4, dConv: 4, expand: 2 };
+      const config =
+        arch === 'transformer'
+          ? { arch, dModel: 8, nLayer: 2, nHead: 2, positionEmbedding: true, maxPositions: 32 }
+          : { arch, dModel: 8, nLayer: 2, nHead: 2, positionEmbedding: false, ...block };
+      const model = buildModel(config, chainOfThought.readIn(params), chainOfThought.heads(params), 4);
+      try {
+        const pred = await predictEvaluation(
+          model,
+          chainOfThought,
+          params,
+          chainOfThought.curriculum(params),
+          {
+            seed: 2,
+            prompts: 64,
+          },
+        );
+        const { batch, outputs } = pred.chunks[0];
+        const [B, L, D] = [batch.batchSize, batch.seqLen, batch.tokenDim];
+        const yHead = batch.heads.findIndex((h) => h.spec.name === 'y');
+        const sHead = batch.heads.findIndex((h) => h.spec.name === 's');
+        const n = batch.heads[yHead].positions.length;
+        expect(n % Math.floor(COT_EVAL_ROWS / B)).not.toBe(0);
+        const k = params.hidden;
+        let worst = 0;
+        for (let i = 0; i < n; i++) {
+          const sTok = batch.heads[yHead].positions[i];
+          const len = sTok + 1;
+          const tokens = new Float32Array(B * len * D);
+          for (let b = 0; b < B; b++) {
+            tokens.set(batch.tokens.subarray(b * L * D, (b * L + len) * D), b * len * D);
+            for (let j = 0; j < k; j++)
+              tokens[(b * len + sTok) * D + j] = outputs[sHead][(b * n + i) * k + j];
+          }
+          const outs = model.forward(tf.tensor3d(tokens, [B, len, D]), batch.tokenKinds.subarray(0, len), [
+            Int32Array.of(sTok),
+            Int32Array.of(sTok - 1),
+          ]);
+          const y = outs[yHead].dataSync();
+          for (const o of outs) o.dispose();
+          for (let b = 0; b < B; b++) worst = Math.max(worst, Math.abs(y[b] - outputs[yHead][b * n + i]));
+        }
+        expect(worst).toBeLessThan(1e-5);
+      } finally {
+        model.dispose();
+      }
+    },
+  );
 });

@@ -68,13 +68,20 @@ export async function predictEvaluation<P>(
   };
 }
 
+/** Rows (prompt x query) of one chain-of-thought forward pass at evaluation: a training batch's worth. */
+export const COT_EVAL_ROWS = 256;
+
 /**
  * Chain-of-thought at test time (Li et al.'s `predict`): for query i the model sees the true
  * x_j, s_j, y_j of the examples before it, predicts s_i at x_i, that prediction is put in the s
  * token in place of the true s_i, and y_i is read at that token. The s head is read from the
- * teacher-forced pass (its output at x_i sees only true earlier tokens); y_i needs one pass per
- * query, over the first 3 i + 2 tokens (a causal model's output there ignores later tokens).
- * Returns the outputs per head in batch.heads order, [B, nTargets, dim].
+ * teacher-forced pass (its output at x_i sees only true earlier tokens).
+ *
+ * The y_i are read in groups of queries, one forward pass a group: row (b, i) of a group's batch is
+ * prompt b with only query i's s token replaced, cut after the group's last query, and y_i is read at
+ * row (b, i)'s own s token. A causal model's output at a token ignores every later token, so this is
+ * the same number as one pass per query over the first 3 i + 2 tokens, with ~n / group passes and
+ * read-backs instead of n. Returns the outputs per head in batch.heads order, [B, nTargets, dim].
  */
 async function predictChainOfThought(model: SequenceModel, batch: PromptBatch): Promise<Float32Array[]> {
   const yIndex = batch.heads.findIndex((h) => h.spec.name === 'y');
@@ -87,6 +94,12 @@ async function predictChainOfThought(model: SequenceModel, batch: PromptBatch): 
   const yHead = batch.heads[yIndex];
   const k = sHead.spec.dim;
   const n = sHead.positions.length;
+  for (let i = 0; i < n; i++) {
+    const sTok = yHead.positions[i];
+    if (sHead.positions[i] !== sTok - 1 || batch.tokenKinds[sTok] !== 1) {
+      throw new Error(`chain-of-thought: target ${i} is not read at the s token after its x token`);
+    }
+  }
   const all = tf.tidy(() => {
     const tokens = tf.tensor3d(batch.tokens, [B, L, D]);
     return model.forward(
@@ -102,28 +115,35 @@ async function predictChainOfThought(model: SequenceModel, batch: PromptBatch): 
     for (const o of all) o.dispose();
   }
   const yPred = new Float32Array(B * n);
-  for (let i = 0; i < n; i++) {
-    const sTok = yHead.positions[i];
-    const len = sTok + 1;
-    if (sHead.positions[i] !== sTok - 1 || batch.tokenKinds[sTok] !== 1) {
-      throw new Error(`chain-of-thought: target ${i} is not read at the s token after its x token`);
-    }
-    const tokens = new Float32Array(B * len * D);
+  const group = Math.max(1, Math.floor(COT_EVAL_ROWS / B));
+  for (let first = 0; first < n; first += group) {
+    const queries = Math.min(group, n - first);
+    const sToks = yHead.positions.subarray(first, first + queries);
+    const len = sToks[queries - 1] + 1;
+    const rows = B * queries;
+    const tokens = new Float32Array(rows * len * D);
     for (let b = 0; b < B; b++) {
-      tokens.set(batch.tokens.subarray(b * L * D, (b * L + len) * D), b * len * D);
-      const at = (b * len + sTok) * D;
-      for (let j = 0; j < k; j++) tokens[at + j] = sPred[(b * n + i) * k + j];
+      const prompt = batch.tokens.subarray(b * L * D, (b * L + len) * D);
+      for (let q = 0; q < queries; q++) {
+        const row = b * queries + q;
+        tokens.set(prompt, row * len * D);
+        const at = (row * len + sToks[q]) * D;
+        for (let j = 0; j < k; j++) tokens[at + j] = sPred[(b * n + first + q) * k + j];
+      }
     }
     const outs = tf.tidy(() =>
       model.forward(
-        tf.tensor3d(tokens, [B, len, D]),
+        tf.tensor3d(tokens, [rows, len, D]),
         batch.tokenKinds.subarray(0, len),
-        batch.heads.map((_h, hi) => (hi === yIndex ? Int32Array.of(sTok) : Int32Array.of(sTok - 1))),
+        batch.heads.map((_h, hi) => (hi === yIndex ? sToks : Int32Array.of(sToks[0] - 1))),
       ),
     );
     try {
+      // [rows, queries, 1]: row (b, q) at its own query q
       const y = (await outs[yIndex].data()) as Float32Array;
-      for (let b = 0; b < B; b++) yPred[b * n + i] = y[b];
+      for (let b = 0; b < B; b++) {
+        for (let q = 0; q < queries; q++) yPred[b * n + first + q] = y[(b * queries + q) * queries + q];
+      }
     } finally {
       for (const o of outs) o.dispose();
     }
