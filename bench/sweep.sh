@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run a plan of CLI training runs on the GPU machine, JOBS at a time, each its own process
-# (10-16 processes share one H200 well: the step is bound by JavaScript, one core a process).
+# (2-4 processes fill one H200: one alone makes 42 steps/s at D 64, batch 256, two 83, four 97, six ~105,
+# 10-18 only 60-70 in total: bench/RESULTS.md, session 9).
 #   bench/gpu-bundle.sh src/cli/main.ts            (bundles the CLI into .gpu/main.mjs)
 #   on the GPU machine: bash bench/sweep.sh PLAN OUTDIR SECONDS [JOBS]
 # PLAN: one run a line, "<tag> <train options...>" (blank lines and # comments skipped), e.g.
@@ -10,7 +11,7 @@
 # have passed since the sweep started is stopped; its log keeps every evaluation it reached.
 # Summarise with: npx tsx bench/sweep-summary.ts OUTDIR
 set -u
-plan=$1; out=$2; seconds=$3; jobs=${4:-15}
+plan=$1; out=$2; seconds=$3; jobs=${4:-4}
 mkdir -p "$out/runs"
 # run.sh unpacks the Vulkan loader and runs ldconfig: once, not from many processes at a time
 bash .gpu/run.sh .gpu/main.mjs help >/dev/null 2>&1
