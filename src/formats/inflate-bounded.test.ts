@@ -53,7 +53,7 @@ describe('inflateBounded', () => {
     expect(reason(() => inflateBounded(new Uint8Array([0xff, 0xff, 0xff]), 'deflate', MB))).toBe('corrupt');
   });
 
-  it('refuses a 256 MiB decompression bomb within 1 s using less than 50 MB', () => {
+  it('refuses a 256 MiB decompression bomb within 5 s using less than 50 MB', () => {
     expect(bomb.length).toBeLessThan(400 * 1024);
     // the measurement can fail: inflating one member the old way (all at once) shows its 64 MiB.
     // A collection of earlier garbage during the control can hide the growth: the best of 3 counts.
@@ -69,22 +69,30 @@ describe('inflateBounded', () => {
     );
     expect(control).toBeGreaterThan(50 * MB);
 
-    const m = measure(() => {
-      expect(reason(() => inflateBounded(bomb, 'gzip', 16 * MB))).toBe('too-large');
-    });
-    expect(m.ms).toBeLessThan(5000); // generous: a shared CI core; unbounded inflation takes ~10 s and ~256 MB
-    expect(m.buffers).toBeLessThan(50 * MB);
-    expect(m.rss).toBeLessThan(50 * MB);
+    // Resident memory is the process's: on a busy machine a heap resize of the test runner itself can
+    // land in one window. The least growth of 3 tries counts (an unbounded inflation grows every time).
+    const tries = [0, 1, 2].map(() =>
+      measure(() => {
+        expect(reason(() => inflateBounded(bomb, 'gzip', 16 * MB))).toBe('too-large');
+      }),
+    );
+    const least = (key: 'ms' | 'buffers' | 'rss') => Math.min(...tries.map((m) => m[key]));
+    expect(least('ms')).toBeLessThan(5000); // generous: a shared CI core; unbounded inflation takes ~10 s and ~256 MB
+    expect(least('buffers')).toBeLessThan(50 * MB);
+    expect(least('rss')).toBeLessThan(50 * MB);
   });
 
-  it('a replay bomb is refused by decodeReplay within 1 s, below the replay JSON limit in memory', () => {
-    const m = measure(() => {
-      const r = decodeReplay(bomb);
-      expect(r.ok).toBe(false);
-      if (!r.ok) expect(r.error).toMatch(/inflates to more than/);
-    });
-    expect(m.ms).toBeLessThan(5000); // generous: a shared CI core; unbounded inflation takes ~10 s and ~256 MB
-    expect(m.buffers).toBeLessThan(MAX_REPLAY_JSON + 26 * MB);
+  it('a replay bomb is refused by decodeReplay within 5 s, below the replay JSON limit in memory', () => {
+    const tries = [0, 1, 2].map(() =>
+      measure(() => {
+        const r = decodeReplay(bomb);
+        expect(r.ok).toBe(false);
+        if (!r.ok) expect(r.error).toMatch(/inflates to more than/);
+      }),
+    );
+    // generous: a shared CI core; unbounded inflation takes ~10 s and ~256 MB (least of 3 tries, as above)
+    expect(Math.min(...tries.map((m) => m.ms))).toBeLessThan(5000);
+    expect(Math.min(...tries.map((m) => m.buffers))).toBeLessThan(MAX_REPLAY_JSON + 26 * MB);
   });
 
   it('a share-link bomb (4 MiB in a link-sized payload) opens the default experiment with a message', () => {
