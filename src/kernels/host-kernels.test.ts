@@ -15,6 +15,7 @@ import { sigmoidHost, tanhClamped } from './host-kernels';
 import { fusedLayerNorm, fusedLayerNormKeep, LAYER_NORM, LAYER_NORM_KEEP } from './layer-norm';
 import { COLUMN_SUM, columnSum } from './linear';
 import { registerAllKernels } from './register';
+import { runsSimdConv, runsSimdGelu, setHostScanImpl } from './selective-scan/host-simd';
 import { type HostTensor, Rng, randn, relErr, valueAndGrads } from './testing/helpers';
 
 beforeAll(async () => {
@@ -58,6 +59,10 @@ describe('host attention on wasm', () => {
     { b: 2, l: 7, h: 3, hd: 5 },
     { b: 33, l: 3, h: 2, hd: 1 },
     { b: 3, l: 22, h: 4, hd: 16 },
+    // head dims of 8k take the unrolled loops (host-attention.ts attentionForwardBy8 / BackwardBy8)
+    { b: 2, l: 1, h: 2, hd: 8 },
+    { b: 5, l: 13, h: 4, hd: 8 },
+    { b: 2, l: 9, h: 1, hd: 24 },
   ];
   for (const c of cases) {
     it(`equals the plain ops on cpu (forward, dqkv): B ${c.b}, L ${c.l}, H ${c.h}, head dim ${c.hd}`, async () => {
@@ -139,10 +144,22 @@ describe('host bias + GELU on wasm', () => {
     expect(Object.is(tanhClamped(-0), -0) || tanhClamped(-0) === 0).toBe(true);
   });
 
+  it('takes the WebAssembly SIMD loops for widths of 4k here, the JavaScript loops otherwise', () => {
+    expect(runsSimdGelu(64)).toBe(true);
+    expect(runsSimdGelu(4)).toBe(true);
+    expect(runsSimdGelu(33)).toBe(false);
+    expect(runsSimdConv({ b: 1, l: 1, cx: 3, c: 3, k: 4, offset: 0 })).toBe(true);
+    setHostScanImpl('js');
+    expect(runsSimdGelu(64)).toBe(false);
+    setHostScanImpl('auto');
+  });
+  // widths 1 and 33: the JavaScript loops; 4, 64 and 128: the module's SIMD loops
   for (const shape of [
     [1, 1],
     [7, 33],
+    [3, 4],
     [2, 5, 64],
+    [2, 22, 128],
   ]) {
     it(`equals the plain ops on cpu (forward, dx, dbias), values past the tanh clamp: [${shape}]`, async () => {
       const c = shape[shape.length - 1];
@@ -170,18 +187,26 @@ describe('host causal conv + SiLU on wasm', () => {
     { b: 33, l: 3, c: 2, k: 4, cx: 2, offset: 0 },
     { b: 3, l: 22, c: 9, k: 2, cx: 18, offset: 9 },
     { b: 2, l: 5, c: 4, k: 1, cx: 12, offset: 4 },
+    // the presets' shape: x is the in-projection [x | z], the conv reads its first half
+    { b: 4, l: 22, c: 64, k: 4, cx: 128, offset: 0 },
   ];
-  for (const cs of cases) {
+  // 'auto': the module's SIMD loops (any C, padded to 4 lanes); 'js': the JavaScript loops
+  for (const cs of cases.flatMap((c) => (['auto', 'js'] as const).map((impl) => ({ ...c, impl })))) {
     const rng = new Rng(cs.b * 31 + cs.l);
     const x = randn(rng, [cs.b, cs.l, cs.cx], 1.5);
     const w = randn(rng, [cs.c, 1, cs.k], 0.6);
     const bias = randn(rng, [cs.c], 0.4);
-    const tag = `B ${cs.b}, L ${cs.l}, C ${cs.c} of ${cs.cx} from ${cs.offset}, K ${cs.k}`;
+    const tag = `B ${cs.b}, L ${cs.l}, C ${cs.c} of ${cs.cx} from ${cs.offset}, K ${cs.k} (${cs.impl})`;
     it(`equals the plain ops on cpu (forward, dx, dw, dbias): ${tag}`, async () => {
       const f = (xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
         fusedCausalConvSilu(xx as tf.Tensor3D, ww, bb, cs.offset);
-      const errs = await compare([x, w, bias], [cs.b, cs.l, cs.c], f, 8);
-      for (const e of errs) expect(e).toBeLessThan(TOL);
+      setHostScanImpl(cs.impl);
+      try {
+        const errs = await compare([x, w, bias], [cs.b, cs.l, cs.c], f, 8);
+        for (const e of errs) expect(e).toBeLessThan(TOL);
+      } finally {
+        setHostScanImpl('auto');
+      }
     });
     it(`keep (x used again) equals the plain ops on cpu: ${tag}`, async () => {
       const w2 = randn(new Rng(12), [cs.b, cs.l, cs.cx]);
@@ -189,8 +214,13 @@ describe('host causal conv + SiLU on wasm', () => {
         const [u, kept] = fusedCausalConvSiluKeep(xx as tf.Tensor3D, ww, bb, cs.offset);
         return kept.mul(toT(w2)).sum(-1).expandDims(-1).add(u);
       };
-      const errs = await compare([x, w, bias], [cs.b, cs.l, cs.c], f, 10);
-      for (const e of errs) expect(e).toBeLessThan(TOL);
+      setHostScanImpl(cs.impl);
+      try {
+        const errs = await compare([x, w, bias], [cs.b, cs.l, cs.c], f, 10);
+        for (const e of errs) expect(e).toBeLessThan(TOL);
+      } finally {
+        setHostScanImpl('auto');
+      }
     });
   }
   it('sigmoidHost is 1 / (1 + exp(-p)) within 1e-15', () => {

@@ -30,6 +30,14 @@ import { attentionBackward, attentionForward } from './host-attention';
 import { expNonPositive, hostIo } from './host-io';
 import { LAYER_NORM, LAYER_NORM_GRAD, LAYER_NORM_KEEP } from './layer-norm';
 import { COLUMN_SUM } from './linear';
+import {
+  biasGeluBackwardSimd,
+  biasGeluForwardSimd,
+  convSiluBackwardSimd,
+  convSiluForwardSimd,
+  runsSimdConv,
+  runsSimdGelu,
+} from './selective-scan/host-simd';
 
 /** The backends with these kernels. */
 export const HOST_KERNEL_BACKENDS = ['wasm'] as const;
@@ -215,7 +223,9 @@ const biasGeluForward: KernelFunc = ({ inputs, backend }) => {
   const { x, bias } = inputs as Record<string, TensorInfo>;
   const io = hostIo('wasm', backend, BIAS_GELU);
   const { infos, arrays } = io.outputs([x.shape.slice()]);
-  biasGeluForwardHost(bias.shape[0], io.read(x), io.read(bias), arrays[0]);
+  const c = bias.shape[0];
+  if (runsSimdGelu(c)) biasGeluForwardSimd(c, io.read(x), io.read(bias), arrays[0]);
+  else biasGeluForwardHost(c, io.read(x), io.read(bias), arrays[0]);
   return infos[0];
 };
 
@@ -223,7 +233,9 @@ const biasGeluBackward: KernelFunc = ({ inputs, backend }) => {
   const { x, bias, dy } = inputs as Record<string, TensorInfo>;
   const io = hostIo('wasm', backend, BIAS_GELU_GRAD);
   const { infos, arrays } = io.outputs([x.shape.slice()]);
-  biasGeluBackwardHost(bias.shape[0], io.read(x), io.read(bias), io.read(dy), arrays[0]);
+  const c = bias.shape[0];
+  if (runsSimdGelu(c)) biasGeluBackwardSimd(c, io.read(x), io.read(bias), io.read(dy), arrays[0]);
+  else biasGeluBackwardHost(c, io.read(x), io.read(bias), io.read(dy), arrays[0]);
   return infos[0];
 };
 
@@ -332,7 +344,8 @@ const convForward: KernelFunc = ({ inputs, backend, attrs }) => {
   const dims = convDims(x, weight, Number(attrs?.offset ?? 0));
   const io = hostIo('wasm', backend, CONV_SILU);
   const { infos, arrays } = io.outputs([[dims.b, dims.l, dims.c]]);
-  convSiluForwardHost(dims, io.read(x), io.read(weight), io.read(bias), arrays[0]);
+  const run = runsSimdConv(dims) ? convSiluForwardSimd : convSiluForwardHost;
+  run(dims, io.read(x), io.read(weight), io.read(bias), arrays[0]);
   if (!attrs?.keep) return infos[0];
   (backend as tf.KernelBackend).incRef(x.dataId);
   return [infos[0], { dataId: x.dataId, shape: x.shape.slice(), dtype: x.dtype }];
@@ -346,7 +359,8 @@ const convBackward: KernelFunc = ({ inputs, backend, attrs }) => {
   const io = hostIo('wasm', backend, CONV_SILU_GRAD);
   const { infos, arrays } = io.outputs([x.shape.slice(), weight.shape.slice(), [dims.c]]);
   const [dx, dw, db] = arrays;
-  convSiluBackwardHost(
+  const run = runsSimdConv(dims) ? convSiluBackwardSimd : convSiluBackwardHost;
+  run(
     dims,
     io.read(x),
     io.read(weight),

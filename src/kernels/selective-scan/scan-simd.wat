@@ -1,7 +1,8 @@
 ;; The host selective scan, forward and backward, in WebAssembly with 128-bit SIMD (float32).
 ;; Assembled by `npm run wasm:scan` (scripts/assemble-scan.ts) into scan-simd-module.ts; loaded by
 ;; host-simd.ts, which packs the inputs into this module's memory. Equations: paper.md section 4,
-;; the same loops as host.ts.
+;; the same loops as host.ts. The module also holds two host kernels of src/kernels/host-kernels.ts
+;; that use its exp (bias + GELU; Mamba's causal conv + bias + SiLU), at the end of this file.
 ;;
 ;; Vectorised over channels: one f32x4 holds 4 channels d0 .. d0+3 of one (b, t) (every channel's
 ;; recurrence is independent, B_t and C_t are shared by the channels: splats), so any N works and
@@ -438,4 +439,172 @@
         (local.set $wk (i32.add (local.get $wk) (i32.const 4)))
         (br_if $reduce (i32.lt_u (local.tee $xk (i32.add (local.get $xk) (i32.const 16))) (local.get $end))))
       (br_if $batch (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $nb)))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Bias + GELU (tanh form) for the host kernels of src/kernels/host-kernels.ts (not the scan: they
+  ;; share this module's exp). Rows of $c floats ($c a multiple of 4, >= 4), byte addresses; a = x +
+  ;; bias[column], v = sqrt(2 / pi) (a + 0.044715 a^3), GELU = a (1 + tanh v) / 2.
+
+  ;; tanh(v) = sign(v) (1 - e) / (1 + e), e = exp(-2 |v|) (exp's clamp keeps e > 0: tanh -> +-1)
+  (func $tanh (param $v v128) (result v128)
+    (local $e v128)
+    (local.set $e (call $exp (f32x4.mul (f32x4.abs (local.get $v)) (v128.const f32x4 -2 -2 -2 -2))))
+    (v128.or
+      (f32x4.div (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $e)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $e)))
+      (v128.and (local.get $v) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+
+  ;; out = GELU(x + bias), $rows x $c
+  (func (export "biasGeluForward") (param $x i32) (param $bias i32) (param $out i32) (param $rows i32)
+                                   (param $c i32)
+    (local $row i32) (local $k i32) (local $cb i32) (local $a v128) (local $v v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (loop $rows
+        (local.set $k (i32.const 0))
+        (loop $cols
+          (local.set $a (f32x4.add (v128.load (i32.add (local.get $x) (local.get $k)))
+                                   (v128.load (i32.add (local.get $bias) (local.get $k)))))
+          (local.set $v (f32x4.mul (v128.const f32x4 0.797884561 0.797884561 0.797884561 0.797884561) (f32x4.add (local.get $a)
+            (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715) (f32x4.mul (local.get $a) (f32x4.mul (local.get $a) (local.get $a)))))))
+          (v128.store (i32.add (local.get $out) (local.get $k))
+            (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $a)) (f32x4.add (v128.const f32x4 1 1 1 1) (call $tanh (local.get $v)))))
+          (br_if $cols (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $x (i32.add (local.get $x) (local.get $cb)))
+        (local.set $out (i32.add (local.get $out) (local.get $cb)))
+        (br_if $rows (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 1))) (local.get $rows))))))
+
+  ;; dx = dy GELU'(x + bias) = dy ((1 + th) / 2 + a (1 - th^2) v' / 2), v' = sqrt(2 / pi) (1 + 3 0.044715 a^2)
+  (func (export "biasGeluBackward") (param $x i32) (param $bias i32) (param $dy i32) (param $dx i32)
+                                    (param $rows i32) (param $c i32)
+    (local $row i32) (local $k i32) (local $cb i32) (local $a v128) (local $a2 v128) (local $th v128)
+    (local $dv v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (loop $rows
+        (local.set $k (i32.const 0))
+        (loop $cols
+          (local.set $a (f32x4.add (v128.load (i32.add (local.get $x) (local.get $k)))
+                                   (v128.load (i32.add (local.get $bias) (local.get $k)))))
+          (local.set $a2 (f32x4.mul (local.get $a) (local.get $a)))
+          (local.set $th (call $tanh (f32x4.mul (v128.const f32x4 0.797884561 0.797884561 0.797884561 0.797884561)
+            (f32x4.add (local.get $a) (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715) (f32x4.mul (local.get $a) (local.get $a2)))))))
+          (local.set $dv (f32x4.mul (v128.const f32x4 0.797884561 0.797884561 0.797884561 0.797884561) (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (v128.const f32x4 0.134145 0.134145 0.134145 0.134145) (local.get $a2)))))
+          (v128.store (i32.add (local.get $dx) (local.get $k))
+            (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $k)))
+              (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5)
+                (f32x4.add (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $th))
+                  (f32x4.mul (f32x4.mul (local.get $a) (local.get $dv))
+                    (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $th) (local.get $th))))))))
+          (br_if $cols (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $x (i32.add (local.get $x) (local.get $cb)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $cb)))
+        (local.set $dx (i32.add (local.get $dx) (local.get $cb)))
+        (br_if $rows (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 1))) (local.get $rows))))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; Mamba's causal depthwise conv + bias + SiLU for host-kernels.ts, 4 channels a lane group: x, u,
+  ;; dy, dx [B, L, Cp]; the taps transposed, w [K, Cp]; bias, db [Cp]; dw [K, Cp]; Cp a multiple of 4
+  ;; (padded channels read zeros). Channel groups outermost, so a group's sums stay in cache.
+
+  ;; u = SiLU(bias + sum_j w_j x[t - K + 1 + j])
+  (func (export "convSiluForward") (param $x i32) (param $w i32) (param $bias i32) (param $u i32)
+        (param $nb i32) (param $nl i32) (param $cp i32) (param $k i32)
+    (local $c i32) (local $b i32) (local $t i32) (local $j i32) (local $row i32) (local $cb i32)
+    (local $pre v128)
+    (local.set $cb (i32.shl (local.get $cp) (i32.const 2)))
+    (loop $chan
+      (local.set $b (i32.const 0))
+      (loop $batch
+        (local.set $t (i32.const 0))
+        (loop $time
+          (local.set $row (i32.add (i32.mul (local.get $b) (local.get $nl)) (local.get $t)))
+          (local.set $pre (v128.load (i32.add (local.get $bias) (local.get $c))))
+          ;; the taps j >= max(0, K - 1 - t) read x[row - K + 1 + j]
+          (local.set $j (i32.sub (i32.sub (local.get $k) (i32.const 1)) (local.get $t)))
+          (if (i32.lt_s (local.get $j) (i32.const 0)) (then (local.set $j (i32.const 0))))
+          (block $tapsDone (loop $taps
+            (br_if $tapsDone (i32.ge_s (local.get $j) (local.get $k)))
+            (local.set $pre (f32x4.add (local.get $pre) (f32x4.mul
+              (v128.load (i32.add (local.get $w) (i32.add (i32.mul (local.get $j) (local.get $cb)) (local.get $c))))
+              (v128.load (i32.add (local.get $x) (i32.add (local.get $c) (i32.mul (local.get $cb)
+                (i32.add (i32.sub (local.get $row) (local.get $k)) (i32.add (local.get $j) (i32.const 1))))))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $taps)))
+          (v128.store (i32.add (local.get $u) (i32.add (i32.mul (local.get $row) (local.get $cb)) (local.get $c)))
+            (f32x4.mul (local.get $pre) (call $sigmoid (local.get $pre))))
+          (br_if $time (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $nl))))
+        (br_if $batch (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $nb))))
+      (br_if $chan (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $cb)))))
+
+  ;; g = dy SiLU'(pre) = dy sg (1 + pre (1 - sg)); db = sum g; dw_j = sum g x[t - K + 1 + j];
+  ;; dx[s] = sum_j g[s + K - 1 - j] w_j ($dpre: L lane groups of scratch, one (channel group, batch row))
+  (func (export "convSiluBackward") (param $x i32) (param $w i32) (param $bias i32) (param $dy i32)
+        (param $dx i32) (param $dw i32) (param $db i32) (param $dpre i32)
+        (param $nb i32) (param $nl i32) (param $cp i32) (param $k i32)
+    (local $c i32) (local $b i32) (local $t i32) (local $j i32) (local $row i32) (local $cb i32)
+    (local $at i32) (local $pre v128) (local $sg v128) (local $g v128) (local $acc v128)
+    (local.set $cb (i32.shl (local.get $cp) (i32.const 2)))
+    (loop $chan
+      (v128.store (i32.add (local.get $db) (local.get $c)) (v128.const f32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (loop $zero
+        (v128.store (i32.add (local.get $dw) (i32.add (i32.mul (local.get $j) (local.get $cb)) (local.get $c))) (v128.const f32x4 0 0 0 0))
+        (br_if $zero (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $k))))
+      (local.set $b (i32.const 0))
+      (loop $batch
+        (local.set $t (i32.const 0))
+        (loop $time
+          (local.set $row (i32.add (i32.mul (local.get $b) (local.get $nl)) (local.get $t)))
+          (local.set $pre (v128.load (i32.add (local.get $bias) (local.get $c))))
+          ;; the taps j >= max(0, K - 1 - t) read x[row - K + 1 + j]
+          (local.set $j (i32.sub (i32.sub (local.get $k) (i32.const 1)) (local.get $t)))
+          (if (i32.lt_s (local.get $j) (i32.const 0)) (then (local.set $j (i32.const 0))))
+          (block $tapsDone (loop $taps
+            (br_if $tapsDone (i32.ge_s (local.get $j) (local.get $k)))
+            (local.set $pre (f32x4.add (local.get $pre) (f32x4.mul
+              (v128.load (i32.add (local.get $w) (i32.add (i32.mul (local.get $j) (local.get $cb)) (local.get $c))))
+              (v128.load (i32.add (local.get $x) (i32.add (local.get $c) (i32.mul (local.get $cb)
+                (i32.add (i32.sub (local.get $row) (local.get $k)) (i32.add (local.get $j) (i32.const 1))))))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $taps)))
+          (local.set $sg (call $sigmoid (local.get $pre)))
+          (local.set $g (f32x4.mul
+            (v128.load (i32.add (local.get $dy) (i32.add (i32.mul (local.get $row) (local.get $cb)) (local.get $c))))
+            (f32x4.mul (local.get $sg) (f32x4.add (v128.const f32x4 1 1 1 1)
+              (f32x4.mul (local.get $pre) (f32x4.sub (v128.const f32x4 1 1 1 1) (local.get $sg)))))))
+          (v128.store (i32.add (local.get $dpre) (i32.shl (local.get $t) (i32.const 4))) (local.get $g))
+          (local.set $at (i32.add (local.get $db) (local.get $c)))
+          (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (local.get $g)))
+          (local.set $j (i32.sub (i32.sub (local.get $k) (i32.const 1)) (local.get $t)))
+          (if (i32.lt_s (local.get $j) (i32.const 0)) (then (local.set $j (i32.const 0))))
+          (block $dwDone (loop $dwTaps
+            (br_if $dwDone (i32.ge_s (local.get $j) (local.get $k)))
+            (local.set $at (i32.add (local.get $dw) (i32.add (i32.mul (local.get $j) (local.get $cb)) (local.get $c))))
+            (v128.store (local.get $at) (f32x4.add (v128.load (local.get $at)) (f32x4.mul (local.get $g)
+              (v128.load (i32.add (local.get $x) (i32.add (local.get $c) (i32.mul (local.get $cb)
+                (i32.add (i32.sub (local.get $row) (local.get $k)) (i32.add (local.get $j) (i32.const 1))))))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $dwTaps)))
+          (br_if $time (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $nl))))
+        ;; dx of this batch row: x[s] feeds t = s + K - 1 - j for the taps with t < L
+        (local.set $t (i32.const 0))
+        (loop $dxs
+          (local.set $acc (v128.const f32x4 0 0 0 0))
+          (local.set $j (i32.sub (i32.add (local.get $t) (local.get $k)) (local.get $nl)))
+          (if (i32.lt_s (local.get $j) (i32.const 0)) (then (local.set $j (i32.const 0))))
+          (block $dxDone (loop $dxTaps
+            (br_if $dxDone (i32.ge_s (local.get $j) (local.get $k)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+              (v128.load (i32.add (local.get $dpre) (i32.shl
+                (i32.sub (i32.add (local.get $t) (i32.sub (local.get $k) (i32.const 1))) (local.get $j)) (i32.const 4))))
+              (v128.load (i32.add (local.get $w) (i32.add (i32.mul (local.get $j) (local.get $cb)) (local.get $c)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $dxTaps)))
+          (v128.store (i32.add (local.get $dx) (i32.add (local.get $c)
+            (i32.mul (local.get $cb) (i32.add (i32.mul (local.get $b) (local.get $nl)) (local.get $t))))) (local.get $acc))
+          (br_if $dxs (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $nl))))
+        (br_if $batch (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $nb))))
+      (br_if $chan (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $cb)))))
 )
