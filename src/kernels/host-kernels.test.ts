@@ -81,11 +81,15 @@ describe('host attention on wasm', () => {
 });
 
 describe('host LayerNorm on wasm', () => {
+  // widths 5, 33 and 1: the JavaScript loops; 4, 32, 64 and 128: the module's SIMD loops
   const shapes = [
     [1, 1, 5],
     [2, 7, 33],
     [33, 3, 64],
     [13, 1],
+    [1, 1, 4],
+    [4, 22, 32],
+    [64, 8, 128],
   ];
   for (const shape of shapes) {
     const c = shape[shape.length - 1];

@@ -35,8 +35,11 @@ import {
   biasGeluForwardSimd,
   convSiluBackwardSimd,
   convSiluForwardSimd,
+  layerNormBackwardSimd,
+  layerNormForwardSimd,
   runsSimdConv,
   runsSimdGelu,
+  runsSimdLayerNorm,
 } from './selective-scan/host-simd';
 
 /** The backends with these kernels. */
@@ -131,7 +134,9 @@ const layerNormForward: KernelFunc = ({ inputs, backend }) => {
   const [rows, c] = rowsOf(x);
   const io = hostIo('wasm', backend, LAYER_NORM);
   const { infos, arrays } = io.outputs([x.shape.slice()]);
-  layerNormForwardHost(rows, c, io.read(x), io.read(weight), io.read(bias), arrays[0]);
+  if (runsSimdLayerNorm(c))
+    layerNormForwardSimd(c, LAYER_NORM_EPS, io.read(x), io.read(weight), io.read(bias), arrays[0]);
+  else layerNormForwardHost(rows, c, io.read(x), io.read(weight), io.read(bias), arrays[0]);
   return infos[0];
 };
 
@@ -147,7 +152,12 @@ const layerNormKeep: KernelFunc = (args) => {
   const io = hostIo('wasm', args.backend, LAYER_NORM_KEEP);
   const { infos, arrays } = io.outputs([x.shape.slice(), x.shape.slice()]);
   const [y, kept] = arrays;
-  layerNormForwardHost(rows, c, io.read(x), io.read(weight), io.read(bias), y, io.read(shift), kept);
+  const xs = io.read(x);
+  if (runsSimdLayerNorm(c)) {
+    layerNormForwardSimd(c, LAYER_NORM_EPS, xs, io.read(weight), io.read(bias), y);
+    const sh = io.read(shift);
+    for (let i = 0; i < kept.length; i++) kept[i] = xs[i] + sh[i % c];
+  } else layerNormForwardHost(rows, c, xs, io.read(weight), io.read(bias), y, io.read(shift), kept);
   return infos;
 };
 
@@ -158,17 +168,9 @@ const layerNormBackward: KernelFunc = ({ inputs, backend }) => {
   const io = hostIo('wasm', backend, LAYER_NORM_GRAD);
   const { infos, arrays } = io.outputs([x.shape.slice(), [c], [c]]);
   const [dx, dw, db] = arrays;
-  layerNormBackwardHost(
-    rows,
-    c,
-    io.read(x),
-    io.read(weight),
-    io.read(dy),
-    dres ? io.read(dres) : undefined,
-    dx,
-    dw,
-    db,
-  );
+  const ins = [io.read(x), io.read(weight), io.read(dy), dres ? io.read(dres) : undefined] as const;
+  if (runsSimdLayerNorm(c)) layerNormBackwardSimd(c, LAYER_NORM_EPS, ...ins, dx, dw, db);
+  else layerNormBackwardHost(rows, c, ...ins, dx, dw, db);
   return infos;
 };
 

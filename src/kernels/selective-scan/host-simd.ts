@@ -30,6 +30,8 @@ interface ScanExports {
   biasGeluForward(x: number, bias: number, out: number, rows: number, c: number): void;
   biasGeluBackward(x: number, bias: number, dy: number, dx: number, rows: number, c: number): void;
   convSiluForward(...args: number[]): void;
+  layerNormForward(x: number, w: number, b: number, y: number, rows: number, c: number, eps: number): void;
+  layerNormBackward(...args: number[]): void;
   convSiluBackward(...args: number[]): void;
 }
 
@@ -454,5 +456,68 @@ export function convSiluBackwardSimd(
   for (let ch = 0; ch < c; ch++) {
     for (let j = 0; j < k; j++) dw[ch * k + j] = f[pdw + j * cp + ch];
     db[ch] = f[pdb + ch];
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// LayerNorm over rows of c (host-kernels.ts): 4 columns a lane group, dw and db summed in float64
+
+/** Whether LayerNorm over rows of `c` runs in the module here (as runsSimdGelu). */
+export function runsSimdLayerNorm(c: number): boolean {
+  return runsSimdGelu(c);
+}
+
+/** y = (x - mean) / sqrt(var + eps) w + b over rows of c (runsSimdLayerNorm(c) must hold). */
+export function layerNormForwardSimd(
+  c: number,
+  eps: number,
+  x: Float32Array,
+  w: Float32Array,
+  b: Float32Array,
+  y: Float32Array,
+): void {
+  const mod = scanModule();
+  if (!mod) throw new Error('WebAssembly SIMD is not available');
+  const n = y.length;
+  const arena = new Arena();
+  const [px, pw, pb, py] = [arena.take(n), arena.take(c), arena.take(c), arena.take(n)];
+  const f = arena.view(mod);
+  f.set(x.subarray(0, n), px);
+  f.set(w.subarray(0, c), pw);
+  f.set(b.subarray(0, c), pb);
+  mod.layerNormForward(px * 4, pw * 4, pb * 4, py * 4, n / c, c, eps);
+  y.set(f.subarray(py, py + n));
+}
+
+/** dx (+ dres when given), dw, db of LayerNorm over rows of c (runsSimdLayerNorm(c) must hold). */
+export function layerNormBackwardSimd(
+  c: number,
+  eps: number,
+  x: Float32Array,
+  w: Float32Array,
+  dy: Float32Array,
+  dres: Float32Array | undefined,
+  dx: Float32Array,
+  dw: Float32Array,
+  db: Float32Array,
+): void {
+  const mod = scanModule();
+  if (!mod) throw new Error('WebAssembly SIMD is not available');
+  const n = dx.length;
+  const arena = new Arena();
+  const [px, pw, pdy, pdx] = [arena.take(n), arena.take(c), arena.take(n), arena.take(n)];
+  const [pdw, pdb] = [arena.take(2 * c), arena.take(2 * c)]; // float64 sums
+  const f = arena.view(mod);
+  f.set(x.subarray(0, n), px);
+  f.set(w.subarray(0, c), pw);
+  f.set(dy.subarray(0, n), pdy);
+  f.fill(0, pdw, pdb + 2 * c);
+  mod.layerNormBackward(px * 4, pw * 4, pdy * 4, pdx * 4, pdw * 4, pdb * 4, n / c, c, eps);
+  dx.set(f.subarray(pdx, pdx + n));
+  if (dres) for (let i = 0; i < n; i++) dx[i] += dres[i];
+  const f64 = new Float64Array(f.buffer);
+  for (let k = 0; k < c; k++) {
+    dw[k] = f64[pdw / 2 + k];
+    db[k] = f64[pdb / 2 + k];
   }
 }

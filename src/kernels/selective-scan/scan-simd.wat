@@ -2,7 +2,7 @@
 ;; Assembled by `npm run wasm:scan` (scripts/assemble-scan.ts) into scan-simd-module.ts; loaded by
 ;; host-simd.ts, which packs the inputs into this module's memory. Equations: paper.md section 4,
 ;; the same loops as host.ts. The module also holds two host kernels of src/kernels/host-kernels.ts
-;; that use its exp (bias + GELU; Mamba's causal conv + bias + SiLU), at the end of this file.
+;; that use its exp (bias + GELU; Mamba's causal conv + bias + SiLU) and LayerNorm, at the end of this file.
 ;;
 ;; Vectorised over channels: one f32x4 holds 4 channels d0 .. d0+3 of one (b, t) (every channel's
 ;; recurrence is independent, B_t and C_t are shared by the channels: splats), so any N works and
@@ -607,4 +607,109 @@
           (br_if $dxs (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $nl))))
         (br_if $batch (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $nb))))
       (br_if $chan (i32.lt_u (local.tee $c (i32.add (local.get $c) (i32.const 16))) (local.get $cb)))))
+
+  ;; ---------------------------------------------------------------------------------------------
+  ;; LayerNorm over rows of $c floats ($c a multiple of 4) for host-kernels.ts.
+
+  (func $hsum (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+             (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  ;; y = (x - mean) rstd w + b
+  (func (export "layerNormForward") (param $x i32) (param $w i32) (param $b i32) (param $y i32)
+        (param $rows i32) (param $c i32) (param $eps f32)
+    (local $row i32) (local $k i32) (local $cb i32) (local $cf f32)
+    (local $acc v128) (local $e v128) (local $mean v128) (local $rstd v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $cf (f32.convert_i32_u (local.get $c)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (loop $rows
+        ;; mean and 1 / sqrt(var + eps) of the row (two passes, as the JavaScript loops)
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (loop $sum
+          (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x) (local.get $k)))))
+          (br_if $sum (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $mean (f32x4.splat (f32.div (call $hsum (local.get $acc)) (local.get $cf))))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (loop $var
+          (local.set $e (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mean)))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $e) (local.get $e))))
+          (br_if $var (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $rstd (f32x4.splat (f32.div (f32.const 1)
+          (f32.sqrt (f32.add (f32.div (call $hsum (local.get $acc)) (local.get $cf)) (local.get $eps))))))
+        (local.set $k (i32.const 0))
+        (loop $out
+          (v128.store (i32.add (local.get $y) (local.get $k))
+            (f32x4.add (v128.load (i32.add (local.get $b) (local.get $k)))
+              (f32x4.mul (v128.load (i32.add (local.get $w) (local.get $k)))
+                (f32x4.mul (local.get $rstd)
+                  (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mean))))))
+          (br_if $out (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $x (i32.add (local.get $x) (local.get $cb)))
+        (local.set $y (i32.add (local.get $y) (local.get $cb)))
+        (br_if $rows (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 1))) (local.get $rows))))))
+
+  ;; dx = rstd (g w - mean(g w) - xh mean(g w xh)), xh = (x - mean) rstd; dw += g xh, db += g in
+  ;; float64 ($dw64, $db64: $c float64 each, accumulated: the caller zeroes them)
+  (func (export "layerNormBackward") (param $x i32) (param $w i32) (param $dy i32) (param $dx i32)
+        (param $dw64 i32) (param $db64 i32) (param $rows i32) (param $c i32) (param $eps f32)
+    (local $row i32) (local $k i32) (local $cb i32) (local $cf f32)
+    (local $acc v128) (local $e v128) (local $mean v128) (local $rstd v128)
+    (local $g v128) (local $xh v128) (local $gw v128) (local $s1 v128) (local $s2 v128)
+    (local.set $cb (i32.shl (local.get $c) (i32.const 2)))
+    (local.set $cf (f32.convert_i32_u (local.get $c)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $rows)))
+      (loop $rows
+        ;; mean and 1 / sqrt(var + eps) of the row (two passes, as the JavaScript loops)
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (loop $sum
+          (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x) (local.get $k)))))
+          (br_if $sum (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $mean (f32x4.splat (f32.div (call $hsum (local.get $acc)) (local.get $cf))))
+        (local.set $acc (v128.const f32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (loop $var
+          (local.set $e (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mean)))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $e) (local.get $e))))
+          (br_if $var (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $rstd (f32x4.splat (f32.div (f32.const 1)
+          (f32.sqrt (f32.add (f32.div (call $hsum (local.get $acc)) (local.get $cf)) (local.get $eps))))))
+        (local.set $s1 (v128.const f32x4 0 0 0 0))
+        (local.set $s2 (v128.const f32x4 0 0 0 0))
+        (local.set $k (i32.const 0))
+        (loop $sums
+          (local.set $g (v128.load (i32.add (local.get $dy) (local.get $k))))
+          (local.set $xh (f32x4.mul (local.get $rstd)
+            (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mean))))
+          (local.set $gw (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $w) (local.get $k)))))
+          (local.set $s1 (f32x4.add (local.get $s1) (local.get $gw)))
+          (local.set $s2 (f32x4.add (local.get $s2) (f32x4.mul (local.get $gw) (local.get $xh))))
+          (call $addF64 (i32.add (local.get $dw64) (i32.shl (local.get $k) (i32.const 1)))
+            (f32x4.mul (local.get $g) (local.get $xh)))
+          (call $addF64 (i32.add (local.get $db64) (i32.shl (local.get $k) (i32.const 1))) (local.get $g))
+          (br_if $sums (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $s1 (f32x4.splat (f32.div (call $hsum (local.get $s1)) (local.get $cf))))
+        (local.set $s2 (f32x4.splat (f32.div (call $hsum (local.get $s2)) (local.get $cf))))
+        (local.set $k (i32.const 0))
+        (loop $out
+          (local.set $xh (f32x4.mul (local.get $rstd)
+            (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $k))) (local.get $mean))))
+          (v128.store (i32.add (local.get $dx) (local.get $k))
+            (f32x4.mul (local.get $rstd)
+              (f32x4.sub
+                (f32x4.sub
+                  (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $k)))
+                             (v128.load (i32.add (local.get $w) (local.get $k))))
+                  (local.get $s1))
+                (f32x4.mul (local.get $xh) (local.get $s2)))))
+          (br_if $out (i32.lt_u (local.tee $k (i32.add (local.get $k) (i32.const 16))) (local.get $cb))))
+        (local.set $x (i32.add (local.get $x) (local.get $cb)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $cb)))
+        (local.set $dx (i32.add (local.get $dx) (local.get $cb)))
+        (br_if $rows (i32.lt_u (local.tee $row (i32.add (local.get $row) (i32.const 1))) (local.get $rows))))))
 )
