@@ -232,7 +232,12 @@ function attentionForwardBy8(
   }
 }
 
-/** attentionBackwardHost for hd = 8k: every loop over the head dim in unrolled groups of 8. */
+/**
+ * attentionBackwardHost for hd = 8k, in three passes per (b, head) with the head dim in unrolled
+ * groups of 8: P and dS of every (t, s <= t) into [L, L] tables (two dot products a pair), then
+ * dq_t = scale sum_s dS_ts k_s by query, then dk_s = scale sum_t dS_ts q_t and dv_s = sum_t P_ts
+ * dout_t by key: every sum in registers, no scattered read-modify-writes.
+ */
 function attentionBackwardBy8(
   dims: AttentionDims,
   qkv: Float32Array,
@@ -244,91 +249,145 @@ function attentionBackwardBy8(
   const { b: nb, l: nl, d, h: nh, hd } = dims;
   const scale = 1 / Math.sqrt(hd);
   const w = 3 * d;
-  const q = new Float64Array(hd);
-  const go = new Float64Array(hd);
-  const dq = new Float64Array(hd);
-  const dk = new Float64Array(nl * hd);
-  const dv = new Float64Array(nl * hd);
+  const pt = new Float64Array(nl * nl); // P_ts at t * L + s
+  const dst = new Float64Array(nl * nl); // scale dS_ts
   for (let b = 0; b < nb; b++) {
     for (let h = 0; h < nh; h++) {
-      dk.fill(0);
-      dv.fill(0);
-      const kBase = b * nl * w + d + h * hd;
+      const qBase = b * nl * w + h * hd;
+      const kBase = qBase + d;
+      const vBase = qBase + 2 * d;
+      const oBase = b * nl * d + h * hd;
       for (let t = 0; t < nl; t++) {
-        const qo = (b * nl + t) * w + h * hd;
-        const oo = (b * nl + t) * d + h * hd;
+        const qo = qBase + t * w;
+        const oo = oBase + t * d;
         let dt = 0; // dout_t . out_t
-        for (let j = 0; j < hd; j++) {
-          q[j] = qkv[qo + j];
-          go[j] = dout[oo + j];
-          dt += go[j] * out[oo + j];
-        }
+        for (let j = 0; j < hd; j++) dt += dout[oo + j] * out[oo + j];
         const m = lse[(b * nh + h) * nl + t];
-        dq.fill(0);
-        for (let s = 0, ko = kBase; s <= t; s++, ko += w) {
-          const vo = ko + d;
+        for (let s = 0; s <= t; s++) {
+          const ko = kBase + s * w;
+          const vo = vBase + s * w;
           let sc = 0;
           let dp = 0;
           for (let g = 0; g < hd; g += 8) {
+            const q = qo + g;
             const k = ko + g;
             const v = vo + g;
+            const o = oo + g;
             sc +=
-              q[g] * qkv[k] +
-              q[g + 1] * qkv[k + 1] +
-              q[g + 2] * qkv[k + 2] +
-              q[g + 3] * qkv[k + 3] +
-              q[g + 4] * qkv[k + 4] +
-              q[g + 5] * qkv[k + 5] +
-              q[g + 6] * qkv[k + 6] +
-              q[g + 7] * qkv[k + 7];
+              qkv[q] * qkv[k] +
+              qkv[q + 1] * qkv[k + 1] +
+              qkv[q + 2] * qkv[k + 2] +
+              qkv[q + 3] * qkv[k + 3] +
+              qkv[q + 4] * qkv[k + 4] +
+              qkv[q + 5] * qkv[k + 5] +
+              qkv[q + 6] * qkv[k + 6] +
+              qkv[q + 7] * qkv[k + 7];
             dp +=
-              go[g] * qkv[v] +
-              go[g + 1] * qkv[v + 1] +
-              go[g + 2] * qkv[v + 2] +
-              go[g + 3] * qkv[v + 3] +
-              go[g + 4] * qkv[v + 4] +
-              go[g + 5] * qkv[v + 5] +
-              go[g + 6] * qkv[v + 6] +
-              go[g + 7] * qkv[v + 7];
+              dout[o] * qkv[v] +
+              dout[o + 1] * qkv[v + 1] +
+              dout[o + 2] * qkv[v + 2] +
+              dout[o + 3] * qkv[v + 3] +
+              dout[o + 4] * qkv[v + 4] +
+              dout[o + 5] * qkv[v + 5] +
+              dout[o + 6] * qkv[v + 6] +
+              dout[o + 7] * qkv[v + 7];
           }
           const pr = expNonPositive(Math.min(0, sc * scale - m));
-          const ds = pr * (dp - dt) * scale;
-          for (let g = 0, so = s * hd; g < hd; g += 8, so += 8) {
-            const k = ko + g;
-            dq[g] += ds * qkv[k];
-            dq[g + 1] += ds * qkv[k + 1];
-            dq[g + 2] += ds * qkv[k + 2];
-            dq[g + 3] += ds * qkv[k + 3];
-            dq[g + 4] += ds * qkv[k + 4];
-            dq[g + 5] += ds * qkv[k + 5];
-            dq[g + 6] += ds * qkv[k + 6];
-            dq[g + 7] += ds * qkv[k + 7];
-            dk[so] += ds * q[g];
-            dk[so + 1] += ds * q[g + 1];
-            dk[so + 2] += ds * q[g + 2];
-            dk[so + 3] += ds * q[g + 3];
-            dk[so + 4] += ds * q[g + 4];
-            dk[so + 5] += ds * q[g + 5];
-            dk[so + 6] += ds * q[g + 6];
-            dk[so + 7] += ds * q[g + 7];
-            dv[so] += pr * go[g];
-            dv[so + 1] += pr * go[g + 1];
-            dv[so + 2] += pr * go[g + 2];
-            dv[so + 3] += pr * go[g + 3];
-            dv[so + 4] += pr * go[g + 4];
-            dv[so + 5] += pr * go[g + 5];
-            dv[so + 6] += pr * go[g + 6];
-            dv[so + 7] += pr * go[g + 7];
-          }
+          pt[t * nl + s] = pr;
+          dst[t * nl + s] = pr * (dp - dt) * scale;
         }
-        for (let j = 0; j < hd; j++) dqkv[qo + j] = dq[j];
       }
+      // dq_t = sum_s dS_ts k_s
+      for (let t = 0; t < nl; t++) {
+        const row = t * nl;
+        for (let g = 0; g < hd; g += 8) {
+          let a0 = 0;
+          let a1 = 0;
+          let a2 = 0;
+          let a3 = 0;
+          let a4 = 0;
+          let a5 = 0;
+          let a6 = 0;
+          let a7 = 0;
+          for (let s = 0, k = kBase + g; s <= t; s++, k += w) {
+            const e = dst[row + s];
+            a0 += e * qkv[k];
+            a1 += e * qkv[k + 1];
+            a2 += e * qkv[k + 2];
+            a3 += e * qkv[k + 3];
+            a4 += e * qkv[k + 4];
+            a5 += e * qkv[k + 5];
+            a6 += e * qkv[k + 6];
+            a7 += e * qkv[k + 7];
+          }
+          const o = qBase + t * w + g;
+          dqkv[o] = a0;
+          dqkv[o + 1] = a1;
+          dqkv[o + 2] = a2;
+          dqkv[o + 3] = a3;
+          dqkv[o + 4] = a4;
+          dqkv[o + 5] = a5;
+          dqkv[o + 6] = a6;
+          dqkv[o + 7] = a7;
+        }
+      }
+      // dk_s = sum_{t >= s} dS_ts q_t, dv_s = sum_{t >= s} P_ts dout_t
       for (let s = 0; s < nl; s++) {
-        const ko = (b * nl + s) * w + d + h * hd;
-        const so = s * hd;
-        for (let j = 0; j < hd; j++) {
-          dqkv[ko + j] = dk[so + j];
-          dqkv[ko + d + j] = dv[so + j];
+        for (let g = 0; g < hd; g += 8) {
+          let k0 = 0;
+          let k1 = 0;
+          let k2 = 0;
+          let k3 = 0;
+          let k4 = 0;
+          let k5 = 0;
+          let k6 = 0;
+          let k7 = 0;
+          let v0 = 0;
+          let v1 = 0;
+          let v2 = 0;
+          let v3 = 0;
+          let v4 = 0;
+          let v5 = 0;
+          let v6 = 0;
+          let v7 = 0;
+          for (let t = s, q = qBase + s * w + g, o = oBase + s * d + g; t < nl; t++, q += w, o += d) {
+            const e = dst[t * nl + s];
+            const pr = pt[t * nl + s];
+            k0 += e * qkv[q];
+            k1 += e * qkv[q + 1];
+            k2 += e * qkv[q + 2];
+            k3 += e * qkv[q + 3];
+            k4 += e * qkv[q + 4];
+            k5 += e * qkv[q + 5];
+            k6 += e * qkv[q + 6];
+            k7 += e * qkv[q + 7];
+            v0 += pr * dout[o];
+            v1 += pr * dout[o + 1];
+            v2 += pr * dout[o + 2];
+            v3 += pr * dout[o + 3];
+            v4 += pr * dout[o + 4];
+            v5 += pr * dout[o + 5];
+            v6 += pr * dout[o + 6];
+            v7 += pr * dout[o + 7];
+          }
+          const ko = kBase + s * w + g;
+          dqkv[ko] = k0;
+          dqkv[ko + 1] = k1;
+          dqkv[ko + 2] = k2;
+          dqkv[ko + 3] = k3;
+          dqkv[ko + 4] = k4;
+          dqkv[ko + 5] = k5;
+          dqkv[ko + 6] = k6;
+          dqkv[ko + 7] = k7;
+          const vo = ko + d;
+          dqkv[vo] = v0;
+          dqkv[vo + 1] = v1;
+          dqkv[vo + 2] = v2;
+          dqkv[vo + 3] = v3;
+          dqkv[vo + 4] = v4;
+          dqkv[vo + 5] = v5;
+          dqkv[vo + 6] = v6;
+          dqkv[vo + 7] = v7;
         }
       }
     }
