@@ -12,10 +12,11 @@ import { ATTENTION, fusedAttention } from './attention';
 import { CONV_SILU, fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 import { BIAS_GELU, fusedBiasGelu } from './gelu';
 import { sigmoidHost, tanhClamped } from './host-kernels';
+import { runsSimdConv, runsSimdGelu } from './host-simd-kernels';
 import { fusedLayerNorm, fusedLayerNormKeep, LAYER_NORM, LAYER_NORM_KEEP } from './layer-norm';
 import { COLUMN_SUM, columnSum } from './linear';
 import { registerAllKernels } from './register';
-import { runsSimdConv, runsSimdGelu, setHostScanImpl } from './selective-scan/host-simd';
+import { setHostScanImpl } from './selective-scan/host-simd';
 import { type HostTensor, Rng, randn, relErr, valueAndGrads } from './testing/helpers';
 
 beforeAll(async () => {

@@ -28,8 +28,6 @@ import { CONV_SILU, CONV_SILU_GRAD } from './conv';
 import { BIAS_GELU, BIAS_GELU_GRAD } from './gelu';
 import { attentionBackward, attentionForward } from './host-attention';
 import { expNonPositive, hostIo } from './host-io';
-import { LAYER_NORM, LAYER_NORM_GRAD, LAYER_NORM_KEEP } from './layer-norm';
-import { COLUMN_SUM } from './linear';
 import {
   biasGeluBackwardSimd,
   biasGeluForwardSimd,
@@ -40,7 +38,9 @@ import {
   runsSimdConv,
   runsSimdGelu,
   runsSimdLayerNorm,
-} from './selective-scan/host-simd';
+} from './host-simd-kernels';
+import { LAYER_NORM, LAYER_NORM_GRAD, LAYER_NORM_KEEP } from './layer-norm';
+import { COLUMN_SUM } from './linear';
 
 /** The backends with these kernels. */
 export const HOST_KERNEL_BACKENDS = ['wasm'] as const;
