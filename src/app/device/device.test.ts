@@ -72,8 +72,9 @@ describe('DeviceController', () => {
     expect(orders).toEqual([['wasm', 'cpu']]);
     expect(modelTimes(s, experiment, 2)).toEqual([100, 200, 300]);
     expect(controller.needsProbe(experiment)).toBe(false);
-    // steps x max(slowest 300 ms, 600 ms summed / 2 cores)
-    expect(lessonEstimate(s, experiment, 2)?.minutes).toBeCloseTo((experiment.steps * 300) / 60_000, 9);
+    // 100, 200, 300 ms on 2 cores: a two-thirds share each until the first stops (150 ms of wall time
+    // a step), then a core each (100 ms more for the second), then the third alone (100 ms more)
+    expect(lessonEstimate(s, experiment, 2)?.minutes).toBeCloseTo((experiment.steps * 350) / 60_000, 9);
     expect(JSON.parse(storage.get(DEVICE_STORAGE_KEY)!).preference).toBe('auto');
 
     // a later visit: the remembered choice goes to the race at once, nothing is probed

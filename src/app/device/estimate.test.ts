@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Table1 } from '../../formats/table1';
-import { estimateLesson, formatMinutes, LONG_LESSON_MINUTES, stepsToShow } from './estimate';
+import { estimateLesson, formatMinutes, LONG_LESSON_MINUTES, sharedCoresMs, stepsToShow } from './estimate';
 
 describe('estimateLesson', () => {
   it('takes the summed step time over the cores when the models outnumber them', () => {
@@ -23,6 +23,21 @@ describe('estimateLesson', () => {
     expect(estimateLesson({ modelMs: [ms], steps: 1000, cores: 1 })?.long).toBe(false);
     expect(estimateLesson({ modelMs: [ms * 1.01], steps: 1000, cores: 1 })?.long).toBe(true);
     expect(estimateLesson({ modelMs: [ms], steps: 1000, cores: 1 })?.text).toContain('for this model');
+  });
+
+  it('keeps a worker that reached the verdict early busy until its last step', () => {
+    // 3 models of 200, 500, 500 ms on 2 cores, the verdict at step 3000 of 4000: the fast model holds
+    // its two-thirds share for 4000 x 200 ms (1200 s of wall time), the others then train alone:
+    // 3000 x 500 ms of work each, 800 s of it done in the shared phase: 1200 + 700 s = 31.67 min
+    const e = estimateLesson({ modelMs: [200, 500, 500], steps: 3000, cores: 2, totalSteps: 4000 });
+    expect(e?.minutes).toBeCloseTo((1200 + 700) / 60, 9);
+    // as many cores as models: each its own, the slowest decides
+    expect(
+      estimateLesson({ modelMs: [200, 500], steps: 3000, cores: 2, totalSteps: 9000 })?.minutes,
+    ).toBeCloseTo(25, 9);
+    // one core, two models: both share it until the first stops
+    expect(sharedCoresMs([100, 100], 10, 20, 1)).toBeCloseTo(2000, 9);
+    expect(sharedCoresMs([100, 300], 10, 10, 1)).toBeCloseTo(4000, 9);
   });
 
   it('waits for every model to be measured', () => {

@@ -16,6 +16,11 @@ export interface EstimateInput {
   steps: number;
   /** CPU cores (the workers train side by side) */
   cores: number;
+  /**
+   * the steps every model trains in all (the experiment's; default `steps`): a model that reaches
+   * the verdict's steps early keeps its worker busy until then
+   */
+  totalSteps?: number;
 }
 
 export interface LessonEstimate {
@@ -28,9 +33,13 @@ export interface LessonEstimate {
 }
 
 /**
- * One worker per model trains at once: each model needs its own step time at least, and all of
- * them together share the cores, so the race takes the larger of the slowest model's time and the
- * summed time spread over the cores. Null until every model is measured.
+ * One worker per model trains at once, each on at most one core: while k workers train on c cores,
+ * each moves at min(1, c / k) of its own speed (the cores shared evenly), and a worker that has
+ * trained `totalSteps` stops and frees its share. The estimate is the time at which the last model
+ * has trained `steps` (processor sharing, simulated event by event). It is never less than the
+ * slowest model's time alone nor the summed time over the cores, and more than both when a slow
+ * model, which can use one core only, trains on after the others stop. Null until every model is
+ * measured.
  */
 export function estimateLesson(input: EstimateInput): LessonEstimate | null {
   const { modelMs, steps } = input;
@@ -41,9 +50,8 @@ export function estimateLesson(input: EstimateInput): LessonEstimate | null {
     times.push(ms);
   }
   const cores = Math.max(1, Math.floor(input.cores) || 1);
-  const slowest = Math.max(...times);
-  const shared = times.reduce((a, b) => a + b, 0) / Math.min(cores, times.length);
-  const minutes = (steps * Math.max(slowest, shared)) / 60_000;
+  const total = Math.max(steps, input.totalSteps ?? steps);
+  const minutes = sharedCoresMs(times, steps, total, cores) / 60_000;
   const models = times.length === 1 ? 'this model' : 'these models';
   return {
     steps,
@@ -51,6 +59,31 @@ export function estimateLesson(input: EstimateInput): LessonEstimate | null {
     long: minutes > LONG_LESSON_MINUTES,
     text: `Shows at ~${formatSteps(steps)} steps, ${formatMinutes(minutes)} on this device for ${models}.`,
   };
+}
+
+/**
+ * ms until every model has trained `steps` of its `total` steps, model i costing times[i] ms a step
+ * on a core of its own, the workers sharing `cores` evenly (each at most one core).
+ */
+export function sharedCoresMs(times: readonly number[], steps: number, total: number, cores: number): number {
+  const need = times.map((t) => steps * t); // core-ms until the verdict's steps
+  const all = times.map((t) => total * t); // core-ms until the worker stops
+  const done = times.map(() => 0);
+  const reached = times.map(() => Number.NaN);
+  let running = times.map((_, i) => i);
+  let now = 0;
+  while (running.length > 0) {
+    const rate = Math.min(1, cores / running.length);
+    const dt = Math.min(...running.map((i) => (all[i] - done[i]) / rate));
+    for (const i of running) {
+      if (Number.isNaN(reached[i]) && done[i] + dt * rate >= need[i])
+        reached[i] = now + (need[i] - done[i]) / rate;
+      done[i] += dt * rate;
+    }
+    now += dt;
+    running = running.filter((i) => all[i] - done[i] > 1e-9 * all[i]);
+  }
+  return Math.max(...reached);
 }
 
 export function formatSteps(n: number): string {

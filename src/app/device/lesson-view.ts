@@ -8,7 +8,7 @@ export function lessonEstimate(s: DeviceState, e: Experiment | null, cores: numb
   if (!e) return null;
   const archs = e.models.map((m) => m.arch);
   const { steps } = stepsToShow(s.table1, e.task.name, archs, e.steps);
-  return estimateLesson({ modelMs: modelTimes(s, e, cores), steps, cores });
+  return estimateLesson({ modelMs: modelTimes(s, e, cores), steps, cores, totalSteps: e.steps });
 }
 
 /** The line for the status area: the backend in force and why. */
