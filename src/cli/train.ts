@@ -82,6 +82,7 @@ const OPTIONS = {
   rows: { type: 'string' },
   'no-baselines': { type: 'boolean' },
   'no-fused': { type: 'boolean' },
+  'no-replay': { type: 'boolean' },
   'stop-at-verdict': { type: 'boolean' },
   record: { type: 'string' },
   'record-budget': { type: 'string' },
@@ -121,6 +122,8 @@ options:
                       frames are thinned to fit
   --no-fused          plain tfjs ops instead of src/kernels' fused kernels (WGSL on webgpu,
                       the JavaScript selective scan on cpu / wasm)
+  --no-replay         run every step through tfjs (on webgpu, recorded steps are otherwise
+                      enqueued again without tfjs once two agree: src/kernels/README.md)
 task parameters (e.g. --d 5 --n-points 11) override the preset's: see --task <name> --help`;
 
 function intOption(flag: string, text: unknown, min: number, max: number): number | undefined {
@@ -223,6 +226,8 @@ export interface TrainCommand {
   baselines: boolean;
   /** the fused kernels (src/kernels) for the model and Adam: WGSL on webgpu, host loops on cpu / wasm */
   fused: boolean;
+  /** replay recorded training steps on WebGPU without tfjs (src/kernels/step-replay.ts) */
+  replay: boolean;
   /** write a replay here (null: none) */
   record: string | null;
   /** stop a model once its verdict is 'learns' at two consecutive evaluations */
@@ -318,6 +323,7 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     rows: intOption('rows', values.rows, 1, 10_000) ?? 8,
     baselines: !values['no-baselines'],
     fused: !values['no-fused'],
+    replay: !values['no-replay'],
     record,
     stopAtVerdict: values['stop-at-verdict'] === true,
     recordBudget:
@@ -446,7 +452,11 @@ export async function runTrain(argv: string[]): Promise<number> {
       readEvery: command.readEvery,
       positionRows: command.preset === 'paper' ? paperPositionRows(spec.arch) : undefined,
       ...(fused
-        ? { kernels: fused.modelKernels(), optimizer: (s: AdamSettings) => new fused.FusedAdam(s) }
+        ? {
+            kernels: fused.modelKernels(),
+            optimizer: (s: AdamSettings) => new fused.FusedAdam(s),
+            ...(command.replay ? { stepReplay: fused.createStepReplay } : {}),
+          }
         : {}),
     });
     const name = `${modelLabel(spec)} (${trainer.model.parameterCount.toLocaleString('en-US')} params)`;

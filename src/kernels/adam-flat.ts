@@ -10,11 +10,13 @@
  *   1. `AdamPackGrads`, once per group of up to (storage buffers - 1) gradients: each workgroup
  *      copies one chunk of the group's range into state row 2 and writes the chunk's sum of squares
  *      into row 3;
- *   2. `AdamFlat`, once per group of up to (storage buffers - 1) parameters ((storage buffers - 2)
+ *   2. `AdamFlat`, once per group of up to (storage buffers - 2) parameters ((storage buffers - 3)
  *      in the first group, which also writes the norm): each workgroup sums the chunk sums (same
  *      order everywhere, so every workgroup gets the same total), derives the clip coefficient
  *      min(1, maxNorm / (norm + 1e-6)), and updates its 256 elements of the moments and of the
- *      parameters in place.
+ *      parameters in place. The two numbers that change every step (the bias-corrected step size
+ *      and sqrt(1 - beta2^t)) come in as a 2-float storage input, not as uniforms, so that every
+ *      step binds the same buffers (a step replayed by step-replay.ts writes that input only).
  * So ~P/11 + P/11 dispatches for P parameter tensors at 12 storage buffers, instead of one
  * sum-of-squares dispatch per 10 gradients plus one Adam dispatch per 2 parameters.
  */
@@ -98,7 +100,7 @@ export function flatLayout(
   }
   const chunkSize = WG * adamTuning.itemsPerThread;
   const pack = groupsOf(entries, buffers - 1, chunkSize);
-  const adam = groupsOf(entries, buffers - 1, chunkSize, buffers - 2);
+  const adam = groupsOf(entries, buffers - 2, chunkSize, buffers - 3);
   const last = pack[pack.length - 1];
   return {
     entries,
@@ -190,19 +192,18 @@ ${TREE}
   };
 }
 
+/** The settings of a step; the per-step step size and sqrt(1 - beta2^t) are the program's input. */
 export interface AdamStepConstants {
-  stepSize: number;
   beta1: number;
   beta2: number;
   eps: number;
-  bc2Sqrt: number;
   /** null: no clipping */
   maxNorm: number | null;
 }
 
 /**
  * Adam in place over one group of parameters. Outputs (read_write): the group's parameters, the
- * state [4, P], and in the first group the norm [1]; no input.
+ * state [4, P], and in the first group the norm [1]; input: [stepSize, sqrt(1 - beta2^t)].
  */
 export function flatAdamProgram(layout: FlatLayout, group: FlatGroup, c: AdamStepConstants): RawProgram {
   const k = group.entries.length;
@@ -222,17 +223,15 @@ export function flatAdamProgram(layout: FlatLayout, group: FlatGroup, c: AdamSte
       { type: 'uint32', data: [layout.total] },
       { type: 'uint32', data: [dispatch[0]] },
       { type: 'float32', data: [c.maxNorm ?? 0] },
-      { type: 'float32', data: [c.stepSize] },
       { type: 'float32', data: [c.beta1] },
       { type: 'float32', data: [c.beta2] },
       { type: 'float32', data: [c.eps] },
-      { type: 'float32', data: [c.bc2Sqrt] },
     ],
     wgsl: () => /* wgsl */ `
 ${bindings(
   first ? [...params, 'state', 'norm'] : [...params, 'state'],
-  [],
-  `${rangeFields(k)}, groupStart: u32, groupEnd: u32, chunks: u32, total: u32, nx: u32, maxNorm: f32, stepSize: f32, beta1: f32, beta2: f32, eps: f32, bc2Sqrt: f32`,
+  ['stepScalars'],
+  `${rangeFields(k)}, groupStart: u32, groupEnd: u32, chunks: u32, total: u32, nx: u32, maxNorm: f32, beta1: f32, beta2: f32, eps: f32`,
 )}
 var<workgroup> part: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
@@ -251,7 +250,7 @@ ${TREE}
   let v = uni.beta2 * state[uni.total + i] + (1.0 - uni.beta2) * g * g;
   state[i] = m;
   state[uni.total + i] = v;
-  let d = m / (sqrt(v) / uni.bc2Sqrt + uni.eps) * uni.stepSize;
+  let d = m / (sqrt(v) / stepScalars[1] + uni.eps) * stepScalars[0];
   ${branches(k, (i) => `p${i}[j] = p${i}[j] - d;`)}
 }
 `,

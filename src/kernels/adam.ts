@@ -79,11 +79,13 @@ export class FusedAdam extends Adam {
       useGpu ? buffers : 16,
       useGpu ? 4 : 2,
     );
-    const { lr, beta1, beta2, eps } = this.settings;
-    const t = this.stepCount;
-    const bc2Sqrt = Math.sqrt(1 - beta2 ** t);
-    const stepSize = lr / (1 - beta1 ** t);
-    if (!useGpu) return this.applyOps(params, grads, names, flat, maxNorm, { stepSize, bc2Sqrt });
+    const { beta1, beta2, eps } = this.settings;
+    const scalars = this.scalarsOf(this.stepCount);
+    if (!useGpu)
+      return this.applyOps(params, grads, names, flat, maxNorm, {
+        stepSize: this.stepSizeAt(this.stepCount),
+        bc2Sqrt: Math.sqrt(1 - beta2 ** this.stepCount),
+      });
 
     const backend = tf.backend();
     const be = internalsOf(backend);
@@ -98,7 +100,8 @@ export class FusedAdam extends Adam {
       runRaw(backend, packProgram(layout, group), ins, [flat.moments]);
     }
     const norm = be.makeTensorInfo([1], 'float32');
-    const constants = { stepSize, beta1, beta2, eps, bc2Sqrt, maxNorm };
+    const constants = { beta1, beta2, eps, maxNorm };
+    const stepInput = tf.tensor1d(scalars);
     for (const group of layout.adam) {
       const ps = group.entries.map((e) => params.get(e.name)!);
       for (const p of ps) own(p);
@@ -106,11 +109,46 @@ export class FusedAdam extends Adam {
       runRaw(
         backend,
         flatAdamProgram(layout, group, constants),
-        [],
+        [stepInput],
         [...ps, flat.moments, ...(first ? [norm] : [])],
       );
     }
+    stepInput.dispose();
     return tf.engine().makeTensorFromTensorInfo(norm).reshape([]) as tf.Scalar;
+  }
+
+  /** PyTorch's bias-corrected step size lr / (1 - beta1^t) of step t (1-based). */
+  private stepSizeAt(t: number): number {
+    return this.settings.lr / (1 - this.settings.beta1 ** t);
+  }
+
+  /**
+   * What the WebGPU update reads of step t (1-based) besides its settings: [lr / (1 - beta1^t),
+   * sqrt(1 - beta2^t)] as float32, the bytes uploaded for that step.
+   */
+  stepScalars(t: number): Float32Array {
+    return new Float32Array([this.stepSizeAt(t), Math.sqrt(1 - this.settings.beta2 ** t)]);
+  }
+
+  /**
+   * The input of the next `applyClipped`, the very array it will upload (a step replayer
+   * recognises the upload by it, and writes it in a replayed step: step-replay.ts).
+   */
+  nextStepScalars(): Float32Array {
+    return this.scalarsOf(this.stepCount + 1);
+  }
+
+  private nextScalars: { t: number; values: Float32Array } | null = null;
+
+  /** `stepScalars(t)`, the same array for the same t until the next t is asked for. */
+  private scalarsOf(t: number): Float32Array {
+    if (this.nextScalars?.t !== t) this.nextScalars = { t, values: this.stepScalars(t) };
+    return this.nextScalars.values;
+  }
+
+  /** Count a step that ran without `applyClipped` (replayed on the GPU with `nextStepScalars()`). */
+  countReplayedStep(): void {
+    this.stepCount += 1;
   }
 
   /**

@@ -207,6 +207,10 @@ async function registerWebGpu(options: InitOptions): Promise<void> {
         lastDeviceLost = null;
         const backend = new mod.WebGPUBackend(device, (adapter as { info?: GPUAdapterInfo }).info);
         if (options.recordCache ?? true) installRecordCache(backend);
+        // tfjs runs an op on the CPU when its inputs are small and not yet on the GPU, then
+        // uploads the result: a step would upload values derived from its batch, which a recorded
+        // step cannot replay (step-replay.ts). The GPU runs them as well.
+        tf.env().set('WEBGPU_CPU_FORWARD', false);
         return backend;
       } catch (e) {
         webgpuFailure = (e as Error).message;

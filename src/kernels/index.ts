@@ -50,6 +50,7 @@ export { installRecordCache, type RecordCacheStats, recordCacheStats } from './r
 export { registerAllKernels } from './register';
 export { fusedS4dConv, fusedS4dKernel } from './s4d';
 export { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from './selective-scan/index';
+export { createStepReplay } from './step-replay';
 
 export type KernelName = keyof ModelKernels;
 

@@ -45,8 +45,12 @@ async function lossAndGrad(
   const pred = tf.tensor(p.values, shape);
   const target = tf.tensor(y.values, shape);
   const mask = tf.tensor(m, [shape[0], shape[1], 1]);
-  const f = fused ? fusedMaskedMse : plainMse;
-  const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => f(x, target, mask, denom).mul(1.7))([pred]);
+  const { value, grads } = tf.valueAndGrads((x: tf.Tensor) =>
+    (fused
+      ? fusedMaskedMse(x, target, mask, new Float32Array([denom]))
+      : plainMse(x, target, mask, denom)
+    ).mul(1.7),
+  )([pred]);
   const out = {
     value: ((await value.data()) as Float32Array)[0],
     grad: (await grads[0].data()) as Float32Array,
@@ -77,9 +81,11 @@ describe('fusedMaskedMse', () => {
     await tf.setBackend('webgpu');
     const [pred, target] = [tf.randomNormal([4, 9, 1]), tf.randomNormal([4, 9, 1])];
     const mask = tf.ones([4, 9, 1]);
-    const fwd = countDispatches(() => fusedMaskedMse(pred, target, mask, 36));
+    const fwd = countDispatches(() => fusedMaskedMse(pred, target, mask, new Float32Array([36])));
     expect(fwd.count.byProgram).toEqual({ MaskedMseForward: 1 });
-    const bwd = countDispatches(() => tf.grad((x: tf.Tensor) => fusedMaskedMse(x, target, mask, 36))(pred));
+    const bwd = countDispatches(() =>
+      tf.grad((x: tf.Tensor) => fusedMaskedMse(x, target, mask, new Float32Array([36])))(pred),
+    );
     expect(bwd.count.byProgram).toEqual({ MaskedMseForward: 1, MaskedMseBackward: 1 });
     await bwd.result.data();
     tf.dispose([pred, target, mask, fwd.result, bwd.result]);

@@ -18,18 +18,19 @@ export const MASKED_MSE_GRAD = 'IclMaskedMseGrad';
 
 const WG = 256;
 
-function forwardProgram(n: number, dim: number, denom: number) {
+// The denominator comes in as a 1-float input, not a uniform: it changes with the batch's mask
+// (outlier tasks), and an input keeps the step's bindings the same from step to step.
+function forwardProgram(n: number, dim: number) {
   return {
     name: 'MaskedMseForward',
-    key: 'masked_mse_fwd',
+    key: 'masked_mse_fwd_in',
     dispatch: [1, 1, 1] as [number, number, number],
     uniforms: [
       { type: 'uint32' as const, data: [n] },
       { type: 'uint32' as const, data: [dim] },
-      { type: 'float32' as const, data: [denom] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(['out'], ['pred', 'y', 'mask'], 'n: u32, dim: u32, denom: f32')}
+${bindings(['out'], ['pred', 'y', 'mask', 'denom'], 'n: u32, dim: u32')}
 var<workgroup> part: array<f32, ${WG}>;
 @compute @workgroup_size(${WG})
 fn main(@builtin(local_invocation_index) lid: u32) {
@@ -44,67 +45,63 @@ fn main(@builtin(local_invocation_index) lid: u32) {
     if (lid < s) { part[lid] += part[lid + s]; }
     workgroupBarrier();
   }
-  if (lid == 0u) { out[0] = part[0] / uni.denom; }
+  if (lid == 0u) { out[0] = part[0] / denom[0]; }
 }
 `,
   };
 }
 
-function backwardProgram(n: number, dim: number, denom: number) {
+function backwardProgram(n: number, dim: number) {
   const dispatch = dispatch1d(n, 64);
   return {
     name: 'MaskedMseBackward',
-    key: 'masked_mse_bwd',
+    key: 'masked_mse_bwd_in',
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [n] },
       { type: 'int32' as const, data: [dim] },
-      { type: 'float32' as const, data: [denom] },
       { type: 'int32' as const, data: [dispatch[0]] },
     ],
     wgsl: () => /* wgsl */ `
-${bindings(['out'], ['pred', 'y', 'mask', 'dy'], 'n: i32, dim: i32, denom: f32, nx: i32')}
+${bindings(['out'], ['pred', 'y', 'mask', 'denom', 'dy'], 'n: i32, dim: i32, nx: i32')}
 ${FLAT_INDEX}
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let i = flatGroup(wid) * 64 + i32(lid);
   if (i >= uni.n) { return; }
-  out[i] = dy[0] / uni.denom * mask[i / uni.dim] * 2.0 * (pred[i] - y[i]);
+  out[i] = dy[0] / denom[0] * mask[i / uni.dim] * 2.0 * (pred[i] - y[i]);
 }
 `,
   };
 }
 
-type Denom = { denom: number };
-
-const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { pred, target, mask } = inputs as Record<string, TensorInfo>;
+const forwardKernel: KernelFunc = ({ inputs, backend }) => {
+  const { pred, target, mask, denom } = inputs as Record<string, TensorInfo>;
   const n = tf.util.sizeFromShape(pred.shape);
   const dim = pred.shape[pred.shape.length - 1];
-  const program = forwardProgram(n, dim, (attrs as unknown as Denom).denom);
-  return runRaw(backend, program, [pred, target, mask], [[]])[0];
+  return runRaw(backend, forwardProgram(n, dim), [pred, target, mask, denom], [[]])[0];
 };
 
-const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { pred, target, mask, dy } = inputs as Record<string, TensorInfo>;
+const backwardKernel: KernelFunc = ({ inputs, backend }) => {
+  const { pred, target, mask, denom, dy } = inputs as Record<string, TensorInfo>;
   const n = tf.util.sizeFromShape(pred.shape);
   const dim = pred.shape[pred.shape.length - 1];
-  const program = backwardProgram(n, dim, (attrs as unknown as Denom).denom);
-  return runRaw(backend, program, [pred, target, mask, dy], [pred.shape.slice()])[0];
+  return runRaw(backend, backwardProgram(n, dim), [pred, target, mask, denom, dy], [pred.shape.slice()])[0];
 };
 
 const gradConfig: GradConfig = {
   kernelName: MASKED_MSE,
-  inputsToSave: ['pred', 'target', 'mask'],
-  gradFunc: (dy, saved, attrs) => {
-    const [pred, target, mask] = saved;
+  inputsToSave: ['pred', 'target', 'mask', 'denom'],
+  gradFunc: (dy, saved) => {
+    const [pred, target, mask, denom] = saved;
     return {
       pred: () =>
         tf
           .engine()
-          .runKernel(MASKED_MSE_GRAD, { pred, target, mask, dy: dy as tf.Tensor }, attrs) as tf.Tensor,
+          .runKernel(MASKED_MSE_GRAD, { pred, target, mask, denom, dy: dy as tf.Tensor }) as tf.Tensor,
       target: () => tf.zerosLike(target),
       mask: () => tf.zerosLike(mask),
+      denom: () => tf.zerosLike(denom),
     };
   },
 };
@@ -124,10 +121,13 @@ export function fusedMaskedMse(
   pred: tf.Tensor,
   target: tf.Tensor,
   mask: tf.Tensor,
-  denom: number,
+  denom: Float32Array,
 ): tf.Scalar {
   const same = pred.shape.length === target.shape.length && pred.shape.every((d, i) => d === target.shape[i]);
   if (tf.getBackend() !== 'webgpu' || !same)
-    return pred.sub(target).square().mul(mask).sum().div(denom) as tf.Scalar;
-  return tf.engine().runKernel(MASKED_MSE, { pred, target, mask }, { denom } as never) as tf.Scalar;
+    return pred.sub(target).square().mul(mask).sum().div(denom[0]) as tf.Scalar;
+  // uploaded as this very array: the trainer declares it as one of the step's inputs (step replay)
+  return tf.tidy(
+    () => tf.engine().runKernel(MASKED_MSE, { pred, target, mask, denom: tf.tensor1d(denom) }) as tf.Scalar,
+  );
 }

@@ -133,6 +133,17 @@ export function uniformBytes(fields: UniformField[]): ArrayBuffer {
   return bytes;
 }
 
+/** The buffers each bind group created through an installed cache binds (step-replay.ts reads them). */
+const boundBuffers = new WeakMap<GPUBindGroup, readonly GPUBuffer[]>();
+
+/**
+ * The buffers `group` binds, when it was created on a backend with the cache installed and binds
+ * buffers only (undefined otherwise: textures, samplers, or created elsewhere).
+ */
+export function bindGroupBuffers(group: GPUBindGroup): readonly GPUBuffer[] | undefined {
+  return boundBuffers.get(group);
+}
+
 /** Stats of the cache installed on `backend` (null if none). */
 export function recordCacheStats(backend: unknown): RecordCacheStats | null {
   return (backend as { [INSTALLED]?: RecordCacheStats })[INSTALLED] ?? null;
@@ -287,19 +298,23 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
   device.createBindGroup = (d: GPUBindGroupDescriptor): GPUBindGroup => {
     const layoutId = layoutIds.get(d.layout);
     let key = layoutId === undefined ? null : `${layoutId}`;
-    if (key !== null) {
-      for (const e of d.entries) {
-        const r = e.resource as Partial<GPUBufferBinding>;
-        if (!r || !(r.buffer instanceof GPUBuffer)) {
-          key = null;
-          break;
-        }
-        key += `|${e.binding}:${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`;
+    const buffers: GPUBuffer[] = [];
+    let onlyBuffers = true;
+    for (const e of d.entries) {
+      const r = e.resource as Partial<GPUBufferBinding>;
+      if (!r || !(r.buffer instanceof GPUBuffer)) {
+        onlyBuffers = false;
+        key = null;
+        break;
       }
+      buffers.push(r.buffer);
+      if (key !== null) key += `|${e.binding}:${bufferId(r.buffer)}:${r.offset ?? 0}:${r.size ?? -1}`;
     }
     if (key === null) {
       stats.bindGroupPassThrough++;
-      return createBindGroup(d);
+      const group = createBindGroup(d);
+      if (onlyBuffers) boundBuffers.set(group, buffers);
+      return group;
     }
     let group = bindGroups.get(key);
     if (group) {
@@ -308,6 +323,7 @@ export function installRecordCache(backend: unknown): RecordCacheStats {
     }
     stats.bindGroupMisses++;
     group = createBindGroup(d);
+    boundBuffers.set(group, buffers);
     bindGroups.set(key, group);
     return group;
   };

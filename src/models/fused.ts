@@ -92,5 +92,6 @@ export interface ModelKernels {
   /** [x W^T (or x W), x] (layouts as `linear`): x handed on, its gradient added in dx's matmul */
   linearKeep?: (x: tf.Tensor2D, weight: tf.Tensor2D, transposeWeight: boolean) => [tf.Tensor2D, tf.Tensor2D];
   /** the training loss sum(mask (pred - target)^2) / denom; pred, target [B, T, dim], mask [B, T, 1] */
-  maskedMse?: (pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, denom: number) => tf.Scalar;
+  /** `denom`: [the divisor] (uploaded as that array) */
+  maskedMse?: (pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, denom: Float32Array) => tf.Scalar;
 }

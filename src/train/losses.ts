@@ -33,12 +33,35 @@ export interface HeadTargets {
   dim: number;
   /** 'mse': sum the squared error over the dims instead of averaging it */
   sumDims: boolean;
+  /** [the MSE's divisor] (`mseDenominator`), the array the fused loss uploads */
+  denom: Float32Array;
 }
 
-export function headTargets(head: HeadBatch, batchSize: number): HeadTargets {
-  const t = head.positions.length;
+/** Unmasked targets of a head. */
+export function unmaskedCount(head: HeadBatch): number {
   let count = 0;
   for (let i = 0; i < head.mask.length; i++) count += head.mask[i];
+  return count;
+}
+
+/** [the masked MSE's divisor] of a head, as the one-float array the fused loss uploads. */
+export function headDenominator(head: HeadBatch): Float32Array {
+  return new Float32Array([
+    mseDenominator({
+      count: unmaskedCount(head),
+      dim: head.spec.dim,
+      sumDims: head.spec.lossOverDims === 'sum',
+    }),
+  ]);
+}
+
+/**
+ * Tensors of a head's targets. `denom`: the head's `headDenominator` array to use (a step replayer
+ * recognises the upload by that very array: src/train/step-replay.ts).
+ */
+export function headTargets(head: HeadBatch, batchSize: number, denom?: Float32Array): HeadTargets {
+  const t = head.positions.length;
+  const count = unmaskedCount(head);
   return {
     loss: head.spec.loss,
     targets: tf.tensor3d(head.targets, [batchSize, t, head.targetDim]),
@@ -46,14 +69,19 @@ export function headTargets(head: HeadBatch, batchSize: number): HeadTargets {
     count,
     dim: head.spec.dim,
     sumDims: head.spec.lossOverDims === 'sum',
+    denom: denom ?? headDenominator(head),
   };
+}
+
+/** The divisor of the masked MSE: unmasked targets x dim (x 1 when sumDims), at least 1. */
+export function mseDenominator(target: Pick<HeadTargets, 'count' | 'sumDims' | 'dim'>): number {
+  return Math.max(1, target.count * (target.sumDims ? 1 : target.dim));
 }
 
 /** Masked mean squared error: sum(mask (pred - y)^2) / (unmasked targets x dim, or x 1 when sumDims). */
 export function maskedMse(pred: tf.Tensor, target: HeadTargets, kernels?: LossKernels): tf.Scalar {
-  const denom = Math.max(1, target.count * (target.sumDims ? 1 : target.dim));
-  if (kernels?.maskedMse) return kernels.maskedMse(pred, target.targets, target.mask, denom);
-  return pred.sub(target.targets).square().mul(target.mask).sum().div(denom) as tf.Scalar;
+  if (kernels?.maskedMse) return kernels.maskedMse(pred, target.targets, target.mask, target.denom);
+  return pred.sub(target.targets).square().mul(target.mask).sum().div(mseDenominator(target)) as tf.Scalar;
 }
 
 /**

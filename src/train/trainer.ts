@@ -23,8 +23,9 @@ import { probeBatch, trainingBatch } from '../tasks/stream';
 import type { CurriculumState, PromptBatch } from '../tasks/types';
 import { Adam, type AdamSettings, clipByGlobalNorm } from './adam';
 import { type ModelPredictions, predictEvaluation, scoreEvaluation } from './evaluate';
-import { batchLoss, headTargets, type LossKernels } from './losses';
+import { batchLoss, headDenominator, headTargets, type LossKernels } from './losses';
 import { findTask, planModel } from './model-plan';
+import type { ReplayableOptimizer, StepReplayer, StepReplayStats } from './step-replay';
 
 export interface TrainerOptions extends BuildOptions {
   /** read the losses back every this many steps in `train()` (default 10) */
@@ -40,6 +41,11 @@ export interface TrainerOptions extends BuildOptions {
    * maxNorm) -> gradNorm` (src/kernels FusedAdam) clips and updates in fused kernels.
    */
   optimizer?: (settings: AdamSettings) => Adam;
+  /**
+   * Replays recorded training steps on the GPU without tfjs (src/kernels `createStepReplay`); used
+   * only with an optimiser that supports it (FusedAdam). Without it every step runs through tfjs.
+   */
+  stepReplay?: () => StepReplayer | null;
 }
 
 /** An Adam that clips and updates in one call (src/kernels FusedAdam). */
@@ -53,6 +59,46 @@ type ClippingAdam = Adam & {
 
 function canClip(adam: Adam): adam is ClippingAdam {
   return typeof (adam as Partial<ClippingAdam>).applyClipped === 'function';
+}
+
+function canReplay(adam: Adam): adam is ClippingAdam & ReplayableOptimizer {
+  const r = adam as Partial<ReplayableOptimizer>;
+  return (
+    canClip(adam) && typeof r.nextStepScalars === 'function' && typeof r.countReplayedStep === 'function'
+  );
+}
+
+/**
+ * Every host array a training step uploads that may change from step to step, in a fixed order:
+ * the tokens, then per head its targets, mask and loss denominator (`denoms`, which the step's
+ * loss must upload), then the optimiser's step scalars: what a step replayer writes before
+ * enqueueing a recorded step. It recognises each upload by the array itself, not its bytes.
+ */
+export function stepInputs(
+  batch: PromptBatch,
+  optimizerScalars: Float32Array,
+): { inputs: ArrayBufferView[]; denoms: Float32Array[] } {
+  const inputs: ArrayBufferView[] = [batch.tokens];
+  const denoms = batch.heads.map(headDenominator);
+  batch.heads.forEach((h, i) => {
+    inputs.push(h.targets, h.mask, denoms[i]);
+  });
+  inputs.push(optimizerScalars);
+  return { inputs, denoms };
+}
+
+/** What a recorded step depends on besides its inputs: shapes, curriculum state, clipping. */
+function replayKey(batch: PromptBatch, curriculum: CurriculumState, clip: number | null): string {
+  const heads = batch.heads.map((h) => `${h.positions.join(',')}/${h.targetDim}`).join(';');
+  return [
+    batch.batchSize,
+    batch.seqLen,
+    batch.tokenDim,
+    Array.from(batch.tokenKinds).join(''),
+    heads,
+    `${curriculum.dims}x${curriculum.points}`,
+    clip ?? 'none',
+  ].join('|');
 }
 
 /** One recorded training step. */
@@ -140,6 +186,8 @@ export class Trainer {
   private pending: Array<{ step: number; loss: tf.Scalar; gradNorm: tf.Scalar }> = [];
   private readonly records: LossRecord[] = [];
   private stepIndex = 0;
+  /** replays recorded steps on the GPU (null: every step through tfjs) */
+  private readonly replay: StepReplayer | null;
   private divergence: Divergence | null = null;
   private speed = 0;
   private disposed = false;
@@ -173,6 +221,17 @@ export class Trainer {
     settings.lr *= warmupFactor(0, experiment.optimizer.warmupSteps);
     this.optimizer = options.optimizer ? options.optimizer(settings) : new Adam(settings);
     this.readEvery = Math.max(1, options.readEvery ?? 10);
+    this.replay = canReplay(this.optimizer) ? (options.stepReplay?.() ?? null) : null;
+  }
+
+  /** How the GPU step replay is doing (null: no replayer). */
+  replayStats(): StepReplayStats | null {
+    return this.replay?.stats() ?? null;
+  }
+
+  /** Forget a recorded step (weights, moments or step count were replaced from outside). */
+  invalidateReplay(reason: string): void {
+    this.replay?.invalidate(reason);
   }
 
   /** Steps done. */
@@ -220,9 +279,39 @@ export class Trainer {
     const warmup = this.experiment.optimizer.warmupSteps;
     if (warmup > 0) this.optimizer.learningRate = this.baseLr * warmupFactor(step, warmup);
     const clip = this.experiment.clip ?? null;
-    const [loss, gradNorm] = tf.tidy(() => {
+    const optimizer = this.optimizer;
+    let loss: tf.Scalar;
+    let gradNorm: tf.Scalar;
+    if (this.replay && canReplay(optimizer)) {
+      const key = replayKey(batch, curriculumAt(this.experiment.curriculum, step), clip);
+      const { inputs, denoms } = stepInputs(batch, optimizer.nextStepScalars());
+      const r = this.replay.run(
+        key,
+        inputs,
+        () => this.tfjsStep(batch, step, clip, denoms),
+        this.pending.length === 0,
+      );
+      if (r.replayed) optimizer.countReplayedStep();
+      loss = r.loss;
+      gradNorm = r.gradNorm;
+    } else {
+      [loss, gradNorm] = this.tfjsStep(batch, step, clip);
+    }
+    this.stepIndex += 1;
+    this.pending.push({ step, loss, gradNorm });
+    return { step, loss, gradNorm };
+  }
+
+  /** One step through tfjs: forward, losses, gradients, clip, Adam. */
+  private tfjsStep(
+    batch: PromptBatch,
+    step: number,
+    clip: number | null,
+    denoms?: readonly Float32Array[],
+  ): [tf.Scalar, tf.Scalar] {
+    return tf.tidy(() => {
       const tokens = tf.tensor3d(batch.tokens, [batch.batchSize, batch.seqLen, batch.tokenDim]);
-      const targets = batch.heads.map((h) => headTargets(h, batch.batchSize));
+      const targets = batch.heads.map((h, i) => headTargets(h, batch.batchSize, denoms?.[i]));
       const positions = batch.heads.map((h) => h.positions);
       const vars = [...this.model.variables.values()];
       const { value, grads } = tf.variableGrads(
@@ -254,9 +343,6 @@ export class Trainer {
       optimizer.apply(this.model.variables, new Map(names.map((n, i) => [n, clipped.grads[i]])));
       return [value, clipped.norm] as [tf.Scalar, tf.Scalar];
     });
-    this.stepIndex += 1;
-    this.pending.push({ step, loss, gradNorm });
-    return { step, loss, gradNorm };
   }
 
   /**
@@ -397,6 +483,7 @@ export class Trainer {
 
   /** Restore the step counter and history (used when loading a checkpoint). */
   restoreProgress(step: number, history: readonly LossRecord[] = []): void {
+    this.replay?.invalidate('progress restored from a checkpoint');
     this.stepIndex = step;
     this.records.length = 0;
     this.records.push(...history);
@@ -411,6 +498,7 @@ export class Trainer {
       p.gradNorm.dispose();
     }
     this.pending = [];
+    this.replay?.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }

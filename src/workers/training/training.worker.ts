@@ -5,7 +5,7 @@
  * backend choice: src/workers/backend.ts (WebGPU through src/kernels, with its fused kernels).
  */
 import * as Comlink from 'comlink';
-import { FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
+import { createStepReplay, FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
 import { browserEnvironment, describeGpu, pickBackend, wasmEnvironment } from '../backend';
 import { commandsOf } from '../commands';
 import { obeyHolds } from '../page-hold';
@@ -25,7 +25,11 @@ const session = new TrainingSession({
   yieldToEvents: messageChannelYield(),
   // the fused kernels and the fused clip + Adam: WGSL on WebGPU, the JavaScript selective scan on
   // cpu / wasm, plain-ops paths for the rest off WebGPU
-  trainerOptions: () => ({ kernels: modelKernels(), optimizer: (settings) => new FusedAdam(settings) }),
+  trainerOptions: () => ({
+    kernels: modelKernels(),
+    optimizer: (settings) => new FusedAdam(settings),
+    stepReplay: createStepReplay,
+  }),
   measure: (experiment, request) =>
     measureDevice(experiment, request, {
       start: async (name) => {

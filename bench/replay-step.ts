@@ -1,0 +1,139 @@
+/**
+ * The training step with and without step replay (src/kernels/step-replay.ts), through the real
+ * Trainer (batch generation, fused model, fused clip + Adam, loss read-back every 10 steps), on
+ * WebGPU: ms per step, JavaScript enqueue ms per step (the time `step()` takes before the GPU
+ * is waited for), enqueue share, dispatches and submits per step, and the largest difference
+ * between the two runs' losses (the same seed, so the numbers must agree).
+ *
+ *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
+ *     [--task linear-regression] [--steps 30] [--batch N] [--json FILE]
+ * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
+ * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
+ */
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { createStepReplay, FusedAdam, initBackend, modelKernels } from '../src/kernels';
+import { countDispatches } from '../src/kernels/profile';
+import type { Architecture } from '../src/schema/architecture';
+import type { TaskName } from '../src/tasks/types';
+import { type PresetName, presetExperiment } from '../src/train/presets';
+import { Trainer } from '../src/train/trainer';
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: 'paper,classroom' },
+    archs: { type: 'string', default: 'transformer,mamba,mambaformer' },
+    task: { type: 'string', default: 'linear-regression' },
+    steps: { type: 'string', default: '30' },
+    /** prompts per step (default: the preset's); small for a check on a software adapter */
+    batch: { type: 'string' },
+    json: { type: 'string' },
+  },
+});
+
+const now = () => performance.now();
+
+interface Row {
+  size: string;
+  arch: string;
+  replay: boolean;
+  batch: number;
+  seqLen: number;
+  msPerStep: number;
+  enqueueMs: number;
+  dispatches: number;
+  submits: number;
+  state: string;
+  losses: number[];
+}
+
+async function measure(size: PresetName, arch: Architecture, replay: boolean, steps: number): Promise<Row> {
+  const experiment = presetExperiment(
+    size,
+    args.task as TaskName,
+    [arch],
+    0,
+    args.batch ? { batchSize: Number(args.batch) } : {},
+  );
+  const trainer = new Trainer(experiment, 0, {
+    kernels: modelKernels(),
+    optimizer: (s) => new FusedAdam(s),
+    readEvery: 10,
+    ...(replay ? { stepReplay: createStepReplay } : {}),
+  });
+  try {
+    // far past the curriculum's end: the longest prompts, as the paper's table
+    trainer.restoreProgress(10_000_000);
+    const batch = trainer.batchAt();
+    // warm-up: pipelines compiled, Adam's moments made, two steps recorded (at chunk starts)
+    await trainer.train(40);
+    // one step counted (tfjs's dispatches; a replayed step counts none there, its recording has them)
+    const { result, count } = countDispatches(() => trainer.step());
+    await result.loss.data();
+    await trainer.flush();
+    const stats = trainer.replayStats();
+    const replaying = stats?.state === 'replaying';
+    const dispatches = replaying ? stats.dispatches : count.dispatches;
+    const submits = replaying ? stats.submits : 0;
+    const times: number[] = [];
+    const enqueue: number[] = [];
+    const losses: number[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const t0 = now();
+      for (let i = 0; i < steps; i++) trainer.step();
+      enqueue.push((now() - t0) / steps);
+      const records = await trainer.flush();
+      times.push((now() - t0) / steps);
+      losses.push(...records.map((r) => r.loss));
+    }
+    times.sort((a, b) => a - b);
+    enqueue.sort((a, b) => a - b);
+    return {
+      size,
+      arch,
+      replay,
+      batch: batch.batchSize,
+      seqLen: batch.seqLen,
+      msPerStep: times[1],
+      enqueueMs: enqueue[1],
+      dispatches,
+      submits,
+      state: trainer.replayStats()?.state ?? 'tfjs',
+      losses,
+    };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+const info = await initBackend(['webgpu']);
+if (info.name !== 'webgpu') {
+  console.error(`replay-step: no WebGPU here (${info.reason})`);
+  process.exit(1);
+}
+const adapter = info.adapterInfo
+  ? `${info.adapterInfo.vendor} ${info.adapterInfo.architecture} ${info.adapterInfo.description}`
+  : 'unknown adapter';
+console.log(`# Step replay, ${new Date().toISOString()}, ${adapter}, task ${args.task}\n`);
+console.log(
+  '| size | model | batch x L | replay | ms / step | JS enqueue ms | enqueue share | dispatches | submits | max loss diff |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+const rows: Row[] = [];
+for (const size of args.sizes!.split(',') as PresetName[]) {
+  for (const arch of args.archs!.split(',') as Architecture[]) {
+    const plain = await measure(size, arch, false, Number(args.steps));
+    const fast = await measure(size, arch, true, Number(args.steps));
+    const diff = Math.max(...plain.losses.map((l, i) => Math.abs(l - fast.losses[i])));
+    for (const r of [plain, fast]) {
+      rows.push(r);
+      console.log(
+        `| ${r.size} | ${r.arch} | ${r.batch} x ${r.seqLen} | ${r.replay ? r.state : 'off'} | ${r.msPerStep.toFixed(2)} | ${r.enqueueMs.toFixed(2)} | ${((100 * r.enqueueMs) / r.msPerStep).toFixed(0)} % | ${r.dispatches} | ${r.replay ? r.submits : '-'} | ${r.replay ? diff.toExponential(1) : ''} |`,
+      );
+    }
+    console.log(`<!-- ${size} ${arch}: replay ${(plain.msPerStep / fast.msPerStep).toFixed(2)}x faster -->`);
+  }
+}
+if (args.json) writeFileSync(args.json, JSON.stringify({ adapter, task: args.task, rows }, null, 1));
+tf.disposeVariables();
