@@ -46,6 +46,7 @@ import type { AdamSettings } from '../train/adam';
 import { saveCheckpoint } from '../train/checkpoint';
 import { scoreEvaluation } from '../train/evaluate';
 import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
+import type { StepReplayStats } from '../train/step-replay';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
 import { formatDuration, ProgressLine } from './progress';
@@ -136,6 +137,13 @@ function intOption(flag: string, text: unknown, min: number, max: number): numbe
 }
 
 /** Apply one `a.b.c=value` assignment (value as JSON, else a string) to a plain JSON object. */
+/** One line on how the GPU step replay did (src/kernels/step-replay.ts). */
+export function describeReplay(r: StepReplayStats): string {
+  if (r.state === 'replaying' || r.replayed > 0)
+    return `step replay: ${r.replayed} of the steps enqueued without tfjs (${r.dispatches} dispatches, ${r.submits} submit a step)${r.state === 'replaying' ? '' : `; then stopped: ${r.reason}`}`;
+  return `step replay: every step through tfjs (${r.reason})`;
+}
+
 export function setPath(root: unknown, assignment: string): void {
   const eq = assignment.indexOf('=');
   if (eq <= 0) throw new UsageError(`--set needs PATH=VALUE, got "${assignment}"`);
@@ -588,6 +596,8 @@ export async function runTrain(argv: string[]): Promise<number> {
             `(${(trainer.stepCount / Math.max(seconds, 1e-9)).toFixed(2)} steps/s), last loss ${lastLoss.toPrecision(4)}`,
         );
       }
+      const replay = trainer.replayStats();
+      if (replay) console.error(`${name}: ${describeReplay(replay)}`);
       const sets = recorded ? await record() : await trainer.evaluate();
       finals.push(sets);
       history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
