@@ -4,7 +4,9 @@
  *   train      train models on a task and compare them with the baselines
  *   table1     the paper's Table 1 from a sweep's runs (verdicts), or a sweep plan for it
  */
+
 import { BASELINES_USAGE, runBaselines } from './baselines';
+import { isBatchThread, serveBatchThread } from './batch-thread';
 import { UsageError } from './task-args';
 
 const USAGE = `ICL Lab command line
@@ -64,6 +66,11 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+if (isBatchThread()) {
+  // a worker thread making training batches ahead (batch-thread.ts), not a command
+  serveBatchThread();
+} else {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

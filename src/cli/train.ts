@@ -48,6 +48,7 @@ import { scoreEvaluation } from '../train/evaluate';
 import { isPresetName, PRESET_NAMES, paperPositionRows, presetExperiment } from '../train/presets';
 import type { StepReplayStats } from '../train/step-replay';
 import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
+import { startBatchThread } from './batch-thread';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
 import { formatDuration, ProgressLine } from './progress';
 import {
@@ -84,6 +85,7 @@ const OPTIONS = {
   'no-baselines': { type: 'boolean' },
   'no-fused': { type: 'boolean' },
   'no-replay': { type: 'boolean' },
+  'no-prefetch': { type: 'boolean' },
   'stop-at-verdict': { type: 'boolean' },
   record: { type: 'string' },
   'record-budget': { type: 'string' },
@@ -125,6 +127,8 @@ options:
                       the JavaScript selective scan on cpu / wasm)
   --no-replay         run every step through tfjs (on webgpu, recorded steps are otherwise
                       enqueued again without tfjs once two agree: src/kernels/README.md)
+  --no-prefetch       make every training batch on the training thread (otherwise a worker
+                      thread makes them ahead)
 task parameters (e.g. --d 5 --n-points 11) override the preset's: see --task <name> --help`;
 
 function intOption(flag: string, text: unknown, min: number, max: number): number | undefined {
@@ -236,6 +240,8 @@ export interface TrainCommand {
   fused: boolean;
   /** replay recorded training steps on WebGPU without tfjs (src/kernels/step-replay.ts) */
   replay: boolean;
+  /** make the training batches ahead in a worker thread (batch-thread.ts) */
+  prefetch: boolean;
   /** write a replay here (null: none) */
   record: string | null;
   /** stop a model once its verdict is 'learns' at two consecutive evaluations */
@@ -332,6 +338,7 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     baselines: !values['no-baselines'],
     fused: !values['no-fused'],
     replay: !values['no-replay'],
+    prefetch: !values['no-prefetch'],
     record,
     stopAtVerdict: values['stop-at-verdict'] === true,
     recordBudget:
@@ -458,6 +465,7 @@ export async function runTrain(argv: string[]): Promise<number> {
     const stem = stems[i];
     const trainer = new Trainer(experiment, i, {
       readEvery: command.readEvery,
+      ...(command.prefetch ? { batchSource: (e: Experiment) => startBatchThread(e) } : {}),
       positionRows: command.preset === 'paper' ? paperPositionRows(spec.arch) : undefined,
       ...(fused
         ? {
@@ -598,6 +606,12 @@ export async function runTrain(argv: string[]): Promise<number> {
       }
       const replay = trainer.replayStats();
       if (replay) console.error(`${name}: ${describeReplay(replay)}`);
+      const prefetched = trainer.batchStats();
+      if (prefetched)
+        console.error(
+          `${name}: batches made ahead in a worker thread: ${prefetched.hits} of ${prefetched.hits + prefetched.misses}` +
+            (prefetched.error ? ` (then: ${prefetched.error})` : ''),
+        );
       const sets = recorded ? await record() : await trainer.evaluate();
       finals.push(sets);
       history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });

@@ -22,6 +22,7 @@ import { curriculumAt } from '../tasks/common';
 import { probeBatch, trainingBatch } from '../tasks/stream';
 import type { CurriculumState, PromptBatch } from '../tasks/types';
 import { Adam, type AdamSettings, clipByGlobalNorm } from './adam';
+import type { BatchSource } from './batch-source';
 import { type ModelPredictions, predictEvaluation, scoreEvaluation } from './evaluate';
 import { batchLoss, headDenominator, headTargets, type LossKernels } from './losses';
 import { findTask, planModel } from './model-plan';
@@ -46,6 +47,11 @@ export interface TrainerOptions extends BuildOptions {
    * only with an optimiser that supports it (FusedAdam). Without it every step runs through tfjs.
    */
   stepReplay?: () => StepReplayer | null;
+  /**
+   * Batches made ahead in another thread (src/train/batch-source.ts); the trainer makes any batch
+   * not ready itself. Without it every batch is made on the trainer's thread.
+   */
+  batchSource?: (experiment: Experiment) => BatchSource | null;
 }
 
 /** An Adam that clips and updates in one call (src/kernels FusedAdam). */
@@ -188,6 +194,8 @@ export class Trainer {
   private stepIndex = 0;
   /** replays recorded steps on the GPU (null: every step through tfjs) */
   private readonly replay: StepReplayer | null;
+  /** batches made ahead (null: made here) */
+  private readonly batches: BatchSource | null;
   private divergence: Divergence | null = null;
   private speed = 0;
   private disposed = false;
@@ -222,6 +230,12 @@ export class Trainer {
     this.optimizer = options.optimizer ? options.optimizer(settings) : new Adam(settings);
     this.readEvery = Math.max(1, options.readEvery ?? 10);
     this.replay = canReplay(this.optimizer) ? (options.stepReplay?.() ?? null) : null;
+    this.batches = options.batchSource?.(experiment) ?? null;
+  }
+
+  /** How the batches made ahead are doing (null: none are). */
+  batchStats(): ReturnType<BatchSource['stats']> | null {
+    return this.batches?.stats() ?? null;
   }
 
   /** How the GPU step replay is doing (null: no replayer). */
@@ -274,8 +288,8 @@ export class Trainer {
    */
   step(): { step: number; loss: tf.Scalar; gradNorm: tf.Scalar } {
     this.alive();
-    const batch = this.batchAt();
     const step = this.stepIndex;
+    const batch = this.batches?.take(step) ?? this.batchAt(step);
     const warmup = this.experiment.optimizer.warmupSteps;
     if (warmup > 0) this.optimizer.learningRate = this.baseLr * warmupFactor(step, warmup);
     const clip = this.experiment.clip ?? null;
@@ -399,6 +413,8 @@ export class Trainer {
     if (this.divergence) return { steps: 0, reason: 'diverged' };
     while (this.stepIndex < target) {
       const chunk = Math.min(readEvery, target - this.stepIndex);
+      // the next chunks' batches are made while these steps run
+      this.batches?.ahead(this.stepIndex, Math.min(4 * readEvery, target - this.stepIndex));
       for (let i = 0; i < chunk; i++) this.step();
       const records = await this.flush();
       const elapsed = (now() - start) / 1000;
@@ -499,6 +515,7 @@ export class Trainer {
     }
     this.pending = [];
     this.replay?.dispose();
+    this.batches?.dispose();
     this.optimizer.dispose();
     this.model.dispose();
   }
