@@ -146,9 +146,9 @@ async function main(): Promise<void> {
     : 'unknown adapter';
   console.log(`# Step replay, ${new Date().toISOString()}, ${adapter}, task ${args.task}\n`);
   console.log(
-    '| size | model | batch x L | replay | ms / step | JS enqueue ms | enqueue share | dispatches | submits | max loss diff |',
+    '| size | model | batch x L | replay | batches ahead | ms / step | JS enqueue ms | enqueue share | dispatches | submits | max loss diff |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const rows: Row[] = [];
   for (const size of args.sizes!.split(',') as PresetName[]) {
     for (const arch of args.archs!.split(',') as Architecture[]) {
