@@ -109,6 +109,11 @@ export class PrefetchedBatches implements BatchSource {
     this.error ??= message;
   }
 
+  /** Whether the batch of `step` has arrived (and was not taken yet). */
+  has(step: number): boolean {
+    return this.ready.has(step);
+  }
+
   take(step: number): PromptBatch | null {
     const batch = this.ready.get(step) ?? null;
     for (const k of this.ready.keys()) if (k <= step) this.ready.delete(k);
