@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { TASKS } from '../tasks';
 import { trainingBatch } from '../tasks/stream';
+import type { PrefetchedBatches } from '../train/batch-prefetch';
 import { tinyExperiment } from '../train/test-experiments';
-import type { PrefetchedBatches } from '../workers/batches/prefetch';
 import { startBatchThread } from './batch-thread';
 
 describe('startBatchThread', () => {

@@ -5,13 +5,8 @@
  */
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { Experiment } from '../schema/experiment';
+import { type BatchReply, type BatchRequest, PrefetchedBatches, serveBatches } from '../train/batch-prefetch';
 import type { BatchSource } from '../train/batch-source';
-import {
-  type BatchReply,
-  type BatchRequest,
-  PrefetchedBatches,
-  serveBatches,
-} from '../workers/batches/prefetch';
 
 export const BATCH_THREAD_ROLE = 'icl-lab-batches';
 

@@ -24,9 +24,10 @@ import type { CurriculumState, PromptBatch } from '../tasks/types';
 import { Adam, type AdamSettings, clipByGlobalNorm } from './adam';
 import type { BatchSource } from './batch-source';
 import { type ModelPredictions, predictEvaluation, scoreEvaluation } from './evaluate';
-import { batchLoss, headDenominator, headTargets, type LossKernels } from './losses';
+import { batchLoss, headTargets, type LossKernels } from './losses';
 import { findTask, planModel } from './model-plan';
-import type { ReplayableOptimizer, StepReplayer, StepReplayStats } from './step-replay';
+import { canClip, canReplay, replayKey, stepInputs } from './step-inputs';
+import type { StepReplayer, StepReplayStats } from './step-replay';
 
 export interface TrainerOptions extends BuildOptions {
   /** read the losses back every this many steps in `train()` (default 10) */
@@ -52,59 +53,6 @@ export interface TrainerOptions extends BuildOptions {
    * not ready itself. Without it every batch is made on the trainer's thread.
    */
   batchSource?: (experiment: Experiment) => BatchSource | null;
-}
-
-/** An Adam that clips and updates in one call (src/kernels FusedAdam). */
-type ClippingAdam = Adam & {
-  applyClipped(
-    params: ReadonlyMap<string, tf.Variable>,
-    grads: ReadonlyMap<string, tf.Tensor>,
-    maxNorm: number | null,
-  ): tf.Scalar;
-};
-
-function canClip(adam: Adam): adam is ClippingAdam {
-  return typeof (adam as Partial<ClippingAdam>).applyClipped === 'function';
-}
-
-function canReplay(adam: Adam): adam is ClippingAdam & ReplayableOptimizer {
-  const r = adam as Partial<ReplayableOptimizer>;
-  return (
-    canClip(adam) && typeof r.nextStepScalars === 'function' && typeof r.countReplayedStep === 'function'
-  );
-}
-
-/**
- * Every host array a training step uploads that may change from step to step, in a fixed order:
- * the tokens, then per head its targets, mask and loss denominator (`denoms`, which the step's
- * loss must upload), then the optimiser's step scalars: what a step replayer writes before
- * enqueueing a recorded step. It recognises each upload by the array itself, not its bytes.
- */
-export function stepInputs(
-  batch: PromptBatch,
-  optimizerScalars: Float32Array,
-): { inputs: ArrayBufferView[]; denoms: Float32Array[] } {
-  const inputs: ArrayBufferView[] = [batch.tokens];
-  const denoms = batch.heads.map(headDenominator);
-  batch.heads.forEach((h, i) => {
-    inputs.push(h.targets, h.mask, denoms[i]);
-  });
-  inputs.push(optimizerScalars);
-  return { inputs, denoms };
-}
-
-/** What a recorded step depends on besides its inputs: shapes, curriculum state, clipping. */
-function replayKey(batch: PromptBatch, curriculum: CurriculumState, clip: number | null): string {
-  const heads = batch.heads.map((h) => `${h.positions.join(',')}/${h.targetDim}`).join(';');
-  return [
-    batch.batchSize,
-    batch.seqLen,
-    batch.tokenDim,
-    Array.from(batch.tokenKinds).join(''),
-    heads,
-    `${curriculum.dims}x${curriculum.points}`,
-    clip ?? 'none',
-  ].join('|');
 }
 
 /** One recorded training step. */
@@ -166,7 +114,7 @@ export interface EvaluateOptions {
   bootstrap?: number;
 }
 
-export { findTask };
+export { findTask, stepInputs };
 
 /** Key and legend of a model's curves, e.g. 'model:0:mamba' / 'Mamba'. */
 export function modelCurveKey(index: number, spec: ModelSpec): string {

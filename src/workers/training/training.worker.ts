@@ -4,9 +4,12 @@
  * Protocol: src/workers/training/protocol.ts; the work itself: src/workers/training/session.ts;
  * backend choice: src/workers/backend.ts (WebGPU through src/kernels, with its fused kernels).
  */
+
+import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { createStepReplay, FusedAdam, modelKernels, onDeviceLost, onGpuError } from '../../kernels';
 import { browserEnvironment, describeGpu, pickBackend, wasmEnvironment } from '../backend';
+import { startBatchWorker } from '../batches/client';
 import { commandsOf } from '../commands';
 import { obeyHolds } from '../page-hold';
 import { answerHeartbeats, obeyTestHangs } from '../watchdog';
@@ -29,6 +32,9 @@ const session = new TrainingSession({
     kernels: modelKernels(),
     optimizer: (settings) => new FusedAdam(settings),
     stepReplay: createStepReplay,
+    // on a GPU the batch is a large part of a step's JavaScript: made ahead in a second worker
+    // (elsewhere the step dwarfs it, and a second worker would only take a core)
+    ...(tf.getBackend() === 'webgpu' ? { batchSource: startBatchWorker } : {}),
   }),
   measure: (experiment, request) =>
     measureDevice(experiment, request, {

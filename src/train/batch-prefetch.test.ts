@@ -1,15 +1,15 @@
 /**
- * Batches made ahead (prefetch.ts): what arrives is exactly the stream's batch of that step; a
+ * Batches made ahead (batch-prefetch.ts): what arrives is exactly the stream's batch of that step; a
  * batch not there is made by the trainer, so training is the same with or without the helper,
  * and a helper that fails costs nothing but speed.
  */
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { TASKS } from '../../tasks';
-import { trainingBatch } from '../../tasks/stream';
-import { tinyExperiment } from '../../train/test-experiments';
-import { Trainer } from '../../train/trainer';
-import { type BatchReply, type BatchRequest, PrefetchedBatches, serveBatches } from './prefetch';
+import { TASKS } from '../tasks';
+import { trainingBatch } from '../tasks/stream';
+import { type BatchReply, type BatchRequest, PrefetchedBatches, serveBatches } from './batch-prefetch';
+import { tinyExperiment } from './test-experiments';
+import { Trainer } from './trainer';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -4,11 +4,11 @@
  * `PrefetchedBatches` the trainer's. Batches cross as structured clones with their arrays
  * transferred (no copy).
  */
-import type { Experiment } from '../../schema/experiment';
-import { TASKS } from '../../tasks';
-import { trainingBatch } from '../../tasks/stream';
-import type { PromptBatch } from '../../tasks/types';
-import type { BatchSource } from '../../train/batch-source';
+import type { Experiment } from '../schema/experiment';
+import { TASKS } from '../tasks';
+import { trainingBatch } from '../tasks/stream';
+import type { PromptBatch } from '../tasks/types';
+import type { BatchSource } from './batch-source';
 
 export interface BatchRequest {
   from: number;
