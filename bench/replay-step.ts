@@ -47,6 +47,9 @@ interface Row {
   dispatches: number;
   submits: number;
   state: string;
+  /** batches taken ready from the helper thread / made by the trainer (timed part) */
+  batchHits: number;
+  batchMisses: number;
   losses: number[];
 }
 
@@ -100,6 +103,7 @@ async function measure(
     const times: number[] = [];
     const enqueue: number[] = [];
     const losses: number[] = [];
+    const batchesBefore = trainer.batchStats();
     for (let rep = 0; rep < 3; rep++) {
       const before = trainer.state().history.length;
       inStep = 0;
@@ -128,6 +132,8 @@ async function measure(
       dispatches,
       submits,
       state: trainer.replayStats()?.state ?? 'tfjs',
+      batchHits: (trainer.batchStats()?.hits ?? 0) - (batchesBefore?.hits ?? 0),
+      batchMisses: (trainer.batchStats()?.misses ?? 0) - (batchesBefore?.misses ?? 0),
       losses,
     };
   } finally {
@@ -160,7 +166,7 @@ async function main(): Promise<void> {
         const diff = Math.max(...plain.losses.map((l, i) => Math.abs(l - r.losses[i])));
         rows.push(r);
         console.log(
-          `| ${r.size} | ${r.arch} | ${r.batch} x ${r.seqLen} | ${r.replay ? r.state : 'off'} | ${r.prefetch ? 'yes' : 'no'} | ${r.msPerStep.toFixed(2)} | ${r.enqueueMs.toFixed(2)} | ${((100 * r.enqueueMs) / r.msPerStep).toFixed(0)} % | ${r.dispatches} | ${r.replay ? r.submits : '-'} | ${r === plain ? '' : diff.toExponential(1)} |`,
+          `| ${r.size} | ${r.arch} | ${r.batch} x ${r.seqLen} | ${r.replay ? r.state : 'off'} | ${r.prefetch ? `yes (${r.batchHits} of ${r.batchHits + r.batchMisses} ready)` : 'no'} | ${r.msPerStep.toFixed(2)} | ${r.enqueueMs.toFixed(2)} | ${((100 * r.enqueueMs) / r.msPerStep).toFixed(0)} % | ${r.dispatches} | ${r.replay ? r.submits : '-'} | ${r === plain ? '' : diff.toExponential(1)} |`,
         );
       }
       console.log(

@@ -76,6 +76,20 @@ describe('PrefetchedBatches', () => {
     expect(source.take(12)).toEqual(local(12));
   });
 
+  it('asks ahead from step() itself, so a loop of step() and flush() (the training worker) is helped', async () => {
+    const t = new Trainer(experiment, 0, { readEvery: 4, batchSource: (e) => inProcess(e).source });
+    try {
+      for (let i = 0; i < 40; i++) {
+        t.step();
+        if (t.stepCount % 4 === 0) await t.flush();
+        await new Promise((r) => setTimeout(r, 0));
+      }
+      expect(t.batchStats()!.hits).toBeGreaterThan(30);
+    } finally {
+      t.dispose();
+    }
+  });
+
   it('a failed helper is reported and the trainer makes every batch: the same training', async () => {
     const plain = new Trainer(experiment, 0, { readEvery: 4 });
     const helped = new Trainer(experiment, 0, { readEvery: 4, batchSource: (e) => inProcess(e).source });

@@ -237,6 +237,8 @@ export class Trainer {
   step(): { step: number; loss: tf.Scalar; gradNorm: tf.Scalar } {
     this.alive();
     const step = this.stepIndex;
+    // the next read-backs' batches are made while these steps run (whoever drives the steps)
+    if (step % this.readEvery === 0) this.batches?.ahead(step, 4 * this.readEvery);
     const batch = this.batches?.take(step) ?? this.batchAt(step);
     const warmup = this.experiment.optimizer.warmupSteps;
     if (warmup > 0) this.optimizer.learningRate = this.baseLr * warmupFactor(step, warmup);
@@ -361,8 +363,6 @@ export class Trainer {
     if (this.divergence) return { steps: 0, reason: 'diverged' };
     while (this.stepIndex < target) {
       const chunk = Math.min(readEvery, target - this.stepIndex);
-      // the next chunks' batches are made while these steps run
-      this.batches?.ahead(this.stepIndex, Math.min(4 * readEvery, target - this.stepIndex));
       for (let i = 0; i < chunk; i++) this.step();
       const records = await this.flush();
       const elapsed = (now() - start) / 1000;
