@@ -6,7 +6,7 @@
  * between the two runs' losses (the same seed, so the numbers must agree).
  *
  *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
- *     [--task linear-regression] [--steps 30] [--batch N] [--json FILE]
+ *     [--task linear-regression] [--steps 30] [--batch N] [--batch-threads 2] [--json FILE]
  * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
  * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
  */
@@ -17,6 +17,7 @@ import { isBatchThread, startBatchThread } from '../src/cli/batch-thread';
 import { createStepReplay, FusedAdam, initBackend, modelKernels } from '../src/kernels';
 import { countDispatches } from '../src/kernels/profile';
 import type { Architecture } from '../src/schema/architecture';
+import type { Experiment } from '../src/schema/experiment';
 import type { TaskName } from '../src/tasks/types';
 import { type PresetName, presetExperiment } from '../src/train/presets';
 import { Trainer } from '../src/train/trainer';
@@ -30,8 +31,11 @@ const { values: args } = parseArgs({
     /** prompts per step (default: the preset's); small for a check on a software adapter */
     batch: { type: 'string' },
     json: { type: 'string' },
+    /** helper threads making the batches ahead */
+    'batch-threads': { type: 'string', default: '2' },
   },
 });
+const batchThreads = Number(args['batch-threads']);
 
 const now = () => performance.now();
 
@@ -72,7 +76,7 @@ async function measure(
     optimizer: (s) => new FusedAdam(s),
     readEvery: 10,
     ...(replay ? { stepReplay: createStepReplay } : {}),
-    ...(prefetch ? { batchSource: startBatchThread } : {}),
+    ...(prefetch ? { batchSource: (e: Experiment) => startBatchThread(e, { threads: batchThreads }) } : {}),
   });
   try {
     // far past the curriculum's end: the longest prompts, as the paper's table

@@ -8,7 +8,10 @@
 #   lr-tf-d64-s0 --task linear-regression --models transformer --d-model 64 --seed 0 --steps 6000
 # Every run gets --backend webgpu (and --no-baselines unless it has --record) --out OUTDIR/runs/<tag>; its log (one line per
 # evaluation with the model's in-context curve) is OUTDIR/<tag>.log. A run still going when SECONDS
-# have passed since the sweep started is stopped; its log keeps every evaluation it reached.
+# have passed since the sweep started is stopped; its log keeps every evaluation it reached (logs are
+# appended to). A plan whose runs carry --checkpoint-every N --resume can be run again on the same
+# OUTDIR (another call, another day): each run continues from its last checkpoint, a run already
+# stopped at its verdict or at its steps ends at once.
 # Summarise with: npx tsx bench/sweep-summary.ts OUTDIR
 set -u
 plan=$1; out=$2; seconds=$3; jobs=${4:-4}
@@ -25,6 +28,6 @@ while read -r tag args; do
   case " $args " in *" --record "*) baselines= ;; *) baselines=--no-baselines ;; esac
   # shellcheck disable=SC2086
   (cd .gpu && timeout "$left" /tmp/node main.mjs train $args --backend webgpu $baselines \
-    --out "$out/runs/$tag") >"$out/$tag.log" 2>&1 &
+    --out "$out/runs/$tag") >>"$out/$tag.log" 2>&1 &
 done < <(grep -v '^\s*\(#\|$\)' "$plan")
 wait

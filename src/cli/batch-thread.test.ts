@@ -10,14 +10,15 @@ import { tinyExperiment } from '../train/test-experiments';
 import { startBatchThread } from './batch-thread';
 
 describe('startBatchThread', () => {
-  it('makes the batches of the asked steps in another thread, equal to the stream', async () => {
+  it('makes the batches of the asked steps in two other threads, equal to the stream', async () => {
     const experiment = tinyExperiment(['mamba'], { steps: 100 }, 'sparse-parity', { d: 6, k: 2, nPoints: 6 });
-    const source = startBatchThread(experiment) as PrefetchedBatches;
+    const source = startBatchThread(experiment, { threads: 2 }) as PrefetchedBatches;
     expect(source).not.toBeNull();
     try {
       source.ahead(30, 5);
       const deadline = Date.now() + 60_000;
-      while (!source.has(34) && Date.now() < deadline && source.stats().error === null)
+      const all = () => [30, 31, 32, 33, 34].every((s) => source.has(s));
+      while (!all() && Date.now() < deadline && source.stats().error === null)
         await new Promise((r) => setTimeout(r, 50));
       expect(source.stats().error).toBeNull();
       const task = TASKS.find((t) => t.name === experiment.task.name)!;

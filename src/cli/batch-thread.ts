@@ -33,37 +33,48 @@ export function serveBatchThread(): void {
 if (isBatchThread()) serveBatchThread();
 
 /**
- * A batch source backed by a worker thread running `entry` (default: this module's own file, which
- * is the bundle itself once bundled). Null if the thread cannot start; its failure later is
- * reported in `stats().error` and the trainer makes the batches.
+ * A batch source backed by `threads` worker threads running `entry` (default: this module's own
+ * file, which is the bundle itself once bundled), each asked for its part of every request. Null if
+ * no thread can start; a failure later is reported in `stats().error` and the trainer makes the
+ * batches from then on.
  */
 export function startBatchThread(
   experiment: Experiment,
-  entry: URL = new URL(import.meta.url),
+  options: { entry?: URL; threads?: number } = {},
 ): BatchSource | null {
-  let worker: Worker;
-  try {
-    const options = { workerData: { role: BATCH_THREAD_ROLE, experiment } };
-    // a .ts entry (the CLI run through tsx): Node 20 gives a thread's entry no loader, so the
-    // thread registers tsx's first, then imports the module
-    worker = entry.pathname.endsWith('.ts')
-      ? new Worker(
-          `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`,
-          { ...options, eval: true },
-        )
-      : new Worker(entry, options);
-  } catch {
-    return null;
+  const entry = options.entry ?? new URL(import.meta.url);
+  const workers: Worker[] = [];
+  for (let k = 0; k < Math.max(1, options.threads ?? 1); k++) {
+    try {
+      const settings = { workerData: { role: BATCH_THREAD_ROLE, experiment } };
+      // a .ts entry (the CLI run through tsx): Node 20 gives a thread's entry no loader, so the
+      // thread registers tsx's first, then imports the module
+      workers.push(
+        entry.pathname.endsWith('.ts')
+          ? new Worker(
+              `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`,
+              { ...settings, eval: true },
+            )
+          : new Worker(entry, settings),
+      );
+    } catch {
+      break;
+    }
   }
-  worker.unref();
+  if (workers.length === 0) return null;
   const source = new PrefetchedBatches(
-    (request) => worker.postMessage(request),
-    () => void worker.terminate(),
+    workers.map((worker) => (request: BatchRequest) => worker.postMessage(request)),
+    () => {
+      for (const worker of workers) void worker.terminate();
+    },
   );
-  worker.on('message', (reply: BatchReply) => source.receive(reply));
-  worker.on('error', (e) => source.fail(`batch thread: ${e.message}`));
-  worker.on('exit', (code) => {
-    if (code !== 0) source.fail(`batch thread exited with code ${code}`);
+  workers.forEach((worker, k) => {
+    worker.unref();
+    worker.on('message', (reply: BatchReply) => source.receive(reply));
+    worker.on('error', (e) => source.fail(`batch thread ${k + 1}: ${e.message}`));
+    worker.on('exit', (code) => {
+      if (code !== 0) source.fail(`batch thread ${k + 1} exited with code ${code}`);
+    });
   });
   return source;
 }

@@ -17,7 +17,7 @@
  * `--record FILE` also writes a replay of the run for the page's "Watch a recorded run"
  * (src/formats/replay.ts, docs/REPLAYS.md) and adds it to the index.json beside FILE.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateBaselines } from '../eval';
@@ -51,6 +51,13 @@ import { modelCurveKey, modelLabel, Trainer } from '../train/trainer';
 import { startBatchThread } from './batch-thread';
 import { curvesToCsv, curvesToJson, formatCurveTable } from './curve-table';
 import { formatDuration, ProgressLine } from './progress';
+import {
+  lossCsv,
+  type Resumed,
+  resumeFromCheckpoint,
+  writeFileAtomically,
+  writeRunCheckpoint,
+} from './resume';
 import {
   camelToKebab,
   describeTaskParams,
@@ -86,7 +93,10 @@ const OPTIONS = {
   'no-fused': { type: 'boolean' },
   'no-replay': { type: 'boolean' },
   'no-prefetch': { type: 'boolean' },
+  'batch-threads': { type: 'string' },
   'stop-at-verdict': { type: 'boolean' },
+  'checkpoint-every': { type: 'string' },
+  resume: { type: 'boolean' },
   record: { type: 'string' },
   'record-budget': { type: 'string' },
   help: { type: 'boolean' },
@@ -118,6 +128,11 @@ options:
   --no-baselines      skip the classical baselines
   --stop-at-verdict   stop a model once its verdict (docs/VERDICTS.md) is 'learns' at two evaluations
                       in a row; computes only the task's reference baseline (and zero), not the slow ones
+  --checkpoint-every N  write each model's checkpoint (model, Adam's moments, losses so far) every
+                      N steps, at the evaluation that reaches it, so a stopped run can be resumed
+  --resume            continue each model from its checkpoint in --out (same experiment; --steps may
+                      be larger), on the batches the uninterrupted run would have seen; a model
+                      without one starts from step 0, a model already stopped at its verdict is kept
   --record FILE       also write a replay of the run to FILE (e.g. public/replays/<task>.iclreplay)
                       and add it to index.json beside it: loss, ICL curves and probes at every
                       evaluation, for "Watch a recorded run" (docs/REPLAYS.md)
@@ -127,8 +142,9 @@ options:
                       the JavaScript selective scan on cpu / wasm)
   --no-replay         run every step through tfjs (on webgpu, recorded steps are otherwise
                       enqueued again without tfjs once two agree: src/kernels/README.md)
-  --no-prefetch       make every training batch on the training thread (otherwise a worker
-                      thread makes them ahead)
+  --no-prefetch       make every training batch on the training thread (otherwise worker
+                      threads make them ahead)
+  --batch-threads N   worker threads making batches ahead (default 2)
 task parameters (e.g. --d 5 --n-points 11) override the preset's: see --task <name> --help`;
 
 function intOption(flag: string, text: unknown, min: number, max: number): number | undefined {
@@ -240,13 +256,19 @@ export interface TrainCommand {
   fused: boolean;
   /** replay recorded training steps on WebGPU without tfjs (src/kernels/step-replay.ts) */
   replay: boolean;
-  /** make the training batches ahead in a worker thread (batch-thread.ts) */
+  /** make the training batches ahead in worker threads (batch-thread.ts) */
   prefetch: boolean;
+  /** how many threads make them */
+  batchThreads: number;
   /** write a replay here (null: none) */
   record: string | null;
   /** stop a model once its verdict is 'learns' at two consecutive evaluations */
   stopAtVerdict: boolean;
   recordBudget: number;
+  /** write a resumable checkpoint every this many steps (null: only at the end) */
+  checkpointEvery: number | null;
+  /** continue from the checkpoints in `out` (resume.ts) */
+  resume: boolean;
 }
 
 /** Parse and validate the command line (throws UsageError with a clear message). */
@@ -328,6 +350,11 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
       `--record needs a plain file name (letters, digits, . _ -), got "${basename(record)}"`,
     );
   }
+  if (record !== null && values.resume === true) {
+    throw new UsageError(
+      '--record cannot be resumed (a recording needs the whole run): leave out --resume or --record',
+    );
+  }
   return {
     experiment,
     preset,
@@ -339,10 +366,13 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
     fused: !values['no-fused'],
     replay: !values['no-replay'],
     prefetch: !values['no-prefetch'],
+    batchThreads: intOption('batch-threads', values['batch-threads'], 1, 16) ?? 2,
     record,
     stopAtVerdict: values['stop-at-verdict'] === true,
     recordBudget:
       intOption('record-budget', values['record-budget'], 4096, MAX_REPLAY_BYTES) ?? DEFAULT_REPLAY_BUDGET,
+    checkpointEvery: intOption('checkpoint-every', values['checkpoint-every'], 1, LIMITS.steps.max) ?? null,
+    resume: values.resume === true,
   };
 }
 
@@ -384,6 +414,8 @@ interface ModelSummary {
   diverged: string | null;
   /** the step at which --stop-at-verdict stopped the model (null: not stopped early) */
   stoppedAtVerdict: number | null;
+  /** the step --resume continued from (null: trained from step 0) */
+  resumedAt: number | null;
 }
 
 export async function runTrain(argv: string[]): Promise<number> {
@@ -465,7 +497,9 @@ export async function runTrain(argv: string[]): Promise<number> {
     const stem = stems[i];
     const trainer = new Trainer(experiment, i, {
       readEvery: command.readEvery,
-      ...(command.prefetch ? { batchSource: (e: Experiment) => startBatchThread(e) } : {}),
+      ...(command.prefetch
+        ? { batchSource: (e: Experiment) => startBatchThread(e, { threads: command.batchThreads }) }
+        : {}),
       positionRows: command.preset === 'paper' ? paperPositionRows(spec.arch) : undefined,
       ...(fused
         ? {
@@ -537,8 +571,25 @@ export async function runTrain(argv: string[]): Promise<number> {
     };
     const every = experiment.evaluation.everySteps;
     const evalsFile = join(out, `${stem}-evals.jsonl`);
-    writeFileSync(evalsFile, '');
-    let lastLogged = -1;
+    let resumed: Resumed | null = null;
+    if (command.resume) {
+      try {
+        resumed = await resumeFromCheckpoint(out, stem, trainer);
+      } catch (e) {
+        console.error(`error: ${(e as Error).message}`);
+        trainer.dispose();
+        return 2;
+      }
+      progress.note(
+        resumed
+          ? `${name}: resumed at step ${resumed.step} from ${join(out, `${stem}.safetensors`)}`
+          : `${name}: no checkpoint in ${out}, starting at step 0`,
+      );
+    }
+    writeFileSync(evalsFile, resumed ? resumed.evalLines.map((l) => `${l}\n`).join('') : '');
+    let lastLogged = resumed && resumed.evalLines.length > 0 ? resumed.step : -1;
+    const firstStep = trainer.stepCount;
+    let lastCheckpoint = firstStep;
     /** Append one evaluation to the jsonl (with its verdict under --stop-at-verdict). */
     const logEvaluation = (step: number, sets: IclCurveSet[]): Verdict | null => {
       let verdict: Verdict | null = null;
@@ -553,14 +604,18 @@ export async function runTrain(argv: string[]): Promise<number> {
       lastLogged = step;
       return verdict;
     };
-    const marks: Array<Mark | null> = [];
-    let stoppedAtVerdict: number | null = null;
+    const marks: Array<Mark | null> = [...(resumed?.marks ?? [])];
+    let stoppedAtVerdict: number | null =
+      resumed && command.stopAtVerdict && shouldStopAtVerdict(marks) ? resumed.step : null;
+    if (stoppedAtVerdict !== null) {
+      progress.note(`${name}: already 'learns' at two evaluations in a row by step ${stoppedAtVerdict}`);
+    }
     const started = performance.now();
     let lastLoss = Number.NaN;
     let result: Awaited<ReturnType<Trainer['train']>> = { steps: 0, reason: 'done' };
     try {
       if (recorded) await record();
-      while (trainer.stepCount < experiment.steps) {
+      while (stoppedAtVerdict === null && trainer.stepCount < experiment.steps) {
         const chunk = Math.min(every - (trainer.stepCount % every), experiment.steps - trainer.stepCount);
         result = await trainer.train(chunk, {
           onProgress: (p) => {
@@ -584,6 +639,13 @@ export async function runTrain(argv: string[]): Promise<number> {
               (verdict ? ` [${verdict.mark}, gap closed ${verdict.gapClosed.toFixed(3)}]` : ''),
           );
           marks.push(verdict?.mark ?? null);
+          if (
+            command.checkpointEvery !== null &&
+            trainer.stepCount - lastCheckpoint >= command.checkpointEvery
+          ) {
+            await writeRunCheckpoint(out, stem, trainer);
+            lastCheckpoint = trainer.stepCount;
+          }
           if (command.stopAtVerdict && shouldStopAtVerdict(marks)) {
             stoppedAtVerdict = trainer.stepCount;
             progress.note(
@@ -599,9 +661,10 @@ export async function runTrain(argv: string[]): Promise<number> {
         failed = true;
         progress.done(`${name}: ${diverged.message}`);
       } else {
+        const trained = trainer.stepCount - firstStep;
         progress.done(
-          `${name}: ${trainer.stepCount} steps in ${formatDuration(seconds)} ` +
-            `(${(trainer.stepCount / Math.max(seconds, 1e-9)).toFixed(2)} steps/s), last loss ${lastLoss.toPrecision(4)}`,
+          `${name}: ${trainer.stepCount} steps${firstStep > 0 ? ` (${trained} after resuming)` : ''} in ${formatDuration(seconds)} ` +
+            `(${(trained / Math.max(seconds, 1e-9)).toFixed(2)} steps/s), last loss ${lastLoss.toPrecision(4)}`,
         );
       }
       const replay = trainer.replayStats();
@@ -609,7 +672,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       const prefetched = trainer.batchStats();
       if (prefetched)
         console.error(
-          `${name}: batches made ahead in a worker thread: ${prefetched.hits} of ${prefetched.hits + prefetched.misses}` +
+          `${name}: batches made ahead in ${command.batchThreads} worker thread(s): ${prefetched.hits} of ${prefetched.hits + prefetched.misses}` +
             (prefetched.error ? ` (then: ${prefetched.error})` : ''),
         );
       const sets = recorded ? await record() : await trainer.evaluate();
@@ -618,10 +681,7 @@ export async function runTrain(argv: string[]): Promise<number> {
       if (lastLogged !== trainer.stepCount) logEvaluation(trainer.stepCount, sets);
       const records = trainer.state().history;
       if (recorded) replayModels.push(closeRecording(recorded));
-      writeFileSync(
-        join(out, `${stem}-loss.csv`),
-        `step,loss,grad_norm\n${records.map((r) => `${r.step},${r.loss},${r.gradNorm}`).join('\n')}\n`,
-      );
+      writeFileSync(join(out, `${stem}-loss.csv`), lossCsv(records));
       const csv = sets.map((s, k) => {
         const text = curvesToCsv(s);
         return k === 0 ? text : text.slice(text.indexOf('\n') + 1);
@@ -644,7 +704,8 @@ export async function runTrain(argv: string[]): Promise<number> {
         parameters: trainer.model.parameterCount,
         steps: trainer.stepCount,
         seconds,
-        stepsPerSecond: trainer.stepCount / Math.max(seconds, 1e-9),
+        stepsPerSecond: (trainer.stepCount - firstStep) / Math.max(seconds, 1e-9),
+        resumedAt: resumed?.step ?? null,
         finalLoss: Number.isFinite(lastLoss) ? lastLoss : null,
         diverged: diverged?.message ?? null,
         stoppedAtVerdict,
@@ -743,11 +804,4 @@ function writeReplay(
     ? `, ${encoded.probeFramesDropped} probe frames left out to fit`
     : '';
   console.error(`wrote the replay ${file} (${encoded.bytes.length} bytes${dropped}) and ${indexFile}`);
-}
-
-/** Write through a temporary file and a rename, so a process killed mid-write leaves the old file. */
-function writeFileAtomically(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
 }

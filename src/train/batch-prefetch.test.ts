@@ -50,6 +50,28 @@ describe('PrefetchedBatches', () => {
       experiment.batchSize,
     );
 
+  it('splits each request among several helpers in contiguous parts that cover it once', () => {
+    const asked: BatchRequest[][] = [[], [], []];
+    const source = new PrefetchedBatches(
+      asked.map((list) => (r: BatchRequest) => void list.push(r)),
+      () => {},
+    );
+    source.ahead(0, 10);
+    source.ahead(10, 2);
+    expect(asked).toEqual([
+      [
+        { from: 0, count: 3 },
+        { from: 10, count: 1 },
+      ],
+      [
+        { from: 3, count: 3 },
+        { from: 11, count: 1 },
+      ],
+      [{ from: 6, count: 4 }],
+    ]);
+    expect(() => new PrefetchedBatches([], () => {})).toThrow(/at least one helper/);
+  });
+
   it('hands out the stream batch of each step, once, and asks only for what it has not asked', async () => {
     const { source, requests } = inProcess(experiment);
     expect(source.take(0)).toBeNull();

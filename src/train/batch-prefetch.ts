@@ -83,14 +83,20 @@ export class PrefetchedBatches implements BatchSource {
   private error: string | null = null;
   private closed = false;
 
+  /** the helpers' ports: each request is split among them in contiguous parts */
+  private readonly posts: readonly ((request: BatchRequest) => void)[];
+
   constructor(
-    private readonly post: (request: BatchRequest) => void,
+    post: ((request: BatchRequest) => void) | readonly ((request: BatchRequest) => void)[],
     private readonly close: () => void,
     /** batches kept at most (older ones are dropped) */
     private readonly capacity = 256,
-  ) {}
+  ) {
+    this.posts = typeof post === 'function' ? [post] : post;
+    if (this.posts.length === 0) throw new Error('PrefetchedBatches needs at least one helper');
+  }
 
-  /** Deliver a reply from the helper. */
+  /** Deliver a reply from a helper. */
   receive(reply: BatchReply): void {
     if (this.closed) return;
     if ('error' in reply) {
@@ -130,7 +136,12 @@ export class PrefetchedBatches implements BatchSource {
     const end = from + count;
     if (start >= end) return;
     this.askedUpTo = end;
-    this.post({ from: start, count: end - start });
+    const n = Math.min(this.posts.length, end - start);
+    for (let k = 0; k < n; k++) {
+      const a = start + Math.floor(((end - start) * k) / n);
+      const b = start + Math.floor(((end - start) * (k + 1)) / n);
+      this.posts[k]({ from: a, count: b - a });
+    }
   }
 
   stats() {
