@@ -12,7 +12,7 @@ c=/tmp/c11b; mkdir -p "$c"
 if [ -d .r11/runs ]; then echo "resuming $(ls .r11/runs | wc -l) runs from .r11"; else echo "no .r11: the runs start afresh"; fi
 (nice -n 10 python3 bench/build_selective_scan.py .anchor/mambaformer-icl .scanbuild >"$c/scanbuild.txt" 2>&1) &
 build=$!
-bash bench/sweep.sh bench/plans/run-11.txt "$PWD/.r11" "${SWEEP_SECONDS:-320}" 4 >"$c/sweep.txt" 2>&1
+bash bench/sweep.sh bench/plans/run-11b.txt "$PWD/.r11" "${SWEEP_SECONDS:-320}" 4 >"$c/sweep.txt" 2>&1
 tar czf "$OUT/c11b-runs.tgz" --exclude='*.safetensors' --exclude='*.tmp' .r11
 tar czf "$OUT/c11b-ckpt.tgz" .r11/runs/*/*.safetensors
 wait $build
