@@ -621,7 +621,10 @@ export function buildModel(
         if (values.length !== sizeOf(v.shape)) {
           throw new Error(`'${name}' needs ${sizeOf(v.shape)} values, got ${values.length}`);
         }
-        tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+        // `add(0)` makes the new value on the backend's device now: on WebGPU a bare tf.tensor is
+        // uploaded lazily, inside the next training step, where the step replay (src/kernels/
+        // step-replay.ts) would record the upload as part of the step
+        tf.tidy(() => v.assign(tf.add(tf.tensor(values, v.shape, 'float32'), 0)));
       }
     },
     dispose() {
