@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Architecture } from '../schema/architecture';
 import type { TaskName } from '../tasks/types';
+import { loadCheckpoint, saveCheckpoint } from '../train/checkpoint';
 import { tinyExperiment } from '../train/test-experiments';
 import { Trainer } from '../train/trainer';
 import { FusedAdam } from './adam';
@@ -118,6 +119,61 @@ describe('step replay', () => {
     const replayed = await train('mamba', true, 32, 'linear-regression', { d: 2, nPoints: 4 }, replace);
     expect(replayed.replayed).toBeGreaterThan(0);
     expectSame(plain, replayed);
+  }, 120_000);
+
+  it('a run resumed from a checkpoint into a new trainer replays on exactly as the uninterrupted run', async () => {
+    if (!gpu) return;
+    // the loaded weights must reach the GPU before the new trainer's first (recorded) step: uploaded
+    // lazily inside it, they made the resumed run of the H200 sweep start from a broken model
+    const experiment = tinyExperiment(['transformer'], { steps: 28, clip: 1 }, 'chain-of-thought', {
+      d: 3,
+      nPoints: 5,
+      k: 2,
+    });
+    const make = () =>
+      new Trainer(experiment, 0, {
+        kernels: modelKernels(),
+        optimizer: (s) => new FusedAdam(s),
+        readEvery: 4,
+        stepReplay: createStepReplay,
+      });
+    // as the CLI does it: each trainer alone, the resumed one built after the others are gone
+    const run = async (f: (t: Trainer) => Promise<void>) => {
+      const t = make();
+      try {
+        await f(t);
+      } finally {
+        t.dispose();
+      }
+    };
+    let whole: { losses: number[]; params: Map<string, number[]> } | null = null;
+    const snapshot = async (t: Trainer) => {
+      const params = new Map<string, number[]>();
+      for (const [name, v] of t.model.variables)
+        params.set(name, Array.from((await v.data()) as Float32Array));
+      return { losses: t.state().history.map((r) => r.loss), params };
+    };
+    await run(async (t) => {
+      await t.train(28);
+      whole = await snapshot(t);
+    });
+    let files: Awaited<ReturnType<typeof saveCheckpoint>> | null = null;
+    let history: ReturnType<Trainer['state']>['history'] = [];
+    await run(async (t) => {
+      await t.train(12);
+      files = await saveCheckpoint(t);
+      history = t.state().history;
+    });
+    await run(async (t) => {
+      const report = await loadCheckpoint(t, files!, { history });
+      expect(report.ok, report.errors.join('; ')).toBe(true);
+      await t.train(16);
+      expect(t.replayStats()?.replayed ?? 0).toBeGreaterThan(4);
+      const resumed = await snapshot(t);
+      expect(resumed.losses).toEqual(whole!.losses);
+      expect(resumed.params).toEqual(whole!.params);
+    });
+    expectNoGpuErrors();
   }, 120_000);
 
   it('replays a step only when what it uploads that changes is declared', async () => {

@@ -611,6 +611,11 @@ export function buildModel(
       names.forEach((n, i) => {
         out.set(n, Float32Array.from(data[i] as Float32Array));
       });
+      // tfjs's WebGPU backend keeps read values on the CPU and lets the GPU buffer go: put them back
+      // on the device now, not lazily inside the next training step (which the step replay records)
+      if (tf.getBackend() === 'webgpu') {
+        for (const v of variables.values()) tf.tidy(() => v.assign(tf.add(v, 0)));
+      }
       return out;
     },
     setWeights(weights) {
