@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # H200, session 11, third call (issue 11): run 11c (bench/plans/run-11c.txt), the two runs resumed in the
-# second call run again from the first call's checkpoints (carried as .r11x/r11.tar.xz), after the fix of
-# model.setWeights (see run-11c.txt).
+# second call run again from step 0 (see run-11c.txt), after the fix of mid-run checkpoints
+# (model.getWeights, FusedAdam.readState).
 set -u
 for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
 c=/tmp/c11c; mkdir -p "$c"
