@@ -15,6 +15,7 @@
  */
 
 import * as tf from '@tensorflow/tfjs';
+import { readCopies } from '../models/read-copies';
 import { Adam, type AdamMoments, globalNorm } from '../train/adam';
 import { type FlatLayout, flatAdamProgram, flatBuffers, flatLayout, packProgram } from './adam-flat';
 import { internalsOf, maxStorageBuffers, runRaw } from './runner';
@@ -44,16 +45,6 @@ const sameShape = (a: readonly number[], b: readonly number[]) =>
  * Its moments are one flat buffer, not per-parameter variables: `state` is always empty, read them
  * with `readState()`.
  */
-/**
- * After a read-back: a variable whose values tfjs's WebGPU backend now holds on the CPU gets them on
- * the device again (one copy), so that no step uploads them lazily, where the step replay would take
- * the upload for part of the step (src/kernels/step-replay.ts). A no-op off WebGPU.
- */
-export function keepOnDevice(v: tf.Variable): void {
-  if (tf.getBackend() !== 'webgpu') return;
-  tf.tidy(() => v.assign(tf.add(v, 0)));
-}
-
 export class FusedAdam extends Adam {
   private flat: FlatState | null = null;
   /** moments set by `setMoments` and not yet moved into the flat buffer, by name */
@@ -240,10 +231,8 @@ export class FusedAdam extends Adam {
     const out = new Map<string, HostMoments>();
     if (this.flat) {
       const { layout, moments } = this.flat;
-      const all = (await moments.data()) as Float32Array;
-      // tfjs's WebGPU backend keeps what it read on the CPU and lets the GPU buffer go: put the
-      // moments back on the device now, not inside the next (recorded) step
-      keepOnDevice(moments);
+      // through a copy: the moments keep their device buffer (models/read-copies.ts says why)
+      const [all] = await readCopies([moments]);
       for (const e of layout.entries) {
         out.set(e.name, {
           expAvg: all.slice(e.offset, e.offset + e.size),

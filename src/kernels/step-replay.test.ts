@@ -35,6 +35,7 @@ interface Run {
   norms: number[];
   params: Map<string, Float32Array>;
   replayed: number;
+  recorded: number;
   reason: string;
 }
 
@@ -68,6 +69,7 @@ async function train(
       norms: history.map((r) => r.gradNorm),
       params: out,
       replayed: stats?.replayed ?? 0,
+      recorded: stats?.recorded ?? 0,
       reason: stats?.reason ?? '',
     };
   } finally {
@@ -119,6 +121,26 @@ describe('step replay', () => {
     const replayed = await train('mamba', true, 32, 'linear-regression', { d: 2, nPoints: 4 }, replace);
     expect(replayed.replayed).toBeGreaterThan(0);
     expectSame(plain, replayed);
+  }, 120_000);
+
+  it('checkpoints written mid-run, two at once, neither stop the replay nor change the run', async () => {
+    if (!gpu) return;
+    // the training worker writes its own checkpoint at a read-back while the page may ask for one:
+    // both read the weights and moments; a read that gave the variables new buffers ended the replay
+    // (every checkpoint meant recording again) and broke the other read still pending on the old ones
+    const written: Array<[Uint8Array, Uint8Array]> = [];
+    const checkpoints = async (t: Trainer) => {
+      const [a, b] = await Promise.all([saveCheckpoint(t), saveCheckpoint(t)]);
+      written.push([a.model, b.model]);
+    };
+    const args = ['mamba', true, 24, 'linear-regression', { d: 2, nPoints: 5 }] as const;
+    const alone = await train(...args);
+    const checked = await train(...args, checkpoints);
+    expect(written).toHaveLength(6);
+    for (const [a, b] of written) expect(b).toEqual(a);
+    expectSame(alone, checked);
+    expect(checked.recorded, checked.reason).toBe(alone.recorded);
+    expect(checked.replayed).toBe(alone.replayed);
   }, 120_000);
 
   it('a run resumed from a checkpoint into a new trainer replays on exactly as the uninterrupted run', async () => {

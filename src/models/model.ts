@@ -63,6 +63,7 @@ import {
   type ProbeResult,
   s4ImplicitAttention,
 } from './probes';
+import { readCopies } from './read-copies';
 import {
   type S4MambaDims,
   type S4Trace,
@@ -605,18 +606,10 @@ export function buildModel(
     probe,
     async getWeights() {
       alive();
-      const out = new Map<string, Float32Array>();
       const names = [...variables.keys()];
-      const data = await Promise.all(names.map((n) => variables.get(n)!.data()));
-      names.forEach((n, i) => {
-        out.set(n, Float32Array.from(data[i] as Float32Array));
-      });
-      // tfjs's WebGPU backend keeps read values on the CPU and lets the GPU buffer go: put them back
-      // on the device now, not lazily inside the next training step (which the step replay records)
-      if (tf.getBackend() === 'webgpu') {
-        for (const v of variables.values()) tf.tidy(() => v.assign(tf.add(v, 0)));
-      }
-      return out;
+      // through copies: the variables keep their device buffers (read-copies.ts says why)
+      const data = await readCopies(names.map((n) => variables.get(n)!));
+      return new Map(names.map((n, i) => [n, data[i]]));
     },
     setWeights(weights) {
       alive();

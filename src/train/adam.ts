@@ -12,6 +12,7 @@
  * min(1, maxNorm / (total + 1e-6)) (torch multiplies always, by the clamped coefficient).
  */
 import * as tf from '@tensorflow/tfjs';
+import { readCopies } from '../models/read-copies';
 
 export interface AdamSettings {
   lr: number;
@@ -123,10 +124,10 @@ export class Adam {
   async readState(): Promise<Map<string, { expAvg: Float32Array; expAvgSq: Float32Array; shape: number[] }>> {
     const out = new Map<string, { expAvg: Float32Array; expAvgSq: Float32Array; shape: number[] }>();
     for (const [name, m] of this.moments) {
-      const [a, b] = await Promise.all([m.expAvg.data(), m.expAvgSq.data()]);
+      const [expAvg, expAvgSq] = await readCopies([m.expAvg, m.expAvgSq]);
       out.set(name, {
-        expAvg: Float32Array.from(a as Float32Array),
-        expAvgSq: Float32Array.from(b as Float32Array),
+        expAvg,
+        expAvgSq,
         shape: [...m.expAvg.shape],
       });
     }
