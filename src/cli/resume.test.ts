@@ -2,6 +2,7 @@ import { appendFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { decodeReplay, type Replay } from '../formats/replay';
 import { parseEvalRecords } from '../formats/table1';
 import { readSafetensors } from '../train/safetensors';
 import { parseTrainArgs, runTrain } from './train';
@@ -29,6 +30,13 @@ const RUN = [
 function weights(dir: string, stem: string): Map<string, number[]> {
   const file = readSafetensors(readFileSync(join(dir, `${stem}.safetensors`)));
   return new Map([...file.tensors].map(([k, t]) => [k, Array.from(t.data as Float32Array)]));
+}
+
+/** The replay a run recorded into <dir>/rec/lr.iclreplay. */
+function replayOf(dir: string): Replay {
+  const read = decodeReplay(new Uint8Array(readFileSync(join(dir, 'rec', 'lr.iclreplay'))));
+  if (!read.ok) throw new Error(read.error);
+  return read.replay;
 }
 
 const lossRows = (dir: string, stem: string) => readFileSync(join(dir, `${stem}-loss.csv`), 'utf8');
@@ -127,10 +135,60 @@ describe('cli train --checkpoint-every / --resume', () => {
     expect(readFileSync(join(broken, 'mamba-evals.jsonl'), 'utf8')).toBe(evals);
   });
 
-  it('needs a whole run to record, so --record and --resume do not go together', () => {
-    expect(() =>
-      parseTrainArgs(['--task', 'linear-regression', '--resume', '--record', 'x.iclreplay']),
-    ).toThrow(/--record cannot be resumed/);
+  it('a recorded run cut in two and resumed records exactly what the uninterrupted run records', async () => {
+    const recorded = (dir: string) => ['--record', join(dir, 'rec', 'lr.iclreplay'), '--out', dir];
+    const whole = mkdtempSync(join(tmpdir(), 'icl-rec-whole-'));
+    expect(await runTrain([...RUN, '--steps', '6', ...recorded(whole)])).toBe(0);
+    const cut = mkdtempSync(join(tmpdir(), 'icl-rec-cut-'));
+    expect(await runTrain([...RUN, '--steps', '4', '--checkpoint-every', '2', ...recorded(cut)])).toBe(0);
+    // the second part goes on from the first's recording (evaluations at 0, 2, 4), adding none twice
+    expect(await runTrain([...RUN, '--steps', '6', '--resume', ...recorded(cut)])).toBe(0);
+    expect(err.join('')).toMatch(/resumed at step 4 .*\(its recording: 3 evaluations so far\)/);
+    const a = replayOf(whole);
+    const b = replayOf(cut);
+    expect(b.models.map((m) => m.evaluations.map((e) => e.step))).toEqual([
+      [0, 2, 4, 6],
+      [0, 2, 4, 6],
+    ]);
+    expect(b.models.map((m) => m.probes.map((p) => p.step))).toEqual(
+      a.models.map((m) => m.probes.map((p) => p.step)),
+    );
+    expect({ ...b, createdAt: '' }).toEqual({ ...a, createdAt: '' });
+  });
+
+  it('resumes a recording only from a checkpoint that has one, and only --record with one', async () => {
+    const plain = mkdtempSync(join(tmpdir(), 'icl-rec-plain-'));
+    expect(
+      await runTrain([
+        ...RUN,
+        '--models',
+        'mamba',
+        '--steps',
+        '4',
+        '--checkpoint-every',
+        '2',
+        '--out',
+        plain,
+      ]),
+    ).toBe(0);
+    const evals = readFileSync(join(plain, 'mamba-evals.jsonl'), 'utf8');
+    const record = ['--record', join(plain, 'rec', 'lr.iclreplay')];
+    expect(
+      await runTrain([...RUN, '--models', 'mamba', '--steps', '6', '--resume', ...record, '--out', plain]),
+    ).toBe(2);
+    expect(err.join('')).toMatch(/cannot resume the recording: .*mamba\.recording\.iclreplay is missing/);
+    expect(readFileSync(join(plain, 'mamba-evals.jsonl'), 'utf8')).toBe(evals);
+    // a recording of other settings is refused too
+    const other = mkdtempSync(join(tmpdir(), 'icl-rec-other-'));
+    const otherRecord = ['--record', join(other, 'rec', 'lr.iclreplay'), '--out', other];
+    expect(await runTrain([...RUN, '--models', 'mamba', '--steps', '2', '--seed', '4', ...otherRecord])).toBe(
+      0,
+    );
+    cpSync(join(other, 'mamba.recording.iclreplay'), join(plain, 'mamba.recording.iclreplay'));
+    expect(
+      await runTrain([...RUN, '--models', 'mamba', '--steps', '6', '--resume', ...record, '--out', plain]),
+    ).toBe(2);
+    expect(err.join('')).toMatch(/cannot resume the recording: .* other settings/);
     const command = parseTrainArgs(['--task', 'linear-regression', '--checkpoint-every', '500', '--resume']);
     expect(command !== 'help' && [command.checkpointEvery, command.resume]).toEqual([500, true]);
     expect(() => parseTrainArgs(['--task', 'linear-regression', '--checkpoint-every', '0'])).toThrow();

@@ -7,6 +7,8 @@
  *   <stem>.safetensors, <stem>.optim.safetensors   the model and Adam's moments at the step written
  *   <stem>-loss.csv                                step, loss, grad_norm of every step up to it
  *   <stem>-evals.jsonl                             every evaluation (kept only up to that step on resume)
+ *   <stem>.recording.iclreplay                     with --record: the model's recording so far (its
+ *                                                  evaluations and probes, one model's replay file)
  * Each is written through a temporary file and a rename, so a kill mid-write leaves the previous
  * checkpoint whole. The training stream is a function of (seed, step) and the checkpoint holds the
  * step and Adam's step count, so a resumed run trains on the batches the uninterrupted run would have.
@@ -14,6 +16,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Mark } from '../eval/verdict';
+import { decodeReplay, encodeReplay, MAX_REPLAY_BYTES, type ReplayModel } from '../formats/replay';
 import { parseEvalRecords } from '../formats/table1';
 import type { Experiment } from '../schema/experiment';
 import {
@@ -60,10 +63,22 @@ function sameBut(a: Experiment, b: Experiment, field: keyof Experiment): boolean
   return canonical(a) === canonical(b);
 }
 
-/** The model, its optimiser and its losses so far, as a resumable checkpoint. */
-export async function writeRunCheckpoint(out: string, stem: string, trainer: Trainer): Promise<void> {
+/** The file of a model's recording so far, beside its checkpoint. */
+export const recordingFile = (out: string, stem: string) => join(out, `${stem}.recording.iclreplay`);
+
+/**
+ * The model, its optimiser and its losses so far, as a resumable checkpoint; with `recording` (a
+ * recorded run), the model's recording so far too, as a one-model replay file.
+ */
+export async function writeRunCheckpoint(
+  out: string,
+  stem: string,
+  trainer: Trainer,
+  recording?: { model: ReplayModel; backend: string },
+): Promise<void> {
   const files = await saveCheckpoint(trainer);
   writeFileAtomically(join(out, `${stem}-loss.csv`), lossCsv(trainer.state().history));
+  if (recording) writeRecording(out, stem, trainer.experiment, recording);
   if (files.optimizer) writeFileAtomically(join(out, `${stem}.optim.safetensors`), files.optimizer);
   // the model file last: its step is the checkpoint's step, so it must never be newer than the rest
   writeFileAtomically(join(out, `${stem}.safetensors`), files.model);
@@ -128,4 +143,70 @@ export async function resumeFromCheckpoint(
     });
   }
   return { step, evalLines, marks };
+}
+
+/**
+ * A model's recording so far, beside its checkpoint, as a one-model replay file within the largest
+ * budget a replay may take (so nothing is thinned before the run's own replay is written).
+ */
+export function writeRecording(
+  out: string,
+  stem: string,
+  experiment: Experiment,
+  recording: { model: ReplayModel; backend: string },
+): void {
+  const { bytes } = encodeReplay(
+    {
+      experiment,
+      backend: recording.backend,
+      createdAt: new Date().toISOString(),
+      totalSteps: experiment.steps,
+      baselines: null,
+      models: [{ ...recording.model, index: 0 }],
+    },
+    { budget: MAX_REPLAY_BYTES },
+  );
+  writeFileAtomically(recordingFile(out, stem), bytes);
+}
+
+/**
+ * The evaluations and probes a recorded model had made by the step it resumes from (`step`), read
+ * from its recording beside the checkpoint. Throws when there is none (the checkpoint was written
+ * without --record), when it is broken, of other settings, or left frames out (a recording cut
+ * short there would not be the uninterrupted run's).
+ */
+export function readRecordingSoFar(
+  out: string,
+  stem: string,
+  experiment: Experiment,
+  step: number,
+): Pick<ReplayModel, 'evaluations' | 'probes'> {
+  const file = recordingFile(out, stem);
+  if (!existsSync(file)) {
+    throw new Error(
+      `cannot resume the recording: ${file} is missing (the checkpoint was written without --record); ` +
+        'resume without --record, or record from step 0 in another --out',
+    );
+  }
+  const read = decodeReplay(new Uint8Array(readFileSync(file)));
+  if (!read.ok) throw new Error(`cannot resume the recording: ${file}: ${read.error}`);
+  const { replay } = read;
+  if (!sameBut(replay.experiment, experiment, 'steps') || replay.models.length !== 1) {
+    throw new Error(
+      `cannot resume the recording: ${file} was recorded under other settings than this command's`,
+    );
+  }
+  if (replay.probeFramesDropped > 0) {
+    throw new Error(
+      `cannot resume the recording: ${file} left ${replay.probeFramesDropped} probe frames out`,
+    );
+  }
+  const [model] = replay.models;
+  const evaluations = model.evaluations.filter((e) => e.step <= step);
+  if (evaluations.at(-1)?.step !== step) {
+    throw new Error(
+      `cannot resume the recording: ${file} has no evaluation at step ${step}, the checkpoint's`,
+    );
+  }
+  return { evaluations, probes: model.probes.filter((p) => p.step <= step) };
 }

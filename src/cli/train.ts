@@ -54,8 +54,10 @@ import { formatDuration, ProgressLine } from './progress';
 import {
   lossCsv,
   type Resumed,
+  readRecordingSoFar,
   resumeFromCheckpoint,
   writeFileAtomically,
+  writeRecording,
   writeRunCheckpoint,
 } from './resume';
 import {
@@ -135,7 +137,9 @@ options:
                       without one starts from step 0, a model already stopped at its verdict is kept
   --record FILE       also write a replay of the run to FILE (e.g. public/replays/<task>.iclreplay)
                       and add it to index.json beside it: loss, ICL curves and probes at every
-                      evaluation, for "Watch a recorded run" (docs/REPLAYS.md)
+                      evaluation, for "Watch a recorded run" (docs/REPLAYS.md); with
+                      --checkpoint-every, each model's recording so far goes beside its checkpoint,
+                      so --resume continues the recording too
   --record-budget N   bytes the replay may take, gzip'd (default ${DEFAULT_REPLAY_BUDGET}); probe
                       frames are thinned to fit
   --no-fused          plain tfjs ops instead of src/kernels' fused kernels (WGSL on webgpu,
@@ -348,11 +352,6 @@ export function parseTrainArgs(argv: string[]): TrainCommand | 'help' {
   if (record !== null && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(basename(record))) {
     throw new UsageError(
       `--record needs a plain file name (letters, digits, . _ -), got "${basename(record)}"`,
-    );
-  }
-  if (record !== null && values.resume === true) {
-    throw new UsageError(
-      '--record cannot be resumed (a recording needs the whole run): leave out --resume or --record',
     );
   }
   return {
@@ -580,9 +579,19 @@ export async function runTrain(argv: string[]): Promise<number> {
         trainer.dispose();
         return 2;
       }
+      if (resumed && recorded) {
+        try {
+          Object.assign(recorded, readRecordingSoFar(out, stem, experiment, resumed.step));
+        } catch (e) {
+          console.error(`error: ${(e as Error).message}`);
+          trainer.dispose();
+          return 2;
+        }
+      }
       progress.note(
         resumed
-          ? `${name}: resumed at step ${resumed.step} from ${join(out, `${stem}.safetensors`)}`
+          ? `${name}: resumed at step ${resumed.step} from ${join(out, `${stem}.safetensors`)}` +
+              (recorded ? ` (its recording: ${recorded.evaluations.length} evaluations so far)` : '')
           : `${name}: no checkpoint in ${out}, starting at step 0`,
       );
     }
@@ -614,7 +623,8 @@ export async function runTrain(argv: string[]): Promise<number> {
     let lastLoss = Number.NaN;
     let result: Awaited<ReturnType<Trainer['train']>> = { steps: 0, reason: 'done' };
     try {
-      if (recorded) await record();
+      // a resumed recording holds its evaluations up to the checkpoint's step already
+      if (recorded && !resumed) await record();
       while (stoppedAtVerdict === null && trainer.stepCount < experiment.steps) {
         const chunk = Math.min(every - (trainer.stepCount % every), experiment.steps - trainer.stepCount);
         result = await trainer.train(chunk, {
@@ -643,7 +653,12 @@ export async function runTrain(argv: string[]): Promise<number> {
             command.checkpointEvery !== null &&
             trainer.stepCount - lastCheckpoint >= command.checkpointEvery
           ) {
-            await writeRunCheckpoint(out, stem, trainer);
+            await writeRunCheckpoint(
+              out,
+              stem,
+              trainer,
+              recorded ? { model: closeRecording({ ...recorded }), backend } : undefined,
+            );
             lastCheckpoint = trainer.stepCount;
           }
           if (command.stopAtVerdict && shouldStopAtVerdict(marks)) {
@@ -675,7 +690,13 @@ export async function runTrain(argv: string[]): Promise<number> {
           `${name}: batches made ahead in ${command.batchThreads} worker thread(s): ${prefetched.hits} of ${prefetched.hits + prefetched.misses}` +
             (prefetched.error ? ` (then: ${prefetched.error})` : ''),
         );
-      const sets = recorded ? await record() : await trainer.evaluate();
+      // a recording resumed at its last step has that step's evaluation already
+      const last = recorded?.evaluations.at(-1);
+      const sets = recorded
+        ? last && last.step === trainer.stepCount
+          ? last.sets
+          : await record()
+        : await trainer.evaluate();
       finals.push(sets);
       history.push({ step: trainer.stepCount, sets: sets.map(curveSetJson) });
       if (lastLogged !== trainer.stepCount) logEvaluation(trainer.stepCount, sets);
@@ -697,6 +718,9 @@ export async function runTrain(argv: string[]): Promise<number> {
       if (yaml instanceof Error) progress.note(`${name}: no PyTorch config (${yaml.message})`);
       else writeFileSync(join(out, `${stem}.yaml`), yaml);
       if (files.optimizer) writeFileSync(join(out, `${stem}.optim.safetensors`), files.optimizer);
+      // a recorded model's whole recording beside its checkpoint: a run resumed later (more
+      // --steps, or the next model of a run stopped part way) goes on from it
+      if (recorded) writeRecording(out, stem, experiment, { model: recorded, backend });
       summaries.push({
         index: i,
         arch: spec.arch,
