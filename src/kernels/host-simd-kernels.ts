@@ -7,15 +7,7 @@
  * these where `runsSimd*` holds and its JavaScript loops elsewhere; `setHostScanImpl('js')` forces
  * the JavaScript loops here too.
  */
-import {
-  Arena,
-  hostScanImpl,
-  packRows,
-  padded,
-  type ScanExports,
-  scanModule,
-  unpackRows,
-} from './selective-scan/host-simd';
+import { Arena, hostScanImpl, packRows, padded, scanModule, unpackRows } from './selective-scan/host-simd';
 
 // ---------------------------------------------------------------------------------------------
 // Bias + GELU (host-kernels.ts): the module's float32 exp four lanes at a time
@@ -88,14 +80,7 @@ export function runsSimdConv(dims: SimdConvDims): boolean {
 }
 
 /** The conv's inputs in the module: x's C columns [B L, Cp], the taps transposed [K, Cp], bias [Cp]. */
-function placeConv(
-  mod: ScanExports,
-  arena: Arena,
-  dims: SimdConvDims,
-  x: Float32Array,
-  w: Float32Array,
-  bias: Float32Array,
-) {
+function placeConv(arena: Arena, dims: SimdConvDims, x: Float32Array, w: Float32Array, bias: Float32Array) {
   const { b, l, cx, c, k, offset } = dims;
   const cp = padded(c);
   const rows = b * l;
@@ -126,7 +111,7 @@ export function convSiluForwardSimd(
   const mod = scanModule();
   if (!mod) throw new Error('WebAssembly SIMD is not available');
   const arena = new Arena();
-  const placed = placeConv(mod, arena, dims, x, w, bias);
+  const placed = placeConv(arena, dims, x, w, bias);
   const pu = arena.take(placed.rows * placed.cp);
   const f = arena.view(mod);
   placed.fill(f);
@@ -154,7 +139,7 @@ export function convSiluBackwardSimd(
   if (!mod) throw new Error('WebAssembly SIMD is not available');
   const { c, k, l } = dims;
   const arena = new Arena();
-  const placed = placeConv(mod, arena, dims, x, w, bias);
+  const placed = placeConv(arena, dims, x, w, bias);
   const { at, cp, rows } = placed;
   const pdy = arena.take(rows * cp);
   const pdx = arena.take(rows * cp);

@@ -177,7 +177,7 @@ class WebGpuStepReplay implements StepReplayer {
   /** tfjs released `buffer` into the pool (or destroyed it). */
   released(buffer: GPUBuffer): void {
     const p = this.program;
-    if (!p || !p.buffers.has(buffer)) return;
+    if (!p?.buffers.has(buffer)) return;
     if (this.pendingOutputs.has(buffer)) {
       this.pendingOutputs.delete(buffer);
       if (takeFree(this.pool, buffer)) p.claimed.push(buffer);
