@@ -48,6 +48,7 @@
 
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { deferReduction, linearGradReduceProgram, reductionTuning } from './linear-grad-reduce';
 import { dispatch1d, release, runRaw } from './runner';
 
 export const LINEAR_GRAD = 'IclLinearGrad';
@@ -332,72 +333,6 @@ export function splitRowsPlan(m: number, wp: number, wq: number, n: number, bias
   return { blocks, blockRows, tiles, scratch: blocks * stride };
 }
 
-/** threads per workgroup of the reduction */
-const RED_THREADS = 256;
-
-/**
- * Lanes of blocks per reduced element (elements per workgroup: 256 / lanes): 4, or 16 where 4
- * would leave fewer than 264 workgroups (2 per SM of an H200) and there are 16+ blocks to share
- * (small weights cut into many blocks, e.g. 64 x 64: 65 -> 260 workgroups, 32 -> 8 loads a lane).
- */
-export function reduceLanes(elements: number, blocks: number): number {
-  return Math.ceil(elements / (RED_THREADS / 4)) < 264 && blocks >= 16 ? 16 : 4;
-}
-
-/**
- * The split-rows form's second program: part [blocks, E + nb] summed over its blocks -> dW (the
- * first E = wp wq) and db (the last nb = N, with a bias). A workgroup owns 256 / lanes consecutive
- * elements (coalesced reads of each block's stretch); the lanes stride over the blocks, two sums
- * each, and their sums are added in lane order (a fixed order: the same bits every run).
- */
-export function linearGradReduceProgram(e: number, nb: number, blocks: number) {
-  const lanes = reduceLanes(e + nb, blocks);
-  const cols = RED_THREADS / lanes;
-  const dispatch = dispatch1d(e + nb, cols);
-  const outputs = nb > 0 ? ['dw', 'db'] : ['dw'];
-  return {
-    name: 'LinearGradReduce',
-    key: `lingradred_${nb > 0 ? 'b' : ''}${lanes}`,
-    dispatch,
-    uniforms: [
-      { type: 'int32' as const, data: [e] },
-      { type: 'int32' as const, data: [nb] },
-      { type: 'int32' as const, data: [blocks] },
-      { type: 'int32' as const, data: [dispatch[0]] },
-    ],
-    wgsl: () => /* wgsl */ `
-${bindings(outputs, ['part'], 'E: i32, NB: i32, blocks: i32, nx: i32')}
-${FLAT_INDEX}
-var<workgroup> acc: array<f32, ${RED_THREADS}>;
-@compute @workgroup_size(${RED_THREADS})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
-  let lid = i32(lidu);
-  let col = lid % ${cols};
-  let lane = lid / ${cols};
-  let e = flatGroup(wid) * ${cols} + col;
-  let stride = uni.E + uni.NB;
-  var a0 = 0.0;
-  var a1 = 0.0;
-  if (e < stride) {
-    var b = lane;
-    for (; b + ${lanes} < uni.blocks; b += ${2 * lanes}) {
-      a0 += part[b * stride + e];
-      a1 += part[(b + ${lanes}) * stride + e];
-    }
-    if (b < uni.blocks) { a0 += part[b * stride + e]; }
-  }
-  acc[lid] = a0 + a1;
-  workgroupBarrier();
-  if (lane == 0 && e < stride) {
-    var v = acc[col];
-    for (var l = 1; l < ${lanes}; l++) { v += acc[col + l * ${cols}]; }
-    ${nb > 0 ? 'if (e < uni.E) { dw[e] = v; } else { db[e - uni.E] = v; }' : 'dw[e] = v;'}
-  }
-}
-`,
-  };
-}
-
 type LinearGradAttrs = { transposeWeight: boolean; bias: boolean; rows?: RowMap; splitRows?: boolean };
 
 /** inputs x [M, K] (with a row map [B L, K]), weight, dy [M, N], dkept? [M, K] -> [dx, dW, db?] */
@@ -416,6 +351,8 @@ const linearGradKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   }
   const [dx, part] = runRaw(backend, linearGradProgram(shape, plan), ins, [x!.shape.slice(), [plan.scratch]]);
   const e = weight!.shape[0] * weight!.shape[1];
+  if (reductionTuning.defer)
+    return [dx, ...deferReduction(backend, part, weight!.shape.slice(), bias ? n : 0, plan.blocks)];
   const reduce = linearGradReduceProgram(e, bias ? n : 0, plan.blocks);
   const sums = runRaw(backend, reduce, [part], bias ? [weight!.shape.slice(), [n]] : [weight!.shape.slice()]);
   release(backend, part);
