@@ -49,7 +49,7 @@ test('exports: charts, curves, summary and checkpoints are valid files', async (
   await page.goto('/');
   await chooseTask(page, 'Linear regression');
   await chooseModels(page, RACE);
-  await useTinySizes(page, { Steps: 400 });
+  await useTinySizes(page, { Steps: 100_000 });
 
   // before any model is built there is no checkpoint to offer; the menu works from the keyboard
   const exportButton = page.getByRole('button', { name: 'Export', exact: true });

@@ -57,7 +57,7 @@ test('choose, train, watch, pause, share; the link opens the same experiment in 
   await page.goto('/?backend=webgpu');
   await chooseTask(page, TASK);
   await chooseModels(page, RACE);
-  await useTinySizes(page, { 'Evaluate every (steps)': 2 });
+  await useTinySizes(page, { 'Evaluate every (steps)': 2, Steps: 100_000 });
   const defaultProbe = await probePoints(page);
   await setField(page, 'Seed', '13');
   await setField(page, 'Learning rate', '0.002');

@@ -30,7 +30,7 @@ test('shortcuts train, pause, step and reset; two runs are labelled, compared an
   await page.goto('/?backend=cpu');
   await chooseTask(page, 'Linear regression');
   await chooseModels(page, ['Transformer']);
-  await useTinySizes(page);
+  await useTinySizes(page, { Steps: 100_000 });
   const status = modelStatus(page, 'Transformer');
 
   // s: one step; r: back to step 0 (neither fires while the focus is in a field)

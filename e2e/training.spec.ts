@@ -31,7 +31,8 @@ test('three models race: metrics from every worker; pause, step, resume, reset',
   test.setTimeout(420_000);
   const webgpu = info.project.name === 'webgpu';
   await chooseModels(page, RACE);
-  await useTinySizes(page);
+  // more steps than a fast machine runs before Pause (a finished run cannot be paused)
+  await useTinySizes(page, { Steps: 1_000_000 });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
 
   // every worker reports its backend, then losses
@@ -144,7 +145,7 @@ test('the WASM backend loads its binaries from this origin and trains (?backend=
   await page.goto('/?backend=wasm');
   await chooseTask(page, 'Linear regression');
   await chooseModels(page, ['Mamba']);
-  await useTinySizes(page);
+  await useTinySizes(page, { Steps: 1_000_000 });
   await page.getByRole('button', { name: 'Train', exact: true }).click();
   const status = modelStatus(page, 'Mamba');
   await expect(status).toContainText(' · wasm · ', { timeout: FIRST_STEPS_MS });
@@ -163,7 +164,9 @@ test('Speed: slow motion slows the workers down, full speed brings them back, no
   await page.goto('/?backend=wasm');
   await chooseTask(page, 'Linear regression');
   await chooseModels(page, ['Transformer']);
-  await useTinySizes(page);
+  // enough steps that the run cannot end during the test on a fast machine (a finished run shows no
+  // rate, which would pass the slow-motion check and fail the full-speed one)
+  await useTinySizes(page, { Steps: 1_000_000 });
   // changed settings: the preset select says so
   await expect(page.getByLabel('Preset', { exact: true })).toHaveValue('custom');
   const speed = page.getByLabel('Speed', { exact: true });
@@ -173,7 +176,11 @@ test('Speed: slow motion slows the workers down, full speed brings them back, no
   const rate = async () => Number(/([\d.]+) steps\/s/.exec((await status.textContent()) ?? '')?.[1] ?? -1);
   await expect.poll(rate, { timeout: FIRST_STEPS_MS }).toBeGreaterThan(3);
   await speed.selectOption({ label: 'Slow motion (1 step every 2 s)' });
-  await expect.poll(rate, { timeout: 30_000 }).toBeLessThan(0.8);
+  // a rate shown (so the run is still training) and below the slow-motion pace
+  await expect.poll(async () => {
+    const r = await rate();
+    return r >= 0 && r < 0.8;
+  }, { timeout: 30_000 }).toBe(true);
   const before = await stepOf(status);
   await page.waitForTimeout(4000);
   const after = await stepOf(status);
