@@ -7,6 +7,10 @@
  *
  *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
  *     [--task linear-regression] [--steps 30] [--batch N] [--batch-threads 2] [--json FILE]
+ *     [--without fold,defer]
+ * `--without`: one more row per model (replayed, batches ahead) with each named kernel cut turned off,
+ * to time what it buys: `fold` (LayerNorm inside the next linear, src/kernels/layer-norm-linear.ts),
+ * `defer` (the linear backwards' reductions run together, src/kernels/linear-grad-reduce.ts).
  * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
  * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
  */
@@ -15,6 +19,8 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { isBatchThread, startBatchThread } from '../src/cli/batch-thread';
 import { createStepReplay, FusedAdam, initBackend, modelKernels } from '../src/kernels';
+import { layerNormLinearTuning } from '../src/kernels/layer-norm-linear';
+import { reductionTuning } from '../src/kernels/linear-grad-reduce';
 import { countDispatches } from '../src/kernels/profile';
 import type { Architecture } from '../src/schema/architecture';
 import type { Experiment } from '../src/schema/experiment';
@@ -33,8 +39,22 @@ const { values: args } = parseArgs({
     json: { type: 'string' },
     /** helper threads making the batches ahead */
     'batch-threads': { type: 'string', default: '2' },
+    without: { type: 'string', default: '' },
   },
 });
+/** the kernel cuts `--without` can turn off, each as a switch */
+const CUTS = {
+  fold: (on: boolean) => {
+    layerNormLinearTuning.fold = on;
+  },
+  defer: (on: boolean) => {
+    reductionTuning.defer = on;
+  },
+} as const;
+type Cut = keyof typeof CUTS;
+const without = (args.without ? args.without.split(',') : []) as Cut[];
+for (const cut of without)
+  if (!(cut in CUTS)) throw new Error(`--without ${cut}: not one of ${Object.keys(CUTS).join(', ')}`);
 const batchThreads = Number(args['batch-threads']);
 
 const now = () => performance.now();
@@ -44,6 +64,8 @@ interface Row {
   arch: string;
   replay: boolean;
   prefetch: boolean;
+  /** the kernel cut turned off for this row, if any */
+  without: string | null;
   batch: number;
   seqLen: number;
   msPerStep: number;
@@ -63,6 +85,23 @@ async function measure(
   replay: boolean,
   prefetch: boolean,
   steps: number,
+  cut: Cut | null = null,
+): Promise<Row> {
+  if (cut) CUTS[cut](false);
+  try {
+    return await measureNow(size, arch, replay, prefetch, steps, cut);
+  } finally {
+    if (cut) CUTS[cut](true);
+  }
+}
+
+async function measureNow(
+  size: PresetName,
+  arch: Architecture,
+  replay: boolean,
+  prefetch: boolean,
+  steps: number,
+  cut: Cut | null,
 ): Promise<Row> {
   const experiment = presetExperiment(
     size,
@@ -129,6 +168,7 @@ async function measure(
       arch,
       replay,
       prefetch,
+      without: cut,
       batch: batch.batchSize,
       seqLen: batch.seqLen,
       msPerStep: times[1],
@@ -156,9 +196,9 @@ async function main(): Promise<void> {
     : 'unknown adapter';
   console.log(`# Step replay, ${new Date().toISOString()}, ${adapter}, task ${args.task}\n`);
   console.log(
-    '| size | model | batch x L | replay | batches ahead | ms / step | JS enqueue ms | enqueue share | dispatches | submits | max loss diff |',
+    '| size | model | batch x L | replay | batches ahead | without | ms / step | JS enqueue ms | enqueue share | dispatches | submits | max loss diff |',
   );
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   const rows: Row[] = [];
   for (const size of args.sizes!.split(',') as PresetName[]) {
     for (const arch of args.archs!.split(',') as Architecture[]) {
@@ -166,11 +206,13 @@ async function main(): Promise<void> {
       const plain = await measure(size, arch, false, false, steps);
       const fast = await measure(size, arch, true, false, steps);
       const fastest = await measure(size, arch, true, true, steps);
-      for (const r of [plain, fast, fastest]) {
+      const cuts: Row[] = [];
+      for (const cut of without) cuts.push(await measure(size, arch, true, true, steps, cut));
+      for (const r of [plain, fast, fastest, ...cuts]) {
         const diff = Math.max(...plain.losses.map((l, i) => Math.abs(l - r.losses[i])));
         rows.push(r);
         console.log(
-          `| ${r.size} | ${r.arch} | ${r.batch} x ${r.seqLen} | ${r.replay ? r.state : 'off'} | ${r.prefetch ? `yes (${r.batchHits} of ${r.batchHits + r.batchMisses} ready)` : 'no'} | ${r.msPerStep.toFixed(2)} | ${r.enqueueMs.toFixed(2)} | ${((100 * r.enqueueMs) / r.msPerStep).toFixed(0)} % | ${r.dispatches} | ${r.replay ? r.submits : '-'} | ${r === plain ? '' : diff.toExponential(1)} |`,
+          `| ${r.size} | ${r.arch} | ${r.batch} x ${r.seqLen} | ${r.replay ? r.state : 'off'} | ${r.prefetch ? `yes (${r.batchHits} of ${r.batchHits + r.batchMisses} ready)` : 'no'} | ${r.without ?? ''} | ${r.msPerStep.toFixed(2)} | ${r.enqueueMs.toFixed(2)} | ${((100 * r.enqueueMs) / r.msPerStep).toFixed(0)} % | ${r.dispatches} | ${r.replay ? r.submits : '-'} | ${r === plain ? '' : diff.toExponential(1)} |`,
         );
       }
       console.log(

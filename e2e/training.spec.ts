@@ -177,10 +177,15 @@ test('Speed: slow motion slows the workers down, full speed brings them back, no
   await expect.poll(rate, { timeout: FIRST_STEPS_MS }).toBeGreaterThan(3);
   await speed.selectOption({ label: 'Slow motion (1 step every 2 s)' });
   // a rate shown (so the run is still training) and below the slow-motion pace
-  await expect.poll(async () => {
-    const r = await rate();
-    return r >= 0 && r < 0.8;
-  }, { timeout: 30_000 }).toBe(true);
+  await expect
+    .poll(
+      async () => {
+        const r = await rate();
+        return r >= 0 && r < 0.8;
+      },
+      { timeout: 30_000 },
+    )
+    .toBe(true);
   const before = await stepOf(status);
   await page.waitForTimeout(4000);
   const after = await stepOf(status);

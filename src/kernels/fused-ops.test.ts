@@ -27,6 +27,7 @@ afterAll(async () => {
 
 const KERNELS: [KernelId, string][] = [
   ['layerNorm', 'fused LayerNorm'],
+  ['layerNormLinear', 'fused LayerNorm + the next linear'],
   ['attention', 'fused causal attention'],
   ['causalConvSilu', 'fused causal conv + SiLU'],
   ['biasGelu', 'fused bias + GELU'],

@@ -15,6 +15,7 @@ import { fusedAttention } from './attention';
 import { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
+import { fusedLayerNormLinear } from './layer-norm-linear';
 import { fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
 import { fusedMaskedMse } from './loss';
 import { registerAllKernels } from './register';
@@ -37,6 +38,7 @@ export {
 export { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
+export { fusedLayerNormLinear, layerNormLinearTuning } from './layer-norm-linear';
 export { columnSum, fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
 export { fusedMaskedMse } from './loss';
 export {
@@ -66,6 +68,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     causalConvSiluKeep: fusedCausalConvSiluKeep,
     layerNorm: fusedLayerNorm,
     layerNormKeep: fusedLayerNormKeep,
+    layerNormLinear: fusedLayerNormLinear,
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
     s4dKernel: fusedS4dKernel,

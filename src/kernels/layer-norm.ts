@@ -226,6 +226,34 @@ const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 /** the backward's storage buffers with the shift's sum: 4 outputs and 5 inputs */
 const SHIFT_SUM_BUFFERS = 9;
 
+/**
+ * LayerNorm's gradients on WebGPU, one dispatch from the forward's saved stats: dx (plus `dres`, the
+ * residual's gradient, when given), dweight, dbias and, with `shift`, the shift's (the sum of dres
+ * over rows: inside the dispatch where the device binds its 9 storage buffers, else one column sum).
+ */
+export function layerNormStatsBackward(
+  x: tf.Tensor,
+  weight: tf.Tensor,
+  stats: tf.Tensor,
+  dy: tf.Tensor | null,
+  dres: tf.Tensor | null,
+  shift: boolean,
+): { x: () => tf.Tensor; weight: () => tf.Tensor; bias: () => tf.Tensor; shift: () => tf.Tensor } {
+  const c = x.shape[x.shape.length - 1];
+  const inputs: tf.NamedTensorMap = { x, weight, stats, dy: dy ?? tf.zerosLike(x) };
+  if (dres) inputs.dres = dres;
+  const shiftSum = shift && dres !== null && maxStorageBuffers(tf.backend()) >= SHIFT_SUM_BUFFERS;
+  const [dx, dw, db, dshift] = tf
+    .engine()
+    .runKernel(LAYER_NORM_STATS_GRAD, inputs, { shiftSum } as never) as tf.Tensor[];
+  return {
+    x: () => dx,
+    weight: () => dw,
+    bias: () => db,
+    shift: () => dshift ?? (dres ? columnSum(dres.reshape([-1, c])) : tf.zeros([c])),
+  };
+}
+
 /** WebGPU: the backward's one dispatch, from the forward's saved stats */
 function statsGradient(keep: boolean): GradConfig {
   return {
@@ -236,20 +264,7 @@ function statsGradient(keep: boolean): GradConfig {
       const [x, weight, stats] = saved;
       const shift = (attrs as { shift?: boolean } | undefined)?.shift === true;
       const [dy, dres] = dys as Array<tf.Tensor | null>;
-      const c = x.shape[x.shape.length - 1];
-      const inputs: tf.NamedTensorMap = { x, weight, stats, dy: dy ?? tf.zerosLike(x) };
-      if (keep && dres) inputs.dres = dres;
-      // the shift's sum inside the dispatch where the device binds its 9 storage buffers
-      const shiftSum = shift && dres !== null && maxStorageBuffers(tf.backend()) >= SHIFT_SUM_BUFFERS;
-      const [dx, dw, db, dshift] = tf
-        .engine()
-        .runKernel(LAYER_NORM_STATS_GRAD, inputs, { shiftSum } as never) as tf.Tensor[];
-      return {
-        x: () => dx,
-        weight: () => dw,
-        bias: () => db,
-        shift: () => dshift ?? (dres ? columnSum(dres.reshape([-1, c])) : tf.zeros([c])),
-      };
+      return layerNormStatsBackward(x, weight, stats, dy, keep ? dres : null, shift);
     },
   };
 }

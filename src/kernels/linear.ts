@@ -151,27 +151,44 @@ const linearGrad: GradConfig = {
     const [x, w] = saved as tf.Tensor2D[];
     const { transposeWeight: t, keep, bias: hasBias } = attrs as unknown as LinearAttrs;
     const [d, dKept] = (keep ? dys : [dys]) as Array<tf.Tensor2D | null>;
-    const form = linearTuning.backward;
-    if (d && tf.getBackend() === 'webgpu' && form !== 'matmuls') {
-      const inputs: tf.NamedTensorMap = dKept
-        ? { x, weight: w, dy: d, dkept: dKept }
-        : { x, weight: w, dy: d };
-      const [dx, dw, db] = tf.engine().runKernel(LINEAR_GRAD, inputs, {
-        transposeWeight: t,
-        bias: hasBias,
-        splitRows: form === 'split-rows',
-      } as never) as tf.Tensor[];
-      return { x: () => dx, weight: () => dw, bias: () => db, residual: () => d.reshape(d.shape) };
-    }
-    const dy = d as tf.Tensor2D;
-    return {
-      x: () => tf.fused.matMul({ a: dy, b: w, transposeB: !t, bias: dKept ?? undefined }),
-      weight: () => (t ? tf.matMul(dy, x, true, false) : tf.matMul(x, dy, true, false)),
-      bias: () => columnSum(dy),
-      residual: () => dy.reshape(dy.shape),
-    };
+    // (the tape hands null for an output outside the backward's graph: y unread, only the kept x's
+    // gradient flows back)
+    const n = w.shape[t ? 0 : 1];
+    return linearBackward(x, w, d ?? tf.zeros([x.shape[0], n]), t, hasBias, dKept);
   },
 };
+
+/**
+ * The gradients of y = x W^T (or x W) + bias (+ residual) for dy: dx (plus `dKept`, the gradient of
+ * x from another consumer, added in dx's matmul), dW, db and the residual's (dy itself), as closures
+ * for the tape. On WebGPU with the 'one-dispatch' or 'split-rows' form the whole backward
+ * (`IclLinearGrad`) runs now; otherwise each is computed when asked for.
+ */
+export function linearBackward(
+  x: tf.Tensor2D,
+  w: tf.Tensor2D,
+  dy: tf.Tensor2D,
+  t: boolean,
+  hasBias: boolean,
+  dKept: tf.Tensor2D | null = null,
+): { x: () => tf.Tensor; weight: () => tf.Tensor; bias: () => tf.Tensor; residual: () => tf.Tensor } {
+  const form = linearTuning.backward;
+  if (tf.getBackend() === 'webgpu' && form !== 'matmuls') {
+    const inputs: tf.NamedTensorMap = dKept ? { x, weight: w, dy, dkept: dKept } : { x, weight: w, dy };
+    const [dx, dw, db] = tf.engine().runKernel(LINEAR_GRAD, inputs, {
+      transposeWeight: t,
+      bias: hasBias,
+      splitRows: form === 'split-rows',
+    } as never) as tf.Tensor[];
+    return { x: () => dx, weight: () => dw, bias: () => db, residual: () => dy.reshape(dy.shape) };
+  }
+  return {
+    x: () => tf.fused.matMul({ a: dy, b: w, transposeB: !t, bias: dKept ?? undefined }),
+    weight: () => (t ? tf.matMul(dy, x, true, false) : tf.matMul(x, dy, true, false)),
+    bias: () => columnSum(dy),
+    residual: () => dy.reshape(dy.shape),
+  };
+}
 
 /**
  * x [M, in] times the weight (transposed: nn.Linear's [out, in]; else GPT-2 Conv1D's [in, out]),

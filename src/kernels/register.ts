@@ -4,6 +4,7 @@ import { registerConvKernels } from './conv';
 import { registerGeluKernels } from './gelu';
 import { registerHostKernels } from './host-kernels';
 import { registerLayerNormKernels } from './layer-norm';
+import { registerLayerNormLinearKernels } from './layer-norm-linear';
 import { registerLinearKernels } from './linear';
 import { registerLossKernels } from './loss';
 import { registerWasmMatMul } from './matmul-wasm';
@@ -26,6 +27,7 @@ export function registerAllKernels(): void {
   registerGeluKernels();
   registerS4dKernels();
   registerLinearKernels();
+  registerLayerNormLinearKernels();
   registerLossKernels();
   registerWasmSegmentSum();
   registerHostKernels();

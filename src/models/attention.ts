@@ -92,9 +92,26 @@ export function hybridAttention(
   residual?: tf.Tensor3D,
   biasInResidual = false,
 ): tf.Tensor3D {
-  const d = x.shape[2];
   const kernel = sink ? undefined : kernels?.linear;
   const packed = linear(x, get('c_attn.weight'), get('c_attn.bias'), { kernel }) as tf.Tensor3D;
+  return hybridAttentionFromQkv(packed, get, nHead, sink, kernels, residual, biasInResidual);
+}
+
+/**
+ * `hybridAttention` from c_attn's output, packed qkv [B, L, 3D] (computed by the caller: above, or
+ * a block whose LayerNorm and c_attn are one kernel).
+ */
+export function hybridAttentionFromQkv(
+  packed: tf.Tensor3D,
+  get: ParamGetter,
+  nHead: number,
+  sink?: AttentionWeightsSink,
+  kernels?: ModelKernels,
+  residual?: tf.Tensor3D,
+  biasInResidual = false,
+): tf.Tensor3D {
+  const d = packed.shape[2] / 3;
+  const kernel = sink ? undefined : kernels?.linear;
   let y: tf.Tensor3D;
   if (kernels?.attention && !sink) y = kernels.attention(packed, nHead);
   else {
@@ -136,15 +153,41 @@ export function gpt2Layer(
   // LN(v) and v for the residual; through the LayerNorm kernel when fused (see ModelKernels), which
   // then also adds the bias of the matmul that adds the residual (so that matmul takes no bias)
   const keep = kernels?.layerNormKeep;
+  // LN(v) and the linear after it as one kernel where fused (which also hands on v + the shift)
+  const fold = sink ? undefined : kernels?.layerNormLinear;
   const lnKeep = (v: tf.Tensor, p: string, proj: string): [tf.Tensor, tf.Tensor] =>
     keep
       ? keep(v, get(`${p}weight`), get(`${p}bias`), get(`${proj}bias`))
       : [ln(v, get(`${p}weight`), get(`${p}bias`)), v];
-  const projBias = (proj: string) => (keep ? undefined : get(`${proj}bias`));
-  const [h1, x1] = lnKeep(x, 'ln_1.', 'attn.c_proj.');
-  const packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias'), {
-    kernel,
-  }) as tf.Tensor3D;
+  const lnLinear = (
+    v: tf.Tensor,
+    p: string,
+    w: string,
+    proj: string,
+    bias?: tf.Tensor,
+  ): [tf.Tensor3D, tf.Tensor] => {
+    const [b, l] = v.shape;
+    const [y, kept] = fold!(
+      v.reshape([b * l, d]) as tf.Tensor2D,
+      get(`${p}weight`),
+      get(`${p}bias`),
+      get(w) as tf.Tensor2D,
+      false,
+      bias,
+      get(`${proj}bias`),
+    );
+    return [y.reshape([b, l, -1]), kept.reshape([b, l, d])];
+  };
+  const projBias = (proj: string) => (keep || fold ? undefined : get(`${proj}bias`));
+  let packed: tf.Tensor3D;
+  let x1: tf.Tensor;
+  if (fold)
+    [packed, x1] = lnLinear(x, 'ln_1.', 'attn.c_attn.weight', 'attn.c_proj.', get('attn.c_attn.bias'));
+  else {
+    const [h1, kept] = lnKeep(x, 'ln_1.', 'attn.c_proj.');
+    x1 = kept;
+    packed = conv1dGpt2(h1, get('attn.c_attn.weight'), get('attn.c_attn.bias'), { kernel }) as tf.Tensor3D;
+  }
   let att: tf.Tensor3D;
   if (kernels?.attention && !sink) att = kernels.attention(packed, nHead);
   else {
@@ -153,10 +196,27 @@ export function gpt2Layer(
   }
   // r = x + c_proj(att), m = r + c_proj(MLP(..)): the residual adds inside the matmuls where fused
   const r = conv1dGpt2(att, get('attn.c_proj.weight'), projBias('attn.c_proj.'), { kernel, residual: x1 });
-  const [h2, r2] = lnKeep(r, 'ln_2.', 'mlp.c_proj.');
-  const fc = kernels?.biasGelu
-    ? kernels.biasGelu(conv1dGpt2(h2, get('mlp.c_fc.weight')), get('mlp.c_fc.bias'))
-    : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias'), { kernel }));
+  let fc: tf.Tensor;
+  let r2: tf.Tensor;
+  if (fold) {
+    // the MLP's bias goes with its GELU where that is fused, else into the matmul
+    const gelu = kernels?.biasGelu;
+    const [pre, kept] = lnLinear(
+      r,
+      'ln_2.',
+      'mlp.c_fc.weight',
+      'mlp.c_proj.',
+      gelu ? undefined : get('mlp.c_fc.bias'),
+    );
+    r2 = kept;
+    fc = gelu ? gelu(pre, get('mlp.c_fc.bias')) : geluTanh(pre);
+  } else {
+    const [h2, kept] = lnKeep(r, 'ln_2.', 'mlp.c_proj.');
+    r2 = kept;
+    fc = kernels?.biasGelu
+      ? kernels.biasGelu(conv1dGpt2(h2, get('mlp.c_fc.weight')), get('mlp.c_fc.bias'))
+      : geluTanh(conv1dGpt2(h2, get('mlp.c_fc.weight'), get('mlp.c_fc.bias'), { kernel }));
+  }
   return conv1dGpt2(fc, get('mlp.c_proj.weight'), projBias('mlp.c_proj.'), {
     kernel,
     residual: r2,

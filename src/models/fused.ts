@@ -53,6 +53,20 @@ export interface ModelKernels {
     bias: tf.Tensor,
     shift?: tf.Tensor,
   ) => [tf.Tensor, tf.Tensor];
+  /**
+   * [LN(x) W (+ bias), x (+ shift)] for x [M, K]: a block's LayerNorm and the linear that reads it
+   * (in_proj, c_attn, c_fc; W as `linear` takes it), the second output the residual stream as
+   * `layerNormKeep`'s
+   */
+  layerNormLinear?: (
+    x: tf.Tensor2D,
+    lnWeight: tf.Tensor,
+    lnBias: tf.Tensor,
+    weight: tf.Tensor2D,
+    transposeWeight: boolean,
+    bias?: tf.Tensor,
+    shift?: tf.Tensor,
+  ) => [tf.Tensor2D, tf.Tensor2D];
   /** causal multi-head softmax attention from packed qkv [B, L, 3D] (q | k | v) -> [B, L, D] */
   attention?: (qkv: tf.Tensor3D, nHead: number) => tf.Tensor3D;
   /** GELU (tanh approximation) of x + bias, bias broadcast over the last axis */

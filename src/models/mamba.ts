@@ -181,8 +181,22 @@ export function mambaMixerFused(
   kernels: ModelKernels,
   residual?: tf.Tensor3D,
 ): tf.Tensor3D {
-  const { dInner: di } = dims;
   const xz = linear(x, get('in_proj.weight'), undefined, { kernel: kernels.linear }) as tf.Tensor3D; // (1) [B, L, 2 Di]
+  return mambaMixerFusedFromInProj(xz, get, dims, kernels, residual);
+}
+
+/**
+ * Steps (2)-(10) of the fused mixer, from (1)'s xz = in_proj(x) [B, L, 2 Di] (computed by the caller:
+ * `mambaMixerFused`, or a block whose LayerNorm and in_proj are one kernel).
+ */
+export function mambaMixerFusedFromInProj(
+  xz: tf.Tensor3D,
+  get: ParamGetter,
+  dims: MambaDims,
+  kernels: ModelKernels,
+  residual?: tf.Tensor3D,
+): tf.Tensor3D {
+  const { dInner: di } = dims;
   // (2); xz reaches the scan (z) through the conv's kernel when fused (its gradient then adds in
   // the conv's backward)
   const [u, xzScan] = kernels.causalConvSiluKeep

@@ -36,12 +36,20 @@ import {
   gpt2Layer,
   gpt2LayerSpecs,
   hybridAttention,
+  hybridAttentionFromQkv,
   hybridAttentionSpecs,
   layerNormSpecs,
 } from './attention';
 import { type ArchConfig, validateArchConfig } from './config';
 import type { ModelKernels } from './fused';
-import { type MambaDims, type MambaTrace, mambaDims, mambaMixer, mambaMixerSpecs } from './mamba';
+import {
+  type MambaDims,
+  type MambaTrace,
+  mambaDims,
+  mambaMixer,
+  mambaMixerFusedFromInProj,
+  mambaMixerSpecs,
+} from './mamba';
 import { evenlySpaced, layerNorm, linear, selectPositions } from './ops';
 import {
   countParams,
@@ -331,6 +339,25 @@ export function blockForward(
     // h + mixer(LN(h)): the mixers add h in their last matmul; h reaches it through the LayerNorm
     // kernel (when fused), which then adds the residual's gradient in its backward
     // (attention: kept = h + c_proj.bias, written by the LayerNorm kernel)
+    if (kernels?.layerNormLinear && (block.kind === 'attention' || kernels.selectiveScan)) {
+      // LN(h) and the mixer's first linear (c_attn, in_proj) as one kernel
+      const [b, l, d] = h.shape;
+      const attention = block.kind === 'attention';
+      const [y, kept] = kernels.layerNormLinear(
+        h.reshape([b * l, d]) as tf.Tensor2D,
+        get('norm.weight'),
+        get('norm.bias'),
+        mixerGet(attention ? 'c_attn.weight' : 'in_proj.weight') as tf.Tensor2D,
+        true,
+        attention ? mixerGet('c_attn.bias') : undefined,
+        attention ? mixerGet('c_proj.bias') : undefined,
+      );
+      const first = y.reshape([b, l, -1]) as tf.Tensor3D;
+      const residual = kept.reshape([b, l, d]) as tf.Tensor3D;
+      return attention
+        ? hybridAttentionFromQkv(first, mixerGet, nHead, undefined, kernels, residual, true)
+        : mambaMixerFusedFromInProj(first, mixerGet, mambaDimsOf(config)!, kernels, residual);
+    }
     const shift = kernels?.layerNormKeep && block.kind === 'attention' ? mixerGet('c_proj.bias') : undefined;
     const [x, kept] = kernels?.layerNormKeep
       ? (kernels.layerNormKeep(h, get('norm.weight'), get('norm.bias'), shift) as [tf.Tensor3D, tf.Tensor3D])

@@ -11,6 +11,7 @@
 export type KernelId =
   | 'selectiveScan'
   | 'layerNorm'
+  | 'layerNormLinear'
   | 'attention'
   | 'causalConvSilu'
   | 'biasGelu'
@@ -109,6 +110,18 @@ export const REQUIREMENTS: Readonly<Record<KernelId, Requirement>> = {
   layerNorm: {
     outputs: ['y', 'dx', 'dweight', 'dbias'],
     cases: [...SEQUENCE_RULES, { what: 'a 2-D input', test: (d) => !('l' in d) }],
+  },
+  layerNormLinear: {
+    outputs: ['y', 'dx', 'dlnWeight', 'dlnBias', 'dweight', 'dbias', 'dshift'],
+    cases: [
+      { what: 'one row', test: (d) => d.m === 1 },
+      {
+        what: 'rows, columns and K no multiples of the 64 x 64 tile and 16-wide stretch',
+        test: (d) => d.m % 64 !== 0 && d.n % 64 !== 0 && d.k % 16 !== 0 && d.m > 64 && d.n > 64,
+      },
+      { what: 'the nn.Linear layout [out, in]', test: (d) => d.transposed === 1 },
+      { what: 'the GPT-2 Conv1D layout [in, out]', test: (d) => d.transposed === 0 },
+    ],
   },
   attention: { outputs: ['y', 'dqkv'], cases: SEQUENCE_RULES },
   causalConvSilu: { outputs: ['y', 'dx', 'dweight', 'dbias'], cases: SEQUENCE_RULES },

@@ -19,6 +19,7 @@ import { takeGpuErrors } from '../backend';
 import { fusedCausalConvSilu } from '../conv';
 import { fusedBiasGelu } from '../gelu';
 import { fusedLayerNorm } from '../layer-norm';
+import { fusedLayerNormLinear } from '../layer-norm-linear';
 import { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from '../selective-scan/index';
 import type { CheckEntry, CheckFailure, Dims, GpuErrorEntry, KernelId } from './check-report';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './helpers';
@@ -168,6 +169,41 @@ function layerNormCheck(shape: number[]): KernelCheck {
       const rng = new Rng(shape.length * 100 + shape[0]);
       const inputs = [randn(rng, shape, 2, 0.5), randn(rng, [c], 0.5, 1), randn(rng, [c], 0.5)];
       return compareOnBackends(inputs, names, shape, (x, w, b) => fusedLayerNorm(x, w, b), 99);
+    },
+  };
+}
+
+/** LN(x) W + bias and x + shift (both outputs weighted into the loss), M rows of K, N columns */
+function layerNormLinearCheck(c: { m: number; k: number; n: number; transposed: boolean }): KernelCheck {
+  const names = ['x', 'lnWeight', 'lnBias', 'weight', 'bias', 'shift'];
+  return {
+    kernel: 'layerNormLinear',
+    case: `M ${c.m}, K ${c.k}, N ${c.n}, ${c.transposed ? '[out, in]' : '[in, out]'}`,
+    dims: { m: c.m, k: c.k, n: c.n, transposed: c.transposed ? 1 : 0 },
+    outputs: gradOutputs(names),
+    run() {
+      const rng = new Rng(c.m * 13 + c.n);
+      const inputs = [
+        randn(rng, [c.m, c.k], 2, 0.5),
+        randn(rng, [c.k], 0.5, 1),
+        randn(rng, [c.k], 0.3),
+        randn(rng, c.transposed ? [c.n, c.k] : [c.k, c.n], 0.3),
+        randn(rng, [c.n]),
+        randn(rng, [c.k]),
+      ];
+      const f = (...xs: tf.Tensor[]) => {
+        const [y, kept] = fusedLayerNormLinear(
+          xs[0] as tf.Tensor2D,
+          xs[1],
+          xs[2],
+          xs[3] as tf.Tensor2D,
+          c.transposed,
+          xs[4],
+          xs[5],
+        );
+        return tf.concat([y.reshape([-1]), kept.reshape([-1])]);
+      };
+      return compareOnBackends(inputs, names, [c.m * (c.n + c.k)], f, 98);
     },
   };
 }
@@ -352,6 +388,12 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
       [70, 33],
       [3, 37, 128],
     ].map(layerNormCheck),
+    ...[
+      { m: 1, k: 5, n: 3, transposed: true },
+      { m: 300, k: 33, n: 129, transposed: true },
+      { m: 300, k: 33, n: 129, transposed: false },
+      { m: 82, k: 128, n: 384, transposed: true },
+    ].map(layerNormLinearCheck),
     ...[
       { b: 1, l: 1, d: 8, h: 2 },
       { b: 2, l: 19, d: 32, h: 4 },

@@ -1,0 +1,269 @@
+/**
+ * LayerNorm and the linear layer that reads it, as one forward program ('IclLayerNormLinear').
+ *
+ * Every block of the models starts with y = LN(h) W (+ b): Mamba's in_proj, the attention's
+ * c_attn, GPT-2's c_attn and c_fc. Apart, that is two dispatches (LayerNorm's, then the matmul's);
+ * here one: each workgroup owns a tile of 64 rows x 64 columns of y, computes its rows' mean and
+ * 1 / std (4 threads a row, two passes as torch), and normalises x as it loads it into the matmul's
+ * tiles. The workgroups of the first column tile also write what the backward needs and what the
+ * residual stream reads on: LN(h) itself (the linear's input, for dW), each row's stats [rows, 2],
+ * and, with a `shift`, h + shift (the residual with the bias of the matmul that will add it; without,
+ * the kept output is h itself, no copy).
+ *
+ * The backward is the two programs it was: the linear's (linear.ts, dW from the saved LN(h), dx = dLN)
+ * and LayerNorm's one-dispatch backward from the saved stats (layer-norm.ts), which adds the residual's
+ * gradient. Every workgroup of a row tile computes the same stats in the same order, so the values
+ * the matmul used are the values written for the backward.
+ *
+ * Off WebGPU, `fusedLayerNormLinear` is the two kernels it replaces (`fusedLayerNormKeep`, then
+ * `fusedLinear`).
+ */
+
+import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
+import * as tf from '@tensorflow/tfjs';
+import { LAYER_NORM_EPS } from '../models/ops';
+import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
+import { fusedLayerNormKeep, layerNormStatsBackward } from './layer-norm';
+import { fusedLinear, linearBackward } from './linear';
+import { dispatch1d, runRaw } from './runner';
+
+export const LAYER_NORM_LINEAR = 'IclLayerNormLinear';
+
+/** rows and columns of y a workgroup owns, and the stretch of K per tile */
+const TM = 64;
+const TN = 64;
+const TK = 16;
+const THREADS = 256;
+/** threads per row for the stats (THREADS / TM) */
+const STAT_LANES = THREADS / TM;
+
+/** Whether the models fold LayerNorm into the next linear on WebGPU (off: two programs, to compare). */
+export const layerNormLinearTuning = { fold: true };
+
+/**
+ * y [M, N] = LN(x) W (+ bias), with n = LN(x) [M, K], stats [M, 2] (and kept = x + shift [M, K]).
+ * W is [N, K] with `transposeWeight` (nn.Linear), else [K, N] (GPT-2 Conv1D).
+ */
+export function layerNormLinearProgram(
+  m: number,
+  k: number,
+  n: number,
+  transposeWeight: boolean,
+  bias: boolean,
+  shift: boolean,
+) {
+  const colTiles = Math.ceil(n / TN);
+  const dispatch = dispatch1d(colTiles * Math.ceil(m / TM), 1);
+  const outputs = shift ? ['y', 'normed', 'stats', 'kept'] : ['y', 'normed', 'stats'];
+  const inputs = ['x', 'gamma', 'beta', 'w', ...(bias ? ['bias'] : []), ...(shift ? ['shift'] : [])];
+  // the weight tile [TK, TN] loaded so that neighbouring threads read neighbouring addresses
+  const loadWeight = transposeWeight
+    ? `let kk = e % ${TK}; let cc = e / ${TK};
+      let kw = k0 + kk; let col = col0 + cc;
+      var wv = 0.0;
+      if (kw < K && col < uni.N) { wv = w[col * K + kw]; }`
+    : `let kk = e / ${TN}; let cc = e % ${TN};
+      let kw = k0 + kk; let col = col0 + cc;
+      var wv = 0.0;
+      if (kw < K && col < uni.N) { wv = w[kw * uni.N + col]; }`;
+  return {
+    name: 'LayerNormLinear',
+    key: `lnlin_${transposeWeight ? 't' : 'n'}${bias ? 'b' : ''}${shift ? 's' : ''}`,
+    dispatch,
+    uniforms: [
+      { type: 'int32' as const, data: [m] },
+      { type: 'int32' as const, data: [k] },
+      { type: 'int32' as const, data: [n] },
+      { type: 'int32' as const, data: [colTiles] },
+      { type: 'int32' as const, data: [dispatch[0]] },
+      { type: 'float32' as const, data: [LAYER_NORM_EPS] },
+    ],
+    wgsl: () => /* wgsl */ `
+${bindings(outputs, inputs, 'M: i32, K: i32, N: i32, colTiles: i32, nx: i32, eps: f32')}
+${FLAT_INDEX}
+var<workgroup> aT: array<vec4<f32>, ${(TK * TM) / 4}>;
+var<workgroup> wT: array<vec4<f32>, ${(TK * TN) / 4}>;
+var<workgroup> red: array<f32, ${THREADS}>;
+var<workgroup> rowMean: array<f32, ${TM}>;
+var<workgroup> rowRstd: array<f32, ${TM}>;
+@compute @workgroup_size(${THREADS})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let g = flatGroup(wid);
+  let colTile = g % uni.colTiles;
+  let row0 = (g / uni.colTiles) * ${TM};
+  if (row0 >= uni.M) { return; }
+  let col0 = colTile * ${TN};
+  let K = uni.K;
+  let first = colTile == 0;
+
+  // each row's mean, then 1 / std from the centred squares (torch's two passes)
+  let sr = lid / ${STAT_LANES};
+  let sl = lid % ${STAT_LANES};
+  let srow = row0 + sr;
+  var s = 0.0;
+  if (srow < uni.M) { for (var c = sl; c < K; c += ${STAT_LANES}) { s += x[srow * K + c]; } }
+  red[lid] = s;
+  workgroupBarrier();
+  if (sl == 0) {
+    var t = red[lid];
+    for (var q = 1; q < ${STAT_LANES}; q++) { t += red[lid + q]; }
+    rowMean[sr] = t / f32(K);
+  }
+  workgroupBarrier();
+  let mean = rowMean[sr];
+  var v = 0.0;
+  if (srow < uni.M) {
+    for (var c = sl; c < K; c += ${STAT_LANES}) { let d = x[srow * K + c] - mean; v += d * d; }
+  }
+  red[lid] = v;
+  workgroupBarrier();
+  if (sl == 0) {
+    var t = red[lid];
+    for (var q = 1; q < ${STAT_LANES}; q++) { t += red[lid + q]; }
+    let rstd = inverseSqrt(t / f32(K) + uni.eps);
+    rowRstd[sr] = rstd;
+    if (first && srow < uni.M) {
+      stats[2 * srow] = mean;
+      stats[2 * srow + 1] = rstd;
+    }
+  }
+  workgroupBarrier();
+
+  // the matmul over K in stretches of ${TK}: each thread 4 rows x 4 columns of y, the tiles held
+  // as vec4s (4 rows of LN(x), 4 columns of W) so that a step of the reduction is 2 loads, 16 FMAs
+  let tx = lid % ${TN / 4};
+  let ty = lid / ${TN / 4};
+  var acc0 = vec4<f32>(0.0);
+  var acc1 = vec4<f32>(0.0);
+  var acc2 = vec4<f32>(0.0);
+  var acc3 = vec4<f32>(0.0);
+  for (var k0 = 0; k0 < K; k0 += ${TK}) {
+    for (var i = 0; i < ${(TM * TK) / THREADS}; i++) {
+      let e = lid + ${THREADS} * i;
+      let r = e / ${TK};
+      let kk = e % ${TK};
+      let row = row0 + r;
+      let kx = k0 + kk;
+      var a = 0.0;
+      if (row < uni.M && kx < K) {
+        let xv = x[row * K + kx];
+        a = (xv - rowMean[r]) * rowRstd[r] * gamma[kx] + beta[kx];
+        if (first) {
+          normed[row * K + kx] = a;
+          ${shift ? 'kept[row * K + kx] = xv + shift[kx];' : ''}
+        }
+      }
+      aT[kk * ${TM / 4} + r / 4][r % 4] = a;
+    }
+    for (var i = 0; i < ${(TK * TN) / THREADS}; i++) {
+      let e = lid + ${THREADS} * i;
+      ${loadWeight}
+      wT[kk * ${TN / 4} + cc / 4][cc % 4] = wv;
+    }
+    workgroupBarrier();
+    for (var kk = 0; kk < ${TK}; kk++) {
+      let a = aT[kk * ${TM / 4} + ty];
+      let wv = wT[kk * ${TN / 4} + tx];
+      acc0 += a.x * wv;
+      acc1 += a.y * wv;
+      acc2 += a.z * wv;
+      acc3 += a.w * wv;
+    }
+    workgroupBarrier();
+  }
+  let r0 = row0 + ty * 4;
+  for (var j = 0; j < 4; j++) {
+    let col = col0 + tx * 4 + j;
+    if (col < uni.N) {
+      ${bias ? 'let bj = bias[col];' : 'let bj = 0.0;'}
+      if (r0 < uni.M) { y[r0 * uni.N + col] = acc0[j] + bj; }
+      if (r0 + 1 < uni.M) { y[(r0 + 1) * uni.N + col] = acc1[j] + bj; }
+      if (r0 + 2 < uni.M) { y[(r0 + 2) * uni.N + col] = acc2[j] + bj; }
+      if (r0 + 3 < uni.M) { y[(r0 + 3) * uni.N + col] = acc3[j] + bj; }
+    }
+  }
+}
+`,
+  };
+}
+
+type LayerNormLinearAttrs = { transposeWeight: boolean; bias: boolean; shift: boolean };
+
+/** [y, n, stats, kept]: kept is x + shift (written here) or x itself */
+const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, lnWeight, lnBias, weight, bias, shift } = inputs as Record<string, TensorInfo | undefined>;
+  const { transposeWeight: t } = attrs as unknown as LayerNormLinearAttrs;
+  const k = x!.shape[x!.shape.length - 1];
+  const m = tf.util.sizeFromShape(x!.shape) / k;
+  const n = weight!.shape[t ? 0 : 1];
+  const program = layerNormLinearProgram(m, k, n, t, bias !== undefined, shift !== undefined);
+  const ins = [x!, lnWeight!, lnBias!, weight!, ...(bias ? [bias] : []), ...(shift ? [shift] : [])];
+  const outs = [[m, n], [m, k], [m, 2], ...(shift ? [[m, k]] : [])];
+  const [y, normed, stats, kept] = runRaw(backend, program, ins, outs);
+  if (kept) return [y, normed, stats, kept];
+  (backend as tf.KernelBackend).incRef(x!.dataId);
+  return [y, normed, stats, { dataId: x!.dataId, shape: [m, k], dtype: x!.dtype }];
+};
+
+/** The backward: the linear's from the saved LN(x), then LayerNorm's from the saved stats. */
+const gradConfig: GradConfig = {
+  kernelName: LAYER_NORM_LINEAR,
+  inputsToSave: ['x', 'lnWeight', 'weight'],
+  outputsToSave: [false, true, true, false],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, lnWeight, weight, normed, stats] = saved as tf.Tensor2D[];
+    const { transposeWeight: t, bias, shift } = attrs as unknown as LayerNormLinearAttrs;
+    // (the tape hands null for an output outside the backward's graph; LN(x) has no other reader)
+    const [dy, , , dkept] = dys as Array<tf.Tensor2D | null>;
+    const n = weight.shape[t ? 0 : 1];
+    const lin = linearBackward(normed, weight, dy ?? tf.zeros([x.shape[0], n]), t, bias);
+    const ln = layerNormStatsBackward(x, lnWeight, stats, lin.x(), dkept, shift);
+    return {
+      x: ln.x,
+      lnWeight: ln.weight,
+      lnBias: ln.bias,
+      weight: lin.weight,
+      bias: lin.bias,
+      shift: ln.shift,
+    };
+  },
+};
+
+export function registerLayerNormLinearKernels(): void {
+  registerKernelOnce({ kernelName: LAYER_NORM_LINEAR, backendName: 'webgpu', kernelFunc: forwardKernel });
+  if (tf.getGradient(LAYER_NORM_LINEAR)) tf.unregisterGradient(LAYER_NORM_LINEAR);
+  tf.registerGradient(gradConfig);
+}
+
+/**
+ * [LN(x) W (+ bias), x (+ shift)] for x [M, K], the LayerNorm's weight and bias [K], W as `fusedLinear`
+ * takes it: one program on WebGPU (with `layerNormLinearTuning.fold`), the LayerNorm and linear
+ * kernels elsewhere. The second output is the residual stream, handed on (its gradient comes back
+ * to the LayerNorm's backward).
+ */
+export function fusedLayerNormLinear(
+  x: tf.Tensor2D,
+  lnWeight: tf.Tensor,
+  lnBias: tf.Tensor,
+  weight: tf.Tensor2D,
+  transposeWeight: boolean,
+  bias?: tf.Tensor,
+  shift?: tf.Tensor,
+): [tf.Tensor2D, tf.Tensor2D] {
+  if (tf.getBackend() !== 'webgpu' || !layerNormLinearTuning.fold) {
+    const [normed, kept] = fusedLayerNormKeep(x, lnWeight, lnBias, shift);
+    return [fusedLinear(normed as tf.Tensor2D, weight, transposeWeight, bias), kept as tf.Tensor2D];
+  }
+  const inputs: tf.NamedTensorMap = { x, lnWeight, lnBias, weight };
+  if (bias) inputs.bias = bias;
+  if (shift) inputs.shift = shift;
+  const attrs = { transposeWeight, bias: bias !== undefined, shift: shift !== undefined };
+  const [y, normed, stats, kept] = tf
+    .engine()
+    .runKernel(LAYER_NORM_LINEAR, inputs, attrs as never) as tf.Tensor2D[];
+  // the tape keeps its own references for the backward
+  normed.dispose();
+  stats.dispose();
+  return [y, kept];
+}
