@@ -50,6 +50,11 @@ export interface FlatGroup {
   firstChunk: number;
   /** pack groups: chunks in this group */
   chunks: number;
+  /**
+   * pack groups: which entries the program binds (absent: all); an unbound entry's gradient is
+   * already in state row 2 (summed there by its reduction, linear-grad-reduce.ts `reduceInto`)
+   */
+  bound?: readonly boolean[];
 }
 
 export interface FlatLayout {
@@ -82,6 +87,40 @@ function groupsOf(
     firstChunk += chunks;
   }
   return groups;
+}
+
+/**
+ * The pack groups when some gradients are in state row 2 already (`inRow(name)`): consecutive
+ * entries, each group binding at most `buffers - 1` gradients (those already in the row cost no
+ * binding, so the groups are fewer); with the layout's `chunks` for them.
+ */
+export function packGroupsFor(
+  layout: FlatLayout,
+  inRow: (name: string) => boolean,
+  buffers: number,
+): { pack: FlatGroup[]; chunks: number } {
+  const pack: FlatGroup[] = [];
+  let firstChunk = 0;
+  let part: FlatEntry[] = [];
+  let bound = 0;
+  const close = () => {
+    if (part.length === 0) return;
+    const start = part[0].offset;
+    const end = part[part.length - 1].offset + part[part.length - 1].size;
+    const chunks = Math.max(1, Math.ceil((end - start) / layout.chunkSize));
+    pack.push({ entries: part, start, end, firstChunk, chunks, bound: part.map((e) => !inRow(e.name)) });
+    firstChunk += chunks;
+    part = [];
+    bound = 0;
+  };
+  for (const e of layout.entries) {
+    const binds = !inRow(e.name);
+    if (binds && bound === buffers - 1) close();
+    part.push(e);
+    if (binds) bound++;
+  }
+  close();
+  return { pack, chunks: firstChunk };
 }
 
 /** The flat layout of `params` (name and shape, in order) for a device binding `buffers` storage buffers. */
@@ -153,10 +192,14 @@ export function packProgram(layout: FlatLayout, group: FlatGroup): RawProgram {
   const k = group.entries.length;
   const items = layout.chunkSize / WG;
   const dispatch = dispatch1d(group.chunks, 1);
-  const ins = group.entries.map((_, i) => `g${i}`);
+  const bound = group.bound ?? group.entries.map(() => true);
+  const ins = group.entries.flatMap((_, i) => (bound[i] ? [`g${i}`] : []));
+  // an entry already in row 2 is read from there (its sum of squares is still this program's)
+  const read = (i: number) =>
+    bound[i] ? `g = g${i}[j]; state[uni.gradRow + i] = g;` : 'g = state[uni.gradRow + i];';
   return {
     name: 'AdamPackGrads',
-    key: `adam_pack_${k}_${items}`,
+    key: `adam_pack_${k}_${items}_${bound.map((b) => (b ? 1 : 0)).join('')}`,
     dispatch,
     uniforms: [
       ...rangeUniforms(group),
@@ -180,8 +223,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let i = chunkStart + r * ${WG}u + lid;
     if (i < uni.groupEnd) {
       var g = 0.0;
-      ${branches(k, (i) => `g = g${i}[j];`)}
-      state[uni.gradRow + i] = g;
+      ${branches(k, read)}
       acc += g * g;
     }
   }

@@ -4,7 +4,8 @@
  * parameters (adam-flat.ts): the moments live in one [4, P] buffer on WebGPU (row 2 for this step's
  * gradients, row 3 for their sums of squares by chunk; [2, P] elsewhere); each step packs the
  * gradients into it with their sums of squares (~P/11 dispatches for P parameter tensors at 12
- * storage buffers), then updates the moments and the parameters in place (~P/11 dispatches), the
+ * storage buffers; the linear layers' gradients whose reductions are still queued are summed
+ * straight into it instead, linear-grad-reduce.ts, and cost the pack no binding), then updates the moments and the parameters in place (~P/11 dispatches), the
  * clip coefficient derived inside the update. Off WebGPU the same class
  * runs plain ops over the same flat moments (one update of the flat moments, one assign per
  * parameter), with results identical to src/train/adam.ts.
@@ -17,7 +18,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { readCopies } from '../models/read-copies';
 import { Adam, type AdamMoments, globalNorm } from '../train/adam';
-import { type FlatLayout, flatAdamProgram, flatBuffers, flatLayout, packProgram } from './adam-flat';
+import {
+  type FlatLayout,
+  flatAdamProgram,
+  flatBuffers,
+  flatLayout,
+  packGroupsFor,
+  packProgram,
+} from './adam-flat';
+import { claimReductions, reduceInto } from './linear-grad-reduce';
 import { internalsOf, maxStorageBuffers, runRaw } from './runner';
 
 type HostMoments = { expAvg: Float32Array; expAvgSq: Float32Array; shape: number[] };
@@ -95,9 +104,23 @@ export class FusedAdam extends Adam {
       if (be.tensorMap.get(v.dataId).refCount > 1) v.assign(tf.add(v, 0));
     };
     own(flat.moments);
-    const { layout } = flat;
+    // the linear backwards' reductions still queued (linear-grad-reduce.ts) are summed straight into
+    // row 2: their dW and db are never written, and the pack binds only the other gradients
+    const byId = new Map(names.map((n) => [grads.get(n)!.dataId as object, n]));
+    const claimed = claimReductions(backend, new Set(byId.keys()));
+    const inRow = new Set<string>();
+    if (claimed.length > 0) {
+      const at = (t: { dataId: object }) => {
+        const name = byId.get(t.dataId)!;
+        inRow.add(name);
+        return 2 * flat.layout.total + flat.layout.byName.get(name)!.offset;
+      };
+      const destinations = claimed.map((c) => ({ dwAt: at(c.dw), dbAt: c.db ? at(c.db) : 0 }));
+      reduceInto(backend, claimed, destinations, flat.moments);
+    }
+    const layout = inRow.size > 0 ? this.layoutWithRow(flat, inRow, buffers) : flat.layout;
     for (const group of layout.pack) {
-      const ins = group.entries.map((e) => grads.get(e.name)!);
+      const ins = group.entries.flatMap((e, i) => (group.bound?.[i] === false ? [] : [grads.get(e.name)!]));
       runRaw(backend, packProgram(layout, group), ins, [flat.moments]);
     }
     const norm = be.makeTensorInfo([1], 'float32');
@@ -116,6 +139,19 @@ export class FusedAdam extends Adam {
     }
     stepInput.dispose();
     return tf.engine().makeTensorFromTensorInfo(norm).reshape([]) as tf.Scalar;
+  }
+
+  /** the last `layoutWithRow` result, by the set of gradients already in row 2 */
+  private rowLayout: { key: string; flat: FlatState; layout: FlatLayout } | null = null;
+
+  /** `flat`'s layout with the pack groups for gradients `inRow` already in state row 2. */
+  private layoutWithRow(flat: FlatState, inRow: ReadonlySet<string>, buffers: number): FlatLayout {
+    const key = flat.layout.entries.map((e) => (inRow.has(e.name) ? 1 : 0)).join('');
+    if (this.rowLayout?.flat === flat && this.rowLayout.key === key) return this.rowLayout.layout;
+    const { pack, chunks } = packGroupsFor(flat.layout, (name) => inRow.has(name), buffers);
+    const layout = { ...flat.layout, pack, chunks };
+    this.rowLayout = { key, flat, layout };
+    return layout;
   }
 
   /** PyTorch's bias-corrected step size lr / (1 - beta1^t) of step t (1-based). */

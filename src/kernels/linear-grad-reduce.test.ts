@@ -3,10 +3,14 @@
  * on WebGPU: many layers' reductions (with and without bias, 4 and 16 lanes, more slots than one
  * program can bind) give the bits of each layer's own reduction program, in fewer dispatches; and
  * every way of touching a queued gradient (a read-back, a tfjs op, a fused kernel, its disposal)
- * runs the queue first, so nothing ever sees an unwritten buffer.
+ * runs the queue first, so nothing ever sees an unwritten buffer. FusedAdam takes the queued
+ * reductions of its gradients and sums them straight into its flat gradient row: the same update
+ * (bit for bit without clipping), fewer programs, and a claimed gradient read afterwards throws.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { FusedAdam } from './adam';
+import { adamTuning } from './adam-flat';
 import { LINEAR_GRAD, splitRowsTuning } from './linear-grad';
 import { flushReductions, reductionTuning } from './linear-grad-reduce';
 import { countDispatches } from './profile';
@@ -158,4 +162,78 @@ describe('queued split-rows reductions', () => {
       Object.assign(splitRowsTuning, saved);
     }
   });
+});
+
+describe('queued reductions claimed by FusedAdam', () => {
+  /** one Adam step on every layer's weight (and bias) plus two parameters without a queued gradient */
+  async function adamStep(defer: boolean, clip: number | null) {
+    reductionTuning.defer = defer;
+    const rng = new Rng(5);
+    const layers = layerInputs(4);
+    const params = new Map<string, tf.Variable>();
+    const grads = new Map<string, tf.Tensor>();
+    const extra = (name: string, n: number) => {
+      params.set(name, tf.variable(tf.tensor1d(randn(rng, [n]).values), true, `p_${name}_${defer}`));
+      grads.set(name, tf.tensor1d(randn(rng, [n]).values));
+    };
+    extra('first', 300);
+    const { count, result } = countDispatches(() => {
+      layers.forEach((l, i) => {
+        const [dx, dw, db] = backward(l);
+        dx.dispose();
+        params.set(`w${i}`, tf.variable(tf.onesLike(l.w), true, `p_w${i}_${defer}`));
+        grads.set(`w${i}`, dw);
+        if (l.bias) {
+          params.set(`b${i}`, tf.variable(tf.zerosLike(db), true, `p_b${i}_${defer}`));
+          grads.set(`b${i}`, db);
+        } else db?.dispose();
+        if (i === 2) extra('middle', 5);
+      });
+      const adam = new FusedAdam({ lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+      const norm = adam.applyClipped(params, grads, clip);
+      return { adam, norm };
+    });
+    const values = await Promise.all([...params.values()].map((p) => p.data() as Promise<Float32Array>));
+    result.norm.dispose();
+    result.adam.reset();
+    return { values, count, grads, params, layers };
+  }
+
+  for (const clip of [null, 0.5]) {
+    it(`the same step in fewer programs (${clip === null ? 'no clipping: bit for bit' : 'clipped'})`, async (ctx) => {
+      if (!gpu) ctx.skip();
+      await tf.setBackend('webgpu');
+      const saved = { ...splitRowsTuning, buffers: adamTuning.maxBuffers };
+      splitRowsTuning.minBlockRows = 1;
+      // a small binding budget: several pack groups, so that fewer bindings show as fewer groups
+      adamTuning.maxBuffers = 6;
+      try {
+        const apart = await adamStep(false, clip);
+        const claimed = await adamStep(true, clip);
+        expect(claimed.count.byProgram.LinearGradReduceInto).toBeGreaterThan(0);
+        expect(claimed.count.byProgram.LinearGradReduceBatch ?? 0).toBe(0);
+        expect(apart.count.byProgram.LinearGradReduce).toBe(LAYERS.length);
+        expect(claimed.count.byProgram.AdamPackGrads).toBeLessThan(apart.count.byProgram.AdamPackGrads);
+        expect(claimed.count.dispatches).toBeLessThan(apart.count.dispatches);
+        claimed.values.forEach((v, i) => {
+          if (clip === null) expect(Array.from(v), `parameter ${i}`).toEqual(Array.from(apart.values[i]));
+          else
+            v.forEach((x, j) => {
+              expect(Math.abs(x - apart.values[i][j]), `parameter ${i}[${j}]`).toBeLessThan(1e-6);
+            });
+        });
+        // a claimed gradient was never written: reading it says so; disposing it is fine
+        const claimedGrad = claimed.grads.get('w0')!;
+        await expect(claimedGrad.data()).rejects.toThrow(/read gradients before the optimiser step/);
+        for (const run of [apart, claimed]) {
+          tf.dispose([...run.grads.values(), ...run.params.values()]);
+          tf.dispose(run.layers.flatMap((l) => [l.x, l.w, l.dy]));
+        }
+        expectNoGpuErrors();
+      } finally {
+        splitRowsTuning.minBlockRows = saved.minBlockRows;
+        adamTuning.maxBuffers = saved.buffers;
+      }
+    });
+  }
 });

@@ -10,6 +10,10 @@
  * backend's `uploadToGPU`), a read-back, a copy, its disposal. In a training step that is FusedAdam
  * packing the gradients, so the step's reductions cost 3-4 dispatches instead of 15. Each slot sums
  * exactly as `linearGradReduceProgram` does (same lanes, same order): the same bits.
+ * FusedAdam goes one further (`claimReductions` + `reduceInto`): it takes the queued reductions of
+ * its gradients out of the queue and has them summed straight into its flat gradient row, one
+ * binding for all of them, so their dW and db are never written and its pack binds only the other
+ * gradients.
  */
 import type { TensorInfo } from '@tensorflow/tfjs';
 import { bindings, FLAT_INDEX } from './common';
@@ -30,6 +34,8 @@ interface Queue {
   pending: PendingReduction[];
   /** dataIds of the outputs not yet written */
   outputs: WeakSet<object>;
+  /** outputs whose sums went into a consumer's buffer instead (`claimReductions`): never written */
+  claimed: WeakSet<object>;
 }
 
 const queues = new WeakMap<object, Queue>();
@@ -108,15 +114,26 @@ export const reductionTuning = {
   defer: true,
   /**
    * Partial sums the queue may hold (bytes): a layer whose part would pass it runs the queue first,
-   * so queuing adds at most this much to a step's peak memory (MambaFormer's 15 layers at paper size
-   * hold ~28 MB: two flushes in the backward instead of one).
+   * so queuing adds at most this much to a step's peak memory. MambaFormer's 15 layers at paper size
+   * hold ~28 MB: all of them stay queued until FusedAdam sums them into its gradient row
+   * (`claimReductions`); a layer run early by this bound costs its gradients' bindings in the pack.
    */
-  maxQueuedBytes: 24 * 2 ** 20,
+  maxQueuedBytes: 64 * 2 ** 20,
 };
 
-/** The WGSL of one slot: the sums of part{i} into dw{i} (and db{i}), for the flat workgroup `g`. */
-function slotBody(i: number, lanes: number, bias: boolean): string {
+/**
+ * The WGSL of one slot: the sums of part{i} into dw{i} (and db{i}), or with `into`, into the one
+ * output buffer `dst` at the slot's offsets (dwAt{i}, dbAt{i}), for the flat workgroup `g`.
+ */
+function slotBody(i: number, lanes: number, bias: boolean, into: boolean): string {
   const cols = RED_THREADS / lanes;
+  const write = into
+    ? bias
+      ? `if (e < uni.E${i}) { dst[uni.dwAt${i} + e] = v; } else { dst[uni.dbAt${i} + e - uni.E${i}] = v; }`
+      : `dst[uni.dwAt${i} + e] = v;`
+    : bias
+      ? `if (e < uni.E${i}) { dw${i}[e] = v; } else { db${i}[e - uni.E${i}] = v; }`
+      : `dw${i}[e] = v;`;
   return `
     let col = lid % ${cols};
     let lane = lid / ${cols};
@@ -137,30 +154,45 @@ function slotBody(i: number, lanes: number, bias: boolean): string {
     if (lane == 0 && e < stride) {
       var v = acc[col];
       for (var l = 1; l < ${lanes}; l++) { v += acc[col + l * ${cols}]; }
-      ${bias ? `if (e < uni.E${i}) { dw${i}[e] = v; } else { db${i}[e - uni.E${i}] = v; }` : `dw${i}[e] = v;`}
+      ${write}
     }`;
 }
 
-/** One program summing every slot's partials: the workgroups are the slots' own, one after another. */
-export function batchedReduceProgram(slots: readonly PendingReduction[]) {
+/** Where `reduceInto` writes a slot's sums: float offsets of dW and db in the destination. */
+export interface SlotDestination {
+  dwAt: number;
+  dbAt: number;
+}
+
+/**
+ * One program summing every slot's partials: the workgroups are the slots' own, one after another.
+ * Each slot writes its own dW (and db), or with `into` (one destination a slot), all of them write
+ * the one output `dst`.
+ */
+export function batchedReduceProgram(slots: readonly PendingReduction[], into?: readonly SlotDestination[]) {
   const lanes = slots.map((s) => reduceLanes(s.e + s.nb, s.blocks));
   const groups = slots.map((s, i) => Math.max(1, Math.ceil((s.e + s.nb) / (RED_THREADS / lanes[i]))));
   const starts = groups.map((_, i) => groups.slice(0, i).reduce((a, b) => a + b, 0));
   const total = groups.reduce((a, b) => a + b, 0);
   const dispatch = dispatch1d(total, 1);
-  const outputs = slots.flatMap((s, i) => (s.db ? [`dw${i}`, `db${i}`] : [`dw${i}`]));
+  const outputs = into ? ['dst'] : slots.flatMap((s, i) => (s.db ? [`dw${i}`, `db${i}`] : [`dw${i}`]));
   const inputs = slots.map((_, i) => `part${i}`);
-  const fields = slots.map((_, i) => `E${i}: i32, NB${i}: i32, blocks${i}: i32, start${i}: i32`).join(', ');
+  const fields = slots
+    .map(
+      (_, i) =>
+        `E${i}: i32, NB${i}: i32, blocks${i}: i32, start${i}: i32${into ? `, dwAt${i}: i32, dbAt${i}: i32` : ''}`,
+    )
+    .join(', ');
   const branches = slots
     .map((s, i) => {
-      const body = slotBody(i, lanes[i], s.db !== null);
+      const body = slotBody(i, lanes[i], s.db !== null, into !== undefined);
       if (i === slots.length - 1) return slots.length === 1 ? body : ` else {${body}\n  }`;
       return `${i === 0 ? '  ' : ' else '}if (g < uni.start${i + 1}) {${body}\n  }`;
     })
     .join('');
   return {
-    name: 'LinearGradReduceBatch',
-    key: `lingradredb_${slots.map((s, i) => `${s.db ? 'b' : ''}${lanes[i]}`).join('_')}`,
+    name: into ? 'LinearGradReduceInto' : 'LinearGradReduceBatch',
+    key: `lingradredb${into ? 'i' : ''}_${slots.map((s, i) => `${s.db ? 'b' : ''}${lanes[i]}`).join('_')}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [dispatch[0]] },
@@ -169,6 +201,12 @@ export function batchedReduceProgram(slots: readonly PendingReduction[]) {
         { type: 'int32' as const, data: [s.nb] },
         { type: 'int32' as const, data: [s.blocks] },
         { type: 'int32' as const, data: [starts[i]] },
+        ...(into
+          ? [
+              { type: 'int32' as const, data: [into[i].dwAt] },
+              { type: 'int32' as const, data: [into[i].dbAt] },
+            ]
+          : []),
       ]),
     ],
     wgsl: () => /* wgsl */ `
@@ -221,7 +259,7 @@ export function flushReductions(backend: unknown): void {
 
 /** Wrap the backend's entry points that touch a tensor's buffer: a queued output flushes first. */
 function install(be: BackendInternals): Queue {
-  const queue: Queue = { pending: [], outputs: new WeakSet() };
+  const queue: Queue = { pending: [], outputs: new WeakSet(), claimed: new WeakSet() };
   queues.set(be as object, queue);
   const guarded = be as unknown as Record<string, (...args: unknown[]) => unknown>;
   for (const method of ['uploadToGPU', 'read', 'readSync', 'readToGPU', 'disposeData']) {
@@ -229,8 +267,15 @@ function install(be: BackendInternals): Queue {
     if (typeof original !== 'function') continue;
     const bound = original.bind(be);
     guarded[method] = (dataId: unknown, ...rest: unknown[]) => {
-      if (queue.pending.length > 0 && typeof dataId === 'object' && dataId !== null) {
-        if (queue.outputs.has(dataId)) flushReductions(be);
+      if (typeof dataId === 'object' && dataId !== null) {
+        if (queue.pending.length > 0 && queue.outputs.has(dataId)) flushReductions(be);
+        if (queue.claimed.has(dataId)) {
+          if (method !== 'disposeData')
+            throw new Error(
+              "a gradient summed into the optimiser's own buffer (claimReductions) was read afterwards: read gradients before the optimiser step",
+            );
+          queue.claimed.delete(dataId);
+        }
       }
       return bound(dataId, ...rest);
     };
@@ -262,3 +307,54 @@ export function deferReduction(
   if (db) queue.outputs.add(db.dataId);
   return db ? [dw, db] : [dw];
 }
+
+/**
+ * Take out of the queue every pending reduction whose outputs (dW, and db with a bias) are all
+ * among `wanted` (dataIds), for a consumer that sums them into its own buffer with `reduceInto`
+ * (FusedAdam: straight into its flat gradient row, no dW tensor written, no copy). The outputs are
+ * never written: disposing them is all that may follow (any other touch throws).
+ */
+export function claimReductions(backend: unknown, wanted: ReadonlySet<object>): PendingReduction[] {
+  const queue = queues.get(internalsOf(backend) as object);
+  if (!queue || queue.pending.length === 0) return [];
+  const taken: PendingReduction[] = [];
+  const kept: PendingReduction[] = [];
+  for (const p of queue.pending) {
+    const all = wanted.has(p.dw.dataId) && (p.db === null || wanted.has(p.db.dataId));
+    (all ? taken : kept).push(p);
+  }
+  if (taken.length === 0) return [];
+  queue.pending = kept;
+  queue.outputs = new WeakSet(kept.flatMap((p) => (p.db ? [p.dw.dataId, p.db.dataId] : [p.dw.dataId])));
+  for (const p of taken) {
+    queue.claimed.add(p.dw.dataId);
+    if (p.db) queue.claimed.add(p.db.dataId);
+  }
+  return taken;
+}
+
+/**
+ * Sum claimed reductions into `dst` (a tensor the caller owns, written in place) at their
+ * destinations: as few programs as the storage-buffer limit allows (one binding for `dst`, one per
+ * slot), each slot summing exactly as its own reduction would (the same bits).
+ */
+export function reduceInto(
+  backend: unknown,
+  slots: readonly PendingReduction[],
+  destinations: readonly SlotDestination[],
+  dst: TensorInfo,
+): void {
+  const perProgram = Math.max(1, maxStorageBuffers(backend) - 1);
+  for (let i = 0; i < slots.length; i += perProgram) {
+    const batch = slots.slice(i, i + perProgram);
+    runRaw(
+      backend,
+      batchedReduceProgram(batch, destinations.slice(i, i + perProgram)),
+      batch.map((s) => s.part),
+      [dst],
+    );
+    release(backend, ...batch.map((s) => s.part));
+  }
+}
+
+export type { PendingReduction };
