@@ -34,6 +34,12 @@ const TM = 64;
 const TN = 64;
 const TK = 16;
 const THREADS = 256;
+/**
+ * vec4s per stretch step of the LN(x) tile: one more than its 16 rows' worth, so that the 16 threads
+ * storing one row's 16 values of K hit different banks (a stride of 64 floats would put them all in
+ * one)
+ */
+const A_STRIDE = TM / 4 + 1;
 /** threads per row for the stats (THREADS / TM) */
 const STAT_LANES = THREADS / TM;
 
@@ -81,7 +87,7 @@ export function layerNormLinearProgram(
     wgsl: () => /* wgsl */ `
 ${bindings(outputs, inputs, 'M: i32, K: i32, N: i32, colTiles: i32, nx: i32, eps: f32')}
 ${FLAT_INDEX}
-var<workgroup> aT: array<vec4<f32>, ${(TK * TM) / 4}>;
+var<workgroup> aT: array<vec4<f32>, ${TK * A_STRIDE}>;
 var<workgroup> wT: array<vec4<f32>, ${(TK * TN) / 4}>;
 var<workgroup> red: array<f32, ${THREADS}>;
 var<workgroup> rowMean: array<f32, ${TM}>;
@@ -154,7 +160,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           ${shift ? 'kept[row * K + kx] = xv + shift[kx];' : ''}
         }
       }
-      aT[kk * ${TM / 4} + r / 4][r % 4] = a;
+      aT[kk * ${A_STRIDE} + r / 4][r % 4] = a;
     }
     for (var i = 0; i < ${(TK * TN) / THREADS}; i++) {
       let e = lid + ${THREADS} * i;
@@ -163,7 +169,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
     for (var kk = 0; kk < ${TK}; kk++) {
-      let a = aT[kk * ${TM / 4} + ty];
+      let a = aT[kk * ${A_STRIDE} + ty];
       let wv = wT[kk * ${TN / 4} + tx];
       acc0 += a.x * wv;
       acc1 += a.y * wv;
