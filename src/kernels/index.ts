@@ -15,7 +15,7 @@ import { fusedAttention } from './attention';
 import { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
-import { fusedLayerNormLinear } from './layer-norm-linear';
+import { fusedLayerNormLinear, fusedLayerNormLinearRows } from './layer-norm-linear';
 import { fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
 import { fusedMaskedMse } from './loss';
 import { registerAllKernels } from './register';
@@ -38,7 +38,7 @@ export {
 export { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
-export { fusedLayerNormLinear, layerNormLinearTuning } from './layer-norm-linear';
+export { fusedLayerNormLinear, fusedLayerNormLinearRows, layerNormLinearTuning } from './layer-norm-linear';
 export { columnSum, fusedLinear, fusedLinearKeep, fusedLinearRows } from './linear';
 export { fusedMaskedMse } from './loss';
 export {
@@ -69,6 +69,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     layerNorm: fusedLayerNorm,
     layerNormKeep: fusedLayerNormKeep,
     layerNormLinear: fusedLayerNormLinear,
+    layerNormLinearRows: fusedLayerNormLinearRows,
     attention: fusedAttention,
     biasGelu: fusedBiasGelu,
     s4dKernel: fusedS4dKernel,

@@ -23,11 +23,19 @@ import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_EPS } from '../models/ops';
 import { bindings, FLAT_INDEX, registerKernelOnce } from './common';
-import { fusedLayerNormKeep, layerNormStatsBackward } from './layer-norm';
-import { fusedLinear, linearBackward } from './linear';
+import {
+  fusedLayerNorm,
+  fusedLayerNormKeep,
+  LAYER_NORM_STATS_GRAD,
+  layerNormStatsBackward,
+} from './layer-norm';
+import { type EvenRows, fusedLinear, fusedLinearRows, linearBackward } from './linear';
+import { ROW_MAP_UNIFORMS, type RowMap, rowMapUniforms, rowMapWgsl } from './linear-grad';
 import { dispatch1d, runRaw } from './runner';
 
 export const LAYER_NORM_LINEAR = 'IclLayerNormLinear';
+/** the model's final LayerNorm and its read-out at evenly spaced rows: only the rows read normalised */
+export const LAYER_NORM_LINEAR_ROWS = 'IclLayerNormLinearRows';
 
 /** rows and columns of y a workgroup owns, and the stretch of K per tile */
 const TM = 64;
@@ -48,7 +56,9 @@ export const layerNormLinearTuning = { fold: true };
 
 /**
  * y [M, N] = LN(x) W (+ bias), with n = LN(x) [M, K], stats [M, 2] (and kept = x + shift [M, K]).
- * W is [N, K] with `transposeWeight` (nn.Linear), else [K, N] (GPT-2 Conv1D).
+ * W is [N, K] with `transposeWeight` (nn.Linear), else [K, N] (GPT-2 Conv1D). With `rows` (a
+ * read-out at evenly spaced positions), row r of y, n and stats is x's row xrow(r): only the rows
+ * read are normalised.
  */
 export function layerNormLinearProgram(
   m: number,
@@ -57,6 +67,7 @@ export function layerNormLinearProgram(
   transposeWeight: boolean,
   bias: boolean,
   shift: boolean,
+  rows?: RowMap,
 ) {
   const colTiles = Math.ceil(n / TN);
   const dispatch = dispatch1d(colTiles * Math.ceil(m / TM), 1);
@@ -74,7 +85,7 @@ export function layerNormLinearProgram(
       if (kw < K && col < uni.N) { wv = w[kw * uni.N + col]; }`;
   return {
     name: 'LayerNormLinear',
-    key: `lnlin_${transposeWeight ? 't' : 'n'}${bias ? 'b' : ''}${shift ? 's' : ''}`,
+    key: `lnlin_${transposeWeight ? 't' : 'n'}${bias ? 'b' : ''}${shift ? 's' : ''}${rows ? 'r' : ''}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [m] },
@@ -83,10 +94,12 @@ export function layerNormLinearProgram(
       { type: 'int32' as const, data: [colTiles] },
       { type: 'int32' as const, data: [dispatch[0]] },
       { type: 'float32' as const, data: [LAYER_NORM_EPS] },
+      ...(rows ? rowMapUniforms(rows, m) : []),
     ],
     wgsl: () => /* wgsl */ `
-${bindings(outputs, inputs, 'M: i32, K: i32, N: i32, colTiles: i32, nx: i32, eps: f32')}
+${bindings(outputs, inputs, `M: i32, K: i32, N: i32, colTiles: i32, nx: i32, eps: f32${rows ? `, ${ROW_MAP_UNIFORMS}` : ''}`)}
 ${FLAT_INDEX}
+${rowMapWgsl(rows !== undefined)}
 var<workgroup> aT: array<vec4<f32>, ${TK * A_STRIDE}>;
 var<workgroup> wT: array<vec4<f32>, ${(TK * TN) / 4}>;
 var<workgroup> red: array<f32, ${THREADS}>;
@@ -108,7 +121,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let sl = lid % ${STAT_LANES};
   let srow = row0 + sr;
   var s = 0.0;
-  if (srow < uni.M) { for (var c = sl; c < K; c += ${STAT_LANES}) { s += x[srow * K + c]; } }
+  if (srow < uni.M) { for (var c = sl; c < K; c += ${STAT_LANES}) { s += x[xrow(srow) * K + c]; } }
   red[lid] = s;
   workgroupBarrier();
   if (sl == 0) {
@@ -120,7 +133,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let mean = rowMean[sr];
   var v = 0.0;
   if (srow < uni.M) {
-    for (var c = sl; c < K; c += ${STAT_LANES}) { let d = x[srow * K + c] - mean; v += d * d; }
+    for (var c = sl; c < K; c += ${STAT_LANES}) { let d = x[xrow(srow) * K + c] - mean; v += d * d; }
   }
   red[lid] = v;
   workgroupBarrier();
@@ -153,7 +166,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let kx = k0 + kk;
       var a = 0.0;
       if (row < uni.M && kx < K) {
-        let xv = x[row * K + kx];
+        let xv = x[xrow(row) * K + kx];
         a = (xv - rowMean[r]) * rowRstd[r] * gamma[kx] + beta[kx];
         if (first) {
           normed[row * K + kx] = a;
@@ -236,10 +249,95 @@ const gradConfig: GradConfig = {
   },
 };
 
+type RowsAttrs = { transposeWeight: boolean; bias: boolean; rows: RowMap };
+
+/** x [B L, K] -> [y [B n, N], LN(x) at the rows read [B n, K], their stats [B n, 2]] */
+const rowsForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, lnWeight, lnBias, weight, bias } = inputs as Record<string, TensorInfo | undefined>;
+  const { transposeWeight: t, rows } = attrs as unknown as RowsAttrs;
+  const k = x!.shape[1];
+  const m = (x!.shape[0] / rows.l) * rows.n;
+  const n = weight!.shape[t ? 0 : 1];
+  const program = layerNormLinearProgram(m, k, n, t, bias !== undefined, false, rows);
+  const ins = [x!, lnWeight!, lnBias!, weight!, ...(bias ? [bias] : [])];
+  return runRaw(backend, program, ins, [
+    [m, n],
+    [m, k],
+    [m, 2],
+  ]);
+};
+
+/** The linear's backward on the rows read, then LayerNorm's over x's rows (zero where none is read). */
+const rowsGradConfig: GradConfig = {
+  kernelName: LAYER_NORM_LINEAR_ROWS,
+  inputsToSave: ['x', 'lnWeight', 'weight'],
+  outputsToSave: [false, true, true],
+  gradFunc: (dys, saved, attrs) => {
+    const [x, lnWeight, weight, normed, stats] = saved as tf.Tensor2D[];
+    const { transposeWeight: t, bias, rows } = attrs as unknown as RowsAttrs;
+    const [dy] = dys as Array<tf.Tensor2D | null>;
+    const n = weight.shape[t ? 0 : 1];
+    const lin = linearBackward(normed, weight, dy ?? tf.zeros([normed.shape[0], n]), t, bias);
+    const [dx, dw, db] = tf
+      .engine()
+      .runKernel(LAYER_NORM_STATS_GRAD, { x, weight: lnWeight, stats, dy: lin.x() }, {
+        shiftSum: false,
+        rows,
+      } as never) as tf.Tensor[];
+    return { x: () => dx, lnWeight: () => dw, lnBias: () => db, weight: lin.weight, bias: lin.bias };
+  },
+};
+
 export function registerLayerNormLinearKernels(): void {
   registerKernelOnce({ kernelName: LAYER_NORM_LINEAR, backendName: 'webgpu', kernelFunc: forwardKernel });
-  if (tf.getGradient(LAYER_NORM_LINEAR)) tf.unregisterGradient(LAYER_NORM_LINEAR);
-  tf.registerGradient(gradConfig);
+  registerKernelOnce({
+    kernelName: LAYER_NORM_LINEAR_ROWS,
+    backendName: 'webgpu',
+    kernelFunc: rowsForwardKernel,
+  });
+  for (const config of [gradConfig, rowsGradConfig]) {
+    if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);
+    tf.registerGradient(config);
+  }
+}
+
+/**
+ * The model's final LayerNorm and a read-out at evenly spaced positions: x [B, L, K] -> LN(x) at rows
+ * start + i stride (i < count) times the weight (layouts as `fusedLinear`) plus bias -> [B, count, out].
+ * One program on WebGPU (with `layerNormLinearTuning.fold`) normalising only the rows read; elsewhere
+ * the LayerNorm and read-out kernels (`fusedLayerNorm`, `fusedLinearRows`).
+ */
+export function fusedLayerNormLinearRows(
+  x: tf.Tensor3D,
+  rows: EvenRows,
+  lnWeight: tf.Tensor,
+  lnBias: tf.Tensor,
+  weight: tf.Tensor2D,
+  transposeWeight: boolean,
+  bias?: tf.Tensor,
+): tf.Tensor3D {
+  const [b, l, k] = x.shape;
+  const { start, stride, count } = rows;
+  if (tf.getBackend() !== 'webgpu' || !layerNormLinearTuning.fold)
+    return fusedLinearRows(
+      fusedLayerNorm(x, lnWeight, lnBias) as tf.Tensor3D,
+      rows,
+      weight,
+      transposeWeight,
+      bias,
+    );
+  if (count < 1 || stride < 1 || start < 0 || start + (count - 1) * stride >= l)
+    throw new Error(`read-out rows ${start} + i ${stride}, i < ${count}, outside ${l}`);
+  const out = weight.shape[transposeWeight ? 0 : 1];
+  const inputs: tf.NamedTensorMap = { x: x.reshape([b * l, k]), lnWeight, lnBias, weight };
+  if (bias) inputs.bias = bias;
+  const attrs = { transposeWeight, bias: bias !== undefined, rows: { l, n: count, start, stride } };
+  const [y, normed, stats] = tf
+    .engine()
+    .runKernel(LAYER_NORM_LINEAR_ROWS, inputs, attrs as never) as tf.Tensor2D[];
+  normed.dispose();
+  stats.dispose();
+  return y.reshape([b, count, out]);
 }
 
 /**

@@ -24,6 +24,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LAYER_NORM_EPS, layerNorm } from '../models/ops';
 import { bindings, FLAT_INDEX, fusedHere, registerKernelOnce } from './common';
 import { columnSum } from './linear';
+import { ROW_MAP_UNIFORMS, type RowMap, rowMapUniforms, rowMapWgsl } from './linear-grad';
 import { dispatch1d, maxStorageBuffers, runRaw } from './runner';
 
 export const LAYER_NORM = 'IclLayerNorm';
@@ -84,41 +85,57 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
  * dy xhat (dw), dy (db) and, with `shiftSum`, dres (the shift's gradient) over all rows, with
  * ${LANES} threads per column and a tree in workgroup memory.
  */
-function backwardProgram(rows: number, c: number, residual: boolean, shiftSum: boolean) {
-  const rowGroups = Math.ceil(rows / ROWS);
+function backwardProgram(
+  rows: number,
+  c: number,
+  residual: boolean,
+  shiftSum: boolean,
+  map?: { xRows: number; rows: RowMap },
+) {
+  // with a row map, dy's rows are x's rows xrow(r); the row workgroups cover all of x's rows (dx is
+  // zero on the rows no dy row reads)
+  const rowGroups = Math.ceil((map ? map.xRows : rows) / ROWS);
   const dispatch = dispatch1d(rowGroups + Math.ceil(c / COLS), 1);
   const sums = shiftSum ? 3 : 2;
   const outputs = shiftSum ? ['dx', 'dw', 'db', 'dshift'] : ['dx', 'dw', 'db'];
   const inputs = residual ? ['x', 'w', 'stats', 'dy', 'dres'] : ['x', 'w', 'stats', 'dy'];
   return {
     name: 'LayerNormBackward',
-    key: `lnbwd1${residual ? '_res' : ''}${shiftSum ? '_shift' : ''}`,
+    key: `lnbwd1${residual ? '_res' : ''}${shiftSum ? '_shift' : ''}${map ? '_rows' : ''}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [rows] },
       { type: 'int32' as const, data: [c] },
       { type: 'int32' as const, data: [dispatch[0]] },
       { type: 'int32' as const, data: [rowGroups] },
+      { type: 'int32' as const, data: [map ? map.xRows : rows] },
+      ...(map ? rowMapUniforms(map.rows, rows) : []),
     ],
     wgsl: () => /* wgsl */ `
-${bindings(outputs, inputs, 'rows: i32, C: i32, nx: i32, rowGroups: i32')}
+${bindings(outputs, inputs, `rows: i32, C: i32, nx: i32, rowGroups: i32, xRows: i32${map ? `, ${ROW_MAP_UNIFORMS}` : ''}`)}
 var<workgroup> red: array<f32, ${sums * ROWS}>;
 ${FLAT_INDEX}
+${rowMapWgsl(map !== undefined)}
 @compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
   let lid = i32(lidu);
   let grp = flatGroup(wid);
   let C = uni.C;
   if (grp < uni.rowGroups) {
-    let row = grp * ${ROWS} + lid;
-    if (row < uni.rows) {
-      let o = row * C;
+    let xr = grp * ${ROWS} + lid;
+    if (xr < uni.xRows) {
+      let o = xr * C;
+      let row = selrow(xr);
+      if (row < 0) {
+        for (var c = 0; c < C; c++) { dx[o + c] = 0.0; }
+      } else {
+      let od = row * C;
       let mean = stats[2 * row];
       let rstd = stats[2 * row + 1];
       var s1 = 0.0;
       var s2 = 0.0;
       for (var c = 0; c < C; c++) {
-        let g = dy[o + c] * w[c];
+        let g = dy[od + c] * w[c];
         s1 += g;
         s2 += g * (x[o + c] - mean) * rstd;
       }
@@ -126,7 +143,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       s2 = s2 / f32(C);
       for (var c = 0; c < C; c++) {
         let xh = (x[o + c] - mean) * rstd;
-        dx[o + c] = rstd * (dy[o + c] * w[c] - s1 - xh * s2)${residual ? ' + dres[o + c]' : ''};
+        dx[o + c] = rstd * (dy[od + c] * w[c] - s1 - xh * s2)${residual ? ' + dres[o + c]' : ''};
+      }
       }
     }
     return;
@@ -145,8 +163,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       let i1 = i0 + ${LANES} * C;
       let g0 = dy[i0];
       let g1 = dy[i1];
-      a0 += g0 * (x[i0] - stats[2 * r]) * stats[2 * r + 1];
-      a1 += g1 * (x[i1] - stats[2 * (r + ${LANES})]) * stats[2 * (r + ${LANES}) + 1];
+      a0 += g0 * (x[xrow(r) * C + col] - stats[2 * r]) * stats[2 * r + 1];
+      a1 += g1 * (x[xrow(r + ${LANES}) * C + col] - stats[2 * (r + ${LANES})]) * stats[2 * (r + ${LANES}) + 1];
       b0 += g0;
       b1 += g1;
       ${shiftSum ? 'e0 += dres[i0] + dres[i1];' : ''}
@@ -154,7 +172,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     if (r < uni.rows) {
       let i0 = r * C + col;
       let g0 = dy[i0];
-      a0 += g0 * (x[i0] - stats[2 * r]) * stats[2 * r + 1];
+      a0 += g0 * (x[xrow(r) * C + col] - stats[2 * r]) * stats[2 * r + 1];
       b0 += g0;
       ${shiftSum ? 'e0 += dres[i0];' : ''}
     }
@@ -214,9 +232,17 @@ const forwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 /** inputs x, weight, stats, dy, dres? -> [dx, dw, db, dshift?] (attrs.shiftSum: dshift = sum of dres) */
 const backwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, weight, stats, dy, dres } = inputs as Record<string, TensorInfo | undefined>;
-  const { shiftSum } = attrs as unknown as { shiftSum: boolean };
-  const { c, rows } = shapeOf(x!);
-  const program = backwardProgram(rows, c, dres !== undefined, shiftSum && dres !== undefined);
+  const { shiftSum, rows: map } = attrs as unknown as { shiftSum: boolean; rows?: RowMap };
+  const { c, rows: xRows } = shapeOf(x!);
+  // with a row map, dy and the stats have the mapped rows only (dx has x's)
+  const rows = map ? shapeOf(dy!).rows : xRows;
+  const program = backwardProgram(
+    rows,
+    c,
+    dres !== undefined,
+    shiftSum && dres !== undefined,
+    map ? { xRows, rows: map } : undefined,
+  );
   const ins = dres ? [x!, weight!, stats!, dy!, dres] : [x!, weight!, stats!, dy!];
   const outs = [x!.shape.slice(), [c], [c]];
   if (shiftSum && dres) outs.push([c]);

@@ -103,6 +103,19 @@ export interface ModelKernels {
     transposeWeight: boolean,
     bias?: tf.Tensor,
   ) => tf.Tensor3D;
+  /**
+   * the model's final LayerNorm and a read-out at evenly spaced positions (as `linearRows`), only
+   * the rows read normalised
+   */
+  layerNormLinearRows?: (
+    x: tf.Tensor3D,
+    rows: { start: number; stride: number; count: number },
+    lnWeight: tf.Tensor,
+    lnBias: tf.Tensor,
+    weight: tf.Tensor2D,
+    transposeWeight: boolean,
+    bias?: tf.Tensor,
+  ) => tf.Tensor3D;
   /** [x W^T (or x W), x] (layouts as `linear`): x handed on, its gradient added in dx's matmul */
   linearKeep?: (x: tf.Tensor2D, weight: tf.Tensor2D, transposeWeight: boolean) => [tf.Tensor2D, tf.Tensor2D];
   /** the training loss sum(mask (pred - target)^2) / denom; pred, target [B, T, dim], mask [B, T, 1] */

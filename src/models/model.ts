@@ -429,6 +429,16 @@ export function forwardModel(
     h = blockForward(s, block, layer, scoped(get, block.prefix), h, sink);
   });
   const fn = finalNormPrefix(config);
+  // one head reading evenly spaced rows: the final LayerNorm and the read-out as one kernel, which
+  // normalises only the rows read
+  const lnRows = sink ? undefined : s.kernels?.layerNormLinearRows;
+  const onlyPos = s.heads.length === 1 && !isTiedHead(s.readIn, s.heads[0]) ? positions?.[0] : undefined;
+  const onlyRows = lnRows && onlyPos ? evenlySpaced(onlyPos, l) : null;
+  if (lnRows && onlyRows) {
+    const p = readOutPrefix(s.heads, 0);
+    const w = get(`${p}weight`) as tf.Tensor2D;
+    return [lnRows(h, onlyRows, get(`${fn}weight`), get(`${fn}bias`), w, true, get(`${p}bias`))];
+  }
   const finalNorm = (sink ? undefined : s.kernels?.layerNorm) ?? layerNorm;
   h = finalNorm(h, get(`${fn}weight`), get(`${fn}bias`)) as tf.Tensor3D;
   const readRows = sink ? undefined : s.kernels?.linearRows;
