@@ -28,6 +28,7 @@ afterAll(async () => {
 const KERNELS: [KernelId, string][] = [
   ['layerNorm', 'fused LayerNorm'],
   ['layerNormLinear', 'fused LayerNorm + the next linear'],
+  ['layerNormLinearRows', 'fused final LayerNorm + read-out'],
   ['attention', 'fused causal attention'],
   ['causalConvSilu', 'fused causal conv + SiLU'],
   ['biasGelu', 'fused bias + GELU'],

@@ -12,6 +12,7 @@ export type KernelId =
   | 'selectiveScan'
   | 'layerNorm'
   | 'layerNormLinear'
+  | 'layerNormLinearRows'
   | 'attention'
   | 'causalConvSilu'
   | 'biasGelu'
@@ -121,6 +122,14 @@ export const REQUIREMENTS: Readonly<Record<KernelId, Requirement>> = {
       },
       { what: 'the nn.Linear layout [out, in]', test: (d) => d.transposed === 1 },
       { what: 'the GPT-2 Conv1D layout [in, out]', test: (d) => d.transposed === 0 },
+    ],
+  },
+  layerNormLinearRows: {
+    outputs: ['y', 'dx', 'dlnWeight', 'dlnBias', 'dweight', 'dbias'],
+    cases: [
+      { what: 'one row read a sequence', test: (d) => d.count === 1 },
+      { what: 'every other row read (stride 2)', test: (d) => d.stride === 2 },
+      { what: 'a large batch (>= 32)', test: (d) => d.b >= 32 },
     ],
   },
   attention: { outputs: ['y', 'dqkv'], cases: SEQUENCE_RULES },

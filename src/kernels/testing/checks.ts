@@ -19,7 +19,7 @@ import { takeGpuErrors } from '../backend';
 import { fusedCausalConvSilu } from '../conv';
 import { fusedBiasGelu } from '../gelu';
 import { fusedLayerNorm } from '../layer-norm';
-import { fusedLayerNormLinear } from '../layer-norm-linear';
+import { fusedLayerNormLinear, fusedLayerNormLinearRows } from '../layer-norm-linear';
 import { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from '../selective-scan/index';
 import type { CheckEntry, CheckFailure, Dims, GpuErrorEntry, KernelId } from './check-report';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './helpers';
@@ -204,6 +204,45 @@ function layerNormLinearCheck(c: { m: number; k: number; n: number; transposed: 
         return tf.concat([y.reshape([-1]), kept.reshape([-1])]);
       };
       return compareOnBackends(inputs, names, [c.m * (c.n + c.k)], f, 98);
+    },
+  };
+}
+
+/** the final LayerNorm and a read-out of evenly spaced rows: x [B, L, K] -> [B, count, N] */
+function layerNormLinearRowsCheck(c: {
+  b: number;
+  l: number;
+  k: number;
+  n: number;
+  start: number;
+  stride: number;
+  count: number;
+}): KernelCheck {
+  const names = ['x', 'lnWeight', 'lnBias', 'weight', 'bias'];
+  const rows = { start: c.start, stride: c.stride, count: c.count };
+  return {
+    kernel: 'layerNormLinearRows',
+    case: `B ${c.b}, L ${c.l}, K ${c.k}, N ${c.n}, rows ${c.start} + ${c.stride} i < ${c.count}`,
+    dims: { ...c },
+    outputs: gradOutputs(names),
+    run() {
+      const rng = new Rng(c.b * 17 + c.l);
+      const inputs = [
+        randn(rng, [c.b, c.l, c.k], 2, 0.5),
+        randn(rng, [c.k], 0.5, 1),
+        randn(rng, [c.k], 0.3),
+        randn(rng, [c.n, c.k], 0.3),
+        randn(rng, [c.n]),
+      ];
+      const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
+        fusedLayerNormLinearRows(x as tf.Tensor3D, rows, g, b, w as tf.Tensor2D, true, bias);
+      return compareOnBackends(
+        inputs,
+        names,
+        [c.b, c.count, c.n],
+        f as (...xs: tf.Tensor[]) => tf.Tensor,
+        97,
+      );
     },
   };
 }
@@ -394,6 +433,11 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
       { m: 300, k: 33, n: 129, transposed: false },
       { m: 82, k: 128, n: 384, transposed: true },
     ].map(layerNormLinearCheck),
+    ...[
+      { b: 1, l: 5, k: 33, n: 3, start: 4, stride: 1, count: 1 },
+      { b: 3, l: 22, k: 20, n: 1, start: 0, stride: 2, count: 11 },
+      { b: 64, l: 9, k: 128, n: 5, start: 0, stride: 1, count: 9 },
+    ].map(layerNormLinearRowsCheck),
     ...[
       { b: 1, l: 1, d: 8, h: 2 },
       { b: 2, l: 19, d: 32, h: 4 },
