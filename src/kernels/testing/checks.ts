@@ -19,50 +19,24 @@ import { takeGpuErrors } from '../backend';
 import { fusedCausalConvSilu } from '../conv';
 import { fusedBiasGelu } from '../gelu';
 import { fusedLayerNorm } from '../layer-norm';
-import { fusedLayerNormLinear, fusedLayerNormLinearRows } from '../layer-norm-linear';
 import { fusedSelectiveScan, scanTuning, selectiveScanFusedReference } from '../selective-scan/index';
 import type { CheckEntry, CheckFailure, Dims, GpuErrorEntry, KernelId } from './check-report';
+import {
+  compareOnBackends,
+  gradOutputs,
+  KERNEL_BACKEND,
+  type KernelCheck,
+  type Measured,
+  REFERENCE_BACKEND,
+  TOLERANCE,
+} from './compare';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './helpers';
+import { layerNormLinearCheck, layerNormLinearRowsCheck } from './layer-norm-linear-checks';
 
-export const TOLERANCE = 1e-4;
+export { type KernelCheck, type Measured, TOLERANCE } from './compare';
+
 /** the gradient norm of Adam's clipping is one reduction: tighter */
 const NORM_TOLERANCE = 1e-5;
-const REFERENCE_BACKEND = 'cpu';
-const KERNEL_BACKEND = 'webgpu';
-
-export interface Measured {
-  output: string;
-  maxRelErr: number;
-  tolerance?: number;
-}
-
-export interface KernelCheck {
-  kernel: KernelId;
-  case: string;
-  dims: Dims;
-  /** the outputs `run` measures, in order */
-  outputs: readonly string[];
-  run(): Promise<Measured[]>;
-}
-
-/** Forward and gradients of `f` on webgpu vs cpu, weighted by random output weights. */
-async function compareOnBackends(
-  inputs: HostTensor[],
-  names: readonly string[],
-  outShape: number[],
-  f: (...xs: tf.Tensor[]) => tf.Tensor,
-  weightSeed: number,
-): Promise<Measured[]> {
-  const weights = randn(new Rng(weightSeed), outShape);
-  const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, f);
-  const got = await valueAndGrads(KERNEL_BACKEND, inputs, weights, f);
-  return [
-    { output: 'y', maxRelErr: relErr(got.value, ref.value) },
-    ...got.grads.map((g, i) => ({ output: `d${names[i]}`, maxRelErr: relErr(g, ref.grads[i]) })),
-  ];
-}
-
-const gradOutputs = (names: readonly string[]): string[] => ['y', ...names.map((n) => `d${n}`)];
 
 // ---------------------------------------------------------------------------- selective scan
 
@@ -169,80 +143,6 @@ function layerNormCheck(shape: number[]): KernelCheck {
       const rng = new Rng(shape.length * 100 + shape[0]);
       const inputs = [randn(rng, shape, 2, 0.5), randn(rng, [c], 0.5, 1), randn(rng, [c], 0.5)];
       return compareOnBackends(inputs, names, shape, (x, w, b) => fusedLayerNorm(x, w, b), 99);
-    },
-  };
-}
-
-/** LN(x) W + bias and x + shift (both outputs weighted into the loss), M rows of K, N columns */
-function layerNormLinearCheck(c: { m: number; k: number; n: number; transposed: boolean }): KernelCheck {
-  const names = ['x', 'lnWeight', 'lnBias', 'weight', 'bias', 'shift'];
-  return {
-    kernel: 'layerNormLinear',
-    case: `M ${c.m}, K ${c.k}, N ${c.n}, ${c.transposed ? '[out, in]' : '[in, out]'}`,
-    dims: { m: c.m, k: c.k, n: c.n, transposed: c.transposed ? 1 : 0 },
-    outputs: gradOutputs(names),
-    run() {
-      const rng = new Rng(c.m * 13 + c.n);
-      const inputs = [
-        randn(rng, [c.m, c.k], 2, 0.5),
-        randn(rng, [c.k], 0.5, 1),
-        randn(rng, [c.k], 0.3),
-        randn(rng, c.transposed ? [c.n, c.k] : [c.k, c.n], 0.3),
-        randn(rng, [c.n]),
-        randn(rng, [c.k]),
-      ];
-      const f = (...xs: tf.Tensor[]) => {
-        const [y, kept] = fusedLayerNormLinear(
-          xs[0] as tf.Tensor2D,
-          xs[1],
-          xs[2],
-          xs[3] as tf.Tensor2D,
-          c.transposed,
-          xs[4],
-          xs[5],
-        );
-        return tf.concat([y.reshape([-1]), kept.reshape([-1])]);
-      };
-      return compareOnBackends(inputs, names, [c.m * (c.n + c.k)], f, 98);
-    },
-  };
-}
-
-/** the final LayerNorm and a read-out of evenly spaced rows: x [B, L, K] -> [B, count, N] */
-function layerNormLinearRowsCheck(c: {
-  b: number;
-  l: number;
-  k: number;
-  n: number;
-  start: number;
-  stride: number;
-  count: number;
-}): KernelCheck {
-  const names = ['x', 'lnWeight', 'lnBias', 'weight', 'bias'];
-  const rows = { start: c.start, stride: c.stride, count: c.count };
-  return {
-    kernel: 'layerNormLinearRows',
-    case: `B ${c.b}, L ${c.l}, K ${c.k}, N ${c.n}, rows ${c.start} + ${c.stride} i < ${c.count}`,
-    dims: { ...c },
-    outputs: gradOutputs(names),
-    run() {
-      const rng = new Rng(c.b * 17 + c.l);
-      const inputs = [
-        randn(rng, [c.b, c.l, c.k], 2, 0.5),
-        randn(rng, [c.k], 0.5, 1),
-        randn(rng, [c.k], 0.3),
-        randn(rng, [c.n, c.k], 0.3),
-        randn(rng, [c.n]),
-      ];
-      const f = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, w: tf.Tensor, bias: tf.Tensor) =>
-        fusedLayerNormLinearRows(x as tf.Tensor3D, rows, g, b, w as tf.Tensor2D, true, bias);
-      return compareOnBackends(
-        inputs,
-        names,
-        [c.b, c.count, c.n],
-        f as (...xs: tf.Tensor[]) => tf.Tensor,
-        97,
-      );
     },
   };
 }
