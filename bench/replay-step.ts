@@ -7,10 +7,11 @@
  *
  *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
  *     [--task linear-regression] [--steps 30] [--batch N] [--batch-threads 2] [--json FILE]
- *     [--without fold,defer]
+ *     [--without fold,defer,conv]
  * `--without`: one more row per model (replayed, batches ahead) with each named kernel cut turned off,
  * to time what it buys: `fold` (LayerNorm inside the next linear, src/kernels/layer-norm-linear.ts),
- * `defer` (the linear backwards' reductions run together, src/kernels/linear-grad-reduce.ts).
+ * `defer` (the linear backwards' reductions run together, src/kernels/linear-grad-reduce.ts), `conv`
+ * (Mamba's conv + SiLU inside x_proj's matmul, src/kernels/conv-silu-linear.ts).
  * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
  * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
  */
@@ -19,6 +20,7 @@ import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { isBatchThread, startBatchThread } from '../src/cli/batch-thread';
 import { createStepReplay, FusedAdam, initBackend, modelKernels } from '../src/kernels';
+import { convSiluLinearTuning } from '../src/kernels/conv-silu-linear';
 import { layerNormLinearTuning } from '../src/kernels/layer-norm-linear';
 import { reductionTuning } from '../src/kernels/linear-grad-reduce';
 import { countDispatches } from '../src/kernels/profile';
@@ -49,6 +51,9 @@ const CUTS = {
   },
   defer: (on: boolean) => {
     reductionTuning.defer = on;
+  },
+  conv: (on: boolean) => {
+    convSiluLinearTuning.fold = on;
   },
 } as const;
 type Cut = keyof typeof CUTS;

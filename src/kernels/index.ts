@@ -13,6 +13,7 @@
 import type { ModelKernels } from '../models/fused';
 import { fusedAttention } from './attention';
 import { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
+import { fusedConvSiluLinear } from './conv-silu-linear';
 import { fusedBiasGelu } from './gelu';
 import { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
 import { fusedLayerNormLinear, fusedLayerNormLinearRows } from './layer-norm-linear';
@@ -36,6 +37,7 @@ export {
   throwIfGpuError,
 } from './backend';
 export { fusedCausalConvSilu, fusedCausalConvSiluKeep } from './conv';
+export { convSiluLinearTuning, fusedConvSiluLinear } from './conv-silu-linear';
 export { fusedBiasGelu } from './gelu';
 export { fusedLayerNorm, fusedLayerNormKeep } from './layer-norm';
 export { fusedLayerNormLinear, fusedLayerNormLinearRows, layerNormLinearTuning } from './layer-norm-linear';
@@ -66,6 +68,7 @@ export function modelKernels(only?: readonly KernelName[]): ModelKernels {
     selectiveScan: fusedSelectiveScan,
     causalConvSilu: fusedCausalConvSilu,
     causalConvSiluKeep: fusedCausalConvSiluKeep,
+    convSiluLinear: fusedConvSiluLinear,
     layerNorm: fusedLayerNorm,
     layerNormKeep: fusedLayerNormKeep,
     layerNormLinear: fusedLayerNormLinear,

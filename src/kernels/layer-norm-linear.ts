@@ -32,22 +32,12 @@ import {
 import { type EvenRows, fusedLinear, fusedLinearRows, linearBackward } from './linear';
 import { ROW_MAP_UNIFORMS, type RowMap, rowMapUniforms, rowMapWgsl } from './linear-grad';
 import { dispatch1d, runRaw } from './runner';
+import { THREADS, TILE_DECLARATIONS, TM, TN, tiledMatmul } from './tiled-matmul';
 
 export const LAYER_NORM_LINEAR = 'IclLayerNormLinear';
 /** the model's final LayerNorm and its read-out at evenly spaced rows: only the rows read normalised */
 export const LAYER_NORM_LINEAR_ROWS = 'IclLayerNormLinearRows';
 
-/** rows and columns of y a workgroup owns, and the stretch of K per tile */
-const TM = 64;
-const TN = 64;
-const TK = 16;
-const THREADS = 256;
-/**
- * vec4s per stretch step of the LN(x) tile: one more than its 16 rows' worth, so that the 16 threads
- * storing one row's 16 values of K hit different banks (a stride of 64 floats would put them all in
- * one)
- */
-const A_STRIDE = TM / 4 + 1;
 /** threads per row for the stats (THREADS / TM) */
 const STAT_LANES = THREADS / TM;
 
@@ -73,16 +63,6 @@ export function layerNormLinearProgram(
   const dispatch = dispatch1d(colTiles * Math.ceil(m / TM), 1);
   const outputs = shift ? ['y', 'normed', 'stats', 'kept'] : ['y', 'normed', 'stats'];
   const inputs = ['x', 'gamma', 'beta', 'w', ...(bias ? ['bias'] : []), ...(shift ? ['shift'] : [])];
-  // the weight tile [TK, TN] loaded so that neighbouring threads read neighbouring addresses
-  const loadWeight = transposeWeight
-    ? `let kk = e % ${TK}; let cc = e / ${TK};
-      let kw = k0 + kk; let col = col0 + cc;
-      var wv = 0.0;
-      if (kw < K && col < uni.N) { wv = w[col * K + kw]; }`
-    : `let kk = e / ${TN}; let cc = e % ${TN};
-      let kw = k0 + kk; let col = col0 + cc;
-      var wv = 0.0;
-      if (kw < K && col < uni.N) { wv = w[kw * uni.N + col]; }`;
   return {
     name: 'LayerNormLinear',
     key: `lnlin_${transposeWeight ? 't' : 'n'}${bias ? 'b' : ''}${shift ? 's' : ''}${rows ? 'r' : ''}`,
@@ -100,9 +80,7 @@ export function layerNormLinearProgram(
 ${bindings(outputs, inputs, `M: i32, K: i32, N: i32, colTiles: i32, nx: i32, eps: f32${rows ? `, ${ROW_MAP_UNIFORMS}` : ''}`)}
 ${FLAT_INDEX}
 ${rowMapWgsl(rows !== undefined)}
-var<workgroup> aT: array<vec4<f32>, ${TK * A_STRIDE}>;
-var<workgroup> wT: array<vec4<f32>, ${(TK * TN) / 4}>;
-var<workgroup> red: array<f32, ${THREADS}>;
+${TILE_DECLARATIONS}var<workgroup> red: array<f32, ${THREADS}>;
 var<workgroup> rowMean: array<f32, ${TM}>;
 var<workgroup> rowRstd: array<f32, ${TM}>;
 @compute @workgroup_size(${THREADS})
@@ -149,59 +127,19 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   workgroupBarrier();
 
-  // the matmul over K in stretches of ${TK}: each thread 4 rows x 4 columns of y, the tiles held
-  // as vec4s (4 rows of LN(x), 4 columns of W) so that a step of the reduction is 2 loads, 16 FMAs
-  let tx = lid % ${TN / 4};
-  let ty = lid / ${TN / 4};
-  var acc0 = vec4<f32>(0.0);
-  var acc1 = vec4<f32>(0.0);
-  var acc2 = vec4<f32>(0.0);
-  var acc3 = vec4<f32>(0.0);
-  for (var k0 = 0; k0 < K; k0 += ${TK}) {
-    for (var i = 0; i < ${(TM * TK) / THREADS}; i++) {
-      let e = lid + ${THREADS} * i;
-      let r = e / ${TK};
-      let kk = e % ${TK};
-      let row = row0 + r;
-      let kx = k0 + kk;
-      var a = 0.0;
-      if (row < uni.M && kx < K) {
+  // the matmul, x normalised as it is loaded
+${tiledMatmul(
+  `if (row < uni.M && kx < K) {
         let xv = x[xrow(row) * K + kx];
         a = (xv - rowMean[r]) * rowRstd[r] * gamma[kx] + beta[kx];
         if (first) {
           normed[row * K + kx] = a;
           ${shift ? 'kept[row * K + kx] = xv + shift[kx];' : ''}
         }
-      }
-      aT[kk * ${A_STRIDE} + r / 4][r % 4] = a;
-    }
-    for (var i = 0; i < ${(TK * TN) / THREADS}; i++) {
-      let e = lid + ${THREADS} * i;
-      ${loadWeight}
-      wT[kk * ${TN / 4} + cc / 4][cc % 4] = wv;
-    }
-    workgroupBarrier();
-    for (var kk = 0; kk < ${TK}; kk++) {
-      let a = aT[kk * ${A_STRIDE} + ty];
-      let wv = wT[kk * ${TN / 4} + tx];
-      acc0 += a.x * wv;
-      acc1 += a.y * wv;
-      acc2 += a.z * wv;
-      acc3 += a.w * wv;
-    }
-    workgroupBarrier();
-  }
-  let r0 = row0 + ty * 4;
-  for (var j = 0; j < 4; j++) {
-    let col = col0 + tx * 4 + j;
-    if (col < uni.N) {
-      ${bias ? 'let bj = bias[col];' : 'let bj = 0.0;'}
-      if (r0 < uni.M) { y[r0 * uni.N + col] = acc0[j] + bj; }
-      if (r0 + 1 < uni.M) { y[(r0 + 1) * uni.N + col] = acc1[j] + bj; }
-      if (r0 + 2 < uni.M) { y[(r0 + 2) * uni.N + col] = acc2[j] + bj; }
-      if (r0 + 3 < uni.M) { y[(r0 + 3) * uni.N + col] = acc3[j] + bj; }
-    }
-  }
+      }`,
+  transposeWeight,
+  bias,
+)}
 }
 `,
   };

@@ -1,6 +1,7 @@
 /** Registration of every fused kernel (all backends) and its gradient. Idempotent. */
 import { registerAttentionKernels } from './attention';
 import { registerConvKernels } from './conv';
+import { registerConvSiluLinearKernels } from './conv-silu-linear';
 import { registerGeluKernels } from './gelu';
 import { registerHostKernels } from './host-kernels';
 import { registerLayerNormKernels } from './layer-norm';
@@ -24,6 +25,7 @@ export function registerAllKernels(): void {
   registerLayerNormKernels();
   registerAttentionKernels();
   registerConvKernels();
+  registerConvSiluLinearKernels();
   registerGeluKernels();
   registerS4dKernels();
   registerLinearKernels();

@@ -40,6 +40,18 @@ export interface ModelKernels {
     bias: tf.Tensor,
     offset: number,
   ) => [tf.Tensor3D, tf.Tensor3D];
+  /**
+   * [x_proj(u), u, x] with u = `causalConvSilu(x, weight, bias, offset)` and x_proj's weight [N, C]
+   * (nn.Linear's layout): the conv and the matmul that reads it (Mamba's steps (2)-(3)) in one
+   * kernel; u and x handed on (the scan reads both), their gradients added in its backward
+   */
+  convSiluLinear?: (
+    x: tf.Tensor3D,
+    weight: tf.Tensor,
+    bias: tf.Tensor,
+    offset: number,
+    projWeight: tf.Tensor2D,
+  ) => [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D];
   /** LayerNorm over the last axis (eps 1e-5) */
   layerNorm?: (x: tf.Tensor, weight: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
   /**

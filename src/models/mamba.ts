@@ -185,20 +185,14 @@ export function mambaMixerFused(
   return mambaMixerFusedFromInProj(xz, get, dims, kernels, residual);
 }
 
-/**
- * Steps (2)-(10) of the fused mixer, from (1)'s xz = in_proj(x) [B, L, 2 Di] (computed by the caller:
- * `mambaMixerFused`, or a block whose LayerNorm and in_proj are one kernel).
- */
-export function mambaMixerFusedFromInProj(
+/** Steps (2)-(3) as two kernels (or plain ops): [xdbl, u, xz], u and xz handed on to the scan. */
+function convThenXProj(
   xz: tf.Tensor3D,
   get: ParamGetter,
-  dims: MambaDims,
+  di: number,
+  xProj: tf.Tensor2D,
   kernels: ModelKernels,
-  residual?: tf.Tensor3D,
-): tf.Tensor3D {
-  const { dInner: di } = dims;
-  // (2); xz reaches the scan (z) through the conv's kernel when fused (its gradient then adds in
-  // the conv's backward)
+): [tf.Tensor3D, tf.Tensor3D, tf.Tensor3D] {
   const [u, xzScan] = kernels.causalConvSiluKeep
     ? kernels.causalConvSiluKeep(xz, get('conv1d.weight'), get('conv1d.bias'), 0)
     : [
@@ -213,13 +207,33 @@ export function mambaMixerFusedFromInProj(
             ) as tf.Tensor3D),
         xz,
       ];
-  // (3) [B, L, R + 2N]; u reaches the scan through x_proj's kernel when fused (its gradient then
-  // adds in du's matmul)
   const [b, l] = u.shape;
-  const xProj = get('x_proj.weight') as tf.Tensor2D;
   const [xdbl, uScan] = kernels.linearKeep
     ? kernels.linearKeep(u.reshape([b * l, di]), xProj, true).map((t) => t.reshape([b, l, -1]) as tf.Tensor3D)
     : [linear(u, xProj) as tf.Tensor3D, u];
+  return [xdbl, uScan, xzScan];
+}
+
+/**
+ * Steps (2)-(10) of the fused mixer, from (1)'s xz = in_proj(x) [B, L, 2 Di] (computed by the caller:
+ * `mambaMixerFused`, or a block whose LayerNorm and in_proj are one kernel).
+ */
+export function mambaMixerFusedFromInProj(
+  xz: tf.Tensor3D,
+  get: ParamGetter,
+  dims: MambaDims,
+  kernels: ModelKernels,
+  residual?: tf.Tensor3D,
+): tf.Tensor3D {
+  const { dInner: di } = dims;
+  const xProj = get('x_proj.weight') as tf.Tensor2D;
+  // (2) u = SiLU(conv(x)) and (3) xdbl = x_proj(u) [B, L, R + 2N]: one kernel when fused (u and xz
+  // reach the scan through it, their gradients then add in its backward), else the conv kernel (xz
+  // handed on to the scan, z's gradient adding in the conv's backward) and x_proj's (u handed on,
+  // its gradient adding in du's matmul)
+  const [xdbl, uScan, xzScan] = kernels.convSiluLinear
+    ? kernels.convSiluLinear(xz, get('conv1d.weight'), get('conv1d.bias'), 0, xProj)
+    : convThenXProj(xz, get, di, xProj, kernels);
   const y = kernels.selectiveScan!({
     u: uScan,
     xdbl,
