@@ -222,63 +222,105 @@ describe('fusedLayerNormLinear', () => {
 });
 
 describe('fusedLayerNormLinearRows (the final LayerNorm and the read-out)', () => {
-  /** [B, L, K], rows, out: awkward sizes, one row read, every row read, a stride of 2 */
+  /**
+   * [B, L, K], rows, out, weight layout ([out, K] unless `kn`), bias: awkward sizes, one row read,
+   * every row read, a stride of 2
+   */
   const CASES: Array<{
     b: number;
     l: number;
     k: number;
     n: number;
     rows: { start: number; stride: number; count: number };
+    kn?: boolean;
+    noBias?: boolean;
   }> = [
     { b: 3, l: 22, k: 20, n: 1, rows: { start: 0, stride: 2, count: 11 } },
     { b: 1, l: 5, k: 33, n: 3, rows: { start: 4, stride: 1, count: 1 } },
     { b: 70, l: 9, k: 128, n: 5, rows: { start: 0, stride: 1, count: 9 } },
     { b: 4, l: 41, k: 16, n: 67, rows: { start: 1, stride: 2, count: 20 } },
+    { b: 5, l: 13, k: 24, n: 3, rows: { start: 2, stride: 3, count: 4 }, kn: true },
+    { b: 2, l: 30, k: 40, n: 2, rows: { start: 0, stride: 2, count: 15 }, noBias: true },
   ];
   for (const c of CASES) {
-    const name = `B ${c.b}, L ${c.l}, K ${c.k}, out ${c.n}, rows ${c.rows.start} + ${c.rows.stride} i < ${c.rows.count}`;
-    const rng = new Rng(c.b * 100 + c.l);
-    const inputs = [
-      randn(rng, [c.b, c.l, c.k], 2, 0.5),
-      randn(rng, [c.k], 0.5, 1),
-      randn(rng, [c.k], 0.3),
-      randn(rng, [c.n, c.k], 0.3),
-      randn(rng, [c.n]),
-    ];
-    const weights = randn(new Rng(7), [c.b * c.rows.count * c.n]);
-    const positions = Int32Array.from({ length: c.rows.count }, (_, i) => c.rows.start + i * c.rows.stride);
-    const plainRows = (...xs: tf.Tensor[]) => {
-      const [x, g, b, w, bias] = xs;
-      const picked = selectPositions(layerNorm(x, g, b) as tf.Tensor3D, positions);
-      return tf
-        .matMul(picked.reshape([-1, c.k]), w as tf.Tensor2D, false, true)
-        .add(bias)
-        .reshape([-1]);
-    };
-    const fusedRows = (...xs: tf.Tensor[]) => {
-      const [x, g, b, w, bias] = xs;
-      return fusedLayerNormLinearRows(x as tf.Tensor3D, c.rows, g, b, w as tf.Tensor2D, true, bias).reshape([
-        -1,
-      ]);
-    };
-    it(`webgpu == cpu plain ops: ${name}`, async (ctx) => {
-      if (!gpu) ctx.skip();
-      useBackward('split-rows');
-      const ref = await valueAndGrads('cpu', inputs, weights, plainRows);
-      const got = await valueAndGrads('webgpu', inputs, weights, fusedRows);
-      expectNoGpuErrors();
-      expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
-      got.grads.forEach((g, i) => {
-        expect(relErr(g, ref.grads[i]), `gradient of input ${i}`).toBeLessThan(1e-4);
+    for (const foldRowsBackward of [true, false]) {
+      const name = `B ${c.b}, L ${c.l}, K ${c.k}, out ${c.n}${c.kn ? ' [in, out]' : ''}${c.noBias ? ', no bias' : ''}, rows ${c.rows.start} + ${c.rows.stride} i < ${c.rows.count}, ${foldRowsBackward ? 'one-program' : 'two-program'} backward`;
+      const rng = new Rng(c.b * 100 + c.l);
+      const inputs = [
+        randn(rng, [c.b, c.l, c.k], 2, 0.5),
+        randn(rng, [c.k], 0.5, 1),
+        randn(rng, [c.k], 0.3),
+        randn(rng, c.kn ? [c.k, c.n] : [c.n, c.k], 0.3),
+      ];
+      if (!c.noBias) inputs.push(randn(rng, [c.n]));
+      const weights = randn(new Rng(7), [c.b * c.rows.count * c.n]);
+      const positions = Int32Array.from({ length: c.rows.count }, (_, i) => c.rows.start + i * c.rows.stride);
+      const plainRows = (...xs: tf.Tensor[]) => {
+        const [x, g, b, w, bias] = xs;
+        const picked = selectPositions(layerNorm(x, g, b) as tf.Tensor3D, positions);
+        const y = tf.matMul(picked.reshape([-1, c.k]), w as tf.Tensor2D, false, !c.kn);
+        return (bias ? y.add(bias) : y).reshape([-1]);
+      };
+      const fusedRows = (...xs: tf.Tensor[]) => {
+        const [x, g, b, w, bias] = xs;
+        return fusedLayerNormLinearRows(
+          x as tf.Tensor3D,
+          c.rows,
+          g,
+          b,
+          w as tf.Tensor2D,
+          !c.kn,
+          bias,
+        ).reshape([-1]);
+      };
+      it(`webgpu == cpu plain ops: ${name}`, async (ctx) => {
+        if (!gpu) ctx.skip();
+        useBackward('split-rows');
+        const before = layerNormLinearTuning.foldRowsBackward;
+        layerNormLinearTuning.foldRowsBackward = foldRowsBackward;
+        onTestFinished(() => {
+          layerNormLinearTuning.foldRowsBackward = before;
+        });
+        const ref = await valueAndGrads('cpu', inputs, weights, plainRows);
+        const got = await valueAndGrads('webgpu', inputs, weights, fusedRows);
+        expectNoGpuErrors();
+        expect(relErr(got.value, ref.value), 'value').toBeLessThan(1e-4);
+        got.grads.forEach((g, i) => {
+          expect(relErr(g, ref.grads[i]), `gradient of input ${i}`).toBeLessThan(1e-4);
+        });
+        // the rows not read get no gradient
+        const dx = got.grads[0];
+        for (let bi = 0; bi < c.b; bi++)
+          for (let t = 0; t < c.l; t++)
+            if (!positions.includes(t))
+              for (let j = 0; j < c.k; j++) expect(dx[(bi * c.l + t) * c.k + j]).toBe(0);
       });
-      // the rows not read get no gradient
-      const dx = got.grads[0];
-      for (let bi = 0; bi < c.b; bi++)
-        for (let t = 0; t < c.l; t++)
-          if (!positions.includes(t))
-            for (let j = 0; j < c.k; j++) expect(dx[(bi * c.l + t) * c.k + j]).toBe(0);
-    });
+    }
   }
+
+  it("has a one-program backward: LayerNorm's with the read-out's folded in", async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    useBackward('split-rows');
+    const x = tf.randomNormal([3, 22, 20]) as tf.Tensor3D;
+    const [g, b, w, bias] = [tf.ones([20]), tf.zeros([20]), tf.randomNormal([1, 20]), tf.zeros([1])];
+    const rows = { start: 0, stride: 2, count: 11 };
+    const args = [x, g, b, w, bias];
+    const run = (...xs: tf.Tensor[]) =>
+      fusedLayerNormLinearRows(xs[0] as tf.Tensor3D, rows, xs[1], xs[2], xs[3] as tf.Tensor2D, true, xs[4])
+        .square()
+        .sum();
+    const grads = countDispatches(() => {
+      const gs = tf.grads(run)(args);
+      flushReductions(tf.backend());
+      return gs;
+    });
+    expect(grads.count.byProgram.LayerNormBackward).toBe(1);
+    expect(grads.count.byProgram.LinearGradPart ?? 0).toBe(0);
+    await Promise.all(grads.result.map((t) => t.data()));
+    expectNoGpuErrors();
+    tf.dispose([...args, ...grads.result]);
+  });
 
   it('is one forward program where the final LayerNorm and the read-out were two', async (ctx) => {
     if (!gpu) ctx.skip();

@@ -27,22 +27,29 @@ import {
   fusedLayerNorm,
   fusedLayerNormKeep,
   LAYER_NORM_STATS_GRAD,
+  backwardProgram as layerNormBackwardProgram,
   layerNormStatsBackward,
 } from './layer-norm';
 import { type EvenRows, fusedLinear, fusedLinearRows, linearBackward } from './linear';
 import { ROW_MAP_UNIFORMS, type RowMap, rowMapUniforms, rowMapWgsl } from './linear-grad';
-import { dispatch1d, runRaw } from './runner';
+import { dispatch1d, maxStorageBuffers, runRaw } from './runner';
 import { THREADS, TILE_DECLARATIONS, TM, TN, tiledMatmul } from './tiled-matmul';
 
 export const LAYER_NORM_LINEAR = 'IclLayerNormLinear';
 /** the model's final LayerNorm and its read-out at evenly spaced rows: only the rows read normalised */
 export const LAYER_NORM_LINEAR_ROWS = 'IclLayerNormLinearRows';
+/** its backward in one program: LayerNorm's with the read-out folded in (layer-norm.ts) */
+export const LAYER_NORM_LINEAR_ROWS_GRAD = 'IclLayerNormLinearRowsGrad';
 
 /** threads per row for the stats (THREADS / TM) */
 const STAT_LANES = THREADS / TM;
 
-/** Whether the models fold LayerNorm into the next linear on WebGPU (off: two programs, to compare). */
-export const layerNormLinearTuning = { fold: true };
+/**
+ * Whether the models fold LayerNorm into the next linear on WebGPU (off: two programs, to compare),
+ * and whether the final LayerNorm + read-out's backward is one program (off: the read-out's linear
+ * backward, then LayerNorm's).
+ */
+export const layerNormLinearTuning = { fold: true, foldRowsBackward: true };
 
 /**
  * y [M, N] = LN(x) W (+ bias), with n = LN(x) [M, K], stats [M, 2] (and kept = x + shift [M, K]).
@@ -205,7 +212,32 @@ const rowsForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   ]);
 };
 
-/** The linear's backward on the rows read, then LayerNorm's over x's rows (zero where none is read). */
+/**
+ * x, lnWeight, stats, dy [rows read, out], weight, LN(x) at the rows read -> [dx, dlnWeight,
+ * dlnBias, dweight, dbias?]: LayerNorm's one-dispatch backward with the read-out folded in.
+ */
+const rowsBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
+  const { x, lnWeight, stats, dy, weight, normed } = inputs as Record<string, TensorInfo>;
+  const { transposeWeight: t, bias, rows } = attrs as unknown as RowsAttrs;
+  const [xRows, k] = x.shape;
+  const [m, n] = dy.shape;
+  const program = layerNormBackwardProgram(m, k, false, false, { xRows, rows }, { out: n, t, bias });
+  return runRaw(
+    backend,
+    program,
+    [x, lnWeight, stats, dy, weight, normed],
+    [[xRows, k], [k], [k], weight.shape.slice(), ...(bias ? [[n]] : [])],
+  );
+};
+
+/** storage buffers of that program: 5 outputs (4 without the bias) and 6 inputs */
+const ROWS_BACKWARD_BUFFERS = 11;
+
+/**
+ * One program where the device binds its buffers (`layerNormLinearTuning.foldRowsBackward`): LayerNorm's
+ * backward reading dLN(x) as dy W, with the read-out's dW and db as more column sums; else the
+ * linear's backward on the rows read, then LayerNorm's over x's rows (zero where none is read).
+ */
 const rowsGradConfig: GradConfig = {
   kernelName: LAYER_NORM_LINEAR_ROWS,
   inputsToSave: ['x', 'lnWeight', 'weight'],
@@ -215,7 +247,28 @@ const rowsGradConfig: GradConfig = {
     const { transposeWeight: t, bias, rows } = attrs as unknown as RowsAttrs;
     const [dy] = dys as Array<tf.Tensor2D | null>;
     const n = weight.shape[t ? 0 : 1];
-    const lin = linearBackward(normed, weight, dy ?? tf.zeros([normed.shape[0], n]), t, bias);
+    const dyRows = dy ?? tf.zeros([normed.shape[0], n]);
+    if (
+      layerNormLinearTuning.foldRowsBackward &&
+      maxStorageBuffers(tf.backend()) >= ROWS_BACKWARD_BUFFERS - (bias ? 0 : 1)
+    ) {
+      const [dx, dw, db, dW, dB] = tf
+        .engine()
+        .runKernel(LAYER_NORM_LINEAR_ROWS_GRAD, { x, lnWeight, stats, dy: dyRows, weight, normed }, {
+          transposeWeight: t,
+          bias,
+          rows,
+        } as never) as tf.Tensor[];
+      const grads: Record<string, () => tf.Tensor> = {
+        x: () => dx,
+        lnWeight: () => dw,
+        lnBias: () => db,
+        weight: () => dW,
+      };
+      if (dB) grads.bias = () => dB;
+      return grads;
+    }
+    const lin = linearBackward(normed, weight, dyRows, t, bias);
     const [dx, dw, db] = tf
       .engine()
       .runKernel(LAYER_NORM_STATS_GRAD, { x, weight: lnWeight, stats, dy: lin.x() }, {
@@ -232,6 +285,11 @@ export function registerLayerNormLinearKernels(): void {
     kernelName: LAYER_NORM_LINEAR_ROWS,
     backendName: 'webgpu',
     kernelFunc: rowsForwardKernel,
+  });
+  registerKernelOnce({
+    kernelName: LAYER_NORM_LINEAR_ROWS_GRAD,
+    backendName: 'webgpu',
+    kernelFunc: rowsBackwardKernel,
   });
   for (const config of [gradConfig, rowsGradConfig]) {
     if (tf.getGradient(config.kernelName)) tf.unregisterGradient(config.kernelName);

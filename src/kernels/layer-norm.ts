@@ -80,28 +80,57 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 }
 
 /**
+ * A read-out folded into LayerNorm's backward (the model's final LayerNorm, layer-norm-linear.ts):
+ * dy is then the read-out's output gradient [rows, out]; the read-out's weight `rw` ([out, C] with
+ * `t`, else [C, out]) and LN(x) at the rows read (`normed`) come in; its dW (and db) go out beside
+ * LayerNorm's, as more columns summed over the rows.
+ */
+export interface ReadoutBackward {
+  out: number;
+  t: boolean;
+  bias: boolean;
+}
+
+/**
  * The whole backward in one dispatch: the first workgroups one invocation per row (dx = rstd
  * (dy w - mean(dy w) - xhat mean(dy w xhat)), + dres), the rest ${COLS} columns each, summing
  * dy xhat (dw), dy (db) and, with `shiftSum`, dres (the shift's gradient) over all rows, with
  * ${LANES} threads per column and a tree in workgroup memory.
  */
-function backwardProgram(
+export function backwardProgram(
   rows: number,
   c: number,
   residual: boolean,
   shiftSum: boolean,
   map?: { xRows: number; rows: RowMap },
+  readout?: ReadoutBackward,
 ) {
   // with a row map, dy's rows are x's rows xrow(r); the row workgroups cover all of x's rows (dx is
   // zero on the rows no dy row reads)
   const rowGroups = Math.ceil((map ? map.xRows : rows) / ROWS);
-  const dispatch = dispatch1d(rowGroups + Math.ceil(c / COLS), 1);
+  // with a read-out, its dW and db are more columns summed over the rows (one value each)
+  const extra = readout ? readout.out * c + (readout.bias ? readout.out : 0) : 0;
+  const dispatch = dispatch1d(rowGroups + Math.ceil((c + extra) / COLS), 1);
   const sums = shiftSum ? 3 : 2;
-  const outputs = shiftSum ? ['dx', 'dw', 'db', 'dshift'] : ['dx', 'dw', 'db'];
-  const inputs = residual ? ['x', 'w', 'stats', 'dy', 'dres'] : ['x', 'w', 'stats', 'dy'];
+  const outputs = [
+    ...(shiftSum ? ['dx', 'dw', 'db', 'dshift'] : ['dx', 'dw', 'db']),
+    ...(readout ? (readout.bias ? ['dRw', 'dRb'] : ['dRw']) : []),
+  ];
+  const inputs = [
+    ...(residual ? ['x', 'w', 'stats', 'dy', 'dres'] : ['x', 'w', 'stats', 'dy']),
+    ...(readout ? ['rw', 'normed'] : []),
+  ];
+  // the gradient of LN(x) at (dy's row i, column c): dy itself, or through the read-out dy W
+  const dyAt = readout
+    ? `fn dyAt(i: i32, c: i32) -> f32 {
+  var g = 0.0;
+  for (var o = 0; o < ${readout.out}; o++) { g += dy[i * ${readout.out} + o] * rw[${readout.t ? `o * uni.C + c` : `c * ${readout.out} + o`}]; }
+  return g;
+}`
+    : 'fn dyAt(i: i32, c: i32) -> f32 { return dy[i * uni.C + c]; }';
   return {
     name: 'LayerNormBackward',
-    key: `lnbwd1${residual ? '_res' : ''}${shiftSum ? '_shift' : ''}${map ? '_rows' : ''}`,
+    key: `lnbwd1${residual ? '_res' : ''}${shiftSum ? '_shift' : ''}${map ? '_rows' : ''}${readout ? `_ro${readout.out}${readout.t ? 't' : 'n'}${readout.bias ? 'b' : ''}` : ''}`,
     dispatch,
     uniforms: [
       { type: 'int32' as const, data: [rows] },
@@ -116,6 +145,7 @@ ${bindings(outputs, inputs, `rows: i32, C: i32, nx: i32, rowGroups: i32, xRows: 
 var<workgroup> red: array<f32, ${sums * ROWS}>;
 ${FLAT_INDEX}
 ${rowMapWgsl(map !== undefined)}
+${dyAt}
 @compute @workgroup_size(${ROWS})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
   let lid = i32(lidu);
@@ -129,13 +159,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (row < 0) {
         for (var c = 0; c < C; c++) { dx[o + c] = 0.0; }
       } else {
-      let od = row * C;
       let mean = stats[2 * row];
       let rstd = stats[2 * row + 1];
       var s1 = 0.0;
       var s2 = 0.0;
       for (var c = 0; c < C; c++) {
-        let g = dy[od + c] * w[c];
+        let g = dyAt(row, c) * w[c];
         s1 += g;
         s2 += g * (x[o + c] - mean) * rstd;
       }
@@ -143,7 +172,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       s2 = s2 / f32(C);
       for (var c = 0; c < C; c++) {
         let xh = (x[o + c] - mean) * rstd;
-        dx[o + c] = rstd * (dy[od + c] * w[c] - s1 - xh * s2)${residual ? ' + dres[o + c]' : ''};
+        dx[o + c] = rstd * (dyAt(row, c) * w[c] - s1 - xh * s2)${residual ? ' + dres[o + c]' : ''};
       }
       }
     }
@@ -156,13 +185,27 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var b0 = 0.0;
   var b1 = 0.0;
   var e0 = 0.0;
+  ${
+    readout
+      ? `if (col >= C && col < C + ${extra}) {
+    // the read-out's dW (dy column o times LN(x) column k) or db (dy column o) over the rows read
+    let e = col - C;
+    let o = select(e / C, e - ${readout.out} * C, e >= ${readout.out} * C);
+    let k = e - o * C;
+    for (var r = lane; r < uni.rows; r += ${LANES}) {
+      let g = dy[r * ${readout.out} + o];
+      if (e < ${readout.out} * C) { a0 += g * normed[r * C + k]; } else { a0 += g; }
+    }
+  }`
+      : ''
+  }
   if (col < C) {
     var r = lane;
     for (; r + ${LANES} < uni.rows; r += ${2 * LANES}) {
       let i0 = r * C + col;
       let i1 = i0 + ${LANES} * C;
-      let g0 = dy[i0];
-      let g1 = dy[i1];
+      let g0 = dyAt(r, col);
+      let g1 = dyAt(r + ${LANES}, col);
       a0 += g0 * (x[xrow(r) * C + col] - stats[2 * r]) * stats[2 * r + 1];
       a1 += g1 * (x[xrow(r + ${LANES}) * C + col] - stats[2 * (r + ${LANES})]) * stats[2 * (r + ${LANES}) + 1];
       b0 += g0;
@@ -171,7 +214,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     if (r < uni.rows) {
       let i0 = r * C + col;
-      let g0 = dy[i0];
+      let g0 = dyAt(r, col);
       a0 += g0 * (x[xrow(r) * C + col] - stats[2 * r]) * stats[2 * r + 1];
       b0 += g0;
       ${shiftSum ? 'e0 += dres[i0];' : ''}
@@ -193,6 +236,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     dw[col] = red[lid];
     db[col] = red[${ROWS} + lid];
     ${shiftSum ? `dshift[col] = red[${2 * ROWS} + lid];` : ''}
+  }
+  ${
+    readout
+      ? `if (lane == 0 && col >= C && col < C + ${extra}) {
+    let e = col - C;
+    if (e < ${readout.out} * C) {
+      let o = e / C;
+      let k = e - o * C;
+      dRw[${readout.t ? 'e' : `k * ${readout.out} + o`}] = red[lid];
+    } else { ${readout.bias ? `dRb[e - ${readout.out} * C] = red[lid];` : ''} }
+  }`
+      : ''
   }
 }
 `,
