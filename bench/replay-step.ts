@@ -7,11 +7,12 @@
  *
  *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
  *     [--task linear-regression] [--steps 30] [--batch N] [--batch-threads 2] [--json FILE]
- *     [--without fold,defer,conv]
+ *     [--without fold,defer,conv,readout]
  * `--without`: one more row per model (replayed, batches ahead) with each named kernel cut turned off,
  * to time what it buys: `fold` (LayerNorm inside the next linear, src/kernels/layer-norm-linear.ts),
  * `defer` (the linear backwards' reductions run together, src/kernels/linear-grad-reduce.ts), `conv`
- * (Mamba's conv + SiLU inside x_proj's matmul, src/kernels/conv-silu-linear.ts).
+ * (Mamba's conv + SiLU inside x_proj's matmul, src/kernels/conv-silu-linear.ts), `readout` (the final
+ * LayerNorm and read-out's backward as one program, src/kernels/layer-norm-linear.ts).
  * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
  * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
  */
@@ -54,6 +55,9 @@ const CUTS = {
   },
   conv: (on: boolean) => {
     convSiluLinearTuning.fold = on;
+  },
+  readout: (on: boolean) => {
+    layerNormLinearTuning.foldRowsBackward = on;
   },
 } as const;
 type Cut = keyof typeof CUTS;
