@@ -31,6 +31,7 @@ const KERNELS: [KernelId, string][] = [
   ['layerNormLinearRows', 'fused final LayerNorm + read-out'],
   ['attention', 'fused causal attention'],
   ['causalConvSilu', 'fused causal conv + SiLU'],
+  ['convSiluLinear', 'fused conv + SiLU inside x_proj'],
   ['biasGelu', 'fused bias + GELU'],
 ];
 

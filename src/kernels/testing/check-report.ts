@@ -15,6 +15,7 @@ export type KernelId =
   | 'layerNormLinearRows'
   | 'attention'
   | 'causalConvSilu'
+  | 'convSiluLinear'
   | 'biasGelu'
   | 'clipAdam';
 
@@ -134,6 +135,14 @@ export const REQUIREMENTS: Readonly<Record<KernelId, Requirement>> = {
   },
   attention: { outputs: ['y', 'dqkv'], cases: SEQUENCE_RULES },
   causalConvSilu: { outputs: ['y', 'dx', 'dweight', 'dbias'], cases: SEQUENCE_RULES },
+  convSiluLinear: {
+    outputs: ['y', 'dx', 'dconvWeight', 'dconvBias', 'dweight'],
+    cases: [
+      ...SEQUENCE_RULES,
+      { what: 'more x_proj outputs than one 64-column tile', test: (d) => d.n > 64 },
+      { what: 'the conv on the second half of x (in_proj layout)', test: (d) => d.wide === 1 },
+    ],
+  },
   biasGelu: { outputs: ['y', 'dx', 'dbias'], cases: SEQUENCE_RULES },
   clipAdam: {
     outputs: ['param', 'exp_avg', 'exp_avg_sq', 'grad'],

@@ -30,6 +30,7 @@ import {
   REFERENCE_BACKEND,
   TOLERANCE,
 } from './compare';
+import { convSiluLinearCheck } from './conv-silu-linear-checks';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from './helpers';
 import { layerNormLinearCheck, layerNormLinearRowsCheck } from './layer-norm-linear-checks';
 
@@ -351,6 +352,12 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
       { b: 64, l: 5, c: 6, wide: true, k: 4 },
       { b: 4, l: 250, c: 37, wide: true, k: 4 },
     ].map(convCheck),
+    ...[
+      { b: 1, l: 1, c: 4, k: 4, n: 3, wide: false },
+      { b: 2, l: 19, c: 70, k: 4, n: 40, wide: true },
+      { b: 3, l: 50, c: 33, k: 3, n: 70, wide: false },
+      { b: 64, l: 5, c: 16, k: 4, n: 9, wide: true },
+    ].map(convSiluLinearCheck),
     ...(
       [
         [1, 1, 3],
