@@ -75,6 +75,8 @@ export function makeTrainingStep(setup: StepSetup): TrainingStep {
             model.forward(tokens, batch.tokenKinds, positions, { training: { seed: 0, step: 0 } }),
             targets,
             kernels,
+            // the differentiated sum, as the Trainer's: each loss's upstream gradient is 1
+            true,
           ),
         vars,
       );

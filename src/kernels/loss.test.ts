@@ -2,8 +2,8 @@
  * The fused masked MSE (IclMaskedMse) on WebGPU against src/train/losses.ts's plain-ops
  * expression on cpu: the loss and its gradient with respect to the predictions, relative error
  * < 1e-5 (value) and < 1e-4 (gradient), with masked rows, dims 1 and 3, sizes below, across and
- * not multiples of the workgroup sizes; the dispatches (one forward, one backward); and the
- * fallback off WebGPU.
+ * not multiples of the workgroup sizes; the dispatches (one forward, one backward; as the training
+ * step's objective, one forward and the same gradient bits); and the fallback off WebGPU.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -89,6 +89,42 @@ describe('fusedMaskedMse', () => {
     expect(bwd.count.byProgram).toEqual({ MaskedMseForward: 1, MaskedMseBackward: 1 });
     await bwd.result.data();
     tf.dispose([pred, target, mask, fwd.result, bwd.result]);
+  });
+
+  it('as the objective (upstream gradient 1): the same loss and the same gradient bits, no backward dispatch', async (ctx) => {
+    if (!gpu) ctx.skip();
+    await tf.setBackend('webgpu');
+    const rng = new Rng(11);
+    const shape = [64, 41, 1];
+    const pred = tf.tensor(randn(rng, shape).values, shape);
+    const target = tf.tensor(randn(rng, shape).values, shape);
+    const mask = tf.tensor(
+      new Float32Array(64 * 41).map((_, i) => (i % 5 === 2 ? 0 : 1)),
+      [64, 41, 1],
+    );
+    const denom = new Float32Array([64 * 41 - 525]);
+    const run = (objective: boolean) =>
+      countDispatches(() =>
+        tf.valueAndGrad((x: tf.Tensor) => fusedMaskedMse(x, target, mask, denom, objective))(pred),
+      );
+    const plain = run(false);
+    const objective = run(true);
+    expect(objective.count.byProgram).toEqual({ MaskedMseForward: 1 });
+    expect(plain.count.byProgram).toEqual({ MaskedMseForward: 1, MaskedMseBackward: 1 });
+    expect(await objective.result.value.data()).toEqual(await plain.result.value.data());
+    expect(Array.from(await objective.result.grad.data())).toEqual(
+      Array.from(await plain.result.grad.data()),
+    );
+    expectNoGpuErrors();
+    tf.dispose([
+      pred,
+      target,
+      mask,
+      plain.result.value,
+      plain.result.grad,
+      objective.result.value,
+      objective.result.grad,
+    ]);
   });
 
   it('is the plain ops off WebGPU', async () => {

@@ -132,5 +132,12 @@ export interface ModelKernels {
   linearKeep?: (x: tf.Tensor2D, weight: tf.Tensor2D, transposeWeight: boolean) => [tf.Tensor2D, tf.Tensor2D];
   /** the training loss sum(mask (pred - target)^2) / denom; pred, target [B, T, dim], mask [B, T, 1] */
   /** `denom`: [the divisor] (uploaded as that array) */
-  maskedMse?: (pred: tf.Tensor, target: tf.Tensor, mask: tf.Tensor, denom: Float32Array) => tf.Scalar;
+  /** `objective`: the loss is differentiated with an upstream gradient of 1 (the training step's sum of losses) */
+  maskedMse?: (
+    pred: tf.Tensor,
+    target: tf.Tensor,
+    mask: tf.Tensor,
+    denom: Float32Array,
+    objective?: boolean,
+  ) => tf.Scalar;
 }

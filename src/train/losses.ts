@@ -79,8 +79,14 @@ export function mseDenominator(target: Pick<HeadTargets, 'count' | 'sumDims' | '
 }
 
 /** Masked mean squared error: sum(mask (pred - y)^2) / (unmasked targets x dim, or x 1 when sumDims). */
-export function maskedMse(pred: tf.Tensor, target: HeadTargets, kernels?: LossKernels): tf.Scalar {
-  if (kernels?.maskedMse) return kernels.maskedMse(pred, target.targets, target.mask, target.denom);
+export function maskedMse(
+  pred: tf.Tensor,
+  target: HeadTargets,
+  kernels?: LossKernels,
+  objective = false,
+): tf.Scalar {
+  if (kernels?.maskedMse)
+    return kernels.maskedMse(pred, target.targets, target.mask, target.denom, objective);
   return pred.sub(target.targets).square().mul(target.mask).sum().div(mseDenominator(target)) as tf.Scalar;
 }
 
@@ -127,10 +133,15 @@ export function maskedCrossEntropy(pred: tf.Tensor, target: HeadTargets): tf.Sca
   return nll.mul(target.mask).sum().div(Math.max(1, target.count)) as tf.Scalar;
 }
 
-export function maskedLoss(pred: tf.Tensor, target: HeadTargets, kernels?: LossKernels): tf.Scalar {
+export function maskedLoss(
+  pred: tf.Tensor,
+  target: HeadTargets,
+  kernels?: LossKernels,
+  objective = false,
+): tf.Scalar {
   switch (target.loss) {
     case 'mse':
-      return maskedMse(pred, target, kernels);
+      return maskedMse(pred, target, kernels, objective);
     case 'bce':
       return maskedBce(pred, target);
     case 'cross-entropy':
@@ -138,15 +149,20 @@ export function maskedLoss(pred: tf.Tensor, target: HeadTargets, kernels?: LossK
   }
 }
 
-/** Sum of the heads' losses. `preds[i]` is head i's output [B, T, dim]. */
+/**
+ * Sum of the heads' losses. `preds[i]` is head i's output [B, T, dim]. `objective`: the sum is the
+ * value `tf.variableGrads` differentiates (the training step), so every head's loss gets an upstream
+ * gradient of 1 and the fused MSE skips its backward dispatch (src/kernels/loss.ts).
+ */
 export function batchLoss(
   preds: readonly tf.Tensor[],
   targets: readonly HeadTargets[],
   kernels?: LossKernels,
+  objective = false,
 ): tf.Scalar {
   let total: tf.Scalar | null = null;
   preds.forEach((p, i) => {
-    const l = maskedLoss(p, targets[i], kernels);
+    const l = maskedLoss(p, targets[i], kernels, objective);
     total = total === null ? l : (total.add(l) as tf.Scalar);
   });
   if (total === null) throw new Error('a batch needs at least one head');

@@ -286,6 +286,8 @@ export class Trainer {
             }),
             targets,
             this.lossKernels,
+            // the sum is what is differentiated here: each loss's upstream gradient is 1
+            true,
           ),
         vars,
       );
