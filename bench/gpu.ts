@@ -37,6 +37,7 @@ import {
 } from '../src/kernels';
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, runRaw } from '../src/kernels/runner';
+import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
 import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
 import type { Architecture } from '../src/schema/architecture';
@@ -250,6 +251,22 @@ async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 }
 
 /**
+ * The block-parallel scan's layouts timed, forward and backward (blocks-layout.ts): channels per
+ * workgroup WD (also the channel groups of the backward's partials: Di / WD), segments TL (the
+ * parallelism over L), steps per invocation E (registers and the chunk, TL x E).
+ */
+const BLOCKS_SWEEP: ReadonlyArray<[number, number, number]> = [
+  [32, 8, 4],
+  [32, 8, 8],
+  [32, 4, 8],
+  [32, 8, 2],
+  [16, 16, 4],
+  [64, 4, 4],
+  [64, 4, 8],
+  [32, 2, 16],
+];
+
+/**
  * The state-parallel backward's layouts timed: more rounds or more lanes (more workgroup memory)
  * mean fewer partial sums; more rounds also fewer invocations (states-backward-program.ts has the
  * arithmetic). Layouts that come out the same (device limits) are timed once.
@@ -300,6 +317,10 @@ if (sections.has('scan'))
       ['states, 128 invocations, T 16', { forwardMode: 'states', statesInvocations: 128, statesChunk: 16 }],
       ['states, 256 invocations, T 8', { forwardMode: 'states', statesInvocations: 256, statesChunk: 8 }],
       ['states, 32 invocations, T 64', { forwardMode: 'states', statesInvocations: 32, statesChunk: 64 }],
+      ...BLOCKS_SWEEP.map(([wd, tl, e]): [string, Partial<typeof scanTuning>] => [
+        `blocks, ${wd} ch x ${tl} segments x ${e} steps`,
+        { forwardMode: 'blocks', blocksChannels: wd, blocksSegments: tl, blocksSteps: e },
+      ]),
     ];
     const scanRows: unknown[] = [];
     let best = { name: '', ms: Number.POSITIVE_INFINITY };
@@ -355,6 +376,21 @@ if (sections.has('scan'))
           statesBackwardRounds: rounds,
           statesBackwardStorage: storage,
         },
+        extra,
+      ]);
+    }
+    const budget = info.limits?.maxComputeWorkgroupStorageSize ?? 16384;
+    const seenBlocks = new Set<string>();
+    for (const [wd, tl, e] of BLOCKS_SWEEP) {
+      const lay = blocksLayout(n, { wd, tl, e }, budget, true);
+      if (!lay || seenBlocks.has(JSON.stringify(lay))) continue;
+      seenBlocks.add(JSON.stringify(lay));
+      const g = Math.ceil(di / lay.wd);
+      // the partials over channel groups, written and read; the chunk states, written and read
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+      bwdVariants.push([
+        `blocks, ${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps: ${b * g} workgroups of ${lay.wd * lay.tl}`,
+        { backwardMode: 'blocks', blocksChannels: wd, blocksSegments: tl, blocksSteps: e },
         extra,
       ]);
     }

@@ -7,12 +7,13 @@
  *
  *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
  *     [--task linear-regression] [--steps 30] [--batch N] [--batch-threads 2] [--json FILE]
- *     [--without fold,defer,conv,readout]
+ *     [--without fold,defer,conv,readout,blocks]
  * `--without`: one more row per model (replayed, batches ahead) with each named kernel cut turned off,
  * to time what it buys: `fold` (LayerNorm inside the next linear, src/kernels/layer-norm-linear.ts),
  * `defer` (the linear backwards' reductions run together, src/kernels/linear-grad-reduce.ts), `conv`
  * (Mamba's conv + SiLU inside x_proj's matmul, src/kernels/conv-silu-linear.ts), `readout` (the final
- * LayerNorm and read-out's backward as one program, src/kernels/layer-norm-linear.ts).
+ * LayerNorm and read-out's backward as one program, src/kernels/layer-norm-linear.ts), `blocks` (the
+ * block-parallel selective scan, forward and backward, src/kernels/selective-scan/blocks-*.ts).
  * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
  * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
  */
@@ -25,6 +26,7 @@ import { convSiluLinearTuning } from '../src/kernels/conv-silu-linear';
 import { layerNormLinearTuning } from '../src/kernels/layer-norm-linear';
 import { reductionTuning } from '../src/kernels/linear-grad-reduce';
 import { countDispatches } from '../src/kernels/profile';
+import { scanTuning } from '../src/kernels/selective-scan/index';
 import type { Architecture } from '../src/schema/architecture';
 import type { Experiment } from '../src/schema/experiment';
 import type { TaskName } from '../src/tasks/types';
@@ -58,6 +60,9 @@ const CUTS = {
   },
   readout: (on: boolean) => {
     layerNormLinearTuning.foldRowsBackward = on;
+  },
+  blocks: (on: boolean) => {
+    scanTuning.blocks = on;
   },
 } as const;
 type Cut = keyof typeof CUTS;

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # H200, next session, two calls (issue 12 then issue 11); the device keeps nothing between calls.
 #   bash bench/plans/h200-15.sh timing   one call, on a quiet GPU: the real training step at paper size
-#       with each kernel cut turned off in turn (`fold`, `conv`, `readout`, `defer`: keep a cut only if
-#       its row is slower), dispatches per step and the scan's bandwidth (gpu.ts counts, copy, scan), then
+#       with each kernel cut turned off in turn (`fold`, `conv`, `readout`, `defer`, `blocks`: keep a cut
+#       only if its row is slower), dispatches per step and the scan's bandwidth (gpu.ts counts, copy, scan), then
 #       mamba_ssm's CUDA selective scan built from the authors' csrc (beside gpu.ts's kernel timings) and the authors' modules timed with
 #       the reference scan, torch.compile and the CUDA scan: every anchor in the same call as ours.
 #   bash bench/plans/h200-15.sh sweep    one call: run 15a (bench/plans/run-15a.txt), many-outlier
@@ -16,19 +16,22 @@ R="bash .gpu/run.sh"
 case "${1:-}" in
 timing)
   c=/tmp/c15t; mkdir -p "$c"
-  timeout 200 $R .gpu/replay-step.mjs --sizes paper --without fold,conv,readout,defer --json "$c/replay.json" \
+  pack() { (cd /tmp && tar czf "$OUT/c15t.tgz" c15t); }
+  timeout 170 $R .gpu/replay-step.mjs --sizes paper --without fold,conv,readout,defer,blocks --json "$c/replay.json" \
     >"$c/replay.md" 2>"$c/replay.err"
+  pack
   # the CUDA scan builds (CPU only) while gpu.ts times single kernels on the GPU
   if [ -d .anchor/mambaformer-icl ]; then
-    (nice -n 10 timeout 170 python3 bench/build_selective_scan.py .anchor/mambaformer-icl .scanbuild >"$c/scan-build.log" 2>&1) &
+    (nice -n 10 timeout 230 python3 bench/build_selective_scan.py .anchor/mambaformer-icl .scanbuild >"$c/scan-build.log" 2>&1) &
   fi
-  OUT=$c timeout 100 $R .gpu/gpu.mjs --sections copy,scan,counts --sizes paper --counts-batch 64 >"$c/gpu.log" 2>&1
+  OUT=$c timeout 150 $R .gpu/gpu.mjs --sections copy,scan,counts --sizes paper --counts-batch 64 >"$c/gpu.log" 2>&1
+  pack
   wait
   if [ -d .anchor/mambaformer-icl ]; then
-    timeout 150 python3 bench/pytorch_authors.py .anchor/mambaformer-icl --scan-build .scanbuild \
+    timeout 140 python3 bench/pytorch_authors.py .anchor/mambaformer-icl --scan-build .scanbuild \
       --modes reference,compile,cuda --sizes paper --case-timeout 40 --json >"$c/pytorch.log" 2>&1
   fi
-  (cd /tmp && tar czf "$OUT/c15t.tgz" c15t)
+  pack
   ;;
 sweep)
   c=/tmp/c15a; mkdir -p "$c"

@@ -51,6 +51,9 @@ import type { FusedScanArgs } from '../../models/fused';
 import { registerKernelOnce } from '../common';
 import { maxStorageBuffers, maxWorkgroupStorage, release, runRaw } from '../runner';
 import { backwardProgram } from './backward-program';
+import { blocksBackwardProgram } from './blocks-backward-program';
+import { blocksForwardProgram } from './blocks-forward-program';
+import { blocksLayout } from './blocks-layout';
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
@@ -82,13 +85,27 @@ const UNPACKED_BACKWARD_BUFFERS = 12;
 
 let warnedLimit = false;
 
+/** The block-parallel layout for these sizes on this device, where 'blocks' is asked for (or 'auto'). */
+function blocksPlan(backend: unknown, dims: Dims, mode: string, backward: boolean) {
+  const t = scanTuning;
+  if (mode !== 'blocks' && !(mode === 'auto' && t.blocks)) return null;
+  return blocksLayout(
+    dims.n,
+    { wd: t.blocksChannels, tl: t.blocksSegments, e: t.blocksSteps },
+    maxWorkgroupStorage(backend),
+    backward,
+  );
+}
+
 const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const dims = dimsOf(inputs as Record<string, TensorInfo>, Number(attrs?.zOffset ?? 0));
   const ins = INPUT_NAMES.map((k) => inputs[k] as TensorInfo);
   const t = scanTuning;
+  const blocks = blocksPlan(backend, dims, t.forwardMode, false);
   const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);
-  const program =
-    t.forwardMode === 'states'
+  const program = blocks
+    ? blocksForwardProgram(dims, blocks)
+    : t.forwardMode === 'states'
       ? statesForwardProgram(dims, t.statesInvocations, t.statesChunk)
       : chunked
         ? chunkedForwardProgram(dims, t.chunkChannels, t.chunks)
@@ -99,6 +116,8 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 /** The backward's main program and its channel-group count, as scanTuning.backwardMode asks. */
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
   const t = scanTuning;
+  const blocks = blocksPlan(backend, dims, t.backwardMode, true);
+  if (blocks) return blocksBackwardProgram(dims, blocks, packed);
   if (t.backwardMode === 'states') {
     const layout = statesBackwardLayout(
       dims.n,

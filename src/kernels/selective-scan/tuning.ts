@@ -13,7 +13,7 @@ export const scanTuning = {
    * rescanned from its true start state; more parallel, twice the arithmetic), or 'auto'
    * (chunked from `chunkedFromLength` steps on)
    */
-  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked' | 'states',
+  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked' | 'states' | 'blocks',
   chunkedFromLength: 128,
   /** invocations per workgroup of the sequential forward */
   forwardWorkgroup: 64,
@@ -38,13 +38,25 @@ export const scanTuning = {
   statesInvocations: 64,
   statesChunk: 32,
   /**
+   * 'blocks' forward and backward (blocks-*-program.ts: a workgroup of WD channels x TL segments of
+   * time, each invocation E consecutive steps, the states one after the other, the segments joined
+   * through workgroup memory): WD, TL, E wanted (blocks-layout.ts fits them to the device's
+   * workgroup memory). `blocks`: whether 'auto' picks them (forward and backward) wherever the
+   * layout fits the device; off, 'auto' is the sequential / chunked forward and the channel-parallel
+   * backward of before (bench/replay-step.ts --without blocks times the difference)
+   */
+  blocks: true,
+  blocksChannels: 32,
+  blocksSegments: 8,
+  blocksSteps: 4,
+  /**
    * backward algorithm: 'channels' (backward-program.ts: one invocation per (b, channel), N states
    * in registers, the xdbl gradient summed over the workgroup's channels through workgroup memory
    * at every time step), 'states' (states-backward-program.ts: one invocation per (b, channel lane,
    * state), tiles of T steps, sums through workgroup memory once per tile) or 'auto' (= 'channels'
    * until the H200 says otherwise; 'states' is also skipped where its layout does not fit)
    */
-  backwardMode: 'auto' as 'auto' | 'channels' | 'states',
+  backwardMode: 'auto' as 'auto' | 'channels' | 'states' | 'blocks',
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**

@@ -100,18 +100,28 @@ export const scanFunction =
     return selectiveScanFusedReference(args).add(ALog.sum().mul(0));
   };
 
-function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states'): KernelCheck {
+/**
+ * A scan check with one forward program; the backward is the block-parallel one with the
+ * block-parallel forward, the channel-parallel one otherwise.
+ */
+function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states' | 'blocks'): KernelCheck {
+  const backwardMode = mode === 'blocks' ? 'blocks' : 'channels';
   return {
     kernel: 'selectiveScan',
-    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode} forward`,
-    dims: { ...c, chunked: mode === 'chunked' ? 1 : 0, states: mode === 'states' ? 1 : 0 },
+    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode} forward, ${backwardMode} backward`,
+    dims: {
+      ...c,
+      chunked: mode === 'chunked' ? 1 : 0,
+      states: mode === 'states' ? 1 : 0,
+      blocks: mode === 'blocks' ? 1 : 0,
+    },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 11 + c.l);
       const weights = randn(new Rng(5), [c.b, c.l, c.di]);
-      const previous = scanTuning.forwardMode;
-      scanTuning.forwardMode = mode;
+      const previous = { forwardMode: scanTuning.forwardMode, backwardMode: scanTuning.backwardMode };
+      Object.assign(scanTuning, { forwardMode: mode, backwardMode });
       try {
         const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, scanFunction(false, zOffset));
         const got = await valueAndGrads(KERNEL_BACKEND, inputs, weights, scanFunction(true, zOffset));
@@ -123,7 +133,7 @@ function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states'): Kern
           })),
         ];
       } finally {
-        scanTuning.forwardMode = previous;
+        Object.assign(scanTuning, previous);
       }
     },
   };
@@ -322,6 +332,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
     ...SCAN_CASES.map((c) => scanCheck(c, 'sequential')),
     ...CHUNKED_CASES.map((c) => scanCheck(c, 'chunked')),
     ...SCAN_CASES.map((c) => scanCheck(c, 'states')),
+    ...SCAN_CASES.map((c) => scanCheck(c, 'blocks')),
     ...[
       [1, 1, 4],
       [2, 5, 7],

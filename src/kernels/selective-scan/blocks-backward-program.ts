@@ -1,0 +1,306 @@
+/**
+ * WGSL: the block-parallel backward's main program (the layout of blocks-forward-program.ts: one
+ * workgroup per (b, WD channels), TL segments of E steps, chunks of T = TL x E steps, the states one
+ * after the other). paper.md section 4's equations, with a_t = exp(Δ_t A_n), dy_t the gated output
+ * gradient and g_t the adjoint of h_t:
+ *   g_t = C_t[n] dy_t + a_{t+1} g_{t+1}
+ *   du_t  = D dy_t + Δ_t Σ_n g_t[n] B_t[n]
+ *   dΔ_t  = Σ_n g_t[n] (B_t[n] u_t + A_n a_t[n] h_{t-1}[n]),  d dt_t = dΔ_t σ(dt_t)
+ *   dA_n  = Σ_t g_t[n] Δ_t a_t[n] h_{t-1}[n],  dB_t[n] = Σ_d g_t[n] Δ_t u_t,  dC_t[n] = Σ_d dy_t h_t[n]
+ * Phase 1 walks the chunks forward, composing each state's segment maps h -> P h + H (as the
+ * forward) to get every chunk's starting state, kept in the du rows of the chunk before it (T >= N;
+ * du overwrites those rows only after the chunk that reads them is done, chunks going last to first).
+ * Phase 2 walks the chunks from the last. Per state, each segment folds its steps into a forward map
+ * and a backward one (what a_{t0} g_{t0} becomes from the adjoint flowing in at its right end:
+ * m -> P m + R, the same P), the segments meet once in workgroup memory, then each walks its steps
+ * forward (h_{t-1}, h_t) and backward (g_t), accumulating the per-step sums in registers. The sums
+ * over the workgroup's channels (dB, dC, d dt_low, the x_dbl gradient) go through workgroup memory
+ * once per state and chunk into partials per channel group (summed by reduce-program.ts).
+ */
+import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
+import { dispatch1d } from '../runner';
+import type { BlocksLayout } from './blocks-layout';
+import type { Dims } from './shape';
+
+export function blocksBackwardProgram(dims: Dims, layout: BlocksLayout, packed: boolean) {
+  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { wd, tl, e, t } = layout;
+  if (t < n) throw new Error(`the block-parallel scan backward needs chunks of >= N = ${n} steps, got ${t}`);
+  const g = Math.ceil(di / wd);
+  const dispatch = dispatch1d(b * g, 1);
+  const chunks = Math.ceil(l / t);
+  const half = tl * wd;
+  const wdp = wd + 1;
+  return {
+    program: {
+      name: 'ScanBackwardBlocks',
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}`,
+      dispatch,
+      uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
+        type: 'int32' as const,
+        data: [v],
+      })),
+      wgsl: () => /* wgsl */ `
+${bindings(
+  ['du', 'dz', 'part', 'ppart'],
+  packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
+  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, chunks: i32, nx: i32',
+)}
+const N = ${n};
+const R = ${r};
+const S = ${s};
+const WD = ${wd};
+const TL = ${tl};
+const E = ${e};
+const T = ${t};
+const HALF = ${half};
+const WDP = ${wdp};
+const P2 = ${r + n + 2};
+var<workgroup> mapP: array<f32, ${2 * half}>;
+var<workgroup> mapF: array<f32, ${2 * half}>;
+var<workgroup> mapR: array<f32, ${2 * half}>;
+var<workgroup> gcar: array<f32, ${2 * wd * n}>;
+var<workgroup> red: array<f32, ${2 * t * wdp}>;
+${WGSL_MATH}
+${FLAT_INDEX}
+
+// the sums over the workgroup's channels of red's two columns, one per step of the chunk, into the
+// partials of columns col0 and col1 (col1 < 0: one column)
+fn reduceColumns(lid: i32, b: i32, g: i32, c0: i32, col0: i32, col1: i32) {
+  for (var o = lid; o < 2 * T; o += WD * TL) {
+    let which = o / T;
+    let item = o - which * T;
+    let tt = c0 + item;
+    var col = col0;
+    if (which == 1) { col = col1; }
+    if (col >= 0 && tt < uni.L && b < uni.B) {
+      let base = (which * T + item) * WDP;
+      var acc = 0.0;
+      for (var i = 0; i < WD; i++) { acc += red[base + i]; }
+      part[((b * uni.L + tt) * uni.G + g) * S + col] = acc;
+    }
+  }
+}
+
+@compute @workgroup_size(${wd * tl})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let L = uni.L;
+  let Di = uni.Di;
+  let wgi = flatGroup(wid);
+  let b = wgi / uni.G;
+  let g = wgi - b * uni.G;
+  let seg = lid / WD;
+  let dl = lid - seg * WD;
+  let d = g * WD + dl;
+  let live = d < Di && b < uni.B;
+  let dc = min(d, Di - 1);
+  let bc = min(b, uni.B - 1);
+  var w: array<f32, R>;
+  var A: array<f32, N>;
+  ${
+    packed
+      ? `for (var k = 0; k < R; k++) { w[k] = pk[dc * P2 + k]; }
+  for (var k = 0; k < N; k++) { A[k] = -exp(pk[dc * P2 + R + k]); }
+  let dd = pk[dc * P2 + R + N];
+  let bi = pk[dc * P2 + R + N + 1];`
+      : `for (var k = 0; k < R; k++) { w[k] = pW[dc * R + k]; }
+  for (var k = 0; k < N; k++) { A[k] = -exp(pALog[dc * N + k]); }
+  let dd = pD[dc];
+  let bi = pBias[dc];`
+  }
+  var delta: array<f32, E>;
+  var ut: array<f32, E>;
+  var a: array<f32, E>;
+  // Phase 1: each chunk's starting state, from the segment maps (the last segment composes them)
+  var hc: array<f32, N>;
+  for (var k = 0; k < N; k++) { hc[k] = 0.0; }
+  for (var c = 0; c < uni.chunks - 1; c++) {
+    let t0 = c * T + seg * E;
+    for (var j = 0; j < E; j++) {
+      let row = bc * L + t0 + j;
+      var dtp = bi;
+      for (var k = 0; k < R; k++) { dtp += xdbl[row * S + k] * w[k]; }
+      delta[j] = softplusf(dtp);
+      ut[j] = delta[j] * u[row * Di + dc];
+    }
+    for (var k = 0; k < N; k++) {
+      let par = ((c * N + k) & 1) * HALF;
+      var P = 1.0;
+      var H = 0.0;
+      for (var j = 0; j < E; j++) {
+        let aj = exp(delta[j] * A[k]);
+        H = aj * H + ut[j] * xdbl[(bc * L + t0 + j) * S + R + k];
+        P = P * aj;
+      }
+      mapP[par + lid] = P;
+      mapF[par + lid] = H;
+      workgroupBarrier();
+      if (seg == TL - 1) {
+        var h = hc[k];
+        for (var q = 0; q < TL; q++) {
+          let o = par + q * WD + dl;
+          h = mapP[o] * h + mapF[o];
+        }
+        hc[k] = h;
+        if (live) { du[(b * L + c * T + k) * Di + d] = h; }
+      }
+    }
+  }
+  storageBarrier();
+  workgroupBarrier();
+  // Phase 2: chunks from the last
+  var dyv: array<f32, E>;
+  var sg: array<f32, E>;
+  var ypre: array<f32, E>;
+  var sumGB: array<f32, E>;
+  var dDelta: array<f32, E>;
+  var hp: array<f32, E>;
+  var hs: array<f32, N>;
+  var dA: array<f32, N>;
+  var dW: array<f32, R>;
+  for (var k = 0; k < N; k++) { dA[k] = 0.0; }
+  for (var k = 0; k < R; k++) { dW[k] = 0.0; }
+  var dD = 0.0;
+  var dBias = 0.0;
+  if (seg == 0) {
+    let last = ((uni.chunks - 1) & 1) * WD * N;
+    for (var k = 0; k < N; k++) { gcar[last + dl * N + k] = 0.0; }
+  }
+  for (var c = uni.chunks - 1; c >= 0; c--) {
+    let c0 = c * T;
+    let t0 = c0 + seg * E;
+    let cur = (c & 1) * WD * N;
+    let nxt = WD * N - cur;
+    for (var j = 0; j < E; j++) {
+      let tt = t0 + j;
+      let row = bc * L + min(tt, L - 1);
+      var dtp = bi;
+      for (var k = 0; k < R; k++) { dtp += xdbl[row * S + k] * w[k]; }
+      let valid = tt < L && live;
+      ut[j] = u[row * Di + dc];
+      sg[j] = sigmoidf(dtp);
+      let zv = zt[row * uni.Zw + uni.zOff + dc];
+      if (valid) {
+        delta[j] = softplusf(dtp);
+        dyv[j] = dout[row * Di + dc] * zv * sigmoidf(zv);
+      } else {
+        delta[j] = 0.0;
+        dyv[j] = 0.0;
+      }
+      ypre[j] = dd * ut[j];
+      sumGB[j] = 0.0;
+      dDelta[j] = 0.0;
+    }
+    for (var k = 0; k < N; k++) {
+      if (c > 0 && live) { hs[k] = du[(b * L + c0 - T + k) * Di + d]; } else { hs[k] = 0.0; }
+    }
+    for (var k = 0; k < N; k++) {
+      let par = ((c * N + k) & 1) * HALF;
+      let Ak = A[k];
+      // the segment's forward map (P, F) and backward map (P, Rl)
+      var P = 1.0;
+      var F = 0.0;
+      for (var j = 0; j < E; j++) {
+        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
+        a[j] = exp(delta[j] * Ak);
+        F = a[j] * F + delta[j] * ut[j] * xdbl[xo + k];
+        P = P * a[j];
+      }
+      var m = 0.0;
+      for (var j = E - 1; j >= 0; j--) {
+        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
+        m = a[j] * (xdbl[xo + N + k] * dyv[j] + m);
+      }
+      mapP[par + lid] = P;
+      mapF[par + lid] = F;
+      mapR[par + lid] = m;
+      workgroupBarrier();
+      // the state entering this segment, and the adjoint flowing into it from the right
+      var h = hs[k];
+      for (var q = 0; q < seg; q++) {
+        let o = par + q * WD + dl;
+        h = mapP[o] * h + mapF[o];
+      }
+      m = gcar[cur + dl * N + k];
+      for (var q = TL - 1; q > seg; q--) {
+        let o = par + q * WD + dl;
+        m = mapP[o] * m + mapR[o];
+      }
+      if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[par + lid]; }
+      // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
+      for (var j = 0; j < E; j++) {
+        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
+        hp[j] = h;
+        h = a[j] * h + delta[j] * ut[j] * xdbl[xo + k];
+        ypre[j] += xdbl[xo + N + k] * h;
+        red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;
+      }
+      // backward over the steps: g_t
+      var dAk = 0.0;
+      for (var j = E - 1; j >= 0; j--) {
+        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
+        let bn = xdbl[xo + k];
+        let gn = xdbl[xo + N + k] * dyv[j] + m;
+        sumGB[j] += gn * bn;
+        dDelta[j] += gn * (bn * ut[j] + Ak * a[j] * hp[j]);
+        dAk += gn * delta[j] * a[j] * hp[j];
+        red[(seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];
+        m = a[j] * gn;
+      }
+      dA[k] += dAk;
+      workgroupBarrier();
+      reduceColumns(lid, b, g, c0, R + k, R + N + k);
+    }
+    // d dt_low: d dt_t W over the channels, two columns of R at a time
+    for (var r0 = 0; r0 < R; r0 += 2) {
+      workgroupBarrier();
+      for (var j = 0; j < E; j++) {
+        let ddt = dDelta[j] * sg[j];
+        red[(seg * E + j) * WDP + dl] = ddt * w[r0];
+        if (r0 + 1 < R) { red[(T + seg * E + j) * WDP + dl] = ddt * w[r0 + 1]; }
+      }
+      workgroupBarrier();
+      var col1 = -1;
+      if (r0 + 1 < R) { col1 = r0 + 1; }
+      reduceColumns(lid, b, g, c0, r0, col1);
+    }
+    storageBarrier();
+    for (var j = 0; j < E; j++) {
+      let tt = t0 + j;
+      if (live && tt < L) {
+        let row = b * L + tt;
+        let ddt = dDelta[j] * sg[j];
+        for (var k = 0; k < R; k++) { dW[k] += ddt * xdbl[row * S + k]; }
+        dBias += ddt;
+        dD += dyv[j] * ut[j];
+        du[row * Di + d] = dd * dyv[j] + delta[j] * sumGB[j];
+        let zv = zt[row * uni.Zw + uni.zOff + d];
+        let sz = sigmoidf(zv);
+        let dzv = dout[row * Di + d] * ypre[j] * sz * (1.0 + zv * (1.0 - sz));
+        let zrow = row * uni.Zw;
+        for (var mz = 0; mz < uni.Zw; mz += Di) {
+          if (mz == uni.zOff) { dz[zrow + mz + d] = dzv; } else { dz[zrow + mz + d] = 0.0; }
+        }
+      }
+    }
+  }
+  // the parameters' gradients of this (b, channel): summed over the segments
+  for (var p = 0; p < P2; p++) {
+    var v = dBias;
+    if (p < R) { v = dW[p]; } else if (p < R + N) { v = dA[p - R] * A[p - R]; } else if (p == R + N) { v = dD; }
+    workgroupBarrier();
+    red[seg * WD + dl] = v;
+    workgroupBarrier();
+    if (seg == 0 && live) {
+      var acc = 0.0;
+      for (var q = 0; q < TL; q++) { acc += red[q * WD + dl]; }
+      ppart[(b * Di + d) * P2 + p] = acc;
+    }
+  }
+}
+`,
+    },
+    g,
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * WGSL: the block-parallel forward. One workgroup per (b, WD channels); TL segments of E steps each
+ * walk one chunk of T = TL x E steps at once, the states one after the other (as Mamba's CUDA kernel
+ * does), so each exp(Δ A_n) is computed once:
+ *   for each state n:
+ *     1. each invocation folds its E steps into one affine map h -> P h + H
+ *        (a_t = exp(Δ_t A_n), P = Π a_t, H = the state its steps reach from 0);
+ *     2. through workgroup memory, each invocation composes the maps of the segments before its own
+ *        onto the chunk's starting state (carried from the chunk before), giving its own start state;
+ *     3. it walks its E steps again from there, adding C_t[n] h_t to its y_t.
+ *   Then y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t) is written, and the last segment's end states
+ *   carry into the next chunk.
+ * (P, H) are double-buffered by the parity of the (chunk, state) step and the carry by the chunk's,
+ * so one barrier per state and chunk suffices.
+ */
+import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
+import { dispatch1d } from '../runner';
+import type { BlocksLayout } from './blocks-layout';
+import type { Dims } from './shape';
+
+export function blocksForwardProgram(dims: Dims, layout: BlocksLayout) {
+  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { wd, tl, e, t } = layout;
+  const groupsPerB = Math.ceil(di / wd);
+  const dispatch = dispatch1d(b * groupsPerB, 1);
+  const chunks = Math.ceil(l / t);
+  const half = tl * wd;
+  return {
+    name: 'ScanForwardBlocks',
+    key: `scanfwdb_${r}_${n}_${wd}_${tl}_${e}`,
+    dispatch,
+    uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB, chunks].map((v) => ({
+      type: 'int32' as const,
+      data: [v],
+    })),
+    wgsl: () => /* wgsl */ `
+${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32, chunks: i32')}
+const N = ${n};
+const R = ${r};
+const S = ${s};
+const WD = ${wd};
+const TL = ${tl};
+const E = ${e};
+const T = ${t};
+const HALF = ${half};
+var<workgroup> mapP: array<f32, ${2 * half}>;
+var<workgroup> mapH: array<f32, ${2 * half}>;
+var<workgroup> carry: array<f32, ${2 * wd * n}>;
+${WGSL_MATH}
+${FLAT_INDEX}
+@compute @workgroup_size(${wd * tl})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let L = uni.L;
+  let Di = uni.Di;
+  let wgi = flatGroup(wid);
+  let b = wgi / uni.gpb;
+  let g = wgi - b * uni.gpb;
+  let seg = lid / WD;
+  let dl = lid - seg * WD;
+  let d = g * WD + dl;
+  let live = d < Di && b < uni.B;
+  let dc = min(d, Di - 1);
+  let bc = min(b, uni.B - 1);
+  var A: array<f32, N>;
+  for (var k = 0; k < N; k++) { A[k] = -exp(ALog[dc * N + k]); }
+  var w: array<f32, R>;
+  for (var k = 0; k < R; k++) { w[k] = W[dc * R + k]; }
+  let bi = bias[dc];
+  let dd = Dp[dc];
+  if (seg == 0) {
+    for (var k = 0; k < N; k++) { carry[dl * N + k] = 0.0; }
+  }
+  var delta: array<f32, E>;
+  var du: array<f32, E>;
+  var acc: array<f32, E>;
+  var a: array<f32, E>;
+  for (var c = 0; c < uni.chunks; c++) {
+    let t0 = c * T + seg * E;
+    let cur = (c & 1) * WD * N;
+    let nxt = WD * N - cur;
+    // Δ_t, Δ_t u_t and D u_t for the segment's steps (a step past L is the identity map)
+    for (var j = 0; j < E; j++) {
+      let tt = t0 + j;
+      let row = bc * L + min(tt, L - 1);
+      var dtp = bi;
+      for (var k = 0; k < R; k++) { dtp += xdbl[row * S + k] * w[k]; }
+      let ut = u[row * Di + dc];
+      if (tt < L) { delta[j] = softplusf(dtp); } else { delta[j] = 0.0; }
+      du[j] = delta[j] * ut;
+      acc[j] = dd * ut;
+    }
+    for (var k = 0; k < N; k++) {
+      let par = ((c * N + k) & 1) * HALF;
+      // 1. the segment's map h -> P h + H
+      var P = 1.0;
+      var H = 0.0;
+      for (var j = 0; j < E; j++) {
+        let row = bc * L + min(t0 + j, L - 1);
+        a[j] = exp(delta[j] * A[k]);
+        H = a[j] * H + du[j] * xdbl[row * S + R + k];
+        P = P * a[j];
+      }
+      mapP[par + lid] = P;
+      mapH[par + lid] = H;
+      workgroupBarrier();
+      // 2. the start state of this segment
+      var h = carry[cur + dl * N + k];
+      for (var q = 0; q < seg; q++) {
+        let o = par + q * WD + dl;
+        h = mapP[o] * h + mapH[o];
+      }
+      // 3. the segment's steps again, adding C_t[n] h_t
+      for (var j = 0; j < E; j++) {
+        let row = bc * L + min(t0 + j, L - 1);
+        let xo = row * S + R;
+        h = a[j] * h + du[j] * xdbl[xo + k];
+        acc[j] += h * xdbl[xo + N + k];
+      }
+      if (seg == TL - 1) { carry[nxt + dl * N + k] = h; }
+    }
+    if (live) {
+      for (var j = 0; j < E; j++) {
+        let tt = t0 + j;
+        if (tt < L) {
+          let row = b * L + tt;
+          let zv = zt[row * uni.Zw + uni.zOff + d];
+          y[row * Di + d] = acc[j] * zv * sigmoidf(zv);
+        }
+      }
+    }
+  }
+}
+`,
+  };
+}

@@ -1,0 +1,125 @@
+/**
+ * The block-parallel scan (blocks-forward-program.ts, blocks-backward-program.ts) on WebGPU (Dawn +
+ * SwiftShader) against the plain-ops reference on cpu: the output and every gradient, relative error
+ * < 1e-4, on layouts that exercise one segment, one channel lane, L = 1, L shorter than a chunk, L
+ * not a multiple of the chunk or of E, channels not a multiple of WD, odd N and the gate read from
+ * in_proj's [B, L, 2Di] output. And the layout rules.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeGpuErrors } from '../backend';
+import { registerAllKernels } from '../register';
+import { setRawDispatchHook } from '../runner';
+import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
+import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
+import { setupWebGpu } from '../testing/webgpu';
+import { blocksBackwardBytes, blocksForwardBytes, blocksLayout } from './blocks-layout';
+import { scanTuning } from './index';
+
+let gpu = { ok: false, reason: '' };
+
+beforeAll(async () => {
+  registerAllKernels();
+  const r = await setupWebGpu();
+  gpu = { ok: r.info !== null, reason: r.reason };
+  if (!gpu.ok) console.warn(`WebGPU kernel tests skipped: ${r.reason}`);
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('block-parallel scan layout', () => {
+  it('keeps what fits, raises E to a chunk of N steps in the backward, halves WD then TL to fit', () => {
+    expect(blocksLayout(16, { wd: 32, tl: 8, e: 4 }, 32768, false)).toEqual({ wd: 32, tl: 8, e: 4, t: 32 });
+    expect(blocksLayout(16, { wd: 32, tl: 8, e: 4 }, 32768, true)).toEqual({ wd: 32, tl: 8, e: 4, t: 32 });
+    // N 16 over 2 segments: E at least 8
+    expect(blocksLayout(16, { wd: 32, tl: 2, e: 1 }, 32768, true)).toEqual({ wd: 32, tl: 2, e: 8, t: 16 });
+    // at most 256 invocations
+    expect(blocksLayout(4, { wd: 64, tl: 16, e: 2 }, 65536, false)).toEqual({ wd: 16, tl: 16, e: 2, t: 32 });
+    // 16 KiB: the backward's WD 32 x TL 8 x E 4 needs 18,688 bytes; WD 16 needs 9,472
+    expect(blocksBackwardBytes(32, 8, 4, 16)).toBe(18688);
+    expect(blocksBackwardBytes(16, 8, 4, 16)).toBe(9472);
+    expect(blocksLayout(16, { wd: 32, tl: 8, e: 4 }, 16384, true)).toEqual({ wd: 16, tl: 8, e: 4, t: 32 });
+    expect(blocksForwardBytes(32, 8, 16)).toBe(8192);
+    expect(blocksLayout(16, { wd: 32, tl: 8, e: 4 }, 16384, false)?.wd).toBe(32);
+    // nothing fits: N 4096 needs more than 32 KiB for one lane's carry
+    expect(blocksLayout(4096, { wd: 32, tl: 8, e: 4 }, 32768, true)).toBeNull();
+  });
+});
+
+/** a case and the WD, TL, E wanted */
+interface BlocksCase {
+  c: ScanCase;
+  layout: [number, number, number];
+}
+
+const CASES: readonly BlocksCase[] = [
+  // L = 1: one chunk of one real step; one lane
+  { c: { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, layout: [4, 4, 2] },
+  // L 19 in chunks of 8 (last chunk 3 steps), Di 70 over 16 lanes (last group 6), gate from in_proj
+  { c: { b: 2, l: 19, di: 70, n: 4, r: 2, gateWidth: 2 }, layout: [16, 4, 2] },
+  // N 16, the benchmark's layout: L 37 = 32 + 5, odd Di 17
+  { c: { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, layout: [32, 8, 4] },
+  // one segment (the sequential walk in chunks), odd N, E 3 (the chunk not a power of two)
+  { c: { b: 3, l: 23, di: 9, n: 5, r: 3, gateWidth: 1 }, layout: [8, 1, 5] },
+  // many segments of one step, N 1, a large batch
+  { c: { b: 64, l: 21, di: 8, n: 1, r: 1, gateWidth: 1 }, layout: [8, 32, 1] },
+  // several chunks, wide channels, the chunk longer than L's remainder
+  { c: { b: 2, l: 70, di: 130, n: 16, r: 8, gateWidth: 2 }, layout: [64, 4, 4] },
+];
+
+describe('block-parallel scan', () => {
+  CASES.forEach(({ c, layout }, index) => {
+    // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
+    const pack = index % 2 === 1 ? 'always' : 'auto';
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}`;
+    it(`forward and backward match the reference: ${name}`, async (ctx) => {
+      if (!gpu.ok) ctx.skip();
+      const zOffset = c.gateWidth === 2 ? c.di : 0;
+      const inputs = scanInputs(c, 17 + c.l);
+      const weights = randn(new Rng(4), [c.b, c.l, c.di]);
+      const saved = { ...scanTuning };
+      Object.assign(scanTuning, {
+        forwardMode: 'blocks',
+        backwardMode: 'blocks',
+        backwardPack: pack,
+        blocksChannels: layout[0],
+        blocksSegments: layout[1],
+        blocksSteps: layout[2],
+      });
+      try {
+        const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
+        const programs = new Set<string>();
+        setRawDispatchHook((name) => programs.add(name));
+        const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset));
+        setRawDispatchHook(null);
+        // the block-parallel programs ran (not a fallback)
+        expect(
+          [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward')),
+        ).toEqual(['ScanForwardBlocks', 'ScanBackwardBlocks']);
+        expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
+        // NaN left in the pooled buffers of the partials' sizes: a partial left unwritten shows
+        await tf.setBackend('webgpu');
+        const g = Math.ceil(c.di / layout[0]);
+        const stale = [c.b * c.l * g * (c.r + 2 * c.n), c.b * c.di * (c.r + c.n + 2), c.b * c.l * c.di];
+        const poison = stale.flatMap((n) => [0, 1, 2].map(() => tf.fill([n], Number.NaN)));
+        await Promise.all(poison.map((p) => p.data()));
+        tf.dispose(poison);
+        const again = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset));
+        // a fixed summation order: bit for bit the same on a second run
+        expect(Array.from(again.value)).toEqual(Array.from(got.value));
+        again.grads.forEach((gr, i) => {
+          expect(Array.from(gr), `d${SCAN_INPUT_NAMES[i]} deterministic`).toEqual(Array.from(got.grads[i]));
+        });
+        got.grads.forEach((g, i) => {
+          expect(relErr(g, ref.grads[i]), `d${SCAN_INPUT_NAMES[i]}`).toBeLessThan(1e-4);
+        });
+        expect(takeGpuErrors()).toEqual([]);
+      } finally {
+        setRawDispatchHook(null);
+        Object.assign(scanTuning, saved);
+      }
+    });
+  });
+});
