@@ -267,6 +267,23 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number]> = [
 ];
 
 /**
+ * The block-parallel forward's layouts timed: WD, TL, E as above and NS, the states whose segment
+ * maps meet at one barrier (fewer barriers, NS x E decays held in registers).
+ */
+const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number]> = [
+  [32, 4, 8, 1],
+  [32, 4, 8, 2],
+  [32, 4, 8, 4],
+  [32, 4, 8, 8],
+  [32, 8, 4, 4],
+  [32, 8, 4, 8],
+  [32, 4, 4, 8],
+  [64, 4, 8, 4],
+  [32, 2, 16, 4],
+  [32, 8, 8, 4],
+];
+
+/**
  * The state-parallel backward's layouts timed: more rounds or more lanes (more workgroup memory)
  * mean fewer partial sums; more rounds also fewer invocations (states-backward-program.ts has the
  * arithmetic). Layouts that come out the same (device limits) are timed once.
@@ -317,9 +334,15 @@ if (sections.has('scan'))
       ['states, 128 invocations, T 16', { forwardMode: 'states', statesInvocations: 128, statesChunk: 16 }],
       ['states, 256 invocations, T 8', { forwardMode: 'states', statesInvocations: 256, statesChunk: 8 }],
       ['states, 32 invocations, T 64', { forwardMode: 'states', statesInvocations: 32, statesChunk: 64 }],
-      ...BLOCKS_SWEEP.map(([wd, tl, e]): [string, Partial<typeof scanTuning>] => [
-        `blocks, ${wd} ch x ${tl} segments x ${e} steps`,
-        { forwardMode: 'blocks', blocksChannels: wd, blocksSegments: tl, blocksSteps: e },
+      ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns]): [string, Partial<typeof scanTuning>] => [
+        `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier`,
+        {
+          forwardMode: 'blocks',
+          blocksChannels: wd,
+          blocksSegments: tl,
+          blocksSteps: e,
+          blocksStateGroup: ns,
+        },
       ]),
     ];
     const scanRows: unknown[] = [];

@@ -5,6 +5,10 @@
 #       only if its row is slower), dispatches per step and the scan's bandwidth (gpu.ts counts, copy, scan), then
 #       mamba_ssm's CUDA selective scan built from the authors' csrc (beside gpu.ts's kernel timings) and the authors' modules timed with
 #       the reference scan, torch.compile and the CUDA scan: every anchor in the same call as ours.
+#   bash bench/plans/h200-15.sh anchors  one call (after `timing`): the block-parallel forward's state
+#       groups timed (gpu.ts copy,scan), the CUDA scan built meanwhile, then on a quiet machine our
+#       step (replay-step, paper size) and the authors' modules with the reference and the CUDA scan
+#       (torch.compile left out: it did not finish Mamba in 40 s in the `timing` call).
 #   bash bench/plans/h200-15.sh sweep    one call: run 15a (bench/plans/run-15a.txt), many-outlier
 #       regression's Transformer toward 20000 steps, three seeds.
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
@@ -33,12 +37,29 @@ timing)
   fi
   pack
   ;;
+anchors)
+  c=/tmp/c15n; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c15n.tgz" c15n); }
+  if [ -d .anchor/mambaformer-icl ]; then
+    (nice -n 10 timeout 230 python3 bench/build_selective_scan.py .anchor/mambaformer-icl .scanbuild >"$c/scan-build.log" 2>&1) &
+  fi
+  OUT=$c timeout 150 $R .gpu/gpu.mjs --sections copy,scan --sizes paper >"$c/gpu.log" 2>&1
+  pack
+  wait
+  timeout 100 $R .gpu/replay-step.mjs --sizes paper --json "$c/replay.json" >"$c/replay.md" 2>"$c/replay.err"
+  pack
+  if [ -d .anchor/mambaformer-icl ]; then
+    timeout 150 python3 bench/pytorch_authors.py .anchor/mambaformer-icl --scan-build .scanbuild \
+      --modes cuda,reference --sizes paper --case-timeout 40 --json >"$c/pytorch.log" 2>&1
+  fi
+  pack
+  ;;
 sweep)
   c=/tmp/c15a; mkdir -p "$c"
   bash bench/sweep.sh bench/plans/run-15a.txt "$c/r15" "${SWEEP_SECONDS:-540}" 3 >"$c/sweep.txt" 2>&1
   (cd /tmp && tar czf "$OUT/c15a.tgz" --exclude='*.safetensors' --exclude='*.tmp' c15a)
   ;;
-*) echo "usage: bash bench/plans/h200-15.sh timing|sweep" >&2; exit 2 ;;
+*) echo "usage: bash bench/plans/h200-15.sh timing|anchors|sweep" >&2; exit 2 ;;
 esac
 ls -la "$OUT"
 echo done

@@ -10,8 +10,9 @@
  *     3. it walks its E steps again from there, adding C_t[n] h_t to its y_t.
  *   Then y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t) is written, and the last segment's end states
  *   carry into the next chunk.
- * (P, H) are double-buffered by the parity of the (chunk, state) step and the carry by the chunk's,
- * so one barrier per state and chunk suffices.
+ * The states go NS at a time (layout.ns): NS states' maps meet at one barrier, NS x E decays in
+ * registers. (P, H) are double-buffered by the parity of the (chunk, state group) step and the carry
+ * by the chunk's, so one barrier per state group and chunk suffices.
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
@@ -21,13 +22,14 @@ import type { Dims } from './shape';
 export function blocksForwardProgram(dims: Dims, layout: BlocksLayout) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wd, tl, e, t } = layout;
+  const ns = Math.max(1, Math.min(n, layout.ns ?? 1));
   const groupsPerB = Math.ceil(di / wd);
   const dispatch = dispatch1d(b * groupsPerB, 1);
   const chunks = Math.ceil(l / t);
   const half = tl * wd;
   return {
     name: 'ScanForwardBlocks',
-    key: `scanfwdb_${r}_${n}_${wd}_${tl}_${e}`,
+    key: `scanfwdb_${r}_${n}_${wd}_${tl}_${e}_${ns}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB, chunks].map((v) => ({
       type: 'int32' as const,
@@ -43,8 +45,10 @@ const TL = ${tl};
 const E = ${e};
 const T = ${t};
 const HALF = ${half};
-var<workgroup> mapP: array<f32, ${2 * half}>;
-var<workgroup> mapH: array<f32, ${2 * half}>;
+const NS = ${ns};
+const NG = ${Math.ceil(n / ns)};
+var<workgroup> mapP: array<f32, ${2 * half * ns}>;
+var<workgroup> mapH: array<f32, ${2 * half * ns}>;
 var<workgroup> carry: array<f32, ${2 * wd * n}>;
 ${WGSL_MATH}
 ${FLAT_INDEX}
@@ -74,7 +78,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   var delta: array<f32, E>;
   var du: array<f32, E>;
   var acc: array<f32, E>;
-  var a: array<f32, E>;
+  var a: array<f32, ${e * ns}>;
   for (var c = 0; c < uni.chunks; c++) {
     let t0 = c * T + seg * E;
     let cur = (c & 1) * WD * N;
@@ -90,34 +94,43 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       du[j] = delta[j] * ut;
       acc[j] = dd * ut;
     }
-    for (var k = 0; k < N; k++) {
-      let par = ((c * N + k) & 1) * HALF;
-      // 1. the segment's map h -> P h + H
-      var P = 1.0;
-      var H = 0.0;
-      for (var j = 0; j < E; j++) {
-        let row = bc * L + min(t0 + j, L - 1);
-        a[j] = exp(delta[j] * A[k]);
-        H = a[j] * H + du[j] * xdbl[row * S + R + k];
-        P = P * a[j];
+    for (var k0 = 0; k0 < N; k0 += NS) {
+      let par = ((c * NG + k0 / NS) & 1) * HALF * NS;
+      // 1. each segment's map h -> P h + H, for NS states
+      for (var q = 0; q < NS; q++) {
+        let k = min(k0 + q, N - 1);
+        var P = 1.0;
+        var H = 0.0;
+        for (var j = 0; j < E; j++) {
+          let row = bc * L + min(t0 + j, L - 1);
+          let aj = exp(delta[j] * A[k]);
+          a[q * E + j] = aj;
+          H = aj * H + du[j] * xdbl[row * S + R + k];
+          P = P * aj;
+        }
+        mapP[par + q * HALF + lid] = P;
+        mapH[par + q * HALF + lid] = H;
       }
-      mapP[par + lid] = P;
-      mapH[par + lid] = H;
       workgroupBarrier();
-      // 2. the start state of this segment
-      var h = carry[cur + dl * N + k];
-      for (var q = 0; q < seg; q++) {
-        let o = par + q * WD + dl;
-        h = mapP[o] * h + mapH[o];
+      for (var q = 0; q < NS; q++) {
+        let k = k0 + q;
+        if (k < N) {
+          // 2. the start state of this segment
+          var h = carry[cur + dl * N + k];
+          for (var s2 = 0; s2 < seg; s2++) {
+            let o = par + q * HALF + s2 * WD + dl;
+            h = mapP[o] * h + mapH[o];
+          }
+          // 3. the segment's steps again, adding C_t[n] h_t
+          for (var j = 0; j < E; j++) {
+            let row = bc * L + min(t0 + j, L - 1);
+            let xo = row * S + R;
+            h = a[q * E + j] * h + du[j] * xdbl[xo + k];
+            acc[j] += h * xdbl[xo + N + k];
+          }
+          if (seg == TL - 1) { carry[nxt + dl * N + k] = h; }
+        }
       }
-      // 3. the segment's steps again, adding C_t[n] h_t
-      for (var j = 0; j < E; j++) {
-        let row = bc * L + min(t0 + j, L - 1);
-        let xo = row * S + R;
-        h = a[j] * h + du[j] * xdbl[xo + k];
-        acc[j] += h * xdbl[xo + N + k];
-      }
-      if (seg == TL - 1) { carry[nxt + dl * N + k] = h; }
     }
     if (live) {
       for (var j = 0; j < E; j++) {

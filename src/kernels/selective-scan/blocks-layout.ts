@@ -17,11 +17,16 @@ export interface BlocksLayout {
   e: number;
   /** steps per chunk, TL x E */
   t: number;
+  /** forward: states whose segment maps meet at one barrier (default 1) */
+  ns?: number;
 }
 
-/** Workgroup memory of the forward, bytes: (P, H) per segment and channel twice, the carry twice. */
-export function blocksForwardBytes(wd: number, tl: number, n: number): number {
-  return 4 * (2 * 2 * tl * wd + 2 * wd * n);
+/**
+ * Workgroup memory of the forward, bytes: (P, H) per segment, channel and state of a group of NS
+ * twice, the carry twice.
+ */
+export function blocksForwardBytes(wd: number, tl: number, n: number, ns = 1): number {
+  return 4 * (2 * 2 * tl * wd * ns + 2 * wd * n);
 }
 
 /**
@@ -33,17 +38,18 @@ export function blocksBackwardBytes(wd: number, tl: number, e: number, n: number
 }
 
 /**
- * The layout for wanted WD, TL, E within `storage` bytes of workgroup memory and 256 invocations:
- * E is raised so that a chunk holds at least N steps (the backward keeps each chunk's starting state
- * in the rows of the chunk before it), then WD, TL and E halve in turn until it fits; null where
- * nothing does (N too large for the memory).
+ * The layout for wanted WD, TL, E (and the forward's NS) within `storage` bytes of workgroup memory
+ * and 256 invocations: E is raised so that a chunk holds at least N steps (the backward keeps each
+ * chunk's starting state in the rows of the chunk before it), then NS, WD, TL and E halve in turn
+ * until it fits; null where nothing does (N too large for the memory).
  */
 export function blocksLayout(
   n: number,
-  wanted: { wd: number; tl: number; e: number },
+  wanted: { wd: number; tl: number; e: number; ns?: number },
   storage: number,
   backward: boolean,
 ): BlocksLayout | null {
+  let ns = Math.max(1, Math.min(n, Math.floor(wanted.ns ?? 1)));
   const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
   let wd = pow2(wanted.wd);
   let tl = pow2(wanted.tl);
@@ -52,11 +58,12 @@ export function blocksLayout(
     if (wd >= tl) wd >>= 1;
     else tl >>= 1;
   }
-  const bytes = () => (backward ? blocksBackwardBytes(wd, tl, e, n) : blocksForwardBytes(wd, tl, n));
+  const bytes = () => (backward ? blocksBackwardBytes(wd, tl, e, n) : blocksForwardBytes(wd, tl, n, ns));
   for (;;) {
     if (backward) e = Math.max(e, Math.ceil(n / tl));
-    if (bytes() <= storage) return { wd, tl, e, t: tl * e };
-    if (wd > 1) wd >>= 1;
+    if (bytes() <= storage) return backward ? { wd, tl, e, t: tl * e } : { wd, tl, e, t: tl * e, ns };
+    if (!backward && ns > 1) ns >>= 1;
+    else if (wd > 1) wd >>= 1;
     else if (tl > 1) tl >>= 1;
     else if (!backward && e > 1) e >>= 1;
     else return null;

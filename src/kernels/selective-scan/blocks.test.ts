@@ -31,12 +31,34 @@ afterAll(async () => {
 
 describe('block-parallel scan layout', () => {
   it('keeps what fits, raises E to a chunk of N steps in the backward, halves WD then TL to fit', () => {
-    expect(blocksLayout(16, { wd: 32, tl: 8, e: 4 }, 32768, false)).toEqual({ wd: 32, tl: 8, e: 4, t: 32 });
+    expect(blocksLayout(16, { wd: 32, tl: 8, e: 4 }, 32768, false)).toEqual({
+      wd: 32,
+      tl: 8,
+      e: 4,
+      t: 32,
+      ns: 1,
+    });
     expect(blocksLayout(16, { wd: 32, tl: 8, e: 4 }, 32768, true)).toEqual({ wd: 32, tl: 8, e: 4, t: 32 });
     // N 16 over 2 segments: E at least 8
     expect(blocksLayout(16, { wd: 32, tl: 2, e: 1 }, 32768, true)).toEqual({ wd: 32, tl: 2, e: 8, t: 16 });
     // at most 256 invocations
-    expect(blocksLayout(4, { wd: 64, tl: 16, e: 2 }, 65536, false)).toEqual({ wd: 16, tl: 16, e: 2, t: 32 });
+    expect(blocksLayout(4, { wd: 64, tl: 16, e: 2 }, 65536, false)).toEqual({
+      wd: 16,
+      tl: 16,
+      e: 2,
+      t: 32,
+      ns: 1,
+    });
+    // the forward's state groups: at most N, halved first to fit (NS 8 x WD 32 x TL 8 needs 36,864)
+    expect(blocksLayout(5, { wd: 8, tl: 4, e: 2, ns: 8 }, 32768, false)?.ns).toBe(5);
+    expect(blocksForwardBytes(32, 8, 16, 8)).toBe(36864);
+    expect(blocksLayout(16, { wd: 32, tl: 8, e: 4, ns: 8 }, 32768, false)).toEqual({
+      wd: 32,
+      tl: 8,
+      e: 4,
+      t: 32,
+      ns: 4,
+    });
     // 16 KiB: the backward's WD 32 x TL 8 x E 4 needs 18,688 bytes; WD 16 needs 9,472
     expect(blocksBackwardBytes(32, 8, 4, 16)).toBe(18688);
     expect(blocksBackwardBytes(16, 8, 4, 16)).toBe(9472);
@@ -48,10 +70,10 @@ describe('block-parallel scan layout', () => {
   });
 });
 
-/** a case and the WD, TL, E wanted */
+/** a case and the WD, TL, E (and the forward's NS) wanted */
 interface BlocksCase {
   c: ScanCase;
-  layout: [number, number, number];
+  layout: [number, number, number] | [number, number, number, number];
 }
 
 const CASES: readonly BlocksCase[] = [
@@ -67,13 +89,16 @@ const CASES: readonly BlocksCase[] = [
   { c: { b: 64, l: 21, di: 8, n: 1, r: 1, gateWidth: 1 }, layout: [8, 32, 1] },
   // several chunks, wide channels, the chunk longer than L's remainder
   { c: { b: 2, l: 70, di: 130, n: 16, r: 8, gateWidth: 2 }, layout: [64, 4, 4] },
+  // the forward's states 4 at a time (N 16) and 2 at a time over an odd N (the last group one state)
+  { c: { b: 2, l: 45, di: 40, n: 16, r: 8, gateWidth: 2 }, layout: [32, 4, 8, 4] },
+  { c: { b: 3, l: 19, di: 9, n: 5, r: 3, gateWidth: 1 }, layout: [8, 4, 2, 2] },
 ];
 
 describe('block-parallel scan', () => {
   CASES.forEach(({ c, layout }, index) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}`;
     it(`forward and backward match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -87,6 +112,7 @@ describe('block-parallel scan', () => {
         blocksChannels: layout[0],
         blocksSegments: layout[1],
         blocksSteps: layout[2],
+        blocksStateGroup: layout[3] ?? 1,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));

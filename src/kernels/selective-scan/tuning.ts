@@ -49,6 +49,8 @@ export const scanTuning = {
   blocksChannels: 32,
   blocksSegments: 8,
   blocksSteps: 4,
+  /** the block-parallel forward: states whose segment maps meet at one barrier */
+  blocksStateGroup: 1,
   /**
    * backward algorithm: 'channels' (backward-program.ts: one invocation per (b, channel), N states
    * in registers, the xdbl gradient summed over the workgroup's channels through workgroup memory
