@@ -255,32 +255,30 @@ async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
  * workgroup WD (also the channel groups of the backward's partials: Di / WD), segments TL (the
  * parallelism over L), steps per invocation E (registers and the chunk, TL x E).
  */
-const BLOCKS_SWEEP: ReadonlyArray<[number, number, number]> = [
-  [32, 8, 4],
-  [32, 8, 8],
-  [32, 4, 8],
-  [32, 8, 2],
-  [16, 16, 4],
-  [64, 4, 4],
-  [64, 4, 8],
-  [32, 2, 16],
+const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
+  [32, 8, 4, false],
+  [64, 4, 4, false],
+  [32, 8, 4, true],
+  [64, 4, 4, true],
+  [32, 8, 8, true],
+  [32, 4, 8, true],
+  [64, 4, 8, true],
+  [16, 16, 4, true],
 ];
 
 /**
  * The block-parallel forward's layouts timed: WD, TL, E as above and NS, the states whose segment
  * maps meet at one barrier (fewer barriers, NS x E decays held in registers).
  */
-const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number]> = [
-  [32, 4, 8, 1],
-  [32, 4, 8, 2],
-  [32, 4, 8, 4],
-  [32, 4, 8, 8],
-  [32, 8, 4, 4],
-  [32, 8, 4, 8],
-  [32, 4, 4, 8],
-  [64, 4, 8, 4],
-  [32, 2, 16, 4],
-  [32, 8, 8, 4],
+const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boolean]> = [
+  [32, 4, 8, 1, false],
+  [32, 4, 8, 1, true],
+  [32, 8, 4, 1, true],
+  [32, 8, 8, 1, true],
+  [32, 4, 8, 4, true],
+  [64, 4, 8, 1, true],
+  [32, 16, 4, 1, true],
+  [64, 4, 4, 1, true],
 ];
 
 /**
@@ -334,14 +332,15 @@ if (sections.has('scan'))
       ['states, 128 invocations, T 16', { forwardMode: 'states', statesInvocations: 128, statesChunk: 16 }],
       ['states, 256 invocations, T 8', { forwardMode: 'states', statesInvocations: 256, statesChunk: 8 }],
       ['states, 32 invocations, T 64', { forwardMode: 'states', statesInvocations: 32, statesChunk: 64 }],
-      ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns]): [string, Partial<typeof scanTuning>] => [
-        `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier`,
+      ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns, stage]): [string, Partial<typeof scanTuning>] => [
+        `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier${stage ? ', rows staged' : ''}`,
         {
           forwardMode: 'blocks',
           blocksChannels: wd,
           blocksSegments: tl,
           blocksSteps: e,
           blocksStateGroup: ns,
+          blocksStageRows: stage,
         },
       ]),
     ];
@@ -404,16 +403,22 @@ if (sections.has('scan'))
     }
     const budget = info.limits?.maxComputeWorkgroupStorageSize ?? 16384;
     const seenBlocks = new Set<string>();
-    for (const [wd, tl, e] of BLOCKS_SWEEP) {
-      const lay = blocksLayout(n, { wd, tl, e }, budget, true);
+    for (const [wd, tl, e, stage] of BLOCKS_SWEEP) {
+      const lay = blocksLayout(n, { wd, tl, e, stage, s }, budget, true);
       if (!lay || seenBlocks.has(JSON.stringify(lay))) continue;
       seenBlocks.add(JSON.stringify(lay));
       const g = Math.ceil(di / lay.wd);
       // the partials over channel groups, written and read; the chunk states, written and read
       const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
       bwdVariants.push([
-        `blocks, ${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps: ${b * g} workgroups of ${lay.wd * lay.tl}`,
-        { backwardMode: 'blocks', blocksChannels: wd, blocksSegments: tl, blocksSteps: e },
+        `blocks, ${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps${lay.stage ? ', rows staged' : ''}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
+        {
+          backwardMode: 'blocks',
+          blocksChannels: wd,
+          blocksSegments: tl,
+          blocksSteps: e,
+          blocksStageRows: stage,
+        },
         extra,
       ]);
     }

@@ -9,6 +9,9 @@
 #       groups timed (gpu.ts copy,scan), the CUDA scan built meanwhile, then on a quiet machine our
 #       step (replay-step, paper size) and the authors' modules with the reference and the CUDA scan
 #       (torch.compile left out: it did not finish Mamba in 40 s in the `timing` call).
+#   bash bench/plans/h200-15.sh stage    one call (after `anchors`): the block-parallel programs with each
+#       chunk's x_dbl rows staged in workgroup memory (gpu.ts copy,scan), then the step with and
+#       without the block-parallel backward (replay-step, Mamba and MambaFormer).
 #   bash bench/plans/h200-15.sh sweep    one call: run 15a (bench/plans/run-15a.txt), many-outlier
 #       regression's Transformer toward 20000 steps, three seeds.
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
@@ -54,12 +57,21 @@ anchors)
   fi
   pack
   ;;
+stage)
+  c=/tmp/c15s; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c15s.tgz" c15s); }
+  OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper >"$c/gpu.log" 2>&1
+  pack
+  timeout 150 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --without blocks \
+    --json "$c/replay.json" >"$c/replay.md" 2>"$c/replay.err"
+  pack
+  ;;
 sweep)
   c=/tmp/c15a; mkdir -p "$c"
   bash bench/sweep.sh bench/plans/run-15a.txt "$c/r15" "${SWEEP_SECONDS:-540}" 3 >"$c/sweep.txt" 2>&1
   (cd /tmp && tar czf "$OUT/c15a.tgz" --exclude='*.safetensors' --exclude='*.tmp' c15a)
   ;;
-*) echo "usage: bash bench/plans/h200-15.sh timing|anchors|sweep" >&2; exit 2 ;;
+*) echo "usage: bash bench/plans/h200-15.sh timing|anchors|stage|sweep" >&2; exit 2 ;;
 esac
 ls -la "$OUT"
 echo done

@@ -15,7 +15,8 @@
  * m -> P m + R, the same P), the segments meet once in workgroup memory, then each walks its steps
  * forward (h_{t-1}, h_t) and backward (g_t), accumulating the per-step sums in registers. The sums
  * over the workgroup's channels (dB, dC, d dt_low, the x_dbl gradient) go through workgroup memory
- * once per state and chunk into partials per channel group (summed by reduce-program.ts).
+ * once per state and chunk into partials per channel group (summed by reduce-program.ts). With
+ * layout.stage, each chunk's x_dbl rows are first copied into workgroup memory and read from there.
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
@@ -31,10 +32,14 @@ export function blocksBackwardProgram(dims: Dims, layout: BlocksLayout, packed: 
   const chunks = Math.ceil(l / t);
   const half = tl * wd;
   const wdp = wd + 1;
+  const stage = layout.stage ?? false;
+  // x_dbl[b, c T + loc, col]: from the chunk's rows staged in workgroup memory, or from the buffer
+  const X = (loc: string, col: string) =>
+    stage ? `rows[rb + (${loc}) * S + ${col}]` : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
       name: 'ScanBackwardBlocks',
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -61,6 +66,7 @@ var<workgroup> mapF: array<f32, ${2 * half}>;
 var<workgroup> mapR: array<f32, ${2 * half}>;
 var<workgroup> gcar: array<f32, ${2 * wd * n}>;
 var<workgroup> red: array<f32, ${2 * t * wdp}>;
+${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
 ${WGSL_MATH}
 ${FLAT_INDEX}
 
@@ -117,10 +123,20 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var k = 0; k < N; k++) { hc[k] = 0.0; }
   for (var c = 0; c < uni.chunks - 1; c++) {
     let t0 = c * T + seg * E;
+    let rb = (c & 1) * T * S;
+    ${
+      stage
+        ? `for (var i = lid; i < T * S; i += WD * TL) {
+      let li = i / S;
+      rows[rb + i] = xdbl[(bc * L + min(c * T + li, L - 1)) * S + i - li * S];
+    }
+    workgroupBarrier();`
+        : ''
+    }
     for (var j = 0; j < E; j++) {
       let row = bc * L + t0 + j;
       var dtp = bi;
-      for (var k = 0; k < R; k++) { dtp += xdbl[row * S + k] * w[k]; }
+      for (var k = 0; k < R; k++) { dtp += ${X('seg * E + j', 'k')} * w[k]; }
       delta[j] = softplusf(dtp);
       ut[j] = delta[j] * u[row * Di + dc];
     }
@@ -130,7 +146,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       var H = 0.0;
       for (var j = 0; j < E; j++) {
         let aj = exp(delta[j] * A[k]);
-        H = aj * H + ut[j] * xdbl[(bc * L + t0 + j) * S + R + k];
+        H = aj * H + ut[j] * ${X('seg * E + j', 'R + k')};
         P = P * aj;
       }
       mapP[par + lid] = P;
@@ -172,11 +188,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let t0 = c0 + seg * E;
     let cur = (c & 1) * WD * N;
     let nxt = WD * N - cur;
+    let rb = (c & 1) * T * S;
+    ${
+      stage
+        ? `for (var i = lid; i < T * S; i += WD * TL) {
+      let li = i / S;
+      rows[rb + i] = xdbl[(bc * L + min(c * T + li, L - 1)) * S + i - li * S];
+    }
+    workgroupBarrier();`
+        : ''
+    }
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;
       let row = bc * L + min(tt, L - 1);
       var dtp = bi;
-      for (var k = 0; k < R; k++) { dtp += xdbl[row * S + k] * w[k]; }
+      for (var k = 0; k < R; k++) { dtp += ${X('seg * E + j', 'k')} * w[k]; }
       let valid = tt < L && live;
       ut[j] = u[row * Di + dc];
       sg[j] = sigmoidf(dtp);
@@ -202,15 +228,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       var P = 1.0;
       var F = 0.0;
       for (var j = 0; j < E; j++) {
-        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
         a[j] = exp(delta[j] * Ak);
-        F = a[j] * F + delta[j] * ut[j] * xdbl[xo + k];
+        F = a[j] * F + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
         P = P * a[j];
       }
       var m = 0.0;
       for (var j = E - 1; j >= 0; j--) {
-        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
-        m = a[j] * (xdbl[xo + N + k] * dyv[j] + m);
+        m = a[j] * (${X('seg * E + j', 'R + N + k')} * dyv[j] + m);
       }
       mapP[par + lid] = P;
       mapF[par + lid] = F;
@@ -230,18 +254,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[par + lid]; }
       // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
       for (var j = 0; j < E; j++) {
-        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
         hp[j] = h;
-        h = a[j] * h + delta[j] * ut[j] * xdbl[xo + k];
-        ypre[j] += xdbl[xo + N + k] * h;
+        h = a[j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
+        ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
         red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;
       }
       // backward over the steps: g_t
       var dAk = 0.0;
       for (var j = E - 1; j >= 0; j--) {
-        let xo = (bc * L + min(t0 + j, L - 1)) * S + R;
-        let bn = xdbl[xo + k];
-        let gn = xdbl[xo + N + k] * dyv[j] + m;
+        let bn = ${X('seg * E + j', 'R + k')};
+        let gn = ${X('seg * E + j', 'R + N + k')} * dyv[j] + m;
         sumGB[j] += gn * bn;
         dDelta[j] += gn * (bn * ut[j] + Ak * a[j] * hp[j]);
         dAk += gn * delta[j] * a[j] * hp[j];
@@ -271,7 +293,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       if (live && tt < L) {
         let row = b * L + tt;
         let ddt = dDelta[j] * sg[j];
-        for (var k = 0; k < R; k++) { dW[k] += ddt * xdbl[row * S + k]; }
+        for (var k = 0; k < R; k++) { dW[k] += ddt * ${X('seg * E + j', 'k')}; }
         dBias += ddt;
         dD += dyv[j] * ut[j];
         du[row * Di + d] = dd * dyv[j] + delta[j] * sumGB[j];

@@ -10,6 +10,8 @@
  *     3. it walks its E steps again from there, adding C_t[n] h_t to its y_t.
  *   Then y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t) is written, and the last segment's end states
  *   carry into the next chunk.
+ * With layout.stage, each chunk's x_dbl rows are first copied into workgroup memory (one coalesced
+ * load, double-buffered by the chunk's parity), and the state loop reads B_t, C_t from there.
  * The states go NS at a time (layout.ns): NS states' maps meet at one barrier, NS x E decays in
  * registers. (P, H) are double-buffered by the parity of the (chunk, state group) step and the carry
  * by the chunk's, so one barrier per state group and chunk suffices.
@@ -23,13 +25,17 @@ export function blocksForwardProgram(dims: Dims, layout: BlocksLayout) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wd, tl, e, t } = layout;
   const ns = Math.max(1, Math.min(n, layout.ns ?? 1));
+  const stage = layout.stage ?? false;
+  // x_dbl[b, c T + loc, col]: from the chunk's rows staged in workgroup memory, or from the buffer
+  const X = (loc: string, col: string) =>
+    stage ? `rows[rb + (${loc}) * S + ${col}]` : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   const groupsPerB = Math.ceil(di / wd);
   const dispatch = dispatch1d(b * groupsPerB, 1);
   const chunks = Math.ceil(l / t);
   const half = tl * wd;
   return {
     name: 'ScanForwardBlocks',
-    key: `scanfwdb_${r}_${n}_${wd}_${tl}_${e}_${ns}`,
+    key: `scanfwdb_${r}_${n}_${wd}_${tl}_${e}_${ns}_${stage}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB, chunks].map((v) => ({
       type: 'int32' as const,
@@ -50,6 +56,7 @@ const NG = ${Math.ceil(n / ns)};
 var<workgroup> mapP: array<f32, ${2 * half * ns}>;
 var<workgroup> mapH: array<f32, ${2 * half * ns}>;
 var<workgroup> carry: array<f32, ${2 * wd * n}>;
+${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
 ${WGSL_MATH}
 ${FLAT_INDEX}
 @compute @workgroup_size(${wd * tl})
@@ -83,12 +90,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let t0 = c * T + seg * E;
     let cur = (c & 1) * WD * N;
     let nxt = WD * N - cur;
+    let rb = (c & 1) * T * S;
+    ${
+      stage
+        ? `// the chunk's x_dbl rows into workgroup memory (double-buffered by the chunk's parity)
+    for (var i = lid; i < T * S; i += WD * TL) {
+      let li = i / S;
+      rows[rb + i] = xdbl[(bc * L + min(c * T + li, L - 1)) * S + i - li * S];
+    }
+    workgroupBarrier();`
+        : ''
+    }
     // Δ_t, Δ_t u_t and D u_t for the segment's steps (a step past L is the identity map)
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;
       let row = bc * L + min(tt, L - 1);
       var dtp = bi;
-      for (var k = 0; k < R; k++) { dtp += xdbl[row * S + k] * w[k]; }
+      for (var k = 0; k < R; k++) { dtp += ${X('seg * E + j', 'k')} * w[k]; }
       let ut = u[row * Di + dc];
       if (tt < L) { delta[j] = softplusf(dtp); } else { delta[j] = 0.0; }
       du[j] = delta[j] * ut;
@@ -102,10 +120,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         var P = 1.0;
         var H = 0.0;
         for (var j = 0; j < E; j++) {
-          let row = bc * L + min(t0 + j, L - 1);
           let aj = exp(delta[j] * A[k]);
           a[q * E + j] = aj;
-          H = aj * H + du[j] * xdbl[row * S + R + k];
+          H = aj * H + du[j] * ${X('seg * E + j', 'R + k')};
           P = P * aj;
         }
         mapP[par + q * HALF + lid] = P;
@@ -123,10 +140,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
           }
           // 3. the segment's steps again, adding C_t[n] h_t
           for (var j = 0; j < E; j++) {
-            let row = bc * L + min(t0 + j, L - 1);
-            let xo = row * S + R;
-            h = a[q * E + j] * h + du[j] * xdbl[xo + k];
-            acc[j] += h * xdbl[xo + N + k];
+            h = a[q * E + j] * h + du[j] * ${X('seg * E + j', 'R + k')};
+            acc[j] += h * ${X('seg * E + j', 'R + N + k')};
           }
           if (seg == TL - 1) { carry[nxt + dl * N + k] = h; }
         }

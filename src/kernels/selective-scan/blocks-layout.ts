@@ -19,22 +19,24 @@ export interface BlocksLayout {
   t: number;
   /** forward: states whose segment maps meet at one barrier (default 1) */
   ns?: number;
+  /** each chunk's x_dbl rows staged in workgroup memory (default false) */
+  stage?: boolean;
 }
 
 /**
  * Workgroup memory of the forward, bytes: (P, H) per segment, channel and state of a group of NS
  * twice, the carry twice.
  */
-export function blocksForwardBytes(wd: number, tl: number, n: number, ns = 1): number {
-  return 4 * (2 * 2 * tl * wd * ns + 2 * wd * n);
+export function blocksForwardBytes(wd: number, tl: number, n: number, ns = 1, stagedRows = 0): number {
+  return 4 * (2 * 2 * tl * wd * ns + 2 * wd * n + 2 * stagedRows);
 }
 
 /**
  * Workgroup memory of the backward, bytes: (P, H forward, H reverse) per segment and channel twice,
  * the carried adjoint twice, and the per-step sums over channels of two columns (padded rows).
  */
-export function blocksBackwardBytes(wd: number, tl: number, e: number, n: number): number {
-  return 4 * (3 * 2 * tl * wd + 2 * wd * n + 2 * tl * e * (wd + 1));
+export function blocksBackwardBytes(wd: number, tl: number, e: number, n: number, stagedRows = 0): number {
+  return 4 * (3 * 2 * tl * wd + 2 * wd * n + 2 * tl * e * (wd + 1) + 2 * stagedRows);
 }
 
 /**
@@ -45,7 +47,7 @@ export function blocksBackwardBytes(wd: number, tl: number, e: number, n: number
  */
 export function blocksLayout(
   n: number,
-  wanted: { wd: number; tl: number; e: number; ns?: number },
+  wanted: { wd: number; tl: number; e: number; ns?: number; stage?: boolean; s?: number },
   storage: number,
   backward: boolean,
 ): BlocksLayout | null {
@@ -58,10 +60,16 @@ export function blocksLayout(
     if (wd >= tl) wd >>= 1;
     else tl >>= 1;
   }
-  const bytes = () => (backward ? blocksBackwardBytes(wd, tl, e, n) : blocksForwardBytes(wd, tl, n, ns));
+  // the staged rows of a chunk: T x S floats (S = R + 2N, given with `stage`)
+  const staged = () => (wanted.stage ? tl * e * (wanted.s ?? 2 * n) : 0);
+  const bytes = () =>
+    backward ? blocksBackwardBytes(wd, tl, e, n, staged()) : blocksForwardBytes(wd, tl, n, ns, staged());
   for (;;) {
     if (backward) e = Math.max(e, Math.ceil(n / tl));
-    if (bytes() <= storage) return backward ? { wd, tl, e, t: tl * e } : { wd, tl, e, t: tl * e, ns };
+    if (bytes() <= storage) {
+      const base = backward ? { wd, tl, e, t: tl * e } : { wd, tl, e, t: tl * e, ns };
+      return wanted.stage ? { ...base, stage: true } : base;
+    }
     if (!backward && ns > 1) ns >>= 1;
     else if (wd > 1) wd >>= 1;
     else if (tl > 1) tl >>= 1;

@@ -95,10 +95,11 @@ const CASES: readonly BlocksCase[] = [
 ];
 
 describe('block-parallel scan', () => {
-  CASES.forEach(({ c, layout }, index) => {
+  const runs = CASES.flatMap((bc, index) => [false, true].map((stage) => ({ ...bc, index, stage })));
+  runs.forEach(({ c, layout, index, stage }) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}`;
     it(`forward and backward match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -113,6 +114,7 @@ describe('block-parallel scan', () => {
         blocksSegments: layout[1],
         blocksSteps: layout[2],
         blocksStateGroup: layout[3] ?? 1,
+        blocksStageRows: stage,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));

@@ -17,12 +17,12 @@
  *   Delta = softplus(dt_low dtW^T + dtBias); A_bar = exp(Delta A); h_t = A_bar h_{t-1} + Delta B_t u_t;
  *   y_t = (sum_n C_t[n] h_t[n] + D u_t) * SiLU(z_t).
  *
- * WebGPU forward, one dispatch, H never materialised. 'auto' (scanTuning.blocks) is the block-parallel
- * program (blocks-forward-program.ts): WD channels x TL segments of E steps per workgroup, the states
- * one after the other, each segment's steps folded into a map h -> P h + H and the maps joined in
- * workgroup memory, so the scan is parallel over L and every exp(Delta A) is computed once; the
- * backward's counterpart is blocks-backward-program.ts (its header has the equations). Otherwise:
- * 'sequential', one invocation per (b, channel),
+ * WebGPU forward, one dispatch, H never materialised. 'blocks' is the block-parallel program
+ * (blocks-forward-program.ts): WD channels x TL segments of E steps per workgroup, the states one
+ * after the other, each segment's steps folded into a map h -> P h + H and the maps joined in
+ * workgroup memory, so the scan is parallel over L and every exp(Delta A) is computed once; its
+ * backward, blocks-backward-program.ts (its header has the equations), is what 'auto' runs
+ * (scanTuning.blocks). 'auto' forward (measured faster on the H200): 'sequential', one invocation per (b, channel),
  * N states in registers, a loop over t (prefetching P steps of u and z); or 'chunked' for long L,
  * one invocation per (b, channel, chunk of t): each scans its chunk from a zero state, the chunk
  * end states and summed Delta go through workgroup memory (a chunk's decay is exp(A sum Delta)),
@@ -90,13 +90,24 @@ const UNPACKED_BACKWARD_BUFFERS = 12;
 
 let warnedLimit = false;
 
-/** The block-parallel layout for these sizes on this device, where 'blocks' is asked for (or 'auto'). */
+/**
+ * The block-parallel layout for these sizes on this device, where 'blocks' is asked for, or for the
+ * backward under 'auto' (scanTuning.blocks): on the H200 its backward is the faster one, its forward
+ * is not (bench/RESULTS.md, session 15), so 'auto' keeps the sequential / chunked forward.
+ */
 function blocksPlan(backend: unknown, dims: Dims, mode: string, backward: boolean) {
   const t = scanTuning;
-  if (mode !== 'blocks' && !(mode === 'auto' && t.blocks)) return null;
+  if (mode !== 'blocks' && !(backward && mode === 'auto' && t.blocks)) return null;
   return blocksLayout(
     dims.n,
-    { wd: t.blocksChannels, tl: t.blocksSegments, e: t.blocksSteps, ns: t.blocksStateGroup },
+    {
+      wd: t.blocksChannels,
+      tl: t.blocksSegments,
+      e: t.blocksSteps,
+      ns: t.blocksStateGroup,
+      stage: t.blocksStageRows,
+      s: dims.s,
+    },
     maxWorkgroupStorage(backend),
     backward,
   );

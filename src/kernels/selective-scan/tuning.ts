@@ -41,9 +41,11 @@ export const scanTuning = {
    * 'blocks' forward and backward (blocks-*-program.ts: a workgroup of WD channels x TL segments of
    * time, each invocation E consecutive steps, the states one after the other, the segments joined
    * through workgroup memory): WD, TL, E wanted (blocks-layout.ts fits them to the device's
-   * workgroup memory). `blocks`: whether 'auto' picks them (forward and backward) wherever the
-   * layout fits the device; off, 'auto' is the sequential / chunked forward and the channel-parallel
-   * backward of before (bench/replay-step.ts --without blocks times the difference)
+   * workgroup memory). `blocks`: whether the backward's 'auto' picks the block-parallel program
+   * wherever the layout fits the device (H200, B 64, L 1024: 3.43-3.50 ms against 3.92-4.06 for the
+   * channel-parallel one); off, the channel-parallel backward of before (bench/replay-step.ts
+   * --without blocks). The forward's 'auto' stays sequential / chunked: the block-parallel forward
+   * was slower there (0.582-0.656 ms against the chunked 0.550-0.558, bench/RESULTS.md, session 15).
    */
   blocks: true,
   blocksChannels: 32,
@@ -51,6 +53,8 @@ export const scanTuning = {
   blocksSteps: 4,
   /** the block-parallel forward: states whose segment maps meet at one barrier */
   blocksStateGroup: 1,
+  /** the block-parallel programs: each chunk's x_dbl rows copied into workgroup memory first */
+  blocksStageRows: false,
   /**
    * backward algorithm: 'channels' (backward-program.ts: one invocation per (b, channel), N states
    * in registers, the xdbl gradient summed over the workgroup's channels through workgroup memory
