@@ -332,6 +332,10 @@ if (sections.has('scan'))
       ['states, 128 invocations, T 16', { forwardMode: 'states', statesInvocations: 128, statesChunk: 16 }],
       ['states, 256 invocations, T 8', { forwardMode: 'states', statesInvocations: 256, statesChunk: 8 }],
       ['states, 32 invocations, T 64', { forwardMode: 'states', statesInvocations: 32, statesChunk: 64 }],
+      ...[64, 128, 256].map((wg): [string, Partial<typeof scanTuning>] => [
+        `lanes (subgroups), ${wg} invocations per workgroup`,
+        { forwardMode: 'lanes', lanesWorkgroup: wg },
+      ]),
       ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns, stage]): [string, Partial<typeof scanTuning>] => [
         `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier${stage ? ', rows staged' : ''}`,
         {

@@ -96,6 +96,18 @@ export function maxStorageBuffers(backend: unknown): number {
   return internalsOf(backend).device.limits.maxStorageBuffersPerShaderStage;
 }
 
+/**
+ * The smallest subgroup of the backend's device, where it was created with WGSL `subgroups`
+ * (kernels/backend.ts asks for the feature wherever the adapter has it); null elsewhere.
+ */
+export function subgroupMinSize(backend: unknown): number | null {
+  const device = internalsOf(backend).device;
+  if (!device.features.has('subgroups' as GPUFeatureName)) return null;
+  const info = (device as unknown as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
+  const min = info?.subgroupMinSize;
+  return typeof min === 'number' && min >= 1 ? min : null;
+}
+
 /** Workgroup memory per workgroup (bytes) of the backend's device. */
 export function maxWorkgroupStorage(backend: unknown): number {
   return internalsOf(backend).device.limits.maxComputeWorkgroupStorageSize;

@@ -54,13 +54,14 @@ import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { FusedScanArgs } from '../../models/fused';
 import { registerKernelOnce } from '../common';
-import { maxStorageBuffers, maxWorkgroupStorage, release, runRaw } from '../runner';
+import { maxStorageBuffers, maxWorkgroupStorage, release, runRaw, subgroupMinSize } from '../runner';
 import { backwardProgram } from './backward-program';
 import { blocksBackwardProgram } from './blocks-backward-program';
 import { blocksForwardProgram } from './blocks-forward-program';
 import { blocksLayout } from './blocks-layout';
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
+import { lanesForwardProgram, lanesPerChannel } from './lanes-forward-program';
 import { registerHostScanKernels } from './host';
 import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
@@ -117,6 +118,11 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const dims = dimsOf(inputs as Record<string, TensorInfo>, Number(attrs?.zOffset ?? 0));
   const ins = INPUT_NAMES.map((k) => inputs[k] as TensorInfo);
   const t = scanTuning;
+  const sgMin = subgroupMinSize(backend);
+  if (sgMin !== null && (t.forwardMode === 'lanes' || (t.forwardMode === 'auto' && t.lanes))) {
+    const program = lanesForwardProgram(dims, lanesPerChannel(dims.n, sgMin), t.lanesWorkgroup);
+    return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
+  }
   const blocks = blocksPlan(backend, dims, t.forwardMode, false);
   const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);
   const program = blocks

@@ -13,7 +13,7 @@ export const scanTuning = {
    * rescanned from its true start state; more parallel, twice the arithmetic), or 'auto'
    * (chunked from `chunkedFromLength` steps on)
    */
-  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked' | 'states' | 'blocks',
+  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes',
   chunkedFromLength: 128,
   /** invocations per workgroup of the sequential forward */
   forwardWorkgroup: 64,
@@ -51,6 +51,13 @@ export const scanTuning = {
   blocksChannels: 32,
   blocksSegments: 8,
   blocksSteps: 4,
+  /**
+   * 'lanes' forward (lanes-forward-program.ts, devices with WGSL subgroups): the states of a channel
+   * over neighbouring lanes of a subgroup; invocations per workgroup, and whether 'auto' picks it
+   * where the device has subgroups
+   */
+  lanesWorkgroup: 128,
+  lanes: true,
   /** the block-parallel forward: states whose segment maps meet at one barrier */
   blocksStateGroup: 1,
   /** the block-parallel programs: each chunk's x_dbl rows copied into workgroup memory first */
