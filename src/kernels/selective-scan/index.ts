@@ -22,7 +22,11 @@
  * after the other, each segment's steps folded into a map h -> P h + H and the maps joined in
  * workgroup memory, so the scan is parallel over L and every exp(Delta A) is computed once; its
  * backward, blocks-backward-program.ts (its header has the equations), is what 'auto' runs
- * (scanTuning.blocks). 'auto' forward (measured faster on the H200): 'sequential', one invocation per (b, channel),
+ * (scanTuning.blocks). 'lanes' (lanes-forward-program.ts, devices with WGSL subgroups): one
+ * invocation per (b, channel, lane), a channel's states spread over neighbouring lanes of a subgroup,
+ * the sums over states by subgroup shuffles, no workgroup memory and no barrier; 'auto' runs it
+ * where the device has subgroups (scanTuning.lanes). Elsewhere 'auto' is:
+ * 'sequential', one invocation per (b, channel),
  * N states in registers, a loop over t (prefetching P steps of u and z); or 'chunked' for long L,
  * one invocation per (b, channel, chunk of t): each scans its chunk from a zero state, the chunk
  * end states and summed Delta go through workgroup memory (a chunk's decay is exp(A sum Delta)),
@@ -94,7 +98,8 @@ let warnedLimit = false;
 /**
  * The block-parallel layout for these sizes on this device, where 'blocks' is asked for, or for the
  * backward under 'auto' (scanTuning.blocks): on the H200 its backward is the faster one, its forward
- * is not (bench/RESULTS.md, session 15), so 'auto' keeps the sequential / chunked forward.
+ * is not (bench/RESULTS.md, session 15), so the forward's 'auto' is the lane-parallel program (with
+ * subgroups) or the sequential / chunked one.
  */
 function blocksPlan(backend: unknown, dims: Dims, mode: string, backward: boolean) {
   const t = scanTuning;

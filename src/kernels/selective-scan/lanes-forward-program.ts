@@ -13,7 +13,8 @@
  * LPC is a power of two <= N and <= the device's smallest subgroup; the lanes of a channel must be
  * neighbouring lanes of one subgroup, which holds where a 1-D workgroup's invocations fill its
  * subgroups in index order (every WebGPU implementation we run on; the kernel checks compare it with
- * the reference on each device). Loops over the block's steps, the lane's states and the butterfly are
+ * the reference on each device, and a lane that finds itself elsewhere writes NaN, so a device that
+ * breaks the rule fails loudly, never quietly). Loops over the block's steps, the lane's states and the butterfly are
  * unrolled here, so every register array is indexed by constants.
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
@@ -99,6 +100,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let lane = lid % LPC;
   let d = g * CPW + lid / LPC;
   let base = sgl - u32(lane);
+  let mapped = (sgl % ${lpc}u) == u32(lane);
   let live = d < Di && b < uni.B;
   let dc = min(d, Di - 1);
   let bc = min(b, uni.B - 1);
@@ -129,7 +131,8 @@ ${lines.join('\n')}
     // Σ over the channel's lanes: step t0 + lane's sum lands in v0 of this lane
 ${butterfly.join('\n')}
     if (live && tl < L) {
-      y[rowl * Di + d] = (v0 + dd * ul) * gate;
+      // a device whose subgroups do not follow the invocation index writes NaN: loud, never wrong
+      y[rowl * Di + d] = select(bitcast<f32>(0x7fc00000u | (sgl & 0u)), (v0 + dd * ul) * gate, mapped);
     }
   }
 }

@@ -44,8 +44,8 @@ export const scanTuning = {
    * workgroup memory). `blocks`: whether the backward's 'auto' picks the block-parallel program
    * wherever the layout fits the device (H200, B 64, L 1024: 3.43-3.50 ms against 3.92-4.06 for the
    * channel-parallel one); off, the channel-parallel backward of before (bench/replay-step.ts
-   * --without blocks). The forward's 'auto' stays sequential / chunked: the block-parallel forward
-   * was slower there (0.582-0.656 ms against the chunked 0.550-0.558, bench/RESULTS.md, session 15).
+   * --without blocks). The block-parallel forward is not in 'auto': it was slower there
+   * (0.582-0.656 ms against the chunked 0.550-0.558, bench/RESULTS.md, session 15).
    */
   blocks: true,
   blocksChannels: 32,
@@ -54,7 +54,9 @@ export const scanTuning = {
   /**
    * 'lanes' forward (lanes-forward-program.ts, devices with WGSL subgroups): the states of a channel
    * over neighbouring lanes of a subgroup; invocations per workgroup, and whether 'auto' picks it
-   * where the device has subgroups
+   * where the device has subgroups (H200, B 64, L 1024: 0.570 / 0.586 / 0.599 ms at 64 / 128 / 256
+   * invocations against 0.589 for the chunked forward in the same call; the paper-size Mamba and
+   * MambaFormer steps 2-4 % faster with it at 128)
    */
   lanesWorkgroup: 128,
   lanes: true,

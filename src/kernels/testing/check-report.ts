@@ -105,7 +105,10 @@ export const REQUIREMENTS: Readonly<Record<KernelId, Requirement>> = {
     outputs: ['y', 'du', 'dxdbl', 'dz', 'ddtW', 'ddtBias', 'dALog', 'dD'],
     cases: [
       ...SEQUENCE_RULES,
-      { what: 'the sequential forward', test: (d) => d.chunked === 0 && d.states === 0 && d.blocks === 0 },
+      {
+        what: 'the sequential forward',
+        test: (d) => d.chunked === 0 && d.states === 0 && d.blocks === 0 && d.lanes === 0,
+      },
       { what: 'the chunked forward', test: (d) => d.chunked === 1 },
       { what: 'the block-parallel forward and backward', test: (d) => d.blocks === 1 },
     ],

@@ -104,7 +104,7 @@ export const scanFunction =
  * A scan check with one forward program; the backward is the block-parallel one with the
  * block-parallel forward, the channel-parallel one otherwise.
  */
-function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states' | 'blocks'): KernelCheck {
+function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes'): KernelCheck {
   const backwardMode = mode === 'blocks' ? 'blocks' : 'channels';
   return {
     kernel: 'selectiveScan',
@@ -114,6 +114,7 @@ function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states' | 'blo
       chunked: mode === 'chunked' ? 1 : 0,
       states: mode === 'states' ? 1 : 0,
       blocks: mode === 'blocks' ? 1 : 0,
+      lanes: mode === 'lanes' ? 1 : 0,
     },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
@@ -333,6 +334,8 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
     ...CHUNKED_CASES.map((c) => scanCheck(c, 'chunked')),
     ...SCAN_CASES.map((c) => scanCheck(c, 'states')),
     ...SCAN_CASES.map((c) => scanCheck(c, 'blocks')),
+    // the lane-parallel forward where the device has WGSL subgroups (the sequential one elsewhere)
+    ...SCAN_CASES.map((c) => scanCheck(c, 'lanes')),
     ...[
       [1, 1, 4],
       [2, 5, 7],
