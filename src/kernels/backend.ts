@@ -192,7 +192,8 @@ async function registerWebGpu(options: InitOptions): Promise<void> {
         const requiredFeatures: GPUFeatureName[] = [];
         if (adapter.features.has('timestamp-query')) requiredFeatures.push('timestamp-query');
         // WGSL subgroups: the lane-parallel scan forward uses them where present
-        if (adapter.features.has('subgroups' as GPUFeatureName)) requiredFeatures.push('subgroups' as GPUFeatureName);
+        if (adapter.features.has('subgroups' as GPUFeatureName))
+          requiredFeatures.push('subgroups' as GPUFeatureName);
         const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
         device.addEventListener('uncapturederror', (event) => {
           const err = (event as GPUUncapturedErrorEvent).error;
