@@ -14,6 +14,8 @@
 #       without the block-parallel backward (replay-step, Mamba and MambaFormer).
 #   bash bench/plans/h200-15.sh lanes    one call (after `stage`): the lane-parallel forward (subgroups)
 #       beside the others (gpu.ts copy,scan), then the steps with and without it (replay-step).
+#   bash bench/plans/h200-15.sh diag     one call (after `lanes`): the scan section again with the
+#       lane-parallel forward's timing diagnostics (each drops one part of its work).
 #   bash bench/plans/h200-15.sh sweep    one call: run 15a (bench/plans/run-15a.txt), many-outlier
 #       regression's Transformer toward 20000 steps, three seeds.
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
@@ -77,12 +79,17 @@ lanes)
     --json "$c/replay.json" >"$c/replay.md" 2>"$c/replay.err"
   pack
   ;;
+diag)
+  c=/tmp/c15g; mkdir -p "$c"
+  OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper >"$c/gpu.log" 2>&1
+  (cd /tmp && tar czf "$OUT/c15g.tgz" c15g)
+  ;;
 sweep)
   c=/tmp/c15a; mkdir -p "$c"
   bash bench/sweep.sh bench/plans/run-15a.txt "$c/r15" "${SWEEP_SECONDS:-540}" 3 >"$c/sweep.txt" 2>&1
   (cd /tmp && tar czf "$OUT/c15a.tgz" --exclude='*.safetensors' --exclude='*.tmp' c15a)
   ;;
-*) echo "usage: bash bench/plans/h200-15.sh timing|anchors|stage|lanes|sweep" >&2; exit 2 ;;
+*) echo "usage: bash bench/plans/h200-15.sh timing|anchors|stage|lanes|diag|sweep" >&2; exit 2 ;;
 esac
 ls -la "$OUT"
 echo done

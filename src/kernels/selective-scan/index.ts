@@ -125,7 +125,12 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const t = scanTuning;
   const sgMin = subgroupMinSize(backend);
   if (sgMin !== null && (t.forwardMode === 'lanes' || (t.forwardMode === 'auto' && t.lanes))) {
-    const program = lanesForwardProgram(dims, lanesPerChannel(dims.n, sgMin), t.lanesWorkgroup);
+    const program = lanesForwardProgram(
+      dims,
+      lanesPerChannel(dims.n, sgMin),
+      t.lanesWorkgroup,
+      t.lanesDiagnostic,
+    );
     return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
   }
   const blocks = blocksPlan(backend, dims, t.forwardMode, false);

@@ -28,16 +28,32 @@ export function lanesPerChannel(n: number, subgroupMin: number): number {
   return lpc;
 }
 
-export function lanesForwardProgram(dims: Dims, lpc: number, workgroup: number) {
+/**
+ * Timing diagnostics (bench/gpu.ts only; the output is then wrong by design): 'no-exp' replaces
+ * exp(Δ A) by 1 + Δ A, 'no-loads' reads B_t and C_t as constants instead of from x_dbl, 'no-sum'
+ * leaves out the sums over lanes, 'no-scan' leaves out the block's steps altogether (what is left:
+ * Δ, the gate, u, z and y moved, the floor under any forward of this layout).
+ */
+export type LanesDiagnostic = 'none' | 'no-exp' | 'no-loads' | 'no-sum' | 'no-scan';
+
+export function lanesForwardProgram(
+  dims: Dims,
+  lpc: number,
+  workgroup: number,
+  diagnostic: LanesDiagnostic = 'none',
+) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const npl = Math.ceil(n / lpc);
   const wg = Math.max(lpc, workgroup - (workgroup % lpc));
   const cpw = wg / lpc;
   const groupsPerB = Math.ceil(di / cpw);
   const dispatch = dispatch1d(b * groupsPerB, 1);
+  const decay = (x: string) => (diagnostic === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
+  const bAt = (k: string) => (diagnostic === 'no-loads' ? '0.5' : `xdbl[xo + ${k}]`);
+  const cAt = (k: string) => (diagnostic === 'no-loads' ? '0.25' : `xdbl[xo + N + ${k}]`);
   const lines: string[] = [];
   // one step j of the block: the lane's states, its partial of Σ_n C h into v[j]
-  for (let j = 0; j < lpc; j++) {
+  for (let j = 0; j < lpc && diagnostic !== 'no-scan'; j++) {
     lines.push(`  {
       let dt = subgroupShuffle(dl, base + ${j}u);
       let dut = subgroupShuffle(dul, base + ${j}u);
@@ -49,11 +65,11 @@ export function lanesForwardProgram(dims: Dims, lpc: number, workgroup: number) 
       lines.push(
         guard
           ? `      if (${k} < N) {
-        h${i} = exp(dt * A${i}) * h${i} + dut * xdbl[xo + ${k}];
-        part += h${i} * xdbl[xo + N + ${k}];
+        h${i} = ${decay(`dt * A${i}`)} * h${i} + dut * ${bAt(k)};
+        part += h${i} * ${cAt(k)};
       }`
-          : `      h${i} = exp(dt * A${i}) * h${i} + dut * xdbl[xo + ${k}];
-      part += h${i} * xdbl[xo + N + ${k}];`,
+          : `      h${i} = ${decay(`dt * A${i}`)} * h${i} + dut * ${bAt(k)};
+      part += h${i} * ${cAt(k)};`,
       );
     }
     lines.push(`      v${j} = part;
@@ -61,7 +77,7 @@ export function lanesForwardProgram(dims: Dims, lpc: number, workgroup: number) 
   }
   // the transposing butterfly: after the round of mask m, a lane keeps the indices whose bit m is its own
   const butterfly: string[] = [];
-  for (let m = lpc / 2; m >= 1; m /= 2) {
+  for (let m = lpc / 2; m >= 1 && diagnostic !== 'no-sum'; m /= 2) {
     butterfly.push(`    let up${m} = (lane & ${m}) != 0;`);
     for (let i = 0; i < m; i++) {
       butterfly.push(`    {
@@ -73,7 +89,7 @@ export function lanesForwardProgram(dims: Dims, lpc: number, workgroup: number) 
   }
   return {
     name: 'ScanForwardLanes',
-    key: `scanfwdl_${r}_${n}_${lpc}_${wg}`,
+    key: `scanfwdl_${r}_${n}_${lpc}_${wg}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,

@@ -1,6 +1,7 @@
 /**
  * Tunables of the selective scan's WGSL programs, and the workgroup size of the backward they imply.
  */
+import type { LanesDiagnostic } from './lanes-forward-program';
 
 /**
  * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
@@ -60,6 +61,8 @@ export const scanTuning = {
    */
   lanesWorkgroup: 128,
   lanes: true,
+  /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
+  lanesDiagnostic: 'none' as LanesDiagnostic,
   /** the block-parallel forward: states whose segment maps meet at one barrier */
   blocksStateGroup: 1,
   /** the block-parallel programs: each chunk's x_dbl rows copied into workgroup memory first */
