@@ -339,10 +339,12 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: 128, lanesDiagnostic: diag },
         ],
       ),
-      ...[64, 128, 256].map((wg): [string, Partial<typeof scanTuning>] => [
-        `lanes (subgroups), ${wg} invocations per workgroup`,
-        { forwardMode: 'lanes', lanesWorkgroup: wg },
-      ]),
+      ...[64, 128, 256].flatMap((wg) =>
+        [16, 8, 4, 2].map((lanes): [string, Partial<typeof scanTuning>] => [
+          `lanes (subgroups), ${wg} invocations per workgroup, at most ${lanes} lanes a channel`,
+          { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
+        ]),
+      ),
       ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns, stage]): [string, Partial<typeof scanTuning>] => [
         `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier${stage ? ', rows staged' : ''}`,
         {

@@ -127,7 +127,7 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   if (sgMin !== null && (t.forwardMode === 'lanes' || (t.forwardMode === 'auto' && t.lanes))) {
     const program = lanesForwardProgram(
       dims,
-      lanesPerChannel(dims.n, sgMin),
+      lanesPerChannel(dims.n, sgMin, t.lanesPerChannelMax),
       t.lanesWorkgroup,
       t.lanesDiagnostic,
     );

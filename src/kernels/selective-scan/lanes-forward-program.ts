@@ -1,7 +1,7 @@
 /**
  * WGSL: the lane-parallel forward, for devices with WGSL `subgroups`. One invocation per (b, channel,
  * lane): the N states of a channel are spread over LPC neighbouring lanes of a hardware subgroup
- * (state n on lane n mod LPC), so the recurrence h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]
+ * (lane l holds states l NPL .. l NPL + NPL - 1, NPL = N / LPC), so the recurrence h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]
  * runs N-wide in parallel with no workgroup memory and no barrier:
  *   - the channel's lanes walk t in blocks of LPC steps; lane j first computes Δ, Δ u, u and the gate
  *     SiLU(z) of step t0 + j, and each step of the block reads Δ_t and Δ_t u_t from lane t - t0
@@ -21,10 +21,13 @@ import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
 import type { Dims } from './shape';
 
-/** Lanes per channel for N states on a device whose subgroups have at least `subgroupMin` lanes. */
-export function lanesPerChannel(n: number, subgroupMin: number): number {
+/**
+ * Lanes per channel for N states on a device whose subgroups have at least `subgroupMin` lanes, at
+ * most `max` (fewer lanes: more channels a subgroup, more states a lane).
+ */
+export function lanesPerChannel(n: number, subgroupMin: number, max = Number.POSITIVE_INFINITY): number {
   let lpc = 1;
-  while (lpc * 2 <= n && lpc * 2 <= subgroupMin) lpc *= 2;
+  while (lpc * 2 <= n && lpc * 2 <= subgroupMin && lpc * 2 <= max) lpc *= 2;
   return lpc;
 }
 
@@ -60,8 +63,8 @@ export function lanesForwardProgram(
       let xo = (bc * L + min(t0 + ${j}, L - 1)) * S + R;
       var part = 0.0;`);
     for (let i = 0; i < npl; i++) {
-      const k = `lane + ${i * lpc}`;
-      const guard = (i + 1) * lpc > n;
+      const k = `lane * ${npl} + ${i}`;
+      const guard = lpc * npl > n;
       lines.push(
         guard
           ? `      if (${k} < N) {
@@ -121,7 +124,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let dc = min(d, Di - 1);
   let bc = min(b, uni.B - 1);
 ${Array.from({ length: npl }, (_, i) => {
-  const k = `lane + ${i * lpc}`;
+  const k = `lane * ${npl} + ${i}`;
   return `  let A${i} = -exp(ALog[dc * N + min(${k}, N - 1)]);
   var h${i} = 0.0;`;
 }).join('\n')}

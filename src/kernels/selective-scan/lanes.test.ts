@@ -44,9 +44,11 @@ describe('lane-parallel scan forward', () => {
     expect(lanesPerChannel(3, 4)).toBe(2);
     expect(lanesPerChannel(1, 64)).toBe(1);
     expect(lanesPerChannel(64, 64)).toBe(64);
+    expect(lanesPerChannel(16, 32, 4)).toBe(4);
+    expect(lanesPerChannel(16, 32, 5)).toBe(4);
   });
 
-  const cases: ReadonlyArray<[ScanCase, number]> = [
+  const cases: ReadonlyArray<[ScanCase, number, number?]> = [
     // L = 1, N 3 (2 lanes, the second with one state)
     [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, 128],
     // L 19 (blocks of 4: the last 3 steps), Di 70 over 32 channels a workgroup, gate from in_proj
@@ -57,16 +59,19 @@ describe('lane-parallel scan forward', () => {
     [{ b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 }, 128],
     // N 5: 4 lanes, the first with two states; 256 invocations
     [{ b: 3, l: 64, di: 130, n: 5, r: 3, gateWidth: 2 }, 256],
+    // at most 2 lanes a channel: N 16 is 8 states a lane, N 5 3 and 2
+    [{ b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 }, 64, 2],
+    [{ b: 2, l: 9, di: 12, n: 5, r: 2, gateWidth: 1 }, 128, 2],
   ];
-  for (const [c, wg] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, workgroup ${wg}`;
+  for (const [c, wg, lanesMax = 16] of cases) {
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, workgroup ${wg}, at most ${lanesMax} lanes a channel`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok || lanes === null) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 23 + c.l);
       const weights = randn(new Rng(8), [c.b, c.l, c.di]);
       const saved = { ...scanTuning };
-      Object.assign(scanTuning, { forwardMode: 'lanes', lanesWorkgroup: wg });
+      Object.assign(scanTuning, { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanesMax });
       const programs = new Set<string>();
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));

@@ -60,6 +60,8 @@ export const scanTuning = {
    * MambaFormer steps 2-4 % faster with it at 128)
    */
   lanesWorkgroup: 128,
+  /** at most this many lanes per channel (fewer: more channels a subgroup, more states a lane) */
+  lanesPerChannelMax: 16,
   lanes: true,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
