@@ -339,6 +339,12 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: 128, lanesDiagnostic: diag },
         ],
       ),
+      ...[16, 8].flatMap((lanes) =>
+        [64, 128].map((wg): [string, Partial<typeof scanTuning>] => [
+          `lanes (subgroups), ${wg} invocations per workgroup, at most ${lanes} lanes a channel, B and C read ahead`,
+          { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes, lanesPrefetch: true },
+        ]),
+      ),
       ...[64, 128, 256].flatMap((wg) =>
         [16, 8, 4, 2].map((lanes): [string, Partial<typeof scanTuning>] => [
           `lanes (subgroups), ${wg} invocations per workgroup, at most ${lanes} lanes a channel`,

@@ -130,6 +130,7 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
       lanesPerChannel(dims.n, sgMin, t.lanesPerChannelMax),
       t.lanesWorkgroup,
       t.lanesDiagnostic,
+      t.lanesPrefetch,
     );
     return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
   }

@@ -44,6 +44,7 @@ export function lanesForwardProgram(
   lpc: number,
   workgroup: number,
   diagnostic: LanesDiagnostic = 'none',
+  prefetch = false,
 ) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const npl = Math.ceil(n / lpc);
@@ -52,8 +53,20 @@ export function lanesForwardProgram(
   const groupsPerB = Math.ceil(di / cpw);
   const dispatch = dispatch1d(b * groupsPerB, 1);
   const decay = (x: string) => (diagnostic === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
-  const bAt = (k: string) => (diagnostic === 'no-loads' ? '0.5' : `xdbl[xo + ${k}]`);
-  const cAt = (k: string) => (diagnostic === 'no-loads' ? '0.25' : `xdbl[xo + N + ${k}]`);
+  // B_t[k] and C_t[k] of step j, state i: read where used, or (prefetch) all read at the block's start
+  const bAt = (j: number, i: number, k: string) =>
+    diagnostic === 'no-loads' ? '0.5' : prefetch ? `pb${j}_${i}` : `xdbl[xo + ${k}]`;
+  const cAt = (j: number, i: number, k: string) =>
+    diagnostic === 'no-loads' ? '0.25' : prefetch ? `pc${j}_${i}` : `xdbl[xo + N + ${k}]`;
+  const loads: string[] = [];
+  for (let j = 0; j < lpc && prefetch && diagnostic === 'none'; j++) {
+    loads.push(`    let xo${j} = (bc * L + min(t0 + ${j}, L - 1)) * S + R;`);
+    for (let i = 0; i < npl; i++) {
+      const k = `min(lane * ${npl} + ${i}, N - 1)`;
+      loads.push(`    let pb${j}_${i} = xdbl[xo${j} + ${k}];
+    let pc${j}_${i} = xdbl[xo${j} + N + ${k}];`);
+    }
+  }
   const lines: string[] = [];
   // one step j of the block: the lane's states, its partial of Σ_n C h into v[j]
   for (let j = 0; j < lpc && diagnostic !== 'no-scan'; j++) {
@@ -68,11 +81,11 @@ export function lanesForwardProgram(
       lines.push(
         guard
           ? `      if (${k} < N) {
-        h${i} = ${decay(`dt * A${i}`)} * h${i} + dut * ${bAt(k)};
-        part += h${i} * ${cAt(k)};
+        h${i} = ${decay(`dt * A${i}`)} * h${i} + dut * ${bAt(j, i, k)};
+        part += h${i} * ${cAt(j, i, k)};
       }`
-          : `      h${i} = ${decay(`dt * A${i}`)} * h${i} + dut * ${bAt(k)};
-      part += h${i} * ${cAt(k)};`,
+          : `      h${i} = ${decay(`dt * A${i}`)} * h${i} + dut * ${bAt(j, i, k)};
+      part += h${i} * ${cAt(j, i, k)};`,
       );
     }
     lines.push(`      v${j} = part;
@@ -92,7 +105,7 @@ export function lanesForwardProgram(
   }
   return {
     name: 'ScanForwardLanes',
-    key: `scanfwdl_${r}_${n}_${lpc}_${wg}_${diagnostic}`,
+    key: `scanfwdl_${r}_${n}_${lpc}_${wg}_${diagnostic}_${prefetch}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
@@ -146,6 +159,7 @@ ${Array.from({ length: lpc }, (_, j) => `  var v${j} = 0.0;`).join('\n')}
     let zl = zt[rowl * uni.Zw + uni.zOff + dc];
     let gate = zl * sigmoidf(zl);
     // the block's steps, each lane its states
+${loads.join('\n')}
 ${lines.join('\n')}
     // Σ over the channel's lanes: step t0 + lane's sum lands in v0 of this lane
 ${butterfly.join('\n')}

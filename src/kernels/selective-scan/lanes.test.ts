@@ -63,15 +63,23 @@ describe('lane-parallel scan forward', () => {
     [{ b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 }, 64, 2],
     [{ b: 2, l: 9, di: 12, n: 5, r: 2, gateWidth: 1 }, 128, 2],
   ];
-  for (const [c, wg, lanesMax = 16] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, workgroup ${wg}, at most ${lanesMax} lanes a channel`;
+  const runs = cases.flatMap(([c, wg, lanesMax = 16]) =>
+    [false, true].map((prefetch) => ({ c, wg, lanesMax, prefetch })),
+  );
+  for (const { c, wg, lanesMax, prefetch } of runs) {
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, workgroup ${wg}, at most ${lanesMax} lanes a channel${prefetch ? ', B and C read ahead' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok || lanes === null) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 23 + c.l);
       const weights = randn(new Rng(8), [c.b, c.l, c.di]);
       const saved = { ...scanTuning };
-      Object.assign(scanTuning, { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanesMax });
+      Object.assign(scanTuning, {
+        forwardMode: 'lanes',
+        lanesWorkgroup: wg,
+        lanesPerChannelMax: lanesMax,
+        lanesPrefetch: prefetch,
+      });
       const programs = new Set<string>();
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));

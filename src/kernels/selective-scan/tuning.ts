@@ -62,6 +62,8 @@ export const scanTuning = {
   lanesWorkgroup: 128,
   /** at most this many lanes per channel (fewer: more channels a subgroup, more states a lane) */
   lanesPerChannelMax: 16,
+  /** the lane-parallel forward reads a block's B_t and C_t into registers before its steps */
+  lanesPrefetch: false,
   lanes: true,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
