@@ -62,7 +62,10 @@ export const scanTuning = {
   lanesWorkgroup: 128,
   /** at most this many lanes per channel (fewer: more channels a subgroup, more states a lane) */
   lanesPerChannelMax: 16,
-  /** the lane-parallel forward reads a block's B_t and C_t into registers before its steps */
+  /**
+   * the lane-parallel forward reads a block's B_t and C_t into registers before its steps (no faster
+   * on the H200: bench/RESULTS.md, session 15's call 8)
+   */
   lanesPrefetch: false,
   lanes: true,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
