@@ -4,8 +4,8 @@
 import type { LanesDiagnostic } from './lanes-forward-program';
 
 /**
- * Tunables of the WGSL kernels. bench/gpu.ts sweeps them; the defaults are reasoned, not yet
- * measured on a real GPU (see bench/RESULTS.md).
+ * Tunables of the WGSL kernels. bench/gpu.ts sweeps them on the H200 (bench/RESULTS.md); the
+ * comments give the measurement behind each default.
  */
 export const scanTuning = {
   /**
