@@ -36,9 +36,10 @@ import {
   topEntries,
 } from '../src/kernels';
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
-import { gpuSync, maxStorageBuffers, runRaw } from '../src/kernels/runner';
+import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import { stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
 import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
@@ -53,6 +54,11 @@ const { values: args } = parseArgs({
     sizes: { type: 'string', default: 'paper,classroom' },
     /** without src/kernels/record-cache.ts (to measure what it saves) */
     'no-record-cache': { type: 'boolean', default: false },
+    /**
+     * the scan section's variants to time, comma separated prefixes of their names (e.g.
+     * `staged,lanes,chunked 32`; default all); the row every backward is compared with always runs
+     */
+    'scan-variants': { type: 'string' },
     /** the fused linear backward forms to run, comma separated (linearTuning.backward) */
     'linear-backward': { type: 'string' },
     /**
@@ -282,6 +288,23 @@ const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boole
 ];
 
 /**
+ * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
+ * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows).
+ */
+const STAGED_SWEEP: ReadonlyArray<[number, number, number]> = [
+  [64, 1, 16],
+  [64, 1, 32],
+  [32, 1, 32],
+  [32, 1, 64],
+  [128, 1, 16],
+  [64, 2, 16],
+  [32, 2, 32],
+  [64, 4, 16],
+  [32, 4, 32],
+  [16, 4, 64],
+];
+
+/**
  * The state-parallel backward's layouts timed: more rounds or more lanes (more workgroup memory)
  * mean fewer partial sums; more rounds also fewer invocations (states-backward-program.ts has the
  * arithmetic). Layouts that come out the same (device limits) are timed once.
@@ -318,6 +341,7 @@ if (sections.has('scan'))
     log('| kernel | variant | ms | effective GB/s | % of copy BW |');
     log('| --- | --- | --- | --- | --- |');
     const saved = { ...scanTuning };
+    const budget = info.limits?.maxComputeWorkgroupStorageSize ?? 16384;
     const variants: Array<[string, Partial<typeof scanTuning>]> = [
       ['sequential, P 1', { forwardMode: 'sequential', forwardPrefetch: 1, forwardWorkgroup: 64 }],
       ['sequential, P 4', { forwardMode: 'sequential', forwardPrefetch: 4, forwardWorkgroup: 64 }],
@@ -351,6 +375,13 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
+      ...STAGED_SWEEP.map(([wc, sp, t]): [string, Partial<typeof scanTuning>] => {
+        const lay = stagedLayout(n, r, { wc, sp, t }, subgroupMinSize(backend), budget);
+        return [
+          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t} (wanted ${wc} x ${sp}, T ${t})`,
+          { forwardMode: 'staged', stagedChannels: wc, stagedLanes: sp, stagedSteps: t },
+        ];
+      }),
       ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns, stage]): [string, Partial<typeof scanTuning>] => [
         `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier${stage ? ', rows staged' : ''}`,
         {
@@ -363,11 +394,13 @@ if (sections.has('scan'))
         },
       ]),
     ];
+    const wanted = (args['scan-variants'] ?? '').split(',').filter(Boolean);
+    const timed = (name: string) => wanted.length === 0 || wanted.some((w) => name.startsWith(w));
     const scanRows: unknown[] = [];
     let best = { name: '', ms: Number.POSITIVE_INFINITY };
     const refChunk = quick ? b : 4;
     const ref = referenceChunked(x, refChunk);
-    for (const [name, v] of variants) {
+    for (const [name, v] of variants.filter(([name]) => timed(name))) {
       Object.assign(scanTuning, saved, v);
       const y = fusedSelectiveScan(x);
       const err = await maxRelErr(y, ref);
@@ -420,7 +453,6 @@ if (sections.has('scan'))
         extra,
       ]);
     }
-    const budget = info.limits?.maxComputeWorkgroupStorageSize ?? 16384;
     const seenBlocks = new Set<string>();
     for (const [wd, tl, e, stage] of BLOCKS_SWEEP) {
       const lay = blocksLayout(n, { wd, tl, e, stage, s }, budget, true);
@@ -441,7 +473,7 @@ if (sections.has('scan'))
         extra,
       ]);
     }
-    for (const [name, v, extra] of bwdVariants) {
+    for (const [name, v, extra] of bwdVariants.filter(([name]) => timed(name))) {
       Object.assign(scanTuning, saved, v);
       const got = runGrad();
       let err = 0;

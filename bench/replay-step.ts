@@ -7,7 +7,7 @@
  *
  *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
  *     [--task linear-regression] [--steps 30] [--batch N] [--batch-threads 2] [--json FILE]
- *     [--without fold,defer,conv,readout,blocks,lanes]
+ *     [--without fold,defer,conv,readout,blocks,lanes] [--scan-tuning JSON]
  * `--without`: one more row per model (replayed, batches ahead) with each named kernel cut turned off,
  * to time what it buys: `fold` (LayerNorm inside the next linear, src/kernels/layer-norm-linear.ts),
  * `defer` (the linear backwards' reductions run together, src/kernels/linear-grad-reduce.ts), `conv`
@@ -15,6 +15,7 @@
  * LayerNorm and read-out's backward as one program, src/kernels/layer-norm-linear.ts), `blocks` (the
  * block-parallel selective scan backward, src/kernels/selective-scan/blocks-*.ts), `lanes` (the scan
  * forward over the lanes of a subgroup, src/kernels/selective-scan/lanes-forward-program.ts).
+ * `--scan-tuning '{"forwardMode":"staged"}'`: scanTuning fields for every row (a scan program's step).
  * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
  * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
  */
@@ -46,8 +47,11 @@ const { values: args } = parseArgs({
     /** helper threads making the batches ahead */
     'batch-threads': { type: 'string', default: '2' },
     without: { type: 'string', default: '' },
+    /** scanTuning fields set for every row, as JSON (e.g. '{"forwardMode":"staged"}') */
+    'scan-tuning': { type: 'string' },
   },
 });
+if (args['scan-tuning']) Object.assign(scanTuning, JSON.parse(args['scan-tuning']));
 /** the kernel cuts `--without` can turn off, each as a switch */
 const CUTS = {
   fold: (on: boolean) => {

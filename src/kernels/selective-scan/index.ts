@@ -72,6 +72,7 @@ import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 import { statesBackwardLayout, statesBackwardProgram } from './states-backward-program';
+import { stagedForwardProgram, stagedLayout } from './staged-forward-program';
 import { statesForwardProgram } from './states-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
@@ -133,6 +134,16 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
       t.lanesPrefetch,
     );
     return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
+  }
+  if (t.forwardMode === 'staged') {
+    const layout = stagedLayout(
+      dims.n,
+      dims.r,
+      { wc: t.stagedChannels, sp: t.stagedLanes, t: t.stagedSteps },
+      sgMin,
+      maxWorkgroupStorage(backend),
+    );
+    if (layout) return runRaw(backend, stagedForwardProgram(dims, layout), ins, [[dims.b, dims.l, dims.di]])[0];
   }
   const blocks = blocksPlan(backend, dims, t.forwardMode, false);
   const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);

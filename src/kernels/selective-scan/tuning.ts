@@ -14,7 +14,7 @@ export const scanTuning = {
    * rescanned from its true start state; more parallel, twice the arithmetic), or 'auto'
    * (chunked from `chunkedFromLength` steps on)
    */
-  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes',
+  forwardMode: 'auto' as 'auto' | 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged',
   chunkedFromLength: 128,
   /** invocations per workgroup of the sequential forward */
   forwardWorkgroup: 64,
@@ -68,6 +68,14 @@ export const scanTuning = {
    */
   lanesPrefetch: false,
   lanes: true,
+  /**
+   * 'staged' forward (staged-forward-program.ts: one invocation per (b, channel, lane), tiles of T
+   * steps whose x_dbl rows are copied into workgroup memory, u and z read a tile ahead): channels
+   * per workgroup, lanes per channel (above 1 only with subgroups), T
+   */
+  stagedChannels: 64,
+  stagedLanes: 1,
+  stagedSteps: 16,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
   /** the block-parallel forward: states whose segment maps meet at one barrier */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# H200, session 16 (issue 12: the scan kernel's bandwidth); the device keeps nothing between calls.
+#   bash bench/plans/h200-16.sh staged   one call: the row-staged forward's layouts beside the lanes,
+#       chunked and block-parallel programs (gpu.ts copy,scan), then the paper-size Mamba and
+#       MambaFormer steps with the default forward and with the staged one (replay-step).
+# Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
+# xz'd; see bench/README.md). The files that come back: $OUT/*.tgz (each under 16 MiB).
+set -u
+for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
+R="bash .gpu/run.sh"
+case "${1:-}" in
+staged)
+  c=/tmp/c16s; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c16s.tgz" c16s); }
+  OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
+    --scan-variants "staged,lanes (subgroups), 128 invocations per workgroup, at most 16,chunked 32,channels, 64,blocks, 32 ch x 8" \
+    >"$c/gpu.log" 2>&1
+  pack
+  for fw in auto staged; do
+    timeout 100 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "{\"forwardMode\":\"$fw\"}" \
+      --json "$c/replay-$fw.json" >"$c/replay-$fw.md" 2>"$c/replay-$fw.err"
+    pack
+  done
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-16.sh staged" >&2
+  exit 2
+  ;;
+esac

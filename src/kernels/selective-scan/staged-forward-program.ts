@@ -1,0 +1,221 @@
+/**
+ * WGSL: the row-staged forward. One invocation per (b, channel, part of the states): with SP parts a
+ * channel's N states are split over SP neighbouring lanes of a subgroup (SP 1 needs no subgroups).
+ * The scan walks t in tiles of T steps; everything a tile's steps read is staged in workgroup memory:
+ *   - the tile's x_dbl rows (T x S floats, contiguous in memory), each row laid out as vec4s:
+ *     dt_low | B_t | C_t, each part padded to whole vec4s, so a step's B_t and C_t are N/2 vec4 loads
+ *     that all lanes of a subgroup share (one broadcast), not N scalar loads from global memory;
+ *   - the tile's u_t and z_t of the workgroup's channels (T rows of WC floats each, coalesced);
+ *   - the staging is double-buffered (tile k in buffer k mod 2): the workgroup loads tile k + 1 into
+ *     registers before the steps of tile k and stores it after them, so every global load has a
+ *     tile's steps to arrive and one barrier per tile suffices;
+ *   - the steps are a loop over the tile (the states unrolled, so every register is named by a
+ *     constant), the equations of paper.md section 4:
+ *       Δ_t = softplus(dt_low_t · W_d + bias_d)
+ *       h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]
+ *       y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t)
+ *     with the Σ over a channel's SP lanes done by subgroup shuffles.
+ * All global loads and the stores of y are coalesced; each exp(Δ A) is computed once; nothing of
+ * size B x L x Di x N is stored.
+ */
+import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
+import { dispatch1d } from '../runner';
+import type { Dims } from './shape';
+
+export interface StagedLayout {
+  /** channels per workgroup */
+  wc: number;
+  /** lanes per channel (1: every state in one invocation) */
+  sp: number;
+  /** steps per tile */
+  t: number;
+}
+
+/** vec4s of a staged row: dt_low, B_t and C_t each padded to whole vec4s */
+export function stagedRowVecs(r: number, n: number): number {
+  return Math.ceil(r / 4) + 2 * Math.ceil(n / 4);
+}
+
+/** Workgroup memory of the staged forward, bytes: two tiles of rows, u and z. */
+export function stagedForwardBytes(t: number, r: number, n: number, wc: number): number {
+  return 2 * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4);
+}
+
+/**
+ * The layout for wanted channels per workgroup, lanes per channel and steps per tile, on a device
+ * whose subgroups have at least `subgroupMin` lanes (null: no subgroups) and `storage` bytes of
+ * workgroup memory. Lanes per channel above 1 need subgroups, at least that many lanes, and N a
+ * multiple of 4 x SP (each lane's states are whole vec4s of a row); otherwise 1. Channels x lanes are
+ * at most 256 invocations; the tile, then the channels, halve until the staging fits.
+ */
+export function stagedLayout(
+  n: number,
+  r: number,
+  wanted: { wc: number; sp: number; t: number },
+  subgroupMin: number | null,
+  storage: number,
+): StagedLayout | null {
+  const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
+  let sp = pow2(wanted.sp);
+  while (sp > 1 && (subgroupMin === null || sp > subgroupMin || n % (4 * sp) !== 0)) sp >>= 1;
+  let wc = pow2(wanted.wc);
+  while (wc * sp > 256 && wc > 1) wc >>= 1;
+  let t = pow2(wanted.t);
+  while (stagedForwardBytes(t, r, n, wc) > storage) {
+    if (t > 4 || (t > 1 && wc === 1)) t >>= 1;
+    else if (wc > 1) wc >>= 1;
+    else return null;
+  }
+  return { wc, sp, t };
+}
+
+export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
+  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { wc, sp, t: T } = layout;
+  const wg = wc * sp;
+  const nps = n / sp;
+  const rv = Math.ceil(r / 4);
+  const nv = Math.ceil(n / 4);
+  const rs = rv + 2 * nv;
+  const groupsPerB = Math.ceil(di / wc);
+  const dispatch = dispatch1d(b * groupsPerB, 1);
+  const rowShare = Math.ceil((T * rs) / wg);
+  const colShare = Math.ceil((T * wc) / wg);
+  const comp = (i: number) => 'xyzw'[i & 3];
+
+  // invocation `lid` loads elements lid + m WG of the tile at t0: of its T x RS vec4s of padded
+  // x_dbl rows, and of its T x WC values of u and of z (step e / WC, channel e % WC). Loops, not
+  // unrolled code: a software GPU's compiler slows down steeply with straight-line shared-memory code
+  const load = (t0: string) => `    for (var m = 0; m < ${rowShare}; m++) {
+      let v = lid + m * ${wg};
+      let j = v / RS;
+      let q = v - j * RS;
+      let base = (bc * L + ${t0} + j) * S;
+      let ok = v < ${T * rs} && ${t0} + j < L;
+      xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
+    }
+    for (var m = 0; m < ${colShare}; m++) {
+      let e = lid + m * ${wg};
+      let tj = ${t0} + e / ${wc};
+      let dj = g * ${wc} + e % ${wc};
+      let ok = e < ${T * wc} && tj < L && dj < Di;
+      let row = bc * L + tj;
+      xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);
+      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);
+    }`;
+  // ... and stores them into the buffers at `buf`
+  const store = `    for (var m = 0; m < ${rowShare}; m++) {
+      if (lid + m * ${wg} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${wg}] = xs[m]; }
+    }
+    for (var m = 0; m < ${colShare}; m++) {
+      if (lid + m * ${wg} < ${T * wc}) {
+        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];
+        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];
+      }
+    }`;
+
+  const dot: string[] = [];
+  for (let q = 0; q < rv; q++) {
+    dot.push(`      let x${q} = rows[o + ${q}];`);
+    for (let k = 4 * q; k < Math.min(r, 4 * q + 4); k++) dot.push(`      dtp += x${q}.${comp(k)} * w${k};`);
+  }
+  const states: string[] = [];
+  for (let q = 0; q < Math.ceil(nps / 4); q++) {
+    states.push(`      let bq${q} = rows[o + ${rv} + so + ${q}];
+      let cq${q} = rows[o + ${rv + nv} + so + ${q}];`);
+    for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
+      states.push(`      h${i} = exp(delta * A${i}) * h${i} + du * bq${q}.${comp(i)};
+      acc += h${i} * cq${q}.${comp(i)};`);
+    }
+  }
+  const lanes: string[] = [];
+  for (let m = 1; m < sp; m *= 2) lanes.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
+
+  return {
+    name: 'ScanForwardStaged',
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}`,
+    dispatch,
+    uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
+      type: 'int32' as const,
+      data: [v],
+    })),
+    wgsl: () => /* wgsl */ `${sp > 1 ? 'enable subgroups;' : ''}
+${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32')}
+const N = ${n};
+const R = ${r};
+const S = ${s};
+const RS = ${rs};
+var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
+var<workgroup> uz: array<f32, ${4 * T * wc}>;
+${WGSL_MATH}
+${FLAT_INDEX}
+// slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
+// base; 0 for padding and where !ok (branch-free: software GPUs compile branches poorly)
+fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
+  let inB = k >= ${4 * rv};
+  let inC = k >= ${4 * (rv + nv)};
+  let kk = select(select(k, k - ${4 * rv}, inB), k - ${4 * (rv + nv)}, inC);
+  let col = select(select(kk, R + kk, inB), R + N + kk, inC);
+  let valid = ok && kk < select(R, N, inB);
+  return select(0.0, xdbl[select(0, base + col, valid)], valid);
+}
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${sp > 1 ? ', @builtin(subgroup_invocation_id) sgl: u32' : ''}) {
+  let lid = i32(lidu);
+  let L = uni.L;
+  let Di = uni.Di;
+  let wgi = flatGroup(wid);
+  let b = wgi / uni.gpb;
+  let g = wgi - b * uni.gpb;
+  let part = lid % ${sp};
+  let c = lid / ${sp};
+  let d = g * ${wc} + c;
+  let store = d < Di && b < uni.B && part == 0;
+  let dc = min(d, Di - 1);
+  let bc = min(b, uni.B - 1);
+  // a device whose subgroups do not follow the invocation index writes NaN: loud, never wrong
+  let mapped = ${sp > 1 ? `i32(sgl % ${sp}u) == part` : 'true'};
+  let nanv = bitcast<f32>(0x7fc00000u | (lidu & 0u));
+  // this lane's states: part * ${nps} .. + ${nps - 1}; their vec4s start at so in a row's B_t and C_t
+  let so = part * ${sp > 1 ? nps / 4 : 0};
+${Array.from(
+  { length: nps },
+  (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)]);
+  var h${i} = 0.0;`,
+).join('\n')}
+${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
+  let bi = bias[dc];
+  let dd = Dp[dc];
+  var xs: array<vec4<f32>, ${rowShare}>;
+  var xu: array<f32, ${colShare}>;
+  var xz: array<f32, ${colShare}>;
+  {
+    let t0 = 0;
+${load('t0')}
+  }
+  for (var t0 = 0; t0 < L; t0 += ${T}) {
+    let buf = (t0 / ${T}) & 1;
+${store}
+    workgroupBarrier();
+${load(`(t0 + ${T})`)}
+    let steps = min(${T}, L - t0);
+    for (var j = 0; j < steps; j++) {
+      let o = buf * ${T * rs} + j * RS;
+      var dtp = bi;
+${dot.join('\n')}
+      let delta = softplusf(dtp);
+      let ut = uz[buf * ${2 * T * wc} + j * ${wc} + c];
+      let zv = uz[buf * ${2 * T * wc} + ${T * wc} + j * ${wc} + c];
+      let du = delta * ut;
+      var acc = 0.0;
+${states.join('\n')}
+${lanes.join('\n')}
+      if (store) {
+        y[(bc * L + t0 + j) * Di + d] = select(nanv, (acc + dd * ut) * zv * sigmoidf(zv), mapped);
+      }
+    }
+  }
+}
+`,
+  };
+}

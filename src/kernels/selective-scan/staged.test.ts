@@ -1,0 +1,106 @@
+/**
+ * The row-staged scan forward (staged-forward-program.ts) on WebGPU (Dawn + SwiftShader) against the
+ * plain-ops reference on cpu: the output and, through the backward, every gradient, relative error
+ * < 1e-4, on L = 1, L shorter than a tile, L not a multiple of the tile, odd R and N (rows padded to
+ * whole vec4s), channels not a multiple of the workgroup's, a large batch, the gate read from
+ * in_proj's [B, L, 2Di] output, and a channel's states split over 2 and 4 lanes of a subgroup
+ * (SwiftShader's subgroups have 4 lanes). Also the layout rule.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeGpuErrors } from '../backend';
+import { registerAllKernels } from '../register';
+import { setRawDispatchHook, subgroupMinSize } from '../runner';
+import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
+import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
+import { setupWebGpu } from '../testing/webgpu';
+import { scanTuning } from './index';
+import { stagedForwardBytes, stagedLayout } from './staged-forward-program';
+
+let gpu = { ok: false, reason: '' };
+let lanes: number | null = null;
+
+beforeAll(async () => {
+  registerAllKernels();
+  const r = await setupWebGpu();
+  gpu = { ok: r.info !== null, reason: r.reason };
+  if (!gpu.ok) console.warn(`WebGPU kernel tests skipped: ${r.reason}`);
+  else {
+    await tf.setBackend('webgpu');
+    lanes = subgroupMinSize(tf.backend());
+  }
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('row-staged scan forward', () => {
+  it('layout: lanes per channel only with subgroups and whole vec4s, the staging within the memory', () => {
+    const big = 1 << 20;
+    expect(stagedLayout(16, 8, { wc: 64, sp: 2, t: 16 }, 32, big)).toEqual({ wc: 64, sp: 2, t: 16 });
+    expect(stagedLayout(16, 8, { wc: 64, sp: 2, t: 16 }, null, big)).toEqual({ wc: 64, sp: 1, t: 16 });
+    expect(stagedLayout(16, 8, { wc: 64, sp: 8, t: 16 }, 4, big)?.sp).toBe(4);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 8, t: 16 }, 32, big)?.sp).toBe(4);
+    expect(stagedLayout(8, 8, { wc: 64, sp: 8, t: 16 }, 32, big)?.sp).toBe(2);
+    expect(stagedLayout(12, 8, { wc: 64, sp: 2, t: 16 }, 32, big)?.sp).toBe(1);
+    expect(stagedLayout(16, 8, { wc: 256, sp: 4, t: 16 }, 32, big)?.wc).toBe(64);
+    // a tile: rows of 2 + 4 + 4 vec4s, and u, z of 64 channels; two tiles of 16 steps are 21504 bytes
+    expect(stagedForwardBytes(16, 8, 16, 64)).toBe(21504);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16 }, null, 16384)).toEqual({ wc: 64, sp: 1, t: 8 });
+    // the tile halves to 4 steps, then the channels
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 4 }, null, 4096)).toEqual({ wc: 32, sp: 1, t: 4 });
+    expect(stagedLayout(64, 8, { wc: 64, sp: 1, t: 16 }, null, 64)).toBeNull();
+  });
+
+  const cases: ReadonlyArray<[ScanCase, { wc: number; sp: number; t: number }]> = [
+    // L = 1: one tile, one step of it live
+    [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, { wc: 64, sp: 1, t: 16 }],
+    // L 19 over tiles of 8 (the last 3 steps), Di 70 over 32 channels, gate from in_proj, odd R
+    [{ b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 }, { wc: 32, sp: 1, t: 8 }],
+    // L shorter than the tile; N 16, R 8 as the paper; odd Di
+    [{ b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, { wc: 32, sp: 1, t: 32 }],
+    // N 1 (one state), a large batch, tiles of one step
+    [{ b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 }, { wc: 64, sp: 1, t: 1 }],
+    // N 5, R 5 (both padded), L 64 = 4 tiles exactly, 128 channels a workgroup
+    [{ b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 }, { wc: 128, sp: 1, t: 16 }],
+    // states over 2 and 4 lanes (N 16: 8 and 4 states a lane)
+    [{ b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 }, { wc: 32, sp: 2, t: 8 }],
+    [{ b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 }, { wc: 8, sp: 4, t: 16 }],
+    // N 8 over 2 lanes, L 70 over tiles of 32
+    [{ b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 }, { wc: 64, sp: 2, t: 32 }],
+  ];
+  for (const [c, want] of cases) {
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}`;
+    it(`matches the reference: ${name}`, async (ctx) => {
+      if (!gpu.ok) ctx.skip();
+      if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
+      const zOffset = c.gateWidth === 2 ? c.di : 0;
+      const inputs = scanInputs(c, 31 + c.l);
+      const weights = randn(new Rng(9), [c.b, c.l, c.di]);
+      const saved = { ...scanTuning };
+      Object.assign(scanTuning, {
+        forwardMode: 'staged',
+        stagedChannels: want.wc,
+        stagedLanes: want.sp,
+        stagedSteps: want.t,
+      });
+      const programs = new Set<string>();
+      try {
+        const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
+        setRawDispatchHook((p) => programs.add(p));
+        const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset));
+        setRawDispatchHook(null);
+        expect([...programs].filter((p) => p.startsWith('ScanForward'))).toEqual(['ScanForwardStaged']);
+        expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
+        got.grads.forEach((g, i) => {
+          expect(relErr(g, ref.grads[i]), `d${SCAN_INPUT_NAMES[i]}`).toBeLessThan(1e-4);
+        });
+        expect(takeGpuErrors()).toEqual([]);
+      } finally {
+        setRawDispatchHook(null);
+        Object.assign(scanTuning, saved);
+      }
+    });
+  }
+});
