@@ -71,8 +71,8 @@ import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
-import { statesBackwardLayout, statesBackwardProgram } from './states-backward-program';
 import { stagedForwardProgram, stagedLayout } from './staged-forward-program';
+import { statesBackwardLayout, statesBackwardProgram } from './states-backward-program';
 import { statesForwardProgram } from './states-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
@@ -143,7 +143,8 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
       sgMin,
       maxWorkgroupStorage(backend),
     );
-    if (layout) return runRaw(backend, stagedForwardProgram(dims, layout), ins, [[dims.b, dims.l, dims.di]])[0];
+    if (layout)
+      return runRaw(backend, stagedForwardProgram(dims, layout), ins, [[dims.b, dims.l, dims.di]])[0];
   }
   const blocks = blocksPlan(backend, dims, t.forwardMode, false);
   const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);

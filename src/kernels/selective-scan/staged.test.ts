@@ -55,20 +55,44 @@ describe('row-staged scan forward', () => {
 
   const cases: ReadonlyArray<[ScanCase, { wc: number; sp: number; t: number }]> = [
     // L = 1: one tile, one step of it live
-    [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, { wc: 64, sp: 1, t: 16 }],
+    [
+      { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
+      { wc: 64, sp: 1, t: 16 },
+    ],
     // L 19 over tiles of 8 (the last 3 steps), Di 70 over 32 channels, gate from in_proj, odd R
-    [{ b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 }, { wc: 32, sp: 1, t: 8 }],
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8 },
+    ],
     // L shorter than the tile; N 16, R 8 as the paper; odd Di
-    [{ b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, { wc: 32, sp: 1, t: 32 }],
+    [
+      { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 32 },
+    ],
     // N 1 (one state), a large batch, tiles of one step
-    [{ b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 }, { wc: 64, sp: 1, t: 1 }],
+    [
+      { b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 },
+      { wc: 64, sp: 1, t: 1 },
+    ],
     // N 5, R 5 (both padded), L 64 = 4 tiles exactly, 128 channels a workgroup
-    [{ b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 }, { wc: 128, sp: 1, t: 16 }],
+    [
+      { b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 },
+      { wc: 128, sp: 1, t: 16 },
+    ],
     // states over 2 and 4 lanes (N 16: 8 and 4 states a lane)
-    [{ b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 }, { wc: 32, sp: 2, t: 8 }],
-    [{ b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 }, { wc: 8, sp: 4, t: 16 }],
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8 },
+    ],
+    [
+      { b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 },
+      { wc: 8, sp: 4, t: 16 },
+    ],
     // N 8 over 2 lanes, L 70 over tiles of 32
-    [{ b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 }, { wc: 64, sp: 2, t: 32 }],
+    [
+      { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
+      { wc: 64, sp: 2, t: 32 },
+    ],
   ];
   for (const [c, want] of cases) {
     const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}`;
