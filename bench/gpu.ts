@@ -289,19 +289,29 @@ const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boole
 
 /**
  * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
- * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows).
+ * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
+ * of the tile loop written out one after the other.
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number]> = [
-  [64, 1, 16],
-  [64, 1, 32],
-  [32, 1, 32],
-  [32, 1, 64],
-  [128, 1, 16],
-  [64, 2, 16],
-  [32, 2, 32],
-  [64, 4, 16],
-  [32, 4, 32],
-  [16, 4, 64],
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number]> = [
+  // channels, lanes, T, steps written out
+  [64, 1, 16, 1],
+  [64, 2, 16, 1],
+  [64, 2, 16, 2],
+  [64, 2, 16, 4],
+  [64, 2, 16, 8],
+  [64, 2, 16, 16],
+  [128, 1, 16, 1],
+  [128, 1, 16, 4],
+  [128, 1, 16, 16],
+  [128, 2, 16, 4],
+  [128, 2, 16, 16],
+  [64, 4, 16, 4],
+  [64, 4, 16, 16],
+  [64, 2, 8, 8],
+  [128, 2, 8, 8],
+  [64, 2, 32, 8],
+  [64, 1, 16, 16],
+  [32, 2, 16, 16],
 ];
 
 /**
@@ -375,11 +385,17 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
-      ...STAGED_SWEEP.map(([wc, sp, t]): [string, Partial<typeof scanTuning>] => {
-        const lay = stagedLayout(n, r, { wc, sp, t }, subgroupMinSize(backend), budget);
+      ...STAGED_SWEEP.map(([wc, sp, t, unroll]): [string, Partial<typeof scanTuning>] => {
+        const lay = stagedLayout(n, r, { wc, sp, t, unroll }, subgroupMinSize(backend), budget);
         return [
-          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t} (wanted ${wc} x ${sp}, T ${t})`,
-          { forwardMode: 'staged', stagedChannels: wc, stagedLanes: sp, stagedSteps: t },
+          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out (wanted ${wc} x ${sp}, T ${t})`,
+          {
+            forwardMode: 'staged',
+            stagedChannels: wc,
+            stagedLanes: sp,
+            stagedSteps: t,
+            stagedUnroll: unroll,
+          },
         ];
       }),
       ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns, stage]): [string, Partial<typeof scanTuning>] => [

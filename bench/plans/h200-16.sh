@@ -3,6 +3,8 @@
 #   bash bench/plans/h200-16.sh staged   one call: the row-staged forward's layouts beside the lanes,
 #       chunked and block-parallel programs (gpu.ts copy,scan), then the paper-size Mamba and
 #       MambaFormer steps with the default forward and with the staged one (replay-step).
+#   bash bench/plans/h200-16.sh unroll   one call: the staged forward with more lanes a channel, wider
+#       workgroups and steps written out (gpu.ts copy,scan), then the steps with it (replay-step).
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
 # xz'd; see bench/README.md). The files that come back: $OUT/*.tgz (each under 16 MiB).
 set -u
@@ -22,8 +24,23 @@ staged)
     pack
   done
   ;;
+unroll)
+  c=/tmp/c16u; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c16u.tgz" c16u); }
+  OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
+    --scan-variants "staged,lanes (subgroups), 128 invocations per workgroup, at most 16,channels, 64" \
+    >"$c/gpu.log" 2>&1
+  pack
+  for fw in '{"forwardMode":"auto"}' '{"forwardMode":"staged","stagedLanes":2}' \
+    '{"forwardMode":"staged","stagedLanes":2,"stagedUnroll":8}'; do
+    k=$(echo "$fw" | tr -dc 'a-zA-Z0-9')
+    timeout 60 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$fw" \
+      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
+    pack
+  done
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-16.sh staged" >&2
+  echo "usage: bash bench/plans/h200-16.sh staged|unroll" >&2
   exit 2
   ;;
 esac

@@ -139,7 +139,7 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     const layout = stagedLayout(
       dims.n,
       dims.r,
-      { wc: t.stagedChannels, sp: t.stagedLanes, t: t.stagedSteps },
+      { wc: t.stagedChannels, sp: t.stagedLanes, t: t.stagedSteps, unroll: t.stagedUnroll },
       sgMin,
       maxWorkgroupStorage(backend),
     );

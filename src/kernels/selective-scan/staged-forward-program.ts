@@ -29,6 +29,8 @@ export interface StagedLayout {
   sp: number;
   /** steps per tile */
   t: number;
+  /** steps of the tile's loop written out one after the other (a divisor of T; default 1) */
+  unroll?: number;
 }
 
 /** vec4s of a staged row: dt_low, B_t and C_t each padded to whole vec4s */
@@ -51,7 +53,7 @@ export function stagedForwardBytes(t: number, r: number, n: number, wc: number):
 export function stagedLayout(
   n: number,
   r: number,
-  wanted: { wc: number; sp: number; t: number },
+  wanted: { wc: number; sp: number; t: number; unroll?: number },
   subgroupMin: number | null,
   storage: number,
 ): StagedLayout | null {
@@ -66,12 +68,14 @@ export function stagedLayout(
     else if (wc > 1) wc >>= 1;
     else return null;
   }
-  return { wc, sp, t };
+  const unroll = Math.min(t, pow2(wanted.unroll ?? 1));
+  return unroll > 1 ? { wc, sp, t, unroll } : { wc, sp, t };
 }
 
 export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, t: T } = layout;
+  const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
   const wg = wc * sp;
   const nps = n / sp;
   const rv = Math.ceil(r / 4);
@@ -114,10 +118,13 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
       }
     }`;
 
+  // one step at tile offset jj: the dot product and the sum over states in two partial sums each,
+  // so their chains of dependent adds are half as long
   const dot: string[] = [];
   for (let q = 0; q < rv; q++) {
     dot.push(`      let x${q} = rows[o + ${q}];`);
-    for (let k = 4 * q; k < Math.min(r, 4 * q + 4); k++) dot.push(`      dtp += x${q}.${comp(k)} * w${k};`);
+    for (let k = 4 * q; k < Math.min(r, 4 * q + 4); k++)
+      dot.push(`      dtp${k & 1} += x${q}.${comp(k)} * w${k};`);
   }
   const states: string[] = [];
   for (let q = 0; q < Math.ceil(nps / 4); q++) {
@@ -125,15 +132,34 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
       let cq${q} = rows[o + ${rv + nv} + so + ${q}];`);
     for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
       states.push(`      h${i} = exp(delta * A${i}) * h${i} + du * bq${q}.${comp(i)};
-      acc += h${i} * cq${q}.${comp(i)};`);
+      acc${i & 1} += h${i} * cq${q}.${comp(i)};`);
     }
   }
   const lanes: string[] = [];
   for (let m = 1; m < sp; m *= 2) lanes.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
+  const step = (k: number) => `    {
+      let jj = j + ${k};
+      let o = buf * ${T * rs} + jj * RS;
+      var dtp0 = bi;
+      var dtp1 = 0.0;
+${dot.join('\n')}
+      let delta = softplusf(dtp0 + dtp1);
+      let ut = uz[buf * ${2 * T * wc} + jj * ${wc} + c];
+      let zv = uz[buf * ${2 * T * wc} + ${T * wc} + jj * ${wc} + c];
+      let du = delta * ut;
+      var acc0 = 0.0;
+      var acc1 = 0.0;
+${states.join('\n')}
+      var acc = acc0 + acc1;
+${lanes.join('\n')}
+      if (store && t0 + jj < L) {
+        y[(bc * L + t0 + jj) * Di + d] = select(nanv, (acc + dd * ut) * zv * sigmoidf(zv), mapped);
+      }
+    }`;
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
@@ -198,21 +224,10 @@ ${load('t0')}
 ${store}
     workgroupBarrier();
 ${load(`(t0 + ${T})`)}
-    let steps = min(${T}, L - t0);
-    for (var j = 0; j < steps; j++) {
-      let o = buf * ${T * rs} + j * RS;
-      var dtp = bi;
-${dot.join('\n')}
-      let delta = softplusf(dtp);
-      let ut = uz[buf * ${2 * T * wc} + j * ${wc} + c];
-      let zv = uz[buf * ${2 * T * wc} + ${T * wc} + j * ${wc} + c];
-      let du = delta * ut;
-      var acc = 0.0;
-${states.join('\n')}
-${lanes.join('\n')}
-      if (store) {
-        y[(bc * L + t0 + j) * Di + d] = select(nanv, (acc + dd * ut) * zv * sigmoidf(zv), mapped);
-      }
+    // every step of the tile, U at a time: past L the staged rows, u and z are zeros, so those steps
+    // only move h (no longer needed) and store nothing
+    for (var j = 0; j < ${T}; j += ${unroll}) {
+${Array.from({ length: unroll }, (_, k) => step(k)).join('\n')}
     }
   }
 }

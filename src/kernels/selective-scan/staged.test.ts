@@ -51,18 +51,22 @@ describe('row-staged scan forward', () => {
     // the tile halves to 4 steps, then the channels
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 4 }, null, 4096)).toEqual({ wc: 32, sp: 1, t: 4 });
     expect(stagedLayout(64, 8, { wc: 64, sp: 1, t: 16 }, null, 64)).toBeNull();
+    // steps written out: a power of two, at most the tile
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 16 }, null, big)?.unroll).toBe(8);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 3 }, null, big)?.unroll).toBe(2);
   });
 
-  const cases: ReadonlyArray<[ScanCase, { wc: number; sp: number; t: number }]> = [
+  const cases: ReadonlyArray<[ScanCase, { wc: number; sp: number; t: number; unroll?: number }]> = [
     // L = 1: one tile, one step of it live
     [
       { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
       { wc: 64, sp: 1, t: 16 },
     ],
-    // L 19 over tiles of 8 (the last 3 steps), Di 70 over 32 channels, gate from in_proj, odd R
+    // L 19 over tiles of 8 (the last 3 steps), 4 steps written out, Di 70 over 32 channels, gate from
+    // in_proj, odd R
     [
       { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
-      { wc: 32, sp: 1, t: 8 },
+      { wc: 32, sp: 1, t: 8, unroll: 4 },
     ],
     // L shorter than the tile; N 16, R 8 as the paper; odd Di
     [
@@ -79,10 +83,10 @@ describe('row-staged scan forward', () => {
       { b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 },
       { wc: 128, sp: 1, t: 16 },
     ],
-    // states over 2 and 4 lanes (N 16: 8 and 4 states a lane)
+    // states over 2 and 4 lanes (N 16: 8 and 4 states a lane), 2 steps written out
     [
       { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
-      { wc: 32, sp: 2, t: 8 },
+      { wc: 32, sp: 2, t: 8, unroll: 2 },
     ],
     [
       { b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 },
@@ -95,7 +99,7 @@ describe('row-staged scan forward', () => {
     ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -108,6 +112,7 @@ describe('row-staged scan forward', () => {
         stagedChannels: want.wc,
         stagedLanes: want.sp,
         stagedSteps: want.t,
+        stagedUnroll: want.unroll ?? 1,
       });
       const programs = new Set<string>();
       try {

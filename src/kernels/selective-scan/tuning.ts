@@ -76,6 +76,8 @@ export const scanTuning = {
   stagedChannels: 64,
   stagedLanes: 1,
   stagedSteps: 16,
+  /** steps of the staged forward's tile loop written out one after the other */
+  stagedUnroll: 1,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
   /** the block-parallel forward: states whose segment maps meet at one barrier */

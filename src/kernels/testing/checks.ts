@@ -104,7 +104,10 @@ export const scanFunction =
  * A scan check with one forward program; the backward is the block-parallel one with the
  * block-parallel forward, the channel-parallel one otherwise.
  */
-function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes'): KernelCheck {
+function scanCheck(
+  c: ScanCase,
+  mode: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged',
+): KernelCheck {
   const backwardMode = mode === 'blocks' ? 'blocks' : 'channels';
   return {
     kernel: 'selectiveScan',
@@ -115,6 +118,7 @@ function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'states' | 'blo
       states: mode === 'states' ? 1 : 0,
       blocks: mode === 'blocks' ? 1 : 0,
       lanes: mode === 'lanes' ? 1 : 0,
+      staged: mode === 'staged' ? 1 : 0,
     },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
@@ -336,6 +340,8 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
     ...SCAN_CASES.map((c) => scanCheck(c, 'blocks')),
     // the lane-parallel forward where the device has WGSL subgroups (the sequential one elsewhere)
     ...SCAN_CASES.map((c) => scanCheck(c, 'lanes')),
+    // the row-staged forward (a tile's rows, u and z in workgroup memory)
+    ...SCAN_CASES.map((c) => scanCheck(c, 'staged')),
     ...[
       [1, 1, 4],
       [2, 5, 7],
