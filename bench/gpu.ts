@@ -290,28 +290,24 @@ const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boole
 /**
  * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
  * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
- * of the tile loop written out one after the other.
+ * of the tile loop written out one after the other, Δ and the gate in a prepass.
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number]> = [
-  // channels, lanes, T, steps written out
-  [64, 1, 16, 1],
-  [64, 2, 16, 1],
-  [64, 2, 16, 2],
-  [64, 2, 16, 4],
-  [64, 2, 16, 8],
-  [64, 2, 16, 16],
-  [128, 1, 16, 1],
-  [128, 1, 16, 4],
-  [128, 1, 16, 16],
-  [128, 2, 16, 4],
-  [128, 2, 16, 16],
-  [64, 4, 16, 4],
-  [64, 4, 16, 16],
-  [64, 2, 8, 8],
-  [128, 2, 8, 8],
-  [64, 2, 32, 8],
-  [64, 1, 16, 16],
-  [32, 2, 16, 16],
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean]> = [
+  // channels, lanes, T, steps written out, Δ and gate in a prepass
+  [64, 1, 16, 1, false],
+  [64, 2, 16, 8, false],
+  [64, 2, 16, 16, false],
+  [64, 2, 16, 8, true],
+  [64, 2, 16, 16, true],
+  [64, 4, 16, 8, true],
+  [64, 4, 16, 16, true],
+  [32, 4, 16, 16, true],
+  [64, 8, 16, 16, true],
+  [32, 8, 16, 16, true],
+  [64, 1, 16, 1, true],
+  [64, 1, 16, 4, true],
+  [128, 2, 16, 16, true],
+  [64, 4, 8, 8, true],
 ];
 
 /**

@@ -5,6 +5,8 @@
 #       MambaFormer steps with the default forward and with the staged one (replay-step).
 #   bash bench/plans/h200-16.sh unroll   one call: the staged forward with more lanes a channel, wider
 #       workgroups and steps written out (gpu.ts copy,scan), then the steps with it (replay-step).
+#   bash bench/plans/h200-16.sh prepass  one call: the staged forward with Δ and the gate computed once
+#       per (channel, step) before a tile's steps, more lanes a channel (gpu.ts), then the steps.
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
 # xz'd; see bench/README.md). The files that come back: $OUT/*.tgz (each under 16 MiB).
 set -u
@@ -39,8 +41,24 @@ unroll)
     pack
   done
   ;;
+prepass)
+  c=/tmp/c16p; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c16p.tgz" c16p); }
+  OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
+    --scan-variants "staged,lanes (subgroups), 128 invocations per workgroup, at most 8 lanes a channel (" \
+    >"$c/gpu.log" 2>&1
+  pack
+  for fw in '{"forwardMode":"auto"}' '{"forwardMode":"staged","stagedLanes":2,"stagedUnroll":16}' \
+    '{"forwardMode":"staged","stagedLanes":4,"stagedUnroll":16,"stagedPrepass":true}' \
+    '{"forwardMode":"staged","stagedLanes":2,"stagedUnroll":16,"stagedPrepass":true}'; do
+    k=$(echo "$fw" | tr -dc 'a-zA-Z0-9')
+    timeout 60 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$fw" \
+      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
+    pack
+  done
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-16.sh staged|unroll" >&2
+  echo "usage: bash bench/plans/h200-16.sh staged|unroll|prepass" >&2
   exit 2
   ;;
 esac

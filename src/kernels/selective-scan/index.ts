@@ -25,7 +25,11 @@
  * (scanTuning.blocks). 'lanes' (lanes-forward-program.ts, devices with WGSL subgroups): one
  * invocation per (b, channel, lane), a channel's states spread over neighbouring lanes of a subgroup,
  * the sums over states by subgroup shuffles, no workgroup memory and no barrier; 'auto' runs it
- * where the device has subgroups (scanTuning.lanes). Elsewhere 'auto' is:
+ * where the device has subgroups (scanTuning.lanes). 'staged' (staged-forward-program.ts): one
+ * invocation per (b, channel, part of the states), t in tiles of T steps whose x_dbl rows (as vec4s),
+ * u and z are staged in workgroup memory, double-buffered so the next tile's loads are in flight
+ * during this tile's steps; the fastest forward on the H200 (bench/RESULTS.md, session 16).
+ * Elsewhere 'auto' is:
  * 'sequential', one invocation per (b, channel),
  * N states in registers, a loop over t (prefetching P steps of u and z); or 'chunked' for long L,
  * one invocation per (b, channel, chunk of t): each scans its chunk from a zero state, the chunk
@@ -139,7 +143,13 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     const layout = stagedLayout(
       dims.n,
       dims.r,
-      { wc: t.stagedChannels, sp: t.stagedLanes, t: t.stagedSteps, unroll: t.stagedUnroll },
+      {
+        wc: t.stagedChannels,
+        sp: t.stagedLanes,
+        t: t.stagedSteps,
+        unroll: t.stagedUnroll,
+        prepass: t.stagedPrepass,
+      },
       sgMin,
       maxWorkgroupStorage(backend),
     );

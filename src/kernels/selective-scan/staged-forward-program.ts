@@ -14,7 +14,10 @@
  *       Δ_t = softplus(dt_low_t · W_d + bias_d)
  *       h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]
  *       y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t)
- *     with the Σ over a channel's SP lanes done by subgroup shuffles.
+ *     with the Σ over a channel's SP lanes done by subgroup shuffles;
+ *   - with `prepass`, Δ_t and SiLU(z_t) of the tile are computed first, once per (channel, step) with
+ *     the lanes of a channel taking turns, into workgroup memory, so the steps do no softplus or
+ *     sigmoid and lanes do not repeat each other's work (one more barrier per tile).
  * All global loads and the stores of y are coalesced; each exp(Δ A) is computed once; nothing of
  * size B x L x Di x N is stored.
  */
@@ -31,6 +34,12 @@ export interface StagedLayout {
   t: number;
   /** steps of the tile's loop written out one after the other (a divisor of T; default 1) */
   unroll?: number;
+  /**
+   * Δ_t and SiLU(z_t) of a tile computed before its steps, once per (channel, step), the lanes of a
+   * channel taking turns, into workgroup memory (one more barrier per tile); otherwise every lane of
+   * a channel computes them in the step itself (default false)
+   */
+  prepass?: boolean;
 }
 
 /** vec4s of a staged row: dt_low, B_t and C_t each padded to whole vec4s */
@@ -38,9 +47,9 @@ export function stagedRowVecs(r: number, n: number): number {
   return Math.ceil(r / 4) + 2 * Math.ceil(n / 4);
 }
 
-/** Workgroup memory of the staged forward, bytes: two tiles of rows, u and z. */
-export function stagedForwardBytes(t: number, r: number, n: number, wc: number): number {
-  return 2 * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4);
+/** Workgroup memory of the staged forward, bytes: two tiles of rows, u and z (and Δ of one tile). */
+export function stagedForwardBytes(t: number, r: number, n: number, wc: number, prepass = false): number {
+  return 2 * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4) + (prepass ? t * wc * 4 : 0);
 }
 
 /**
@@ -53,7 +62,7 @@ export function stagedForwardBytes(t: number, r: number, n: number, wc: number):
 export function stagedLayout(
   n: number,
   r: number,
-  wanted: { wc: number; sp: number; t: number; unroll?: number },
+  wanted: { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean },
   subgroupMin: number | null,
   storage: number,
 ): StagedLayout | null {
@@ -63,19 +72,23 @@ export function stagedLayout(
   let wc = pow2(wanted.wc);
   while (wc * sp > 256 && wc > 1) wc >>= 1;
   let t = pow2(wanted.t);
-  while (stagedForwardBytes(t, r, n, wc) > storage) {
+  const prepass = wanted.prepass === true;
+  while (stagedForwardBytes(t, r, n, wc, prepass) > storage) {
     if (t > 4 || (t > 1 && wc === 1)) t >>= 1;
     else if (wc > 1) wc >>= 1;
     else return null;
   }
   const unroll = Math.min(t, pow2(wanted.unroll ?? 1));
-  return unroll > 1 ? { wc, sp, t, unroll } : { wc, sp, t };
+  return { wc, sp, t, ...(unroll > 1 ? { unroll } : {}), ...(prepass ? { prepass } : {}) };
 }
 
 export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, t: T } = layout;
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
+  const prepass = layout.prepass === true;
+  const uAt = (j: string) => `uz[buf * ${2 * T * wc} + ${j} * ${wc} + c]`;
+  const zAt = (j: string) => `uz[buf * ${2 * T * wc} + ${T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
   const nps = n / sp;
   const rv = Math.ceil(r / 4);
@@ -137,15 +150,25 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
   }
   const lanes: string[] = [];
   for (let m = 1; m < sp; m *= 2) lanes.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
-  const step = (k: number) => `    {
-      let jj = j + ${k};
-      let o = buf * ${T * rs} + jj * RS;
+  // Δ_t of step jj from its staged row (two partial sums: half the chain of dependent adds)
+  const deltaOf = `      let o = buf * ${T * rs} + jj * RS;
       var dtp0 = bi;
       var dtp1 = 0.0;
 ${dot.join('\n')}
-      let delta = softplusf(dtp0 + dtp1);
-      let ut = uz[buf * ${2 * T * wc} + jj * ${wc} + c];
-      let zv = uz[buf * ${2 * T * wc} + ${T * wc} + jj * ${wc} + c];
+      let delta = softplusf(dtp0 + dtp1);`;
+  // the prepass: the lanes of a channel take turns over the tile's steps; Δ into dl, the gate over z
+  const prepassCode = `    for (var jj = part; jj < ${T}; jj += ${sp}) {
+${deltaOf}
+      dl[jj * ${wc} + c] = delta;
+      let zv = ${zAt('jj')};
+      ${zAt('jj')} = zv * sigmoidf(zv);
+    }
+    workgroupBarrier();`;
+  const step = (k: number) => `    {
+      let jj = j + ${k};
+${prepass ? `      let o = buf * ${T * rs} + jj * RS;\n      let delta = dl[jj * ${wc} + c];` : deltaOf}
+      let ut = ${uAt('jj')};
+      let gate = ${prepass ? zAt('jj') : `${zAt('jj')} * sigmoidf(${zAt('jj')})`};
       let du = delta * ut;
       var acc0 = 0.0;
       var acc1 = 0.0;
@@ -153,13 +176,13 @@ ${states.join('\n')}
       var acc = acc0 + acc1;
 ${lanes.join('\n')}
       if (store && t0 + jj < L) {
-        y[(bc * L + t0 + jj) * Di + d] = select(nanv, (acc + dd * ut) * zv * sigmoidf(zv), mapped);
+        y[(bc * L + t0 + jj) * Di + d] = select(nanv, (acc + dd * ut) * gate, mapped);
       }
     }`;
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${prepass}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
@@ -173,6 +196,7 @@ const S = ${s};
 const RS = ${rs};
 var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
 var<workgroup> uz: array<f32, ${4 * T * wc}>;
+${prepass ? `var<workgroup> dl: array<f32, ${T * wc}>;` : ''}
 ${WGSL_MATH}
 ${FLAT_INDEX}
 // slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
@@ -224,6 +248,7 @@ ${load('t0')}
 ${store}
     workgroupBarrier();
 ${load(`(t0 + ${T})`)}
+${prepass ? prepassCode : ''}
     // every step of the tile, U at a time: past L the staged rows, u and z are zeros, so those steps
     // only move h (no longer needed) and store nothing
     for (var j = 0; j < ${T}; j += ${unroll}) {

@@ -54,9 +54,14 @@ describe('row-staged scan forward', () => {
     // steps written out: a power of two, at most the tile
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 16 }, null, big)?.unroll).toBe(8);
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 3 }, null, big)?.unroll).toBe(2);
+    // the prepass's Δ: one tile of WC floats more
+    expect(stagedForwardBytes(16, 8, 16, 64, true)).toBe(21504 + 16 * 64 * 4);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 2, t: 16, prepass: true }, 32, big)?.prepass).toBe(true);
   });
 
-  const cases: ReadonlyArray<[ScanCase, { wc: number; sp: number; t: number; unroll?: number }]> = [
+  const cases: ReadonlyArray<
+    [ScanCase, { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean }]
+  > = [
     // L = 1: one tile, one step of it live
     [
       { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
@@ -92,6 +97,19 @@ describe('row-staged scan forward', () => {
       { b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 },
       { wc: 8, sp: 4, t: 16 },
     ],
+    // Δ and the gate in a prepass: L 19 over tiles of 8, 2 and 4 lanes a channel
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8, unroll: 4, prepass: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 8, prepass: true },
+    ],
+    [
+      { b: 3, l: 45, di: 9, n: 16, r: 2, gateWidth: 1 },
+      { wc: 8, sp: 4, t: 16, unroll: 2, prepass: true },
+    ],
     // N 8 over 2 lanes, L 70 over tiles of 32
     [
       { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
@@ -99,7 +117,7 @@ describe('row-staged scan forward', () => {
     ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.prepass ? ', Δ and gate first' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -113,6 +131,7 @@ describe('row-staged scan forward', () => {
         stagedLanes: want.sp,
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
+        stagedPrepass: want.prepass ?? false,
       });
       const programs = new Set<string>();
       try {

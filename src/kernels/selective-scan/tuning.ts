@@ -78,6 +78,8 @@ export const scanTuning = {
   stagedSteps: 16,
   /** steps of the staged forward's tile loop written out one after the other */
   stagedUnroll: 1,
+  /** the staged forward computes a tile's Δ and gate once per (channel, step) before its steps */
+  stagedPrepass: false,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
   /** the block-parallel forward: states whose segment maps meet at one barrier */
