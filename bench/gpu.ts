@@ -295,19 +295,20 @@ const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boole
 const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean]> = [
   // channels, lanes, T, steps written out, Δ and gate in a prepass
   [64, 1, 16, 1, false],
+  [64, 1, 16, 4, false],
+  [64, 1, 16, 2, false],
+  [64, 1, 16, 8, false],
   [64, 2, 16, 8, false],
-  [64, 2, 16, 16, false],
+  [128, 2, 16, 16, false],
+  [64, 1, 16, 4, true],
+  [64, 1, 16, 2, true],
   [64, 2, 16, 8, true],
   [64, 2, 16, 16, true],
-  [64, 4, 16, 8, true],
   [64, 4, 16, 16, true],
-  [32, 4, 16, 16, true],
-  [64, 8, 16, 16, true],
-  [32, 8, 16, 16, true],
-  [64, 1, 16, 1, true],
-  [64, 1, 16, 4, true],
   [128, 2, 16, 16, true],
-  [64, 4, 8, 8, true],
+  [128, 1, 16, 4, true],
+  [64, 1, 16, 4, false],
+  [64, 2, 16, 8, false],
 ];
 
 /**
@@ -381,16 +382,17 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
-      ...STAGED_SWEEP.map(([wc, sp, t, unroll]): [string, Partial<typeof scanTuning>] => {
-        const lay = stagedLayout(n, r, { wc, sp, t, unroll }, subgroupMinSize(backend), budget);
+      ...STAGED_SWEEP.map(([wc, sp, t, unroll, prepass]): [string, Partial<typeof scanTuning>] => {
+        const lay = stagedLayout(n, r, { wc, sp, t, unroll, prepass }, subgroupMinSize(backend), budget);
         return [
-          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out (wanted ${wc} x ${sp}, T ${t})`,
+          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${lay?.prepass ? ', Δ and gate first' : ''} (wanted ${wc} x ${sp}, T ${t})`,
           {
             forwardMode: 'staged',
             stagedChannels: wc,
             stagedLanes: sp,
             stagedSteps: t,
             stagedUnroll: unroll,
+            stagedPrepass: prepass,
           },
         ];
       }),
