@@ -7,14 +7,15 @@
  *
  *   npx tsx bench/replay-step.ts [--sizes paper,classroom] [--archs transformer,mamba,mambaformer]
  *     [--task linear-regression] [--steps 30] [--batch N] [--batch-threads 2] [--json FILE]
- *     [--without fold,defer,conv,readout,blocks,lanes] [--scan-tuning JSON]
+ *     [--without fold,defer,conv,readout,blocks,lanes,staged] [--scan-tuning JSON]
  * `--without`: one more row per model (replayed, batches ahead) with each named kernel cut turned off,
  * to time what it buys: `fold` (LayerNorm inside the next linear, src/kernels/layer-norm-linear.ts),
  * `defer` (the linear backwards' reductions run together, src/kernels/linear-grad-reduce.ts), `conv`
  * (Mamba's conv + SiLU inside x_proj's matmul, src/kernels/conv-silu-linear.ts), `readout` (the final
  * LayerNorm and read-out's backward as one program, src/kernels/layer-norm-linear.ts), `blocks` (the
  * block-parallel selective scan backward, src/kernels/selective-scan/blocks-*.ts), `lanes` (the scan
- * forward over the lanes of a subgroup, src/kernels/selective-scan/lanes-forward-program.ts).
+ * forward over the lanes of a subgroup, src/kernels/selective-scan/lanes-forward-program.ts), `staged`
+ * (the row-staged scan forward, src/kernels/selective-scan/staged-forward-program.ts).
  * `--scan-tuning '{"forwardMode":"staged"}'`: scanTuning fields for every row (a scan program's step).
  * On the GPU machine: bench/gpu-bundle.sh bench/replay-step.ts, then bash .gpu/run.sh .gpu/replay-step.mjs
  * Without a GPU, Node uses SwiftShader (see src/kernels/README.md): fine for checking, not for timing.
@@ -71,6 +72,9 @@ const CUTS = {
   },
   lanes: (on: boolean) => {
     scanTuning.lanes = on;
+  },
+  staged: (on: boolean) => {
+    scanTuning.staged = on;
   },
 } as const;
 type Cut = keyof typeof CUTS;

@@ -28,7 +28,8 @@
  * where the device has subgroups (scanTuning.lanes). 'staged' (staged-forward-program.ts): one
  * invocation per (b, channel, part of the states), t in tiles of T steps whose x_dbl rows (as vec4s),
  * u and z are staged in workgroup memory, double-buffered so the next tile's loads are in flight
- * during this tile's steps; the fastest forward on the H200 (bench/RESULTS.md, session 16).
+ * during this tile's steps; the fastest forward on the H200 (bench/RESULTS.md, session 16), so
+ * 'auto' runs it wherever its timed layout fits the device (scanTuning.staged), before all others.
  * Elsewhere 'auto' is:
  * 'sequential', one invocation per (b, channel),
  * N states in registers, a loop over t (prefetching P steps of u and z); or 'chunked' for long L,
@@ -124,11 +125,33 @@ function blocksPlan(backend: unknown, dims: Dims, mode: string, backward: boolea
   );
 }
 
+/**
+ * The row-staged forward's layout where 'staged' is asked for (fitted to the device), or under 'auto'
+ * (scanTuning.staged) where the wanted layout fits the device's workgroup memory as it is: 'auto'
+ * runs only the layout that was timed (bench/RESULTS.md, session 16), never a shrunk one.
+ */
+function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
+  const t = scanTuning;
+  if (t.forwardMode !== 'staged' && !(t.forwardMode === 'auto' && t.staged)) return null;
+  const wanted = {
+    wc: t.stagedChannels,
+    sp: t.stagedLanes,
+    t: t.stagedSteps,
+    unroll: t.stagedUnroll,
+    prepass: t.stagedPrepass,
+  };
+  const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
+  if (!layout || t.forwardMode === 'staged') return layout;
+  return layout.wc === wanted.wc && layout.t === wanted.t && layout.sp === wanted.sp ? layout : null;
+}
+
 const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const dims = dimsOf(inputs as Record<string, TensorInfo>, Number(attrs?.zOffset ?? 0));
   const ins = INPUT_NAMES.map((k) => inputs[k] as TensorInfo);
   const t = scanTuning;
   const sgMin = subgroupMinSize(backend);
+  const staged = stagedPlan(backend, dims, sgMin);
+  if (staged) return runRaw(backend, stagedForwardProgram(dims, staged), ins, [[dims.b, dims.l, dims.di]])[0];
   if (sgMin !== null && (t.forwardMode === 'lanes' || (t.forwardMode === 'auto' && t.lanes))) {
     const program = lanesForwardProgram(
       dims,
@@ -138,23 +161,6 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
       t.lanesPrefetch,
     );
     return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
-  }
-  if (t.forwardMode === 'staged') {
-    const layout = stagedLayout(
-      dims.n,
-      dims.r,
-      {
-        wc: t.stagedChannels,
-        sp: t.stagedLanes,
-        t: t.stagedSteps,
-        unroll: t.stagedUnroll,
-        prepass: t.stagedPrepass,
-      },
-      sgMin,
-      maxWorkgroupStorage(backend),
-    );
-    if (layout)
-      return runRaw(backend, stagedForwardProgram(dims, layout), ins, [[dims.b, dims.l, dims.di]])[0];
   }
   const blocks = blocksPlan(backend, dims, t.forwardMode, false);
   const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);

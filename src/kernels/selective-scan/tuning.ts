@@ -70,15 +70,18 @@ export const scanTuning = {
   lanes: true,
   /**
    * 'staged' forward (staged-forward-program.ts: one invocation per (b, channel, lane), tiles of T
-   * steps whose x_dbl rows are copied into workgroup memory, u and z read a tile ahead): channels
-   * per workgroup, lanes per channel (above 1 only with subgroups), T
+   * steps whose x_dbl rows, u and z are copied into workgroup memory, the next tile's loads in flight
+   * during this tile's steps): channels per workgroup, lanes per channel (above 1 only with
+   * subgroups), T, steps written out per loop turn, Δ and the gate in a prepass. `staged`: whether
+   * 'auto' runs it wherever this layout fits the device's workgroup memory unchanged (H200, B 64,
+   * L 1024, Di 256, N 16, session 16: 0.33-0.39 ms against 0.55-0.64 for the lane-parallel and
+   * chunked forwards; bench/RESULTS.md has the sweep)
    */
+  staged: true,
   stagedChannels: 64,
   stagedLanes: 1,
   stagedSteps: 16,
-  /** steps of the staged forward's tile loop written out one after the other */
-  stagedUnroll: 1,
-  /** the staged forward computes a tile's Δ and gate once per (channel, step) before its steps */
+  stagedUnroll: 4,
   stagedPrepass: false,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
