@@ -39,6 +39,7 @@ import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kern
 import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
 import { stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
 import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
 import type { Architecture } from '../src/schema/architecture';
@@ -311,6 +312,17 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean]> = [
   [64, 2, 16, 8, false],
 ];
 
+/** The row-staged backward's layouts timed: channels per workgroup, T (staged-backward-program.ts). */
+const STAGED_BACKWARD_SWEEP: ReadonlyArray<[number, number]> = [
+  [64, 16],
+  [32, 16],
+  [64, 32],
+  [32, 32],
+  [128, 16],
+  [16, 16],
+  [16, 32],
+];
+
 /**
  * The state-parallel backward's layouts timed: more rounds or more lanes (more workgroup memory)
  * mean fewer partial sums; more rounds also fewer invocations (states-backward-program.ts has the
@@ -484,6 +496,20 @@ if (sections.has('scan'))
           blocksSteps: e,
           blocksStageRows: stage,
         },
+        extra,
+      ]);
+    }
+    const seenStaged = new Set<string>();
+    for (const [wc, t] of STAGED_BACKWARD_SWEEP) {
+      const lay = stagedBackwardLayout(n, r, { wc, t }, budget);
+      if (!lay || seenStaged.has(JSON.stringify(lay))) continue;
+      seenStaged.add(JSON.stringify(lay));
+      const g = Math.ceil(di / lay.wc);
+      // the partials over channel groups, written and read; the tile states, written and read
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+      bwdVariants.push([
+        `staged, ${lay.wc} ch, T ${lay.t}: ${b * g} workgroups of ${lay.wc}`,
+        { backwardMode: 'staged', stagedBackwardChannels: wc, stagedBackwardSteps: t },
         extra,
       ]);
     }

@@ -7,8 +7,9 @@
 #       workgroups and steps written out (gpu.ts copy,scan), then the steps with it (replay-step).
 #   bash bench/plans/h200-16.sh prepass  one call: the staged forward with Δ and the gate computed once
 #       per (channel, step) before a tile's steps, more lanes a channel (gpu.ts), then the steps.
-#   bash bench/plans/h200-16.sh final    one call: the staged layouts again with and without the prepass
-#       (the prepass call's sweep left it out), the backward's two block layouts, then the steps.
+#   bash bench/plans/h200-16.sh final    one call: the staged forward's layouts again with and without the
+#       prepass (the prepass call's sweep left it out), the row-staged backward beside the block-parallel
+#       and channel-parallel ones, then the steps with each.
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
 # xz'd; see bench/README.md). The files that come back: $OUT/*.tgz (each under 16 MiB).
 set -u
@@ -62,19 +63,20 @@ prepass)
 final)
   c=/tmp/c16f; mkdir -p "$c"
   pack() { (cd /tmp && tar czf "$OUT/c16f.tgz" c16f); }
-  OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
-    --scan-variants "staged,lanes (subgroups), 128 invocations per workgroup, at most 16 lanes a channel (,chunked 32,blocks, 32 ch x 8 segments x 4 steps:,blocks, 64 ch x 4 segments x 4 steps:" \
+  OUT=$c timeout 240 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
+    --scan-variants "staged,lanes (subgroups), 128 invocations per workgroup, at most 16 lanes a channel (,chunked 32,blocks, 32 ch x 8 segments x 4 steps:,blocks, 64 ch x 4 segments x 4 steps:,channels, 64" \
     >"$c/gpu.log" 2>&1
   pack
-  for fw in '{"forwardMode":"auto"}' '{"forwardMode":"staged","stagedLanes":1,"stagedUnroll":4}' \
-    '{"forwardMode":"staged","stagedLanes":1,"stagedUnroll":4,"stagedPrepass":true}' \
-    '{"forwardMode":"staged","stagedLanes":2,"stagedUnroll":8,"stagedPrepass":true}'; do
+  for fw in '{"forwardMode":"auto"}' '{"forwardMode":"auto","staged":false}' \
+    '{"forwardMode":"staged","stagedLanes":2,"stagedUnroll":8,"stagedPrepass":true}' \
+    '{"backwardMode":"staged"}' '{"backwardMode":"staged","stagedBackwardChannels":32}'; do
     k=$(echo "$fw" | tr -dc 'a-zA-Z0-9')
-    timeout 60 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$fw" \
+    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$fw" \
       --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
     pack
   done
   ;;
+
 *)
   echo "usage: bash bench/plans/h200-16.sh staged|unroll|prepass|final" >&2
   exit 2

@@ -76,6 +76,7 @@ import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import { stagedBackwardLayout, stagedBackwardProgram } from './staged-backward-program';
 import { stagedForwardProgram, stagedLayout } from './staged-forward-program';
 import { statesBackwardLayout, statesBackwardProgram } from './states-backward-program';
 import { statesForwardProgram } from './states-forward-program';
@@ -177,6 +178,12 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 /** The backward's main program and its channel-group count, as scanTuning.backwardMode asks. */
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
   const t = scanTuning;
+  if (t.backwardMode === 'staged' || (t.backwardMode === 'auto' && t.stagedBackward)) {
+    const want = { wc: t.stagedBackwardChannels, t: t.stagedBackwardSteps };
+    const layout = stagedBackwardLayout(dims.n, dims.r, want, maxWorkgroupStorage(backend));
+    if (layout && (t.backwardMode === 'staged' || (layout.wc === want.wc && layout.t === want.t)))
+      return stagedBackwardProgram(dims, layout, packed);
+  }
   const blocks = blocksPlan(backend, dims, t.backwardMode, true);
   if (blocks) return blocksBackwardProgram(dims, blocks, packed);
   if (t.backwardMode === 'states') {

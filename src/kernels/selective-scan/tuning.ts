@@ -96,7 +96,15 @@ export const scanTuning = {
    * state), tiles of T steps, sums through workgroup memory once per tile) or 'auto' (= 'channels'
    * until the H200 says otherwise; 'states' is also skipped where its layout does not fit)
    */
-  backwardMode: 'auto' as 'auto' | 'channels' | 'states' | 'blocks',
+  backwardMode: 'auto' as 'auto' | 'channels' | 'states' | 'blocks' | 'staged',
+  /**
+   * 'staged' backward (staged-backward-program.ts: the channel-parallel backward with each tile's
+   * x_dbl rows, u, z and dy staged in workgroup memory as the staged forward does): channels per
+   * workgroup, T (at least N); `stagedBackward`: whether 'auto' runs it where that layout fits
+   */
+  stagedBackward: false,
+  stagedBackwardChannels: 64,
+  stagedBackwardSteps: 16,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**

@@ -102,13 +102,14 @@ export const scanFunction =
 
 /**
  * A scan check with one forward program; the backward is the block-parallel one with the
- * block-parallel forward, the channel-parallel one otherwise.
+ * block-parallel forward, the row-staged one with the row-staged forward, the channel-parallel one
+ * otherwise.
  */
 function scanCheck(
   c: ScanCase,
   mode: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged',
 ): KernelCheck {
-  const backwardMode = mode === 'blocks' ? 'blocks' : 'channels';
+  const backwardMode = mode === 'blocks' ? 'blocks' : mode === 'staged' ? 'staged' : 'channels';
   return {
     kernel: 'selectiveScan',
     case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode} forward, ${backwardMode} backward`,

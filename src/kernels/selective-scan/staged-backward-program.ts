@@ -1,0 +1,299 @@
+/**
+ * WGSL: the row-staged backward's main dispatch, one workgroup per (b, group of WC channels), one
+ * invocation per channel with its N states in registers, t in tiles of T >= N steps. It is the
+ * channel-parallel backward (backward-program.ts, paper.md section 4's equations) with everything a
+ * tile's steps read staged in workgroup memory as in the staged forward (staged-forward-program.ts):
+ * the tile's x_dbl rows as vec4s (dt_low | B_t | C_t, each padded), and u, z, dy of the workgroup's
+ * channels, double-buffered, the next tile's loads issued before this tile's steps.
+ *   1. The forward over all tiles (rows and u staged), storing the state before every tile c >= 1 in
+ *      the rows [(c-1)N, cN) of the invocation's own column of du (T >= N, so du overwrites them only
+ *      after they were read: tiles are walked from the last).
+ *   2. Tile by tile from the last: the tile's states recomputed from its stored start into a private
+ *      T x N array, then walked backwards with the adjoint g_t = C_t dy'_t + exp(Δ_{t+1} A) g_{t+1}:
+ *      du, dz written, d dtW, dA_log, dD, d dtBias summed in registers; the sums over channels (d
+ *      dt_low, dB, dC: the x_dbl gradient) through workgroup memory into one partial per group.
+ * Outputs as backward-program.ts's, so reduce-program.ts sums the partials the same way.
+ */
+import { bindings, WGSL_MATH } from '../common';
+import { dispatch1d } from '../runner';
+import type { Dims } from './shape';
+import { stagedRowVecs } from './staged-forward-program';
+
+export interface StagedBackwardLayout {
+  /** channels per workgroup */
+  wc: number;
+  /** steps per tile (at least N) */
+  t: number;
+}
+
+/** Workgroup memory, bytes: two tiles of rows and of u, z, dy; the per-step sums over channels. */
+export function stagedBackwardBytes(t: number, r: number, n: number, wc: number): number {
+  const s = r + 2 * n;
+  return 2 * t * (stagedRowVecs(r, n) * 16 + 3 * wc * 4) + wc * (s | 1) * 4;
+}
+
+/**
+ * The layout for wanted channels per workgroup and T within `storage` bytes: T is raised to N (the
+ * state checkpoints live in du's rows), then the channels halve, then T (not below N), until it fits.
+ */
+export function stagedBackwardLayout(
+  n: number,
+  r: number,
+  wanted: { wc: number; t: number },
+  storage: number,
+): StagedBackwardLayout | null {
+  const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
+  let wc = Math.min(256, pow2(wanted.wc));
+  let t = Math.max(n, Math.floor(wanted.t));
+  while (stagedBackwardBytes(t, r, n, wc) > storage) {
+    if (wc > 32) wc >>= 1;
+    else if (t > n) t = Math.max(n, t >> 1);
+    else if (wc > 1) wc >>= 1;
+    else return null;
+  }
+  return { wc, t };
+}
+
+export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
+  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { wc, t: T } = layout;
+  const rv = Math.ceil(r / 4);
+  const nv = Math.ceil(n / 4);
+  const rs = rv + 2 * nv;
+  const rsr = s | 1;
+  const g = Math.ceil(di / wc);
+  const nT = Math.ceil(l / T);
+  const dispatch = dispatch1d(b * g, 1);
+  const rowShare = Math.ceil((T * rs) / wc);
+  const colShare = T;
+  const comp = (i: number) => 'xyzw'[i & 3];
+  const colBase = (buf: string, part: number) => `${buf} * ${3 * T * wc} + ${part * T * wc}`;
+
+  // invocation `lid` loads vec4s lid + m WC of the tile's T x RS padded rows, and the tile's u (and z,
+  // dy with `all`) of the workgroup's channels; `ok` false loads zeros (a tile before the first)
+  const load = (t0: string, ok: string, all: boolean) => `    for (var m = 0; m < ${rowShare}; m++) {
+      let v = lid + m * ${wc};
+      let j = v / RS;
+      let q = v - j * RS;
+      let base = (bc * L + ${t0} + j) * S;
+      let okr = ${ok} && v < ${T * rs} && ${t0} + j < L;
+      xs[m] = vec4<f32>(rowAt(base, 4 * q, okr), rowAt(base, 4 * q + 1, okr), rowAt(base, 4 * q + 2, okr), rowAt(base, 4 * q + 3, okr));
+    }
+    for (var m = 0; m < ${colShare}; m++) {
+      let tj = ${t0} + m;
+      let okc = ${ok} && tj < L && d < Di;
+      let row = bc * L + tj;
+      xu[m] = select(0.0, u[select(0, row * Di + d, okc)], okc);${
+        all
+          ? `
+      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + d, okc)], okc);
+      xg[m] = select(0.0, dout[select(0, row * Di + d, okc)], okc);`
+          : ''
+      }
+    }`;
+  const store = (all: boolean) => `    for (var m = 0; m < ${rowShare}; m++) {
+      if (lid + m * ${wc} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${wc}] = xs[m]; }
+    }
+    for (var m = 0; m < ${colShare}; m++) {
+      cols[${colBase('buf', 0)} + m * ${wc} + lid] = xu[m];${
+        all
+          ? `
+      cols[${colBase('buf', 1)} + m * ${wc} + lid] = xz[m];
+      cols[${colBase('buf', 2)} + m * ${wc} + lid] = xg[m];`
+          : ''
+      }
+    }`;
+  // Δ of step j of the staged tile in `buf`, and the step's B_t, C_t as vec4s
+  const rowRead = `      let o = buf * ${T * rs} + j * RS;
+      var dtp = bias;
+${Array.from({ length: rv }, (_, q) => {
+  const terms = [];
+  for (let k = 4 * q; k < Math.min(r, 4 * q + 4); k++) terms.push(`x${q}.${comp(k)} * w${k}`);
+  return `      let x${q} = rows[o + ${q}];\n      dtp += ${terms.join(' + ')};`;
+}).join('\n')}
+${Array.from(
+  { length: nv },
+  (_, q) => `      let bq${q} = rows[o + ${rv + q}];
+      let cq${q} = rows[o + ${rv + nv + q}];`,
+).join('\n')}
+      let delta = softplusf(dtp);`;
+  const bAt = (i: number) => `bq${i >> 2}.${comp(i)}`;
+  const cAt = (i: number) => `cq${i >> 2}.${comp(i)}`;
+  const states = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+
+  return {
+    program: {
+      name: 'ScanBackwardStaged',
+      key: `scanbwds_${r}_${n}_${wc}_${T}_${packed}`,
+      dispatch,
+      uniforms: [b, l, di, g, zw, zOffset, nT, dispatch[0]].map((v) => ({
+        type: 'int32' as const,
+        data: [v],
+      })),
+      wgsl: () => /* wgsl */ `
+${bindings(
+  ['du', 'dz', 'part', 'ppart'],
+  packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
+  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, nT: i32, nx: i32',
+)}
+const N = ${n};
+const R = ${r};
+const S = ${s};
+const RS = ${rs};
+const RSR = ${rsr};
+const P2 = ${r + n + 2};
+var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
+var<workgroup> cols: array<f32, ${2 * 3 * T * wc}>;
+var<workgroup> red: array<f32, ${wc * rsr}>;
+${WGSL_MATH}
+fn flatGroup(wid: vec3<u32>) -> i32 { return i32(wid.x + wid.y * u32(uni.nx)); }
+// slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
+// base; 0 for padding and where !ok (branch-free: software GPUs compile branches poorly)
+fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
+  let inB = k >= ${4 * rv};
+  let inC = k >= ${4 * (rv + nv)};
+  let kk = select(select(k, k - ${4 * rv}, inB), k - ${4 * (rv + nv)}, inC);
+  let col = select(select(kk, R + kk, inB), R + N + kk, inC);
+  let valid = ok && kk < select(R, N, inB);
+  return select(0.0, xdbl[select(0, base + col, valid)], valid);
+}
+@compute @workgroup_size(${wc})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let L = uni.L;
+  let Di = uni.Di;
+  let wgi = flatGroup(wid);
+  let bw = wgi / uni.G;
+  let g = wgi - bw * uni.G;
+  let d = g * ${wc} + lid;
+  let live = d < Di && bw < uni.B;
+  let dc = min(d, Di - 1);
+  let bc = min(bw, uni.B - 1);
+${
+  packed
+    ? `${Array.from({ length: r }, (_, k) => `  let w${k} = pk[dc * P2 + ${k}];`).join('\n')}
+${states((i) => `  let A${i} = -exp(pk[dc * P2 + R + ${i}]);`)}
+  let Dd = pk[dc * P2 + R + N];
+  let bias = pk[dc * P2 + R + N + 1];`
+    : `${Array.from({ length: r }, (_, k) => `  let w${k} = pW[dc * R + ${k}];`).join('\n')}
+${states((i) => `  let A${i} = -exp(pALog[dc * N + ${i}]);`)}
+  let Dd = pD[dc];
+  let bias = pBias[dc];`
+}
+  var xs: array<vec4<f32>, ${rowShare}>;
+  var xu: array<f32, ${colShare}>;
+  var xz: array<f32, ${colShare}>;
+  var xg: array<f32, ${colShare}>;
+${states((i) => `  var h${i} = 0.0;`)}
+  // 1. the forward over all tiles, the state before tile c >= 1 kept in du rows [(c-1)N, cN)
+  {
+    let t0 = 0;
+${load('t0', 'true', false)}
+  }
+  for (var t0 = 0; t0 < L; t0 += ${T}) {
+    let buf = (t0 / ${T}) & 1;
+${store(false)}
+    workgroupBarrier();
+${load(`(t0 + ${T})`, 'true', false)}
+    let c = t0 / ${T};
+    if (c > 0 && live) {
+${states((i) => `      du[(bc * L + (c - 1) * N + ${i}) * Di + d] = h${i};`)}
+    }
+    for (var j = 0; j < ${T}; j++) {
+${rowRead}
+      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
+${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};`)}
+    }
+  }
+  // (the first tile of step 2 may reuse the buffer the last tile of step 1 is still read from)
+  workgroupBarrier();
+  // 2. tiles from the last: recompute the tile's states, then walk it backwards
+${states((i) => `  var gc${i} = 0.0;\n  var dA${i} = 0.0;\n  var hs${i} = 0.0;`)}
+${Array.from({ length: r }, (_, k) => `  var dW${k} = 0.0;`).join('\n')}
+  var dD = 0.0;
+  var dBias = 0.0;
+  var hb: array<f32, ${T * n}>;
+  {
+    let t0 = (uni.nT - 1) * ${T};
+${load('t0', 'true', true)}
+  }
+  for (var c = uni.nT - 1; c >= 0; c--) {
+    let t0 = c * ${T};
+    let buf = c & 1;
+${store(true)}
+    workgroupBarrier();
+${load(`(t0 - ${T})`, 'c > 0', true)}
+${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${i}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}
+    for (var j = 0; j < ${T}; j++) {
+${rowRead}
+      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
+${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};\n      hb[j * N + ${i}] = h${i};`)}
+    }
+    for (var j = min(${T}, L - t0) - 1; j >= 0; j--) {
+      let row = bc * L + t0 + j;
+${rowRead}
+      let sig = sigmoidf(dtp);
+      let ut = cols[${colBase('buf', 0)} + j * ${wc} + lid];
+      let zv = cols[${colBase('buf', 1)} + j * ${wc} + lid];
+      let go = cols[${colBase('buf', 2)} + j * ${wc} + lid];
+      let jp = max(j - 1, 0);
+      var ypre = Dd * ut;
+${states((i) => `      ypre += ${cAt(i)} * hb[j * N + ${i}];`)}
+      let sz = sigmoidf(zv);
+      let dy = go * zv * sz;
+      let dzv = go * ypre * sz * (1.0 + zv * (1.0 - sz));
+      var sumGB = 0.0;
+      var dDelta = 0.0;
+      let base = lid * RSR;
+${states(
+  (i) => `      {
+        let hp = select(hs${i}, hb[jp * N + ${i}], j > 0);
+        let ab = exp(delta * A${i});
+        let gn = ${cAt(i)} * dy + gc${i};
+        sumGB += gn * ${bAt(i)};
+        dDelta += gn * (${bAt(i)} * ut + A${i} * ab * hp);
+        dA${i} += gn * delta * ab * hp;
+        red[base + R + ${i}] = select(0.0, gn * delta * ut, live);
+        red[base + R + N + ${i}] = select(0.0, dy * hb[j * N + ${i}], live);
+        gc${i} = ab * gn;
+      }`,
+)}
+      let ddt = dDelta * sig;
+${Array.from(
+  { length: r },
+  (_, k) => `      red[base + ${k}] = select(0.0, ddt * w${k}, live);
+      dW${k} += ddt * x${k >> 2}.${comp(k)};`,
+).join('\n')}
+      dD += dy * ut;
+      dBias += ddt;
+      if (live) {
+        du[row * Di + d] = Dd * dy + delta * sumGB;
+        let zrow = row * uni.Zw;
+        for (var mz = 0; mz < uni.Zw; mz += Di) {
+          dz[zrow + mz + d] = select(0.0, dzv, mz == uni.zOff);
+        }
+      }
+      workgroupBarrier();
+      if (bw < uni.B) {
+        for (var col = lid; col < S; col += ${wc}) {
+          var acc = 0.0;
+          for (var i = 0; i < ${wc}; i++) { acc += red[i * RSR + col]; }
+          part[(row * uni.G + g) * S + col] = acc;
+        }
+      }
+      workgroupBarrier();
+    }
+  }
+  if (live) {
+    let o = (bw * Di + d) * P2;
+${Array.from({ length: r }, (_, k) => `    ppart[o + ${k}] = dW${k};`).join('\n')}
+${states((i) => `    ppart[o + R + ${i}] = dA${i} * A${i};`)}
+    ppart[o + R + N] = dD;
+    ppart[o + R + N + 1] = dBias;
+  }
+}
+`,
+    },
+    g,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * The row-staged scan backward (staged-backward-program.ts) on WebGPU (Dawn + SwiftShader) against
+ * the plain-ops reference on cpu: every gradient, relative error < 1e-4, on L = 1, L shorter than a
+ * tile, L not a multiple of the tile, odd R and N (rows padded to whole vec4s), channels not a
+ * multiple of the workgroup's, a large batch, the gate read from in_proj's [B, L, 2Di] output
+ * (dz's other half zero), the parameters packed and not, and pooled buffers poisoned with NaN (a
+ * partial left unwritten shows). Also the layout rule.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { takeGpuErrors } from '../backend';
+import { registerAllKernels } from '../register';
+import { setRawDispatchHook } from '../runner';
+import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
+import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
+import { setupWebGpu } from '../testing/webgpu';
+import { scanTuning } from './index';
+import { stagedBackwardBytes, stagedBackwardLayout } from './staged-backward-program';
+
+let gpu = { ok: false, reason: '' };
+
+beforeAll(async () => {
+  registerAllKernels();
+  const r = await setupWebGpu();
+  gpu = { ok: r.info !== null, reason: r.reason };
+  if (!gpu.ok) console.warn(`WebGPU kernel tests skipped: ${r.reason}`);
+  else await tf.setBackend('webgpu');
+});
+
+afterAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('row-staged scan backward', () => {
+  it('layout: T at least N, then the channels and T halve until the staging fits', () => {
+    // rows of 2 + 4 + 4 vec4s and u, z, dy of 64 channels, twice; 64 x 41 sums
+    expect(stagedBackwardBytes(16, 8, 16, 64)).toBe(2 * 16 * (160 + 768) + 64 * 41 * 4);
+    expect(stagedBackwardLayout(16, 8, { wc: 64, t: 16 }, 49152)).toEqual({ wc: 64, t: 16 });
+    expect(stagedBackwardLayout(16, 8, { wc: 64, t: 8 }, 49152)).toEqual({ wc: 64, t: 16 });
+    expect(stagedBackwardLayout(16, 8, { wc: 64, t: 16 }, 32768)).toEqual({ wc: 32, t: 16 });
+    expect(stagedBackwardLayout(4, 8, { wc: 64, t: 32 }, 16384)).toEqual({ wc: 32, t: 8 });
+    expect(stagedBackwardLayout(64, 8, { wc: 64, t: 16 }, 1024)).toBeNull();
+  });
+
+  const cases: ReadonlyArray<[ScanCase, { wc: number; t: number }, boolean]> = [
+    // L = 1
+    [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, { wc: 64, t: 4 }, false],
+    // L 19 over tiles of 8 (the last 3 steps), Di 70 over 32 channels, gate from in_proj, odd R
+    [{ b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 }, { wc: 32, t: 8 }, true],
+    // N 16, R 8 as the paper; L 37 over tiles of 16; odd Di
+    [{ b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, { wc: 16, t: 16 }, false],
+    // N 1, a large batch, tiles of one step
+    [{ b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 }, { wc: 64, t: 1 }, true],
+    // N 5, R 5 (both padded), L 64 = 4 tiles exactly
+    [{ b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 }, { wc: 64, t: 16 }, false],
+  ];
+  for (const [c, want, pack] of cases) {
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels, T ${want.t}${pack ? ', parameters packed' : ''}`;
+    it(`matches the reference: ${name}`, async (ctx) => {
+      if (!gpu.ok) ctx.skip();
+      const zOffset = c.gateWidth === 2 ? c.di : 0;
+      const inputs = scanInputs(c, 41 + c.l);
+      const weights = randn(new Rng(10), [c.b, c.l, c.di]);
+      const saved = { ...scanTuning };
+      Object.assign(scanTuning, {
+        backwardMode: 'staged',
+        backwardPack: pack ? 'always' : 'auto',
+        stagedBackwardChannels: want.wc,
+        stagedBackwardSteps: want.t,
+      });
+      const programs = new Set<string>();
+      try {
+        const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
+        // NaN left in pooled buffers of the partials' and du's sizes: anything left unwritten shows
+        await tf.setBackend('webgpu');
+        const layout = stagedBackwardLayout(c.n, c.r, want, 32768);
+        const g = Math.ceil(c.di / (layout?.wc ?? 1));
+        const stale = [c.b * c.l * g * (c.r + 2 * c.n), c.b * c.di * (c.r + c.n + 2), c.b * c.l * c.di];
+        const poison = stale.flatMap((k) => [0, 1].map(() => tf.fill([k], Number.NaN)));
+        await Promise.all(poison.map((p) => p.data()));
+        tf.dispose(poison);
+        setRawDispatchHook((p) => programs.add(p));
+        const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset));
+        setRawDispatchHook(null);
+        expect([...programs].filter((p) => p.startsWith('ScanBackward'))).toEqual(['ScanBackwardStaged']);
+        expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
+        got.grads.forEach((gr, i) => {
+          expect(relErr(gr, ref.grads[i]), `d${SCAN_INPUT_NAMES[i]}`).toBeLessThan(1e-4);
+        });
+        expect(takeGpuErrors()).toEqual([]);
+      } finally {
+        setRawDispatchHook(null);
+        Object.assign(scanTuning, saved);
+      }
+    });
+  }
+});
