@@ -72,10 +72,11 @@ export const scanTuning = {
    * 'staged' forward (staged-forward-program.ts: one invocation per (b, channel, lane), tiles of T
    * steps whose x_dbl rows, u and z are copied into workgroup memory, the next tile's loads in flight
    * during this tile's steps): channels per workgroup, lanes per channel (above 1 only with
-   * subgroups), T, steps written out per loop turn, Δ and the gate in a prepass. `staged`: whether
+   * subgroups), T, steps written out per loop turn, Δ and the gate in a prepass (off: slower on the
+   * H200 in all but one layout, session 16's call 4). `staged`: whether
    * 'auto' runs it wherever this layout fits the device's workgroup memory unchanged (H200, B 64,
-   * L 1024, Di 256, N 16, session 16: 0.33-0.39 ms against 0.55-0.64 for the lane-parallel and
-   * chunked forwards; bench/RESULTS.md has the sweep)
+   * L 1024, Di 256, N 16, session 16: this layout 0.332-0.381 ms in three rows, against 0.55-0.64
+   * for the lane-parallel and chunked forwards; bench/RESULTS.md has the sweep)
    */
   staged: true,
   stagedChannels: 64,
@@ -100,7 +101,9 @@ export const scanTuning = {
   /**
    * 'staged' backward (staged-backward-program.ts: the channel-parallel backward with each tile's
    * x_dbl rows, u, z and dy staged in workgroup memory as the staged forward does): channels per
-   * workgroup, T (at least N); `stagedBackward`: whether 'auto' runs it where that layout fits
+   * workgroup, T (at least N); `stagedBackward`: whether 'auto' runs it where that layout fits (off:
+   * on the H200 it took 3.37 ms against 3.45 for the block-parallel backward, session 16's call 4,
+   * within the spread between calls)
    */
   stagedBackward: false,
   stagedBackwardChannels: 64,
