@@ -293,23 +293,28 @@ const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boole
  * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
  * of the tile loop written out one after the other, Δ and the gate in a prepass.
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean]> = [
-  // channels, lanes, T, steps written out, Δ and gate in a prepass
-  [64, 1, 16, 1, false],
-  [64, 1, 16, 4, false],
-  [64, 1, 16, 2, false],
-  [64, 1, 16, 8, false],
-  [64, 2, 16, 8, false],
-  [128, 2, 16, 16, false],
-  [64, 1, 16, 4, true],
-  [64, 1, 16, 2, true],
-  [64, 2, 16, 8, true],
-  [64, 2, 16, 16, true],
-  [64, 4, 16, 16, true],
-  [128, 2, 16, 16, true],
-  [128, 1, 16, 4, true],
-  [64, 1, 16, 4, false],
-  [64, 2, 16, 8, false],
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, boolean]> = [
+  // channels, lanes, T, steps written out, Δ and gate in a prepass, one basic block a turn (lean)
+  [64, 1, 16, 1, false, false],
+  [64, 1, 16, 4, false, false],
+  [64, 1, 16, 2, false, false],
+  [64, 1, 16, 8, false, false],
+  [64, 2, 16, 8, false, false],
+  [128, 2, 16, 16, false, false],
+  [64, 1, 16, 4, true, false],
+  [64, 1, 16, 2, true, false],
+  [64, 2, 16, 8, true, false],
+  [64, 2, 16, 16, true, false],
+  [64, 4, 16, 16, true, false],
+  [128, 2, 16, 16, true, false],
+  [128, 1, 16, 4, true, false],
+  [64, 1, 16, 4, false, true],
+  [64, 1, 16, 8, false, true],
+  [64, 1, 16, 16, false, true],
+  [64, 2, 16, 8, false, true],
+  [32, 1, 16, 4, false, true],
+  [64, 1, 16, 4, false, false],
+  [64, 2, 16, 8, false, false],
 ];
 
 /** The row-staged backward's layouts timed: channels per workgroup, T (staged-backward-program.ts). */
@@ -394,10 +399,16 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
-      ...STAGED_SWEEP.map(([wc, sp, t, unroll, prepass]): [string, Partial<typeof scanTuning>] => {
-        const lay = stagedLayout(n, r, { wc, sp, t, unroll, prepass }, subgroupMinSize(backend), budget);
+      ...STAGED_SWEEP.map(([wc, sp, t, unroll, prepass, lean]): [string, Partial<typeof scanTuning>] => {
+        const lay = stagedLayout(
+          n,
+          r,
+          { wc, sp, t, unroll, prepass, lean },
+          subgroupMinSize(backend),
+          budget,
+        );
         return [
-          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${lay?.prepass ? ', Δ and gate first' : ''} (wanted ${wc} x ${sp}, T ${t})`,
+          `staged${lay?.lean ? ' lean' : ''}, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${lay?.prepass ? ', Δ and gate first' : ''} (wanted ${wc} x ${sp}, T ${t})`,
           {
             forwardMode: 'staged',
             stagedChannels: wc,
@@ -405,6 +416,7 @@ if (sections.has('scan'))
             stagedSteps: t,
             stagedUnroll: unroll,
             stagedPrepass: prepass,
+            stagedLean: lean,
           },
         ];
       }),

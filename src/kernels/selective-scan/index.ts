@@ -140,6 +140,7 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     t: t.stagedSteps,
     unroll: t.stagedUnroll,
     prepass: t.stagedPrepass,
+    lean: t.stagedLean,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;

@@ -40,6 +40,12 @@ export interface StagedLayout {
    * a channel computes them in the step itself (default false)
    */
   prepass?: boolean;
+  /**
+   * the steps written out as one basic block: a branch-free softplus, exp2 with A pre-scaled by
+   * log2 e, and the U steps' stores of y after all of them, so the compiler may interleave the
+   * independent parts of neighbouring steps (Δ, the gate) with the states' chains (default false)
+   */
+  lean?: boolean;
 }
 
 /** vec4s of a staged row: dt_low, B_t and C_t each padded to whole vec4s */
@@ -62,7 +68,7 @@ export function stagedForwardBytes(t: number, r: number, n: number, wc: number, 
 export function stagedLayout(
   n: number,
   r: number,
-  wanted: { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean },
+  wanted: { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean; lean?: boolean },
   subgroupMin: number | null,
   storage: number,
 ): StagedLayout | null {
@@ -79,7 +85,15 @@ export function stagedLayout(
     else return null;
   }
   const unroll = Math.min(t, pow2(wanted.unroll ?? 1));
-  return { wc, sp, t, ...(unroll > 1 ? { unroll } : {}), ...(prepass ? { prepass } : {}) };
+  const lean = wanted.lean === true;
+  return {
+    wc,
+    sp,
+    t,
+    ...(unroll > 1 ? { unroll } : {}),
+    ...(prepass ? { prepass } : {}),
+    ...(lean ? { lean } : {}),
+  };
 }
 
 export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
@@ -87,6 +101,7 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
   const { wc, sp, t: T } = layout;
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
   const prepass = layout.prepass === true;
+  const lean = layout.lean === true;
   const uAt = (j: string) => `uz[buf * ${2 * T * wc} + ${j} * ${wc} + c]`;
   const zAt = (j: string) => `uz[buf * ${2 * T * wc} + ${T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -144,7 +159,7 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
     states.push(`      let bq${q} = rows[o + ${rv} + so + ${q}];
       let cq${q} = rows[o + ${rv + nv} + so + ${q}];`);
     for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
-      states.push(`      h${i} = exp(delta * A${i}) * h${i} + du * bq${q}.${comp(i)};
+      states.push(`      h${i} = ${lean ? 'exp2' : 'exp'}(delta * A${i}) * h${i} + du * bq${q}.${comp(i)};
       acc${i & 1} += h${i} * cq${q}.${comp(i)};`);
     }
   }
@@ -155,7 +170,7 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
       var dtp0 = bi;
       var dtp1 = 0.0;
 ${dot.join('\n')}
-      let delta = softplusf(dtp0 + dtp1);`;
+      let delta = ${lean ? 'softplusb' : 'softplusf'}(dtp0 + dtp1);`;
   // the prepass: the lanes of a channel take turns over the tile's steps; Δ into dl, the gate over z
   const prepassCode = `    for (var jj = part; jj < ${T}; jj += ${sp}) {
 ${deltaOf}
@@ -175,14 +190,23 @@ ${prepass ? `      let o = buf * ${T * rs} + jj * RS;\n      let delta = dl[jj *
 ${states.join('\n')}
       var acc = acc0 + acc1;
 ${lanes.join('\n')}
-      if (store && t0 + jj < L) {
+${
+  lean
+    ? `      yv${k} = select(nanv, (acc + dd * ut) * gate, mapped);`
+    : `      if (store && t0 + jj < L) {
         y[(bc * L + t0 + jj) * Di + d] = select(nanv, (acc + dd * ut) * gate, mapped);
-      }
+      }`
+}
     }`;
+  // lean: the U steps' outputs stored after all of them
+  const leanStores = Array.from(
+    { length: unroll },
+    (_, k) => `      if (store && t0 + j + ${k} < L) { y[(bc * L + t0 + j + ${k}) * Di + d] = yv${k}; }`,
+  ).join('\n');
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${prepass}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${prepass}_${lean}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
@@ -230,7 +254,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let so = part * ${sp > 1 ? nps / 4 : 0};
 ${Array.from(
   { length: nps },
-  (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)]);
+  (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)])${lean ? ' * 1.442695' : ''};
   var h${i} = 0.0;`,
 ).join('\n')}
 ${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
@@ -252,7 +276,9 @@ ${prepass ? prepassCode : ''}
     // every step of the tile, U at a time: past L the staged rows, u and z are zeros, so those steps
     // only move h (no longer needed) and store nothing
     for (var j = 0; j < ${T}; j += ${unroll}) {
+${lean ? Array.from({ length: unroll }, (_, k) => `      var yv${k} = 0.0;`).join('\n') : ''}
 ${Array.from({ length: unroll }, (_, k) => step(k)).join('\n')}
+${lean ? leanStores : ''}
     }
   }
 }

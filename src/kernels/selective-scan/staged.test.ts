@@ -57,10 +57,12 @@ describe('row-staged scan forward', () => {
     // the prepass's Δ: one tile of WC floats more
     expect(stagedForwardBytes(16, 8, 16, 64, true)).toBe(21504 + 16 * 64 * 4);
     expect(stagedLayout(16, 8, { wc: 64, sp: 2, t: 16, prepass: true }, 32, big)?.prepass).toBe(true);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, lean: true }, null, big)?.lean).toBe(true);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16 }, null, big)?.lean).toBeUndefined();
   });
 
   const cases: ReadonlyArray<
-    [ScanCase, { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean }]
+    [ScanCase, { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean; lean?: boolean }]
   > = [
     // L = 1: one tile, one step of it live
     [
@@ -115,9 +117,23 @@ describe('row-staged scan forward', () => {
       { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
       { wc: 64, sp: 2, t: 32 },
     ],
+    // one basic block per 4 steps (branch-free softplus, exp2, stores after the steps): L 19 over
+    // tiles of 8 (the last tile's stores partly past L), N 16 over 2 lanes, and with the prepass
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8, unroll: 4, lean: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 4, lean: true },
+    ],
+    [
+      { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 1 },
+      { wc: 32, sp: 1, t: 16, unroll: 4, prepass: true, lean: true },
+    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.prepass ? ', Δ and gate first' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.prepass ? ', Δ and gate first' : ''}${want.lean ? ', lean' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -132,6 +148,7 @@ describe('row-staged scan forward', () => {
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
         stagedPrepass: want.prepass ?? false,
+        stagedLean: want.lean ?? false,
       });
       const programs = new Set<string>();
       try {

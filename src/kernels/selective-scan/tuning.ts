@@ -84,6 +84,11 @@ export const scanTuning = {
   stagedSteps: 16,
   stagedUnroll: 4,
   stagedPrepass: false,
+  /**
+   * the staged forward's steps as one basic block (staged-forward-program.ts `lean`: branch-free
+   * softplus, exp2, the stores after the written-out steps); off until the H200 has timed it
+   */
+  stagedLean: false,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
   /** the block-parallel forward: states whose segment maps meet at one barrier */
