@@ -180,9 +180,12 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
   const t = scanTuning;
   if (t.backwardMode === 'staged' || (t.backwardMode === 'auto' && t.stagedBackward)) {
-    const want = { wc: t.stagedBackwardChannels, t: t.stagedBackwardSteps };
+    const sgMin = subgroupMinSize(backend);
+    const q = t.stagedBackwardSums === 'subgroup' && sgMin !== null ? Math.min(32, sgMin) : undefined;
+    const want = { wc: t.stagedBackwardChannels, t: t.stagedBackwardSteps, ...(q ? { q } : {}) };
     const layout = stagedBackwardLayout(dims.n, dims.r, want, maxWorkgroupStorage(backend));
-    if (layout && (t.backwardMode === 'staged' || (layout.wc === want.wc && layout.t === want.t)))
+    const asWanted = layout?.wc === want.wc && layout.t === want.t && layout.q === want.q;
+    if (layout && (t.backwardMode === 'staged' || asWanted))
       return stagedBackwardProgram(dims, layout, packed);
   }
   const blocks = blocksPlan(backend, dims, t.backwardMode, true);

@@ -11,7 +11,15 @@
  *   2. Tile by tile from the last: the tile's states recomputed from its stored start into a private
  *      T x N array, then walked backwards with the adjoint g_t = C_t dy'_t + exp(Δ_{t+1} A) g_{t+1}:
  *      du, dz written, d dtW, dA_log, dD, d dtBias summed in registers; the sums over channels (d
- *      dt_low, dB, dC: the x_dbl gradient) through workgroup memory into one partial per group.
+ *      dt_low, dB, dC: the x_dbl gradient) into one partial per group, in one of two ways:
+ *      - through workgroup memory at every step (two barriers and a WC-long chain of adds a step),
+ *        the tile's states in a private T x N array;
+ *      - with `q` (subgroup sums): the S values of a step are summed over each subgroup's Q lanes by
+ *        a reduce-scatter of shuffles (Q - 1 a group of Q values; lane λ ends with the sum of value
+ *        kQ + λ), no barrier; where a workgroup holds several subgroups their sums wait in
+ *        workgroup memory and are added once per tile. The tile's states then live in workgroup
+ *        memory ((T - 1) x N x WC floats, each lane its own column), not in a private array that
+ *        the compiler would put in slow local memory.
  * Outputs as backward-program.ts's, so reduce-program.ts sums the partials the same way.
  */
 import { bindings, WGSL_MATH } from '../common';
@@ -24,39 +32,94 @@ export interface StagedBackwardLayout {
   wc: number;
   /** steps per tile (at least N) */
   t: number;
+  /**
+   * subgroup sums: the lanes of a subgroup the per-step sums over channels are shuffled across (a
+   * power of two, at most the device's smallest subgroup; WC a multiple of it); absent: the sums go
+   * through workgroup memory
+   */
+  q?: number;
 }
 
-/** Workgroup memory, bytes: two tiles of rows and of u, z, dy; the per-step sums over channels. */
-export function stagedBackwardBytes(t: number, r: number, n: number, wc: number): number {
+/**
+ * Workgroup memory, bytes: two tiles of rows and of u, z, dy; then either the per-step sums over
+ * channels (WC rows of S, padded) or, with subgroup sums over Q lanes, the tile's states ((T - 1) x
+ * N x WC) and, with several subgroups a workgroup, their sums of a tile (T x S x WC / Q).
+ */
+export function stagedBackwardBytes(t: number, r: number, n: number, wc: number, q?: number): number {
   const s = r + 2 * n;
-  return 2 * t * (stagedRowVecs(r, n) * 16 + 3 * wc * 4) + wc * (s | 1) * 4;
+  const staging = 2 * t * (stagedRowVecs(r, n) * 16 + 3 * wc * 4);
+  if (q === undefined) return staging + wc * (s | 1) * 4;
+  const subgroups = wc / q;
+  return staging + 4 * Math.max(1, (t - 1) * n * wc) + (subgroups > 1 ? 4 * t * s * subgroups : 0);
 }
 
 /**
  * The layout for wanted channels per workgroup and T within `storage` bytes: T is raised to N (the
- * state checkpoints live in du's rows), then the channels halve, then T (not below N), until it fits.
+ * state checkpoints live in du's rows), then the channels halve, then T (not below N), until it
+ * fits. With subgroup sums wanted over `q` lanes (a device with subgroups of at least that many; at
+ * most 32, the most values a lane's reduce-scatter is written for), the channels stay a multiple of
+ * Q (at least Q).
  */
 export function stagedBackwardLayout(
   n: number,
   r: number,
-  wanted: { wc: number; t: number },
+  wanted: { wc: number; t: number; q?: number },
   storage: number,
 ): StagedBackwardLayout | null {
   const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
-  let wc = Math.min(256, pow2(wanted.wc));
+  const q = wanted.q !== undefined && wanted.q > 1 ? Math.min(32, pow2(wanted.q)) : undefined;
+  let wc = Math.min(256, Math.max(q ?? 1, pow2(wanted.wc)));
   let t = Math.max(n, Math.floor(wanted.t));
-  while (stagedBackwardBytes(t, r, n, wc) > storage) {
-    if (wc > 32) wc >>= 1;
+  const least = q ?? 1;
+  while (stagedBackwardBytes(t, r, n, wc, q) > storage) {
+    if (wc > Math.max(32, least)) wc >>= 1;
     else if (t > n) t = Math.max(n, t >> 1);
-    else if (wc > 1) wc >>= 1;
+    else if (wc > least) wc >>= 1;
     else return null;
   }
-  return { wc, t };
+  return q === undefined ? { wc, t } : { wc, t, q };
+}
+
+/**
+ * WGSL of a reduce-scatter over the Q lanes of a subgroup: values[i] (a WGSL expression, or null for
+ * a known zero) for i < K Q, in groups of Q; at the level of mask m a lane keeps the half of each
+ * pair (i, i + m) whose bit m matches its own (`bm<m>`) and adds the other half from lane λ ^ m.
+ * After log2 Q levels, `sv<k>_0` holds the sum over the Q lanes of value k Q + λ (or is absent: zero).
+ */
+export function reduceScatter(
+  values: ReadonlyArray<string | null>,
+  q: number,
+): { code: string[]; live: boolean[] } {
+  const code: string[] = [];
+  const groups = Math.ceil(values.length / q);
+  const live: boolean[] = [];
+  for (let k = 0; k < groups; k++) {
+    const nonzero: boolean[] = [];
+    for (let i = 0; i < q; i++) {
+      const v = values[k * q + i] ?? null;
+      nonzero.push(v !== null);
+      if (v !== null) code.push(`      var sv${k}_${i} = ${v};`);
+    }
+    for (let m = q >> 1; m >= 1; m >>= 1) {
+      for (let i = 0; i < m; i++) {
+        const lo = nonzero[i] ? `sv${k}_${i}` : null;
+        const hi = nonzero[i + m] ? `sv${k}_${i + m}` : null;
+        if (lo === null && hi === null) continue;
+        const send = `select(${hi ?? '0.0'}, ${lo ?? '0.0'}, bm${m})`;
+        const keep = `select(${lo ?? '0.0'}, ${hi ?? '0.0'}, bm${m})`;
+        if (lo === null) code.push(`      var sv${k}_${i} = ${keep} + subgroupShuffleXor(${send}, ${m}u);`);
+        else code.push(`      sv${k}_${i} = ${keep} + subgroupShuffleXor(${send}, ${m}u);`);
+        nonzero[i] = true;
+      }
+    }
+    live.push(nonzero[0] === true);
+  }
+  return { code, live };
 }
 
 export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
-  const { wc, t: T } = layout;
+  const { wc, t: T, q } = layout;
   const rv = Math.ceil(r / 4);
   const nv = Math.ceil(n / 4);
   const rs = rv + 2 * nv;
@@ -121,98 +184,8 @@ ${Array.from(
   const cAt = (i: number) => `cq${i >> 2}.${comp(i)}`;
   const states = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
 
-  return {
-    program: {
-      name: 'ScanBackwardStaged',
-      key: `scanbwds_${r}_${n}_${wc}_${T}_${packed}`,
-      dispatch,
-      uniforms: [b, l, di, g, zw, zOffset, nT, dispatch[0]].map((v) => ({
-        type: 'int32' as const,
-        data: [v],
-      })),
-      wgsl: () => /* wgsl */ `
-${bindings(
-  ['du', 'dz', 'part', 'ppart'],
-  packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
-  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, nT: i32, nx: i32',
-)}
-const N = ${n};
-const R = ${r};
-const S = ${s};
-const RS = ${rs};
-const RSR = ${rsr};
-const P2 = ${r + n + 2};
-var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
-var<workgroup> cols: array<f32, ${2 * 3 * T * wc}>;
-var<workgroup> red: array<f32, ${wc * rsr}>;
-${WGSL_MATH}
-fn flatGroup(wid: vec3<u32>) -> i32 { return i32(wid.x + wid.y * u32(uni.nx)); }
-// slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
-// base; 0 for padding and where !ok (branch-free: software GPUs compile branches poorly)
-fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
-  let inB = k >= ${4 * rv};
-  let inC = k >= ${4 * (rv + nv)};
-  let kk = select(select(k, k - ${4 * rv}, inB), k - ${4 * (rv + nv)}, inC);
-  let col = select(select(kk, R + kk, inB), R + N + kk, inC);
-  let valid = ok && kk < select(R, N, inB);
-  return select(0.0, xdbl[select(0, base + col, valid)], valid);
-}
-@compute @workgroup_size(${wc})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
-  let lid = i32(lidu);
-  let L = uni.L;
-  let Di = uni.Di;
-  let wgi = flatGroup(wid);
-  let bw = wgi / uni.G;
-  let g = wgi - bw * uni.G;
-  let d = g * ${wc} + lid;
-  let live = d < Di && bw < uni.B;
-  let dc = min(d, Di - 1);
-  let bc = min(bw, uni.B - 1);
-${
-  packed
-    ? `${Array.from({ length: r }, (_, k) => `  let w${k} = pk[dc * P2 + ${k}];`).join('\n')}
-${states((i) => `  let A${i} = -exp(pk[dc * P2 + R + ${i}]);`)}
-  let Dd = pk[dc * P2 + R + N];
-  let bias = pk[dc * P2 + R + N + 1];`
-    : `${Array.from({ length: r }, (_, k) => `  let w${k} = pW[dc * R + ${k}];`).join('\n')}
-${states((i) => `  let A${i} = -exp(pALog[dc * N + ${i}]);`)}
-  let Dd = pD[dc];
-  let bias = pBias[dc];`
-}
-  var xs: array<vec4<f32>, ${rowShare}>;
-  var xu: array<f32, ${colShare}>;
-  var xz: array<f32, ${colShare}>;
-  var xg: array<f32, ${colShare}>;
-${states((i) => `  var h${i} = 0.0;`)}
-  // 1. the forward over all tiles, the state before tile c >= 1 kept in du rows [(c-1)N, cN)
-  {
-    let t0 = 0;
-${load('t0', 'true', false)}
-  }
-  for (var t0 = 0; t0 < L; t0 += ${T}) {
-    let buf = (t0 / ${T}) & 1;
-${store(false)}
-    workgroupBarrier();
-${load(`(t0 + ${T})`, 'true', false)}
-    let c = t0 / ${T};
-    if (c > 0 && live) {
-${states((i) => `      du[(bc * L + (c - 1) * N + ${i}) * Di + d] = h${i};`)}
-    }
-    for (var j = 0; j < ${T}; j++) {
-${rowRead}
-      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
-${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};`)}
-    }
-  }
-  // (the first tile of step 2 may reuse the buffer the last tile of step 1 is still read from)
-  workgroupBarrier();
-  // 2. tiles from the last: recompute the tile's states, then walk it backwards
-${states((i) => `  var gc${i} = 0.0;\n  var dA${i} = 0.0;\n  var hs${i} = 0.0;`)}
-${Array.from({ length: r }, (_, k) => `  var dW${k} = 0.0;`).join('\n')}
-  var dD = 0.0;
-  var dBias = 0.0;
-  var hb: array<f32, ${T * n}>;
+  // phase 2 with the per-step sums over channels through workgroup memory
+  const workgroupPhase2 = `  var hb: array<f32, ${T * n}>;
   {
     let t0 = (uni.nT - 1) * ${T};
 ${load('t0', 'true', true)}
@@ -283,7 +256,220 @@ ${Array.from(
       }
       workgroupBarrier();
     }
+  }`;
+  // phase 2 with the per-step sums over channels by subgroup shuffles (layout.q), the tile's states
+  // in workgroup memory: hb[(j N + i) WC + lane] = h_{t0 + j}[i] for j < T - 1 (h of the tile's last
+  // step stays in registers)
+  const qv = q ?? 1;
+  const subgroups = wc / qv;
+  const hbAt = (j: string, i: number) => `hb[(${j} * N + ${i}) * ${wc} + lid]`;
+  const sumsOf: Array<string | null> = [
+    ...Array.from({ length: r }, (_, k) => `vw${k}`),
+    ...Array.from({ length: n }, (_, i) => `vb${i}`),
+    ...Array.from({ length: n }, (_, i) => `vc${i}`),
+  ];
+  const scatter = reduceScatter(sumsOf, qv);
+  const sumStores = scatter.live
+    .map((isLive, k) => {
+      if (!isLive) return '';
+      const col = `${k * qv} + lane`;
+      return subgroups === 1
+        ? `      if (bw < uni.B && ${col} < S) { part[(row * uni.G + g) * S + ${col}] = sv${k}_0 + bad; }`
+        : `      if (${col} < S) { sred[(j * S + ${col}) * ${subgroups} + sg] = sv${k}_0 + bad; }`;
+    })
+    .filter(Boolean)
+    .join('\n');
+  const subgroupPhase2 = `  {
+    let t0 = (uni.nT - 1) * ${T};
+${load('t0', 'true', true)}
   }
+${states((i) => `  var hc${i} = 0.0;`)}
+  for (var c = uni.nT - 1; c >= 0; c--) {
+    let t0 = c * ${T};
+    let buf = c & 1;
+${store(true)}
+    workgroupBarrier();
+${load(`(t0 - ${T})`, 'c > 0', true)}
+${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${i}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}
+    for (var j = 0; j < ${T}; j++) {
+${rowRead}
+      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
+${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};`)}
+${T > 1 ? `      if (j < ${T - 1}) {\n${states((i) => `        ${hbAt('j', i)} = h${i};`)}\n      }` : ''}
+    }
+    // h of the last live step: the tile's last state, or one kept in hb
+    let j0 = min(${T}, L - t0) - 1;
+${states((i) => (T > 1 ? `    hc${i} = select(h${i}, ${hbAt(`max(0, min(j0, ${T - 2}))`, i)}, j0 < ${T - 1});` : `    hc${i} = h${i};`))}
+    for (var j = j0; j >= 0; j--) {
+      let row = bc * L + t0 + j;
+${rowRead}
+      let sig = sigmoidf(dtp);
+      let ut = cols[${colBase('buf', 0)} + j * ${wc} + lid];
+      let zv = cols[${colBase('buf', 1)} + j * ${wc} + lid];
+      let go = cols[${colBase('buf', 2)} + j * ${wc} + lid];
+      let jp = max(j - 1, 0);
+      var ypre = Dd * ut;
+${states((i) => `      ypre += ${cAt(i)} * hc${i};`)}
+      let sz = sigmoidf(zv);
+      let dy = go * zv * sz;
+      let dzv = go * ypre * sz * (1.0 + zv * (1.0 - sz));
+      var sumGB = 0.0;
+      var dDelta = 0.0;
+${states(
+  (i) => `      let hp${i} = ${T > 1 ? `select(hs${i}, ${hbAt('jp', i)}, j > 0)` : `hs${i}`};
+      let ab${i} = exp(delta * A${i});
+      let gn${i} = ${cAt(i)} * dy + gc${i};
+      sumGB += gn${i} * ${bAt(i)};
+      dDelta += gn${i} * (${bAt(i)} * ut + A${i} * ab${i} * hp${i});
+      dA${i} += gn${i} * delta * ab${i} * hp${i};
+      let vb${i} = select(0.0, gn${i} * delta * ut, live);
+      let vc${i} = select(0.0, dy * hc${i}, live);
+      gc${i} = ab${i} * gn${i};
+      hc${i} = hp${i};`,
+)}
+      let ddt = dDelta * sig;
+${Array.from(
+  { length: r },
+  (_, k) => `      let vw${k} = select(0.0, ddt * w${k}, live);
+      dW${k} += ddt * x${k >> 2}.${comp(k)};`,
+).join('\n')}
+      dD += dy * ut;
+      dBias += ddt;
+      // the sums over the subgroup's channels: lane λ ends with value kQ + λ of each group k
+${scatter.code.join('\n')}
+${sumStores}
+      if (live) {
+        du[row * Di + d] = Dd * dy + delta * sumGB + bad;
+        let zrow = row * uni.Zw;
+        for (var mz = 0; mz < uni.Zw; mz += Di) {
+          dz[zrow + mz + d] = select(0.0, dzv, mz == uni.zOff);
+        }
+      }
+    }
+${
+  subgroups > 1
+    ? `    // the subgroups' sums of the tile, added once
+    workgroupBarrier();
+    if (bw < uni.B) {
+      for (var e = lid; e < ${T} * S; e += ${wc}) {
+        let jj = e / S;
+        if (t0 + jj < L) {
+          var acc = 0.0;
+          for (var k = 0; k < ${subgroups}; k++) { acc += sred[e * ${subgroups} + k]; }
+          part[((bc * L + t0 + jj) * uni.G + g) * S + e - jj * S] = acc;
+        }
+      }
+    }`
+    : ''
+}
+  }`;
+  return {
+    program: {
+      name: 'ScanBackwardStaged',
+      key: `scanbwds_${r}_${n}_${wc}_${T}_${packed}_${q ?? 0}`,
+      dispatch,
+      uniforms: [b, l, di, g, zw, zOffset, nT, dispatch[0]].map((v) => ({
+        type: 'int32' as const,
+        data: [v],
+      })),
+      wgsl: () => /* wgsl */ `${q === undefined ? '' : 'enable subgroups;'}
+${bindings(
+  ['du', 'dz', 'part', 'ppart'],
+  packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
+  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, nT: i32, nx: i32',
+)}
+const N = ${n};
+const R = ${r};
+const S = ${s};
+const RS = ${rs};
+const RSR = ${rsr};
+const P2 = ${r + n + 2};
+var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
+var<workgroup> cols: array<f32, ${2 * 3 * T * wc}>;
+${
+  q === undefined
+    ? `var<workgroup> red: array<f32, ${wc * rsr}>;`
+    : `var<workgroup> hb: array<f32, ${Math.max(1, (T - 1) * n * wc)}>;${subgroups > 1 ? `\nvar<workgroup> sred: array<f32, ${T * s * subgroups}>;` : ''}`
+}
+${WGSL_MATH}
+fn flatGroup(wid: vec3<u32>) -> i32 { return i32(wid.x + wid.y * u32(uni.nx)); }
+// slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
+// base; 0 for padding and where !ok (branch-free: software GPUs compile branches poorly)
+fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
+  let inB = k >= ${4 * rv};
+  let inC = k >= ${4 * (rv + nv)};
+  let kk = select(select(k, k - ${4 * rv}, inB), k - ${4 * (rv + nv)}, inC);
+  let col = select(select(kk, R + kk, inB), R + N + kk, inC);
+  let valid = ok && kk < select(R, N, inB);
+  return select(0.0, xdbl[select(0, base + col, valid)], valid);
+}
+@compute @workgroup_size(${wc})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${q === undefined ? '' : ', @builtin(subgroup_invocation_id) sgl: u32'}) {
+  let lid = i32(lidu);
+  let L = uni.L;
+  let Di = uni.Di;
+  let wgi = flatGroup(wid);
+  let bw = wgi / uni.G;
+  let g = wgi - bw * uni.G;
+  let d = g * ${wc} + lid;
+  let live = d < Di && bw < uni.B;
+  let dc = min(d, Di - 1);
+  let bc = min(bw, uni.B - 1);
+${
+  q === undefined
+    ? ''
+    : `  // lane λ of a group of Q = ${qv} channels, and which group; a device whose subgroups do not
+  // follow the invocation index writes NaN (bad): loud, never wrong
+  let lane = lid % ${qv};
+  let sg = lid / ${qv};
+${Array.from({ length: Math.log2(qv) }, (_, k) => `  let bm${1 << k} = (lid & ${1 << k}) != 0;`).join('\n')}
+  let mapped = i32(sgl % ${qv}u) == lane;
+  let bad = select(bitcast<f32>(0x7fc00000u | (lidu & 0u)), 0.0, mapped);`
+}
+${
+  packed
+    ? `${Array.from({ length: r }, (_, k) => `  let w${k} = pk[dc * P2 + ${k}];`).join('\n')}
+${states((i) => `  let A${i} = -exp(pk[dc * P2 + R + ${i}]);`)}
+  let Dd = pk[dc * P2 + R + N];
+  let bias = pk[dc * P2 + R + N + 1];`
+    : `${Array.from({ length: r }, (_, k) => `  let w${k} = pW[dc * R + ${k}];`).join('\n')}
+${states((i) => `  let A${i} = -exp(pALog[dc * N + ${i}]);`)}
+  let Dd = pD[dc];
+  let bias = pBias[dc];`
+}
+  var xs: array<vec4<f32>, ${rowShare}>;
+  var xu: array<f32, ${colShare}>;
+  var xz: array<f32, ${colShare}>;
+  var xg: array<f32, ${colShare}>;
+${states((i) => `  var h${i} = 0.0;`)}
+  // 1. the forward over all tiles, the state before tile c >= 1 kept in du rows [(c-1)N, cN)
+  {
+    let t0 = 0;
+${load('t0', 'true', false)}
+  }
+  for (var t0 = 0; t0 < L; t0 += ${T}) {
+    let buf = (t0 / ${T}) & 1;
+${store(false)}
+    workgroupBarrier();
+${load(`(t0 + ${T})`, 'true', false)}
+    let c = t0 / ${T};
+    if (c > 0 && live) {
+${states((i) => `      du[(bc * L + (c - 1) * N + ${i}) * Di + d] = h${i};`)}
+    }
+    for (var j = 0; j < ${T}; j++) {
+${rowRead}
+      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
+${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};`)}
+    }
+  }
+  // (the first tile of step 2 may reuse the buffer the last tile of step 1 is still read from)
+  workgroupBarrier();
+  // 2. tiles from the last: recompute the tile's states, then walk it backwards
+${states((i) => `  var gc${i} = 0.0;\n  var dA${i} = 0.0;\n  var hs${i} = 0.0;`)}
+${Array.from({ length: r }, (_, k) => `  var dW${k} = 0.0;`).join('\n')}
+  var dD = 0.0;
+  var dBias = 0.0;
+${q === undefined ? workgroupPhase2 : subgroupPhase2}
   if (live) {
     let o = (bw * Di + d) * P2;
 ${Array.from({ length: r }, (_, k) => `    ppart[o + ${k}] = dW${k};`).join('\n')}

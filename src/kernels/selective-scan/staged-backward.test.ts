@@ -10,12 +10,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeGpuErrors } from '../backend';
 import { registerAllKernels } from '../register';
-import { setRawDispatchHook } from '../runner';
+import { setRawDispatchHook, subgroupMinSize } from '../runner';
 import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { scanTuning } from './index';
-import { stagedBackwardBytes, stagedBackwardLayout } from './staged-backward-program';
+import { reduceScatter, stagedBackwardBytes, stagedBackwardLayout } from './staged-backward-program';
 
 let gpu = { ok: false, reason: '' };
 
@@ -42,7 +42,72 @@ describe('row-staged scan backward', () => {
     expect(stagedBackwardLayout(64, 8, { wc: 64, t: 16 }, 1024)).toBeNull();
   });
 
-  const cases: ReadonlyArray<[ScanCase, { wc: number; t: number }, boolean]> = [
+  it("layout with subgroup sums: WC a multiple of Q, the tile states and the subgroups' sums counted", () => {
+    // the H200's: 32 channels, one subgroup, T 16: 15 x 16 x 32 states, no sums of several subgroups
+    expect(stagedBackwardBytes(16, 8, 16, 32, 32)).toBe(2 * 16 * (160 + 384) + 4 * 15 * 16 * 32);
+    expect(stagedBackwardLayout(16, 8, { wc: 64, t: 16, q: 32 }, 49152)).toEqual({ wc: 32, t: 16, q: 32 });
+    // SwiftShader's 4 lanes: 8 subgroups of a 32-channel workgroup add T x S sums each
+    expect(stagedBackwardBytes(16, 8, 16, 32, 4)).toBe(
+      2 * 16 * (160 + 384) + 4 * 15 * 16 * 32 + 4 * 16 * 40 * 8,
+    );
+    expect(stagedBackwardLayout(16, 8, { wc: 64, t: 16, q: 4 }, 32768)).toEqual({ wc: 8, t: 16, q: 4 });
+    // never fewer channels than Q; Q at most 32 and a power of two
+    expect(stagedBackwardLayout(4, 2, { wc: 2, t: 4, q: 8 }, 1 << 20)).toEqual({ wc: 8, t: 4, q: 8 });
+    expect(stagedBackwardLayout(4, 2, { wc: 64, t: 4, q: 64 }, 1 << 20)?.q).toBe(32);
+    expect(stagedBackwardLayout(4, 2, { wc: 64, t: 4, q: 6 }, 1 << 20)?.q).toBe(4);
+    expect(stagedBackwardLayout(16, 8, { wc: 64, t: 16, q: 32 }, 40000)).toBeNull();
+  });
+
+  it('reduce-scatter: lane λ ends with the sum over the lanes of value kQ + λ', () => {
+    // the generated WGSL run as JavaScript over Q simulated lanes (subgroupShuffleXor reads the
+    // partner's value of the same statement), S = 11 values in groups of Q = 4, some known zero
+    const q = 4;
+    const values = Array.from({ length: 11 }, (_, i) => (i === 6 ? null : `x[${i}]`));
+    const { code, live } = reduceScatter(values, q);
+    expect(live).toEqual([true, true, true]);
+    const lanesIn = Array.from({ length: q }, (_, lane) =>
+      Array.from({ length: 11 }, (_, i) => (i + 1) * 10 ** lane),
+    );
+    const vars = lanesIn.map(() => new Map<string, number>());
+    const term = (t: string, lane: number): number => {
+      if (t === '0.0') return 0;
+      const x = /^x\[(\d+)\]$/.exec(t);
+      if (x) return lanesIn[lane]?.[Number(x[1])] ?? Number.NaN;
+      return vars[lane]?.get(t) ?? Number.NaN;
+    };
+    const pick = (f: string, t: string, m: string, lane: number) =>
+      term((lane & Number(m)) !== 0 ? t : f, lane);
+    const exchange =
+      /^select\((\S+), (\S+), bm(\d+)\) \+ subgroupShuffleXor\(select\((\S+), (\S+), bm(\d+)\), (\d+)u\)$/;
+    for (const line of code) {
+      const m = /^\s*(?:var )?(\w+) = (.*);$/.exec(line);
+      if (!m) throw new Error(`unparsed: ${line}`);
+      const target = m[1] as string;
+      const expr = m[2] as string;
+      const ex = exchange.exec(expr);
+      // every lane's value from the values before this statement, then all assigned
+      const next = lanesIn.map((_, lane) => {
+        if (!ex) return term(expr, lane);
+        const [, kf, kt, km, sf, st, sm, mask] = ex as unknown as string[];
+        const partner = lane ^ Number(mask);
+        return (
+          pick(kf as string, kt as string, km as string, lane) +
+          pick(sf as string, st as string, sm as string, partner)
+        );
+      });
+      next.forEach((v, lane) => {
+        vars[lane]?.set(target, v);
+      });
+    }
+    for (let k = 0; k < 3; k++)
+      for (let lane = 0; lane < q; lane++) {
+        const i = k * q + lane;
+        const want = i < 11 && i !== 6 ? lanesIn.reduce((acc, l) => acc + (l[i] ?? 0), 0) : 0;
+        expect(vars[lane]?.get(`sv${k}_0`) ?? 0, `value ${i} on lane ${lane}`).toBe(want);
+      }
+  });
+
+  const cases: ReadonlyArray<[ScanCase, { wc: number; t: number; subgroup?: boolean }, boolean]> = [
     // L = 1
     [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, { wc: 64, t: 4 }, false],
     // L 19 over tiles of 8 (the last 3 steps), Di 70 over 32 channels, gate from in_proj, odd R
@@ -53,11 +118,22 @@ describe('row-staged scan backward', () => {
     [{ b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 }, { wc: 64, t: 1 }, true],
     // N 5, R 5 (both padded), L 64 = 4 tiles exactly
     [{ b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 }, { wc: 64, t: 16 }, false],
+    // subgroup sums (SwiftShader: Q 4). L = 1; one subgroup a workgroup (sums written directly)
+    [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, { wc: 4, t: 4, subgroup: true }, false],
+    // N 16, R 8 (S 40: 10 groups of 4), L 37 over tiles of 16, Di 17 over 8 channels (2 subgroups)
+    [{ b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, { wc: 8, t: 16, subgroup: true }, true],
+    // L 19 over tiles of 8 (the last 3 steps), odd R and S (S 11: the last group partly zero), 4 subgroups
+    [{ b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 }, { wc: 16, t: 8, subgroup: true }, false],
+    // N 1, tiles of one step (no states kept in workgroup memory), a large batch
+    [{ b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 }, { wc: 4, t: 1, subgroup: true }, true],
+    // N 5, R 5, L 64 = 4 tiles exactly, one subgroup a workgroup
+    [{ b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 }, { wc: 4, t: 16, subgroup: true }, false],
   ];
   for (const [c, want, pack] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels, T ${want.t}${pack ? ', parameters packed' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels, T ${want.t}${want.subgroup ? ', subgroup sums' : ''}${pack ? ', parameters packed' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
+      if (want.subgroup && subgroupMinSize(tf.backend()) === null) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 41 + c.l);
       const weights = randn(new Rng(10), [c.b, c.l, c.di]);
@@ -67,13 +143,16 @@ describe('row-staged scan backward', () => {
         backwardPack: pack ? 'always' : 'auto',
         stagedBackwardChannels: want.wc,
         stagedBackwardSteps: want.t,
+        stagedBackwardSums: want.subgroup ? 'subgroup' : 'workgroup',
       });
       const programs = new Set<string>();
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
         // NaN left in pooled buffers of the partials' and du's sizes: anything left unwritten shows
         await tf.setBackend('webgpu');
-        const layout = stagedBackwardLayout(c.n, c.r, want, 32768);
+        const q = want.subgroup ? (subgroupMinSize(tf.backend()) ?? undefined) : undefined;
+        const layout = stagedBackwardLayout(c.n, c.r, { ...want, q }, 32768);
+        if (want.subgroup) expect(layout?.wc).toBe(want.wc);
         const g = Math.ceil(c.di / (layout?.wc ?? 1));
         const stale = [c.b * c.l * g * (c.r + 2 * c.n), c.b * c.di * (c.r + c.n + 2), c.b * c.l * c.di];
         const poison = stale.flatMap((k) => [0, 1].map(() => tf.fill([k], Number.NaN)));

@@ -113,6 +113,12 @@ export const scanTuning = {
   stagedBackward: false,
   stagedBackwardChannels: 64,
   stagedBackwardSteps: 16,
+  /**
+   * the staged backward's per-step sums over channels: through workgroup memory, or by subgroup
+   * shuffles (a reduce-scatter over min(32, the device's smallest subgroup) lanes, the tile's states
+   * in workgroup memory; where the device has subgroups; not timed on the H200 yet)
+   */
+  stagedBackwardSums: 'workgroup' as 'workgroup' | 'subgroup',
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**

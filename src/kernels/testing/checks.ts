@@ -103,16 +103,19 @@ export const scanFunction =
 /**
  * A scan check with one forward program; the backward is the block-parallel one with the
  * block-parallel forward, the row-staged one with the row-staged forward, the channel-parallel one
- * otherwise.
+ * otherwise. 'staged-lean': the row-staged forward's lean step and the row-staged backward's
+ * subgroup sums (where the device has subgroups; the workgroup-memory sums elsewhere).
  */
 function scanCheck(
   c: ScanCase,
-  mode: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged',
+  check: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged' | 'staged-lean',
 ): KernelCheck {
+  const lean = check === 'staged-lean';
+  const mode = lean ? 'staged' : check;
   const backwardMode = mode === 'blocks' ? 'blocks' : mode === 'staged' ? 'staged' : 'channels';
   return {
     kernel: 'selectiveScan',
-    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode} forward, ${backwardMode} backward`,
+    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''} forward, ${backwardMode} backward${lean ? ' (subgroup sums)' : ''}`,
     dims: {
       ...c,
       chunked: mode === 'chunked' ? 1 : 0,
@@ -120,14 +123,25 @@ function scanCheck(
       blocks: mode === 'blocks' ? 1 : 0,
       lanes: mode === 'lanes' ? 1 : 0,
       staged: mode === 'staged' ? 1 : 0,
+      lean: lean ? 1 : 0,
     },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 11 + c.l);
       const weights = randn(new Rng(5), [c.b, c.l, c.di]);
-      const previous = { forwardMode: scanTuning.forwardMode, backwardMode: scanTuning.backwardMode };
-      Object.assign(scanTuning, { forwardMode: mode, backwardMode });
+      const previous = {
+        forwardMode: scanTuning.forwardMode,
+        backwardMode: scanTuning.backwardMode,
+        stagedLean: scanTuning.stagedLean,
+        stagedBackwardSums: scanTuning.stagedBackwardSums,
+      };
+      Object.assign(scanTuning, {
+        forwardMode: mode,
+        backwardMode,
+        stagedLean: lean,
+        stagedBackwardSums: lean ? 'subgroup' : 'workgroup',
+      });
       try {
         const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, scanFunction(false, zOffset));
         const got = await valueAndGrads(KERNEL_BACKEND, inputs, weights, scanFunction(true, zOffset));
@@ -343,6 +357,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
     ...SCAN_CASES.map((c) => scanCheck(c, 'lanes')),
     // the row-staged forward (a tile's rows, u and z in workgroup memory)
     ...SCAN_CASES.map((c) => scanCheck(c, 'staged')),
+    ...SCAN_CASES.map((c) => scanCheck(c, 'staged-lean')),
     ...[
       [1, 1, 4],
       [2, 5, 7],
