@@ -512,19 +512,27 @@ if (sections.has('scan'))
       ]);
     }
     const seenStaged = new Set<string>();
-    for (const [wc, t] of STAGED_BACKWARD_SWEEP) {
-      const lay = stagedBackwardLayout(n, r, { wc, t }, budget);
-      if (!lay || seenStaged.has(JSON.stringify(lay))) continue;
-      seenStaged.add(JSON.stringify(lay));
-      const g = Math.ceil(di / lay.wc);
-      // the partials over channel groups, written and read; the tile states, written and read
-      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
-      bwdVariants.push([
-        `staged, ${lay.wc} ch, T ${lay.t}: ${b * g} workgroups of ${lay.wc}`,
-        { backwardMode: 'staged', stagedBackwardChannels: wc, stagedBackwardSteps: t },
-        extra,
-      ]);
-    }
+    const sgMin = subgroupMinSize(backend);
+    const sumsOver = sgMin === null ? [undefined] : [undefined, Math.min(32, sgMin)];
+    for (const q of sumsOver)
+      for (const [wc, t] of STAGED_BACKWARD_SWEEP) {
+        const lay = stagedBackwardLayout(n, r, { wc, t, ...(q ? { q } : {}) }, budget);
+        if (!lay || seenStaged.has(JSON.stringify(lay))) continue;
+        seenStaged.add(JSON.stringify(lay));
+        const g = Math.ceil(di / lay.wc);
+        // the partials over channel groups, written and read; the tile states, written and read
+        const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+        bwdVariants.push([
+          `staged${lay.q ? ` subgroup sums over ${lay.q} lanes` : ''}, ${lay.wc} ch, T ${lay.t}: ${b * g} workgroups of ${lay.wc}`,
+          {
+            backwardMode: 'staged',
+            stagedBackwardChannels: wc,
+            stagedBackwardSteps: t,
+            stagedBackwardSums: q ? 'subgroup' : 'workgroup',
+          },
+          extra,
+        ]);
+      }
     for (const [name, v, extra] of bwdVariants.filter(([name]) => timed(name))) {
       Object.assign(scanTuning, saved, v);
       const got = runGrad();
