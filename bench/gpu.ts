@@ -56,10 +56,17 @@ const { values: args } = parseArgs({
     /** without src/kernels/record-cache.ts (to measure what it saves) */
     'no-record-cache': { type: 'boolean', default: false },
     /**
-     * the scan section's variants to time, comma separated prefixes of their names (e.g.
-     * `staged,lanes,chunked 32`; default all); the row every backward is compared with always runs
+     * the scan section's variants to time, prefixes of their names separated by commas (e.g.
+     * `staged,lanes,chunked 32`), or by '|' where a prefix holds a comma (names do: `staged, 64 ch x 1
+     * lanes, T 16|staged lean`); default all; the row every backward is compared with always runs
      */
     'scan-variants': { type: 'string' },
+    /**
+     * Dawn options for the device, ';' between them, e.g.
+     * `enable-dawn-features=allow_unsafe_apis,disable_robustness` (what the bounds checks cost; a page
+     * cannot turn them off, so this is a diagnostic, never a configuration)
+     */
+    dawn: { type: 'string' },
     /** the fused linear backward forms to run, comma separated (linearTuning.backward) */
     'linear-backward': { type: 'string' },
     /**
@@ -92,7 +99,10 @@ const results: Record<string, unknown> = {};
 const now = () => performance.now();
 const errors = () => takeGpuErrors().map((e) => e.message);
 
-const info = await initBackend(['webgpu'], { recordCache: !args['no-record-cache'] });
+const info = await initBackend(['webgpu'], {
+  recordCache: !args['no-record-cache'],
+  dawnOptions: (args.dawn ?? '').split(';').filter(Boolean),
+});
 if (info.name !== 'webgpu') throw new Error(`no WebGPU: ${info.reason}`);
 registerAllKernels();
 const backend = tf.backend();
@@ -432,7 +442,8 @@ if (sections.has('scan'))
         },
       ]),
     ];
-    const wanted = (args['scan-variants'] ?? '').split(',').filter(Boolean);
+    const variantList = args['scan-variants'] ?? '';
+    const wanted = variantList.split(variantList.includes('|') ? '|' : ',').filter(Boolean);
     const timed = (name: string) => wanted.length === 0 || wanted.some((w) => name.startsWith(w));
     const scanRows: unknown[] = [];
     let best = { name: '', ms: Number.POSITIVE_INFINITY };

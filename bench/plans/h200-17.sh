@@ -9,14 +9,17 @@
 #        hand-written CUDA scan reaches of the copy bandwidth here;
 #     3. the paper-size Mamba and MambaFormer steps (replay-step) with each new program.
 #   bash bench/plans/h200-17.sh again   one call: the same gpu.ts rows and steps again (single rows can be
-#     2x off between calls: only rows repeated across calls are quoted), without the build.
+#     2x off between calls: only rows repeated across calls are quoted), without the build, then the
+#     'auto' and new scan rows with Dawn's bounds checks off (--dawn ...disable_robustness): what the
+#     checks every WGSL array access gets cost these kernels (a diagnostic: a page cannot turn them off).
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
 # xz'd; see bench/README.md) and, for `scan`, .anchor/mambaformer-icl (the authors' checkout). The
 # files that come back: $OUT/*.tgz (each under 16 MiB).
 set -u
 for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
 R="bash .gpu/run.sh"
-ROWS="staged lean,staged, 64 ch x 1 lanes, T 16, 4 steps written out (,lanes (subgroups), 128 invocations per workgroup, at most 16 lanes a channel (,staged subgroup,staged, 64 ch, T 16,staged, 32 ch, T 16,blocks, 64 ch x 4 segments x 4 steps:,blocks, 32 ch x 8 segments x 4 steps:"
+# prefixes of gpu.ts's row names, '|' between them (the names hold commas)
+ROWS="staged lean|staged, 64 ch x 1 lanes, T 16, 4 steps written out (|lanes (subgroups), 128 invocations per workgroup, at most 16 lanes a channel|staged subgroup|staged, 64 ch, T 16|staged, 32 ch, T 16|blocks, 64 ch x 4 segments x 4 steps:|blocks, 32 ch x 8 segments x 4 steps:"
 TUNINGS=('{"forwardMode":"auto"}' '{"stagedLean":true}' '{"stagedLean":true,"stagedUnroll":8}'
   '{"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardChannels":32}'
   '{"stagedLean":true,"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardChannels":32}')
@@ -51,6 +54,12 @@ again)
   OUT=$c timeout 220 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$ROWS" >"$c/gpu.log" 2>&1
   pack
   steps "$c" pack
+  mkdir -p "$c/unchecked"
+  OUT=$c/unchecked timeout 120 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
+    --dawn "enable-dawn-features=allow_unsafe_apis,disable_robustness" \
+    --scan-variants "staged, 64 ch x 1 lanes, T 16, 4 steps written out (|staged lean, 64 ch x 1 lanes, T 16, 4|staged subgroup|blocks, 64 ch x 4 segments x 4 steps:" \
+    >"$c/unchecked/gpu.log" 2>&1
+  pack
   ;;
 *)
   echo "usage: bash bench/plans/h200-17.sh scan|again" >&2
