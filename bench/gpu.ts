@@ -322,7 +322,10 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, bool
   [64, 1, 16, 8, false, true],
   [64, 1, 16, 16, false, true],
   [64, 2, 16, 8, false, true],
+  [64, 2, 16, 4, false, true],
+  [64, 4, 16, 4, false, true],
   [32, 1, 16, 4, false, true],
+  [32, 1, 16, 2, false, true],
   [64, 1, 16, 4, false, false],
   [64, 2, 16, 8, false, false],
 ];

@@ -42,8 +42,9 @@ export interface StagedLayout {
   prepass?: boolean;
   /**
    * the steps written out as one basic block: a branch-free softplus, exp2 with A pre-scaled by
-   * log2 e, and the U steps' stores of y after all of them, so the compiler may interleave the
-   * independent parts of neighbouring steps (Δ, the gate) with the states' chains (default false)
+   * log2 e, and the U steps' stores of y after all of them; without the prepass the turn is also
+   * written in phases (every Δ and gate of the U steps, then every decay exp2(Δ_t A_n), then the
+   * states' chains), so what does not wait for h is issued first (default false)
    */
   lean?: boolean;
 }
@@ -198,6 +199,42 @@ ${
       }`
 }
     }`;
+  // lean (without the prepass): a turn of U steps in phases, so the work that does not wait for h
+  // comes first: A, each step's Δ, u, gate and Δ u; B, every decay exp2(Δ_t A_n) of the turn; C, the
+  // states' chains (one FMA a state and step) with the sums over states; then y of each step
+  const turn: string[] = [];
+  for (let k = 0; k < unroll; k++) {
+    turn.push(`      let o${k} = buf * ${T * rs} + (j + ${k}) * RS;
+      var dtp${k}a = bi;
+      var dtp${k}b = 0.0;`);
+    for (let q = 0; q < rv; q++) {
+      turn.push(`      let x${k}_${q} = rows[o${k} + ${q}];`);
+      for (let m = 4 * q; m < Math.min(r, 4 * q + 4); m++)
+        turn.push(`      dtp${k}${m & 1 ? 'b' : 'a'} += x${k}_${q}.${comp(m)} * w${m};`);
+    }
+    turn.push(`      let delta${k} = softplusb(dtp${k}a + dtp${k}b);
+      let ut${k} = ${uAt(`(j + ${k})`)};
+      let zv${k} = ${zAt(`(j + ${k})`)};
+      let gate${k} = zv${k} * sigmoidf(zv${k});
+      let du${k} = delta${k} * ut${k};`);
+  }
+  for (let k = 0; k < unroll; k++)
+    for (let i = 0; i < nps; i++) turn.push(`      let a${k}_${i} = exp2(delta${k} * A${i});`);
+  for (let k = 0; k < unroll; k++) {
+    turn.push(`      var acc${k}a = 0.0;
+      var acc${k}b = 0.0;`);
+    for (let q = 0; q < Math.ceil(nps / 4); q++) {
+      turn.push(`      let b${k}_${q} = rows[o${k} + ${rv} + so + ${q}];
+      let c${k}_${q} = rows[o${k} + ${rv + nv} + so + ${q}];`);
+      for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++)
+        turn.push(`      h${i} = a${k}_${i} * h${i} + du${k} * b${k}_${q}.${comp(i)};
+      acc${k}${i & 1 ? 'b' : 'a'} += h${i} * c${k}_${q}.${comp(i)};`);
+    }
+    turn.push(`      var acc${k} = acc${k}a + acc${k}b;`);
+    for (let m = 1; m < sp; m *= 2) turn.push(`      acc${k} += subgroupShuffleXor(acc${k}, ${m}u);`);
+    turn.push(`      yv${k} = select(nanv, (acc${k} + dd * ut${k}) * gate${k}, mapped);`);
+  }
+  const phased = lean && !prepass;
   // lean: the U steps' outputs stored after all of them
   const leanStores = Array.from(
     { length: unroll },
@@ -277,7 +314,7 @@ ${prepass ? prepassCode : ''}
     // only move h (no longer needed) and store nothing
     for (var j = 0; j < ${T}; j += ${unroll}) {
 ${lean ? Array.from({ length: unroll }, (_, k) => `      var yv${k} = 0.0;`).join('\n') : ''}
-${Array.from({ length: unroll }, (_, k) => step(k)).join('\n')}
+${phased ? turn.join('\n') : Array.from({ length: unroll }, (_, k) => step(k)).join('\n')}
 ${lean ? leanStores : ''}
     }
   }
