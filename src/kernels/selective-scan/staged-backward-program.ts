@@ -179,7 +179,10 @@ ${Array.from(
   (_, q) => `      let bq${q} = rows[o + ${rv + q}];
       let cq${q} = rows[o + ${rv + nv + q}];`,
 ).join('\n')}
-      let delta = softplusf(dtp);`;
+      let delta = ${q === undefined ? 'softplusf' : 'softplusb'}(dtp);`;
+  // exp(Δ A_n): with subgroup sums as exp2 of A_n log2 e (A2_n) and a branch-free softplus (one basic
+  // block a step); the workgroup-memory form keeps what it was timed with
+  const decay = (i: number) => (q === undefined ? `exp(delta * A${i})` : `exp2(delta * A2_${i})`);
   const bAt = (i: number) => `bq${i >> 2}.${comp(i)}`;
   const cAt = (i: number) => `cq${i >> 2}.${comp(i)}`;
   const states = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
@@ -294,7 +297,7 @@ ${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + $
     for (var j = 0; j < ${T}; j++) {
 ${rowRead}
       let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
-${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};`)}
+${states((i) => `      h${i} = ${decay(i)} * h${i} + dlu * ${bAt(i)};`)}
 ${T > 1 ? `      if (j < ${T - 1}) {\n${states((i) => `        ${hbAt('j', i)} = h${i};`)}\n      }` : ''}
     }
     // h of the last live step: the tile's last state, or one kept in hb
@@ -317,7 +320,7 @@ ${states((i) => `      ypre += ${cAt(i)} * hc${i};`)}
       var dDelta = 0.0;
 ${states(
   (i) => `      let hp${i} = ${T > 1 ? `select(hs${i}, ${hbAt('jp', i)}, j > 0)` : `hs${i}`};
-      let ab${i} = exp(delta * A${i});
+      let ab${i} = ${decay(i)};
       let gn${i} = ${cAt(i)} * dy + gc${i};
       sumGB += gn${i} * ${bAt(i)};
       dDelta += gn${i} * (${bAt(i)} * ut + A${i} * ab${i} * hp${i});
@@ -429,11 +432,11 @@ ${Array.from({ length: Math.log2(qv) }, (_, k) => `  let bm${1 << k} = (lid & ${
 ${
   packed
     ? `${Array.from({ length: r }, (_, k) => `  let w${k} = pk[dc * P2 + ${k}];`).join('\n')}
-${states((i) => `  let A${i} = -exp(pk[dc * P2 + R + ${i}]);`)}
+${states((i) => `  let A${i} = -exp(pk[dc * P2 + R + ${i}]);${q === undefined ? '' : `\n  let A2_${i} = A${i} * 1.442695;`}`)}
   let Dd = pk[dc * P2 + R + N];
   let bias = pk[dc * P2 + R + N + 1];`
     : `${Array.from({ length: r }, (_, k) => `  let w${k} = pW[dc * R + ${k}];`).join('\n')}
-${states((i) => `  let A${i} = -exp(pALog[dc * N + ${i}]);`)}
+${states((i) => `  let A${i} = -exp(pALog[dc * N + ${i}]);${q === undefined ? '' : `\n  let A2_${i} = A${i} * 1.442695;`}`)}
   let Dd = pD[dc];
   let bias = pBias[dc];`
 }
@@ -459,7 +462,7 @@ ${states((i) => `      du[(bc * L + (c - 1) * N + ${i}) * Di + d] = h${i};`)}
     for (var j = 0; j < ${T}; j++) {
 ${rowRead}
       let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
-${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};`)}
+${states((i) => `      h${i} = ${decay(i)} * h${i} + dlu * ${bAt(i)};`)}
     }
   }
   // (the first tile of step 2 may reuse the buffer the last tile of step 1 is still read from)
