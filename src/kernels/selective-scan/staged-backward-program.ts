@@ -186,6 +186,42 @@ ${Array.from(
   const bAt = (i: number) => `bq${i >> 2}.${comp(i)}`;
   const cAt = (i: number) => `cq${i >> 2}.${comp(i)}`;
   const states = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+  // with subgroup sums, the forward walks (step 1, and step 2's recompute) go U steps a turn, in
+  // phases: every Δ_t and Δ_t u_t of the turn, then every decay, then the states' chains (one FMA a
+  // state and step), so what does not wait for h is issued first; `keep` also stores each h_t of the
+  // tile but the last in hb
+  const U = [4, 2, 1].find((u) => T % u === 0) ?? 1;
+  const forwardTurn = (keep: boolean) => {
+    const out: string[] = [];
+    for (let k = 0; k < U; k++) {
+      out.push(`      let o${k} = buf * ${T * rs} + (j + ${k}) * RS;
+      var dtp${k} = bias;`);
+      for (let v = 0; v < rv; v++) {
+        const terms = [];
+        for (let m = 4 * v; m < Math.min(r, 4 * v + 4); m++) terms.push(`x${k}_${v}.${comp(m)} * w${m}`);
+        out.push(`      let x${k}_${v} = rows[o${k} + ${v}];\n      dtp${k} += ${terms.join(' + ')};`);
+      }
+      out.push(`      let delta${k} = softplusb(dtp${k});
+      let dlu${k} = delta${k} * cols[${colBase('buf', 0)} + (j + ${k}) * ${wc} + lid];`);
+    }
+    for (let k = 0; k < U; k++)
+      for (let i = 0; i < n; i++) out.push(`      let a${k}_${i} = exp2(delta${k} * A2_${i});`);
+    for (let k = 0; k < U; k++) {
+      for (let v = 0; v < nv; v++) out.push(`      let b${k}_${v} = rows[o${k} + ${rv + v}];`);
+      for (let i = 0; i < n; i++)
+        out.push(`      h${i} = a${k}_${i} * h${i} + dlu${k} * b${k}_${i >> 2}.${comp(i)};`);
+      if (keep && T > 1) {
+        const save = states((i) => `        hb[((j + ${k}) * N + ${i}) * ${wc} + lid] = h${i};`);
+        // only the turn's last step can be the tile's last (T is a multiple of U)
+        out.push(
+          k < U - 1
+            ? save.replaceAll('        hb', '      hb')
+            : `      if (j + ${k} < ${T - 1}) {\n${save}\n      }`,
+        );
+      }
+    }
+    return out.join('\n');
+  };
 
   // phase 2 with the per-step sums over channels through workgroup memory
   const workgroupPhase2 = `  var hb: array<f32, ${T * n}>;
@@ -294,11 +330,8 @@ ${store(true)}
     workgroupBarrier();
 ${load(`(t0 - ${T})`, 'c > 0', true)}
 ${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${i}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}
-    for (var j = 0; j < ${T}; j++) {
-${rowRead}
-      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
-${states((i) => `      h${i} = ${decay(i)} * h${i} + dlu * ${bAt(i)};`)}
-${T > 1 ? `      if (j < ${T - 1}) {\n${states((i) => `        ${hbAt('j', i)} = h${i};`)}\n      }` : ''}
+    for (var j = 0; j < ${T}; j += ${U}) {
+${forwardTurn(true)}
     }
     // h of the last live step: the tile's last state, or one kept in hb
     let j0 = min(${T}, L - t0) - 1;
@@ -459,11 +492,17 @@ ${load(`(t0 + ${T})`, 'true', false)}
     if (c > 0 && live) {
 ${states((i) => `      du[(bc * L + (c - 1) * N + ${i}) * Di + d] = h${i};`)}
     }
-    for (var j = 0; j < ${T}; j++) {
+${
+  q === undefined
+    ? `    for (var j = 0; j < ${T}; j++) {
 ${rowRead}
       let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
 ${states((i) => `      h${i} = ${decay(i)} * h${i} + dlu * ${bAt(i)};`)}
-    }
+    }`
+    : `    for (var j = 0; j < ${T}; j += ${U}) {
+${forwardTurn(false)}
+    }`
+}
   }
   // (the first tile of step 2 may reuse the buffer the last tile of step 1 is still read from)
   workgroupBarrier();

@@ -4,7 +4,9 @@
  * tile, L not a multiple of the tile, odd R and N (rows padded to whole vec4s), channels not a
  * multiple of the workgroup's, a large batch, the gate read from in_proj's [B, L, 2Di] output
  * (dz's other half zero), the parameters packed and not, and pooled buffers poisoned with NaN (a
- * partial left unwritten shows). Also the layout rule.
+ * partial left unwritten shows); with the per-step sums through workgroup memory and by subgroup
+ * shuffles (one and several subgroups a workgroup; the forward walks 1, 2 and 4 steps a turn). Also
+ * the layout rules and the reduce-scatter's arithmetic.
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +128,8 @@ describe('row-staged scan backward', () => {
     [{ b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 }, { wc: 16, t: 8, subgroup: true }, false],
     // N 1, tiles of one step (no states kept in workgroup memory), a large batch
     [{ b: 64, l: 3, di: 8, n: 1, r: 1, gateWidth: 1 }, { wc: 4, t: 1, subgroup: true }, true],
+    // T 6: the forward walks go 2 steps a turn; L 13 = tiles of 6, 6 and 1
+    [{ b: 2, l: 13, di: 9, n: 3, r: 2, gateWidth: 1 }, { wc: 8, t: 6, subgroup: true }, false],
     // N 5, R 5, L 64 = 4 tiles exactly, one subgroup a workgroup
     [{ b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 }, { wc: 4, t: 16, subgroup: true }, false],
   ];
