@@ -8,7 +8,7 @@
 #     2. the CUDA scan alone at the same size (bench/pytorch_scan_kernel.py): the anchor for what a
 #        hand-written CUDA scan reaches of the copy bandwidth here;
 #     3. the paper-size Mamba and MambaFormer steps (replay-step) with each new program.
-#   bash bench/plans/h200-17.sh again   one call: the same gpu.ts rows and steps again (single rows can be
+#   bash bench/plans/h200-17.sh again   one call: the same gpu.ts rows and two of the steps again (single rows can be
 #     2x off between calls: only rows repeated across calls are quoted), without the build, then the
 #     'auto' and new scan rows with Dawn's bounds checks off (--dawn ...disable_robustness): what the
 #     checks every WGSL array access gets cost these kernels (a diagnostic: a page cannot turn them off).
@@ -20,11 +20,13 @@ for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
 R="bash .gpu/run.sh"
 # prefixes of gpu.ts's row names, '|' between them (the names hold commas)
 ROWS="staged lean|staged, 64 ch x 1 lanes, T 16, 4 steps written out (|lanes (subgroups), 128 invocations per workgroup, at most 16 lanes a channel|staged subgroup|staged, 64 ch, T 16|staged, 32 ch, T 16|blocks, 64 ch x 4 segments x 4 steps:|blocks, 32 ch x 8 segments x 4 steps:"
-TUNINGS=('{"forwardMode":"auto"}' '{"stagedLean":true}' '{"stagedLean":true,"stagedUnroll":8}'
-  '{"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardChannels":32}'
-  '{"stagedLean":true,"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardChannels":32}')
+TUNINGS=('{"forwardMode":"auto"}'
+  '{"stagedLean":true,"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardChannels":32}'
+  '{"stagedLean":true}' '{"stagedLean":true,"stagedUnroll":8}'
+  '{"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardChannels":32}')
+# steps DIR PACK [N]: the first N tunings (default all)
 steps() {
-  for tu in "${TUNINGS[@]}"; do
+  for tu in "${TUNINGS[@]:0:${3:-${#TUNINGS[@]}}}"; do
     k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
     timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
       --json "$1/replay-$k.json" >"$1/replay-$k.md" 2>"$1/replay-$k.err"
@@ -53,7 +55,7 @@ again)
   pack() { (cd /tmp && tar czf "$OUT/c17a.tgz" c17a); }
   OUT=$c timeout 220 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$ROWS" >"$c/gpu.log" 2>&1
   pack
-  steps "$c" pack
+  steps "$c" pack 2
   mkdir -p "$c/unchecked"
   OUT=$c/unchecked timeout 120 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
     --dawn "enable-dawn-features=allow_unsafe_apis,disable_robustness" \
