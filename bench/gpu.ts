@@ -39,7 +39,7 @@ import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kern
 import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
-import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
+import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-layout';
 import { stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
 import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
 import type { Architecture } from '../src/schema/architecture';

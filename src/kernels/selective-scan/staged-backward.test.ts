@@ -17,7 +17,8 @@ import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../te
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { scanTuning } from './index';
-import { reduceScatter, stagedBackwardBytes, stagedBackwardLayout } from './staged-backward-program';
+import { reduceScatter } from './reduce-scatter';
+import { stagedBackwardBytes, stagedBackwardLayout } from './staged-backward-layout';
 
 let gpu = { ok: false, reason: '' };
 

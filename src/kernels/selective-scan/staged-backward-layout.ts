@@ -1,0 +1,59 @@
+/**
+ * Layout of the row-staged backward (staged-backward-program.ts): channels per workgroup, steps per
+ * tile, and where the per-step sums over channels go (workgroup memory, or subgroup shuffles over Q
+ * lanes), fitted to a device's workgroup memory.
+ */
+import { stagedRowVecs } from './staged-forward-program';
+
+export interface StagedBackwardLayout {
+  /** channels per workgroup */
+  wc: number;
+  /** steps per tile (at least N) */
+  t: number;
+  /**
+   * subgroup sums: the lanes of a subgroup the per-step sums over channels are shuffled across (a
+   * power of two, at most the device's smallest subgroup; WC a multiple of it); absent: the sums go
+   * through workgroup memory
+   */
+  q?: number;
+}
+
+/**
+ * Workgroup memory, bytes: two tiles of rows and of u, z, dy; then either the per-step sums over
+ * channels (WC rows of S, padded) or, with subgroup sums over Q lanes, the tile's states ((T - 1) x
+ * N x WC) and, with several subgroups a workgroup, their sums of a tile (T x S x WC / Q).
+ */
+export function stagedBackwardBytes(t: number, r: number, n: number, wc: number, q?: number): number {
+  const s = r + 2 * n;
+  const staging = 2 * t * (stagedRowVecs(r, n) * 16 + 3 * wc * 4);
+  if (q === undefined) return staging + wc * (s | 1) * 4;
+  const subgroups = wc / q;
+  return staging + 4 * Math.max(1, (t - 1) * n * wc) + (subgroups > 1 ? 4 * t * s * subgroups : 0);
+}
+
+/**
+ * The layout for wanted channels per workgroup and T within `storage` bytes: T is raised to N (the
+ * state checkpoints live in du's rows), then the channels halve, then T (not below N), until it
+ * fits. With subgroup sums wanted over `q` lanes (a device with subgroups of at least that many; at
+ * most 32, the most values a lane's reduce-scatter is written for), the channels stay a multiple of
+ * Q (at least Q).
+ */
+export function stagedBackwardLayout(
+  n: number,
+  r: number,
+  wanted: { wc: number; t: number; q?: number },
+  storage: number,
+): StagedBackwardLayout | null {
+  const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
+  const q = wanted.q !== undefined && wanted.q > 1 ? Math.min(32, pow2(wanted.q)) : undefined;
+  let wc = Math.min(256, Math.max(q ?? 1, pow2(wanted.wc)));
+  let t = Math.max(n, Math.floor(wanted.t));
+  const least = q ?? 1;
+  while (stagedBackwardBytes(t, r, n, wc, q) > storage) {
+    if (wc > Math.max(32, least)) wc >>= 1;
+    else if (t > n) t = Math.max(n, t >> 1);
+    else if (wc > least) wc >>= 1;
+    else return null;
+  }
+  return q === undefined ? { wc, t } : { wc, t, q };
+}
