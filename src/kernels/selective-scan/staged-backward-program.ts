@@ -134,9 +134,18 @@ ${Array.from(
     return out.join('\n');
   };
 
-  // phase 2 with the per-step sums over channels through workgroup memory
-  const workgroupPhase2 = `  var hb: array<f32, ${T * n}>;
-  {
+  // what a step of the backward walk reads: its row (Δ, B_t, C_t), σ of dt, u, z and dy
+  const reverseReads = `      let row = bc * L + t0 + j;
+${rowRead}
+      let sig = sigmoidf(dtp);
+      let ut = cols[${colBase('buf', 0)} + j * ${wc} + lid];
+      let zv = cols[${colBase('buf', 1)} + j * ${wc} + lid];
+      let go = cols[${colBase('buf', 2)} + j * ${wc} + lid];
+      let jp = max(j - 1, 0);`;
+
+  // the walk over the tiles from the last: the first tile's loads, then each tile's staging, the next
+  // tile's loads in flight, and its starting state (kept in du's rows by step 1)
+  const tileStart = `  {
     let t0 = (uni.nT - 1) * ${T};
 ${load('t0', 'true', true)}
   }
@@ -146,20 +155,18 @@ ${load('t0', 'true', true)}
 ${store(true)}
     workgroupBarrier();
 ${load(`(t0 - ${T})`, 'c > 0', true)}
-${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${i}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}
+${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${i}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}`;
+
+  // phase 2 with the per-step sums over channels through workgroup memory
+  const workgroupPhase2 = `  var hb: array<f32, ${T * n}>;
+${tileStart}
     for (var j = 0; j < ${T}; j++) {
 ${rowRead}
       let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
 ${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};\n      hb[j * N + ${i}] = h${i};`)}
     }
     for (var j = min(${T}, L - t0) - 1; j >= 0; j--) {
-      let row = bc * L + t0 + j;
-${rowRead}
-      let sig = sigmoidf(dtp);
-      let ut = cols[${colBase('buf', 0)} + j * ${wc} + lid];
-      let zv = cols[${colBase('buf', 1)} + j * ${wc} + lid];
-      let go = cols[${colBase('buf', 2)} + j * ${wc} + lid];
-      let jp = max(j - 1, 0);
+${reverseReads}
       var ypre = Dd * ut;
 ${states((i) => `      ypre += ${cAt(i)} * hb[j * N + ${i}];`)}
       let sz = sigmoidf(zv);
@@ -229,18 +236,8 @@ ${Array.from(
     })
     .filter(Boolean)
     .join('\n');
-  const subgroupPhase2 = `  {
-    let t0 = (uni.nT - 1) * ${T};
-${load('t0', 'true', true)}
-  }
-${states((i) => `  var hc${i} = 0.0;`)}
-  for (var c = uni.nT - 1; c >= 0; c--) {
-    let t0 = c * ${T};
-    let buf = c & 1;
-${store(true)}
-    workgroupBarrier();
-${load(`(t0 - ${T})`, 'c > 0', true)}
-${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${i}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}
+  const subgroupPhase2 = `${states((i) => `  var hc${i} = 0.0;`)}
+${tileStart}
     for (var j = 0; j < ${T}; j += ${U}) {
 ${forwardTurn(true)}
     }
@@ -248,13 +245,7 @@ ${forwardTurn(true)}
     let j0 = min(${T}, L - t0) - 1;
 ${states((i) => (T > 1 ? `    hc${i} = select(h${i}, ${hbAt(`max(0, min(j0, ${T - 2}))`, i)}, j0 < ${T - 1});` : `    hc${i} = h${i};`))}
     for (var j = j0; j >= 0; j--) {
-      let row = bc * L + t0 + j;
-${rowRead}
-      let sig = sigmoidf(dtp);
-      let ut = cols[${colBase('buf', 0)} + j * ${wc} + lid];
-      let zv = cols[${colBase('buf', 1)} + j * ${wc} + lid];
-      let go = cols[${colBase('buf', 2)} + j * ${wc} + lid];
-      let jp = max(j - 1, 0);
+${reverseReads}
       // the sums over states in 4 partial sums each: chains of N / 4 dependent adds, not N
       var ypre0 = Dd * ut;
       var ypre1 = 0.0;
