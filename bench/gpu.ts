@@ -527,22 +527,26 @@ if (sections.has('scan'))
     }
     const seenStaged = new Set<string>();
     const sgMin = subgroupMinSize(backend);
-    const sumsOver = sgMin === null ? [undefined] : [undefined, Math.min(32, sgMin)];
-    for (const q of sumsOver)
+    // the sums through workgroup memory; by subgroup shuffles; the same with the states permuted
+    const sumsOver: Array<{ q?: number; aligned?: boolean }> =
+      sgMin === null ? [{}] : [{}, { q: Math.min(32, sgMin) }, { q: Math.min(32, sgMin), aligned: true }];
+    for (const { q, aligned } of sumsOver)
       for (const [wc, t] of STAGED_BACKWARD_SWEEP) {
-        const lay = stagedBackwardLayout(n, r, { wc, t, ...(q ? { q } : {}) }, budget);
+        const lay = stagedBackwardLayout(n, r, { wc, t, ...(q ? { q, aligned } : {}) }, budget);
+        // 'aligned' where it cannot permute is the plain subgroup form, timed already
+        if (aligned && lay?.nb === undefined) continue;
         if (!lay || seenStaged.has(JSON.stringify(lay))) continue;
         seenStaged.add(JSON.stringify(lay));
         const g = Math.ceil(di / lay.wc);
         // the partials over channel groups, written and read; the tile states, written and read
         const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
         bwdVariants.push([
-          `staged${lay.q ? ` subgroup sums over ${lay.q} lanes` : ''}, ${lay.wc} ch, T ${lay.t}: ${b * g} workgroups of ${lay.wc}`,
+          `staged${lay.nb ? ' aligned' : ''}${lay.q ? ` subgroup sums over ${lay.q} lanes` : ''}${lay.nb ? ` (states permuted in ${lay.nb} blocks)` : ''}, ${lay.wc} ch, T ${lay.t}: ${b * g} workgroups of ${lay.wc}`,
           {
             backwardMode: 'staged',
             stagedBackwardChannels: wc,
             stagedBackwardSteps: t,
-            stagedBackwardSums: q ? 'subgroup' : 'workgroup',
+            stagedBackwardSums: aligned ? 'aligned' : q ? 'subgroup' : 'workgroup',
           },
           extra,
         ]);

@@ -182,8 +182,13 @@ function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
   const t = scanTuning;
   if (t.backwardMode === 'staged' || (t.backwardMode === 'auto' && t.stagedBackward)) {
     const sgMin = subgroupMinSize(backend);
-    const q = t.stagedBackwardSums === 'subgroup' && sgMin !== null ? Math.min(32, sgMin) : undefined;
-    const want = { wc: t.stagedBackwardChannels, t: t.stagedBackwardSteps, ...(q ? { q } : {}) };
+    const sums = t.stagedBackwardSums;
+    const q = sums !== 'workgroup' && sgMin !== null ? Math.min(32, sgMin) : undefined;
+    const want = {
+      wc: t.stagedBackwardChannels,
+      t: t.stagedBackwardSteps,
+      ...(q ? { q, aligned: sums === 'aligned' } : {}),
+    };
     const layout = stagedBackwardLayout(dims.n, dims.r, want, maxWorkgroupStorage(backend));
     const asWanted = layout?.wc === want.wc && layout.t === want.t && layout.q === want.q;
     if (layout && (t.backwardMode === 'staged' || asWanted))

@@ -16,6 +16,12 @@ export interface StagedBackwardLayout {
    * through workgroup memory
    */
   q?: number;
+  /**
+   * with subgroup sums: the vec4 blocks of a channel's states whose order each lane permutes (block b
+   * of lane λ's registers holds the states of block b ^ (λ mod NB)), so that the first levels of the
+   * reduce-scatter need no selects; N / 4 where N is 4 times a power of two, absent otherwise
+   */
+  nb?: number;
 }
 
 /**
@@ -36,12 +42,13 @@ export function stagedBackwardBytes(t: number, r: number, n: number, wc: number,
  * state checkpoints live in du's rows), then the channels halve, then T (not below N), until it
  * fits. With subgroup sums wanted over `q` lanes (a device with subgroups of at least that many; at
  * most 32, the most values a lane's reduce-scatter is written for), the channels stay a multiple of
- * Q (at least Q).
+ * Q (at least Q). With `aligned` and N / 4 a power of two above 1, the states are permuted by lane
+ * in N / 4 blocks (`nb`).
  */
 export function stagedBackwardLayout(
   n: number,
   r: number,
-  wanted: { wc: number; t: number; q?: number },
+  wanted: { wc: number; t: number; q?: number; aligned?: boolean },
   storage: number,
 ): StagedBackwardLayout | null {
   const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
@@ -55,5 +62,8 @@ export function stagedBackwardLayout(
     else if (wc > least) wc >>= 1;
     else return null;
   }
-  return q === undefined ? { wc, t } : { wc, t, q };
+  if (q === undefined) return { wc, t };
+  const blocks = n / 4;
+  const nb = wanted.aligned && n % 4 === 0 && blocks > 1 && pow2(blocks) === blocks ? blocks : undefined;
+  return nb === undefined ? { wc, t, q } : { wc, t, q, nb };
 }

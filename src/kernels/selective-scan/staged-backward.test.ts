@@ -59,58 +59,94 @@ describe('row-staged scan backward', () => {
     expect(stagedBackwardLayout(4, 2, { wc: 64, t: 4, q: 64 }, 1 << 20)?.q).toBe(32);
     expect(stagedBackwardLayout(4, 2, { wc: 64, t: 4, q: 6 }, 1 << 20)?.q).toBe(4);
     expect(stagedBackwardLayout(16, 8, { wc: 64, t: 16, q: 32 }, 40000)).toBeNull();
+    // states permuted by lane in N / 4 blocks where that is a power of two above 1
+    const aligned = (n: number) =>
+      stagedBackwardLayout(n, 8, { wc: 32, t: 16, q: 32, aligned: true }, 1 << 20);
+    expect(aligned(16)).toEqual({ wc: 32, t: 16, q: 32, nb: 4 });
+    expect(aligned(32)?.nb).toBe(8);
+    expect([aligned(4)?.nb, aligned(12)?.nb, aligned(5)?.nb]).toEqual([undefined, undefined, undefined]);
+    expect(stagedBackwardLayout(16, 8, { wc: 32, t: 16, aligned: true }, 1 << 20)).toEqual({ wc: 32, t: 16 });
   });
 
-  it('reduce-scatter: lane λ ends with the sum over the lanes of value kQ + λ', () => {
-    // the generated WGSL run as JavaScript over Q simulated lanes (subgroupShuffleXor reads the
-    // partner's value of the same statement), S = 11 values in groups of Q = 4, some known zero
-    const q = 4;
-    const values = Array.from({ length: 11 }, (_, i) => (i === 6 ? null : `x[${i}]`));
-    const { code, live } = reduceScatter(values, q);
-    expect(live).toEqual([true, true, true]);
+  /**
+   * The generated WGSL run as JavaScript over Q simulated lanes: each statement's right side is
+   * evaluated on every lane from the values before it (subgroupShuffleXor reads the partner's value),
+   * then assigned; register r of lane λ starts as value r ^ (λ & aligned) of that lane's list.
+   */
+  function simulateScatter(count: number, zero: (i: number) => boolean, q: number, aligned: number) {
+    const values = Array.from({ length: count }, (_, i) => (zero(i) ? null : `x[${i}]`));
+    const { code, live } = reduceScatter(values, q, aligned);
     const lanesIn = Array.from({ length: q }, (_, lane) =>
-      Array.from({ length: 11 }, (_, i) => (i + 1) * 10 ** lane),
+      Array.from({ length: count }, (_, i) => (zero(i) ? 0 : (i + 1) * 10 ** lane)),
     );
     const vars = lanesIn.map(() => new Map<string, number>());
-    const term = (t: string, lane: number): number => {
-      if (t === '0.0') return 0;
-      const x = /^x\[(\d+)\]$/.exec(t);
-      if (x) return lanesIn[lane]?.[Number(x[1])] ?? Number.NaN;
-      return vars[lane]?.get(t) ?? Number.NaN;
+    const split = (e: string): string[] => {
+      const parts: string[] = [];
+      let depth = 0;
+      let from = 0;
+      for (let i = 0; i < e.length; i++) {
+        if (e[i] === '(') depth++;
+        else if (e[i] === ')') depth--;
+        else if (depth === 0 && e.startsWith(' + ', i)) {
+          parts.push(e.slice(from, i));
+          from = i + 3;
+        }
+      }
+      return [...parts, e.slice(from)];
     };
-    const pick = (f: string, t: string, m: string, lane: number) =>
-      term((lane & Number(m)) !== 0 ? t : f, lane);
-    const exchange =
-      /^select\((\S+), (\S+), bm(\d+)\) \+ subgroupShuffleXor\(select\((\S+), (\S+), bm(\d+)\), (\d+)u\)$/;
+    const evaluate = (e: string, lane: number): number => {
+      const shuffle = /^subgroupShuffleXor\((.*), (\d+)u\)$/.exec(e);
+      if (shuffle) return evaluate(shuffle[1] as string, lane ^ Number(shuffle[2]));
+      const sel = /^select\((\S+), (\S+), bm(\d+)\)$/.exec(e);
+      if (sel) return evaluate((lane & Number(sel[3])) !== 0 ? (sel[2] as string) : (sel[1] as string), lane);
+      if (e === '0.0') return 0;
+      const x = /^x\[(\d+)\]$/.exec(e);
+      if (x) return lanesIn[lane]?.[Number(x[1]) ^ (lane & aligned)] ?? Number.NaN;
+      if (/^\w+$/.test(e)) return vars[lane]?.get(e) ?? Number.NaN;
+      const sum = split(e);
+      if (sum.length < 2) throw new Error(`unparsed: ${e}`);
+      return sum.reduce((acc, t) => acc + evaluate(t, lane), 0);
+    };
+    let selects = 0;
     for (const line of code) {
       const m = /^\s*(?:var )?(\w+) = (.*);$/.exec(line);
       if (!m) throw new Error(`unparsed: ${line}`);
-      const target = m[1] as string;
-      const expr = m[2] as string;
-      const ex = exchange.exec(expr);
-      // every lane's value from the values before this statement, then all assigned
-      const next = lanesIn.map((_, lane) => {
-        if (!ex) return term(expr, lane);
-        const [, kf, kt, km, sf, st, sm, mask] = ex as unknown as string[];
-        const partner = lane ^ Number(mask);
-        return (
-          pick(kf as string, kt as string, km as string, lane) +
-          pick(sf as string, st as string, sm as string, partner)
-        );
-      });
+      selects += (line.match(/select\(/g) ?? []).length;
+      const next = lanesIn.map((_, lane) => evaluate(m[2] as string, lane));
       next.forEach((v, lane) => {
-        vars[lane]?.set(target, v);
+        vars[lane]?.set(m[1] as string, v);
       });
     }
-    for (let k = 0; k < 3; k++)
+    for (let k = 0; k < Math.ceil(count / q); k++)
       for (let lane = 0; lane < q; lane++) {
         const i = k * q + lane;
-        const want = i < 11 && i !== 6 ? lanesIn.reduce((acc, l) => acc + (l[i] ?? 0), 0) : 0;
-        expect(vars[lane]?.get(`sv${k}_0`) ?? 0, `value ${i} on lane ${lane}`).toBe(want);
+        const want = i < count ? lanesIn.reduce((acc, l) => acc + (l[i] ?? 0), 0) : 0;
+        const got = live[k] ? (vars[lane]?.get(`sv${k}_0`) ?? Number.NaN) : 0;
+        expect(got, `value ${i} on lane ${lane}`).toBe(want);
       }
+    return { live, selects };
+  }
+
+  it('reduce-scatter: lane λ ends with the sum over the lanes of value kQ + λ', () => {
+    // S = 11 values in groups of Q = 4, one known zero: 2 selects an exchange
+    const { live, selects } = simulateScatter(11, (i) => i === 6, 4, 0);
+    expect(live).toEqual([true, true, true]);
+    expect(selects).toBeGreaterThan(0);
   });
 
-  const cases: ReadonlyArray<[ScanCase, { wc: number; t: number; subgroup?: boolean }, boolean]> = [
+  it('reduce-scatter with aligned levels: values placed by lane, no selects on those levels', () => {
+    // Q 8, lane bits 1 and 2 aligned (register r of lane λ holds value r ^ (λ & 3)), bit 4 by
+    // selects; 24 values, the last 4 (a whole aligned block) known zero
+    const mixed = simulateScatter(24, (i) => i >= 20, 8, 3);
+    expect(mixed.live).toEqual([true, true, true]);
+    // all levels aligned: no select at all
+    expect(simulateScatter(16, () => false, 4, 3).selects).toBe(0);
+    // selects only at lane bit 4, where one pair a group is left: 3 exchanges of 2 selects
+    expect(mixed.selects).toBe(6);
+  });
+
+  type Want = { wc: number; t: number; subgroup?: boolean; aligned?: boolean };
+  const cases: ReadonlyArray<[ScanCase, Want, boolean]> = [
     // L = 1
     [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, { wc: 64, t: 4 }, false],
     // L 19 over tiles of 8 (the last 3 steps), Di 70 over 32 channels, gate from in_proj, odd R
@@ -133,12 +169,21 @@ describe('row-staged scan backward', () => {
     [{ b: 2, l: 13, di: 9, n: 3, r: 2, gateWidth: 1 }, { wc: 8, t: 6, subgroup: true }, false],
     // N 5, R 5, L 64 = 4 tiles exactly, one subgroup a workgroup
     [{ b: 3, l: 64, di: 130, n: 5, r: 5, gateWidth: 2 }, { wc: 4, t: 16, subgroup: true }, false],
+    // states permuted by lane: N 16 in 4 blocks (Q 4: every level aligned), 2 subgroups, packed
+    [{ b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, { wc: 8, t: 16, aligned: true }, true],
+    // N 8 in 2 blocks (lane bit 1 aligned, bit 2 by selects), R 3 scattered as 4 (w past R zero)
+    [{ b: 2, l: 19, di: 70, n: 8, r: 3, gateWidth: 2 }, { wc: 16, t: 8, aligned: true }, false],
+    // L = 1, one subgroup a workgroup, R 5 scattered as 6
+    [{ b: 1, l: 1, di: 4, n: 8, r: 5, gateWidth: 1 }, { wc: 4, t: 8, aligned: true }, false],
+    // N 12: 3 blocks cannot be permuted (the unpermuted layout over 3 blocks), T 12
+    [{ b: 2, l: 13, di: 9, n: 12, r: 2, gateWidth: 1 }, { wc: 8, t: 12, aligned: true }, true],
   ];
   for (const [c, want, pack] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels, T ${want.t}${want.subgroup ? ', subgroup sums' : ''}${pack ? ', parameters packed' : ''}`;
+    const sums = want.aligned ? 'aligned' : want.subgroup ? 'subgroup' : 'workgroup';
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels, T ${want.t}${sums === 'workgroup' ? '' : `, ${sums} subgroup sums`}${pack ? ', parameters packed' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
-      if (want.subgroup && subgroupMinSize(tf.backend()) === null) ctx.skip();
+      if (sums !== 'workgroup' && subgroupMinSize(tf.backend()) === null) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 41 + c.l);
       const weights = randn(new Rng(10), [c.b, c.l, c.di]);
@@ -148,16 +193,17 @@ describe('row-staged scan backward', () => {
         backwardPack: pack ? 'always' : 'auto',
         stagedBackwardChannels: want.wc,
         stagedBackwardSteps: want.t,
-        stagedBackwardSums: want.subgroup ? 'subgroup' : 'workgroup',
+        stagedBackwardSums: sums,
       });
       const programs = new Set<string>();
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
         // NaN left in pooled buffers of the partials' and du's sizes: anything left unwritten shows
         await tf.setBackend('webgpu');
-        const q = want.subgroup ? (subgroupMinSize(tf.backend()) ?? undefined) : undefined;
+        const q = sums !== 'workgroup' ? (subgroupMinSize(tf.backend()) ?? undefined) : undefined;
         const layout = stagedBackwardLayout(c.n, c.r, { ...want, q }, 32768);
-        if (want.subgroup) expect(layout?.wc).toBe(want.wc);
+        if (sums !== 'workgroup') expect(layout?.wc).toBe(want.wc);
+        if (want.aligned) expect(layout?.nb).toBe(c.n === 12 ? undefined : c.n / 4);
         const g = Math.ceil(c.di / (layout?.wc ?? 1));
         const stale = [c.b * c.l * g * (c.r + 2 * c.n), c.b * c.di * (c.r + c.n + 2), c.b * c.l * c.di];
         const poison = stale.flatMap((k) => [0, 1].map(() => tf.fill([k], Number.NaN)));

@@ -116,9 +116,12 @@ export const scanTuning = {
   /**
    * the staged backward's per-step sums over channels: through workgroup memory, or by subgroup
    * shuffles (a reduce-scatter over min(32, the device's smallest subgroup) lanes, the tile's states
-   * in workgroup memory; where the device has subgroups; not timed on the H200 yet)
+   * in workgroup memory; where the device has subgroups; not timed on the H200 yet); 'aligned': the
+   * subgroup sums with each lane's states permuted in vec4 blocks so that the reduce-scatter's levels
+   * over the low lane bits need no selects (where N / 4 is a power of two above 1; else as
+   * 'subgroup'; not timed on the H200 yet)
    */
-  stagedBackwardSums: 'workgroup' as 'workgroup' | 'subgroup',
+  stagedBackwardSums: 'workgroup' as 'workgroup' | 'subgroup' | 'aligned',
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**

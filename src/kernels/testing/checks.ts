@@ -104,7 +104,8 @@ export const scanFunction =
  * A scan check with one forward program; the backward is the block-parallel one with the
  * block-parallel forward, the row-staged one with the row-staged forward, the channel-parallel one
  * otherwise. 'staged-lean': the row-staged forward's lean step and the row-staged backward's
- * subgroup sums (where the device has subgroups; the workgroup-memory sums elsewhere).
+ * subgroup sums, the states permuted by lane where N / 4 is a power of two above 1 (where the device
+ * has subgroups; the workgroup-memory sums elsewhere).
  */
 function scanCheck(
   c: ScanCase,
@@ -115,7 +116,7 @@ function scanCheck(
   const backwardMode = mode === 'blocks' ? 'blocks' : mode === 'staged' ? 'staged' : 'channels';
   return {
     kernel: 'selectiveScan',
-    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''} forward, ${backwardMode} backward${lean ? ' (subgroup sums)' : ''}`,
+    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''} forward, ${backwardMode} backward${lean ? ' (aligned subgroup sums)' : ''}`,
     dims: {
       ...c,
       chunked: mode === 'chunked' ? 1 : 0,
@@ -140,7 +141,7 @@ function scanCheck(
         forwardMode: mode,
         backwardMode,
         stagedLean: lean,
-        stagedBackwardSums: lean ? 'subgroup' : 'workgroup',
+        stagedBackwardSums: lean ? 'aligned' : 'workgroup',
       });
       try {
         const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, scanFunction(false, zOffset));
