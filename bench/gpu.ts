@@ -527,26 +527,29 @@ if (sections.has('scan'))
     }
     const seenStaged = new Set<string>();
     const sgMin = subgroupMinSize(backend);
-    // the sums through workgroup memory; by subgroup shuffles; the same with the states permuted
-    const sumsOver: Array<{ q?: number; aligned?: boolean }> =
-      sgMin === null ? [{}] : [{}, { q: Math.min(32, sgMin) }, { q: Math.min(32, sgMin), aligned: true }];
-    for (const { q, aligned } of sumsOver)
+    // the sums through workgroup memory; by subgroup shuffles; the same with the states permuted;
+    // the same with a channel's states over 2 lanes
+    const sq = sgMin === null ? 0 : Math.min(32, sgMin);
+    const sumsOver: Array<{ q?: number; aligned?: boolean; lanes?: 2 }> =
+      sgMin === null ? [{}] : [{}, { q: sq }, { q: sq, aligned: true }, { q: sq, lanes: 2 }];
+    for (const { q, aligned, lanes } of sumsOver)
       for (const [wc, t] of STAGED_BACKWARD_SWEEP) {
-        const lay = stagedBackwardLayout(n, r, { wc, t, ...(q ? { q, aligned } : {}) }, budget);
-        // 'aligned' where it cannot permute is the plain subgroup form, timed already
-        if (aligned && lay?.nb === undefined) continue;
+        const lay = stagedBackwardLayout(n, r, { wc, t, ...(q ? { q, aligned, lanes } : {}) }, budget);
+        // 'aligned' where it cannot permute, or 2 lanes where N does not split, is timed already
+        if ((aligned && lay?.nb === undefined) || (lanes && lay?.lanes === undefined)) continue;
         if (!lay || seenStaged.has(JSON.stringify(lay))) continue;
         seenStaged.add(JSON.stringify(lay));
         const g = Math.ceil(di / lay.wc);
         // the partials over channel groups, written and read; the tile states, written and read
         const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
         bwdVariants.push([
-          `staged${lay.nb ? ' aligned' : ''}${lay.q ? ` subgroup sums over ${lay.q} lanes` : ''}${lay.nb ? ` (states permuted in ${lay.nb} blocks)` : ''}, ${lay.wc} ch, T ${lay.t}: ${b * g} workgroups of ${lay.wc}`,
+          `staged${lay.nb ? ' aligned' : ''}${lay.lanes ? ' 2-lane' : ''}${lay.q ? ` subgroup sums over ${lay.q} lanes` : ''}${lay.nb ? ` (states permuted in ${lay.nb} blocks)` : ''}, ${lay.wc} ch${lay.lanes ? ' x 2 lanes' : ''}, T ${lay.t}: ${b * g} workgroups of ${lay.wc * (lay.lanes ?? 1)}`,
           {
             backwardMode: 'staged',
             stagedBackwardChannels: wc,
             stagedBackwardSteps: t,
             stagedBackwardSums: aligned ? 'aligned' : q ? 'subgroup' : 'workgroup',
+            stagedBackwardLanes: lanes ?? 1,
           },
           extra,
         ]);

@@ -6,7 +6,8 @@
 #        step (one basic block per written-out turn) beside today's 'auto' forward, the staged backward
 #        with subgroup sums (plain, and with the states permuted by lane so the reduce-scatter's low
 #        levels need no selects: 'aligned', session 18) beside its workgroup-memory sums and the
-#        block-parallel 'auto' backward;
+#        block-parallel 'auto' backward, and with a channel's states over 2 lanes ('2-lane',
+#        stagedBackwardLanes 2, session 18: twice the warps);
 #     2. the CUDA scan alone at the same size (bench/pytorch_scan_kernel.py): the anchor for what a
 #        hand-written CUDA scan reaches of the copy bandwidth here;
 #     3. the paper-size Mamba and MambaFormer steps (replay-step) with each new program.
@@ -21,12 +22,12 @@ set -u
 for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
 R="bash .gpu/run.sh"
 # prefixes of gpu.ts's row names, '|' between them (the names hold commas)
-ROWS="staged lean|staged aligned|staged, 64 ch x 1 lanes, T 16, 4 steps written out (|lanes (subgroups), 128 invocations per workgroup, at most 16 lanes a channel|staged subgroup|staged, 64 ch, T 16|staged, 32 ch, T 16|blocks, 64 ch x 4 segments x 4 steps:|blocks, 32 ch x 8 segments x 4 steps:"
+ROWS="staged lean|staged aligned|staged 2-lane|staged, 64 ch x 1 lanes, T 16, 4 steps written out (|lanes (subgroups), 128 invocations per workgroup, at most 16 lanes a channel|staged subgroup|staged, 64 ch, T 16|staged, 32 ch, T 16|blocks, 64 ch x 4 segments x 4 steps:|blocks, 32 ch x 8 segments x 4 steps:"
 TUNINGS=('{"forwardMode":"auto"}'
   '{"stagedLean":true,"backwardMode":"staged","stagedBackwardSums":"aligned","stagedBackwardChannels":32}'
   '{"stagedLean":true}' '{"stagedLean":true,"stagedUnroll":8}'
   '{"backwardMode":"staged","stagedBackwardSums":"aligned","stagedBackwardChannels":32}'
-  '{"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardChannels":32}')
+  '{"backwardMode":"staged","stagedBackwardSums":"subgroup","stagedBackwardLanes":2,"stagedBackwardChannels":16}')
 # steps DIR PACK [N]: the first N tunings (default all)
 steps() {
   for tu in "${TUNINGS[@]:0:${3:-${#TUNINGS[@]}}}"; do
@@ -62,7 +63,7 @@ again)
   mkdir -p "$c/unchecked"
   OUT=$c/unchecked timeout 120 $R .gpu/gpu.mjs --sections copy,scan --sizes paper \
     --dawn "enable-dawn-features=allow_unsafe_apis,disable_robustness" \
-    --scan-variants "staged, 64 ch x 1 lanes, T 16, 4 steps written out (|staged lean, 64 ch x 1 lanes, T 16, 4|staged subgroup|staged aligned|blocks, 64 ch x 4 segments x 4 steps:" \
+    --scan-variants "staged, 64 ch x 1 lanes, T 16, 4 steps written out (|staged lean, 64 ch x 1 lanes, T 16, 4|staged subgroup|staged aligned|staged 2-lane|blocks, 64 ch x 4 segments x 4 steps:" \
     >"$c/unchecked/gpu.log" 2>&1
   pack
   ;;

@@ -187,10 +187,14 @@ function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
     const want = {
       wc: t.stagedBackwardChannels,
       t: t.stagedBackwardSteps,
-      ...(q ? { q, aligned: sums === 'aligned' } : {}),
+      ...(q ? { q, aligned: sums === 'aligned', lanes: t.stagedBackwardLanes } : {}),
     };
     const layout = stagedBackwardLayout(dims.n, dims.r, want, maxWorkgroupStorage(backend));
-    const asWanted = layout?.wc === want.wc && layout.t === want.t && layout.q === want.q;
+    const asWanted =
+      layout?.wc === want.wc &&
+      layout.t === want.t &&
+      layout.q === want.q &&
+      (layout.lanes ?? 1) === (q ? t.stagedBackwardLanes : 1);
     if (layout && (t.backwardMode === 'staged' || asWanted))
       return stagedBackwardProgram(dims, layout, packed);
   }

@@ -20,34 +20,43 @@
  * must hold value r ^ (λ & aligned). After the log2 Q levels, `sv<k>_0` holds the sum over the Q
  * lanes of value k Q + λ (or is absent, `live[k]` false: zero). Levels not in `aligned` use the
  * booleans `bm<m>` (lane bit m set), which the caller declares.
+ * With lane bits in `exclude` (e.g. bit 1 where a channel's states are over 2 lanes), the sums run
+ * only over lanes that agree on those bits: groups are of Q / 2^(excluded bits) values, register
+ * bit j standing for the j-th lane bit not excluded, and lane λ ends with value k G + λ' (λ' its
+ * lane index with the excluded bits squeezed out; `aligned` then permutes register bits as the lane
+ * bits they stand for).
  */
 export function reduceScatter(
   values: ReadonlyArray<string | null>,
   q: number,
   aligned = 0,
+  exclude = 0,
 ): { code: string[]; live: boolean[] } {
   const code: string[] = [];
-  const groups = Math.ceil(values.length / q);
-  const masks: number[] = [];
-  for (let m = q >> 1; m >= 1; m >>= 1) if (aligned & m) masks.push(m);
-  for (let m = q >> 1; m >= 1; m >>= 1) if (!(aligned & m)) masks.push(m);
+  // the lane bits summed over; register bit j of a group stands for lane bit laneBits[j]
+  const laneBits: number[] = [];
+  for (let m = 1; m < q; m <<= 1) if (!(exclude & m)) laneBits.push(m);
+  const size = 1 << laneBits.length;
+  const groups = Math.ceil(values.length / size);
+  const order = laneBits.map((m, j) => ({ m, bit: 1 << j })).reverse();
+  const levels = [...order.filter((x) => aligned & x.m), ...order.filter((x) => !(aligned & x.m))];
   const live: boolean[] = [];
   for (let k = 0; k < groups; k++) {
     const nonzero: boolean[] = [];
-    for (let i = 0; i < q; i++) {
-      const v = values[k * q + i] ?? null;
+    for (let i = 0; i < size; i++) {
+      const v = values[k * size + i] ?? null;
       nonzero.push(v !== null);
       if (v !== null) code.push(`      var sv${k}_${i} = ${v};`);
     }
     let done = 0;
-    for (const m of masks) {
-      for (let i = 0; i < q; i++) {
-        if (i & (m | done)) continue;
+    for (const { m, bit } of levels) {
+      for (let i = 0; i < size; i++) {
+        if (i & (bit | done)) continue;
         const lo = nonzero[i] ? `sv${k}_${i}` : null;
-        const hi = nonzero[i + m] ? `sv${k}_${i + m}` : null;
+        const hi = nonzero[i + bit] ? `sv${k}_${i + bit}` : null;
         if (lo === null && hi === null) continue;
         if (aligned & m) {
-          // every lane keeps register i, its partner's register i + m holds the same value
+          // every lane keeps register i, its partner's register i + bit holds the same value
           if (hi === null) continue;
           code.push(
             lo === null
@@ -63,7 +72,7 @@ export function reduceScatter(
         }
         nonzero[i] = true;
       }
-      done |= m;
+      done |= bit;
     }
     live.push(nonzero[0] === true);
   }

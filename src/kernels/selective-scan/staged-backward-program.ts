@@ -31,6 +31,11 @@ import { alignedBits, scatteredDtValues, subgroupWalk, sumColumnFn } from './sta
 export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, t: T, q } = layout;
+  // lanes a channel (layout.lanes: its states split over 2 neighbouring lanes), invocations a
+  // workgroup, states a lane, and their B_t / C_t vec4s
+  const P = layout.lanes ?? 1;
+  const inv = wc * P;
+  const ns = n / P;
   const rv = Math.ceil(r / 4);
   const nv = Math.ceil(n / 4);
   const rs = rv + 2 * nv;
@@ -38,40 +43,50 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
   const g = Math.ceil(di / wc);
   const nT = Math.ceil(l / T);
   const dispatch = dispatch1d(b * g, 1);
-  const rowShare = Math.ceil((T * rs) / wc);
-  const colShare = T;
+  const rowShare = Math.ceil((T * rs) / inv);
+  const colShare = Math.ceil((T * wc) / inv);
+  const nvl = P === 1 ? nv : ns / 4;
   const comp = (i: number) => 'xyzw'[i & 3];
   const colBase = (buf: string, part: number) => `${buf} * ${3 * T * wc} + ${part * T * wc}`;
   // with the states permuted by lane (layout.nb): state slot i holds state i ^ pi4, so its B_t, C_t
   // vec4s sit at lane-dependent offsets and its parameters load from lane-dependent indices
   const nb = layout.nb;
-  const sidx = (i: number) => (nb === undefined ? `${i}` : `(${i} ^ pi4)`);
-  const bOff = (v: number) => (nb === undefined ? `${rv + v}` : `pb${v}`);
-  const cOff = (v: number) => (nb === undefined ? `${rv + nv + v}` : `pc${v}`);
+  // (with 2 lanes a channel, slot i of part p holds state p N/2 + i)
+  const laneOffsets = nb !== undefined || P > 1;
+  const sidx = (i: number) => (P > 1 ? `(spart * ${ns} + ${i})` : nb === undefined ? `${i}` : `(${i} ^ pi4)`);
+  const bOff = (v: number) => (laneOffsets ? `pb${v}` : `${rv + v}`);
+  const cOff = (v: number) => (laneOffsets ? `pc${v}` : `${rv + nv + v}`);
   const wAt = (k: string) => (packed ? `pk[dc * P2 + ${k}]` : `pW[dc * R + ${k}]`);
   const aLogAt = (i: string) => (packed ? `pk[dc * P2 + R + ${i}]` : `pALog[dc * N + ${i}]`);
   // the d dt_low weights a lane scatters (subgroup sums): register k holds w[k ^ pi], zero past R
   const rw = scatteredDtValues(r, layout);
   const laneParams = [
-    ...(nb === undefined
-      ? Array.from({ length: rw }, (_, k) => `  let wp${k} = w${k};`)
-      : Array.from(
+    ...(P > 1
+      ? Array.from(
           { length: rw },
           (_, k) =>
-            `  let wk${k} = ${k} ^ pi;\n  let wp${k} = select(0.0, ${wAt(`select(0, wk${k}, wk${k} < R)`)}, wk${k} < R);`,
-        )),
-    ...(nb === undefined
+            `  let wk${k} = spart * ${rw} + ${k};\n  let wp${k} = select(0.0, ${wAt(`select(0, wk${k}, wk${k} < R)`)}, wk${k} < R);`,
+        )
+      : nb === undefined
+        ? Array.from({ length: rw }, (_, k) => `  let wp${k} = w${k};`)
+        : Array.from(
+            { length: rw },
+            (_, k) =>
+              `  let wk${k} = ${k} ^ pi;\n  let wp${k} = select(0.0, ${wAt(`select(0, wk${k}, wk${k} < R)`)}, wk${k} < R);`,
+          )),
+    ...(!laneOffsets
       ? []
-      : Array.from(
-          { length: nv },
-          (_, v) => `  let pb${v} = ${rv} + (${v} ^ pi);\n  let pc${v} = ${rv + nv} + (${v} ^ pi);`,
-        )),
+      : Array.from({ length: nvl }, (_, v) => {
+          const block = P > 1 ? `spart * ${nvl} + ${v}` : `(${v} ^ pi)`;
+          return `  let pb${v} = ${rv} + ${block};\n  let pc${v} = ${rv + nv} + ${block};`;
+        })),
   ].join('\n');
 
-  // invocation `lid` loads vec4s lid + m WC of the tile's T x RS padded rows, and the tile's u (and z,
-  // dy with `all`) of the workgroup's channels; `ok` false loads zeros (a tile before the first)
+  // invocation `lid` loads vec4s lid + m I of the tile's T x RS padded rows, and elements lid + m I of
+  // the tile's T x WC u (and z, dy with `all`) of the workgroup's channels (I invocations); `ok`
+  // false loads zeros (a tile before the first)
   const load = (t0: string, ok: string, all: boolean) => `    for (var m = 0; m < ${rowShare}; m++) {
-      let v = lid + m * ${wc};
+      let v = lid + m * ${inv};
       let j = v / RS;
       let q = v - j * RS;
       let base = (bc * L + ${t0} + j) * S;
@@ -79,26 +94,30 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
       xs[m] = vec4<f32>(rowAt(base, 4 * q, okr), rowAt(base, 4 * q + 1, okr), rowAt(base, 4 * q + 2, okr), rowAt(base, 4 * q + 3, okr));
     }
     for (var m = 0; m < ${colShare}; m++) {
-      let tj = ${t0} + m;
-      let okc = ${ok} && tj < L && d < Di;
+      let e = lid + m * ${inv};
+      let jj = e / ${wc};
+      let dd = g * ${wc} + e - jj * ${wc};
+      let tj = ${t0} + jj;
+      let okc = ${ok} && e < ${T * wc} && tj < L && dd < Di;
       let row = bc * L + tj;
-      xu[m] = select(0.0, u[select(0, row * Di + d, okc)], okc);${
+      xu[m] = select(0.0, u[select(0, row * Di + dd, okc)], okc);${
         all
           ? `
-      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + d, okc)], okc);
-      xg[m] = select(0.0, dout[select(0, row * Di + d, okc)], okc);`
+      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dd, okc)], okc);
+      xg[m] = select(0.0, dout[select(0, row * Di + dd, okc)], okc);`
           : ''
       }
     }`;
   const store = (all: boolean) => `    for (var m = 0; m < ${rowShare}; m++) {
-      if (lid + m * ${wc} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${wc}] = xs[m]; }
+      if (lid + m * ${inv} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${inv}] = xs[m]; }
     }
     for (var m = 0; m < ${colShare}; m++) {
-      cols[${colBase('buf', 0)} + m * ${wc} + lid] = xu[m];${
+      let e = lid + m * ${inv};${P > 1 ? `\n      if (e >= ${T * wc}) { break; }` : ''}
+      cols[${colBase('buf', 0)} + e] = xu[m];${
         all
           ? `
-      cols[${colBase('buf', 1)} + m * ${wc} + lid] = xz[m];
-      cols[${colBase('buf', 2)} + m * ${wc} + lid] = xg[m];`
+      cols[${colBase('buf', 1)} + e] = xz[m];
+      cols[${colBase('buf', 2)} + e] = xg[m];`
           : ''
       }
     }`;
@@ -111,7 +130,7 @@ ${Array.from({ length: rv }, (_, q) => {
   return `      let x${q} = rows[o + ${q}];\n      dtp += ${terms.join(' + ')};`;
 }).join('\n')}
 ${Array.from(
-  { length: nv },
+  { length: nvl },
   (_, q) => `      let bq${q} = rows[o + ${bOff(q)}];
       let cq${q} = rows[o + ${cOff(q)}];`,
 ).join('\n')}
@@ -121,7 +140,7 @@ ${Array.from(
   const decay = (i: number) => (q === undefined ? `exp(delta * A${i})` : `exp2(delta * A2_${i})`);
   const bAt = (i: number) => `bq${i >> 2}.${comp(i)}`;
   const cAt = (i: number) => `cq${i >> 2}.${comp(i)}`;
-  const states = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
+  const states = (f: (i: number) => string) => Array.from({ length: ns }, (_, i) => f(i)).join('\n');
   // with subgroup sums, the forward walks (step 1, and step 2's recompute) go U steps a turn, in
   // phases: every Δ_t and Δ_t u_t of the turn, then every decay, then the states' chains (one FMA a
   // state and step), so what does not wait for h is issued first; `keep` also stores each h_t of the
@@ -138,16 +157,16 @@ ${Array.from(
         out.push(`      let x${k}_${v} = rows[o${k} + ${v}];\n      dtp${k} += ${terms.join(' + ')};`);
       }
       out.push(`      let delta${k} = softplusb(dtp${k});
-      let dlu${k} = delta${k} * cols[${colBase('buf', 0)} + (j + ${k}) * ${wc} + lid];`);
+      let dlu${k} = delta${k} * cols[${colBase('buf', 0)} + (j + ${k}) * ${wc} + ch];`);
     }
     for (let k = 0; k < U; k++)
-      for (let i = 0; i < n; i++) out.push(`      let a${k}_${i} = exp2(delta${k} * A2_${i});`);
+      for (let i = 0; i < ns; i++) out.push(`      let a${k}_${i} = exp2(delta${k} * A2_${i});`);
     for (let k = 0; k < U; k++) {
-      for (let v = 0; v < nv; v++) out.push(`      let b${k}_${v} = rows[o${k} + ${bOff(v)}];`);
-      for (let i = 0; i < n; i++)
+      for (let v = 0; v < nvl; v++) out.push(`      let b${k}_${v} = rows[o${k} + ${bOff(v)}];`);
+      for (let i = 0; i < ns; i++)
         out.push(`      h${i} = a${k}_${i} * h${i} + dlu${k} * b${k}_${i >> 2}.${comp(i)};`);
       if (keep && T > 1) {
-        const save = states((i) => `        hb[((j + ${k}) * N + ${i}) * ${wc} + lid] = h${i};`);
+        const save = states((i) => `        hb[((j + ${k}) * ${ns} + ${i}) * ${inv} + lid] = h${i};`);
         // only the turn's last step can be the tile's last (T is a multiple of U)
         out.push(
           k < U - 1
@@ -163,9 +182,9 @@ ${Array.from(
   const reverseReads = `      let row = bc * L + t0 + j;
 ${rowRead}
       let sig = sigmoidf(dtp);
-      let ut = cols[${colBase('buf', 0)} + j * ${wc} + lid];
-      let zv = cols[${colBase('buf', 1)} + j * ${wc} + lid];
-      let go = cols[${colBase('buf', 2)} + j * ${wc} + lid];
+      let ut = cols[${colBase('buf', 0)} + j * ${wc} + ch];
+      let zv = cols[${colBase('buf', 1)} + j * ${wc} + ch];
+      let go = cols[${colBase('buf', 2)} + j * ${wc} + ch];
       let jp = max(j - 1, 0);`;
 
   // the walk over the tiles from the last: the first tile's loads, then each tile's staging, the next
@@ -180,14 +199,14 @@ ${load('t0', 'true', true)}
 ${store(true)}
     workgroupBarrier();
 ${load(`(t0 - ${T})`, 'c > 0', true)}
-${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${i}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}`;
+${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${sidx(i)}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}`;
 
   // phase 2 with the per-step sums over channels through workgroup memory
   const workgroupPhase2 = `  var hb: array<f32, ${T * n}>;
 ${tileStart}
     for (var j = 0; j < ${T}; j++) {
 ${rowRead}
-      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
+      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + ch];
 ${states((i) => `      h${i} = exp(delta * A${i}) * h${i} + dlu * ${bAt(i)};\n      hb[j * N + ${i}] = h${i};`)}
     }
     for (var j = min(${T}, L - t0) - 1; j >= 0; j--) {
@@ -240,7 +259,7 @@ ${Array.from(
     }
   }`;
   const qv = q ?? 1;
-  const subgroups = wc / qv;
+  const subgroups = inv / qv;
   const subgroupPhase2 =
     q === undefined
       ? ''
@@ -248,7 +267,7 @@ ${Array.from(
   return {
     program: {
       name: 'ScanBackwardStaged',
-      key: `scanbwds_${r}_${n}_${wc}_${T}_${packed}_${q ?? 0}_${layout.nb ?? 1}`,
+      key: `scanbwds_${r}_${n}_${wc}_${T}_${packed}_${q ?? 0}_${layout.nb ?? 1}_${P}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, nT, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -285,8 +304,8 @@ fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
   let valid = ok && kk < select(R, N, inB);
   return select(0.0, xdbl[select(0, base + col, valid)], valid);
 }
-${q === undefined ? '' : sumColumnFn(n, r)}
-@compute @workgroup_size(${wc})
+${q === undefined ? '' : sumColumnFn(n, r, layout)}
+@compute @workgroup_size(${inv})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${q === undefined ? '' : ', @builtin(subgroup_invocation_id) sgl: u32'}) {
   let lid = i32(lidu);
   let L = uni.L;
@@ -294,7 +313,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let wgi = flatGroup(wid);
   let bw = wgi / uni.G;
   let g = wgi - bw * uni.G;
-  let d = g * ${wc} + lid;
+  // the invocation's channel in the workgroup, and which part of its states it holds
+  let ch = ${P > 1 ? `lid / ${P}` : 'lid'};
+  let spart = ${P > 1 ? `lid % ${P}` : '0'};
+  let d = g * ${wc} + ch;
   let live = d < Di && bw < uni.B;
   let dc = min(d, Di - 1);
   let bc = min(bw, uni.B - 1);
@@ -334,13 +356,13 @@ ${store(false)}
 ${load(`(t0 + ${T})`, 'true', false)}
     let c = t0 / ${T};
     if (c > 0 && live) {
-${states((i) => `      du[(bc * L + (c - 1) * N + ${i}) * Di + d] = h${i};`)}
+${states((i) => `      du[(bc * L + (c - 1) * N + ${sidx(i)}) * Di + d] = h${i};`)}
     }
 ${
   q === undefined
     ? `    for (var j = 0; j < ${T}; j++) {
 ${rowRead}
-      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + lid];
+      let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + ch];
 ${states((i) => `      h${i} = ${decay(i)} * h${i} + dlu * ${bAt(i)};`)}
     }`
     : `    for (var j = 0; j < ${T}; j += ${U}) {
@@ -358,10 +380,12 @@ ${Array.from({ length: r }, (_, k) => `  var dW${k} = 0.0;`).join('\n')}
 ${q === undefined ? workgroupPhase2 : subgroupPhase2}
   if (live) {
     let o = (bw * Di + d) * P2;
-${Array.from({ length: r }, (_, k) => `    ppart[o + ${k}] = dW${k};`).join('\n')}
 ${states((i) => `    ppart[o + R + ${sidx(i)}] = dA${i} * A${i};`)}
-    ppart[o + R + N] = dD;
-    ppart[o + R + N + 1] = dBias;
+    if (spart == 0) {
+${Array.from({ length: r }, (_, k) => `      ppart[o + ${k}] = dW${k};`).join('\n')}
+      ppart[o + R + N] = dD;
+      ppart[o + R + N + 1] = dBias;
+    }
   }
 }
 `,

@@ -42,19 +42,37 @@ export function alignedBits(layout: StagedBackwardLayout): number {
   return ((layout.nb ?? 1) - 1) & ((layout.q ?? 1) - 1);
 }
 
-/** d dt_low values a lane scatters: R, rounded up to a multiple of the aligned blocks. */
+/**
+ * d dt_low values a lane scatters: R, rounded up to a multiple of the aligned blocks; with a
+ * channel's states over 2 lanes, each lane takes half of them.
+ */
 export function scatteredDtValues(r: number, layout: StagedBackwardLayout): number {
+  if ((layout.lanes ?? 1) > 1) return Math.ceil(r / 2);
   const nb = layout.nb ?? 1;
   return Math.ceil(r / nb) * nb;
 }
 
 /**
- * WGSL helper: the x_dbl-gradient column of reduce-scatter value v (the register layout above), -1
- * for padding.
+ * WGSL helper: the x_dbl-gradient column of reduce-scatter value v (the register layout above) of
+ * the lane holding part `half` of its channel's states, -1 for padding.
  */
-export function sumColumnFn(n: number, r: number): string {
+export function sumColumnFn(n: number, r: number, layout: StagedBackwardLayout): string {
+  if ((layout.lanes ?? 1) > 1) {
+    // 2 lanes a channel: part p's registers are its N/2 states' dB, then their dC, then d dt_low's
+    // values p RW + k
+    const ns = n / 2;
+    const rw = scatteredDtValues(r, layout);
+    return `fn sumColumn(v: i32, half: i32) -> i32 {
+  if (v >= ${2 * ns}) {
+    let k = half * ${rw} + v - ${2 * ns};
+    return select(-1, k, k < ${r} && v < ${2 * ns + rw});
+  }
+  let kappa = v / ${ns};
+  return ${r} + kappa * ${n} + half * ${ns} + v - kappa * ${ns};
+}`;
+  }
   const nbk = Math.ceil(n / 4);
-  return `fn sumColumn(v: i32) -> i32 {
+  return `fn sumColumn(v: i32, half: i32) -> i32 {
   if (v >= ${8 * nbk}) {
     let k = v - ${8 * nbk};
     return select(-1, k, k < ${r});
@@ -70,21 +88,35 @@ export function subgroupWalk(p: StagedWalkParts): string {
   const { n, r, layout, turn: U } = p;
   const { wc, t: T } = layout;
   const qv = layout.q ?? 1;
-  const subgroups = wc / qv;
+  const P = layout.lanes ?? 1;
+  const inv = wc * P;
+  const ns = n / P;
+  const subgroups = inv / qv;
   const nbk = Math.ceil(n / 4);
-  const states = (f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join('\n');
-  const hbAt = (j: string, i: number) => `hb[(${j} * N + ${i}) * ${wc} + lid]`;
+  const states = (f: (i: number) => string) => Array.from({ length: ns }, (_, i) => f(i)).join('\n');
+  const hbAt = (j: string, i: number) => `hb[(${j} * ${ns} + ${i}) * ${inv} + lid]`;
   const registers: Array<string | null> = [];
-  for (let c = 0; c < 4; c++)
-    for (let kappa = 0; kappa < 2; kappa++)
-      for (let b = 0; b < nbk; b++) {
-        const slot = 4 * b + c;
-        registers[b + nbk * kappa + 2 * nbk * c] = slot < n ? `v${kappa === 0 ? 'b' : 'c'}${slot}` : null;
-      }
+  if (P > 1) {
+    for (let i = 0; i < ns; i++) registers.push(`vb${i}`);
+    for (let i = 0; i < ns; i++) registers.push(`vc${i}`);
+  } else
+    for (let c = 0; c < 4; c++)
+      for (let kappa = 0; kappa < 2; kappa++)
+        for (let b = 0; b < nbk; b++) {
+          const slot = 4 * b + c;
+          registers[b + nbk * kappa + 2 * nbk * c] = slot < n ? `v${kappa === 0 ? 'b' : 'c'}${slot}` : null;
+        }
   const rw = scatteredDtValues(r, layout);
   for (let k = 0; k < rw; k++) registers.push(`vw${k}`);
-  const scatter = reduceScatter(registers, qv, alignedBits(layout));
+  // with 2 lanes a channel the sums run over the channel bits of the lane index only (not bit 1)
+  const scatter = reduceScatter(registers, qv, alignedBits(layout), P - 1);
+  const group = qv / P;
   const liveGroups = scatter.live.flatMap((isLive, k) => (isLive ? [k] : []));
+  // a sum over the channel's states: its lanes' partial sums added (the same order on both lanes)
+  const overLanes = (name: string, x: string) =>
+    P > 1
+      ? `      let ${name}Own = ${x};\n      let ${name} = ${name}Own + subgroupShuffleXor(${name}Own, 1u);`
+      : `      let ${name} = ${x};`;
   const sumStores = liveGroups
     .map((k) =>
       subgroups === 1
@@ -96,7 +128,7 @@ export function subgroupWalk(p: StagedWalkParts): string {
     [0, 1, 2, 3].map((k) => `      var ${name}${k} = ${k === 0 ? first : '0.0'};`).join('\n');
   const total4 = (name: string) => `((${name}0 + ${name}1) + (${name}2 + ${name}3))`;
   return `  // the x_dbl-gradient column each scattered group of this lane lands in
-${liveGroups.map((k) => `  let scol${k} = sumColumn(${k * qv} + lane);`).join('\n')}
+${liveGroups.map((k) => `  let scol${k} = sumColumn(${k * group} + ${P > 1 ? `(lane >> ${Math.log2(P)})` : 'lane'}, spart);`).join('\n')}
 ${states((i) => `  var hc${i} = 0.0;`)}
 ${p.tileStart}
     for (var j = 0; j < ${T}; j += ${U}) {
@@ -108,9 +140,14 @@ ${states((i) => (T > 1 ? `    hc${i} = select(h${i}, ${hbAt(`max(0, min(j0, ${T 
     for (var j = j0; j >= 0; j--) {
 ${p.reverseReads}
       // the sums over states in 4 partial sums each: chains of N / 4 dependent adds, not N
-${sum4('ypre', 'Dd * ut')}
+${sum4('ypre', P > 1 ? '0.0' : 'Dd * ut')}
 ${states((i) => `      ypre${i & 3} += ${p.cAt(i)} * hc${i};`)}
-      let ypre = ${total4('ypre')};
+${
+  P > 1
+    ? `${overLanes('yst', total4('ypre'))}
+      let ypre = Dd * ut + yst;`
+    : `      let ypre = ${total4('ypre')};`
+}
       let sz = sigmoidf(zv);
       let dy = go * zv * sz;
       let dzv = go * ypre * sz * (1.0 + zv * (1.0 - sz));
@@ -132,8 +169,9 @@ ${states(
       gc${i} = ab${i} * gn${i};
       hc${i} = hp${i};`,
 )}
-      let sumGB = ${total4('sumGB')};
-      let ddt = (ut * sumGB + ${total4('sumAP')}) * sig;
+${overLanes('sumGB', total4('sumGB'))}
+${overLanes('sumAP', total4('sumAP'))}
+      let ddt = (ut * sumGB + sumAP) * sig;
       let ddtl = select(0.0, ddt, live);
 ${Array.from({ length: r }, (_, k) => `      dW${k} += ddt * x${k >> 2}.${'xyzw'[k & 3]};`).join('\n')}
 ${Array.from({ length: rw }, (_, k) => `      let vw${k} = ddtl * wp${k};`).join('\n')}
@@ -142,7 +180,7 @@ ${Array.from({ length: rw }, (_, k) => `      let vw${k} = ddtl * wp${k};`).join
       // the sums over the subgroup's channels: lane λ ends with value kQ + λ of each group k
 ${scatter.code.join('\n')}
 ${sumStores}
-      if (live) {
+      if (live && spart == 0) {
         du[row * Di + d] = Dd * dy + delta * sumGB + bad;
         let zrow = row * uni.Zw;
         for (var mz = 0; mz < uni.Zw; mz += Di) {
@@ -155,7 +193,7 @@ ${
     ? `    // the subgroups' sums of the tile, added once
     workgroupBarrier();
     if (bw < uni.B) {
-      for (var e = lid; e < ${T} * S; e += ${wc}) {
+      for (var e = lid; e < ${T} * S; e += ${inv}) {
         let jj = e / S;
         if (t0 + jj < L) {
           var acc = 0.0;

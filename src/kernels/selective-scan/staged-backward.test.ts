@@ -66,6 +66,16 @@ describe('row-staged scan backward', () => {
     expect(aligned(32)?.nb).toBe(8);
     expect([aligned(4)?.nb, aligned(12)?.nb, aligned(5)?.nb]).toEqual([undefined, undefined, undefined]);
     expect(stagedBackwardLayout(16, 8, { wc: 32, t: 16, aligned: true }, 1 << 20)).toEqual({ wc: 32, t: 16 });
+    // a channel's states over 2 lanes: N a multiple of 8, at least Q / 2 channels, the subgroups'
+    // sums counted over twice the invocations
+    const pairs = (n: number, wc: number) =>
+      stagedBackwardLayout(n, 8, { wc, t: 16, q: 32, lanes: 2 }, 49152);
+    expect(pairs(16, 16)).toEqual({ wc: 16, t: 16, q: 32, lanes: 2 });
+    expect(pairs(16, 2)?.wc).toBe(16);
+    expect(pairs(12, 16)?.lanes).toBeUndefined();
+    expect(stagedBackwardBytes(16, 8, 16, 8, 4, 2)).toBe(
+      2 * 16 * (160 + 96) + 4 * 15 * 16 * 8 + 4 * 16 * 40 * 4,
+    );
   });
 
   /**
@@ -73,9 +83,15 @@ describe('row-staged scan backward', () => {
    * evaluated on every lane from the values before it (subgroupShuffleXor reads the partner's value),
    * then assigned; register r of lane λ starts as value r ^ (λ & aligned) of that lane's list.
    */
-  function simulateScatter(count: number, zero: (i: number) => boolean, q: number, aligned: number) {
+  function simulateScatter(
+    count: number,
+    zero: (i: number) => boolean,
+    q: number,
+    aligned: number,
+    exclude = 0,
+  ) {
     const values = Array.from({ length: count }, (_, i) => (zero(i) ? null : `x[${i}]`));
-    const { code, live } = reduceScatter(values, q, aligned);
+    const { code, live } = reduceScatter(values, q, aligned, exclude);
     const lanesIn = Array.from({ length: q }, (_, lane) =>
       Array.from({ length: count }, (_, i) => (zero(i) ? 0 : (i + 1) * 10 ** lane)),
     );
@@ -117,10 +133,23 @@ describe('row-staged scan backward', () => {
         vars[lane]?.set(m[1] as string, v);
       });
     }
-    for (let k = 0; k < Math.ceil(count / q); k++)
+    // lane λ's index over the lane bits summed over (the excluded bits squeezed out)
+    const squeeze = (lane: number) => {
+      let out = 0;
+      let j = 0;
+      for (let m = 1; m < q; m <<= 1) {
+        if (exclude & m) continue;
+        if (lane & m) out |= 1 << j;
+        j++;
+      }
+      return out;
+    };
+    const group = squeeze(q - 1) + 1;
+    for (let k = 0; k < Math.ceil(count / group); k++)
       for (let lane = 0; lane < q; lane++) {
-        const i = k * q + lane;
-        const want = i < count ? lanesIn.reduce((acc, l) => acc + (l[i] ?? 0), 0) : 0;
+        const i = k * group + squeeze(lane);
+        const same = lanesIn.filter((_, l) => (l & exclude) === (lane & exclude));
+        const want = i < count ? same.reduce((acc, l) => acc + (l[i] ?? 0), 0) : 0;
         const got = live[k] ? (vars[lane]?.get(`sv${k}_0`) ?? Number.NaN) : 0;
         expect(got, `value ${i} on lane ${lane}`).toBe(want);
       }
@@ -145,7 +174,15 @@ describe('row-staged scan backward', () => {
     expect(mixed.selects).toBe(6);
   });
 
-  type Want = { wc: number; t: number; subgroup?: boolean; aligned?: boolean };
+  it('reduce-scatter over some lane bits: lanes that differ in an excluded bit are not summed', () => {
+    // Q 8 with lane bit 1 excluded (a channel's states over 2 lanes): groups of 4 values, summed over
+    // the 4 lanes of each parity; 11 values, one known zero
+    expect(simulateScatter(11, (i) => i === 5, 8, 0, 1).live).toEqual([true, true, true]);
+    // and with bit 2 excluded
+    simulateScatter(6, () => false, 8, 0, 2);
+  });
+
+  type Want = { wc: number; t: number; subgroup?: boolean; aligned?: boolean; lanes?: 2 };
   const cases: ReadonlyArray<[ScanCase, Want, boolean]> = [
     // L = 1
     [{ b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, { wc: 64, t: 4 }, false],
@@ -177,10 +214,17 @@ describe('row-staged scan backward', () => {
     [{ b: 1, l: 1, di: 4, n: 8, r: 5, gateWidth: 1 }, { wc: 4, t: 8, aligned: true }, false],
     // N 12: 3 blocks cannot be permuted (the unpermuted layout over 3 blocks), T 12
     [{ b: 2, l: 13, di: 9, n: 12, r: 2, gateWidth: 1 }, { wc: 8, t: 12, aligned: true }, true],
+    // a channel's states over 2 lanes: N 16, R 8 (4 values of d dt_low a lane), L 37 over tiles of
+    // 16, Di 17 over 8 channels (16 invocations: 4 subgroups of 2 channels), packed
+    [{ b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, { wc: 8, t: 16, subgroup: true, lanes: 2 }, true],
+    // N 8, R 3 (2 a lane, the last zero), L 19 over tiles of 8, Di 70 over 16 channels
+    [{ b: 2, l: 19, di: 70, n: 8, r: 3, gateWidth: 2 }, { wc: 16, t: 8, subgroup: true, lanes: 2 }, false],
+    // L = 1, 2 channels a workgroup (one subgroup), R 5; odd T (the columns' last share partly past)
+    [{ b: 3, l: 1, di: 4, n: 8, r: 5, gateWidth: 1 }, { wc: 2, t: 9, subgroup: true, lanes: 2 }, false],
   ];
   for (const [c, want, pack] of cases) {
     const sums = want.aligned ? 'aligned' : want.subgroup ? 'subgroup' : 'workgroup';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels, T ${want.t}${sums === 'workgroup' ? '' : `, ${sums} subgroup sums`}${pack ? ', parameters packed' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels${want.lanes ? ' x 2 lanes' : ''}, T ${want.t}${sums === 'workgroup' ? '' : `, ${sums} subgroup sums`}${pack ? ', parameters packed' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (sums !== 'workgroup' && subgroupMinSize(tf.backend()) === null) ctx.skip();
@@ -194,6 +238,7 @@ describe('row-staged scan backward', () => {
         stagedBackwardChannels: want.wc,
         stagedBackwardSteps: want.t,
         stagedBackwardSums: sums,
+        stagedBackwardLanes: want.lanes ?? 1,
       });
       const programs = new Set<string>();
       try {
@@ -204,6 +249,7 @@ describe('row-staged scan backward', () => {
         const layout = stagedBackwardLayout(c.n, c.r, { ...want, q }, 32768);
         if (sums !== 'workgroup') expect(layout?.wc).toBe(want.wc);
         if (want.aligned) expect(layout?.nb).toBe(c.n === 12 ? undefined : c.n / 4);
+        expect(layout?.lanes).toBe(want.lanes);
         const g = Math.ceil(c.di / (layout?.wc ?? 1));
         const stale = [c.b * c.l * g * (c.r + 2 * c.n), c.b * c.di * (c.r + c.n + 2), c.b * c.l * c.di];
         const poison = stale.flatMap((k) => [0, 1].map(() => tf.fill([k], Number.NaN)));

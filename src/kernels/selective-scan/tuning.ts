@@ -122,6 +122,12 @@ export const scanTuning = {
    * 'subgroup'; not timed on the H200 yet)
    */
   stagedBackwardSums: 'workgroup' as 'workgroup' | 'subgroup' | 'aligned',
+  /**
+   * with subgroup sums: lanes a channel in the staged backward (2: its states over 2 neighbouring
+   * lanes, N a multiple of 8; twice the warps for the same channels, for a walk that one warp a
+   * scheduler leaves latency-bound; not timed on the H200 yet)
+   */
+  stagedBackwardLanes: 1 as 1 | 2,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**

@@ -58,6 +58,11 @@ export const SCAN_CASES: readonly ScanCase[] = [
   { b: 64, l: 3, di: 8, n: 2, r: 1, gateWidth: 1 },
   { b: 3, l: 64, di: 130, n: 5, r: 3, gateWidth: 2 },
 ];
+/** the cases (N a multiple of 8) also run with a channel's states over 2 lanes in the backward */
+const PAIRS_CASES: readonly ScanCase[] = [
+  SCAN_CASES[2] as ScanCase,
+  { b: 2, l: 19, di: 70, n: 8, r: 3, gateWidth: 2 },
+];
 /** the cases also run with the chunked forward */
 const CHUNKED_CASES = [SCAN_CASES[0], SCAN_CASES[1], SCAN_CASES[4]];
 
@@ -105,18 +110,20 @@ export const scanFunction =
  * block-parallel forward, the row-staged one with the row-staged forward, the channel-parallel one
  * otherwise. 'staged-lean': the row-staged forward's lean step and the row-staged backward's
  * subgroup sums, the states permuted by lane where N / 4 is a power of two above 1 (where the device
- * has subgroups; the workgroup-memory sums elsewhere).
+ * has subgroups; the workgroup-memory sums elsewhere). 'staged-pairs': the same forward, the
+ * backward's subgroup sums with a channel's states over 2 lanes (N a multiple of 8).
  */
 function scanCheck(
   c: ScanCase,
-  check: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged' | 'staged-lean',
+  check: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged' | 'staged-lean' | 'staged-pairs',
 ): KernelCheck {
-  const lean = check === 'staged-lean';
+  const pairs = check === 'staged-pairs';
+  const lean = check === 'staged-lean' || pairs;
   const mode = lean ? 'staged' : check;
   const backwardMode = mode === 'blocks' ? 'blocks' : mode === 'staged' ? 'staged' : 'channels';
   return {
     kernel: 'selectiveScan',
-    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''} forward, ${backwardMode} backward${lean ? ' (aligned subgroup sums)' : ''}`,
+    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''} forward, ${backwardMode} backward${pairs ? ' (subgroup sums, 2 lanes a channel)' : lean ? ' (aligned subgroup sums)' : ''}`,
     dims: {
       ...c,
       chunked: mode === 'chunked' ? 1 : 0,
@@ -125,6 +132,7 @@ function scanCheck(
       lanes: mode === 'lanes' ? 1 : 0,
       staged: mode === 'staged' ? 1 : 0,
       lean: lean ? 1 : 0,
+      pairs: pairs ? 1 : 0,
     },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
@@ -136,12 +144,14 @@ function scanCheck(
         backwardMode: scanTuning.backwardMode,
         stagedLean: scanTuning.stagedLean,
         stagedBackwardSums: scanTuning.stagedBackwardSums,
+        stagedBackwardLanes: scanTuning.stagedBackwardLanes,
       };
       Object.assign(scanTuning, {
         forwardMode: mode,
         backwardMode,
         stagedLean: lean,
-        stagedBackwardSums: lean ? 'aligned' : 'workgroup',
+        stagedBackwardSums: pairs ? 'subgroup' : lean ? 'aligned' : 'workgroup',
+        stagedBackwardLanes: pairs ? 2 : 1,
       });
       try {
         const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, scanFunction(false, zOffset));
@@ -359,6 +369,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
     // the row-staged forward (a tile's rows, u and z in workgroup memory)
     ...SCAN_CASES.map((c) => scanCheck(c, 'staged')),
     ...SCAN_CASES.map((c) => scanCheck(c, 'staged-lean')),
+    ...PAIRS_CASES.map((c) => scanCheck(c, 'staged-pairs')),
     ...[
       [1, 1, 4],
       [2, 5, 7],
