@@ -285,6 +285,7 @@ const S = ${s};
 const RS = ${rs};
 const RSR = ${rsr};
 const P2 = ${r + n + 2};
+const LN2 = 0.6931472;
 var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
 var<workgroup> cols: array<f32, ${2 * 3 * T * wc}>;
 ${
@@ -335,7 +336,11 @@ ${Array.from({ length: Math.log2(qv) }, (_, k) => `  let bm${1 << k} = (lid & ${
   let pi4 = 4 * pi;`
 }
 ${Array.from({ length: r }, (_, k) => `  let w${k} = ${wAt(`${k}`)};`).join('\n')}
-${states((i) => `  let A${i} = -exp(${aLogAt(sidx(i))});${q === undefined ? '' : `\n  let A2_${i} = A${i} * 1.442695;`}`)}
+${states((i) =>
+  q === undefined
+    ? `  let A${i} = -exp(${aLogAt(sidx(i))});`
+    : `  let A2_${i} = -exp(${aLogAt(sidx(i))}) * 1.442695;`,
+)}
   let Dd = ${packed ? 'pk[dc * P2 + R + N]' : 'pD[dc]'};
   let bias = ${packed ? 'pk[dc * P2 + R + N + 1]' : 'pBias[dc]'};
 ${q === undefined ? '' : laneParams}
@@ -380,7 +385,7 @@ ${Array.from({ length: r }, (_, k) => `  var dW${k} = 0.0;`).join('\n')}
 ${q === undefined ? workgroupPhase2 : subgroupPhase2}
   if (live) {
     let o = (bw * Di + d) * P2;
-${states((i) => `    ppart[o + R + ${sidx(i)}] = dA${i} * A${i};`)}
+${states((i) => `    ppart[o + R + ${sidx(i)}] = dA${i} * ${q === undefined ? `A${i}` : `(A2_${i} * LN2)`};`)}
     if (spart == 0) {
 ${Array.from({ length: r }, (_, k) => `      ppart[o + ${k}] = dW${k};`).join('\n')}
       ppart[o + R + N] = dD;

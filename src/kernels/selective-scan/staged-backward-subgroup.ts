@@ -8,6 +8,7 @@
  *   dΔ_t = Σ_n g_t[n] (B_t[n] u_t + A_n exp(Δ_t A_n) h_{t-1}[n])
  *        = u_t Σ_n g_t[n] B_t[n] + Σ_n A_n p_n,   p_n = g_t[n] exp(Δ_t A_n) h_{t-1}[n]
  *   dA_n += Δ_t p_n,   dB_t[n] = Σ_channels g_t[n] Δ_t u_t,   dC_t[n] = Σ_channels dy'_t h_t[n]
+ * Only A_n log2 e (A2_n, for exp2) is kept in registers: Σ_n A_n p_n is summed as ln 2 Σ_n A2_n p_n.
  * The S values a step adds over channels (d dt_low = dΔ_t σ(dt) W, dB_t, dC_t) go through one
  * reduce-scatter (reduce-scatter.ts) whose registers are laid out as
  *   register b + NB κ + 2 NB c: state slot 4 b + c's dB (κ 0) or dC (κ 1) value, NB = ceil(N / 4);
@@ -162,7 +163,7 @@ ${states(
       let gn${i} = ${p.cAt(i)} * dy + gc${i};
       sumGB${i & 3} += gn${i} * ${p.bAt(i)};
       let p${i} = gn${i} * ab${i} * hp${i};
-      sumAP${i & 3} += A${i} * p${i};
+      sumAP${i & 3} += A2_${i} * p${i};
       dA${i} += delta * p${i};
       let vb${i} = gn${i} * dut;
       let vc${i} = dyl * hc${i};
@@ -171,7 +172,7 @@ ${states(
 )}
 ${overLanes('sumGB', total4('sumGB'))}
 ${overLanes('sumAP', total4('sumAP'))}
-      let ddt = (ut * sumGB + sumAP) * sig;
+      let ddt = (ut * sumGB + sumAP * LN2) * sig;
       let ddtl = select(0.0, ddt, live);
 ${Array.from({ length: r }, (_, k) => `      dW${k} += ddt * x${k >> 2}.${'xyzw'[k & 3]};`).join('\n')}
 ${Array.from({ length: rw }, (_, k) => `      let vw${k} = ddtl * wp${k};`).join('\n')}
