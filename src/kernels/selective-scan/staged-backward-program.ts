@@ -108,16 +108,16 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
           : ''
       }
     }`;
-  const store = (all: boolean) => `    for (var m = 0; m < ${rowShare}; m++) {
-      if (lid + m * ${inv} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${inv}] = xs[m]; }
+  const store = (all: boolean, into = 'buf') => `    for (var m = 0; m < ${rowShare}; m++) {
+      if (lid + m * ${inv} < ${T * rs}) { rows[${into} * ${T * rs} + lid + m * ${inv}] = xs[m]; }
     }
     for (var m = 0; m < ${colShare}; m++) {
       let e = lid + m * ${inv};${P > 1 ? `\n      if (e >= ${T * wc}) { break; }` : ''}
-      cols[${colBase('buf', 0)} + e] = xu[m];${
+      cols[${colBase(into, 0)} + e] = xu[m];${
         all
           ? `
-      cols[${colBase('buf', 1)} + e] = xz[m];
-      cols[${colBase('buf', 2)} + e] = xg[m];`
+      cols[${colBase(into, 1)} + e] = xz[m];
+      cols[${colBase(into, 2)} + e] = xg[m];`
           : ''
       }
     }`;
@@ -188,22 +188,25 @@ ${rowRead}
       let jp = max(j - 1, 0);`;
 
   // the walk over the tiles from the last: the first tile's loads, then each tile's staging, the next
-  // tile's loads in flight, and its starting state (kept in du's rows by step 1)
-  const tileStart = `  {
+  // tile's loads in flight, and its starting state (kept in du's rows by step 1). With `early` the
+  // next tile's loads are stored into the other buffer by the caller as soon as the tile's states
+  // are recomputed (that buffer's last reader, the tile after this one, finished before this
+  // tile's barrier), so they are not held in registers through the walk
+  const tileStart = (early: boolean) => `  {
     let t0 = (uni.nT - 1) * ${T};
-${load('t0', 'true', true)}
+${load('t0', 'true', true)}${early ? `\n${store(true, '((uni.nT - 1) & 1)')}` : ''}
   }
   for (var c = uni.nT - 1; c >= 0; c--) {
     let t0 = c * ${T};
     let buf = c & 1;
-${store(true)}
+${early ? '' : store(true)}
     workgroupBarrier();
 ${load(`(t0 - ${T})`, 'c > 0', true)}
 ${states((i) => `    hs${i} = select(0.0, du[select(0, (bc * L + (c - 1) * N + ${sidx(i)}) * Di + dc, c > 0)], c > 0);\n    h${i} = hs${i};`)}`;
 
   // phase 2 with the per-step sums over channels through workgroup memory
   const workgroupPhase2 = `  var hb: array<f32, ${T * n}>;
-${tileStart}
+${tileStart(false)}
     for (var j = 0; j < ${T}; j++) {
 ${rowRead}
       let dlu = delta * cols[${colBase('buf', 0)} + j * ${wc} + ch];
@@ -263,7 +266,19 @@ ${Array.from(
   const subgroupPhase2 =
     q === undefined
       ? ''
-      : subgroupWalk({ n, r, layout, turn: U, tileStart, reverseReads, forwardTurn, bAt, cAt, decay });
+      : subgroupWalk({
+          n,
+          r,
+          layout,
+          turn: U,
+          tileStart: tileStart(true),
+          storeNext: store(true, '(1 - buf)'),
+          reverseReads,
+          forwardTurn,
+          bAt,
+          cAt,
+          decay,
+        });
   return {
     program: {
       name: 'ScanBackwardStaged',

@@ -26,8 +26,13 @@ export interface StagedWalkParts {
   layout: StagedBackwardLayout;
   /** steps a turn of the forward walks */
   turn: number;
-  /** the walk over the tiles from the last, up to and including the tile's starting state */
+  /**
+   * the walk over the tiles from the last, up to and including the tile's starting state, the next
+   * tile's loads in registers
+   */
   tileStart: string;
+  /** those loads stored into the other buffer (free while this tile is walked) */
+  storeNext: string;
   /** what a step of the backward walk reads (its row, σ of dt, u, z, dy; `jp`) */
   reverseReads: string;
   /** a turn of the forward walk, keeping each step's states in hb */
@@ -135,6 +140,8 @@ ${p.tileStart}
     for (var j = 0; j < ${T}; j += ${U}) {
 ${p.forwardTurn(true)}
     }
+    // the next tile's staging, its loads in by now: not held in registers through the walk
+${p.storeNext}
     // h of the last live step: the tile's last state, or one kept in hb
     let j0 = min(${T}, L - t0) - 1;
 ${states((i) => (T > 1 ? `    hc${i} = select(h${i}, ${hbAt(`max(0, min(j0, ${T - 2}))`, i)}, j0 < ${T - 1});` : `    hc${i} = h${i};`))}
