@@ -303,8 +303,9 @@ const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boole
  * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
  * of the tile loop written out one after the other, Δ and the gate in a prepass.
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, boolean]> = [
-  // channels, lanes, T, steps written out, Δ and gate in a prepass, one basic block a turn (lean)
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, boolean, number?]> = [
+  // channels, lanes, T, steps written out, Δ and gate in a prepass, one basic block a turn (lean),
+  // chunks of L walked side by side (default 1)
   [64, 1, 16, 1, false, false],
   [64, 1, 16, 4, false, false],
   [64, 1, 16, 2, false, false],
@@ -328,6 +329,13 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, bool
   [32, 1, 16, 2, false, true],
   [64, 1, 16, 4, false, false],
   [64, 2, 16, 8, false, false],
+  [32, 1, 8, 4, false, true, 4],
+  [32, 1, 8, 4, false, false, 4],
+  [16, 1, 16, 4, false, true, 4],
+  [32, 1, 8, 4, false, true, 2],
+  [64, 1, 8, 4, false, true, 2],
+  [16, 1, 8, 4, false, true, 8],
+  [32, 2, 8, 4, false, true, 2],
 ];
 
 /** The row-staged backward's layouts timed: channels per workgroup, T (staged-backward-program.ts). */
@@ -412,27 +420,31 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
-      ...STAGED_SWEEP.map(([wc, sp, t, unroll, prepass, lean]): [string, Partial<typeof scanTuning>] => {
-        const lay = stagedLayout(
-          n,
-          r,
-          { wc, sp, t, unroll, prepass, lean },
-          subgroupMinSize(backend),
-          budget,
-        );
-        return [
-          `staged${lay?.lean ? ' lean' : ''}, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${lay?.prepass ? ', Δ and gate first' : ''} (wanted ${wc} x ${sp}, T ${t})`,
-          {
-            forwardMode: 'staged',
-            stagedChannels: wc,
-            stagedLanes: sp,
-            stagedSteps: t,
-            stagedUnroll: unroll,
-            stagedPrepass: prepass,
-            stagedLean: lean,
-          },
-        ];
-      }),
+      ...STAGED_SWEEP.map(
+        ([wc, sp, t, unroll, prepass, lean, chunks = 1]): [string, Partial<typeof scanTuning>] => {
+          const lay = stagedLayout(
+            n,
+            r,
+            { wc, sp, t, unroll, prepass, lean, chunks },
+            subgroupMinSize(backend),
+            budget,
+          );
+          const k = lay?.chunks ?? 1;
+          return [
+            `staged${k > 1 ? ` chunked (${k} chunks)` : ''}${lay?.lean ? ' lean' : ''}, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${lay?.prepass ? ', Δ and gate first' : ''} (wanted ${wc} x ${sp}, T ${t}${chunks > 1 ? `, ${chunks} chunks` : ''})`,
+            {
+              forwardMode: 'staged',
+              stagedChannels: wc,
+              stagedLanes: sp,
+              stagedSteps: t,
+              stagedUnroll: unroll,
+              stagedPrepass: prepass,
+              stagedLean: lean,
+              stagedChunks: chunks,
+            },
+          ];
+        },
+      ),
       ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns, stage]): [string, Partial<typeof scanTuning>] => [
         `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier${stage ? ', rows staged' : ''}`,
         {

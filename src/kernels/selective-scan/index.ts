@@ -142,10 +142,16 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     unroll: t.stagedUnroll,
     prepass: t.stagedPrepass,
     lean: t.stagedLean,
+    chunks: t.stagedChunks,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;
-  return layout.wc === wanted.wc && layout.t === wanted.t && layout.sp === wanted.sp ? layout : null;
+  const asWanted =
+    layout.wc === wanted.wc &&
+    layout.t === wanted.t &&
+    layout.sp === wanted.sp &&
+    (layout.chunks ?? 1) === wanted.chunks;
+  return asWanted ? layout : null;
 }
 
 const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {

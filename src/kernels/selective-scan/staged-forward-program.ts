@@ -47,6 +47,13 @@ export interface StagedLayout {
    * states' chains), so what does not wait for h is issued first (default false)
    */
   lean?: boolean;
+  /**
+   * L split into K chunks walked side by side (K invocations a channel and part): each chunk's end
+   * state from zero and its Σ Δ first (pass 1, no y), then each chunk's true start folded from the
+   * chunks before it in workgroup memory, then the chunk walked again writing y (pass 2); K times the
+   * warps for twice the recurrence's work (default 1; not with the prepass)
+   */
+  chunks?: number;
 }
 
 /** vec4s of a staged row: dt_low, B_t and C_t each padded to whole vec4s */
@@ -54,33 +61,39 @@ export function stagedRowVecs(r: number, n: number): number {
   return Math.ceil(r / 4) + 2 * Math.ceil(n / 4);
 }
 
-/** Workgroup memory of the staged forward, bytes: two tiles of rows, u and z (and Δ of one tile). */
-export function stagedForwardBytes(t: number, r: number, n: number, wc: number, prepass = false): number {
-  return 2 * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4) + (prepass ? t * wc * 4 : 0);
+/**
+ * Workgroup memory of the staged forward, bytes: two tiles of rows, u and z (and Δ of one tile) of
+ * each of K chunks, and with chunks each chunk's end state and Σ Δ per channel.
+ */
+export function stagedForwardBytes(t: number, r: number, n: number, wc: number, prepass = false, chunks = 1) {
+  const tiles = 2 * chunks * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4) + (prepass ? t * wc * 4 : 0);
+  return tiles + (chunks > 1 ? chunks * wc * (n + 1) * 4 : 0);
 }
 
 /**
  * The layout for wanted channels per workgroup, lanes per channel and steps per tile, on a device
  * whose subgroups have at least `subgroupMin` lanes (null: no subgroups) and `storage` bytes of
  * workgroup memory. Lanes per channel above 1 need subgroups, at least that many lanes, and N a
- * multiple of 4 x SP (each lane's states are whole vec4s of a row); otherwise 1. Channels x lanes are
- * at most 256 invocations; the tile, then the channels, halve until the staging fits.
+ * multiple of 4 x SP (each lane's states are whole vec4s of a row); otherwise 1. Channels x lanes x
+ * chunks are at most 256 invocations; the tile, then the channels, halve until the staging fits.
  */
 export function stagedLayout(
   n: number,
   r: number,
-  wanted: { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean; lean?: boolean },
+  wanted: StagedLayout,
   subgroupMin: number | null,
   storage: number,
 ): StagedLayout | null {
   const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
   let sp = pow2(wanted.sp);
   while (sp > 1 && (subgroupMin === null || sp > subgroupMin || n % (4 * sp) !== 0)) sp >>= 1;
-  let wc = pow2(wanted.wc);
-  while (wc * sp > 256 && wc > 1) wc >>= 1;
-  let t = pow2(wanted.t);
   const prepass = wanted.prepass === true;
-  while (stagedForwardBytes(t, r, n, wc, prepass) > storage) {
+  const chunks = prepass ? 1 : Math.min(16, pow2(wanted.chunks ?? 1));
+  let wc = pow2(wanted.wc);
+  while (wc * sp * chunks > 256 && wc > 1) wc >>= 1;
+  if (wc * sp * chunks > 256) return null;
+  let t = pow2(wanted.t);
+  while (stagedForwardBytes(t, r, n, wc, prepass, chunks) > storage) {
     if (t > 4 || (t > 1 && wc === 1)) t >>= 1;
     else if (wc > 1) wc >>= 1;
     else return null;
@@ -94,6 +107,7 @@ export function stagedLayout(
     ...(unroll > 1 ? { unroll } : {}),
     ...(prepass ? { prepass } : {}),
     ...(lean ? { lean } : {}),
+    ...(chunks > 1 ? { chunks } : {}),
   };
 }
 
@@ -103,23 +117,33 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
   const prepass = layout.prepass === true;
   const lean = layout.lean === true;
-  const uAt = (j: string) => `uz[buf * ${2 * T * wc} + ${j} * ${wc} + c]`;
-  const zAt = (j: string) => `uz[buf * ${2 * T * wc} + ${T * wc} + ${j} * ${wc} + c]`;
-  const wg = wc * sp;
+  // with K chunks, buffer `buf` holds every chunk's tile: chunk ck's rows and u / z after the others'
+  const K = layout.chunks ?? 1;
+  const uzBuf = K > 1 ? `(buf * ${K} + ck) * ${2 * T * wc}` : `buf * ${2 * T * wc}`;
+  const uAt = (j: string) => `uz[${uzBuf} + ${j} * ${wc} + c]`;
+  const zAt = (j: string) => `uz[${uzBuf} + ${T * wc} + ${j} * ${wc} + c]`;
+  // the absolute step of chunk-local step x (the chunk starts at tb)
+  const tAbs = (x: string) => (K > 1 ? `tb + ${x}` : x);
+  const wg = wc * sp * K;
   const nps = n / sp;
   const rv = Math.ceil(r / 4);
   const nv = Math.ceil(n / 4);
   const rs = rv + 2 * nv;
+  const rowBuf = K > 1 ? `(buf * ${K} + ck) * ${T * rs}` : `buf * ${T * rs}`;
   const groupsPerB = Math.ceil(di / wc);
+  // chunk length: whole tiles, K of them covering L
+  const lc = Math.max(1, Math.ceil(l / (K * T))) * T;
   const dispatch = dispatch1d(b * groupsPerB, 1);
-  const rowShare = Math.ceil((T * rs) / wg);
-  const colShare = Math.ceil((T * wc) / wg);
+  const rowShare = Math.ceil((K * T * rs) / wg);
+  const colShare = Math.ceil((K * T * wc) / wg);
   const comp = (i: number) => 'xyzw'[i & 3];
 
   // invocation `lid` loads elements lid + m WG of the tile at t0: of its T x RS vec4s of padded
   // x_dbl rows, and of its T x WC values of u and of z (step e / WC, channel e % WC). Loops, not
   // unrolled code: a software GPU's compiler slows down steeply with straight-line shared-memory code
-  const load = (t0: string) => `    for (var m = 0; m < ${rowShare}; m++) {
+  const load = (t0: string) =>
+    K === 1
+      ? `    for (var m = 0; m < ${rowShare}; m++) {
       let v = lid + m * ${wg};
       let j = v / RS;
       let q = v - j * RS;
@@ -135,9 +159,34 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
       let row = bc * L + tj;
       xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);
       xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);
+    }`
+      : // with chunks: element v of chunk v / (T RS), its step chunk-local tile offset t0 + j
+        `    for (var m = 0; m < ${rowShare}; m++) {
+      let v = lid + m * ${wg};
+      let kk = v / ${T * rs};
+      let vv = v - kk * ${T * rs};
+      let j = vv / RS;
+      let q = vv - j * RS;
+      let tj = kk * uni.Lc + ${t0} + j;
+      let base = (bc * L + tj) * S;
+      let ok = v < ${K * T * rs} && tj < L;
+      xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
+    }
+    for (var m = 0; m < ${colShare}; m++) {
+      let e = lid + m * ${wg};
+      let kk = e / ${T * wc};
+      let ee = e - kk * ${T * wc};
+      let tj = kk * uni.Lc + ${t0} + ee / ${wc};
+      let dj = g * ${wc} + ee % ${wc};
+      let ok = e < ${K * T * wc} && tj < L && dj < Di;
+      let row = bc * L + tj;
+      xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);
+      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);
     }`;
   // ... and stores them into the buffers at `buf`
-  const store = `    for (var m = 0; m < ${rowShare}; m++) {
+  const store =
+    K === 1
+      ? `    for (var m = 0; m < ${rowShare}; m++) {
       if (lid + m * ${wg} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${wg}] = xs[m]; }
     }
     for (var m = 0; m < ${colShare}; m++) {
@@ -145,8 +194,19 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
         uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];
         uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];
       }
+    }`
+      : `    for (var m = 0; m < ${rowShare}; m++) {
+      if (lid + m * ${wg} < ${K * T * rs}) { rows[buf * ${K * T * rs} + lid + m * ${wg}] = xs[m]; }
+    }
+    for (var m = 0; m < ${colShare}; m++) {
+      let e = lid + m * ${wg};
+      let kk = e / ${T * wc};
+      let at = (buf * ${K} + kk) * ${2 * T * wc} + e - kk * ${T * wc};
+      if (e < ${K * T * wc}) {
+        uz[at] = xu[m];
+        uz[at + ${T * wc}] = xz[m];
+      }
     }`;
-
   // one step at tile offset jj: the dot product and the sum over states in two partial sums each,
   // so their chains of dependent adds are half as long
   const dot: string[] = [];
@@ -167,7 +227,7 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
   const lanes: string[] = [];
   for (let m = 1; m < sp; m *= 2) lanes.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
   // Δ_t of step jj from its staged row (two partial sums: half the chain of dependent adds)
-  const deltaOf = `      let o = buf * ${T * rs} + jj * RS;
+  const deltaOf = `      let o = ${rowBuf} + jj * RS;
       var dtp0 = bi;
       var dtp1 = 0.0;
 ${dot.join('\n')}
@@ -182,7 +242,7 @@ ${deltaOf}
     workgroupBarrier();`;
   const step = (k: number) => `    {
       let jj = j + ${k};
-${prepass ? `      let o = buf * ${T * rs} + jj * RS;\n      let delta = dl[jj * ${wc} + c];` : deltaOf}
+${prepass ? `      let o = ${rowBuf} + jj * RS;\n      let delta = dl[jj * ${wc} + c];` : deltaOf}
       let ut = ${uAt('jj')};
       let gate = ${prepass ? zAt('jj') : `${zAt('jj')} * sigmoidf(${zAt('jj')})`};
       let du = delta * ut;
@@ -194,8 +254,8 @@ ${lanes.join('\n')}
 ${
   lean
     ? `      yv${k} = select(nanv, (acc + dd * ut) * gate, mapped);`
-    : `      if (store && t0 + jj < L) {
-        y[(bc * L + t0 + jj) * Di + d] = select(nanv, (acc + dd * ut) * gate, mapped);
+    : `      if (store && ${tAbs('t0 + jj')} < L) {
+        y[(bc * L + ${tAbs('t0 + jj')}) * Di + d] = select(nanv, (acc + dd * ut) * gate, mapped);
       }`
 }
     }`;
@@ -204,7 +264,7 @@ ${
   // states' chains (one FMA a state and step) with the sums over states; then y of each step
   const turn: string[] = [];
   for (let k = 0; k < unroll; k++) {
-    turn.push(`      let o${k} = buf * ${T * rs} + (j + ${k}) * RS;
+    turn.push(`      let o${k} = ${rowBuf} + (j + ${k}) * RS;
       var dtp${k}a = bi;
       var dtp${k}b = 0.0;`);
     for (let q = 0; q < rv; q++) {
@@ -238,25 +298,67 @@ ${
   // lean: the U steps' outputs stored after all of them
   const leanStores = Array.from(
     { length: unroll },
-    (_, k) => `      if (store && t0 + j + ${k} < L) { y[(bc * L + t0 + j + ${k}) * Di + d] = yv${k}; }`,
+    (_, k) =>
+      `      if (store && ${tAbs(`t0 + j + ${k}`)} < L) { y[(bc * L + ${tAbs(`t0 + j + ${k}`)}) * Di + d] = yv${k}; }`,
   ).join('\n');
+
+  // with chunks, pass 1: the chunk walked from h = 0 for its end state and Σ Δ only (no y); past L
+  // (the last chunk only) the steps move h and Σ Δ, which no later chunk reads
+  const decay1 = (i: number) => `${lean ? 'exp2' : 'exp'}(delta * A${i})`;
+  const pass1: string[] = [];
+  for (let q = 0; q < Math.ceil(nps / 4); q++) {
+    pass1.push(`      let bq${q} = rows[o + ${rv} + so + ${q}];`);
+    for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++)
+      pass1.push(`      h${i} = ${decay1(i)} * h${i} + du * bq${q}.${comp(i)};`);
+  }
+  const chunkPass1 = `  // 1. each chunk from h = 0: its end state and Σ Δ
+  var sdl = 0.0;
+  {
+    let t0 = 0;
+${load('t0')}
+  }
+  for (var t0 = 0; t0 < uni.Lc; t0 += ${T}) {
+    let buf = (t0 / ${T}) & 1;
+${store}
+    workgroupBarrier();
+${load(`(t0 + ${T})`)}
+    for (var jj = 0; jj < ${T}; jj++) {
+${deltaOf}
+      let du = delta * ${uAt('jj')};
+      sdl += delta;
+${pass1.join('\n')}
+    }
+  }
+  // the chunks' end states and Σ Δ meet in workgroup memory; each chunk folds those before it:
+  // h = exp(A Σ Δ_q) h + h_end(q), q = 0 .. ck - 1 (exp(A Σ Δ) is the product of the chunk's decays)
+  let sho = (ck * ${wc} + c) * ${n + 1};
+${Array.from({ length: nps }, (_, i) => `  sh[sho + part * ${nps} + ${i}] = h${i};`).join('\n')}
+  if (part == 0) { sh[sho + N] = sdl; }
+  workgroupBarrier();
+${Array.from({ length: nps }, (_, i) => `  h${i} = 0.0;`).join('\n')}
+  for (var qc = 0; qc < ck; qc++) {
+    let shq = (qc * ${wc} + c) * ${n + 1};
+    let sq = sh[shq + N];
+${Array.from({ length: nps }, (_, i) => `    h${i} = ${lean ? 'exp2' : 'exp'}(sq * A${i}) * h${i} + sh[shq + part * ${nps} + ${i}];`).join('\n')}
+  }
+  // 2. each chunk again from its true start, writing y`;
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${prepass}_${lean}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${prepass}_${lean}_${K}`,
     dispatch,
-    uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
+    uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB, lc].map((v) => ({
       type: 'int32' as const,
       data: [v],
     })),
     wgsl: () => /* wgsl */ `${sp > 1 ? 'enable subgroups;' : ''}
-${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32')}
+${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32, Lc: i32')}
 const N = ${n};
 const R = ${r};
 const S = ${s};
 const RS = ${rs};
-var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
-var<workgroup> uz: array<f32, ${4 * T * wc}>;
+var<workgroup> rows: array<vec4<f32>, ${2 * K * T * rs}>;
+var<workgroup> uz: array<f32, ${4 * K * T * wc}>;${K > 1 ? `\nvar<workgroup> sh: array<f32, ${K * wc * (n + 1)}>;` : ''}
 ${prepass ? `var<workgroup> dl: array<f32, ${T * wc}>;` : ''}
 ${WGSL_MATH}
 ${FLAT_INDEX}
@@ -279,7 +381,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let b = wgi / uni.gpb;
   let g = wgi - b * uni.gpb;
   let part = lid % ${sp};
-  let c = lid / ${sp};
+  let c = ${K > 1 ? `(lid / ${sp}) % ${wc}` : `lid / ${sp}`};${K > 1 ? `\n  // the chunk of L this invocation walks, from step tb\n  let ck = lid / ${sp * wc};\n  let tb = ck * uni.Lc;` : ''}
   let d = g * ${wc} + c;
   let store = d < Di && b < uni.B && part == 0;
   let dc = min(d, Di - 1);
@@ -300,11 +402,12 @@ ${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\
   var xs: array<vec4<f32>, ${rowShare}>;
   var xu: array<f32, ${colShare}>;
   var xz: array<f32, ${colShare}>;
+${K > 1 ? chunkPass1 : ''}
   {
     let t0 = 0;
 ${load('t0')}
   }
-  for (var t0 = 0; t0 < L; t0 += ${T}) {
+  for (var t0 = 0; t0 < ${K > 1 ? 'uni.Lc' : 'L'}; t0 += ${T}) {
     let buf = (t0 / ${T}) & 1;
 ${store}
     workgroupBarrier();

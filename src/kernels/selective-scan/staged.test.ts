@@ -15,7 +15,7 @@ import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../te
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { scanTuning } from './index';
-import { stagedForwardBytes, stagedLayout } from './staged-forward-program';
+import { type StagedLayout, stagedForwardBytes, stagedLayout } from './staged-forward-program';
 
 let gpu = { ok: false, reason: '' };
 let lanes: number | null = null;
@@ -61,9 +61,7 @@ describe('row-staged scan forward', () => {
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16 }, null, big)?.lean).toBeUndefined();
   });
 
-  const cases: ReadonlyArray<
-    [ScanCase, { wc: number; sp: number; t: number; unroll?: number; prepass?: boolean; lean?: boolean }]
-  > = [
+  const cases: ReadonlyArray<[ScanCase, StagedLayout]> = [
     // L = 1: one tile, one step of it live
     [
       { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
@@ -131,9 +129,34 @@ describe('row-staged scan forward', () => {
       { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 1 },
       { wc: 32, sp: 1, t: 16, unroll: 4, prepass: true, lean: true },
     ],
+    // L in K chunks walked side by side: L = 1 (3 of 4 chunks past L)
+    [
+      { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
+      { wc: 16, sp: 1, t: 16, chunks: 4 },
+    ],
+    // L 19 over 4 chunks of one tile of 8: the third partly past L, the fourth wholly; 4 steps written out
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 16, sp: 1, t: 8, unroll: 4, chunks: 4 },
+    ],
+    // N 16, R 8, L 37 over 2 chunks of 32 (tiles of 16), odd Di
+    [
+      { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 },
+      { wc: 16, sp: 1, t: 16, chunks: 2 },
+    ],
+    // lean, 8 chunks of L 200 (their starts folded over up to 7 chunks before them)
+    [
+      { b: 1, l: 200, di: 8, n: 16, r: 8, gateWidth: 1 },
+      { wc: 8, sp: 1, t: 8, unroll: 4, lean: true, chunks: 8 },
+    ],
+    // N 16 over 2 lanes in 2 chunks
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 8, sp: 2, t: 8, unroll: 2, chunks: 2 },
+    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.prepass ? ', Δ and gate first' : ''}${want.lean ? ', lean' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.prepass ? ', Δ and gate first' : ''}${want.lean ? ', lean' : ''}${want.chunks ? `, ${want.chunks} chunks` : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -149,7 +172,9 @@ describe('row-staged scan forward', () => {
         stagedUnroll: want.unroll ?? 1,
         stagedPrepass: want.prepass ?? false,
         stagedLean: want.lean ?? false,
+        stagedChunks: want.chunks ?? 1,
       });
+      if (want.chunks) expect(stagedLayout(c.n, c.r, want, lanes, 32768)?.chunks).toBe(want.chunks);
       const programs = new Set<string>();
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));

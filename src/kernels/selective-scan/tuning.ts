@@ -89,6 +89,11 @@ export const scanTuning = {
    * softplus, exp2, the stores after the written-out steps); off until the H200 has timed it
    */
   stagedLean: false,
+  /**
+   * the staged forward's chunks of L walked side by side (staged-forward-program.ts, `chunks`): K
+   * times the warps for a second pass over each chunk; 1: none (not timed on the H200 yet)
+   */
+  stagedChunks: 1,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
   /** the block-parallel forward: states whose segment maps meet at one barrier */

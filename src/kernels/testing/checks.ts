@@ -111,19 +111,30 @@ export const scanFunction =
  * otherwise. 'staged-lean': the row-staged forward's lean step and the row-staged backward's
  * subgroup sums, the states permuted by lane where N / 4 is a power of two above 1 (where the device
  * has subgroups; the workgroup-memory sums elsewhere). 'staged-pairs': the same forward, the
- * backward's subgroup sums with a channel's states over 2 lanes (N a multiple of 8).
+ * backward's subgroup sums with a channel's states over 2 lanes (N a multiple of 8). 'staged-chunks':
+ * the lean forward over 4 chunks of L walked side by side, the row-staged backward.
  */
 function scanCheck(
   c: ScanCase,
-  check: 'sequential' | 'chunked' | 'states' | 'blocks' | 'lanes' | 'staged' | 'staged-lean' | 'staged-pairs',
+  check:
+    | 'sequential'
+    | 'chunked'
+    | 'states'
+    | 'blocks'
+    | 'lanes'
+    | 'staged'
+    | 'staged-lean'
+    | 'staged-pairs'
+    | 'staged-chunks',
 ): KernelCheck {
   const pairs = check === 'staged-pairs';
-  const lean = check === 'staged-lean' || pairs;
+  const chunks = check === 'staged-chunks';
+  const lean = check === 'staged-lean' || pairs || chunks;
   const mode = lean ? 'staged' : check;
   const backwardMode = mode === 'blocks' ? 'blocks' : mode === 'staged' ? 'staged' : 'channels';
   return {
     kernel: 'selectiveScan',
-    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''} forward, ${backwardMode} backward${pairs ? ' (subgroup sums, 2 lanes a channel)' : lean ? ' (aligned subgroup sums)' : ''}`,
+    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''}${chunks ? ' (4 chunks)' : ''} forward, ${backwardMode} backward${pairs ? ' (subgroup sums, 2 lanes a channel)' : lean && !chunks ? ' (aligned subgroup sums)' : ''}`,
     dims: {
       ...c,
       chunked: mode === 'chunked' ? 1 : 0,
@@ -133,6 +144,7 @@ function scanCheck(
       staged: mode === 'staged' ? 1 : 0,
       lean: lean ? 1 : 0,
       pairs: pairs ? 1 : 0,
+      stagedChunks: chunks ? 1 : 0,
     },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
@@ -145,13 +157,15 @@ function scanCheck(
         stagedLean: scanTuning.stagedLean,
         stagedBackwardSums: scanTuning.stagedBackwardSums,
         stagedBackwardLanes: scanTuning.stagedBackwardLanes,
+        stagedChunks: scanTuning.stagedChunks,
       };
       Object.assign(scanTuning, {
         forwardMode: mode,
         backwardMode,
         stagedLean: lean,
-        stagedBackwardSums: pairs ? 'subgroup' : lean ? 'aligned' : 'workgroup',
+        stagedBackwardSums: pairs ? 'subgroup' : lean && !chunks ? 'aligned' : 'workgroup',
         stagedBackwardLanes: pairs ? 2 : 1,
+        stagedChunks: chunks ? 4 : 1,
       });
       try {
         const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, scanFunction(false, zOffset));
@@ -370,6 +384,7 @@ export function kernelChecks(kernel?: KernelId): KernelCheck[] {
     ...SCAN_CASES.map((c) => scanCheck(c, 'staged')),
     ...SCAN_CASES.map((c) => scanCheck(c, 'staged-lean')),
     ...PAIRS_CASES.map((c) => scanCheck(c, 'staged-pairs')),
+    ...SCAN_CASES.map((c) => scanCheck(c, 'staged-chunks')),
     ...[
       [1, 1, 4],
       [2, 5, 7],

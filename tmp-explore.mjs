@@ -1,0 +1,14 @@
+import { chromium } from 'playwright';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--enable-unsafe-webgpu'] });
+const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+const logs = [];
+page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') logs.push(`${m.type()}: ${m.text()}`); });
+page.on('pageerror', (e) => logs.push(`pageerror: ${e.message}`));
+await page.goto('http://localhost:4173/');
+await page.waitForTimeout(40000);
+await page.screenshot({ path: '/tmp/shots/2-timed.png', clip: { x: 0, y: 280, width: 460, height: 1100 } });
+await page.getByRole('button', { name: 'Lesson' }).click();
+await page.waitForTimeout(3000);
+await page.screenshot({ path: '/tmp/shots/3-lesson.png', fullPage: false });
+console.log(logs.join('\n'));
+await browser.close();
