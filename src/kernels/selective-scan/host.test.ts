@@ -21,6 +21,7 @@ import { linearRegression } from '../../tasks/linear-regression';
 import { modelKernels } from '../index';
 import { registerAllKernels } from '../register';
 import { type HostTensor, Rng, randn, relErr, uniform, valueAndGrads } from '../testing/helpers';
+import { type ScanCase, scanFunction } from '../testing/scan-checks';
 import {
   expNonPositive,
   HOST_SCAN_BACKENDS,
@@ -30,17 +31,10 @@ import {
   setHostScanImpl,
   setScanDecayBudget,
 } from './host';
-import { fusedSelectiveScan, referenceScanKernels, selectiveScanFusedReference } from './index';
+import { referenceScanKernels } from './index';
 import { SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
 
-interface Case {
-  b: number;
-  l: number;
-  di: number;
-  n: number;
-  r: number;
-  gateWidth: 1 | 2;
-}
+type Case = ScanCase;
 
 const EDGE_CASES: Case[] = [
   { b: 1, l: 1, di: 3, n: 1, r: 1, gateWidth: 1 },
@@ -84,25 +78,6 @@ function inputsOf(c: Case, seed: number): HostTensor[] {
     randn(rng, [c.di]), // D
   ];
 }
-
-const scanOf =
-  (useKernel: boolean, zOffset: number) =>
-  (...xs: tf.Tensor[]): tf.Tensor => {
-    const [u, xdbl, z, dtW, dtBias, ALog, D] = xs;
-    const args = {
-      u: u as tf.Tensor3D,
-      xdbl: xdbl as tf.Tensor3D,
-      z: z as tf.Tensor3D,
-      zOffset,
-      dtW: dtW as tf.Tensor2D,
-      dtBias: dtBias as tf.Tensor1D,
-      ALog: ALog as tf.Tensor2D,
-      D: D as tf.Tensor1D,
-    };
-    if (useKernel) return fusedSelectiveScan(args);
-    // at L = 1 the reference never touches A (h_{-1} = 0): keep A_log on the tape (gradient 0)
-    return selectiveScanFusedReference(args).add(ALog.sum().mul(0));
-  };
 
 /** The fused scan in float64 from its raw inputs, through the float64 sequential scan. */
 function fusedScan64(c: Case, x: Float64Array[]): Float64Array {
@@ -191,7 +166,7 @@ describe("the forward's decays kept for the backward", () => {
     const xs = a.map(toTensorOf);
     const xdbl2 = toTensorOf(b[1]);
     const w = toTensorOf(randn(new Rng(8), [c.b, c.l, c.di]));
-    const scan = scanOf(true, c.di);
+    const scan = scanFunction(true, c.di);
     const grads = tf.grads((...args: tf.Tensor[]) =>
       scan(...args)
         .mul(w)
@@ -230,7 +205,7 @@ describe("the forward's decays kept for the backward", () => {
       const xs = inputsOf(c, 5).map(toTensorOf);
       const other = toTensorOf(inputsOf(c, 6)[1]);
       const w = toTensorOf(randn(new Rng(8), [c.b, c.l, c.di]));
-      const scan = scanOf(true, c.di);
+      const scan = scanFunction(true, c.di);
       const grads = tf.grads((...args: tf.Tensor[]) => {
         const y = scan(...args);
         tf.tidy(() => scan(args[0], other, ...args.slice(2))); // newer, never differentiated
@@ -317,7 +292,7 @@ describe('host selective scan kernels', () => {
         const ref = finiteDifferences(c, inputs, weights);
         for (const impl of IMPLS) {
           setHostScanImpl(impl);
-          const got = await valueAndGrads(backend, inputs, weights, scanOf(true, zOffset));
+          const got = await valueAndGrads(backend, inputs, weights, scanFunction(true, zOffset));
           expect(relErr(got.value, ref.value), `${impl} forward`).toBeLessThan(1e-5);
           got.grads.forEach((g, k) => {
             expect(relErr(g, ref.grads[k]), `${impl} d${NAMES[k]}`).toBeLessThan(1e-4);
@@ -329,10 +304,10 @@ describe('host selective scan kernels', () => {
         await switchBackend(backend);
         const inputs = inputsOf(c, 200 + i);
         const weights = randn(new Rng(9 + i), [c.b, c.l, c.di]);
-        const ref = await valueAndGrads(backend, inputs, weights, scanOf(false, zOffset));
+        const ref = await valueAndGrads(backend, inputs, weights, scanFunction(false, zOffset));
         for (const impl of IMPLS) {
           setHostScanImpl(impl);
-          const got = await valueAndGrads(backend, inputs, weights, scanOf(true, zOffset));
+          const got = await valueAndGrads(backend, inputs, weights, scanFunction(true, zOffset));
           expect(relErr(got.value, ref.value), `${impl} forward`).toBeLessThan(1e-4);
           got.grads.forEach((g, k) => {
             expect(relErr(g, ref.grads[k]), `${impl} d${NAMES[k]}`).toBeLessThan(1e-4);
@@ -351,7 +326,7 @@ describe('host selective scan kernels', () => {
       const peakExtra = async (useKernel: boolean) => {
         const xs = inputs.map((h) => tf.tensor(h.values, h.shape));
         const w = tf.tensor(weights.values, weights.shape);
-        const f = scanOf(useKernel, 0);
+        const f = scanFunction(useKernel, 0);
         const before = tf.memory().numBytes;
         const info = await tf.profile(() => {
           const grads = tf.grads((...args: tf.Tensor[]) =>
