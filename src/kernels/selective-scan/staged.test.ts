@@ -154,6 +154,11 @@ describe('row-staged scan forward', () => {
       { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
       { wc: 8, sp: 2, t: 8, unroll: 2, chunks: 2 },
     ],
+    // lean, N 8 over 2 lanes in 4 chunks of L 45 (the last partly past L)
+    [
+      { b: 2, l: 45, di: 12, n: 8, r: 4, gateWidth: 1 },
+      { wc: 8, sp: 2, t: 4, unroll: 4, lean: true, chunks: 4 },
+    ],
   ];
   for (const [c, want] of cases) {
     const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.prepass ? ', Δ and gate first' : ''}${want.lean ? ', lean' : ''}${want.chunks ? `, ${want.chunks} chunks` : ''}`;
