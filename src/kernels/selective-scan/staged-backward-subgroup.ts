@@ -1,8 +1,9 @@
 /**
  * WGSL of the row-staged backward's phase 2 with the per-step sums over channels by subgroup shuffles
  * (staged-backward-program.ts, layout.q): tile by tile from the last, the tile's states recomputed
- * into workgroup memory (hb[(j N + i) WC + lane] = h_{t0 + j}[i] for j < T - 1; h of the tile's last
- * step stays in registers), then walked backwards with the adjoint of paper.md section 4:
+ * into workgroup memory (hb[(j N' + i) I + lid] = h_{t0 + j}[i] for j < T - 1, N' the states a lane
+ * holds, I the invocations; h of the tile's last step stays in registers), then walked backwards
+ * with the adjoint of paper.md section 4:
  *   g_t = C_t dy'_t + exp(Δ_{t+1} A) g_{t+1}            (gn, gc: g of this step and of the next)
  *   du_t = D dy'_t + Δ_t Σ_n g_t[n] B_t[n]
  *   dΔ_t = Σ_n g_t[n] (B_t[n] u_t + A_n exp(Δ_t A_n) h_{t-1}[n])
@@ -14,7 +15,10 @@
  *   register b + NB κ + 2 NB c: state slot 4 b + c's dB (κ 0) or dC (κ 1) value, NB = ceil(N / 4);
  *   register 8 NB + k: d dt_low's k-th value (k < R, rounded up to a multiple of the aligned blocks).
  * With `nb` (states permuted by lane in vec4 blocks, slot block b holding state block b ^ π), the
- * reduce-scatter's levels over the low lane bits need no selects.
+ * reduce-scatter's levels over the low lane bits need no selects. With `lanes` 2 (a channel's states
+ * over 2 neighbouring lanes, part p holding states p N/2 ..), a lane's registers are its N/2 states'
+ * dB, then their dC, then d dt_low's values p ceil(R/2) + k; the sums over states add the
+ * neighbour's partial sum (one shuffle), and the reduce-scatter skips lane bit 1.
  */
 import { reduceScatter } from './reduce-scatter';
 import type { StagedBackwardLayout } from './staged-backward-layout';
