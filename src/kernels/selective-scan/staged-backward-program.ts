@@ -19,7 +19,11 @@
  *        kQ + λ), no barrier; where a workgroup holds several subgroups their sums wait in
  *        workgroup memory and are added once per tile. The tile's states then live in workgroup
  *        memory ((T - 1) x N x WC floats, each lane its own column), not in a private array that
- *        the compiler would put in slow local memory.
+ *        the compiler would put in slow local memory. That phase is staged-backward-subgroup.ts's;
+ *        with it the states may be permuted by lane in vec4 blocks (`nb`, select-free levels of
+ *        the reduce-scatter) or split over 2 lanes a channel (`lanes`: twice the invocations, the
+ *        staging shared by all of them), and the next tile's loads are stored into the other
+ *        buffer right after the recompute rather than held in registers through the walk.
  * Outputs as backward-program.ts's, so reduce-program.ts sums the partials the same way.
  */
 import { bindings, WGSL_MATH } from '../common';
