@@ -17,7 +17,11 @@
  *     with the Σ over a channel's SP lanes done by subgroup shuffles;
  *   - with `prepass`, Δ_t and SiLU(z_t) of the tile are computed first, once per (channel, step) with
  *     the lanes of a channel taking turns, into workgroup memory, so the steps do no softplus or
- *     sigmoid and lanes do not repeat each other's work (one more barrier per tile).
+ *     sigmoid and lanes do not repeat each other's work (one more barrier per tile);
+ *   - with `chunks` K, L is cut into K chunks of whole tiles walked side by side by K invocations a
+ *     channel (every chunk's tile staged at once): each chunk's end state from h = 0 and its Σ Δ
+ *     first, then each chunk's start h = exp(A Σ Δ_q) h + h_end(q) folded over the chunks q before
+ *     it in workgroup memory, then the chunk walked again writing y.
  * All global loads and the stores of y are coalesced; each exp(Δ A) is computed once; nothing of
  * size B x L x Di x N is stored.
  */
