@@ -16,6 +16,7 @@
 #     2x off between calls: only rows repeated across calls are quoted), without the build, then the
 #     'auto' and new scan rows with Dawn's bounds checks off (--dawn ...disable_robustness): what the
 #     checks every WGSL array access gets cost these kernels (a diagnostic: a page cannot turn them off).
+# Then, here: npx tsx bench/scan-rows.ts <scan call>/gpu.log <again call>/gpu.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh src/cli/main.ts bench/replay-step.ts bench/gpu.ts, the .mjs files
 # xz'd; see bench/README.md) and, for `scan`, .anchor/mambaformer-icl (the authors' checkout). The
 # files that come back: $OUT/*.tgz (each under 16 MiB).
