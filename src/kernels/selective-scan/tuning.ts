@@ -86,12 +86,14 @@ export const scanTuning = {
   stagedPrepass: false,
   /**
    * the staged forward's steps as one basic block (staged-forward-program.ts `lean`: branch-free
-   * softplus, exp2, the stores after the written-out steps); off until the H200 has timed it
+   * softplus, exp2, the stores after the written-out steps); off: on the H200 (session 18) it was
+   * within the default's spread, and the steps could not tell them apart
    */
   stagedLean: false,
   /**
    * the staged forward's chunks of L walked side by side (staged-forward-program.ts, `chunks`): K
-   * times the warps for a second pass over each chunk; 1: none (not timed on the H200 yet)
+   * times the warps for a second pass over each chunk; 1: none (on the H200, session 18: 0.64-0.83 ms
+   * against 0.34-0.53 without chunks)
    */
   stagedChunks: 1,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
@@ -121,16 +123,17 @@ export const scanTuning = {
   /**
    * the staged backward's per-step sums over channels: through workgroup memory, or by subgroup
    * shuffles (a reduce-scatter over min(32, the device's smallest subgroup) lanes, the tile's states
-   * in workgroup memory; where the device has subgroups; not timed on the H200 yet); 'aligned': the
+   * in workgroup memory; where the device has subgroups; on the H200, session 18: 6.3 ms against 3.4
+   * for the block-parallel backward); 'aligned': the
    * subgroup sums with each lane's states permuted in vec4 blocks so that the reduce-scatter's levels
    * over the low lane bits need no selects (where N / 4 is a power of two above 1; else as
-   * 'subgroup'; not timed on the H200 yet)
+   * 'subgroup'; on the H200 7.1-9.0 ms)
    */
   stagedBackwardSums: 'workgroup' as 'workgroup' | 'subgroup' | 'aligned',
   /**
    * with subgroup sums: lanes a channel in the staged backward (2: its states over 2 neighbouring
    * lanes, N a multiple of 8; twice the warps for the same channels, for a walk that one warp a
-   * scheduler leaves latency-bound; not timed on the H200 yet)
+   * scheduler leaves latency-bound; on the H200 7.4-7.5 ms)
    */
   stagedBackwardLanes: 1 as 1 | 2,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
