@@ -86,8 +86,8 @@ export const scanTuning = {
   stagedPrepass: false,
   /**
    * the staged forward's steps as one basic block (staged-forward-program.ts `lean`: branch-free
-   * softplus, exp2, the stores after the written-out steps); off: on the H200 (session 18) it was
-   * within the default's spread, and the steps could not tell them apart
+   * softplus, exp2, the stores after the written-out steps); off: on the H200 (session 18) it led in
+   * two calls and was 1.7x slower in a third, and the steps could not tell them apart
    */
   stagedLean: false,
   /**
