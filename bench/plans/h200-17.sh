@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # H200, sessions 17-18 (issue 12: the scan kernel's bandwidth); the device keeps nothing between calls.
+# Ran in session 18 (2026-12-05, calls 18a-c): the results are in bench/RESULTS.md; the new programs lost.
 #   bash bench/plans/h200-17.sh scan    one call (~8 min):
 #     1. mamba_ssm's CUDA selective scan builds on the CPUs (bench/build_selective_scan.py) while
 #        gpu.ts times the copy bandwidth and the scan rows that matter now: the staged forward's lean
