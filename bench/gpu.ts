@@ -37,8 +37,9 @@ import {
 } from '../src/kernels';
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
+import { blocksSums } from '../src/kernels/selective-scan/blocks-backward-sums';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
-import { backwardWorkgroup, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import { backwardWorkgroup, blocksOptions, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
 import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-layout';
 import { stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
 import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
@@ -339,6 +340,18 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, bool
 ];
 
 /** The row-staged backward's layouts timed: channels per workgroup, T (staged-backward-program.ts). */
+/**
+ * the block-parallel backward's layouts timed with the parallel sums and the first pass together:
+ * WD, TL, E, and whether the diagnostics are timed too
+ */
+const BLOCKS_FORMS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
+  [32, 8, 4, true],
+  [64, 4, 4, true],
+  [16, 16, 4, false],
+  [32, 4, 8, false],
+  [64, 4, 8, false],
+];
+
 const STAGED_BACKWARD_SWEEP: ReadonlyArray<[number, number]> = [
   [64, 16],
   [32, 16],
@@ -536,6 +549,43 @@ if (sections.has('scan'))
         },
         extra,
       ]);
+    }
+    // the block-parallel backward with its sums over channels spread over several invocations a
+    // column, and with its first pass's states together; where its time goes: each diagnostic
+    // leaves one part out (wrong gradients)
+    for (const [wd, tl, e, diagnose] of BLOCKS_FORMS_SWEEP) {
+      const lay = blocksLayout(n, { wd, tl, e, s }, budget, true);
+      if (!lay) continue;
+      const g = Math.ceil(di / lay.wd);
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+      const tuning = {
+        backwardMode: 'blocks',
+        blocksChannels: wd,
+        blocksSegments: tl,
+        blocksSteps: e,
+      } as const;
+      const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
+      for (const phase1 of ['per-state', 'together'] as const) {
+        // the forms that fit this device's workgroup memory, as the kernel will run them
+        const want = { blocksSums: 'parallel', blocksPhase1: phase1, blocksDiagnostic: 'none' } as const;
+        const forms = blocksOptions(backend, { n, r, s }, lay, want);
+        if (forms.phase1 !== phase1) continue;
+        const kl = forms.sums === 'parallel' ? blocksSums(lay, r, true).kl : 1;
+        const label = `${phase1 === 'together' ? 'together, ' : ''}${kl > 1 ? `parallel sums (${kl} a column)` : 'serial sums'}`;
+        bwdVariants.push([
+          `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
+          { ...tuning, blocksSums: 'parallel', blocksPhase1: phase1 },
+          extra,
+        ]);
+      }
+      for (const diag of diagnose
+        ? (['no-phase1', 'no-sums', 'no-compose', 'no-loads', 'no-exp'] as const)
+        : [])
+        bwdVariants.push([
+          `blocks diagnostic ${diag}, ${shape} (gradients wrong by design)`,
+          { ...tuning, blocksDiagnostic: diag },
+          extra,
+        ]);
     }
     const seenStaged = new Set<string>();
     const sgMin = subgroupMinSize(backend);

@@ -20,13 +20,56 @@
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
+import { blocksDtWgsl, blocksSums, blocksSumsArrays, blocksSumsWgsl } from './blocks-backward-sums';
 import type { BlocksLayout } from './blocks-layout';
 import type { Dims } from './shape';
 
-export function blocksBackwardProgram(dims: Dims, layout: BlocksLayout, packed: boolean) {
+/**
+ * Timing diagnostics (bench/gpu.ts only; the gradients are then wrong by design), each leaving out
+ * one part of the work: 'no-phase1' the first pass (the chunks' starting states taken as 0),
+ * 'no-sums' the sums over channels (dB, dC, d dt_low), 'no-compose' the segments' maps joined
+ * in workgroup memory, 'no-loads' the reads of x_dbl (a register instead), 'no-exp' exp(Δ A)
+ * (1 + Δ A instead).
+ */
+export type BlocksBackwardDiagnostic =
+  | 'none'
+  | 'no-phase1'
+  | 'no-sums'
+  | 'no-compose'
+  | 'no-loads'
+  | 'no-exp';
+
+export interface BlocksBackwardOptions {
+  /** the sums over the workgroup's channels (blocks-backward-sums.ts) */
+  sums?: 'serial' | 'parallel';
+  /**
+   * the first pass: per state, each segment's map through workgroup memory and the last segment
+   * composing them ('per-state', N barriers a chunk), or every state's maps at once and the states
+   * composed by all segments, TL apart ('together', 2 barriers a chunk, N x TL x WD more floats)
+   */
+  phase1?: 'per-state' | 'together';
+  diagnostic?: BlocksBackwardDiagnostic;
+}
+
+/** Bytes of workgroup memory the 'together' first pass adds: each (state, segment, channel)'s F, Σ Δ. */
+export function blocksPhase1Bytes(layout: BlocksLayout, n: number): number {
+  return 4 * (n + 1) * layout.wd * layout.tl;
+}
+
+export function blocksBackwardProgram(
+  dims: Dims,
+  layout: BlocksLayout,
+  packed: boolean,
+  options: BlocksBackwardOptions = {},
+) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wd, tl, e, t } = layout;
   if (t < n) throw new Error(`the block-parallel scan backward needs chunks of >= N = ${n} steps, got ${t}`);
+  const diag = options.diagnostic ?? 'none';
+  const sumsPlan = blocksSums(layout, r, options.sums === 'parallel');
+  const together = options.phase1 === 'together';
+  const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
+  const sums = diag !== 'no-sums';
   const g = Math.ceil(di / wd);
   const dispatch = dispatch1d(b * g, 1);
   const chunks = Math.ceil(l / t);
@@ -35,11 +78,15 @@ export function blocksBackwardProgram(dims: Dims, layout: BlocksLayout, packed: 
   const stage = layout.stage ?? false;
   // x_dbl[b, c T + loc, col]: from the chunk's rows staged in workgroup memory, or from the buffer
   const X = (loc: string, col: string) =>
-    stage ? `rows[rb + (${loc}) * S + ${col}]` : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
+    diag === 'no-loads'
+      ? `(xr + f32(${col}))`
+      : stage
+        ? `rows[rb + (${loc}) * S + ${col}]`
+        : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: 'ScanBackwardBlocks',
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}`,
+      name: `ScanBackwardBlocks${sumsPlan.kl > 1 ? 'Sums' : ''}${together ? 'Together' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.kl}_${together}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -67,27 +114,16 @@ var<workgroup> mapR: array<f32, ${2 * half}>;
 var<workgroup> gcar: array<f32, ${2 * wd * n}>;
 var<workgroup> red: array<f32, ${2 * t * wdp}>;
 ${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
+${blocksSumsArrays(sumsPlan, wd, r)}
+${
+  together
+    ? `var<workgroup> fmap: array<f32, ${n * half}>;
+var<workgroup> sdel: array<f32, ${half}>;`
+    : ''
+}
 ${WGSL_MATH}
 ${FLAT_INDEX}
-
-// the sums over the workgroup's channels of red's two columns, one per step of the chunk, into the
-// partials of columns col0 and col1 (col1 < 0: one column)
-fn reduceColumns(lid: i32, b: i32, g: i32, c0: i32, col0: i32, col1: i32) {
-  for (var o = lid; o < 2 * T; o += WD * TL) {
-    let which = o / T;
-    let item = o - which * T;
-    let tt = c0 + item;
-    var col = col0;
-    if (which == 1) { col = col1; }
-    if (col >= 0 && tt < uni.L && b < uni.B) {
-      let base = (which * T + item) * WDP;
-      var acc = 0.0;
-      for (var i = 0; i < WD; i++) { acc += red[base + i]; }
-      part[((b * uni.L + tt) * uni.G + g) * S + col] = acc;
-    }
-  }
-}
-
+${blocksSumsWgsl(sumsPlan)}
 @compute @workgroup_size(${wd * tl})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
   let lid = i32(lidu);
@@ -102,6 +138,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let live = d < Di && b < uni.B;
   let dc = min(d, Di - 1);
   let bc = min(b, uni.B - 1);
+  ${diag === 'no-loads' ? 'let xr = xdbl[bc * L * S] + f32(lid) * 1e-3; /* xdbl read once: its binding stays */' : ''}
   var w: array<f32, R>;
   var A: array<f32, N>;
   ${
@@ -115,13 +152,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let dd = pD[dc];
   let bi = pBias[dc];`
   }
+  ${sumsPlan.kl > 1 ? 'if (seg == 0) { for (var k = 0; k < R; k++) { wsh[dl * R + k] = w[k]; } }' : ''}
   var delta: array<f32, E>;
   var ut: array<f32, E>;
   var a: array<f32, E>;
-  // Phase 1: each chunk's starting state, from the segment maps (the last segment composes them)
-  var hc: array<f32, N>;
-  for (var k = 0; k < N; k++) { hc[k] = 0.0; }
-  for (var c = 0; c < uni.chunks - 1; c++) {
+  // Phase 1: each chunk's starting state, from the segment maps (per state, the last segment
+  // composes them; together: every state's maps, then segment q composes states q, q + TL, ...)
+  var hc: array<f32, ${together ? Math.ceil(n / tl) : n}>;
+  for (var k = 0; k < ${together ? Math.ceil(n / tl) : n}; k++) { hc[k] = 0.0; }
+  for (var c = 0; c < ${diag === 'no-phase1' ? '0' : 'uni.chunks - 1'}; c++) {
     let t0 = c * T + seg * E;
     let rb = (c & 1) * T * S;
     ${
@@ -140,12 +179,41 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       delta[j] = softplusf(dtp);
       ut[j] = delta[j] * u[row * Di + dc];
     }
+${
+  together
+    ? `    var sd = 0.0;
+    for (var j = 0; j < E; j++) { sd += delta[j]; }
+    sdel[lid] = sd;
     for (var k = 0; k < N; k++) {
+      var H = 0.0;
+      for (var j = 0; j < E; j++) {
+        H = ${decay('delta[j] * A[k]')} * H + ut[j] * ${X('seg * E + j', 'R + k')};
+      }
+      fmap[k * HALF + lid] = H;
+    }
+    workgroupBarrier();
+    for (var i = 0; i < ${Math.ceil(n / tl)}; i++) {
+      let k = seg + i * TL;
+      if (k < N) {
+        let Ak = A[k];
+        var h = hc[i];
+        for (var q = 0; q < TL; q++) {
+          let o = q * WD + dl;
+          h = ${decay('Ak * sdel[o]')} * h + fmap[k * HALF + o];
+        }
+        hc[i] = h;
+        if (live) { du[(b * L + c * T + k) * Di + d] = h; }
+      }
+    }
+    workgroupBarrier();
+  }
+`
+    : `    for (var k = 0; k < N; k++) {
       let par = ((c * N + k) & 1) * HALF;
       var P = 1.0;
       var H = 0.0;
       for (var j = 0; j < E; j++) {
-        let aj = exp(delta[j] * A[k]);
+        let aj = ${decay('delta[j] * A[k]')};
         H = aj * H + ut[j] * ${X('seg * E + j', 'R + k')};
         P = P * aj;
       }
@@ -163,6 +231,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       }
     }
   }
+`
+}
   storageBarrier();
   workgroupBarrier();
   // Phase 2: chunks from the last
@@ -219,7 +289,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       dDelta[j] = 0.0;
     }
     for (var k = 0; k < N; k++) {
-      if (c > 0 && live) { hs[k] = du[(b * L + c0 - T + k) * Di + d]; } else { hs[k] = 0.0; }
+      if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = du[(b * L + c0 - T + k) * Di + d]; } else { hs[k] = 0.0; }
     }
     for (var k = 0; k < N; k++) {
       let par = ((c * N + k) & 1) * HALF;
@@ -228,7 +298,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       var P = 1.0;
       var F = 0.0;
       for (var j = 0; j < E; j++) {
-        a[j] = exp(delta[j] * Ak);
+        a[j] = ${decay('delta[j] * Ak')};
         F = a[j] * F + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
         P = P * a[j];
       }
@@ -242,14 +312,18 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
       workgroupBarrier();
       // the state entering this segment, and the adjoint flowing into it from the right
       var h = hs[k];
-      for (var q = 0; q < seg; q++) {
+      m = gcar[cur + dl * N + k];
+      ${
+        diag === 'no-compose'
+          ? ''
+          : `for (var q = 0; q < seg; q++) {
         let o = par + q * WD + dl;
         h = mapP[o] * h + mapF[o];
       }
-      m = gcar[cur + dl * N + k];
       for (var q = TL - 1; q > seg; q--) {
         let o = par + q * WD + dl;
         m = mapP[o] * m + mapR[o];
+      }`
       }
       if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[par + lid]; }
       // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
@@ -257,7 +331,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         hp[j] = h;
         h = a[j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
         ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
-        red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;
+        ${sums ? 'red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;' : ''}
       }
       // backward over the steps: g_t
       var dAk = 0.0;
@@ -267,26 +341,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         sumGB[j] += gn * bn;
         dDelta[j] += gn * (bn * ut[j] + Ak * a[j] * hp[j]);
         dAk += gn * delta[j] * a[j] * hp[j];
-        red[(seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];
+        ${sums ? 'red[(seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];' : ''}
         m = a[j] * gn;
       }
       dA[k] += dAk;
       workgroupBarrier();
-      reduceColumns(lid, b, g, c0, R + k, R + N + k);
+      ${sums ? 'sumColumns(lid, b, g, c0, R + k, R + N + k);' : ''}
     }
-    // d dt_low: d dt_t W over the channels, two columns of R at a time
-    for (var r0 = 0; r0 < R; r0 += 2) {
-      workgroupBarrier();
-      for (var j = 0; j < E; j++) {
-        let ddt = dDelta[j] * sg[j];
-        red[(seg * E + j) * WDP + dl] = ddt * w[r0];
-        if (r0 + 1 < R) { red[(T + seg * E + j) * WDP + dl] = ddt * w[r0 + 1]; }
-      }
-      workgroupBarrier();
-      var col1 = -1;
-      if (r0 + 1 < R) { col1 = r0 + 1; }
-      reduceColumns(lid, b, g, c0, r0, col1);
-    }
+    // d dt_low: d dt_t W over the channels
+    ${sums ? blocksDtWgsl(sumsPlan) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
     storageBarrier();
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;

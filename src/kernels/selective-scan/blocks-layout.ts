@@ -33,7 +33,8 @@ export function blocksForwardBytes(wd: number, tl: number, n: number, ns = 1, st
 
 /**
  * Workgroup memory of the backward, bytes: (P, H forward, H reverse) per segment and channel twice,
- * the carried adjoint twice, and the per-step sums over channels of two columns (padded rows).
+ * the carried adjoint twice, and the per-step sums over channels of two columns (padded rows); the
+ * parallel sums and the 'together' first pass add theirs (blocks-backward-*.ts).
  */
 export function blocksBackwardBytes(wd: number, tl: number, e: number, n: number, stagedRows = 0): number {
   return 4 * (3 * 2 * tl * wd + 2 * wd * n + 2 * tl * e * (wd + 1) + 2 * stagedRows);

@@ -9,12 +9,13 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeGpuErrors } from '../backend';
 import { registerAllKernels } from '../register';
-import { setRawDispatchHook } from '../runner';
+import { maxWorkgroupStorage, setRawDispatchHook } from '../runner';
 import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
-import { blocksBackwardBytes, blocksForwardBytes, blocksLayout } from './blocks-layout';
-import { scanTuning } from './index';
+import { blocksSums } from './blocks-backward-sums';
+import { type BlocksLayout, blocksBackwardBytes, blocksForwardBytes, blocksLayout } from './blocks-layout';
+import { blocksOptions, scanTuning } from './index';
 
 let gpu = { ok: false, reason: '' };
 
@@ -95,11 +96,21 @@ const CASES: readonly BlocksCase[] = [
 ];
 
 describe('block-parallel scan', () => {
-  const runs = CASES.flatMap((bc, index) => [false, true].map((stage) => ({ ...bc, index, stage })));
-  runs.forEach(({ c, layout, index, stage }) => {
+  // each case as it is, with the rows staged, with the parallel sums over channels, and with those
+  // and the first pass's states together (each form where it fits: blocksOptions)
+  const runs = CASES.flatMap((bc, index) =>
+    [
+      { stage: false, sums: 'serial', phase1: 'per-state' } as const,
+      { stage: true, sums: 'serial', phase1: 'per-state' } as const,
+      { stage: false, sums: 'parallel', phase1: 'per-state' } as const,
+      { stage: false, sums: 'parallel', phase1: 'together' } as const,
+    ].map((v) => ({ ...bc, index, ...v })),
+  );
+  const backwards = new Set<string>();
+  runs.forEach(({ c, layout, index, stage, sums, phase1 }) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}`;
     it(`forward and backward match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -115,6 +126,8 @@ describe('block-parallel scan', () => {
         blocksSteps: layout[2],
         blocksStateGroup: layout[3] ?? 1,
         blocksStageRows: stage,
+        blocksSums: sums,
+        blocksPhase1: phase1,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -122,10 +135,22 @@ describe('block-parallel scan', () => {
         setRawDispatchHook((name) => programs.add(name));
         const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset));
         setRawDispatchHook(null);
-        // the block-parallel programs ran (not a fallback)
-        expect(
-          [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward')),
-        ).toEqual(['ScanForwardBlocks', 'ScanBackwardBlocks']);
+        // the block-parallel programs ran (not a fallback), in the forms asked for where they fit
+        const backend = tf.findBackend('webgpu');
+        const dims = { n: c.n, r: c.r, s: c.r + 2 * c.n };
+        const lay = blocksLayout(
+          c.n,
+          { wd: layout[0], tl: layout[1], e: layout[2] },
+          maxWorkgroupStorage(backend),
+          true,
+        );
+        expect(lay).not.toBeNull();
+        const forms = blocksOptions(backend, dims, lay as BlocksLayout);
+        const parallel = forms.sums === 'parallel' && blocksSums(lay as BlocksLayout, c.r, true).kl > 1;
+        const name = `ScanBackwardBlocks${parallel ? 'Sums' : ''}${forms.phase1 === 'together' ? 'Together' : ''}`;
+        const ran = [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward'));
+        expect(ran).toEqual(['ScanForwardBlocks', name]);
+        backwards.add(name);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
         // NaN left in the pooled buffers of the partials' sizes: a partial left unwritten shows
         await tf.setBackend('webgpu');
@@ -149,5 +174,15 @@ describe('block-parallel scan', () => {
         Object.assign(scanTuning, saved);
       }
     });
+  });
+  it('ran every form of the backward: serial and parallel sums, the first pass per state and together', (ctx) => {
+    if (!gpu.ok) ctx.skip();
+    expect([...backwards]).toEqual(
+      expect.arrayContaining([
+        'ScanBackwardBlocks',
+        'ScanBackwardBlocksSums',
+        'ScanBackwardBlocksSumsTogether',
+      ]),
+    );
   });
 });

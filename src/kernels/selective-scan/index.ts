@@ -65,9 +65,14 @@ import type { FusedScanArgs } from '../../models/fused';
 import { registerKernelOnce } from '../common';
 import { maxStorageBuffers, maxWorkgroupStorage, release, runRaw, subgroupMinSize } from '../runner';
 import { backwardProgram } from './backward-program';
-import { blocksBackwardProgram } from './blocks-backward-program';
+import {
+  type BlocksBackwardOptions,
+  blocksBackwardProgram,
+  blocksPhase1Bytes,
+} from './blocks-backward-program';
+import { blocksSums, blocksSumsBytes } from './blocks-backward-sums';
 import { blocksForwardProgram } from './blocks-forward-program';
-import { blocksLayout } from './blocks-layout';
+import { type BlocksLayout, blocksBackwardBytes, blocksLayout } from './blocks-layout';
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
@@ -102,6 +107,36 @@ const BACKWARD_BUFFERS = 9;
 const UNPACKED_BACKWARD_BUFFERS = 12;
 
 let warnedLimit = false;
+
+/**
+ * The block-parallel backward's forms (scanTuning.blocksSums, blocksPhase1) where they fit beside the
+ * layout in the device's workgroup memory: the 'together' first pass given up first, then the
+ * parallel sums.
+ */
+export function blocksOptions(
+  backend: unknown,
+  dims: Pick<Dims, 'n' | 'r' | 's'>,
+  layout: BlocksLayout,
+  wanted: Pick<typeof scanTuning, 'blocksSums' | 'blocksPhase1' | 'blocksDiagnostic'> = scanTuning,
+): BlocksBackwardOptions {
+  const t = wanted;
+  const staged = layout.stage ? layout.t * dims.s : 0;
+  const base = blocksBackwardBytes(layout.wd, layout.tl, layout.e, dims.n, staged);
+  const storage = maxWorkgroupStorage(backend);
+  let together = t.blocksPhase1 === 'together';
+  let parallel = t.blocksSums === 'parallel';
+  const bytes = () =>
+    base +
+    blocksSumsBytes(blocksSums(layout, dims.r, parallel), layout.wd, dims.r) +
+    (together ? blocksPhase1Bytes(layout, dims.n) : 0);
+  if (bytes() > storage) together = false;
+  if (bytes() > storage) parallel = false;
+  return {
+    sums: parallel ? 'parallel' : 'serial',
+    phase1: together ? 'together' : 'per-state',
+    diagnostic: t.blocksDiagnostic,
+  };
+}
 
 /**
  * The block-parallel layout for these sizes on this device, where 'blocks' is asked for, or for the
@@ -205,7 +240,7 @@ function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
       return stagedBackwardProgram(dims, layout, packed);
   }
   const blocks = blocksPlan(backend, dims, t.backwardMode, true);
-  if (blocks) return blocksBackwardProgram(dims, blocks, packed);
+  if (blocks) return blocksBackwardProgram(dims, blocks, packed, blocksOptions(backend, dims, blocks));
   if (t.backwardMode === 'states') {
     const layout = statesBackwardLayout(
       dims.n,

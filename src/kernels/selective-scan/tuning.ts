@@ -1,6 +1,7 @@
 /**
  * Tunables of the selective scan's WGSL programs, and the workgroup size of the backward they imply.
  */
+import type { BlocksBackwardDiagnostic } from './blocks-backward-program';
 import type { LanesDiagnostic } from './lanes-forward-program';
 
 /**
@@ -102,6 +103,18 @@ export const scanTuning = {
   blocksStateGroup: 1,
   /** the block-parallel programs: each chunk's x_dbl rows copied into workgroup memory first */
   blocksStageRows: false,
+  /**
+   * the block-parallel backward's sums over channels: a column of a chunk's steps by one invocation
+   * ('serial'), or by several and a second level ('parallel', where it fits the workgroup memory)
+   */
+  blocksSums: 'serial' as 'serial' | 'parallel',
+  /**
+   * the block-parallel backward's first pass: per state through workgroup memory ('per-state', N
+   * barriers a chunk), or all states' maps at once ('together', two barriers a chunk)
+   */
+  blocksPhase1: 'per-state' as 'per-state' | 'together',
+  /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
+  blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**
    * backward algorithm: 'channels' (backward-program.ts: one invocation per (b, channel), N states
    * in registers, the xdbl gradient summed over the workgroup's channels through workgroup memory

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# H200, session 19 (issue 12: the scan backward). The device keeps nothing between calls.
+#   bash bench/plans/h200-19.sh where   one call (~4 min): where the block-parallel backward's time
+#     goes. gpu.ts times the copy bandwidth, the 'auto' forward and backward, the block-parallel
+#     backward at three layouts with its sums over channels spread over several invocations a column
+#     ('blocks parallel sums'), and the diagnostics that each leave one part of it out ('blocks
+#     diagnostic no-phase1 | no-sums | no-compose | no-loads | no-exp', wrong gradients by design);
+#     twice in the same call, so that rows which do not repeat can be told apart.
+#   bash bench/plans/h200-19.sh forms   one call (~6 min): the block-parallel backward's new forms,
+#     the parallel sums over channels (d dt_low in one pass too) and the first pass with all states
+#     together (two barriers a chunk instead of N), beside the serial forms, twice; then the paper-size
+#     Mamba and MambaFormer steps (replayed) with 'auto' and with the new forms.
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-1.log <call>/gpu-2.log: the rows that repeat.
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md). Comes back:
+# $OUT/*.tgz.
+set -u
+for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
+R="bash .gpu/run.sh"
+ROWS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks, 16 ch x 16 segments x 4 steps:|blocks parallel|blocks diagnostic"
+case "${1:-}" in
+where)
+  c=/tmp/c19w; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c19w.tgz" c19w); }
+  for i in 1 2; do
+    OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$ROWS" >"$c/gpu-$i.log" 2>&1
+    pack
+  done
+  ;;
+forms)
+  c=/tmp/c19f; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c19f.tgz" c19f); }
+  FORMS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks parallel|blocks together"
+  for i in 1 2; do
+    OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$FORMS" >"$c/gpu-$i.log" 2>&1
+    pack
+  done
+  for tu in '{"forwardMode":"auto"}' \
+    '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel"}' \
+    '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel","blocksPhase1":"together"}' \
+    '{"blocksSums":"parallel","blocksPhase1":"together"}'; do
+    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
+    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
+      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
+    pack
+  done
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-19.sh where|forms" >&2
+  exit 2
+  ;;
+esac
