@@ -565,16 +565,28 @@ if (sections.has('scan'))
         blocksSteps: e,
       } as const;
       const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
-      for (const phase1 of ['per-state', 'together'] as const) {
+      const forms: ReadonlyArray<['per-state' | 'together', number]> = [
+        ['per-state', 1],
+        ['together', 1],
+        ['per-state', 2],
+        ['together', 2],
+        ['together', 4],
+      ];
+      for (const [phase1, states] of forms) {
         // the forms that fit this device's workgroup memory, as the kernel will run them
-        const want = { blocksSums: 'parallel', blocksPhase1: phase1, blocksDiagnostic: 'none' } as const;
-        const forms = blocksOptions(backend, { n, r, s }, lay, want);
-        if (forms.phase1 !== phase1) continue;
-        const kl = forms.sums === 'parallel' ? blocksSums(lay, r, true).kl : 1;
-        const label = `${phase1 === 'together' ? 'together, ' : ''}${kl > 1 ? `parallel sums (${kl} a column)` : 'serial sums'}`;
+        const want = {
+          blocksSums: 'parallel',
+          blocksPhase1: phase1,
+          blocksStates: states,
+          blocksDiagnostic: 'none',
+        } as const;
+        const got = blocksOptions(backend, { n, r, s }, lay, want);
+        if (got.phase1 !== phase1 || got.states !== states || got.sums !== 'parallel') continue;
+        const kl = blocksSums(lay, r, true, states).kl;
+        const label = `${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}parallel sums (${kl} a column)`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
-          { ...tuning, blocksSums: 'parallel', blocksPhase1: phase1 },
+          { ...tuning, blocksSums: 'parallel', blocksPhase1: phase1, blocksStates: states },
           extra,
         ]);
       }

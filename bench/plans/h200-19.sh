@@ -7,8 +7,9 @@
 #     diagnostic no-phase1 | no-sums | no-compose | no-loads | no-exp', wrong gradients by design);
 #     twice in the same call, so that rows which do not repeat can be told apart.
 #   bash bench/plans/h200-19.sh forms   one call (~6 min): the block-parallel backward's new forms,
-#     the parallel sums over channels (d dt_low in one pass too) and the first pass with all states
-#     together (two barriers a chunk instead of N), beside the serial forms, twice; then the paper-size
+#     the parallel sums over channels (d dt_low in one pass too), the first pass with all states
+#     together (two barriers a chunk instead of N) and the states 2 or 4 at a time in the second pass
+#     (half or a quarter of its barriers), beside the serial forms, twice; then the paper-size
 #     Mamba and MambaFormer steps (replayed) with 'auto' and with the new forms.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-1.log <call>/gpu-2.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
@@ -30,7 +31,7 @@ where)
 forms)
   c=/tmp/c19f; mkdir -p "$c"
   pack() { (cd /tmp && tar czf "$OUT/c19f.tgz" c19f); }
-  FORMS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks parallel|blocks together"
+  FORMS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks parallel|blocks together|blocks 2 states|blocks 4 states"
   for i in 1 2; do
     OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$FORMS" >"$c/gpu-$i.log" 2>&1
     pack
@@ -38,7 +39,8 @@ forms)
   for tu in '{"forwardMode":"auto"}' \
     '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel"}' \
     '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel","blocksPhase1":"together"}' \
-    '{"blocksSums":"parallel","blocksPhase1":"together"}'; do
+    '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel","blocksPhase1":"together","blocksStates":2}' \
+    '{"blocksSums":"parallel","blocksPhase1":"together","blocksStates":2}'; do
     k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
     timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
       --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"

@@ -20,7 +20,13 @@
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
-import { blocksDtWgsl, blocksSums, blocksSumsArrays, blocksSumsWgsl } from './blocks-backward-sums';
+import {
+  blocksDtWgsl,
+  blocksSums,
+  blocksSumsArrays,
+  blocksSumsBytes,
+  blocksSumsWgsl,
+} from './blocks-backward-sums';
 import type { BlocksLayout } from './blocks-layout';
 import type { Dims } from './shape';
 
@@ -48,12 +54,31 @@ export interface BlocksBackwardOptions {
    * composed by all segments, TL apart ('together', 2 barriers a chunk, N x TL x WD more floats)
    */
   phase1?: 'per-state' | 'together';
+  /** states whose maps meet at one barrier and whose sums at the next (NS; above 1 only with 'parallel') */
+  states?: number;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
-/** Bytes of workgroup memory the 'together' first pass adds: each (state, segment, channel)'s F, Σ Δ. */
-export function blocksPhase1Bytes(layout: BlocksLayout, n: number): number {
-  return 4 * (n + 1) * layout.wd * layout.tl;
+/** The arrays' sizes in workgroup memory, floats (the 'together' first pass keeps its maps in red). */
+function blocksArrays(layout: BlocksLayout, n: number, ns: number, together: boolean) {
+  const half = layout.wd * layout.tl;
+  return {
+    // per state, the first pass's maps alternate between two halves
+    map: Math.max(ns, 2) * half,
+    red: Math.max(2 * ns * layout.t * (layout.wd + 1), together ? n * half : 0),
+  };
+}
+
+/** Workgroup memory of the program for these forms, bytes. */
+export function blocksBackwardProgramBytes(
+  layout: BlocksLayout,
+  dims: Pick<Dims, 'n' | 'r' | 's'>,
+  options: BlocksBackwardOptions,
+): number {
+  const sums = blocksSums(layout, dims.r, options.sums === 'parallel', options.states ?? 1);
+  const { map, red } = blocksArrays(layout, dims.n, sums.ns, options.phase1 === 'together');
+  const rows = layout.stage ? 2 * layout.t * dims.s : 0;
+  return 4 * (3 * map + 2 * layout.wd * dims.n + red + rows) + blocksSumsBytes(sums, layout.wd, dims.r);
 }
 
 export function blocksBackwardProgram(
@@ -66,8 +91,10 @@ export function blocksBackwardProgram(
   const { wd, tl, e, t } = layout;
   if (t < n) throw new Error(`the block-parallel scan backward needs chunks of >= N = ${n} steps, got ${t}`);
   const diag = options.diagnostic ?? 'none';
-  const sumsPlan = blocksSums(layout, r, options.sums === 'parallel');
+  const sumsPlan = blocksSums(layout, r, options.sums === 'parallel', options.states ?? 1);
   const together = options.phase1 === 'together';
+  const ns = sumsPlan.ns;
+  const { map: mapSize, red: redSize } = blocksArrays(layout, n, ns, together);
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
   const g = Math.ceil(di / wd);
@@ -85,8 +112,8 @@ export function blocksBackwardProgram(
         : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sumsPlan.kl > 1 ? 'Sums' : ''}${together ? 'Together' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.kl}_${together}_${diag}`,
+      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -108,19 +135,14 @@ const T = ${t};
 const HALF = ${half};
 const WDP = ${wdp};
 const P2 = ${r + n + 2};
-var<workgroup> mapP: array<f32, ${2 * half}>;
-var<workgroup> mapF: array<f32, ${2 * half}>;
-var<workgroup> mapR: array<f32, ${2 * half}>;
+const NS = ${ns};
+var<workgroup> mapP: array<f32, ${mapSize}>;
+var<workgroup> mapF: array<f32, ${mapSize}>;
+var<workgroup> mapR: array<f32, ${mapSize}>;
 var<workgroup> gcar: array<f32, ${2 * wd * n}>;
-var<workgroup> red: array<f32, ${2 * t * wdp}>;
+var<workgroup> red: array<f32, ${redSize}>;
 ${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
 ${blocksSumsArrays(sumsPlan, wd, r)}
-${
-  together
-    ? `var<workgroup> fmap: array<f32, ${n * half}>;
-var<workgroup> sdel: array<f32, ${half}>;`
-    : ''
-}
 ${WGSL_MATH}
 ${FLAT_INDEX}
 ${blocksSumsWgsl(sumsPlan)}
@@ -152,10 +174,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let dd = pD[dc];
   let bi = pBias[dc];`
   }
-  ${sumsPlan.kl > 1 ? 'if (seg == 0) { for (var k = 0; k < R; k++) { wsh[dl * R + k] = w[k]; } }' : ''}
+  ${sumsPlan.parallel ? 'if (seg == 0) { for (var k = 0; k < R; k++) { wsh[dl * R + k] = w[k]; } }' : ''}
   var delta: array<f32, E>;
   var ut: array<f32, E>;
-  var a: array<f32, E>;
+  var a: array<f32, ${ns * e}>;
   // Phase 1: each chunk's starting state, from the segment maps (per state, the last segment
   // composes them; together: every state's maps, then segment q composes states q, q + TL, ...)
   var hc: array<f32, ${together ? Math.ceil(n / tl) : n}>;
@@ -183,13 +205,13 @@ ${
   together
     ? `    var sd = 0.0;
     for (var j = 0; j < E; j++) { sd += delta[j]; }
-    sdel[lid] = sd;
+    mapP[lid] = sd;
     for (var k = 0; k < N; k++) {
       var H = 0.0;
       for (var j = 0; j < E; j++) {
         H = ${decay('delta[j] * A[k]')} * H + ut[j] * ${X('seg * E + j', 'R + k')};
       }
-      fmap[k * HALF + lid] = H;
+      red[k * HALF + lid] = H;
     }
     workgroupBarrier();
     for (var i = 0; i < ${Math.ceil(n / tl)}; i++) {
@@ -199,7 +221,7 @@ ${
         var h = hc[i];
         for (var q = 0; q < TL; q++) {
           let o = q * WD + dl;
-          h = ${decay('Ak * sdel[o]')} * h + fmap[k * HALF + o];
+          h = ${decay('Ak * mapP[o]')} * h + red[k * HALF + o];
         }
         hc[i] = h;
         if (live) { du[(b * L + c * T + k) * Di + d] = h; }
@@ -291,62 +313,85 @@ ${
     for (var k = 0; k < N; k++) {
       if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = du[(b * L + c0 - T + k) * Di + d]; } else { hs[k] = 0.0; }
     }
-    for (var k = 0; k < N; k++) {
-      let par = ((c * N + k) & 1) * HALF;
-      let Ak = A[k];
-      // the segment's forward map (P, F) and backward map (P, Rl)
-      var P = 1.0;
-      var F = 0.0;
-      for (var j = 0; j < E; j++) {
-        a[j] = ${decay('delta[j] * Ak')};
-        F = a[j] * F + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
-        P = P * a[j];
+    // the states NS at a time: their maps meet at one barrier, their sums at the next
+    for (var k0 = 0; k0 < N; k0 += NS) {
+      var P: array<f32, NS>;
+      for (var i = 0; i < NS; i++) {
+        let kc = min(k0 + i, N - 1);
+        let Ak = A[kc];
+        // the segment's forward map (P, F) and backward map (P, Rl)
+        var Pi = 1.0;
+        var F = 0.0;
+        for (var j = 0; j < E; j++) {
+          let aj = ${decay('delta[j] * Ak')};
+          a[i * E + j] = aj;
+          F = aj * F + delta[j] * ut[j] * ${X('seg * E + j', 'R + kc')};
+          Pi = Pi * aj;
+        }
+        var m = 0.0;
+        for (var j = E - 1; j >= 0; j--) {
+          m = a[i * E + j] * (${X('seg * E + j', 'R + N + kc')} * dyv[j] + m);
+        }
+        P[i] = Pi;
+        mapP[i * HALF + lid] = Pi;
+        mapF[i * HALF + lid] = F;
+        mapR[i * HALF + lid] = m;
       }
-      var m = 0.0;
-      for (var j = E - 1; j >= 0; j--) {
-        m = a[j] * (${X('seg * E + j', 'R + N + k')} * dyv[j] + m);
-      }
-      mapP[par + lid] = P;
-      mapF[par + lid] = F;
-      mapR[par + lid] = m;
       workgroupBarrier();
-      // the state entering this segment, and the adjoint flowing into it from the right
-      var h = hs[k];
-      m = gcar[cur + dl * N + k];
-      ${
-        diag === 'no-compose'
-          ? ''
-          : `for (var q = 0; q < seg; q++) {
-        let o = par + q * WD + dl;
-        h = mapP[o] * h + mapF[o];
+      for (var i = 0; i < NS; i++) {
+        let k = k0 + i;
+        let mo = i * HALF;
+        if (k < N) {
+          let Ak = A[k];
+          // the state entering this segment, and the adjoint flowing into it from the right
+          var h = hs[k];
+          var m = gcar[cur + dl * N + k];
+          ${
+            diag === 'no-compose'
+              ? ''
+              : `for (var q = 0; q < seg; q++) {
+            let o = mo + q * WD + dl;
+            h = mapP[o] * h + mapF[o];
+          }
+          for (var q = TL - 1; q > seg; q--) {
+            let o = mo + q * WD + dl;
+            m = mapP[o] * m + mapR[o];
+          }`
+          }
+          if (seg == 0) { gcar[nxt + dl * N + k] = P[i] * m + mapR[mo + lid]; }
+          // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
+          for (var j = 0; j < E; j++) {
+            hp[j] = h;
+            h = a[i * E + j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
+            ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
+            ${sums ? 'red[((2 * i + 1) * T + seg * E + j) * WDP + dl] = dyv[j] * h;' : ''}
+          }
+          // backward over the steps: g_t
+          var dAk = 0.0;
+          for (var j = E - 1; j >= 0; j--) {
+            let aj = a[i * E + j];
+            let bn = ${X('seg * E + j', 'R + k')};
+            let gn = ${X('seg * E + j', 'R + N + k')} * dyv[j] + m;
+            sumGB[j] += gn * bn;
+            dDelta[j] += gn * (bn * ut[j] + Ak * aj * hp[j]);
+            dAk += gn * delta[j] * aj * hp[j];
+            ${sums ? 'red[(2 * i * T + seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];' : ''}
+            m = aj * gn;
+          }
+          dA[k] += dAk;
+        } else {
+          ${
+            sums
+              ? `for (var j = 0; j < E; j++) {
+            red[(2 * i * T + seg * E + j) * WDP + dl] = 0.0;
+            red[((2 * i + 1) * T + seg * E + j) * WDP + dl] = 0.0;
+          }`
+              : ''
+          }
+        }
       }
-      for (var q = TL - 1; q > seg; q--) {
-        let o = par + q * WD + dl;
-        m = mapP[o] * m + mapR[o];
-      }`
-      }
-      if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[par + lid]; }
-      // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
-      for (var j = 0; j < E; j++) {
-        hp[j] = h;
-        h = a[j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
-        ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
-        ${sums ? 'red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;' : ''}
-      }
-      // backward over the steps: g_t
-      var dAk = 0.0;
-      for (var j = E - 1; j >= 0; j--) {
-        let bn = ${X('seg * E + j', 'R + k')};
-        let gn = ${X('seg * E + j', 'R + N + k')} * dyv[j] + m;
-        sumGB[j] += gn * bn;
-        dDelta[j] += gn * (bn * ut[j] + Ak * a[j] * hp[j]);
-        dAk += gn * delta[j] * a[j] * hp[j];
-        ${sums ? 'red[(seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];' : ''}
-        m = a[j] * gn;
-      }
-      dA[k] += dAk;
       workgroupBarrier();
-      ${sums ? 'sumColumns(lid, b, g, c0, R + k, R + N + k);' : ''}
+      ${sums ? 'sumStates(lid, b, g, c0, k0);' : ''}
     }
     // d dt_low: d dt_t W over the channels
     ${sums ? blocksDtWgsl(sumsPlan) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}

@@ -1,8 +1,10 @@
 /**
  * WGSL: the block-parallel backward's sums over its workgroup's channels (blocks-backward-program.ts).
- * Per state and chunk, the steps' dB and dC values of every channel sit in workgroup memory (`red`,
- * two columns of T steps, rows padded to WD + 1); per chunk, d dt (d Δ σ(dt)) does, one column.
- * - serial: one invocation sums a column's WD channels; d dt_low's R columns (d dt W) two at a time.
+ * Per group of NS states and chunk, the steps' dB and dC values of every channel sit in workgroup
+ * memory (`red`, 2 NS columns of T steps: dB of state k0 + i in column 2i, its dC in 2i + 1, rows
+ * padded to WD + 1); per chunk, d dt (d Δ σ(dt)) does, one column.
+ * - serial (NS 1): one invocation sums a column's WD channels; d dt_low's R columns (d dt W) two at a
+ *   time.
  * - parallel: KL invocations a column each sum WD / KL channels, one sums their KL partials (`red2`);
  *   d dt_low in one pass: KD invocations per (step, r) each sum their channels' d dt W[d, r], W of
  *   the workgroup's channels in workgroup memory (`wsh`).
@@ -11,7 +13,10 @@
 import type { BlocksLayout } from './blocks-layout';
 
 export interface BlocksSums {
-  /** invocations a dB / dC column (1: the serial sums) */
+  parallel: boolean;
+  /** states a group (1 for the serial sums) */
+  ns: number;
+  /** invocations a dB / dC column */
   kl: number;
   /** invocations per (step, r) of d dt_low */
   kd: number;
@@ -25,25 +30,25 @@ function pow2Lanes(wd: number, items: number, invocations: number): number {
   return k;
 }
 
-/** The parallel sums' lanes for a layout (R columns of d dt_low); serial where a column gets one. */
-export function blocksSums(layout: BlocksLayout, r: number, parallel: boolean): BlocksSums {
+/** The sums' lanes for a layout, NS states a group (parallel only) and R columns of d dt_low. */
+export function blocksSums(layout: BlocksLayout, r: number, parallel: boolean, ns = 1): BlocksSums {
   const { wd, tl, t } = layout;
-  const kl = parallel ? pow2Lanes(wd, 2 * t, wd * tl) : 1;
-  if (kl < 2) return { kl: 1, kd: 1, slots: 0 };
+  if (!parallel) return { parallel, ns: 1, kl: 1, kd: 1, slots: 0 };
+  const kl = pow2Lanes(wd, 2 * ns * t, wd * tl);
   const kd = pow2Lanes(wd, t * r, wd * tl);
-  return { kl, kd, slots: Math.max(2 * t * kl, t * r * kd) };
+  return { parallel, ns, kl, kd, slots: Math.max(2 * ns * t * kl, t * r * kd) };
 }
 
 /**
- * The WGSL function `sumColumns(lid, b, g, c0, col0, col1)` (red's two columns into the partials of
- * columns col0 and col1, col1 < 0: one) and, for the parallel sums, `sumDt(lid, b, g, c0)` (d dt_low
- * from red's first column, d dt per step and channel), for the program's constants T, R, S, WD, TL,
- * WDP. Every invocation calls them after a barrier that follows the writes to red; the next write
+ * The WGSL function `sumStates(lid, b, g, c0, k0)` (red's columns of states k0 .. k0 + NS - 1 into
+ * the partials of their dB and dC columns) and, for the parallel sums, `sumDt(lid, b, g, c0)`
+ * (d dt_low from red's first column, d dt per step and channel), for the program's constants N, T,
+ * R, S, WD, TL, WDP. Every invocation calls them after a barrier that follows the writes to red; the next write
  * to red2 after one returns is behind at least two barriers (the program's state loop).
  */
 export function blocksSumsWgsl(sums: BlocksSums): string {
   const write = 'part[((b * uni.L + tt) * uni.G + g) * S + col]';
-  if (sums.kl === 1)
+  if (!sums.parallel)
     return `
 fn sumColumns(lid: i32, b: i32, g: i32, c0: i32, col0: i32, col1: i32) {
   for (var o = lid; o < 2 * T; o += WD * TL) {
@@ -61,6 +66,9 @@ fn sumColumns(lid: i32, b: i32, g: i32, c0: i32, col0: i32, col1: i32) {
   }
 }
 
+fn sumStates(lid: i32, b: i32, g: i32, c0: i32, k0: i32) {
+  sumColumns(lid, b, g, c0, R + k0, R + N + k0);
+}
 `;
   const { kl, kd } = sums;
   return `
@@ -68,24 +76,24 @@ const KL = ${kl};
 const KD = ${kd};
 const CHL = WD / KL;
 const CHD = WD / KD;
-fn sumColumns(lid: i32, b: i32, g: i32, c0: i32, col0: i32, col1: i32) {
-  let item = lid / KL;
-  if (item < 2 * T) {
-    let lane = lid - item * KL;
-    let base = item * WDP + lane * CHL;
+fn sumStates(lid: i32, b: i32, g: i32, c0: i32, k0: i32) {
+  for (var o = lid; o < 2 * NS * T * KL; o += WD * TL) {
+    let item = o / KL;
+    let base = item * WDP + (o - item * KL) * CHL;
     var acc = 0.0;
     for (var i = 0; i < CHL; i++) { acc += red[base + i]; }
-    red2[lid] = acc;
+    red2[o] = acc;
   }
   workgroupBarrier();
-  if (lid < 2 * T) {
-    let which = lid / T;
-    let tt = c0 + lid - which * T;
-    var col = col0;
-    if (which == 1) { col = col1; }
-    if (col >= 0 && tt < uni.L && b < uni.B) {
+  for (var o = lid; o < 2 * NS * T; o += WD * TL) {
+    let which = o / T;
+    let tt = c0 + o - which * T;
+    let k = k0 + which / 2;
+    var col = R + k;
+    if ((which & 1) == 1) { col = R + N + k; }
+    if (k < N && tt < uni.L && b < uni.B) {
       var acc = 0.0;
-      for (var i = 0; i < KL; i++) { acc += red2[lid * KL + i]; }
+      for (var i = 0; i < KL; i++) { acc += red2[o * KL + i]; }
       ${write} = acc;
     }
   }
@@ -124,7 +132,7 @@ fn sumDt(lid: i32, b: i32, g: i32, c0: i32) {
  * lid, seg, dl, b, g, c0, the chunk's dDelta and sg, the channel's w): d dt W summed over channels.
  */
 export function blocksDtWgsl(sums: BlocksSums): string {
-  if (sums.kl === 1)
+  if (!sums.parallel)
     return `for (var r0 = 0; r0 < R; r0 += 2) {
       workgroupBarrier();
       for (var j = 0; j < E; j++) {
@@ -145,7 +153,7 @@ export function blocksDtWgsl(sums: BlocksSums): string {
 
 /** The workgroup arrays the parallel sums add: red2, and W of the workgroup's channels. */
 export function blocksSumsArrays(sums: BlocksSums, wd: number, r: number): string {
-  return sums.kl === 1
+  return !sums.parallel
     ? ''
     : `var<workgroup> red2: array<f32, ${sums.slots}>;
 var<workgroup> wsh: array<f32, ${wd * r}>;`;
@@ -153,5 +161,5 @@ var<workgroup> wsh: array<f32, ${wd * r}>;`;
 
 /** Bytes of workgroup memory the parallel sums add (none for the serial ones). */
 export function blocksSumsBytes(sums: BlocksSums, wd: number, r: number): number {
-  return sums.kl === 1 ? 0 : 4 * (sums.slots + wd * r);
+  return sums.parallel ? 4 * (sums.slots + wd * r) : 0;
 }

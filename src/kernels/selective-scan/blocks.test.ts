@@ -13,7 +13,6 @@ import { maxWorkgroupStorage, setRawDispatchHook } from '../runner';
 import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
-import { blocksSums } from './blocks-backward-sums';
 import { type BlocksLayout, blocksBackwardBytes, blocksForwardBytes, blocksLayout } from './blocks-layout';
 import { blocksOptions, scanTuning } from './index';
 
@@ -100,17 +99,19 @@ describe('block-parallel scan', () => {
   // and the first pass's states together (each form where it fits: blocksOptions)
   const runs = CASES.flatMap((bc, index) =>
     [
-      { stage: false, sums: 'serial', phase1: 'per-state' } as const,
-      { stage: true, sums: 'serial', phase1: 'per-state' } as const,
-      { stage: false, sums: 'parallel', phase1: 'per-state' } as const,
-      { stage: false, sums: 'parallel', phase1: 'together' } as const,
+      { stage: false, sums: 'serial', phase1: 'per-state', states: 1 } as const,
+      { stage: true, sums: 'serial', phase1: 'per-state', states: 1 } as const,
+      { stage: false, sums: 'parallel', phase1: 'per-state', states: 1 } as const,
+      { stage: false, sums: 'parallel', phase1: 'together', states: 1 } as const,
+      { stage: false, sums: 'parallel', phase1: 'together', states: 2 } as const,
+      { stage: false, sums: 'parallel', phase1: 'per-state', states: 4 } as const,
     ].map((v) => ({ ...bc, index, ...v })),
   );
   const backwards = new Set<string>();
-  runs.forEach(({ c, layout, index, stage, sums, phase1 }) => {
+  runs.forEach(({ c, layout, index, stage, sums, phase1, states }) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}, ${states} states a barrier`;
     it(`forward and backward match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -128,6 +129,7 @@ describe('block-parallel scan', () => {
         blocksStageRows: stage,
         blocksSums: sums,
         blocksPhase1: phase1,
+        blocksStates: states,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -146,8 +148,8 @@ describe('block-parallel scan', () => {
         );
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
-        const parallel = forms.sums === 'parallel' && blocksSums(lay as BlocksLayout, c.r, true).kl > 1;
-        const name = `ScanBackwardBlocks${parallel ? 'Sums' : ''}${forms.phase1 === 'together' ? 'Together' : ''}`;
+        const ns = forms.states ?? 1;
+        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}`;
         const ran = [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward'));
         expect(ran).toEqual(['ScanForwardBlocks', name]);
         backwards.add(name);
@@ -175,7 +177,7 @@ describe('block-parallel scan', () => {
       }
     });
   });
-  it('ran every form of the backward: serial and parallel sums, the first pass per state and together', (ctx) => {
+  it('ran every form of the backward: serial and parallel sums, the first pass per state and together, states in groups', (ctx) => {
     if (!gpu.ok) ctx.skip();
     expect([...backwards]).toEqual(
       expect.arrayContaining([

@@ -68,11 +68,10 @@ import { backwardProgram } from './backward-program';
 import {
   type BlocksBackwardOptions,
   blocksBackwardProgram,
-  blocksPhase1Bytes,
+  blocksBackwardProgramBytes,
 } from './blocks-backward-program';
-import { blocksSums, blocksSumsBytes } from './blocks-backward-sums';
 import { blocksForwardProgram } from './blocks-forward-program';
-import { type BlocksLayout, blocksBackwardBytes, blocksLayout } from './blocks-layout';
+import { type BlocksLayout, blocksLayout } from './blocks-layout';
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
@@ -117,25 +116,25 @@ export function blocksOptions(
   backend: unknown,
   dims: Pick<Dims, 'n' | 'r' | 's'>,
   layout: BlocksLayout,
-  wanted: Pick<typeof scanTuning, 'blocksSums' | 'blocksPhase1' | 'blocksDiagnostic'> = scanTuning,
+  wanted: Pick<
+    typeof scanTuning,
+    'blocksSums' | 'blocksPhase1' | 'blocksStates' | 'blocksDiagnostic'
+  > = scanTuning,
 ): BlocksBackwardOptions {
-  const t = wanted;
-  const staged = layout.stage ? layout.t * dims.s : 0;
-  const base = blocksBackwardBytes(layout.wd, layout.tl, layout.e, dims.n, staged);
   const storage = maxWorkgroupStorage(backend);
-  let together = t.blocksPhase1 === 'together';
-  let parallel = t.blocksSums === 'parallel';
-  const bytes = () =>
-    base +
-    blocksSumsBytes(blocksSums(layout, dims.r, parallel), layout.wd, dims.r) +
-    (together ? blocksPhase1Bytes(layout, dims.n) : 0);
-  if (bytes() > storage) together = false;
-  if (bytes() > storage) parallel = false;
-  return {
-    sums: parallel ? 'parallel' : 'serial',
-    phase1: together ? 'together' : 'per-state',
-    diagnostic: t.blocksDiagnostic,
+  const parallel = wanted.blocksSums === 'parallel';
+  let forms: BlocksBackwardOptions = {
+    sums: wanted.blocksSums,
+    phase1: wanted.blocksPhase1,
+    states: parallel ? Math.max(1, Math.min(dims.n, Math.floor(wanted.blocksStates))) : 1,
+    diagnostic: wanted.blocksDiagnostic,
   };
+  const fits = () => blocksBackwardProgramBytes(layout, dims, forms) <= storage;
+  if (!fits()) forms = { ...forms, phase1: 'per-state' };
+  while (!fits() && (forms.states ?? 1) > 1)
+    forms = { ...forms, states: Math.max(1, (forms.states ?? 1) >> 1) };
+  if (!fits()) forms = { ...forms, sums: 'serial', states: 1 };
+  return forms;
 }
 
 /**

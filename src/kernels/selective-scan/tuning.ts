@@ -113,6 +113,11 @@ export const scanTuning = {
    * barriers a chunk), or all states' maps at once ('together', two barriers a chunk)
    */
   blocksPhase1: 'per-state' as 'per-state' | 'together',
+  /**
+   * with the parallel sums: states of the block-parallel backward whose maps meet at one barrier and
+   * whose sums at the next (halved until it fits the workgroup memory)
+   */
+  blocksStates: 1,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**
