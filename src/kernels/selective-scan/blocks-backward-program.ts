@@ -341,6 +341,7 @@ ${
       for (var i = 0; i < NS; i++) {
         let k = k0 + i;
         let mo = i * HALF;
+        // a group past N (N not a multiple of NS): its columns are summed but never written
         if (k < N) {
           let Ak = A[k];
           // the state entering this segment, and the adjoint flowing into it from the right
@@ -379,15 +380,6 @@ ${
             m = aj * gn;
           }
           dA[k] += dAk;
-        } else {
-          ${
-            sums
-              ? `for (var j = 0; j < E; j++) {
-            red[(2 * i * T + seg * E + j) * WDP + dl] = 0.0;
-            red[((2 * i + 1) * T + seg * E + j) * WDP + dl] = 0.0;
-          }`
-              : ''
-          }
         }
       }
       workgroupBarrier();
