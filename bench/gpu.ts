@@ -347,9 +347,9 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, bool
 const BLOCKS_FORMS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
   [32, 8, 4, true],
   [64, 4, 4, true],
-  [16, 16, 4, false],
   [32, 4, 8, false],
   [64, 4, 8, false],
+  [32, 8, 2, false],
 ];
 
 const STAGED_BACKWARD_SWEEP: ReadonlyArray<[number, number]> = [
@@ -565,28 +565,33 @@ if (sections.has('scan'))
         blocksSteps: e,
       } as const;
       const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
-      const forms: ReadonlyArray<['per-state' | 'together', number]> = [
-        ['per-state', 1],
-        ['together', 1],
-        ['per-state', 2],
-        ['together', 2],
-        ['together', 4],
+      // [sums, first pass, states a barrier, slim]
+      const forms: ReadonlyArray<['serial' | 'parallel', 'per-state' | 'together', number, boolean]> = [
+        ['parallel', 'per-state', 1, false],
+        ['parallel', 'together', 1, false],
+        ['parallel', 'together', 2, false],
+        ['serial', 'per-state', 1, true],
+        ['serial', 'together', 1, true],
+        ['parallel', 'per-state', 1, true],
+        ['parallel', 'together', 1, true],
+        ['parallel', 'together', 2, true],
       ];
-      for (const [phase1, states] of forms) {
+      for (const [sums, phase1, states, slim] of forms) {
         // the forms that fit this device's workgroup memory, as the kernel will run them
         const want = {
-          blocksSums: 'parallel',
+          blocksSums: sums,
           blocksPhase1: phase1,
           blocksStates: states,
+          blocksSlim: slim,
           blocksDiagnostic: 'none',
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
-        if (got.phase1 !== phase1 || got.states !== states || got.sums !== 'parallel') continue;
+        if (got.phase1 !== phase1 || got.states !== states || got.sums !== sums) continue;
         const kl = blocksSums(lay, r, true, states).kl;
-        const label = `${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}parallel sums (${kl} a column)`;
+        const label = `${slim ? 'slim, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
-          { ...tuning, blocksSums: 'parallel', blocksPhase1: phase1, blocksStates: states },
+          { ...tuning, blocksSums: sums, blocksPhase1: phase1, blocksStates: states, blocksSlim: slim },
           extra,
         ]);
       }

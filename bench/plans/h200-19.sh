@@ -10,7 +10,9 @@
 #     the parallel sums over channels (d dt_low in one pass too), the first pass with all states
 #     together (two barriers a chunk instead of N) and the states 2 or 4 at a time in the second pass
 #     (half or a quarter of its barriers), beside the serial forms, twice; then the paper-size
-#     Mamba and MambaFormer steps (replayed) with 'auto' and with the new forms.
+#     Mamba and MambaFormer steps (replayed) with 'auto' and with the new forms. Ran as call 19b;
+#     call 19c ran it again with the 'slim' forms (A, W and the chunk starts read where used: fewer
+#     registers) in the rows and the steps.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-1.log <call>/gpu-2.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md). Comes back:
@@ -31,16 +33,16 @@ where)
 forms)
   c=/tmp/c19f; mkdir -p "$c"
   pack() { (cd /tmp && tar czf "$OUT/c19f.tgz" c19f); }
-  FORMS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks parallel|blocks together|blocks 2 states|blocks 4 states"
+  FORMS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks parallel|blocks together|blocks 2 states|blocks slim"
   for i in 1 2; do
     OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$FORMS" >"$c/gpu-$i.log" 2>&1
     pack
   done
   for tu in '{"forwardMode":"auto"}' \
-    '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel"}' \
-    '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel","blocksPhase1":"together"}' \
-    '{"blocksChannels":64,"blocksSegments":4,"blocksSums":"parallel","blocksPhase1":"together","blocksStates":2}' \
-    '{"blocksSums":"parallel","blocksPhase1":"together","blocksStates":2}'; do
+    '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true}' \
+    '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
+    '{"blocksSlim":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
+    '{"blocksSlim":true}'; do
     k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
     timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
       --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"

@@ -56,6 +56,12 @@ export interface BlocksBackwardOptions {
   phase1?: 'per-state' | 'together';
   /** states whose maps meet at one barrier and whose sums at the next (NS; above 1 only with 'parallel') */
   states?: number;
+  /**
+   * fewer registers: A, W and the chunk's starting states read where used instead of held in
+   * private arrays (at one warp a scheduler, the registers an invocation takes decide how many
+   * workgroups an SM holds at once)
+   */
+  slim?: boolean;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
@@ -97,6 +103,11 @@ export function blocksBackwardProgram(
   const { map: mapSize, red: redSize } = blocksArrays(layout, n, ns, together);
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
+  const slim = options.slim ?? false;
+  // A_n and W[d, r] of this channel: from registers, or (slim) from the parameters where used
+  const wOf = (k: string) => (!slim ? `w[${k}]` : packed ? `pk[dc * P2 + ${k}]` : `pW[dc * R + ${k}]`);
+  const aOf = (k: string) =>
+    !slim ? `A[${k}]` : packed ? `(-exp(pk[dc * P2 + R + ${k}]))` : `(-exp(pALog[dc * N + ${k}]))`;
   const g = Math.ceil(di / wd);
   const dispatch = dispatch1d(b * g, 1);
   const chunks = Math.ceil(l / t);
@@ -112,8 +123,8 @@ export function blocksBackwardProgram(
         : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${diag}`,
+      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -161,20 +172,22 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let dc = min(d, Di - 1);
   let bc = min(b, uni.B - 1);
   ${diag === 'no-loads' ? 'let xr = xdbl[bc * L * S] + f32(lid) * 1e-3; /* xdbl read once: its binding stays */' : ''}
-  var w: array<f32, R>;
+  ${
+    slim
+      ? ''
+      : `var w: array<f32, R>;
   var A: array<f32, N>;
+  for (var k = 0; k < R; k++) { w[k] = ${packed ? 'pk[dc * P2 + k]' : 'pW[dc * R + k]'}; }
+  for (var k = 0; k < N; k++) { A[k] = -exp(${packed ? 'pk[dc * P2 + R + k]' : 'pALog[dc * N + k]'}); }`
+  }
   ${
     packed
-      ? `for (var k = 0; k < R; k++) { w[k] = pk[dc * P2 + k]; }
-  for (var k = 0; k < N; k++) { A[k] = -exp(pk[dc * P2 + R + k]); }
-  let dd = pk[dc * P2 + R + N];
+      ? `let dd = pk[dc * P2 + R + N];
   let bi = pk[dc * P2 + R + N + 1];`
-      : `for (var k = 0; k < R; k++) { w[k] = pW[dc * R + k]; }
-  for (var k = 0; k < N; k++) { A[k] = -exp(pALog[dc * N + k]); }
-  let dd = pD[dc];
+      : `let dd = pD[dc];
   let bi = pBias[dc];`
   }
-  ${sumsPlan.parallel ? 'if (seg == 0) { for (var k = 0; k < R; k++) { wsh[dl * R + k] = w[k]; } }' : ''}
+  ${sumsPlan.parallel ? `if (seg == 0) { for (var k = 0; k < R; k++) { wsh[dl * R + k] = ${wOf('k')}; } }` : ''}
   var delta: array<f32, E>;
   var ut: array<f32, E>;
   var a: array<f32, ${ns * e}>;
@@ -197,7 +210,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     for (var j = 0; j < E; j++) {
       let row = bc * L + t0 + j;
       var dtp = bi;
-      for (var k = 0; k < R; k++) { dtp += ${X('seg * E + j', 'k')} * w[k]; }
+      for (var k = 0; k < R; k++) { dtp += ${X('seg * E + j', 'k')} * ${wOf('k')}; }
       delta[j] = softplusf(dtp);
       ut[j] = delta[j] * u[row * Di + dc];
     }
@@ -207,9 +220,10 @@ ${
     for (var j = 0; j < E; j++) { sd += delta[j]; }
     mapP[lid] = sd;
     for (var k = 0; k < N; k++) {
+      let Ak = ${aOf('k')};
       var H = 0.0;
       for (var j = 0; j < E; j++) {
-        H = ${decay('delta[j] * A[k]')} * H + ut[j] * ${X('seg * E + j', 'R + k')};
+        H = ${decay('delta[j] * Ak')} * H + ut[j] * ${X('seg * E + j', 'R + k')};
       }
       red[k * HALF + lid] = H;
     }
@@ -217,7 +231,7 @@ ${
     for (var i = 0; i < ${Math.ceil(n / tl)}; i++) {
       let k = seg + i * TL;
       if (k < N) {
-        let Ak = A[k];
+        let Ak = ${aOf('k')};
         var h = hc[i];
         for (var q = 0; q < TL; q++) {
           let o = q * WD + dl;
@@ -232,10 +246,11 @@ ${
 `
     : `    for (var k = 0; k < N; k++) {
       let par = ((c * N + k) & 1) * HALF;
+      let Ak = ${aOf('k')};
       var P = 1.0;
       var H = 0.0;
       for (var j = 0; j < E; j++) {
-        let aj = ${decay('delta[j] * A[k]')};
+        let aj = ${decay('delta[j] * Ak')};
         H = aj * H + ut[j] * ${X('seg * E + j', 'R + k')};
         P = P * aj;
       }
@@ -264,7 +279,7 @@ ${
   var sumGB: array<f32, E>;
   var dDelta: array<f32, E>;
   var hp: array<f32, E>;
-  var hs: array<f32, N>;
+  ${slim ? '' : 'var hs: array<f32, N>;'}
   var dA: array<f32, N>;
   var dW: array<f32, R>;
   for (var k = 0; k < N; k++) { dA[k] = 0.0; }
@@ -294,7 +309,7 @@ ${
       let tt = t0 + j;
       let row = bc * L + min(tt, L - 1);
       var dtp = bi;
-      for (var k = 0; k < R; k++) { dtp += ${X('seg * E + j', 'k')} * w[k]; }
+      for (var k = 0; k < R; k++) { dtp += ${X('seg * E + j', 'k')} * ${wOf('k')}; }
       let valid = tt < L && live;
       ut[j] = u[row * Di + dc];
       sg[j] = sigmoidf(dtp);
@@ -310,15 +325,19 @@ ${
       sumGB[j] = 0.0;
       dDelta[j] = 0.0;
     }
-    for (var k = 0; k < N; k++) {
+    ${
+      slim
+        ? ''
+        : `for (var k = 0; k < N; k++) {
       if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = du[(b * L + c0 - T + k) * Di + d]; } else { hs[k] = 0.0; }
+    }`
     }
     // the states NS at a time: their maps meet at one barrier, their sums at the next
     for (var k0 = 0; k0 < N; k0 += NS) {
       var P: array<f32, NS>;
       for (var i = 0; i < NS; i++) {
         let kc = min(k0 + i, N - 1);
-        let Ak = A[kc];
+        let Ak = ${aOf('kc')};
         // the segment's forward map (P, F) and backward map (P, Rl)
         var Pi = 1.0;
         var F = 0.0;
@@ -343,9 +362,14 @@ ${
         let mo = i * HALF;
         // a group past N (N not a multiple of NS): its columns are summed but never written
         if (k < N) {
-          let Ak = A[k];
+          let Ak = ${aOf('k')};
           // the state entering this segment, and the adjoint flowing into it from the right
-          var h = hs[k];
+          ${
+            slim
+              ? `var h = 0.0;
+          if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = du[(b * L + c0 - T + k) * Di + d]; }`
+              : 'var h = hs[k];'
+          }
           var m = gcar[cur + dl * N + k];
           ${
             diag === 'no-compose'
@@ -386,7 +410,7 @@ ${
       ${sums ? 'sumStates(lid, b, g, c0, k0);' : ''}
     }
     // d dt_low: d dt_t W over the channels
-    ${sums ? blocksDtWgsl(sumsPlan) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
+    ${sums ? blocksDtWgsl(sumsPlan, wOf) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
     storageBarrier();
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;
@@ -410,7 +434,7 @@ ${
   // the parameters' gradients of this (b, channel): summed over the segments
   for (var p = 0; p < P2; p++) {
     var v = dBias;
-    if (p < R) { v = dW[p]; } else if (p < R + N) { v = dA[p - R] * A[p - R]; } else if (p == R + N) { v = dD; }
+    if (p < R) { v = dW[p]; } else if (p < R + N) { v = dA[p - R] * ${aOf('p - R')}; } else if (p == R + N) { v = dD; }
     workgroupBarrier();
     red[seg * WD + dl] = v;
     workgroupBarrier();

@@ -129,16 +129,17 @@ fn sumDt(lid: i32, b: i32, g: i32, c0: i32) {
 
 /**
  * The main program's lines for d dt_low at the end of a chunk (after the state loop; its variables:
- * lid, seg, dl, b, g, c0, the chunk's dDelta and sg, the channel's w): d dt W summed over channels.
+ * lid, seg, dl, b, g, c0, the chunk's dDelta and sg; W[d, r] as `wOf(r)` gives it): d dt W summed
+ * over channels.
  */
-export function blocksDtWgsl(sums: BlocksSums): string {
+export function blocksDtWgsl(sums: BlocksSums, wOf: (k: string) => string): string {
   if (!sums.parallel)
     return `for (var r0 = 0; r0 < R; r0 += 2) {
       workgroupBarrier();
       for (var j = 0; j < E; j++) {
         let ddt = dDelta[j] * sg[j];
-        red[(seg * E + j) * WDP + dl] = ddt * w[r0];
-        if (r0 + 1 < R) { red[(T + seg * E + j) * WDP + dl] = ddt * w[r0 + 1]; }
+        red[(seg * E + j) * WDP + dl] = ddt * ${wOf('r0')};
+        if (r0 + 1 < R) { red[(T + seg * E + j) * WDP + dl] = ddt * ${wOf('r0 + 1')}; }
       }
       workgroupBarrier();
       var col1 = -1;

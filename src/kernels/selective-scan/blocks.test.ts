@@ -99,19 +99,21 @@ describe('block-parallel scan', () => {
   // and the first pass's states together (each form where it fits: blocksOptions)
   const runs = CASES.flatMap((bc, index) =>
     [
-      { stage: false, sums: 'serial', phase1: 'per-state', states: 1 } as const,
-      { stage: true, sums: 'serial', phase1: 'per-state', states: 1 } as const,
-      { stage: false, sums: 'parallel', phase1: 'per-state', states: 1 } as const,
-      { stage: false, sums: 'parallel', phase1: 'together', states: 1 } as const,
-      { stage: false, sums: 'parallel', phase1: 'together', states: 2 } as const,
-      { stage: false, sums: 'parallel', phase1: 'per-state', states: 4 } as const,
+      { stage: false, sums: 'serial', phase1: 'per-state', states: 1, slim: false } as const,
+      { stage: true, sums: 'serial', phase1: 'per-state', states: 1, slim: false } as const,
+      { stage: false, sums: 'parallel', phase1: 'per-state', states: 1, slim: false } as const,
+      { stage: false, sums: 'parallel', phase1: 'together', states: 1, slim: false } as const,
+      { stage: false, sums: 'parallel', phase1: 'together', states: 2, slim: false } as const,
+      { stage: false, sums: 'parallel', phase1: 'per-state', states: 4, slim: false } as const,
+      { stage: true, sums: 'serial', phase1: 'per-state', states: 1, slim: true } as const,
+      { stage: false, sums: 'parallel', phase1: 'together', states: 2, slim: true } as const,
     ].map((v) => ({ ...bc, index, ...v })),
   );
   const backwards = new Set<string>();
-  runs.forEach(({ c, layout, index, stage, sums, phase1, states }) => {
+  runs.forEach(({ c, layout, index, stage, sums, phase1, states, slim }) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}, ${states} states a barrier`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}, ${states} states a barrier${slim ? ', slim' : ''}`;
     it(`forward and backward match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -130,6 +132,7 @@ describe('block-parallel scan', () => {
         blocksSums: sums,
         blocksPhase1: phase1,
         blocksStates: states,
+        blocksSlim: slim,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -149,7 +152,7 @@ describe('block-parallel scan', () => {
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
         const ns = forms.states ?? 1;
-        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}`;
+        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}${slim ? 'Slim' : ''}`;
         const ran = [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward'));
         expect(ran).toEqual(['ScanForwardBlocks', name]);
         backwards.add(name);

@@ -118,7 +118,7 @@ export function blocksOptions(
   layout: BlocksLayout,
   wanted: Pick<
     typeof scanTuning,
-    'blocksSums' | 'blocksPhase1' | 'blocksStates' | 'blocksDiagnostic'
+    'blocksSums' | 'blocksPhase1' | 'blocksStates' | 'blocksSlim' | 'blocksDiagnostic'
   > = scanTuning,
 ): BlocksBackwardOptions {
   const storage = maxWorkgroupStorage(backend);
@@ -127,6 +127,7 @@ export function blocksOptions(
     sums: wanted.blocksSums,
     phase1: wanted.blocksPhase1,
     states: parallel ? Math.max(1, Math.min(dims.n, Math.floor(wanted.blocksStates))) : 1,
+    slim: wanted.blocksSlim,
     diagnostic: wanted.blocksDiagnostic,
   };
   const fits = () => blocksBackwardProgramBytes(layout, dims, forms) <= storage;

@@ -118,6 +118,12 @@ export const scanTuning = {
    * whose sums at the next (halved until it fits the workgroup memory)
    */
   blocksStates: 1,
+  /**
+   * the block-parallel backward with fewer registers: A, W and the chunk's starting states read where
+   * used (bench/RESULTS.md, session 19: the registers decide how many of its 256-invocation
+   * workgroups an SM holds)
+   */
+  blocksSlim: false,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**
