@@ -565,33 +565,46 @@ if (sections.has('scan'))
         blocksSteps: e,
       } as const;
       const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
-      // [sums, first pass, states a barrier, slim]
-      const forms: ReadonlyArray<['serial' | 'parallel', 'per-state' | 'together', number, boolean]> = [
-        ['parallel', 'per-state', 1, false],
-        ['parallel', 'together', 1, false],
-        ['parallel', 'together', 2, false],
-        ['serial', 'per-state', 1, true],
-        ['serial', 'together', 1, true],
-        ['parallel', 'per-state', 1, true],
-        ['parallel', 'together', 1, true],
-        ['parallel', 'together', 2, true],
+      // [sums, first pass, states a barrier, slim, dA in workgroup memory]
+      const forms: ReadonlyArray<
+        ['serial' | 'parallel', 'per-state' | 'together', number, boolean, boolean]
+      > = [
+        ['parallel', 'per-state', 1, false, false],
+        ['parallel', 'together', 1, false, false],
+        ['serial', 'per-state', 1, true, false],
+        ['serial', 'together', 1, true, false],
+        ['parallel', 'per-state', 1, true, false],
+        ['parallel', 'together', 1, true, false],
+        ['parallel', 'together', 2, true, false],
+        ['serial', 'per-state', 1, true, true],
+        ['serial', 'together', 1, true, true],
+        ['parallel', 'together', 1, true, true],
       ];
-      for (const [sums, phase1, states, slim] of forms) {
+      for (const [sums, phase1, states, slim, sharedDA] of forms) {
         // the forms that fit this device's workgroup memory, as the kernel will run them
         const want = {
           blocksSums: sums,
           blocksPhase1: phase1,
           blocksStates: states,
           blocksSlim: slim,
+          blocksSharedDA: sharedDA,
           blocksDiagnostic: 'none',
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
-        if (got.phase1 !== phase1 || got.states !== states || got.sums !== sums) continue;
+        if (got.phase1 !== phase1 || got.states !== states || got.sums !== sums || got.sharedDA !== sharedDA)
+          continue;
         const kl = blocksSums(lay, r, true, states).kl;
-        const label = `${slim ? 'slim, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
+        const label = `${slim ? 'slim, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
-          { ...tuning, blocksSums: sums, blocksPhase1: phase1, blocksStates: states, blocksSlim: slim },
+          {
+            ...tuning,
+            blocksSums: sums,
+            blocksPhase1: phase1,
+            blocksStates: states,
+            blocksSlim: slim,
+            blocksSharedDA: sharedDA,
+          },
           extra,
         ]);
       }

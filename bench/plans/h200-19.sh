@@ -12,7 +12,7 @@
 #     (half or a quarter of its barriers), beside the serial forms, twice; then the paper-size
 #     Mamba and MambaFormer steps (replayed) with 'auto' and with the new forms. Ran as call 19b;
 #     call 19c ran it again with the 'slim' forms (A, W and the chunk starts read where used: fewer
-#     registers) in the rows and the steps.
+#     registers; and dA's accumulators in workgroup memory) in the rows and the steps.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-1.log <call>/gpu-2.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md). Comes back:
@@ -42,6 +42,7 @@ forms)
     '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true}' \
     '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
     '{"blocksSlim":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
+    '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true,"blocksSharedDA":true}' \
     '{"blocksSlim":true}'; do
     k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
     timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \

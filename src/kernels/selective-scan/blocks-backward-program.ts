@@ -62,6 +62,8 @@ export interface BlocksBackwardOptions {
    * workgroups an SM holds at once)
    */
   slim?: boolean;
+  /** dA's accumulators (N an invocation) in workgroup memory instead of registers */
+  sharedDA?: boolean;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
@@ -84,7 +86,8 @@ export function blocksBackwardProgramBytes(
   const sums = blocksSums(layout, dims.r, options.sums === 'parallel', options.states ?? 1);
   const { map, red } = blocksArrays(layout, dims.n, sums.ns, options.phase1 === 'together');
   const rows = layout.stage ? 2 * layout.t * dims.s : 0;
-  return 4 * (3 * map + 2 * layout.wd * dims.n + red + rows) + blocksSumsBytes(sums, layout.wd, dims.r);
+  const dA = options.sharedDA ? dims.n * layout.wd * layout.tl : 0;
+  return 4 * (3 * map + 2 * layout.wd * dims.n + red + rows + dA) + blocksSumsBytes(sums, layout.wd, dims.r);
 }
 
 export function blocksBackwardProgram(
@@ -104,6 +107,9 @@ export function blocksBackwardProgram(
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
   const slim = options.slim ?? false;
+  const sharedDA = options.sharedDA ?? false;
+  // dA_n's accumulator of this invocation: a register, or (sharedDA) its slot in workgroup memory
+  const dAOf = (k: string) => (sharedDA ? `dAsh[(${k}) * HALF + lid]` : `dA[${k}]`);
   // A_n and W[d, r] of this channel: from registers, or (slim) from the parameters where used
   const wOf = (k: string) => (!slim ? `w[${k}]` : packed ? `pk[dc * P2 + ${k}]` : `pW[dc * R + ${k}]`);
   const aOf = (k: string) =>
@@ -123,8 +129,8 @@ export function blocksBackwardProgram(
         : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${diag}`,
+      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -152,6 +158,7 @@ var<workgroup> mapF: array<f32, ${mapSize}>;
 var<workgroup> mapR: array<f32, ${mapSize}>;
 var<workgroup> gcar: array<f32, ${2 * wd * n}>;
 var<workgroup> red: array<f32, ${redSize}>;
+${sharedDA ? `var<workgroup> dAsh: array<f32, ${n * half}>;` : ''}
 ${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
 ${blocksSumsArrays(sumsPlan, wd, r)}
 ${WGSL_MATH}
@@ -280,9 +287,9 @@ ${
   var dDelta: array<f32, E>;
   var hp: array<f32, E>;
   ${slim ? '' : 'var hs: array<f32, N>;'}
-  var dA: array<f32, N>;
+  ${sharedDA ? '' : 'var dA: array<f32, N>;'}
   var dW: array<f32, R>;
-  for (var k = 0; k < N; k++) { dA[k] = 0.0; }
+  for (var k = 0; k < N; k++) { ${dAOf('k')} = 0.0; }
   for (var k = 0; k < R; k++) { dW[k] = 0.0; }
   var dD = 0.0;
   var dBias = 0.0;
@@ -403,7 +410,7 @@ ${
             ${sums ? 'red[(2 * i * T + seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];' : ''}
             m = aj * gn;
           }
-          dA[k] += dAk;
+          ${dAOf('k')} += dAk;
         }
       }
       workgroupBarrier();
@@ -434,7 +441,7 @@ ${
   // the parameters' gradients of this (b, channel): summed over the segments
   for (var p = 0; p < P2; p++) {
     var v = dBias;
-    if (p < R) { v = dW[p]; } else if (p < R + N) { v = dA[p - R] * ${aOf('p - R')}; } else if (p == R + N) { v = dD; }
+    if (p < R) { v = dW[p]; } else if (p < R + N) { v = ${dAOf('p - R')} * ${aOf('p - R')}; } else if (p == R + N) { v = dD; }
     workgroupBarrier();
     red[seg * WD + dl] = v;
     workgroupBarrier();

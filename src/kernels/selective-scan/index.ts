@@ -118,7 +118,7 @@ export function blocksOptions(
   layout: BlocksLayout,
   wanted: Pick<
     typeof scanTuning,
-    'blocksSums' | 'blocksPhase1' | 'blocksStates' | 'blocksSlim' | 'blocksDiagnostic'
+    'blocksSums' | 'blocksPhase1' | 'blocksStates' | 'blocksSlim' | 'blocksSharedDA' | 'blocksDiagnostic'
   > = scanTuning,
 ): BlocksBackwardOptions {
   const storage = maxWorkgroupStorage(backend);
@@ -128,9 +128,11 @@ export function blocksOptions(
     phase1: wanted.blocksPhase1,
     states: parallel ? Math.max(1, Math.min(dims.n, Math.floor(wanted.blocksStates))) : 1,
     slim: wanted.blocksSlim,
+    sharedDA: wanted.blocksSharedDA,
     diagnostic: wanted.blocksDiagnostic,
   };
   const fits = () => blocksBackwardProgramBytes(layout, dims, forms) <= storage;
+  if (!fits()) forms = { ...forms, sharedDA: false };
   if (!fits()) forms = { ...forms, phase1: 'per-state' };
   while (!fits() && (forms.states ?? 1) > 1)
     forms = { ...forms, states: Math.max(1, (forms.states ?? 1) >> 1) };

@@ -124,6 +124,8 @@ export const scanTuning = {
    * workgroups an SM holds)
    */
   blocksSlim: false,
+  /** the block-parallel backward's dA accumulators in workgroup memory (fewer registers again) */
+  blocksSharedDA: false,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**
