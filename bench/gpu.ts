@@ -546,6 +546,11 @@ if (sections.has('scan'))
           blocksSegments: tl,
           blocksSteps: e,
           blocksStageRows: stage,
+          // the form 'auto' ran before session 19
+          blocksSums: 'serial',
+          blocksPhase1: 'per-state',
+          blocksSlim: false,
+          blocksSharedDA: false,
         },
         extra,
       ]);
@@ -613,7 +618,7 @@ if (sections.has('scan'))
         : [])
         bwdVariants.push([
           `blocks diagnostic ${diag}, ${shape} (gradients wrong by design)`,
-          { ...tuning, blocksDiagnostic: diag },
+          { ...tuning, blocksSlim: false, blocksDiagnostic: diag },
           extra,
         ]);
     }

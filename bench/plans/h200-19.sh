@@ -13,6 +13,8 @@
 #     Mamba and MambaFormer steps (replayed) with 'auto' and with the new forms. Ran as call 19b;
 #     call 19c ran it again with the 'slim' forms (A, W and the chunk starts read where used: fewer
 #     registers; and dA's accumulators in workgroup memory) in the rows and the steps.
+#   bash bench/plans/h200-19.sh confirm   one call (~5 min): the new 'auto' backward against the old,
+#     three gpu.ts runs and the steps, each tuning twice (the last two repeat the first two).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-1.log <call>/gpu-2.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md). Comes back:
@@ -50,8 +52,26 @@ forms)
     pack
   done
   ;;
+confirm)
+  # the new 'auto' backward (WD 64 x 4 x 4, slim) against the form 'auto' ran before, in the rows and
+  # in the steps, three gpu.ts runs
+  c=/tmp/c19k; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c19k.tgz" c19k); }
+  KEEP="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks slim, serial sums, 64 ch x 4 segments x 4 steps|blocks slim, serial sums, 32 ch x 8 segments x 4 steps|blocks slim, parallel sums (4 a column), 32 ch x 8 segments x 4 steps"
+  for i in 1 2 3; do
+    OUT=$c timeout 150 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$KEEP" >"$c/gpu-$i.log" 2>&1
+    pack
+  done
+  for tu in '{"forwardMode":"auto"}' '{"blocksChannels":32,"blocksSegments":8,"blocksSlim":false}' \
+    '{"forwardMode":"auto","stagedUnroll":4}' '{"blocksChannels":32,"blocksSegments":8,"blocksSlim":false,"stagedUnroll":4}'; do
+    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
+    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
+      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
+    pack
+  done
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-19.sh where|forms" >&2
+  echo "usage: bash bench/plans/h200-19.sh where|forms|confirm" >&2
   exit 2
   ;;
 esac

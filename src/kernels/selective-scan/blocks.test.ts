@@ -133,6 +133,7 @@ describe('block-parallel scan', () => {
         slim: false,
         sharedDA: false,
       } as const,
+      { stage: false, sums: 'serial', phase1: 'per-state', states: 1, slim: true, sharedDA: false } as const,
       { stage: true, sums: 'serial', phase1: 'per-state', states: 1, slim: true, sharedDA: true } as const,
       { stage: false, sums: 'parallel', phase1: 'together', states: 2, slim: true, sharedDA: false } as const,
     ].map((v) => ({ ...bc, index, ...v })),

@@ -47,11 +47,13 @@ export const scanTuning = {
    * wherever the layout fits the device (H200, B 64, L 1024: 3.43-3.50 ms against 3.92-4.06 for the
    * channel-parallel one); off, the channel-parallel backward of before (bench/replay-step.ts
    * --without blocks). The block-parallel forward is not in 'auto': it was slower there
-   * (0.582-0.656 ms against the chunked 0.550-0.558, bench/RESULTS.md, session 15).
+   * (0.582-0.656 ms against the chunked 0.550-0.558, bench/RESULTS.md, session 15). WD 64 x TL 4 x
+   * E 4 since session 19 (with `blocksSlim`: 3.29-3.31 ms against 3.60 for WD 32 x TL 8 as it ran
+   * before, in the same call)
    */
   blocks: true,
-  blocksChannels: 32,
-  blocksSegments: 8,
+  blocksChannels: 64,
+  blocksSegments: 4,
   blocksSteps: 4,
   /**
    * 'lanes' forward (lanes-forward-program.ts, devices with WGSL subgroups): the states of a channel
@@ -105,26 +107,35 @@ export const scanTuning = {
   blocksStageRows: false,
   /**
    * the block-parallel backward's sums over channels: a column of a chunk's steps by one invocation
-   * ('serial'), or by several and a second level ('parallel', where it fits the workgroup memory)
+   * ('serial'), or by several and a second level ('parallel', where it fits the workgroup memory;
+   * H200, session 19: 3.17-3.22 ms against 3.55 at WD 64 x 4 x 4 while d dt_low went two columns at
+   * a time, 4.8-5.1 since it goes in one pass: the one-pass form takes more registers)
    */
   blocksSums: 'serial' as 'serial' | 'parallel',
   /**
    * the block-parallel backward's first pass: per state through workgroup memory ('per-state', N
-   * barriers a chunk), or all states' maps at once ('together', two barriers a chunk)
+   * barriers a chunk), or all states' maps at once ('together', two barriers a chunk; H200, session
+   * 19: faster with the parallel sums at E 8, 3.42-3.46 against 3.56-3.60 at WD 32 x 4 x 8, slower
+   * with the serial sums at 64 x 4 x 4, 4.73-4.77 against 3.29-3.31)
    */
   blocksPhase1: 'per-state' as 'per-state' | 'together',
   /**
    * with the parallel sums: states of the block-parallel backward whose maps meet at one barrier and
-   * whose sums at the next (halved until it fits the workgroup memory)
+   * whose sums at the next (halved until it fits the workgroup memory; H200, session 19: slower at
+   * every layout timed, 3.9-6.1 ms)
    */
   blocksStates: 1,
   /**
    * the block-parallel backward with fewer registers: A, W and the chunk's starting states read where
-   * used (bench/RESULTS.md, session 19: the registers decide how many of its 256-invocation
-   * workgroups an SM holds)
+   * used (H200, session 19's call c, both runs within 1.01x: WD 64 x 4 x 4 3.29-3.31 ms slim against
+   * 3.41-3.44 not; WD 32 x 8 x 4 3.33-3.35 against 3.60; the registers decide how many of its
+   * 256-invocation workgroups an SM holds)
    */
-  blocksSlim: false,
-  /** the block-parallel backward's dA accumulators in workgroup memory (fewer registers again) */
+  blocksSlim: true,
+  /**
+   * the block-parallel backward's dA accumulators in workgroup memory (fewer registers again; H200,
+   * session 19: slower, 4.68-4.70 ms against 3.29-3.31 at WD 64 x 4 x 4)
+   */
   blocksSharedDA: false,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
