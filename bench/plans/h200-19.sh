@@ -15,6 +15,8 @@
 #     registers; and dA's accumulators in workgroup memory) in the rows and the steps.
 #   bash bench/plans/h200-19.sh confirm   one call (~5 min): the new 'auto' backward against the old,
 #     three gpu.ts runs and the steps, each tuning twice (the last two repeat the first two).
+#   bash bench/plans/h200-19.sh bounds   one call (~5 min): the slim forms with their loop bounds
+#     from uniforms beside the same with constant bounds, twice, and the steps.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-1.log <call>/gpu-2.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md). Comes back:
@@ -70,8 +72,27 @@ confirm)
     pack
   done
   ;;
+bounds)
+  # the slim forms with the sums' (and the together pass's) loop bounds from uniforms: if the forms'
+  # losses are registers taken by written-out loops, these should keep their gains without them
+  c=/tmp/c19u; mkdir -p "$c"
+  pack() { (cd /tmp && tar czf "$OUT/c19u.tgz" c19u); }
+  KEEP="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 64 ch x 4 segments x 4 steps:|blocks slim"
+  for i in 1 2; do
+    OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$KEEP" >"$c/gpu-$i.log" 2>&1
+    pack
+  done
+  for tu in '{"forwardMode":"auto"}' '{"blocksUniformBounds":true}' \
+    '{"blocksUniformBounds":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
+    '{"blocksUniformBounds":true,"blocksSums":"parallel","blocksPhase1":"together","blocksChannels":32,"blocksSegments":4,"blocksSteps":8}'; do
+    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
+    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
+      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
+    pack
+  done
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-19.sh where|forms|confirm" >&2
+  echo "usage: bash bench/plans/h200-19.sh where|forms|confirm|bounds" >&2
   exit 2
   ;;
 esac
