@@ -17,79 +17,61 @@
 #     three gpu.ts runs and the steps, each tuning twice (the last two repeat the first two).
 #   bash bench/plans/h200-19.sh bounds   one call (~5 min): the slim forms with their loop bounds
 #     from uniforms beside the same with constant bounds, twice, and the steps.
-# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-1.log <call>/gpu-2.log: the rows that repeat.
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat. (The forms call ran
+# first with the rows and steps of session 19b, then as written here, with the slim forms, as 19c.)
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md). Comes back:
 # $OUT/*.tgz.
 set -u
 for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
 R="bash .gpu/run.sh"
-ROWS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks, 16 ch x 16 segments x 4 steps:|blocks parallel|blocks diagnostic"
+# call NAME SECONDS RUNS ROWS [TUNING ...]: gpu.ts RUNS times over the scan rows ROWS (prefixes of
+# gpu.ts's row names, '|' between them: the names hold commas), then the paper-size Mamba and
+# MambaFormer steps (replayed) with each scanTuning JSON; everything in /tmp/NAME, packed into
+# $OUT/NAME.tgz after each run.
+call() {
+  local name=$1 secs=$2 runs=$3 rows=$4 c=/tmp/$1 i tu k
+  shift 4
+  mkdir -p "$c"
+  for i in $(seq "$runs"); do
+    OUT=$c timeout "$secs" $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$rows" >"$c/gpu-$i.log" 2>&1
+    (cd /tmp && tar czf "$OUT/$name.tgz" "$name")
+  done
+  for tu in "$@"; do
+    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
+    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
+      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
+    (cd /tmp && tar czf "$OUT/$name.tgz" "$name")
+  done
+}
+AUTO="staged, 64 ch x 1 lanes, T 16, 4 steps written out ("
 case "${1:-}" in
 where)
-  c=/tmp/c19w; mkdir -p "$c"
-  pack() { (cd /tmp && tar czf "$OUT/c19w.tgz" c19w); }
-  for i in 1 2; do
-    OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$ROWS" >"$c/gpu-$i.log" 2>&1
-    pack
-  done
+  call c19w 200 2 "$AUTO|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks, 16 ch x 16 segments x 4 steps:|blocks parallel|blocks diagnostic"
   ;;
 forms)
-  c=/tmp/c19f; mkdir -p "$c"
-  pack() { (cd /tmp && tar czf "$OUT/c19f.tgz" c19f); }
-  FORMS="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks parallel|blocks together|blocks 2 states|blocks slim"
-  for i in 1 2; do
-    OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$FORMS" >"$c/gpu-$i.log" 2>&1
-    pack
-  done
-  for tu in '{"forwardMode":"auto"}' \
+  call c19f 200 2 "$AUTO|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks parallel|blocks together|blocks 2 states|blocks slim" \
+    '{"forwardMode":"auto"}' \
     '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true}' \
     '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
     '{"blocksSlim":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
     '{"blocksChannels":64,"blocksSegments":4,"blocksSlim":true,"blocksSharedDA":true}' \
-    '{"blocksSlim":true}'; do
-    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
-    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
-      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
-    pack
-  done
+    '{"blocksSlim":true}'
   ;;
 confirm)
   # the new 'auto' backward (WD 64 x 4 x 4, slim) against the form 'auto' ran before, in the rows and
-  # in the steps, three gpu.ts runs
-  c=/tmp/c19k; mkdir -p "$c"
-  pack() { (cd /tmp && tar czf "$OUT/c19k.tgz" c19k); }
-  KEEP="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks slim, serial sums, 64 ch x 4 segments x 4 steps|blocks slim, serial sums, 32 ch x 8 segments x 4 steps|blocks slim, parallel sums (4 a column), 32 ch x 8 segments x 4 steps"
-  for i in 1 2 3; do
-    OUT=$c timeout 150 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$KEEP" >"$c/gpu-$i.log" 2>&1
-    pack
-  done
-  for tu in '{"forwardMode":"auto"}' '{"blocksChannels":32,"blocksSegments":8,"blocksSlim":false}' \
-    '{"forwardMode":"auto","stagedUnroll":4}' '{"blocksChannels":32,"blocksSegments":8,"blocksSlim":false,"stagedUnroll":4}'; do
-    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
-    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
-      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
-    pack
-  done
+  # in the steps, each tuning twice
+  call c19k 150 3 "$AUTO|blocks, 32 ch x 8 segments x 4 steps:|blocks, 64 ch x 4 segments x 4 steps:|blocks slim, serial sums, 64 ch x 4 segments x 4 steps|blocks slim, serial sums, 32 ch x 8 segments x 4 steps|blocks slim, parallel sums (4 a column), 32 ch x 8 segments x 4 steps" \
+    '{"forwardMode":"auto"}' '{"blocksChannels":32,"blocksSegments":8,"blocksSlim":false}' \
+    '{"forwardMode":"auto","stagedUnroll":4}' '{"blocksChannels":32,"blocksSegments":8,"blocksSlim":false,"stagedUnroll":4}'
   ;;
 bounds)
   # the slim forms with the sums' (and the together pass's) loop bounds from uniforms: if the forms'
   # losses are registers taken by written-out loops, these should keep their gains without them
-  c=/tmp/c19u; mkdir -p "$c"
-  pack() { (cd /tmp && tar czf "$OUT/c19u.tgz" c19u); }
-  KEEP="staged, 64 ch x 1 lanes, T 16, 4 steps written out (|blocks, 64 ch x 4 segments x 4 steps:|blocks slim"
-  for i in 1 2; do
-    OUT=$c timeout 200 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$KEEP" >"$c/gpu-$i.log" 2>&1
-    pack
-  done
-  for tu in '{"forwardMode":"auto"}' '{"blocksUniformBounds":true}' \
+  call c19u 200 2 "$AUTO|blocks, 64 ch x 4 segments x 4 steps:|blocks slim" \
+    '{"forwardMode":"auto"}' '{"blocksUniformBounds":true}' \
     '{"blocksUniformBounds":true,"blocksSums":"parallel","blocksPhase1":"together"}' \
-    '{"blocksUniformBounds":true,"blocksSums":"parallel","blocksPhase1":"together","blocksChannels":32,"blocksSegments":4,"blocksSteps":8}'; do
-    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
-    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
-      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
-    pack
-  done
+    '{"blocksUniformBounds":true,"blocksSums":"parallel","blocksPhase1":"together","blocksChannels":32,"blocksSegments":4,"blocksSteps":8}'
   ;;
 *)
   echo "usage: bash bench/plans/h200-19.sh where|forms|confirm|bounds" >&2
