@@ -551,7 +551,6 @@ if (sections.has('scan'))
           blocksPhase1: 'per-state',
           blocksSlim: false,
           blocksSharedDA: false,
-          blocksUniformBounds: false,
         },
         extra,
       ]);
@@ -571,22 +570,22 @@ if (sections.has('scan'))
         blocksSteps: e,
       } as const;
       const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
-      // [sums, first pass, states a barrier, slim, dA in workgroup memory, loop bounds from uniforms]
-      // (session 19's calls b and c timed more: the states 2 a barrier and dA shared lost everywhere)
-      type Form = ['serial' | 'parallel', 'per-state' | 'together', number, boolean, boolean, boolean];
-      const forms: ReadonlyArray<Form> = [
-        ['parallel', 'per-state', 1, false, false, false],
-        ['parallel', 'together', 1, false, false, false],
-        ['serial', 'per-state', 1, true, false, false],
-        ['serial', 'together', 1, true, false, false],
-        ['parallel', 'per-state', 1, true, false, false],
-        ['parallel', 'together', 1, true, false, false],
-        ['serial', 'per-state', 1, true, false, true],
-        ['serial', 'together', 1, true, false, true],
-        ['parallel', 'per-state', 1, true, false, true],
-        ['parallel', 'together', 1, true, false, true],
+      // [sums, first pass, states a barrier, slim, dA in workgroup memory]
+      const forms: ReadonlyArray<
+        ['serial' | 'parallel', 'per-state' | 'together', number, boolean, boolean]
+      > = [
+        ['parallel', 'per-state', 1, false, false],
+        ['parallel', 'together', 1, false, false],
+        ['serial', 'per-state', 1, true, false],
+        ['serial', 'together', 1, true, false],
+        ['parallel', 'per-state', 1, true, false],
+        ['parallel', 'together', 1, true, false],
+        ['parallel', 'together', 2, true, false],
+        ['serial', 'per-state', 1, true, true],
+        ['serial', 'together', 1, true, true],
+        ['parallel', 'together', 1, true, true],
       ];
-      for (const [sums, phase1, states, slim, sharedDA, bounds] of forms) {
+      for (const [sums, phase1, states, slim, sharedDA] of forms) {
         // the forms that fit this device's workgroup memory, as the kernel will run them
         const want = {
           blocksSums: sums,
@@ -594,14 +593,13 @@ if (sections.has('scan'))
           blocksStates: states,
           blocksSlim: slim,
           blocksSharedDA: sharedDA,
-          blocksUniformBounds: bounds,
           blocksDiagnostic: 'none',
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
         if (got.phase1 !== phase1 || got.states !== states || got.sums !== sums || got.sharedDA !== sharedDA)
           continue;
         const kl = blocksSums(lay, r, true, states).kl;
-        const label = `${slim ? 'slim, ' : ''}${bounds ? 'bounds from uniforms, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
+        const label = `${slim ? 'slim, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
           {
@@ -611,7 +609,6 @@ if (sections.has('scan'))
             blocksStates: states,
             blocksSlim: slim,
             blocksSharedDA: sharedDA,
-            blocksUniformBounds: bounds,
           },
           extra,
         ]);

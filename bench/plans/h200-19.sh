@@ -16,7 +16,9 @@
 #   bash bench/plans/h200-19.sh confirm   one call (~5 min): the new 'auto' backward against the old,
 #     three gpu.ts runs and the steps, each tuning twice (the last two repeat the first two).
 #   bash bench/plans/h200-19.sh bounds   one call (~5 min): the slim forms with their loop bounds
-#     from uniforms beside the same with constant bounds, twice, and the steps.
+#     from uniforms beside the same with constant bounds, twice, and the steps. Ran as call 19e at
+#     cc92333; the option (`blocksUniformBounds`) lost everywhere and was taken out after it, so this
+#     mode needs that commit's tree.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat. (The forms call ran
 # first with the rows and steps of session 19b, then as written here, with the slim forms, as 19c.)
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see

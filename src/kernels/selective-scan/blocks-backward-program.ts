@@ -25,7 +25,6 @@ import {
   blocksSums,
   blocksSumsArrays,
   blocksSumsBytes,
-  blocksSumsUniforms,
   blocksSumsWgsl,
 } from './blocks-backward-sums';
 import type { BlocksLayout } from './blocks-layout';
@@ -65,11 +64,6 @@ export interface BlocksBackwardOptions {
   slim?: boolean;
   /** dA's accumulators (N an invocation) in workgroup memory instead of registers */
   sharedDA?: boolean;
-  /**
-   * the sums' and the together pass's loop bounds read from the uniforms instead of written in as
-   * constants (the compiler cannot write those loops out, every load in flight, into registers)
-   */
-  uniformBounds?: boolean;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
@@ -114,8 +108,6 @@ export function blocksBackwardProgram(
   const sums = diag !== 'no-sums';
   const slim = options.slim ?? false;
   const sharedDA = options.sharedDA ?? false;
-  const uniformBounds = options.uniformBounds ?? false;
-  const extraUniforms: Array<[string, number]> = [...blocksSumsUniforms(sumsPlan, wd), ['ns_', n]];
   // dA_n's accumulator of this invocation: a register, or (sharedDA) its slot in workgroup memory
   const dAOf = (k: string) => (sharedDA ? `dAsh[(${k}) * HALF + lid]` : `dA[${k}]`);
   // A_n and W[d, r] of this channel: from registers, or (slim) from the parameters where used
@@ -137,20 +129,18 @@ export function blocksBackwardProgram(
         : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}${uniformBounds ? 'Bounds' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${uniformBounds}_${diag}`,
+      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${diag}`,
       dispatch,
-      uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0], ...extraUniforms.map(([, v]) => v)].map(
-        (v) => ({
-          type: 'int32' as const,
-          data: [v],
-        }),
-      ),
+      uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
+        type: 'int32' as const,
+        data: [v],
+      })),
       wgsl: () => /* wgsl */ `
 ${bindings(
   ['du', 'dz', 'part', 'ppart'],
   packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
-  `B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, chunks: i32, nx: i32, ${extraUniforms.map(([k]) => `${k}: i32`).join(', ')}`,
+  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, chunks: i32, nx: i32',
 )}
 const N = ${n};
 const R = ${r};
@@ -173,7 +163,7 @@ ${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
 ${blocksSumsArrays(sumsPlan, wd, r)}
 ${WGSL_MATH}
 ${FLAT_INDEX}
-${blocksSumsWgsl(sumsPlan, uniformBounds)}
+${blocksSumsWgsl(sumsPlan)}
 @compute @workgroup_size(${wd * tl})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
   let lid = i32(lidu);
@@ -236,7 +226,7 @@ ${
     ? `    var sd = 0.0;
     for (var j = 0; j < E; j++) { sd += delta[j]; }
     mapP[lid] = sd;
-    for (var k = 0; k < ${uniformBounds ? 'uni.ns_' : 'N'}; k++) {
+    for (var k = 0; k < N; k++) {
       let Ak = ${aOf('k')};
       var H = 0.0;
       for (var j = 0; j < E; j++) {

@@ -46,10 +46,7 @@ export function blocksSums(layout: BlocksLayout, r: number, parallel: boolean, n
  * R, S, WD, TL, WDP. Every invocation calls them after a barrier that follows the writes to red; the next write
  * to red2 after one returns is behind at least two barriers (the program's state loop).
  */
-export function blocksSumsWgsl(sums: BlocksSums, uniformBounds = false): string {
-  // the sums' loop bounds: constants, or (uniformBounds) the same values from the uniforms, which keeps
-  // the compiler from writing the loops out with every load in flight (registers)
-  const bound = (name: string) => (uniformBounds ? `uni.${name.toLowerCase()}` : name);
+export function blocksSumsWgsl(sums: BlocksSums): string {
   const write = 'part[((b * uni.L + tt) * uni.G + g) * S + col]';
   if (!sums.parallel)
     return `
@@ -63,7 +60,7 @@ fn sumColumns(lid: i32, b: i32, g: i32, c0: i32, col0: i32, col1: i32) {
     if (col >= 0 && tt < uni.L && b < uni.B) {
       let base = (which * T + item) * WDP;
       var acc = 0.0;
-      for (var i = 0; i < ${bound('WD')}; i++) { acc += red[base + i]; }
+      for (var i = 0; i < WD; i++) { acc += red[base + i]; }
       ${write} = acc;
     }
   }
@@ -84,7 +81,7 @@ fn sumStates(lid: i32, b: i32, g: i32, c0: i32, k0: i32) {
     let item = o / KL;
     let base = item * WDP + (o - item * KL) * CHL;
     var acc = 0.0;
-    for (var i = 0; i < ${bound('CHL')}; i++) { acc += red[base + i]; }
+    for (var i = 0; i < CHL; i++) { acc += red[base + i]; }
     red2[o] = acc;
   }
   workgroupBarrier();
@@ -96,7 +93,7 @@ fn sumStates(lid: i32, b: i32, g: i32, c0: i32, k0: i32) {
     if ((which & 1) == 1) { col = R + N + k; }
     if (k < N && tt < uni.L && b < uni.B) {
       var acc = 0.0;
-      for (var i = 0; i < ${bound('KL')}; i++) { acc += red2[o * KL + i]; }
+      for (var i = 0; i < KL; i++) { acc += red2[o * KL + i]; }
       ${write} = acc;
     }
   }
@@ -109,7 +106,7 @@ fn sumDt(lid: i32, b: i32, g: i32, c0: i32) {
     let st = item / R;
     let rr = item - st * R;
     var acc = 0.0;
-    for (var i = 0; i < ${bound('CHD')}; i++) {
+    for (var i = 0; i < CHD; i++) {
       let ch = lane * CHD + i;
       acc += red[st * WDP + ch] * wsh[ch * R + rr];
     }
@@ -122,7 +119,7 @@ fn sumDt(lid: i32, b: i32, g: i32, c0: i32) {
     let col = o - st * R;
     if (tt < uni.L && b < uni.B) {
       var acc = 0.0;
-      for (var i = 0; i < ${bound('KD')}; i++) { acc += red2[o * KD + i]; }
+      for (var i = 0; i < KD; i++) { acc += red2[o * KD + i]; }
       ${write} = acc;
     }
   }
@@ -166,15 +163,4 @@ var<workgroup> wsh: array<f32, ${wd * r}>;`;
 /** Bytes of workgroup memory the parallel sums add (none for the serial ones). */
 export function blocksSumsBytes(sums: BlocksSums, wd: number, r: number): number {
   return sums.parallel ? 4 * (sums.slots + wd * r) : 0;
-}
-
-/** The uniforms `blocksSumsWgsl(sums, true)` reads, in the program's uniform order after its own. */
-export function blocksSumsUniforms(sums: BlocksSums, wd: number): Array<[string, number]> {
-  return [
-    ['wd', wd],
-    ['chl', wd / sums.kl],
-    ['kl', sums.kl],
-    ['chd', wd / sums.kd],
-    ['kd', sums.kd],
-  ];
 }

@@ -136,18 +136,13 @@ describe('block-parallel scan', () => {
       { stage: false, sums: 'serial', phase1: 'per-state', states: 1, slim: true, sharedDA: false } as const,
       { stage: true, sums: 'serial', phase1: 'per-state', states: 1, slim: true, sharedDA: true } as const,
       { stage: false, sums: 'parallel', phase1: 'together', states: 2, slim: true, sharedDA: false } as const,
-      { stage: false, sums: 'parallel', phase1: 'together', states: 1, slim: true, bounds: true } as const,
-      { stage: false, sums: 'serial', phase1: 'together', states: 1, slim: true, bounds: true } as const,
     ].map((v) => ({ ...bc, index, ...v })),
   );
   const backwards = new Set<string>();
-  runs.forEach((run) => {
-    const { c, layout, index, stage, sums, phase1, states, slim } = run;
-    const sharedDA = 'sharedDA' in run ? run.sharedDA : false;
-    const bounds = 'bounds' in run ? run.bounds : false;
+  runs.forEach(({ c, layout, index, stage, sums, phase1, states, slim, sharedDA }) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}, ${states} states a barrier${slim ? ', slim' : ''}${sharedDA ? ', dA shared' : ''}${bounds ? ', bounds from uniforms' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}, ${states} states a barrier${slim ? ', slim' : ''}${sharedDA ? ', dA shared' : ''}`;
     it(`forward and backward match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -168,7 +163,6 @@ describe('block-parallel scan', () => {
         blocksStates: states,
         blocksSlim: slim,
         blocksSharedDA: sharedDA,
-        blocksUniformBounds: bounds,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -188,7 +182,7 @@ describe('block-parallel scan', () => {
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
         const ns = forms.states ?? 1;
-        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}${slim ? 'Slim' : ''}${forms.sharedDA ? 'SharedDA' : ''}${bounds ? 'Bounds' : ''}`;
+        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}${slim ? 'Slim' : ''}${forms.sharedDA ? 'SharedDA' : ''}`;
         const ran = [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward'));
         expect(ran).toEqual(['ScanForwardBlocks', name]);
         backwards.add(name);

@@ -118,13 +118,7 @@ export function blocksOptions(
   layout: BlocksLayout,
   wanted: Pick<
     typeof scanTuning,
-    | 'blocksSums'
-    | 'blocksPhase1'
-    | 'blocksStates'
-    | 'blocksSlim'
-    | 'blocksSharedDA'
-    | 'blocksUniformBounds'
-    | 'blocksDiagnostic'
+    'blocksSums' | 'blocksPhase1' | 'blocksStates' | 'blocksSlim' | 'blocksSharedDA' | 'blocksDiagnostic'
   > = scanTuning,
 ): BlocksBackwardOptions {
   const storage = maxWorkgroupStorage(backend);
@@ -135,7 +129,6 @@ export function blocksOptions(
     states: parallel ? Math.max(1, Math.min(dims.n, Math.floor(wanted.blocksStates))) : 1,
     slim: wanted.blocksSlim,
     sharedDA: wanted.blocksSharedDA,
-    uniformBounds: wanted.blocksUniformBounds,
     diagnostic: wanted.blocksDiagnostic,
   };
   const fits = () => blocksBackwardProgramBytes(layout, dims, forms) <= storage;

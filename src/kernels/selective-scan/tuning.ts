@@ -137,11 +137,6 @@ export const scanTuning = {
    * session 19: slower, 4.68-4.70 ms against 3.29-3.31 at WD 64 x 4 x 4)
    */
   blocksSharedDA: false,
-  /**
-   * the block-parallel backward's sums and together pass with their loop bounds read from uniforms,
-   * so that the compiler cannot write those loops out with every load in flight (registers)
-   */
-  blocksUniformBounds: false,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**
