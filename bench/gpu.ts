@@ -570,10 +570,12 @@ if (sections.has('scan'))
         blocksSteps: e,
       } as const;
       const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
-      // [sums, first pass, states a barrier, slim, dA in workgroup memory]
+      // [sums, first pass, states a barrier, slim, dA in workgroup memory, starts from a pass of their own]
       const forms: ReadonlyArray<
-        ['serial' | 'parallel', 'per-state' | 'together', number, boolean, boolean]
+        ['serial' | 'parallel', 'per-state' | 'together', number, boolean, boolean, boolean?]
       > = [
+        ['serial', 'per-state', 1, true, false, true],
+        ['parallel', 'per-state', 1, true, false, true],
         ['parallel', 'per-state', 1, false, false],
         ['parallel', 'together', 1, false, false],
         ['serial', 'per-state', 1, true, false],
@@ -585,7 +587,7 @@ if (sections.has('scan'))
         ['serial', 'together', 1, true, true],
         ['parallel', 'together', 1, true, true],
       ];
-      for (const [sums, phase1, states, slim, sharedDA] of forms) {
+      for (const [sums, phase1, states, slim, sharedDA, pass = false] of forms) {
         // the forms that fit this device's workgroup memory, as the kernel will run them
         const want = {
           blocksSums: sums,
@@ -594,12 +596,19 @@ if (sections.has('scan'))
           blocksSlim: slim,
           blocksSharedDA: sharedDA,
           blocksDiagnostic: 'none',
+          blocksStarts: pass ? 'pass' : 'phase1',
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
-        if (got.phase1 !== phase1 || got.states !== states || got.sums !== sums || got.sharedDA !== sharedDA)
+        if (
+          got.phase1 !== phase1 ||
+          got.states !== states ||
+          got.sums !== sums ||
+          got.sharedDA !== sharedDA ||
+          (got.starts === 'pass') !== pass
+        )
           continue;
         const kl = blocksSums(lay, r, true, states).kl;
-        const label = `${slim ? 'slim, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
+        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
           {
@@ -609,6 +618,7 @@ if (sections.has('scan'))
             blocksStates: states,
             blocksSlim: slim,
             blocksSharedDA: sharedDA,
+            blocksStarts: want.blocksStarts,
           },
           extra,
         ]);

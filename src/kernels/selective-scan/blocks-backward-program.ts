@@ -64,6 +64,11 @@ export interface BlocksBackwardOptions {
   slim?: boolean;
   /** dA's accumulators (N an invocation) in workgroup memory instead of registers */
   sharedDA?: boolean;
+  /**
+   * the chunks' starting states: from the first pass ('phase1'), or from a pass of their own run
+   * before this program (blocks-starts-program.ts), bound as the input `starts` ('pass')
+   */
+  starts?: 'phase1' | 'pass';
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
@@ -101,13 +106,19 @@ export function blocksBackwardProgram(
   if (t < n) throw new Error(`the block-parallel scan backward needs chunks of >= N = ${n} steps, got ${t}`);
   const diag = options.diagnostic ?? 'none';
   const sumsPlan = blocksSums(layout, r, options.sums === 'parallel', options.states ?? 1);
-  const together = options.phase1 === 'together';
+  const pass = options.starts === 'pass';
+  const together = options.phase1 === 'together' && !pass;
   const ns = sumsPlan.ns;
   const { map: mapSize, red: redSize } = blocksArrays(layout, n, ns, together);
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
   const slim = options.slim ?? false;
   const sharedDA = options.sharedDA ?? false;
+  // the state chunk c starts from (c > 0): from the starts pass, or from du's rows of chunk c - 1
+  const startOf = (k: string) =>
+    pass
+      ? `starts[((b * (uni.chunks - 1) + c - 1) * N + ${k}) * Di + d]`
+      : `du[(b * L + c0 - T + ${k}) * Di + d]`;
   // dA_n's accumulator of this invocation: a register, or (sharedDA) its slot in workgroup memory
   const dAOf = (k: string) => (sharedDA ? `dAsh[(${k}) * HALF + lid]` : `dA[${k}]`);
   // A_n and W[d, r] of this channel: from registers, or (slim) from the parameters where used
@@ -129,8 +140,8 @@ export function blocksBackwardProgram(
         : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${diag}`,
+      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}${pass ? 'Starts' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${pass}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -139,7 +150,12 @@ export function blocksBackwardProgram(
       wgsl: () => /* wgsl */ `
 ${bindings(
   ['du', 'dz', 'part', 'ppart'],
-  packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
+  [
+    ...(packed
+      ? ['u', 'xdbl', 'zt', 'pk', 'dout']
+      : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout']),
+    ...(pass ? ['starts'] : []),
+  ],
   'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, chunks: i32, nx: i32',
 )}
 const N = ${n};
@@ -202,7 +218,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   // composes them; together: every state's maps, then segment q composes states q, q + TL, ...)
   var hc: array<f32, ${together ? Math.ceil(n / tl) : n}>;
   for (var k = 0; k < ${together ? Math.ceil(n / tl) : n}; k++) { hc[k] = 0.0; }
-  for (var c = 0; c < ${diag === 'no-phase1' ? '0' : 'uni.chunks - 1'}; c++) {
+  for (var c = 0; c < ${diag === 'no-phase1' || pass ? '0' : 'uni.chunks - 1'}; c++) {
     let t0 = c * T + seg * E;
     let rb = (c & 1) * T * S;
     ${
@@ -336,7 +352,7 @@ ${
       slim
         ? ''
         : `for (var k = 0; k < N; k++) {
-      if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = du[(b * L + c0 - T + k) * Di + d]; } else { hs[k] = 0.0; }
+      if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = ${startOf('k')}; } else { hs[k] = 0.0; }
     }`
     }
     // the states NS at a time: their maps meet at one barrier, their sums at the next
@@ -374,7 +390,7 @@ ${
           ${
             slim
               ? `var h = 0.0;
-          if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = du[(b * L + c0 - T + k) * Di + d]; }`
+          if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = ${startOf('k')}; }`
               : 'var h = hs[k];'
           }
           var m = gcar[cur + dl * N + k];

@@ -136,13 +136,31 @@ describe('block-parallel scan', () => {
       { stage: false, sums: 'serial', phase1: 'per-state', states: 1, slim: true, sharedDA: false } as const,
       { stage: true, sums: 'serial', phase1: 'per-state', states: 1, slim: true, sharedDA: true } as const,
       { stage: false, sums: 'parallel', phase1: 'together', states: 2, slim: true, sharedDA: false } as const,
-    ].map((v) => ({ ...bc, index, ...v })),
+      {
+        stage: false,
+        sums: 'serial',
+        phase1: 'per-state',
+        states: 1,
+        slim: true,
+        sharedDA: false,
+        starts: 'pass',
+      } as const,
+      {
+        stage: true,
+        sums: 'parallel',
+        phase1: 'per-state',
+        states: 1,
+        slim: false,
+        sharedDA: false,
+        starts: 'pass',
+      } as const,
+    ].map((v) => ({ starts: 'phase1' as 'phase1' | 'pass', ...bc, index, ...v })),
   );
   const backwards = new Set<string>();
-  runs.forEach(({ c, layout, index, stage, sums, phase1, states, slim, sharedDA }) => {
+  runs.forEach(({ c, layout, index, stage, sums, phase1, states, slim, sharedDA, starts }) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}, ${states} states a barrier${slim ? ', slim' : ''}${sharedDA ? ', dA shared' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]} NS ${layout[3] ?? 1}, pack ${pack}${stage ? ', rows staged' : ''}, ${sums} sums, first pass ${phase1}, ${states} states a barrier${slim ? ', slim' : ''}${sharedDA ? ', dA shared' : ''}${starts === 'pass' ? ', starts pass' : ''}`;
     it(`forward and backward match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -163,6 +181,7 @@ describe('block-parallel scan', () => {
         blocksStates: states,
         blocksSlim: slim,
         blocksSharedDA: sharedDA,
+        blocksStarts: starts,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -182,9 +201,13 @@ describe('block-parallel scan', () => {
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
         const ns = forms.states ?? 1;
-        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}${slim ? 'Slim' : ''}${forms.sharedDA ? 'SharedDA' : ''}`;
+        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}${slim ? 'Slim' : ''}${forms.sharedDA ? 'SharedDA' : ''}${forms.starts === 'pass' ? 'Starts' : ''}`;
         const ran = [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward'));
-        expect(ran).toEqual(['ScanForwardBlocks', name]);
+        expect(ran).toEqual([
+          'ScanForwardBlocks',
+          ...(starts === 'pass' ? ['ScanBackwardStarts'] : []),
+          name,
+        ]);
         backwards.add(name);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
         // NaN left in the pooled buffers of the partials' sizes: a partial left unwritten shows
@@ -217,6 +240,8 @@ describe('block-parallel scan', () => {
         'ScanBackwardBlocks',
         'ScanBackwardBlocksSums',
         'ScanBackwardBlocksSumsTogether',
+        'ScanBackwardBlocksSlimStarts',
+        'ScanBackwardBlocksSumsStarts',
       ]),
     );
   });

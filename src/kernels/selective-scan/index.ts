@@ -63,7 +63,14 @@ import type { GradConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import type { FusedScanArgs } from '../../models/fused';
 import { registerKernelOnce } from '../common';
-import { maxStorageBuffers, maxWorkgroupStorage, release, runRaw, subgroupMinSize } from '../runner';
+import {
+  maxStorageBuffers,
+  maxWorkgroupStorage,
+  type RawProgram,
+  release,
+  runRaw,
+  subgroupMinSize,
+} from '../runner';
 import { backwardProgram } from './backward-program';
 import {
   type BlocksBackwardOptions,
@@ -72,6 +79,7 @@ import {
 } from './blocks-backward-program';
 import { blocksForwardProgram } from './blocks-forward-program';
 import { type BlocksLayout, blocksLayout } from './blocks-layout';
+import { blocksStartsLayout, blocksStartsProgram, startsSlots } from './blocks-starts-program';
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
@@ -118,7 +126,13 @@ export function blocksOptions(
   layout: BlocksLayout,
   wanted: Pick<
     typeof scanTuning,
-    'blocksSums' | 'blocksPhase1' | 'blocksStates' | 'blocksSlim' | 'blocksSharedDA' | 'blocksDiagnostic'
+    | 'blocksSums'
+    | 'blocksPhase1'
+    | 'blocksStates'
+    | 'blocksSlim'
+    | 'blocksSharedDA'
+    | 'blocksDiagnostic'
+    | 'blocksStarts'
   > = scanTuning,
 ): BlocksBackwardOptions {
   const storage = maxWorkgroupStorage(backend);
@@ -130,6 +144,11 @@ export function blocksOptions(
     slim: wanted.blocksSlim,
     sharedDA: wanted.blocksSharedDA,
     diagnostic: wanted.blocksDiagnostic,
+    // the starts pass binds one buffer more: 10 with the parameters packed
+    starts:
+      wanted.blocksStarts === 'pass' && maxStorageBuffers(backend) >= BACKWARD_BUFFERS + 1
+        ? 'pass'
+        : 'phase1',
   };
   const fits = () => blocksBackwardProgramBytes(layout, dims, forms) <= storage;
   if (!fits()) forms = { ...forms, sharedDA: false };
@@ -220,8 +239,18 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
 };
 
-/** The backward's main program and its channel-group count, as scanTuning.backwardMode asks. */
-function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
+/**
+ * The backward's main program and its channel-group count, as scanTuning.backwardMode asks, and the
+ * program that computes the chunks' starting states before it where the block-parallel one takes them
+ * from a pass of their own.
+ */
+interface BackwardPlan {
+  program: RawProgram;
+  g: number;
+  starts?: { program: RawProgram; shape: number[] };
+}
+
+function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPlan {
   const t = scanTuning;
   if (t.backwardMode === 'staged' || (t.backwardMode === 'auto' && t.stagedBackward)) {
     const sgMin = subgroupMinSize(backend);
@@ -242,7 +271,19 @@ function backwardPlan(backend: unknown, dims: Dims, packed: boolean) {
       return stagedBackwardProgram(dims, layout, packed);
   }
   const blocks = blocksPlan(backend, dims, t.backwardMode, true);
-  if (blocks) return blocksBackwardProgram(dims, blocks, packed, blocksOptions(backend, dims, blocks));
+  if (blocks) {
+    const forms = blocksOptions(backend, dims, blocks);
+    const main = blocksBackwardProgram(dims, blocks, packed, forms);
+    if (forms.starts !== 'pass') return main;
+    const want = { wc: t.blocksStartsChannels, ts: t.blocksStartsSteps };
+    const lay = blocksStartsLayout(want, dims.r, dims.n, maxWorkgroupStorage(backend));
+    if (!lay) return blocksBackwardProgram(dims, blocks, packed, { ...forms, starts: 'phase1' });
+    const starts = {
+      program: blocksStartsProgram(dims, blocks.t, lay, packed),
+      shape: [dims.b, startsSlots(dims.l, blocks.t), dims.n, dims.di],
+    };
+    return { ...main, starts };
+  }
   if (t.backwardMode === 'states') {
     const layout = statesBackwardLayout(
       dims.n,
@@ -273,16 +314,29 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const { b, l, di, r, n, s, zw } = dims;
   const t = inputs as Record<string, TensorInfo>;
   // the parameters packed into one buffer only where the device binds fewer than 12 buffers
-  const packed =
-    scanTuning.backwardPack === 'always' || maxStorageBuffers(backend) < UNPACKED_BACKWARD_BUFFERS;
+  let packed = scanTuning.backwardPack === 'always' || maxStorageBuffers(backend) < UNPACKED_BACKWARD_BUFFERS;
+  let plan: BackwardPlan = backwardPlan(backend, dims, packed);
+  // the starts pass's buffer is one more: the parameters packed where the device binds only 12
+  if (!packed && plan.starts && maxStorageBuffers(backend) < UNPACKED_BACKWARD_BUFFERS + 1) {
+    packed = true;
+    plan = backwardPlan(backend, dims, packed);
+  }
   const params = packed
     ? runRaw(backend, packProgram(di, r, n), [t.dtW, t.ALog, t.D, t.dtBias], [[di, r + n + 2]])
     : [t.dtW, t.ALog, t.D, t.dtBias];
-  const { program, g } = backwardPlan(backend, dims, packed);
+  const { program, g } = plan;
+  const starts = plan.starts
+    ? runRaw(
+        backend,
+        plan.starts.program,
+        [t.u, t.xdbl, ...(packed ? params : [t.dtW, t.ALog, t.dtBias])],
+        [plan.starts.shape],
+      )
+    : [];
   const [du, dz, part, ppart] = runRaw(
     backend,
     program,
-    [t.u, t.xdbl, t.z, ...params, t.dy],
+    [t.u, t.xdbl, t.z, ...params, t.dy, ...starts],
     [
       [b, l, di],
       [b, l, zw],
@@ -296,7 +350,7 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     [part, ppart],
     [[b, l, s], [di, r], [di, n], [di], [di]],
   );
-  release(backend, ...(packed ? params : []), part, ppart);
+  release(backend, ...(packed ? params : []), ...starts, part, ppart);
   return [du, dx, dz, dW, dBias, dAL, dD];
 };
 

@@ -137,6 +137,15 @@ export const scanTuning = {
    * session 19: slower, 4.68-4.70 ms against 3.29-3.31 at WD 64 x 4 x 4)
    */
   blocksSharedDA: false,
+  /**
+   * the block-parallel backward's chunk starting states: from its first pass ('phase1', the segment
+   * maps per state through workgroup memory), or from a dispatch of their own before it ('pass',
+   * blocks-starts-program.ts: one invocation per (b, channel) walking t with the states in
+   * registers; WC channels a workgroup, tiles of TS steps staged)
+   */
+  blocksStarts: 'phase1' as 'phase1' | 'pass',
+  blocksStartsChannels: 64,
+  blocksStartsSteps: 16,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**
