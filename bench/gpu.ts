@@ -572,10 +572,14 @@ if (sections.has('scan'))
       const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
       // [sums, first pass, states a barrier, slim, dA in workgroup memory, starts from a pass of their own]
       const forms: ReadonlyArray<
-        ['serial' | 'parallel', 'per-state' | 'together', number, boolean, boolean, boolean?]
+        ['serial' | 'parallel' | 'subgroup', 'per-state' | 'together', number, boolean, boolean, boolean?]
       > = [
         ['serial', 'per-state', 1, true, false, true],
         ['parallel', 'per-state', 1, true, false, true],
+        ['subgroup', 'per-state', 1, true, false, false],
+        ['subgroup', 'per-state', 1, true, false, true],
+        ['subgroup', 'per-state', 1, false, false, true],
+        ['subgroup', 'together', 1, true, false, false],
         ['parallel', 'per-state', 1, false, false],
         ['parallel', 'together', 1, false, false],
         ['serial', 'per-state', 1, true, false],
@@ -608,7 +612,7 @@ if (sections.has('scan'))
         )
           continue;
         const kl = blocksSums(lay, r, true, states).kl;
-        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : 'serial sums'}`;
+        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
           {
@@ -632,6 +636,38 @@ if (sections.has('scan'))
           extra,
         ]);
     }
+    // the starts pass's own layout (blocks-starts-program.ts), beside the slim block-parallel backward at
+    // WD 64 x 4 x 4 with each of the sums: WC channels a workgroup, tiles of TS steps
+    for (const sums of ['serial', 'subgroup'] as const)
+      for (const [wc, ts] of [
+        [32, 16],
+        [128, 16],
+        [64, 32],
+        [64, 8],
+      ] as const) {
+        const lay = blocksLayout(n, { wd: 64, tl: 4, e: 4, s }, budget, true);
+        if (!lay) continue;
+        const want = { ...scanTuning, blocksSums: sums, blocksStarts: 'pass', blocksSlim: true } as const;
+        const got = blocksOptions(backend, { n, r, s }, lay, want);
+        if (got.sums !== sums || got.starts !== 'pass') continue;
+        const g = Math.ceil(di / lay.wd);
+        const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+        bwdVariants.push([
+          `blocks starts pass ${wc} ch x T ${ts}, slim, ${sums} sums, 64 ch x 4 segments x 4 steps`,
+          {
+            backwardMode: 'blocks',
+            blocksChannels: 64,
+            blocksSegments: 4,
+            blocksSteps: 4,
+            blocksSums: sums,
+            blocksStarts: 'pass',
+            blocksSlim: true,
+            blocksStartsChannels: wc,
+            blocksStartsSteps: ts,
+          },
+          extra,
+        ]);
+      }
     const seenStaged = new Set<string>();
     const sgMin = subgroupMinSize(backend);
     // the sums through workgroup memory; by subgroup shuffles; the same with the states permuted;
@@ -679,7 +715,7 @@ if (sections.has('scan'))
         relErrVsChannels: err,
       });
       log(
-        `| backward (${dispatches} dispatches) | ${name} (moves ~${moved.toFixed(0)} MB; rel. err vs channels ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
+        `| backward (${dispatches + (v.blocksStarts === 'pass' ? 1 : 0)} dispatches) | ${name} (moves ~${moved.toFixed(0)} MB; rel. err vs channels ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
       );
     }
     tf.dispose(base);

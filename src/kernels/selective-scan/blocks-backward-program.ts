@@ -20,80 +20,25 @@
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
+import { type BlocksBackwardOptions, blocksArrays, subgroupPlan } from './blocks-backward-forms';
 import {
   blocksDtWgsl,
   blocksSums,
   blocksSumsArrays,
-  blocksSumsBytes,
   blocksSumsWgsl,
+  subgroupChunkWgsl,
+  subgroupStateWgsl,
+  subgroupSumsFloats,
+  subgroupSumsSetup,
 } from './blocks-backward-sums';
 import type { BlocksLayout } from './blocks-layout';
 import type { Dims } from './shape';
 
-/**
- * Timing diagnostics (bench/gpu.ts only; the gradients are then wrong by design), each leaving out
- * one part of the work: 'no-phase1' the first pass (the chunks' starting states taken as 0),
- * 'no-sums' the sums over channels (dB, dC, d dt_low), 'no-compose' the segments' maps joined
- * in workgroup memory, 'no-loads' the reads of x_dbl (a register instead), 'no-exp' exp(Δ A)
- * (1 + Δ A instead).
- */
-export type BlocksBackwardDiagnostic =
-  | 'none'
-  | 'no-phase1'
-  | 'no-sums'
-  | 'no-compose'
-  | 'no-loads'
-  | 'no-exp';
-
-export interface BlocksBackwardOptions {
-  /** the sums over the workgroup's channels (blocks-backward-sums.ts) */
-  sums?: 'serial' | 'parallel';
-  /**
-   * the first pass: per state, each segment's map through workgroup memory and the last segment
-   * composing them ('per-state', N barriers a chunk), or every state's maps at once and the states
-   * composed by all segments, TL apart ('together', 2 barriers a chunk, N x TL x WD more floats)
-   */
-  phase1?: 'per-state' | 'together';
-  /** states whose maps meet at one barrier and whose sums at the next (NS; above 1 only with 'parallel') */
-  states?: number;
-  /**
-   * fewer registers: A, W and the chunk's starting states read where used instead of held in
-   * private arrays (at one warp a scheduler, the registers an invocation takes decide how many
-   * workgroups an SM holds at once)
-   */
-  slim?: boolean;
-  /** dA's accumulators (N an invocation) in workgroup memory instead of registers */
-  sharedDA?: boolean;
-  /**
-   * the chunks' starting states: from the first pass ('phase1'), or from a pass of their own run
-   * before this program (blocks-starts-program.ts), bound as the input `starts` ('pass')
-   */
-  starts?: 'phase1' | 'pass';
-  diagnostic?: BlocksBackwardDiagnostic;
-}
-
-/** The arrays' sizes in workgroup memory, floats (the 'together' first pass keeps its maps in red). */
-function blocksArrays(layout: BlocksLayout, n: number, ns: number, together: boolean) {
-  const half = layout.wd * layout.tl;
-  return {
-    // per state, the first pass's maps alternate between two halves
-    map: Math.max(ns, 2) * half,
-    red: Math.max(2 * ns * layout.t * (layout.wd + 1), together ? n * half : 0),
-  };
-}
-
-/** Workgroup memory of the program for these forms, bytes. */
-export function blocksBackwardProgramBytes(
-  layout: BlocksLayout,
-  dims: Pick<Dims, 'n' | 'r' | 's'>,
-  options: BlocksBackwardOptions,
-): number {
-  const sums = blocksSums(layout, dims.r, options.sums === 'parallel', options.states ?? 1);
-  const { map, red } = blocksArrays(layout, dims.n, sums.ns, options.phase1 === 'together');
-  const rows = layout.stage ? 2 * layout.t * dims.s : 0;
-  const dA = options.sharedDA ? dims.n * layout.wd * layout.tl : 0;
-  return 4 * (3 * map + 2 * layout.wd * dims.n + red + rows + dA) + blocksSumsBytes(sums, layout.wd, dims.r);
-}
+export {
+  type BlocksBackwardDiagnostic,
+  type BlocksBackwardOptions,
+  blocksBackwardProgramBytes,
+} from './blocks-backward-forms';
 
 export function blocksBackwardProgram(
   dims: Dims,
@@ -106,10 +51,12 @@ export function blocksBackwardProgram(
   if (t < n) throw new Error(`the block-parallel scan backward needs chunks of >= N = ${n} steps, got ${t}`);
   const diag = options.diagnostic ?? 'none';
   const sumsPlan = blocksSums(layout, r, options.sums === 'parallel', options.states ?? 1);
+  const sgs = subgroupPlan(layout, options);
   const pass = options.starts === 'pass';
   const together = options.phase1 === 'together' && !pass;
   const ns = sumsPlan.ns;
-  const { map: mapSize, red: redSize } = blocksArrays(layout, n, ns, together);
+  const { map: mapSize, red: redSize } = blocksArrays(layout, n, ns, together, sgs !== null);
+  const sgFloats = sgs ? subgroupSumsFloats(sgs, n, r, t) : null;
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
   const slim = options.slim ?? false;
@@ -140,14 +87,14 @@ export function blocksBackwardProgram(
         : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}${pass ? 'Starts' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${pass}_${diag}`,
+      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : sgs ? 'Subgroup' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}${pass ? 'Starts' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${pass}_${sgs?.q ?? 0}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
         data: [v],
       })),
-      wgsl: () => /* wgsl */ `
+      wgsl: () => /* wgsl */ `${sgs ? 'enable subgroups;' : ''}
 ${bindings(
   ['du', 'dz', 'part', 'ppart'],
   [
@@ -176,12 +123,12 @@ var<workgroup> gcar: array<f32, ${2 * wd * n}>;
 var<workgroup> red: array<f32, ${redSize}>;
 ${sharedDA ? `var<workgroup> dAsh: array<f32, ${n * half}>;` : ''}
 ${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
-${blocksSumsArrays(sumsPlan, wd, r)}
+${sgFloats ? `var<workgroup> sred: array<f32, ${sgFloats.sred}>;\nvar<workgroup> sdt: array<f32, ${sgFloats.sdt}>;` : blocksSumsArrays(sumsPlan, wd, r)}
 ${WGSL_MATH}
 ${FLAT_INDEX}
-${blocksSumsWgsl(sumsPlan)}
+${sgs ? '' : blocksSumsWgsl(sumsPlan)}
 @compute @workgroup_size(${wd * tl})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${sgs ? ', @builtin(subgroup_invocation_id) sgl: u32' : ''}) {
   let lid = i32(lidu);
   let L = uni.L;
   let Di = uni.Di;
@@ -194,6 +141,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let live = d < Di && b < uni.B;
   let dc = min(d, Di - 1);
   let bc = min(b, uni.B - 1);
+${sgs ? subgroupSumsSetup(sgs) : ''}
   ${diag === 'no-loads' ? 'let xr = xdbl[bc * L * S] + f32(lid) * 1e-3; /* xdbl read once: its binding stays */' : ''}
   ${
     slim
@@ -305,6 +253,7 @@ ${
   ${slim ? '' : 'var hs: array<f32, N>;'}
   ${sharedDA ? '' : 'var dA: array<f32, N>;'}
   var dW: array<f32, R>;
+  ${sgs ? 'var bv: array<f32, E>;\n  var cv: array<f32, E>;' : ''}
   for (var k = 0; k < N; k++) { ${dAOf('k')} = 0.0; }
   for (var k = 0; k < R; k++) { dW[k] = 0.0; }
   var dD = 0.0;
@@ -357,6 +306,9 @@ ${
     }
     // the states NS at a time: their maps meet at one barrier, their sums at the next
     for (var k0 = 0; k0 < N; k0 += NS) {
+      // the maps' half: the same with a barrier between one state's reads and the next one's writes,
+      // alternating by state where the subgroup sums leave no such barrier
+      let mpar = ${sgs ? '(k0 & 1) * HALF' : '0'};
       var P: array<f32, NS>;
       for (var i = 0; i < NS; i++) {
         let kc = min(k0 + i, N - 1);
@@ -375,14 +327,14 @@ ${
           m = a[i * E + j] * (${X('seg * E + j', 'R + N + kc')} * dyv[j] + m);
         }
         P[i] = Pi;
-        mapP[i * HALF + lid] = Pi;
-        mapF[i * HALF + lid] = F;
-        mapR[i * HALF + lid] = m;
+        mapP[mpar + i * HALF + lid] = Pi;
+        mapF[mpar + i * HALF + lid] = F;
+        mapR[mpar + i * HALF + lid] = m;
       }
       workgroupBarrier();
       for (var i = 0; i < NS; i++) {
         let k = k0 + i;
-        let mo = i * HALF;
+        let mo = mpar + i * HALF;
         // a group past N (N not a multiple of NS): its columns are summed but never written
         if (k < N) {
           let Ak = ${aOf('k')};
@@ -412,7 +364,7 @@ ${
             hp[j] = h;
             h = a[i * E + j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
             ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
-            ${sums ? 'red[((2 * i + 1) * T + seg * E + j) * WDP + dl] = dyv[j] * h;' : ''}
+            ${sums ? (sgs ? 'cv[j] = dyv[j] * h;' : 'red[((2 * i + 1) * T + seg * E + j) * WDP + dl] = dyv[j] * h;') : ''}
           }
           // backward over the steps: g_t
           var dAk = 0.0;
@@ -423,17 +375,18 @@ ${
             sumGB[j] += gn * bn;
             dDelta[j] += gn * (bn * ut[j] + Ak * aj * hp[j]);
             dAk += gn * delta[j] * aj * hp[j];
-            ${sums ? 'red[(2 * i * T + seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];' : ''}
+            ${sums ? (sgs ? 'bv[j] = gn * delta[j] * ut[j];' : 'red[(2 * i * T + seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];') : ''}
             m = aj * gn;
           }
           ${dAOf('k')} += dAk;
+${sgs && sums ? subgroupStateWgsl(sgs, e) : ''}
         }
       }
-      workgroupBarrier();
-      ${sums ? 'sumStates(lid, b, g, c0, k0);' : ''}
+      ${sgs ? '' : 'workgroupBarrier();'}
+      ${sums && !sgs ? 'sumStates(lid, b, g, c0, k0);' : ''}
     }
     // d dt_low: d dt_t W over the channels
-    ${sums ? blocksDtWgsl(sumsPlan, wOf) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
+    ${sums ? (sgs ? subgroupChunkWgsl(sgs, e, r, wOf) : blocksDtWgsl(sumsPlan, wOf)) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
     storageBarrier();
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;

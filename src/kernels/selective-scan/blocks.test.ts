@@ -154,6 +154,24 @@ describe('block-parallel scan', () => {
         sharedDA: false,
         starts: 'pass',
       } as const,
+      {
+        stage: false,
+        sums: 'subgroup',
+        phase1: 'per-state',
+        states: 1,
+        slim: true,
+        sharedDA: false,
+      } as const,
+      {
+        stage: true,
+        sums: 'subgroup',
+        phase1: 'per-state',
+        states: 1,
+        slim: false,
+        sharedDA: false,
+        starts: 'pass',
+      } as const,
+      { stage: false, sums: 'subgroup', phase1: 'together', states: 1, slim: true, sharedDA: true } as const,
     ].map((v) => ({ starts: 'phase1' as 'phase1' | 'pass', ...bc, index, ...v })),
   );
   const backwards = new Set<string>();
@@ -201,7 +219,8 @@ describe('block-parallel scan', () => {
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
         const ns = forms.states ?? 1;
-        const name = `ScanBackwardBlocks${forms.sums === 'parallel' ? 'Sums' : ''}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}${slim ? 'Slim' : ''}${forms.sharedDA ? 'SharedDA' : ''}${forms.starts === 'pass' ? 'Starts' : ''}`;
+        const sumsName = { serial: '', parallel: 'Sums', subgroup: 'Subgroup' }[forms.sums ?? 'serial'];
+        const name = `ScanBackwardBlocks${sumsName}${ns > 1 ? `States${ns}` : ''}${forms.phase1 === 'together' ? 'Together' : ''}${slim ? 'Slim' : ''}${forms.sharedDA ? 'SharedDA' : ''}${forms.starts === 'pass' ? 'Starts' : ''}`;
         const ran = [...programs].filter((p) => p.startsWith('ScanForward') || p.startsWith('ScanBackward'));
         expect(ran).toEqual([
           'ScanForwardBlocks',
@@ -242,6 +261,9 @@ describe('block-parallel scan', () => {
         'ScanBackwardBlocksSumsTogether',
         'ScanBackwardBlocksSlimStarts',
         'ScanBackwardBlocksSumsStarts',
+        'ScanBackwardBlocksSubgroupSlim',
+        'ScanBackwardBlocksSubgroupStarts',
+        'ScanBackwardBlocksSubgroupTogetherSlimSharedDA',
       ]),
     );
   });

@@ -137,8 +137,13 @@ export function blocksOptions(
 ): BlocksBackwardOptions {
   const storage = maxWorkgroupStorage(backend);
   const parallel = wanted.blocksSums === 'parallel';
+  const sgMin = subgroupMinSize(backend);
+  // the subgroup sums: over Q lanes of a segment's channels, where the device has subgroups
+  const q = sgMin === null ? 0 : Math.min(32, sgMin, layout.wd);
+  const subgroup = wanted.blocksSums === 'subgroup' && q >= 2 && layout.wd % q === 0;
   let forms: BlocksBackwardOptions = {
-    sums: wanted.blocksSums,
+    sums: subgroup ? 'subgroup' : wanted.blocksSums === 'subgroup' ? 'serial' : wanted.blocksSums,
+    ...(subgroup ? { q } : {}),
     phase1: wanted.blocksPhase1,
     states: parallel ? Math.max(1, Math.min(dims.n, Math.floor(wanted.blocksStates))) : 1,
     slim: wanted.blocksSlim,
@@ -155,7 +160,7 @@ export function blocksOptions(
   if (!fits()) forms = { ...forms, phase1: 'per-state' };
   while (!fits() && (forms.states ?? 1) > 1)
     forms = { ...forms, states: Math.max(1, (forms.states ?? 1) >> 1) };
-  if (!fits()) forms = { ...forms, sums: 'serial', states: 1 };
+  if (!fits()) forms = { ...forms, sums: 'serial', states: 1, q: undefined };
   return forms;
 }
 

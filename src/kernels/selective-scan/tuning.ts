@@ -111,7 +111,7 @@ export const scanTuning = {
    * H200, session 19: 3.17-3.22 ms against 3.55 at WD 64 x 4 x 4 while d dt_low went two columns at
    * a time, 4.8-5.1 since it goes in one pass: the one-pass form takes more registers)
    */
-  blocksSums: 'serial' as 'serial' | 'parallel',
+  blocksSums: 'serial' as 'serial' | 'parallel' | 'subgroup',
   /**
    * the block-parallel backward's first pass: per state through workgroup memory ('per-state', N
    * barriers a chunk), or all states' maps at once ('together', two barriers a chunk; H200, session

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# H200, session 20 (issue 12: the scan backward). The device keeps nothing between calls.
+#   bash bench/plans/h200-20.sh forms   one call (~9 min): the block-parallel backward with its chunks'
+#     starting states from a pass of their own (blocks-starts-program.ts, 'blocks starts pass') and
+#     with its sums over channels by subgroup shuffles ('subgroup sums': no barrier per state), beside
+#     the 'auto' backward (slim, serial sums, WD 64 x 4 x 4), twice in the same call; the starts
+#     pass's own layouts; then the paper-size Mamba and MambaFormer steps (replayed) with 'auto' and
+#     with each new form.
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md). Comes back: $OUT/*.tgz.
+set -u
+for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
+R="bash .gpu/run.sh"
+# call NAME SECONDS RUNS ROWS [TUNING ...]: gpu.ts RUNS times over the scan rows ROWS (prefixes of
+# gpu.ts's row names, '|' between them: the names hold commas), then the paper-size Mamba and
+# MambaFormer steps (replayed) with each scanTuning JSON; everything in /tmp/NAME, packed into
+# $OUT/NAME.tgz after each run.
+call() {
+  local name=$1 secs=$2 runs=$3 rows=$4 c=/tmp/$1 i tu k
+  shift 4
+  mkdir -p "$c"
+  for i in $(seq "$runs"); do
+    OUT=$c timeout "$secs" $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$rows" >"$c/gpu-$i.log" 2>&1
+    (cd /tmp && tar czf "$OUT/$name.tgz" "$name")
+  done
+  for tu in "$@"; do
+    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
+    timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
+      --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
+    (cd /tmp && tar czf "$OUT/$name.tgz" "$name")
+  done
+}
+AUTO="staged, 64 ch x 1 lanes, T 16, 4 steps written out ("
+B444="64 ch x 4 segments x 4 steps"
+case "${1:-}" in
+forms)
+  call c20f 210 2 "$AUTO|blocks slim, serial sums, $B444|blocks starts pass, slim, serial sums, $B444|blocks starts pass, slim, subgroup sums|blocks starts pass, subgroup sums|blocks slim, subgroup sums|blocks slim, together, subgroup sums, $B444|blocks starts pass 32 ch x T 16, slim, subgroup|blocks starts pass 128 ch x T 16, slim, subgroup|blocks starts pass 64 ch x T 32, slim, subgroup" \
+    '{"forwardMode":"auto"}' '{"blocksStarts":"pass"}' '{"blocksSums":"subgroup"}' \
+    '{"blocksSums":"subgroup","blocksStarts":"pass"}'
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-20.sh forms" >&2
+  exit 2
+  ;;
+esac
