@@ -62,6 +62,8 @@ const { values: args } = parseArgs({
      * lanes, T 16|staged lean`); default all; the row every backward is compared with always runs
      */
     'scan-variants': { type: 'string' },
+    /** the scan section's B,L,Di (default 64,1024,256; N 16 and R 8 stay) */
+    'scan-shape': { type: 'string' },
     /**
      * Dawn options for the device, ';' between them, e.g.
      * `enable-dawn-features=allow_unsafe_apis,disable_robustness` (what the bounds checks cost; a page
@@ -383,7 +385,11 @@ const STATES_BACKWARD_SWEEP: ReadonlyArray<[number, number, number, number]> = [
 
 if (sections.has('scan'))
   await guarded('scan', async () => {
-    const [b, l, di, n, r] = quick ? [4, 128, 64, 16, 8] : [64, 1024, 256, 16, 8];
+    const shape = args['scan-shape']?.split(',').map(Number);
+    if (shape && (shape.length !== 3 || !shape.every((v) => Number.isInteger(v) && v > 0)))
+      throw new Error(`--scan-shape wants B,L,Di (positive integers), got ${args['scan-shape']}`);
+    const [b, l, di] = shape ?? (quick ? [4, 128, 64] : [64, 1024, 256]);
+    const [n, r] = [16, 8];
     const s = r + 2 * n;
     const x = scanInputs(b, l, di, n, r);
     const fwdBytes = 4 * (3 * b * l * di + b * l * s + di * (r + n + 2));
@@ -577,6 +583,7 @@ if (sections.has('scan'))
         ['serial', 'per-state', 1, true, false, true],
         ['parallel', 'per-state', 1, true, false, true],
         ['subgroup', 'per-state', 1, true, false, false],
+        ['subgroup', 'per-state', 1, false, false, false],
         ['subgroup', 'per-state', 1, true, false, true],
         ['subgroup', 'per-state', 1, false, false, true],
         ['subgroup', 'together', 1, true, false, false],

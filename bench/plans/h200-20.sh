@@ -6,13 +6,16 @@
 #     the 'auto' backward (slim, serial sums, WD 64 x 4 x 4), twice in the same call; the starts
 #     pass's own layouts; then the paper-size Mamba and MambaFormer steps (replayed) with 'auto' and
 #     with each new form.
+#   bash bench/plans/h200-20.sh confirm   one call (~8 min): the fastest forms against 'auto' at three
+#     shapes, twice each, and the steps with each form twice (the last four tunings repeat the first
+#     four: stagedUnroll 4 is the default, there only to make the JSON differ).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md). Comes back: $OUT/*.tgz.
 set -u
 for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
 R="bash .gpu/run.sh"
-# call NAME SECONDS RUNS ROWS [TUNING ...]: gpu.ts RUNS times over the scan rows ROWS (prefixes of
+# call NAME SECONDS RUNS ROWS [TUNING ...] (SHAPE=B,L,Di in the environment: the scan at that shape): gpu.ts RUNS times over the scan rows ROWS (prefixes of
 # gpu.ts's row names, '|' between them: the names hold commas), then the paper-size Mamba and
 # MambaFormer steps (replayed) with each scanTuning JSON; everything in /tmp/NAME, packed into
 # $OUT/NAME.tgz after each run.
@@ -21,7 +24,7 @@ call() {
   shift 4
   mkdir -p "$c"
   for i in $(seq "$runs"); do
-    OUT=$c timeout "$secs" $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$rows" >"$c/gpu-$i.log" 2>&1
+    OUT=$c timeout "$secs" $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$rows" ${SHAPE:+--scan-shape "$SHAPE"} >"$c/gpu-$i.log" 2>&1
     (cd /tmp && tar czf "$OUT/$name.tgz" "$name")
   done
   for tu in "$@"; do
@@ -39,8 +42,21 @@ forms)
     '{"forwardMode":"auto"}' '{"blocksStarts":"pass"}' '{"blocksSums":"subgroup"}' \
     '{"blocksSums":"subgroup","blocksStarts":"pass"}'
   ;;
+confirm)
+  # the fastest forms of call 20a against 'auto', twice, at the benchmark's shape and at the
+  # paper-size Mamba's (B 64, L 82, Di 512) and L 256; then the steps with each, twice
+  ROWS="$AUTO|blocks slim, serial sums, $B444|blocks subgroup sums (|blocks slim, subgroup sums (|blocks starts pass, subgroup sums (|blocks starts pass, slim, subgroup sums (|blocks slim, together, subgroup sums (|blocks starts pass, slim, serial sums, $B444"
+  SHAPE=64,82,512 call c20p 150 2 "$ROWS"
+  SHAPE=64,256,256 call c20m 150 2 "$ROWS"
+  call c20k 200 2 "$ROWS" \
+    '{"forwardMode":"auto"}' '{"blocksSums":"subgroup"}' '{"blocksSums":"subgroup","blocksSlim":false}' \
+    '{"blocksSums":"subgroup","blocksSlim":false,"blocksStarts":"pass"}' \
+    '{"forwardMode":"auto","stagedUnroll":4}' '{"blocksSums":"subgroup","stagedUnroll":4}' \
+    '{"blocksSums":"subgroup","blocksSlim":false,"stagedUnroll":4}' \
+    '{"blocksSums":"subgroup","blocksSlim":false,"blocksStarts":"pass","stagedUnroll":4}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-20.sh forms" >&2
+  echo "usage: bash bench/plans/h200-20.sh forms|confirm" >&2
   exit 2
   ;;
 esac
