@@ -642,6 +642,19 @@ if (sections.has('scan'))
           { ...tuning, blocksSlim: false, blocksDiagnostic: diag },
           extra,
         ]);
+      // the same for the subgroup sums with the starts from their own pass (session 20's fastest form)
+      for (const diag of diagnose ? (['no-sums', 'no-compose', 'no-loads', 'no-exp'] as const) : [])
+        bwdVariants.push([
+          `blocks diagnostic, subgroup sums, starts pass, ${diag}, ${shape} (gradients wrong by design)`,
+          {
+            ...tuning,
+            blocksSlim: false,
+            blocksSums: 'subgroup',
+            blocksStarts: 'pass',
+            blocksDiagnostic: diag,
+          },
+          extra,
+        ]);
     }
     // the starts pass's own layout (blocks-starts-program.ts), beside the slim block-parallel backward at
     // WD 64 x 4 x 4 with each of the sums: WC channels a workgroup, tiles of TS steps

@@ -9,6 +9,7 @@
 #   bash bench/plans/h200-20.sh confirm   one call (~8 min): the fastest forms against 'auto' at three
 #     shapes, twice each, and the steps with each form twice (the last four tunings repeat the first
 #     four: stagedUnroll 4 is the default, there only to make the JSON differ).
+#   bash bench/plans/h200-20.sh where   one call (~3 min): the diagnostics of the fastest form.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md). Comes back: $OUT/*.tgz.
@@ -55,8 +56,12 @@ confirm)
     '{"blocksSums":"subgroup","blocksSlim":false,"stagedUnroll":4}' \
     '{"blocksSums":"subgroup","blocksSlim":false,"blocksStarts":"pass","stagedUnroll":4}'
   ;;
+where)
+  # where the fastest form's time goes: each diagnostic leaves one part out (wrong gradients)
+  call c20w 200 2 "blocks subgroup sums (|blocks starts pass, subgroup sums (|blocks diagnostic, subgroup sums, starts pass"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-20.sh forms|confirm" >&2
+  echo "usage: bash bench/plans/h200-20.sh forms|confirm|where" >&2
   exit 2
   ;;
 esac
