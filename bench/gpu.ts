@@ -554,6 +554,7 @@ if (sections.has('scan'))
           blocksStageRows: stage,
           // the form 'auto' ran before session 19
           blocksSums: 'serial',
+          blocksStarts: 'phase1',
           blocksPhase1: 'per-state',
           blocksSlim: false,
           blocksSharedDA: false,
@@ -639,7 +640,13 @@ if (sections.has('scan'))
         : [])
         bwdVariants.push([
           `blocks diagnostic ${diag}, ${shape} (gradients wrong by design)`,
-          { ...tuning, blocksSlim: false, blocksDiagnostic: diag },
+          {
+            ...tuning,
+            blocksSlim: false,
+            blocksSums: 'serial',
+            blocksStarts: 'phase1',
+            blocksDiagnostic: diag,
+          },
           extra,
         ]);
       // the same for the subgroup sums with the starts from their own pass (session 20's fastest form)

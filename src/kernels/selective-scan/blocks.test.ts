@@ -70,6 +70,39 @@ describe('block-parallel scan layout', () => {
   });
 });
 
+describe("the block-parallel backward's forms under 'auto'", () => {
+  it('takes the starts from their own pass from blocksStartsFromChunks chunks of L on, and then the full form', (ctx) => {
+    if (!gpu.ok) ctx.skip();
+    const backend = tf.findBackend('webgpu');
+    const lay: BlocksLayout = { wd: 8, tl: 4, e: 4, t: 16 };
+    const dims = { n: 4, r: 2, s: 10 };
+    const auto = {
+      ...scanTuning,
+      blocksStarts: 'auto',
+      blocksSlim: 'auto',
+      blocksStartsFromChunks: 32,
+    } as const;
+    const at = (l?: number) => blocksOptions(backend, { ...dims, l }, lay, auto);
+    expect(at(16 * 32)).toMatchObject({ starts: 'pass', slim: false });
+    // 31 chunks and one step: 32 chunks
+    expect(at(16 * 31 + 1)).toMatchObject({ starts: 'pass', slim: false });
+    expect(at(16 * 31)).toMatchObject({ starts: 'phase1', slim: true });
+    expect(at(82)).toMatchObject({ starts: 'phase1', slim: true });
+    // without L (the bench's rows) 'auto' keeps the first pass
+    expect(at()).toMatchObject({ starts: 'phase1', slim: true });
+    // asked for, whatever L
+    expect(
+      blocksOptions(backend, { ...dims, l: 20 }, lay, { ...auto, blocksStarts: 'pass', blocksSlim: true }),
+    ).toMatchObject({ starts: 'pass', slim: true });
+    expect(
+      blocksOptions(backend, { ...dims, l: 4096 }, lay, { ...auto, blocksStarts: 'phase1' }),
+    ).toMatchObject({
+      starts: 'phase1',
+      slim: true,
+    });
+  });
+});
+
 /** a case and the WD, TL, E (and the forward's NS) wanted */
 interface BlocksCase {
   c: ScanCase;

@@ -122,7 +122,7 @@ let warnedLimit = false;
  */
 export function blocksOptions(
   backend: unknown,
-  dims: Pick<Dims, 'n' | 'r' | 's'>,
+  dims: Pick<Dims, 'n' | 'r' | 's'> & { l?: number },
   layout: BlocksLayout,
   wanted: Pick<
     typeof scanTuning,
@@ -133,7 +133,8 @@ export function blocksOptions(
     | 'blocksSharedDA'
     | 'blocksDiagnostic'
     | 'blocksStarts'
-  > = scanTuning,
+  > &
+    Partial<Pick<typeof scanTuning, 'blocksStartsFromChunks'>> = scanTuning,
 ): BlocksBackwardOptions {
   const storage = maxWorkgroupStorage(backend);
   const parallel = wanted.blocksSums === 'parallel';
@@ -141,19 +142,23 @@ export function blocksOptions(
   // the subgroup sums: over Q lanes of a segment's channels, where the device has subgroups
   const q = sgMin === null ? 0 : Math.min(32, sgMin, layout.wd);
   const subgroup = wanted.blocksSums === 'subgroup' && q >= 2 && layout.wd % q === 0;
+  // the starts from their own pass: asked for, or under 'auto' from blocksStartsFromChunks chunks of L
+  // on; it binds one buffer more (10 with the parameters packed)
+  const chunks = dims.l === undefined ? 0 : Math.ceil(dims.l / layout.t);
+  const pass =
+    (wanted.blocksStarts === 'pass' ||
+      (wanted.blocksStarts === 'auto' &&
+        chunks >= (wanted.blocksStartsFromChunks ?? scanTuning.blocksStartsFromChunks))) &&
+    maxStorageBuffers(backend) >= BACKWARD_BUFFERS + 1;
   let forms: BlocksBackwardOptions = {
     sums: subgroup ? 'subgroup' : wanted.blocksSums === 'subgroup' ? 'serial' : wanted.blocksSums,
     ...(subgroup ? { q } : {}),
     phase1: wanted.blocksPhase1,
     states: parallel ? Math.max(1, Math.min(dims.n, Math.floor(wanted.blocksStates))) : 1,
-    slim: wanted.blocksSlim,
+    slim: wanted.blocksSlim === 'auto' ? !pass : wanted.blocksSlim,
     sharedDA: wanted.blocksSharedDA,
     diagnostic: wanted.blocksDiagnostic,
-    // the starts pass binds one buffer more: 10 with the parameters packed
-    starts:
-      wanted.blocksStarts === 'pass' && maxStorageBuffers(backend) >= BACKWARD_BUFFERS + 1
-        ? 'pass'
-        : 'phase1',
+    starts: pass ? 'pass' : 'phase1',
   };
   const fits = () => blocksBackwardProgramBytes(layout, dims, forms) <= storage;
   if (!fits()) forms = { ...forms, sharedDA: false };

@@ -109,9 +109,14 @@ export const scanTuning = {
    * the block-parallel backward's sums over channels: a column of a chunk's steps by one invocation
    * ('serial'), or by several and a second level ('parallel', where it fits the workgroup memory;
    * H200, session 19: 3.17-3.22 ms against 3.55 at WD 64 x 4 x 4 while d dt_low went two columns at
-   * a time, 4.8-5.1 since it goes in one pass: the one-pass form takes more registers)
+   * a time, 4.8-5.1 since it goes in one pass: the one-pass form takes more registers), or by
+   * subgroup shuffles over the Q lanes of a segment's channels and one barrier a chunk ('subgroup',
+   * blocks-backward-sums.ts; where the device has subgroups and it fits, else 'serial'). 'auto' runs
+   * 'subgroup': H200, session 20 (call 20a, both runs within 1.01x), WD 64 x 4 x 4 slim 2.97-3.01 ms
+   * against 3.30 serial; the paper-size steps (replayed, batches ahead) Mamba 4.40 / MambaFormer 5.43
+   * ms against 4.74 / 5.64
    */
-  blocksSums: 'serial' as 'serial' | 'parallel' | 'subgroup',
+  blocksSums: 'subgroup' as 'serial' | 'parallel' | 'subgroup',
   /**
    * the block-parallel backward's first pass: per state through workgroup memory ('per-state', N
    * barriers a chunk), or all states' maps at once ('together', two barriers a chunk; H200, session
@@ -129,9 +134,12 @@ export const scanTuning = {
    * the block-parallel backward with fewer registers: A, W and the chunk's starting states read where
    * used (H200, session 19's call c, both runs within 1.01x: WD 64 x 4 x 4 3.29-3.31 ms slim against
    * 3.41-3.44 not; WD 32 x 8 x 4 3.33-3.35 against 3.60; the registers decide how many of its
-   * 256-invocation workgroups an SM holds)
+   * 256-invocation workgroups an SM holds). 'auto': slim unless the chunks' starts come from their
+   * own pass; with that pass and the subgroup sums the full form is the faster one at every layout
+   * timed (H200, session 20: WD 64 x 4 x 4 2.73-2.75 ms against 3.01-3.03 slim; 32 x 4 x 8 3.13-3.14
+   * against 3.44-3.46; 64 x 4 x 8 3.01-3.08 against 3.31-3.32)
    */
-  blocksSlim: true,
+  blocksSlim: 'auto' as boolean | 'auto',
   /**
    * the block-parallel backward's dA accumulators in workgroup memory (fewer registers again; H200,
    * session 19: slower, 4.68-4.70 ms against 3.29-3.31 at WD 64 x 4 x 4)
@@ -141,9 +149,15 @@ export const scanTuning = {
    * the block-parallel backward's chunk starting states: from its first pass ('phase1', the segment
    * maps per state through workgroup memory), or from a dispatch of their own before it ('pass',
    * blocks-starts-program.ts: one invocation per (b, channel) walking t with the states in
-   * registers; WC channels a workgroup, tiles of TS steps staged)
+   * registers; WC channels a workgroup, tiles of TS steps staged; one dispatch and one buffer of
+   * B x chunks x N x Di floats more). 'auto': the pass from `blocksStartsFromChunks` chunks on. H200,
+   * session 20: at L 1024 (64 chunks) the fastest form, 2.73-2.75 ms with the subgroup sums against
+   * 2.97-3.01 without the pass; at the paper's L 82 (6 chunks) the steps were slower with it (Mamba
+   * 4.60 / MambaFormer 5.61 ms against 4.40 / 5.43, one run each); lengths between were not timed
    */
-  blocksStarts: 'phase1' as 'phase1' | 'pass',
+  blocksStarts: 'auto' as 'auto' | 'phase1' | 'pass',
+  /** 'auto' takes the starts from their own pass from this many chunks on (L 512 at T 16) */
+  blocksStartsFromChunks: 32,
   blocksStartsChannels: 64,
   blocksStartsSteps: 16,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
