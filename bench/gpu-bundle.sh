@@ -37,7 +37,11 @@ fi
 # node itself, recompressed only when this machine's binary is newer than the packed one
 node_bin=$(readlink -f "$(command -v node)")
 if [ ! -s "$out/node.xz" ] || [ "$node_bin" -nt "$out/node.xz" ]; then
-  xz -6 -T2 -c "$node_bin" > "$out/node.xz"
+  # without its symbols (12 MB less; the repository and the bundle together must stay under 64 MiB)
+  cp "$node_bin" "$out/node.tmp"
+  if command -v strip >/dev/null; then strip "$out/node.tmp"; fi
+  xz -9e -T2 -c "$out/node.tmp" > "$out/node.xz"
+  rm -f "$out/node.tmp"
 fi
 
 # the loaders Dawn opens (libvulkan) and the GL libraries it links, downloaded once, never installed here

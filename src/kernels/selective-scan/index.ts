@@ -22,7 +22,9 @@
  * after the other, each segment's steps folded into a map h -> P h + H and the maps joined in
  * workgroup memory, so the scan is parallel over L and every exp(Delta A) is computed once; its
  * backward, blocks-backward-program.ts (its header has the equations), is what 'auto' runs
- * (scanTuning.blocks). 'lanes' (lanes-forward-program.ts, devices with WGSL subgroups): one
+ * (scanTuning.blocks; blocksOptions below picks its forms: the sums over channels by subgroup shuffles
+ * where the device has subgroups, the chunks' starting states from a dispatch of their own,
+ * blocks-starts-program.ts, where L has many chunks). 'lanes' (lanes-forward-program.ts, devices with WGSL subgroups): one
  * invocation per (b, channel, lane), a channel's states spread over neighbouring lanes of a subgroup,
  * the sums over states by subgroup shuffles, no workgroup memory and no barrier; 'auto' runs it
  * where the device has subgroups (scanTuning.lanes). 'staged' (staged-forward-program.ts): one
