@@ -17,6 +17,7 @@
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
 import type { Dims } from './shape';
+import { rowsLoadWgsl } from './staged-forward-program';
 
 export interface StartsLayout {
   /** channels (invocations) per workgroup */
@@ -78,14 +79,7 @@ export function blocksStartsProgram(dims: Dims, chunkSteps: number, layout: Star
   const aLogAt = (k: number) => (packed ? `pk[dc * ${p2} + R + ${k}]` : `pALog[dc * N + ${k}]`);
   const biasAt = packed ? `pk[dc * ${p2} + R + N + 1]` : 'pBias[dc]';
   // invocation lid loads vec4s lid + m WC of the tile's padded rows, and u of its channel at every step
-  const load = (t0: string) => `    for (var m = 0; m < ${rowShare}; m++) {
-      let v = lid + m * ${wc};
-      let j = v / RS;
-      let q = v - j * RS;
-      let base = (bc * L + ${t0} + j) * S;
-      let ok = v < ${ts * rs} && ${t0} + j < L;
-      xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
-    }
+  const load = (t0: string) => `${rowsLoadWgsl(t0, rowShare, wc, ts * rs)}
     for (var m = 0; m < ${ts}; m++) {
       let ok = ${t0} + m < L && d < Di;
       xu[m] = select(0.0, u[select(0, (bc * L + ${t0} + m) * Di + dc, ok)], ok);

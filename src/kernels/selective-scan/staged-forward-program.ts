@@ -60,6 +60,22 @@ export interface StagedLayout {
   chunks?: number;
 }
 
+/**
+ * WGSL: invocation lid's share of a tile's staged x_dbl rows starting at step t0, as vec4s through
+ * `rowAt` (the program's: which columns a row holds, padded), into its registers xs[m]: elements
+ * lid + m x (invocations) of the tile's `vecs` vec4s, `share` of them an invocation.
+ */
+export function rowsLoadWgsl(t0: string, share: number, invocations: number, vecs: number): string {
+  return `    for (var m = 0; m < ${share}; m++) {
+      let v = lid + m * ${invocations};
+      let j = v / RS;
+      let q = v - j * RS;
+      let base = (bc * L + ${t0} + j) * S;
+      let ok = v < ${vecs} && ${t0} + j < L;
+      xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
+    }`;
+}
+
 /** vec4s of a staged row: dt_low, B_t and C_t each padded to whole vec4s */
 export function stagedRowVecs(r: number, n: number): number {
   return Math.ceil(r / 4) + 2 * Math.ceil(n / 4);
@@ -147,14 +163,7 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
   // unrolled code: a software GPU's compiler slows down steeply with straight-line shared-memory code
   const load = (t0: string) =>
     K === 1
-      ? `    for (var m = 0; m < ${rowShare}; m++) {
-      let v = lid + m * ${wg};
-      let j = v / RS;
-      let q = v - j * RS;
-      let base = (bc * L + ${t0} + j) * S;
-      let ok = v < ${T * rs} && ${t0} + j < L;
-      xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
-    }
+      ? `${rowsLoadWgsl(t0, rowShare, wg, T * rs)}
     for (var m = 0; m < ${colShare}; m++) {
       let e = lid + m * ${wg};
       let tj = ${t0} + e / ${wc};
