@@ -12,7 +12,8 @@
 #   bash bench/plans/h200-20.sh where   one call (~3 min): the diagnostics of the fastest form.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
-# bench/README.md). Comes back: $OUT/*.tgz.
+# bench/README.md) and, for the tree to fit the device tool, `bash bench/device-tree.sh slim` here
+# before the call (`restore` after). Comes back: $OUT/*.tgz.
 set -u
 for f in .gpu/*.mjs.xz; do xz -dkf "$f"; done
 R="bash .gpu/run.sh"
