@@ -37,12 +37,9 @@ import {
 } from '../src/kernels';
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
-import { blocksSums } from '../src/kernels/selective-scan/blocks-backward-sums';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, blocksOptions, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
-import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-layout';
 import { stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
-import { statesBackwardLayout } from '../src/kernels/selective-scan/states-backward-program';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
 import { makeTrainingStep } from './step';
@@ -271,116 +268,36 @@ async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 }
 
 /**
- * The block-parallel scan's layouts timed, forward and backward (blocks-layout.ts): channels per
- * workgroup WD (also the channel groups of the backward's partials: Di / WD), segments TL (the
- * parallelism over L), steps per invocation E (registers and the chunk, TL x E).
+ * The block-parallel backward's layouts timed (blocks-layout.ts): channels per workgroup WD (also the
+ * channel groups of the partials: Di / WD), segments TL (the parallelism over L), steps per
+ * invocation E (registers and the chunk, TL x E), each in the form 'auto' ran before session 19 and
+ * in its forms (below), with the diagnostics where the last flag says so.
  */
 const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
-  [32, 8, 4, false],
-  [64, 4, 4, false],
-  [32, 8, 4, true],
-  [64, 4, 4, true],
-  [32, 8, 8, true],
-  [32, 4, 8, true],
-  [64, 4, 8, true],
-  [16, 16, 4, true],
-];
-
-/**
- * The block-parallel forward's layouts timed: WD, TL, E as above and NS, the states whose segment
- * maps meet at one barrier (fewer barriers, NS x E decays held in registers).
- */
-const BLOCKS_FORWARD_SWEEP: ReadonlyArray<[number, number, number, number, boolean]> = [
-  [32, 4, 8, 1, false],
-  [32, 4, 8, 1, true],
-  [32, 8, 4, 1, true],
-  [32, 8, 8, 1, true],
-  [32, 4, 8, 4, true],
-  [64, 4, 8, 1, true],
-  [32, 16, 4, 1, true],
-  [64, 4, 4, 1, true],
-];
-
-/**
- * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
- * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
- * of the tile loop written out one after the other, Δ and the gate in a prepass.
- */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean, boolean, number?]> = [
-  // channels, lanes, T, steps written out, Δ and gate in a prepass, one basic block a turn (lean),
-  // chunks of L walked side by side (default 1)
-  [64, 1, 16, 1, false, false],
-  [64, 1, 16, 4, false, false],
-  [64, 1, 16, 2, false, false],
-  [64, 1, 16, 8, false, false],
-  [64, 2, 16, 8, false, false],
-  [128, 2, 16, 16, false, false],
-  [64, 1, 16, 4, true, false],
-  [64, 1, 16, 2, true, false],
-  [64, 2, 16, 8, true, false],
-  [64, 2, 16, 16, true, false],
-  [64, 4, 16, 16, true, false],
-  [128, 2, 16, 16, true, false],
-  [128, 1, 16, 4, true, false],
-  [64, 1, 16, 4, false, true],
-  [64, 1, 16, 8, false, true],
-  [64, 1, 16, 16, false, true],
-  [64, 2, 16, 8, false, true],
-  [64, 2, 16, 4, false, true],
-  [64, 4, 16, 4, false, true],
-  [32, 1, 16, 4, false, true],
-  [32, 1, 16, 2, false, true],
-  [64, 1, 16, 4, false, false],
-  [64, 2, 16, 8, false, false],
-  [32, 1, 8, 4, false, true, 4],
-  [32, 1, 8, 4, false, false, 4],
-  [16, 1, 16, 4, false, true, 4],
-  [32, 1, 8, 4, false, true, 2],
-  [64, 1, 8, 4, false, true, 2],
-  [16, 1, 8, 4, false, true, 8],
-  [32, 2, 8, 4, false, true, 2],
-];
-
-/** The row-staged backward's layouts timed: channels per workgroup, T (staged-backward-program.ts). */
-/**
- * the block-parallel backward's layouts timed with the parallel sums and the first pass together:
- * WD, TL, E, and whether the diagnostics are timed too
- */
-const BLOCKS_FORMS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
   [32, 8, 4, true],
   [64, 4, 4, true],
   [32, 4, 8, false],
   [64, 4, 8, false],
   [32, 8, 2, false],
-];
-
-const STAGED_BACKWARD_SWEEP: ReadonlyArray<[number, number]> = [
-  [64, 16],
-  [32, 16],
-  [64, 32],
-  [32, 32],
-  [128, 16],
-  [16, 16],
-  [16, 32],
+  [16, 16, 4, false],
 ];
 
 /**
- * The state-parallel backward's layouts timed: more rounds or more lanes (more workgroup memory)
- * mean fewer partial sums; more rounds also fewer invocations (states-backward-program.ts has the
- * arithmetic). Layouts that come out the same (device limits) are timed once.
+ * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
+ * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
+ * of the tile loop written out one after the other.
  */
-const STATES_BACKWARD_SWEEP: ReadonlyArray<[number, number, number, number]> = [
-  // invocations wanted, T, rounds, workgroup memory allowed (capped by the device's limit)
-  [64, 16, 1, 16384],
-  [64, 16, 2, 16384],
-  [64, 16, 4, 16384],
-  [64, 16, 8, 16384],
-  [64, 32, 4, 16384],
-  [128, 16, 1, 32768],
-  [128, 16, 2, 32768],
-  [128, 16, 4, 32768],
-  [256, 16, 1, 65536],
-  [256, 16, 2, 65536],
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number]> = [
+  [64, 1, 16, 1],
+  [64, 1, 16, 2],
+  [64, 1, 16, 4],
+  [64, 1, 16, 8],
+  [32, 1, 16, 4],
+  [128, 1, 16, 4],
+  [64, 2, 16, 4],
+  [64, 2, 16, 8],
+  [128, 2, 16, 16],
+  [64, 4, 16, 4],
 ];
 
 if (sections.has('scan'))
@@ -415,11 +332,6 @@ if (sections.has('scan'))
       ['chunked 8 ch x 16 chunks', { forwardMode: 'chunked', chunkChannels: 8, chunks: 16 }],
       ['chunked 32 ch x 4 chunks', { forwardMode: 'chunked', chunkChannels: 32, chunks: 4 }],
       ['chunked 4 ch x 32 chunks', { forwardMode: 'chunked', chunkChannels: 4, chunks: 32 }],
-      ['states, 64 invocations, T 32', { forwardMode: 'states', statesInvocations: 64, statesChunk: 32 }],
-      ['states, 64 invocations, T 16', { forwardMode: 'states', statesInvocations: 64, statesChunk: 16 }],
-      ['states, 128 invocations, T 16', { forwardMode: 'states', statesInvocations: 128, statesChunk: 16 }],
-      ['states, 256 invocations, T 8', { forwardMode: 'states', statesInvocations: 256, statesChunk: 8 }],
-      ['states, 32 invocations, T 64', { forwardMode: 'states', statesInvocations: 32, statesChunk: 64 }],
       // where the time of the lane-parallel forward goes: each diagnostic drops one part (wrong output)
       ...(['no-exp', 'no-loads', 'no-sum', 'no-scan'] as const).map(
         (diag): [string, Partial<typeof scanTuning>] => [
@@ -439,42 +351,19 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
-      ...STAGED_SWEEP.map(
-        ([wc, sp, t, unroll, prepass, lean, chunks = 1]): [string, Partial<typeof scanTuning>] => {
-          const lay = stagedLayout(
-            n,
-            r,
-            { wc, sp, t, unroll, prepass, lean, chunks },
-            subgroupMinSize(backend),
-            budget,
-          );
-          const k = lay?.chunks ?? 1;
-          return [
-            `staged${k > 1 ? ` chunked (${k} chunks)` : ''}${lay?.lean ? ' lean' : ''}, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${lay?.prepass ? ', Δ and gate first' : ''} (wanted ${wc} x ${sp}, T ${t}${chunks > 1 ? `, ${chunks} chunks` : ''})`,
-            {
-              forwardMode: 'staged',
-              stagedChannels: wc,
-              stagedLanes: sp,
-              stagedSteps: t,
-              stagedUnroll: unroll,
-              stagedPrepass: prepass,
-              stagedLean: lean,
-              stagedChunks: chunks,
-            },
-          ];
-        },
-      ),
-      ...BLOCKS_FORWARD_SWEEP.map(([wd, tl, e, ns, stage]): [string, Partial<typeof scanTuning>] => [
-        `blocks, ${wd} ch x ${tl} segments x ${e} steps, ${ns} states per barrier${stage ? ', rows staged' : ''}`,
-        {
-          forwardMode: 'blocks',
-          blocksChannels: wd,
-          blocksSegments: tl,
-          blocksSteps: e,
-          blocksStateGroup: ns,
-          blocksStageRows: stage,
-        },
-      ]),
+      ...STAGED_SWEEP.map(([wc, sp, t, unroll]): [string, Partial<typeof scanTuning>] => {
+        const lay = stagedLayout(n, r, { wc, sp, t, unroll }, subgroupMinSize(backend), budget);
+        return [
+          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out (wanted ${wc} x ${sp}, T ${t})`,
+          {
+            forwardMode: 'staged',
+            stagedChannels: wc,
+            stagedLanes: sp,
+            stagedSteps: t,
+            stagedUnroll: unroll,
+          },
+        ];
+      }),
     ];
     const variantList = args['scan-variants'] ?? '';
     const wanted = variantList.split(variantList.includes('|') ? '|' : ',').filter(Boolean);
@@ -516,59 +405,13 @@ if (sections.has('scan'))
         extra,
       ]);
     }
-    const seen = new Set<string>();
-    for (const [inv, chunk, rounds, storage] of STATES_BACKWARD_SWEEP) {
-      const budget = Math.min(storage, info.limits?.maxComputeWorkgroupStorageSize ?? 16384);
-      const lay = statesBackwardLayout(n, r, inv, chunk, rounds, budget);
-      if (!lay || seen.has(JSON.stringify(lay))) continue;
-      seen.add(JSON.stringify(lay));
-      const g = Math.ceil(di / (lay.cp * lay.m));
-      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
-      bwdVariants.push([
-        `states, ${lay.cp} lanes x ${n} states, T ${lay.t}, ${lay.m} rounds: ${b * g} workgroups of ${lay.cp * n}`,
-        {
-          backwardMode: 'states',
-          statesBackwardInvocations: inv,
-          statesBackwardChunk: chunk,
-          statesBackwardRounds: rounds,
-          statesBackwardStorage: storage,
-        },
-        extra,
-      ]);
-    }
     const seenBlocks = new Set<string>();
-    for (const [wd, tl, e, stage] of BLOCKS_SWEEP) {
-      const lay = blocksLayout(n, { wd, tl, e, stage, s }, budget, true);
+    for (const [wd, tl, e, diagnose] of BLOCKS_SWEEP) {
+      const lay = blocksLayout(n, { wd, tl, e }, budget);
       if (!lay || seenBlocks.has(JSON.stringify(lay))) continue;
       seenBlocks.add(JSON.stringify(lay));
       const g = Math.ceil(di / lay.wd);
       // the partials over channel groups, written and read; the chunk states, written and read
-      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
-      bwdVariants.push([
-        `blocks, ${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps${lay.stage ? ', rows staged' : ''}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
-        {
-          backwardMode: 'blocks',
-          blocksChannels: wd,
-          blocksSegments: tl,
-          blocksSteps: e,
-          blocksStageRows: stage,
-          // the form 'auto' ran before session 19
-          blocksSums: 'serial',
-          blocksStarts: 'phase1',
-          blocksPhase1: 'per-state',
-          blocksSlim: false,
-          blocksSharedDA: false,
-        },
-        extra,
-      ]);
-    }
-    // the block-parallel backward with its sums over channels spread over several invocations a
-    // column, and with its first pass's states together; where its time goes: each diagnostic
-    // leaves one part out (wrong gradients)
-    for (const [wd, tl, e, diagnose] of BLOCKS_FORMS_SWEEP) {
-      const lay = blocksLayout(n, { wd, tl, e, s }, budget, true);
-      if (!lay) continue;
-      const g = Math.ceil(di / lay.wd);
       const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
       const tuning = {
         backwardMode: 'blocks',
@@ -577,64 +420,41 @@ if (sections.has('scan'))
         blocksSteps: e,
       } as const;
       const shape = `${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps`;
-      // [sums, first pass, states a barrier, slim, dA in workgroup memory, starts from a pass of their own]
-      const forms: ReadonlyArray<
-        ['serial' | 'parallel' | 'subgroup', 'per-state' | 'together', number, boolean, boolean, boolean?]
-      > = [
-        ['serial', 'per-state', 1, true, false, true],
-        ['parallel', 'per-state', 1, true, false, true],
-        ['subgroup', 'per-state', 1, true, false, false],
-        ['subgroup', 'per-state', 1, false, false, false],
-        ['subgroup', 'per-state', 1, true, false, true],
-        ['subgroup', 'per-state', 1, false, false, true],
-        ['subgroup', 'together', 1, true, false, false],
-        ['parallel', 'per-state', 1, false, false],
-        ['parallel', 'together', 1, false, false],
-        ['serial', 'per-state', 1, true, false],
-        ['serial', 'together', 1, true, false],
-        ['parallel', 'per-state', 1, true, false],
-        ['parallel', 'together', 1, true, false],
-        ['parallel', 'together', 2, true, false],
-        ['serial', 'per-state', 1, true, true],
-        ['serial', 'together', 1, true, true],
-        ['parallel', 'together', 1, true, true],
+      // the form 'auto' ran before session 19
+      bwdVariants.push([
+        `blocks, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
+        { ...tuning, blocksSums: 'serial', blocksStarts: 'phase1', blocksSlim: false },
+        extra,
+      ]);
+      // [sums, slim, starts from a pass of their own]
+      const forms: ReadonlyArray<['serial' | 'subgroup', boolean, boolean]> = [
+        ['serial', true, false],
+        ['serial', true, true],
+        ['serial', false, true],
+        ['subgroup', true, false],
+        ['subgroup', false, false],
+        ['subgroup', true, true],
+        ['subgroup', false, true],
       ];
-      for (const [sums, phase1, states, slim, sharedDA, pass = false] of forms) {
-        // the forms that fit this device's workgroup memory, as the kernel will run them
+      for (const [sums, slim, pass] of forms) {
+        // the forms that fit this device, as the kernel will run them
         const want = {
           blocksSums: sums,
-          blocksPhase1: phase1,
-          blocksStates: states,
           blocksSlim: slim,
-          blocksSharedDA: sharedDA,
           blocksDiagnostic: 'none',
           blocksStarts: pass ? 'pass' : 'phase1',
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
-        if (
-          got.phase1 !== phase1 ||
-          got.states !== states ||
-          got.sums !== sums ||
-          got.sharedDA !== sharedDA ||
-          (got.starts === 'pass') !== pass
-        )
-          continue;
-        const kl = blocksSums(lay, r, true, states).kl;
-        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${sharedDA ? 'dA shared, ' : ''}${phase1 === 'together' ? 'together, ' : ''}${states > 1 ? `${states} states a barrier, ` : ''}${sums === 'parallel' ? `parallel sums (${kl} a column)` : sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
+        if (got.sums !== sums || (got.starts === 'pass') !== pass) continue;
+        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
-          {
-            ...tuning,
-            blocksSums: sums,
-            blocksPhase1: phase1,
-            blocksStates: states,
-            blocksSlim: slim,
-            blocksSharedDA: sharedDA,
-            blocksStarts: want.blocksStarts,
-          },
+          { ...tuning, ...want },
           extra,
         ]);
       }
+      // where the time goes: each diagnostic leaves one part out (wrong gradients), in the form 'auto'
+      // ran in session 19 and in session 20's fastest
       for (const diag of diagnose
         ? (['no-phase1', 'no-sums', 'no-compose', 'no-loads', 'no-exp'] as const)
         : [])
@@ -649,7 +469,6 @@ if (sections.has('scan'))
           },
           extra,
         ]);
-      // the same for the subgroup sums with the starts from their own pass (session 20's fastest form)
       for (const diag of diagnose ? (['no-sums', 'no-compose', 'no-loads', 'no-exp'] as const) : [])
         bwdVariants.push([
           `blocks diagnostic, subgroup sums, starts pass, ${diag}, ${shape} (gradients wrong by design)`,
@@ -672,7 +491,7 @@ if (sections.has('scan'))
         [64, 32],
         [64, 8],
       ] as const) {
-        const lay = blocksLayout(n, { wd: 64, tl: 4, e: 4, s }, budget, true);
+        const lay = blocksLayout(n, { wd: 64, tl: 4, e: 4 }, budget);
         if (!lay) continue;
         const want = { ...scanTuning, blocksSums: sums, blocksStarts: 'pass', blocksSlim: true } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
@@ -691,35 +510,6 @@ if (sections.has('scan'))
             blocksSlim: true,
             blocksStartsChannels: wc,
             blocksStartsSteps: ts,
-          },
-          extra,
-        ]);
-      }
-    const seenStaged = new Set<string>();
-    const sgMin = subgroupMinSize(backend);
-    // the sums through workgroup memory; by subgroup shuffles; the same with the states permuted;
-    // the same with a channel's states over 2 lanes
-    const sq = sgMin === null ? 0 : Math.min(32, sgMin);
-    const sumsOver: Array<{ q?: number; aligned?: boolean; lanes?: 2 }> =
-      sgMin === null ? [{}] : [{}, { q: sq }, { q: sq, aligned: true }, { q: sq, lanes: 2 }];
-    for (const { q, aligned, lanes } of sumsOver)
-      for (const [wc, t] of STAGED_BACKWARD_SWEEP) {
-        const lay = stagedBackwardLayout(n, r, { wc, t, ...(q ? { q, aligned, lanes } : {}) }, budget);
-        // 'aligned' where it cannot permute, or 2 lanes where N does not split, is timed already
-        if ((aligned && lay?.nb === undefined) || (lanes && lay?.lanes === undefined)) continue;
-        if (!lay || seenStaged.has(JSON.stringify(lay))) continue;
-        seenStaged.add(JSON.stringify(lay));
-        const g = Math.ceil(di / lay.wc);
-        // the partials over channel groups, written and read; the tile states, written and read
-        const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
-        bwdVariants.push([
-          `staged${lay.nb ? ' aligned' : ''}${lay.lanes ? ' 2-lane' : ''}${lay.q ? ` subgroup sums over ${lay.q} lanes` : ''}${lay.nb ? ` (states permuted in ${lay.nb} blocks)` : ''}, ${lay.wc} ch${lay.lanes ? ' x 2 lanes' : ''}, T ${lay.t}: ${b * g} workgroups of ${lay.wc * (lay.lanes ?? 1)}`,
-          {
-            backwardMode: 'staged',
-            stagedBackwardChannels: wc,
-            stagedBackwardSteps: t,
-            stagedBackwardSums: aligned ? 'aligned' : q ? 'subgroup' : 'workgroup',
-            stagedBackwardLanes: lanes ?? 1,
           },
           extra,
         ]);

@@ -3,7 +3,7 @@
  * arrays each declares in workgroup memory, and the bytes that adds up to (what blocksOptions in
  * index.ts fits to the device).
  */
-import { blocksSums, blocksSumsBytes, type SubgroupSums, subgroupSumsBytes } from './blocks-backward-sums';
+import { type SubgroupSums, subgroupSumsBytes } from './blocks-backward-sums';
 import type { BlocksLayout } from './blocks-layout';
 import type { Dims } from './shape';
 
@@ -24,25 +24,15 @@ export type BlocksBackwardDiagnostic =
 
 export interface BlocksBackwardOptions {
   /** the sums over the workgroup's channels (blocks-backward-sums.ts; 'subgroup' needs `q`) */
-  sums?: 'serial' | 'parallel' | 'subgroup';
+  sums?: 'serial' | 'subgroup';
   /** with the subgroup sums: the lanes a sum runs over (a power of two dividing WD, at most a subgroup) */
   q?: number;
-  /**
-   * the first pass: per state, each segment's map through workgroup memory and the last segment
-   * composing them ('per-state', N barriers a chunk), or every state's maps at once and the states
-   * composed by all segments, TL apart ('together', 2 barriers a chunk, N x TL x WD more floats)
-   */
-  phase1?: 'per-state' | 'together';
-  /** states whose maps meet at one barrier and whose sums at the next (NS; above 1 only with 'parallel') */
-  states?: number;
   /**
    * fewer registers: A, W and the chunk's starting states read where used instead of held in
    * private arrays (at one warp a scheduler, the registers an invocation takes decide how many
    * workgroups an SM holds at once)
    */
   slim?: boolean;
-  /** dA's accumulators (N an invocation) in workgroup memory instead of registers */
-  sharedDA?: boolean;
   /**
    * the chunks' starting states: from the first pass ('phase1'), or from a pass of their own run
    * before this program (blocks-starts-program.ts), bound as the input `starts` ('pass')
@@ -51,20 +41,14 @@ export interface BlocksBackwardOptions {
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
-/** The arrays' sizes in workgroup memory, floats (the 'together' first pass keeps its maps in red). */
-export function blocksArrays(
-  layout: BlocksLayout,
-  n: number,
-  ns: number,
-  together: boolean,
-  subgroup: boolean,
-) {
+/** The arrays' sizes in workgroup memory, floats. */
+export function blocksArrays(layout: BlocksLayout, subgroup: boolean) {
   const half = layout.wd * layout.tl;
   return {
     // per state, the maps alternate between two halves
-    map: Math.max(ns, 2) * half,
-    // the columns of the sums through workgroup memory (not with the subgroup sums: the parameters' sums only)
-    red: Math.max(subgroup ? half : 2 * ns * layout.t * (layout.wd + 1), together ? n * half : 0),
+    map: 2 * half,
+    // the columns of the serial sums (with the subgroup sums: the parameters' sums only)
+    red: subgroup ? half : 2 * layout.t * (layout.wd + 1),
   };
 }
 
@@ -82,14 +66,8 @@ export function blocksBackwardProgramBytes(
   dims: Pick<Dims, 'n' | 'r' | 's'>,
   options: BlocksBackwardOptions,
 ): number {
-  const sums = blocksSums(layout, dims.r, options.sums === 'parallel', options.states ?? 1);
   const sgs = subgroupPlan(layout, options);
-  const together = options.phase1 === 'together' && options.starts !== 'pass';
-  const { map, red } = blocksArrays(layout, dims.n, sums.ns, together, sgs !== null);
-  const rows = layout.stage ? 2 * layout.t * dims.s : 0;
-  const dA = options.sharedDA ? dims.n * layout.wd * layout.tl : 0;
-  const extra = sgs
-    ? subgroupSumsBytes(sgs, dims.n, dims.r, layout.t)
-    : blocksSumsBytes(sums, layout.wd, dims.r);
-  return 4 * (3 * map + 2 * layout.wd * dims.n + red + rows + dA) + extra;
+  const { map, red } = blocksArrays(layout, sgs !== null);
+  const extra = sgs ? subgroupSumsBytes(sgs, dims.n, dims.r, layout.t) : 0;
+  return 4 * (3 * map + 2 * layout.wd * dims.n + red) + extra;
 }

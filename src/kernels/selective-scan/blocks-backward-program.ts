@@ -1,31 +1,28 @@
 /**
- * WGSL: the block-parallel backward's main program (the layout of blocks-forward-program.ts: one
- * workgroup per (b, WD channels), TL segments of E steps, chunks of T = TL x E steps, the states one
- * after the other). paper.md section 4's equations, with a_t = exp(Δ_t A_n), dy_t the gated output
+ * WGSL: the block-parallel backward's main program (blocks-layout.ts: one workgroup per (b, WD
+ * channels), TL segments of E steps, chunks of T = TL x E steps, the states one after the other). paper.md section 4's equations, with a_t = exp(Δ_t A_n), dy_t the gated output
  * gradient and g_t the adjoint of h_t:
  *   g_t = C_t[n] dy_t + a_{t+1} g_{t+1}
  *   du_t  = D dy_t + Δ_t Σ_n g_t[n] B_t[n]
  *   dΔ_t  = Σ_n g_t[n] (B_t[n] u_t + A_n a_t[n] h_{t-1}[n]),  d dt_t = dΔ_t σ(dt_t)
  *   dA_n  = Σ_t g_t[n] Δ_t a_t[n] h_{t-1}[n],  dB_t[n] = Σ_d g_t[n] Δ_t u_t,  dC_t[n] = Σ_d dy_t h_t[n]
- * Phase 1 walks the chunks forward, composing each state's segment maps h -> P h + H (as the
- * forward) to get every chunk's starting state, kept in the du rows of the chunk before it (T >= N;
+ * Phase 1 walks the chunks forward, composing each state's segment maps h -> P h + H to get every
+ * chunk's starting state (or a pass of its own does, blocks-starts-program.ts), kept in the du rows of the chunk before it (T >= N;
  * du overwrites those rows only after the chunk that reads them is done, chunks going last to first).
  * Phase 2 walks the chunks from the last. Per state, each segment folds its steps into a forward map
  * and a backward one (what a_{t0} g_{t0} becomes from the adjoint flowing in at its right end:
  * m -> P m + R, the same P), the segments meet once in workgroup memory, then each walks its steps
  * forward (h_{t-1}, h_t) and backward (g_t), accumulating the per-step sums in registers. The sums
  * over the workgroup's channels (dB, dC, d dt_low, the x_dbl gradient) go through workgroup memory
- * once per state and chunk into partials per channel group (summed by reduce-program.ts). With
- * layout.stage, each chunk's x_dbl rows are first copied into workgroup memory and read from there.
+ * once per state and chunk, or through subgroup shuffles (blocks-backward-sums.ts), into partials per
+ * channel group (summed by reduce-program.ts).
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
 import { type BlocksBackwardOptions, blocksArrays, subgroupPlan } from './blocks-backward-forms';
 import {
-  blocksDtWgsl,
-  blocksSums,
-  blocksSumsArrays,
-  blocksSumsWgsl,
+  serialDtWgsl,
+  serialSumsWgsl,
   subgroupChunkWgsl,
   subgroupStateWgsl,
   subgroupSumsFloats,
@@ -50,24 +47,18 @@ export function blocksBackwardProgram(
   const { wd, tl, e, t } = layout;
   if (t < n) throw new Error(`the block-parallel scan backward needs chunks of >= N = ${n} steps, got ${t}`);
   const diag = options.diagnostic ?? 'none';
-  const sumsPlan = blocksSums(layout, r, options.sums === 'parallel', options.states ?? 1);
   const sgs = subgroupPlan(layout, options);
   const pass = options.starts === 'pass';
-  const together = options.phase1 === 'together' && !pass;
-  const ns = sumsPlan.ns;
-  const { map: mapSize, red: redSize } = blocksArrays(layout, n, ns, together, sgs !== null);
+  const { map: mapSize, red: redSize } = blocksArrays(layout, sgs !== null);
   const sgFloats = sgs ? subgroupSumsFloats(sgs, n, r, t) : null;
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
   const slim = options.slim ?? false;
-  const sharedDA = options.sharedDA ?? false;
   // the state chunk c starts from (c > 0): from the starts pass, or from du's rows of chunk c - 1
   const startOf = (k: string) =>
     pass
       ? `starts[((b * (uni.chunks - 1) + c - 1) * N + ${k}) * Di + d]`
       : `du[(b * L + c0 - T + ${k}) * Di + d]`;
-  // dA_n's accumulator of this invocation: a register, or (sharedDA) its slot in workgroup memory
-  const dAOf = (k: string) => (sharedDA ? `dAsh[(${k}) * HALF + lid]` : `dA[${k}]`);
   // A_n and W[d, r] of this channel: from registers, or (slim) from the parameters where used
   const wOf = (k: string) => (!slim ? `w[${k}]` : packed ? `pk[dc * P2 + ${k}]` : `pW[dc * R + ${k}]`);
   const aOf = (k: string) =>
@@ -77,18 +68,13 @@ export function blocksBackwardProgram(
   const chunks = Math.ceil(l / t);
   const half = tl * wd;
   const wdp = wd + 1;
-  const stage = layout.stage ?? false;
-  // x_dbl[b, c T + loc, col]: from the chunk's rows staged in workgroup memory, or from the buffer
+  // x_dbl[b, c T + loc, col]
   const X = (loc: string, col: string) =>
-    diag === 'no-loads'
-      ? `(xr + f32(${col}))`
-      : stage
-        ? `rows[rb + (${loc}) * S + ${col}]`
-        : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
+    diag === 'no-loads' ? `(xr + f32(${col}))` : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sumsPlan.parallel ? 'Sums' : sgs ? 'Subgroup' : ''}${ns > 1 ? `States${ns}` : ''}${together ? 'Together' : ''}${slim ? 'Slim' : ''}${sharedDA ? 'SharedDA' : ''}${pass ? 'Starts' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${stage}_${sumsPlan.parallel}_${ns}_${together}_${slim}_${sharedDA}_${pass}_${sgs?.q ?? 0}_${diag}`,
+      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${sgs?.q ?? 0}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -115,18 +101,15 @@ const T = ${t};
 const HALF = ${half};
 const WDP = ${wdp};
 const P2 = ${r + n + 2};
-const NS = ${ns};
 var<workgroup> mapP: array<f32, ${mapSize}>;
 var<workgroup> mapF: array<f32, ${mapSize}>;
 var<workgroup> mapR: array<f32, ${mapSize}>;
 var<workgroup> gcar: array<f32, ${2 * wd * n}>;
 var<workgroup> red: array<f32, ${redSize}>;
-${sharedDA ? `var<workgroup> dAsh: array<f32, ${n * half}>;` : ''}
-${stage ? `var<workgroup> rows: array<f32, ${2 * t * s}>;` : ''}
-${sgFloats ? `var<workgroup> sred: array<f32, ${sgFloats.sred}>;\nvar<workgroup> sdt: array<f32, ${sgFloats.sdt}>;` : blocksSumsArrays(sumsPlan, wd, r)}
+${sgFloats ? `var<workgroup> sred: array<f32, ${sgFloats.sred}>;\nvar<workgroup> sdt: array<f32, ${sgFloats.sdt}>;` : ''}
 ${WGSL_MATH}
 ${FLAT_INDEX}
-${sgs ? '' : blocksSumsWgsl(sumsPlan)}
+${sgs ? '' : serialSumsWgsl()}
 @compute @workgroup_size(${wd * tl})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${sgs ? ', @builtin(subgroup_invocation_id) sgl: u32' : ''}) {
   let lid = i32(lidu);
@@ -158,26 +141,15 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       : `let dd = pD[dc];
   let bi = pBias[dc];`
   }
-  ${sumsPlan.parallel ? `if (seg == 0) { for (var k = 0; k < R; k++) { wsh[dl * R + k] = ${wOf('k')}; } }` : ''}
   var delta: array<f32, E>;
   var ut: array<f32, E>;
-  var a: array<f32, ${ns * e}>;
+  var a: array<f32, E>;
   // Phase 1: each chunk's starting state, from the segment maps (per state, the last segment
-  // composes them; together: every state's maps, then segment q composes states q, q + TL, ...)
-  var hc: array<f32, ${together ? Math.ceil(n / tl) : n}>;
-  for (var k = 0; k < ${together ? Math.ceil(n / tl) : n}; k++) { hc[k] = 0.0; }
+  // composes them)
+  var hc: array<f32, N>;
+  for (var k = 0; k < N; k++) { hc[k] = 0.0; }
   for (var c = 0; c < ${diag === 'no-phase1' || pass ? '0' : 'uni.chunks - 1'}; c++) {
     let t0 = c * T + seg * E;
-    let rb = (c & 1) * T * S;
-    ${
-      stage
-        ? `for (var i = lid; i < T * S; i += WD * TL) {
-      let li = i / S;
-      rows[rb + i] = xdbl[(bc * L + min(c * T + li, L - 1)) * S + i - li * S];
-    }
-    workgroupBarrier();`
-        : ''
-    }
     for (var j = 0; j < E; j++) {
       let row = bc * L + t0 + j;
       var dtp = bi;
@@ -185,37 +157,7 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       delta[j] = softplusf(dtp);
       ut[j] = delta[j] * u[row * Di + dc];
     }
-${
-  together
-    ? `    var sd = 0.0;
-    for (var j = 0; j < E; j++) { sd += delta[j]; }
-    mapP[lid] = sd;
     for (var k = 0; k < N; k++) {
-      let Ak = ${aOf('k')};
-      var H = 0.0;
-      for (var j = 0; j < E; j++) {
-        H = ${decay('delta[j] * Ak')} * H + ut[j] * ${X('seg * E + j', 'R + k')};
-      }
-      red[k * HALF + lid] = H;
-    }
-    workgroupBarrier();
-    for (var i = 0; i < ${Math.ceil(n / tl)}; i++) {
-      let k = seg + i * TL;
-      if (k < N) {
-        let Ak = ${aOf('k')};
-        var h = hc[i];
-        for (var q = 0; q < TL; q++) {
-          let o = q * WD + dl;
-          h = ${decay('Ak * mapP[o]')} * h + red[k * HALF + o];
-        }
-        hc[i] = h;
-        if (live) { du[(b * L + c * T + k) * Di + d] = h; }
-      }
-    }
-    workgroupBarrier();
-  }
-`
-    : `    for (var k = 0; k < N; k++) {
       let par = ((c * N + k) & 1) * HALF;
       let Ak = ${aOf('k')};
       var P = 1.0;
@@ -239,8 +181,6 @@ ${
       }
     }
   }
-`
-}
   storageBarrier();
   workgroupBarrier();
   // Phase 2: chunks from the last
@@ -251,10 +191,10 @@ ${
   var dDelta: array<f32, E>;
   var hp: array<f32, E>;
   ${slim ? '' : 'var hs: array<f32, N>;'}
-  ${sharedDA ? '' : 'var dA: array<f32, N>;'}
+  var dA: array<f32, N>;
   var dW: array<f32, R>;
   ${sgs ? 'var bv: array<f32, E>;\n  var cv: array<f32, E>;' : ''}
-  for (var k = 0; k < N; k++) { ${dAOf('k')} = 0.0; }
+  for (var k = 0; k < N; k++) { dA[k] = 0.0; }
   for (var k = 0; k < R; k++) { dW[k] = 0.0; }
   var dD = 0.0;
   var dBias = 0.0;
@@ -267,16 +207,6 @@ ${
     let t0 = c0 + seg * E;
     let cur = (c & 1) * WD * N;
     let nxt = WD * N - cur;
-    let rb = (c & 1) * T * S;
-    ${
-      stage
-        ? `for (var i = lid; i < T * S; i += WD * TL) {
-      let li = i / S;
-      rows[rb + i] = xdbl[(bc * L + min(c * T + li, L - 1)) * S + i - li * S];
-    }
-    workgroupBarrier();`
-        : ''
-    }
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;
       let row = bc * L + min(tt, L - 1);
@@ -304,89 +234,76 @@ ${
       if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = ${startOf('k')}; } else { hs[k] = 0.0; }
     }`
     }
-    // the states NS at a time: their maps meet at one barrier, their sums at the next
-    for (var k0 = 0; k0 < N; k0 += NS) {
+    // the states one after the other: the segments' maps meet at one barrier a state
+    for (var k = 0; k < N; k++) {
       // the maps' half: the same with a barrier between one state's reads and the next one's writes,
       // alternating by state where the subgroup sums leave no such barrier
-      let mpar = ${sgs ? '(k0 & 1) * HALF' : '0'};
-      var P: array<f32, NS>;
-      for (var i = 0; i < NS; i++) {
-        let kc = min(k0 + i, N - 1);
-        let Ak = ${aOf('kc')};
-        // the segment's forward map (P, F) and backward map (P, Rl)
-        var Pi = 1.0;
-        var F = 0.0;
-        for (var j = 0; j < E; j++) {
-          let aj = ${decay('delta[j] * Ak')};
-          a[i * E + j] = aj;
-          F = aj * F + delta[j] * ut[j] * ${X('seg * E + j', 'R + kc')};
-          Pi = Pi * aj;
-        }
-        var m = 0.0;
-        for (var j = E - 1; j >= 0; j--) {
-          m = a[i * E + j] * (${X('seg * E + j', 'R + N + kc')} * dyv[j] + m);
-        }
-        P[i] = Pi;
-        mapP[mpar + i * HALF + lid] = Pi;
-        mapF[mpar + i * HALF + lid] = F;
-        mapR[mpar + i * HALF + lid] = m;
+      let mo = ${sgs ? '(k & 1) * HALF' : '0'};
+      let Ak = ${aOf('k')};
+      // the segment's forward map (P, F) and backward map (P, Rl)
+      var P = 1.0;
+      var F = 0.0;
+      for (var j = 0; j < E; j++) {
+        let aj = ${decay('delta[j] * Ak')};
+        a[j] = aj;
+        F = aj * F + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
+        P = P * aj;
       }
+      var m = 0.0;
+      for (var j = E - 1; j >= 0; j--) {
+        m = a[j] * (${X('seg * E + j', 'R + N + k')} * dyv[j] + m);
+      }
+      mapP[mo + lid] = P;
+      mapF[mo + lid] = F;
+      mapR[mo + lid] = m;
       workgroupBarrier();
-      for (var i = 0; i < NS; i++) {
-        let k = k0 + i;
-        let mo = mpar + i * HALF;
-        // a group past N (N not a multiple of NS): its columns are summed but never written
-        if (k < N) {
-          let Ak = ${aOf('k')};
-          // the state entering this segment, and the adjoint flowing into it from the right
-          ${
-            slim
-              ? `var h = 0.0;
-          if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = ${startOf('k')}; }`
-              : 'var h = hs[k];'
-          }
-          var m = gcar[cur + dl * N + k];
-          ${
-            diag === 'no-compose'
-              ? ''
-              : `for (var q = 0; q < seg; q++) {
-            let o = mo + q * WD + dl;
-            h = mapP[o] * h + mapF[o];
-          }
-          for (var q = TL - 1; q > seg; q--) {
-            let o = mo + q * WD + dl;
-            m = mapP[o] * m + mapR[o];
-          }`
-          }
-          if (seg == 0) { gcar[nxt + dl * N + k] = P[i] * m + mapR[mo + lid]; }
-          // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
-          for (var j = 0; j < E; j++) {
-            hp[j] = h;
-            h = a[i * E + j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
-            ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
-            ${sums ? (sgs ? 'cv[j] = dyv[j] * h;' : 'red[((2 * i + 1) * T + seg * E + j) * WDP + dl] = dyv[j] * h;') : ''}
-          }
-          // backward over the steps: g_t
-          var dAk = 0.0;
-          for (var j = E - 1; j >= 0; j--) {
-            let aj = a[i * E + j];
-            let bn = ${X('seg * E + j', 'R + k')};
-            let gn = ${X('seg * E + j', 'R + N + k')} * dyv[j] + m;
-            sumGB[j] += gn * bn;
-            dDelta[j] += gn * (bn * ut[j] + Ak * aj * hp[j]);
-            dAk += gn * delta[j] * aj * hp[j];
-            ${sums ? (sgs ? 'bv[j] = gn * delta[j] * ut[j];' : 'red[(2 * i * T + seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];') : ''}
-            m = aj * gn;
-          }
-          ${dAOf('k')} += dAk;
-${sgs && sums ? subgroupStateWgsl(sgs, e) : ''}
-        }
+      // the state entering this segment, and the adjoint flowing into it from the right
+      ${
+        slim
+          ? `var h = 0.0;
+      if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = ${startOf('k')}; }`
+          : 'var h = hs[k];'
       }
+      m = gcar[cur + dl * N + k];
+      ${
+        diag === 'no-compose'
+          ? ''
+          : `for (var q = 0; q < seg; q++) {
+        let o = mo + q * WD + dl;
+        h = mapP[o] * h + mapF[o];
+      }
+      for (var q = TL - 1; q > seg; q--) {
+        let o = mo + q * WD + dl;
+        m = mapP[o] * m + mapR[o];
+      }`
+      }
+      if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[mo + lid]; }
+      // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
+      for (var j = 0; j < E; j++) {
+        hp[j] = h;
+        h = a[j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
+        ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
+        ${sums ? (sgs ? 'cv[j] = dyv[j] * h;' : 'red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;') : ''}
+      }
+      // backward over the steps: g_t
+      var dAk = 0.0;
+      for (var j = E - 1; j >= 0; j--) {
+        let aj = a[j];
+        let bn = ${X('seg * E + j', 'R + k')};
+        let gn = ${X('seg * E + j', 'R + N + k')} * dyv[j] + m;
+        sumGB[j] += gn * bn;
+        dDelta[j] += gn * (bn * ut[j] + Ak * aj * hp[j]);
+        dAk += gn * delta[j] * aj * hp[j];
+        ${sums ? (sgs ? 'bv[j] = gn * delta[j] * ut[j];' : 'red[(seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];') : ''}
+        m = aj * gn;
+      }
+      dA[k] += dAk;
+${sgs && sums ? subgroupStateWgsl(sgs, e) : ''}
       ${sgs ? '' : 'workgroupBarrier();'}
-      ${sums && !sgs ? 'sumStates(lid, b, g, c0, k0);' : ''}
+      ${sums && !sgs ? 'sumState(lid, b, g, c0, k);' : ''}
     }
     // d dt_low: d dt_t W over the channels
-    ${sums ? (sgs ? subgroupChunkWgsl(sgs, e, r, wOf) : blocksDtWgsl(sumsPlan, wOf)) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
+    ${sums ? (sgs ? subgroupChunkWgsl(sgs, e, r, wOf) : serialDtWgsl(wOf)) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
     storageBarrier();
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;
@@ -410,7 +327,7 @@ ${sgs && sums ? subgroupStateWgsl(sgs, e) : ''}
   // the parameters' gradients of this (b, channel): summed over the segments
   for (var p = 0; p < P2; p++) {
     var v = dBias;
-    if (p < R) { v = dW[p]; } else if (p < R + N) { v = ${dAOf('p - R')} * ${aOf('p - R')}; } else if (p == R + N) { v = dD; }
+    if (p < R) { v = dW[p]; } else if (p < R + N) { v = dA[p - R] * ${aOf('p - R')}; } else if (p == R + N) { v = dD; }
     workgroupBarrier();
     red[seg * WD + dl] = v;
     workgroupBarrier();

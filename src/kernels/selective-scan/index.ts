@@ -17,32 +17,30 @@
  *   Delta = softplus(dt_low dtW^T + dtBias); A_bar = exp(Delta A); h_t = A_bar h_{t-1} + Delta B_t u_t;
  *   y_t = (sum_n C_t[n] h_t[n] + D u_t) * SiLU(z_t).
  *
- * WebGPU forward, one dispatch, H never materialised. 'blocks' is the block-parallel program
- * (blocks-forward-program.ts): WD channels x TL segments of E steps per workgroup, the states one
- * after the other, each segment's steps folded into a map h -> P h + H and the maps joined in
- * workgroup memory, so the scan is parallel over L and every exp(Delta A) is computed once; its
- * backward, blocks-backward-program.ts (its header has the equations), is what 'auto' runs
- * (scanTuning.blocks; blocksOptions below picks its forms: the sums over channels by subgroup shuffles
+ * WebGPU forward, one dispatch, H never materialised; 'auto' runs the first of these that fits the
+ * device (each was the fastest on the H200 where it runs: bench/RESULTS.md):
+ * - 'staged' (staged-forward-program.ts): one invocation per (b, channel, part of the states), t in
+ *   tiles of T steps whose x_dbl rows (as vec4s), u and z are staged in workgroup memory,
+ *   double-buffered so the next tile's loads are in flight during this tile's steps; where its timed
+ *   layout fits the device's workgroup memory unchanged (scanTuning.staged);
+ * - 'lanes' (lanes-forward-program.ts, devices with WGSL subgroups): one invocation per (b, channel,
+ *   lane), a channel's states spread over neighbouring lanes of a subgroup, the sums over states by
+ *   subgroup shuffles, no workgroup memory and no barrier (scanTuning.lanes);
+ * - 'chunked' for long L (chunked-forward-program.ts): one invocation per (b, channel, chunk of t):
+ *   each scans its chunk from a zero state, the chunk end states and summed Delta go through
+ *   workgroup memory (a chunk's decay is exp(A sum Delta)), each invocation folds in the chunks before
+ *   its own and rescans its chunk from the true state;
+ * - 'sequential' (forward-program.ts): one invocation per (b, channel), N states in registers, a loop
+ *   over t (prefetching P steps of u and z).
+ * WebGPU backward ('IclSelectiveScanGrad', paper.md section 4's equations). 'auto' runs the
+ * block-parallel program (blocks-backward-program.ts, its header has the equations) wherever its
+ * layout fits: a workgroup of WD channels x TL segments of E steps, the states one after the other,
+ * each segment's steps folded into maps that the segments join in workgroup memory, so the scan is
+ * parallel over L; blocksOptions below picks its forms (the sums over channels by subgroup shuffles
  * where the device has subgroups, the chunks' starting states from a dispatch of their own,
- * blocks-starts-program.ts, where L has many chunks). 'lanes' (lanes-forward-program.ts, devices with WGSL subgroups): one
- * invocation per (b, channel, lane), a channel's states spread over neighbouring lanes of a subgroup,
- * the sums over states by subgroup shuffles, no workgroup memory and no barrier; 'auto' runs it
- * where the device has subgroups (scanTuning.lanes). 'staged' (staged-forward-program.ts): one
- * invocation per (b, channel, part of the states), t in tiles of T steps whose x_dbl rows (as vec4s),
- * u and z are staged in workgroup memory, double-buffered so the next tile's loads are in flight
- * during this tile's steps; the fastest forward on the H200 (bench/RESULTS.md, session 16), so
- * 'auto' runs it wherever its timed layout fits the device (scanTuning.staged), before all others.
- * Elsewhere 'auto' is:
- * 'sequential', one invocation per (b, channel),
- * N states in registers, a loop over t (prefetching P steps of u and z); or 'chunked' for long L,
- * one invocation per (b, channel, chunk of t): each scans its chunk from a zero state, the chunk
- * end states and summed Delta go through workgroup memory (a chunk's decay is exp(A sum Delta)),
- * each invocation folds in the chunks before its own and rescans its chunk from the true state;
- * or 'states' (states-forward-program.ts), one invocation per (b, channel, state) walking t in
- * chunks through workgroup memory (N times the parallelism, for memory-bound long L).
- * WebGPU backward ('IclSelectiveScanGrad', paper.md section 4's equations), two dispatches (three
- * on a device binding fewer than 12 storage buffers):
- *   1. (only there) pack dtW | A_log | D | dtBias into [Di, R+N+2] (fewer bindings);
+ * blocks-starts-program.ts, where L has many chunks). Elsewhere ('channels', backward-program.ts):
+ *   1. (only where the device binds fewer than 12 storage buffers) pack dtW | A_log | D | dtBias into
+ *      [Di, R+N+2];
  *   2. one workgroup per (b, group of WG channels). Each invocation runs the forward once, storing
  *      the state h at the start of every chunk of K >= N steps into the rows of its own column of
  *      the du output (chunk c's N values in rows [(c-1)N, cN), which du overwrites only after
@@ -52,12 +50,8 @@
  *      and accumulating d dtW, dA_log, dD, d dtBias in registers. The per-step reductions over
  *      channels (d dt_low, dB, dC: the xdbl gradient) go through workgroup memory into partial sums
  *      per channel group;
- *   3. sum the partials over channel groups (xdbl gradient) and over the batch (parameters).
- * scanTuning.backwardMode 'states' replaces dispatch 2 by states-backward-program.ts: one
- * invocation per (b, channel lane, state), tiles of T steps, the sums over states and over channels
- * through workgroup memory once per tile instead of once per step (16x the invocations of the
- * above at the benchmark shape; same outputs, same dispatch 3). 'auto' keeps the channel-parallel
- * program until H200 timings (bench/gpu.ts --sections scan) say otherwise.
+ *   3. sum the partials over channel groups (xdbl gradient) and over the batch (parameters); the
+ *      block-parallel program ends with the same dispatch.
  * Nothing of size B x L x Di x N is ever stored.
  */
 
@@ -79,7 +73,6 @@ import {
   blocksBackwardProgram,
   blocksBackwardProgramBytes,
 } from './blocks-backward-program';
-import { blocksForwardProgram } from './blocks-forward-program';
 import { type BlocksLayout, blocksLayout } from './blocks-layout';
 import { blocksStartsLayout, blocksStartsProgram, startsSlots } from './blocks-starts-program';
 import { chunkedForwardProgram } from './chunked-forward-program';
@@ -90,11 +83,7 @@ import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
-import { stagedBackwardLayout } from './staged-backward-layout';
-import { stagedBackwardProgram } from './staged-backward-program';
 import { stagedForwardProgram, stagedLayout } from './staged-forward-program';
-import { statesBackwardLayout, statesBackwardProgram } from './states-backward-program';
-import { statesForwardProgram } from './states-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
 export type { FusedScanArgs };
@@ -118,28 +107,17 @@ const UNPACKED_BACKWARD_BUFFERS = 12;
 let warnedLimit = false;
 
 /**
- * The block-parallel backward's forms (scanTuning.blocksSums, blocksPhase1) where they fit beside the
- * layout in the device's workgroup memory: the 'together' first pass given up first, then the
- * parallel sums.
+ * The block-parallel backward's forms as scanTuning asks for them, where they fit the device: the
+ * subgroup sums where it has subgroups and they fit beside the layout in its workgroup memory (else the
+ * serial sums), the starts pass where it binds one buffer more.
  */
 export function blocksOptions(
   backend: unknown,
   dims: Pick<Dims, 'n' | 'r' | 's'> & { l?: number },
   layout: BlocksLayout,
-  wanted: Pick<
-    typeof scanTuning,
-    | 'blocksSums'
-    | 'blocksPhase1'
-    | 'blocksStates'
-    | 'blocksSlim'
-    | 'blocksSharedDA'
-    | 'blocksDiagnostic'
-    | 'blocksStarts'
-  > &
+  wanted: Pick<typeof scanTuning, 'blocksSums' | 'blocksSlim' | 'blocksDiagnostic' | 'blocksStarts'> &
     Partial<Pick<typeof scanTuning, 'blocksStartsFromChunks'>> = scanTuning,
 ): BlocksBackwardOptions {
-  const storage = maxWorkgroupStorage(backend);
-  const parallel = wanted.blocksSums === 'parallel';
   const sgMin = subgroupMinSize(backend);
   // the subgroup sums: over Q lanes of a segment's channels, where the device has subgroups
   const q = sgMin === null ? 0 : Math.min(32, sgMin, layout.wd);
@@ -152,46 +130,28 @@ export function blocksOptions(
       (wanted.blocksStarts === 'auto' &&
         chunks >= (wanted.blocksStartsFromChunks ?? scanTuning.blocksStartsFromChunks))) &&
     maxStorageBuffers(backend) >= BACKWARD_BUFFERS + 1;
-  let forms: BlocksBackwardOptions = {
-    sums: subgroup ? 'subgroup' : wanted.blocksSums === 'subgroup' ? 'serial' : wanted.blocksSums,
+  const forms: BlocksBackwardOptions = {
+    sums: subgroup ? 'subgroup' : 'serial',
     ...(subgroup ? { q } : {}),
-    phase1: wanted.blocksPhase1,
-    states: parallel ? Math.max(1, Math.min(dims.n, Math.floor(wanted.blocksStates))) : 1,
     slim: wanted.blocksSlim === 'auto' ? !pass : wanted.blocksSlim,
-    sharedDA: wanted.blocksSharedDA,
     diagnostic: wanted.blocksDiagnostic,
     starts: pass ? 'pass' : 'phase1',
   };
-  const fits = () => blocksBackwardProgramBytes(layout, dims, forms) <= storage;
-  if (!fits()) forms = { ...forms, sharedDA: false };
-  if (!fits()) forms = { ...forms, phase1: 'per-state' };
-  while (!fits() && (forms.states ?? 1) > 1)
-    forms = { ...forms, states: Math.max(1, (forms.states ?? 1) >> 1) };
-  if (!fits()) forms = { ...forms, sums: 'serial', states: 1, q: undefined };
-  return forms;
+  const fits = blocksBackwardProgramBytes(layout, dims, forms) <= maxWorkgroupStorage(backend);
+  return fits ? forms : { ...forms, sums: 'serial', q: undefined };
 }
 
 /**
- * The block-parallel layout for these sizes on this device, where 'blocks' is asked for, or for the
- * backward under 'auto' (scanTuning.blocks): on the H200 its backward is the faster one, its forward
- * is not (bench/RESULTS.md, session 15), so the forward's 'auto' is the lane-parallel program (with
- * subgroups) or the sequential / chunked one.
+ * The block-parallel backward's layout for these sizes on this device, where 'blocks' is asked for or
+ * under 'auto' (scanTuning.blocks).
  */
-function blocksPlan(backend: unknown, dims: Dims, mode: string, backward: boolean) {
+function blocksPlan(backend: unknown, dims: Dims) {
   const t = scanTuning;
-  if (mode !== 'blocks' && !(backward && mode === 'auto' && t.blocks)) return null;
+  if (t.backwardMode !== 'blocks' && !(t.backwardMode === 'auto' && t.blocks)) return null;
   return blocksLayout(
     dims.n,
-    {
-      wd: t.blocksChannels,
-      tl: t.blocksSegments,
-      e: t.blocksSteps,
-      ns: t.blocksStateGroup,
-      stage: t.blocksStageRows,
-      s: dims.s,
-    },
+    { wd: t.blocksChannels, tl: t.blocksSegments, e: t.blocksSteps },
     maxWorkgroupStorage(backend),
-    backward,
   );
 }
 
@@ -208,17 +168,10 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     sp: t.stagedLanes,
     t: t.stagedSteps,
     unroll: t.stagedUnroll,
-    prepass: t.stagedPrepass,
-    lean: t.stagedLean,
-    chunks: t.stagedChunks,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;
-  const asWanted =
-    layout.wc === wanted.wc &&
-    layout.t === wanted.t &&
-    layout.sp === wanted.sp &&
-    (layout.chunks ?? 1) === wanted.chunks;
+  const asWanted = layout.wc === wanted.wc && layout.t === wanted.t && layout.sp === wanted.sp;
   return asWanted ? layout : null;
 }
 
@@ -239,15 +192,10 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     );
     return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
   }
-  const blocks = blocksPlan(backend, dims, t.forwardMode, false);
   const chunked = t.forwardMode === 'chunked' || (t.forwardMode === 'auto' && dims.l >= t.chunkedFromLength);
-  const program = blocks
-    ? blocksForwardProgram(dims, blocks)
-    : t.forwardMode === 'states'
-      ? statesForwardProgram(dims, t.statesInvocations, t.statesChunk)
-      : chunked
-        ? chunkedForwardProgram(dims, t.chunkChannels, t.chunks)
-        : forwardProgram(dims, t.forwardWorkgroup, t.forwardPrefetch);
+  const program = chunked
+    ? chunkedForwardProgram(dims, t.chunkChannels, t.chunks)
+    : forwardProgram(dims, t.forwardWorkgroup, t.forwardPrefetch);
   return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
 };
 
@@ -264,25 +212,7 @@ interface BackwardPlan {
 
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPlan {
   const t = scanTuning;
-  if (t.backwardMode === 'staged' || (t.backwardMode === 'auto' && t.stagedBackward)) {
-    const sgMin = subgroupMinSize(backend);
-    const sums = t.stagedBackwardSums;
-    const q = sums !== 'workgroup' && sgMin !== null ? Math.min(32, sgMin) : undefined;
-    const want = {
-      wc: t.stagedBackwardChannels,
-      t: t.stagedBackwardSteps,
-      ...(q ? { q, aligned: sums === 'aligned', lanes: t.stagedBackwardLanes } : {}),
-    };
-    const layout = stagedBackwardLayout(dims.n, dims.r, want, maxWorkgroupStorage(backend));
-    const asWanted =
-      layout?.wc === want.wc &&
-      layout.t === want.t &&
-      layout.q === want.q &&
-      (layout.lanes ?? 1) === (q ? t.stagedBackwardLanes : 1);
-    if (layout && (t.backwardMode === 'staged' || asWanted))
-      return stagedBackwardProgram(dims, layout, packed);
-  }
-  const blocks = blocksPlan(backend, dims, t.backwardMode, true);
+  const blocks = blocksPlan(backend, dims);
   if (blocks) {
     const forms = blocksOptions(backend, dims, blocks);
     const main = blocksBackwardProgram(dims, blocks, packed, forms);
@@ -295,17 +225,6 @@ function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPl
       shape: [dims.b, startsSlots(dims.l, blocks.t), dims.n, dims.di],
     };
     return { ...main, starts };
-  }
-  if (t.backwardMode === 'states') {
-    const layout = statesBackwardLayout(
-      dims.n,
-      dims.r,
-      t.statesBackwardInvocations,
-      t.statesBackwardChunk,
-      t.statesBackwardRounds,
-      Math.min(t.statesBackwardStorage, maxWorkgroupStorage(backend)),
-    );
-    if (layout) return statesBackwardProgram(dims, layout, packed);
   }
   return backwardProgram(dims, backwardWorkgroup(dims.s), packed);
 }

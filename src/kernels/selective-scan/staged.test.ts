@@ -1,7 +1,7 @@
 /**
  * The row-staged scan forward (staged-forward-program.ts) on WebGPU (Dawn + SwiftShader) against the
- * plain-ops reference on cpu: the output and, through the backward, every gradient, relative error
- * < 1e-4, on L = 1, L shorter than a tile, L not a multiple of the tile, odd R and N (rows padded to
+ * plain-ops reference on cpu: the output, relative error < 1e-5 (the backward it pairs with is
+ * blocks.test.ts's and webgpu.test.ts's), on L = 1, L shorter than a tile, L not a multiple of the tile, odd R and N (rows padded to
  * whole vec4s), channels not a multiple of the workgroup's, a large batch, the gate read from
  * in_proj's [B, L, 2Di] output, and a channel's states split over 2 and 4 lanes of a subgroup
  * (SwiftShader's subgroups have 4 lanes). Also the layout rule.
@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeGpuErrors } from '../backend';
 import { registerAllKernels } from '../register';
 import { setRawDispatchHook, subgroupMinSize } from '../runner';
-import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
-import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
+import { type ScanCase, scanFunction, scanInputs } from '../testing/checks';
+import { forwardValue, relErr } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { scanTuning } from './index';
 import { type StagedLayout, stagedForwardBytes, stagedLayout } from './staged-forward-program';
@@ -54,11 +54,6 @@ describe('row-staged scan forward', () => {
     // steps written out: a power of two, at most the tile
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 16 }, null, big)?.unroll).toBe(8);
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 3 }, null, big)?.unroll).toBe(2);
-    // the prepass's Δ: one tile of WC floats more
-    expect(stagedForwardBytes(16, 8, 16, 64, true)).toBe(21504 + 16 * 64 * 4);
-    expect(stagedLayout(16, 8, { wc: 64, sp: 2, t: 16, prepass: true }, 32, big)?.prepass).toBe(true);
-    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, lean: true }, null, big)?.lean).toBe(true);
-    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16 }, null, big)?.lean).toBeUndefined();
   });
 
   const cases: ReadonlyArray<[ScanCase, StagedLayout]> = [
@@ -97,77 +92,19 @@ describe('row-staged scan forward', () => {
       { b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 },
       { wc: 8, sp: 4, t: 16 },
     ],
-    // Δ and the gate in a prepass: L 19 over tiles of 8, 2 and 4 lanes a channel
-    [
-      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
-      { wc: 32, sp: 1, t: 8, unroll: 4, prepass: true },
-    ],
-    [
-      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
-      { wc: 32, sp: 2, t: 8, unroll: 8, prepass: true },
-    ],
-    [
-      { b: 3, l: 45, di: 9, n: 16, r: 2, gateWidth: 1 },
-      { wc: 8, sp: 4, t: 16, unroll: 2, prepass: true },
-    ],
     // N 8 over 2 lanes, L 70 over tiles of 32
     [
       { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
       { wc: 64, sp: 2, t: 32 },
     ],
-    // one basic block per 4 steps (branch-free softplus, exp2, stores after the steps): L 19 over
-    // tiles of 8 (the last tile's stores partly past L), N 16 over 2 lanes, and with the prepass
-    [
-      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
-      { wc: 32, sp: 1, t: 8, unroll: 4, lean: true },
-    ],
-    [
-      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
-      { wc: 32, sp: 2, t: 8, unroll: 4, lean: true },
-    ],
-    [
-      { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 1 },
-      { wc: 32, sp: 1, t: 16, unroll: 4, prepass: true, lean: true },
-    ],
-    // L in K chunks walked side by side: L = 1 (3 of 4 chunks past L)
-    [
-      { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
-      { wc: 16, sp: 1, t: 16, chunks: 4 },
-    ],
-    // L 19 over 4 chunks of one tile of 8: the third partly past L, the fourth wholly; 4 steps written out
-    [
-      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
-      { wc: 16, sp: 1, t: 8, unroll: 4, chunks: 4 },
-    ],
-    // N 16, R 8, L 37 over 2 chunks of 32 (tiles of 16), odd Di
-    [
-      { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 },
-      { wc: 16, sp: 1, t: 16, chunks: 2 },
-    ],
-    // lean, 8 chunks of L 200 (their starts folded over up to 7 chunks before them)
-    [
-      { b: 1, l: 200, di: 8, n: 16, r: 8, gateWidth: 1 },
-      { wc: 8, sp: 1, t: 8, unroll: 4, lean: true, chunks: 8 },
-    ],
-    // N 16 over 2 lanes in 2 chunks
-    [
-      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
-      { wc: 8, sp: 2, t: 8, unroll: 2, chunks: 2 },
-    ],
-    // lean, N 8 over 2 lanes in 4 chunks of L 45 (the last partly past L)
-    [
-      { b: 2, l: 45, di: 12, n: 8, r: 4, gateWidth: 1 },
-      { wc: 8, sp: 2, t: 4, unroll: 4, lean: true, chunks: 4 },
-    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.prepass ? ', Δ and gate first' : ''}${want.lean ? ', lean' : ''}${want.chunks ? `, ${want.chunks} chunks` : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 31 + c.l);
-      const weights = randn(new Rng(9), [c.b, c.l, c.di]);
       const saved = { ...scanTuning };
       Object.assign(scanTuning, {
         forwardMode: 'staged',
@@ -175,22 +112,15 @@ describe('row-staged scan forward', () => {
         stagedLanes: want.sp,
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
-        stagedPrepass: want.prepass ?? false,
-        stagedLean: want.lean ?? false,
-        stagedChunks: want.chunks ?? 1,
       });
-      if (want.chunks) expect(stagedLayout(c.n, c.r, want, lanes, 32768)?.chunks).toBe(want.chunks);
       const programs = new Set<string>();
       try {
-        const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
+        const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));
         setRawDispatchHook((p) => programs.add(p));
-        const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset));
+        const got = await forwardValue('webgpu', inputs, scanFunction(true, zOffset));
         setRawDispatchHook(null);
         expect([...programs].filter((p) => p.startsWith('ScanForward'))).toEqual(['ScanForwardStaged']);
-        expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
-        got.grads.forEach((g, i) => {
-          expect(relErr(g, ref.grads[i]), `d${SCAN_INPUT_NAMES[i]}`).toBeLessThan(1e-4);
-        });
+        expect(relErr(got, ref), 'y').toBeLessThan(1e-5);
         expect(takeGpuErrors()).toEqual([]);
       } finally {
         setRawDispatchHook(null);

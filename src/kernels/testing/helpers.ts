@@ -40,6 +40,20 @@ export function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return den === 0 ? num : num / den;
 }
 
+/** f(inputs) on `backend`, read back (a forward program's test, no gradient programs compiled). */
+export async function forwardValue(
+  backend: string,
+  inputs: HostTensor[],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+): Promise<Float32Array> {
+  await tf.setBackend(backend);
+  const xs = inputs.map(toTensor);
+  const value = f(...xs);
+  const out = (await value.data()) as Float32Array;
+  tf.dispose([...xs, value]);
+  return out;
+}
+
 /**
  * Value and gradients of sum(f(inputs) * weights) on `backend`, read back asynchronously.
  * `weights` (same shape as f's output) makes every output element matter differently.

@@ -24,11 +24,6 @@ export const SCAN_CASES: readonly ScanCase[] = [
   { b: 64, l: 3, di: 8, n: 2, r: 1, gateWidth: 1 },
   { b: 3, l: 64, di: 130, n: 5, r: 3, gateWidth: 2 },
 ];
-/** the cases (N a multiple of 8) also run with a channel's states over 2 lanes in the backward */
-const PAIRS_CASES: readonly ScanCase[] = [
-  SCAN_CASES[2] as ScanCase,
-  { b: 2, l: 19, di: 70, n: 8, r: 3, gateWidth: 2 },
-];
 /** the cases also run with the chunked forward */
 const CHUNKED_CASES = [SCAN_CASES[0], SCAN_CASES[1], SCAN_CASES[4]];
 
@@ -72,67 +67,30 @@ export const scanFunction =
   };
 
 /**
- * A scan check with one forward program; the backward is the block-parallel one with the
- * block-parallel forward, the row-staged one with the row-staged forward, the channel-parallel one
- * otherwise. 'staged-lean': the row-staged forward's lean step and the row-staged backward's
- * subgroup sums, the states permuted by lane where N / 4 is a power of two above 1 (where the device
- * has subgroups; the workgroup-memory sums elsewhere). 'staged-pairs': the same forward, the
- * backward's subgroup sums with a channel's states over 2 lanes (N a multiple of 8). 'staged-chunks':
- * the lean forward over 4 chunks of L walked side by side, the row-staged backward.
+ * A scan check with one forward program and the backward it runs with: under 'auto', the row-staged
+ * forward with the block-parallel backward in the forms 'auto' picks (the product's path on a device
+ * where the staged layout fits); the others with the channel-parallel backward (the path of devices
+ * where the block-parallel layout does not fit).
  */
-function scanCheck(
-  c: ScanCase,
-  check:
-    | 'sequential'
-    | 'chunked'
-    | 'states'
-    | 'blocks'
-    | 'lanes'
-    | 'staged'
-    | 'staged-lean'
-    | 'staged-pairs'
-    | 'staged-chunks',
-): KernelCheck {
-  const pairs = check === 'staged-pairs';
-  const chunks = check === 'staged-chunks';
-  const lean = check === 'staged-lean' || pairs || chunks;
-  const mode = lean ? 'staged' : check;
-  const backwardMode = mode === 'blocks' ? 'blocks' : mode === 'staged' ? 'staged' : 'channels';
+function scanCheck(c: ScanCase, mode: 'sequential' | 'chunked' | 'lanes' | 'staged'): KernelCheck {
+  const backwardMode = mode === 'staged' ? 'blocks' : 'channels';
   return {
     kernel: 'selectiveScan',
-    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode}${lean ? ' lean' : ''}${chunks ? ' (4 chunks)' : ''} forward, ${backwardMode} backward${pairs ? ' (subgroup sums, 2 lanes a channel)' : lean && !chunks ? ' (aligned subgroup sums)' : ''}`,
+    case: `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate width ${c.gateWidth} Di, ${mode} forward, ${backwardMode} backward`,
     dims: {
       ...c,
       chunked: mode === 'chunked' ? 1 : 0,
-      states: mode === 'states' ? 1 : 0,
-      blocks: mode === 'blocks' ? 1 : 0,
+      blocks: backwardMode === 'blocks' ? 1 : 0,
       lanes: mode === 'lanes' ? 1 : 0,
       staged: mode === 'staged' ? 1 : 0,
-      lean: lean ? 1 : 0,
-      pairs: pairs ? 1 : 0,
-      stagedChunks: chunks ? 1 : 0,
     },
     outputs: gradOutputs(SCAN_INPUT_NAMES),
     async run() {
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 11 + c.l);
       const weights = randn(new Rng(5), [c.b, c.l, c.di]);
-      const previous = {
-        forwardMode: scanTuning.forwardMode,
-        backwardMode: scanTuning.backwardMode,
-        stagedLean: scanTuning.stagedLean,
-        stagedBackwardSums: scanTuning.stagedBackwardSums,
-        stagedBackwardLanes: scanTuning.stagedBackwardLanes,
-        stagedChunks: scanTuning.stagedChunks,
-      };
-      Object.assign(scanTuning, {
-        forwardMode: mode,
-        backwardMode,
-        stagedLean: lean,
-        stagedBackwardSums: pairs ? 'subgroup' : lean && !chunks ? 'aligned' : 'workgroup',
-        stagedBackwardLanes: pairs ? 2 : 1,
-        stagedChunks: chunks ? 4 : 1,
-      });
+      const previous = { forwardMode: scanTuning.forwardMode, backwardMode: scanTuning.backwardMode };
+      Object.assign(scanTuning, { forwardMode: mode, backwardMode });
       try {
         const ref = await valueAndGrads(REFERENCE_BACKEND, inputs, weights, scanFunction(false, zOffset));
         const got = await valueAndGrads(KERNEL_BACKEND, inputs, weights, scanFunction(true, zOffset));
@@ -150,19 +108,14 @@ function scanCheck(
   };
 }
 
-/** Every scan check, in a fixed order: each forward program with the backward it pairs with. */
+/** Every scan check, in a fixed order: each forward program with the backward it runs with. */
 export function scanChecks(): KernelCheck[] {
   return [
     ...SCAN_CASES.map((c) => scanCheck(c, 'sequential')),
     ...CHUNKED_CASES.map((c) => scanCheck(c, 'chunked')),
-    ...SCAN_CASES.map((c) => scanCheck(c, 'states')),
-    ...SCAN_CASES.map((c) => scanCheck(c, 'blocks')),
     // the lane-parallel forward where the device has WGSL subgroups (the sequential one elsewhere)
     ...SCAN_CASES.map((c) => scanCheck(c, 'lanes')),
-    // the row-staged forward (a tile's rows, u and z in workgroup memory)
+    // the row-staged forward (a tile's rows, u and z in workgroup memory), the block-parallel backward
     ...SCAN_CASES.map((c) => scanCheck(c, 'staged')),
-    ...SCAN_CASES.map((c) => scanCheck(c, 'staged-lean')),
-    ...PAIRS_CASES.map((c) => scanCheck(c, 'staged-pairs')),
-    ...SCAN_CASES.map((c) => scanCheck(c, 'staged-chunks')),
   ];
 }
