@@ -107,10 +107,14 @@ export const REQUIREMENTS: Readonly<Record<KernelId, Requirement>> = {
       ...SEQUENCE_RULES,
       {
         what: 'the sequential forward',
-        test: (d) => d.chunked === 0 && d.states === 0 && d.blocks === 0 && d.lanes === 0,
+        test: (d) => d.chunked === 0 && d.staged === 0 && d.lanes === 0,
       },
       { what: 'the chunked forward', test: (d) => d.chunked === 1 },
-      { what: 'the block-parallel forward and backward', test: (d) => d.blocks === 1 },
+      { what: 'the lane-parallel forward', test: (d) => d.lanes === 1 },
+      {
+        what: 'the row-staged forward with the block-parallel backward',
+        test: (d) => d.staged === 1 && d.blocks === 1,
+      },
     ],
   },
   layerNorm: {
