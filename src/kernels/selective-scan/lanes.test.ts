@@ -1,7 +1,7 @@
 /**
  * The lane-parallel scan forward (lanes-forward-program.ts) on WebGPU with WGSL subgroups (Dawn +
- * SwiftShader, whose subgroups have 4 lanes) against the plain-ops reference on cpu: the output and,
- * through the backward, every gradient, relative error < 1e-4, on L = 1, L not a multiple of the
+ * SwiftShader, whose subgroups have 4 lanes) against the plain-ops reference on cpu: the output,
+ * relative error < 1e-5 (the backward it runs with is webgpu.test.ts's), on L = 1, L not a multiple of the
  * block of LPC steps, N below, equal to and not a multiple of the lanes per channel, channels not a
  * multiple of the workgroup's, a large batch and the gate read from in_proj's [B, L, 2Di] output.
  * Also the lanes-per-channel rule.
@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeGpuErrors } from '../backend';
 import { registerAllKernels } from '../register';
 import { setRawDispatchHook, subgroupMinSize } from '../runner';
-import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
-import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
+import { type ScanCase, scanFunction, scanInputs } from '../testing/checks';
+import { forwardValue, relErr } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { scanTuning } from './index';
 import { lanesPerChannel } from './lanes-forward-program';
@@ -72,7 +72,6 @@ describe('lane-parallel scan forward', () => {
       if (!gpu.ok || lanes === null) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
       const inputs = scanInputs(c, 23 + c.l);
-      const weights = randn(new Rng(8), [c.b, c.l, c.di]);
       const saved = { ...scanTuning };
       Object.assign(scanTuning, {
         forwardMode: 'lanes',
@@ -82,15 +81,12 @@ describe('lane-parallel scan forward', () => {
       });
       const programs = new Set<string>();
       try {
-        const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
+        const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));
         setRawDispatchHook((p) => programs.add(p));
-        const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset));
+        const got = await forwardValue('webgpu', inputs, scanFunction(true, zOffset));
         setRawDispatchHook(null);
         expect([...programs].filter((p) => p.startsWith('ScanForward'))).toEqual(['ScanForwardLanes']);
-        expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
-        got.grads.forEach((g, i) => {
-          expect(relErr(g, ref.grads[i]), `d${SCAN_INPUT_NAMES[i]}`).toBeLessThan(1e-4);
-        });
+        expect(relErr(got, ref), 'y').toBeLessThan(1e-5);
         expect(takeGpuErrors()).toEqual([]);
       } finally {
         setRawDispatchHook(null);
