@@ -7,8 +7,9 @@
 #     benchmark's shape, twice each; then the paper-size Mamba and MambaFormer steps (replayed) with
 #     each form, twice (the last four tunings repeat the first four: stagedUnroll 4 is the default,
 #     there only to make the JSON differ). Settles blocksStartsFromChunks and blocksSlim 'auto'.
-#   bash bench/plans/h200-21.sh where   one call (~3 min): the diagnostics of 'auto''s form at L 1024
-#     (subgroup sums, starts pass, full): which part of the backward's 2.7 ms to take on next.
+#   bash bench/plans/h200-21.sh where   one call (~4 min): the diagnostics of 'auto''s backward at
+#     L 1024 (subgroup sums, starts pass, full) and of its staged forward (no-exp, no-delta, no-scan):
+#     which part of the backward's 2.7 ms and of the forward's 0.5 ms to take on next.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and, for the tree to fit the device tool, `bash bench/device-tree.sh slim` here
@@ -31,8 +32,8 @@ confirm)
     '{"blocksStarts":"pass","blocksSlim":false,"stagedUnroll":4}'
   ;;
 where)
-  # where the fastest form's time goes: each diagnostic leaves one part out (wrong gradients)
-  call c21w 200 2 "blocks subgroup sums (|blocks starts pass, subgroup sums (|blocks diagnostic, subgroup sums, starts pass"
+  # where the time of 'auto''s forms goes: each diagnostic leaves one part out (wrong outputs)
+  call c21w 230 2 "$AUTO|staged diagnostic|blocks subgroup sums (|blocks starts pass, subgroup sums (|blocks diagnostic, subgroup sums, starts pass"
   ;;
 *)
   echo "usage: bash bench/plans/h200-21.sh confirm|where" >&2

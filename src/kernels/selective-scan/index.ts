@@ -181,7 +181,10 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const t = scanTuning;
   const sgMin = subgroupMinSize(backend);
   const staged = stagedPlan(backend, dims, sgMin);
-  if (staged) return runRaw(backend, stagedForwardProgram(dims, staged), ins, [[dims.b, dims.l, dims.di]])[0];
+  if (staged) {
+    const program = stagedForwardProgram(dims, staged, t.stagedDiagnostic);
+    return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
+  }
   if (sgMin !== null && (t.forwardMode === 'lanes' || (t.forwardMode === 'auto' && t.lanes))) {
     const program = lanesForwardProgram(
       dims,

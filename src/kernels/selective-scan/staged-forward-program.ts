@@ -34,6 +34,14 @@ export interface StagedLayout {
 }
 
 /**
+ * Timing diagnostics (bench/gpu.ts only; the output is then wrong by design), each leaving out one
+ * part of a step: 'no-exp' replaces exp(Δ A) by 1 + Δ A (no exponential unit), 'no-delta' replaces
+ * Δ's projection and softplus by a constant (dt_low's staged loads then go unread), 'no-scan' leaves
+ * out the states altogether (what is left: the staging, Δ, the gate, the D skip and the stores).
+ */
+export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan';
+
+/**
  * WGSL: invocation lid's share of a tile's staged x_dbl rows starting at step t0, as vec4s through
  * `rowAt` (the program's: which columns a row holds, padded), into its registers xs[m]: elements
  * lid + m x (invocations) of the tile's `vecs` vec4s, `share` of them an invocation.
@@ -89,7 +97,11 @@ export function stagedLayout(
   return { wc, sp, t, ...(unroll > 1 ? { unroll } : {}) };
 }
 
-export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
+export function stagedForwardProgram(
+  dims: Dims,
+  layout: StagedLayout,
+  diagnostic: StagedDiagnostic = 'none',
+) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, t: T } = layout;
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
@@ -138,11 +150,12 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
       dot.push(`      dtp${k & 1} += x${q}.${comp(k)} * w${k};`);
   }
   const states: string[] = [];
-  for (let q = 0; q < Math.ceil(nps / 4); q++) {
+  for (let q = 0; q < Math.ceil(nps / 4) && diagnostic !== 'no-scan'; q++) {
     states.push(`      let bq${q} = rows[o + ${rv} + so + ${q}];
       let cq${q} = rows[o + ${rv + nv} + so + ${q}];`);
     for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
-      states.push(`      h${i} = exp(delta * A${i}) * h${i} + du * bq${q}.${comp(i)};
+      const decay = diagnostic === 'no-exp' ? `(1.0 + delta * A${i})` : `exp(delta * A${i})`;
+      states.push(`      h${i} = ${decay} * h${i} + du * bq${q}.${comp(i)};
       acc${i & 1} += h${i} * cq${q}.${comp(i)};`);
     }
   }
@@ -155,7 +168,7 @@ export function stagedForwardProgram(dims: Dims, layout: StagedLayout) {
       var dtp0 = bi;
       var dtp1 = 0.0;
 ${dot.join('\n')}
-      let delta = softplusf(dtp0 + dtp1);
+      let delta = ${diagnostic === 'no-delta' ? '0.05' : 'softplusf(dtp0 + dtp1)'};
       let ut = ${uAt('jj')};
       let gate = ${zAt('jj')} * sigmoidf(${zAt('jj')});
       let du = delta * ut;
@@ -171,7 +184,7 @@ ${lanes.join('\n')}
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,

@@ -128,4 +128,31 @@ describe('row-staged scan forward', () => {
       }
     });
   }
+
+  // the bench's diagnostics: each runs, and each changes the output (the part it drops was there)
+  it('each timing diagnostic runs and drops its part (finite output, not the reference)', async (ctx) => {
+    if (!gpu.ok) ctx.skip();
+    const c: ScanCase = { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 };
+    const inputs = scanInputs(c, 31 + c.l);
+    const saved = { ...scanTuning };
+    try {
+      const ref = await forwardValue('cpu', inputs, scanFunction(false, c.di));
+      for (const diag of ['no-exp', 'no-delta', 'no-scan'] as const) {
+        Object.assign(scanTuning, {
+          forwardMode: 'staged',
+          stagedChannels: 32,
+          stagedLanes: 1,
+          stagedSteps: 8,
+          stagedUnroll: 4,
+          stagedDiagnostic: diag,
+        });
+        const got = await forwardValue('webgpu', inputs, scanFunction(true, c.di));
+        expect(got.every(Number.isFinite), diag).toBe(true);
+        expect(relErr(got, ref), diag).toBeGreaterThan(1e-2);
+      }
+      expect(takeGpuErrors()).toEqual([]);
+    } finally {
+      Object.assign(scanTuning, saved);
+    }
+  });
 });

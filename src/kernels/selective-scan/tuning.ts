@@ -3,6 +3,7 @@
  */
 import type { BlocksBackwardDiagnostic } from './blocks-backward-program';
 import type { LanesDiagnostic } from './lanes-forward-program';
+import type { StagedDiagnostic } from './staged-forward-program';
 
 /**
  * Tunables of the WGSL kernels. bench/gpu.ts sweeps them on the H200 (bench/RESULTS.md); the
@@ -77,6 +78,8 @@ export const scanTuning = {
   stagedLanes: 1,
   stagedSteps: 16,
   stagedUnroll: 4,
+  /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
+  stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
   lanesDiagnostic: 'none' as LanesDiagnostic,
   /**
