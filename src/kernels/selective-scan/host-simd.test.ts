@@ -11,14 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { registerAllKernels } from '../register';
 import { Rng, relErr } from '../testing/helpers';
-import {
-  type ScanArrays,
-  type ScanGradArrays,
-  scanBackwardHost,
-  scanDecayStats,
-  scanForwardHost,
-  setScanDecayBudget,
-} from './host';
+import { scanBackwardHost, scanDecayStats, scanForwardHost, setScanDecayBudget } from './host';
 import {
   hostScanImpl,
   hostScanSimdAvailable,
@@ -29,7 +22,7 @@ import {
   simdElementwise,
 } from './host-simd';
 import { fusedSelectiveScan } from './index';
-import type { Dims } from './shape';
+import type { Dims, ScanArrays, ScanGradArrays } from './shape';
 
 afterEach(() => setHostScanImpl());
 

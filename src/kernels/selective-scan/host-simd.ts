@@ -16,9 +16,9 @@
  * Firefox >= 89, Safari >= 16.4; elsewhere host.ts runs its JavaScript loops. `setHostScanImpl`
  * forces either (tests, benchmarks).
  */
-import type { ScanArrays, ScanGradArrays } from './host';
+
 import { SCAN_SIMD_BASE64 } from './scan-simd-module';
-import type { Dims } from './shape';
+import type { Dims, ScanArrays, ScanGradArrays } from './shape';
 
 /** The module's exports (the scan's, and those of the host kernels in ../host-simd-kernels.ts). */
 export interface ScanExports {

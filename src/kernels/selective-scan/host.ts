@@ -30,9 +30,17 @@ import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { registerKernelOnce } from '../common';
 import { expNonPositive, HOST_BACKENDS, type HostBackend, type HostIo, hostIo as hostIoOf } from '../host-io';
 import { runsSimdScan, scanBackwardSimd, scanForwardSimd } from './host-simd';
-import { type Dims, dimsOf, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import {
+  type Dims,
+  dimsOf,
+  type ScanArrays,
+  type ScanGradArrays,
+  SELECTIVE_SCAN,
+  SELECTIVE_SCAN_GRAD,
+} from './shape';
 
 export { type HostScanImpl, hostScanImpl, hostScanSimdAvailable, setHostScanImpl } from './host-simd';
+export type { ScanArrays, ScanGradArrays };
 
 /** The backends these kernels are registered for. */
 export const HOST_SCAN_BACKENDS = HOST_BACKENDS;
@@ -41,28 +49,6 @@ export { expNonPositive };
 
 const hostIo = (backendName: HostScanBackend, backend: unknown): HostIo =>
   hostIoOf(backendName, backend, SELECTIVE_SCAN);
-
-/** The scan's inputs as flat float32 arrays (layouts of index.ts). */
-export interface ScanArrays {
-  u: Float32Array;
-  xdbl: Float32Array;
-  z: Float32Array;
-  dtW: Float32Array;
-  dtBias: Float32Array;
-  ALog: Float32Array;
-  D: Float32Array;
-}
-
-/** The backward's outputs, in the order of the forward's inputs. */
-export interface ScanGradArrays {
-  du: Float32Array;
-  dxdbl: Float32Array;
-  dz: Float32Array;
-  dW: Float32Array;
-  dBias: Float32Array;
-  dALog: Float32Array;
-  dD: Float32Array;
-}
 
 const softplus = (x: number): number => (x > 20 ? x : Math.log1p(Math.exp(x)));
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));

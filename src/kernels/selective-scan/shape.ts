@@ -41,3 +41,25 @@ export function dimsOf(inputs: Record<string, TensorInfo>, zOffset: number): Dim
   if (problems.length > 0) throw new Error(`${SELECTIVE_SCAN}: ${problems.join('; ')}`);
   return { b, l, di, r, n, s, zw, zOffset };
 }
+
+/** The scan's inputs as flat float32 arrays (layouts of index.ts). */
+export interface ScanArrays {
+  u: Float32Array;
+  xdbl: Float32Array;
+  z: Float32Array;
+  dtW: Float32Array;
+  dtBias: Float32Array;
+  ALog: Float32Array;
+  D: Float32Array;
+}
+
+/** The backward's outputs, in the order of the forward's inputs. */
+export interface ScanGradArrays {
+  du: Float32Array;
+  dxdbl: Float32Array;
+  dz: Float32Array;
+  dW: Float32Array;
+  dBias: Float32Array;
+  dALog: Float32Array;
+  dD: Float32Array;
+}
