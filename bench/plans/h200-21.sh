@@ -8,8 +8,9 @@
 #     each form, twice (the last four tunings repeat the first four: stagedUnroll 4 is the default,
 #     there only to make the JSON differ). Settles blocksStartsFromChunks and blocksSlim 'auto'.
 #   bash bench/plans/h200-21.sh where   one call (~4 min): the diagnostics of 'auto''s backward at
-#     L 1024 (subgroup sums, starts pass, full), and its staged forward's layouts and diagnostics (no-exp, no-delta, no-scan):
-#     which part of the backward's 2.7 ms and of the forward's 0.5 ms to take on next.
+#     L 1024 (subgroup sums, starts pass, full), and its staged forward's layouts and diagnostics
+#     (no-exp, no-delta, no-scan): which part of the backward's 2.7 ms and of the forward's 0.5 ms
+#     to take on next.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and, for the tree to fit the device tool, `bash bench/device-tree.sh slim` here
