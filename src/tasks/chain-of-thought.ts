@@ -19,6 +19,8 @@ import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import {
   allocateExamples,
+  dimensionParam,
+  examplesParam,
   fixedSchedule,
   liveDims,
   regressionCurriculum,
@@ -29,15 +31,8 @@ import { regressionDraft, unitAxis, X1_AXIS } from './probe-draft';
 import type { CurriculumState, HeadBatch, HeadSpec, PromptBatch, TaskDefinition } from './types';
 
 export const chainOfThoughtParams = z.object({
-  d: z.number().int().min(1).max(64).default(10).describe('dimension of x').meta({ label: 'Dimension d' }),
-  nPoints: z
-    .number()
-    .int()
-    .min(1)
-    .max(512)
-    .default(101)
-    .describe('in-context examples per prompt (N)')
-    .meta({ label: 'Examples N' }),
+  d: dimensionParam(10),
+  nPoints: examplesParam(101),
   hidden: z
     .number()
     .int()

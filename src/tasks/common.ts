@@ -2,6 +2,7 @@
  * Pieces shared by the function-learning tasks: the curriculum, the x/y token layout of the common
  * ICL frame (paper.md section 1), and the scalar-label head.
  */
+import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import type {
   CurriculumSpec,
@@ -213,3 +214,18 @@ export function dot(
   for (let j = 0; j < n; j++) s += a[aOff + j] * b[bOff + j];
   return s;
 }
+
+/** The dimension d of x, as every regression task's parameters hold it (at most 64). */
+export const dimensionParam = (d: number) =>
+  z.number().int().min(1).max(64).default(d).describe('dimension of x').meta({ label: 'Dimension d' });
+
+/** The in-context examples per prompt N, as the tasks' parameters hold it (at most 512). */
+export const examplesParam = (n: number) =>
+  z
+    .number()
+    .int()
+    .min(1)
+    .max(512)
+    .default(n)
+    .describe('in-context examples per prompt (N)')
+    .meta({ label: 'Examples N' });

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import {
   allocateExamples,
+  dimensionParam,
+  examplesParam,
   interleaveExamples,
   regressionCurriculum,
   sampleGaussianX,
@@ -17,15 +19,8 @@ import { regressionDraft, unitDirection, W_AXIS } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const linearRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
-  nPoints: z
-    .number()
-    .int()
-    .min(1)
-    .max(512)
-    .default(41)
-    .describe('in-context examples per prompt (N)')
-    .meta({ label: 'Examples N' }),
+  d: dimensionParam(20),
+  nPoints: examplesParam(41),
 });
 export type LinearRegressionParams = z.infer<typeof linearRegressionParams>;
 

@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import {
   allocateExamples,
+  dimensionParam,
   dot,
   interleaveExamples,
   liveDims,
@@ -25,7 +26,7 @@ import { regressionDraft, unitDirection, W_AXIS } from './probe-draft';
 import type { CurriculumSpec, CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const manyOutlierRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
+  d: dimensionParam(20),
   nPoints: z
     .number()
     .int()

@@ -27,7 +27,9 @@ import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import {
   allocateExamples,
+  dimensionParam,
   dot,
+  examplesParam,
   interleaveExamples,
   liveDims,
   regressionCurriculum,
@@ -39,15 +41,8 @@ import { regressionDraft, unitDirection, W_AXIS } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const orthogonalOutlierRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
-  nPoints: z
-    .number()
-    .int()
-    .min(1)
-    .max(512)
-    .default(101)
-    .describe('in-context examples per prompt (N)')
-    .meta({ label: 'Examples N' }),
+  d: dimensionParam(20),
+  nPoints: examplesParam(101),
   p: z
     .number()
     .min(0)

@@ -11,6 +11,8 @@ import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import {
   allocateExamples,
+  dimensionParam,
+  examplesParam,
   interleaveExamples,
   liveDims,
   regressionCurriculum,
@@ -22,15 +24,8 @@ import { regressionDraft, unitAxis, X1_AXIS } from './probe-draft';
 import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const reluNnRegressionParams = z.object({
-  d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
-  nPoints: z
-    .number()
-    .int()
-    .min(1)
-    .max(512)
-    .default(101)
-    .describe('in-context examples per prompt (N)')
-    .meta({ label: 'Examples N' }),
+  d: dimensionParam(20),
+  nPoints: examplesParam(101),
   hidden: z
     .number()
     .int()

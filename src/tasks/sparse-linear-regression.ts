@@ -11,7 +11,9 @@ import { z } from 'zod';
 import type { Rng } from '../random/rng';
 import {
   allocateExamples,
+  dimensionParam,
   dot,
+  examplesParam,
   interleaveExamples,
   liveDims,
   regressionCurriculum,
@@ -24,15 +26,8 @@ import type { CurriculumState, PromptBatch, TaskDefinition } from './types';
 
 export const sparseLinearRegressionParams = z
   .object({
-    d: z.number().int().min(1).max(64).default(20).describe('dimension of x').meta({ label: 'Dimension d' }),
-    nPoints: z
-      .number()
-      .int()
-      .min(1)
-      .max(512)
-      .default(41)
-      .describe('in-context examples per prompt (N)')
-      .meta({ label: 'Examples N' }),
+    d: dimensionParam(20),
+    nPoints: examplesParam(41),
     k: z
       .number()
       .int()

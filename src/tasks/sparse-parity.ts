@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import type { Rng } from '../random/rng';
-import { allocateExamples, fixedCurriculum, interleaveExamples, liveDims } from './common';
+import { allocateExamples, examplesParam, fixedCurriculum, interleaveExamples, liveDims } from './common';
 import { parityDraft } from './probe-draft';
 import type { CurriculumState, HeadSpec, PromptBatch, PromptSketch, TaskDefinition } from './types';
 
@@ -25,14 +25,7 @@ export const sparseParityParams = z
       .default(10)
       .describe('number of input bits')
       .meta({ label: 'Dimension d' }),
-    nPoints: z
-      .number()
-      .int()
-      .min(1)
-      .max(512)
-      .default(140)
-      .describe('in-context examples per prompt (N)')
-      .meta({ label: 'Examples N' }),
+    nPoints: examplesParam(140),
     k: z
       .number()
       .int()
