@@ -1,14 +1,16 @@
 /**
  * WGSL: the block-parallel backward's main program (blocks-layout.ts: one workgroup per (b, WD
- * channels), TL segments of E steps, chunks of T = TL x E steps, the states one after the other). paper.md section 4's equations, with a_t = exp(Δ_t A_n), dy_t the gated output
+ * channels), TL segments of E steps, chunks of T = TL x E steps, the states one after the other).
+ * paper.md section 4's equations, with a_t = exp(Δ_t A_n), dy_t the gated output
  * gradient and g_t the adjoint of h_t:
  *   g_t = C_t[n] dy_t + a_{t+1} g_{t+1}
  *   du_t  = D dy_t + Δ_t Σ_n g_t[n] B_t[n]
  *   dΔ_t  = Σ_n g_t[n] (B_t[n] u_t + A_n a_t[n] h_{t-1}[n]),  d dt_t = dΔ_t σ(dt_t)
  *   dA_n  = Σ_t g_t[n] Δ_t a_t[n] h_{t-1}[n],  dB_t[n] = Σ_d g_t[n] Δ_t u_t,  dC_t[n] = Σ_d dy_t h_t[n]
  * Phase 1 walks the chunks forward, composing each state's segment maps h -> P h + H to get every
- * chunk's starting state (or a pass of its own does, blocks-starts-program.ts), kept in the du rows of the chunk before it (T >= N;
- * du overwrites those rows only after the chunk that reads them is done, chunks going last to first).
+ * chunk's starting state, kept in the du rows of the chunk before it (T >= N; du overwrites those
+ * rows only after the chunk that reads them is done, chunks going last to first); or a pass of its
+ * own finds them (blocks-starts-program.ts) and this program reads them from `starts`.
  * Phase 2 walks the chunks from the last. Per state, each segment folds its steps into a forward map
  * and a backward one (what a_{t0} g_{t0} becomes from the adjoint flowing in at its right end:
  * m -> P m + R, the same P), the segments meet once in workgroup memory, then each walks its steps
