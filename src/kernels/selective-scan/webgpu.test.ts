@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAllKernels } from '../register';
+import { maxWorkgroupStorage, setRawDispatchHook, subgroupMinSize } from '../runner';
 import {
   kernelChecks,
   runCheck,
@@ -20,8 +21,10 @@ import {
 } from '../testing/checks';
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
+import { blocksLayout } from './blocks-layout';
 import { registerHostScanKernels } from './host';
 import { referenceScanKernels, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD, scanTuning } from './index';
+import { stagedForwardBytes } from './staged-forward-program';
 
 let gpu = { ok: false, reason: '' };
 
@@ -86,4 +89,55 @@ describe('fused selective scan', () => {
       registerHostScanKernels();
     }
   });
+});
+
+describe("the scan under 'auto' (the product's path)", () => {
+  // what 'auto' runs on this device, from its limits: the staged forward where its timed layout (64
+  // channels, T 16: stagedForwardBytes) fits the workgroup memory, else the lane-parallel one where
+  // there are subgroups, else chunked from L 128 (sequential below); the block-parallel backward
+  // where its layout fits, with the starts pass and the full form from 32 chunks of 16 steps on
+  for (const l of [37, 16 * 32]) {
+    it(`runs the programs its rules name for this device: L ${l}`, async (ctx) => {
+      if (!gpu.ok) ctx.skip();
+      const c: ScanCase = { b: 1, l, di: 16, n: 16, r: 8, gateWidth: 2 };
+      const inputs = scanInputs(c, 5);
+      const weights = randn(new Rng(3), [c.b, c.l, c.di]);
+      await tf.setBackend('webgpu');
+      const backend = tf.backend();
+      const storage = maxWorkgroupStorage(backend);
+      const subgroups = subgroupMinSize(backend) !== null;
+      const forward =
+        storage >= stagedForwardBytes(16, 8, 16, 64)
+          ? 'ScanForwardStaged'
+          : subgroups
+            ? 'ScanForwardLanes'
+            : l >= 128
+              ? 'ScanForwardChunked'
+              : 'ScanForward';
+      const blocks = blocksLayout(c.n, { wd: 64, tl: 4, e: 4 }, storage) !== null;
+      const programs: string[] = [];
+      setRawDispatchHook((name) => programs.push(name));
+      try {
+        const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, c.di));
+        const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, c.di));
+        expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
+        got.grads.forEach((g, i) => {
+          expect(relErr(g, ref.grads[i]), `d${SCAN_INPUT_NAMES[i]}`).toBeLessThan(1e-4);
+        });
+      } finally {
+        setRawDispatchHook(null);
+      }
+      const scans = programs.filter((p) => p.startsWith('Scan'));
+      expect(scans[0]).toBe(forward);
+      const backward = scans.filter((p) => p.startsWith('ScanBackward'));
+      if (!blocks) expect(backward).toEqual(['ScanBackward']);
+      else if (l >= 16 * 32) {
+        expect(backward[0]).toBe('ScanBackwardStarts');
+        expect(backward[1]).toMatch(/^ScanBackwardBlocks(Subgroup)?Starts$/);
+      } else expect(backward).toEqual([expect.stringMatching(/^ScanBackwardBlocks(Subgroup)?Slim$/)]);
+      console.info(
+        `'auto' at L ${l} (workgroup memory ${storage} B, subgroups ${subgroups}): ${scans.join(', ')}`,
+      );
+    });
+  }
 });
