@@ -285,10 +285,12 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
 /**
  * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
  * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
- * of the tile loop written out one after the other.
+ * of the tile loop written out one after the other, and Δ's softplus without branches.
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number]> = [
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?]> = [
   [64, 1, 16, 1],
+  [64, 1, 16, 1, true],
+  [64, 1, 16, 4, true],
   [64, 1, 16, 2],
   [64, 1, 16, 4],
   [64, 1, 16, 8],
@@ -363,16 +365,17 @@ if (sections.has('scan'))
           stagedDiagnostic: diag,
         },
       ]),
-      ...STAGED_SWEEP.map(([wc, sp, t, unroll]): [string, Partial<typeof scanTuning>] => {
-        const lay = stagedLayout(n, r, { wc, sp, t, unroll }, subgroupMinSize(backend), budget);
+      ...STAGED_SWEEP.map(([wc, sp, t, unroll, branchless = false]): [string, Partial<typeof scanTuning>] => {
+        const lay = stagedLayout(n, r, { wc, sp, t, unroll, branchless }, subgroupMinSize(backend), budget);
         return [
-          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out (wanted ${wc} x ${sp}, T ${t})`,
+          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${branchless ? ', branchless softplus' : ''} (wanted ${wc} x ${sp}, T ${t})`,
           {
             forwardMode: 'staged',
             stagedChannels: wc,
             stagedLanes: sp,
             stagedSteps: t,
             stagedUnroll: unroll,
+            stagedBranchless: branchless,
           },
         ];
       }),

@@ -11,6 +11,9 @@
 #     L 1024 (subgroup sums, starts pass, full), and its staged forward's layouts and diagnostics
 #     (no-exp, no-delta, no-scan): which part of the backward's 2.7 ms and of the forward's 0.5 ms
 #     to take on next.
+#   bash bench/plans/h200-21.sh softplus   one call (~3 min): the staged forward with Δ's softplus
+#     without branches (`stagedBranchless`), after where's diagnostics (run on an H100) put Δ's
+#     projection and softplus at a third of the forward.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and, for the tree to fit the device tool, `bash bench/device-tree.sh slim` here
@@ -36,8 +39,14 @@ where)
   # where the time of 'auto''s forms goes: each diagnostic leaves one part out (wrong outputs)
   call c21w 260 2 "staged, |staged diagnostic|blocks subgroup sums (|blocks starts pass, subgroup sums (|blocks diagnostic, subgroup sums, starts pass"
   ;;
+softplus)
+  # the staged forward with Δ's softplus without branches against the one with, three times, and the
+  # paper-size steps with each, twice
+  call c21s 200 3 "staged, |staged diagnostic" '{"forwardMode":"auto"}' '{"stagedBranchless":true}' \
+    '{"forwardMode":"auto","stagedUnroll":4}' '{"stagedBranchless":true,"stagedUnroll":4}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-21.sh confirm|where" >&2
+  echo "usage: bash bench/plans/h200-21.sh confirm|where|softplus" >&2
   exit 2
   ;;
 esac

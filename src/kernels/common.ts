@@ -10,8 +10,17 @@ import * as tf from '@tensorflow/tfjs';
 /** Backends that run the reference (plain tfjs ops) implementation of every fused kernel. */
 export const REFERENCE_BACKENDS = ['cpu', 'webgl', 'wasm', 'tensorflow'] as const;
 
-/** Stable softplus (as ops.ts: series below y = 1/16, since WebGPU has no log1p) and sigmoid. */
+/**
+ * Stable softplus (as ops.ts: series below y = 1/16, since WebGPU has no log1p) and sigmoid;
+ * softplusb is the same function without branches (max(x, 0) + log(1 + e^-|x|), both sides computed
+ * and one selected), so the lanes of a subgroup whose x fall on different sides do not diverge.
+ */
 export const WGSL_MATH = /* wgsl */ `
+fn softplusb(x: f32) -> f32 {
+  let y = exp(-abs(x));
+  let series = y * (1.0 - y * (0.5 - y * (0.33333334 - y * (0.25 - y * 0.2))));
+  return max(x, 0.0) + select(log(1.0 + y), series, y < 0.0625);
+}
 fn softplusf(x: f32) -> f32 {
   if (x > 20.0) { return x; }
   let y = exp(x);

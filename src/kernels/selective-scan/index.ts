@@ -168,6 +168,7 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     sp: t.stagedLanes,
     t: t.stagedSteps,
     unroll: t.stagedUnroll,
+    branchless: t.stagedBranchless,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;

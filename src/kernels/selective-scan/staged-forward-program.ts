@@ -31,6 +31,8 @@ export interface StagedLayout {
   t: number;
   /** steps of the tile's loop written out one after the other (a divisor of T; default 1) */
   unroll?: number;
+  /** Δ's softplus without branches (softplusb: no divergence between a subgroup's lanes; default false) */
+  branchless?: boolean;
 }
 
 /**
@@ -94,7 +96,7 @@ export function stagedLayout(
     else return null;
   }
   const unroll = Math.min(t, pow2(wanted.unroll ?? 1));
-  return { wc, sp, t, ...(unroll > 1 ? { unroll } : {}) };
+  return { wc, sp, t, ...(unroll > 1 ? { unroll } : {}), ...(wanted.branchless ? { branchless: true } : {}) };
 }
 
 export function stagedForwardProgram(
@@ -168,7 +170,7 @@ export function stagedForwardProgram(
       var dtp0 = bi;
       var dtp1 = 0.0;
 ${dot.join('\n')}
-      let delta = ${diagnostic === 'no-delta' ? '0.05' : 'softplusf(dtp0 + dtp1)'};
+      let delta = ${diagnostic === 'no-delta' ? '0.05' : `${layout.branchless ? 'softplusb' : 'softplusf'}(dtp0 + dtp1)`};
       let ut = ${uAt('jj')};
       let gate = ${zAt('jj')} * sigmoidf(${zAt('jj')});
       let du = delta * ut;
@@ -184,7 +186,7 @@ ${lanes.join('\n')}
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${diagnostic}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,

@@ -92,6 +92,15 @@ describe('row-staged scan forward', () => {
       { b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 },
       { wc: 8, sp: 4, t: 16 },
     ],
+    // Δ's softplus without branches: dtBias over softplus's series, log and near-linear regions
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8, unroll: 4, branchless: true },
+    ],
+    [
+      { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 16, branchless: true },
+    ],
     // N 8 over 2 lanes, L 70 over tiles of 32
     [
       { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
@@ -99,7 +108,7 @@ describe('row-staged scan forward', () => {
     ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -112,7 +121,9 @@ describe('row-staged scan forward', () => {
         stagedLanes: want.sp,
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
+        stagedBranchless: want.branchless ?? false,
       });
+      expect(stagedLayout(c.n, c.r, want, lanes, 1 << 20)?.branchless).toBe(want.branchless);
       const programs = new Set<string>();
       try {
         const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));

@@ -78,6 +78,8 @@ export const scanTuning = {
   stagedLanes: 1,
   stagedSteps: 16,
   stagedUnroll: 4,
+  /** the staged forward's Δ softplus without branches (bench/RESULTS.md, session 21: being timed) */
+  stagedBranchless: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
