@@ -285,9 +285,10 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
 /**
  * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
  * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
- * of the tile loop written out one after the other, and Δ's softplus without branches.
+ * of the tile loop written out one after the other, Δ's softplus without branches, and Δ from a
+ * pass of its own (delta-program.ts).
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?]> = [
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, boolean?]> = [
   [64, 1, 16, 1],
   [64, 1, 16, 1, true],
   [64, 1, 16, 4, true],
@@ -300,6 +301,13 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?]> = 
   [64, 2, 16, 8],
   [128, 2, 16, 16],
   [64, 4, 16, 4],
+  [64, 1, 16, 1, false, true],
+  [64, 1, 16, 4, false, true],
+  [64, 1, 16, 8, false, true],
+  [32, 1, 16, 4, false, true],
+  [128, 1, 16, 4, false, true],
+  [64, 2, 16, 4, false, true],
+  [64, 4, 16, 4, false, true],
 ];
 
 if (sections.has('scan'))
@@ -365,20 +373,27 @@ if (sections.has('scan'))
           stagedDiagnostic: diag,
         },
       ]),
-      ...STAGED_SWEEP.map(([wc, sp, t, unroll, branchless = false]): [string, Partial<typeof scanTuning>] => {
-        const lay = stagedLayout(n, r, { wc, sp, t, unroll, branchless }, subgroupMinSize(backend), budget);
-        return [
-          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${branchless ? ', branchless softplus' : ''} (wanted ${wc} x ${sp}, T ${t})`,
-          {
-            forwardMode: 'staged',
-            stagedChannels: wc,
-            stagedLanes: sp,
-            stagedSteps: t,
-            stagedUnroll: unroll,
-            stagedBranchless: branchless,
-          },
-        ];
-      }),
+      ...STAGED_SWEEP.map(
+        ([wc, sp, t, unroll, branchless = false, deltaPass = false]): [
+          string,
+          Partial<typeof scanTuning>,
+        ] => {
+          const want = { wc, sp, t, unroll, branchless, deltaPass };
+          const lay = stagedLayout(n, r, want, subgroupMinSize(backend), budget);
+          return [
+            `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${branchless ? ', branchless softplus' : ''}${deltaPass ? ', delta pass' : ''} (wanted ${wc} x ${sp}, T ${t})`,
+            {
+              forwardMode: 'staged',
+              stagedChannels: wc,
+              stagedLanes: sp,
+              stagedSteps: t,
+              stagedUnroll: unroll,
+              stagedBranchless: branchless,
+              stagedDeltaPass: deltaPass,
+            },
+          ];
+        },
+      ),
     ];
     const variantList = args['scan-variants'] ?? '';
     const wanted = variantList.split(variantList.includes('|') ? '|' : ',').filter(Boolean);

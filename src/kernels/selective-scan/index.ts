@@ -76,6 +76,7 @@ import {
 import { type BlocksLayout, blocksLayout } from './blocks-layout';
 import { blocksStartsLayout, blocksStartsProgram, startsSlots } from './blocks-starts-program';
 import { chunkedForwardProgram } from './chunked-forward-program';
+import { deltaProgram } from './delta-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
 import { lanesForwardProgram, lanesPerChannel } from './lanes-forward-program';
@@ -169,6 +170,7 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     t: t.stagedSteps,
     unroll: t.stagedUnroll,
     branchless: t.stagedBranchless,
+    deltaPass: t.stagedDeltaPass,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;
@@ -184,7 +186,13 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const staged = stagedPlan(backend, dims, sgMin);
   if (staged) {
     const program = stagedForwardProgram(dims, staged, t.stagedDiagnostic);
-    return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
+    if (!staged.deltaPass) return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
+    // Δ from its own pass: the walk reads u, x_dbl (B_t, C_t), z, Δ, A_log and D
+    const [u, xdbl, z, dtW, dtBias, aLog, d] = ins;
+    const [delta] = runRaw(backend, deltaProgram(dims), [xdbl, dtW, dtBias], [[dims.b, dims.l, dims.di]]);
+    const y = runRaw(backend, program, [u, xdbl, z, delta, aLog, d], [[dims.b, dims.l, dims.di]])[0];
+    release(backend, delta);
+    return y;
   }
   if (sgMin !== null && (t.forwardMode === 'lanes' || (t.forwardMode === 'auto' && t.lanes))) {
     const program = lanesForwardProgram(

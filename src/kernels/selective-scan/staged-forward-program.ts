@@ -33,6 +33,11 @@ export interface StagedLayout {
   unroll?: number;
   /** Δ's softplus without branches (softplusb: no divergence between a subgroup's lanes; default false) */
   branchless?: boolean;
+  /**
+   * Δ from a pass of its own (delta-program.ts) and staged as u and z are, in place of dt_low's
+   * columns of the rows; the walk then reads one value a step for it (default false: Δ in the walk)
+   */
+  deltaPass?: boolean;
 }
 
 /**
@@ -59,14 +64,14 @@ export function rowsLoadWgsl(t0: string, share: number, invocations: number, vec
     }`;
 }
 
-/** vec4s of a staged row: dt_low, B_t and C_t each padded to whole vec4s */
-export function stagedRowVecs(r: number, n: number): number {
-  return Math.ceil(r / 4) + 2 * Math.ceil(n / 4);
+/** vec4s of a staged row: dt_low (unless Δ comes from its pass), B_t and C_t each padded to whole vec4s */
+export function stagedRowVecs(r: number, n: number, deltaPass = false): number {
+  return (deltaPass ? 0 : Math.ceil(r / 4)) + 2 * Math.ceil(n / 4);
 }
 
-/** Workgroup memory of the staged forward, bytes: two tiles of rows, u and z. */
-export function stagedForwardBytes(t: number, r: number, n: number, wc: number) {
-  return 2 * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4);
+/** Workgroup memory of the staged forward, bytes: two tiles of rows, u, z (and Δ from its pass). */
+export function stagedForwardBytes(t: number, r: number, n: number, wc: number, deltaPass = false) {
+  return 2 * t * (stagedRowVecs(r, n, deltaPass) * 16 + (deltaPass ? 3 : 2) * wc * 4);
 }
 
 /**
@@ -90,13 +95,21 @@ export function stagedLayout(
   while (wc * sp > 256 && wc > 1) wc >>= 1;
   if (wc * sp > 256) return null;
   let t = pow2(wanted.t);
-  while (stagedForwardBytes(t, r, n, wc) > storage) {
+  const pass = wanted.deltaPass === true;
+  while (stagedForwardBytes(t, r, n, wc, pass) > storage) {
     if (t > 4 || (t > 1 && wc === 1)) t >>= 1;
     else if (wc > 1) wc >>= 1;
     else return null;
   }
   const unroll = Math.min(t, pow2(wanted.unroll ?? 1));
-  return { wc, sp, t, ...(unroll > 1 ? { unroll } : {}), ...(wanted.branchless ? { branchless: true } : {}) };
+  return {
+    wc,
+    sp,
+    t,
+    ...(unroll > 1 ? { unroll } : {}),
+    ...(wanted.branchless ? { branchless: true } : {}),
+    ...(pass ? { deltaPass: true } : {}),
+  };
 }
 
 export function stagedForwardProgram(
@@ -107,11 +120,14 @@ export function stagedForwardProgram(
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, t: T } = layout;
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
-  const uAt = (j: string) => `uz[buf * ${2 * T * wc} + ${j} * ${wc} + c]`;
-  const zAt = (j: string) => `uz[buf * ${2 * T * wc} + ${T * wc} + ${j} * ${wc} + c]`;
+  const pass = layout.deltaPass === true;
+  // a tile's columns a channel: u, z (and Δ from its pass), T x WC values each
+  const cols = pass ? 3 : 2;
+  const colAt = (part: number, j: string) =>
+    `uz[buf * ${cols * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
   const nps = n / sp;
-  const rv = Math.ceil(r / 4);
+  const rv = pass ? 0 : Math.ceil(r / 4);
   const nv = Math.ceil(n / 4);
   const rs = rv + 2 * nv;
   const groupsPerB = Math.ceil(di / wc);
@@ -131,7 +147,9 @@ export function stagedForwardProgram(
       let ok = e < ${T * wc} && tj < L && dj < Di;
       let row = bc * L + tj;
       xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);
-      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);
+      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);${
+        pass ? '\n      xd[m] = select(0.0, dlt[select(0, row * Di + dj, ok)], ok);' : ''
+      }
     }`;
   // ... and stores them into the buffers at `buf`
   const store = `    for (var m = 0; m < ${rowShare}; m++) {
@@ -139,8 +157,13 @@ export function stagedForwardProgram(
     }
     for (var m = 0; m < ${colShare}; m++) {
       if (lid + m * ${wg} < ${T * wc}) {
-        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];
-        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];
+        uz[buf * ${cols * T * wc} + lid + m * ${wg}] = xu[m];
+        uz[buf * ${cols * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];${
+          pass
+            ? `
+        uz[buf * ${cols * T * wc} + ${2 * T * wc} + lid + m * ${wg}] = xd[m];`
+            : ''
+        }
       }
     }`;
   // one step at tile offset jj: the dot product and the sum over states in two partial sums each,
@@ -163,16 +186,21 @@ export function stagedForwardProgram(
   }
   const lanes: string[] = [];
   for (let m = 1; m < sp; m *= 2) lanes.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
-  const step = (k: number) => `    {
-      let jj = j + ${k};
-      // Δ_t from the staged row (two partial sums: half the chain of dependent adds)
-      let o = buf * ${T * rs} + jj * RS;
-      var dtp0 = bi;
+  const softplus = layout.branchless ? 'softplusb' : 'softplusf';
+  // Δ_t from the staged row (two partial sums: half the chain of dependent adds), or as staged
+  const delta = pass ? colAt(2, 'jj') : `${softplus}(dtp0 + dtp1)`;
+  const deltaDot = pass
+    ? ''
+    : `      var dtp0 = bi;
       var dtp1 = 0.0;
 ${dot.join('\n')}
-      let delta = ${diagnostic === 'no-delta' ? '0.05' : `${layout.branchless ? 'softplusb' : 'softplusf'}(dtp0 + dtp1)`};
-      let ut = ${uAt('jj')};
-      let gate = ${zAt('jj')} * sigmoidf(${zAt('jj')});
+`;
+  const step = (k: number) => `    {
+      let jj = j + ${k};
+      let o = buf * ${T * rs} + jj * RS;
+${deltaDot}      let delta = ${diagnostic === 'no-delta' ? '0.05' : delta};
+      let ut = ${colAt(0, 'jj')};
+      let gate = ${colAt(1, 'jj')} * sigmoidf(${colAt(1, 'jj')});
       let du = delta * ut;
       var acc0 = 0.0;
       var acc1 = 0.0;
@@ -186,20 +214,20 @@ ${lanes.join('\n')}
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${diagnostic}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${pass}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
       data: [v],
     })),
     wgsl: () => /* wgsl */ `${sp > 1 ? 'enable subgroups;' : ''}
-${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32')}
+${bindings(['y'], pass ? ['u', 'xdbl', 'zt', 'dlt', 'ALog', 'Dp'] : ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32')}
 const N = ${n};
 const R = ${r};
 const S = ${s};
 const RS = ${rs};
 var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
-var<workgroup> uz: array<f32, ${4 * T * wc}>;
+var<workgroup> uz: array<f32, ${2 * cols * T * wc}>;
 ${WGSL_MATH}
 ${FLAT_INDEX}
 // slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
@@ -236,13 +264,13 @@ ${Array.from(
   (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)]);
   var h${i} = 0.0;`,
 ).join('\n')}
-${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
-  let bi = bias[dc];
+${pass ? '' : Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
+${pass ? '' : '  let bi = bias[dc];'}
   let dd = Dp[dc];
   var xs: array<vec4<f32>, ${rowShare}>;
   var xu: array<f32, ${colShare}>;
   var xz: array<f32, ${colShare}>;
-  {
+${pass ? `  var xd: array<f32, ${colShare}>;\n` : ''}  {
     let t0 = 0;
 ${load('t0')}
   }

@@ -47,6 +47,14 @@ describe('row-staged scan forward', () => {
     expect(stagedLayout(16, 8, { wc: 256, sp: 4, t: 16 }, 32, big)?.wc).toBe(64);
     // a tile: rows of 2 + 4 + 4 vec4s, and u, z of 64 channels; two tiles of 16 steps are 21504 bytes
     expect(stagedForwardBytes(16, 8, 16, 64)).toBe(21504);
+    // with Δ from its pass: rows of 4 + 4 vec4s, and u, z, Δ of 64 channels (T 8 takes 14336)
+    expect(stagedForwardBytes(16, 8, 16, 64, true)).toBe(28672);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, deltaPass: true }, null, 12288)).toEqual({
+      wc: 64,
+      sp: 1,
+      t: 4,
+      deltaPass: true,
+    });
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16 }, null, 16384)).toEqual({ wc: 64, sp: 1, t: 8 });
     // the tile halves to 4 steps, then the channels
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 4 }, null, 4096)).toEqual({ wc: 32, sp: 1, t: 4 });
@@ -101,6 +109,24 @@ describe('row-staged scan forward', () => {
       { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 },
       { wc: 32, sp: 1, t: 16, branchless: true },
     ],
+    // Δ from its own pass: L = 1; L 19 over tiles of 8 with the gate from in_proj and odd R; states
+    // over 2 lanes; N 16, R 8 as the paper
+    [
+      { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
+      { wc: 64, sp: 1, t: 16, deltaPass: true },
+    ],
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8, unroll: 4, deltaPass: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 2, deltaPass: true },
+    ],
+    [
+      { b: 3, l: 70, di: 40, n: 16, r: 8, gateWidth: 2 },
+      { wc: 64, sp: 1, t: 16, unroll: 4, deltaPass: true },
+    ],
     // N 8 over 2 lanes, L 70 over tiles of 32
     [
       { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
@@ -108,7 +134,7 @@ describe('row-staged scan forward', () => {
     ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.deltaPass ? ', Δ from its pass' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -122,15 +148,21 @@ describe('row-staged scan forward', () => {
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
         stagedBranchless: want.branchless ?? false,
+        stagedDeltaPass: want.deltaPass ?? false,
       });
-      expect(stagedLayout(c.n, c.r, want, lanes, 1 << 20)?.branchless).toBe(want.branchless);
+      const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
+      expect(layout?.branchless).toBe(want.branchless);
+      expect(layout?.deltaPass).toBe(want.deltaPass);
       const programs = new Set<string>();
       try {
         const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));
         setRawDispatchHook((p) => programs.add(p));
         const got = await forwardValue('webgpu', inputs, scanFunction(true, zOffset));
         setRawDispatchHook(null);
-        expect([...programs].filter((p) => p.startsWith('ScanForward'))).toEqual(['ScanForwardStaged']);
+        expect([...programs].filter((p) => p.startsWith('Scan'))).toEqual([
+          ...(want.deltaPass ? ['ScanDeltaPass'] : []),
+          'ScanForwardStaged',
+        ]);
         expect(relErr(got, ref), 'y').toBeLessThan(1e-5);
         expect(takeGpuErrors()).toEqual([]);
       } finally {

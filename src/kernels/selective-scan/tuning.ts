@@ -80,6 +80,11 @@ export const scanTuning = {
   stagedUnroll: 4,
   /** the staged forward's Δ softplus without branches (bench/RESULTS.md, session 21: being timed) */
   stagedBranchless: false,
+  /**
+   * the staged forward's Δ from a pass of its own (delta-program.ts), staged beside u and z, in place
+   * of its projection and softplus inside the walk (bench/RESULTS.md, session 22: being timed)
+   */
+  stagedDeltaPass: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
