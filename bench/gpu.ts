@@ -39,7 +39,7 @@ import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kern
 import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, blocksOptions, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
-import { stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
+import { type StagedDelta, stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
 import { makeTrainingStep } from './step';
@@ -285,10 +285,10 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
 /**
  * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
  * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
- * of the tile loop written out one after the other, Δ's softplus without branches, and Δ from a
- * pass of its own (delta-program.ts).
+ * of the tile loop written out one after the other, Δ's softplus without branches, and where Δ is
+ * computed (StagedDelta: in the walk, for a tile at once, or in a pass of its own).
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, boolean?]> = [
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, StagedDelta?]> = [
   [64, 1, 16, 1],
   [64, 1, 16, 1, true],
   [64, 1, 16, 4, true],
@@ -301,13 +301,18 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, boo
   [64, 2, 16, 8],
   [128, 2, 16, 16],
   [64, 4, 16, 4],
-  [64, 1, 16, 1, false, true],
-  [64, 1, 16, 4, false, true],
-  [64, 1, 16, 8, false, true],
-  [32, 1, 16, 4, false, true],
-  [128, 1, 16, 4, false, true],
-  [64, 2, 16, 4, false, true],
-  [64, 4, 16, 4, false, true],
+  [64, 1, 16, 1, false, 'pass'],
+  [64, 1, 16, 4, false, 'pass'],
+  [64, 1, 16, 8, false, 'pass'],
+  [32, 1, 16, 4, false, 'pass'],
+  [128, 1, 16, 4, false, 'pass'],
+  [64, 2, 16, 4, false, 'pass'],
+  [64, 4, 16, 4, false, 'pass'],
+  [64, 1, 16, 4, false, 'tile'],
+  [64, 1, 16, 8, false, 'tile'],
+  [64, 1, 16, 4, true, 'tile'],
+  [64, 2, 16, 4, false, 'tile'],
+  [64, 4, 16, 4, false, 'tile'],
 ];
 
 if (sections.has('scan'))
@@ -374,14 +379,11 @@ if (sections.has('scan'))
         },
       ]),
       ...STAGED_SWEEP.map(
-        ([wc, sp, t, unroll, branchless = false, deltaPass = false]): [
-          string,
-          Partial<typeof scanTuning>,
-        ] => {
-          const want = { wc, sp, t, unroll, branchless, deltaPass };
+        ([wc, sp, t, unroll, branchless = false, delta = 'walk']): [string, Partial<typeof scanTuning>] => {
+          const want = { wc, sp, t, unroll, branchless, delta };
           const lay = stagedLayout(n, r, want, subgroupMinSize(backend), budget);
           return [
-            `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${branchless ? ', branchless softplus' : ''}${deltaPass ? ', delta pass' : ''} (wanted ${wc} x ${sp}, T ${t})`,
+            `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${branchless ? ', branchless softplus' : ''}${delta !== 'walk' ? `, delta ${delta}` : ''} (wanted ${wc} x ${sp}, T ${t})`,
             {
               forwardMode: 'staged',
               stagedChannels: wc,
@@ -389,7 +391,7 @@ if (sections.has('scan'))
               stagedSteps: t,
               stagedUnroll: unroll,
               stagedBranchless: branchless,
-              stagedDeltaPass: deltaPass,
+              stagedDelta: delta,
             },
           ];
         },

@@ -1,6 +1,6 @@
 /**
  * WGSL: Δ for every (b, t, channel) in a pass of its own, ahead of the row-staged forward
- * (scanTuning.stagedDeltaPass):
+ * (scanTuning.stagedDelta 'pass'):
  *   Δ[b, t, d] = softplus(dt_low[b, t] · W_d + bias_d)
  * One invocation per element, channels fastest: a subgroup's lanes share one dt_low row (one
  * broadcast load a column) and write Δ coalesced. Δ costs nothing of the scan's order in time here:

@@ -170,7 +170,7 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     t: t.stagedSteps,
     unroll: t.stagedUnroll,
     branchless: t.stagedBranchless,
-    deltaPass: t.stagedDeltaPass,
+    delta: t.stagedDelta,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;
@@ -186,7 +186,7 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const staged = stagedPlan(backend, dims, sgMin);
   if (staged) {
     const program = stagedForwardProgram(dims, staged, t.stagedDiagnostic);
-    if (!staged.deltaPass) return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
+    if (staged.delta !== 'pass') return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
     // Δ from its own pass: the walk reads u, x_dbl (B_t, C_t), z, Δ, A_log and D
     const [u, xdbl, z, dtW, dtBias, aLog, d] = ins;
     const [delta] = runRaw(backend, deltaProgram(dims), [xdbl, dtW, dtBias], [[dims.b, dims.l, dims.di]]);

@@ -33,12 +33,20 @@ export interface StagedLayout {
   unroll?: number;
   /** Δ's softplus without branches (softplusb: no divergence between a subgroup's lanes; default false) */
   branchless?: boolean;
-  /**
-   * Δ from a pass of its own (delta-program.ts) and staged as u and z are, in place of dt_low's
-   * columns of the rows; the walk then reads one value a step for it (default false: Δ in the walk)
-   */
-  deltaPass?: boolean;
+  /** where Δ_t is computed (default 'walk'; see StagedDelta) */
+  delta?: StagedDelta;
 }
+
+/**
+ * Where the staged forward computes Δ_t = softplus(dt_low_t · W_d + bias_d):
+ *   - 'walk': in each step of the walk over t, beside the states' updates;
+ *   - 'tile': for all T steps of a tile at once, after its staging (T independent dot products and
+ *     softplus, no chain between them), into a column of workgroup memory beside u and z;
+ *   - 'pass': in a pass of its own over every (b, t, channel) (delta-program.ts), at full occupancy,
+ *     then staged like u and z (the rows then go without dt_low's columns).
+ * In the last two the walk reads Δ_t as one value a step.
+ */
+export type StagedDelta = 'walk' | 'tile' | 'pass';
 
 /**
  * Timing diagnostics (bench/gpu.ts only; the output is then wrong by design), each leaving out one
@@ -65,13 +73,13 @@ export function rowsLoadWgsl(t0: string, share: number, invocations: number, vec
 }
 
 /** vec4s of a staged row: dt_low (unless Δ comes from its pass), B_t and C_t each padded to whole vec4s */
-export function stagedRowVecs(r: number, n: number, deltaPass = false): number {
-  return (deltaPass ? 0 : Math.ceil(r / 4)) + 2 * Math.ceil(n / 4);
+export function stagedRowVecs(r: number, n: number, delta: StagedDelta = 'walk'): number {
+  return (delta === 'pass' ? 0 : Math.ceil(r / 4)) + 2 * Math.ceil(n / 4);
 }
 
-/** Workgroup memory of the staged forward, bytes: two tiles of rows, u, z (and Δ from its pass). */
-export function stagedForwardBytes(t: number, r: number, n: number, wc: number, deltaPass = false) {
-  return 2 * t * (stagedRowVecs(r, n, deltaPass) * 16 + (deltaPass ? 3 : 2) * wc * 4);
+/** Workgroup memory of the staged forward, bytes: two tiles of rows, u, z (and Δ unless in the walk). */
+export function stagedForwardBytes(t: number, r: number, n: number, wc: number, delta: StagedDelta = 'walk') {
+  return 2 * t * (stagedRowVecs(r, n, delta) * 16 + (delta === 'walk' ? 2 : 3) * wc * 4);
 }
 
 /**
@@ -95,8 +103,8 @@ export function stagedLayout(
   while (wc * sp > 256 && wc > 1) wc >>= 1;
   if (wc * sp > 256) return null;
   let t = pow2(wanted.t);
-  const pass = wanted.deltaPass === true;
-  while (stagedForwardBytes(t, r, n, wc, pass) > storage) {
+  const delta = wanted.delta ?? 'walk';
+  while (stagedForwardBytes(t, r, n, wc, delta) > storage) {
     if (t > 4 || (t > 1 && wc === 1)) t >>= 1;
     else if (wc > 1) wc >>= 1;
     else return null;
@@ -108,7 +116,7 @@ export function stagedLayout(
     t,
     ...(unroll > 1 ? { unroll } : {}),
     ...(wanted.branchless ? { branchless: true } : {}),
-    ...(pass ? { deltaPass: true } : {}),
+    ...(delta !== 'walk' ? { delta } : {}),
   };
 }
 
@@ -120,9 +128,10 @@ export function stagedForwardProgram(
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, t: T } = layout;
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
-  const pass = layout.deltaPass === true;
-  // a tile's columns a channel: u, z (and Δ from its pass), T x WC values each
-  const cols = pass ? 3 : 2;
+  const mode = layout.delta ?? 'walk';
+  const pass = mode === 'pass';
+  // a tile's columns a channel: u, z (and Δ unless computed in the walk), T x WC values each
+  const cols = mode === 'walk' ? 2 : 3;
   const colAt = (part: number, j: string) =>
     `uz[buf * ${cols * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -188,13 +197,35 @@ export function stagedForwardProgram(
   for (let m = 1; m < sp; m *= 2) lanes.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
   const softplus = layout.branchless ? 'softplusb' : 'softplusf';
   // Δ_t from the staged row (two partial sums: half the chain of dependent adds), or as staged
-  const delta = pass ? colAt(2, 'jj') : `${softplus}(dtp0 + dtp1)`;
-  const deltaDot = pass
-    ? ''
-    : `      var dtp0 = bi;
+  const delta = mode === 'walk' ? `${softplus}(dtp0 + dtp1)` : colAt(2, 'jj');
+  const deltaDot =
+    mode !== 'walk'
+      ? ''
+      : `      var dtp0 = bi;
       var dtp1 = 0.0;
 ${dot.join('\n')}
 `;
+  // 'tile': Δ of a tile's steps after its staging, independent of each other: lane `part` of a
+  // channel takes steps part, part + SP, ...; with SP > 1 the channel's other lanes read them after a
+  // barrier (with SP 1 an invocation reads only what it wrote)
+  const bu = Math.max(1, Math.min(unroll, Math.floor(T / sp)));
+  const tileCopy = (k: number) => `      {
+        let jj = q0 + ${k * sp}${sp > 1 ? ' + part' : ''};
+        ${sp > 1 ? `if (jj < ${T}) {` : '{'}
+          let o = buf * ${T * rs} + jj * RS;
+          var dtp0 = bi;
+          var dtp1 = 0.0;
+${dot.map((line) => `    ${line}`).join('\n')}
+          ${colAt(2, 'jj')} = ${softplus}(dtp0 + dtp1);
+        }
+      }`;
+  const tileDelta =
+    mode !== 'tile'
+      ? ''
+      : `    for (var q0 = 0; q0 < ${T}; q0 += ${bu * sp}) {
+${Array.from({ length: bu }, (_, k) => tileCopy(k)).join('\n')}
+    }
+${sp > 1 ? '    workgroupBarrier();\n' : ''}`;
   const step = (k: number) => `    {
       let jj = j + ${k};
       let o = buf * ${T * rs} + jj * RS;
@@ -214,7 +245,7 @@ ${lanes.join('\n')}
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${pass}_${diagnostic}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${mode}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
@@ -279,7 +310,7 @@ ${load('t0')}
 ${store}
     workgroupBarrier();
 ${load(`(t0 + ${T})`)}
-    // every step of the tile, U at a time: past L the staged rows, u and z are zeros, so those steps
+${tileDelta}    // every step of the tile, U at a time: past L the staged rows, u and z are zeros, so those steps
     // only move h (no longer needed) and store nothing
     for (var j = 0; j < ${T}; j += ${unroll}) {
 ${Array.from({ length: unroll }, (_, k) => step(k)).join('\n')}

@@ -48,12 +48,14 @@ describe('row-staged scan forward', () => {
     // a tile: rows of 2 + 4 + 4 vec4s, and u, z of 64 channels; two tiles of 16 steps are 21504 bytes
     expect(stagedForwardBytes(16, 8, 16, 64)).toBe(21504);
     // with Δ from its pass: rows of 4 + 4 vec4s, and u, z, Δ of 64 channels (T 8 takes 14336)
-    expect(stagedForwardBytes(16, 8, 16, 64, true)).toBe(28672);
-    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, deltaPass: true }, null, 12288)).toEqual({
+    expect(stagedForwardBytes(16, 8, 16, 64, 'pass')).toBe(28672);
+    // Δ for a tile at once: the rows keep dt_low (2 + 4 + 4 vec4s), a column for Δ
+    expect(stagedForwardBytes(16, 8, 16, 64, 'tile')).toBe(29696);
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, delta: 'pass' }, null, 12288)).toEqual({
       wc: 64,
       sp: 1,
       t: 4,
-      deltaPass: true,
+      delta: 'pass',
     });
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16 }, null, 16384)).toEqual({ wc: 64, sp: 1, t: 8 });
     // the tile halves to 4 steps, then the channels
@@ -113,19 +115,42 @@ describe('row-staged scan forward', () => {
     // over 2 lanes; N 16, R 8 as the paper
     [
       { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
-      { wc: 64, sp: 1, t: 16, deltaPass: true },
+      { wc: 64, sp: 1, t: 16, delta: 'pass' },
     ],
     [
       { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
-      { wc: 32, sp: 1, t: 8, unroll: 4, deltaPass: true },
+      { wc: 32, sp: 1, t: 8, unroll: 4, delta: 'pass' },
     ],
     [
       { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
-      { wc: 32, sp: 2, t: 8, unroll: 2, deltaPass: true },
+      { wc: 32, sp: 2, t: 8, unroll: 2, delta: 'pass' },
     ],
     [
       { b: 3, l: 70, di: 40, n: 16, r: 8, gateWidth: 2 },
-      { wc: 64, sp: 1, t: 16, unroll: 4, deltaPass: true },
+      { wc: 64, sp: 1, t: 16, unroll: 4, delta: 'pass' },
+    ],
+    // Δ for a tile at once: L = 1 (one live step of 16), L 19 over tiles of 8 with odd R, states over
+    // 2 and 4 lanes (each lane takes every SP-th step's Δ), a branchless softplus, a tile of 1 step
+    // over 4 lanes (3 lanes take no step)
+    [
+      { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
+      { wc: 64, sp: 1, t: 16, delta: 'tile' },
+    ],
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8, unroll: 4, delta: 'tile', branchless: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 2, delta: 'tile' },
+    ],
+    [
+      { b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 },
+      { wc: 8, sp: 4, t: 16, unroll: 2, delta: 'tile' },
+    ],
+    [
+      { b: 2, l: 7, di: 9, n: 16, r: 5, gateWidth: 2 },
+      { wc: 8, sp: 4, t: 1, delta: 'tile' },
     ],
     // N 8 over 2 lanes, L 70 over tiles of 32
     [
@@ -134,7 +159,7 @@ describe('row-staged scan forward', () => {
     ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.deltaPass ? ', Δ from its pass' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.delta ? `, Δ computed: ${want.delta}` : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -148,11 +173,11 @@ describe('row-staged scan forward', () => {
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
         stagedBranchless: want.branchless ?? false,
-        stagedDeltaPass: want.deltaPass ?? false,
+        stagedDelta: want.delta ?? 'walk',
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
-      expect(layout?.deltaPass).toBe(want.deltaPass);
+      expect(layout?.delta).toBe(want.delta);
       const programs = new Set<string>();
       try {
         const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));
@@ -160,7 +185,7 @@ describe('row-staged scan forward', () => {
         const got = await forwardValue('webgpu', inputs, scanFunction(true, zOffset));
         setRawDispatchHook(null);
         expect([...programs].filter((p) => p.startsWith('Scan'))).toEqual([
-          ...(want.deltaPass ? ['ScanDeltaPass'] : []),
+          ...(want.delta === 'pass' ? ['ScanDeltaPass'] : []),
           'ScanForwardStaged',
         ]);
         expect(relErr(got, ref), 'y').toBeLessThan(1e-5);

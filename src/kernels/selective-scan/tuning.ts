@@ -3,7 +3,7 @@
  */
 import type { BlocksBackwardDiagnostic } from './blocks-backward-program';
 import type { LanesDiagnostic } from './lanes-forward-program';
-import type { StagedDiagnostic } from './staged-forward-program';
+import type { StagedDelta, StagedDiagnostic } from './staged-forward-program';
 
 /**
  * Tunables of the WGSL kernels. bench/gpu.ts sweeps them on the H200 (bench/RESULTS.md); the
@@ -81,10 +81,10 @@ export const scanTuning = {
   /** the staged forward's Δ softplus without branches (bench/RESULTS.md, session 21: being timed) */
   stagedBranchless: false,
   /**
-   * the staged forward's Δ from a pass of its own (delta-program.ts), staged beside u and z, in place
-   * of its projection and softplus inside the walk (bench/RESULTS.md, session 22: being timed)
+   * where the staged forward computes Δ: in the walk, for a tile at once, or in a pass of its own
+   * (staged-forward-program.ts StagedDelta; bench/RESULTS.md, session 22: being timed)
    */
-  stagedDeltaPass: false,
+  stagedDelta: 'walk' as StagedDelta,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
