@@ -378,6 +378,19 @@ if (sections.has('scan'))
           stagedDiagnostic: diag,
         },
       ]),
+      // the same with Δ from its pass (the pass runs; the walk then drops Δ or the states)
+      ...(['no-delta', 'no-scan'] as const).map((diag): [string, Partial<typeof scanTuning>] => [
+        `staged diagnostic ${diag}, delta pass, 64 ch x 1 lanes, T 16, 4 steps written out (output wrong by design)`,
+        {
+          forwardMode: 'staged',
+          stagedChannels: 64,
+          stagedLanes: 1,
+          stagedSteps: 16,
+          stagedUnroll: 4,
+          stagedDelta: 'pass',
+          stagedDiagnostic: diag,
+        },
+      ]),
       ...STAGED_SWEEP.map(
         ([wc, sp, t, unroll, branchless = false, delta = 'walk']): [string, Partial<typeof scanTuning>] => {
           const want = { wc, sp, t, unroll, branchless, delta };

@@ -8,6 +8,8 @@
 #     paper-size Mamba and MambaFormer steps (replayed) with Δ in the walk, tile or pass (the
 #     branchless softplus only in the rows: one call holds at most 10 minutes). Call 21w (H100) put Δ at a third
 #     of the forward's time; this settles which of the four 'auto' runs.
+#   bash bench/plans/h200-22.sh again   one call (~3 min): 'auto''s layout with Δ in the walk, tile
+#     and pass, and the branchless softplus, four times, with the diagnostics (also with the pass).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -19,8 +21,16 @@ case "${1:-}" in
 delta)
   call c22d 220 2 "staged, " '{"forwardMode":"auto"}' '{"stagedDelta":"pass"}' '{"stagedDelta":"tile"}'
   ;;
+again)
+  # call 22d's surprise (Δ from the tile or the pass 1.5-2.5x slower than in the walk) against drift:
+  # four runs of 'auto''s layout with Δ in the walk, tile and pass, the branchless softplus, and the
+  # diagnostics with the pass (what the pass and the third staged column cost)
+  ROWS="staged diagnostic no-delta|staged diagnostic no-scan|staged, 64 ch x 1 lanes, T 16, 4 steps written out ("
+  ROWS="$ROWS|staged, 64 ch x 1 lanes, T 16, 4 steps written out, branchless softplus (|staged, 64 ch x 1 lanes, T 16, 4 steps written out, delta"
+  call c22a 100 4 "$ROWS"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-22.sh delta" >&2
+  echo "usage: bash bench/plans/h200-22.sh delta|again" >&2
   exit 2
   ;;
 esac
