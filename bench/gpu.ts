@@ -313,6 +313,12 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, Sta
   [64, 1, 16, 4, true, 'tile'],
   [64, 2, 16, 4, false, 'tile'],
   [64, 4, 16, 4, false, 'tile'],
+  [64, 1, 8, 4],
+  [64, 1, 4, 4],
+  [64, 1, 8, 4, false, 'tile'],
+  [64, 1, 4, 4, false, 'tile'],
+  [64, 1, 8, 4, false, 'pass'],
+  [64, 1, 4, 4, false, 'pass'],
 ];
 
 if (sections.has('scan'))

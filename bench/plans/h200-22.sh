@@ -10,6 +10,7 @@
 #     of the forward's time; this settles which of the four 'auto' runs.
 #   bash bench/plans/h200-22.sh again   one call (~3 min): 'auto''s layout with Δ in the walk, tile
 #     and pass, and the branchless softplus, four times, with the diagnostics (also with the pass).
+#   bash bench/plans/h200-22.sh tiles   one call (~2 min): the same at tiles of 8 and 4 steps.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -29,8 +30,15 @@ again)
   ROWS="$ROWS|staged, 64 ch x 1 lanes, T 16, 4 steps written out, branchless softplus (|staged, 64 ch x 1 lanes, T 16, 4 steps written out, delta"
   call c22a 100 4 "$ROWS"
   ;;
+tiles)
+  # call 22a: Δ in a third staged column costs ~0.35 ms whether the tile or a pass computes it; is it
+  # the workgroup memory (21.5 KB -> 28-29.7 KB a workgroup at T 16)? The same at T 8 and T 4.
+  ROWS="staged, 64 ch x 1 lanes, T 8|staged, 64 ch x 1 lanes, T 4|staged, 64 ch x 1 lanes, T 16, 4 steps written out ("
+  ROWS="$ROWS|staged, 64 ch x 1 lanes, T 16, 4 steps written out, delta"
+  call c22t 100 3 "$ROWS"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-22.sh delta|again" >&2
+  echo "usage: bash bench/plans/h200-22.sh delta|again|tiles" >&2
   exit 2
   ;;
 esac
