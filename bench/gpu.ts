@@ -384,8 +384,8 @@ if (sections.has('scan'))
           stagedDiagnostic: diag,
         },
       ]),
-      // the same with Δ from its pass (the pass runs; the walk then drops Δ or the states)
-      ...(['no-delta', 'no-scan'] as const).map((diag): [string, Partial<typeof scanTuning>] => [
+      // the same with Δ from its pass (the pass runs; the walk then drops Δ or the states, or is not run)
+      ...(['no-delta', 'no-scan', 'pass-only'] as const).map((diag): [string, Partial<typeof scanTuning>] => [
         `staged diagnostic ${diag}, delta pass, 64 ch x 1 lanes, T 16, 4 steps written out (output wrong by design)`,
         {
           forwardMode: 'staged',

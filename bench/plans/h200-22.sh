@@ -32,8 +32,9 @@ again)
   ;;
 tiles)
   # call 22a: Δ in a third staged column costs ~0.35 ms whether the tile or a pass computes it; is it
-  # the workgroup memory (21.5 KB -> 28-29.7 KB a workgroup at T 16)? The same at T 8 and T 4.
-  ROWS="staged, 64 ch x 1 lanes, T 8|staged, 64 ch x 1 lanes, T 4|staged, 64 ch x 1 lanes, T 16, 4 steps written out ("
+  # the workgroup memory (21.5 KB -> 28-29.7 KB a workgroup at T 16)? The same at T 8 and T 4, with
+  # the diagnostics (pass-only: the pass alone, now over blocks of 16 rows an invocation).
+  ROWS="staged diagnostic|staged, 64 ch x 1 lanes, T 8|staged, 64 ch x 1 lanes, T 4|staged, 64 ch x 1 lanes, T 16, 4 steps written out ("
   ROWS="$ROWS|staged, 64 ch x 1 lanes, T 16, 4 steps written out, delta"
   call c22t 100 3 "$ROWS"
   ;;

@@ -190,6 +190,7 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     // Δ from its own pass: the walk reads u, x_dbl (B_t, C_t), z, Δ, A_log and D
     const [u, xdbl, z, dtW, dtBias, aLog, d] = ins;
     const [delta] = runRaw(backend, deltaProgram(dims), [xdbl, dtW, dtBias], [[dims.b, dims.l, dims.di]]);
+    if (t.stagedDiagnostic === 'pass-only') return delta;
     const y = runRaw(backend, program, [u, xdbl, z, delta, aLog, d], [[dims.b, dims.l, dims.di]])[0];
     release(backend, delta);
     return y;

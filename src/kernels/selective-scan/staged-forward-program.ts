@@ -52,9 +52,10 @@ export type StagedDelta = 'walk' | 'tile' | 'pass';
  * Timing diagnostics (bench/gpu.ts only; the output is then wrong by design), each leaving out one
  * part of a step: 'no-exp' replaces exp(Δ A) by 1 + Δ A (no exponential unit), 'no-delta' replaces
  * Δ's projection and softplus by a constant (dt_low's staged loads then go unread), 'no-scan' leaves
- * out the states altogether (what is left: the staging, Δ, the gate, the D skip and the stores).
+ * out the states altogether (what is left: the staging, Δ, the gate, the D skip and the stores);
+ * 'pass-only' (with Δ from its pass) runs the pass alone and returns Δ as the output.
  */
-export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan';
+export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan' | 'pass-only';
 
 /**
  * WGSL: invocation lid's share of a tile's staged x_dbl rows starting at step t0, as vec4s through

@@ -197,6 +197,34 @@ describe('row-staged scan forward', () => {
     });
   }
 
+  // the bench's diagnostic 'pass-only' returns the pass's Δ: softplus(dt_low W^T + bias), float64 here
+  it("'pass-only' returns Δ from its pass over blocks of rows (B x L not a multiple of them)", async (ctx) => {
+    if (!gpu.ok) ctx.skip();
+    const c: ScanCase = { b: 3, l: 7, di: 37, n: 4, r: 5, gateWidth: 1 };
+    const inputs = scanInputs(c, 5);
+    const saved = { ...scanTuning };
+    try {
+      Object.assign(scanTuning, {
+        forwardMode: 'staged',
+        stagedDelta: 'pass',
+        stagedDiagnostic: 'pass-only',
+      });
+      const got = await forwardValue('webgpu', inputs, scanFunction(true, 0));
+      const [, { values: x }, , { values: w }, { values: bias }] = inputs;
+      const s = c.r + 2 * c.n;
+      const want = new Float64Array(c.b * c.l * c.di);
+      for (let row = 0; row < c.b * c.l; row++)
+        for (let d = 0; d < c.di; d++) {
+          let a = bias[d];
+          for (let k = 0; k < c.r; k++) a += x[row * s + k] * w[d * c.r + k];
+          want[row * c.di + d] = a > 20 ? a : Math.log1p(Math.exp(a));
+        }
+      expect(relErr(got, want)).toBeLessThan(1e-5);
+    } finally {
+      Object.assign(scanTuning, saved);
+    }
+  });
+
   // the bench's diagnostics: each runs, and each changes the output (the part it drops was there)
   it('each timing diagnostic runs and drops its part (finite output, not the reference)', async (ctx) => {
     if (!gpu.ok) ctx.skip();
