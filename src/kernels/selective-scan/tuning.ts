@@ -78,11 +78,15 @@ export const scanTuning = {
   stagedLanes: 1,
   stagedSteps: 16,
   stagedUnroll: 4,
-  /** the staged forward's Δ softplus without branches (bench/RESULTS.md, session 21: being timed) */
+  /**
+   * the staged forward's Δ softplus without branches: level with the branches on an H100 (0.330-0.353
+   * ms against 0.337-0.356; bench/RESULTS.md, session 22), so off
+   */
   stagedBranchless: false,
   /**
    * where the staged forward computes Δ: in the walk, for a tile at once, or in a pass of its own
-   * (staged-forward-program.ts StagedDelta; bench/RESULTS.md, session 22: being timed)
+   * (staged-forward-program.ts StagedDelta). 'walk': on an H100 'tile' and 'pass' took 0.70-0.74 ms
+   * against 0.34-0.36 (bench/RESULTS.md, session 22)
    */
   stagedDelta: 'walk' as StagedDelta,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
