@@ -39,7 +39,11 @@ import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kern
 import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, blocksOptions, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
-import { type StagedDelta, stagedLayout } from '../src/kernels/selective-scan/staged-forward-program';
+import {
+  type StagedDelta,
+  type StagedDiagnostic,
+  stagedLayout,
+} from '../src/kernels/selective-scan/staged-forward-program';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
 import { makeTrainingStep } from './step';
@@ -321,6 +325,16 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, Sta
   [64, 1, 4, 4, false, 'pass'],
 ];
 
+/** The staged forward's timing diagnostics, with Δ in the walk or from its pass. */
+const STAGED_DIAGNOSTICS: ReadonlyArray<[StagedDiagnostic, StagedDelta]> = [
+  ['no-exp', 'walk'],
+  ['no-delta', 'walk'],
+  ['no-scan', 'walk'],
+  ['no-delta', 'pass'],
+  ['no-scan', 'pass'],
+  ['pass-only', 'pass'],
+];
+
 if (sections.has('scan'))
   await guarded('scan', async () => {
     const shape = args['scan-shape']?.split(',').map(Number);
@@ -372,28 +386,17 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
-      // where the time of the staged forward ('auto''s layout) goes: each diagnostic drops one part
-      ...(['no-exp', 'no-delta', 'no-scan'] as const).map((diag): [string, Partial<typeof scanTuning>] => [
-        `staged diagnostic ${diag}, 64 ch x 1 lanes, T 16, 4 steps written out (output wrong by design)`,
+      // where the time of the staged forward ('auto''s layout) goes: each diagnostic drops one part;
+      // with Δ from its pass, the pass runs and the walk drops Δ or the states, or does not run
+      ...STAGED_DIAGNOSTICS.map(([diag, delta]): [string, Partial<typeof scanTuning>] => [
+        `staged diagnostic ${diag},${delta === 'pass' ? ' delta pass,' : ''} 64 ch x 1 lanes, T 16, 4 steps written out (output wrong by design)`,
         {
           forwardMode: 'staged',
           stagedChannels: 64,
           stagedLanes: 1,
           stagedSteps: 16,
           stagedUnroll: 4,
-          stagedDiagnostic: diag,
-        },
-      ]),
-      // the same with Δ from its pass (the pass runs; the walk then drops Δ or the states, or is not run)
-      ...(['no-delta', 'no-scan', 'pass-only'] as const).map((diag): [string, Partial<typeof scanTuning>] => [
-        `staged diagnostic ${diag}, delta pass, 64 ch x 1 lanes, T 16, 4 steps written out (output wrong by design)`,
-        {
-          forwardMode: 'staged',
-          stagedChannels: 64,
-          stagedLanes: 1,
-          stagedSteps: 16,
-          stagedUnroll: 4,
-          stagedDelta: 'pass',
+          stagedDelta: delta,
           stagedDiagnostic: diag,
         },
       ]),
