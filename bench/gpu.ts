@@ -40,8 +40,8 @@ import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kern
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import { backwardWorkgroup, blocksOptions, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
 import {
-  type StagedDelta,
   type StagedDiagnostic,
+  type StagedLayout,
   stagedLayout,
 } from '../src/kernels/selective-scan/staged-forward-program';
 import type { Architecture } from '../src/schema/architecture';
@@ -286,16 +286,23 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
   [16, 16, 4, false],
 ];
 
+/** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
+type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2'>;
+
+/** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
+function turnName(turn: StagedTurn): string {
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}`;
+}
+
 /**
  * The row-staged forward's layouts timed (staged-forward-program.ts): channels per workgroup, lanes
  * per channel (above 1 with subgroups only), steps per tile (as the workgroup memory allows), steps
- * of the tile loop written out one after the other, Δ's softplus without branches, and where Δ is
- * computed (StagedDelta: in the walk, for a tile at once, or in a pass of its own).
+ * of the tile loop written out one after the other, and how a loop turn is written (StagedTurn).
  */
-const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, StagedDelta?]> = [
+const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]> = [
   [64, 1, 16, 1],
-  [64, 1, 16, 1, true],
-  [64, 1, 16, 4, true],
+  [64, 1, 16, 1, { branchless: true }],
+  [64, 1, 16, 4, { branchless: true }],
   [64, 1, 16, 2],
   [64, 1, 16, 4],
   [64, 1, 16, 8],
@@ -305,34 +312,31 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, boolean?, Sta
   [64, 2, 16, 8],
   [128, 2, 16, 16],
   [64, 4, 16, 4],
-  [64, 1, 16, 1, false, 'pass'],
-  [64, 1, 16, 4, false, 'pass'],
-  [64, 1, 16, 8, false, 'pass'],
-  [32, 1, 16, 4, false, 'pass'],
-  [128, 1, 16, 4, false, 'pass'],
-  [64, 2, 16, 4, false, 'pass'],
-  [64, 4, 16, 4, false, 'pass'],
-  [64, 1, 16, 4, false, 'tile'],
-  [64, 1, 16, 8, false, 'tile'],
-  [64, 1, 16, 4, true, 'tile'],
-  [64, 2, 16, 4, false, 'tile'],
-  [64, 4, 16, 4, false, 'tile'],
   [64, 1, 8, 4],
   [64, 1, 4, 4],
-  [64, 1, 8, 4, false, 'tile'],
-  [64, 1, 4, 4, false, 'tile'],
-  [64, 1, 8, 4, false, 'pass'],
-  [64, 1, 4, 4, false, 'pass'],
+  // a turn in phases (Δ, gates first, stores last) and exp2, alone and together, U 2 to 16
+  [64, 1, 16, 4, { exp2: true }],
+  [64, 1, 16, 4, { grouped: true }],
+  [64, 1, 16, 4, { grouped: true, exp2: true }],
+  [64, 1, 16, 4, { grouped: true, exp2: true, branchless: true }],
+  [64, 1, 16, 2, { grouped: true, exp2: true }],
+  [64, 1, 16, 8, { grouped: true, exp2: true }],
+  [64, 1, 16, 8, { grouped: true, exp2: true, branchless: true }],
+  [64, 1, 16, 16, { grouped: true, exp2: true, branchless: true }],
+  [32, 1, 16, 4, { grouped: true, exp2: true }],
+  [128, 1, 16, 4, { grouped: true, exp2: true }],
+  [64, 2, 16, 4, { grouped: true, exp2: true }],
+  [64, 1, 8, 8, { grouped: true, exp2: true }],
 ];
 
-/** The staged forward's timing diagnostics, with Δ in the walk or from its pass. */
-const STAGED_DIAGNOSTICS: ReadonlyArray<[StagedDiagnostic, StagedDelta]> = [
-  ['no-exp', 'walk'],
-  ['no-delta', 'walk'],
-  ['no-scan', 'walk'],
-  ['no-delta', 'pass'],
-  ['no-scan', 'pass'],
-  ['pass-only', 'pass'],
+/** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
+const STAGED_DIAGNOSTICS: ReadonlyArray<[StagedDiagnostic, StagedTurn]> = [
+  ['no-exp', {}],
+  ['no-delta', {}],
+  ['no-scan', {}],
+  ['no-exp', { grouped: true, exp2: true }],
+  ['no-delta', { grouped: true, exp2: true }],
+  ['no-scan', { grouped: true, exp2: true }],
 ];
 
 if (sections.has('scan'))
@@ -386,38 +390,37 @@ if (sections.has('scan'))
           { forwardMode: 'lanes', lanesWorkgroup: wg, lanesPerChannelMax: lanes },
         ]),
       ),
-      // where the time of the staged forward ('auto''s layout) goes: each diagnostic drops one part;
-      // with Δ from its pass, the pass runs and the walk drops Δ or the states, or does not run
-      ...STAGED_DIAGNOSTICS.map(([diag, delta]): [string, Partial<typeof scanTuning>] => [
-        `staged diagnostic ${diag},${delta === 'pass' ? ' delta pass,' : ''} 64 ch x 1 lanes, T 16, 4 steps written out (output wrong by design)`,
+      // where the time of the staged forward ('auto''s layout) goes: each diagnostic drops one part
+      ...STAGED_DIAGNOSTICS.map(([diag, turn]): [string, Partial<typeof scanTuning>] => [
+        `staged diagnostic ${diag}, 64 ch x 1 lanes, T 16, 4 steps written out${turnName(turn)} (output wrong by design)`,
         {
           forwardMode: 'staged',
           stagedChannels: 64,
           stagedLanes: 1,
           stagedSteps: 16,
           stagedUnroll: 4,
-          stagedDelta: delta,
+          stagedBranchless: turn.branchless ?? false,
+          stagedGrouped: turn.grouped ?? false,
+          stagedExp2: turn.exp2 ?? false,
           stagedDiagnostic: diag,
         },
       ]),
-      ...STAGED_SWEEP.map(
-        ([wc, sp, t, unroll, branchless = false, delta = 'walk']): [string, Partial<typeof scanTuning>] => {
-          const want = { wc, sp, t, unroll, branchless, delta };
-          const lay = stagedLayout(n, r, want, subgroupMinSize(backend), budget);
-          return [
-            `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${branchless ? ', branchless softplus' : ''}${delta !== 'walk' ? `, delta ${delta}` : ''} (wanted ${wc} x ${sp}, T ${t})`,
-            {
-              forwardMode: 'staged',
-              stagedChannels: wc,
-              stagedLanes: sp,
-              stagedSteps: t,
-              stagedUnroll: unroll,
-              stagedBranchless: branchless,
-              stagedDelta: delta,
-            },
-          ];
-        },
-      ),
+      ...STAGED_SWEEP.map(([wc, sp, t, unroll, turn = {}]): [string, Partial<typeof scanTuning>] => {
+        const lay = stagedLayout(n, r, { wc, sp, t, unroll, ...turn }, subgroupMinSize(backend), budget);
+        return [
+          `staged, ${lay?.wc} ch x ${lay?.sp} lanes, T ${lay?.t}, ${lay?.unroll ?? 1} steps written out${turnName(turn)} (wanted ${wc} x ${sp}, T ${t})`,
+          {
+            forwardMode: 'staged',
+            stagedChannels: wc,
+            stagedLanes: sp,
+            stagedSteps: t,
+            stagedUnroll: unroll,
+            stagedBranchless: turn.branchless ?? false,
+            stagedGrouped: turn.grouped ?? false,
+            stagedExp2: turn.exp2 ?? false,
+          },
+        ];
+      }),
     ];
     const variantList = args['scan-variants'] ?? '';
     const wanted = variantList.split(variantList.includes('|') ? '|' : ',').filter(Boolean);

@@ -76,7 +76,6 @@ import {
 import { type BlocksLayout, blocksLayout } from './blocks-layout';
 import { blocksStartsLayout, blocksStartsProgram, startsSlots } from './blocks-starts-program';
 import { chunkedForwardProgram } from './chunked-forward-program';
-import { deltaProgram } from './delta-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
 import { lanesForwardProgram, lanesPerChannel } from './lanes-forward-program';
@@ -170,7 +169,8 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     t: t.stagedSteps,
     unroll: t.stagedUnroll,
     branchless: t.stagedBranchless,
-    delta: t.stagedDelta,
+    grouped: t.stagedGrouped,
+    exp2: t.stagedExp2,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;
@@ -186,14 +186,7 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const staged = stagedPlan(backend, dims, sgMin);
   if (staged) {
     const program = stagedForwardProgram(dims, staged, t.stagedDiagnostic);
-    if (staged.delta !== 'pass') return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
-    // Δ from its own pass: the walk reads u, x_dbl (B_t, C_t), z, Δ, A_log and D
-    const [u, xdbl, z, dtW, dtBias, aLog, d] = ins;
-    const [delta] = runRaw(backend, deltaProgram(dims), [xdbl, dtW, dtBias], [[dims.b, dims.l, dims.di]]);
-    if (t.stagedDiagnostic === 'pass-only') return delta;
-    const y = runRaw(backend, program, [u, xdbl, z, delta, aLog, d], [[dims.b, dims.l, dims.di]])[0];
-    release(backend, delta);
-    return y;
+    return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
   }
   if (sgMin !== null && (t.forwardMode === 'lanes' || (t.forwardMode === 'auto' && t.lanes))) {
     const program = lanesForwardProgram(

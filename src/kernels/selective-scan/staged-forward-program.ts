@@ -33,29 +33,24 @@ export interface StagedLayout {
   unroll?: number;
   /** Δ's softplus without branches (softplusb: no divergence between a subgroup's lanes; default false) */
   branchless?: boolean;
-  /** where Δ_t is computed (default 'walk'; see StagedDelta) */
-  delta?: StagedDelta;
+  /**
+   * a loop turn's U steps in three phases (default false): first what no state depends on (Δ_t, the
+   * gate, Δ_t u_t) for all U steps, then the states' updates step after step, then the U stores of
+   * y under one branch; the steps' independent chains (Δ's dot product and softplus) side by side
+   * in straight-line code, the stores no longer between the steps
+   */
+  grouped?: boolean;
+  /** exp(Δ A_n) as exp2(Δ (A_n log2 e)): log2 e folded into A_n once (default false) */
+  exp2?: boolean;
 }
-
-/**
- * Where the staged forward computes Δ_t = softplus(dt_low_t · W_d + bias_d):
- *   - 'walk': in each step of the walk over t, beside the states' updates;
- *   - 'tile': for all T steps of a tile at once, after its staging (T independent dot products and
- *     softplus, no chain between them), into a column of workgroup memory beside u and z;
- *   - 'pass': in a pass of its own over every (b, t, channel) (delta-program.ts), at full occupancy,
- *     then staged like u and z (the rows then go without dt_low's columns).
- * In the last two the walk reads Δ_t as one value a step.
- */
-export type StagedDelta = 'walk' | 'tile' | 'pass';
 
 /**
  * Timing diagnostics (bench/gpu.ts only; the output is then wrong by design), each leaving out one
  * part of a step: 'no-exp' replaces exp(Δ A) by 1 + Δ A (no exponential unit), 'no-delta' replaces
  * Δ's projection and softplus by a constant (dt_low's staged loads then go unread), 'no-scan' leaves
- * out the states altogether (what is left: the staging, Δ, the gate, the D skip and the stores);
- * 'pass-only' (with Δ from its pass) runs the pass alone and returns Δ as the output.
+ * out the states altogether (what is left: the staging, Δ, the gate, the D skip and the stores).
  */
-export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan' | 'pass-only';
+export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan';
 
 /**
  * WGSL: invocation lid's share of a tile's staged x_dbl rows starting at step t0, as vec4s through
@@ -73,14 +68,14 @@ export function rowsLoadWgsl(t0: string, share: number, invocations: number, vec
     }`;
 }
 
-/** vec4s of a staged row: dt_low (unless Δ comes from its pass), B_t and C_t each padded to whole vec4s */
-export function stagedRowVecs(r: number, n: number, delta: StagedDelta = 'walk'): number {
-  return (delta === 'pass' ? 0 : Math.ceil(r / 4)) + 2 * Math.ceil(n / 4);
+/** vec4s of a staged row: dt_low, B_t and C_t, each padded to whole vec4s */
+export function stagedRowVecs(r: number, n: number): number {
+  return Math.ceil(r / 4) + 2 * Math.ceil(n / 4);
 }
 
-/** Workgroup memory of the staged forward, bytes: two tiles of rows, u, z (and Δ unless in the walk). */
-export function stagedForwardBytes(t: number, r: number, n: number, wc: number, delta: StagedDelta = 'walk') {
-  return 2 * t * (stagedRowVecs(r, n, delta) * 16 + (delta === 'walk' ? 2 : 3) * wc * 4);
+/** Workgroup memory of the staged forward, bytes: two tiles of rows, u and z. */
+export function stagedForwardBytes(t: number, r: number, n: number, wc: number) {
+  return 2 * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4);
 }
 
 /**
@@ -104,8 +99,7 @@ export function stagedLayout(
   while (wc * sp > 256 && wc > 1) wc >>= 1;
   if (wc * sp > 256) return null;
   let t = pow2(wanted.t);
-  const delta = wanted.delta ?? 'walk';
-  while (stagedForwardBytes(t, r, n, wc, delta) > storage) {
+  while (stagedForwardBytes(t, r, n, wc) > storage) {
     if (t > 4 || (t > 1 && wc === 1)) t >>= 1;
     else if (wc > 1) wc >>= 1;
     else return null;
@@ -117,7 +111,8 @@ export function stagedLayout(
     t,
     ...(unroll > 1 ? { unroll } : {}),
     ...(wanted.branchless ? { branchless: true } : {}),
-    ...(delta !== 'walk' ? { delta } : {}),
+    ...(wanted.grouped ? { grouped: true } : {}),
+    ...(wanted.exp2 ? { exp2: true } : {}),
   };
 }
 
@@ -129,15 +124,13 @@ export function stagedForwardProgram(
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, t: T } = layout;
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
-  const mode = layout.delta ?? 'walk';
-  const pass = mode === 'pass';
-  // a tile's columns a channel: u, z (and Δ unless computed in the walk), T x WC values each
-  const cols = mode === 'walk' ? 2 : 3;
-  const colAt = (part: number, j: string) =>
-    `uz[buf * ${cols * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
+  const grouped = layout.grouped === true;
+  const exp2 = layout.exp2 === true;
+  // a tile's columns: u, then z, T x WC values each
+  const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
   const nps = n / sp;
-  const rv = pass ? 0 : Math.ceil(r / 4);
+  const rv = Math.ceil(r / 4);
   const nv = Math.ceil(n / 4);
   const rs = rv + 2 * nv;
   const groupsPerB = Math.ceil(di / wc);
@@ -157,9 +150,7 @@ export function stagedForwardProgram(
       let ok = e < ${T * wc} && tj < L && dj < Di;
       let row = bc * L + tj;
       xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);
-      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);${
-        pass ? '\n      xd[m] = select(0.0, dlt[select(0, row * Di + dj, ok)], ok);' : ''
-      }
+      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);
     }`;
   // ... and stores them into the buffers at `buf`
   const store = `    for (var m = 0; m < ${rowShare}; m++) {
@@ -167,99 +158,99 @@ export function stagedForwardProgram(
     }
     for (var m = 0; m < ${colShare}; m++) {
       if (lid + m * ${wg} < ${T * wc}) {
-        uz[buf * ${cols * T * wc} + lid + m * ${wg}] = xu[m];
-        uz[buf * ${cols * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];${
-          pass
-            ? `
-        uz[buf * ${cols * T * wc} + ${2 * T * wc} + lid + m * ${wg}] = xd[m];`
-            : ''
-        }
+        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];
+        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];
       }
     }`;
-  // one step at tile offset jj: the dot product and the sum over states in two partial sums each,
-  // so their chains of dependent adds are half as long
-  const dot: string[] = [];
-  for (let q = 0; q < rv; q++) {
-    dot.push(`      let x${q} = rows[o + ${q}];`);
-    for (let k = 4 * q; k < Math.min(r, 4 * q + 4); k++)
-      dot.push(`      dtp${k & 1} += x${q}.${comp(k)} * w${k};`);
-  }
-  const states: string[] = [];
-  for (let q = 0; q < Math.ceil(nps / 4) && diagnostic !== 'no-scan'; q++) {
-    states.push(`      let bq${q} = rows[o + ${rv} + so + ${q}];
-      let cq${q} = rows[o + ${rv + nv} + so + ${q}];`);
-    for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
-      const decay = diagnostic === 'no-exp' ? `(1.0 + delta * A${i})` : `exp(delta * A${i})`;
-      states.push(`      h${i} = ${decay} * h${i} + du * bq${q}.${comp(i)};
-      acc${i & 1} += h${i} * cq${q}.${comp(i)};`);
-    }
-  }
-  const lanes: string[] = [];
-  for (let m = 1; m < sp; m *= 2) lanes.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
+  // the names of step k's values (grouped: every step of a turn keeps its own)
+  const v = (name: string, k: number) => (grouped ? `${name}_${k}` : name);
+  // Δ_t = softplus(dt_low_t · W_d + bias_d) in two partial sums (half the chain of dependent adds),
+  // the gate SiLU(z_t) and Δ_t u_t: nothing here depends on the states
   const softplus = layout.branchless ? 'softplusb' : 'softplusf';
-  // Δ_t from the staged row (two partial sums: half the chain of dependent adds), or as staged
-  const delta = mode === 'walk' ? `${softplus}(dtp0 + dtp1)` : colAt(2, 'jj');
-  const deltaDot =
-    mode !== 'walk'
-      ? ''
-      : `      var dtp0 = bi;
-      var dtp1 = 0.0;
-${dot.join('\n')}
-`;
-  // 'tile': Δ of a tile's steps after its staging, independent of each other: lane `part` of a
-  // channel takes steps part, part + SP, ...; with SP > 1 the channel's other lanes read them after a
-  // barrier (with SP 1 an invocation reads only what it wrote)
-  const bu = Math.max(1, Math.min(unroll, Math.floor(T / sp)));
-  const tileCopy = (k: number) => `      {
-        let jj = q0 + ${k * sp}${sp > 1 ? ' + part' : ''};
-        ${sp > 1 ? `if (jj < ${T}) {` : '{'}
-          let o = buf * ${T * rs} + jj * RS;
-          var dtp0 = bi;
-          var dtp1 = 0.0;
-${dot.map((line) => `    ${line}`).join('\n')}
-          ${colAt(2, 'jj')} = ${softplus}(dtp0 + dtp1);
-        }
-      }`;
-  const tileDelta =
-    mode !== 'tile'
-      ? ''
-      : `    for (var q0 = 0; q0 < ${T}; q0 += ${bu * sp}) {
-${Array.from({ length: bu }, (_, k) => tileCopy(k)).join('\n')}
-    }
-${sp > 1 ? '    workgroupBarrier();\n' : ''}`;
-  const step = (k: number) => `    {
-      let jj = j + ${k};
-      let o = buf * ${T * rs} + jj * RS;
-${deltaDot}      let delta = ${diagnostic === 'no-delta' ? '0.05' : delta};
-      let ut = ${colAt(0, 'jj')};
-      let gate = ${colAt(1, 'jj')} * sigmoidf(${colAt(1, 'jj')});
-      let du = delta * ut;
-      var acc0 = 0.0;
-      var acc1 = 0.0;
-${states.join('\n')}
-      var acc = acc0 + acc1;
-${lanes.join('\n')}
-      if (store && t0 + jj < L) {
-        y[(bc * L + t0 + jj) * Di + d] = select(nanv, (acc + dd * ut) * gate, mapped);
+  const inputs = (k: number) => {
+    const lines = [`      let ${v('o', k)} = buf * ${T * rs} + (j + ${k}) * RS;`];
+    if (diagnostic === 'no-delta') lines.push(`      let ${v('delta', k)} = 0.05;`);
+    else {
+      lines.push(`      var ${v('dtp0', k)} = bi;`, `      var ${v('dtp1', k)} = 0.0;`);
+      for (let q = 0; q < rv; q++) {
+        lines.push(`      let ${v(`x${q}`, k)} = rows[${v('o', k)} + ${q}];`);
+        for (let i = 4 * q; i < Math.min(r, 4 * q + 4); i++)
+          lines.push(`      ${v(`dtp${i & 1}`, k)} += ${v(`x${q}`, k)}.${comp(i)} * w${i};`);
       }
-    }`;
+      lines.push(`      let ${v('delta', k)} = ${softplus}(${v('dtp0', k)} + ${v('dtp1', k)});`);
+    }
+    lines.push(
+      `      let ${v('ut', k)} = ${colAt(0, `(j + ${k})`)};`,
+      `      let ${v('zk', k)} = ${colAt(1, `(j + ${k})`)};`,
+      `      let ${v('gate', k)} = ${v('zk', k)} * sigmoidf(${v('zk', k)});`,
+      `      let ${v('du', k)} = ${v('delta', k)} * ${v('ut', k)};`,
+    );
+    if (grouped) lines.push(`      var ${v('yv', k)} = 0.0;`);
+    return lines.join('\n');
+  };
+  // h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]; y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t),
+  // the sum over states in two partial sums and over a channel's SP lanes by subgroup shuffles
+  const scan = (k: number) => {
+    const lines = ['      var acc0 = 0.0;', '      var acc1 = 0.0;'];
+    for (let q = 0; q < Math.ceil(nps / 4) && diagnostic !== 'no-scan'; q++) {
+      lines.push(
+        `      let bq${q} = rows[${v('o', k)} + ${rv} + so + ${q}];`,
+        `      let cq${q} = rows[${v('o', k)} + ${rv + nv} + so + ${q}];`,
+      );
+      for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
+        const arg = `${v('delta', k)} * A${i}`;
+        const decay = diagnostic === 'no-exp' ? `(1.0 + ${arg})` : exp2 ? `exp2(${arg})` : `exp(${arg})`;
+        lines.push(
+          `      h${i} = ${decay} * h${i} + ${v('du', k)} * bq${q}.${comp(i)};`,
+          `      acc${i & 1} += h${i} * cq${q}.${comp(i)};`,
+        );
+      }
+    }
+    lines.push('      var acc = acc0 + acc1;');
+    for (let m = 1; m < sp; m *= 2) lines.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
+    lines.push(
+      // grouped: into the register declared with the step's inputs, stored after the turn's steps
+      `      ${grouped ? '' : 'let '}${v('yv', k)} = select(nanv, (acc + dd * ${v('ut', k)}) * ${v('gate', k)}, mapped);`,
+    );
+    return lines.join('\n');
+  };
+  const put = (k: number) =>
+    `if (t0 + j + ${k} < L) { y[(bc * L + t0 + j + ${k}) * Di + d] = ${v('yv', k)}; }`;
+  const steps = Array.from({ length: unroll }, (_, k) => k);
+  const turn = grouped
+    ? `${steps.map(inputs).join('\n')}
+${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
+      if (store) {
+${steps.map((k) => `        ${put(k)}`).join('\n')}
+      }`
+    : steps
+        .map(
+          (k) => `      {
+${inputs(k)}
+${scan(k)}
+      if (store) { ${put(k)} }
+      }`,
+        )
+        .join('\n');
+  // with exp2, A_n carries log2 e: exp2(Δ A_n log2 e) = exp(Δ A_n)
+  const aScale = exp2 ? ' * 1.4426950408889634' : '';
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${mode}_${diagnostic}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
       data: [v],
     })),
     wgsl: () => /* wgsl */ `${sp > 1 ? 'enable subgroups;' : ''}
-${bindings(['y'], pass ? ['u', 'xdbl', 'zt', 'dlt', 'ALog', 'Dp'] : ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32')}
+${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32')}
 const N = ${n};
 const R = ${r};
 const S = ${s};
 const RS = ${rs};
 var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
-var<workgroup> uz: array<f32, ${2 * cols * T * wc}>;
+var<workgroup> uz: array<f32, ${4 * T * wc}>;
 ${WGSL_MATH}
 ${FLAT_INDEX}
 // slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
@@ -293,16 +284,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let so = part * ${sp > 1 ? nps / 4 : 0};
 ${Array.from(
   { length: nps },
-  (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)]);
+  (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)])${aScale};
   var h${i} = 0.0;`,
 ).join('\n')}
-${pass ? '' : Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
-${pass ? '' : '  let bi = bias[dc];'}
+${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
+  let bi = bias[dc];
   let dd = Dp[dc];
   var xs: array<vec4<f32>, ${rowShare}>;
   var xu: array<f32, ${colShare}>;
   var xz: array<f32, ${colShare}>;
-${pass ? `  var xd: array<f32, ${colShare}>;\n` : ''}  {
+  {
     let t0 = 0;
 ${load('t0')}
   }
@@ -311,10 +302,10 @@ ${load('t0')}
 ${store}
     workgroupBarrier();
 ${load(`(t0 + ${T})`)}
-${tileDelta}    // every step of the tile, U at a time: past L the staged rows, u and z are zeros, so those steps
+    // every step of the tile, U at a time: past L the staged rows, u and z are zeros, so those steps
     // only move h (no longer needed) and store nothing
     for (var j = 0; j < ${T}; j += ${unroll}) {
-${Array.from({ length: unroll }, (_, k) => step(k)).join('\n')}
+${turn}
     }
   }
 }

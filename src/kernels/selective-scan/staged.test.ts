@@ -47,15 +47,13 @@ describe('row-staged scan forward', () => {
     expect(stagedLayout(16, 8, { wc: 256, sp: 4, t: 16 }, 32, big)?.wc).toBe(64);
     // a tile: rows of 2 + 4 + 4 vec4s, and u, z of 64 channels; two tiles of 16 steps are 21504 bytes
     expect(stagedForwardBytes(16, 8, 16, 64)).toBe(21504);
-    // with Δ from its pass: rows of 4 + 4 vec4s, and u, z, Δ of 64 channels (T 8 takes 14336)
-    expect(stagedForwardBytes(16, 8, 16, 64, 'pass')).toBe(28672);
-    // Δ for a tile at once: the rows keep dt_low (2 + 4 + 4 vec4s), a column for Δ
-    expect(stagedForwardBytes(16, 8, 16, 64, 'tile')).toBe(29696);
-    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, delta: 'pass' }, null, 12288)).toEqual({
+    // a turn in phases and exp2 change no memory; the layout keeps them
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, grouped: true, exp2: true }, null, 12288)).toEqual({
       wc: 64,
       sp: 1,
-      t: 4,
-      delta: 'pass',
+      t: 8,
+      grouped: true,
+      exp2: true,
     });
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16 }, null, 16384)).toEqual({ wc: 64, sp: 1, t: 8 });
     // the tile halves to 4 steps, then the channels
@@ -111,46 +109,36 @@ describe('row-staged scan forward', () => {
       { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 },
       { wc: 32, sp: 1, t: 16, branchless: true },
     ],
-    // Δ from its own pass: L = 1; L 19 over tiles of 8 with the gate from in_proj and odd R; states
-    // over 2 lanes; N 16, R 8 as the paper
+    // a turn in phases (Δ, gates first; stores last), exp2: L = 1 (one live step of a turn of 4); L 19
+    // over tiles of 8 (the last turn half past L) with odd R and the gate from in_proj; states over 2
+    // and 4 lanes; N 16, R 8 as the paper with the branchless softplus; one step a turn
     [
       { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
-      { wc: 64, sp: 1, t: 16, delta: 'pass' },
+      { wc: 64, sp: 1, t: 16, unroll: 4, grouped: true, exp2: true },
     ],
     [
       { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
-      { wc: 32, sp: 1, t: 8, unroll: 4, delta: 'pass' },
-    ],
-    [
-      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
-      { wc: 32, sp: 2, t: 8, unroll: 2, delta: 'pass' },
-    ],
-    [
-      { b: 3, l: 70, di: 40, n: 16, r: 8, gateWidth: 2 },
-      { wc: 64, sp: 1, t: 16, unroll: 4, delta: 'pass' },
-    ],
-    // Δ for a tile at once: L = 1 (one live step of 16), L 19 over tiles of 8 with odd R, states over
-    // 2 and 4 lanes (each lane takes every SP-th step's Δ), a branchless softplus, a tile of 1 step
-    // over 4 lanes (3 lanes take no step)
-    [
-      { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 },
-      { wc: 64, sp: 1, t: 16, delta: 'tile' },
+      { wc: 32, sp: 1, t: 8, unroll: 4, grouped: true },
     ],
     [
       { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
-      { wc: 32, sp: 1, t: 8, unroll: 4, delta: 'tile', branchless: true },
+      { wc: 32, sp: 1, t: 8, unroll: 2, exp2: true },
     ],
     [
       { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
-      { wc: 32, sp: 2, t: 8, unroll: 2, delta: 'tile' },
+      { wc: 32, sp: 2, t: 8, unroll: 2, grouped: true, exp2: true },
     ],
     [
       { b: 2, l: 40, di: 9, n: 16, r: 2, gateWidth: 1 },
-      { wc: 8, sp: 4, t: 16, unroll: 2, delta: 'tile' },
+      { wc: 8, sp: 4, t: 16, unroll: 8, grouped: true },
     ],
     [
-      { b: 2, l: 7, di: 9, n: 16, r: 5, gateWidth: 2 },
-      { wc: 8, sp: 4, t: 1, delta: 'tile' },
+      { b: 3, l: 70, di: 40, n: 16, r: 8, gateWidth: 2 },
+      { wc: 64, sp: 1, t: 16, unroll: 4, grouped: true, exp2: true, branchless: true },
+    ],
+    [
+      { b: 2, l: 7, di: 9, n: 5, r: 5, gateWidth: 2 },
+      { wc: 8, sp: 1, t: 1, grouped: true },
     ],
     // N 8 over 2 lanes, L 70 over tiles of 32
     [
@@ -159,7 +147,7 @@ describe('row-staged scan forward', () => {
     ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.delta ? `, Δ computed: ${want.delta}` : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -173,21 +161,20 @@ describe('row-staged scan forward', () => {
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
         stagedBranchless: want.branchless ?? false,
-        stagedDelta: want.delta ?? 'walk',
+        stagedGrouped: want.grouped ?? false,
+        stagedExp2: want.exp2 ?? false,
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
-      expect(layout?.delta).toBe(want.delta);
+      expect(layout?.grouped).toBe(want.grouped);
+      expect(layout?.exp2).toBe(want.exp2);
       const programs = new Set<string>();
       try {
         const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));
         setRawDispatchHook((p) => programs.add(p));
         const got = await forwardValue('webgpu', inputs, scanFunction(true, zOffset));
         setRawDispatchHook(null);
-        expect([...programs].filter((p) => p.startsWith('Scan'))).toEqual([
-          ...(want.delta === 'pass' ? ['ScanDeltaPass'] : []),
-          'ScanForwardStaged',
-        ]);
+        expect([...programs].filter((p) => p.startsWith('Scan'))).toEqual(['ScanForwardStaged']);
         expect(relErr(got, ref), 'y').toBeLessThan(1e-5);
         expect(takeGpuErrors()).toEqual([]);
       } finally {
@@ -197,34 +184,6 @@ describe('row-staged scan forward', () => {
     });
   }
 
-  // the bench's diagnostic 'pass-only' returns the pass's Δ: softplus(dt_low W^T + bias), float64 here
-  it("'pass-only' returns Δ from its pass over blocks of rows (B x L not a multiple of them)", async (ctx) => {
-    if (!gpu.ok) ctx.skip();
-    const c: ScanCase = { b: 3, l: 7, di: 37, n: 4, r: 5, gateWidth: 1 };
-    const inputs = scanInputs(c, 5);
-    const saved = { ...scanTuning };
-    try {
-      Object.assign(scanTuning, {
-        forwardMode: 'staged',
-        stagedDelta: 'pass',
-        stagedDiagnostic: 'pass-only',
-      });
-      const got = await forwardValue('webgpu', inputs, scanFunction(true, 0));
-      const [, { values: x }, , { values: w }, { values: bias }] = inputs;
-      const s = c.r + 2 * c.n;
-      const want = new Float64Array(c.b * c.l * c.di);
-      for (let row = 0; row < c.b * c.l; row++)
-        for (let d = 0; d < c.di; d++) {
-          let a = bias[d];
-          for (let k = 0; k < c.r; k++) a += x[row * s + k] * w[d * c.r + k];
-          want[row * c.di + d] = a > 20 ? a : Math.log1p(Math.exp(a));
-        }
-      expect(relErr(got, want)).toBeLessThan(1e-5);
-    } finally {
-      Object.assign(scanTuning, saved);
-    }
-  });
-
   // the bench's diagnostics: each runs, and each changes the output (the part it drops was there)
   it('each timing diagnostic runs and drops its part (finite output, not the reference)', async (ctx) => {
     if (!gpu.ok) ctx.skip();
@@ -233,19 +192,22 @@ describe('row-staged scan forward', () => {
     const saved = { ...scanTuning };
     try {
       const ref = await forwardValue('cpu', inputs, scanFunction(false, c.di));
-      for (const diag of ['no-exp', 'no-delta', 'no-scan'] as const) {
-        Object.assign(scanTuning, {
-          forwardMode: 'staged',
-          stagedChannels: 32,
-          stagedLanes: 1,
-          stagedSteps: 8,
-          stagedUnroll: 4,
-          stagedDiagnostic: diag,
-        });
-        const got = await forwardValue('webgpu', inputs, scanFunction(true, c.di));
-        expect(got.every(Number.isFinite), diag).toBe(true);
-        expect(relErr(got, ref), diag).toBeGreaterThan(1e-2);
-      }
+      for (const grouped of [false, true])
+        for (const diag of ['no-exp', 'no-delta', 'no-scan'] as const) {
+          Object.assign(scanTuning, {
+            forwardMode: 'staged',
+            stagedChannels: 32,
+            stagedLanes: 1,
+            stagedSteps: 8,
+            stagedUnroll: 4,
+            stagedGrouped: grouped,
+            stagedDiagnostic: diag,
+          });
+          const got = await forwardValue('webgpu', inputs, scanFunction(true, c.di));
+          const what = `${diag}${grouped ? ', turn in phases' : ''}`;
+          expect(got.every(Number.isFinite), what).toBe(true);
+          expect(relErr(got, ref), what).toBeGreaterThan(1e-2);
+        }
       expect(takeGpuErrors()).toEqual([]);
     } finally {
       Object.assign(scanTuning, saved);

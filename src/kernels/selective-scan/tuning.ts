@@ -3,7 +3,7 @@
  */
 import type { BlocksBackwardDiagnostic } from './blocks-backward-program';
 import type { LanesDiagnostic } from './lanes-forward-program';
-import type { StagedDelta, StagedDiagnostic } from './staged-forward-program';
+import type { StagedDiagnostic } from './staged-forward-program';
 
 /**
  * Tunables of the WGSL kernels. bench/gpu.ts sweeps them on the H200 (bench/RESULTS.md); the
@@ -84,11 +84,13 @@ export const scanTuning = {
    */
   stagedBranchless: false,
   /**
-   * where the staged forward computes Δ: in the walk, for a tile at once, or in a pass of its own
-   * (staged-forward-program.ts StagedDelta). 'walk': on an H100 'tile' and 'pass' took 0.70-0.74 ms
-   * against 0.34-0.36 (bench/RESULTS.md, session 22)
+   * the staged forward's loop turn in phases (StagedLayout.grouped: Δ, the gate and Δ u of its U steps
+   * first, then the states, then the stores) and exp(Δ A) as exp2 with log2 e folded into A. Δ in a
+   * pass of its own or for a tile at once, staged as a third column, ran twice as slow as Δ in the
+   * walk on an H100 and an H200 and were removed (bench/RESULTS.md, session 22-23)
    */
-  stagedDelta: 'walk' as StagedDelta,
+  stagedGrouped: false,
+  stagedExp2: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# H200, session 23 (issue 12: the scan forward). The device keeps nothing between calls.
+#   bash bench/plans/h200-23.sh turn   one call (~3 min): the staged forward's loop turn in phases
+#     (stagedGrouped: Δ, the gates and Δ u of the turn's U steps first, then the states, then the U
+#     stores under one branch) and exp2 (stagedExp2: log2 e folded into A), alone and together, at
+#     U 2 to 16 and the neighbouring layouts, three times, with the diagnostics in both forms; the
+#     block-parallel backward with its starts pass, slim and full (call 21k put slim ahead at every
+#     shape, where session 20 had the full form ahead); then the paper-size steps with each form.
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
+# Comes back: $OUT/*.tgz.
+set -u
+# shellcheck source=bench/plans/scan-call.sh
+source "$(dirname "$0")/scan-call.sh"
+S="staged, 64 ch x 1 lanes"
+case "${1:-}" in
+turn)
+  ROWS="$S, T 16, 4 steps|$S, T 16, 2 steps|$S, T 16, 8 steps|$S, T 16, 16 steps|$S, T 8, 8 steps"
+  ROWS="$ROWS|staged, 32 ch x 1 lanes, T 16, 4 steps|staged, 128 ch x 1 lanes, T 16, 4 steps|staged, 64 ch x 2 lanes, T 16, 4 steps|staged diagnostic"
+  ROWS="$ROWS|blocks starts pass, slim, subgroup sums (32 lanes), 64 ch x 4 segments x 4|blocks starts pass, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
+  call c23t 150 3 "$ROWS" '{"forwardMode":"auto"}' '{"stagedGrouped":true,"stagedExp2":true}' \
+    '{"stagedGrouped":true,"stagedExp2":true,"stagedUnroll":8}' '{"blocksSlim":true}'
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-23.sh turn" >&2
+  exit 2
+  ;;
+esac
