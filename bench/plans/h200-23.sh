@@ -6,6 +6,10 @@
 #     U 2 to 16 and the neighbouring layouts, three times, with the diagnostics in both forms; the
 #     block-parallel backward with its starts pass, slim and full (call 21k put slim ahead at every
 #     shape, where session 20 had the full form ahead); then the paper-size steps with each form.
+#   bash bench/plans/h200-23.sh ab   one call (~4 min): every staged row in 16 processes (medians:
+#     bench/results/2026-12-05-h200-23/c23ab/rows.md). As run at 15:30 the loop named four rows
+#     each time, but a list without '|' is split at its commas, so each of its 16 processes timed
+#     every row starting 'staged', as this one does.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log: the rows that repeat.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -15,6 +19,17 @@ set -u
 source "$(dirname "$0")/scan-call.sh"
 S="staged, 64 ch x 1 lanes"
 case "${1:-}" in
+ab)
+  # calls 23t/23u: the turn in phases with exp2 10-25 % ahead of 'auto''s turn, but each process ran
+  # its rows in one order ('auto''s early) on a card 30 % slower than at 15:00. Here every staged
+  # row (layouts and diagnostics, as bench/gpu.ts orders them) in 16 processes one after the other
+  mkdir -p /tmp/c23ab
+  for i in $(seq 16); do
+    OUT=/tmp/c23ab timeout 60 $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "staged" \
+      >"/tmp/c23ab/gpu-$i.log" 2>&1
+    (cd /tmp && tar czf "$OUT/c23ab.tgz" c23ab)
+  done
+  ;;
 turn)
   ROWS="$S, T 16, 4 steps|$S, T 16, 2 steps|$S, T 16, 8 steps|$S, T 16, 16 steps|$S, T 8, 8 steps"
   ROWS="$ROWS|staged, 32 ch x 1 lanes, T 16, 4 steps|staged, 128 ch x 1 lanes, T 16, 4 steps|staged, 64 ch x 2 lanes, T 16, 4 steps|staged diagnostic"
@@ -23,7 +38,7 @@ turn)
     '{"stagedGrouped":true,"stagedExp2":true,"stagedUnroll":8}' '{"blocksSlim":true}'
   ;;
 *)
-  echo "usage: bash bench/plans/h200-23.sh turn" >&2
+  echo "usage: bash bench/plans/h200-23.sh turn|ab" >&2
   exit 2
   ;;
 esac

@@ -84,13 +84,16 @@ export const scanTuning = {
    */
   stagedBranchless: false,
   /**
-   * the staged forward's loop turn in phases (StagedLayout.grouped: Δ, the gate and Δ u of its U steps
-   * first, then the states, then the stores) and exp(Δ A) as exp2 with log2 e folded into A. Δ in a
-   * pass of its own or for a tile at once, staged as a third column, ran twice as slow as Δ in the
-   * walk on an H100 and an H200 and were removed (bench/RESULTS.md, session 22-23)
+   * the staged forward's loop turn in phases (StagedLayout.grouped: Δ, the gates and Δ u of its U steps
+   * first, then the states, then the stores) and exp(Δ A) as exp2 with log2 e folded into A. H200,
+   * session 23 (call 23ab: every staged row in 16 processes, medians): 'auto''s layout 0.395 ms with
+   * both against 0.450 without (in phases alone 0.400, exp2 alone 0.436; U 2 0.384, U 8 0.459); the
+   * paper-size steps level (Mamba 4.54 / 4.43 ms, MambaFormer 5.29 / 5.53). Δ in a pass of its own
+   * or for a tile at once, staged as a third column, ran twice as slow as Δ in the walk on an H100
+   * and an H200 and were removed (bench/RESULTS.md, sessions 22-23)
    */
-  stagedGrouped: false,
-  stagedExp2: false,
+  stagedGrouped: true,
+  stagedExp2: true,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
