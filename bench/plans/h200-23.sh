@@ -6,6 +6,10 @@
 #     U 2 to 16 and the neighbouring layouts, three times, with the diagnostics in both forms; the
 #     block-parallel backward with its starts pass, slim and full (call 21k put slim ahead at every
 #     shape, where session 20 had the full form ahead); then the paper-size steps with each form.
+#   bash bench/plans/h200-23.sh pairs   one call (~5 min): the block-parallel backward's states two
+#     at a time (blocksPairs) against one at a time, in each form with the subgroup sums, at the
+#     benchmark's shape and the paper's Mamba's; the paper-size steps with and without. Ran once
+#     (call 23p/23q, an H100); the form lost and was removed, so its rows and blocksPairs are gone.
 #   bash bench/plans/h200-23.sh ab   one call (~4 min): every staged row in 16 processes (medians:
 #     bench/results/2026-12-05-h200-23/c23ab/rows.md). As run at 15:30 the loop named four rows
 #     each time, but a list without '|' is split at its commas, so each of its 16 processes timed
@@ -19,6 +23,14 @@ set -u
 source "$(dirname "$0")/scan-call.sh"
 S="staged, 64 ch x 1 lanes"
 case "${1:-}" in
+pairs)
+  # the block-parallel backward with its states two at a time (blocksPairs), against one at a time,
+  # at the benchmark's shape (four runs) and the paper's Mamba's (B 64, L 82, Di 512; three runs)
+  P="subgroup sums (32 lanes)"
+  ROWS="blocks starts pass, slim, $P|blocks starts pass, $P|blocks slim, $P"
+  SHAPE=64,82,512 call c23q 120 3 "$ROWS"
+  call c23p 150 4 "$ROWS" '{"forwardMode":"auto"}' '{"blocksPairs":true}' '{"blocksPairs":true,"blocksSlim":true}'
+  ;;
 ab)
   # calls 23t/23u: the turn in phases with exp2 10-25 % ahead of 'auto''s turn, but each process ran
   # its rows in one order ('auto''s early) on a card 30 % slower than at 15:00. Here every staged
@@ -38,7 +50,7 @@ turn)
     '{"stagedGrouped":true,"stagedExp2":true,"stagedUnroll":8}' '{"blocksSlim":true}'
   ;;
 *)
-  echo "usage: bash bench/plans/h200-23.sh turn|ab" >&2
+  echo "usage: bash bench/plans/h200-23.sh turn|ab|pairs" >&2
   exit 2
   ;;
 esac

@@ -46,7 +46,7 @@ describe('block-parallel scan layout', () => {
 });
 
 describe("the block-parallel backward's forms under 'auto'", () => {
-  it('takes the starts from their own pass from blocksStartsFromChunks chunks of L on, and then the full form', (ctx) => {
+  it('takes the starts from their own pass from blocksStartsFromChunks chunks of L on, slim either way', (ctx) => {
     if (!gpu.ok) ctx.skip();
     const backend = tf.findBackend('webgpu');
     const lay: BlocksLayout = { wd: 8, tl: 4, e: 4, t: 16 };
@@ -54,21 +54,21 @@ describe("the block-parallel backward's forms under 'auto'", () => {
     const auto = {
       ...scanTuning,
       blocksStarts: 'auto',
-      blocksSlim: 'auto',
+      blocksSlim: true,
       blocksStartsFromChunks: 32,
     } as const;
     const at = (l?: number) => blocksOptions(backend, { ...dims, l }, lay, auto);
-    expect(at(16 * 32)).toMatchObject({ starts: 'pass', slim: false });
+    expect(at(16 * 32)).toMatchObject({ starts: 'pass', slim: true });
     // 31 chunks and one step: 32 chunks
-    expect(at(16 * 31 + 1)).toMatchObject({ starts: 'pass', slim: false });
+    expect(at(16 * 31 + 1)).toMatchObject({ starts: 'pass', slim: true });
     expect(at(16 * 31)).toMatchObject({ starts: 'phase1', slim: true });
     expect(at(82)).toMatchObject({ starts: 'phase1', slim: true });
     // without L (the bench's rows) 'auto' keeps the first pass
     expect(at()).toMatchObject({ starts: 'phase1', slim: true });
-    // asked for, whatever L
+    // asked for, whatever L; the full form where asked for
     expect(
-      blocksOptions(backend, { ...dims, l: 20 }, lay, { ...auto, blocksStarts: 'pass', blocksSlim: true }),
-    ).toMatchObject({ starts: 'pass', slim: true });
+      blocksOptions(backend, { ...dims, l: 20 }, lay, { ...auto, blocksStarts: 'pass', blocksSlim: false }),
+    ).toMatchObject({ starts: 'pass', slim: false });
     expect(
       blocksOptions(backend, { ...dims, l: 4096 }, lay, { ...auto, blocksStarts: 'phase1' }),
     ).toMatchObject({
@@ -103,14 +103,15 @@ const CASES: readonly BlocksCase[] = [
 
 /**
  * The forms: each of 'auto''s four (the sums by subgroup shuffles or through workgroup memory, the
- * chunks' starts from their own pass with the full form or from the first pass with the slim one),
- * and the first pass with the full form.
+ * chunks' starts from their own pass or from the first pass, all slim), and the full form with
+ * each of the sums.
  */
 const FORMS = [
   { sums: 'serial', starts: 'phase1', slim: false },
   { sums: 'serial', starts: 'phase1', slim: true },
-  { sums: 'serial', starts: 'pass', slim: false },
+  { sums: 'serial', starts: 'pass', slim: true },
   { sums: 'subgroup', starts: 'phase1', slim: true },
+  { sums: 'subgroup', starts: 'pass', slim: true },
   { sums: 'subgroup', starts: 'pass', slim: false },
 ] as const;
 
@@ -188,8 +189,11 @@ describe('block-parallel scan backward', () => {
       [
         'ScanBackwardBlocks',
         'ScanBackwardBlocksSlim',
+        'ScanBackwardBlocksSlimStarts',
+        // the full form with the subgroup sums where they do not fit SwiftShader's workgroup memory
         'ScanBackwardBlocksStarts',
         'ScanBackwardBlocksSubgroupSlim',
+        'ScanBackwardBlocksSubgroupSlimStarts',
         'ScanBackwardBlocksSubgroupStarts',
       ].sort(),
     );

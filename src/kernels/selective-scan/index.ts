@@ -133,7 +133,7 @@ export function blocksOptions(
   const forms: BlocksBackwardOptions = {
     sums: subgroup ? 'subgroup' : 'serial',
     ...(subgroup ? { q } : {}),
-    slim: wanted.blocksSlim === 'auto' ? !pass : wanted.blocksSlim,
+    slim: wanted.blocksSlim,
     diagnostic: wanted.blocksDiagnostic,
     starts: pass ? 'pass' : 'phase1',
   };

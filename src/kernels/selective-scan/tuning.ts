@@ -110,13 +110,13 @@ export const scanTuning = {
   /**
    * the block-parallel backward with fewer registers: A, W and the chunk's starting states read where
    * used (H200, session 19's call c, both runs within 1.01x: WD 64 x 4 x 4 3.29-3.31 ms slim against
-   * 3.41-3.44 not; WD 32 x 8 x 4 3.33-3.35 against 3.60; the registers decide how many of its
-   * 256-invocation workgroups an SM holds). 'auto': slim unless the chunks' starts come from their
-   * own pass; with that pass and the subgroup sums the full form is the faster one at every layout
-   * timed (H200, session 20: WD 64 x 4 x 4 2.73-2.75 ms against 3.01-3.03 slim; 32 x 4 x 8 3.13-3.14
-   * against 3.44-3.46; 64 x 4 x 8 3.01-3.08 against 3.31-3.32)
+   * 3.41-3.44 not; the registers decide how many of its 256-invocation workgroups an SM holds). Slim
+   * with the starts pass too since session 23: at WD 64 x 4 x 4 the slim form was at or ahead of the
+   * full one in every call of sessions 21-23 (H200 calls 21k, 21p, 23t: 2.27-2.33 ms against
+   * 2.36-2.74 at L 1024, 0.46-0.49 against 0.51 at the paper's L 82; H100 call 23p: 2.31-2.41
+   * against 2.65-2.66), where session 20 (one call) had the full form ahead with the pass
    */
-  blocksSlim: 'auto' as boolean | 'auto',
+  blocksSlim: true,
   /**
    * the block-parallel backward's chunk starting states: from its first pass ('phase1', the segment
    * maps per state through workgroup memory), or from a dispatch of their own before it ('pass',

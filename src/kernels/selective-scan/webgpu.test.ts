@@ -95,7 +95,7 @@ describe("the scan under 'auto' (the product's path)", () => {
   // what 'auto' runs on this device, from its limits: the staged forward where its timed layout (64
   // channels, T 16: stagedForwardBytes) fits the workgroup memory, else the lane-parallel one where
   // there are subgroups, else chunked from L 128 (sequential below); the block-parallel backward
-  // where its layout fits, with the starts pass and the full form from 32 chunks of 16 steps on
+  // where its layout fits (slim), with the starts pass from 32 chunks of 16 steps on
   for (const l of [37, 16 * 32]) {
     it(`runs the programs its rules name for this device: L ${l}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
@@ -133,7 +133,7 @@ describe("the scan under 'auto' (the product's path)", () => {
       if (!blocks) expect(backward).toEqual(['ScanBackward']);
       else if (l >= 16 * 32) {
         expect(backward[0]).toBe('ScanBackwardStarts');
-        expect(backward[1]).toMatch(/^ScanBackwardBlocks(Subgroup)?Starts$/);
+        expect(backward[1]).toMatch(/^ScanBackwardBlocks(Subgroup)?SlimStarts$/);
       } else expect(backward).toEqual([expect.stringMatching(/^ScanBackwardBlocks(Subgroup)?Slim$/)]);
       console.info(
         `'auto' at L ${l} (workgroup memory ${storage} B, subgroups ${subgroups}): ${scans.join(', ')}`,
