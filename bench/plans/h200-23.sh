@@ -10,6 +10,8 @@
 #     at a time (blocksPairs) against one at a time, in each form with the subgroup sums, at the
 #     benchmark's shape and the paper's Mamba's; the paper-size steps with and without. Ran once
 #     (call 23p/23q, an H100); the form lost and was removed, so its rows and blocksPairs are gone.
+#   bash bench/plans/h200-23.sh final   one call (~2 min): 'auto''s forward and backward as they are
+#     since session 23 beside the forms they replaced, three times; the paper-size steps.
 #   bash bench/plans/h200-23.sh ab   one call (~4 min): every staged row in 16 processes (medians:
 #     bench/results/2026-12-05-h200-23/c23ab/rows.md). As run at 15:30 the loop named four rows
 #     each time, but a list without '|' is split at its commas, so each of its 16 processes timed
@@ -23,6 +25,13 @@ set -u
 source "$(dirname "$0")/scan-call.sh"
 S="staged, 64 ch x 1 lanes"
 case "${1:-}" in
+final)
+  # what 'auto' runs since session 23 (the turn in phases with exp2; the backward slim with the
+  # starts pass) beside the forms it replaced, three times, and the paper-size steps
+  ROWS="$S, T 16, 4 steps written out, in phases, exp2 (|$S, T 16, 4 steps written out (|staged diagnostic no-scan"
+  ROWS="$ROWS|blocks starts pass, slim, subgroup sums (32 lanes), 64 ch x 4 segments x 4|blocks starts pass, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
+  call c23f 100 3 "$ROWS" '{"forwardMode":"auto"}'
+  ;;
 pairs)
   # the block-parallel backward with its states two at a time (blocksPairs), against one at a time,
   # at the benchmark's shape (four runs) and the paper's Mamba's (B 64, L 82, Di 512; three runs)
@@ -50,7 +59,7 @@ turn)
     '{"stagedGrouped":true,"stagedExp2":true,"stagedUnroll":8}' '{"blocksSlim":true}'
   ;;
 *)
-  echo "usage: bash bench/plans/h200-23.sh turn|ab|pairs" >&2
+  echo "usage: bash bench/plans/h200-23.sh turn|ab|pairs|final" >&2
   exit 2
   ;;
 esac
