@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { installRecordCache } from './record-cache';
 import { registerAllKernels } from './register';
+import { checkSubgroupLayout, type SubgroupLayout } from './subgroup-layout';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -45,6 +46,8 @@ export interface BackendInfo {
   adapterInfo?: GpuAdapterDescription;
   /** WebGPU only: the limits the device was created with */
   limits?: Record<string, number>;
+  /** WebGPU only, where the adapter has subgroups: whether the subgroup kernels run, and why */
+  subgroups?: SubgroupLayout;
 }
 
 export interface DeviceLostInfo {
@@ -153,6 +156,12 @@ const RAISED_LIMITS = [
   'maxComputeInvocationsPerWorkgroup',
 ] as const;
 
+/** The adapter's smallest subgroup, where its info says (null otherwise). */
+function adapterSubgroupMin(adapter: GPUAdapter): number | null {
+  const min = (adapter as { info?: { subgroupMinSize?: number } }).info?.subgroupMinSize;
+  return typeof min === 'number' && min >= 1 ? min : null;
+}
+
 function describeAdapter(adapter: GPUAdapter): GpuAdapterDescription {
   const info = (adapter as { info?: Partial<GpuAdapterDescription> }).info ?? {};
   return {
@@ -163,7 +172,11 @@ function describeAdapter(adapter: GPUAdapter): GpuAdapterDescription {
   };
 }
 
-let webgpuDetails: { adapterInfo: GpuAdapterDescription; limits: Record<string, number> } | null = null;
+let webgpuDetails: {
+  adapterInfo: GpuAdapterDescription;
+  limits: Record<string, number>;
+  subgroups?: SubgroupLayout;
+} | null = null;
 let webgpuFailure: string | null = null;
 
 /** (Re-)register 'webgpu' with a device that has the adapter's limits, errors and loss reported. */
@@ -206,7 +219,11 @@ async function registerWebGpu(options: InitOptions): Promise<void> {
         const limits: Record<string, number> = {};
         for (const k of RAISED_LIMITS) limits[k] = (device.limits as unknown as Record<string, number>)[k];
         const adapterInfo = describeAdapter(adapter);
-        webgpuDetails = { adapterInfo, limits };
+        // the subgroup programs pair lanes by invocation index: asked once, before any kernel runs
+        const subgroups = requiredFeatures.includes('subgroups' as GPUFeatureName)
+          ? await checkSubgroupLayout(device, adapterSubgroupMin(adapter))
+          : undefined;
+        webgpuDetails = { adapterInfo, limits, ...(subgroups ? { subgroups } : {}) };
         lastDeviceLost = null;
         const backend = new mod.WebGPUBackend(device, (adapter as { info?: GPUAdapterInfo }).info);
         if (options.recordCache ?? true) installRecordCache(backend);
@@ -276,6 +293,7 @@ export async function initBackend(
       if (name === 'webgpu' && webgpuDetails) {
         info.adapterInfo = webgpuDetails.adapterInfo;
         info.limits = webgpuDetails.limits;
+        if (webgpuDetails.subgroups) info.subgroups = webgpuDetails.subgroups;
       }
       return info;
     }

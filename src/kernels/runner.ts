@@ -16,6 +16,7 @@
 
 import type { TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
+import { subgroupLayoutOf } from './subgroup-layout';
 
 /** The members of tfjs 4.22's WebGPUBackend used here (most are private in its typings). */
 export interface BackendInternals {
@@ -98,11 +99,14 @@ export function maxStorageBuffers(backend: unknown): number {
 
 /**
  * The smallest subgroup of the backend's device, where it was created with WGSL `subgroups`
- * (kernels/backend.ts asks for the feature wherever the adapter has it); null elsewhere.
+ * (kernels/backend.ts asks for the feature wherever the adapter has it) and its subgroups passed
+ * the layout check (subgroup-layout.ts: lanes in invocation order, as the subgroup programs pair
+ * them); null elsewhere, so the kernels run their forms without subgroups.
  */
 export function subgroupMinSize(backend: unknown): number | null {
   const device = internalsOf(backend).device;
   if (!device.features.has('subgroups' as GPUFeatureName)) return null;
+  if (subgroupLayoutOf(device)?.usable !== true) return null;
   const info = (device as unknown as { adapterInfo?: { subgroupMinSize?: number } }).adapterInfo;
   const min = info?.subgroupMinSize;
   return typeof min === 'number' && min >= 1 ? min : null;

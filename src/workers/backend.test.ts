@@ -11,7 +11,7 @@ function env(over: Partial<BackendEnvironment> & { works?: BackendName[] } = {})
     gpu: () => ({
       requestAdapter: async () => ({ info: { vendor: 'google', architecture: 'swiftshader' } }),
     }),
-    loadWebGpu: async () => {},
+    loadWebGpu: async () => undefined,
     loadWasm: async () => {},
     setBackend: async (name) => {
       set.push(name);
@@ -27,6 +27,14 @@ describe('pickBackend', () => {
     const r = await pickBackend(undefined, env());
     expect(r).toMatchObject({ name: 'webgpu', fallback: false, detail: 'google swiftshader' });
     expect(r.summary).toBe('webgpu (google swiftshader)');
+  });
+
+  it("adds the device's note (subgroups off, and why) to the adapter's name", async () => {
+    const note =
+      'invocation 0 is lane 31 of its subgroup, not 0: subgroups not in invocation order, subgroup kernels off';
+    const r = await pickBackend(undefined, env({ loadWebGpu: async () => note }));
+    expect(r.detail).toBe(`google swiftshader; ${note}`);
+    expect(r.summary).toBe(`webgpu (google swiftshader; ${note})`);
   });
 
   it('falls back in order webgpu, webgl, wasm, cpu, saying why each was skipped', async () => {

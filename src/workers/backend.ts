@@ -33,8 +33,11 @@ export interface BackendEnvironment {
   prepare?(): void;
   /** navigator.gpu, when the browser has WebGPU */
   gpu(): { requestAdapter(): Promise<unknown> } | undefined;
-  /** register and start the tfjs WebGPU backend; throws with the reason when it cannot start */
-  loadWebGpu(): Promise<void>;
+  /**
+   * register and start the tfjs WebGPU backend; throws with the reason when it cannot start. May
+   * return a note for the report (why the device's subgroups are not used).
+   */
+  loadWebGpu(): Promise<string | undefined>;
   /** import the tfjs WASM backend; null when the package is not part of this build */
   loadWasm: (() => Promise<void>) | null;
   /** tf.setBackend */
@@ -168,6 +171,8 @@ export const browserEnvironment: BackendEnvironment = {
         info.attempts.find((a) => a.name === 'webgpu')?.error ?? 'the WebGPU backend did not start',
       );
     }
+    // subgroups that failed the layout check (kernels/subgroup-layout.ts): the kernels run without
+    return info.subgroups && !info.subgroups.usable ? info.subgroups.why : undefined;
   },
   loadWasm: (() => {
     const load = Object.values(wasmModules)[0];
@@ -219,7 +224,8 @@ export async function pickBackend(
         const adapter = await gpu.requestAdapter();
         if (!adapter) throw new Error('no WebGPU adapter (WebGPU disabled or no supported GPU)');
         detail = adapterDetail(adapter);
-        await env.loadWebGpu();
+        const note = await env.loadWebGpu();
+        if (note) detail = detail ? `${detail}; ${note}` : note;
       }
       if (name === 'wasm') {
         if (!env.loadWasm) throw new Error('not installed in this build (@tensorflow/tfjs-backend-wasm)');
