@@ -125,6 +125,8 @@ log(`- date: ${results.date}`);
 log(`- device: WebGPU adapter "${deviceName}" (Dawn, npm webgpu), tfjs ${tf.version.tfjs}`);
 log(`- command: \`${results.command}\`${quick ? ' (quick mode: small sizes, few iterations)' : ''}`);
 log(`- limits: ${JSON.stringify(info.limits)}`);
+log(`- subgroups: ${info.subgroups ? info.subgroups.why : 'the device has none'}`);
+results.subgroups = info.subgroups ?? null;
 log(`- fused linear backward (linearTuning.backward): ${linearForms.join(', ')}`);
 results.linearBackward = linearForms;
 
@@ -287,11 +289,11 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
-type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2'>;
+type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows'>;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}`;
 }
 
 /**
@@ -327,6 +329,13 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [128, 1, 16, 4, { grouped: true, exp2: true }],
   [64, 2, 16, 4, { grouped: true, exp2: true }],
   [64, 1, 8, 8, { grouped: true, exp2: true }],
+  // the rows copied as x_dbl's own vec4s (session 24), 1 and 2 lanes, U 2 and 4
+  [64, 1, 16, 4, { grouped: true, exp2: true, vecRows: true }],
+  [64, 1, 16, 2, { grouped: true, exp2: true, vecRows: true }],
+  [128, 1, 16, 4, { grouped: true, exp2: true, vecRows: true }],
+  [64, 2, 16, 2, { grouped: true, exp2: true }],
+  [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true }],
+  [64, 2, 16, 2, { grouped: true, exp2: true, vecRows: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -337,6 +346,7 @@ const STAGED_DIAGNOSTICS: ReadonlyArray<[StagedDiagnostic, StagedTurn]> = [
   ['no-exp', { grouped: true, exp2: true }],
   ['no-delta', { grouped: true, exp2: true }],
   ['no-scan', { grouped: true, exp2: true }],
+  ['no-scan', { grouped: true, exp2: true, vecRows: true }],
 ];
 
 if (sections.has('scan'))
@@ -402,6 +412,7 @@ if (sections.has('scan'))
           stagedBranchless: turn.branchless ?? false,
           stagedGrouped: turn.grouped ?? false,
           stagedExp2: turn.exp2 ?? false,
+          stagedVecRows: turn.vecRows ?? false,
           stagedDiagnostic: diag,
         },
       ]),
@@ -418,6 +429,7 @@ if (sections.has('scan'))
             stagedBranchless: turn.branchless ?? false,
             stagedGrouped: turn.grouped ?? false,
             stagedExp2: turn.exp2 ?? false,
+            stagedVecRows: turn.vecRows ?? false,
           },
         ];
       }),

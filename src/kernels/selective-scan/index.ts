@@ -171,6 +171,7 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     branchless: t.stagedBranchless,
     grouped: t.stagedGrouped,
     exp2: t.stagedExp2,
+    vecRows: t.stagedVecRows,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
   if (!layout || t.forwardMode === 'staged') return layout;

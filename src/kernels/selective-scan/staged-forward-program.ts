@@ -42,6 +42,17 @@ export interface StagedLayout {
   grouped?: boolean;
   /** exp(Δ A_n) as exp2(Δ (A_n log2 e)): log2 e folded into A_n once (default false) */
   exp2?: boolean;
+  /**
+   * where R and N are multiples of 4 (a staged row is then the x_dbl row itself, S = 4 RS floats),
+   * the tile's rows copied as whole vec4s of x_dbl bound as vec4s, one load each, instead of four
+   * scalar loads through rowAt's padding arithmetic (default false; ignored elsewhere)
+   */
+  vecRows?: boolean;
+}
+
+/** Whether the staged rows can be copied as x_dbl's own vec4s: R and N multiples of 4. */
+export function vecRowsFit(r: number, n: number): boolean {
+  return r % 4 === 0 && n % 4 === 0;
 }
 
 /**
@@ -66,6 +77,34 @@ export function rowsLoadWgsl(t0: string, share: number, invocations: number, vec
       let ok = v < ${vecs} && ${t0} + j < L;
       xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
     }`;
+}
+
+/**
+ * WGSL: slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row
+ * at base; 0 for padding and where !ok (branch-free: software GPUs compile branches poorly)
+ */
+function rowAtWgsl(rv: number, nv: number): string {
+  return `fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
+  let inB = k >= ${4 * rv};
+  let inC = k >= ${4 * (rv + nv)};
+  let kk = select(select(k, k - ${4 * rv}, inB), k - ${4 * (rv + nv)}, inC);
+  let col = select(select(kk, R + kk, inB), R + N + kk, inC);
+  let valid = ok && kk < select(R, N, inB);
+  return select(0.0, xdbl[select(0, base + col, valid)], valid);
+}`;
+}
+
+/** WGSL: the program's bindings, x_dbl as vec4s where its rows are copied whole (vecRows) */
+function xdblBindings(vecRows: boolean): string {
+  const text = bindings(
+    ['y'],
+    ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'],
+    'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32',
+  );
+  if (!vecRows) return text;
+  const vec = text.replace('xdbl: array<f32>;', 'xdbl: array<vec4<f32>>;');
+  if (vec === text) throw new Error('staged forward: the x_dbl binding was not found');
+  return vec;
 }
 
 /** vec4s of a staged row: dt_low, B_t and C_t, each padded to whole vec4s */
@@ -113,6 +152,7 @@ export function stagedLayout(
     ...(wanted.branchless ? { branchless: true } : {}),
     ...(wanted.grouped ? { grouped: true } : {}),
     ...(wanted.exp2 ? { exp2: true } : {}),
+    ...(wanted.vecRows && vecRowsFit(r, n) ? { vecRows: true } : {}),
   };
 }
 
@@ -126,6 +166,7 @@ export function stagedForwardProgram(
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
   const grouped = layout.grouped === true;
   const exp2 = layout.exp2 === true;
+  const vecRows = layout.vecRows === true && vecRowsFit(r, n);
   // a tile's columns: u, then z, T x WC values each
   const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -142,7 +183,16 @@ export function stagedForwardProgram(
   // invocation `lid` loads elements lid + m WG of the tile at t0: of its T x RS vec4s of padded
   // x_dbl rows, and of its T x WC values of u and of z (step e / WC, channel e % WC). Loops, not
   // unrolled code: a software GPU's compiler slows down steeply with straight-line shared-memory code
-  const load = (t0: string) => `${rowsLoadWgsl(t0, rowShare, wg, T * rs)}
+  // x_dbl bound as vec4s (vecRows): the tile's rows are vec4s (bc L + t0) RS .. + T RS of it
+  const rowsLoad = (t0: string) =>
+    vecRows
+      ? `    for (var m = 0; m < ${rowShare}; m++) {
+      let v = lid + m * ${wg};
+      let ok = v < ${T * rs} && ${t0} + v / RS < L;
+      xs[m] = select(vec4<f32>(0.0), xdbl[select(0, (bc * L + ${t0}) * RS + v, ok)], ok);
+    }`
+      : rowsLoadWgsl(t0, rowShare, wg, T * rs);
+  const load = (t0: string) => `${rowsLoad(t0)}
     for (var m = 0; m < ${colShare}; m++) {
       let e = lid + m * ${wg};
       let tj = ${t0} + e / ${wc};
@@ -237,14 +287,14 @@ ${scan(k)}
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${diagnostic}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
       data: [v],
     })),
     wgsl: () => /* wgsl */ `${sp > 1 ? 'enable subgroups;' : ''}
-${bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32')}
+${xdblBindings(vecRows)}
 const N = ${n};
 const R = ${r};
 const S = ${s};
@@ -253,16 +303,7 @@ var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
 var<workgroup> uz: array<f32, ${4 * T * wc}>;
 ${WGSL_MATH}
 ${FLAT_INDEX}
-// slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row at
-// base; 0 for padding and where !ok (branch-free: software GPUs compile branches poorly)
-fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
-  let inB = k >= ${4 * rv};
-  let inC = k >= ${4 * (rv + nv)};
-  let kk = select(select(k, k - ${4 * rv}, inB), k - ${4 * (rv + nv)}, inC);
-  let col = select(select(kk, R + kk, inB), R + N + kk, inC);
-  let valid = ok && kk < select(R, N, inB);
-  return select(0.0, xdbl[select(0, base + col, valid)], valid);
-}
+${vecRows ? '' : rowAtWgsl(rv, nv)}
 @compute @workgroup_size(${wg})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${sp > 1 ? ', @builtin(subgroup_invocation_id) sgl: u32' : ''}) {
   let lid = i32(lidu);

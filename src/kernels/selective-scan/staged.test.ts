@@ -15,7 +15,13 @@ import { type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { forwardValue, relErr } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { scanTuning } from './index';
-import { type StagedLayout, stagedForwardBytes, stagedLayout } from './staged-forward-program';
+import {
+  type StagedLayout,
+  stagedForwardBytes,
+  stagedForwardProgram,
+  stagedLayout,
+  vecRowsFit,
+} from './staged-forward-program';
 
 let gpu = { ok: false, reason: '' };
 let lanes: number | null = null;
@@ -62,6 +68,20 @@ describe('row-staged scan forward', () => {
     // steps written out: a power of two, at most the tile
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 16 }, null, big)?.unroll).toBe(8);
     expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 8, unroll: 3 }, null, big)?.unroll).toBe(2);
+    // rows copied as x_dbl's vec4s only where R and N are multiples of 4
+    expect(stagedLayout(16, 8, { wc: 64, sp: 1, t: 16, vecRows: true }, null, big)?.vecRows).toBe(true);
+    expect(stagedLayout(16, 6, { wc: 64, sp: 1, t: 16, vecRows: true }, null, big)?.vecRows).toBeUndefined();
+    expect(stagedLayout(5, 8, { wc: 64, sp: 1, t: 16, vecRows: true }, null, big)?.vecRows).toBeUndefined();
+    const dims = { b: 2, l: 9, di: 8, r: 8, n: 16, s: 40, zw: 8, zOffset: 0 };
+    const vec = stagedForwardProgram(dims, { wc: 64, sp: 1, t: 16, vecRows: true }).wgsl();
+    expect(vec).toContain('var<storage, read> xdbl: array<vec4<f32>>;');
+    expect(vec).not.toContain('fn rowAt');
+    const odd = stagedForwardProgram(
+      { ...dims, r: 6, s: 38 },
+      { wc: 64, sp: 1, t: 16, vecRows: true },
+    ).wgsl();
+    expect(odd).toContain('var<storage, read> xdbl: array<f32>;');
+    expect(odd).toContain('fn rowAt');
   });
 
   const cases: ReadonlyArray<[ScanCase, StagedLayout]> = [
@@ -145,9 +165,28 @@ describe('row-staged scan forward', () => {
       { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
       { wc: 64, sp: 2, t: 32 },
     ],
+    // the rows as x_dbl's own vec4s: L = 1 in a turn of 4; L 19 over tiles of 8 (the last tile's
+    // rows past L zero) with the gate from in_proj; N 16, R 8 over 2 lanes; asked for with R 3,
+    // where rows need padding (the scalar copy runs)
+    [
+      { b: 1, l: 1, di: 4, n: 4, r: 4, gateWidth: 1 },
+      { wc: 64, sp: 1, t: 16, unroll: 4, grouped: true, exp2: true, vecRows: true },
+    ],
+    [
+      { b: 2, l: 19, di: 70, n: 8, r: 4, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8, unroll: 2, vecRows: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 2, grouped: true, exp2: true, vecRows: true },
+    ],
+    [
+      { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
+      { wc: 32, sp: 1, t: 8, unroll: 4, grouped: true, vecRows: true },
+    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -163,11 +202,13 @@ describe('row-staged scan forward', () => {
         stagedBranchless: want.branchless ?? false,
         stagedGrouped: want.grouped ?? false,
         stagedExp2: want.exp2 ?? false,
+        stagedVecRows: want.vecRows ?? false,
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
       expect(layout?.grouped).toBe(want.grouped);
       expect(layout?.exp2).toBe(want.exp2);
+      expect(layout?.vecRows).toBe(want.vecRows && vecRowsFit(c.r, c.n) ? true : undefined);
       const programs = new Set<string>();
       try {
         const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));

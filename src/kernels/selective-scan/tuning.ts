@@ -94,6 +94,11 @@ export const scanTuning = {
    */
   stagedGrouped: true,
   stagedExp2: true,
+  /**
+   * the staged forward's rows copied as x_dbl's own vec4s where R and N are multiples of 4
+   * (StagedLayout.vecRows: one load a vec4, no padding arithmetic)
+   */
+  stagedVecRows: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# H200 / H100, session 24 (issue 12: the scan forward). The device keeps nothing between calls.
+#   bash bench/plans/h200-24.sh rows   one call (~6 min): the staged forward's rows copied as
+#     x_dbl's own vec4s (stagedVecRows) beside the scalar copy, at 1 and 2 lanes a channel, U 2 and 4,
+#     128 channels, and the no-scan diagnostic in both, in 12 processes one after the other (medians:
+#     npx tsx bench/scan-rows.ts c24r/gpu-*.log); 'auto''s backward once a process (the subgroup
+#     sums must still run: the device's subgroups pass the layout check, "subgroups:" in each log);
+#     then the paper-size steps as 'auto' runs them, with the vec4 rows and with 2 lanes.
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
+# Comes back: $OUT/*.tgz.
+set -u
+# shellcheck source=bench/plans/scan-call.sh
+source "$(dirname "$0")/scan-call.sh"
+P=", in phases, exp2"
+case "${1:-}" in
+rows)
+  ROWS="staged, 64 ch x 1 lanes, T 16, 4 steps written out$P|staged, 64 ch x 1 lanes, T 16, 2 steps written out$P"
+  ROWS="$ROWS|staged, 64 ch x 2 lanes, T 16, 4 steps written out$P|staged, 64 ch x 2 lanes, T 16, 2 steps written out$P"
+  ROWS="$ROWS|staged, 128 ch x 1 lanes, T 16, 4 steps written out$P|staged diagnostic no-scan, 64 ch x 1 lanes, T 16, 4 steps written out$P"
+  ROWS="$ROWS|blocks starts pass, slim, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
+  call c24r 60 12 "$ROWS" '{"forwardMode":"auto"}' '{"stagedVecRows":true}' '{"stagedLanes":2}' \
+    '{"stagedLanes":2,"stagedVecRows":true}'
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-24.sh rows" >&2
+  exit 2
+  ;;
+esac
