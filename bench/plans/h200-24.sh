@@ -6,6 +6,10 @@
 #     npx tsx bench/scan-rows.ts c24r/gpu-*.log); 'auto''s backward once a process (the subgroup
 #     sums must still run: the device's subgroups pass the layout check, "subgroups:" in each log);
 #     then the paper-size steps as 'auto' runs them, with the vec4 rows and with 2 lanes.
+#   bash bench/plans/h200-24.sh confirm   one call (~4 min): 'auto''s forward since session 24 (2
+#     lanes, U 2, vec4 rows), its 1-lane form (devices without usable subgroups) and session 23's
+#     (1 lane, U 4, the scalar row copy), in 10 processes; 'auto''s backward; the paper-size steps
+#     as 'auto' runs them now and as in session 23.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
 # Comes back: $OUT/*.tgz.
@@ -22,8 +26,14 @@ rows)
   call c24r 60 12 "$ROWS" '{"forwardMode":"auto"}' '{"stagedVecRows":true}' '{"stagedLanes":2}' \
     '{"stagedLanes":2,"stagedVecRows":true}'
   ;;
+confirm)
+  ROWS="staged, 64 ch x 2 lanes, T 16, 2 steps written out$P, vec4 rows|staged, 64 ch x 1 lanes, T 16, 2 steps written out$P, vec4 rows"
+  ROWS="$ROWS|staged, 64 ch x 1 lanes, T 16, 4 steps written out$P (|staged diagnostic no-scan, 64 ch x 1 lanes, T 16, 4 steps written out$P"
+  ROWS="$ROWS|blocks starts pass, slim, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
+  call c24c 60 10 "$ROWS" '{"forwardMode":"auto"}' '{"stagedLanes":1,"stagedUnroll":4,"stagedVecRows":false}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-24.sh rows" >&2
+  echo "usage: bash bench/plans/h200-24.sh rows|confirm" >&2
   exit 2
   ;;
 esac

@@ -83,7 +83,7 @@ import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
-import { stagedForwardProgram, stagedLayout } from './staged-forward-program';
+import { type StagedLayout, stagedForwardProgram, stagedLayout } from './staged-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
 export type { FusedScanArgs };
@@ -157,11 +157,24 @@ function blocksPlan(backend: unknown, dims: Dims) {
 
 /**
  * The row-staged forward's layout where 'staged' is asked for (fitted to the device), or under 'auto'
- * (scanTuning.staged) where the wanted layout fits the device's workgroup memory as it is: 'auto'
- * runs only the layout that was timed (bench/RESULTS.md, session 16), never a shrunk one.
+ * (scanTuning.staged) where the wanted channels and tile fit the device's workgroup memory as they
+ * are: 'auto' runs only layouts that were timed (bench/RESULTS.md), never a shrunk one; the lanes a
+ * channel drop to 1 where the device has no usable subgroups.
  */
 function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
-  const t = scanTuning;
+  return stagedPlanFor(dims, sgMin, maxWorkgroupStorage(backend));
+}
+
+/**
+ * stagedPlan for a device whose subgroups have at least `sgMin` lanes (null: none usable) and
+ * `storage` bytes of workgroup memory, with these tunables.
+ */
+export function stagedPlanFor(
+  dims: Pick<Dims, 'n' | 'r'>,
+  sgMin: number | null,
+  storage: number,
+  t: typeof scanTuning = scanTuning,
+): StagedLayout | null {
   if (t.forwardMode !== 'staged' && !(t.forwardMode === 'auto' && t.staged)) return null;
   const wanted = {
     wc: t.stagedChannels,
@@ -173,9 +186,11 @@ function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
     exp2: t.stagedExp2,
     vecRows: t.stagedVecRows,
   };
-  const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, maxWorkgroupStorage(backend));
+  const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
   if (!layout || t.forwardMode === 'staged') return layout;
-  const asWanted = layout.wc === wanted.wc && layout.t === wanted.t && layout.sp === wanted.sp;
+  // the lanes a channel may drop to 1 (no usable subgroups, or N not whole vec4s a lane): that
+  // layout was timed too; a smaller tile or fewer channels were not
+  const asWanted = layout.wc === wanted.wc && layout.t === wanted.t;
   return asWanted ? layout : null;
 }
 

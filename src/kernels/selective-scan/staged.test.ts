@@ -14,7 +14,7 @@ import { setRawDispatchHook, subgroupMinSize } from '../runner';
 import { type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { forwardValue, relErr } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
-import { scanTuning } from './index';
+import { scanTuning, stagedPlanFor } from './index';
 import {
   type StagedLayout,
   stagedForwardBytes,
@@ -82,6 +82,21 @@ describe('row-staged scan forward', () => {
     ).wgsl();
     expect(odd).toContain('var<storage, read> xdbl: array<f32>;');
     expect(odd).toContain('fn rowAt');
+  });
+
+  it("'auto''s layout: 2 lanes a channel where subgroups are usable, else 1; never a shrunk tile", () => {
+    const paper = { n: 16, r: 8 };
+    const timed = { wc: 64, t: 16, unroll: 2, grouped: true, exp2: true, vecRows: true };
+    expect(stagedPlanFor(paper, 32, 49152)).toEqual({ ...timed, sp: 2 });
+    // no usable subgroups (none, or the layout check failed): the same layout at 1 lane
+    expect(stagedPlanFor(paper, null, 49152)).toEqual({ ...timed, sp: 1 });
+    // N 4: a lane's states would not be whole vec4s; R 6: rows copied through the padding
+    expect(stagedPlanFor({ n: 4, r: 8 }, 32, 49152)?.sp).toBe(1);
+    expect(stagedPlanFor({ n: 16, r: 6 }, 32, 49152)?.vecRows).toBeUndefined();
+    // the tile would have to shrink: 'auto' runs another forward
+    expect(stagedPlanFor(paper, 32, 16384)).toBeNull();
+    expect(stagedPlanFor(paper, 32, 16384, { ...scanTuning, forwardMode: 'staged' })?.t).toBe(8);
+    expect(stagedPlanFor(paper, 32, 49152, { ...scanTuning, staged: false })).toBeNull();
   });
 
   const cases: ReadonlyArray<[ScanCase, StagedLayout]> = [

@@ -75,9 +75,16 @@ export const scanTuning = {
    */
   staged: true,
   stagedChannels: 64,
-  stagedLanes: 1,
+  /**
+   * 2 lanes a channel where the device's subgroups passed the layout check (else 1: stagedPlan in
+   * index.ts keeps the rest of the layout), 2 steps a turn. Session 24, H100 call 24r (12 processes,
+   * medians, B 64, L 1024, Di 256): 2 lanes, U 2, vec4 rows 0.377 ms against 0.486 for session 23's
+   * 1 lane, U 4 (1 lane, U 2 0.427; 2 lanes, U 4 0.443). The H200's call 23ab had them in the same
+   * order: 2 lanes, U 4 0.367 ms, 1 lane U 2 0.384, U 4 0.395
+   */
+  stagedLanes: 2,
   stagedSteps: 16,
-  stagedUnroll: 4,
+  stagedUnroll: 2,
   /**
    * the staged forward's Δ softplus without branches: level with the branches on an H100 (0.330-0.353
    * ms against 0.337-0.356; bench/RESULTS.md, session 22), so off
@@ -96,9 +103,11 @@ export const scanTuning = {
   stagedExp2: true,
   /**
    * the staged forward's rows copied as x_dbl's own vec4s where R and N are multiples of 4
-   * (StagedLayout.vecRows: one load a vec4, no padding arithmetic)
+   * (StagedLayout.vecRows: one load a vec4, no padding arithmetic). H100 call 24r, medians of 12:
+   * 0.377 ms against 0.389 at 2 lanes, U 2; 0.422 against 0.486 at 1 lane, U 4; the no-scan
+   * diagnostic 0.269 against 0.286
    */
-  stagedVecRows: false,
+  stagedVecRows: true,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
