@@ -10,6 +10,10 @@
 #     lanes, U 2, vec4 rows), its 1-lane form (devices without usable subgroups) and session 23's
 #     (1 lane, U 4, the scalar row copy), in 10 processes; 'auto''s backward; the paper-size steps
 #     as 'auto' runs them now and as in session 23.
+#   bash bench/plans/h200-24.sh chunks   one call (~4 min): the staged forward with L in chunks
+#     (stagedChunkSteps 128 / 256 / 512: two programs, K times the workgroups) beside one walk over
+#     L, at 'auto''s layout and its 1-lane form, in 8 processes; the paper-size steps with chunks of
+#     32 and 48 steps (L 82: 3 and 2 chunks).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
 # Comes back: $OUT/*.tgz.
@@ -32,8 +36,13 @@ confirm)
   ROWS="$ROWS|blocks starts pass, slim, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
   call c24c 60 10 "$ROWS" '{"forwardMode":"auto"}' '{"stagedLanes":1,"stagedUnroll":4,"stagedVecRows":false}'
   ;;
+chunks)
+  ROWS="staged, 64 ch x 2 lanes, T 16, 2 steps written out$P, vec4 rows|staged, 64 ch x 1 lanes, T 16, 2 steps written out$P, vec4 rows"
+  ROWS="$ROWS|staged, 64 ch x 2 lanes, T 16, 4 steps written out$P, vec4 rows|staged, 32 ch x 2 lanes, T 16, 2 steps written out$P, vec4 rows"
+  call c24k 60 8 "$ROWS" '{"forwardMode":"auto"}' '{"stagedChunkSteps":32}' '{"stagedChunkSteps":48}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-24.sh rows|confirm" >&2
+  echo "usage: bash bench/plans/h200-24.sh rows|confirm|chunks" >&2
   exit 2
   ;;
 esac
