@@ -289,14 +289,11 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
-type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows'> & {
-  /** L in chunks of this many steps (scanTuning.stagedChunkSteps) */
-  chunks?: number;
-};
+type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows'>;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.chunks ? `, chunks of ${turn.chunks}` : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}`;
 }
 
 /**
@@ -339,15 +336,6 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [64, 2, 16, 2, { grouped: true, exp2: true }],
   [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true }],
   [64, 2, 16, 2, { grouped: true, exp2: true, vecRows: true }],
-  // L in chunks (session 24): two programs, K times the workgroups
-  ...[128, 256, 512].flatMap(
-    (chunks): Array<[number, number, number, number, StagedTurn]> => [
-      [64, 2, 16, 2, { grouped: true, exp2: true, vecRows: true, chunks }],
-      [64, 1, 16, 2, { grouped: true, exp2: true, vecRows: true, chunks }],
-    ],
-  ),
-  [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, chunks: 256 }],
-  [32, 2, 16, 2, { grouped: true, exp2: true, vecRows: true, chunks: 256 }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -442,7 +430,6 @@ if (sections.has('scan'))
             stagedGrouped: turn.grouped ?? false,
             stagedExp2: turn.exp2 ?? false,
             stagedVecRows: turn.vecRows ?? false,
-            stagedChunkSteps: turn.chunks ?? 0,
           },
         ];
       }),

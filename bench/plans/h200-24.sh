@@ -13,7 +13,9 @@
 #   bash bench/plans/h200-24.sh chunks   one call (~4 min): the staged forward with L in chunks
 #     (stagedChunkSteps 128 / 256 / 512: two programs, K times the workgroups) beside one walk over
 #     L, at 'auto''s layout and its 1-lane form, in 8 processes; the paper-size steps with chunks of
-#     32 and 48 steps (L 82: 3 and 2 chunks).
+#     32 and 48 steps (L 82: 3 and 2 chunks). Ran once (call 24k, an H100): every chunked row
+#     was 1.3-1.7x slower than one walk over L, so the form (stagedChunkSteps) was removed and this
+#     mode no longer finds its rows.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
 # Comes back: $OUT/*.tgz.

@@ -83,16 +83,7 @@ import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
-import {
-  type StagedLayout,
-  stagedChunksFor,
-  stagedForwardProgram,
-  stagedLayout,
-} from './staged-forward-program';
-
-/** Storage buffers of the chunked staged forward's main program: y, the seven inputs, the ends. */
-const STAGED_CHUNKED_BUFFERS = 9;
-
+import { type StagedLayout, stagedForwardProgram, stagedLayout } from './staged-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
 export type { FusedScanArgs };
@@ -210,24 +201,6 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
   const sgMin = subgroupMinSize(backend);
   const staged = stagedPlan(backend, dims, sgMin);
   if (staged) {
-    // L in chunks (scanTuning.stagedChunkSteps) where the device binds the chunk ends as a ninth buffer
-    const chunks =
-      maxStorageBuffers(backend) >= STAGED_CHUNKED_BUFFERS
-        ? stagedChunksFor(dims.l, staged.t, t.stagedChunkSteps)
-        : null;
-    if (chunks) {
-      const [u, xdbl, , dtW, dtBias, aLog] = ins;
-      const [ends] = runRaw(
-        backend,
-        stagedForwardProgram(dims, staged, 'none', { ...chunks, role: 'ends' }),
-        [u, xdbl, dtW, dtBias, aLog],
-        [[dims.b, chunks.k - 1, dims.n + 1, dims.di]],
-      );
-      const main = stagedForwardProgram(dims, staged, t.stagedDiagnostic, { ...chunks, role: 'main' });
-      const [y] = runRaw(backend, main, [...ins, ends], [[dims.b, dims.l, dims.di]]);
-      release(backend, ends);
-      return y;
-    }
     const program = stagedForwardProgram(dims, staged, t.stagedDiagnostic);
     return runRaw(backend, program, ins, [[dims.b, dims.l, dims.di]])[0];
   }

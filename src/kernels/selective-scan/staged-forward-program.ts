@@ -56,31 +56,6 @@ export function vecRowsFit(r: number, n: number): boolean {
 }
 
 /**
- * L in chunks of LC steps (a multiple of the tile), K = ceil(L / LC) of them, each a workgroup's
- * walk, so K times the workgroups walk L / K steps each. Two programs: 'ends' walks chunks 0 .. K - 2
- * from zero states and writes each chunk's end states h_end[n] and Σ Δ over it into a
- * [B, K - 1, N + 1, Di] buffer (no z, no y, no sums over states); 'main' starts chunk c from
- *   h = 0; for c' < c: h[n] = exp(A_n Σ Δ(c')) h[n] + h_end(c')[n]
- * (the decay over a chunk is the product of its steps' decays, exp(A_n Σ_t Δ_t)) and walks it as the
- * unchunked program does.
- */
-export interface StagedChunks {
-  /** steps per chunk, a multiple of the tile */
-  lc: number;
-  /** chunks: ceil(L / lc), at least 2 */
-  k: number;
-  role: 'ends' | 'main';
-}
-
-/** The chunks for L at tile T from wanted steps a chunk (0: none); null where L is one chunk. */
-export function stagedChunksFor(l: number, t: number, wanted: number): Omit<StagedChunks, 'role'> | null {
-  if (!(wanted > 0)) return null;
-  const lc = Math.max(t, Math.ceil(wanted / t) * t);
-  const k = Math.ceil(l / lc);
-  return k >= 2 ? { lc, k } : null;
-}
-
-/**
  * Timing diagnostics (bench/gpu.ts only; the output is then wrong by design), each leaving out one
  * part of a step: 'no-exp' replaces exp(Δ A) by 1 + Δ A (no exponential unit), 'no-delta' replaces
  * Δ's projection and softplus by a constant (dt_low's staged loads then go unread), 'no-scan' leaves
@@ -93,19 +68,13 @@ export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan';
  * `rowAt` (the program's: which columns a row holds, padded), into its registers xs[m]: elements
  * lid + m x (invocations) of the tile's `vecs` vec4s, `share` of them an invocation.
  */
-export function rowsLoadWgsl(
-  t0: string,
-  share: number,
-  invocations: number,
-  vecs: number,
-  limit = 'L',
-): string {
+export function rowsLoadWgsl(t0: string, share: number, invocations: number, vecs: number): string {
   return `    for (var m = 0; m < ${share}; m++) {
       let v = lid + m * ${invocations};
       let j = v / RS;
       let q = v - j * RS;
       let base = (bc * L + ${t0} + j) * S;
-      let ok = v < ${vecs} && ${t0} + j < ${limit};
+      let ok = v < ${vecs} && ${t0} + j < L;
       xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
     }`;
 }
@@ -125,52 +94,17 @@ function rowAtWgsl(rv: number, nv: number): string {
 }`;
 }
 
-/**
- * WGSL: the program's bindings (the chunk ends' program: ends out, no z and no D in; the chunked
- * forward: the ends in), x_dbl as vec4s where its rows are copied whole (vecRows)
- */
-function stagedBindings(vecRows: boolean, role: StagedChunks['role'] | 'whole'): string {
+/** WGSL: the program's bindings, x_dbl as vec4s where its rows are copied whole (vecRows) */
+function xdblBindings(vecRows: boolean): string {
   const text = bindings(
-    role === 'ends' ? ['ends'] : ['y'],
-    role === 'ends'
-      ? ['u', 'xdbl', 'W', 'bias', 'ALog']
-      : ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp', ...(role === 'main' ? ['ends'] : [])],
+    ['y'],
+    ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'],
     'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32',
   );
   if (!vecRows) return text;
   const vec = text.replace('xdbl: array<f32>;', 'xdbl: array<vec4<f32>>;');
   if (vec === text) throw new Error('staged forward: the x_dbl binding was not found');
   return vec;
-}
-
-/**
- * WGSL, the chunked forward's start: this lane's states h0 .. at the start of chunk ch, folded from
- * the chunk ends of the chunks before it ([B, KE, N + 1, Di]: each chunk's end states from zero, then
- * its Σ Δ), `exp` being exp2 where A carries log2 e
- */
-function startsWgsl(nps: number, ke: number, exp: string): string {
-  const lines = Array.from(
-    { length: nps },
-    (_, i) => `    h${i} = ${exp}(sd * A${i}) * h${i} + ends[(eb + part * ${nps} + ${i}) * Di + dc];`,
-  );
-  return `  for (var c2 = 0; c2 < ch; c2++) {
-    let eb = (bc * ${ke} + c2) * (N + 1);
-    let sd = ends[(eb + N) * Di + dc];
-${lines.join('\n')}
-  }`;
-}
-
-/** WGSL, the chunk ends' program's last lines: this lane's end states and (lane 0) Σ Δ */
-function endsStoreWgsl(nps: number, ke: number): string {
-  const lines = Array.from(
-    { length: nps },
-    (_, i) => `    ends[(eb + part * ${nps} + ${i}) * Di + d] = h${i};`,
-  );
-  return `  if (d < Di && b < uni.B) {
-    let eb = (b * ${ke} + ch) * (N + 1);
-${lines.join('\n')}
-    if (part == 0) { ends[(eb + N) * Di + d] = dsum; }
-  }`;
 }
 
 /** vec4s of a staged row: dt_low, B_t and C_t, each padded to whole vec4s */
@@ -226,7 +160,6 @@ export function stagedForwardProgram(
   dims: Dims,
   layout: StagedLayout,
   diagnostic: StagedDiagnostic = 'none',
-  chunks?: StagedChunks,
 ) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, t: T } = layout;
@@ -234,11 +167,6 @@ export function stagedForwardProgram(
   const grouped = layout.grouped === true;
   const exp2 = layout.exp2 === true;
   const vecRows = layout.vecRows === true && vecRowsFit(r, n);
-  const role = chunks && chunks.k > 1 ? chunks.role : 'whole';
-  const ends = role === 'ends';
-  // workgroups a (b, channel group): one a chunk (the last chunk has no end to write)
-  const kc = role === 'whole' ? 1 : ends ? (chunks?.k ?? 2) - 1 : (chunks?.k ?? 1);
-  const ke = (chunks?.k ?? 1) - 1;
   // a tile's columns: u, then z, T x WC values each
   const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -247,7 +175,7 @@ export function stagedForwardProgram(
   const nv = Math.ceil(n / 4);
   const rs = rv + 2 * nv;
   const groupsPerB = Math.ceil(di / wc);
-  const dispatch = dispatch1d(b * groupsPerB * kc, 1);
+  const dispatch = dispatch1d(b * groupsPerB, 1);
   const rowShare = Math.ceil((T * rs) / wg);
   const colShare = Math.ceil((T * wc) / wg);
   const comp = (i: number) => 'xyzw'[i & 3];
@@ -260,20 +188,19 @@ export function stagedForwardProgram(
     vecRows
       ? `    for (var m = 0; m < ${rowShare}; m++) {
       let v = lid + m * ${wg};
-      let ok = v < ${T * rs} && ${t0} + v / RS < tEnd;
+      let ok = v < ${T * rs} && ${t0} + v / RS < L;
       xs[m] = select(vec4<f32>(0.0), xdbl[select(0, (bc * L + ${t0}) * RS + v, ok)], ok);
     }`
-      : rowsLoadWgsl(t0, rowShare, wg, T * rs, 'tEnd');
+      : rowsLoadWgsl(t0, rowShare, wg, T * rs);
   const load = (t0: string) => `${rowsLoad(t0)}
     for (var m = 0; m < ${colShare}; m++) {
       let e = lid + m * ${wg};
       let tj = ${t0} + e / ${wc};
       let dj = g * ${wc} + e % ${wc};
-      let ok = e < ${T * wc} && tj < tEnd && dj < Di;
+      let ok = e < ${T * wc} && tj < L && dj < Di;
       let row = bc * L + tj;
-      xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);${
-        ends ? '' : '\n      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);'
-      }
+      xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);
+      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);
     }`;
   // ... and stores them into the buffers at `buf`
   const store = `    for (var m = 0; m < ${rowShare}; m++) {
@@ -281,9 +208,8 @@ export function stagedForwardProgram(
     }
     for (var m = 0; m < ${colShare}; m++) {
       if (lid + m * ${wg} < ${T * wc}) {
-        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];${
-          ends ? '' : `\n        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];`
-        }
+        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];
+        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];
       }
     }`;
   // the names of step k's values (grouped: every step of a turn keeps its own)
@@ -303,16 +229,13 @@ export function stagedForwardProgram(
       }
       lines.push(`      let ${v('delta', k)} = ${softplus}(${v('dtp0', k)} + ${v('dtp1', k)});`);
     }
-    lines.push(`      let ${v('ut', k)} = ${colAt(0, `(j + ${k})`)};`);
-    // the chunk ends' program: Σ Δ over the chunk (its steps all lie within L), no gate, no y
-    if (ends) lines.push(`      dsum += ${v('delta', k)};`);
-    else
-      lines.push(
-        `      let ${v('zk', k)} = ${colAt(1, `(j + ${k})`)};`,
-        `      let ${v('gate', k)} = ${v('zk', k)} * sigmoidf(${v('zk', k)});`,
-      );
-    lines.push(`      let ${v('du', k)} = ${v('delta', k)} * ${v('ut', k)};`);
-    if (grouped && !ends) lines.push(`      var ${v('yv', k)} = 0.0;`);
+    lines.push(
+      `      let ${v('ut', k)} = ${colAt(0, `(j + ${k})`)};`,
+      `      let ${v('zk', k)} = ${colAt(1, `(j + ${k})`)};`,
+      `      let ${v('gate', k)} = ${v('zk', k)} * sigmoidf(${v('zk', k)});`,
+      `      let ${v('du', k)} = ${v('delta', k)} * ${v('ut', k)};`,
+    );
+    if (grouped) lines.push(`      var ${v('yv', k)} = 0.0;`);
     return lines.join('\n');
   };
   // h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]; y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t),
@@ -320,16 +243,19 @@ export function stagedForwardProgram(
   const scan = (k: number) => {
     const lines = ['      var acc0 = 0.0;', '      var acc1 = 0.0;'];
     for (let q = 0; q < Math.ceil(nps / 4) && diagnostic !== 'no-scan'; q++) {
-      lines.push(`      let bq${q} = rows[${v('o', k)} + ${rv} + so + ${q}];`);
-      if (!ends) lines.push(`      let cq${q} = rows[${v('o', k)} + ${rv + nv} + so + ${q}];`);
+      lines.push(
+        `      let bq${q} = rows[${v('o', k)} + ${rv} + so + ${q}];`,
+        `      let cq${q} = rows[${v('o', k)} + ${rv + nv} + so + ${q}];`,
+      );
       for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
         const arg = `${v('delta', k)} * A${i}`;
         const decay = diagnostic === 'no-exp' ? `(1.0 + ${arg})` : exp2 ? `exp2(${arg})` : `exp(${arg})`;
-        lines.push(`      h${i} = ${decay} * h${i} + ${v('du', k)} * bq${q}.${comp(i)};`);
-        if (!ends) lines.push(`      acc${i & 1} += h${i} * cq${q}.${comp(i)};`);
+        lines.push(
+          `      h${i} = ${decay} * h${i} + ${v('du', k)} * bq${q}.${comp(i)};`,
+          `      acc${i & 1} += h${i} * cq${q}.${comp(i)};`,
+        );
       }
     }
-    if (ends) return lines.slice(2).join('\n');
     lines.push('      var acc = acc0 + acc1;');
     for (let m = 1; m < sp; m *= 2) lines.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
     lines.push(
@@ -341,39 +267,34 @@ export function stagedForwardProgram(
   const put = (k: number) =>
     `if (t0 + j + ${k} < L) { y[(bc * L + t0 + j + ${k}) * Di + d] = ${v('yv', k)}; }`;
   const steps = Array.from({ length: unroll }, (_, k) => k);
-  const turn = ends
-    ? grouped
-      ? `${steps.map(inputs).join('\n')}
-${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}`
-      : steps.map((k) => `      {\n${inputs(k)}\n${scan(k)}\n      }`).join('\n')
-    : grouped
-      ? `${steps.map(inputs).join('\n')}
+  const turn = grouped
+    ? `${steps.map(inputs).join('\n')}
 ${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
       if (store) {
 ${steps.map((k) => `        ${put(k)}`).join('\n')}
       }`
-      : steps
-          .map(
-            (k) => `      {
+    : steps
+        .map(
+          (k) => `      {
 ${inputs(k)}
 ${scan(k)}
       if (store) { ${put(k)} }
       }`,
-          )
-          .join('\n');
+        )
+        .join('\n');
   // with exp2, A_n carries log2 e: exp2(Δ A_n log2 e) = exp(Δ A_n)
   const aScale = exp2 ? ' * 1.4426950408889634' : '';
 
   return {
-    name: ends ? 'ScanForwardStagedEnds' : role === 'main' ? 'ScanForwardStagedChunks' : 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${diagnostic}_${role}_${chunks?.lc}_${chunks?.k}`,
+    name: 'ScanForwardStaged',
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
       data: [v],
     })),
     wgsl: () => /* wgsl */ `${sp > 1 ? 'enable subgroups;' : ''}
-${stagedBindings(vecRows, role)}
+${xdblBindings(vecRows)}
 const N = ${n};
 const R = ${r};
 const S = ${s};
@@ -389,19 +310,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let L = uni.L;
   let Di = uni.Di;
   let wgi = flatGroup(wid);
-${
-  role === 'whole'
-    ? `  let rest = wgi;
-  let tStart = 0;
-  let tEnd = L;`
-    : `  // chunk ch of L: steps tStart .. tEnd - 1
-  let ch = wgi % ${kc};
-  let rest = wgi / ${kc};
-  let tStart = ch * ${chunks?.lc};
-  let tEnd = min(L, tStart + ${chunks?.lc});`
-}
-  let b = rest / uni.gpb;
-  let g = rest - b * uni.gpb;
+  let b = wgi / uni.gpb;
+  let g = wgi - b * uni.gpb;
   let part = lid % ${sp};
   let c = lid / ${sp};
   let d = g * ${wc} + c;
@@ -418,19 +328,18 @@ ${Array.from(
   (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)])${aScale};
   var h${i} = 0.0;`,
 ).join('\n')}
-${role === 'main' ? startsWgsl(nps, ke, exp2 ? 'exp2' : 'exp') : ''}
 ${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
   let bi = bias[dc];
-  ${ends ? 'var dsum = 0.0;' : 'let dd = Dp[dc];'}
+  let dd = Dp[dc];
   var xs: array<vec4<f32>, ${rowShare}>;
   var xu: array<f32, ${colShare}>;
-  ${ends ? '' : `var xz: array<f32, ${colShare}>;`}
+  var xz: array<f32, ${colShare}>;
   {
-    let t0 = tStart;
+    let t0 = 0;
 ${load('t0')}
   }
-  for (var t0 = tStart; t0 < tEnd; t0 += ${T}) {
-    let buf = ((t0 - tStart) / ${T}) & 1;
+  for (var t0 = 0; t0 < L; t0 += ${T}) {
+    let buf = (t0 / ${T}) & 1;
 ${store}
     workgroupBarrier();
 ${load(`(t0 + ${T})`)}
@@ -440,7 +349,6 @@ ${load(`(t0 + ${T})`)}
 ${turn}
     }
   }
-${ends ? endsStoreWgsl(nps, ke) : ''}
 }
 `,
   };

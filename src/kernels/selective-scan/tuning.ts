@@ -108,13 +108,6 @@ export const scanTuning = {
    * diagnostic 0.269 against 0.286
    */
   stagedVecRows: true,
-  /**
-   * the staged forward with L in chunks of this many steps (rounded up to whole tiles; 0: one walk
-   * over L): a first program writes each chunk's end states from zero and Σ Δ, the second starts
-   * every chunk from the ends before it, so K times the workgroups walk L / K steps each
-   * (staged-forward-program.ts, StagedChunks)
-   */
-  stagedChunkSteps: 0,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
