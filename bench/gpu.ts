@@ -289,11 +289,11 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
-type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows'>;
+type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share'>;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}`;
 }
 
 /**
@@ -336,6 +336,13 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [64, 2, 16, 2, { grouped: true, exp2: true }],
   [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true }],
   [64, 2, 16, 2, { grouped: true, exp2: true, vecRows: true }],
+  // a turn's inputs once a channel, by the lane owning the step, passed on by shuffles (session 24)
+  [64, 2, 16, 2, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [64, 4, 16, 4, { grouped: true, exp2: true, vecRows: true }],
+  [64, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [128, 2, 16, 2, { grouped: true, exp2: true, vecRows: true }],
+  [128, 2, 16, 2, { grouped: true, exp2: true, vecRows: true, share: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -430,6 +437,7 @@ if (sections.has('scan'))
             stagedGrouped: turn.grouped ?? false,
             stagedExp2: turn.exp2 ?? false,
             stagedVecRows: turn.vecRows ?? false,
+            stagedShare: turn.share ?? false,
           },
         ];
       }),

@@ -16,6 +16,10 @@
 #     32 and 48 steps (L 82: 3 and 2 chunks). Ran once (call 24k, an H100): every chunked row
 #     was 1.3-1.7x slower than one walk over L, so the form (stagedChunkSteps) was removed and this
 #     mode no longer finds its rows.
+#   bash bench/plans/h200-24.sh share   one call (~4 min): the staged forward with a turn's inputs
+#     computed once a channel by the lane owning the step (stagedShare) beside every lane computing
+#     every step's, at 2 lanes U 2 and U 4, 4 lanes U 4 and 128 channels x 2 lanes, in 10
+#     processes; the paper-size steps with and without.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
 # Comes back: $OUT/*.tgz.
@@ -43,8 +47,14 @@ chunks)
   ROWS="$ROWS|staged, 64 ch x 2 lanes, T 16, 4 steps written out$P, vec4 rows|staged, 32 ch x 2 lanes, T 16, 2 steps written out$P, vec4 rows"
   call c24k 60 8 "$ROWS" '{"forwardMode":"auto"}' '{"stagedChunkSteps":32}' '{"stagedChunkSteps":48}'
   ;;
+share)
+  V="$P, vec4 rows"
+  ROWS="staged, 64 ch x 2 lanes, T 16, 2 steps written out$V|staged, 64 ch x 2 lanes, T 16, 4 steps written out$V"
+  ROWS="$ROWS|staged, 64 ch x 4 lanes, T 16, 4 steps written out$V|staged, 128 ch x 2 lanes, T 16, 2 steps written out$V"
+  call c24s 60 10 "$ROWS" '{"forwardMode":"auto"}' '{"stagedShare":true}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-24.sh rows|confirm|chunks" >&2
+  echo "usage: bash bench/plans/h200-24.sh rows|confirm|chunks|share" >&2
   exit 2
   ;;
 esac

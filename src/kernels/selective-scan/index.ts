@@ -185,6 +185,7 @@ export function stagedPlanFor(
     grouped: t.stagedGrouped,
     exp2: t.stagedExp2,
     vecRows: t.stagedVecRows,
+    share: t.stagedShare,
   };
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
   if (!layout || t.forwardMode === 'staged') return layout;

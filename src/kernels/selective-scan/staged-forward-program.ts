@@ -48,6 +48,12 @@ export interface StagedLayout {
    * scalar loads through rowAt's padding arithmetic (default false; ignored elsewhere)
    */
   vecRows?: boolean;
+  /**
+   * with SP lanes a channel, a turn in phases and U a multiple of SP: step k's Δ, gate and Δ u
+   * computed once a channel, by lane k mod SP, Δ and Δ u passed to the other lanes by subgroup
+   * shuffles, y_k computed and stored by that lane (default false: every lane computes every step's)
+   */
+  share?: boolean;
 }
 
 /** Whether the staged rows can be copied as x_dbl's own vec4s: R and N multiples of 4. */
@@ -153,6 +159,7 @@ export function stagedLayout(
     ...(wanted.grouped ? { grouped: true } : {}),
     ...(wanted.exp2 ? { exp2: true } : {}),
     ...(wanted.vecRows && vecRowsFit(r, n) ? { vecRows: true } : {}),
+    ...(wanted.share && sp > 1 && wanted.grouped && unroll % sp === 0 ? { share: true } : {}),
   };
 }
 
@@ -167,6 +174,7 @@ export function stagedForwardProgram(
   const grouped = layout.grouped === true;
   const exp2 = layout.exp2 === true;
   const vecRows = layout.vecRows === true && vecRowsFit(r, n);
+  const share = layout.share === true && sp > 1 && grouped && unroll % sp === 0;
   // a tile's columns: u, then z, T x WC values each
   const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -217,8 +225,9 @@ export function stagedForwardProgram(
   // Δ_t = softplus(dt_low_t · W_d + bias_d) in two partial sums (half the chain of dependent adds),
   // the gate SiLU(z_t) and Δ_t u_t: nothing here depends on the states
   const softplus = layout.branchless ? 'softplusb' : 'softplusf';
-  const inputs = (k: number) => {
-    const lines = [`      let ${v('o', k)} = buf * ${T * rs} + (j + ${k}) * RS;`];
+  // step `at` of the tile (an expression), its values named by k
+  const inputsAt = (k: number, at: string) => {
+    const lines = [`      let ${v('o', k)} = buf * ${T * rs} + (${at}) * RS;`];
     if (diagnostic === 'no-delta') lines.push(`      let ${v('delta', k)} = 0.05;`);
     else {
       lines.push(`      var ${v('dtp0', k)} = bi;`, `      var ${v('dtp1', k)} = 0.0;`);
@@ -230,14 +239,35 @@ export function stagedForwardProgram(
       lines.push(`      let ${v('delta', k)} = ${softplus}(${v('dtp0', k)} + ${v('dtp1', k)});`);
     }
     lines.push(
-      `      let ${v('ut', k)} = ${colAt(0, `(j + ${k})`)};`,
-      `      let ${v('zk', k)} = ${colAt(1, `(j + ${k})`)};`,
+      `      let ${v('ut', k)} = ${colAt(0, `(${at})`)};`,
+      `      let ${v('zk', k)} = ${colAt(1, `(${at})`)};`,
       `      let ${v('gate', k)} = ${v('zk', k)} * sigmoidf(${v('zk', k)});`,
       `      let ${v('du', k)} = ${v('delta', k)} * ${v('ut', k)};`,
     );
-    if (grouped) lines.push(`      var ${v('yv', k)} = 0.0;`);
+    if (grouped && !share) lines.push(`      var ${v('yv', k)} = 0.0;`);
     return lines.join('\n');
   };
+  const inputs = (k: number) => inputsAt(k, `j + ${k}`);
+  // share: lane `part` computes the inputs of steps m SP + part (named m), and step k = m SP + q takes
+  // Δ and Δ u from lane q of its channel (y_k is right on lane q only: the gate and u_t are its own)
+  const per = share ? unroll / sp : 0;
+  const sharedInputs = () =>
+    Array.from({ length: per }, (_, m) => inputsAt(unroll + m, `j + ${m * sp} + part`))
+      .concat(
+        Array.from({ length: unroll }, (_, k) => {
+          const own = unroll + Math.floor(k / sp);
+          return [
+            `      let src_${k} = sgl - u32(part) + ${k % sp}u;`,
+            `      let o_${k} = buf * ${T * rs} + (j + ${k}) * RS;`,
+            `      let delta_${k} = subgroupShuffle(delta_${own}, src_${k});`,
+            `      let du_${k} = subgroupShuffle(du_${own}, src_${k});`,
+            `      var yv_${k} = 0.0;`,
+          ].join('\n');
+        }),
+      )
+      .join('\n');
+  // the names of step k's u_t and gate (share: the lane's own step of its group)
+  const own = (name: string, k: number) => (share ? `${name}_${unroll + Math.floor(k / sp)}` : v(name, k));
   // h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]; y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t),
   // the sum over states in two partial sums and over a channel's SP lanes by subgroup shuffles
   const scan = (k: number) => {
@@ -260,34 +290,46 @@ export function stagedForwardProgram(
     for (let m = 1; m < sp; m *= 2) lines.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
     lines.push(
       // grouped: into the register declared with the step's inputs, stored after the turn's steps
-      `      ${grouped ? '' : 'let '}${v('yv', k)} = select(nanv, (acc + dd * ${v('ut', k)}) * ${v('gate', k)}, mapped);`,
+      `      ${grouped ? '' : 'let '}${v('yv', k)} = select(nanv, (acc + dd * ${own('ut', k)}) * ${own('gate', k)}, mapped);`,
     );
     return lines.join('\n');
   };
   const put = (k: number) =>
     `if (t0 + j + ${k} < L) { y[(bc * L + t0 + j + ${k}) * Di + d] = ${v('yv', k)}; }`;
   const steps = Array.from({ length: unroll }, (_, k) => k);
-  const turn = grouped
-    ? `${steps.map(inputs).join('\n')}
+  // share: each lane stores the y of its own step of each group
+  const putOwn = (m: number) => {
+    let mine = `yv_${m * sp}`;
+    for (let q = 1; q < sp; q++) mine = `select(${mine}, yv_${m * sp + q}, part == ${q})`;
+    return `if (t0 + j + ${m * sp} + part < L) { y[(bc * L + t0 + j + ${m * sp} + part) * Di + d] = ${mine}; }`;
+  };
+  const turn = share
+    ? `${sharedInputs()}
+${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
+      if (storeOwn) {
+${Array.from({ length: per }, (_, m) => `        ${putOwn(m)}`).join('\n')}
+      }`
+    : grouped
+      ? `${steps.map(inputs).join('\n')}
 ${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
       if (store) {
 ${steps.map((k) => `        ${put(k)}`).join('\n')}
       }`
-    : steps
-        .map(
-          (k) => `      {
+      : steps
+          .map(
+            (k) => `      {
 ${inputs(k)}
 ${scan(k)}
       if (store) { ${put(k)} }
       }`,
-        )
-        .join('\n');
+          )
+          .join('\n');
   // with exp2, A_n carries log2 e: exp2(Δ A_n log2 e) = exp(Δ A_n)
   const aScale = exp2 ? ' * 1.4426950408889634' : '';
 
   return {
     name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${diagnostic}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${diagnostic}`,
     dispatch,
     uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
       type: 'int32' as const,
@@ -316,6 +358,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let c = lid / ${sp};
   let d = g * ${wc} + c;
   let store = d < Di && b < uni.B && part == 0;
+  let storeOwn = d < Di && b < uni.B;
   let dc = min(d, Di - 1);
   let bc = min(b, uni.B - 1);
   // a device whose subgroups do not follow the invocation index writes NaN: loud, never wrong

@@ -180,6 +180,24 @@ describe('row-staged scan forward', () => {
       { b: 3, l: 70, di: 40, n: 8, r: 4, gateWidth: 2 },
       { wc: 64, sp: 2, t: 32 },
     ],
+    // a turn's inputs computed once a channel, by the lane owning the step (share): 2 lanes, U 2 and
+    // 4, with L 21 (the last turn half past L) and L = 1; 4 lanes, U 4, odd R
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 2, grouped: true, exp2: true, vecRows: true, share: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 16, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 4, grouped: true, share: true },
+    ],
+    [
+      { b: 1, l: 1, di: 4, n: 16, r: 4, gateWidth: 1 },
+      { wc: 64, sp: 2, t: 16, unroll: 2, grouped: true, exp2: true, share: true },
+    ],
+    [
+      { b: 2, l: 40, di: 9, n: 16, r: 3, gateWidth: 1 },
+      { wc: 8, sp: 4, t: 16, unroll: 4, grouped: true, share: true },
+    ],
     // the rows as x_dbl's own vec4s: L = 1 in a turn of 4; L 19 over tiles of 8 (the last tile's
     // rows past L zero) with the gate from in_proj; N 16, R 8 over 2 lanes; asked for with R 3,
     // where rows need padding (the scalar copy runs)
@@ -201,7 +219,7 @@ describe('row-staged scan forward', () => {
     ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -218,12 +236,14 @@ describe('row-staged scan forward', () => {
         stagedGrouped: want.grouped ?? false,
         stagedExp2: want.exp2 ?? false,
         stagedVecRows: want.vecRows ?? false,
+        stagedShare: want.share ?? false,
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
       expect(layout?.grouped).toBe(want.grouped);
       expect(layout?.exp2).toBe(want.exp2);
       expect(layout?.vecRows).toBe(want.vecRows && vecRowsFit(c.r, c.n) ? true : undefined);
+      expect(layout?.share).toBe(want.share);
       const programs = new Set<string>();
       try {
         const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));

@@ -108,6 +108,11 @@ export const scanTuning = {
    * diagnostic 0.269 against 0.286
    */
   stagedVecRows: true,
+  /**
+   * the staged forward's inputs of a turn (Δ, the gate, Δ u) computed once a channel, by the lane
+   * owning the step, and passed on by subgroup shuffles (StagedLayout.share; 2+ lanes, in phases)
+   */
+  stagedShare: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
