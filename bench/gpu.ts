@@ -343,6 +343,10 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [64, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
   [128, 2, 16, 2, { grouped: true, exp2: true, vecRows: true }],
   [128, 2, 16, 2, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [64, 4, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [32, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [64, 4, 8, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [64, 2, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */

@@ -20,6 +20,9 @@
 #     computed once a channel by the lane owning the step (stagedShare) beside every lane computing
 #     every step's, at 2 lanes U 2 and U 4, 4 lanes U 4 and 128 channels x 2 lanes, in 10
 #     processes; the paper-size steps with and without.
+#   bash bench/plans/h200-24.sh final   one call (~4 min): 'auto' as it runs since session 24 (4 lanes,
+#     U 4, inputs shared) beside its neighbours (U 8, 32 channels, T 8, 2 lanes) and session 23's
+#     'auto', in 10 processes; 'auto''s backward; the paper-size steps now and as in session 23.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
 # Comes back: $OUT/*.tgz.
@@ -53,8 +56,18 @@ share)
   ROWS="$ROWS|staged, 64 ch x 4 lanes, T 16, 4 steps written out$V|staged, 128 ch x 2 lanes, T 16, 2 steps written out$V"
   call c24s 60 10 "$ROWS" '{"forwardMode":"auto"}' '{"stagedShare":true}'
   ;;
+final)
+  V="$P, vec4 rows, inputs shared"
+  ROWS="staged, 64 ch x 4 lanes, T 16, 4 steps written out$V|staged, 64 ch x 4 lanes, T 16, 8 steps written out$V"
+  ROWS="$ROWS|staged, 32 ch x 4 lanes, T 16, 4 steps written out$V|staged, 64 ch x 4 lanes, T 8, 4 steps written out$V"
+  ROWS="$ROWS|staged, 64 ch x 2 lanes, T 16, 8 steps written out$V|staged, 64 ch x 2 lanes, T 16, 4 steps written out$V"
+  ROWS="$ROWS|staged, 64 ch x 1 lanes, T 16, 4 steps written out$P (|staged diagnostic no-scan, 64 ch x 1 lanes, T 16, 4 steps written out$P"
+  ROWS="$ROWS|blocks starts pass, slim, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
+  call c24f 60 10 "$ROWS" '{"forwardMode":"auto"}' \
+    '{"stagedLanes":1,"stagedUnroll":4,"stagedVecRows":false,"stagedShare":false}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-24.sh rows|confirm|chunks|share" >&2
+  echo "usage: bash bench/plans/h200-24.sh rows|confirm|chunks|share|final" >&2
   exit 2
   ;;
 esac

@@ -84,13 +84,16 @@ describe('row-staged scan forward', () => {
     expect(odd).toContain('fn rowAt');
   });
 
-  it("'auto''s layout: 2 lanes a channel where subgroups are usable, else 1; never a shrunk tile", () => {
+  it("'auto''s layout: 4 lanes a channel sharing a turn's inputs where subgroups are usable, else fewer; never a shrunk tile", () => {
     const paper = { n: 16, r: 8 };
-    const timed = { wc: 64, t: 16, unroll: 2, grouped: true, exp2: true, vecRows: true };
-    expect(stagedPlanFor(paper, 32, 49152)).toEqual({ ...timed, sp: 2 });
-    // no usable subgroups (none, or the layout check failed): the same layout at 1 lane
+    const timed = { wc: 64, t: 16, unroll: 4, grouped: true, exp2: true, vecRows: true };
+    expect(stagedPlanFor(paper, 32, 49152)).toEqual({ ...timed, sp: 4, share: true });
+    // subgroups of 2 lanes: 2 lanes, still sharing
+    expect(stagedPlanFor(paper, 2, 49152)).toEqual({ ...timed, sp: 2, share: true });
+    // no usable subgroups (none, or the layout check failed): the same layout at 1 lane, nothing shared
     expect(stagedPlanFor(paper, null, 49152)).toEqual({ ...timed, sp: 1 });
-    // N 4: a lane's states would not be whole vec4s; R 6: rows copied through the padding
+    // N 8 and N 4: a lane's states must be whole vec4s (2 lanes; 1); R 6: rows copied through the padding
+    expect(stagedPlanFor({ n: 8, r: 8 }, 32, 49152)?.sp).toBe(2);
     expect(stagedPlanFor({ n: 4, r: 8 }, 32, 49152)?.sp).toBe(1);
     expect(stagedPlanFor({ n: 16, r: 6 }, 32, 49152)?.vecRows).toBeUndefined();
     // the tile would have to shrink: 'auto' runs another forward

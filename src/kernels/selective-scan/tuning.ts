@@ -76,15 +76,16 @@ export const scanTuning = {
   staged: true,
   stagedChannels: 64,
   /**
-   * 2 lanes a channel where the device's subgroups passed the layout check (else 1: stagedPlan in
-   * index.ts keeps the rest of the layout), 2 steps a turn. Session 24, H100 call 24r (12 processes,
-   * medians, B 64, L 1024, Di 256): 2 lanes, U 2, vec4 rows 0.377 ms against 0.486 for session 23's
-   * 1 lane, U 4 (1 lane, U 2 0.427; 2 lanes, U 4 0.443). The H200's call 23ab had them in the same
-   * order: 2 lanes, U 4 0.367 ms, 1 lane U 2 0.384, U 4 0.395
+   * 4 lanes a channel where the device's subgroups passed the layout check and N is a multiple of 16
+   * (else 2 or 1: stagedPlan in index.ts keeps the rest of the layout), 4 steps a turn, each step's
+   * inputs computed by one lane (stagedShare). Session 24, H100, B 64, L 1024, Di 256, medians:
+   * call 24s (10 processes) 0.316 ms against 0.382 for 2 lanes, U 2 without sharing (2 lanes, U 4,
+   * shared 0.344); calls 24r / 24c (12 / 10 processes): 2 lanes, U 2 0.377-0.383 ms against 0.438-
+   * 0.486 for session 23's 1 lane, U 4. The H200's call 23ab had 2 lanes ahead of 1 too
    */
-  stagedLanes: 2,
+  stagedLanes: 4,
   stagedSteps: 16,
-  stagedUnroll: 2,
+  stagedUnroll: 4,
   /**
    * the staged forward's Δ softplus without branches: level with the branches on an H100 (0.330-0.353
    * ms against 0.337-0.356; bench/RESULTS.md, session 22), so off
@@ -112,7 +113,7 @@ export const scanTuning = {
    * the staged forward's inputs of a turn (Δ, the gate, Δ u) computed once a channel, by the lane
    * owning the step, and passed on by subgroup shuffles (StagedLayout.share; 2+ lanes, in phases)
    */
-  stagedShare: false,
+  stagedShare: true,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
