@@ -23,6 +23,8 @@
 #   bash bench/plans/h200-24.sh final   one call (~4 min): 'auto' as it runs since session 24 (4 lanes,
 #     U 4, inputs shared) beside its neighbours (U 8, 32 channels, T 8, 2 lanes) and session 23's
 #     'auto', in 10 processes; 'auto''s backward; the paper-size steps now and as in session 23.
+#   bash bench/plans/h200-24.sh again   one short call (~1.5 min): 'auto''s forward since session 24
+#     beside session 23's, in 8 processes, no steps: for a card the other calls did not get.
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
 # Comes back: $OUT/*.tgz.
@@ -66,8 +68,12 @@ final)
   call c24f 60 10 "$ROWS" '{"forwardMode":"auto"}' \
     '{"stagedLanes":1,"stagedUnroll":4,"stagedVecRows":false,"stagedShare":false}'
   ;;
+again)
+  ROWS="staged, 64 ch x 4 lanes, T 16, 4 steps written out$P, vec4 rows, inputs shared|staged, 64 ch x 1 lanes, T 16, 4 steps written out$P ("
+  call c24a 60 8 "$ROWS"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-24.sh rows|confirm|chunks|share|final" >&2
+  echo "usage: bash bench/plans/h200-24.sh rows|confirm|chunks|share|final|again" >&2
   exit 2
   ;;
 esac
