@@ -80,7 +80,8 @@ export const scanTuning = {
    * (else 2 or 1: stagedPlan in index.ts keeps the rest of the layout), 4 steps a turn, each step's
    * inputs computed by one lane (stagedShare). Session 24, H100, B 64, L 1024, Di 256, medians:
    * call 24s (10 processes) 0.316 ms against 0.382 for 2 lanes, U 2 without sharing (2 lanes, U 4,
-   * shared 0.344); calls 24r / 24c (12 / 10 processes): 2 lanes, U 2 0.377-0.383 ms against 0.438-
+   * shared 0.344); calls 24f, 24f2, 24a (10, 10, 8 processes): 0.291, 0.306, 0.335 ms against 0.374,
+   * 0.402, 0.451 for session 23's 1 lane, U 4 (27-30 % of copy against 20-24 %); calls 24r / 24c (12 / 10 processes): 2 lanes, U 2 0.377-0.383 ms against 0.438-
    * 0.486 for session 23's 1 lane, U 4. The H200's call 23ab had 2 lanes ahead of 1 too
    */
   stagedLanes: 4,
