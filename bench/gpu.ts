@@ -509,8 +509,8 @@ if (sections.has('scan'))
         { ...tuning, blocksSums: 'serial', blocksStarts: 'phase1', blocksSlim: false },
         extra,
       ]);
-      // [sums, slim, starts from a pass of their own]
-      const forms: ReadonlyArray<['serial' | 'subgroup', boolean, boolean]> = [
+      // [sums, slim, starts from a pass of their own, B_t and C_t once a state]
+      const forms: ReadonlyArray<['serial' | 'subgroup', boolean, boolean, boolean?]> = [
         ['serial', true, false],
         ['serial', true, true],
         ['serial', false, true],
@@ -518,18 +518,21 @@ if (sections.has('scan'))
         ['subgroup', false, false],
         ['subgroup', true, true],
         ['subgroup', false, true],
+        ['subgroup', true, true, true],
+        ['subgroup', false, true, true],
       ];
-      for (const [sums, slim, pass] of forms) {
+      for (const [sums, slim, pass, rows = false] of forms) {
         // the forms that fit this device, as the kernel will run them
         const want = {
           blocksSums: sums,
           blocksSlim: slim,
           blocksDiagnostic: 'none',
           blocksStarts: pass ? 'pass' : 'phase1',
+          blocksRows: rows,
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
         if (got.sums !== sums || (got.starts === 'pass') !== pass) continue;
-        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
+        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${rows ? 'rows once a state, ' : ''}${sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
           { ...tuning, ...want },

@@ -38,6 +38,11 @@ export interface BlocksBackwardOptions {
    * before this program (blocks-starts-program.ts), bound as the input `starts` ('pass')
    */
   starts?: 'phase1' | 'pass';
+  /**
+   * each state's B_t[n] and C_t[n] at the segment's E steps read from x_dbl once into registers,
+   * instead of at each of their uses (B three times, C three times: the maps, the walks)
+   */
+  rows?: boolean;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 

@@ -56,6 +56,7 @@ export function blocksBackwardProgram(
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
   const slim = options.slim ?? false;
+  const rows = options.rows ?? false;
   // the state chunk c starts from (c > 0): from the starts pass, or from du's rows of chunk c - 1
   const startOf = (k: string) =>
     pass
@@ -73,10 +74,13 @@ export function blocksBackwardProgram(
   // x_dbl[b, c T + loc, col]
   const X = (loc: string, col: string) =>
     diag === 'no-loads' ? `(xr + f32(${col}))` : `xdbl[(bc * L + min(c * T + ${loc}, L - 1)) * S + ${col}]`;
+  // a state's B_t[n] and C_t[n] at step j of the segment in phase 2: held in registers (rows) or read
+  const bAt = rows ? 'bk[j]' : X('seg * E + j', 'R + k');
+  const cAt = rows ? 'ck[j]' : X('seg * E + j', 'R + N + k');
   return {
     program: {
-      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${sgs?.q ?? 0}_${diag}`,
+      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -242,18 +246,29 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       // alternating by state where the subgroup sums leave no such barrier
       let mo = ${sgs ? '(k & 1) * HALF' : '0'};
       let Ak = ${aOf('k')};
+${
+  rows
+    ? `      // B_t[n] and C_t[n] at the segment's steps, read once
+      var bk: array<f32, E>;
+      var ck: array<f32, E>;
+      for (var j = 0; j < E; j++) {
+        bk[j] = ${X('seg * E + j', 'R + k')};
+        ck[j] = ${X('seg * E + j', 'R + N + k')};
+      }`
+    : ''
+}
       // the segment's forward map (P, F) and backward map (P, Rl)
       var P = 1.0;
       var F = 0.0;
       for (var j = 0; j < E; j++) {
         let aj = ${decay('delta[j] * Ak')};
         a[j] = aj;
-        F = aj * F + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
+        F = aj * F + delta[j] * ut[j] * ${bAt};
         P = P * aj;
       }
       var m = 0.0;
       for (var j = E - 1; j >= 0; j--) {
-        m = a[j] * (${X('seg * E + j', 'R + N + k')} * dyv[j] + m);
+        m = a[j] * (${cAt} * dyv[j] + m);
       }
       mapP[mo + lid] = P;
       mapF[mo + lid] = F;
@@ -283,16 +298,16 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
       for (var j = 0; j < E; j++) {
         hp[j] = h;
-        h = a[j] * h + delta[j] * ut[j] * ${X('seg * E + j', 'R + k')};
-        ypre[j] += ${X('seg * E + j', 'R + N + k')} * h;
+        h = a[j] * h + delta[j] * ut[j] * ${bAt};
+        ypre[j] += ${cAt} * h;
         ${sums ? (sgs ? 'cv[j] = dyv[j] * h;' : 'red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;') : ''}
       }
       // backward over the steps: g_t
       var dAk = 0.0;
       for (var j = E - 1; j >= 0; j--) {
         let aj = a[j];
-        let bn = ${X('seg * E + j', 'R + k')};
-        let gn = ${X('seg * E + j', 'R + N + k')} * dyv[j] + m;
+        let bn = ${bAt};
+        let gn = ${cAt} * dyv[j] + m;
         sumGB[j] += gn * bn;
         dDelta[j] += gn * (bn * ut[j] + Ak * aj * hp[j]);
         dAk += gn * delta[j] * aj * hp[j];

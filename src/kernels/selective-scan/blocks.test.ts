@@ -113,15 +113,19 @@ const FORMS = [
   { sums: 'subgroup', starts: 'phase1', slim: true },
   { sums: 'subgroup', starts: 'pass', slim: true },
   { sums: 'subgroup', starts: 'pass', slim: false },
+  // B_t and C_t read once a state (rows), with 'auto''s form
+  { sums: 'subgroup', starts: 'pass', slim: true, rows: true },
 ] as const;
 
 describe('block-parallel scan backward', () => {
   const runs = CASES.flatMap((bc, index) => FORMS.map((form) => ({ ...bc, index, ...form })));
   const backwards = new Set<string>();
-  runs.forEach(({ c, layout, index, sums, starts, slim }) => {
+  runs.forEach((run) => {
+    const { c, layout, index, sums, starts, slim } = run;
+    const rows = 'rows' in run && run.rows === true;
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -139,6 +143,7 @@ describe('block-parallel scan backward', () => {
         blocksSums: sums,
         blocksSlim: slim,
         blocksStarts: starts,
+        blocksRows: rows,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -156,7 +161,7 @@ describe('block-parallel scan backward', () => {
         );
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
-        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}`;
+        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}`;
         const ran = [...programs].filter((p) => p.startsWith('ScanBackward'));
         expect(ran).toEqual([...(starts === 'pass' ? ['ScanBackwardStarts'] : []), name]);
         backwards.add(name);
@@ -195,6 +200,9 @@ describe('block-parallel scan backward', () => {
         'ScanBackwardBlocksSubgroupSlim',
         'ScanBackwardBlocksSubgroupSlimStarts',
         'ScanBackwardBlocksSubgroupStarts',
+        // B_t and C_t once a state; the serial sums where the subgroup ones do not fit
+        'ScanBackwardBlocksSlimStartsRows',
+        'ScanBackwardBlocksSubgroupSlimStartsRows',
       ].sort(),
     );
   });

@@ -116,7 +116,7 @@ export function blocksOptions(
   dims: Pick<Dims, 'n' | 'r' | 's'> & { l?: number },
   layout: BlocksLayout,
   wanted: Pick<typeof scanTuning, 'blocksSums' | 'blocksSlim' | 'blocksDiagnostic' | 'blocksStarts'> &
-    Partial<Pick<typeof scanTuning, 'blocksStartsFromChunks'>> = scanTuning,
+    Partial<Pick<typeof scanTuning, 'blocksStartsFromChunks' | 'blocksRows'>> = scanTuning,
 ): BlocksBackwardOptions {
   const sgMin = subgroupMinSize(backend);
   // the subgroup sums: over Q lanes of a segment's channels, where the device has subgroups
@@ -134,6 +134,7 @@ export function blocksOptions(
     sums: subgroup ? 'subgroup' : 'serial',
     ...(subgroup ? { q } : {}),
     slim: wanted.blocksSlim,
+    ...(wanted.blocksRows ? { rows: true } : {}),
     diagnostic: wanted.blocksDiagnostic,
     starts: pass ? 'pass' : 'phase1',
   };

@@ -139,6 +139,11 @@ export const scanTuning = {
    */
   blocksSlim: true,
   /**
+   * the block-parallel backward's B_t[n] and C_t[n] read once a state into registers
+   * (BlocksBackwardOptions.rows; written in session 24, not yet timed: bench/plans/h200-25.sh)
+   */
+  blocksRows: false,
+  /**
    * the block-parallel backward's chunk starting states: from its first pass ('phase1', the segment
    * maps per state through workgroup memory), or from a dispatch of their own before it ('pass',
    * blocks-starts-program.ts: one invocation per (b, channel) walking t with the states in

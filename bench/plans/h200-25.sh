@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Next device session (issue 12: the scan). Planned in session 24, not yet run. The device keeps
+# nothing between calls.
+#   bash bench/plans/h200-25.sh forward   one call (~4 min), on an H200 if one is lent: session 24's
+#     forward ('auto': 4 lanes, U 4, inputs shared, vec4 rows) beside session 23's, with the
+#     neighbouring layouts, in 10 processes (bench/plans/h200-24.sh final under another name: every
+#     session-24 call got an H100).
+#   bash bench/plans/h200-25.sh rows   one call (~5 min): the block-parallel backward with each
+#     state's B_t and C_t read once into registers (blocksRows) beside 'auto''s (starts pass, slim,
+#     subgroup sums) and the full form, at the benchmark's shape (10 processes) and the paper's Mamba
+#     shape B 64, L 82, Di 512 (4 processes); the paper-size steps with and without.
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
+# Comes back: $OUT/*.tgz.
+set -u
+# shellcheck source=bench/plans/scan-call.sh
+source "$(dirname "$0")/scan-call.sh"
+P=", in phases, exp2"
+case "${1:-}" in
+forward)
+  V="$P, vec4 rows, inputs shared"
+  ROWS="staged, 64 ch x 4 lanes, T 16, 4 steps written out$V|staged, 64 ch x 4 lanes, T 16, 8 steps written out$V"
+  ROWS="$ROWS|staged, 64 ch x 2 lanes, T 16, 4 steps written out$V|staged, 64 ch x 1 lanes, T 16, 4 steps written out$P ("
+  ROWS="$ROWS|staged diagnostic no-scan, 64 ch x 1 lanes, T 16, 4 steps written out$P"
+  ROWS="$ROWS|blocks starts pass, slim, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
+  call c25f 60 10 "$ROWS" '{"forwardMode":"auto"}' \
+    '{"stagedLanes":1,"stagedUnroll":4,"stagedVecRows":false,"stagedShare":false}'
+  ;;
+rows)
+  ROWS="blocks starts pass, slim, subgroup sums (|blocks starts pass, slim, rows once a state, subgroup sums ("
+  ROWS="$ROWS|blocks starts pass, subgroup sums (|blocks starts pass, rows once a state, subgroup sums ("
+  SHAPE=64,82,512 call c25p 90 4 "$ROWS"
+  call c25r 90 10 "$ROWS" '{"forwardMode":"auto"}' '{"blocksRows":true}'
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-25.sh forward|rows" >&2
+  exit 2
+  ;;
+esac
