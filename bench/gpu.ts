@@ -23,6 +23,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { TensorInfo } from '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
 import {
   countDispatches,
@@ -36,12 +37,23 @@ import {
   topEntries,
 } from '../src/kernels';
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
-import { gpuSync, maxStorageBuffers, runRaw, subgroupMinSize } from '../src/kernels/runner';
+import { gpuSync, maxStorageBuffers, release, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
-import { backwardWorkgroup, blocksOptions, SELECTIVE_SCAN_GRAD } from '../src/kernels/selective-scan/index';
+import {
+  blocksStartsLayout,
+  blocksStartsProgram,
+  startsSlots,
+} from '../src/kernels/selective-scan/blocks-starts-program';
+import {
+  backwardWorkgroup,
+  blocksOptions,
+  SELECTIVE_SCAN_GRAD,
+  stagedStartsPlanFor,
+} from '../src/kernels/selective-scan/index';
 import {
   type StagedDiagnostic,
   type StagedLayout,
+  stagedForwardProgram,
   stagedLayout,
 } from '../src/kernels/selective-scan/staged-forward-program';
 import type { Architecture } from '../src/schema/architecture';
@@ -274,6 +286,72 @@ async function maxRelErr(a: tf.Tensor, b: tf.Tensor): Promise<number> {
 }
 
 /**
+ * The block-parallel backward's chunk starts alone (its first dispatch where they come from a pass of
+ * their own): the one-lane walk (blocks-starts-program.ts, 'auto''s 64 channels x T 16) beside the
+ * staged walk (stagedForwardProgram with startsChunk, the staged forward's tuned layout), at chunks
+ * of 16 and 32 steps; each row's states against the one-lane walk's. Rows "starts alone, ...".
+ */
+async function timeStartsAlone(
+  x: ScanInputs,
+  storage: number,
+  timed: (name: string) => boolean,
+  iters: number,
+  copyGBs: number,
+): Promise<void> {
+  const backend = tf.backend();
+  const [b, l, di] = x.u.shape;
+  const [, r] = x.dtW.shape;
+  const [, n] = x.ALog.shape;
+  const dims = { b, l, di, r, n, s: r + 2 * n, zw: di, zOffset: 0 };
+  const walkLayout = blocksStartsLayout({ wc: 64, ts: 16 }, r, n, storage);
+  const staged = stagedStartsPlanFor({ n, r }, 16, subgroupMinSize(backend), storage, {
+    ...scanTuning,
+    blocksStartsStaged: true,
+  });
+  for (const k of [16, 32]) {
+    const shape = [b, startsSlots(l, k), n, di];
+    // u and x_dbl read up to the last chunk's start, the states written
+    const bytes = 4 * ((Math.ceil(l / k) - 1) * k * b * (di + r + 2 * n) + shape.reduce((p, q) => p * q, 1));
+    const forms: Array<[string, () => TensorInfo]> = [];
+    if (walkLayout)
+      forms.push([
+        `starts alone, one-lane walk, ${walkLayout.wc} ch x T ${walkLayout.ts}, chunks of ${k}`,
+        () =>
+          runRaw(
+            backend,
+            blocksStartsProgram(dims, k, walkLayout, false),
+            [x.u, x.xdbl, x.dtW, x.ALog, x.dtBias],
+            [shape],
+          )[0],
+      ]);
+    if (staged && k % (staged.unroll ?? 1) === 0)
+      forms.push([
+        `starts alone, staged walk, ${staged.wc} ch x ${staged.sp} lanes, T ${staged.t}, chunks of ${k}`,
+        () =>
+          runRaw(
+            backend,
+            stagedForwardProgram(dims, staged, 'none', k),
+            [x.u, x.xdbl, x.dtW, x.dtBias, x.ALog],
+            [shape],
+          )[0],
+      ]);
+    let first: tf.Tensor | null = null;
+    for (const [name, run] of forms.filter(([name]) => timed(name))) {
+      const out = tf.engine().makeTensorFromTensorInfo(run());
+      const err = first ? await maxRelErr(out, first) : 0;
+      if (first) out.dispose();
+      else first = out;
+      const ms = await timeIt(() => release(backend, run()), iters);
+      const gbs = bytes / (ms * 1e-3) / 1e9;
+      log(
+        `| starts | ${name} (moves ${(bytes / 1e6).toFixed(0)} MB; rel. err vs the first row ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
+      );
+    }
+    first?.dispose();
+  }
+}
+
+/**
  * The block-parallel backward's layouts timed (blocks-layout.ts): channels per workgroup WD (also the
  * channel groups of the partials: Di / WD), segments TL (the parallelism over L), steps per
  * invocation E (registers and the chunk, TL x E), each in the form 'auto' ran before session 19 and
@@ -347,6 +425,10 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [32, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
   [64, 4, 8, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
   [64, 2, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true }],
+  // tiles of 32 steps at 4 lanes (session 25): twice the loads in flight a barrier
+  [64, 4, 32, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [32, 4, 32, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
+  [64, 4, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -509,8 +591,8 @@ if (sections.has('scan'))
         { ...tuning, blocksSums: 'serial', blocksStarts: 'phase1', blocksSlim: false },
         extra,
       ]);
-      // [sums, slim, starts from a pass of their own, B_t and C_t once a state]
-      const forms: ReadonlyArray<['serial' | 'subgroup', boolean, boolean, boolean?]> = [
+      // [sums, slim, starts from a pass of their own, B_t and C_t once a state, the starts by the staged walk]
+      const forms: ReadonlyArray<['serial' | 'subgroup', boolean, boolean, boolean?, boolean?]> = [
         ['serial', true, false],
         ['serial', true, true],
         ['serial', false, true],
@@ -520,8 +602,10 @@ if (sections.has('scan'))
         ['subgroup', false, true],
         ['subgroup', true, true, true],
         ['subgroup', false, true, true],
+        ['subgroup', true, true, false, true],
+        ['subgroup', true, true, true, true],
       ];
-      for (const [sums, slim, pass, rows = false] of forms) {
+      for (const [sums, slim, pass, rows = false, stagedStarts = false] of forms) {
         // the forms that fit this device, as the kernel will run them
         const want = {
           blocksSums: sums,
@@ -529,10 +613,14 @@ if (sections.has('scan'))
           blocksDiagnostic: 'none',
           blocksStarts: pass ? 'pass' : 'phase1',
           blocksRows: rows,
+          blocksStartsStaged: stagedStarts,
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
         if (got.sums !== sums || (got.starts === 'pass') !== pass) continue;
-        const label = `${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${rows ? 'rows once a state, ' : ''}${sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
+        const sg = subgroupMinSize(backend);
+        if (stagedStarts && !stagedStartsPlanFor({ n, r }, lay.t, sg, budget, { ...scanTuning, ...want }))
+          continue;
+        const label = `${stagedStarts ? 'staged ' : ''}${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${rows ? 'rows once a state, ' : ''}${sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
           { ...tuning, ...want },
@@ -623,6 +711,7 @@ if (sections.has('scan'))
     }
     tf.dispose(base);
     Object.assign(scanTuning, saved);
+    await timeStartsAlone(x, budget, timed, iters, copyGBs);
     // reference path (plain tfjs ops, log-depth scan over [L, B, Di, N] tensors)
     let refMs = Number.NaN;
     try {

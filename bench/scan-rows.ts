@@ -7,14 +7,18 @@
  *   npx tsx bench/scan-rows.ts CALL1/gpu.log CALL2/gpu.log [--spread 1.15]
  *
  * Reads the markdown rows gpu.ts prints (`| forward | variant | ms | GB/s | % |`; the backward's
- * kernel column also names its dispatches). Prints, per direction, every variant's ms per call, the
+ * kernel column also names its dispatches; `starts` rows: the backward's chunk starts alone). Prints, per direction, every variant's ms per call, the
  * spread, the median share of copy bandwidth, and marks the fastest repeated one.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
+/** The rows' directions: the backward's chunk starts alone are rows of their own. */
+const KERNELS = ['forward', 'backward', 'starts'] as const;
+type ScanKernel = (typeof KERNELS)[number];
+
 export interface ScanRow {
-  kernel: 'forward' | 'backward';
+  kernel: ScanKernel;
   variant: string;
   ms: number;
   /** share of the copy bandwidth, percent */
@@ -33,11 +37,7 @@ export function parseScanRows(text: string): ScanRow[] {
     const cells = line.split('|').map((c) => c.trim());
     // '', kernel, variant, ms, GB/s, %, ''
     if (cells.length < 7) continue;
-    const kernel = cells[1]?.startsWith('forward')
-      ? 'forward'
-      : cells[1]?.startsWith('backward')
-        ? 'backward'
-        : null;
+    const kernel = KERNELS.find((k) => cells[1]?.startsWith(k)) ?? null;
     const ms = Number(cells[3]);
     const share = Number.parseFloat(cells[5] ?? '');
     if (!kernel || !Number.isFinite(ms) || ms <= 0) continue;
@@ -47,7 +47,7 @@ export function parseScanRows(text: string): ScanRow[] {
 }
 
 export interface ComparedRow {
-  kernel: 'forward' | 'backward';
+  kernel: ScanKernel;
   variant: string;
   /** ms in each call, NaN where the call has no such row (the first row of that name a call has) */
   ms: number[];
@@ -106,7 +106,7 @@ export function compareCalls(calls: ScanRow[][], maxSpread: number): ComparedRow
       repeats: timed && spread <= maxSpread,
     };
   });
-  for (const kernel of ['forward', 'backward'] as const) {
+  for (const kernel of KERNELS) {
     const worst = (r: ComparedRow) => Math.max(...r.ms);
     const repeated = out.filter((r) => r.kernel === kernel && r.repeats);
     const best = repeated.reduce<ComparedRow | null>(
@@ -121,7 +121,7 @@ export function compareCalls(calls: ScanRow[][], maxSpread: number): ComparedRow
 /** The comparison as a markdown table per direction. */
 export function formatComparison(rows: ComparedRow[], calls: number): string {
   const lines: string[] = [];
-  for (const kernel of ['forward', 'backward'] as const) {
+  for (const kernel of KERNELS) {
     const mine = rows.filter((r) => r.kernel === kernel);
     if (mine.length === 0) continue;
     lines.push(`### ${kernel}`, '');

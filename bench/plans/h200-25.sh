@@ -9,6 +9,12 @@
 #     state's B_t and C_t read once into registers (blocksRows) beside 'auto''s (starts pass, slim,
 #     subgroup sums) and the full form, at the benchmark's shape (10 processes) and the paper's Mamba
 #     shape B 64, L 82, Di 512 (4 processes); the paper-size steps with and without.
+#   Both ran in session 25 (calls c25f, c25r, c25p, on an H200).
+#   bash bench/plans/h200-25.sh starts   one call (~6 min): the backward's chunk starts by the staged
+#     forward's walk (blocksStartsStaged) beside the one-lane walk, alone and inside 'auto''s backward,
+#     at L 1024 (8 processes) and at the paper's Mamba shape (4 processes, where 'auto' runs the first
+#     pass); the staged forward with tiles of 32 steps; the paper-size steps with the staged starts
+#     from 2 chunks on, with and without the rows once a state.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -33,8 +39,19 @@ rows)
   SHAPE=64,82,512 call c25p 90 4 "$ROWS"
   call c25r 90 10 "$ROWS" '{"forwardMode":"auto"}' '{"blocksRows":true}'
   ;;
+starts)
+  V="$P, vec4 rows, inputs shared"
+  ROWS="blocks starts pass, slim, subgroup sums (|blocks starts pass, slim, rows once a state, subgroup sums ("
+  ROWS="$ROWS|blocks staged starts pass, slim, subgroup sums (|blocks staged starts pass, slim, rows once a state"
+  ROWS="$ROWS|blocks slim, subgroup sums (|starts alone"
+  SHAPE=64,82,512 call c25q 90 4 "$ROWS"
+  ROWS="$ROWS|staged, 64 ch x 4 lanes, T 16, 4 steps written out$V|staged, 64 ch x 4 lanes, T 32|staged, 32 ch x 4 lanes, T 32"
+  call c25s 120 8 "$ROWS" '{"forwardMode":"auto"}' '{"blocksStartsStaged":true}' \
+    '{"blocksStartsStaged":true,"blocksStartsFromChunks":2}' \
+    '{"blocksStartsStaged":true,"blocksStartsFromChunks":2,"blocksRows":true}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-25.sh forward|rows" >&2
+  echo "usage: bash bench/plans/h200-25.sh forward|rows|starts" >&2
   exit 2
   ;;
 esac

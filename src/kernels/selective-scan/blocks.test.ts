@@ -9,12 +9,12 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeGpuErrors } from '../backend';
 import { registerAllKernels } from '../register';
-import { maxWorkgroupStorage, setRawDispatchHook } from '../runner';
+import { maxWorkgroupStorage, setRawDispatchHook, subgroupMinSize } from '../runner';
 import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { type BlocksLayout, blocksBackwardBytes, blocksLayout } from './blocks-layout';
-import { blocksOptions, scanTuning } from './index';
+import { blocksOptions, scanTuning, stagedStartsPlanFor } from './index';
 
 let gpu = { ok: false, reason: '' };
 
@@ -115,6 +115,8 @@ const FORMS = [
   { sums: 'subgroup', starts: 'pass', slim: false },
   // B_t and C_t read once a state (rows), with 'auto''s form
   { sums: 'subgroup', starts: 'pass', slim: true, rows: true },
+  // the starts by the staged forward's walk (where its loop turns fit the chunk; else the one-lane walk)
+  { sums: 'subgroup', starts: 'pass', slim: true, staged: true },
 ] as const;
 
 describe('block-parallel scan backward', () => {
@@ -123,9 +125,10 @@ describe('block-parallel scan backward', () => {
   runs.forEach((run) => {
     const { c, layout, index, sums, starts, slim } = run;
     const rows = 'rows' in run && run.rows === true;
+    const staged = 'staged' in run && run.staged === true;
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}${staged ? ', staged starts' : ''}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -144,6 +147,7 @@ describe('block-parallel scan backward', () => {
         blocksSlim: slim,
         blocksStarts: starts,
         blocksRows: rows,
+        blocksStartsStaged: staged,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -162,9 +166,22 @@ describe('block-parallel scan backward', () => {
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
         const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}`;
-        const ran = [...programs].filter((p) => p.startsWith('ScanBackward'));
-        expect(ran).toEqual([...(starts === 'pass' ? ['ScanBackwardStarts'] : []), name]);
+        const ran = [...programs].filter((p) => p.startsWith('ScanBackward') || p.startsWith('ScanStarts'));
+        const storage = maxWorkgroupStorage(backend);
+        const stagedStarts = stagedStartsPlanFor(
+          c,
+          (lay as BlocksLayout).t,
+          subgroupMinSize(backend),
+          storage,
+        );
+        const startsName = stagedStarts ? 'ScanStartsStaged' : 'ScanBackwardStarts';
+        expect(ran).toEqual([...(starts === 'pass' ? [startsName] : []), name]);
+        expect(stagedStarts !== null, 'staged starts where asked for and fitting').toBe(
+          staged && (lay as BlocksLayout).t % 4 === 0,
+        );
         backwards.add(name);
+        if (starts === 'pass')
+          backwards.add(`${startsName}${stagedStarts ? ` ${stagedStarts.sp} lanes` : ''}`);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
         // NaN left in the pooled buffers of the partials' sizes: a partial left unwritten shows
         await tf.setBackend('webgpu');
@@ -203,6 +220,10 @@ describe('block-parallel scan backward', () => {
         // B_t and C_t once a state; the serial sums where the subgroup ones do not fit
         'ScanBackwardBlocksSlimStartsRows',
         'ScanBackwardBlocksSubgroupSlimStartsRows',
+        // the starts: the one-lane walk, and the staged walk at one lane (N 4) and at four (N 16)
+        'ScanBackwardStarts',
+        'ScanStartsStaged 1 lanes',
+        'ScanStartsStaged 4 lanes',
       ].sort(),
     );
   });

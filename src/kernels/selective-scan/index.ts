@@ -83,7 +83,12 @@ import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
-import { type StagedLayout, stagedForwardProgram, stagedLayout } from './staged-forward-program';
+import {
+  type StagedLayout,
+  stagedForwardProgram,
+  stagedLayout,
+  startsChunkFits,
+} from './staged-forward-program';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
 export type { FusedScanArgs };
@@ -177,7 +182,18 @@ export function stagedPlanFor(
   t: typeof scanTuning = scanTuning,
 ): StagedLayout | null {
   if (t.forwardMode !== 'staged' && !(t.forwardMode === 'auto' && t.staged)) return null;
-  const wanted = {
+  const wanted = stagedWanted(t);
+  const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
+  if (!layout || t.forwardMode === 'staged') return layout;
+  // the lanes a channel may drop to 1 (no usable subgroups, or N not whole vec4s a lane): that
+  // layout was timed too; a smaller tile or fewer channels were not
+  const asWanted = layout.wc === wanted.wc && layout.t === wanted.t;
+  return asWanted ? layout : null;
+}
+
+/** The staged forward's layout as the tunables ask for it (stagedLayout fits it to a device). */
+function stagedWanted(t: typeof scanTuning): StagedLayout {
+  return {
     wc: t.stagedChannels,
     sp: t.stagedLanes,
     t: t.stagedSteps,
@@ -188,12 +204,23 @@ export function stagedPlanFor(
     vecRows: t.stagedVecRows,
     share: t.stagedShare,
   };
-  const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
-  if (!layout || t.forwardMode === 'staged') return layout;
-  // the lanes a channel may drop to 1 (no usable subgroups, or N not whole vec4s a lane): that
-  // layout was timed too; a smaller tile or fewer channels were not
-  const asWanted = layout.wc === wanted.wc && layout.t === wanted.t;
-  return asWanted ? layout : null;
+}
+
+/**
+ * The starts of chunks of K steps by the staged forward's walk (stagedForwardProgram with
+ * startsChunk), where scanTuning.blocksStartsStaged asks for it and the staged layout fits the device
+ * with K whole loop turns; null: the one-lane walk (blocks-starts-program.ts).
+ */
+export function stagedStartsPlanFor(
+  dims: Pick<Dims, 'n' | 'r'>,
+  k: number,
+  sgMin: number | null,
+  storage: number,
+  t: typeof scanTuning = scanTuning,
+): StagedLayout | null {
+  if (!t.blocksStartsStaged) return null;
+  const layout = stagedLayout(dims.n, dims.r, stagedWanted(t), sgMin, storage);
+  return layout && startsChunkFits(layout, k) ? layout : null;
 }
 
 const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
@@ -231,7 +258,8 @@ const webgpuForwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
 interface BackwardPlan {
   program: RawProgram;
   g: number;
-  starts?: { program: RawProgram; shape: number[] };
+  /** staged: the staged walk's form (inputs u, x_dbl, dtW, dtBias, A_log) */
+  starts?: { program: RawProgram; shape: number[]; staged: boolean };
 }
 
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPlan {
@@ -241,13 +269,19 @@ function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPl
     const forms = blocksOptions(backend, dims, blocks);
     const main = blocksBackwardProgram(dims, blocks, packed, forms);
     if (forms.starts !== 'pass') return main;
+    const shape = [dims.b, startsSlots(dims.l, blocks.t), dims.n, dims.di];
+    const storage = maxWorkgroupStorage(backend);
+    const staged = stagedStartsPlanFor(dims, blocks.t, subgroupMinSize(backend), storage);
+    if (staged) {
+      return {
+        ...main,
+        starts: { program: stagedForwardProgram(dims, staged, 'none', blocks.t), shape, staged: true },
+      };
+    }
     const want = { wc: t.blocksStartsChannels, ts: t.blocksStartsSteps };
     const lay = blocksStartsLayout(want, dims.r, dims.n, maxWorkgroupStorage(backend));
     if (!lay) return blocksBackwardProgram(dims, blocks, packed, { ...forms, starts: 'phase1' });
-    const starts = {
-      program: blocksStartsProgram(dims, blocks.t, lay, packed),
-      shape: [dims.b, startsSlots(dims.l, blocks.t), dims.n, dims.di],
-    };
+    const starts = { program: blocksStartsProgram(dims, blocks.t, lay, packed), shape, staged: false };
     return { ...main, starts };
   }
   return backwardProgram(dims, backwardWorkgroup(dims.s), packed);
@@ -284,7 +318,9 @@ const webgpuBackwardKernel: KernelFunc = ({ inputs, backend, attrs }) => {
     ? runRaw(
         backend,
         plan.starts.program,
-        [t.u, t.xdbl, ...(packed ? params : [t.dtW, t.ALog, t.dtBias])],
+        plan.starts.staged
+          ? [t.u, t.xdbl, t.dtW, t.dtBias, t.ALog]
+          : [t.u, t.xdbl, ...(packed ? params : [t.dtW, t.ALog, t.dtBias])],
         [plan.starts.shape],
       )
     : [];

@@ -100,17 +100,25 @@ function rowAtWgsl(rv: number, nv: number): string {
 }`;
 }
 
-/** WGSL: the program's bindings, x_dbl as vec4s where its rows are copied whole (vecRows) */
-function xdblBindings(vecRows: boolean): string {
-  const text = bindings(
-    ['y'],
-    ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'],
-    'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32',
-  );
+/**
+ * WGSL: the program's bindings, x_dbl as vec4s where its rows are copied whole (vecRows); with
+ * `starts` the chunk starting states are the output, and z and D are not bound
+ */
+function xdblBindings(vecRows: boolean, starts: boolean): string {
+  const uniforms = 'B: i32, L: i32, Di: i32, Zw: i32, zOff: i32, nx: i32, gpb: i32';
+  const text = starts
+    ? bindings(['starts'], ['u', 'xdbl', 'W', 'bias', 'ALog'], `${uniforms}, cT: i32, ch1: i32`)
+    : bindings(['y'], ['u', 'xdbl', 'zt', 'W', 'bias', 'ALog', 'Dp'], uniforms);
   if (!vecRows) return text;
   const vec = text.replace('xdbl: array<f32>;', 'xdbl: array<vec4<f32>>;');
   if (vec === text) throw new Error('staged forward: the x_dbl binding was not found');
   return vec;
+}
+
+/** Whether the staged walk can write the starts of chunks of K steps: K whole loop turns. */
+export function startsChunkFits(layout: StagedLayout, k: number): boolean {
+  const unroll = Math.max(1, Math.min(layout.t, layout.unroll ?? 1));
+  return Number.isInteger(k) && k >= 1 && k % unroll === 0;
 }
 
 /** vec4s of a staged row: dt_low, B_t and C_t, each padded to whole vec4s */
@@ -163,12 +171,24 @@ export function stagedLayout(
   };
 }
 
+/**
+ * The staged forward (y), or with `startsChunk` the same walk writing the states a chunked backward
+ * starts from (blocks-starts-program.ts's output): after step c K - 1 (K = startsChunk, c = 1 ..
+ * chunks - 1) the states go to starts[b, c - 1, n, d], and what only y needs (C_t, z, the gate, D,
+ * the sums over states) is left out; the walk ends at the last of those steps. K must be a multiple of
+ * the steps a loop turn writes out (startsChunkFits).
+ */
 export function stagedForwardProgram(
   dims: Dims,
   layout: StagedLayout,
   diagnostic: StagedDiagnostic = 'none',
+  startsChunk?: number,
 ) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const starts = startsChunk !== undefined;
+  if (starts && !startsChunkFits(layout, startsChunk)) {
+    throw new Error(`staged starts: chunks of ${startsChunk} steps are not whole loop turns`);
+  }
   const { wc, sp, t: T } = layout;
   const unroll = Math.max(1, Math.min(T, layout.unroll ?? 1));
   const grouped = layout.grouped === true;
@@ -207,8 +227,9 @@ export function stagedForwardProgram(
       let dj = g * ${wc} + e % ${wc};
       let ok = e < ${T * wc} && tj < L && dj < Di;
       let row = bc * L + tj;
-      xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);
-      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);
+      xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);${
+        starts ? '' : '\n      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);'
+      }
     }`;
   // ... and stores them into the buffers at `buf`
   const store = `    for (var m = 0; m < ${rowShare}; m++) {
@@ -216,8 +237,9 @@ export function stagedForwardProgram(
     }
     for (var m = 0; m < ${colShare}; m++) {
       if (lid + m * ${wg} < ${T * wc}) {
-        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];
-        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];
+        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];${
+          starts ? '' : `\n        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];`
+        }
       }
     }`;
   // the names of step k's values (grouped: every step of a turn keeps its own)
@@ -238,13 +260,14 @@ export function stagedForwardProgram(
       }
       lines.push(`      let ${v('delta', k)} = ${softplus}(${v('dtp0', k)} + ${v('dtp1', k)});`);
     }
-    lines.push(
-      `      let ${v('ut', k)} = ${colAt(0, `(${at})`)};`,
-      `      let ${v('zk', k)} = ${colAt(1, `(${at})`)};`,
-      `      let ${v('gate', k)} = ${v('zk', k)} * sigmoidf(${v('zk', k)});`,
-      `      let ${v('du', k)} = ${v('delta', k)} * ${v('ut', k)};`,
-    );
-    if (grouped && !share) lines.push(`      var ${v('yv', k)} = 0.0;`);
+    lines.push(`      let ${v('ut', k)} = ${colAt(0, `(${at})`)};`);
+    if (!starts)
+      lines.push(
+        `      let ${v('zk', k)} = ${colAt(1, `(${at})`)};`,
+        `      let ${v('gate', k)} = ${v('zk', k)} * sigmoidf(${v('zk', k)});`,
+      );
+    lines.push(`      let ${v('du', k)} = ${v('delta', k)} * ${v('ut', k)};`);
+    if (grouped && !share && !starts) lines.push(`      var ${v('yv', k)} = 0.0;`);
     return lines.join('\n');
   };
   const inputs = (k: number) => inputsAt(k, `j + ${k}`);
@@ -261,7 +284,7 @@ export function stagedForwardProgram(
             `      let o_${k} = buf * ${T * rs} + (j + ${k}) * RS;`,
             `      let delta_${k} = subgroupShuffle(delta_${own}, src_${k});`,
             `      let du_${k} = subgroupShuffle(du_${own}, src_${k});`,
-            `      var yv_${k} = 0.0;`,
+            ...(starts ? [] : [`      var yv_${k} = 0.0;`]),
           ].join('\n');
         }),
       )
@@ -271,21 +294,18 @@ export function stagedForwardProgram(
   // h_t[n] = exp(Δ_t A_n) h_{t-1}[n] + Δ_t u_t B_t[n]; y_t = (Σ_n C_t[n] h_t[n] + D u_t) SiLU(z_t),
   // the sum over states in two partial sums and over a channel's SP lanes by subgroup shuffles
   const scan = (k: number) => {
-    const lines = ['      var acc0 = 0.0;', '      var acc1 = 0.0;'];
+    const lines = starts ? [] : ['      var acc0 = 0.0;', '      var acc1 = 0.0;'];
     for (let q = 0; q < Math.ceil(nps / 4) && diagnostic !== 'no-scan'; q++) {
-      lines.push(
-        `      let bq${q} = rows[${v('o', k)} + ${rv} + so + ${q}];`,
-        `      let cq${q} = rows[${v('o', k)} + ${rv + nv} + so + ${q}];`,
-      );
+      lines.push(`      let bq${q} = rows[${v('o', k)} + ${rv} + so + ${q}];`);
+      if (!starts) lines.push(`      let cq${q} = rows[${v('o', k)} + ${rv + nv} + so + ${q}];`);
       for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
         const arg = `${v('delta', k)} * A${i}`;
         const decay = diagnostic === 'no-exp' ? `(1.0 + ${arg})` : exp2 ? `exp2(${arg})` : `exp(${arg})`;
-        lines.push(
-          `      h${i} = ${decay} * h${i} + ${v('du', k)} * bq${q}.${comp(i)};`,
-          `      acc${i & 1} += h${i} * cq${q}.${comp(i)};`,
-        );
+        lines.push(`      h${i} = ${decay} * h${i} + ${v('du', k)} * bq${q}.${comp(i)};`);
+        if (!starts) lines.push(`      acc${i & 1} += h${i} * cq${q}.${comp(i)};`);
       }
     }
+    if (starts) return lines.join('\n');
     lines.push('      var acc = acc0 + acc1;');
     for (let m = 1; m < sp; m *= 2) lines.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
     lines.push(
@@ -303,40 +323,59 @@ export function stagedForwardProgram(
     for (let q = 1; q < sp; q++) mine = `select(${mine}, yv_${m * sp + q}, part == ${q})`;
     return `if (t0 + j + ${m * sp} + part < L) { y[(bc * L + t0 + j + ${m * sp} + part) * Di + d] = ${mine}; }`;
   };
-  const turn = share
-    ? `${sharedInputs()}
+  // starts: after a turn that ends a chunk (step c K - 1, c = 1 .. chunks - 1), the lane's states
+  const startsWrite = `      {
+        let tn = t0 + j + ${unroll};
+        let slot = tn / uni.cT - 1;
+        if (storeOwn && tn == (slot + 1) * uni.cT && slot < uni.ch1) {
+${Array.from(
+  { length: nps },
+  (_, i) =>
+    `          starts[((b * uni.ch1 + slot) * N + part * ${nps} + ${i}) * Di + d] = select(nanv, h${i}, mapped);`,
+).join('\n')}
+        }
+      }`;
+  const turn = starts
+    ? `${share ? sharedInputs() : steps.map(inputs).join('\n')}
+${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
+${startsWrite}`
+    : share
+      ? `${sharedInputs()}
 ${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
       if (storeOwn) {
 ${Array.from({ length: per }, (_, m) => `        ${putOwn(m)}`).join('\n')}
       }`
-    : grouped
-      ? `${steps.map(inputs).join('\n')}
+      : grouped
+        ? `${steps.map(inputs).join('\n')}
 ${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
       if (store) {
 ${steps.map((k) => `        ${put(k)}`).join('\n')}
       }`
-      : steps
-          .map(
-            (k) => `      {
+        : steps
+            .map(
+              (k) => `      {
 ${inputs(k)}
 ${scan(k)}
       if (store) { ${put(k)} }
       }`,
-          )
-          .join('\n');
+            )
+            .join('\n');
   // with exp2, A_n carries log2 e: exp2(Δ A_n log2 e) = exp(Δ A_n)
   const aScale = exp2 ? ' * 1.4426950408889634' : '';
 
   return {
-    name: 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${diagnostic}`,
+    name: starts ? 'ScanStartsStaged' : 'ScanForwardStaged',
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${diagnostic}_${starts}`,
     dispatch,
-    uniforms: [b, l, di, zw, zOffset, dispatch[0], groupsPerB].map((v) => ({
+    uniforms: [
+      ...[b, l, di, zw, zOffset, dispatch[0], groupsPerB],
+      ...(starts ? [startsChunk, Math.ceil(l / startsChunk) - 1] : []),
+    ].map((v) => ({
       type: 'int32' as const,
       data: [v],
     })),
     wgsl: () => /* wgsl */ `${sp > 1 ? 'enable subgroups;' : ''}
-${xdblBindings(vecRows)}
+${xdblBindings(vecRows, starts)}
 const N = ${n};
 const R = ${r};
 const S = ${s};
@@ -373,15 +412,15 @@ ${Array.from(
 ).join('\n')}
 ${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\n')}
   let bi = bias[dc];
-  let dd = Dp[dc];
+  ${starts ? '' : 'let dd = Dp[dc];'}
   var xs: array<vec4<f32>, ${rowShare}>;
   var xu: array<f32, ${colShare}>;
-  var xz: array<f32, ${colShare}>;
+  ${starts ? '' : `var xz: array<f32, ${colShare}>;`}
   {
     let t0 = 0;
 ${load('t0')}
   }
-  for (var t0 = 0; t0 < L; t0 += ${T}) {
+  for (var t0 = 0; t0 < ${starts ? 'uni.ch1 * uni.cT' : 'L'}; t0 += ${T}) {
     let buf = (t0 / ${T}) & 1;
 ${store}
     workgroupBarrier();

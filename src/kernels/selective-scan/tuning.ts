@@ -158,6 +158,13 @@ export const scanTuning = {
   blocksStartsFromChunks: 32,
   blocksStartsChannels: 64,
   blocksStartsSteps: 16,
+  /**
+   * the starts pass as the staged forward's walk (stagedForwardProgram with startsChunk: the staged
+   * layout's lanes a channel, inputs shared, vec4 rows; C_t, z and y left out) instead of the one-lane
+   * walk (blocks-starts-program.ts: WC invocations a workgroup, one a channel, a quarter of the
+   * staged forward's invocations). Written in session 25, off until timed
+   */
+  blocksStartsStaged: false,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**
