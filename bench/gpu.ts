@@ -591,8 +591,9 @@ if (sections.has('scan'))
         { ...tuning, blocksSums: 'serial', blocksStarts: 'phase1', blocksSlim: false },
         extra,
       ]);
-      // [sums, slim, starts from a pass of their own, B_t and C_t once a state, the starts by the staged walk]
-      const forms: ReadonlyArray<['serial' | 'subgroup', boolean, boolean, boolean?, boolean?]> = [
+      // [sums, slim, starts from a pass of their own, B_t and C_t once a state, the starts by the staged
+      // walk, the states' maps so many at a time]
+      const forms: ReadonlyArray<['serial' | 'subgroup', boolean, boolean, boolean?, boolean?, number?]> = [
         ['serial', true, false],
         ['serial', true, true],
         ['serial', false, true],
@@ -604,8 +605,13 @@ if (sections.has('scan'))
         ['subgroup', false, true, true],
         ['subgroup', true, true, false, true],
         ['subgroup', true, true, true, true],
+        ['subgroup', true, true, true, true, 4],
+        ['subgroup', true, true, true, true, 8],
+        ['subgroup', true, false, true],
+        ['subgroup', true, false, true, false, 8],
+        ['subgroup', true, false, false, false, 8],
       ];
-      for (const [sums, slim, pass, rows = false, stagedStarts = false] of forms) {
+      for (const [sums, slim, pass, rows = false, stagedStarts = false, ahead = 1] of forms) {
         // the forms that fit this device, as the kernel will run them
         const want = {
           blocksSums: sums,
@@ -614,13 +620,14 @@ if (sections.has('scan'))
           blocksStarts: pass ? 'pass' : 'phase1',
           blocksRows: rows,
           blocksStartsStaged: stagedStarts,
+          blocksAhead: ahead,
         } as const;
         const got = blocksOptions(backend, { n, r, s }, lay, want);
-        if (got.sums !== sums || (got.starts === 'pass') !== pass) continue;
+        if (got.sums !== sums || (got.starts === 'pass') !== pass || (got.ahead ?? 1) !== ahead) continue;
         const sg = subgroupMinSize(backend);
         if (stagedStarts && !stagedStartsPlanFor({ n, r }, lay.t, sg, budget, { ...scanTuning, ...want }))
           continue;
-        const label = `${stagedStarts ? 'staged ' : ''}${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${rows ? 'rows once a state, ' : ''}${sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
+        const label = `${stagedStarts ? 'staged ' : ''}${pass ? 'starts pass, ' : ''}${slim ? 'slim, ' : ''}${rows ? 'rows once a state, ' : ''}${ahead > 1 ? `${ahead} states' maps a barrier, ` : ''}${sums === 'subgroup' ? `subgroup sums (${got.q} lanes)` : 'serial sums'}`;
         bwdVariants.push([
           `blocks ${label}, ${shape}: ${b * g} workgroups of ${lay.wd * lay.tl}`,
           { ...tuning, ...want },

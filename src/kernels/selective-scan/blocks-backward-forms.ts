@@ -43,15 +43,21 @@ export interface BlocksBackwardOptions {
    * instead of at each of their uses (B three times, C three times: the maps, the walks)
    */
   rows?: boolean;
+  /**
+   * with the subgroup sums: the segment maps of this many states computed before one barrier (each
+   * state's walks after it, exp(Δ A) computed again), instead of one barrier a state; the maps then
+   * take this many halves of workgroup memory (default 1)
+   */
+  ahead?: number;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
 /** The arrays' sizes in workgroup memory, floats. */
-export function blocksArrays(layout: BlocksLayout, subgroup: boolean) {
+export function blocksArrays(layout: BlocksLayout, subgroup: boolean, ahead = 1) {
   const half = layout.wd * layout.tl;
   return {
-    // per state, the maps alternate between two halves
-    map: 2 * half,
+    // per state, the maps alternate between two halves; `ahead` states' maps at once (subgroup sums)
+    map: Math.max(2, subgroup ? Math.floor(ahead) : 1) * half,
     // the columns of the serial sums (with the subgroup sums: the parameters' sums only)
     red: subgroup ? half : 2 * layout.t * (layout.wd + 1),
   };
@@ -72,7 +78,7 @@ export function blocksBackwardProgramBytes(
   options: BlocksBackwardOptions,
 ): number {
   const sgs = subgroupPlan(layout, options);
-  const { map, red } = blocksArrays(layout, sgs !== null);
+  const { map, red } = blocksArrays(layout, sgs !== null, options.ahead);
   const extra = sgs ? subgroupSumsBytes(sgs, dims.n, dims.r, layout.t) : 0;
   return 4 * (3 * map + 2 * layout.wd * dims.n + red) + extra;
 }

@@ -51,12 +51,15 @@ export function blocksBackwardProgram(
   const diag = options.diagnostic ?? 'none';
   const sgs = subgroupPlan(layout, options);
   const pass = options.starts === 'pass';
-  const { map: mapSize, red: redSize } = blocksArrays(layout, sgs !== null);
+  const { map: mapSize, red: redSize } = blocksArrays(layout, sgs !== null, options.ahead);
   const sgFloats = sgs ? subgroupSumsFloats(sgs, n, r, t) : null;
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
   const slim = options.slim ?? false;
   const rows = options.rows ?? false;
+  // the maps of `ahead` states before one barrier (with the subgroup sums only: the serial ones need a
+  // barrier a state anyway)
+  const ahead = sgs ? Math.max(1, Math.min(n, Math.floor(options.ahead ?? 1))) : 1;
   // the state chunk c starts from (c > 0): from the starts pass, or from du's rows of chunk c - 1
   const startOf = (k: string) =>
     pass
@@ -77,10 +80,117 @@ export function blocksBackwardProgram(
   // a state's B_t[n] and C_t[n] at step j of the segment in phase 2: held in registers (rows) or read
   const bAt = rows ? 'bk[j]' : X('seg * E + j', 'R + k');
   const cAt = rows ? 'ck[j]' : X('seg * E + j', 'R + N + k');
+  // B_t[n] and C_t[n] of state k at the segment's steps, read once (rows)
+  const rowsLoad = rows
+    ? `      var bk: array<f32, E>;
+      var ck: array<f32, E>;
+      for (var j = 0; j < E; j++) {
+        bk[j] = ${X('seg * E + j', 'R + k')};
+        ck[j] = ${X('seg * E + j', 'R + N + k')};
+      }`
+    : '';
+  // state k's segment maps, forward (P, F) and backward (P, m), into the maps at `at` + lid
+  const mapsCode = (at: string) => `      var P = 1.0;
+      var F = 0.0;
+      for (var j = 0; j < E; j++) {
+        let aj = ${decay('delta[j] * Ak')};
+        a[j] = aj;
+        F = aj * F + delta[j] * ut[j] * ${bAt};
+        P = P * aj;
+      }
+      var m = 0.0;
+      for (var j = E - 1; j >= 0; j--) {
+        m = a[j] * (${cAt} * dyv[j] + m);
+      }
+      mapP[${at} + lid] = P;
+      mapF[${at} + lid] = F;
+      mapR[${at} + lid] = m;`;
+  // after the barrier: state k's start and adjoint joined from the other segments' maps at mo, then
+  // the walks over the segment's steps and their sums (a[j], P and m of this segment set)
+  const joinWalk = `      // the state entering this segment, and the adjoint flowing into it from the right
+      ${
+        slim
+          ? `var h = 0.0;
+      if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = ${startOf('k')}; }`
+          : 'var h = hs[k];'
+      }
+      m = gcar[cur + dl * N + k];
+      ${
+        diag === 'no-compose'
+          ? ''
+          : `for (var q = 0; q < seg; q++) {
+        let o = mo + q * WD + dl;
+        h = mapP[o] * h + mapF[o];
+      }
+      for (var q = TL - 1; q > seg; q--) {
+        let o = mo + q * WD + dl;
+        m = mapP[o] * m + mapR[o];
+      }`
+      }
+      if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[mo + lid]; }
+      // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
+      for (var j = 0; j < E; j++) {
+        hp[j] = h;
+        h = a[j] * h + delta[j] * ut[j] * ${bAt};
+        ypre[j] += ${cAt} * h;
+        ${sums ? (sgs ? 'cv[j] = dyv[j] * h;' : 'red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;') : ''}
+      }
+      // backward over the steps: g_t
+      var dAk = 0.0;
+      for (var j = E - 1; j >= 0; j--) {
+        let aj = a[j];
+        let bn = ${bAt};
+        let gn = ${cAt} * dyv[j] + m;
+        sumGB[j] += gn * bn;
+        dDelta[j] += gn * (bn * ut[j] + Ak * aj * hp[j]);
+        dAk += gn * delta[j] * aj * hp[j];
+        ${sums ? (sgs ? 'bv[j] = gn * delta[j] * ut[j];' : 'red[(seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];') : ''}
+        m = aj * gn;
+      }
+      dA[k] += dAk;
+${sgs && sums ? subgroupStateWgsl(sgs, e) : ''}`;
+  const stateLoop =
+    ahead > 1
+      ? `    // the states ${ahead} at a time: a group's maps all before one barrier, then each state's walks
+    // (exp(Δ A) computed again), one more barrier before the next group's maps
+    for (var k0 = 0; k0 < N; k0 += ${ahead}) {
+      let kn = min(${ahead}, N - k0);
+      for (var kq = 0; kq < kn; kq++) {
+        let k = k0 + kq;
+        let Ak = ${aOf('k')};
+${rowsLoad}
+${mapsCode('kq * HALF')}
+      }
+      workgroupBarrier();
+      for (var kq = 0; kq < kn; kq++) {
+        let k = k0 + kq;
+        let mo = kq * HALF;
+        let Ak = ${aOf('k')};
+${rowsLoad}
+        for (var j = 0; j < E; j++) { a[j] = ${decay('delta[j] * Ak')}; }
+        let P = mapP[mo + lid];
+        var m = 0.0;
+${joinWalk}
+      }
+      workgroupBarrier();
+    }`
+      : `    // the states one after the other: the segments' maps meet at one barrier a state
+    for (var k = 0; k < N; k++) {
+      // the maps' half: the same with a barrier between one state's reads and the next one's writes,
+      // alternating by state where the subgroup sums leave no such barrier
+      let mo = ${sgs ? '(k & 1) * HALF' : '0'};
+      let Ak = ${aOf('k')};
+${rowsLoad}
+${mapsCode('mo')}
+      workgroupBarrier();
+${joinWalk}
+      ${sgs ? '' : 'workgroupBarrier();'}
+      ${sums && !sgs ? 'sumState(lid, b, g, c0, k);' : ''}
+    }`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${diag}`,
+      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}${ahead > 1 ? `Ahead${ahead}` : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${ahead}_${diag}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -240,85 +350,7 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = ${startOf('k')}; } else { hs[k] = 0.0; }
     }`
     }
-    // the states one after the other: the segments' maps meet at one barrier a state
-    for (var k = 0; k < N; k++) {
-      // the maps' half: the same with a barrier between one state's reads and the next one's writes,
-      // alternating by state where the subgroup sums leave no such barrier
-      let mo = ${sgs ? '(k & 1) * HALF' : '0'};
-      let Ak = ${aOf('k')};
-${
-  rows
-    ? `      // B_t[n] and C_t[n] at the segment's steps, read once
-      var bk: array<f32, E>;
-      var ck: array<f32, E>;
-      for (var j = 0; j < E; j++) {
-        bk[j] = ${X('seg * E + j', 'R + k')};
-        ck[j] = ${X('seg * E + j', 'R + N + k')};
-      }`
-    : ''
-}
-      // the segment's forward map (P, F) and backward map (P, Rl)
-      var P = 1.0;
-      var F = 0.0;
-      for (var j = 0; j < E; j++) {
-        let aj = ${decay('delta[j] * Ak')};
-        a[j] = aj;
-        F = aj * F + delta[j] * ut[j] * ${bAt};
-        P = P * aj;
-      }
-      var m = 0.0;
-      for (var j = E - 1; j >= 0; j--) {
-        m = a[j] * (${cAt} * dyv[j] + m);
-      }
-      mapP[mo + lid] = P;
-      mapF[mo + lid] = F;
-      mapR[mo + lid] = m;
-      workgroupBarrier();
-      // the state entering this segment, and the adjoint flowing into it from the right
-      ${
-        slim
-          ? `var h = 0.0;
-      if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = ${startOf('k')}; }`
-          : 'var h = hs[k];'
-      }
-      m = gcar[cur + dl * N + k];
-      ${
-        diag === 'no-compose'
-          ? ''
-          : `for (var q = 0; q < seg; q++) {
-        let o = mo + q * WD + dl;
-        h = mapP[o] * h + mapF[o];
-      }
-      for (var q = TL - 1; q > seg; q--) {
-        let o = mo + q * WD + dl;
-        m = mapP[o] * m + mapR[o];
-      }`
-      }
-      if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[mo + lid]; }
-      // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
-      for (var j = 0; j < E; j++) {
-        hp[j] = h;
-        h = a[j] * h + delta[j] * ut[j] * ${bAt};
-        ypre[j] += ${cAt} * h;
-        ${sums ? (sgs ? 'cv[j] = dyv[j] * h;' : 'red[(T + seg * E + j) * WDP + dl] = dyv[j] * h;') : ''}
-      }
-      // backward over the steps: g_t
-      var dAk = 0.0;
-      for (var j = E - 1; j >= 0; j--) {
-        let aj = a[j];
-        let bn = ${bAt};
-        let gn = ${cAt} * dyv[j] + m;
-        sumGB[j] += gn * bn;
-        dDelta[j] += gn * (bn * ut[j] + Ak * aj * hp[j]);
-        dAk += gn * delta[j] * aj * hp[j];
-        ${sums ? (sgs ? 'bv[j] = gn * delta[j] * ut[j];' : 'red[(seg * E + j) * WDP + dl] = gn * delta[j] * ut[j];') : ''}
-        m = aj * gn;
-      }
-      dA[k] += dAk;
-${sgs && sums ? subgroupStateWgsl(sgs, e) : ''}
-      ${sgs ? '' : 'workgroupBarrier();'}
-      ${sums && !sgs ? 'sumState(lid, b, g, c0, k);' : ''}
-    }
+${stateLoop}
     // d dt_low: d dt_t W over the channels
     ${sums ? (sgs ? subgroupChunkWgsl(sgs, e, r, wOf) : serialDtWgsl(wOf)) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
     storageBarrier();

@@ -117,18 +117,23 @@ const FORMS = [
   { sums: 'subgroup', starts: 'pass', slim: true, rows: true },
   // the starts by the staged forward's walk (where its loop turns fit the chunk; else the one-lane walk)
   { sums: 'subgroup', starts: 'pass', slim: true, staged: true },
+  // several states' maps before one barrier (as many of 8 as fit), with and without the pass
+  { sums: 'subgroup', starts: 'pass', slim: true, rows: true, ahead: 8 },
+  { sums: 'subgroup', starts: 'phase1', slim: true, ahead: 8 },
 ] as const;
 
 describe('block-parallel scan backward', () => {
   const runs = CASES.flatMap((bc, index) => FORMS.map((form) => ({ ...bc, index, ...form })));
   const backwards = new Set<string>();
+  const aheads = new Set<string>();
   runs.forEach((run) => {
     const { c, layout, index, sums, starts, slim } = run;
     const rows = 'rows' in run && run.rows === true;
     const staged = 'staged' in run && run.staged === true;
+    const ahead = 'ahead' in run ? run.ahead : 1;
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}${staged ? ', staged starts' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}${staged ? ', staged starts' : ''}${ahead > 1 ? `, ${ahead} states ahead` : ''}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -148,6 +153,7 @@ describe('block-parallel scan backward', () => {
         blocksStarts: starts,
         blocksRows: rows,
         blocksStartsStaged: staged,
+        blocksAhead: ahead,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -165,7 +171,8 @@ describe('block-parallel scan backward', () => {
         );
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
-        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}`;
+        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}${forms.ahead ? `Ahead${forms.ahead}` : ''}`;
+        if (forms.ahead) aheads.add(`${forms.ahead}${c.n % forms.ahead ? ' (last group short)' : ''}`);
         const ran = [...programs].filter((p) => p.startsWith('ScanBackward') || p.startsWith('ScanStarts'));
         const storage = maxWorkgroupStorage(backend);
         const stagedStarts = stagedStartsPlanFor(
@@ -179,7 +186,7 @@ describe('block-parallel scan backward', () => {
         expect(stagedStarts !== null, 'staged starts where asked for and fitting').toBe(
           staged && (lay as BlocksLayout).t % 4 === 0,
         );
-        backwards.add(name);
+        backwards.add(name.replace(/Ahead\d+$/, ''));
         if (starts === 'pass')
           backwards.add(`${startsName}${stagedStarts ? ` ${stagedStarts.sp} lanes` : ''}`);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
@@ -225,6 +232,11 @@ describe('block-parallel scan backward', () => {
         'ScanStartsStaged 1 lanes',
         'ScanStartsStaged 4 lanes',
       ].sort(),
+    );
+    // the states' maps several at a time ran, with a last group shorter than the others (N 5, 3)
+    expect([...aheads].some((a) => a.endsWith('(last group short)'))).toBe(true);
+    expect([...aheads].some((a) => !a.endsWith('(last group short)') && Number.parseInt(a, 10) >= 4)).toBe(
+      true,
     );
   });
 });

@@ -121,7 +121,7 @@ export function blocksOptions(
   dims: Pick<Dims, 'n' | 'r' | 's'> & { l?: number },
   layout: BlocksLayout,
   wanted: Pick<typeof scanTuning, 'blocksSums' | 'blocksSlim' | 'blocksDiagnostic' | 'blocksStarts'> &
-    Partial<Pick<typeof scanTuning, 'blocksStartsFromChunks' | 'blocksRows'>> = scanTuning,
+    Partial<Pick<typeof scanTuning, 'blocksStartsFromChunks' | 'blocksRows' | 'blocksAhead'>> = scanTuning,
 ): BlocksBackwardOptions {
   const sgMin = subgroupMinSize(backend);
   // the subgroup sums: over Q lanes of a segment's channels, where the device has subgroups
@@ -143,8 +143,15 @@ export function blocksOptions(
     diagnostic: wanted.blocksDiagnostic,
     starts: pass ? 'pass' : 'phase1',
   };
-  const fits = blocksBackwardProgramBytes(layout, dims, forms) <= maxWorkgroupStorage(backend);
-  return fits ? forms : { ...forms, sums: 'serial', q: undefined };
+  const storage = maxWorkgroupStorage(backend);
+  // the maps of several states before one barrier (subgroup sums): as many as asked for, halved to fit
+  let ahead = subgroup
+    ? 2 ** Math.floor(Math.log2(Math.max(1, Math.min(dims.n, wanted.blocksAhead ?? 1))))
+    : 1;
+  while (ahead > 1 && blocksBackwardProgramBytes(layout, dims, { ...forms, ahead }) > storage) ahead >>= 1;
+  if (ahead > 1) forms.ahead = ahead;
+  const fits = blocksBackwardProgramBytes(layout, dims, forms) <= storage;
+  return fits ? forms : { ...forms, sums: 'serial', q: undefined, ahead: undefined };
 }
 
 /**

@@ -140,9 +140,17 @@ export const scanTuning = {
   blocksSlim: true,
   /**
    * the block-parallel backward's B_t[n] and C_t[n] read once a state into registers
-   * (BlocksBackwardOptions.rows; written in session 24, not yet timed: bench/plans/h200-25.sh)
+   * (BlocksBackwardOptions.rows). Level or faster wherever timed in session 25 (medians): H200 call
+   * c25r at L 1024, 64 x 4 x 4 2.294 ms against 2.30, 32 x 8 x 4 2.50 against 2.76; H100 call c25s
+   * with the staged starts 2.13 against 2.14-3.2 (bimodal); the paper's Mamba shape level (0.45)
    */
-  blocksRows: false,
+  blocksRows: true,
+  /**
+   * with the subgroup sums: the segment maps of this many states before one barrier
+   * (BlocksBackwardOptions.ahead; halved until the workgroup memory holds them), instead of a barrier
+   * a state. Written in session 25, 1 (a barrier a state) until timed
+   */
+  blocksAhead: 1,
   /**
    * the block-parallel backward's chunk starting states: from its first pass ('phase1', the segment
    * maps per state through workgroup memory), or from a dispatch of their own before it ('pass',
@@ -162,9 +170,10 @@ export const scanTuning = {
    * the starts pass as the staged forward's walk (stagedForwardProgram with startsChunk: the staged
    * layout's lanes a channel, inputs shared, vec4 rows; C_t, z and y left out) instead of the one-lane
    * walk (blocks-starts-program.ts: WC invocations a workgroup, one a channel, a quarter of the
-   * staged forward's invocations). Written in session 25, off until timed
+   * staged forward's invocations). Session 25, H100 call c25s (8 processes, medians), B 64, L 1024,
+   * Di 256: the starts alone 0.223 ms against 0.380; 'auto''s backward 2.13 ms against 2.28
    */
-  blocksStartsStaged: false,
+  blocksStartsStaged: true,
   /** timing diagnostics of the block-parallel backward (bench/gpu.ts; wrong gradients by design) */
   blocksDiagnostic: 'none' as BlocksBackwardDiagnostic,
   /**

@@ -23,7 +23,13 @@ import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { blocksLayout } from './blocks-layout';
 import { registerHostScanKernels } from './host';
-import { referenceScanKernels, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD, scanTuning } from './index';
+import {
+  referenceScanKernels,
+  SELECTIVE_SCAN,
+  SELECTIVE_SCAN_GRAD,
+  scanTuning,
+  stagedStartsPlanFor,
+} from './index';
 import { stagedForwardBytes } from './staged-forward-program';
 
 let gpu = { ok: false, reason: '' };
@@ -95,7 +101,8 @@ describe("the scan under 'auto' (the product's path)", () => {
   // what 'auto' runs on this device, from its limits: the staged forward where its timed layout (64
   // channels, T 16: stagedForwardBytes) fits the workgroup memory, else the lane-parallel one where
   // there are subgroups, else chunked from L 128 (sequential below); the block-parallel backward
-  // where its layout fits (slim), with the starts pass from 32 chunks of 16 steps on
+  // where its layout fits (slim, B_t and C_t once a state), with the starts pass from 32 chunks of 16
+  // steps on: the staged forward's walk where its layout fits, else the one-lane walk
   for (const l of [37, 16 * 32]) {
     it(`runs the programs its rules name for this device: L ${l}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
@@ -129,12 +136,13 @@ describe("the scan under 'auto' (the product's path)", () => {
       }
       const scans = programs.filter((p) => p.startsWith('Scan'));
       expect(scans[0]).toBe(forward);
-      const backward = scans.filter((p) => p.startsWith('ScanBackward'));
+      const backward = scans.filter((p) => p.startsWith('ScanBackward') || p.startsWith('ScanStarts'));
+      const stagedStarts = stagedStartsPlanFor(c, 16, subgroupMinSize(backend), storage) !== null;
       if (!blocks) expect(backward).toEqual(['ScanBackward']);
       else if (l >= 16 * 32) {
-        expect(backward[0]).toBe('ScanBackwardStarts');
-        expect(backward[1]).toMatch(/^ScanBackwardBlocks(Subgroup)?SlimStarts$/);
-      } else expect(backward).toEqual([expect.stringMatching(/^ScanBackwardBlocks(Subgroup)?Slim$/)]);
+        expect(backward[0]).toBe(stagedStarts ? 'ScanStartsStaged' : 'ScanBackwardStarts');
+        expect(backward[1]).toMatch(/^ScanBackwardBlocks(Subgroup)?SlimStartsRows$/);
+      } else expect(backward).toEqual([expect.stringMatching(/^ScanBackwardBlocks(Subgroup)?SlimRows$/)]);
       console.info(
         `'auto' at L ${l} (workgroup memory ${storage} B, subgroups ${subgroups}): ${scans.join(', ')}`,
       );
