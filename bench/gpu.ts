@@ -367,11 +367,11 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
-type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share'>;
+type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves'>;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}`;
 }
 
 /**
@@ -429,6 +429,10 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [64, 4, 32, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
   [32, 4, 32, 4, { grouped: true, exp2: true, vecRows: true, share: true }],
   [64, 4, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true }],
+  // lanes of two states (session 25): 8 lanes a channel at N 16, 32 channels a workgroup
+  [32, 8, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, halves: true }],
+  [32, 8, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true, halves: true }],
+  [32, 8, 16, 16, { grouped: true, exp2: true, vecRows: true, share: true, halves: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -524,6 +528,7 @@ if (sections.has('scan'))
             stagedExp2: turn.exp2 ?? false,
             stagedVecRows: turn.vecRows ?? false,
             stagedShare: turn.share ?? false,
+            stagedHalves: turn.halves ?? false,
           },
         ];
       }),

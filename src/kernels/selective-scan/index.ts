@@ -210,6 +210,7 @@ function stagedWanted(t: typeof scanTuning): StagedLayout {
     exp2: t.stagedExp2,
     vecRows: t.stagedVecRows,
     share: t.stagedShare,
+    halves: t.stagedHalves,
   };
 }
 

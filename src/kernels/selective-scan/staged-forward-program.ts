@@ -54,6 +54,16 @@ export interface StagedLayout {
    * shuffles, y_k computed and stored by that lane (default false: every lane computes every step's)
    */
   share?: boolean;
+  /**
+   * lanes of two states each (N = 2 SP): a lane's B_t and C_t are half of a row's vec4, picked by one
+   * select (default false: a lane's states are whole vec4s, N a multiple of 4 SP)
+   */
+  halves?: boolean;
+}
+
+/** Whether SP lanes a channel hold N states: whole vec4s each, or (halves) two states each. */
+function lanesFit(n: number, sp: number, halves: boolean): boolean {
+  return n % (4 * sp) === 0 || (halves && n === 2 * sp);
 }
 
 /** Whether the staged rows can be copied as x_dbl's own vec4s: R and N multiples of 4. */
@@ -147,7 +157,8 @@ export function stagedLayout(
 ): StagedLayout | null {
   const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
   let sp = pow2(wanted.sp);
-  while (sp > 1 && (subgroupMin === null || sp > subgroupMin || n % (4 * sp) !== 0)) sp >>= 1;
+  const halvesWanted = wanted.halves === true;
+  while (sp > 1 && (subgroupMin === null || sp > subgroupMin || !lanesFit(n, sp, halvesWanted))) sp >>= 1;
   let wc = pow2(wanted.wc);
   while (wc * sp > 256 && wc > 1) wc >>= 1;
   if (wc * sp > 256) return null;
@@ -168,6 +179,7 @@ export function stagedLayout(
     ...(wanted.exp2 ? { exp2: true } : {}),
     ...(wanted.vecRows && vecRowsFit(r, n) ? { vecRows: true } : {}),
     ...(wanted.share && sp > 1 && wanted.grouped && unroll % sp === 0 ? { share: true } : {}),
+    ...(halvesWanted && sp > 1 && n % (4 * sp) !== 0 ? { halves: true } : {}),
   };
 }
 
@@ -199,6 +211,10 @@ export function stagedForwardProgram(
   const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
   const nps = n / sp;
+  // two states a lane: half of a vec4 (the half picked by the lane's parity)
+  const halves = layout.halves === true && sp > 1 && nps === 2;
+  if (sp > 1 && !lanesFit(n, sp, halves))
+    throw new Error(`staged forward: ${n} states do not fit ${sp} lanes`);
   const rv = Math.ceil(r / 4);
   const nv = Math.ceil(n / 4);
   const rs = rv + 2 * nv;
@@ -296,8 +312,9 @@ export function stagedForwardProgram(
   const scan = (k: number) => {
     const lines = starts ? [] : ['      var acc0 = 0.0;', '      var acc1 = 0.0;'];
     for (let q = 0; q < Math.ceil(nps / 4) && diagnostic !== 'no-scan'; q++) {
-      lines.push(`      let bq${q} = rows[${v('o', k)} + ${rv} + so + ${q}];`);
-      if (!starts) lines.push(`      let cq${q} = rows[${v('o', k)} + ${rv + nv} + so + ${q}];`);
+      const pick = (x: string) => (halves ? `select(${x}.xy, ${x}.zw, hi)` : x);
+      lines.push(`      let bq${q} = ${pick(`rows[${v('o', k)} + ${rv} + so + ${q}]`)};`);
+      if (!starts) lines.push(`      let cq${q} = ${pick(`rows[${v('o', k)} + ${rv + nv} + so + ${q}]`)};`);
       for (let i = 4 * q; i < Math.min(nps, 4 * q + 4); i++) {
         const arg = `${v('delta', k)} * A${i}`;
         const decay = diagnostic === 'no-exp' ? `(1.0 + ${arg})` : exp2 ? `exp2(${arg})` : `exp(${arg})`;
@@ -365,7 +382,7 @@ ${scan(k)}
 
   return {
     name: starts ? 'ScanStartsStaged' : 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${diagnostic}_${starts}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${diagnostic}_${starts}`,
     dispatch,
     uniforms: [
       ...[b, l, di, zw, zOffset, dispatch[0], groupsPerB],
@@ -404,7 +421,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let mapped = ${sp > 1 ? `i32(sgl % ${sp}u) == part` : 'true'};
   let nanv = bitcast<f32>(0x7fc00000u | (lidu & 0u));
   // this lane's states: part * ${nps} .. + ${nps - 1}; their vec4s start at so in a row's B_t and C_t
-  let so = part * ${sp > 1 ? nps / 4 : 0};
+  let so = ${halves ? 'part / 2' : `part * ${sp > 1 ? nps / 4 : 0}`};
+  ${halves ? 'let hi = (part & 1) == 1;' : ''}
 ${Array.from(
   { length: nps },
   (_, i) => `  let A${i} = -exp(ALog[dc * N + min(part * ${nps} + ${i}, N - 1)])${aScale};

@@ -220,9 +220,23 @@ describe('row-staged scan forward', () => {
       { b: 2, l: 19, di: 70, n: 4, r: 3, gateWidth: 2 },
       { wc: 32, sp: 1, t: 8, unroll: 4, grouped: true, vecRows: true },
     ],
+    // lanes of two states (halves): N 8 over 4 lanes with the inputs shared, U 4, L 21 (the last turn
+    // past L); N 4 over 2 lanes, vec4 rows, L = 1
+    [
+      { b: 2, l: 21, di: 33, n: 8, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 4, t: 8, unroll: 4, grouped: true, exp2: true, vecRows: true, share: true, halves: true },
+    ],
+    [
+      { b: 1, l: 1, di: 4, n: 4, r: 4, gateWidth: 1 },
+      { wc: 64, sp: 2, t: 16, unroll: 2, grouped: true, exp2: true, vecRows: true, halves: true },
+    ],
+    [
+      { b: 3, l: 37, di: 17, n: 8, r: 3, gateWidth: 2 },
+      { wc: 16, sp: 4, t: 16 },
+    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}${want.halves ? ', two states a lane' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -240,6 +254,7 @@ describe('row-staged scan forward', () => {
         stagedExp2: want.exp2 ?? false,
         stagedVecRows: want.vecRows ?? false,
         stagedShare: want.share ?? false,
+        stagedHalves: want.halves ?? false,
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
@@ -247,6 +262,9 @@ describe('row-staged scan forward', () => {
       expect(layout?.exp2).toBe(want.exp2);
       expect(layout?.vecRows).toBe(want.vecRows && vecRowsFit(c.r, c.n) ? true : undefined);
       expect(layout?.share).toBe(want.share);
+      expect(layout?.halves).toBe(want.halves);
+      // without halves, N 8 is 2 lanes of a vec4 each, not 4
+      if (!want.halves) expect(layout?.sp).toBeLessThanOrEqual(Math.max(1, c.n / 4));
       const programs = new Set<string>();
       try {
         const ref = await forwardValue('cpu', inputs, scanFunction(false, zOffset));

@@ -115,6 +115,11 @@ export const scanTuning = {
    * owning the step, and passed on by subgroup shuffles (StagedLayout.share; 2+ lanes, in phases)
    */
   stagedShare: true,
+  /**
+   * the staged forward's lanes of two states each (StagedLayout.halves: with stagedLanes N / 2, e.g. 8
+   * lanes at N 16, 32 channels a workgroup). Written in session 25, off until timed
+   */
+  stagedHalves: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
