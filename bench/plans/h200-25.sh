@@ -16,7 +16,8 @@
 #     pass); the staged forward with tiles of 32 steps; the paper-size steps with the staged starts
 #     from 2 chunks on, with and without the rows once a state.
 #   Ran in session 25 (calls c25q, c25s, on an H100).
-#   bash bench/plans/h200-25.sh ahead   one call (~6 min): 'auto''s backward as session 25 left it
+#   bash bench/plans/h200-25.sh ahead   one call (~6 min; planned, not yet run: device loans were
+#     paused for the rest of session 25): 'auto''s backward as session 25 left it
 #     (staged starts, rows once a state) beside session 24's, and with the segment maps of 4 or 8
 #     states before one barrier (blocksAhead), at L 1024 (6 processes) and the paper's Mamba shape (3,
 #     where 'auto' runs the first pass); the staged forward with lanes of two states (8 lanes a

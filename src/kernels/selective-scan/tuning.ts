@@ -117,7 +117,8 @@ export const scanTuning = {
   stagedShare: true,
   /**
    * the staged forward's lanes of two states each (StagedLayout.halves: with stagedLanes N / 2, e.g. 8
-   * lanes at N 16, 32 channels a workgroup). Written in session 25, off until timed
+   * lanes at N 16, 32 channels a workgroup). Written in session 25, off until timed (`bash
+   * bench/plans/h200-25.sh ahead` times it; not yet run)
    */
   stagedHalves: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
@@ -153,7 +154,8 @@ export const scanTuning = {
   /**
    * with the subgroup sums: the segment maps of this many states before one barrier
    * (BlocksBackwardOptions.ahead; halved until the workgroup memory holds them), instead of a barrier
-   * a state. Written in session 25, 1 (a barrier a state) until timed
+   * a state. Written in session 25, 1 (a barrier a state) until timed: device loans were paused
+   * before `bash bench/plans/h200-25.sh ahead` could run
    */
   blocksAhead: 1,
   /**
