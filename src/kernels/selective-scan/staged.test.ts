@@ -14,7 +14,7 @@ import { setRawDispatchHook, subgroupMinSize } from '../runner';
 import { type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { forwardValue, relErr } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
-import { scanTuning, stagedPlanFor } from './index';
+import { scanTuning, stagedPlanFor, stagedStartsPlanFor } from './index';
 import {
   type StagedLayout,
   stagedForwardBytes,
@@ -100,6 +100,23 @@ describe('row-staged scan forward', () => {
     expect(stagedPlanFor(paper, 32, 16384)).toBeNull();
     expect(stagedPlanFor(paper, 32, 16384, { ...scanTuning, forwardMode: 'staged' })?.t).toBe(8);
     expect(stagedPlanFor(paper, 32, 49152, { ...scanTuning, staged: false })).toBeNull();
+  });
+
+  it("the backward's starts by the staged walk: where asked for and its loop turns make up the chunk", () => {
+    const paper = { n: 16, r: 8 };
+    const on = { ...scanTuning, blocksStartsStaged: true };
+    // 'auto''s chunk of 16 steps, and 32: whole turns of 4 steps; the forward's own layout
+    expect(stagedStartsPlanFor(paper, 16, 32, 49152, on)).toEqual(stagedPlanFor(paper, 32, 49152, on));
+    expect(stagedStartsPlanFor(paper, 32, 32, 49152, on)?.sp).toBe(4);
+    // a chunk of 6 or 18 steps is not whole turns: the one-lane walk
+    expect(stagedStartsPlanFor(paper, 6, 32, 49152, on)).toBeNull();
+    expect(stagedStartsPlanFor(paper, 18, 32, 49152, on)).toBeNull();
+    // without subgroups, at 1 lane; off where not asked for, whatever the forward runs
+    expect(stagedStartsPlanFor(paper, 16, null, 49152, on)?.sp).toBe(1);
+    expect(stagedStartsPlanFor(paper, 16, 32, 49152, { ...on, blocksStartsStaged: false })).toBeNull();
+    expect(stagedStartsPlanFor(paper, 16, 32, 49152, { ...on, forwardMode: 'sequential' })?.sp).toBe(4);
+    // a device whose workgroup memory cannot hold even the smallest tile
+    expect(stagedStartsPlanFor(paper, 16, 32, 64, on)).toBeNull();
   });
 
   const cases: ReadonlyArray<[ScanCase, StagedLayout]> = [
