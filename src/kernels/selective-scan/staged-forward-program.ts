@@ -17,6 +17,8 @@
  *     with the Σ over a channel's SP lanes done by subgroup shuffles.
  * All global loads and the stores of y are coalesced; each exp(Δ A) is computed once; nothing of
  * size B x L x Di x N is stored.
+ * The same walk, without y, is the block-parallel backward's starts pass where it fits
+ * (`startsChunk`: the states at every chunk boundary, scanTuning.blocksStartsStaged).
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
