@@ -366,6 +366,17 @@ const BLOCKS_SWEEP: ReadonlyArray<[number, number, number, boolean]> = [
   [16, 16, 4, false],
 ];
 
+/**
+ * The backward with each channel's states over parts of the workgroup (BlocksBackwardOptions.parts):
+ * WD, TL, E and the parts, WD x TL x parts <= 256 invocations.
+ */
+const BLOCKS_PARTS: ReadonlyArray<[number, number, number, number]> = [
+  [16, 4, 4, 4],
+  [32, 2, 8, 4],
+  [32, 4, 4, 2],
+  [64, 2, 8, 2],
+];
+
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
 type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves'>;
 
@@ -667,6 +678,42 @@ if (sections.has('scan'))
           },
           extra,
         ]);
+    }
+    // each channel's states over parts of the workgroup (session 25): WD x TL x parts invocations, with
+    // 'auto''s other forms (staged starts pass, slim, rows, subgroup sums)
+    for (const [wd, tl, e, parts] of BLOCKS_PARTS) {
+      const lay = blocksLayout(n, { wd, tl, e }, budget);
+      if (!lay) continue;
+      const want = {
+        ...scanTuning,
+        blocksSums: 'subgroup',
+        blocksStarts: 'pass',
+        blocksSlim: true,
+        blocksRows: true,
+        blocksStartsStaged: true,
+        blocksAhead: 1,
+        blocksParts: parts,
+      } as const;
+      const got = blocksOptions(backend, { n, r, s }, lay, want);
+      if (got.sums !== 'subgroup' || (got.parts ?? 1) !== parts) continue;
+      const g = Math.ceil(di / lay.wd);
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / lay.t) - 1));
+      bwdVariants.push([
+        `blocks states in ${parts} parts, staged starts pass, slim, rows once a state, ${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps: ${b * g} workgroups of ${lay.wd * lay.tl * parts}`,
+        {
+          backwardMode: 'blocks',
+          blocksChannels: wd,
+          blocksSegments: tl,
+          blocksSteps: e,
+          blocksSums: 'subgroup',
+          blocksStarts: 'pass',
+          blocksSlim: true,
+          blocksRows: true,
+          blocksStartsStaged: true,
+          blocksParts: parts,
+        },
+        extra,
+      ]);
     }
     // the starts pass's own layout (blocks-starts-program.ts), beside the slim block-parallel backward at
     // WD 64 x 4 x 4 with each of the sums: WC channels a workgroup, tiles of TS steps

@@ -21,8 +21,9 @@
 #     (staged starts, rows once a state) beside session 24's, and with the segment maps of 4 or 8
 #     states before one barrier (blocksAhead), at L 1024 (6 processes) and the paper's Mamba shape (3,
 #     where 'auto' runs the first pass); the staged forward with lanes of two states (8 lanes a
-#     channel, stagedHalves) beside 'auto''s; the paper-size steps: now, as in session 24, with
-#     blocksAhead 8.
+#     channel, stagedHalves) beside 'auto''s; the backward with each channel's states over 2 or 4
+#     parts of the workgroup (blocksParts, at WD 16-64 x TL 2-4); the paper-size steps: now, as in
+#     session 24, with blocksAhead 8, with 4 parts at WD 16 x TL 4 x E 4.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -59,12 +60,17 @@ starts)
     '{"blocksStartsStaged":true,"blocksStartsFromChunks":2,"blocksRows":true}'
   ;;
 ahead)
-  ROWS="blocks starts pass, slim, subgroup sums (|blocks staged starts pass, slim, rows once a state, "
-  ROWS="$ROWS|blocks slim, subgroup sums (|blocks slim, rows once a state, |blocks slim, 8|starts alone"
-  SHAPE=64,82,512 call c25b 120 3 "$ROWS"
-  ROWS="$ROWS|staged, 64 ch x 4 lanes, T 16, 4 steps written out$P, vec4 rows, inputs shared|staged, 32 ch x 8 lanes"
-  call c25a 150 6 "$ROWS" '{"forwardMode":"auto"}' '{"blocksStartsStaged":false,"blocksRows":false}' \
-    '{"blocksAhead":8}'
+  # the row prefixes, one a line: the backward's forms, then (L 1024 only) the forwards
+  BACKWARD=(
+    "blocks starts pass, slim, subgroup sums ("
+    "blocks staged starts pass, slim, rows once a state, "
+    "blocks slim, subgroup sums (" "blocks slim, rows once a state, " "blocks slim, 8"
+    "starts alone" "blocks states in"
+  )
+  FORWARD=("staged, 64 ch x 4 lanes, T 16, 4 steps written out$P, vec4 rows, inputs shared" "staged, 32 ch x 8 lanes")
+  SHAPE=64,82,512 call c25b 120 3 "$(IFS='|'; echo "${BACKWARD[*]}")"
+  call c25a 150 6 "$(IFS='|'; echo "${BACKWARD[*]}|${FORWARD[*]}")" '{"forwardMode":"auto"}' '{"blocksStartsStaged":false,"blocksRows":false}' \
+    '{"blocksAhead":8}' '{"blocksParts":4,"blocksChannels":16,"blocksSegments":4,"blocksSteps":4}'
   ;;
 *)
   echo "usage: bash bench/plans/h200-25.sh forward|rows|starts|ahead" >&2

@@ -49,12 +49,19 @@ export interface BlocksBackwardOptions {
    * take this many halves of workgroup memory (default 1)
    */
   ahead?: number;
+  /**
+   * with the subgroup sums: each channel's states split over this many parts of the workgroup (a
+   * divisor of N; WD x TL x parts invocations), state n in part n mod parts, their per-step sums over
+   * states joined through workgroup memory once a chunk; part 0 writes du, dz and the parameters'
+   * sums (default 1; not with `ahead`)
+   */
+  parts?: number;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
 /** The arrays' sizes in workgroup memory, floats. */
-export function blocksArrays(layout: BlocksLayout, subgroup: boolean, ahead = 1) {
-  const half = layout.wd * layout.tl;
+export function blocksArrays(layout: BlocksLayout, subgroup: boolean, ahead = 1, parts = 1) {
+  const half = layout.wd * layout.tl * (subgroup ? parts : 1);
   return {
     // per state, the maps alternate between two halves; `ahead` states' maps at once (subgroup sums)
     map: Math.max(2, subgroup ? Math.floor(ahead) : 1) * half,
@@ -71,6 +78,16 @@ export function subgroupPlan(layout: BlocksLayout, options: BlocksBackwardOption
   return { q, subs: layout.wd / q };
 }
 
+/**
+ * The parts a channel's states are split over as `options.parts` asks, where it can be: the subgroup
+ * sums, no `ahead`, a divisor of N, at most 256 invocations; else 1.
+ */
+export function statesParts(layout: BlocksLayout, n: number, options: BlocksBackwardOptions): number {
+  const p = Math.floor(options.parts ?? 1);
+  if (p <= 1 || subgroupPlan(layout, options) === null || (options.ahead ?? 1) > 1) return 1;
+  return n % p === 0 && layout.wd * layout.tl * p <= 256 ? p : 1;
+}
+
 /** Workgroup memory of the program for these forms, bytes. */
 export function blocksBackwardProgramBytes(
   layout: BlocksLayout,
@@ -78,7 +95,10 @@ export function blocksBackwardProgramBytes(
   options: BlocksBackwardOptions,
 ): number {
   const sgs = subgroupPlan(layout, options);
-  const { map, red } = blocksArrays(layout, sgs !== null, options.ahead);
+  const parts = statesParts(layout, dims.n, options);
+  const { map, red } = blocksArrays(layout, sgs !== null, options.ahead, parts);
   const extra = sgs ? subgroupSumsBytes(sgs, dims.n, dims.r, layout.t) : 0;
-  return 4 * (3 * map + 2 * layout.wd * dims.n + red) + extra;
+  // the per-step sums over states of each part (3 E values an invocation)
+  const join = parts > 1 ? 3 * layout.e * layout.wd * layout.tl * parts : 0;
+  return 4 * (3 * map + 2 * layout.wd * dims.n + red + join) + extra;
 }

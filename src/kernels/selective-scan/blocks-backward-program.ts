@@ -21,7 +21,7 @@
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
-import { type BlocksBackwardOptions, blocksArrays, subgroupPlan } from './blocks-backward-forms';
+import { type BlocksBackwardOptions, blocksArrays, statesParts, subgroupPlan } from './blocks-backward-forms';
 import {
   serialDtWgsl,
   serialSumsWgsl,
@@ -37,6 +37,7 @@ export {
   type BlocksBackwardDiagnostic,
   type BlocksBackwardOptions,
   blocksBackwardProgramBytes,
+  statesParts,
 } from './blocks-backward-forms';
 
 export function blocksBackwardProgram(
@@ -51,7 +52,9 @@ export function blocksBackwardProgram(
   const diag = options.diagnostic ?? 'none';
   const sgs = subgroupPlan(layout, options);
   const pass = options.starts === 'pass';
-  const { map: mapSize, red: redSize } = blocksArrays(layout, sgs !== null, options.ahead);
+  // each channel's states over `parts` parts of the workgroup (lid = (seg SP + pt) WD + dl)
+  const parts = statesParts(layout, n, options);
+  const { map: mapSize, red: redSize } = blocksArrays(layout, sgs !== null, options.ahead, parts);
   const sgFloats = sgs ? subgroupSumsFloats(sgs, n, r, t) : null;
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
@@ -72,7 +75,16 @@ export function blocksBackwardProgram(
   const g = Math.ceil(di / wd);
   const dispatch = dispatch1d(b * g, 1);
   const chunks = Math.ceil(l / t);
-  const half = tl * wd;
+  const half = tl * wd * parts;
+  // map slot of segment q (of this part and channel)
+  const segAt = (q: string) => (parts > 1 ? `(${q} * SP + pt) * WD + dl` : `${q} * WD + dl`);
+  // the states' loop: state k of this part at turn ki
+  const statesLoop = (parity: string) =>
+    parts > 1
+      ? `for (var ki = 0; ki < ${n / parts}; ki++) {
+      let k = ki * SP + pt;
+      let ${parity}`
+      : null;
   const wdp = wd + 1;
   // x_dbl[b, c T + loc, col]
   const X = (loc: string, col: string) =>
@@ -119,11 +131,11 @@ export function blocksBackwardProgram(
         diag === 'no-compose'
           ? ''
           : `for (var q = 0; q < seg; q++) {
-        let o = mo + q * WD + dl;
+        let o = mo + ${segAt('q')};
         h = mapP[o] * h + mapF[o];
       }
       for (var q = TL - 1; q > seg; q--) {
-        let o = mo + q * WD + dl;
+        let o = mo + ${segAt('q')};
         m = mapP[o] * m + mapR[o];
       }`
       }
@@ -149,6 +161,27 @@ export function blocksBackwardProgram(
       }
       dA[k] += dAk;
 ${sgs && sums ? subgroupStateWgsl(sgs, e) : ''}`;
+  // the parts' per-step sums over their states (C h with D u on part 0, g B, dΔ), joined once a chunk
+  const joinParts = `    for (var j = 0; j < E; j++) {
+      comb[j * INV + lid] = ypre[j];
+      comb[(E + j) * INV + lid] = sumGB[j];
+      comb[(2 * E + j) * INV + lid] = dDelta[j];
+    }
+    workgroupBarrier();
+    for (var j = 0; j < E; j++) {
+      var y0 = 0.0;
+      var s0 = 0.0;
+      var d0 = 0.0;
+      for (var p = 0; p < SP; p++) {
+        let o = (seg * SP + p) * WD + dl;
+        y0 += comb[j * INV + o];
+        s0 += comb[(E + j) * INV + o];
+        d0 += comb[(2 * E + j) * INV + o];
+      }
+      ypre[j] = y0;
+      sumGB[j] = s0;
+      dDelta[j] = d0;
+    }`;
   const stateLoop =
     ahead > 1
       ? `    // the states ${ahead} at a time: a group's maps all before one barrier, then each state's walks
@@ -175,10 +208,13 @@ ${joinWalk}
       workgroupBarrier();
     }`
       : `    // the states one after the other: the segments' maps meet at one barrier a state
-    for (var k = 0; k < N; k++) {
+    ${
+      statesLoop('mo = (ki & 1) * HALF;') ??
+      `for (var k = 0; k < N; k++) {
       // the maps' half: the same with a barrier between one state's reads and the next one's writes,
       // alternating by state where the subgroup sums leave no such barrier
-      let mo = ${sgs ? '(k & 1) * HALF' : '0'};
+      let mo = ${sgs ? '(k & 1) * HALF' : '0'};`
+    }
       let Ak = ${aOf('k')};
 ${rowsLoad}
 ${mapsCode('mo')}
@@ -189,8 +225,8 @@ ${joinWalk}
     }`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}${ahead > 1 ? `Ahead${ahead}` : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${ahead}_${diag}`,
+      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}${ahead > 1 ? `Ahead${ahead}` : ''}${parts > 1 ? `Parts${parts}` : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${ahead}_${diag}${parts > 1 ? `_p${parts}` : ''}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -214,19 +250,19 @@ const WD = ${wd};
 const TL = ${tl};
 const E = ${e};
 const T = ${t};
-const HALF = ${half};
+const HALF = ${half};${parts > 1 ? `\nconst SP = ${parts};\nconst INV = ${wd * tl * parts};` : ''}
 const WDP = ${wdp};
 const P2 = ${r + n + 2};
 var<workgroup> mapP: array<f32, ${mapSize}>;
 var<workgroup> mapF: array<f32, ${mapSize}>;
 var<workgroup> mapR: array<f32, ${mapSize}>;
 var<workgroup> gcar: array<f32, ${2 * wd * n}>;
-var<workgroup> red: array<f32, ${redSize}>;
+var<workgroup> red: array<f32, ${redSize}>;${parts > 1 ? `\nvar<workgroup> comb: array<f32, ${3 * e * wd * tl * parts}>;` : ''}
 ${sgFloats ? `var<workgroup> sred: array<f32, ${sgFloats.sred}>;\nvar<workgroup> sdt: array<f32, ${sgFloats.sdt}>;` : ''}
 ${WGSL_MATH}
 ${FLAT_INDEX}
 ${sgs ? '' : serialSumsWgsl()}
-@compute @workgroup_size(${wd * tl})
+@compute @workgroup_size(${wd * tl * parts})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${sgs ? ', @builtin(subgroup_invocation_id) sgl: u32' : ''}) {
   let lid = i32(lidu);
   let L = uni.L;
@@ -234,8 +270,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let wgi = flatGroup(wid);
   let b = wgi / uni.G;
   let g = wgi - b * uni.G;
-  let seg = lid / WD;
-  let dl = lid - seg * WD;
+${
+  parts > 1
+    ? `  let slot = lid / WD;
+  let seg = slot / SP;
+  let pt = slot - seg * SP;
+  let dl = lid - slot * WD;`
+    : `  let seg = lid / WD;
+  let dl = lid - seg * WD;`
+}
   let d = g * WD + dl;
   let live = d < Di && b < uni.B;
   let dc = min(d, Di - 1);
@@ -273,8 +316,11 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       delta[j] = softplusf(dtp);
       ut[j] = delta[j] * u[row * Di + dc];
     }
-    for (var k = 0; k < N; k++) {
-      let par = ((c * N + k) & 1) * HALF;
+    ${
+      statesLoop(`par = ((c * ${n / parts} + ki) & 1) * HALF;`) ??
+      `for (var k = 0; k < N; k++) {
+      let par = ((c * N + k) & 1) * HALF;`
+    }
       let Ak = ${aOf('k')};
       var P = 1.0;
       var H = 0.0;
@@ -289,7 +335,7 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       if (seg == TL - 1) {
         var h = hc[k];
         for (var q = 0; q < TL; q++) {
-          let o = par + q * WD + dl;
+          let o = par + ${segAt('q')};
           h = mapP[o] * h + mapF[o];
         }
         hc[k] = h;
@@ -314,7 +360,7 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
   for (var k = 0; k < R; k++) { dW[k] = 0.0; }
   var dD = 0.0;
   var dBias = 0.0;
-  if (seg == 0) {
+  if (seg == 0${parts > 1 ? ' && pt == 0' : ''}) {
     let last = ((uni.chunks - 1) & 1) * WD * N;
     for (var k = 0; k < N; k++) { gcar[last + dl * N + k] = 0.0; }
   }
@@ -339,7 +385,7 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
         delta[j] = 0.0;
         dyv[j] = 0.0;
       }
-      ypre[j] = dd * ut[j];
+      ypre[j] = ${parts > 1 ? 'select(0.0, dd * ut[j], pt == 0)' : 'dd * ut[j]'};
       sumGB[j] = 0.0;
       dDelta[j] = 0.0;
     }
@@ -350,13 +396,13 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
       if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { hs[k] = ${startOf('k')}; } else { hs[k] = 0.0; }
     }`
     }
-${stateLoop}
+${stateLoop}${parts > 1 ? `\n${joinParts}` : ''}
     // d dt_low: d dt_t W over the channels
-    ${sums ? (sgs ? subgroupChunkWgsl(sgs, e, r, wOf) : serialDtWgsl(wOf)) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
+    ${sums ? (sgs ? subgroupChunkWgsl(sgs, e, r, wOf, ...(parts > 1 ? [{ storeGuard: 'pt == 0', invocations: 'INV' }] : [])) : serialDtWgsl(wOf)) : 'if (b >= uni.B) { part[0] = 0.0; } // part stays bound'}
     storageBarrier();
     for (var j = 0; j < E; j++) {
       let tt = t0 + j;
-      if (live && tt < L) {
+      if (live && tt < L${parts > 1 ? ' && pt == 0' : ''}) {
         let row = b * L + tt;
         let ddt = dDelta[j] * sg[j];
         for (var k = 0; k < R; k++) { dW[k] += ddt * ${X('seg * E + j', 'k')}; }
@@ -378,11 +424,11 @@ ${stateLoop}
     var v = dBias;
     if (p < R) { v = dW[p]; } else if (p < R + N) { v = dA[p - R] * ${aOf('p - R')}; } else if (p == R + N) { v = dD; }
     workgroupBarrier();
-    red[seg * WD + dl] = v;
+    red[${parts > 1 ? 'lid' : 'seg * WD + dl'}] = v;
     workgroupBarrier();
-    if (seg == 0 && live) {
+    if (${parts > 1 ? 'lid < WD' : 'seg == 0'} && live) {
       var acc = 0.0;
-      for (var q = 0; q < TL; q++) { acc += red[q * WD + dl]; }
+      for (var q = 0; q < TL${parts > 1 ? ' * SP' : ''}; q++) { acc += red[q * WD + dl]; }
       ppart[(b * Di + d) * P2 + p] = acc;
     }
   }

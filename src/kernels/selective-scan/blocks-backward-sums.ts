@@ -91,7 +91,12 @@ export function subgroupSumsBytes(sg: SubgroupSums, n: number, r: number, t: num
  * values, at most Q), then the sums shuffled over the lane bits above; lane λ (λ mod Q < QS) then
  * stores value v = k QS + λ of each group k as `store(v, sum)` says (a WGSL statement).
  */
-function scatterOverLanes(values: string[], q: number, store: (v: string, sum: string) => string): string {
+function scatterOverLanes(
+  values: string[],
+  q: number,
+  store: (v: string, sum: string) => string,
+  guard = '',
+): string {
   let qs = 1;
   while (qs * 2 <= Math.min(q, values.length)) qs *= 2;
   const { code, live } = reduceScatter(values, qs);
@@ -109,7 +114,7 @@ function scatterOverLanes(values: string[], q: number, store: (v: string, sum: s
     .filter(Boolean);
   return `      {
 ${lines.join('\n')}
-      if (lq < ${qs}) {
+      if (lq < ${qs}${guard ? ` && ${guard}` : ''}) {
 ${stores.join('\n')}
       }
       }`;
@@ -144,21 +149,24 @@ export function subgroupStateWgsl(sg: SubgroupSums, e: number): string {
 /**
  * At a chunk's end (after the state loop; dDelta, sg of its steps, W[d, r] as `wOf(r)` gives it): d dt W
  * over the group's lanes into sdt, one barrier, then every column of the chunk (dB and dC of each
- * state, d dt_low's R) summed over the segment's groups into the partials.
+ * state, d dt_low's R) summed over the segment's groups into the partials. With the states in parts
+ * (every part holding the same dDelta), only `storeGuard`'s lanes store d dt W, and the columns are
+ * shared out over `invocations` (the workgroup's invocations, a WGSL expression).
  */
 export function subgroupChunkWgsl(
   sg: SubgroupSums,
   e: number,
   r: number,
   wOf: (k: string) => string,
+  parts: { storeGuard: string; invocations: string } = { storeGuard: '', invocations: 'WD * TL' },
 ): string {
   const values: string[] = [];
   for (let j = 0; j < e; j++)
     for (let k = 0; k < r; k++) values.push(`dDelta[${j}] * sg[${j}] * ${wOf(`${k}`)} + bad`);
   const subs = sg.subs;
-  return `${scatterOverLanes(values, sg.q, (v, sum) => `let j = ${v} / R; sdt[((seg * E + j) * R + ${v} - j * R) * ${subs} + sub] = ${sum};`)}
+  return `${scatterOverLanes(values, sg.q, (v, sum) => `let j = ${v} / R; sdt[((seg * E + j) * R + ${v} - j * R) * ${subs} + sub] = ${sum};`, parts.storeGuard)}
     workgroupBarrier();
-    for (var o = lid; o < (2 * N + R) * T; o += WD * TL) {
+    for (var o = lid; o < (2 * N + R) * T; o += ${parts.invocations}) {
       let cc = o / T;
       let st = o - cc * T;
       var acc = 0.0;

@@ -99,6 +99,8 @@ const CASES: readonly BlocksCase[] = [
   { c: { b: 2, l: 70, di: 130, n: 16, r: 8, gateWidth: 2 }, layout: [64, 4, 4] },
   // N 16 over 4 segments of 8 steps, odd L over chunks of 32
   { c: { b: 2, l: 45, di: 40, n: 16, r: 8, gateWidth: 2 }, layout: [32, 4, 8] },
+  // N 16 in small workgroups (the states in parts fit SwiftShader's memory): L 41 over chunks of 16
+  { c: { b: 2, l: 41, di: 24, n: 16, r: 4, gateWidth: 2 }, layout: [8, 4, 4] },
 ];
 
 /**
@@ -120,20 +122,26 @@ const FORMS = [
   // several states' maps before one barrier (as many of 8 as fit), with and without the pass
   { sums: 'subgroup', starts: 'pass', slim: true, rows: true, ahead: 8 },
   { sums: 'subgroup', starts: 'phase1', slim: true, ahead: 8 },
+  // each channel's states over 4 or 2 parts of the workgroup (where N and the invocations allow)
+  { sums: 'subgroup', starts: 'pass', slim: true, rows: true, parts: 4 },
+  { sums: 'subgroup', starts: 'phase1', slim: true, parts: 2 },
 ] as const;
 
 describe('block-parallel scan backward', () => {
   const runs = CASES.flatMap((bc, index) => FORMS.map((form) => ({ ...bc, index, ...form })));
   const backwards = new Set<string>();
   const aheads = new Set<string>();
+  const partsRan = new Set<string>();
+  let partsN16 = false;
   runs.forEach((run) => {
     const { c, layout, index, sums, starts, slim } = run;
     const rows = 'rows' in run && run.rows === true;
     const staged = 'staged' in run && run.staged === true;
     const ahead = 'ahead' in run ? run.ahead : 1;
+    const partsWanted = 'parts' in run ? run.parts : 1;
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}${staged ? ', staged starts' : ''}${ahead > 1 ? `, ${ahead} states ahead` : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}${staged ? ', staged starts' : ''}${ahead > 1 ? `, ${ahead} states ahead` : ''}${partsWanted > 1 ? `, states in ${partsWanted} parts` : ''}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -154,6 +162,7 @@ describe('block-parallel scan backward', () => {
         blocksRows: rows,
         blocksStartsStaged: staged,
         blocksAhead: ahead,
+        blocksParts: partsWanted,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -171,7 +180,9 @@ describe('block-parallel scan backward', () => {
         );
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
-        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}${forms.ahead ? `Ahead${forms.ahead}` : ''}`;
+        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}${forms.ahead ? `Ahead${forms.ahead}` : ''}${forms.parts ? `Parts${forms.parts}` : ''}`;
+        if (forms.parts) partsRan.add(`${forms.parts} parts, ${forms.starts}`);
+        if (forms.parts && c.n === 16) partsN16 = true;
         if (forms.ahead) aheads.add(`${forms.ahead}${c.n % forms.ahead ? ' (last group short)' : ''}`);
         const ran = [...programs].filter((p) => p.startsWith('ScanBackward') || p.startsWith('ScanStarts'));
         const storage = maxWorkgroupStorage(backend);
@@ -186,7 +197,7 @@ describe('block-parallel scan backward', () => {
         expect(stagedStarts !== null, 'staged starts where asked for and fitting').toBe(
           staged && (lay as BlocksLayout).t % 4 === 0,
         );
-        backwards.add(name.replace(/Ahead\d+$/, ''));
+        backwards.add(name.replace(/(Ahead|Parts)\d+$/, ''));
         if (starts === 'pass')
           backwards.add(`${startsName}${stagedStarts ? ` ${stagedStarts.sp} lanes` : ''}`);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
@@ -233,6 +244,9 @@ describe('block-parallel scan backward', () => {
         'ScanStartsStaged 4 lanes',
       ].sort(),
     );
+    // the states in parts ran with the pass (4 parts) and with the first pass (2)
+    expect([...partsRan].sort()).toEqual(['2 parts, phase1', '4 parts, pass']);
+    expect(partsN16, 'the states in parts at N 16').toBe(true);
     // the states' maps several at a time ran, with a last group shorter than the others (N 5, 3)
     expect([...aheads].some((a) => a.endsWith('(last group short)'))).toBe(true);
     expect([...aheads].some((a) => !a.endsWith('(last group short)') && Number.parseInt(a, 10) >= 4)).toBe(

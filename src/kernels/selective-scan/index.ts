@@ -72,6 +72,7 @@ import {
   type BlocksBackwardOptions,
   blocksBackwardProgram,
   blocksBackwardProgramBytes,
+  statesParts,
 } from './blocks-backward-program';
 import { type BlocksLayout, blocksLayout } from './blocks-layout';
 import { blocksStartsLayout, blocksStartsProgram, startsSlots } from './blocks-starts-program';
@@ -121,7 +122,9 @@ export function blocksOptions(
   dims: Pick<Dims, 'n' | 'r' | 's'> & { l?: number },
   layout: BlocksLayout,
   wanted: Pick<typeof scanTuning, 'blocksSums' | 'blocksSlim' | 'blocksDiagnostic' | 'blocksStarts'> &
-    Partial<Pick<typeof scanTuning, 'blocksStartsFromChunks' | 'blocksRows' | 'blocksAhead'>> = scanTuning,
+    Partial<
+      Pick<typeof scanTuning, 'blocksStartsFromChunks' | 'blocksRows' | 'blocksAhead' | 'blocksParts'>
+    > = scanTuning,
 ): BlocksBackwardOptions {
   const sgMin = subgroupMinSize(backend);
   // the subgroup sums: over Q lanes of a segment's channels, where the device has subgroups
@@ -150,8 +153,12 @@ export function blocksOptions(
     : 1;
   while (ahead > 1 && blocksBackwardProgramBytes(layout, dims, { ...forms, ahead }) > storage) ahead >>= 1;
   if (ahead > 1) forms.ahead = ahead;
+  // each channel's states over parts of the workgroup, where they can be (statesParts) and fit
+  const parts = statesParts(layout, dims.n, { ...forms, parts: wanted.blocksParts ?? 1 });
+  if (parts > 1 && blocksBackwardProgramBytes(layout, dims, { ...forms, parts }) <= storage)
+    forms.parts = parts;
   const fits = blocksBackwardProgramBytes(layout, dims, forms) <= storage;
-  return fits ? forms : { ...forms, sums: 'serial', q: undefined, ahead: undefined };
+  return fits ? forms : { ...forms, sums: 'serial', q: undefined, ahead: undefined, parts: undefined };
 }
 
 /**

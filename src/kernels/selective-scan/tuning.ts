@@ -159,6 +159,12 @@ export const scanTuning = {
    */
   blocksAhead: 1,
   /**
+   * with the subgroup sums: each channel's states split over this many parts of the workgroup
+   * (BlocksBackwardOptions.parts: WD x TL x parts invocations, so with WD 64 x TL 4 none; e.g. WD 16 x
+   * TL 4 x 4 parts), a quarter of the chain a part. Written in session 25, 1 until timed
+   */
+  blocksParts: 1,
+  /**
    * the block-parallel backward's chunk starting states: from its first pass ('phase1', the segment
    * maps per state through workgroup memory), or from a dispatch of their own before it ('pass',
    * blocks-starts-program.ts: one invocation per (b, channel) walking t with the states in
