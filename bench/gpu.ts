@@ -377,6 +377,20 @@ const BLOCKS_PARTS: ReadonlyArray<[number, number, number, number]> = [
   [64, 2, 8, 2],
 ];
 
+/**
+ * The block-parallel backward with a channel's segments on neighbouring lanes (session 26,
+ * `blocksSegLanes`): WD, TL, E, each with the staged starts pass and with the first pass.
+ */
+const BLOCKS_SEG_LANES: ReadonlyArray<[number, number, number]> = [
+  [64, 4, 4],
+  [32, 4, 4],
+  [64, 2, 8],
+  [32, 8, 4],
+  [128, 2, 8],
+  [16, 16, 1],
+  [64, 4, 8],
+];
+
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
 type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves'>;
 
@@ -715,6 +729,37 @@ if (sections.has('scan'))
         extra,
       ]);
     }
+    // a channel's segments on neighbouring lanes, their maps joined by shuffles (session 26), with
+    // 'auto''s other forms, from the staged starts pass and from the first pass
+    for (const [wd, tl, e] of BLOCKS_SEG_LANES)
+      for (const pass of [true, false]) {
+        const lay = blocksLayout(n, { wd, tl, e }, budget);
+        if (!lay) continue;
+        const want = {
+          ...scanTuning,
+          backwardMode: 'blocks',
+          blocksChannels: wd,
+          blocksSegments: tl,
+          blocksSteps: e,
+          blocksSums: 'subgroup',
+          blocksStarts: pass ? 'pass' : 'phase1',
+          blocksSlim: true,
+          blocksRows: true,
+          blocksStartsStaged: true,
+          blocksAhead: 1,
+          blocksParts: 1,
+          blocksSegLanes: true,
+        } as const;
+        const got = blocksOptions(backend, { n, r, s }, lay, want);
+        if (!got.segLanes || (got.starts === 'pass') !== pass) continue;
+        const g = Math.ceil(di / lay.wd);
+        const extra = 4 * (2 * g * b * l * s + (pass ? 2 * b * di * n * (Math.ceil(l / lay.t) - 1) : 0));
+        bwdVariants.push([
+          `blocks segments on lanes, ${pass ? 'staged starts pass' : 'first pass'}, slim, rows once a state, ${lay.wd} ch x ${lay.tl} segments x ${lay.e} steps (sums over ${got.q} channel lanes): ${b * g} workgroups of ${lay.wd * lay.tl}`,
+          want,
+          extra,
+        ]);
+      }
     // the starts pass's own layout (blocks-starts-program.ts), beside the slim block-parallel backward at
     // WD 64 x 4 x 4 with each of the sums: WC channels a workgroup, tiles of TS steps
     for (const sums of ['serial', 'subgroup'] as const)

@@ -56,26 +56,61 @@ export interface BlocksBackwardOptions {
    * sums (default 1; not with `ahead`)
    */
   parts?: number;
+  /**
+   * with the subgroup sums: a channel's TL segments on neighbouring lanes of a subgroup (lid = dl TL +
+   * seg), their maps joined by shuffles (a scan over the segments' lanes) instead of through
+   * workgroup memory, so a state needs no barrier (two a chunk); the sums over channels then run over
+   * the Q channel lanes TL apart (`q` counts channels; Q TL lanes at most a subgroup). Not with
+   * `ahead` or `parts`
+   */
+  segLanes?: boolean;
   diagnostic?: BlocksBackwardDiagnostic;
 }
 
-/** The arrays' sizes in workgroup memory, floats. */
-export function blocksArrays(layout: BlocksLayout, subgroup: boolean, ahead = 1, parts = 1) {
+/** The arrays' sizes in workgroup memory, floats (no maps where the segments' lanes join them). */
+export function blocksArrays(
+  layout: BlocksLayout,
+  subgroup: boolean,
+  ahead = 1,
+  parts = 1,
+  segLanes = false,
+) {
   const half = layout.wd * layout.tl * (subgroup ? parts : 1);
   return {
     // per state, the maps alternate between two halves; `ahead` states' maps at once (subgroup sums)
-    map: Math.max(2, subgroup ? Math.floor(ahead) : 1) * half,
+    map: segLanes ? 0 : Math.max(2, subgroup ? Math.floor(ahead) : 1) * half,
     // the columns of the serial sums (with the subgroup sums: the parameters' sums only)
     red: subgroup ? half : 2 * layout.t * (layout.wd + 1),
   };
 }
 
-/** The subgroup sums' plan where asked for and possible (Q lanes of a segment's WD), else null. */
+/**
+ * The subgroup sums' plan where asked for and possible (Q lanes of a segment's WD; with `segLanes`, Q
+ * channels TL lanes apart, where TL is a power of two: the caller keeps Q TL within a subgroup), else
+ * null.
+ */
 export function subgroupPlan(layout: BlocksLayout, options: BlocksBackwardOptions): SubgroupSums | null {
   if (options.sums !== 'subgroup' || !options.q) return null;
   const q = Math.min(options.q, layout.wd);
-  if (q < 2 || (q & (q - 1)) !== 0 || layout.wd % q !== 0) return null;
-  return { q, subs: layout.wd / q };
+  const pow2 = (x: number) => (x & (x - 1)) === 0;
+  if (options.segLanes === true && segmentLanesFit(layout, options)) {
+    if (q < 1 || !pow2(q) || layout.wd % q !== 0) return null;
+    return { q, subs: layout.wd / q, stride: layout.tl };
+  }
+  if (q < 2 || !pow2(q) || layout.wd % q !== 0) return null;
+  return { q, subs: layout.wd / q, stride: 1 };
+}
+
+/** Whether the segments' lanes can join the maps: TL a power of two, no `ahead`, no `parts`. */
+function segmentLanesFit(layout: BlocksLayout, options: BlocksBackwardOptions): boolean {
+  return (layout.tl & (layout.tl - 1)) === 0 && (options.ahead ?? 1) <= 1 && (options.parts ?? 1) <= 1;
+}
+
+/** Whether the program runs with the segments on neighbouring lanes (segLanes asked for and possible). */
+export function segmentLanes(layout: BlocksLayout, options: BlocksBackwardOptions): boolean {
+  return (
+    options.segLanes === true && segmentLanesFit(layout, options) && subgroupPlan(layout, options) !== null
+  );
 }
 
 /**
@@ -84,7 +119,8 @@ export function subgroupPlan(layout: BlocksLayout, options: BlocksBackwardOption
  */
 export function statesParts(layout: BlocksLayout, n: number, options: BlocksBackwardOptions): number {
   const p = Math.floor(options.parts ?? 1);
-  if (p <= 1 || subgroupPlan(layout, options) === null || (options.ahead ?? 1) > 1) return 1;
+  if (p <= 1 || subgroupPlan(layout, options) === null || (options.ahead ?? 1) > 1 || options.segLanes)
+    return 1;
   return n % p === 0 && layout.wd * layout.tl * p <= 256 ? p : 1;
 }
 
@@ -96,7 +132,13 @@ export function blocksBackwardProgramBytes(
 ): number {
   const sgs = subgroupPlan(layout, options);
   const parts = statesParts(layout, dims.n, options);
-  const { map, red } = blocksArrays(layout, sgs !== null, options.ahead, parts);
+  const { map, red } = blocksArrays(
+    layout,
+    sgs !== null,
+    options.ahead,
+    parts,
+    segmentLanes(layout, options),
+  );
   const extra = sgs ? subgroupSumsBytes(sgs, dims.n, dims.r, layout.t) : 0;
   // the per-step sums over states of each part (3 E values an invocation)
   const join = parts > 1 ? 3 * layout.e * layout.wd * layout.tl * parts : 0;

@@ -21,7 +21,13 @@
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
-import { type BlocksBackwardOptions, blocksArrays, statesParts, subgroupPlan } from './blocks-backward-forms';
+import {
+  type BlocksBackwardOptions,
+  blocksArrays,
+  segmentLanes,
+  statesParts,
+  subgroupPlan,
+} from './blocks-backward-forms';
 import {
   serialDtWgsl,
   serialSumsWgsl,
@@ -31,6 +37,7 @@ import {
   subgroupSumsSetup,
 } from './blocks-backward-sums';
 import type { BlocksLayout } from './blocks-layout';
+import { segmentJoinWgsl, segmentStartsWgsl } from './blocks-segment-lanes';
 import type { Dims } from './shape';
 
 export {
@@ -54,7 +61,9 @@ export function blocksBackwardProgram(
   const pass = options.starts === 'pass';
   // each channel's states over `parts` parts of the workgroup (lid = (seg SP + pt) WD + dl)
   const parts = statesParts(layout, n, options);
-  const { map: mapSize, red: redSize } = blocksArrays(layout, sgs !== null, options.ahead, parts);
+  // a channel's segments on neighbouring lanes, their maps joined by shuffles (blocks-segment-lanes.ts)
+  const lanes = segmentLanes(layout, options);
+  const { map: mapSize, red: redSize } = blocksArrays(layout, sgs !== null, options.ahead, parts, lanes);
   const sgFloats = sgs ? subgroupSumsFloats(sgs, n, r, t) : null;
   const decay = (x: string) => (diag === 'no-exp' ? `(1.0 + ${x})` : `exp(${x})`);
   const sums = diag !== 'no-sums';
@@ -114,13 +123,25 @@ export function blocksBackwardProgram(
       for (var j = E - 1; j >= 0; j--) {
         m = a[j] * (${cAt} * dyv[j] + m);
       }
-      mapP[${at} + lid] = P;
+${
+  lanes
+    ? ''
+    : `      mapP[${at} + lid] = P;
       mapF[${at} + lid] = F;
-      mapR[${at} + lid] = m;`;
+      mapR[${at} + lid] = m;`
+}`;
   // after the barrier: state k's start and adjoint joined from the other segments' maps at mo, then
   // the walks over the segment's steps and their sums (a[j], P and m of this segment set)
-  const joinWalk = `      // the state entering this segment, and the adjoint flowing into it from the right
-      ${
+  const startVar = `      ${
+    slim
+      ? `var h0 = 0.0;
+      if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h0 = ${startOf('k')}; }`
+      : 'let h0 = hs[k];'
+  }
+${segmentJoinWgsl(tl, 'h0', 'gcar[cur + dl * N + k]', 'gcar[nxt + dl * N + k]')}`;
+  const join = lanes
+    ? startVar
+    : `      ${
         slim
           ? `var h = 0.0;
       if (c > 0 && live${diag === 'no-phase1' ? ' && false' : ''}) { h = ${startOf('k')}; }`
@@ -139,7 +160,9 @@ export function blocksBackwardProgram(
         m = mapP[o] * m + mapR[o];
       }`
       }
-      if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[mo + lid]; }
+      if (seg == 0) { gcar[nxt + dl * N + k] = P * m + mapR[mo + lid]; }`;
+  const joinWalk = `      // the state entering this segment, and the adjoint flowing into it from the right
+${join}
       // forward over the steps: h_{t-1}, h_t, C_t h_t, and the dC sums
       for (var j = 0; j < E; j++) {
         hp[j] = h;
@@ -207,7 +230,15 @@ ${joinWalk}
       }
       workgroupBarrier();
     }`
-      : `    // the states one after the other: the segments' maps meet at one barrier a state
+      : lanes
+        ? `    // the states one after the other, the segments' maps joined by shuffles: no barrier
+    for (var k = 0; k < N; k++) {
+      let Ak = ${aOf('k')};
+${rowsLoad}
+${mapsCode('0')}
+${joinWalk}
+    }`
+        : `    // the states one after the other: the segments' maps meet at one barrier a state
     ${
       statesLoop('mo = (ki & 1) * HALF;') ??
       `for (var k = 0; k < N; k++) {
@@ -225,8 +256,8 @@ ${joinWalk}
     }`;
   return {
     program: {
-      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}${ahead > 1 ? `Ahead${ahead}` : ''}${parts > 1 ? `Parts${parts}` : ''}`,
-      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${ahead}_${diag}${parts > 1 ? `_p${parts}` : ''}`,
+      name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}${ahead > 1 ? `Ahead${ahead}` : ''}${parts > 1 ? `Parts${parts}` : ''}${lanes ? 'SegLanes' : ''}`,
+      key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${ahead}_${diag}${parts > 1 ? `_p${parts}` : ''}${lanes ? '_lanes' : ''}`,
       dispatch,
       uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
         type: 'int32' as const,
@@ -253,10 +284,14 @@ const T = ${t};
 const HALF = ${half};${parts > 1 ? `\nconst SP = ${parts};\nconst INV = ${wd * tl * parts};` : ''}
 const WDP = ${wdp};
 const P2 = ${r + n + 2};
-var<workgroup> mapP: array<f32, ${mapSize}>;
+${
+  mapSize > 0
+    ? `var<workgroup> mapP: array<f32, ${mapSize}>;
 var<workgroup> mapF: array<f32, ${mapSize}>;
 var<workgroup> mapR: array<f32, ${mapSize}>;
-var<workgroup> gcar: array<f32, ${2 * wd * n}>;
+`
+    : ''
+}var<workgroup> gcar: array<f32, ${2 * wd * n}>;
 var<workgroup> red: array<f32, ${redSize}>;${parts > 1 ? `\nvar<workgroup> comb: array<f32, ${3 * e * wd * tl * parts}>;` : ''}
 ${sgFloats ? `var<workgroup> sred: array<f32, ${sgFloats.sred}>;\nvar<workgroup> sdt: array<f32, ${sgFloats.sdt}>;` : ''}
 ${WGSL_MATH}
@@ -271,12 +306,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let b = wgi / uni.G;
   let g = wgi - b * uni.G;
 ${
-  parts > 1
-    ? `  let slot = lid / WD;
+  lanes
+    ? `  let seg = lid % TL;
+  let dl = lid / TL;`
+    : parts > 1
+      ? `  let slot = lid / WD;
   let seg = slot / SP;
   let pt = slot - seg * SP;
   let dl = lid - slot * WD;`
-    : `  let seg = lid / WD;
+      : `  let seg = lid / WD;
   let dl = lid - seg * WD;`
 }
   let d = g * WD + dl;
@@ -329,7 +367,11 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
         H = aj * H + ut[j] * ${X('seg * E + j', 'R + k')};
         P = P * aj;
       }
-      mapP[par + lid] = P;
+${
+  lanes
+    ? `${segmentStartsWgsl(tl, 'hc[k]')}
+      if (seg == TL - 1 && live) { du[(b * L + c * T + k) * Di + d] = hc[k]; }`
+    : `      mapP[par + lid] = P;
       mapF[par + lid] = H;
       workgroupBarrier();
       if (seg == TL - 1) {
@@ -340,7 +382,8 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
         }
         hc[k] = h;
         if (live) { du[(b * L + c * T + k) * Di + d] = h; }
-      }
+      }`
+}
     }
   }
   storageBarrier();
@@ -369,7 +412,7 @@ ${sgs ? subgroupSumsSetup(sgs) : ''}
     let t0 = c0 + seg * E;
     let cur = (c & 1) * WD * N;
     let nxt = WD * N - cur;
-    for (var j = 0; j < E; j++) {
+${lanes ? "    // no barrier a state: this one keeps the previous chunk's reads of the sums and carries apart\n    workgroupBarrier();\n" : ''}    for (var j = 0; j < E; j++) {
       let tt = t0 + j;
       let row = bc * L + min(tt, L - 1);
       var dtp = bi;

@@ -72,6 +72,8 @@ export interface SubgroupSums {
   q: number;
   /** groups of Q lanes in a segment's WD channels */
   subs: number;
+  /** lanes between neighbouring channels: 1, or TL with the segments on neighbouring lanes */
+  stride: number;
 }
 
 /** Floats of `sred` and `sdt`. */
@@ -93,17 +95,19 @@ export function subgroupSumsBytes(sg: SubgroupSums, n: number, r: number, t: num
  */
 function scatterOverLanes(
   values: string[],
-  q: number,
+  sg: SubgroupSums,
   store: (v: string, sum: string) => string,
   guard = '',
 ): string {
+  const q = sg.q;
   let qs = 1;
   while (qs * 2 <= Math.min(q, values.length)) qs *= 2;
-  const { code, live } = reduceScatter(values, qs);
+  const { code, live } = reduceScatter(values, qs, sg.stride);
   const lines = [...code];
   live.forEach((isLive, k) => {
     if (!isLive) return;
-    for (let m = qs; m < q; m *= 2) lines.push(`      sv${k}_0 += subgroupShuffleXor(sv${k}_0, ${m}u);`);
+    for (let m = qs; m < q; m *= 2)
+      lines.push(`      sv${k}_0 += subgroupShuffleXor(sv${k}_0, ${m * sg.stride}u);`);
   });
   const stores = live
     .map((isLive, k) =>
@@ -126,10 +130,11 @@ ${stores.join('\n')}
  * subgroups do not follow the invocation index: loud, never wrong; sgl is the subgroup lane).
  */
 export function subgroupSumsSetup(sg: SubgroupSums): string {
-  return `  let lq = lid % ${sg.q};
+  const span = sg.q * sg.stride;
+  return `  let lq = ${sg.stride > 1 ? `(lid / ${sg.stride}) % ${sg.q}` : `lid % ${sg.q}`};
   let sub = dl / ${sg.q};
-${Array.from({ length: Math.log2(sg.q) }, (_, k) => `  let bm${1 << k} = (lid & ${1 << k}) != 0;`).join('\n')}
-  let bad = select(bitcast<f32>(0x7fc00000u | (lidu & 0u)), 0.0, i32(sgl % ${sg.q}u) == lq);`;
+${Array.from({ length: Math.log2(sg.q) }, (_, k) => `  let bm${1 << k} = (lid & ${(1 << k) * sg.stride}) != 0;`).join('\n')}
+  let bad = select(bitcast<f32>(0x7fc00000u | (lidu & 0u)), 0.0, i32(sgl % ${span}u) == ${sg.stride > 1 ? `lid % ${span}` : 'lq'});`;
 }
 
 /** After state k's walk (values bv[j], cv[j] of its E steps): the sums over the group's lanes into sred. */
@@ -140,7 +145,7 @@ export function subgroupStateWgsl(sg: SubgroupSums, e: number): string {
   ];
   return scatterOverLanes(
     values,
-    sg.q,
+    sg,
     (v, sum) =>
       `let which = ${v} / E; sred[((k * 2 + which) * T + seg * E + ${v} - which * E) * ${sg.subs} + sub] = ${sum};`,
   );
@@ -164,7 +169,7 @@ export function subgroupChunkWgsl(
   for (let j = 0; j < e; j++)
     for (let k = 0; k < r; k++) values.push(`dDelta[${j}] * sg[${j}] * ${wOf(`${k}`)} + bad`);
   const subs = sg.subs;
-  return `${scatterOverLanes(values, sg.q, (v, sum) => `let j = ${v} / R; sdt[((seg * E + j) * R + ${v} - j * R) * ${subs} + sub] = ${sum};`, parts.storeGuard)}
+  return `${scatterOverLanes(values, sg, (v, sum) => `let j = ${v} / R; sdt[((seg * E + j) * R + ${v} - j * R) * ${subs} + sub] = ${sum};`, parts.storeGuard)}
     workgroupBarrier();
     for (var o = lid; o < (2 * N + R) * T; o += ${parts.invocations}) {
       let cc = o / T;

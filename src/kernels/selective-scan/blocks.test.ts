@@ -101,6 +101,9 @@ const CASES: readonly BlocksCase[] = [
   { c: { b: 2, l: 45, di: 40, n: 16, r: 8, gateWidth: 2 }, layout: [32, 4, 8] },
   // N 16 in small workgroups (the states in parts fit SwiftShader's memory): L 41 over chunks of 16
   { c: { b: 2, l: 41, di: 24, n: 16, r: 4, gateWidth: 2 }, layout: [8, 4, 4] },
+  // two segments (the segments' lanes with 2 channel lanes on SwiftShader's 4-lane subgroups): L 53
+  // over chunks of 16, Di 20 over 8 lanes
+  { c: { b: 2, l: 53, di: 20, n: 16, r: 4, gateWidth: 2 }, layout: [8, 2, 8] },
 ];
 
 /**
@@ -125,6 +128,10 @@ const FORMS = [
   // each channel's states over 4 or 2 parts of the workgroup (where N and the invocations allow)
   { sums: 'subgroup', starts: 'pass', slim: true, rows: true, parts: 4 },
   { sums: 'subgroup', starts: 'phase1', slim: true, parts: 2 },
+  // a channel's segments on neighbouring lanes, their maps joined by shuffles (where TL fits a subgroup)
+  { sums: 'subgroup', starts: 'pass', slim: true, rows: true, segLanes: true },
+  { sums: 'subgroup', starts: 'phase1', slim: true, segLanes: true },
+  { sums: 'subgroup', starts: 'phase1', slim: false, segLanes: true },
 ] as const;
 
 describe('block-parallel scan backward', () => {
@@ -133,15 +140,17 @@ describe('block-parallel scan backward', () => {
   const aheads = new Set<string>();
   const partsRan = new Set<string>();
   let partsN16 = false;
+  const segLanesRan = new Set<string>();
   runs.forEach((run) => {
     const { c, layout, index, sums, starts, slim } = run;
     const rows = 'rows' in run && run.rows === true;
     const staged = 'staged' in run && run.staged === true;
     const ahead = 'ahead' in run ? run.ahead : 1;
     const partsWanted = 'parts' in run ? run.parts : 1;
+    const segLanes = 'segLanes' in run && run.segLanes === true;
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}${staged ? ', staged starts' : ''}${ahead > 1 ? `, ${ahead} states ahead` : ''}${partsWanted > 1 ? `, states in ${partsWanted} parts` : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WD ${layout[0]} TL ${layout[1]} E ${layout[2]}, pack ${pack}, ${sums} sums, starts ${starts}${slim ? ', slim' : ''}${rows ? ', rows once a state' : ''}${staged ? ', staged starts' : ''}${ahead > 1 ? `, ${ahead} states ahead` : ''}${partsWanted > 1 ? `, states in ${partsWanted} parts` : ''}${segLanes ? ', segments on lanes' : ''}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -163,6 +172,7 @@ describe('block-parallel scan backward', () => {
         blocksStartsStaged: staged,
         blocksAhead: ahead,
         blocksParts: partsWanted,
+        blocksSegLanes: segLanes,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -180,7 +190,8 @@ describe('block-parallel scan backward', () => {
         );
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
-        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}${forms.ahead ? `Ahead${forms.ahead}` : ''}${forms.parts ? `Parts${forms.parts}` : ''}`;
+        const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}${forms.ahead ? `Ahead${forms.ahead}` : ''}${forms.parts ? `Parts${forms.parts}` : ''}${forms.segLanes ? 'SegLanes' : ''}`;
+        if (forms.segLanes) segLanesRan.add(`TL ${layout[1]} Q ${forms.q}, ${forms.starts}${slim ? '' : ', full'}`);
         if (forms.parts) partsRan.add(`${forms.parts} parts, ${forms.starts}`);
         if (forms.parts && c.n === 16) partsN16 = true;
         if (forms.ahead) aheads.add(`${forms.ahead}${c.n % forms.ahead ? ' (last group short)' : ''}`);
@@ -197,7 +208,7 @@ describe('block-parallel scan backward', () => {
         expect(stagedStarts !== null, 'staged starts where asked for and fitting').toBe(
           staged && (lay as BlocksLayout).t % 4 === 0,
         );
-        backwards.add(name.replace(/(Ahead|Parts)\d+$/, ''));
+        backwards.add(name.replace(/(Ahead|Parts)\d+$/, '').replace(/SegLanes$/, ''));
         if (starts === 'pass')
           backwards.add(`${startsName}${stagedStarts ? ` ${stagedStarts.sp} lanes` : ''}`);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
@@ -235,6 +246,8 @@ describe('block-parallel scan backward', () => {
         'ScanBackwardBlocksSubgroupSlim',
         'ScanBackwardBlocksSubgroupSlimStarts',
         'ScanBackwardBlocksSubgroupStarts',
+        // the full form with the subgroup sums and the first pass (the segments on lanes)
+        'ScanBackwardBlocksSubgroup',
         // B_t and C_t once a state; the serial sums where the subgroup ones do not fit
         'ScanBackwardBlocksSlimStartsRows',
         'ScanBackwardBlocksSubgroupSlimStartsRows',
@@ -247,6 +260,11 @@ describe('block-parallel scan backward', () => {
     // the states in parts ran with the pass (4 parts) and with the first pass (2)
     expect([...partsRan].sort()).toEqual(['2 parts, phase1', '4 parts, pass']);
     expect(partsN16, 'the states in parts at N 16').toBe(true);
+    // the segments on lanes at one, two and four segments (Q 4, 2, 1 channel lanes on 4-lane subgroups),
+    // with either starts and in the full form
+    const lanes = [...segLanesRan];
+    for (const want of ['TL 1 ', 'TL 2 ', 'TL 4 ', 'pass', 'phase1', 'full'])
+      expect(lanes.some((r) => r.includes(want)), `segments on lanes: ${want}`).toBe(true);
     // the states' maps several at a time ran, with a last group shorter than the others (N 5, 3)
     expect([...aheads].some((a) => a.endsWith('(last group short)'))).toBe(true);
     expect([...aheads].some((a) => !a.endsWith('(last group short)') && Number.parseInt(a, 10) >= 4)).toBe(

@@ -123,13 +123,25 @@ export function blocksOptions(
   layout: BlocksLayout,
   wanted: Pick<typeof scanTuning, 'blocksSums' | 'blocksSlim' | 'blocksDiagnostic' | 'blocksStarts'> &
     Partial<
-      Pick<typeof scanTuning, 'blocksStartsFromChunks' | 'blocksRows' | 'blocksAhead' | 'blocksParts'>
+      Pick<
+        typeof scanTuning,
+        'blocksStartsFromChunks' | 'blocksRows' | 'blocksAhead' | 'blocksParts' | 'blocksSegLanes'
+      >
     > = scanTuning,
 ): BlocksBackwardOptions {
   const sgMin = subgroupMinSize(backend);
-  // the subgroup sums: over Q lanes of a segment's channels, where the device has subgroups
-  const q = sgMin === null ? 0 : Math.min(32, sgMin, layout.wd);
-  const subgroup = wanted.blocksSums === 'subgroup' && q >= 2 && layout.wd % q === 0;
+  const lanesMax = sgMin === null ? 0 : Math.min(32, sgMin);
+  // a channel's segments on neighbouring lanes where asked for and a subgroup holds them (TL a power
+  // of two, no `ahead`, no `parts`)
+  const segLanes =
+    wanted.blocksSegLanes === true &&
+    wanted.blocksSums === 'subgroup' &&
+    (layout.tl & (layout.tl - 1)) === 0 &&
+    layout.tl <= lanesMax;
+  // the subgroup sums: over Q lanes of a segment's channels (with segLanes, Q channels TL lanes apart),
+  // where the device has subgroups
+  const q = segLanes ? Math.min(layout.wd, lanesMax / layout.tl) : Math.min(lanesMax, layout.wd);
+  const subgroup = wanted.blocksSums === 'subgroup' && q >= (segLanes ? 1 : 2) && layout.wd % q === 0;
   // the starts from their own pass: asked for, or under 'auto' from blocksStartsFromChunks chunks of L
   // on; it binds one buffer more (10 with the parameters packed)
   const chunks = dims.l === undefined ? 0 : Math.ceil(dims.l / layout.t);
@@ -145,12 +157,14 @@ export function blocksOptions(
     ...(wanted.blocksRows ? { rows: true } : {}),
     diagnostic: wanted.blocksDiagnostic,
     starts: pass ? 'pass' : 'phase1',
+    ...(subgroup && segLanes ? { segLanes: true } : {}),
   };
   const storage = maxWorkgroupStorage(backend);
   // the maps of several states before one barrier (subgroup sums): as many as asked for, halved to fit
-  let ahead = subgroup
-    ? 2 ** Math.floor(Math.log2(Math.max(1, Math.min(dims.n, wanted.blocksAhead ?? 1))))
-    : 1;
+  let ahead =
+    subgroup && !forms.segLanes
+      ? 2 ** Math.floor(Math.log2(Math.max(1, Math.min(dims.n, wanted.blocksAhead ?? 1))))
+      : 1;
   while (ahead > 1 && blocksBackwardProgramBytes(layout, dims, { ...forms, ahead }) > storage) ahead >>= 1;
   if (ahead > 1) forms.ahead = ahead;
   // each channel's states over parts of the workgroup, where they can be (statesParts) and fit
@@ -158,7 +172,9 @@ export function blocksOptions(
   if (parts > 1 && blocksBackwardProgramBytes(layout, dims, { ...forms, parts }) <= storage)
     forms.parts = parts;
   const fits = blocksBackwardProgramBytes(layout, dims, forms) <= storage;
-  return fits ? forms : { ...forms, sums: 'serial', q: undefined, ahead: undefined, parts: undefined };
+  return fits
+    ? forms
+    : { ...forms, sums: 'serial', q: undefined, ahead: undefined, parts: undefined, segLanes: undefined };
 }
 
 /**

@@ -14,11 +14,13 @@
  * WGSL of a reduce-scatter over the Q lanes of a subgroup: values[r] (a WGSL expression, or null for
  * a zero on every lane) for r < K Q, in groups of Q. After the log2 Q levels, `sv<k>_0` holds the sum
  * over the Q lanes of value k Q + λ (or is absent, `live[k]` false: zero). The levels use the
- * booleans `bm<m>` (lane bit m set), which the caller declares.
+ * booleans `bm<m>` (lane bit m set), which the caller declares. With `stride` s, the Q lanes are s
+ * apart (λ s + a fixed offset): the shuffles go to the lane m s away, and `bm<m>` tests lane bit m s.
  */
 export function reduceScatter(
   values: ReadonlyArray<string | null>,
   q: number,
+  stride = 1,
 ): { code: string[]; live: boolean[] } {
   const code: string[] = [];
   const groups = Math.ceil(values.length / q);
@@ -39,7 +41,7 @@ export function reduceScatter(
         const send = `select(${hi ?? '0.0'}, ${lo ?? '0.0'}, bm${m})`;
         const keep = `select(${lo ?? '0.0'}, ${hi ?? '0.0'}, bm${m})`;
         code.push(
-          `      ${lo === null ? 'var ' : ''}sv${k}_${i} = ${keep} + subgroupShuffleXor(${send}, ${m}u);`,
+          `      ${lo === null ? 'var ' : ''}sv${k}_${i} = ${keep} + subgroupShuffleXor(${send}, ${m * stride}u);`,
         );
         nonzero[i] = true;
       }

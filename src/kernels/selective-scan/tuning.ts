@@ -165,6 +165,13 @@ export const scanTuning = {
    */
   blocksParts: 1,
   /**
+   * with the subgroup sums: a channel's TL segments on neighbouring lanes of a subgroup, their maps
+   * joined by shuffles (BlocksBackwardOptions.segLanes, blocks-segment-lanes.ts): no barrier a state,
+   * two a chunk; the sums over channels over Q = 32 / TL channel lanes TL apart. Written in session 26,
+   * off until timed
+   */
+  blocksSegLanes: false,
+  /**
    * the block-parallel backward's chunk starting states: from its first pass ('phase1', the segment
    * maps per state through workgroup memory), or from a dispatch of their own before it ('pass',
    * blocks-starts-program.ts: one invocation per (b, channel) walking t with the states in
