@@ -28,10 +28,10 @@ function terms(e: string): string[] {
  * with the sum over the lanes of value kQ + λ for every group k; returns the groups' liveness and the
  * shuffles written.
  */
-function simulate(count: number, zero: (i: number) => boolean, q: number) {
+function simulate(count: number, zero: (i: number) => boolean, q: number, stride = 1) {
   const values = Array.from({ length: count }, (_, i) => (zero(i) ? null : `x[${i}]`));
-  const { code, live } = reduceScatter(values, q);
-  const lanesIn = Array.from({ length: q }, (_, lane) =>
+  const { code, live } = reduceScatter(values, q, stride);
+  const lanesIn = Array.from({ length: q * stride }, (_, lane) =>
     Array.from({ length: count }, (_, i) => (zero(i) ? 0 : (i + 1) * 2 ** lane)),
   );
   const vars = lanesIn.map(() => new Map<string, number>());
@@ -39,7 +39,11 @@ function simulate(count: number, zero: (i: number) => boolean, q: number) {
     const shuffle = /^subgroupShuffleXor\((.*), (\d+)u\)$/.exec(e);
     if (shuffle) return evaluate(shuffle[1] as string, lane ^ Number(shuffle[2]));
     const sel = /^select\((\S+), (\S+), bm(\d+)\)$/.exec(e);
-    if (sel) return evaluate((lane & Number(sel[3])) !== 0 ? (sel[2] as string) : (sel[1] as string), lane);
+    if (sel)
+      return evaluate(
+        (lane & (Number(sel[3]) * stride)) !== 0 ? (sel[2] as string) : (sel[1] as string),
+        lane,
+      );
     if (e === '0.0') return 0;
     const x = /^x\[(\d+)\]$/.exec(e);
     if (x) return lanesIn[lane]?.[Number(x[1])] ?? Number.NaN;
@@ -59,10 +63,14 @@ function simulate(count: number, zero: (i: number) => boolean, q: number) {
       vars[lane]?.set(m[1] as string, v);
     });
   }
+  // with a stride, lane λ is lane λ / stride of the group of lanes λ mod stride apart
   for (let k = 0; k < Math.ceil(count / q); k++)
-    for (let lane = 0; lane < q; lane++) {
-      const i = k * q + lane;
-      const want = i < count ? lanesIn.reduce((acc, l) => acc + (l[i] ?? 0), 0) : 0;
+    for (let lane = 0; lane < q * stride; lane++) {
+      const i = k * q + Math.floor(lane / stride);
+      const want =
+        i < count
+          ? lanesIn.reduce((acc, l, from) => acc + (from % stride === lane % stride ? (l[i] ?? 0) : 0), 0)
+          : 0;
       const got = live[k] ? (vars[lane]?.get(`sv${k}_0`) ?? Number.NaN) : 0;
       expect(got, `value ${i} on lane ${lane}`).toBe(want);
     }
@@ -88,5 +96,16 @@ describe('reduce-scatter over the lanes of a subgroup', () => {
     expect(simulate(3, () => false, 2).live).toEqual([true, true]);
     // one lane: no level, each value its own sum
     expect(simulate(3, () => false, 1)).toEqual({ live: [true, true, true], shuffles: 0 });
+  });
+
+  it("over lanes a stride apart (a channel's segments on neighbouring lanes): each offset its own sums", () => {
+    // 8 values over 8 channel lanes 4 apart (32 lanes): 7 shuffles, each to the lane 4, 8 or 16 away
+    const { shuffles } = simulate(8, () => false, 8, 4);
+    expect(shuffles).toBe(7);
+    expect(reduceScatter(['a', 'b'], 2, 4).code.join('\n')).toContain(
+      'subgroupShuffleXor(select(sv0_1, sv0_0, bm1), 4u)',
+    );
+    simulate(11, (i) => i === 3, 4, 2);
+    simulate(5, () => false, 2, 8);
   });
 });
