@@ -78,6 +78,42 @@ describe("the block-parallel backward's forms under 'auto'", () => {
   });
 });
 
+describe('the segments on lanes (blocksSegLanes) where a subgroup holds them and their sums fit', () => {
+  it('Q = subgroup / TL channel lanes; without them where TL exceeds a subgroup or the sums do not fit', (ctx) => {
+    if (!gpu.ok) ctx.skip();
+    const backend = tf.findBackend('webgpu');
+    const sg = subgroupMinSize(backend);
+    if (sg === null) ctx.skip();
+    const lanes = Math.min(32, sg as number);
+    const wanted = {
+      ...scanTuning,
+      blocksSums: 'subgroup',
+      blocksStarts: 'pass',
+      blocksAhead: 1,
+      blocksParts: 1,
+      blocksSegLanes: true,
+    } as const;
+    const dims = { n: 16, r: 4, s: 36 };
+    const at = (wd: number, tl: number, e: number) =>
+      blocksOptions(backend, dims, { wd, tl, e, t: tl * e }, wanted);
+    // two segments: Q = lanes / 2 channel lanes (at most WD)
+    expect(at(8, 2, 8)).toMatchObject({ sums: 'subgroup', segLanes: true, q: Math.min(8, lanes / 2) });
+    // more segments than a subgroup has lanes: the plain subgroup sums
+    const wide = at(4, 2 * lanes, 1);
+    expect(wide.segLanes).toBeUndefined();
+    expect(wide.sums).toBe('subgroup');
+    // WD 32 x TL 4 on a 4-lane subgroup: one channel lane, 32 groups' sums (64 KiB) do not fit where the
+    // plain subgroup sums' 8 groups do: the forms without the segments on lanes
+    if (lanes === 4) {
+      const plain = at(32, 4, 4);
+      expect(plain).toEqual(
+        blocksOptions(backend, dims, { wd: 32, tl: 4, e: 4, t: 16 }, { ...wanted, blocksSegLanes: false }),
+      );
+      expect(plain.sums).toBe('subgroup');
+    }
+  });
+});
+
 /** a case and the WD, TL, E wanted */
 interface BlocksCase {
   c: ScanCase;
@@ -191,7 +227,8 @@ describe('block-parallel scan backward', () => {
         expect(lay).not.toBeNull();
         const forms = blocksOptions(backend, dims, lay as BlocksLayout);
         const name = `ScanBackwardBlocks${forms.sums === 'subgroup' ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${forms.starts === 'pass' ? 'Starts' : ''}${rows ? 'Rows' : ''}${forms.ahead ? `Ahead${forms.ahead}` : ''}${forms.parts ? `Parts${forms.parts}` : ''}${forms.segLanes ? 'SegLanes' : ''}`;
-        if (forms.segLanes) segLanesRan.add(`TL ${layout[1]} Q ${forms.q}, ${forms.starts}${slim ? '' : ', full'}`);
+        if (forms.segLanes)
+          segLanesRan.add(`TL ${layout[1]} Q ${forms.q}, ${forms.starts}${slim ? '' : ', full'}`);
         if (forms.parts) partsRan.add(`${forms.parts} parts, ${forms.starts}`);
         if (forms.parts && c.n === 16) partsN16 = true;
         if (forms.ahead) aheads.add(`${forms.ahead}${c.n % forms.ahead ? ' (last group short)' : ''}`);
@@ -264,7 +301,10 @@ describe('block-parallel scan backward', () => {
     // with either starts and in the full form
     const lanes = [...segLanesRan];
     for (const want of ['TL 1 ', 'TL 2 ', 'TL 4 ', 'pass', 'phase1', 'full'])
-      expect(lanes.some((r) => r.includes(want)), `segments on lanes: ${want}`).toBe(true);
+      expect(
+        lanes.some((r) => r.includes(want)),
+        `segments on lanes: ${want}`,
+      ).toBe(true);
     // the states' maps several at a time ran, with a last group shorter than the others (N 5, 3)
     expect([...aheads].some((a) => a.endsWith('(last group short)'))).toBe(true);
     expect([...aheads].some((a) => !a.endsWith('(last group short)') && Number.parseInt(a, 10) >= 4)).toBe(

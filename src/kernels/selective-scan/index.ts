@@ -172,6 +172,10 @@ export function blocksOptions(
   if (parts > 1 && blocksBackwardProgramBytes(layout, dims, { ...forms, parts }) <= storage)
     forms.parts = parts;
   const fits = blocksBackwardProgramBytes(layout, dims, forms) <= storage;
+  // the segments on lanes sum over fewer channel lanes, so more groups' sums wait in workgroup
+  // memory: where they do not fit, the same forms without them
+  if (!fits && forms.segLanes)
+    return blocksOptions(backend, dims, layout, { ...wanted, blocksSegLanes: false });
   return fits
     ? forms
     : { ...forms, sums: 'serial', q: undefined, ahead: undefined, parts: undefined, segLanes: undefined };
