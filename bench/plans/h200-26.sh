@@ -37,7 +37,7 @@ all)
   )
   FORWARD=("staged, 64 ch x 4 lanes, T 16, 4 steps written out, in phases, exp2, vec4 rows, inputs shared" "staged, 32 ch x 8 lanes")
   SHAPE=64,82,512 call c26p 100 2 "$(IFS='|'; echo "${BACKWARD[*]}")"
-  call c26l 120 4 "$(IFS='|'; echo "${BACKWARD[*]}|${FORWARD[*]}")" '{"forwardMode":"auto"}' '{"blocksSegLanes":true}' \
+  call c26l 120 3 "$(IFS='|'; echo "${BACKWARD[*]}|${FORWARD[*]}")" '{"forwardMode":"auto"}' '{"blocksSegLanes":true}' \
     '{"blocksAhead":8}' '{"blocksParts":4,"blocksChannels":16,"blocksSegments":4,"blocksSteps":4}'
   ;;
 *)
