@@ -8,6 +8,7 @@
 #     (3); the paper-size steps now and with the segments on lanes.
 #   bash bench/plans/h200-26.sh all   one call (~8 min): lanes and h200-25.sh ahead's rows together
 #     with fewer processes (4 at L 1024, 2 at the paper's shape), for a session with little device time.
+#   bash bench/plans/h200-26.sh lean   all's rows, 3 + 2 processes, two paper-size steps (~5 min).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -40,8 +41,20 @@ all)
   call c26l 120 3 "$(IFS='|'; echo "${BACKWARD[*]}|${FORWARD[*]}")" '{"forwardMode":"auto"}' '{"blocksSegLanes":true}' \
     '{"blocksAhead":8}' '{"blocksParts":4,"blocksChannels":16,"blocksSegments":4,"blocksSteps":4}'
   ;;
+lean)
+  # all's rows in one short call (~5 min) for the last minutes of device time: L 1024 first (3
+  # processes), then the paper's shape (2), then the paper-size steps now and with the segments on lanes
+  BACKWARD=(
+    "blocks starts pass, slim, subgroup sums ("
+    "blocks staged starts pass, slim, rows once a state, "
+    "blocks slim, rows once a state, " "blocks segments on lanes" "blocks states in"
+  )
+  FORWARD=("staged, 64 ch x 4 lanes, T 16, 4 steps written out, in phases, exp2, vec4 rows, inputs shared" "staged, 32 ch x 8 lanes")
+  call c26l 100 3 "$(IFS='|'; echo "${BACKWARD[*]}|${FORWARD[*]}")"
+  SHAPE=64,82,512 call c26p 100 2 "$(IFS='|'; echo "${BACKWARD[*]}")" '{"forwardMode":"auto"}' '{"blocksSegLanes":true}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-26.sh lanes|all" >&2
+  echo "usage: bash bench/plans/h200-26.sh lanes|all|lean" >&2
   exit 2
   ;;
 esac
