@@ -117,8 +117,8 @@ export const scanTuning = {
   stagedShare: true,
   /**
    * the staged forward's lanes of two states each (StagedLayout.halves: with stagedLanes N / 2, e.g. 8
-   * lanes at N 16, 32 channels a workgroup). Written in session 25, off until timed (`bash
-   * bench/plans/h200-25.sh ahead` times it; not yet run)
+   * lanes at N 16, 32 channels a workgroup). Off: H100 call c26l (session 27), 0.435-0.512 ms against
+   * 0.306-0.329 for 'auto''s 4 lanes of 4 states (bench/RESULTS.md)
    */
   stagedHalves: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
@@ -154,21 +154,22 @@ export const scanTuning = {
   /**
    * with the subgroup sums: the segment maps of this many states before one barrier
    * (BlocksBackwardOptions.ahead; halved until the workgroup memory holds them), instead of a barrier
-   * a state. Written in session 25, 1 (a barrier a state) until timed: device loans were paused
-   * before `bash bench/plans/h200-25.sh ahead` could run
+   * a state. 1: H100 call c26l (session 27), WD 64 x 4 x 4 with 4 or 8 states a barrier 3.36-3.54 ms
+   * against 2.21-2.23 (more registers, fewer warps an SM)
    */
   blocksAhead: 1,
   /**
    * with the subgroup sums: each channel's states split over this many parts of the workgroup
    * (BlocksBackwardOptions.parts: WD x TL x parts invocations, so with WD 64 x TL 4 none; e.g. WD 16 x
-   * TL 4 x 4 parts), a quarter of the chain a part. Written in session 25, 1 until timed
+   * TL 4 x 4 parts), a quarter of the chain a part. 1: H100 call c26l (session 27), 3.11-3.23 ms at its
+   * best layouts against 2.21-2.23 (the parts' sums through workgroup memory cost more than they save)
    */
   blocksParts: 1,
   /**
    * with the subgroup sums: a channel's TL segments on neighbouring lanes of a subgroup, their maps
    * joined by shuffles (BlocksBackwardOptions.segLanes, blocks-segment-lanes.ts): no barrier a state,
-   * two a chunk; the sums over channels over Q = 32 / TL channel lanes TL apart. Written in session 26,
-   * off until timed
+   * two a chunk; the sums over channels over Q = 32 / TL channel lanes TL apart. Off: H100 call c26l
+   * (session 27), 2.30-2.31 ms at its best (64 x 2 x 8) against 2.21-2.23; at 64 x 4 x 4 2.85-2.88
    */
   blocksSegLanes: false,
   /**
