@@ -79,6 +79,11 @@ import { blocksStartsLayout, blocksStartsProgram, startsSlots } from './blocks-s
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
+import {
+  type StagedBackwardLayout,
+  stagedBackwardLayout,
+  stagedBackwardProgram,
+} from './staged-backward-program';
 import { lanesForwardProgram, lanesPerChannel } from './lanes-forward-program';
 import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
@@ -297,26 +302,57 @@ interface BackwardPlan {
   starts?: { program: RawProgram; shape: number[]; staged: boolean };
 }
 
+/**
+ * The pass that writes the states at every boundary of chunks of k steps ([B, startsSlots, N, Di]):
+ * the staged forward's walk where it fits (stagedStartsPlanFor), else the one-lane walk; null where
+ * neither fits.
+ */
+function startsFor(backend: unknown, dims: Dims, k: number, packed: boolean): BackwardPlan['starts'] | null {
+  const t = scanTuning;
+  const shape = [dims.b, startsSlots(dims.l, k), dims.n, dims.di];
+  const storage = maxWorkgroupStorage(backend);
+  const staged = stagedStartsPlanFor(dims, k, subgroupMinSize(backend), storage);
+  if (staged) return { program: stagedForwardProgram(dims, staged, 'none', k), shape, staged: true };
+  const want = { wc: t.blocksStartsChannels, ts: t.blocksStartsSteps };
+  const lay = blocksStartsLayout(want, dims.r, dims.n, storage);
+  if (!lay) return null;
+  return { program: blocksStartsProgram(dims, k, lay, packed), shape, staged: false };
+}
+
+/**
+ * The staged backward's layout for these sizes on this device, where backwardMode asks for 'staged'
+ * (its chunk starts come from a pass of their own: null where none fits).
+ */
+export function stagedBackwardPlanFor(
+  dims: Pick<Dims, 'n' | 'r'>,
+  sgMin: number | null,
+  storage: number,
+  t: typeof scanTuning = scanTuning,
+): StagedBackwardLayout | null {
+  if (t.backwardMode !== 'staged') return null;
+  const wanted = {
+    wc: t.stagedBackwardChannels,
+    sp: t.stagedBackwardLanes,
+    k: t.stagedBackwardSteps,
+    written: t.stagedBackwardWritten,
+  };
+  return stagedBackwardLayout(dims.n, dims.r, wanted, sgMin, storage);
+}
+
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPlan {
   const t = scanTuning;
+  const stagedBwd = stagedBackwardPlanFor(dims, subgroupMinSize(backend), maxWorkgroupStorage(backend));
+  const stagedStarts = stagedBwd ? startsFor(backend, dims, stagedBwd.k, packed) : null;
+  if (stagedBwd && stagedStarts) {
+    return { ...stagedBackwardProgram(dims, stagedBwd, packed), starts: stagedStarts };
+  }
   const blocks = blocksPlan(backend, dims);
   if (blocks) {
     const forms = blocksOptions(backend, dims, blocks);
     const main = blocksBackwardProgram(dims, blocks, packed, forms);
     if (forms.starts !== 'pass') return main;
-    const shape = [dims.b, startsSlots(dims.l, blocks.t), dims.n, dims.di];
-    const storage = maxWorkgroupStorage(backend);
-    const staged = stagedStartsPlanFor(dims, blocks.t, subgroupMinSize(backend), storage);
-    if (staged) {
-      return {
-        ...main,
-        starts: { program: stagedForwardProgram(dims, staged, 'none', blocks.t), shape, staged: true },
-      };
-    }
-    const want = { wc: t.blocksStartsChannels, ts: t.blocksStartsSteps };
-    const lay = blocksStartsLayout(want, dims.r, dims.n, maxWorkgroupStorage(backend));
-    if (!lay) return blocksBackwardProgram(dims, blocks, packed, { ...forms, starts: 'phase1' });
-    const starts = { program: blocksStartsProgram(dims, blocks.t, lay, packed), shape, staged: false };
+    const starts = startsFor(backend, dims, blocks.t, packed);
+    if (!starts) return blocksBackwardProgram(dims, blocks, packed, { ...forms, starts: 'phase1' });
     return { ...main, starts };
   }
   return backwardProgram(dims, backwardWorkgroup(dims.s), packed);

@@ -200,10 +200,23 @@ export const scanTuning = {
   /**
    * backward algorithm: 'channels' (backward-program.ts: one invocation per (b, channel), N states
    * in registers, the xdbl gradient summed over the workgroup's channels through workgroup memory
-   * at every time step), 'blocks' (blocks-backward-program.ts) or 'auto' (the block-parallel one
-   * where `blocks` is on and its layout fits the device, else 'channels')
+   * at every time step), 'blocks' (blocks-backward-program.ts), 'staged' (staged-backward-program.ts:
+   * a channel's states over lanes, chunks of written-out steps, after the starts pass; where its
+   * layout or no starts pass fits, as 'auto') or 'auto' (the block-parallel one where `blocks` is on
+   * and its layout fits the device, else 'channels')
    */
-  backwardMode: 'auto' as 'auto' | 'channels' | 'blocks',
+  backwardMode: 'auto' as 'auto' | 'channels' | 'blocks' | 'staged',
+  /**
+   * the staged backward (backwardMode 'staged', staged-backward-program.ts): channels a workgroup,
+   * lanes a channel (its states split over them, where the device has subgroups) and steps a chunk
+   * (the starts pass's chunk: the steps are written out, their h_t, Δ_t and u_t held in registers).
+   * Written in session 27; not in 'auto' until timed
+   */
+  stagedBackwardChannels: 64,
+  stagedBackwardLanes: 4,
+  stagedBackwardSteps: 16,
+  /** the staged backward's chunk written out step by step (registers), or loops over arrays */
+  stagedBackwardWritten: true,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**

@@ -1,0 +1,326 @@
+/**
+ * WGSL: the channel-parallel backward with each channel's states over lanes (`backwardMode:
+ * 'staged'`). One workgroup per (b, WC channels); a channel's N states split over SP neighbouring
+ * lanes (state n on lane n mod SP), so B x Di x SP invocations walk t, as the staged forward does.
+ * paper.md section 4's equations, with a_t = exp(Δ_t A_n), dy_t the gated output gradient and g_t
+ * the adjoint of h_t:
+ *   g_t = C_t[n] dy_t + a_{t+1} g_{t+1}
+ *   du_t  = D dy_t + Δ_t Σ_n g_t[n] B_t[n]
+ *   dΔ_t  = Σ_n g_t[n] (B_t[n] u_t + A_n a_t[n] h_{t-1}[n]),  d dt_t = dΔ_t σ(dt_t)
+ *   dA_n  = Σ_t g_t[n] Δ_t a_t[n] h_{t-1}[n],  dB_t[n] = Σ_d g_t[n] Δ_t u_t,  dC_t[n] = Σ_d dy_t h_t[n]
+ * L goes in chunks of K steps, last to first. A chunk starts from its state at the chunk boundary (the
+ * starts pass's output, [B, chunks - 1, N, Di]), walks its K steps forward keeping h_t, Δ_t and u_t
+ * in registers (the steps are written out, so the arrays are registers, not local memory), then
+ * backward: the adjoint, the per-step sums over a channel's states by shuffles over its SP lanes,
+ * and the per-step sums over the workgroup's channels (dB, dC and d dt_low = dd_t W[d, :]) by a
+ * reduce-scatter over the Q channel lanes of a subgroup (reduce-scatter.ts) whose results wait in
+ * workgroup memory until the chunk's end: one barrier, then each column's WC / Q group sums go into
+ * the partials of this channel group, part[b, t, g, column], summed over the groups by
+ * reduce-program.ts. The parameters' sums (dW, dA, dD, d bias) stay in registers until the end.
+ */
+import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
+import { dispatch1d } from '../runner';
+import { reduceScatter } from './reduce-scatter';
+import type { Dims } from './shape';
+
+/** The staged backward's shape on a device. */
+export interface StagedBackwardLayout {
+  /** channels a workgroup */
+  wc: number;
+  /** lanes a channel: its states split over them (1 without subgroups) */
+  sp: number;
+  /** channel lanes of a subgroup that a sum over channels runs over by shuffles (1 without subgroups) */
+  q: number;
+  /** steps a chunk (the starts pass writes the state at every chunk boundary) */
+  k: number;
+  /**
+   * the chunk's steps written out (h_t, Δ_t and u_t in registers; the form for real GPUs), or loops
+   * over arrays (SwiftShader's compiler needs minutes and tens of GB for the written-out form at K 16)
+   */
+  written: boolean;
+}
+
+/** The most invocations a workgroup of this program has. */
+export const STAGED_BACKWARD_MAX_INVOCATIONS = 256;
+
+/** Bytes of workgroup memory: a chunk's sums over channels, WC / Q groups of each column and step. */
+export function stagedBackwardBytes(layout: StagedBackwardLayout, n: number, r: number): number {
+  return layout.k * (layout.wc / layout.q) * (r + 2 * n) * 4;
+}
+
+function floorPow2(x: number): number {
+  return 2 ** Math.floor(Math.log2(Math.max(1, x)));
+}
+
+/**
+ * The layout for N states and rank R on a device whose subgroups have at least `sgMin` lanes (null:
+ * none usable) and `storage` bytes of workgroup memory: SP the largest power of two up to the wanted
+ * lanes that divides N and fits a subgroup; Q = the subgroup's lanes / SP, at most WC and 32; then WC,
+ * and after it K, halved until the workgroup memory holds the chunk's sums. Null where nothing fits.
+ */
+export function stagedBackwardLayout(
+  n: number,
+  r: number,
+  wanted: { wc: number; sp: number; k: number; written: boolean },
+  sgMin: number | null,
+  storage: number,
+): StagedBackwardLayout | null {
+  let sp = sgMin === null ? 1 : floorPow2(Math.min(wanted.sp, sgMin));
+  while (sp > 1 && n % sp !== 0) sp >>= 1;
+  let wc = floorPow2(wanted.wc);
+  while (wc > 1 && wc * sp > STAGED_BACKWARD_MAX_INVOCATIONS) wc >>= 1;
+  let k = Math.max(1, Math.floor(wanted.k));
+  const qOf = (channels: number) => (sgMin === null ? 1 : Math.min(channels, 32, floorPow2(sgMin / sp)));
+  const { written } = wanted;
+  let layout: StagedBackwardLayout = { wc, sp, q: qOf(wc), k, written };
+  while (stagedBackwardBytes(layout, n, r) > storage) {
+    if (wc > 1) wc >>= 1;
+    else if (k > 1) k = Math.ceil(k / 2);
+    else return null;
+    layout = { wc, sp, q: qOf(wc), k, written };
+  }
+  return layout;
+}
+
+/** `count` written-out copies of `line(i)`, one a line. */
+function each(count: number, line: (i: number) => string): string {
+  return Array.from({ length: count }, (_, i) => line(i)).join('\n');
+}
+
+/**
+ * The program for chunks of layout.k steps, with its channel-group count g. `packed`: the parameters
+ * come as one buffer [Di, R + N + 2] (W | A_log | D | bias); else dtW, A_log, D and dtBias as they
+ * are. Bound after them: dy, then the chunk starts [B, max(1, chunks - 1), N, Di].
+ */
+export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
+  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { wc, sp, q, k, written } = layout;
+  if (n % sp !== 0) throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
+  const ns = n / sp;
+  const wg = wc * sp;
+  const subs = wc / q;
+  const g = Math.ceil(di / wc);
+  const chunks = Math.ceil(l / k);
+  // d dt_low's columns a lane sums over channels: column m SP + lane
+  const rq = Math.ceil(r / sp);
+  const shuffles = sp > 1 || q > 1;
+  const dispatch = dispatch1d(b * g, 1);
+  const wOf = (col: string) => (packed ? `pk[dc * P2 + ${col}]` : `pW[dc * R + ${col}]`);
+  // state i of this lane: n = i SP + lane
+  const st = (i: number) => (sp > 1 ? `${i * sp} + qq` : `${i}`);
+  // the values a lane sums over channels at a step: dB and dC of its states, then its d dt_low columns
+  const values: string[] = [
+    ...Array.from({ length: ns }, (_, i) => `vb${i}`),
+    ...Array.from({ length: ns }, (_, i) => `vc${i}`),
+    ...Array.from({ length: rq }, (_, m) => `vw${m}`),
+  ];
+  const rs = reduceScatter(values, q, sp);
+  const groups = rs.live.length;
+  // a value's column of part: value index v of lane qq
+  const colOf = (v: string) => `colOf(${v}, qq)`;
+  // a step's Δ, u and states: registers of their own (written) or array elements (loops)
+  const DL = (j: number | string) => (written ? `dl${j}` : `dl[${j}]`);
+  const UT = (j: number | string) => (written ? `ut${j}` : `ut[${j}]`);
+  const HB = (j: number | string, i: number) => (written ? `hb${j}_${i}` : `hb[(${j}) * NS + ${i}]`);
+  // h_{t-1}: the step before's state, or the chunk's start at its first step
+  const HP = (j: number | string, i: number) =>
+    typeof j === 'number'
+      ? j > 0
+        ? HB(j - 1, i)
+        : `h0${i}`
+      : `select(h0${i}, hb[max(${j} - 1, 0) * NS + ${i}], ${j} > 0)`;
+  const sumsOut = (j: number | string) =>
+    each(groups, (kk) =>
+      rs.live[kk]
+        ? `      { let col = ${colOf(`${kk * q} + cl`)}; if (col >= 0) { red[(${j} * SUBS + sub) * S + col] = sv${kk}_0; } }`
+        : '',
+    );
+  const forwardStep = (j: number | string) => `    {
+      let row = bc * L + min(t0 + ${j}, L - 1);
+      let xo = row * S;
+      var dtp = bias;
+${each(r, (c) => `      dtp += xdbl[xo + ${c}] * w${c};`)}
+      ${DL(j)} = softplusb(dtp);
+      ${UT(j)} = u[row * Di + dc];
+      let dlu = ${DL(j)} * ${UT(j)};
+${each(ns, (i) => `      h${i} = exp(${DL(j)} * A${i}) * h${i} + dlu * xdbl[xo + R + ${st(i)}];\n      ${HB(j, i)} = h${i};`)}
+    }`;
+  const backwardStep = (j: number | string) => {
+    const hp = (i: number) => HP(j, i);
+    return `    {
+      let t = t0 + ${j};
+      let ok = live && t < L;
+      let row = bc * L + min(t, L - 1);
+      let xo = row * S;
+      let zv = zt[row * uni.Zw + uni.zOff + dc];
+      let go = select(0.0, dout[row * Di + dc], ok);
+      let sz = sigmoidf(zv);
+      let dy = go * zv * sz;
+      let dlu = ${DL(j)} * ${UT(j)};
+      // σ(dt) = 1 - exp(-softplus(dt))
+      let sgm = 1.0 - exp(-${DL(j)});
+      var sGB = 0.0;
+      var sD = 0.0;
+      var yp = 0.0;
+${each(
+  ns,
+  (i) => `      {
+        let bn = xdbl[xo + R + ${st(i)}];
+        let cn = xdbl[xo + R + N + ${st(i)}];
+        let a = exp(${DL(j)} * A${i});
+        let gn = cn * dy + gc${i};
+        sGB += gn * bn;
+        sD += gn * (bn * ${UT(j)} + A${i} * a * ${hp(i)});
+        dA${i} += gn * ${DL(j)} * a * ${hp(i)};
+        vb${i} = gn * dlu;
+        vc${i} = dy * ${HB(j, i)};
+        yp += cn * ${HB(j, i)};
+        gc${i} = a * gn;
+      }`,
+)}
+${
+  sp > 1
+    ? each(
+        Math.log2(sp),
+        (m) => `      sGB += subgroupShuffleXor(sGB, ${1 << m}u);
+      sD += subgroupShuffleXor(sD, ${1 << m}u);
+      yp += subgroupShuffleXor(yp, ${1 << m}u);`,
+      )
+    : ''
+}
+      let ddt = sD * sgm;
+      dD += dy * ${UT(j)};
+      dBias += ddt;
+${each(rq, (m) => `      { let col = ${m * sp} + qq; let ok2 = col < R; let cc = min(col, R - 1); dW${m} += select(0.0, ddt * xdbl[xo + cc], ok2); vw${m} = select(0.0, ddt * ${wOf('cc')}, ok2); }`)}
+      if (ok && qq == 0) {
+        du[row * Di + d] = Dd * dy + ${DL(j)} * sGB;
+        let dzv = go * (Dd * ${UT(j)} + yp) * sz * (1.0 + zv * (1.0 - sz));
+        let zrow = row * uni.Zw;
+        for (var mz = 0; mz < uni.Zw; mz += Di) {
+          if (mz == uni.zOff) { dz[zrow + mz + d] = dzv; } else { dz[zrow + mz + d] = 0.0; }
+        }
+      }
+${rs.code.join('\n')}
+${sumsOut(j)}
+    }`;
+  };
+  const paramIns = packed ? ['pk'] : ['pW', 'pALog', 'pD', 'pBias'];
+  const name = `ScanBackwardStaged${written ? '' : 'Loops'}`;
+  return {
+    program: {
+      name,
+      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${packed}`,
+      dispatch,
+      uniforms: [
+        { type: 'int32' as const, data: [b] },
+        { type: 'int32' as const, data: [l] },
+        { type: 'int32' as const, data: [di] },
+        { type: 'int32' as const, data: [g] },
+        { type: 'int32' as const, data: [zw] },
+        { type: 'int32' as const, data: [zOffset] },
+        { type: 'int32' as const, data: [chunks] },
+        { type: 'int32' as const, data: [dispatch[0]] },
+      ],
+      wgsl: () => /* wgsl */ `${shuffles ? 'enable subgroups;' : ''}
+${bindings(
+  ['du', 'dz', 'part', 'ppart'],
+  ['u', 'xdbl', 'zt', ...paramIns, 'dout', 'starts'],
+  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, chunks: i32, nx: i32',
+)}
+const N = ${n};
+const R = ${r};
+const S = ${s};
+const K = ${k};
+const WC = ${wc};
+const SP = ${sp};
+const NS = ${ns};
+const Q = ${q};
+const SUBS = ${subs};
+const P2 = ${r + n + 2};
+${WGSL_MATH}
+${FLAT_INDEX}
+var<workgroup> red: array<f32, ${k * subs * s}>;
+
+// the column of part that value v of lane qq sums into (values: dB of the lane's NS states, dC of
+// them, d dt_low's columns m SP + qq), or -1
+fn colOf(v: i32, qq: i32) -> i32 {
+  if (v < NS) { return R + v * SP + qq; }
+  if (v < 2 * NS) { return R + N + (v - NS) * SP + qq; }
+  let col = (v - 2 * NS) * SP + qq;
+  if (col < R) { return col; }
+  return -1;
+}
+
+@compute @workgroup_size(${wg})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+  let lid = i32(lidu);
+  let L = uni.L;
+  let Di = uni.Di;
+  let wgi = flatGroup(wid);
+  let b = wgi / uni.G;
+  let gi = wgi - b * uni.G;
+  let c = lid / SP;
+  let qq = lid - c * SP;
+  let d = gi * WC + c;
+  let live = d < Di && b < uni.B;
+  let dc = min(d, Di - 1);
+  let bc = min(b, uni.B - 1);
+  let sub = c / Q;
+  let cl = c - sub * Q;
+${each(Math.log2(q), (m) => `  let bm${1 << m} = (cl & ${1 << m}) != 0;`)}
+${each(r, (c) => `  let w${c} = ${wOf(`${c}`)};`)}
+${each(ns, (i) => `  let A${i} = -exp(${packed ? `pk[dc * P2 + R + ${st(i)}]` : `pALog[dc * N + ${st(i)}]`});`)}
+  let Dd = ${packed ? 'pk[dc * P2 + R + N]' : 'pD[dc]'};
+  let bias = ${packed ? 'pk[dc * P2 + R + N + 1]' : 'pBias[dc]'};
+${each(ns, (i) => `  var dA${i} = 0.0;\n  var gc${i} = 0.0;\n  var vb${i} = 0.0;\n  var vc${i} = 0.0;`)}
+${each(rq, (m) => `  var dW${m} = 0.0;\n  var vw${m} = 0.0;`)}
+  var dD = 0.0;
+  var dBias = 0.0;
+${
+  written
+    ? each(k, (j) => `  var dl${j} = 0.0;\n  var ut${j} = 0.0;`)
+    : '  var dl: array<f32, K>;\n  var ut: array<f32, K>;\n  var hb: array<f32, K * NS>;'
+}
+  for (var ch = uni.chunks - 1; ch >= 0; ch--) {
+    let t0 = ch * K;
+${each(ns, (i) => `    var h0${i} = 0.0;\n    if (ch > 0) { h0${i} = starts[((bc * (uni.chunks - 1) + ch - 1) * N + ${st(i)}) * Di + dc]; }\n    var h${i} = h0${i};`)}
+${
+  written
+    ? `${each(k, (j) => each(ns, (i) => `    var hb${j}_${i} = 0.0;`))}
+${each(k, (j) => forwardStep(j))}
+${each(k, (jj) => backwardStep(k - 1 - jj))}`
+    : `    for (var j = 0; j < K; j++) {
+${forwardStep('j')}
+    }
+    for (var j = K - 1; j >= 0; j--) {
+${backwardStep('j')}
+    }`
+}
+    workgroupBarrier();
+    for (var o = lid; o < K * S; o += ${wg}) {
+      let j = o / S;
+      let col = o - j * S;
+      let t = t0 + j;
+      if (t < L && b < uni.B) {
+        var acc = 0.0;
+        for (var sb = 0; sb < SUBS; sb++) { acc += red[(j * SUBS + sb) * S + col]; }
+        part[((b * L + t) * uni.G + gi) * S + col] = acc;
+      }
+    }
+    workgroupBarrier();
+  }
+  if (live) {
+    let o = (b * Di + d) * P2;
+${each(rq, (m) => `    if (${m * sp} + qq < R) { ppart[o + ${m * sp} + qq] = dW${m}; }`)}
+${each(ns, (i) => `    ppart[o + R + ${st(i)}] = dA${i} * A${i};`)}
+    if (qq == 0) {
+      ppart[o + R + N] = dD;
+      ppart[o + R + N + 1] = dBias;
+    }
+  }
+}
+`,
+    },
+    g,
+  };
+}
