@@ -39,6 +39,7 @@ import {
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, release, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
+import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
 import {
   blocksStartsLayout,
   blocksStartsProgram,
@@ -389,6 +390,22 @@ const BLOCKS_SEG_LANES: ReadonlyArray<[number, number, number]> = [
   [128, 2, 8],
   [16, 16, 1],
   [64, 4, 8],
+];
+
+/**
+ * The staged backward (session 27, `backwardMode: 'staged'`): WC channels x SP lanes a channel, chunks
+ * of K steps, written out (registers) or in loops over arrays.
+ */
+const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean]> = [
+  [64, 4, 16, true],
+  [64, 4, 8, true],
+  [32, 4, 16, true],
+  [128, 2, 8, true],
+  [64, 2, 8, true],
+  [64, 8, 16, true],
+  [32, 8, 16, true],
+  [64, 4, 32, true],
+  [64, 4, 16, false],
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
@@ -760,6 +777,25 @@ if (sections.has('scan'))
           extra,
         ]);
       }
+    // the staged backward (session 27): a channel's states over SP lanes, chunks of K steps after the
+    // staged starts pass; only the layouts that fit as asked
+    for (const [wc, sp, k, written] of STAGED_BACKWARD) {
+      const lay = stagedBackwardLayout(n, r, { wc, sp, k, written }, subgroupMinSize(backend), budget);
+      if (!lay || lay.wc !== wc || lay.sp !== sp || lay.k !== k) continue;
+      const g = Math.ceil(di / wc);
+      const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / k) - 1));
+      bwdVariants.push([
+        `staged backward, ${wc} ch x ${sp} lanes, K ${k}${written ? ' written out' : ' in loops'} (sums over ${lay.q} channel lanes): ${b * g} workgroups of ${wc * sp}`,
+        {
+          backwardMode: 'staged',
+          stagedBackwardChannels: wc,
+          stagedBackwardLanes: sp,
+          stagedBackwardSteps: k,
+          stagedBackwardWritten: written,
+        },
+        extra,
+      ]);
+    }
     // the starts pass's own layout (blocks-starts-program.ts), beside the slim block-parallel backward at
     // WD 64 x 4 x 4 with each of the sums: WC channels a workgroup, tiles of TS steps
     for (const sums of ['serial', 'subgroup'] as const)
