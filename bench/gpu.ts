@@ -396,16 +396,17 @@ const BLOCKS_SEG_LANES: ReadonlyArray<[number, number, number]> = [
  * The staged backward (session 27, `backwardMode: 'staged'`): WC channels x SP lanes a channel, chunks
  * of K steps, written out (registers) or in loops over arrays.
  */
-const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean]> = [
-  [64, 4, 16, true],
-  [64, 4, 8, true],
-  [32, 4, 16, true],
-  [128, 2, 8, true],
-  [64, 2, 8, true],
-  [64, 8, 16, true],
-  [32, 8, 16, true],
-  [64, 4, 32, true],
-  [64, 4, 16, false],
+const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean, boolean]> = [
+  [64, 4, 16, true, true],
+  [64, 4, 16, true, false],
+  [64, 4, 8, true, true],
+  [32, 4, 16, true, true],
+  [128, 2, 8, true, true],
+  [64, 2, 8, true, true],
+  [64, 8, 16, true, true],
+  [32, 8, 16, true, true],
+  [64, 4, 32, true, true],
+  [64, 4, 16, false, false],
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
@@ -779,19 +780,20 @@ if (sections.has('scan'))
       }
     // the staged backward (session 27): a channel's states over SP lanes, chunks of K steps after the
     // staged starts pass; only the layouts that fit as asked
-    for (const [wc, sp, k, written] of STAGED_BACKWARD) {
-      const lay = stagedBackwardLayout(n, r, { wc, sp, k, written }, subgroupMinSize(backend), budget);
+    for (const [wc, sp, k, written, share] of STAGED_BACKWARD) {
+      const lay = stagedBackwardLayout(n, r, { wc, sp, k, written, share }, subgroupMinSize(backend), budget);
       if (!lay || lay.wc !== wc || lay.sp !== sp || lay.k !== k) continue;
       const g = Math.ceil(di / wc);
       const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / k) - 1));
       bwdVariants.push([
-        `staged backward, ${wc} ch x ${sp} lanes, K ${k}${written ? ' written out' : ' in loops'} (sums over ${lay.q} channel lanes): ${b * g} workgroups of ${wc * sp}`,
+        `staged backward, ${wc} ch x ${sp} lanes, K ${k}${written ? ' written out' : ' in loops'}${lay.share ? ', Δ and u shared' : ''} (sums over ${lay.q} channel lanes): ${b * g} workgroups of ${wc * sp}`,
         {
           backwardMode: 'staged',
           stagedBackwardChannels: wc,
           stagedBackwardLanes: sp,
           stagedBackwardSteps: k,
           stagedBackwardWritten: written,
+          stagedBackwardShare: share,
         },
         extra,
       ]);

@@ -335,6 +335,7 @@ export function stagedBackwardPlanFor(
     sp: t.stagedBackwardLanes,
     k: t.stagedBackwardSteps,
     written: t.stagedBackwardWritten,
+    share: t.stagedBackwardShare,
   };
   return stagedBackwardLayout(dims.n, dims.r, wanted, sgMin, storage);
 }

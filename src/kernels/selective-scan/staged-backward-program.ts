@@ -38,6 +38,11 @@ export interface StagedBackwardLayout {
    * over arrays (SwiftShader's compiler needs minutes and tens of GB for the written-out form at K 16)
    */
   written: boolean;
+  /**
+   * (written, SP > 1, K a multiple of SP) each step's Δ and u computed by one lane of the channel (step j
+   * by lane j mod SP) and passed to the others by subgroup shuffles, instead of by every lane
+   */
+  share?: boolean;
 }
 
 /** The most invocations a workgroup of this program has. */
@@ -61,7 +66,7 @@ function floorPow2(x: number): number {
 export function stagedBackwardLayout(
   n: number,
   r: number,
-  wanted: { wc: number; sp: number; k: number; written: boolean },
+  wanted: { wc: number; sp: number; k: number; written: boolean; share?: boolean },
   sgMin: number | null,
   storage: number,
 ): StagedBackwardLayout | null {
@@ -72,12 +77,13 @@ export function stagedBackwardLayout(
   let k = Math.max(1, Math.floor(wanted.k));
   const qOf = (channels: number) => (sgMin === null ? 1 : Math.min(channels, 32, floorPow2(sgMin / sp)));
   const { written } = wanted;
-  let layout: StagedBackwardLayout = { wc, sp, q: qOf(wc), k, written };
+  const shareOf = () => (wanted.share && written && sp > 1 && k % sp === 0 ? { share: true } : {});
+  let layout: StagedBackwardLayout = { wc, sp, q: qOf(wc), k, written, ...shareOf() };
   while (stagedBackwardBytes(layout, n, r) > storage) {
     if (wc > 1) wc >>= 1;
     else if (k > 1) k = Math.ceil(k / 2);
     else return null;
-    layout = { wc, sp, q: qOf(wc), k, written };
+    layout = { wc, sp, q: qOf(wc), k, written, ...shareOf() };
   }
   return layout;
 }
@@ -95,6 +101,7 @@ function each(count: number, line: (i: number) => string): string {
 export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, q, k, written } = layout;
+  const share = layout.share === true && written && sp > 1 && k % sp === 0;
   if (n % sp !== 0) throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
   const ns = n / sp;
   const wg = wc * sp;
@@ -135,13 +142,26 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
         ? `      { let col = ${colOf(`${kk * q} + cl`)}; if (col >= 0) { red[(${j} * SUBS + sub) * S + col] = sv${kk}_0; } }`
         : '',
     );
+  // Δ and u of step j: this lane's own, or (share) lane j mod SP's, computed at the first step of
+  // each SP steps for step j + lane
+  const ownInputs = (j: number | string) => `      {
+        let rowm = bc * L + min(t0 + ${j}, L - 1);
+        let xom = rowm * S;
+        var dtp = bias;
+${each(r, (c) => `        dtp += xdbl[xom + ${c}] * w${c};`)}
+        ${share ? 'shDl' : DL(j)} = softplusb(dtp);
+        ${share ? 'shUt' : UT(j)} = u[rowm * Di + dc];
+      }`;
+  const inputs = (j: number | string) =>
+    share && typeof j === 'number'
+      ? `${j % sp === 0 ? `${ownInputs(`${j} + qq`)}
+` : ''}      ${DL(j)} = subgroupShuffle(shDl, lane0 + ${j % sp}u);
+      ${UT(j)} = subgroupShuffle(shUt, lane0 + ${j % sp}u);`
+      : ownInputs(j);
   const forwardStep = (j: number | string) => `    {
       let row = bc * L + min(t0 + ${j}, L - 1);
       let xo = row * S;
-      var dtp = bias;
-${each(r, (c) => `      dtp += xdbl[xo + ${c}] * w${c};`)}
-      ${DL(j)} = softplusb(dtp);
-      ${UT(j)} = u[row * Di + dc];
+${inputs(j)}
       let dlu = ${DL(j)} * ${UT(j)};
 ${each(ns, (i) => `      h${i} = exp(${DL(j)} * A${i}) * h${i} + dlu * xdbl[xo + R + ${st(i)}];\n      ${HB(j, i)} = h${i};`)}
     }`;
@@ -205,11 +225,11 @@ ${sumsOut(j)}
     }`;
   };
   const paramIns = packed ? ['pk'] : ['pW', 'pALog', 'pD', 'pBias'];
-  const name = `ScanBackwardStaged${written ? '' : 'Loops'}`;
+  const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}`;
   return {
     program: {
       name,
-      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${packed}`,
+      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}`,
       dispatch,
       uniforms: [
         { type: 'int32' as const, data: [b] },
@@ -252,7 +272,7 @@ fn colOf(v: i32, qq: i32) -> i32 {
 }
 
 @compute @workgroup_size(${wg})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32) {
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lidu: u32${share ? ', @builtin(subgroup_invocation_id) sgl: u32' : ''}) {
   let lid = i32(lidu);
   let L = uni.L;
   let Di = uni.Di;
@@ -267,6 +287,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let bc = min(b, uni.B - 1);
   let sub = c / Q;
   let cl = c - sub * Q;
+${share ? '  // the subgroup lane of this channel\'s lane 0\n  let lane0 = sgl - u32(qq);\n  var shDl = 0.0;\n  var shUt = 0.0;' : ''}
 ${each(Math.log2(q), (m) => `  let bm${1 << m} = (cl & ${1 << m}) != 0;`)}
 ${each(r, (c) => `  let w${c} = ${wOf(`${c}`)};`)}
 ${each(ns, (i) => `  let A${i} = -exp(${packed ? `pk[dc * P2 + R + ${st(i)}]` : `pALog[dc * N + ${st(i)}]`});`)}

@@ -67,6 +67,15 @@ describe('the staged backward layout', () => {
       k: 16,
       written: true,
     });
+    // Δ and u shared only written out, over several lanes, with K a multiple of SP
+    const shareAt = (sp: number, k: number, written: boolean) =>
+      stagedBackwardLayout(16, 8, { wc: 16, sp, k, written, share: true }, 32, 49152)?.share === true;
+    expect([shareAt(4, 8, true), shareAt(4, 6, true), shareAt(1, 8, true), shareAt(4, 8, false)]).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
     // nothing fits
     expect(stagedBackwardLayout(4096, 8, { wc: 64, sp: 4, k: 16, written: true }, 32, 1024)).toBeNull();
   });
@@ -83,13 +92,15 @@ interface StagedCase {
   c: ScanCase;
   layout: [number, number, number];
   written: boolean;
+  /** Δ and u of a step computed by one lane of the channel and shuffled (written out only) */
+  share?: boolean;
 }
 
 const CASES: readonly StagedCase[] = [
   // L = 1: one chunk of one real step; one lane, N 3
   { c: { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, layout: [4, 4, 4], written: true },
   // L 19 in chunks of 8 (the last 3 steps), Di 70 over 16 channels (the last group 6), gate from in_proj
-  { c: { b: 2, l: 19, di: 70, n: 4, r: 2, gateWidth: 2 }, layout: [16, 4, 8], written: true },
+  { c: { b: 2, l: 19, di: 70, n: 4, r: 2, gateWidth: 2 }, layout: [16, 4, 8], written: true, share: true },
   // N 16 over 4 lanes, R 8: L 37 = 2 x 16 + 5, odd Di
   { c: { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, layout: [8, 4, 16], written: false },
   // N 16 over 2 lanes (Q 2), R 3 (not a multiple of the lanes), L 45 over chunks of 4
@@ -98,14 +109,16 @@ const CASES: readonly StagedCase[] = [
   { c: { b: 3, l: 5, di: 9, n: 5, r: 3, gateWidth: 1 }, layout: [8, 1, 8], written: false },
   // one lane, Q 4, several chunks, a large batch
   { c: { b: 16, l: 21, di: 8, n: 2, r: 1, gateWidth: 1 }, layout: [4, 1, 4], written: true },
+  // two lanes a channel sharing Δ and u (Q 2), L 13 over chunks of 4, R 3
+  { c: { b: 2, l: 13, di: 12, n: 4, r: 3, gateWidth: 2 }, layout: [8, 2, 4], written: true, share: true },
 ];
 
 describe('staged scan backward', () => {
   const ran = new Set<string>();
-  CASES.forEach(({ c, layout, written }, index) => {
+  CASES.forEach(({ c, layout, written, share = false }, index) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WC ${layout[0]} SP ${layout[1]} K ${layout[2]}${written ? ' written out' : ' in loops'}, pack ${pack}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WC ${layout[0]} SP ${layout[1]} K ${layout[2]}${written ? ' written out' : ' in loops'}${share ? ', Δ and u shared' : ''}, pack ${pack}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -121,6 +134,7 @@ describe('staged scan backward', () => {
         stagedBackwardLanes: layout[1],
         stagedBackwardSteps: layout[2],
         stagedBackwardWritten: written,
+        stagedBackwardShare: share,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -133,9 +147,11 @@ describe('staged scan backward', () => {
         expect(lay).not.toBeNull();
         // the staged backward ran after its starts pass, not a fallback
         const names = [...programs].filter((p) => p.startsWith('ScanBackward') || p.startsWith('ScanStarts'));
-        expect(names.at(-1)).toBe(`ScanBackwardStaged${written ? '' : 'Loops'}`);
+        const shared = lay?.share === true;
+        expect(shared, 'shared where asked for and the lanes allow').toBe(share && (lay?.sp ?? 1) > 1);
+        expect(names.at(-1)).toBe(`ScanBackwardStaged${written ? '' : 'Loops'}${shared ? 'Shared' : ''}`);
         expect(names).toHaveLength(2);
-        ran.add(`SP ${lay?.sp} Q ${lay?.q}${written ? ' written' : ''}`);
+        ran.add(`SP ${lay?.sp} Q ${lay?.q}${written ? ' written' : ''}${shared ? ' shared' : ''}`);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
         // NaN left in pooled buffers of the partials' sizes: a partial left unwritten shows
         await tf.setBackend('webgpu');
@@ -167,6 +183,7 @@ describe('staged scan backward', () => {
     }
     const forms = [...ran];
     expect(forms.some((f) => !f.startsWith('SP 1 ')), 'several lanes a channel').toBe(true);
-    expect(forms.some((f) => !f.endsWith(' Q 1')), 'several channel lanes').toBe(true);
+    expect(forms.some((f) => !f.includes(' Q 1')), 'several channel lanes').toBe(true);
+    expect(forms.filter((f) => f.endsWith(' shared')).length, 'shared at SP 4 and SP 2').toBe(2);
   });
 });

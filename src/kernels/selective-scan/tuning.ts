@@ -217,6 +217,8 @@ export const scanTuning = {
   stagedBackwardSteps: 16,
   /** the staged backward's chunk written out step by step (registers), or loops over arrays */
   stagedBackwardWritten: true,
+  /** the staged backward's Δ and u of a step computed by one lane of the channel and shuffled to the others */
+  stagedBackwardShare: true,
   /** invocations (channels) per workgroup of the backward (clamped by workgroup memory) */
   backwardWorkgroup: 64,
   /**
