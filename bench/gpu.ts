@@ -39,7 +39,6 @@ import {
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
 import { gpuSync, maxStorageBuffers, release, runRaw, subgroupMinSize } from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
-import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
 import {
   blocksStartsLayout,
   blocksStartsProgram,
@@ -51,6 +50,7 @@ import {
   SELECTIVE_SCAN_GRAD,
   stagedStartsPlanFor,
 } from '../src/kernels/selective-scan/index';
+import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
 import {
   type StagedDiagnostic,
   type StagedLayout,

@@ -79,16 +79,16 @@ import { blocksStartsLayout, blocksStartsProgram, startsSlots } from './blocks-s
 import { chunkedForwardProgram } from './chunked-forward-program';
 import { forwardProgram } from './forward-program';
 import { registerHostScanKernels } from './host';
-import {
-  type StagedBackwardLayout,
-  stagedBackwardLayout,
-  stagedBackwardProgram,
-} from './staged-backward-program';
 import { lanesForwardProgram, lanesPerChannel } from './lanes-forward-program';
 import { packProgram } from './pack-program';
 import { reduceProgram } from './reduce-program';
 import { referenceBackwardKernel, referenceForwardKernel, selectiveScanFusedReference } from './reference';
 import { type Dims, dimsOf, INPUT_NAMES, SELECTIVE_SCAN, SELECTIVE_SCAN_GRAD } from './shape';
+import {
+  type StagedBackwardLayout,
+  stagedBackwardLayout,
+  stagedBackwardProgram,
+} from './staged-backward-program';
 import {
   type StagedLayout,
   stagedForwardProgram,
@@ -341,7 +341,6 @@ export function stagedBackwardPlanFor(
 }
 
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPlan {
-  const t = scanTuning;
   const stagedBwd = stagedBackwardPlanFor(dims, subgroupMinSize(backend), maxWorkgroupStorage(backend));
   const stagedStarts = stagedBwd ? startsFor(backend, dims, stagedBwd.k, packed) : null;
   if (stagedBwd && stagedStarts) {

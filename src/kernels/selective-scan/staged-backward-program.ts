@@ -102,7 +102,8 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
   const { b, l, di, r, n, s, zw, zOffset } = dims;
   const { wc, sp, q, k, written } = layout;
   const share = layout.share === true && written && sp > 1 && k % sp === 0;
-  if (n % sp !== 0) throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
+  if (n % sp !== 0)
+    throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
   const ns = n / sp;
   const wg = wc * sp;
   const subs = wc / q;
@@ -126,14 +127,14 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
   // a value's column of part: value index v of lane qq
   const colOf = (v: string) => `colOf(${v}, qq)`;
   // a step's Δ, u and states: registers of their own (written) or array elements (loops)
-  const DL = (j: number | string) => (written ? `dl${j}` : `dl[${j}]`);
-  const UT = (j: number | string) => (written ? `ut${j}` : `ut[${j}]`);
-  const HB = (j: number | string, i: number) => (written ? `hb${j}_${i}` : `hb[(${j}) * NS + ${i}]`);
+  const dlOf = (j: number | string) => (written ? `dl${j}` : `dl[${j}]`);
+  const utOf = (j: number | string) => (written ? `ut${j}` : `ut[${j}]`);
+  const hbOf = (j: number | string, i: number) => (written ? `hb${j}_${i}` : `hb[(${j}) * NS + ${i}]`);
   // h_{t-1}: the step before's state, or the chunk's start at its first step
-  const HP = (j: number | string, i: number) =>
+  const hpOf = (j: number | string, i: number) =>
     typeof j === 'number'
       ? j > 0
-        ? HB(j - 1, i)
+        ? hbOf(j - 1, i)
         : `h0${i}`
       : `select(h0${i}, hb[max(${j} - 1, 0) * NS + ${i}], ${j} > 0)`;
   const sumsOut = (j: number | string) =>
@@ -149,24 +150,28 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
         let xom = rowm * S;
         var dtp = bias;
 ${each(r, (c) => `        dtp += xdbl[xom + ${c}] * w${c};`)}
-        ${share ? 'shDl' : DL(j)} = softplusb(dtp);
-        ${share ? 'shUt' : UT(j)} = u[rowm * Di + dc];
+        ${share ? 'shDl' : dlOf(j)} = softplusb(dtp);
+        ${share ? 'shUt' : utOf(j)} = u[rowm * Di + dc];
       }`;
   const inputs = (j: number | string) =>
     share && typeof j === 'number'
-      ? `${j % sp === 0 ? `${ownInputs(`${j} + qq`)}
-` : ''}      ${DL(j)} = subgroupShuffle(shDl, lane0 + ${j % sp}u);
-      ${UT(j)} = subgroupShuffle(shUt, lane0 + ${j % sp}u);`
+      ? `${
+          j % sp === 0
+            ? `${ownInputs(`${j} + qq`)}
+`
+            : ''
+        }      ${dlOf(j)} = subgroupShuffle(shDl, lane0 + ${j % sp}u);
+      ${utOf(j)} = subgroupShuffle(shUt, lane0 + ${j % sp}u);`
       : ownInputs(j);
   const forwardStep = (j: number | string) => `    {
       let row = bc * L + min(t0 + ${j}, L - 1);
       let xo = row * S;
 ${inputs(j)}
-      let dlu = ${DL(j)} * ${UT(j)};
-${each(ns, (i) => `      h${i} = exp(${DL(j)} * A${i}) * h${i} + dlu * xdbl[xo + R + ${st(i)}];\n      ${HB(j, i)} = h${i};`)}
+      let dlu = ${dlOf(j)} * ${utOf(j)};
+${each(ns, (i) => `      h${i} = exp(${dlOf(j)} * A${i}) * h${i} + dlu * xdbl[xo + R + ${st(i)}];\n      ${hbOf(j, i)} = h${i};`)}
     }`;
   const backwardStep = (j: number | string) => {
-    const hp = (i: number) => HP(j, i);
+    const hp = (i: number) => hpOf(j, i);
     return `    {
       let t = t0 + ${j};
       let ok = live && t < L;
@@ -176,9 +181,9 @@ ${each(ns, (i) => `      h${i} = exp(${DL(j)} * A${i}) * h${i} + dlu * xdbl[xo +
       let go = select(0.0, dout[row * Di + dc], ok);
       let sz = sigmoidf(zv);
       let dy = go * zv * sz;
-      let dlu = ${DL(j)} * ${UT(j)};
+      let dlu = ${dlOf(j)} * ${utOf(j)};
       // σ(dt) = 1 - exp(-softplus(dt))
-      let sgm = 1.0 - exp(-${DL(j)});
+      let sgm = 1.0 - exp(-${dlOf(j)});
       var sGB = 0.0;
       var sD = 0.0;
       var yp = 0.0;
@@ -187,14 +192,14 @@ ${each(
   (i) => `      {
         let bn = xdbl[xo + R + ${st(i)}];
         let cn = xdbl[xo + R + N + ${st(i)}];
-        let a = exp(${DL(j)} * A${i});
+        let a = exp(${dlOf(j)} * A${i});
         let gn = cn * dy + gc${i};
         sGB += gn * bn;
-        sD += gn * (bn * ${UT(j)} + A${i} * a * ${hp(i)});
-        dA${i} += gn * ${DL(j)} * a * ${hp(i)};
+        sD += gn * (bn * ${utOf(j)} + A${i} * a * ${hp(i)});
+        dA${i} += gn * ${dlOf(j)} * a * ${hp(i)};
         vb${i} = gn * dlu;
-        vc${i} = dy * ${HB(j, i)};
-        yp += cn * ${HB(j, i)};
+        vc${i} = dy * ${hbOf(j, i)};
+        yp += cn * ${hbOf(j, i)};
         gc${i} = a * gn;
       }`,
 )}
@@ -209,12 +214,12 @@ ${
     : ''
 }
       let ddt = sD * sgm;
-      dD += dy * ${UT(j)};
+      dD += dy * ${utOf(j)};
       dBias += ddt;
 ${each(rq, (m) => `      { let col = ${m * sp} + qq; let ok2 = col < R; let cc = min(col, R - 1); dW${m} += select(0.0, ddt * xdbl[xo + cc], ok2); vw${m} = select(0.0, ddt * ${wOf('cc')}, ok2); }`)}
       if (ok && qq == 0) {
-        du[row * Di + d] = Dd * dy + ${DL(j)} * sGB;
-        let dzv = go * (Dd * ${UT(j)} + yp) * sz * (1.0 + zv * (1.0 - sz));
+        du[row * Di + d] = Dd * dy + ${dlOf(j)} * sGB;
+        let dzv = go * (Dd * ${utOf(j)} + yp) * sz * (1.0 + zv * (1.0 - sz));
         let zrow = row * uni.Zw;
         for (var mz = 0; mz < uni.Zw; mz += Di) {
           if (mz == uni.zOff) { dz[zrow + mz + d] = dzv; } else { dz[zrow + mz + d] = 0.0; }
@@ -287,7 +292,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let bc = min(b, uni.B - 1);
   let sub = c / Q;
   let cl = c - sub * Q;
-${share ? '  // the subgroup lane of this channel\'s lane 0\n  let lane0 = sgl - u32(qq);\n  var shDl = 0.0;\n  var shUt = 0.0;' : ''}
+${share ? "  // the subgroup lane of this channel's lane 0\n  let lane0 = sgl - u32(qq);\n  var shDl = 0.0;\n  var shUt = 0.0;" : ''}
 ${each(Math.log2(q), (m) => `  let bm${1 << m} = (cl & ${1 << m}) != 0;`)}
 ${each(r, (c) => `  let w${c} = ${wOf(`${c}`)};`)}
 ${each(ns, (i) => `  let A${i} = -exp(${packed ? `pk[dc * P2 + R + ${st(i)}]` : `pALog[dc * N + ${st(i)}]`});`)}

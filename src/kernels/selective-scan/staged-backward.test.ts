@@ -182,8 +182,14 @@ describe('staged scan backward', () => {
       return;
     }
     const forms = [...ran];
-    expect(forms.some((f) => !f.startsWith('SP 1 ')), 'several lanes a channel').toBe(true);
-    expect(forms.some((f) => !f.includes(' Q 1')), 'several channel lanes').toBe(true);
+    expect(
+      forms.some((f) => !f.startsWith('SP 1 ')),
+      'several lanes a channel',
+    ).toBe(true);
+    expect(
+      forms.some((f) => !f.includes(' Q 1')),
+      'several channel lanes',
+    ).toBe(true);
     expect(forms.filter((f) => f.endsWith(' shared')).length, 'shared at SP 4 and SP 2').toBe(2);
   });
 });
