@@ -3,7 +3,7 @@
 #   bash bench/plans/h200-27.sh staged   one call (~6 min): the staged backward (a channel's states
 #     over SP lanes, chunks of K written-out steps after the staged starts pass; backwardMode
 #     'staged') at WC x SP x K from 32 x 4 x 16 to 128 x 2 x 8, beside 'auto''s block-parallel
-#     backward, at L 1024 (3 processes) and the paper's Mamba shape (2); the paper-size steps with
+#     backward, at L 1024 (2 processes) and the paper's Mamba shape (1); the paper-size steps with
 #     'auto' and with the staged backward.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
@@ -15,9 +15,9 @@ source "$(dirname "$0")/scan-call.sh"
 case "${1:-}" in
 staged)
   ROWS="blocks staged starts pass, slim, rows once a state, subgroup sums (32 lanes), 64 ch|staged backward"
-  call c27s 200 3 "$ROWS" '{"backwardMode":"auto"}' '{"backwardMode":"staged"}' \
+  call c27s 200 2 "$ROWS" '{"backwardMode":"auto"}' '{"backwardMode":"staged"}' \
     '{"backwardMode":"staged","stagedBackwardChannels":64,"stagedBackwardLanes":4,"stagedBackwardSteps":8}'
-  SHAPE=64,82,512 call c27p 150 2 "$ROWS"
+  SHAPE=64,82,512 call c27p 150 1 "$ROWS"
   ;;
 *)
   echo "usage: bash bench/plans/h200-27.sh staged" >&2
