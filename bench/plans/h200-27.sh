@@ -6,6 +6,7 @@
 #     backward, at L 1024 (2 processes) and the paper's Mamba shape (1); the paper-size steps with
 #     'auto' and with the staged backward.
 #   bash bench/plans/h200-27.sh lean     the same at L 1024 only, 2 processes (~2 min)
+#   bash bench/plans/h200-27.sh last     lean in one process, the paper-size steps staged only (~1 min)
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -25,8 +26,13 @@ lean)
   ROWS="blocks staged starts pass, slim, rows once a state, subgroup sums (32 lanes), 64 ch|staged backward"
   call c27s 200 2 "$ROWS" '{"backwardMode":"auto"}' '{"backwardMode":"staged"}'
   ;;
+last)
+  # lean in one process (~1 min)
+  ROWS="blocks staged starts pass, slim, rows once a state, subgroup sums (32 lanes), 64 ch|staged backward"
+  call c27s 150 1 "$ROWS" '{"backwardMode":"staged"}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-27.sh staged|lean" >&2
+  echo "usage: bash bench/plans/h200-27.sh staged|lean|last" >&2
   exit 2
   ;;
 esac
