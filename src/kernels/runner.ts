@@ -112,6 +112,26 @@ export function subgroupMinSize(backend: unknown): number | null {
   return typeof min === 'number' && min >= 1 ? min : null;
 }
 
+/**
+ * Whether the backend's device runs on a software adapter (SwiftShader, llvmpipe, lavapipe: a CPU
+ * emulating a GPU), by its adapter info; false where the device does not say.
+ */
+export function softwareAdapter(backend: unknown): boolean {
+  const device = internalsOf(backend).device as unknown as {
+    adapterInfo?: {
+      vendor?: string;
+      architecture?: string;
+      description?: string;
+      isFallbackAdapter?: boolean;
+    };
+  };
+  const info = device.adapterInfo;
+  if (!info) return false;
+  if (info.isFallbackAdapter === true) return true;
+  const text = `${info.vendor ?? ''} ${info.architecture ?? ''} ${info.description ?? ''}`;
+  return /swift\s*shader|llvmpipe|lavapipe|softpipe/i.test(text);
+}
+
 /** Workgroup memory per workgroup (bytes) of the backend's device. */
 export function maxWorkgroupStorage(backend: unknown): number {
   return internalsOf(backend).device.limits.maxComputeWorkgroupStorageSize;

@@ -65,6 +65,7 @@ import {
   type RawProgram,
   release,
   runRaw,
+  softwareAdapter,
   subgroupMinSize,
 } from '../runner';
 import { backwardProgram } from './backward-program';
@@ -320,16 +321,20 @@ function startsFor(backend: unknown, dims: Dims, k: number, packed: boolean): Ba
 }
 
 /**
- * The staged backward's layout for these sizes on this device, where backwardMode asks for 'staged'
- * (its chunk starts come from a pass of their own: null where none fits).
+ * The staged backward's layout for these sizes on this device: where backwardMode asks for 'staged',
+ * fitted to the device; under 'auto' (scanTuning.stagedBackward) only on a hardware GPU and only as
+ * timed (the wanted channels, lanes and chunk unchanged); else null. Its chunk starts come from a pass
+ * of their own (backwardPlan falls back where none fits).
  */
 export function stagedBackwardPlanFor(
   dims: Pick<Dims, 'n' | 'r'>,
   sgMin: number | null,
   storage: number,
   t: typeof scanTuning = scanTuning,
+  hardware = true,
 ): StagedBackwardLayout | null {
-  if (t.backwardMode !== 'staged') return null;
+  const auto = t.backwardMode === 'auto' && t.stagedBackward && hardware;
+  if (t.backwardMode !== 'staged' && !auto) return null;
   const wanted = {
     wc: t.stagedBackwardChannels,
     sp: t.stagedBackwardLanes,
@@ -337,11 +342,20 @@ export function stagedBackwardPlanFor(
     written: t.stagedBackwardWritten,
     share: t.stagedBackwardShare,
   };
-  return stagedBackwardLayout(dims.n, dims.r, wanted, sgMin, storage);
+  const layout = stagedBackwardLayout(dims.n, dims.r, wanted, sgMin, storage);
+  if (!layout || t.backwardMode === 'staged') return layout;
+  const asWanted = layout.wc === wanted.wc && layout.sp === wanted.sp && layout.k === wanted.k;
+  return asWanted ? layout : null;
 }
 
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPlan {
-  const stagedBwd = stagedBackwardPlanFor(dims, subgroupMinSize(backend), maxWorkgroupStorage(backend));
+  const stagedBwd = stagedBackwardPlanFor(
+    dims,
+    subgroupMinSize(backend),
+    maxWorkgroupStorage(backend),
+    scanTuning,
+    !softwareAdapter(backend),
+  );
   const stagedStarts = stagedBwd ? startsFor(backend, dims, stagedBwd.k, packed) : null;
   if (stagedBwd && stagedStarts) {
     return { ...stagedBackwardProgram(dims, stagedBwd, packed), starts: stagedStarts };

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeGpuErrors } from '../backend';
 import { registerAllKernels } from '../register';
-import { maxWorkgroupStorage, setRawDispatchHook, subgroupMinSize } from '../runner';
+import { maxWorkgroupStorage, setRawDispatchHook, softwareAdapter, subgroupMinSize } from '../runner';
 import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
@@ -79,10 +79,27 @@ describe('the staged backward layout', () => {
     // nothing fits
     expect(stagedBackwardLayout(4096, 8, { wc: 64, sp: 4, k: 16, written: true }, 32, 1024)).toBeNull();
   });
-  it("is not taken unless backwardMode asks for 'staged'", () => {
+  it("is taken where backwardMode asks for 'staged', and under 'auto' only on hardware GPUs as timed", () => {
     const dims = { n: 16, r: 8 };
-    expect(stagedBackwardPlanFor(dims, 32, 49152, { ...scanTuning, backwardMode: 'auto' })).toBeNull();
-    expect(stagedBackwardPlanFor(dims, 32, 49152, { ...scanTuning, backwardMode: 'staged' })).not.toBeNull();
+    const at = (t: Partial<typeof scanTuning>, storage = 49152, hardware = true) =>
+      stagedBackwardPlanFor(dims, 32, storage, { ...scanTuning, ...t }, hardware);
+    expect(at({ backwardMode: 'auto', stagedBackward: false })).toBeNull();
+    expect(at({ backwardMode: 'staged', stagedBackward: false })).not.toBeNull();
+    // 'auto' with it on: the layout as wanted on a hardware GPU; never on a software adapter
+    const want = { stagedBackwardChannels: 64, stagedBackwardLanes: 4, stagedBackwardSteps: 16 };
+    expect(at({ backwardMode: 'auto', stagedBackward: true, ...want })).toMatchObject({
+      wc: 64,
+      sp: 4,
+      k: 16,
+    });
+    expect(at({ backwardMode: 'auto', stagedBackward: true, ...want }, 49152, false)).toBeNull();
+    // a layout shrunk to fit (16 KiB: 32 channels) was not timed: not under 'auto'; asked for, it runs
+    expect(at({ backwardMode: 'auto', stagedBackward: true, ...want }, 16384)).toBeNull();
+    expect(at({ backwardMode: 'staged', ...want }, 16384)).toMatchObject({ wc: 32, sp: 4, k: 16 });
+  });
+  it('knows SwiftShader for a software adapter', (ctx) => {
+    if (!gpu.ok) ctx.skip();
+    expect(softwareAdapter(tf.findBackend('webgpu'))).toBe(true);
   });
 });
 

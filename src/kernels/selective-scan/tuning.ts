@@ -210,8 +210,11 @@ export const scanTuning = {
    * the staged backward (backwardMode 'staged', staged-backward-program.ts): channels a workgroup,
    * lanes a channel (its states split over them, where the device has subgroups) and steps a chunk
    * (the starts pass's chunk: the steps are written out, their h_t, Δ_t and u_t held in registers).
-   * Written in session 27; not in 'auto' until timed
+   * `stagedBackward`: 'auto' takes it on hardware GPUs (never on a software adapter, whose compiler
+   * cannot take the written-out chunk) where it fits as wanted. Written in session 27; off until
+   * timed (`bash bench/plans/h200-27.sh staged`; not yet run: device requests were refused)
    */
+  stagedBackward: false,
   stagedBackwardChannels: 64,
   stagedBackwardLanes: 4,
   stagedBackwardSteps: 16,
