@@ -4,12 +4,13 @@
  * `packed`: the parameters come packed by pack-program.ts (9 storage buffers); else dtW, A_log, D
  * and dtBias are bound as they are (12 storage buffers, no pack dispatch).
  */
-import { bindings, WGSL_MATH } from '../common';
+import { WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
+import { backwardBindings, backwardUniforms } from './backward-interface';
 import type { Dims } from './shape';
 
 export function backwardProgram(dims: Dims, wg: number, packed = true) {
-  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { b, l, di, r, n, s } = dims;
   const k = Math.max(n, 8);
   const nC = Math.ceil(l / k);
   const g = Math.ceil(di / wg);
@@ -21,22 +22,9 @@ export function backwardProgram(dims: Dims, wg: number, packed = true) {
       name: 'ScanBackward',
       key: `scanbwd_${r}_${n}_${wg}_${k}_${packed}`,
       dispatch,
-      uniforms: [
-        { type: 'int32' as const, data: [b] },
-        { type: 'int32' as const, data: [l] },
-        { type: 'int32' as const, data: [di] },
-        { type: 'int32' as const, data: [g] },
-        { type: 'int32' as const, data: [zw] },
-        { type: 'int32' as const, data: [zOffset] },
-        { type: 'int32' as const, data: [nC] },
-        { type: 'int32' as const, data: [dispatch[0]] },
-      ],
+      uniforms: backwardUniforms(dims, g, nC, dispatch[0]),
       wgsl: () => /* wgsl */ `
-${bindings(
-  ['du', 'dz', 'part', 'ppart'],
-  packed ? ['u', 'xdbl', 'zt', 'pk', 'dout'] : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout'],
-  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, nC: i32, nx: i32',
-)}
+${backwardBindings(packed, false)}
 const N = ${n};
 const R = ${r};
 const S = ${s};
@@ -99,7 +87,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var k = 0; k < R; k++) { dW[k] = 0.0; }
   var dD = 0.0;
   var dBias = 0.0;
-  for (var c = uni.nC - 1; c >= 0; c--) {
+  for (var c = uni.chunks - 1; c >= 0; c--) {
     let t0 = c * K;
     let t1 = min(L, t0 + K);
     if (live) {

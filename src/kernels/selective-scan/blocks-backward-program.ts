@@ -19,8 +19,9 @@
  * once per state and chunk, or through subgroup shuffles (blocks-backward-sums.ts), into partials per
  * channel group (summed by reduce-program.ts).
  */
-import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
+import { FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
+import { backwardBindings, backwardUniforms } from './backward-interface';
 import {
   type BlocksBackwardOptions,
   blocksArrays,
@@ -53,7 +54,7 @@ export function blocksBackwardProgram(
   packed: boolean,
   options: BlocksBackwardOptions = {},
 ) {
-  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { b, l, di, r, n, s } = dims;
   const { wd, tl, e, t } = layout;
   if (t < n) throw new Error(`the block-parallel scan backward needs chunks of >= N = ${n} steps, got ${t}`);
   const diag = options.diagnostic ?? 'none';
@@ -259,21 +260,9 @@ ${joinWalk}
       name: `ScanBackwardBlocks${sgs ? 'Subgroup' : ''}${slim ? 'Slim' : ''}${pass ? 'Starts' : ''}${rows ? 'Rows' : ''}${ahead > 1 ? `Ahead${ahead}` : ''}${parts > 1 ? `Parts${parts}` : ''}${lanes ? 'SegLanes' : ''}`,
       key: `scanbwdb_${r}_${n}_${wd}_${tl}_${e}_${packed}_${slim}_${pass}_${rows}_${sgs?.q ?? 0}_${ahead}_${diag}${parts > 1 ? `_p${parts}` : ''}${lanes ? '_lanes' : ''}`,
       dispatch,
-      uniforms: [b, l, di, g, zw, zOffset, chunks, dispatch[0]].map((v) => ({
-        type: 'int32' as const,
-        data: [v],
-      })),
+      uniforms: backwardUniforms(dims, g, chunks, dispatch[0]),
       wgsl: () => /* wgsl */ `${sgs ? 'enable subgroups;' : ''}
-${bindings(
-  ['du', 'dz', 'part', 'ppart'],
-  [
-    ...(packed
-      ? ['u', 'xdbl', 'zt', 'pk', 'dout']
-      : ['u', 'xdbl', 'zt', 'pW', 'pALog', 'pD', 'pBias', 'dout']),
-    ...(pass ? ['starts'] : []),
-  ],
-  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, chunks: i32, nx: i32',
-)}
+${backwardBindings(packed, pass)}
 const N = ${n};
 const R = ${r};
 const S = ${s};

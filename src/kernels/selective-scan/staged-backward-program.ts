@@ -18,8 +18,9 @@
  * the partials of this channel group, part[b, t, g, column], summed over the groups by
  * reduce-program.ts. The parameters' sums (dW, dA, dD, d bias) stay in registers until the end.
  */
-import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
+import { FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
+import { backwardBindings, backwardUniforms } from './backward-interface';
 import { reduceScatter } from './reduce-scatter';
 import type { Dims } from './shape';
 
@@ -99,7 +100,7 @@ function each(count: number, line: (i: number) => string): string {
  * are. Bound after them: dy, then the chunk starts [B, max(1, chunks - 1), N, Di].
  */
 export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
-  const { b, l, di, r, n, s, zw, zOffset } = dims;
+  const { b, l, di, r, n, s } = dims;
   const { wc, sp, q, k, written } = layout;
   const share = layout.share === true && written && sp > 1 && k % sp === 0;
   if (n % sp !== 0)
@@ -229,29 +230,15 @@ ${rs.code.join('\n')}
 ${sumsOut(j)}
     }`;
   };
-  const paramIns = packed ? ['pk'] : ['pW', 'pALog', 'pD', 'pBias'];
   const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}`;
   return {
     program: {
       name,
       key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}`,
       dispatch,
-      uniforms: [
-        { type: 'int32' as const, data: [b] },
-        { type: 'int32' as const, data: [l] },
-        { type: 'int32' as const, data: [di] },
-        { type: 'int32' as const, data: [g] },
-        { type: 'int32' as const, data: [zw] },
-        { type: 'int32' as const, data: [zOffset] },
-        { type: 'int32' as const, data: [chunks] },
-        { type: 'int32' as const, data: [dispatch[0]] },
-      ],
+      uniforms: backwardUniforms(dims, g, chunks, dispatch[0]),
       wgsl: () => /* wgsl */ `${shuffles ? 'enable subgroups;' : ''}
-${bindings(
-  ['du', 'dz', 'part', 'ppart'],
-  ['u', 'xdbl', 'zt', ...paramIns, 'dout', 'starts'],
-  'B: i32, L: i32, Di: i32, G: i32, Zw: i32, zOff: i32, chunks: i32, nx: i32',
-)}
+${backwardBindings(packed, true)}
 const N = ${n};
 const R = ${r};
 const S = ${s};

@@ -81,4 +81,38 @@ export async function valueAndGrads(
   return out;
 }
 
+/**
+ * `run` again after NaN was written into pooled GPU buffers of these element counts (3 of each,
+ * released before the run), so that a kernel output left partly unwritten shows as NaN.
+ */
+export async function afterPoisonedPool<T>(sizes: readonly number[], run: () => Promise<T>): Promise<T> {
+  await tf.setBackend('webgpu');
+  const poison = sizes.flatMap((n) => [0, 1, 2].map(() => tf.fill([n], Number.NaN)));
+  await Promise.all(poison.map((p) => p.data()));
+  tf.dispose(poison);
+  return run();
+}
+
+/**
+ * What is wrong with a fused backward's gradients `got` (named by `names`): any that a second run
+ * (`again`) did not reproduce bit for bit, any farther than `tol` (relative) from the reference's.
+ */
+export function gradProblems(
+  names: readonly string[],
+  got: readonly Float32Array[],
+  again: readonly Float32Array[],
+  ref: readonly Float32Array[],
+  tol = 1e-4,
+): string[] {
+  const problems: string[] = [];
+  got.forEach((g, i) => {
+    const name = `d${names[i]}`;
+    if (g.length !== again[i].length || g.some((v, j) => !Object.is(v, again[i][j])))
+      problems.push(`${name} differs on a second run`);
+    const err = relErr(g, ref[i]);
+    if (!(err < tol)) problems.push(`${name}: relative error ${err} against the reference`);
+  });
+  return problems;
+}
+
 export { Rng };
