@@ -37,7 +37,14 @@ import {
   topEntries,
 } from '../src/kernels';
 import { LINEAR_BACKWARDS, type LinearBackward, linearTuning } from '../src/kernels/linear';
-import { gpuSync, maxStorageBuffers, release, runRaw, subgroupMinSize } from '../src/kernels/runner';
+import {
+  gpuSync,
+  maxStorageBuffers,
+  release,
+  runRaw,
+  softwareAdapter,
+  subgroupMinSize,
+} from '../src/kernels/runner';
 import { blocksLayout } from '../src/kernels/selective-scan/blocks-layout';
 import {
   blocksStartsLayout,
@@ -48,6 +55,7 @@ import {
   backwardWorkgroup,
   blocksOptions,
   SELECTIVE_SCAN_GRAD,
+  stagedBackwardPlanFor,
   stagedStartsPlanFor,
 } from '../src/kernels/selective-scan/index';
 import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
@@ -397,16 +405,23 @@ const BLOCKS_SEG_LANES: ReadonlyArray<[number, number, number]> = [
  * of K steps, written out (registers) or in loops over arrays.
  */
 const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean, boolean]> = [
-  [64, 4, 16, true, true],
-  [64, 4, 16, true, false],
-  [64, 4, 8, true, true],
-  [32, 4, 16, true, true],
-  [128, 2, 8, true, true],
   [64, 2, 8, true, true],
-  [64, 8, 16, true, true],
-  [32, 8, 16, true, true],
-  [64, 4, 32, true, true],
+  [64, 2, 8, true, false],
+  [64, 2, 4, true, true],
+  [64, 2, 16, true, true],
+  [32, 2, 8, true, true],
+  [128, 2, 4, true, true],
+  [64, 2, 8, false, false],
+  [64, 2, 16, false, false],
+  [64, 1, 4, true, false],
+  [64, 1, 8, true, false],
+  [32, 1, 4, true, false],
+  [128, 1, 4, true, false],
+  [64, 1, 8, false, false],
+  [64, 1, 16, false, false],
   [64, 4, 16, false, false],
+  [64, 4, 8, true, true],
+  [32, 4, 4, true, true],
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
@@ -609,6 +624,24 @@ if (sections.has('scan'))
     const dispatches = maxStorageBuffers(backend) < 12 ? 3 : 2;
     // backward variants: [label, tuning, extra bytes moved beyond the minimum (partials, checkpoints)]
     const bwdVariants: Array<[string, Partial<typeof scanTuning>, number]> = [];
+    // 'auto' as it is: the staged backward's fitted layout where it is taken here
+    const autoStaged = stagedBackwardPlanFor(
+      { b, di, n, r },
+      subgroupMinSize(backend),
+      budget,
+      { ...saved },
+      !softwareAdapter(backend),
+    );
+    bwdVariants.push([
+      autoStaged
+        ? `auto: staged backward, ${autoStaged.wc} ch x ${autoStaged.sp} lanes, K ${autoStaged.k}`
+        : 'auto: not the staged backward here',
+      { backwardMode: 'auto' },
+      autoStaged
+        ? 4 *
+          (2 * Math.ceil(di / autoStaged.wc) * b * l * s + 2 * b * di * n * (Math.ceil(l / autoStaged.k) - 1))
+        : 0,
+    ]);
     for (const wg of [32, 64]) {
       const g = Math.ceil(di / backwardWorkgroup(s, wg));
       const extra = 4 * (2 * g * b * l * s + 2 * b * di * n * (Math.ceil(l / Math.max(n, 8)) - 1));
@@ -794,6 +827,7 @@ if (sections.has('scan'))
           stagedBackwardSteps: k,
           stagedBackwardWritten: written,
           stagedBackwardShare: share,
+          stagedBackwardFill: 0,
         },
         extra,
       ]);

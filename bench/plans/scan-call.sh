@@ -14,7 +14,7 @@ call() {
     (cd /tmp && tar czf "$OUT/$name.tgz" "$name")
   done
   for tu in "$@"; do
-    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-60)
+    k=$(echo "$tu" | tr -dc 'a-zA-Z0-9' | cut -c1-40)-$(echo "$tu" | md5sum | cut -c1-6)
     timeout 50 $R .gpu/replay-step.mjs --sizes paper --archs mamba,mambaformer --scan-tuning "$tu" \
       --json "$c/replay-$k.json" >"$c/replay-$k.md" 2>"$c/replay-$k.err"
     (cd /tmp && tar czf "$OUT/$name.tgz" "$name")

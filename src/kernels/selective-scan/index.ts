@@ -327,7 +327,7 @@ function startsFor(backend: unknown, dims: Dims, k: number, packed: boolean): Ba
  * of their own (backwardPlan falls back where none fits).
  */
 export function stagedBackwardPlanFor(
-  dims: Pick<Dims, 'n' | 'r'>,
+  dims: Pick<Dims, 'n' | 'r' | 'b' | 'di'>,
   sgMin: number | null,
   storage: number,
   t: typeof scanTuning = scanTuning,
@@ -336,9 +336,7 @@ export function stagedBackwardPlanFor(
   const auto = t.backwardMode === 'auto' && t.stagedBackward && hardware;
   if (t.backwardMode !== 'staged' && !auto) return null;
   const wanted = {
-    wc: t.stagedBackwardChannels,
-    sp: t.stagedBackwardLanes,
-    k: t.stagedBackwardSteps,
+    ...stagedBackwardFit(dims, t),
     written: t.stagedBackwardWritten,
     share: t.stagedBackwardShare,
   };
@@ -346,6 +344,25 @@ export function stagedBackwardPlanFor(
   if (!layout || t.backwardMode === 'staged') return layout;
   const asWanted = layout.wc === wanted.wc && layout.sp === wanted.sp && layout.k === wanted.k;
   return asWanted ? layout : null;
+}
+
+/**
+ * The staged backward's channels a workgroup, lanes a channel and steps a chunk: as set, or
+ * (stagedBackwardFill > 0) the fewest lanes (a power of two up to stagedBackwardLanes) giving
+ * B x Di x lanes >= Fill invocations, stagedBackwardWorkgroup / lanes channels a workgroup, and as many
+ * steps (up to stagedBackwardSteps) as keep a lane's chunk states (K x N / lanes) within
+ * stagedBackwardStates.
+ */
+export function stagedBackwardFit(
+  dims: Pick<Dims, 'b' | 'di' | 'n'>,
+  t: typeof scanTuning = scanTuning,
+): { wc: number; sp: number; k: number } {
+  if (!(t.stagedBackwardFill > 0))
+    return { wc: t.stagedBackwardChannels, sp: t.stagedBackwardLanes, k: t.stagedBackwardSteps };
+  let sp = 1;
+  while (sp < t.stagedBackwardLanes && dims.b * dims.di * sp < t.stagedBackwardFill) sp *= 2;
+  const k = Math.max(1, Math.min(t.stagedBackwardSteps, Math.floor((t.stagedBackwardStates * sp) / dims.n)));
+  return { wc: Math.max(1, Math.floor(t.stagedBackwardWorkgroup / sp)), sp, k };
 }
 
 function backwardPlan(backend: unknown, dims: Dims, packed: boolean): BackwardPlan {

@@ -14,7 +14,7 @@ import { maxWorkgroupStorage, setRawDispatchHook, softwareAdapter, subgroupMinSi
 import { SCAN_INPUT_NAMES, type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { afterPoisonedPool, gradProblems, Rng, randn, relErr, valueAndGrads } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
-import { scanTuning, stagedBackwardPlanFor } from './index';
+import { scanTuning, stagedBackwardFit, stagedBackwardPlanFor } from './index';
 import { stagedBackwardBytes, stagedBackwardLayout } from './staged-backward-program';
 
 let gpu = { ok: false, reason: '' };
@@ -80,13 +80,18 @@ describe('the staged backward layout', () => {
     expect(stagedBackwardLayout(4096, 8, { wc: 64, sp: 4, k: 16, written: true }, 32, 1024)).toBeNull();
   });
   it("is taken where backwardMode asks for 'staged', and under 'auto' only on hardware GPUs as timed", () => {
-    const dims = { n: 16, r: 8 };
+    const dims = { n: 16, r: 8, b: 64, di: 256 };
     const at = (t: Partial<typeof scanTuning>, storage = 49152, hardware = true) =>
       stagedBackwardPlanFor(dims, 32, storage, { ...scanTuning, ...t }, hardware);
     expect(at({ backwardMode: 'auto', stagedBackward: false })).toBeNull();
     expect(at({ backwardMode: 'staged', stagedBackward: false })).not.toBeNull();
     // 'auto' with it on: the layout as wanted on a hardware GPU; never on a software adapter
-    const want = { stagedBackwardChannels: 64, stagedBackwardLanes: 4, stagedBackwardSteps: 16 };
+    const want = {
+      stagedBackwardChannels: 64,
+      stagedBackwardLanes: 4,
+      stagedBackwardSteps: 16,
+      stagedBackwardFill: 0,
+    };
     expect(at({ backwardMode: 'auto', stagedBackward: true, ...want })).toMatchObject({
       wc: 64,
       sp: 4,
@@ -96,6 +101,35 @@ describe('the staged backward layout', () => {
     // a layout shrunk to fit (16 KiB: 32 channels) was not timed: not under 'auto'; asked for, it runs
     expect(at({ backwardMode: 'auto', stagedBackward: true, ...want }, 16384)).toBeNull();
     expect(at({ backwardMode: 'staged', ...want }, 16384)).toMatchObject({ wc: 32, sp: 4, k: 16 });
+  });
+  it('fits its layout to the problem: lanes for B x Di x lanes >= Fill, steps for 64 states a lane', () => {
+    const t = {
+      ...scanTuning,
+      stagedBackwardFill: 32768,
+      stagedBackwardLanes: 4,
+      stagedBackwardWorkgroup: 128,
+      stagedBackwardSteps: 8,
+      stagedBackwardStates: 64,
+    };
+    // the shapes timed: B 64 x Di 256 wants 2 lanes (K 8), the paper's B 64 x Di 512 one (K 4)
+    expect(stagedBackwardFit({ b: 64, di: 256, n: 16 }, t)).toEqual({ wc: 64, sp: 2, k: 8 });
+    expect(stagedBackwardFit({ b: 64, di: 512, n: 16 }, t)).toEqual({ wc: 128, sp: 1, k: 4 });
+    // small problems stop at stagedBackwardLanes and K at stagedBackwardSteps; just short of Fill
+    // takes the next power of two; more states take fewer steps, never below one
+    expect(stagedBackwardFit({ b: 2, di: 16, n: 16 }, t)).toEqual({ wc: 32, sp: 4, k: 8 });
+    expect(stagedBackwardFit({ b: 64, di: 511, n: 16 }, t)).toEqual({ wc: 64, sp: 2, k: 8 });
+    expect(stagedBackwardFit({ b: 64, di: 512, n: 32 }, t)).toEqual({ wc: 128, sp: 1, k: 2 });
+    expect(stagedBackwardFit({ b: 64, di: 512, n: 256 }, t)).toEqual({ wc: 128, sp: 1, k: 1 });
+    // Fill 0: the channels, lanes and steps as set
+    expect(stagedBackwardFit({ b: 64, di: 512, n: 16 }, { ...t, stagedBackwardFill: 0 })).toEqual({
+      wc: t.stagedBackwardChannels,
+      sp: 4,
+      k: 8,
+    });
+    // under 'auto' on a hardware GPU the fitted layout is the one taken
+    const dims = { n: 16, r: 8, b: 64, di: 256 };
+    const auto = { ...t, backwardMode: 'auto', stagedBackward: true } as const;
+    expect(stagedBackwardPlanFor(dims, 32, 49152, auto)).toMatchObject({ wc: 64, sp: 2, k: 8 });
   });
   it('knows SwiftShader for a software adapter', (ctx) => {
     if (!gpu.ok) ctx.skip();

@@ -210,14 +210,26 @@ export const scanTuning = {
    * the staged backward (backwardMode 'staged', staged-backward-program.ts): channels a workgroup,
    * lanes a channel (its states split over them, where the device has subgroups) and steps a chunk
    * (the starts pass's chunk: the steps are written out, their h_t, Δ_t and u_t held in registers).
-   * `stagedBackward`: 'auto' takes it on hardware GPUs (never on a software adapter, whose compiler
-   * cannot take the written-out chunk) where it fits as wanted. Written in session 27; off until
-   * timed (`bash bench/plans/h200-27.sh staged`; not yet run: device requests were refused)
+   * `stagedBackwardFill` (0: off) fits them to the problem (index.ts stagedBackwardFit): the fewest
+   * lanes a channel (a power of two, at most `stagedBackwardLanes`) giving B x Di x lanes >= Fill
+   * invocations, `stagedBackwardWorkgroup` / lanes channels a workgroup, and K up to
+   * `stagedBackwardSteps` with K x N / lanes <= `stagedBackwardStates` (a lane's states held over
+   * a chunk); `stagedBackwardChannels` is then unused. Timed on an H100 (session 28,
+   * bench/plans/h200-28.sh sweep and fit): the fastest layouts have ~32768 invocations and 64 states a
+   * lane. B 64, L 1024, Di 256: 64 ch x 2 lanes x K 8 1.70-1.73 ms (K 4 1.72-1.76, K 16 4.97: registers),
+   * 1 lane 2.24-2.30, 4 lanes 2.07-3.02, the block-parallel backward 2.47-2.60. B 64, L 82, Di 512 (the
+   * paper's Mamba): 128 x 1 x 4 0.325 ms, 2 lanes 0.375-0.40, block-parallel 0.51-0.52. B 128, L 1024,
+   * Di 256: 128 x 1 x 4 2.66 ms, 64 x 2 x 8 3.27, block-parallel 4.06. B 16, L 64, Di 128: 32 x 4 x 4
+   * 0.186 ms, block-parallel 0.262. `stagedBackward`: 'auto' takes it on hardware GPUs (never on a
+   * software adapter, whose compiler cannot take the written-out chunk) where it fits as wanted
    */
-  stagedBackward: false,
+  stagedBackward: true,
   stagedBackwardChannels: 64,
   stagedBackwardLanes: 4,
-  stagedBackwardSteps: 16,
+  stagedBackwardSteps: 8,
+  stagedBackwardFill: 32768,
+  stagedBackwardWorkgroup: 128,
+  stagedBackwardStates: 64,
   /** the staged backward's chunk written out step by step (registers), or loops over arrays */
   stagedBackwardWritten: true,
   /** the staged backward's Δ and u of a step computed by one lane of the channel and shuffled to the others */

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Session 28's device calls (issue 12: the scan backward). Session 27's staged backward, timed at the
+# start of session 28, beat the block-parallel backward only at 2 lanes a channel (64 x 2 x K 8:
+# 1.69 ms against 2.46 at L 1024). This sweeps around that corner:
+#   bash bench/plans/h200-28.sh sweep   (~2 min) the staged backward at SP 2 and SP 1, K 4 to 16, written
+#     out or in loops, beside 'auto', at L 1024 (3 processes) and the paper's Mamba shape (1); the
+#     paper-size steps with 'auto' and the staged backward at 64 x 2 x 8 and 64 x 1 x 4.
+#   bash bench/plans/h200-28.sh steps   (~1 min) the paper-size steps only, 'auto' beside the staged
+#     backward at 64 x 2 x 8 (after tuning.ts takes it: 'auto' then is that layout)
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
+# Comes back: $OUT/*.tgz.
+set -u
+# shellcheck source=bench/plans/scan-call.sh
+source "$(dirname "$0")/scan-call.sh"
+S2='{"backwardMode":"staged","stagedBackwardChannels":64,"stagedBackwardLanes":2,"stagedBackwardSteps":8,"stagedBackwardFill":0}'
+S1='{"backwardMode":"staged","stagedBackwardChannels":64,"stagedBackwardLanes":1,"stagedBackwardSteps":4,"stagedBackwardFill":0}'
+case "${1:-}" in
+sweep)
+  ROWS="blocks staged starts pass, slim, rows once a state, subgroup sums (32 lanes), 64 ch x 4 segments x 4|staged backward"
+  call c28s 200 3 "$ROWS" '{"backwardMode":"auto"}' "$S2" "$S1"
+  SHAPE=64,82,512 call c28p 150 1 "$ROWS"
+  ;;
+fit)
+  # the lanes rule (stagedBackwardFill 32768) at shapes on both sides of it, 1 process each; the
+  # paper-size steps with 'auto' (now the fitted staged backward), the block-parallel one, and S2
+  ROWS="blocks staged starts pass, slim, rows once a state, subgroup sums (32 lanes), 64 ch x 4 segments x 4|staged backward, 64 ch x 2 lanes, K 4 written|staged backward, 128 ch x 1 lanes, K 4 written|staged backward, 32 ch x 4 lanes, K 4|staged backward, 64 ch x 2 lanes, K 8 written out, Δ"
+  SHAPE=32,82,512 call c28a 150 1 "$ROWS"
+  SHAPE=128,1024,256 call c28b 150 1 "$ROWS"
+  SHAPE=16,64,128 call c28c 150 1 "$ROWS"
+  call c28d 150 1 "$ROWS" '{"backwardMode":"auto"}' '{"stagedBackward":false}' "$S2"
+  ;;
+confirm)
+  # 'auto' (the fitted staged backward) beside the block-parallel one: L 1024 (3 processes), the
+  # paper's Mamba and MambaFormer scan shapes (1 each); the paper-size steps twice each way
+  ROWS="auto|blocks staged starts pass, slim, rows once a state, subgroup sums (32 lanes), 64 ch x 4 segments x 4"
+  call c28e 150 3 "$ROWS"
+  SHAPE=64,82,512 call c28f 150 1 "$ROWS"
+  call c28g 150 0 "$ROWS" '{"backwardMode":"auto"}' '{"stagedBackward":false}' '{"backwardMode":"auto" }' '{"stagedBackward":false }'
+  ;;
+steps)
+  call c28t 150 1 "staged backward, 64 ch x 2 lanes, K 8" '{"backwardMode":"auto"}' "$S2" '{"backwardMode":"blocks"}'
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|steps" >&2
+  exit 2
+  ;;
+esac
