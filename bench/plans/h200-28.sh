@@ -39,11 +39,18 @@ confirm)
   SHAPE=64,82,512 call c28f 150 1 "$ROWS"
   call c28g 150 0 "$ROWS" '{"backwardMode":"auto"}' '{"stagedBackward":false}' '{"backwardMode":"auto" }' '{"stagedBackward":false }'
   ;;
+probe)
+  # what a chunk-parallel staged backward could reach: the same work as B 64 x L 1024 as 16 times the
+  # prompts of L 64 (every range of 64 steps its own walk), 2 processes
+  ROWS="auto|staged backward, 64 ch x 2 lanes, K 8 written out, Δ|staged backward, 128 ch x 1 lanes, K 4 written|staged backward, 32 ch x 4 lanes, K 4"
+  SHAPE=1024,64,256 call c28h 150 2 "$ROWS"
+  SHAPE=4096,16,256 call c28i 150 1 "$ROWS"
+  ;;
 steps)
   call c28t 150 1 "staged backward, 64 ch x 2 lanes, K 8" '{"backwardMode":"auto"}' "$S2" '{"backwardMode":"blocks"}'
   ;;
 *)
-  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|steps" >&2
+  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|probe|steps" >&2
   exit 2
   ;;
 esac
