@@ -832,6 +832,14 @@ if (sections.has('scan'))
         extra,
       ]);
     }
+    // where the time of 'auto''s staged backward goes: each diagnostic leaves one part out (wrong gradients)
+    if (autoStaged)
+      for (const diag of ['no-channel-sums', 'no-chunk-sums', 'no-exp', 'no-recompute', 'no-stores'] as const)
+        bwdVariants.push([
+          `staged diagnostic ${diag}, 'auto''s layout ${autoStaged.wc} x ${autoStaged.sp} x ${autoStaged.k} (gradients wrong by design)`,
+          { backwardMode: 'auto', stagedBackwardDiagnostic: diag },
+          0,
+        ]);
     // the starts pass's own layout (blocks-starts-program.ts), beside the slim block-parallel backward at
     // WD 64 x 4 x 4 with each of the sums: WC channels a workgroup, tiles of TS steps
     for (const sums of ['serial', 'subgroup'] as const)

@@ -46,11 +46,18 @@ probe)
   SHAPE=1024,64,256 call c28h 150 2 "$ROWS"
   SHAPE=4096,16,256 call c28i 150 1 "$ROWS"
   ;;
+where)
+  # where the time of 'auto''s staged backward goes (each diagnostic leaves one part out), at L 1024
+  # (2 processes) and the paper's Mamba shape (1)
+  ROWS="auto|staged diagnostic"
+  call c28w 150 2 "$ROWS"
+  SHAPE=64,82,512 call c28x 150 1 "$ROWS"
+  ;;
 steps)
   call c28t 150 1 "staged backward, 64 ch x 2 lanes, K 8" '{"backwardMode":"auto"}' "$S2" '{"backwardMode":"blocks"}'
   ;;
 *)
-  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|probe|steps" >&2
+  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|probe|where|steps" >&2
   exit 2
   ;;
 esac

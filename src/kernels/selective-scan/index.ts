@@ -339,6 +339,7 @@ export function stagedBackwardPlanFor(
     ...stagedBackwardFit(dims, t),
     written: t.stagedBackwardWritten,
     share: t.stagedBackwardShare,
+    diagnostic: t.stagedBackwardDiagnostic,
   };
   const layout = stagedBackwardLayout(dims.n, dims.r, wanted, sgMin, storage);
   if (!layout || t.backwardMode === 'staged') return layout;

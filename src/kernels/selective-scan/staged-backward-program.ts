@@ -24,6 +24,21 @@ import { backwardBindings, backwardUniforms } from './backward-interface';
 import { reduceScatter } from './reduce-scatter';
 import type { Dims } from './shape';
 
+/**
+ * Timing diagnostics (bench/gpu.ts only; the gradients are then wrong by design), each leaving out one
+ * part: 'no-channel-sums' the per-step reduce-scatter over channel lanes and its workgroup-memory
+ * stores, 'no-chunk-sums' the chunk's sums over subgroups and the partials' stores, 'no-exp' every
+ * exp(Δ A) (1 + Δ A instead), 'no-recompute' the chunk's forward walk over the states (the inputs
+ * kept), 'no-stores' the stores of du and dz.
+ */
+export type StagedBackwardDiagnostic =
+  | 'none'
+  | 'no-channel-sums'
+  | 'no-chunk-sums'
+  | 'no-exp'
+  | 'no-recompute'
+  | 'no-stores';
+
 /** The staged backward's shape on a device. */
 export interface StagedBackwardLayout {
   /** channels a workgroup */
@@ -44,6 +59,8 @@ export interface StagedBackwardLayout {
    * by lane j mod SP) and passed to the others by subgroup shuffles, instead of by every lane
    */
   share?: boolean;
+  /** a timing diagnostic (default 'none') */
+  diagnostic?: StagedBackwardDiagnostic;
 }
 
 /** The most invocations a workgroup of this program has. */
@@ -67,7 +84,14 @@ function floorPow2(x: number): number {
 export function stagedBackwardLayout(
   n: number,
   r: number,
-  wanted: { wc: number; sp: number; k: number; written: boolean; share?: boolean },
+  wanted: {
+    wc: number;
+    sp: number;
+    k: number;
+    written: boolean;
+    share?: boolean;
+    diagnostic?: StagedBackwardDiagnostic;
+  },
   sgMin: number | null,
   storage: number,
 ): StagedBackwardLayout | null {
@@ -78,7 +102,11 @@ export function stagedBackwardLayout(
   let k = Math.max(1, Math.floor(wanted.k));
   const qOf = (channels: number) => (sgMin === null ? 1 : Math.min(channels, 32, floorPow2(sgMin / sp)));
   const { written } = wanted;
-  const shareOf = () => (wanted.share && written && sp > 1 && k % sp === 0 ? { share: true } : {});
+  const diag = wanted.diagnostic && wanted.diagnostic !== 'none' ? { diagnostic: wanted.diagnostic } : {};
+  const shareOf = () => ({
+    ...(wanted.share && written && sp > 1 && k % sp === 0 ? { share: true } : {}),
+    ...diag,
+  });
   let layout: StagedBackwardLayout = { wc, sp, q: qOf(wc), k, written, ...shareOf() };
   while (stagedBackwardBytes(layout, n, r) > storage) {
     if (wc > 1) wc >>= 1;
@@ -103,6 +131,8 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
   const { b, l, di, r, n, s } = dims;
   const { wc, sp, q, k, written } = layout;
   const share = layout.share === true && written && sp > 1 && k % sp === 0;
+  const diag = layout.diagnostic ?? 'none';
+  const decay = (arg: string) => (diag === 'no-exp' ? `(1.0 + ${arg})` : `exp(${arg})`);
   if (n % sp !== 0)
     throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
   const ns = n / sp;
@@ -169,7 +199,7 @@ ${each(r, (c) => `        dtp += xdbl[xom + ${c}] * w${c};`)}
       let xo = row * S;
 ${inputs(j)}
       let dlu = ${dlOf(j)} * ${utOf(j)};
-${each(ns, (i) => `      h${i} = exp(${dlOf(j)} * A${i}) * h${i} + dlu * xdbl[xo + R + ${st(i)}];\n      ${hbOf(j, i)} = h${i};`)}
+${each(ns, (i) => `${diag === 'no-recompute' ? '' : `      h${i} = ${decay(`${dlOf(j)} * A${i}`)} * h${i} + dlu * xdbl[xo + R + ${st(i)}];\n`}      ${hbOf(j, i)} = h${i};`)}
     }`;
   const backwardStep = (j: number | string) => {
     const hp = (i: number) => hpOf(j, i);
@@ -193,7 +223,7 @@ ${each(
   (i) => `      {
         let bn = xdbl[xo + R + ${st(i)}];
         let cn = xdbl[xo + R + N + ${st(i)}];
-        let a = exp(${dlOf(j)} * A${i});
+        let a = ${decay(`${dlOf(j)} * A${i}`)};
         let gn = cn * dy + gc${i};
         sGB += gn * bn;
         sD += gn * (bn * ${utOf(j)} + A${i} * a * ${hp(i)});
@@ -218,7 +248,7 @@ ${
       dD += dy * ${utOf(j)};
       dBias += ddt;
 ${each(rq, (m) => `      { let col = ${m * sp} + qq; let ok2 = col < R; let cc = min(col, R - 1); dW${m} += select(0.0, ddt * xdbl[xo + cc], ok2); vw${m} = select(0.0, ddt * ${wOf('cc')}, ok2); }`)}
-      if (ok && qq == 0) {
+      if (${diag === 'no-stores' ? 'false && ' : ''}ok && qq == 0) {
         du[row * Di + d] = Dd * dy + ${dlOf(j)} * sGB;
         let dzv = go * (Dd * ${utOf(j)} + yp) * sz * (1.0 + zv * (1.0 - sz));
         let zrow = row * uni.Zw;
@@ -226,15 +256,14 @@ ${each(rq, (m) => `      { let col = ${m * sp} + qq; let ok2 = col < R; let cc =
           if (mz == uni.zOff) { dz[zrow + mz + d] = dzv; } else { dz[zrow + mz + d] = 0.0; }
         }
       }
-${rs.code.join('\n')}
-${sumsOut(j)}
+${diag === 'no-channel-sums' ? '' : `${rs.code.join('\n')}\n${sumsOut(j)}`}
     }`;
   };
-  const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}`;
+  const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}${diag === 'none' ? '' : `_${diag}`}`;
   return {
     program: {
       name,
-      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}`,
+      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}_${diag}`,
       dispatch,
       uniforms: backwardUniforms(dims, g, chunks, dispatch[0]),
       wgsl: () => /* wgsl */ `${shuffles ? 'enable subgroups;' : ''}
@@ -310,7 +339,7 @@ ${backwardStep('j')}
     }`
 }
     workgroupBarrier();
-    for (var o = lid; o < K * S; o += ${wg}) {
+    for (var o = lid; o < ${diag === 'no-chunk-sums' ? '0' : 'K * S'}; o += ${wg}) {
       let j = o / S;
       let col = o - j * S;
       let t = t0 + j;

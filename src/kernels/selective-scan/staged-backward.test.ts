@@ -186,6 +186,8 @@ describe('staged scan backward', () => {
         stagedBackwardSteps: layout[2],
         stagedBackwardWritten: written,
         stagedBackwardShare: share,
+        // the layout asked for, not the one fitted to the problem
+        stagedBackwardFill: 0,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -218,6 +220,49 @@ describe('staged scan backward', () => {
         Object.assign(scanTuning, saved);
       }
     });
+  });
+  it('compiles and runs each timing diagnostic, each changing the gradients', async (ctx) => {
+    if (!gpu.ok) ctx.skip();
+    const c: ScanCase = { b: 2, l: 9, di: 8, n: 4, r: 2, gateWidth: 1 };
+    const inputs = scanInputs(c, 5);
+    const weights = randn(new Rng(8), [c.b, c.l, c.di]);
+    const saved = { ...scanTuning };
+    const base = {
+      forwardMode: 'sequential',
+      backwardMode: 'staged',
+      stagedBackwardFill: 0,
+      stagedBackwardChannels: 8,
+      stagedBackwardLanes: 2,
+      stagedBackwardSteps: 4,
+      stagedBackwardWritten: true,
+    } as const;
+    try {
+      Object.assign(scanTuning, base);
+      const exact = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, 0));
+      for (const diag of [
+        'no-channel-sums',
+        'no-chunk-sums',
+        'no-exp',
+        'no-recompute',
+        'no-stores',
+      ] as const) {
+        Object.assign(scanTuning, saved, base, { stagedBackwardDiagnostic: diag });
+        const programs = new Set<string>();
+        setRawDispatchHook((p) => programs.add(p));
+        const got = await valueAndGrads('webgpu', inputs, weights, scanFunction(true, 0));
+        setRawDispatchHook(null);
+        expect(
+          [...programs].some((p) => p.endsWith(`_${diag}`)),
+          diag,
+        ).toBe(true);
+        expect(takeGpuErrors(), diag).toEqual([]);
+        const changed = got.grads.some((g, i) => relErr(g, exact.grads[i]) > 1e-3);
+        expect(changed, `${diag} leaves something out`).toBe(true);
+      }
+    } finally {
+      setRawDispatchHook(null);
+      Object.assign(scanTuning, saved);
+    }
   });
   it('ran with several lanes a channel and with several channel lanes', (ctx) => {
     if (!gpu.ok) ctx.skip();

@@ -3,6 +3,7 @@
  */
 import type { BlocksBackwardDiagnostic } from './blocks-backward-program';
 import type { LanesDiagnostic } from './lanes-forward-program';
+import type { StagedBackwardDiagnostic } from './staged-backward-program';
 import type { StagedDiagnostic } from './staged-forward-program';
 
 /**
@@ -230,6 +231,8 @@ export const scanTuning = {
   stagedBackwardFill: 32768,
   stagedBackwardWorkgroup: 128,
   stagedBackwardStates: 64,
+  /** timing diagnostics of the staged backward (bench/gpu.ts; wrong gradients by design) */
+  stagedBackwardDiagnostic: 'none' as StagedBackwardDiagnostic,
   /** the staged backward's chunk written out step by step (registers), or loops over arrays */
   stagedBackwardWritten: true,
   /** the staged backward's Δ and u of a step computed by one lane of the channel and shuffled to the others */
