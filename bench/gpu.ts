@@ -832,6 +832,17 @@ if (sections.has('scan'))
         extra,
       ]);
     }
+    // 'auto' with the chunk starts by a pass of their own, and written by the backward itself
+    if (autoStaged)
+      for (const [how, chunks] of [
+        ['by a pass of their own', 0],
+        ['written by the backward', Number.POSITIVE_INFINITY],
+      ] as const)
+        bwdVariants.push([
+          `auto, starts ${how}: staged backward, ${autoStaged.wc} ch x ${autoStaged.sp} lanes, K ${autoStaged.k}`,
+          { backwardMode: 'auto', stagedBackwardInlineChunks: chunks },
+          0,
+        ]);
     // where the time of 'auto''s staged backward goes: each diagnostic leaves one part out (wrong gradients)
     if (autoStaged)
       for (const diag of ['no-channel-sums', 'no-chunk-sums', 'no-exp', 'no-recompute', 'no-stores'] as const)

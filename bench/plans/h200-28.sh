@@ -53,11 +53,18 @@ where)
   call c28w 150 2 "$ROWS"
   SHAPE=64,82,512 call c28x 150 1 "$ROWS"
   ;;
+inline)
+  # the staged backward's chunk starts written by itself (one dispatch fewer) or by a pass of their
+  # own, at the paper's Mamba shape and L 1024 (2 processes each); the paper-size steps (dispatches)
+  ROWS="auto"
+  SHAPE=64,82,512 call c28j 120 2 "$ROWS"
+  call c28k 120 2 "$ROWS" '{"backwardMode":"auto"}' '{"stagedBackwardInlineChunks":0}' '{"stagedBackward":false}'
+  ;;
 steps)
   call c28t 150 1 "staged backward, 64 ch x 2 lanes, K 8" '{"backwardMode":"auto"}' "$S2" '{"backwardMode":"blocks"}'
   ;;
 *)
-  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|probe|where|steps" >&2
+  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|probe|where|inline|steps" >&2
   exit 2
   ;;
 esac

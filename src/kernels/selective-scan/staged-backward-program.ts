@@ -59,6 +59,12 @@ export interface StagedBackwardLayout {
    * by lane j mod SP) and passed to the others by subgroup shuffles, instead of by every lane
    */
   share?: boolean;
+  /**
+   * the chunks' starting states written by each invocation's own forward walk before the chunks (a
+   * fifth output, [B, max(1, chunks - 1), N, Di]), not by a pass of their own before this program: one
+   * dispatch fewer, for short L (plans.ts, scanTuning.stagedBackwardInlineChunks)
+   */
+  inlineStarts?: boolean;
   /** a timing diagnostic (default 'none') */
   diagnostic?: StagedBackwardDiagnostic;
 }
@@ -125,13 +131,15 @@ function each(count: number, line: (i: number) => string): string {
 /**
  * The program for chunks of layout.k steps, with its channel-group count g. `packed`: the parameters
  * come as one buffer [Di, R + N + 2] (W | A_log | D | bias); else dtW, A_log, D and dtBias as they
- * are. Bound after them: dy, then the chunk starts [B, max(1, chunks - 1), N, Di].
+ * are. Bound after them: dy, then the chunk starts [B, max(1, chunks - 1), N, Di] (with
+ * layout.inlineStarts, the fifth output instead, written here).
  */
 export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
   const { b, l, di, r, n, s } = dims;
   const { wc, sp, q, k, written } = layout;
   const share = layout.share === true && written && sp > 1 && k % sp === 0;
   const diag = layout.diagnostic ?? 'none';
+  const inline = layout.inlineStarts === true;
   const decay = (arg: string) => (diag === 'no-exp' ? `(1.0 + ${arg})` : `exp(${arg})`);
   if (n % sp !== 0)
     throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
@@ -259,15 +267,35 @@ ${each(rq, (m) => `      { let col = ${m * sp} + qq; let ok2 = col < R; let cc =
 ${diag === 'no-channel-sums' ? '' : `${rs.code.join('\n')}\n${sumsOut(j)}`}
     }`;
   };
-  const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}${diag === 'none' ? '' : `_${diag}`}`;
+  // (inlineStarts) the states at the end of every chunk but the last, by a forward walk of this
+  // invocation's own states over the first chunks - 1 chunks; the chunk loop reads them back (an
+  // invocation's own stores; other invocations' dead lanes start from zero, see h0)
+  const inlineStarts = `  {
+${each(ns, (i) => `    var hs${i} = 0.0;`)}
+    let steps = (uni.chunks - 1) * K;
+    for (var t = 0; t < steps; t++) {
+      let row = bc * L + t;
+      let xo = row * S;
+      var dtp = bias;
+${each(r, (c) => `      dtp += xdbl[xo + ${c}] * w${c};`)}
+      let dl = softplusb(dtp);
+      let dlu = dl * u[row * Di + dc];
+${each(ns, (i) => `      hs${i} = exp(dl * A${i}) * hs${i} + dlu * xdbl[xo + R + ${st(i)}];`)}
+      if (live && (t + 1) % K == 0) {
+        let slot = (bc * (uni.chunks - 1) + (t + 1) / K - 1) * N;
+${each(ns, (i) => `        starts[(slot + ${st(i)}) * Di + dc] = hs${i};`)}
+      }
+    }
+  }`;
+  const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}${inline ? 'Inline' : ''}${diag === 'none' ? '' : `_${diag}`}`;
   return {
     program: {
       name,
-      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}_${diag}`,
+      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}_${diag}_${inline}`,
       dispatch,
       uniforms: backwardUniforms(dims, g, chunks, dispatch[0]),
       wgsl: () => /* wgsl */ `${shuffles ? 'enable subgroups;' : ''}
-${backwardBindings(packed, true)}
+${backwardBindings(packed, inline ? 'written' : true)}
 const N = ${n};
 const R = ${r};
 const S = ${s};
@@ -323,9 +351,10 @@ ${
     ? each(k, (j) => `  var dl${j} = 0.0;\n  var ut${j} = 0.0;`)
     : '  var dl: array<f32, K>;\n  var ut: array<f32, K>;\n  var hb: array<f32, K * NS>;'
 }
+${inline ? inlineStarts : ''}
   for (var ch = uni.chunks - 1; ch >= 0; ch--) {
     let t0 = ch * K;
-${each(ns, (i) => `    var h0${i} = 0.0;\n    if (ch > 0) { h0${i} = starts[((bc * (uni.chunks - 1) + ch - 1) * N + ${st(i)}) * Di + dc]; }\n    var h${i} = h0${i};`)}
+${each(ns, (i) => `    var h0${i} = 0.0;\n    if (ch > 0 && live) { h0${i} = starts[((bc * (uni.chunks - 1) + ch - 1) * N + ${st(i)}) * Di + dc]; }\n    var h${i} = h0${i};`)}
 ${
   written
     ? `${each(k, (j) => each(ns, (i) => `    var hb${j}_${i} = 0.0;`))}

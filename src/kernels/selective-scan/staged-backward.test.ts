@@ -169,7 +169,9 @@ describe('staged scan backward', () => {
   CASES.forEach(({ c, layout, written, share = false }, index) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WC ${layout[0]} SP ${layout[1]} K ${layout[2]}${written ? ' written out' : ' in loops'}${share ? ', Δ and u shared' : ''}, pack ${pack}`;
+    // cases 0, 1, 4, 5: the chunk starts written by the backward itself; 2, 3, 6: by a pass of their own
+    const inline = Math.floor(index / 2) % 2 === 0;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WC ${layout[0]} SP ${layout[1]} K ${layout[2]}${written ? ' written out' : ' in loops'}${share ? ', Δ and u shared' : ''}, pack ${pack}${inline ? ', starts inline' : ''}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -188,6 +190,7 @@ describe('staged scan backward', () => {
         stagedBackwardShare: share,
         // the layout asked for, not the one fitted to the problem
         stagedBackwardFill: 0,
+        stagedBackwardInlineChunks: inline ? Number.POSITIVE_INFINITY : 0,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -202,14 +205,22 @@ describe('staged scan backward', () => {
         const names = [...programs].filter((p) => p.startsWith('ScanBackward') || p.startsWith('ScanStarts'));
         const shared = lay?.share === true;
         expect(shared, 'shared where asked for and the lanes allow').toBe(share && (lay?.sp ?? 1) > 1);
-        expect(names.at(-1)).toBe(`ScanBackwardStaged${written ? '' : 'Loops'}${shared ? 'Shared' : ''}`);
-        expect(names).toHaveLength(2);
+        const suffix = `${written ? '' : 'Loops'}${shared ? 'Shared' : ''}${inline ? 'Inline' : ''}`;
+        expect(names.at(-1)).toBe(`ScanBackwardStaged${suffix}`);
+        // a starts pass before it, or none where the backward writes the starts itself
+        expect(names).toHaveLength(inline ? 1 : 2);
         ran.add(`SP ${lay?.sp} Q ${lay?.q}${written ? ' written' : ''}${shared ? ' shared' : ''}`);
         expect(relErr(got.value, ref.value), 'y').toBeLessThan(1e-5);
         // NaN left in pooled buffers of the partials' sizes: a partial left unwritten shows; a fixed
         // summation order: bit for bit the same on a second run
         const g = Math.ceil(c.di / (lay?.wc ?? 1));
-        const stale = [c.b * c.l * g * (c.r + 2 * c.n), c.b * c.di * (c.r + c.n + 2), c.b * c.l * c.di];
+        const slots = Math.max(1, Math.ceil(c.l / (lay?.k ?? 1)) - 1);
+        const stale = [
+          c.b * c.l * g * (c.r + 2 * c.n),
+          c.b * c.di * (c.r + c.n + 2),
+          c.b * c.l * c.di,
+          c.b * slots * c.n * c.di,
+        ];
         const again = await afterPoisonedPool(stale, () =>
           valueAndGrads('webgpu', inputs, weights, scanFunction(true, zOffset)),
         );

@@ -231,6 +231,13 @@ export const scanTuning = {
   stagedBackwardFill: 32768,
   stagedBackwardWorkgroup: 128,
   stagedBackwardStates: 64,
+  /**
+   * the staged backward's chunk starts by a pass of their own from this many chunks on; below it each
+   * invocation writes its own in a forward walk before the chunks (one dispatch fewer a Mamba layer: at
+   * the paper's L 82, 21 chunks of 4). Not timed for this form: 32 is the block-parallel backward's
+   * blocksStartsFromChunks, timed for that one
+   */
+  stagedBackwardInlineChunks: 32,
   /** timing diagnostics of the staged backward (bench/gpu.ts; wrong gradients by design) */
   stagedBackwardDiagnostic: 'none' as StagedBackwardDiagnostic,
   /** the staged backward's chunk written out step by step (registers), or loops over arrays */
