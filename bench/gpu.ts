@@ -843,6 +843,12 @@ if (sections.has('scan'))
           { backwardMode: 'auto', stagedBackwardInlineChunks: chunks },
           0,
         ]);
+    if (autoStaged)
+      bwdVariants.push([
+        `auto, rows staged: staged backward, ${autoStaged.wc} ch x ${autoStaged.sp} lanes, K ${autoStaged.k}, x_dbl rows in workgroup memory`,
+        { backwardMode: 'auto', stagedBackwardRows: true },
+        0,
+      ]);
     // where the time of 'auto''s staged backward goes: each diagnostic leaves one part out (wrong gradients)
     if (autoStaged)
       for (const diag of ['no-channel-sums', 'no-chunk-sums', 'no-exp', 'no-recompute', 'no-stores'] as const)

@@ -60,11 +60,17 @@ inline)
   SHAPE=64,82,512 call c28j 120 2 "$ROWS"
   call c28k 120 2 "$ROWS" '{"backwardMode":"auto"}' '{"stagedBackwardInlineChunks":0}' '{"stagedBackward":false}'
   ;;
+rows)
+  # the staged backward's chunk rows of x_dbl in workgroup memory (stagedBackwardRows) beside 'auto', at
+  # L 1024 (2 processes) and the paper's Mamba shape (1)
+  call c28r 45 2 "auto"
+  SHAPE=64,82,512 call c28q 45 1 "auto"
+  ;;
 steps)
   call c28t 150 1 "staged backward, 64 ch x 2 lanes, K 8" '{"backwardMode":"auto"}' "$S2" '{"backwardMode":"blocks"}'
   ;;
 *)
-  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|probe|where|inline|steps" >&2
+  echo "usage: bash bench/plans/h200-28.sh sweep|fit|confirm|probe|where|inline|rows|steps" >&2
   exit 2
   ;;
 esac

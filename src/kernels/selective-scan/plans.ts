@@ -235,6 +235,7 @@ export function stagedBackwardPlanFor(
     written: t.stagedBackwardWritten,
     share: t.stagedBackwardShare,
     diagnostic: t.stagedBackwardDiagnostic,
+    rows: t.stagedBackwardRows,
   };
   const layout = stagedBackwardLayout(dims.n, dims.r, wanted, sgMin, storage);
   if (!layout || t.backwardMode === 'staged') return layout;

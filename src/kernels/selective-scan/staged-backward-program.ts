@@ -65,6 +65,11 @@ export interface StagedBackwardLayout {
    * dispatch fewer, for short L (plans.ts, scanTuning.stagedBackwardInlineChunks)
    */
   inlineStarts?: boolean;
+  /**
+   * each chunk's K rows of x_dbl loaded once by the workgroup into workgroup memory (coalesced, one
+   * barrier more a chunk) and read from there by every step, instead of from global memory
+   */
+  rows?: boolean;
   /** a timing diagnostic (default 'none') */
   diagnostic?: StagedBackwardDiagnostic;
 }
@@ -72,9 +77,12 @@ export interface StagedBackwardLayout {
 /** The most invocations a workgroup of this program has. */
 export const STAGED_BACKWARD_MAX_INVOCATIONS = 256;
 
-/** Bytes of workgroup memory: a chunk's sums over channels, WC / Q groups of each column and step. */
+/**
+ * Bytes of workgroup memory: a chunk's sums over channels, WC / Q groups of each column and step, and
+ * (rows) the chunk's K rows of x_dbl.
+ */
 export function stagedBackwardBytes(layout: StagedBackwardLayout, n: number, r: number): number {
-  return layout.k * (layout.wc / layout.q) * (r + 2 * n) * 4;
+  return layout.k * (layout.wc / layout.q + (layout.rows ? 1 : 0)) * (r + 2 * n) * 4;
 }
 
 function floorPow2(x: number): number {
@@ -97,6 +105,7 @@ export function stagedBackwardLayout(
     written: boolean;
     share?: boolean;
     diagnostic?: StagedBackwardDiagnostic;
+    rows?: boolean;
   },
   sgMin: number | null,
   storage: number,
@@ -108,7 +117,10 @@ export function stagedBackwardLayout(
   let k = Math.max(1, Math.floor(wanted.k));
   const qOf = (channels: number) => (sgMin === null ? 1 : Math.min(channels, 32, floorPow2(sgMin / sp)));
   const { written } = wanted;
-  const diag = wanted.diagnostic && wanted.diagnostic !== 'none' ? { diagnostic: wanted.diagnostic } : {};
+  const diag = {
+    ...(wanted.diagnostic && wanted.diagnostic !== 'none' ? { diagnostic: wanted.diagnostic } : {}),
+    ...(wanted.rows ? { rows: true } : {}),
+  };
   const shareOf = () => ({
     ...(wanted.share && written && sp > 1 && k % sp === 0 ? { share: true } : {}),
     ...diag,
@@ -140,6 +152,11 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
   const share = layout.share === true && written && sp > 1 && k % sp === 0;
   const diag = layout.diagnostic ?? 'none';
   const inline = layout.inlineStarts === true;
+  const rows = layout.rows === true;
+  // x_dbl's column `col` at step j of the chunk: from the staged rows, or from global memory at the
+  // row offset `xo`
+  const xAt = (j: number | string, xo: string, col: string) =>
+    rows ? `xr[(${j}) * S + ${col}]` : `xdbl[${xo} + ${col}]`;
   const decay = (arg: string) => (diag === 'no-exp' ? `(1.0 + ${arg})` : `exp(${arg})`);
   if (n % sp !== 0)
     throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
@@ -188,7 +205,7 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
         let rowm = bc * L + min(t0 + ${j}, L - 1);
         let xom = rowm * S;
         var dtp = bias;
-${each(r, (c) => `        dtp += xdbl[xom + ${c}] * w${c};`)}
+${each(r, (c) => `        dtp += ${xAt(j, 'xom', `${c}`)} * w${c};`)}
         ${share ? 'shDl' : dlOf(j)} = softplusb(dtp);
         ${share ? 'shUt' : utOf(j)} = u[rowm * Di + dc];
       }`;
@@ -207,7 +224,7 @@ ${each(r, (c) => `        dtp += xdbl[xom + ${c}] * w${c};`)}
       let xo = row * S;
 ${inputs(j)}
       let dlu = ${dlOf(j)} * ${utOf(j)};
-${each(ns, (i) => `${diag === 'no-recompute' ? '' : `      h${i} = ${decay(`${dlOf(j)} * A${i}`)} * h${i} + dlu * xdbl[xo + R + ${st(i)}];\n`}      ${hbOf(j, i)} = h${i};`)}
+${each(ns, (i) => `${diag === 'no-recompute' ? '' : `      h${i} = ${decay(`${dlOf(j)} * A${i}`)} * h${i} + dlu * ${xAt(j, 'xo', `R + ${st(i)}`)};\n`}      ${hbOf(j, i)} = h${i};`)}
     }`;
   const backwardStep = (j: number | string) => {
     const hp = (i: number) => hpOf(j, i);
@@ -229,8 +246,8 @@ ${each(ns, (i) => `${diag === 'no-recompute' ? '' : `      h${i} = ${decay(`${dl
 ${each(
   ns,
   (i) => `      {
-        let bn = xdbl[xo + R + ${st(i)}];
-        let cn = xdbl[xo + R + N + ${st(i)}];
+        let bn = ${xAt(j, 'xo', `R + ${st(i)}`)};
+        let cn = ${xAt(j, 'xo', `R + N + ${st(i)}`)};
         let a = ${decay(`${dlOf(j)} * A${i}`)};
         let gn = cn * dy + gc${i};
         sGB += gn * bn;
@@ -255,7 +272,7 @@ ${
       let ddt = sD * sgm;
       dD += dy * ${utOf(j)};
       dBias += ddt;
-${each(rq, (m) => `      { let col = ${m * sp} + qq; let ok2 = col < R; let cc = min(col, R - 1); dW${m} += select(0.0, ddt * xdbl[xo + cc], ok2); vw${m} = select(0.0, ddt * ${wOf('cc')}, ok2); }`)}
+${each(rq, (m) => `      { let col = ${m * sp} + qq; let ok2 = col < R; let cc = min(col, R - 1); dW${m} += select(0.0, ddt * ${xAt(j, 'xo', 'cc')}, ok2); vw${m} = select(0.0, ddt * ${wOf('cc')}, ok2); }`)}
       if (${diag === 'no-stores' ? 'false && ' : ''}ok && qq == 0) {
         du[row * Di + d] = Dd * dy + ${dlOf(j)} * sGB;
         let dzv = go * (Dd * ${utOf(j)} + yp) * sz * (1.0 + zv * (1.0 - sz));
@@ -287,11 +304,11 @@ ${each(ns, (i) => `        starts[(slot + ${st(i)}) * Di + dc] = hs${i};`)}
       }
     }
   }`;
-  const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}${inline ? 'Inline' : ''}${diag === 'none' ? '' : `_${diag}`}`;
+  const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}${inline ? 'Inline' : ''}${rows ? 'Rows' : ''}${diag === 'none' ? '' : `_${diag}`}`;
   return {
     program: {
       name,
-      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}_${diag}_${inline}`,
+      key: `scanbwdstaged_${r}_${n}_${wc}_${sp}_${q}_${k}_${written}_${share}_${packed}_${diag}_${inline}_${rows}`,
       dispatch,
       uniforms: backwardUniforms(dims, g, chunks, dispatch[0]),
       wgsl: () => /* wgsl */ `${shuffles ? 'enable subgroups;' : ''}
@@ -308,7 +325,12 @@ const SUBS = ${subs};
 const P2 = ${r + n + 2};
 ${WGSL_MATH}
 ${FLAT_INDEX}
-var<workgroup> red: array<f32, ${k * subs * s}>;
+var<workgroup> red: array<f32, ${k * subs * s}>;${
+        rows
+          ? `
+var<workgroup> xr: array<f32, ${k * s}>;`
+          : ''
+      }
 
 // the column of part that value v of lane qq sums into (values: dB of the lane's NS states, dC of
 // them, d dt_low's columns m SP + qq), or -1
@@ -353,7 +375,16 @@ ${
 }
 ${inline ? inlineStarts : ''}
   for (var ch = uni.chunks - 1; ch >= 0; ch--) {
-    let t0 = ch * K;
+    let t0 = ch * K;${
+      rows
+        ? `
+    for (var o = lid; o < K * S; o += ${wg}) {
+      let j = o / S;
+      xr[o] = xdbl[(bc * L + min(t0 + j, L - 1)) * S + o - j * S];
+    }
+    workgroupBarrier();`
+        : ''
+    }
 ${each(ns, (i) => `    var h0${i} = 0.0;\n    if (ch > 0 && live) { h0${i} = starts[((bc * (uni.chunks - 1) + ch - 1) * N + ${st(i)}) * Di + dc]; }\n    var h${i} = h0${i};`)}
 ${
   written

@@ -145,33 +145,41 @@ interface StagedCase {
   written: boolean;
   /** Δ and u of a step computed by one lane of the channel and shuffled (written out only) */
   share?: boolean;
+  /** the chunk's x_dbl rows staged in workgroup memory */
+  rows?: boolean;
 }
 
 const CASES: readonly StagedCase[] = [
   // L = 1: one chunk of one real step; one lane, N 3
   { c: { b: 1, l: 1, di: 4, n: 3, r: 1, gateWidth: 1 }, layout: [4, 4, 4], written: true },
   // L 19 in chunks of 8 (the last 3 steps), Di 70 over 16 channels (the last group 6), gate from in_proj
-  { c: { b: 2, l: 19, di: 70, n: 4, r: 2, gateWidth: 2 }, layout: [16, 4, 8], written: true, share: true },
+  {
+    c: { b: 2, l: 19, di: 70, n: 4, r: 2, gateWidth: 2 },
+    layout: [16, 4, 8],
+    written: true,
+    share: true,
+    rows: true,
+  },
   // N 16 over 4 lanes, R 8: L 37 = 2 x 16 + 5, odd Di
   { c: { b: 1, l: 37, di: 17, n: 16, r: 8, gateWidth: 2 }, layout: [8, 4, 16], written: false },
   // N 16 over 2 lanes (Q 2), R 3 (not a multiple of the lanes), L 45 over chunks of 4
-  { c: { b: 2, l: 45, di: 40, n: 16, r: 3, gateWidth: 2 }, layout: [8, 2, 4], written: false },
+  { c: { b: 2, l: 45, di: 40, n: 16, r: 3, gateWidth: 2 }, layout: [8, 2, 4], written: false, rows: true },
   // one lane a channel (Q 4), odd N, L shorter than a chunk
   { c: { b: 3, l: 5, di: 9, n: 5, r: 3, gateWidth: 1 }, layout: [8, 1, 8], written: false },
   // one lane, Q 4, several chunks, a large batch
-  { c: { b: 16, l: 21, di: 8, n: 2, r: 1, gateWidth: 1 }, layout: [4, 1, 4], written: true },
+  { c: { b: 16, l: 21, di: 8, n: 2, r: 1, gateWidth: 1 }, layout: [4, 1, 4], written: true, rows: true },
   // two lanes a channel sharing Δ and u (Q 2), L 13 over chunks of 4, R 3
   { c: { b: 2, l: 13, di: 12, n: 4, r: 3, gateWidth: 2 }, layout: [8, 2, 4], written: true, share: true },
 ];
 
 describe('staged scan backward', () => {
   const ran = new Set<string>();
-  CASES.forEach(({ c, layout, written, share = false }, index) => {
+  CASES.forEach(({ c, layout, written, share = false, rows = false }, index) => {
     // every other case with the backward's parameters packed (devices binding 9 to 11 buffers)
     const pack = index % 2 === 1 ? 'always' : 'auto';
     // cases 0, 1, 4, 5: the chunk starts written by the backward itself; 2, 3, 6: by a pass of their own
     const inline = Math.floor(index / 2) % 2 === 0;
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WC ${layout[0]} SP ${layout[1]} K ${layout[2]}${written ? ' written out' : ' in loops'}${share ? ', Δ and u shared' : ''}, pack ${pack}${inline ? ', starts inline' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, WC ${layout[0]} SP ${layout[1]} K ${layout[2]}${written ? ' written out' : ' in loops'}${share ? ', Δ and u shared' : ''}${rows ? ', rows staged' : ''}, pack ${pack}${inline ? ', starts inline' : ''}`;
     it(`gradients match the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       const zOffset = c.gateWidth === 2 ? c.di : 0;
@@ -191,6 +199,7 @@ describe('staged scan backward', () => {
         // the layout asked for, not the one fitted to the problem
         stagedBackwardFill: 0,
         stagedBackwardInlineChunks: inline ? Number.POSITIVE_INFINITY : 0,
+        stagedBackwardRows: rows,
       });
       try {
         const ref = await valueAndGrads('cpu', inputs, weights, scanFunction(false, zOffset));
@@ -205,7 +214,7 @@ describe('staged scan backward', () => {
         const names = [...programs].filter((p) => p.startsWith('ScanBackward') || p.startsWith('ScanStarts'));
         const shared = lay?.share === true;
         expect(shared, 'shared where asked for and the lanes allow').toBe(share && (lay?.sp ?? 1) > 1);
-        const suffix = `${written ? '' : 'Loops'}${shared ? 'Shared' : ''}${inline ? 'Inline' : ''}`;
+        const suffix = `${written ? '' : 'Loops'}${shared ? 'Shared' : ''}${inline ? 'Inline' : ''}${rows ? 'Rows' : ''}`;
         expect(names.at(-1)).toBe(`ScanBackwardStaged${suffix}`);
         // a starts pass before it, or none where the backward writes the starts itself
         expect(names).toHaveLength(inline ? 1 : 2);

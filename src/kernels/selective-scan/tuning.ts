@@ -238,6 +238,11 @@ export const scanTuning = {
    * blocksStartsFromChunks, timed for that one
    */
   stagedBackwardInlineChunks: 32,
+  /**
+   * the staged backward's chunk rows of x_dbl staged in workgroup memory (one coalesced load a chunk,
+   * one barrier more) and read from there by the steps. Written in session 28; off until timed
+   */
+  stagedBackwardRows: false,
   /** timing diagnostics of the staged backward (bench/gpu.ts; wrong gradients by design) */
   stagedBackwardDiagnostic: 'none' as StagedBackwardDiagnostic,
   /** the staged backward's chunk written out step by step (registers), or loops over arrays */
