@@ -240,7 +240,10 @@ export const scanTuning = {
   stagedBackwardInlineChunks: 32,
   /**
    * the staged backward's chunk rows of x_dbl staged in workgroup memory (one coalesced load a chunk,
-   * one barrier more) and read from there by the steps. Written in session 28; off until timed
+   * one barrier more) and read from there by the steps. Written in session 28; off: one noisy
+   * call on an H100 (c28r) gave 1.82-1.83 ms at L 1024 against 1.74-2.25 for the same layout
+   * without it, and 0.391 against 0.411-0.457 at the paper shape (bench/RESULTS.md): not separable
+   * from the spread
    */
   stagedBackwardRows: false,
   /** timing diagnostics of the staged backward (bench/gpu.ts; wrong gradients by design) */
