@@ -425,11 +425,14 @@ const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean, boolean]>
 ];
 
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
-type StagedTurn = Pick<StagedLayout, 'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves'>;
+type StagedTurn = Pick<
+  StagedLayout,
+  'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves' | 'namedLoads'
+>;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}${turn.namedLoads ? ', loads named' : ''}`;
 }
 
 /**
@@ -491,6 +494,13 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [32, 8, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, halves: true }],
   [32, 8, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true, halves: true }],
   [32, 8, 16, 16, { grouped: true, exp2: true, vecRows: true, share: true, halves: true }],
+  // the next tile's loads into registers of their own, written out (session 29), at 'auto''s layout,
+  // tiles of 32 steps (twice the loads in flight a barrier) and 2 lanes
+  [64, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
+  [64, 4, 32, 4, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
+  [64, 4, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
+  [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
+  [128, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -502,6 +512,7 @@ const STAGED_DIAGNOSTICS: ReadonlyArray<[StagedDiagnostic, StagedTurn]> = [
   ['no-delta', { grouped: true, exp2: true }],
   ['no-scan', { grouped: true, exp2: true }],
   ['no-scan', { grouped: true, exp2: true, vecRows: true }],
+  ['no-scan', { grouped: true, exp2: true, vecRows: true, namedLoads: true }],
 ];
 
 if (sections.has('scan'))
@@ -587,6 +598,7 @@ if (sections.has('scan'))
             stagedVecRows: turn.vecRows ?? false,
             stagedShare: turn.share ?? false,
             stagedHalves: turn.halves ?? false,
+            stagedNamedLoads: turn.namedLoads ?? false,
           },
         ];
       }),

@@ -164,6 +164,7 @@ function stagedWanted(t: typeof scanTuning): StagedLayout {
     vecRows: t.stagedVecRows,
     share: t.stagedShare,
     halves: t.stagedHalves,
+    namedLoads: t.stagedNamedLoads,
   };
 }
 

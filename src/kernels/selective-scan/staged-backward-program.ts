@@ -66,8 +66,10 @@ export interface StagedBackwardLayout {
    */
   inlineStarts?: boolean;
   /**
-   * each chunk's K rows of x_dbl loaded once by the workgroup into workgroup memory (coalesced, one
-   * barrier more a chunk) and read from there by every step, instead of from global memory
+   * each chunk's K rows of x_dbl loaded once by the workgroup into workgroup memory (coalesced) and
+   * read from there by every step, instead of from global memory; double-buffered: the next chunk's
+   * rows are loaded into registers before this chunk's walk and stored after it, so the loads have
+   * the walk to arrive and the chunk's closing barrier covers them (one barrier more in all)
    */
   rows?: boolean;
   /** a timing diagnostic (default 'none') */
@@ -82,7 +84,7 @@ export const STAGED_BACKWARD_MAX_INVOCATIONS = 256;
  * (rows) the chunk's K rows of x_dbl.
  */
 export function stagedBackwardBytes(layout: StagedBackwardLayout, n: number, r: number): number {
-  return layout.k * (layout.wc / layout.q + (layout.rows ? 1 : 0)) * (r + 2 * n) * 4;
+  return layout.k * (layout.wc / layout.q + (layout.rows ? 2 : 0)) * (r + 2 * n) * 4;
 }
 
 function floorPow2(x: number): number {
@@ -156,7 +158,7 @@ export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, 
   // x_dbl's column `col` at step j of the chunk: from the staged rows, or from global memory at the
   // row offset `xo`
   const xAt = (j: number | string, xo: string, col: string) =>
-    rows ? `xr[(${j}) * S + ${col}]` : `xdbl[${xo} + ${col}]`;
+    rows ? `xr[xb + (${j}) * S + ${col}]` : `xdbl[${xo} + ${col}]`;
   const decay = (arg: string) => (diag === 'no-exp' ? `(1.0 + ${arg})` : `exp(${arg})`);
   if (n % sp !== 0)
     throw new Error(`the staged scan backward needs N = ${n} to be a multiple of ${sp} lanes`);
@@ -304,6 +306,22 @@ ${each(ns, (i) => `        starts[(slot + ${st(i)}) * Di + dc] = hs${i};`)}
       }
     }
   }`;
+  // (rows) chunk c's K rows of x_dbl, K S floats, by the workgroup: invocation lid loads elements
+  // lid + m WG into its registers xq<m> (all loads first, so they are in flight together), then
+  // stores them into buffer c mod 2 of xr (rows past L repeat the last one: never read)
+  const rowShare = Math.ceil((k * s) / wg);
+  const rowsLoad = (chunk: string) =>
+    each(
+      rowShare,
+      (m) =>
+        `      { let o = lid + ${m * wg}; let j = o / S; xq${m} = xdbl[(bc * L + min((${chunk}) * K + j, L - 1)) * S + o - j * S]; }`,
+    );
+  const rowsStore = (chunk: string) =>
+    each(
+      rowShare,
+      (m) =>
+        `      { let o = lid + ${m * wg}; if (o < K * S) { xr[((${chunk}) & 1) * K * S + o] = xq${m}; } }`,
+    );
   const name = `ScanBackwardStaged${written ? '' : 'Loops'}${share ? 'Shared' : ''}${inline ? 'Inline' : ''}${rows ? 'Rows' : ''}${diag === 'none' ? '' : `_${diag}`}`;
   return {
     program: {
@@ -328,7 +346,7 @@ ${FLAT_INDEX}
 var<workgroup> red: array<f32, ${k * subs * s}>;${
         rows
           ? `
-var<workgroup> xr: array<f32, ${k * s}>;`
+var<workgroup> xr: array<f32, ${2 * k * s}>;`
           : ''
       }
 
@@ -374,15 +392,24 @@ ${
     : '  var dl: array<f32, K>;\n  var ut: array<f32, K>;\n  var hb: array<f32, K * NS>;'
 }
 ${inline ? inlineStarts : ''}
+${
+  rows
+    ? `${each(rowShare, (m) => `  var xq${m} = 0.0;`)}
+${rowsLoad('uni.chunks - 1')}
+${rowsStore('uni.chunks - 1')}
+  workgroupBarrier();`
+    : ''
+}
   for (var ch = uni.chunks - 1; ch >= 0; ch--) {
     let t0 = ch * K;${
       rows
         ? `
-    for (var o = lid; o < K * S; o += ${wg}) {
-      let j = o / S;
-      xr[o] = xdbl[(bc * L + min(t0 + j, L - 1)) * S + o - j * S];
-    }
-    workgroupBarrier();`
+    // this chunk's rows (buffer ch mod 2, stored a chunk ago); the next chunk's loaded now, stored
+    // after this chunk's walk
+    let xb = (ch & 1) * K * S;
+    if (ch > 0) {
+${rowsLoad('ch - 1')}
+    }`
         : ''
     }
 ${each(ns, (i) => `    var h0${i} = 0.0;\n    if (ch > 0 && live) { h0${i} = starts[((bc * (uni.chunks - 1) + ch - 1) * N + ${st(i)}) * Di + dc]; }\n    var h${i} = h0${i};`)}
@@ -397,6 +424,13 @@ ${forwardStep('j')}
     for (var j = K - 1; j >= 0; j--) {
 ${backwardStep('j')}
     }`
+}${
+  rows
+    ? `
+    if (ch > 0) {
+${rowsStore('ch - 1')}
+    }`
+    : ''
 }
     workgroupBarrier();
     for (var o = lid; o < ${diag === 'no-chunk-sums' ? '0' : 'K * S'}; o += ${wg}) {

@@ -61,6 +61,12 @@ export interface StagedLayout {
    * select (default false: a lane's states are whole vec4s, N a multiple of 4 SP)
    */
   halves?: boolean;
+  /**
+   * the next tile's loads and stores written out, each indexing its register array by a constant, not
+   * loops over the arrays: nothing a compiler might keep in local memory, where each load would wait
+   * for the one before it to be stored (default false)
+   */
+  namedLoads?: boolean;
 }
 
 /** Whether SP lanes a channel hold N states: whole vec4s each, or (halves) two states each. */
@@ -82,19 +88,45 @@ export function vecRowsFit(r: number, n: number): boolean {
 export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan';
 
 /**
- * WGSL: invocation lid's share of a tile's staged x_dbl rows starting at step t0, as vec4s through
- * `rowAt` (the program's: which columns a row holds, padded), into its registers xs[m]: elements
- * lid + m x (invocations) of the tile's `vecs` vec4s, `share` of them an invocation.
+ * WGSL: `count` copies of `body`, each with `m` its index and `reg('xs')` its register `xs[m]`: a loop
+ * over the register array, or (written) written out, each copy a block of its own indexing the array
+ * by a constant (a compiler then keeps each element in a register of its own, and the loads of all
+ * copies can be in flight together).
  */
-export function rowsLoadWgsl(t0: string, share: number, invocations: number, vecs: number): string {
-  return `    for (var m = 0; m < ${share}; m++) {
-      let v = lid + m * ${invocations};
+export function registerLoop(
+  count: number,
+  written: boolean,
+  body: (reg: (array: string) => string) => string,
+) {
+  if (!written) return `    for (var m = 0; m < ${count}; m++) {\n${body((a) => `${a}[m]`)}\n    }`;
+  return Array.from(
+    { length: count },
+    (_, i) => `    {\n      let m = ${i};\n${body((a) => `${a}[${i}]`)}\n    }`,
+  ).join('\n');
+}
+
+/**
+ * WGSL: invocation lid's share of a tile's staged x_dbl rows starting at step t0, as vec4s through
+ * `rowAt` (the program's: which columns a row holds, padded), into its registers xs: elements
+ * lid + m x (invocations) of the tile's `vecs` vec4s, `share` of them an invocation (registerLoop).
+ */
+export function rowsLoadWgsl(
+  t0: string,
+  share: number,
+  invocations: number,
+  vecs: number,
+  named = false,
+): string {
+  return registerLoop(
+    share,
+    named,
+    (reg) => `      let v = lid + m * ${invocations};
       let j = v / RS;
       let q = v - j * RS;
       let base = (bc * L + ${t0} + j) * S;
       let ok = v < ${vecs} && ${t0} + j < L;
-      xs[m] = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));
-    }`;
+      ${reg('xs')} = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));`,
+  );
 }
 
 /**
@@ -182,6 +214,7 @@ export function stagedLayout(
     ...(wanted.vecRows && vecRowsFit(r, n) ? { vecRows: true } : {}),
     ...(wanted.share && sp > 1 && wanted.grouped && unroll % sp === 0 ? { share: true } : {}),
     ...(halvesWanted && sp > 1 && n % (4 * sp) !== 0 ? { halves: true } : {}),
+    ...(wanted.namedLoads ? { namedLoads: true } : {}),
   };
 }
 
@@ -230,36 +263,48 @@ export function stagedForwardProgram(
   // x_dbl rows, and of its T x WC values of u and of z (step e / WC, channel e % WC). Loops, not
   // unrolled code: a software GPU's compiler slows down steeply with straight-line shared-memory code
   // x_dbl bound as vec4s (vecRows): the tile's rows are vec4s (bc L + t0) RS .. + T RS of it
+  const named = layout.namedLoads === true;
   const rowsLoad = (t0: string) =>
     vecRows
-      ? `    for (var m = 0; m < ${rowShare}; m++) {
-      let v = lid + m * ${wg};
+      ? registerLoop(
+          rowShare,
+          named,
+          (reg) => `      let v = lid + m * ${wg};
       let ok = v < ${T * rs} && ${t0} + v / RS < L;
-      xs[m] = select(vec4<f32>(0.0), xdbl[select(0, (bc * L + ${t0}) * RS + v, ok)], ok);
-    }`
-      : rowsLoadWgsl(t0, rowShare, wg, T * rs);
+      ${reg('xs')} = select(vec4<f32>(0.0), xdbl[select(0, (bc * L + ${t0}) * RS + v, ok)], ok);`,
+        )
+      : rowsLoadWgsl(t0, rowShare, wg, T * rs, named);
   const load = (t0: string) => `${rowsLoad(t0)}
-    for (var m = 0; m < ${colShare}; m++) {
-      let e = lid + m * ${wg};
+${registerLoop(
+  colShare,
+  named,
+  (reg) => `      let e = lid + m * ${wg};
       let tj = ${t0} + e / ${wc};
       let dj = g * ${wc} + e % ${wc};
       let ok = e < ${T * wc} && tj < L && dj < Di;
       let row = bc * L + tj;
-      xu[m] = select(0.0, u[select(0, row * Di + dj, ok)], ok);${
-        starts ? '' : '\n      xz[m] = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);'
-      }
-    }`;
+      ${reg('xu')} = select(0.0, u[select(0, row * Di + dj, ok)], ok);${
+        starts
+          ? ''
+          : `\n      ${reg('xz')} = select(0.0, zt[select(0, row * uni.Zw + uni.zOff + dj, ok)], ok);`
+      }`,
+)}`;
   // ... and stores them into the buffers at `buf`
-  const store = `    for (var m = 0; m < ${rowShare}; m++) {
-      if (lid + m * ${wg} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${wg}] = xs[m]; }
-    }
-    for (var m = 0; m < ${colShare}; m++) {
-      if (lid + m * ${wg} < ${T * wc}) {
-        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = xu[m];${
-          starts ? '' : `\n        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = xz[m];`
+  const store = `${registerLoop(
+    rowShare,
+    named,
+    (reg) =>
+      `      if (lid + m * ${wg} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${wg}] = ${reg('xs')}; }`,
+  )}
+${registerLoop(
+  colShare,
+  named,
+  (reg) => `      if (lid + m * ${wg} < ${T * wc}) {
+        uz[buf * ${2 * T * wc} + lid + m * ${wg}] = ${reg('xu')};${
+          starts ? '' : `\n        uz[buf * ${2 * T * wc} + ${T * wc} + lid + m * ${wg}] = ${reg('xz')};`
         }
-      }
-    }`;
+      }`,
+)}`;
   // the names of step k's values (grouped: every step of a turn keeps its own)
   const v = (name: string, k: number) => (grouped ? `${name}_${k}` : name);
   // Δ_t = softplus(dt_low_t · W_d + bias_d) in two partial sums (half the chain of dependent adds),
@@ -384,7 +429,7 @@ ${scan(k)}
 
   return {
     name: starts ? 'ScanStartsStaged' : 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${diagnostic}_${starts}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${named}_${diagnostic}_${starts}`,
     dispatch,
     uniforms: [
       ...[b, l, di, zw, zOffset, dispatch[0], groupsPerB],

@@ -122,6 +122,11 @@ export const scanTuning = {
    * 0.306-0.329 for 'auto''s 4 lanes of 4 states (bench/RESULTS.md)
    */
   stagedHalves: false,
+  /**
+   * the staged forward's next tile loaded into registers of their own, written out (StagedLayout.namedLoads),
+   * not by loops over register arrays; not yet timed (session 29)
+   */
+  stagedNamedLoads: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */

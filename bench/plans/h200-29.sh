@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Session 29's device calls (issue 12: the scan at 30 % of copy bandwidth). Two loads-first forms:
+# the staged forward's next tile loaded by written-out code indexing its register arrays by constants
+# (stagedNamedLoads: no loop over arrays that a compiler might keep in local memory, each load waiting
+# for the one before it), and the staged backward's chunk rows double-buffered (stagedBackwardRows:
+# the next chunk's rows loaded before this chunk's walk, stored after it).
+#   bash bench/plans/h200-29.sh first   (~4 min) at L 1024 (3 processes) the staged forward at 'auto''s
+#     layout with and without the loads written out, at T 32 and at 2 lanes, the no-scan diagnostic
+#     both ways, and 'auto''s backward with and without its rows staged; the paper's Mamba shape (1);
+#     the paper-size steps with 'auto', the loads written out, and the backward's rows staged.
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
+# Comes back: $OUT/*.tgz.
+set -u
+# shellcheck source=bench/plans/scan-call.sh
+source "$(dirname "$0")/scan-call.sh"
+TURN="in phases, exp2, vec4 rows, inputs shared"
+F="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN|staged, 64 ch x 4 lanes, T 32, |staged, 64 ch x 2 lanes, T 16, 4 steps written out, $TURN|staged, 128 ch x 2 lanes, T 16, 4 steps|staged diagnostic no-scan, 64 ch x 1 lanes, T 16, 4 steps written out, in phases, exp2, vec4 rows"
+B="auto: staged|auto, rows staged"
+case "${1:-}" in
+first)
+  call c29f 150 3 "$F|$B" '{"backwardMode":"auto"}' '{"stagedNamedLoads":true}' '{"stagedBackwardRows":true}'
+  SHAPE=64,82,512 call c29p 120 1 "$F|$B"
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-29.sh first" >&2
+  exit 2
+  ;;
+esac
