@@ -427,12 +427,12 @@ const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean, boolean]>
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
 type StagedTurn = Pick<
   StagedLayout,
-  'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves' | 'namedLoads'
+  'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves' | 'namedLoads' | 'scatter'
 >;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}${turn.namedLoads ? ', loads named' : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}${turn.namedLoads ? ', loads named' : ''}${turn.scatter ? ', y scattered' : ''}`;
 }
 
 /**
@@ -501,6 +501,14 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [64, 4, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
   [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
   [128, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, namedLoads: true }],
+  // y's sums over a channel's lanes by a reduce-scatter a group of SP steps (session 29): 'auto''s
+  // layout, U 8, 2 lanes, and 8 lanes of two states
+  [64, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true }],
+  [64, 4, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true }],
+  [64, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true }],
+  [128, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true }],
+  [32, 8, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, halves: true, scatter: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -599,6 +607,7 @@ if (sections.has('scan'))
             stagedShare: turn.share ?? false,
             stagedHalves: turn.halves ?? false,
             stagedNamedLoads: turn.namedLoads ?? false,
+            stagedScatter: turn.scatter ?? false,
           },
         ];
       }),

@@ -8,6 +8,10 @@
 #     layout with and without the loads written out, at T 32 and at 2 lanes, the no-scan diagnostic
 #     both ways, and 'auto''s backward with and without its rows staged; the paper's Mamba shape (1);
 #     the paper-size steps with 'auto', the loads written out, and the backward's rows staged.
+#   bash bench/plans/h200-29.sh scatter (~5 min) the staged forward with y's sums over lanes by a
+#     reduce-scatter (stagedScatter) at 'auto''s layout, U 8, branchless softplus, 2 and 8 lanes, beside
+#     'auto' (3 processes at L 1024, 3 at the paper's Mamba shape with the backward's rows staged and
+#     not); the paper-size steps with 'auto', the scatter, and the backward's rows staged.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -23,8 +27,13 @@ first)
   call c29f 150 3 "$F|$B" '{"backwardMode":"auto"}' '{"stagedNamedLoads":true}' '{"stagedBackwardRows":true}'
   SHAPE=64,82,512 call c29p 120 1 "$F|$B"
   ;;
+scatter)
+  S="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN|staged, 64 ch x 4 lanes, T 16, 8 steps written out, $TURN, y|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|staged, 64 ch x 2 lanes, T 16, 4 steps written out, $TURN|staged, 128 ch x 2 lanes, T 16, 4 steps written out, $TURN|staged, 32 ch x 8 lanes"
+  call c29s 150 3 "$S" '{"backwardMode":"auto"}' '{"stagedScatter":true}' '{"stagedBackwardRows":true}'
+  SHAPE=64,82,512 call c29q 120 3 "$S|$B"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter" >&2
   exit 2
   ;;
 esac

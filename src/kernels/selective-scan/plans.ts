@@ -165,6 +165,7 @@ function stagedWanted(t: typeof scanTuning): StagedLayout {
     share: t.stagedShare,
     halves: t.stagedHalves,
     namedLoads: t.stagedNamedLoads,
+    scatter: t.stagedScatter,
   };
 }
 

@@ -22,6 +22,7 @@
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
+import { reduceScatter } from './reduce-scatter';
 import type { Dims } from './shape';
 
 export interface StagedLayout {
@@ -67,6 +68,12 @@ export interface StagedLayout {
    * for the one before it to be stored (default false)
    */
   namedLoads?: boolean;
+  /**
+   * (share) each group of SP steps' sums over the channel's lanes by one reduce-scatter (SP - 1
+   * shuffles) that leaves lane q holding step q's sum, the step whose y it stores: not log2 SP
+   * shuffles a step on every lane, nor y computed for every step and picked by selects (default false)
+   */
+  scatter?: boolean;
 }
 
 /** Whether SP lanes a channel hold N states: whole vec4s each, or (halves) two states each. */
@@ -215,6 +222,9 @@ export function stagedLayout(
     ...(wanted.share && sp > 1 && wanted.grouped && unroll % sp === 0 ? { share: true } : {}),
     ...(halvesWanted && sp > 1 && n % (4 * sp) !== 0 ? { halves: true } : {}),
     ...(wanted.namedLoads ? { namedLoads: true } : {}),
+    ...(wanted.scatter && wanted.share && sp > 1 && wanted.grouped && unroll % sp === 0
+      ? { scatter: true }
+      : {}),
   };
 }
 
@@ -242,6 +252,8 @@ export function stagedForwardProgram(
   const exp2 = layout.exp2 === true;
   const vecRows = layout.vecRows === true && vecRowsFit(r, n);
   const share = layout.share === true && sp > 1 && grouped && unroll % sp === 0;
+  // y's sums over lanes by reduce-scatters (share only; not for the starts walk, which has no y)
+  const scatter = layout.scatter === true && share && !starts;
   // a tile's columns: u, then z, T x WC values each
   const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -347,7 +359,7 @@ ${registerLoop(
             `      let o_${k} = buf * ${T * rs} + (j + ${k}) * RS;`,
             `      let delta_${k} = subgroupShuffle(delta_${own}, src_${k});`,
             `      let du_${k} = subgroupShuffle(du_${own}, src_${k});`,
-            ...(starts ? [] : [`      var yv_${k} = 0.0;`]),
+            ...(starts ? [] : [`      var ${scatter ? 'ya' : 'yv'}_${k} = 0.0;`]),
           ].join('\n');
         }),
       )
@@ -370,6 +382,11 @@ ${registerLoop(
       }
     }
     if (starts) return lines.join('\n');
+    if (scatter) {
+      // this lane's part of the sum; summed over the lanes after the turn's steps
+      lines.push(`      ya_${k} = acc0 + acc1;`);
+      return lines.join('\n');
+    }
     lines.push('      var acc = acc0 + acc1;');
     for (let m = 1; m < sp; m *= 2) lines.push(`      acc += subgroupShuffleXor(acc, ${m}u);`);
     lines.push(
@@ -382,7 +399,19 @@ ${registerLoop(
     `if (t0 + j + ${k} < L) { y[(bc * L + t0 + j + ${k}) * Di + d] = ${v('yv', k)}; }`;
   const steps = Array.from({ length: unroll }, (_, k) => k);
   // share: each lane stores the y of its own step of each group
+  // scatter: the turn's sums over lanes, lane q holding group m's step m SP + q (sv<m>_0), and the y
+  // of that step, the lane's own (its u_t and gate)
+  const scattered = scatter
+    ? reduceScatter(
+        steps.map((k) => `ya_${k}`),
+        sp,
+      )
+    : { code: [], live: [] };
+  const scatterY = (m: number) =>
+    `      let yo_${m} = select(nanv, (sv${m}_0 + dd * ut_${unroll + m}) * gate_${unroll + m}, mapped);`;
   const putOwn = (m: number) => {
+    if (scatter)
+      return `if (t0 + j + ${m * sp} + part < L) { y[(bc * L + t0 + j + ${m * sp} + part) * Di + d] = yo_${m}; }`;
     let mine = `yv_${m * sp}`;
     for (let q = 1; q < sp; q++) mine = `select(${mine}, yv_${m * sp + q}, part == ${q})`;
     return `if (t0 + j + ${m * sp} + part < L) { y[(bc * L + t0 + j + ${m * sp} + part) * Di + d] = ${mine}; }`;
@@ -405,7 +434,11 @@ ${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
 ${startsWrite}`
     : share
       ? `${sharedInputs()}
-${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}
+${steps.map((k) => `      {\n${scan(k)}\n      }`).join('\n')}${
+  scatter
+    ? `\n${scattered.code.join('\n')}\n${Array.from({ length: per }, (_, m) => scatterY(m)).join('\n')}`
+    : ''
+}
       if (storeOwn) {
 ${Array.from({ length: per }, (_, m) => `        ${putOwn(m)}`).join('\n')}
       }`
@@ -429,7 +462,7 @@ ${scan(k)}
 
   return {
     name: starts ? 'ScanStartsStaged' : 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${named}_${diagnostic}_${starts}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${named}_${scatter}_${diagnostic}_${starts}`,
     dispatch,
     uniforms: [
       ...[b, l, di, zw, zOffset, dispatch[0], groupsPerB],
@@ -466,7 +499,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let bc = min(b, uni.B - 1);
   // a device whose subgroups do not follow the invocation index writes NaN: loud, never wrong
   let mapped = ${sp > 1 ? `i32(sgl % ${sp}u) == part` : 'true'};
-  let nanv = bitcast<f32>(0x7fc00000u | (lidu & 0u));
+  let nanv = bitcast<f32>(0x7fc00000u | (lidu & 0u));${
+    scatter
+      ? `\n  // the reduce-scatter's lane bits\n${Array.from({ length: Math.log2(sp) }, (_, m) => `  let bm${1 << m} = (part & ${1 << m}) != 0;`).join('\n')}`
+      : ''
+  }
   // this lane's states: part * ${nps} .. + ${nps - 1}; their vec4s start at so in a row's B_t and C_t
   let so = ${halves ? 'part / 2' : `part * ${sp > 1 ? nps / 4 : 0}`};
   ${halves ? 'let hi = (part & 1) == 1;' : ''}

@@ -277,9 +277,57 @@ describe('row-staged scan forward', () => {
       { b: 1, l: 1, di: 4, n: 8, r: 4, gateWidth: 2 },
       { wc: 64, sp: 2, t: 16, unroll: 2, grouped: true, exp2: true, vecRows: true, namedLoads: true },
     ],
+    // y's sums over lanes by reduce-scatters: 4 lanes, U 4 (one group a turn) and U 8 (two), L 37 with
+    // the last turn past L; 2 lanes, U 4; 4 lanes of two states (halves), L = 1
+    [
+      { b: 2, l: 37, di: 33, n: 16, r: 8, gateWidth: 2 },
+      {
+        wc: 16,
+        sp: 4,
+        t: 8,
+        unroll: 4,
+        grouped: true,
+        exp2: true,
+        vecRows: true,
+        share: true,
+        scatter: true,
+      },
+    ],
+    [
+      { b: 3, l: 37, di: 17, n: 16, r: 3, gateWidth: 1 },
+      { wc: 8, sp: 4, t: 16, unroll: 8, grouped: true, share: true, scatter: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 8, r: 8, gateWidth: 2 },
+      {
+        wc: 32,
+        sp: 2,
+        t: 8,
+        unroll: 4,
+        grouped: true,
+        exp2: true,
+        vecRows: true,
+        share: true,
+        scatter: true,
+      },
+    ],
+    [
+      { b: 1, l: 1, di: 4, n: 8, r: 4, gateWidth: 2 },
+      {
+        wc: 32,
+        sp: 4,
+        t: 8,
+        unroll: 4,
+        grouped: true,
+        vecRows: true,
+        share: true,
+        halves: true,
+        scatter: true,
+      },
+    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}${want.halves ? ', two states a lane' : ''}${want.namedLoads ? ', loads named' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}${want.halves ? ', two states a lane' : ''}${want.namedLoads ? ', loads named' : ''}${want.scatter ? ', y scattered' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -299,6 +347,7 @@ describe('row-staged scan forward', () => {
         stagedShare: want.share ?? false,
         stagedHalves: want.halves ?? false,
         stagedNamedLoads: want.namedLoads ?? false,
+        stagedScatter: want.scatter ?? false,
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
@@ -308,6 +357,7 @@ describe('row-staged scan forward', () => {
       expect(layout?.share).toBe(want.share);
       expect(layout?.halves).toBe(want.halves);
       expect(layout?.namedLoads).toBe(want.namedLoads);
+      expect(layout?.scatter).toBe(want.scatter);
       // without halves, N 8 is 2 lanes of a vec4 each, not 4
       if (!want.halves) expect(layout?.sp).toBeLessThanOrEqual(Math.max(1, c.n / 4));
       const programs = new Set<string>();

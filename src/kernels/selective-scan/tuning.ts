@@ -127,6 +127,11 @@ export const scanTuning = {
    * not by loops over register arrays; not yet timed (session 29)
    */
   stagedNamedLoads: false,
+  /**
+   * the staged forward's sums of y over a channel's lanes by a reduce-scatter a group of SP steps
+   * (StagedLayout.scatter, with stagedShare); not yet timed (session 29)
+   */
+  stagedScatter: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
