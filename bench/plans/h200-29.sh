@@ -12,6 +12,9 @@
 #     reduce-scatter (stagedScatter) at 'auto''s layout, U 8, branchless softplus, 2 and 8 lanes, beside
 #     'auto' (3 processes at L 1024, 3 at the paper's Mamba shape with the backward's rows staged and
 #     not); the paper-size steps with 'auto', the scatter, and the backward's rows staged.
+#   bash bench/plans/h200-29.sh confirm (~4 min) 'auto' as it now runs (the forward with y scattered and
+#     the softplus without branches, the backward's rows staged) beside session 28's forward: L 1024
+#     (3 processes), the paper's Mamba shape (2), the paper-size steps twice.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -32,8 +35,13 @@ scatter)
   call c29s 150 3 "$S" '{"backwardMode":"auto"}' '{"stagedScatter":true}' '{"stagedBackwardRows":true}'
   SHAPE=64,82,512 call c29q 120 3 "$S|$B"
   ;;
+confirm)
+  C="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN (wanted|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|auto: staged"
+  call c29c 150 3 "$C"
+  SHAPE=64,82,512 call c29d 120 2 "$C" '{"backwardMode":"auto"}' '{"backwardMode":"auto" }'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first|scatter" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm" >&2
   exit 2
   ;;
 esac

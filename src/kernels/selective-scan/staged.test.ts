@@ -86,10 +86,11 @@ describe('row-staged scan forward', () => {
 
   it("'auto''s layout: 4 lanes a channel sharing a turn's inputs where subgroups are usable, else fewer; never a shrunk tile", () => {
     const paper = { n: 16, r: 8 };
-    const timed = { wc: 64, t: 16, unroll: 4, grouped: true, exp2: true, vecRows: true };
-    expect(stagedPlanFor(paper, 32, 49152)).toEqual({ ...timed, sp: 4, share: true });
+    const timed = { wc: 64, t: 16, unroll: 4, branchless: true, grouped: true, exp2: true, vecRows: true };
+    // y's sums over the lanes by reduce-scatters wherever the inputs are shared
+    expect(stagedPlanFor(paper, 32, 49152)).toEqual({ ...timed, sp: 4, share: true, scatter: true });
     // subgroups of 2 lanes: 2 lanes, still sharing
-    expect(stagedPlanFor(paper, 2, 49152)).toEqual({ ...timed, sp: 2, share: true });
+    expect(stagedPlanFor(paper, 2, 49152)).toEqual({ ...timed, sp: 2, share: true, scatter: true });
     // no usable subgroups (none, or the layout check failed): the same layout at 1 lane, nothing shared
     expect(stagedPlanFor(paper, null, 49152)).toEqual({ ...timed, sp: 1 });
     // N 8 and N 4: a lane's states must be whole vec4s (2 lanes; 1); R 6: rows copied through the padding

@@ -89,10 +89,11 @@ export const scanTuning = {
   stagedSteps: 16,
   stagedUnroll: 4,
   /**
-   * the staged forward's Δ softplus without branches: level with the branches on an H100 (0.330-0.353
-   * ms against 0.337-0.356; bench/RESULTS.md, session 22), so off
+   * the staged forward's Δ softplus without branches: level with the branches on an H100 in session
+   * 22 (0.330-0.353 ms against 0.337-0.356); on since session 29, where with y scattered (below) it
+   * took 0.260-0.263 ms against 0.266-0.273 with the branches (H100 call c29s, 3 processes)
    */
-  stagedBranchless: false,
+  stagedBranchless: true,
   /**
    * the staged forward's loop turn in phases (StagedLayout.grouped: Δ, the gates and Δ u of its U steps
    * first, then the states, then the stores) and exp(Δ A) as exp2 with log2 e folded into A. H200,
@@ -123,15 +124,19 @@ export const scanTuning = {
    */
   stagedHalves: false,
   /**
-   * the staged forward's next tile loaded into registers of their own, written out (StagedLayout.namedLoads),
-   * not by loops over register arrays; not yet timed (session 29)
+   * the staged forward's next tile's loads written out, its register arrays indexed by constants
+   * (StagedLayout.namedLoads), not by loops: level on an H100 (0.275-0.305 ms against 0.275-0.294,
+   * calls c29f and c29s): the driver's compiler unrolls the loops already. Off
    */
   stagedNamedLoads: false,
   /**
    * the staged forward's sums of y over a channel's lanes by a reduce-scatter a group of SP steps
-   * (StagedLayout.scatter, with stagedShare); not yet timed (session 29)
+   * (StagedLayout.scatter, with stagedShare): 3 shuffles a turn of 4 steps at 4 lanes, not 8, and y
+   * computed once a lane. H100 call c29s (3 processes, B 64, L 1024, Di 256): 0.266-0.273 ms against
+   * 0.275-0.380 for 'auto' as it was; with the softplus without branches 0.260-0.263 (33.7 % of
+   * copy); at the paper's Mamba shape 0.084-0.091 against 0.091-0.097
    */
-  stagedScatter: false,
+  stagedScatter: true,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
@@ -249,13 +254,13 @@ export const scanTuning = {
    */
   stagedBackwardInlineChunks: 32,
   /**
-   * the staged backward's chunk rows of x_dbl staged in workgroup memory (one coalesced load a chunk,
-   * one barrier more) and read from there by the steps. Written in session 28; off: one noisy
-   * call on an H100 (c28r) gave 1.82-1.83 ms at L 1024 against 1.74-2.25 for the same layout
-   * without it, and 0.391 against 0.411-0.457 at the paper shape (bench/RESULTS.md): not separable
-   * from the spread
+   * the staged backward's chunk rows of x_dbl staged in workgroup memory, double-buffered (the next
+   * chunk's rows loaded before this chunk's walk, stored after it) and read from there by the steps.
+   * Session 28's form (loaded and stored in one loop, one barrier more a chunk) was not separable from
+   * the spread. Session 29's, H100 calls c29f and c29s: level at L 1024 (1.723-1.736 ms against
+   * 1.750-1.761), 0.376-0.387 against 0.414-0.442 at the paper's Mamba shape (3 processes). On
    */
-  stagedBackwardRows: false,
+  stagedBackwardRows: true,
   /** timing diagnostics of the staged backward (bench/gpu.ts; wrong gradients by design) */
   stagedBackwardDiagnostic: 'none' as StagedBackwardDiagnostic,
   /** the staged backward's chunk written out step by step (registers), or loops over arrays */
