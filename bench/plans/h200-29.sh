@@ -15,6 +15,9 @@
 #   bash bench/plans/h200-29.sh confirm (~4 min) 'auto' as it now runs (the forward with y scattered and
 #     the softplus without branches, the backward's rows staged) beside session 28's forward: L 1024
 #     (3 processes), the paper's Mamba shape (2), the paper-size steps twice.
+#   bash bench/plans/h200-29.sh waves  (~5 min) how many of the staged forward's workgroups an SM holds:
+#     B 33 / 34 and 66 / 67 at L 1024 (132 SMs: 132, 136, 264, 268 workgroups of 256 invocations;
+#     a step in time between a pair says where a wave ends), 2 processes each; then confirm again.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -40,8 +43,14 @@ confirm)
   call c29c 150 3 "$C"
   SHAPE=64,82,512 call c29d 120 2 "$C" '{"backwardMode":"auto"}' '{"backwardMode":"auto" }'
   ;;
+waves)
+  W="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN (wanted|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|staged, 64 ch x 2 lanes, T 16, 4 steps written out, $TURN, y"
+  for bb in 33 34 66 67; do SHAPE=$bb,1024,256 call c29w$bb 90 2 "$W"; done
+  C="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN (wanted|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|auto: staged"
+  call c29e 150 3 "$C" '{"backwardMode":"auto"}'
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|waves" >&2
   exit 2
   ;;
 esac
