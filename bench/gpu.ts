@@ -509,6 +509,12 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [64, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true }],
   [128, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true }],
   [32, 8, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, halves: true, scatter: true }],
+  // a workgroup's walk is the time (B 33 takes what B 64 does, session 29): longer turns, more of a
+  // tile's inputs side by side, at 'auto''s turn (y scattered, softplus without branches)
+  [64, 4, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  [64, 4, 16, 16, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  [64, 4, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  [64, 2, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */

@@ -18,6 +18,9 @@
 #   bash bench/plans/h200-29.sh waves  (~5 min) how many of the staged forward's workgroups an SM holds:
 #     B 33 / 34 and 66 / 67 at L 1024 (132 SMs: 132, 136, 264, 268 workgroups of 256 invocations;
 #     a step in time between a pair says where a wave ends), 2 processes each; then confirm again.
+#   bash bench/plans/h200-29.sh turns  (~3 min) the staged forward with y scattered and the softplus
+#     without branches at U 4, 8, 16 (4 lanes), T 32 U 8, 2 lanes U 8, beside session 28's 'auto':
+#     L 1024 at B 64 (3 processes) and B 33 (2).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -49,8 +52,13 @@ waves)
   C="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN (wanted|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|auto: staged"
   call c29e 150 3 "$C" '{"backwardMode":"auto"}'
   ;;
+turns)
+  U="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN (wanted|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus|staged, 64 ch x 4 lanes, T 16, 8 steps written out, branchless softplus|staged, 64 ch x 4 lanes, T 16, 16 steps written out, branchless softplus|staged, 64 ch x 4 lanes, T 32, 8 steps written out, branchless softplus|staged, 64 ch x 2 lanes, T 16, 8 steps written out, branchless softplus"
+  call c29u 120 3 "$U"
+  SHAPE=33,1024,256 call c29v 100 2 "$U"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|waves" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|waves|turns" >&2
   exit 2
   ;;
 esac
