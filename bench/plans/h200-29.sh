@@ -15,6 +15,7 @@
 #   bash bench/plans/h200-29.sh confirm (~4 min) 'auto' as it now runs (the forward with y scattered and
 #     the softplus without branches, the backward's rows staged) beside session 28's forward: L 1024
 #     (3 processes), the paper's Mamba shape (2), the paper-size steps twice.
+#   bash bench/plans/h200-29.sh again  the same as confirm, 4 processes at L 1024, new call names.
 #   bash bench/plans/h200-29.sh waves  (~5 min) how many of the staged forward's workgroups an SM holds:
 #     B 33 / 34 and 66 / 67 at L 1024 (132 SMs: 132, 136, 264, 268 workgroups of 256 invocations;
 #     a step in time between a pair says where a wave ends), 2 processes each; then confirm again.
@@ -46,6 +47,12 @@ confirm)
   call c29c 150 3 "$C"
   SHAPE=64,82,512 call c29d 120 2 "$C" '{"backwardMode":"auto"}' '{"backwardMode":"auto" }'
   ;;
+again)
+  # confirm once more (new call names), for a settled card
+  C="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN (wanted|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|auto: staged"
+  call c29g 150 4 "$C"
+  SHAPE=64,82,512 call c29h 120 2 "$C" '{"backwardMode":"auto"}'
+  ;;
 waves)
   W="staged, 64 ch x 4 lanes, T 16, 4 steps written out, $TURN (wanted|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|staged, 64 ch x 2 lanes, T 16, 4 steps written out, $TURN, y"
   for bb in 33 34 66 67; do SHAPE=$bb,1024,256 call c29w$bb 90 2 "$W"; done
@@ -58,7 +65,7 @@ turns)
   SHAPE=33,1024,256 call c29v 100 2 "$U"
   ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|waves|turns" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|again|waves|turns" >&2
   exit 2
   ;;
 esac
