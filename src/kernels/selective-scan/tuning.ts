@@ -134,7 +134,9 @@ export const scanTuning = {
    * (StagedLayout.scatter, with stagedShare): 3 shuffles a turn of 4 steps at 4 lanes, not 8, and y
    * computed once a lane. H100 call c29s (3 processes, B 64, L 1024, Di 256): 0.266-0.273 ms against
    * 0.275-0.380 for 'auto' as it was; with the softplus without branches 0.260-0.263 (33.7 % of
-   * copy); at the paper's Mamba shape 0.084-0.091 against 0.091-0.097
+   * copy), and faster by the median in four of five calls at L 1024. At the paper's Mamba shape
+   * mixed: 0.084-0.091 against 0.091-0.097 in c29q, 8-15 % slower on two slow cards (c29d, c29h);
+   * the paper-size steps level (bench/RESULTS.md, session 29)
    */
   stagedScatter: true,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
