@@ -22,6 +22,8 @@
 #   bash bench/plans/h200-29.sh turns  (~3 min) the staged forward with y scattered and the softplus
 #     without branches at U 4, 8, 16 (4 lanes), T 32 U 8, 2 lanes U 8, beside session 28's 'auto':
 #     L 1024 at B 64 (3 processes) and B 33 (2).
+#   bash bench/plans/h200-29.sh resident (~3 min) whether a layout with fewer registers lets an SM hold
+#     three workgroups: B 64, 67, 100 at L 1024, 2 processes each.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -64,8 +66,14 @@ turns)
   call c29u 120 3 "$U"
   SHAPE=33,1024,256 call c29v 100 2 "$U"
   ;;
+resident)
+  # how many workgroups an SM holds by layout (registers): B 64, 67 and 100 (256, 268, 400
+  # workgroups; three an SM would hold 396), 2 processes each: 'auto', T 8, 2 lanes at U 2
+  Q="staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|staged, 64 ch x 4 lanes, T 8, 4 steps written out, $TURN|staged, 64 ch x 2 lanes, T 16, 2 steps written out, $TURN"
+  for bb in 64 67 100; do SHAPE=$bb,1024,256 call c29r$bb 90 2 "$Q"; done
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|again|waves|turns" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|again|waves|turns|resident" >&2
   exit 2
   ;;
 esac
