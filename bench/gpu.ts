@@ -59,12 +59,12 @@ import {
   stagedStartsPlanFor,
 } from '../src/kernels/selective-scan/index';
 import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
+import { stagedForwardProgram } from '../src/kernels/selective-scan/staged-forward-program';
 import {
   type StagedDiagnostic,
   type StagedLayout,
-  stagedForwardProgram,
   stagedLayout,
-} from '../src/kernels/selective-scan/staged-forward-program';
+} from '../src/kernels/selective-scan/staged-layout';
 import type { Architecture } from '../src/schema/architecture';
 import type { PresetName } from '../src/train/presets';
 import { makeTrainingStep } from './step';
@@ -427,12 +427,12 @@ const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean, boolean]>
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
 type StagedTurn = Pick<
   StagedLayout,
-  'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves' | 'namedLoads' | 'scatter'
+  'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves' | 'namedLoads' | 'scatter' | 'laneUz'
 >;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}${turn.namedLoads ? ', loads named' : ''}${turn.scatter ? ', y scattered' : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}${turn.namedLoads ? ', loads named' : ''}${turn.scatter ? ', y scattered' : ''}${turn.laneUz ? ', u and z by lane' : ''}`;
 }
 
 /**
@@ -515,6 +515,29 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [64, 4, 16, 16, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
   [64, 4, 32, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
   [64, 2, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  // u and z loaded by the lane that needs them, a turn ahead (session 29): only the rows staged, so
+  // more workgroups fit an SM; T 16 and T 32, 2 lanes
+  [
+    64,
+    4,
+    16,
+    4,
+    { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true, laneUz: true },
+  ],
+  [
+    64,
+    4,
+    32,
+    4,
+    { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true, laneUz: true },
+  ],
+  [
+    64,
+    2,
+    16,
+    4,
+    { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true, laneUz: true },
+  ],
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -614,6 +637,7 @@ if (sections.has('scan'))
             stagedHalves: turn.halves ?? false,
             stagedNamedLoads: turn.namedLoads ?? false,
             stagedScatter: turn.scatter ?? false,
+            stagedLaneUz: turn.laneUz ?? false,
           },
         ];
       }),

@@ -24,6 +24,8 @@
 #     L 1024 at B 64 (3 processes) and B 33 (2).
 #   bash bench/plans/h200-29.sh resident (~3 min) whether a layout with fewer registers lets an SM hold
 #     three workgroups: B 64, 67, 100 at L 1024, 2 processes each.
+#   bash bench/plans/h200-29.sh laneuz (~4 min) the staged forward with u and z loaded by the lane that
+#     needs them (stagedLaneUz) beside 'auto', B 64, 67, 100 and the paper's Mamba shape.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -72,8 +74,17 @@ resident)
   Q="staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|staged, 64 ch x 4 lanes, T 8, 4 steps written out, $TURN|staged, 64 ch x 2 lanes, T 16, 2 steps written out, $TURN"
   for bb in 64 67 100; do SHAPE=$bb,1024,256 call c29r$bb 90 2 "$Q"; done
   ;;
+laneuz)
+  # u and z by the lane that needs them (only the rows staged: a quarter of the workgroup memory),
+  # beside 'auto': B 64 (3 processes), 67 and 100 (2 each), the paper's Mamba shape (2); the
+  # paper-size steps with it
+  Z="staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u|staged, 64 ch x 2 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y scattered, u"
+  call c29z64 120 3 "$Z" '{"backwardMode":"auto"}' '{"stagedLaneUz":true}'
+  for bb in 67 100; do SHAPE=$bb,1024,256 call c29z$bb 90 2 "$Z"; done
+  SHAPE=64,82,512 call c29zp 90 2 "$Z"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|again|waves|turns|resident" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|again|waves|turns|resident|laneuz" >&2
   exit 2
   ;;
 esac

@@ -17,7 +17,7 @@
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
 import type { Dims } from './shape';
-import { rowsLoadWgsl } from './staged-forward-program';
+import { rowsLoadWgsl } from './staged-rows-wgsl';
 
 export interface StartsLayout {
   /** channels (invocations) per workgroup */

@@ -25,12 +25,8 @@ import {
   stagedBackwardLayout,
   stagedBackwardProgram,
 } from './staged-backward-program';
-import {
-  type StagedLayout,
-  stagedForwardProgram,
-  stagedLayout,
-  startsChunkFits,
-} from './staged-forward-program';
+import { stagedForwardProgram } from './staged-forward-program';
+import { type StagedLayout, stagedLayout, startsChunkFits } from './staged-layout';
 import { backwardWorkgroup, scanTuning } from './tuning';
 
 /** Storage buffers the backward needs in one program (4 outputs + 5 inputs). */
@@ -166,6 +162,7 @@ function stagedWanted(t: typeof scanTuning): StagedLayout {
     halves: t.stagedHalves,
     namedLoads: t.stagedNamedLoads,
     scatter: t.stagedScatter,
+    laneUz: t.stagedLaneUz,
   };
 }
 
@@ -182,7 +179,8 @@ export function stagedStartsPlanFor(
   t: typeof scanTuning = scanTuning,
 ): StagedLayout | null {
   if (!t.blocksStartsStaged) return null;
-  const layout = stagedLayout(dims.n, dims.r, stagedWanted(t), sgMin, storage);
+  // the starts walk stages u itself (no laneUz): its layout fitted to that memory
+  const layout = stagedLayout(dims.n, dims.r, { ...stagedWanted(t), laneUz: false }, sgMin, storage);
   return layout && startsChunkFits(layout, k) ? layout : null;
 }
 

@@ -24,132 +24,14 @@ import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
 import { dispatch1d } from '../runner';
 import { reduceScatter } from './reduce-scatter';
 import type { Dims } from './shape';
-
-export interface StagedLayout {
-  /** channels per workgroup */
-  wc: number;
-  /** lanes per channel (1: every state in one invocation) */
-  sp: number;
-  /** steps per tile */
-  t: number;
-  /** steps of the tile's loop written out one after the other (a divisor of T; default 1) */
-  unroll?: number;
-  /** Δ's softplus without branches (softplusb: no divergence between a subgroup's lanes; default false) */
-  branchless?: boolean;
-  /**
-   * a loop turn's U steps in three phases (default false): first what no state depends on (Δ_t, the
-   * gate, Δ_t u_t) for all U steps, then the states' updates step after step, then the U stores of
-   * y under one branch; the steps' independent chains (Δ's dot product and softplus) side by side
-   * in straight-line code, the stores no longer between the steps
-   */
-  grouped?: boolean;
-  /** exp(Δ A_n) as exp2(Δ (A_n log2 e)): log2 e folded into A_n once (default false) */
-  exp2?: boolean;
-  /**
-   * where R and N are multiples of 4 (a staged row is then the x_dbl row itself, S = 4 RS floats),
-   * the tile's rows copied as whole vec4s of x_dbl bound as vec4s, one load each, instead of four
-   * scalar loads through rowAt's padding arithmetic (default false; ignored elsewhere)
-   */
-  vecRows?: boolean;
-  /**
-   * with SP lanes a channel, a turn in phases and U a multiple of SP: step k's Δ, gate and Δ u
-   * computed once a channel, by lane k mod SP, Δ and Δ u passed to the other lanes by subgroup
-   * shuffles, y_k computed and stored by that lane (default false: every lane computes every step's)
-   */
-  share?: boolean;
-  /**
-   * lanes of two states each (N = 2 SP): a lane's B_t and C_t are half of a row's vec4, picked by one
-   * select (default false: a lane's states are whole vec4s, N a multiple of 4 SP)
-   */
-  halves?: boolean;
-  /**
-   * the next tile's loads and stores written out, each indexing its register array by a constant, not
-   * loops over the arrays: nothing a compiler might keep in local memory, where each load would wait
-   * for the one before it to be stored (default false)
-   */
-  namedLoads?: boolean;
-  /**
-   * (share) each group of SP steps' sums over the channel's lanes by one reduce-scatter (SP - 1
-   * shuffles) that leaves lane q holding step q's sum, the step whose y it stores: not log2 SP
-   * shuffles a step on every lane, nor y computed for every step and picked by selects (default false)
-   */
-  scatter?: boolean;
-}
-
-/** Whether SP lanes a channel hold N states: whole vec4s each, or (halves) two states each. */
-function lanesFit(n: number, sp: number, halves: boolean): boolean {
-  return n % (4 * sp) === 0 || (halves && n === 2 * sp);
-}
-
-/** Whether the staged rows can be copied as x_dbl's own vec4s: R and N multiples of 4. */
-export function vecRowsFit(r: number, n: number): boolean {
-  return r % 4 === 0 && n % 4 === 0;
-}
-
-/**
- * Timing diagnostics (bench/gpu.ts only; the output is then wrong by design), each leaving out one
- * part of a step: 'no-exp' replaces exp(Δ A) by 1 + Δ A (no exponential unit), 'no-delta' replaces
- * Δ's projection and softplus by a constant (dt_low's staged loads then go unread), 'no-scan' leaves
- * out the states altogether (what is left: the staging, Δ, the gate, the D skip and the stores).
- */
-export type StagedDiagnostic = 'none' | 'no-exp' | 'no-delta' | 'no-scan';
-
-/**
- * WGSL: `count` copies of `body`, each with `m` its index and `reg('xs')` its register `xs[m]`: a loop
- * over the register array, or (written) written out, each copy a block of its own indexing the array
- * by a constant (a compiler then keeps each element in a register of its own, and the loads of all
- * copies can be in flight together).
- */
-export function registerLoop(
-  count: number,
-  written: boolean,
-  body: (reg: (array: string) => string) => string,
-) {
-  if (!written) return `    for (var m = 0; m < ${count}; m++) {\n${body((a) => `${a}[m]`)}\n    }`;
-  return Array.from(
-    { length: count },
-    (_, i) => `    {\n      let m = ${i};\n${body((a) => `${a}[${i}]`)}\n    }`,
-  ).join('\n');
-}
-
-/**
- * WGSL: invocation lid's share of a tile's staged x_dbl rows starting at step t0, as vec4s through
- * `rowAt` (the program's: which columns a row holds, padded), into its registers xs: elements
- * lid + m x (invocations) of the tile's `vecs` vec4s, `share` of them an invocation (registerLoop).
- */
-export function rowsLoadWgsl(
-  t0: string,
-  share: number,
-  invocations: number,
-  vecs: number,
-  named = false,
-): string {
-  return registerLoop(
-    share,
-    named,
-    (reg) => `      let v = lid + m * ${invocations};
-      let j = v / RS;
-      let q = v - j * RS;
-      let base = (bc * L + ${t0} + j) * S;
-      let ok = v < ${vecs} && ${t0} + j < L;
-      ${reg('xs')} = vec4<f32>(rowAt(base, 4 * q, ok), rowAt(base, 4 * q + 1, ok), rowAt(base, 4 * q + 2, ok), rowAt(base, 4 * q + 3, ok));`,
-  );
-}
-
-/**
- * WGSL: slot k of a staged row (dt_low | B_t | C_t, each padded to whole vec4s) from the x_dbl row
- * at base; 0 for padding and where !ok (branch-free: software GPUs compile branches poorly)
- */
-function rowAtWgsl(rv: number, nv: number): string {
-  return `fn rowAt(base: i32, k: i32, ok: bool) -> f32 {
-  let inB = k >= ${4 * rv};
-  let inC = k >= ${4 * (rv + nv)};
-  let kk = select(select(k, k - ${4 * rv}, inB), k - ${4 * (rv + nv)}, inC);
-  let col = select(select(kk, R + kk, inB), R + N + kk, inC);
-  let valid = ok && kk < select(R, N, inB);
-  return select(0.0, xdbl[select(0, base + col, valid)], valid);
-}`;
-}
+import {
+  lanesFit,
+  type StagedDiagnostic,
+  type StagedLayout,
+  startsChunkFits,
+  vecRowsFit,
+} from './staged-layout';
+import { registerLoop, rowAtWgsl, rowsLoadWgsl } from './staged-rows-wgsl';
 
 /**
  * WGSL: the program's bindings, x_dbl as vec4s where its rows are copied whole (vecRows); with
@@ -164,68 +46,6 @@ function xdblBindings(vecRows: boolean, starts: boolean): string {
   const vec = text.replace('xdbl: array<f32>;', 'xdbl: array<vec4<f32>>;');
   if (vec === text) throw new Error('staged forward: the x_dbl binding was not found');
   return vec;
-}
-
-/** Whether the staged walk can write the starts of chunks of K steps: K whole loop turns. */
-export function startsChunkFits(layout: StagedLayout, k: number): boolean {
-  const unroll = Math.max(1, Math.min(layout.t, layout.unroll ?? 1));
-  return Number.isInteger(k) && k >= 1 && k % unroll === 0;
-}
-
-/** vec4s of a staged row: dt_low, B_t and C_t, each padded to whole vec4s */
-export function stagedRowVecs(r: number, n: number): number {
-  return Math.ceil(r / 4) + 2 * Math.ceil(n / 4);
-}
-
-/** Workgroup memory of the staged forward, bytes: two tiles of rows, u and z. */
-export function stagedForwardBytes(t: number, r: number, n: number, wc: number) {
-  return 2 * t * (stagedRowVecs(r, n) * 16 + 2 * wc * 4);
-}
-
-/**
- * The layout for wanted channels per workgroup, lanes per channel and steps per tile, on a device
- * whose subgroups have at least `subgroupMin` lanes (null: no subgroups) and `storage` bytes of
- * workgroup memory. Lanes per channel above 1 need subgroups, at least that many lanes, and N a
- * multiple of 4 x SP (each lane's states are whole vec4s of a row); otherwise 1. Channels x lanes
- * are at most 256 invocations; the tile, then the channels, halve until the staging fits.
- */
-export function stagedLayout(
-  n: number,
-  r: number,
-  wanted: StagedLayout,
-  subgroupMin: number | null,
-  storage: number,
-): StagedLayout | null {
-  const pow2 = (x: number) => 2 ** Math.floor(Math.log2(Math.max(1, Math.floor(x))));
-  let sp = pow2(wanted.sp);
-  const halvesWanted = wanted.halves === true;
-  while (sp > 1 && (subgroupMin === null || sp > subgroupMin || !lanesFit(n, sp, halvesWanted))) sp >>= 1;
-  let wc = pow2(wanted.wc);
-  while (wc * sp > 256 && wc > 1) wc >>= 1;
-  if (wc * sp > 256) return null;
-  let t = pow2(wanted.t);
-  while (stagedForwardBytes(t, r, n, wc) > storage) {
-    if (t > 4 || (t > 1 && wc === 1)) t >>= 1;
-    else if (wc > 1) wc >>= 1;
-    else return null;
-  }
-  const unroll = Math.min(t, pow2(wanted.unroll ?? 1));
-  return {
-    wc,
-    sp,
-    t,
-    ...(unroll > 1 ? { unroll } : {}),
-    ...(wanted.branchless ? { branchless: true } : {}),
-    ...(wanted.grouped ? { grouped: true } : {}),
-    ...(wanted.exp2 ? { exp2: true } : {}),
-    ...(wanted.vecRows && vecRowsFit(r, n) ? { vecRows: true } : {}),
-    ...(wanted.share && sp > 1 && wanted.grouped && unroll % sp === 0 ? { share: true } : {}),
-    ...(halvesWanted && sp > 1 && n % (4 * sp) !== 0 ? { halves: true } : {}),
-    ...(wanted.namedLoads ? { namedLoads: true } : {}),
-    ...(wanted.scatter && wanted.share && sp > 1 && wanted.grouped && unroll % sp === 0
-      ? { scatter: true }
-      : {}),
-  };
 }
 
 /**
@@ -254,6 +74,8 @@ export function stagedForwardProgram(
   const share = layout.share === true && sp > 1 && grouped && unroll % sp === 0;
   // y's sums over lanes by reduce-scatters (share only; not for the starts walk, which has no y)
   const scatter = layout.scatter === true && share && !starts;
+  // u_t and z_t by the lane that needs them, a turn ahead (share only; the starts walk stages them)
+  const laneUz = layout.laneUz === true && share && !starts;
   // a tile's columns: u, then z, T x WC values each
   const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -286,7 +108,10 @@ export function stagedForwardProgram(
       ${reg('xs')} = select(vec4<f32>(0.0), xdbl[select(0, (bc * L + ${t0}) * RS + v, ok)], ok);`,
         )
       : rowsLoadWgsl(t0, rowShare, wg, T * rs, named);
-  const load = (t0: string) => `${rowsLoad(t0)}
+  const load = (t0: string) =>
+    laneUz
+      ? rowsLoad(t0)
+      : `${rowsLoad(t0)}
 ${registerLoop(
   colShare,
   named,
@@ -302,12 +127,15 @@ ${registerLoop(
       }`,
 )}`;
   // ... and stores them into the buffers at `buf`
-  const store = `${registerLoop(
+  const rowsStore = registerLoop(
     rowShare,
     named,
     (reg) =>
       `      if (lid + m * ${wg} < ${T * rs}) { rows[buf * ${T * rs} + lid + m * ${wg}] = ${reg('xs')}; }`,
-  )}
+  );
+  const store = laneUz
+    ? rowsStore
+    : `${rowsStore}
 ${registerLoop(
   colShare,
   named,
@@ -317,6 +145,10 @@ ${registerLoop(
         }
       }`,
 )}`;
+  // (laneUz) u and z of this lane's step of group m in the turn at step `turn` into un<m>, zn<m>;
+  // past L zeros, as the staging has them
+  const laneLoad = (m: number, turn: string) =>
+    `{ let tn = ${turn} + ${m * sp} + part; let rn = bc * L + min(tn, L - 1); un${m} = select(0.0, u[rn * Di + dc], tn < L); zn${m} = select(0.0, zt[rn * uni.Zw + uni.zOff + dc], tn < L); }`;
   // the names of step k's values (grouped: every step of a turn keeps its own)
   const v = (name: string, k: number) => (grouped ? `${name}_${k}` : name);
   // Δ_t = softplus(dt_low_t · W_d + bias_d) in two partial sums (half the chain of dependent adds),
@@ -334,6 +166,18 @@ ${registerLoop(
           lines.push(`      ${v(`dtp${i & 1}`, k)} += ${v(`x${q}`, k)}.${comp(i)} * w${i};`);
       }
       lines.push(`      let ${v('delta', k)} = ${softplus}(${v('dtp0', k)} + ${v('dtp1', k)});`);
+    }
+    if (laneUz) {
+      // this lane's own step of group m: u and z loaded a turn ago; then those of the next turn
+      const m = k - unroll;
+      lines.push(
+        `      let ut_${k} = un${m};`,
+        `      let zk_${k} = zn${m};`,
+        `      let gate_${k} = zk_${k} * sigmoidf(zk_${k});`,
+        `      ${laneLoad(m, `t0 + j + ${unroll}`)}`,
+        `      let du_${k} = delta_${k} * ut_${k};`,
+      );
+      return lines.join('\n');
     }
     lines.push(`      let ${v('ut', k)} = ${colAt(0, `(${at})`)};`);
     if (!starts)
@@ -462,7 +306,7 @@ ${scan(k)}
 
   return {
     name: starts ? 'ScanStartsStaged' : 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${named}_${scatter}_${diagnostic}_${starts}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${named}_${scatter}_${laneUz}_${diagnostic}_${starts}`,
     dispatch,
     uniforms: [
       ...[b, l, di, zw, zOffset, dispatch[0], groupsPerB],
@@ -478,7 +322,7 @@ const R = ${r};
 const S = ${s};
 const RS = ${rs};
 var<workgroup> rows: array<vec4<f32>, ${2 * T * rs}>;
-var<workgroup> uz: array<f32, ${4 * T * wc}>;
+${laneUz ? '' : `var<workgroup> uz: array<f32, ${4 * T * wc}>;`}
 ${WGSL_MATH}
 ${FLAT_INDEX}
 ${vecRows ? '' : rowAtWgsl(rv, nv)}
@@ -516,8 +360,14 @@ ${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\
   let bi = bias[dc];
   ${starts ? '' : 'let dd = Dp[dc];'}
   var xs: array<vec4<f32>, ${rowShare}>;
-  var xu: array<f32, ${colShare}>;
-  ${starts ? '' : `var xz: array<f32, ${colShare}>;`}
+${
+  laneUz
+    ? Array.from(
+        { length: unroll / sp },
+        (_, m) => `  var un${m} = 0.0;\n  var zn${m} = 0.0;\n  ${laneLoad(m, '0')}`,
+      ).join('\n')
+    : `  var xu: array<f32, ${colShare}>;\n  ${starts ? '' : `var xz: array<f32, ${colShare}>;`}`
+}
   {
     let t0 = 0;
 ${load('t0')}

@@ -15,13 +15,8 @@ import { type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { forwardValue, relErr } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
 import { scanTuning, stagedPlanFor, stagedStartsPlanFor } from './index';
-import {
-  type StagedLayout,
-  stagedForwardBytes,
-  stagedForwardProgram,
-  stagedLayout,
-  vecRowsFit,
-} from './staged-forward-program';
+import { stagedForwardProgram } from './staged-forward-program';
+import { type StagedLayout, stagedForwardBytes, stagedLayout, vecRowsFit } from './staged-layout';
 
 let gpu = { ok: false, reason: '' };
 let lanes: number | null = null;
@@ -326,9 +321,49 @@ describe('row-staged scan forward', () => {
         scatter: true,
       },
     ],
+    // u and z loaded by each lane for its own steps, a turn ahead (across tiles, past L): 4 lanes at
+    // U 4 and U 8 (two groups a turn), L 37 and 45 (the last turn past L); 2 lanes with the gate read
+    // from in_proj's [B, L, 2Di] output; L = 1
+    [
+      { b: 2, l: 37, di: 33, n: 16, r: 8, gateWidth: 2 },
+      {
+        wc: 16,
+        sp: 4,
+        t: 8,
+        unroll: 4,
+        grouped: true,
+        exp2: true,
+        vecRows: true,
+        share: true,
+        scatter: true,
+        laneUz: true,
+      },
+    ],
+    [
+      { b: 3, l: 45, di: 17, n: 16, r: 3, gateWidth: 1 },
+      { wc: 8, sp: 4, t: 16, unroll: 8, grouped: true, share: true, branchless: true, laneUz: true },
+    ],
+    [
+      { b: 2, l: 21, di: 33, n: 8, r: 8, gateWidth: 2 },
+      { wc: 32, sp: 2, t: 8, unroll: 2, grouped: true, exp2: true, vecRows: true, share: true, laneUz: true },
+    ],
+    [
+      { b: 1, l: 1, di: 4, n: 16, r: 4, gateWidth: 2 },
+      {
+        wc: 64,
+        sp: 4,
+        t: 16,
+        unroll: 4,
+        grouped: true,
+        vecRows: true,
+        share: true,
+        scatter: true,
+        laneUz: true,
+      },
+    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}${want.halves ? ', two states a lane' : ''}${want.namedLoads ? ', loads named' : ''}${want.scatter ? ', y scattered' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}${want.halves ? ', two states a lane' : ''}${want.namedLoads ? ', loads named' : ''}${want.scatter ? ', y scattered' : ''}${want.laneUz ? ', u and z by lane' : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -349,6 +384,7 @@ describe('row-staged scan forward', () => {
         stagedHalves: want.halves ?? false,
         stagedNamedLoads: want.namedLoads ?? false,
         stagedScatter: want.scatter ?? false,
+        stagedLaneUz: want.laneUz ?? false,
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
@@ -359,6 +395,7 @@ describe('row-staged scan forward', () => {
       expect(layout?.halves).toBe(want.halves);
       expect(layout?.namedLoads).toBe(want.namedLoads);
       expect(layout?.scatter).toBe(want.scatter);
+      expect(layout?.laneUz).toBe(want.laneUz);
       // without halves, N 8 is 2 lanes of a vec4 each, not 4
       if (!want.halves) expect(layout?.sp).toBeLessThanOrEqual(Math.max(1, c.n / 4));
       const programs = new Set<string>();

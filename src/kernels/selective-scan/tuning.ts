@@ -4,7 +4,7 @@
 import type { BlocksBackwardDiagnostic } from './blocks-backward-program';
 import type { LanesDiagnostic } from './lanes-forward-program';
 import type { StagedBackwardDiagnostic } from './staged-backward-program';
-import type { StagedDiagnostic } from './staged-forward-program';
+import type { StagedDiagnostic } from './staged-layout';
 
 /**
  * Tunables of the WGSL kernels. bench/gpu.ts sweeps them on the H200 (bench/RESULTS.md); the
@@ -139,6 +139,12 @@ export const scanTuning = {
    * the paper-size steps level (bench/RESULTS.md, session 29)
    */
   stagedScatter: true,
+  /**
+   * the staged forward's u_t and z_t loaded by the lane that needs them, a turn ahead, not staged in
+   * workgroup memory (StagedLayout.laneUz, with stagedShare): a quarter of the workgroup memory at 64
+   * channels, so an SM may hold more workgroups; not yet timed (session 29)
+   */
+  stagedLaneUz: false,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */

@@ -30,7 +30,7 @@ import {
   scanTuning,
   stagedStartsPlanFor,
 } from './index';
-import { stagedForwardBytes } from './staged-forward-program';
+import { stagedForwardBytes } from './staged-layout';
 
 let gpu = { ok: false, reason: '' };
 
