@@ -638,6 +638,7 @@ if (sections.has('scan'))
             stagedNamedLoads: turn.namedLoads ?? false,
             stagedScatter: turn.scatter ?? false,
             stagedLaneUz: turn.laneUz ?? false,
+            stagedLaneUzSteps: t,
           },
         ];
       }),

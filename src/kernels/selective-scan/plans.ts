@@ -139,6 +139,19 @@ export function stagedPlanFor(
 ): StagedLayout | null {
   if (t.forwardMode !== 'staged' && !(t.forwardMode === 'auto' && t.staged)) return null;
   const wanted = stagedWanted(t);
+  // u and z by lane (stagedLaneUz), with its own tile (stagedLaneUzSteps), where the inputs are
+  // shared on this device; else the staged layout as it was
+  if (t.stagedLaneUz) {
+    const lane = stagedLayout(
+      dims.n,
+      dims.r,
+      { ...wanted, t: t.stagedLaneUzSteps, laneUz: true },
+      sgMin,
+      storage,
+    );
+    const timed = lane?.wc === wanted.wc && lane.t === t.stagedLaneUzSteps;
+    if (lane?.laneUz && (t.forwardMode === 'staged' || timed)) return lane;
+  }
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
   if (!layout || t.forwardMode === 'staged') return layout;
   // the lanes a channel may drop to 1 (no usable subgroups, or N not whole vec4s a lane): that
@@ -162,7 +175,6 @@ function stagedWanted(t: typeof scanTuning): StagedLayout {
     halves: t.stagedHalves,
     namedLoads: t.stagedNamedLoads,
     scatter: t.stagedScatter,
-    laneUz: t.stagedLaneUz,
   };
 }
 
@@ -179,8 +191,7 @@ export function stagedStartsPlanFor(
   t: typeof scanTuning = scanTuning,
 ): StagedLayout | null {
   if (!t.blocksStartsStaged) return null;
-  // the starts walk stages u itself (no laneUz): its layout fitted to that memory
-  const layout = stagedLayout(dims.n, dims.r, { ...stagedWanted(t), laneUz: false }, sgMin, storage);
+  const layout = stagedLayout(dims.n, dims.r, stagedWanted(t), sgMin, storage);
   return layout && startsChunkFits(layout, k) ? layout : null;
 }
 

@@ -79,30 +79,43 @@ describe('row-staged scan forward', () => {
     expect(odd).toContain('fn rowAt');
   });
 
-  it("'auto''s layout: 4 lanes a channel sharing a turn's inputs where subgroups are usable, else fewer; never a shrunk tile", () => {
+  it("'auto''s layout: 4 lanes a channel sharing a turn's inputs, u and z by lane in tiles of 32, where subgroups are usable; else fewer, staged as before; never a shrunk tile", () => {
     const paper = { n: 16, r: 8 };
     const timed = { wc: 64, t: 16, unroll: 4, branchless: true, grouped: true, exp2: true, vecRows: true };
-    // y's sums over the lanes by reduce-scatters wherever the inputs are shared
-    expect(stagedPlanFor(paper, 32, 49152)).toEqual({ ...timed, sp: 4, share: true, scatter: true });
+    // u and z by lane wherever the inputs are shared (and y scattered), with its own tile of 32 steps
+    const byLane = { ...timed, t: 32, share: true, scatter: true, laneUz: true };
+    expect(stagedPlanFor(paper, 32, 49152)).toEqual({ ...byLane, sp: 4 });
     // subgroups of 2 lanes: 2 lanes, still sharing
-    expect(stagedPlanFor(paper, 2, 49152)).toEqual({ ...timed, sp: 2, share: true, scatter: true });
-    // no usable subgroups (none, or the layout check failed): the same layout at 1 lane, nothing shared
+    expect(stagedPlanFor(paper, 2, 49152)).toEqual({ ...byLane, sp: 2 });
+    // its staging is only the rows, 2 x 32 x 10 vec4s: it fits 16 KiB, where the staged u and z did not
+    expect(stagedPlanFor(paper, 32, 16384)).toEqual({ ...byLane, sp: 4 });
+    expect(stagedPlanFor(paper, 32, 8192)).toBeNull();
+    // no usable subgroups (none, or the layout check failed): the staged layout at 1 lane, nothing shared
     expect(stagedPlanFor(paper, null, 49152)).toEqual({ ...timed, sp: 1 });
+    expect(stagedPlanFor(paper, null, 16384)).toBeNull();
+    // without u and z by lane, the staged layout as before
+    const staged = { ...scanTuning, stagedLaneUz: false };
+    expect(stagedPlanFor(paper, 32, 49152, staged)).toEqual({ ...timed, sp: 4, share: true, scatter: true });
     // N 8 and N 4: a lane's states must be whole vec4s (2 lanes; 1); R 6: rows copied through the padding
     expect(stagedPlanFor({ n: 8, r: 8 }, 32, 49152)?.sp).toBe(2);
     expect(stagedPlanFor({ n: 4, r: 8 }, 32, 49152)?.sp).toBe(1);
+    expect(stagedPlanFor({ n: 4, r: 8 }, 32, 49152)?.laneUz).toBeUndefined();
     expect(stagedPlanFor({ n: 16, r: 6 }, 32, 49152)?.vecRows).toBeUndefined();
-    // the tile would have to shrink: 'auto' runs another forward
-    expect(stagedPlanFor(paper, 32, 16384)).toBeNull();
-    expect(stagedPlanFor(paper, 32, 16384, { ...scanTuning, forwardMode: 'staged' })?.t).toBe(8);
+    // the tile would have to shrink: 'auto' runs another forward; 'staged' takes the shrunk one
+    expect(stagedPlanFor(paper, 32, 16384, staged)).toBeNull();
+    expect(stagedPlanFor(paper, 32, 16384, { ...staged, forwardMode: 'staged' })?.t).toBe(8);
+    expect(stagedPlanFor(paper, 32, 4096, { ...scanTuning, forwardMode: 'staged' })?.t).toBe(8);
     expect(stagedPlanFor(paper, 32, 49152, { ...scanTuning, staged: false })).toBeNull();
   });
 
   it("the backward's starts by the staged walk: where asked for and its loop turns make up the chunk", () => {
     const paper = { n: 16, r: 8 };
     const on = { ...scanTuning, blocksStartsStaged: true };
-    // 'auto''s chunk of 16 steps, and 32: whole turns of 4 steps; the forward's own layout
-    expect(stagedStartsPlanFor(paper, 16, 32, 49152, on)).toEqual(stagedPlanFor(paper, 32, 49152, on));
+    // 'auto''s chunk of 16 steps, and 32: whole turns of 4 steps; the forward's staged layout (it
+    // stages u itself: never u and z by lane)
+    const staged = stagedPlanFor(paper, 32, 49152, { ...on, stagedLaneUz: false });
+    expect(stagedStartsPlanFor(paper, 16, 32, 49152, on)).toEqual(staged);
+    expect(staged?.laneUz).toBeUndefined();
     expect(stagedStartsPlanFor(paper, 32, 32, 49152, on)?.sp).toBe(4);
     // a chunk of 6 or 18 steps is not whole turns: the one-lane walk
     expect(stagedStartsPlanFor(paper, 6, 32, 49152, on)).toBeNull();

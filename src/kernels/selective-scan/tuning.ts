@@ -141,10 +141,16 @@ export const scanTuning = {
   stagedScatter: true,
   /**
    * the staged forward's u_t and z_t loaded by the lane that needs them, a turn ahead, not staged in
-   * workgroup memory (StagedLayout.laneUz, with stagedShare): a quarter of the workgroup memory at 64
-   * channels, so an SM may hold more workgroups; not yet timed (session 29)
+   * workgroup memory (StagedLayout.laneUz, where the inputs are shared), in tiles of
+   * `stagedLaneUzSteps`: a fifth of the workgroup memory, so an SM holds more workgroups (the staged
+   * layout otherwise: no subgroups, or N not whole vec4s a lane). H100 call c29z (bench/RESULTS.md,
+   * session 29), ms, against 'auto' before it: B 64, L 1024 0.292-0.304 against 0.286-0.363; B 67
+   * 0.334-0.364 against 0.463-0.511; B 100 0.422-0.448 against 0.488-0.969; the paper's Mamba
+   * shape 0.135-0.171 against 0.158-0.160; T 16 lost (0.360-0.378 at B 64): a turn ahead is too
+   * little time for the loads
    */
-  stagedLaneUz: false,
+  stagedLaneUz: true,
+  stagedLaneUzSteps: 32,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
