@@ -26,6 +26,7 @@
 #     three workgroups: B 64, 67, 100 at L 1024, 2 processes each.
 #   bash bench/plans/h200-29.sh laneuz (~4 min) the staged forward with u and z loaded by the lane that
 #     needs them (stagedLaneUz) beside 'auto', B 64, 67, 100 and the paper's Mamba shape.
+#   bash bench/plans/h200-29.sh final  (~3 min) 'auto' as the session leaves it, beside the form before.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -83,8 +84,15 @@ laneuz)
   for bb in 67 100; do SHAPE=$bb,1024,256 call c29z$bb 90 2 "$Z"; done
   SHAPE=64,82,512 call c29zp 90 2 "$Z"
   ;;
+final)
+  # 'auto' as the session leaves it (u and z by lane, T 32) beside the form before it, B 64 (3
+  # processes) and the paper's Mamba shape (2); the paper-size steps with 'auto'
+  X="staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y scattered (wanted|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u|auto: staged"
+  call c29x 120 3 "$X" '{"backwardMode":"auto"}'
+  SHAPE=64,82,512 call c29y 90 2 "$X"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|again|waves|turns|resident|laneuz" >&2
+  echo "usage: bash bench/plans/h200-29.sh first|scatter|confirm|again|waves|turns|resident|laneuz|final" >&2
   exit 2
   ;;
 esac
