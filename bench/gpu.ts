@@ -84,6 +84,13 @@ const { values: args } = parseArgs({
      * lanes, T 16|staged lean`); default all; the row every backward is compared with always runs
      */
     'scan-variants': { type: 'string' },
+    /**
+     * the scan section also times each row on the GPU alone (timestamp queries around each dispatch,
+     * median of `--gpu-time-reps` calls) and its host enqueue (the JavaScript of one call), printed as
+     * `| gpu forward |` / `| gpu backward |` rows and in results.json; the copy too
+     */
+    'gpu-time': { type: 'boolean', default: false },
+    'gpu-time-reps': { type: 'string', default: '7' },
     /** the scan section's B,L,Di (default 64,1024,256; N 16 and R 8 stay) */
     'scan-shape': { type: 'string' },
     /**
@@ -203,6 +210,29 @@ async function timeIt(f: () => void, iters: number, reps = 3): Promise<number> {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * GPU time of `f`'s dispatches alone (timestamp queries, each dispatch in a pass of its own): the
+ * median over `reps` calls of the summed kernel ms; NaN where the device has no timestamp queries.
+ * And the host's enqueue: ms of JavaScript per call, `iters` calls without waiting for the GPU.
+ */
+async function gpuAndEnqueueMs(f: () => void, reps: number, iters = 20) {
+  const kernel: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const p = await gpuTimeProfile(f);
+    kernel.push(Number.isFinite(p.kernelMs) && p.kernelMs > 0 ? p.kernelMs : Number.NaN);
+  }
+  await sync();
+  const t0 = now();
+  for (let i = 0; i < iters; i++) f();
+  const enqueue = (now() - t0) / iters;
+  await sync();
+  kernel.sort((a, b) => a - b);
+  return { gpuMs: kernel[Math.floor(kernel.length / 2)] as number, enqueueMs: enqueue };
+}
+const gpuTime = args['gpu-time'] === true;
+const gpuTimeReps = Math.max(1, Number(args['gpu-time-reps']) || 7);
+let copyGpuGBs = Number.NaN;
+
 // ---------------------------------------------------------------------------------------------
 // 1. copy bandwidth
 let copyGBs = Number.NaN;
@@ -235,6 +265,13 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     const ms = await timeIt(() => runRaw(backend, program, [src], [dst]), quick ? 5 : 50);
     copyGBs = (2 * 4 * n) / (ms * 1e-3) / 1e9;
     results.copy = { bytes: 2 * 4 * n, ms, GBs: copyGBs, errors: errors() };
+    const copyGpu = gpuTime
+      ? await gpuAndEnqueueMs(() => runRaw(backend, program, [src], [dst]), gpuTimeReps)
+      : null;
+    if (copyGpu) {
+      copyGpuGBs = (2 * 4 * n) / (copyGpu.gpuMs * 1e-3) / 1e9;
+      results.copyGpu = { ...copyGpu, GBs: copyGpuGBs };
+    }
     tf.dispose([src, dst]);
     log();
     log(`## Device copy bandwidth`);
@@ -242,6 +279,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     log(
       `WGSL vec4 copy of ${(4 * n) / 2 ** 20} MiB: ${ms.toFixed(3)} ms, **${copyGBs.toFixed(0)} GB/s** (read + written)`,
     );
+    if (copyGpu)
+      log(
+        `The same copy on the GPU alone (timestamp queries, median of ${gpuTimeReps}): ${copyGpu.gpuMs.toFixed(3)} ms, **${copyGpuGBs.toFixed(0)} GB/s**; host enqueue ${(1000 * copyGpu.enqueueMs).toFixed(0)} µs a call`,
+      );
   });
 
 // ---------------------------------------------------------------------------------------------
@@ -647,6 +688,21 @@ if (sections.has('scan'))
     const wanted = variantList.split(variantList.includes('|') ? '|' : ',').filter(Boolean);
     const timed = (name: string) => wanted.length === 0 || wanted.some((w) => name.startsWith(w));
     const scanRows: unknown[] = [];
+    // the row on the GPU alone: its dispatches' summed timestamps, against the copy's the same way
+    const logGpuRow = async (kernel: string, name: string, bytes: number, f: () => void) => {
+      const t = await gpuAndEnqueueMs(f, gpuTimeReps);
+      const gbs = bytes / (t.gpuMs * 1e-3) / 1e9;
+      scanRows.push({
+        kernel: `gpu ${kernel}`,
+        variant: name,
+        ms: t.gpuMs,
+        GBs: gbs,
+        enqueueMs: t.enqueueMs,
+      });
+      log(
+        `| gpu ${kernel} | ${name} (enqueue ${(1000 * t.enqueueMs).toFixed(0)} µs a call) | ${t.gpuMs.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGpuGBs).toFixed(1)}% |`,
+      );
+    };
     let best = { name: '', ms: Number.POSITIVE_INFINITY };
     const refChunk = quick ? b : 4;
     const ref = referenceChunked(x, refChunk);
@@ -664,6 +720,7 @@ if (sections.has('scan'))
       log(
         `| forward | ${name} (rel. err ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
       );
+      if (gpuTime) await logGpuRow('forward', name, fwdBytes, () => fusedSelectiveScan(x).dispose());
     }
     Object.assign(scanTuning, saved);
     const dy = tf.randomNormal([b, l, di], 0, 1, 'float32', 7);
@@ -961,6 +1018,7 @@ if (sections.has('scan'))
       log(
         `| backward (${dispatches + (v.blocksStarts === 'pass' ? 1 : 0)} dispatches) | ${name} (moves ~${moved.toFixed(0)} MB; rel. err vs channels ${err.toExponential(1)}) | ${ms.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGBs).toFixed(1)}% |`,
       );
+      if (gpuTime) await logGpuRow('backward', name, bwdBytes, () => tf.dispose(runGrad()));
     }
     tf.dispose(base);
     Object.assign(scanTuning, saved);

@@ -7,14 +7,15 @@
  *   npx tsx bench/scan-rows.ts CALL1/gpu.log CALL2/gpu.log [--spread 1.15]
  *
  * Reads the markdown rows gpu.ts prints (`| forward | variant | ms | GB/s | % |`; the backward's
- * kernel column also names its dispatches; `starts` rows: the backward's chunk starts alone). Prints, per direction, every variant's ms per call, the
+ * kernel column also names its dispatches; `starts` rows: the backward's chunk starts alone; `gpu forward` /
+ * `gpu backward` rows, with --gpu-time: the same rows timed on the GPU alone, by timestamp queries). Prints, per direction, every variant's ms per call, the
  * spread, the median share of copy bandwidth, and marks the fastest repeated one.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
 /** The rows' directions: the backward's chunk starts alone are rows of their own. */
-const KERNELS = ['forward', 'backward', 'starts'] as const;
+const KERNELS = ['forward', 'backward', 'starts', 'gpu forward', 'gpu backward'] as const;
 type ScanKernel = (typeof KERNELS)[number];
 
 export interface ScanRow {

@@ -1,5 +1,6 @@
 # Shared by the scan plans (h200-19.sh and on); sourced, not run. Unpacks the bundle and defines
-# call NAME SECONDS RUNS ROWS [TUNING ...] (SHAPE=B,L,Di in the environment: the scan at that shape):
+# call NAME SECONDS RUNS ROWS [TUNING ...] (SHAPE=B,L,Di in the environment: the scan at that shape;
+# GPU_ARGS: more gpu.ts options, e.g. --gpu-time):
 # gpu.ts RUNS times over the scan rows ROWS (prefixes of gpu.ts's row names, '|' between them: the
 # names hold commas), then the paper-size Mamba and MambaFormer steps (replayed) with each scanTuning
 # JSON; everything in /tmp/NAME, packed into $OUT/NAME.tgz after each run.
@@ -10,7 +11,7 @@ call() {
   shift 4
   mkdir -p "$c"
   for i in $(seq "$runs"); do
-    OUT=$c timeout "$secs" $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$rows" ${SHAPE:+--scan-shape "$SHAPE"} >"$c/gpu-$i.log" 2>&1
+    OUT=$c timeout "$secs" $R .gpu/gpu.mjs --sections copy,scan --sizes paper --scan-variants "$rows" ${SHAPE:+--scan-shape "$SHAPE"} ${GPU_ARGS:-} >"$c/gpu-$i.log" 2>&1
     (cd /tmp && tar czf "$OUT/$name.tgz" "$name")
   done
   for tu in "$@"; do

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Session 30's device calls (issue 12: the scan at 30 % of copy bandwidth).
+#   bash bench/plans/h200-30.sh gputime (~5 min) every row timed twice: as before (wall clock over 20
+#     calls queued back to back) and on the GPU alone (gpu.ts --gpu-time: timestamp queries around each
+#     dispatch, the copy the same way), with each call's host enqueue. 'auto''s forward, the form
+#     before it, the no-scan diagnostic and 'auto''s backward at B 64 (3 processes), B 33 and B 100
+#     (1 each), the paper's Mamba shape (2); B 64 once more with Dawn's bounds checks off (a
+#     diagnostic: what the checks cost).
+# Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
+# Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
+# bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
+# Comes back: $OUT/*.tgz.
+set -u
+# shellcheck source=bench/plans/scan-call.sh
+source "$(dirname "$0")/scan-call.sh"
+TURN="in phases, exp2, vec4 rows, inputs shared"
+# 'auto''s forward (u and z by lane, T 32), the form before it (T 16, u and z staged), no-scan, 'auto''s backward
+X="staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y scattered (wanted|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u|staged diagnostic no-scan, 64 ch x 1 lanes, T 16, 4 steps written out, in phases, exp2, vec4 rows (|auto: staged"
+case "${1:-}" in
+gputime)
+  export GPU_ARGS=--gpu-time
+  call c30t 150 3 "$X"
+  for bb in 33 100; do SHAPE=$bb,1024,256 call c30t$bb 90 1 "$X"; done
+  SHAPE=64,82,512 call c30tp 90 2 "$X"
+  GPU_ARGS="--gpu-time --dawn enable-dawn-features=allow_unsafe_apis,disable_robustness" call c30tr 120 1 "$X"
+  ;;
+*)
+  echo "usage: bash bench/plans/h200-30.sh gputime" >&2
+  exit 2
+  ;;
+esac
