@@ -86,11 +86,12 @@ const { values: args } = parseArgs({
     'scan-variants': { type: 'string' },
     /**
      * the scan section also times each row on the GPU alone (timestamp queries around each dispatch,
-     * median of `--gpu-time-reps` calls) and its host enqueue (the JavaScript of one call), printed as
-     * `| gpu forward |` / `| gpu backward |` rows and in results.json; the copy too
+     * unquantized, mean of `--gpu-time-reps` calls), in a long queue (gpuAndEnqueueMs) and its host
+     * enqueue (the JavaScript of one call), printed as `| gpu forward |` / `| gpu backward |` rows and
+     * in results.json; the copy too
      */
     'gpu-time': { type: 'boolean', default: false },
-    'gpu-time-reps': { type: 'string', default: '7' },
+    'gpu-time-reps': { type: 'string', default: '15' },
     /** the scan section's B,L,Di (default 64,1024,256; N 16 and R 8 stay) */
     'scan-shape': { type: 'string' },
     /**
@@ -133,7 +134,11 @@ const errors = () => takeGpuErrors().map((e) => e.message);
 
 const info = await initBackend(['webgpu'], {
   recordCache: !args['no-record-cache'],
-  dawnOptions: (args.dawn ?? '').split(';').filter(Boolean),
+  // --gpu-time: Dawn's timestamps unquantized (by default they are rounded to 2^16 ns)
+  dawnOptions: [
+    ...(args.dawn ?? '').split(';').filter(Boolean),
+    ...(args['gpu-time'] ? ['disable-dawn-features=timestamp_quantization'] : []),
+  ],
 });
 if (info.name !== 'webgpu') throw new Error(`no WebGPU: ${info.reason}`);
 registerAllKernels();
@@ -211,23 +216,32 @@ async function timeIt(f: () => void, iters: number, reps = 3): Promise<number> {
 }
 
 /**
- * GPU time of `f`'s dispatches alone (timestamp queries, each dispatch in a pass of its own): the
- * median over `reps` calls of the summed kernel ms; NaN where the device has no timestamp queries.
- * And the host's enqueue: ms of JavaScript per call, `iters` calls without waiting for the GPU.
+ * `f` timed three more ways (--gpu-time):
+ *   - gpuMs: its dispatches on the GPU alone (timestamp queries, each dispatch in a pass of its own,
+ *     Dawn's timestamp quantization off): the mean over `reps` calls of the summed kernel ms; NaN
+ *     where the device has no timestamp queries;
+ *   - enqueueMs: the host's JavaScript a call (`iters` calls, not waiting for the GPU);
+ *   - steadyMs: a call's share of a long queue, (time of 5 x iters calls - time of iters calls) /
+ *     (4 x iters), both GPU-synchronised: timeIt's figure includes the host's time to enqueue the
+ *     first submission, which the GPU waits for; the difference leaves it out.
  */
 async function gpuAndEnqueueMs(f: () => void, reps: number, iters = 20) {
-  const kernel: number[] = [];
+  let kernel = 0;
   for (let r = 0; r < reps; r++) {
     const p = await gpuTimeProfile(f);
-    kernel.push(Number.isFinite(p.kernelMs) && p.kernelMs > 0 ? p.kernelMs : Number.NaN);
+    kernel += Number.isFinite(p.kernelMs) && p.kernelMs > 0 ? p.kernelMs : Number.NaN;
   }
   await sync();
-  const t0 = now();
+  let t0 = now();
   for (let i = 0; i < iters; i++) f();
   const enqueue = (now() - t0) / iters;
   await sync();
-  kernel.sort((a, b) => a - b);
-  return { gpuMs: kernel[Math.floor(kernel.length / 2)] as number, enqueueMs: enqueue };
+  const short = now() - t0;
+  t0 = now();
+  for (let i = 0; i < 5 * iters; i++) f();
+  await sync();
+  const long = now() - t0;
+  return { gpuMs: kernel / reps, enqueueMs: enqueue, steadyMs: (long - short) / (4 * iters) };
 }
 const gpuTime = args['gpu-time'] === true;
 const gpuTimeReps = Math.max(1, Number(args['gpu-time-reps']) || 7);
@@ -281,7 +295,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     );
     if (copyGpu)
       log(
-        `The same copy on the GPU alone (timestamp queries, median of ${gpuTimeReps}): ${copyGpu.gpuMs.toFixed(3)} ms, **${copyGpuGBs.toFixed(0)} GB/s**; host enqueue ${(1000 * copyGpu.enqueueMs).toFixed(0)} µs a call`,
+        `The same copy on the GPU alone (timestamp queries, mean of ${gpuTimeReps}): ${copyGpu.gpuMs.toFixed(3)} ms, **${copyGpuGBs.toFixed(0)} GB/s**; in a long queue ${copyGpu.steadyMs.toFixed(3)} ms a call (${((2 * 4 * n) / (copyGpu.steadyMs * 1e-3) / 1e9).toFixed(0)} GB/s); host enqueue ${(1000 * copyGpu.enqueueMs).toFixed(0)} µs a call`,
       );
   });
 
@@ -692,15 +706,10 @@ if (sections.has('scan'))
     const logGpuRow = async (kernel: string, name: string, bytes: number, f: () => void) => {
       const t = await gpuAndEnqueueMs(f, gpuTimeReps);
       const gbs = bytes / (t.gpuMs * 1e-3) / 1e9;
-      scanRows.push({
-        kernel: `gpu ${kernel}`,
-        variant: name,
-        ms: t.gpuMs,
-        GBs: gbs,
-        enqueueMs: t.enqueueMs,
-      });
+      scanRows.push({ kernel: `gpu ${kernel}`, variant: name, ms: t.gpuMs, GBs: gbs, ...t });
+      const steadyGBs = bytes / (t.steadyMs * 1e-3) / 1e9;
       log(
-        `| gpu ${kernel} | ${name} (enqueue ${(1000 * t.enqueueMs).toFixed(0)} µs a call) | ${t.gpuMs.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGpuGBs).toFixed(1)}% |`,
+        `| gpu ${kernel} | ${name} (enqueue ${(1000 * t.enqueueMs).toFixed(0)} µs a call; in a long queue ${t.steadyMs.toFixed(3)} ms, ${((100 * steadyGBs) / copyGBs).toFixed(1)}% of copy) | ${t.gpuMs.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGpuGBs).toFixed(1)}% |`,
       );
     };
     let best = { name: '', ms: Number.POSITIVE_INFINITY };

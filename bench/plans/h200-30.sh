@@ -5,7 +5,12 @@
 #     dispatch, the copy the same way), with each call's host enqueue. 'auto''s forward, the form
 #     before it, the no-scan diagnostic and 'auto''s backward at B 64 (3 processes), B 33 and B 100
 #     (1 each), the paper's Mamba shape (2); B 64 once more with Dawn's bounds checks off (a
-#     diagnostic: what the checks cost).
+#     diagnostic: what the checks cost). Dawn quantized these timestamps to 2^16 ns (65.5 µs): the
+#     figures came back in whole steps of that.
+#   bash bench/plans/h200-30.sh gpu    (~5 min) the same rows with the timestamps unquantized (mean of
+#     15 calls) and each row's time a call in a long queue (100 calls less 20, so the host's enqueue of
+#     the first submission is left out): B 64 (3 processes), B 100 (1), the paper's Mamba shape (2),
+#     B 64 with the bounds checks off (1).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -24,8 +29,15 @@ gputime)
   SHAPE=64,82,512 call c30tp 90 2 "$X"
   GPU_ARGS="--gpu-time --dawn enable-dawn-features=allow_unsafe_apis,disable_robustness" call c30tr 120 1 "$X"
   ;;
+gpu)
+  export GPU_ARGS=--gpu-time
+  call c30g 150 3 "$X"
+  SHAPE=100,1024,256 call c30g100 90 1 "$X"
+  SHAPE=64,82,512 call c30gp 90 2 "$X"
+  GPU_ARGS="--gpu-time --dawn enable-dawn-features=allow_unsafe_apis,disable_robustness" call c30gr 120 1 "$X"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-30.sh gputime" >&2
+  echo "usage: bash bench/plans/h200-30.sh gputime|gpu" >&2
   exit 2
   ;;
 esac
