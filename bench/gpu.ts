@@ -482,12 +482,21 @@ const STAGED_BACKWARD: ReadonlyArray<[number, number, number, boolean, boolean]>
 /** How a staged row's loop turn is written: Δ's softplus without branches, in phases, exp2. */
 type StagedTurn = Pick<
   StagedLayout,
-  'branchless' | 'grouped' | 'exp2' | 'vecRows' | 'share' | 'halves' | 'namedLoads' | 'scatter' | 'laneUz'
+  | 'branchless'
+  | 'grouped'
+  | 'exp2'
+  | 'vecRows'
+  | 'share'
+  | 'halves'
+  | 'namedLoads'
+  | 'scatter'
+  | 'laneUz'
+  | 'laneAhead'
 >;
 
 /** A staged row's name suffix for its turn (bench/plans match rows by prefix). */
 function turnName(turn: StagedTurn): string {
-  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}${turn.namedLoads ? ', loads named' : ''}${turn.scatter ? ', y scattered' : ''}${turn.laneUz ? ', u and z by lane' : ''}`;
+  return `${turn.branchless ? ', branchless softplus' : ''}${turn.grouped ? ', in phases' : ''}${turn.exp2 ? ', exp2' : ''}${turn.vecRows ? ', vec4 rows' : ''}${turn.share ? ', inputs shared' : ''}${turn.halves ? ', two states a lane' : ''}${turn.namedLoads ? ', loads named' : ''}${turn.scatter ? ', y scattered' : ''}${turn.laneUz ? ', u and z by lane' : ''}${(turn.laneAhead ?? 1) > 1 ? ` ${turn.laneAhead} turns ahead` : ''}`;
 }
 
 /**
@@ -593,6 +602,26 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
     4,
     { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true, laneUz: true },
   ],
+  // u and z by lane 2 and 4 turns ahead (session 30): at B 64 on the H200 the staged u and z (T 16)
+  // were faster than one turn ahead (GPU time 0.220 ms against 0.235)
+  ...[32, 16].flatMap((t) =>
+    [2, 4].map((laneAhead): [number, number, number, number, StagedTurn] => [
+      64,
+      4,
+      t,
+      4,
+      {
+        grouped: true,
+        exp2: true,
+        vecRows: true,
+        share: true,
+        scatter: true,
+        branchless: true,
+        laneUz: true,
+        laneAhead,
+      },
+    ]),
+  ),
 ];
 
 /** The staged forward's timing diagnostics ('auto''s layout), with the turn as it runs and in phases. */
@@ -693,6 +722,7 @@ if (sections.has('scan'))
             stagedNamedLoads: turn.namedLoads ?? false,
             stagedScatter: turn.scatter ?? false,
             stagedLaneUz: turn.laneUz ?? false,
+            stagedLaneUzAhead: turn.laneAhead ?? 1,
             stagedLaneUzSteps: t,
           },
         ];

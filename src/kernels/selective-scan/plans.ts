@@ -145,7 +145,7 @@ export function stagedPlanFor(
     const lane = stagedLayout(
       dims.n,
       dims.r,
-      { ...wanted, t: t.stagedLaneUzSteps, laneUz: true },
+      { ...wanted, t: t.stagedLaneUzSteps, laneUz: true, laneAhead: t.stagedLaneUzAhead },
       sgMin,
       storage,
     );

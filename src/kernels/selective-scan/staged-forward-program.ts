@@ -76,6 +76,9 @@ export function stagedForwardProgram(
   const scatter = layout.scatter === true && share && !starts;
   // u_t and z_t by the lane that needs them, a turn ahead (share only; the starts walk stages them)
   const laneUz = layout.laneUz === true && share && !starts;
+  // ... that many turns ahead: registers un<m>, un<m>_1 .. un<m>_{A-1} (and zn), the oldest first
+  const ahead = laneUz ? Math.max(1, Math.floor(layout.laneAhead ?? 1)) : 1;
+  const reg = (name: string, m: number, a: number) => (a === 0 ? `${name}${m}` : `${name}${m}_${a}`);
   // a tile's columns: u, then z, T x WC values each
   const colAt = (part: number, j: string) => `uz[buf * ${2 * T * wc} + ${part * T * wc} + ${j} * ${wc} + c]`;
   const wg = wc * sp;
@@ -145,10 +148,21 @@ ${registerLoop(
         }
       }`,
 )}`;
-  // (laneUz) u and z of this lane's step of group m in the turn at step `turn` into un<m>, zn<m>;
-  // past L zeros, as the staging has them
-  const laneLoad = (m: number, turn: string) =>
-    `{ let tn = ${turn} + ${m * sp} + part; let rn = bc * L + min(tn, L - 1); un${m} = select(0.0, u[rn * Di + dc], tn < L); zn${m} = select(0.0, zt[rn * uni.Zw + uni.zOff + dc], tn < L); }`;
+  // (laneUz) u and z of this lane's step of group m in the turn at step `turn` into its registers
+  // number a (un<m>, zn<m> for a = 0); past L zeros, as the staging has them
+  const laneLoad = (m: number, turn: string, a = 0) =>
+    `{ let tn = ${turn} + ${m * sp} + part; let rn = bc * L + min(tn, L - 1); ${reg('un', m, a)} = select(0.0, u[rn * Di + dc], tn < L); ${reg('zn', m, a)} = select(0.0, zt[rn * uni.Zw + uni.zOff + dc], tn < L); }`;
+  // (laneUz) the registers move up one (the oldest was just read), and the newest gets the turn
+  // A turns ahead of this one
+  const laneNext = (m: number) =>
+    [
+      ...Array.from(
+        { length: ahead - 1 },
+        (_, a) =>
+          `      ${reg('un', m, a)} = ${reg('un', m, a + 1)}; ${reg('zn', m, a)} = ${reg('zn', m, a + 1)};`,
+      ),
+      `      ${laneLoad(m, `t0 + j + ${ahead * unroll}`, ahead - 1)}`,
+    ].join('\n');
   // the names of step k's values (grouped: every step of a turn keeps its own)
   const v = (name: string, k: number) => (grouped ? `${name}_${k}` : name);
   // Δ_t = softplus(dt_low_t · W_d + bias_d) in two partial sums (half the chain of dependent adds),
@@ -174,7 +188,7 @@ ${registerLoop(
         `      let ut_${k} = un${m};`,
         `      let zk_${k} = zn${m};`,
         `      let gate_${k} = zk_${k} * sigmoidf(zk_${k});`,
-        `      ${laneLoad(m, `t0 + j + ${unroll}`)}`,
+        laneNext(m),
         `      let du_${k} = delta_${k} * ut_${k};`,
       );
       return lines.join('\n');
@@ -306,7 +320,7 @@ ${scan(k)}
 
   return {
     name: starts ? 'ScanStartsStaged' : 'ScanForwardStaged',
-    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${named}_${scatter}_${laneUz}_${diagnostic}_${starts}`,
+    key: `scanfwds_${r}_${n}_${wc}_${sp}_${T}_${unroll}_${layout.branchless === true}_${grouped}_${exp2}_${vecRows}_${share}_${halves}_${named}_${scatter}_${laneUz}_${ahead}_${diagnostic}_${starts}`,
     dispatch,
     uniforms: [
       ...[b, l, di, zw, zOffset, dispatch[0], groupsPerB],
@@ -362,9 +376,12 @@ ${Array.from({ length: r }, (_, k) => `  let w${k} = W[dc * R + ${k}];`).join('\
   var xs: array<vec4<f32>, ${rowShare}>;
 ${
   laneUz
-    ? Array.from(
-        { length: unroll / sp },
-        (_, m) => `  var un${m} = 0.0;\n  var zn${m} = 0.0;\n  ${laneLoad(m, '0')}`,
+    ? Array.from({ length: unroll / sp }, (_, m) =>
+        Array.from(
+          { length: ahead },
+          (_, a) =>
+            `  var ${reg('un', m, a)} = 0.0;\n  var ${reg('zn', m, a)} = 0.0;\n  ${laneLoad(m, `${a * unroll}`, a)}`,
+        ).join('\n'),
       ).join('\n')
     : `  var xu: array<f32, ${colShare}>;\n  ${starts ? '' : `var xz: array<f32, ${colShare}>;`}`
 }

@@ -58,6 +58,11 @@ export interface StagedLayout {
    * a quarter of it at 64 channels (default false)
    */
   laneUz?: boolean;
+  /**
+   * (laneUz) how many loop turns ahead a lane loads its u_t and z_t (default 1): each load has A turns
+   * of steps to arrive, in A registers of each a lane rotates through
+   */
+  laneAhead?: number;
 }
 
 /** Whether SP lanes a channel hold N states: whole vec4s each, or (halves) two states each. */
@@ -145,5 +150,6 @@ export function stagedLayout(
       ? { scatter: true }
       : {}),
     ...(laneUz(t) ? { laneUz: true } : {}),
+    ...(laneUz(t) && (wanted.laneAhead ?? 1) > 1 ? { laneAhead: Math.floor(wanted.laneAhead ?? 1) } : {}),
   };
 }

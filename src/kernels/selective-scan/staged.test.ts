@@ -374,9 +374,53 @@ describe('row-staged scan forward', () => {
         laneUz: true,
       },
     ],
+    // u and z loaded 2 and 3 turns ahead: across tiles, past L, L shorter than the loads ahead
+    [
+      { b: 2, l: 37, di: 33, n: 16, r: 8, gateWidth: 2 },
+      {
+        wc: 16,
+        sp: 4,
+        t: 8,
+        unroll: 4,
+        grouped: true,
+        exp2: true,
+        share: true,
+        scatter: true,
+        laneUz: true,
+        laneAhead: 2,
+      },
+    ],
+    [
+      { b: 3, l: 45, di: 17, n: 8, r: 3, gateWidth: 1 },
+      {
+        wc: 8,
+        sp: 2,
+        t: 8,
+        unroll: 4,
+        grouped: true,
+        share: true,
+        scatter: true,
+        laneUz: true,
+        laneAhead: 3,
+      },
+    ],
+    [
+      { b: 1, l: 5, di: 4, n: 16, r: 4, gateWidth: 2 },
+      {
+        wc: 64,
+        sp: 4,
+        t: 16,
+        unroll: 4,
+        grouped: true,
+        share: true,
+        scatter: true,
+        laneUz: true,
+        laneAhead: 4,
+      },
+    ],
   ];
   for (const [c, want] of cases) {
-    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}${want.halves ? ', two states a lane' : ''}${want.namedLoads ? ', loads named' : ''}${want.scatter ? ', y scattered' : ''}${want.laneUz ? ', u and z by lane' : ''}`;
+    const name = `B ${c.b}, L ${c.l}, Di ${c.di}, N ${c.n}, R ${c.r}, gate ${c.gateWidth} Di, ${want.wc} channels x ${want.sp} lanes, T ${want.t}, ${want.unroll ?? 1} steps written out${want.branchless ? ', softplus without branches' : ''}${want.grouped ? ', turn in phases' : ''}${want.exp2 ? ', exp2' : ''}${want.vecRows ? ', vec4 rows' : ''}${want.share ? ', inputs shared' : ''}${want.halves ? ', two states a lane' : ''}${want.namedLoads ? ', loads named' : ''}${want.scatter ? ', y scattered' : ''}${want.laneUz ? ', u and z by lane' : ''}${want.laneAhead ? ` ${want.laneAhead} turns ahead` : ''}`;
     it(`matches the reference: ${name}`, async (ctx) => {
       if (!gpu.ok) ctx.skip();
       if (want.sp > 1 && (lanes === null || lanes < want.sp)) ctx.skip();
@@ -398,6 +442,9 @@ describe('row-staged scan forward', () => {
         stagedNamedLoads: want.namedLoads ?? false,
         stagedScatter: want.scatter ?? false,
         stagedLaneUz: want.laneUz ?? false,
+        stagedLaneUzAhead: want.laneAhead ?? 1,
+        // the by-lane layout takes its tile from stagedLaneUzSteps
+        stagedLaneUzSteps: want.t,
       });
       const layout = stagedLayout(c.n, c.r, want, lanes, 1 << 20);
       expect(layout?.branchless).toBe(want.branchless);
@@ -409,6 +456,7 @@ describe('row-staged scan forward', () => {
       expect(layout?.namedLoads).toBe(want.namedLoads);
       expect(layout?.scatter).toBe(want.scatter);
       expect(layout?.laneUz).toBe(want.laneUz);
+      expect(layout?.laneAhead).toBe(want.laneAhead);
       // without halves, N 8 is 2 lanes of a vec4 each, not 4
       if (!want.halves) expect(layout?.sp).toBeLessThanOrEqual(Math.max(1, c.n / 4));
       const programs = new Set<string>();

@@ -151,6 +151,10 @@ export const scanTuning = {
    */
   stagedLaneUz: true,
   stagedLaneUzSteps: 32,
+  /**
+   * (stagedLaneUz) how many loop turns ahead a lane loads its u_t and z_t (StagedLayout.laneAhead)
+   */
+  stagedLaneUzAhead: 1,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
   stagedDiagnostic: 'none' as StagedDiagnostic,
   /** timing diagnostics of the lane-parallel forward (bench/gpu.ts; wrong output by design) */
