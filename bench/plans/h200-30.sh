@@ -11,6 +11,9 @@
 #     15 calls) and each row's time a call in a long queue (100 calls less 20, so the host's enqueue of
 #     the first submission is left out): B 64 (3 processes), B 100 (1), the paper's Mamba shape (2),
 #     B 64 with the bounds checks off (1).
+#   bash bench/plans/h200-30.sh ahead  (~5 min) u and z by lane 1, 2 and 4 turns ahead at T 32 and T 16,
+#     beside the staged u and z (T 16), --gpu-time: B 64 (3 processes), B 100 (1), the paper's Mamba
+#     shape (2).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -36,8 +39,15 @@ gpu)
   SHAPE=64,82,512 call c30gp 90 2 "$X"
   GPU_ARGS="--gpu-time --dawn enable-dawn-features=allow_unsafe_apis,disable_robustness" call c30gr 120 1 "$X"
   ;;
+ahead)
+  export GPU_ARGS=--gpu-time
+  A="staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y scattered|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u"
+  call c30a 150 3 "$A"
+  SHAPE=100,1024,256 call c30a100 90 1 "$A"
+  SHAPE=64,82,512 call c30ap 90 2 "$A"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-30.sh gputime|gpu" >&2
+  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead" >&2
   exit 2
   ;;
 esac
