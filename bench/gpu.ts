@@ -227,9 +227,11 @@ async function timeIt(f: () => void, iters: number, reps = 3): Promise<number> {
  */
 async function gpuAndEnqueueMs(f: () => void, reps: number, iters = 20) {
   let kernel = 0;
+  const programs = new Map<string, number>();
   for (let r = 0; r < reps; r++) {
     const p = await gpuTimeProfile(f);
     kernel += Number.isFinite(p.kernelMs) && p.kernelMs > 0 ? p.kernelMs : Number.NaN;
+    for (const q of p.byProgram) programs.set(q.name, (programs.get(q.name) ?? 0) + q.ms / reps);
   }
   await sync();
   let t0 = now();
@@ -241,7 +243,8 @@ async function gpuAndEnqueueMs(f: () => void, reps: number, iters = 20) {
   for (let i = 0; i < 5 * iters; i++) f();
   await sync();
   const long = now() - t0;
-  return { gpuMs: kernel / reps, enqueueMs: enqueue, steadyMs: (long - short) / (4 * iters) };
+  const byProgram = [...programs].map(([name, ms]) => `${name} ${ms.toFixed(3)}`).join(', ');
+  return { gpuMs: kernel / reps, enqueueMs: enqueue, steadyMs: (long - short) / (4 * iters), byProgram };
 }
 const gpuTime = args['gpu-time'] === true;
 const gpuTimeReps = Math.max(1, Number(args['gpu-time-reps']) || 7);
@@ -739,7 +742,7 @@ if (sections.has('scan'))
       scanRows.push({ kernel: `gpu ${kernel}`, variant: name, ms: t.gpuMs, GBs: gbs, ...t });
       const steadyGBs = bytes / (t.steadyMs * 1e-3) / 1e9;
       log(
-        `| gpu ${kernel} | ${name} (enqueue ${(1000 * t.enqueueMs).toFixed(0)} µs a call; in a long queue ${t.steadyMs.toFixed(3)} ms, ${((100 * steadyGBs) / copyGBs).toFixed(1)}% of copy) | ${t.gpuMs.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGpuGBs).toFixed(1)}% |`,
+        `| gpu ${kernel} | ${name} (${t.byProgram}; enqueue ${(1000 * t.enqueueMs).toFixed(0)} µs a call; in a long queue ${t.steadyMs.toFixed(3)} ms, ${((100 * steadyGBs) / copyGBs).toFixed(1)}% of copy) | ${t.gpuMs.toFixed(3)} | ${gbs.toFixed(0)} | ${((100 * gbs) / copyGpuGBs).toFixed(1)}% |`,
       );
     };
     let best = { name: '', ms: Number.POSITIVE_INFINITY };

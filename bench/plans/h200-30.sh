@@ -14,6 +14,9 @@
 #   bash bench/plans/h200-30.sh ahead  (~5 min) u and z by lane 1, 2 and 4 turns ahead at T 32 and T 16,
 #     beside the staged u and z (T 16), --gpu-time: B 64 (3 processes), B 100 (1), the paper's Mamba
 #     shape (2).
+#   bash bench/plans/h200-30.sh backward (~5 min) every staged backward layout, 'auto''s and its
+#     diagnostics, --gpu-time (each program's GPU time: the starts pass, the backward, the sums): B 64,
+#     L 1024 (2 processes), the paper's Mamba shape (1); then 'auto''s forward (the new rule) at both.
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -46,8 +49,14 @@ ahead)
   SHAPE=100,1024,256 call c30a100 90 1 "$A"
   SHAPE=64,82,512 call c30ap 90 2 "$A"
   ;;
+backward)
+  export GPU_ARGS=--gpu-time
+  W="staged backward|auto|staged diagnostic no-channel|staged diagnostic no-chunk|staged diagnostic no-exp|staged diagnostic no-recompute|staged diagnostic no-stores"
+  call c30b 240 2 "$W"
+  SHAPE=64,82,512 call c30bp 150 1 "$W"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead" >&2
+  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward" >&2
   exit 2
   ;;
 esac

@@ -132,7 +132,7 @@ export function stagedPlan(backend: unknown, dims: Dims, sgMin: number | null) {
  * `storage` bytes of workgroup memory, with these tunables.
  */
 export function stagedPlanFor(
-  dims: Pick<Dims, 'n' | 'r'>,
+  dims: Pick<Dims, 'n' | 'r'> & Partial<Pick<Dims, 'b' | 'di'>>,
   sgMin: number | null,
   storage: number,
   t: typeof scanTuning = scanTuning,
@@ -140,7 +140,8 @@ export function stagedPlanFor(
   if (t.forwardMode !== 'staged' && !(t.forwardMode === 'auto' && t.staged)) return null;
   const wanted = stagedWanted(t);
   // u and z by lane (stagedLaneUz), with its own tile (stagedLaneUzSteps), where the inputs are
-  // shared on this device; else the staged layout as it was
+  // shared on this device and (under 'auto') the problem has stagedLaneUzFromGroups workgroups or more
+  // (B and Di unknown: any); else the staged layout as it was
   if (t.stagedLaneUz) {
     const lane = stagedLayout(
       dims.n,
@@ -150,7 +151,12 @@ export function stagedPlanFor(
       storage,
     );
     const timed = lane?.wc === wanted.wc && lane.t === t.stagedLaneUzSteps;
-    if (lane?.laneUz && (t.forwardMode === 'staged' || timed)) return lane;
+    const groups =
+      lane && dims.b !== undefined && dims.di !== undefined
+        ? dims.b * Math.ceil(dims.di / lane.wc)
+        : Number.POSITIVE_INFINITY;
+    const many = groups >= t.stagedLaneUzFromGroups;
+    if (lane?.laneUz && (t.forwardMode === 'staged' || (timed && many))) return lane;
   }
   const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
   if (!layout || t.forwardMode === 'staged') return layout;

@@ -106,6 +106,21 @@ describe('row-staged scan forward', () => {
     expect(stagedPlanFor(paper, 32, 16384, { ...staged, forwardMode: 'staged' })?.t).toBe(8);
     expect(stagedPlanFor(paper, 32, 4096, { ...scanTuning, forwardMode: 'staged' })?.t).toBe(8);
     expect(stagedPlanFor(paper, 32, 49152, { ...scanTuning, staged: false })).toBeNull();
+    // by lane only from stagedLaneUzFromGroups workgroups (B x Di / 64) on; fewer: the staged u and z
+    const stagedAuto = { ...timed, sp: 4, share: true, scatter: true };
+    expect(stagedPlanFor({ ...paper, b: 64, di: 512 }, 32, 49152)).toEqual({ ...byLane, sp: 4 });
+    expect(stagedPlanFor({ ...paper, b: 100, di: 256 }, 32, 49152)).toEqual({ ...byLane, sp: 4 });
+    expect(stagedPlanFor({ ...paper, b: 64, di: 256 }, 32, 49152)).toEqual(stagedAuto);
+    expect(stagedPlanFor({ ...paper, b: 96, di: 256 }, 32, 49152)).toEqual({ ...byLane, sp: 4 });
+    expect(stagedPlanFor({ ...paper, b: 95, di: 256 }, 32, 49152)).toEqual(stagedAuto);
+    // Di 200 is 4 workgroups a prompt, as Di 256
+    expect(stagedPlanFor({ ...paper, b: 95, di: 200 }, 32, 49152)).toEqual(stagedAuto);
+    expect(stagedPlanFor({ ...paper, b: 96, di: 193 }, 32, 49152)).toEqual({ ...byLane, sp: 4 });
+    // the few workgroups' staged layout needs its own memory: where only the rows fit, none
+    expect(stagedPlanFor({ ...paper, b: 4, di: 64 }, 32, 16384)).toBeNull();
+    // 'staged' asked for: by lane whatever the size
+    const forced = { ...scanTuning, forwardMode: 'staged' as const };
+    expect(stagedPlanFor({ ...paper, b: 1, di: 64 }, 32, 49152, forced)?.laneUz).toBe(true);
   });
 
   it("the backward's starts by the staged walk: where asked for and its loop turns make up the chunk", () => {

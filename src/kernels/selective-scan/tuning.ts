@@ -152,7 +152,18 @@ export const scanTuning = {
   stagedLaneUz: true,
   stagedLaneUzSteps: 32,
   /**
-   * (stagedLaneUz) how many loop turns ahead a lane loads its u_t and z_t (StagedLayout.laneAhead)
+   * (stagedLaneUz, under 'auto') only for problems of this many workgroups (B x Di / 64) or more;
+   * fewer run the staged u and z (T 16). H200, GPU time (timestamp queries), session 30 (calls c30g,
+   * c30a, bench/RESULTS.md): B 64, L 1024, Di 256 (256 workgroups) staged 0.220-0.221 ms, by lane
+   * 0.229-0.235; B 100 (400) staged 0.420-0.422, by lane 0.369; the paper's Mamba shape (B 64, Di 512:
+   * 512) staged 0.046-0.047, by lane 0.040. Two workgroups an SM or fewer: the staged tile hides u
+   * and z's loads better; more: by lane, a workgroup takes less memory and an SM holds more of them
+   */
+  stagedLaneUzFromGroups: 384,
+  /**
+   * (stagedLaneUz) how many loop turns ahead a lane loads its u_t and z_t (StagedLayout.laneAhead).
+   * H200 call c30a (GPU time, B 64, L 1024, T 32): 1 turn 0.229-0.231 ms, 2 turns 0.242-0.243, 4
+   * turns 0.291-0.292; at T 16: 2 and 4 turns 0.309-0.312 (more registers a lane, fewer lanes an SM)
    */
   stagedLaneUzAhead: 1,
   /** timing diagnostics of the staged forward (bench/gpu.ts; wrong output by design) */
