@@ -147,7 +147,7 @@ export const scanTuning = {
    * session 29), ms, against 'auto' before it: B 64, L 1024 0.292-0.304 against 0.286-0.363; B 67
    * 0.334-0.364 against 0.463-0.511; B 100 0.422-0.448 against 0.488-0.969; the paper's Mamba
    * shape 0.135-0.171 against 0.158-0.160; T 16 lost (0.360-0.378 at B 64): a turn ahead is too
-   * little time for the loads
+   * little time for the loads. Under 'auto' only from stagedLaneUzFromGroups workgroups on
    */
   stagedLaneUz: true,
   stagedLaneUzSteps: 32,
