@@ -37,6 +37,21 @@ describe('scan rows across gpu.ts calls', () => {
     expect(rows[4]).toMatchObject({ ms: 0.7, share: 16.7 });
   });
 
+  it('reads the --gpu-time rows as directions of their own, without their measured parenthesis', () => {
+    const text = `| forward | staged, 64 ch x 4 lanes, T 16 (wanted 64 x 4, T 16) (rel. err 1.8e-7) | 0.288 | 737 | 24.6% |
+| gpu forward | staged, 64 ch x 4 lanes, T 16 (wanted 64 x 4, T 16) (ScanForwardStaged 0.221; enqueue 82 µs a call; in a long queue 0.212 ms, 33.3% of copy) | 0.221 | 957 | 30.8% |
+| gpu backward | auto: staged backward, 64 ch x 2 lanes, K 8 (ScanStartsStaged 0.170, ScanBackwardStaged 1.300, ScanReduce 0.040; enqueue 236 µs a call; in a long queue 1.425 ms, 8.4% of copy) | 1.607 | 222 | 7.1% |
+`;
+    const rows = parseScanRows(text);
+    expect(rows.map((r) => r.kernel)).toEqual(['forward', 'gpu forward', 'gpu backward']);
+    expect(rows[1]).toMatchObject({
+      variant: 'staged, 64 ch x 4 lanes, T 16 (wanted 64 x 4, T 16)',
+      ms: 0.221,
+      share: 30.8,
+    });
+    expect(rows[2]?.variant).toBe('auto: staged backward, 64 ch x 2 lanes, K 8');
+  });
+
   it('a row repeats only when every call timed it within the spread; the fastest is judged by its slowest call', () => {
     const rows = compareCalls([parseScanRows(call1), parseScanRows(call2)], 1.15);
     const get = (prefix: string) => rows.find((r) => r.variant.startsWith(prefix));

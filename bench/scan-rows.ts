@@ -26,9 +26,9 @@ export interface ScanRow {
   share: number;
 }
 
-/** The variant name without gpu.ts's measured parenthesis (rel. err, traffic), which differs by call. */
+/** The variant name without gpu.ts's measured parenthesis (rel. err, traffic; the GPU rows' programs and enqueue), which differs by call. */
 function variantKey(name: string): string {
-  return name.replace(/ \((?:rel\. err|moves ~)[^)]*\)\s*$/, '').trim();
+  return name.replace(/ \((?:rel\. err|moves ~|[^()]*enqueue )[^)]*\)\s*$/, '').trim();
 }
 
 /** Every scan row of one gpu.ts log. */
