@@ -56,6 +56,7 @@ import {
   blocksOptions,
   SELECTIVE_SCAN_GRAD,
   stagedBackwardPlanFor,
+  stagedPlanFor,
   stagedStartsPlanFor,
 } from '../src/kernels/selective-scan/index';
 import { stagedBackwardLayout } from '../src/kernels/selective-scan/staged-backward-program';
@@ -662,7 +663,15 @@ if (sections.has('scan'))
     log('| --- | --- | --- | --- | --- |');
     const saved = { ...scanTuning };
     const budget = info.limits?.maxComputeWorkgroupStorageSize ?? 16384;
+    // 'auto' as it is at this shape: the staged layout it takes here (or another forward)
+    const autoForward = stagedPlanFor({ n, r, b, di }, subgroupMinSize(backend), budget);
     const variants: Array<[string, Partial<typeof scanTuning>]> = [
+      [
+        autoForward
+          ? `auto: staged forward, ${autoForward.wc} ch x ${autoForward.sp} lanes, T ${autoForward.t}${autoForward.laneUz ? ', u and z by lane' : ', u and z staged'}`
+          : 'auto: not the staged forward here',
+        {},
+      ],
       ['sequential, P 1', { forwardMode: 'sequential', forwardPrefetch: 1, forwardWorkgroup: 64 }],
       ['sequential, P 4', { forwardMode: 'sequential', forwardPrefetch: 4, forwardWorkgroup: 64 }],
       ['sequential, P 8', { forwardMode: 'sequential', forwardPrefetch: 8, forwardWorkgroup: 64 }],

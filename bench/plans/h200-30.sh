@@ -16,7 +16,10 @@
 #     shape (2).
 #   bash bench/plans/h200-30.sh backward (~5 min) every staged backward layout, 'auto''s and its
 #     diagnostics, --gpu-time (each program's GPU time: the starts pass, the backward, the sums): B 64,
-#     L 1024 (2 processes), the paper's Mamba shape (1); then 'auto''s forward (the new rule) at both.
+#     L 1024 (2 processes), the paper's Mamba shape (1).
+#   bash bench/plans/h200-30.sh final  (~4 min) 'auto' as the session leaves it (the forward's new rule:
+#     staged u and z below 384 workgroups), beside u and z by lane at T 32, --gpu-time: B 64 (2
+#     processes, then the paper-size steps replayed), the paper's Mamba shape (2).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -55,8 +58,14 @@ backward)
   call c30b 240 2 "$W"
   SHAPE=64,82,512 call c30bp 150 1 "$W"
   ;;
+final)
+  export GPU_ARGS=--gpu-time
+  F="auto|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u and z by lane ("
+  call c30f 150 2 "$F" '{"backwardMode":"auto"}'
+  SHAPE=64,82,512 call c30fp 90 2 "$F"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward" >&2
+  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward|final" >&2
   exit 2
   ;;
 esac
