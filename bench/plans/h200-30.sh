@@ -20,6 +20,7 @@
 #   bash bench/plans/h200-30.sh final  (~4 min) 'auto' as the session leaves it (the forward's new rule:
 #     staged u and z below 384 workgroups), beside u and z by lane at T 32, --gpu-time: B 64 (2
 #     processes, then the paper-size steps replayed), the paper's Mamba shape (2).
+#     CALL=name: other call names (a second run).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -61,8 +62,8 @@ backward)
 final)
   export GPU_ARGS=--gpu-time
   F="auto|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u and z by lane ("
-  call c30f 150 2 "$F" '{"backwardMode":"auto"}'
-  SHAPE=64,82,512 call c30fp 90 2 "$F"
+  call ${CALL:-c30f} 150 2 "$F" '{"backwardMode":"auto"}'
+  SHAPE=64,82,512 call ${CALL:-c30f}p 90 2 "$F"
   ;;
 *)
   echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward|final" >&2
