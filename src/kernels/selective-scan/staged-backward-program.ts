@@ -19,6 +19,7 @@
  * reduce-program.ts. The parameters' sums (dW, dA, dD, d bias) stay in registers until the end.
  */
 import { FLAT_INDEX, WGSL_MATH } from '../common';
+import { remembered } from '../remembered';
 import { dispatch1d } from '../runner';
 import { backwardBindings, backwardUniforms } from './backward-interface';
 import { reduceScatter } from './reduce-scatter';
@@ -148,7 +149,9 @@ function each(count: number, line: (i: number) => string): string {
  * are. Bound after them: dy, then the chunk starts [B, max(1, chunks - 1), N, Di] (with
  * layout.inlineStarts, the fifth output instead, written here).
  */
-export function stagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
+export const stagedBackwardProgram = remembered(buildStagedBackwardProgram);
+
+function buildStagedBackwardProgram(dims: Dims, layout: StagedBackwardLayout, packed: boolean) {
   const { b, l, di, r, n, s } = dims;
   const { wc, sp, q, k, written } = layout;
   const share = layout.share === true && written && sp > 1 && k % sp === 0;

@@ -21,6 +21,7 @@
  * (`startsChunk`: the states at every chunk boundary, scanTuning.blocksStartsStaged).
  */
 import { bindings, FLAT_INDEX, WGSL_MATH } from '../common';
+import { remembered } from '../remembered';
 import { dispatch1d } from '../runner';
 import { reduceScatter } from './reduce-scatter';
 import type { Dims } from './shape';
@@ -55,7 +56,9 @@ function xdblBindings(vecRows: boolean, starts: boolean): string {
  * the sums over states) is left out; the walk ends at the last of those steps. K must be a multiple of
  * the steps a loop turn writes out (startsChunkFits).
  */
-export function stagedForwardProgram(
+export const stagedForwardProgram = remembered(buildStagedForwardProgram);
+
+function buildStagedForwardProgram(
   dims: Dims,
   layout: StagedLayout,
   diagnostic: StagedDiagnostic = 'none',
