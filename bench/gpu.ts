@@ -606,6 +606,11 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
     4,
     { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true, laneUz: true },
   ],
+  // the staged u and z with y scattered at 32 channels (512 workgroups at B 64, Di 256: finer
+  // scheduling, the same warps) and 128 x 2 lanes (session 30, by GPU time)
+  [32, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  [32, 4, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  [128, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
   // u and z by lane 2 and 4 turns ahead (session 30): at B 64 on the H200 the staged u and z (T 16)
   // were faster than one turn ahead (GPU time 0.220 ms against 0.235)
   ...[32, 16].flatMap((t) =>

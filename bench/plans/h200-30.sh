@@ -21,6 +21,8 @@
 #     staged u and z below 384 workgroups), beside u and z by lane at T 32, --gpu-time: B 64 (2
 #     processes, then the paper-size steps replayed), the paper's Mamba shape (2).
 #     CALL=name: other call names (a second run).
+#   bash bench/plans/h200-30.sh layouts (~3 min) the staged forward's layouts with y scattered (staged u
+#     and z) by GPU time, 'auto''s beside them: B 64, L 1024 (2 processes).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -65,8 +67,12 @@ final)
   call ${CALL:-c30f} 150 2 "$F" '{"backwardMode":"auto"}'
   SHAPE=64,82,512 call ${CALL:-c30f}p 90 2 "$F"
   ;;
+layouts)
+  export GPU_ARGS=--gpu-time
+  call c30l 200 2 "auto: staged forward|staged, 64 ch x 4 lanes, T 16|staged, 32 ch x 4 lanes, T 16|staged, 128 ch x 2 lanes, T 16|staged, 64 ch x 2 lanes, T 16, 4 steps written out, branchless|staged, 64 ch x 4 lanes, T 32, 8|staged, 32 ch x 8 lanes"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward|final" >&2
+  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward|final|layouts" >&2
   exit 2
   ;;
 esac
