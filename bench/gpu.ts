@@ -611,6 +611,14 @@ const STAGED_SWEEP: ReadonlyArray<[number, number, number, number, StagedTurn?]>
   [32, 4, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
   [32, 4, 16, 8, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
   [128, 2, 16, 4, { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true }],
+  // u and z by lane at 8 steps a turn (session 30: the staged u and z gained from U 8 by GPU time)
+  [
+    64,
+    4,
+    32,
+    8,
+    { grouped: true, exp2: true, vecRows: true, share: true, scatter: true, branchless: true, laneUz: true },
+  ],
   // u and z by lane 2 and 4 turns ahead (session 30): at B 64 on the H200 the staged u and z (T 16)
   // were faster than one turn ahead (GPU time 0.220 ms against 0.235)
   ...[32, 16].flatMap((t) =>

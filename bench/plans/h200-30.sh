@@ -23,6 +23,8 @@
 #     CALL=name: other call names (a second run).
 #   bash bench/plans/h200-30.sh layouts (~3 min) the staged forward's layouts with y scattered (staged u
 #     and z) by GPU time, 'auto''s beside them: B 64, L 1024 (2 processes).
+#   bash bench/plans/h200-30.sh unroll (~3 min) 4 and 8 steps a turn, staged u and z at T 16 and u and z
+#     by lane at T 32, by GPU time: B 64 (2 processes), B 100 (1), the paper's Mamba shape (2).
 # Then, here: npx tsx bench/scan-rows.ts <call>/gpu-*.log (medians over the processes).
 # Needs .gpu/ (bench/gpu-bundle.sh bench/gpu.ts bench/replay-step.ts, the .mjs xz'd; see
 # bench/README.md) and `bash bench/device-tree.sh slim` here before the call (`restore` after).
@@ -71,8 +73,15 @@ layouts)
   export GPU_ARGS=--gpu-time
   call c30l 200 2 "auto: staged forward|staged, 64 ch x 4 lanes, T 16|staged, 32 ch x 4 lanes, T 16|staged, 128 ch x 2 lanes, T 16|staged, 64 ch x 2 lanes, T 16, 4 steps written out, branchless|staged, 64 ch x 4 lanes, T 32, 8|staged, 32 ch x 8 lanes"
   ;;
+unroll)
+  export GPU_ARGS=--gpu-time
+  U="auto: staged forward|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y scattered (|staged, 64 ch x 4 lanes, T 16, 8 steps written out, branchless softplus, $TURN, y scattered (|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u and z by lane (|staged, 64 ch x 4 lanes, T 32, 8 steps written out, branchless softplus, $TURN, y scattered, u and z by lane ("
+  call c30u 120 2 "$U"
+  SHAPE=100,1024,256 call c30u100 90 1 "$U"
+  SHAPE=64,82,512 call c30up 90 2 "$U"
+  ;;
 *)
-  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward|final|layouts" >&2
+  echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward|final|layouts|unroll" >&2
   exit 2
   ;;
 esac
