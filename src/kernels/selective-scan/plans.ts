@@ -158,7 +158,10 @@ export function stagedPlanFor(
     const many = groups >= t.stagedLaneUzFromGroups;
     if (lane?.laneUz && (t.forwardMode === 'staged' || (timed && many))) return lane;
   }
-  const layout = stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
+  // the staged u and z where a turn's inputs are shared: stagedSharedUnroll steps a turn; where they
+  // are not (1 lane), the turn as timed for that
+  const shared = stagedLayout(dims.n, dims.r, { ...wanted, unroll: t.stagedSharedUnroll }, sgMin, storage);
+  const layout = shared?.share ? shared : stagedLayout(dims.n, dims.r, wanted, sgMin, storage);
   if (!layout || t.forwardMode === 'staged') return layout;
   // the lanes a channel may drop to 1 (no usable subgroups, or N not whole vec4s a lane): that
   // layout was timed too; a smaller tile or fewer channels were not

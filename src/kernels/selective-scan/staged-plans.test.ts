@@ -66,9 +66,16 @@ describe('row-staged forward layouts', () => {
     // no usable subgroups (none, or the layout check failed): the staged layout at 1 lane, nothing shared
     expect(stagedPlanFor(paper, null, 49152)).toEqual({ ...timed, sp: 1 });
     expect(stagedPlanFor(paper, null, 16384)).toBeNull();
-    // without u and z by lane, the staged layout as before
+    // without u and z by lane, the staged layout, at stagedSharedUnroll (8) steps a turn where the
+    // inputs are shared; at 1 lane (nothing shared) 4 steps, as timed for that
     const staged = { ...scanTuning, stagedLaneUz: false };
-    expect(stagedPlanFor(paper, 32, 49152, staged)).toEqual({ ...timed, sp: 4, share: true, scatter: true });
+    const stagedAuto = { ...timed, unroll: 8, sp: 4, share: true, scatter: true };
+    expect(stagedPlanFor(paper, 32, 49152, staged)).toEqual(stagedAuto);
+    expect(stagedPlanFor(paper, 2, 49152, staged)).toEqual({ ...stagedAuto, sp: 2 });
+    expect(stagedPlanFor(paper, 32, 49152, { ...staged, stagedSharedUnroll: 4 })).toEqual({
+      ...stagedAuto,
+      unroll: 4,
+    });
     // N 8 and N 4: a lane's states must be whole vec4s (2 lanes; 1); R 6: rows copied through the padding
     expect(stagedPlanFor({ n: 8, r: 8 }, 32, 49152)?.sp).toBe(2);
     expect(stagedPlanFor({ n: 4, r: 8 }, 32, 49152)?.sp).toBe(1);
@@ -80,7 +87,6 @@ describe('row-staged forward layouts', () => {
     expect(stagedPlanFor(paper, 32, 4096, { ...scanTuning, forwardMode: 'staged' })?.t).toBe(8);
     expect(stagedPlanFor(paper, 32, 49152, { ...scanTuning, staged: false })).toBeNull();
     // by lane only from stagedLaneUzFromGroups workgroups (B x Di / 64) on; fewer: the staged u and z
-    const stagedAuto = { ...timed, sp: 4, share: true, scatter: true };
     expect(stagedPlanFor({ ...paper, b: 64, di: 512 }, 32, 49152)).toEqual({ ...byLane, sp: 4 });
     expect(stagedPlanFor({ ...paper, b: 100, di: 256 }, 32, 49152)).toEqual({ ...byLane, sp: 4 });
     expect(stagedPlanFor({ ...paper, b: 64, di: 256 }, 32, 49152)).toEqual(stagedAuto);
@@ -99,11 +105,15 @@ describe('row-staged forward layouts', () => {
   it("the backward's starts by the staged walk: where asked for and its loop turns make up the chunk", () => {
     const paper = { n: 16, r: 8 };
     const on = { ...scanTuning, blocksStartsStaged: true };
-    // 'auto''s chunk of 16 steps, and 32: whole turns of 4 steps; the forward's staged layout (it
-    // stages u itself: never u and z by lane)
-    const staged = stagedPlanFor(paper, 32, 49152, { ...on, stagedLaneUz: false });
-    expect(stagedStartsPlanFor(paper, 16, 32, 49152, on)).toEqual(staged);
-    expect(staged?.laneUz).toBeUndefined();
+    // 'auto''s chunk of 16 steps, and 32: whole turns of 4 steps; the forward's staged layout at
+    // stagedUnroll steps a turn (it stages u itself: never u and z by lane; 4 steps a turn, so that
+    // the staged backward's chunks of 4 and 8 are whole turns)
+    const staged = { ...scanTuning, stagedLaneUz: false, stagedSharedUnroll: scanTuning.stagedUnroll };
+    const walk = stagedPlanFor(paper, 32, 49152, { ...on, ...staged });
+    expect(stagedStartsPlanFor(paper, 16, 32, 49152, on)).toEqual(walk);
+    expect(walk?.laneUz).toBeUndefined();
+    expect(walk?.unroll).toBe(4);
+    expect(stagedStartsPlanFor(paper, 4, 32, 49152, on)?.unroll).toBe(4);
     expect(stagedStartsPlanFor(paper, 32, 32, 49152, on)?.sp).toBe(4);
     // a chunk of 6 or 18 steps is not whole turns: the one-lane walk
     expect(stagedStartsPlanFor(paper, 6, 32, 49152, on)).toBeNull();

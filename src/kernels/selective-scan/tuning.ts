@@ -89,6 +89,14 @@ export const scanTuning = {
   stagedSteps: 16,
   stagedUnroll: 4,
   /**
+   * steps a turn of the staged u and z where a turn's inputs are shared (sp > 1; stagedUnroll
+   * elsewhere, and for u and z by lane and the backward's starts walk). H100 calls c30l and c30u
+   * (bench/RESULTS.md, session 30), GPU time: B 64, L 1024 0.213-0.214 ms against 0.224-0.226 at U 4
+   * (4 processes), B 100 0.400 against 0.424, the paper's Mamba shape 0.047 against 0.049; U 16
+   * 0.215-0.216. U 8 by lane was level with U 4 (0.237 / 0.358 / 0.043)
+   */
+  stagedSharedUnroll: 8,
+  /**
    * the staged forward's Δ softplus without branches: level with the branches on an H100 in session
    * 22 (0.330-0.353 ms against 0.337-0.356); on since session 29, where with y scattered (below) it
    * took 0.260-0.263 ms against 0.266-0.273 with the branches (H100 call c29s, 3 processes)
