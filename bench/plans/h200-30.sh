@@ -76,9 +76,9 @@ layouts)
 unroll)
   export GPU_ARGS=--gpu-time
   U="auto: staged forward|staged, 64 ch x 4 lanes, T 16, 4 steps written out, branchless softplus, $TURN, y scattered (|staged, 64 ch x 4 lanes, T 16, 8 steps written out, branchless softplus, $TURN, y scattered (|staged, 64 ch x 4 lanes, T 32, 4 steps written out, branchless softplus, $TURN, y scattered, u and z by lane (|staged, 64 ch x 4 lanes, T 32, 8 steps written out, branchless softplus, $TURN, y scattered, u and z by lane ("
-  call c30u 120 2 "$U"
-  SHAPE=100,1024,256 call c30u100 90 1 "$U"
-  SHAPE=64,82,512 call c30up 90 2 "$U"
+  call ${CALL:-c30u} 120 2 "$U"
+  SHAPE=100,1024,256 call ${CALL:-c30u}100 90 1 "$U"
+  SHAPE=64,82,512 call ${CALL:-c30u}p 90 2 "$U"
   ;;
 *)
   echo "usage: bash bench/plans/h200-30.sh gputime|gpu|ahead|backward|final|layouts|unroll" >&2
