@@ -738,6 +738,7 @@ if (sections.has('scan'))
             stagedLanes: sp,
             stagedSteps: t,
             stagedUnroll: unroll,
+            stagedSharedUnroll: unroll,
             stagedBranchless: turn.branchless ?? false,
             stagedGrouped: turn.grouped ?? false,
             stagedExp2: turn.exp2 ?? false,

@@ -10,11 +10,11 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { takeGpuErrors } from '../backend';
 import { registerAllKernels } from '../register';
-import { setRawDispatchHook, subgroupMinSize } from '../runner';
+import { maxWorkgroupStorage, setRawDispatchHook, subgroupMinSize } from '../runner';
 import { type ScanCase, scanFunction, scanInputs } from '../testing/checks';
 import { forwardValue, relErr } from '../testing/helpers';
 import { setupWebGpu } from '../testing/webgpu';
-import { scanTuning } from './index';
+import { scanTuning, stagedPlanFor } from './index';
 import { type StagedLayout, stagedLayout, vecRowsFit } from './staged-layout';
 
 let gpu = { ok: false, reason: '' };
@@ -341,6 +341,7 @@ describe('row-staged scan forward', () => {
         stagedLanes: want.sp,
         stagedSteps: want.t,
         stagedUnroll: want.unroll ?? 1,
+        stagedSharedUnroll: want.unroll ?? 1,
         stagedBranchless: want.branchless ?? false,
         stagedGrouped: want.grouped ?? false,
         stagedExp2: want.exp2 ?? false,
@@ -365,6 +366,11 @@ describe('row-staged scan forward', () => {
       expect(layout?.scatter).toBe(want.scatter);
       expect(layout?.laneUz).toBe(want.laneUz);
       expect(layout?.laneAhead).toBe(want.laneAhead);
+      // the kernel runs the layout wanted (the plan under these tunables, on this device)
+      const storage = maxWorkgroupStorage(tf.backend());
+      expect(stagedPlanFor({ n: c.n, r: c.r, b: c.b, di: c.di }, lanes, storage)).toEqual(
+        stagedLayout(c.n, c.r, want, lanes, storage),
+      );
       // without halves, N 8 is 2 lanes of a vec4 each, not 4
       if (!want.halves) expect(layout?.sp).toBeLessThanOrEqual(Math.max(1, c.n / 4));
       const programs = new Set<string>();
